@@ -1,0 +1,103 @@
+//! The ir crate's one error type: every invalid construction is one of these kinds.
+
+use crate::dtype::DType;
+use crate::shape::Shape;
+
+/// An invalid construction, a parse failure or a wrong input binding.
+///
+/// Messages name the operation and the shapes or dtypes involved, so the frontend can
+/// show them to users as they are.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IrError {
+    /// Operand shapes cannot be broadcast or combined.
+    #[error("{op}: operands could not be broadcast together with shapes {lhs} {rhs}")]
+    ShapeMismatch {
+        /// The operation.
+        op: &'static str,
+        /// The first shape.
+        lhs: Shape,
+        /// The second shape.
+        rhs: Shape,
+    },
+    /// An axis is outside `-ndim..ndim`.
+    #[error("{op}: axis {axis} is out of bounds for array of dimension {ndim}")]
+    AxisOutOfRange {
+        /// The operation.
+        op: &'static str,
+        /// The axis as given.
+        axis: i64,
+        /// The number of dimensions it indexes.
+        ndim: usize,
+    },
+    /// A reshape whose target has another number of elements, or an invalid `-1`.
+    #[error("reshape: cannot reshape array of shape {from} (size {size}) into shape {to}")]
+    InvalidReshape {
+        /// The source shape.
+        from: Shape,
+        /// Its number of elements.
+        size: usize,
+        /// The requested shape, as given (may hold -1).
+        to: String,
+    },
+    /// The operation has no meaning for these dtypes.
+    #[error("{op}: not supported for dtype {}{}", display_dtypes(.dtypes), if .hint.is_empty() { String::new() } else { format!(" ({})", .hint) })]
+    UnsupportedDType {
+        /// The operation.
+        op: &'static str,
+        /// The operand dtypes.
+        dtypes: Vec<DType>,
+        /// Why, or what to do instead; may be empty.
+        hint: String,
+    },
+    /// A scalar that does not fit the dtype it must take.
+    #[error("{op}: Python integer {value} out of bounds for {dtype}")]
+    Overflow {
+        /// The operation.
+        op: &'static str,
+        /// The value, as written.
+        value: String,
+        /// The dtype it would take.
+        dtype: DType,
+    },
+    /// Any other invalid argument (bad permutation, empty list, zero step ...).
+    #[error("{op}: {message}")]
+    InvalidArgument {
+        /// The operation.
+        op: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The textual IR could not be parsed.
+    #[error("parse error at line {line}: {message}")]
+    Parse {
+        /// 1-based line number (0 when not tied to a line).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value bound to an input slot does not have the slot's type, or a count is off.
+    #[error("input binding: {message}")]
+    Binding {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl IrError {
+    pub(crate) fn invalid(op: &'static str, message: impl Into<String>) -> IrError {
+        IrError::InvalidArgument { op, message: message.into() }
+    }
+
+    pub(crate) fn parse(line: usize, message: impl Into<String>) -> IrError {
+        IrError::Parse { line, message: message.into() }
+    }
+
+    pub(crate) fn dtype(op: &'static str, dtypes: &[DType], hint: impl Into<String>) -> IrError {
+        IrError::UnsupportedDType { op, dtypes: dtypes.to_vec(), hint: hint.into() }
+    }
+}
+
+fn display_dtypes(dtypes: &[DType]) -> String {
+    let names: Vec<&str> = dtypes.iter().map(|d| d.numpy_name()).collect();
+    names.join(", ")
+}

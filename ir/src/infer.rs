@@ -1,0 +1,309 @@
+//! Type rules: the shape and dtype of every op's result, or the error that makes the
+//! construction invalid. These follow NumPy 2; where NumPy's answer is a dtype lazyfuse
+//! does not have (`float16`, `int8`), the op reports the dtype as unsupported.
+
+use crate::dtype::{promote, DType};
+use crate::error::IrError;
+use crate::op::{BinaryOp, Op, ReduceOp, UnaryOp};
+use crate::shape::{broadcast_shapes, can_broadcast_to, Shape, TensorType};
+
+impl Op {
+    /// The type of this op's result given its operands' types.
+    ///
+    /// `Input` has no rule here: its type is the program's slot type.
+    pub fn infer(&self, args: &[&TensorType]) -> Result<TensorType, IrError> {
+        if let Some(n) = self.arity() {
+            if args.len() != n {
+                return Err(IrError::invalid(
+                    self.name(),
+                    format!("expected {n} operand(s), got {}", args.len()),
+                ));
+            }
+        }
+        match self {
+            Op::Input(_) => Err(IrError::invalid("input", "an input's type is its slot's type")),
+            Op::Const(v) => Ok(TensorType::new(v.dtype(), Shape::scalar())),
+            Op::Arange { start, step, len } => {
+                if start.dtype() != step.dtype() {
+                    return Err(IrError::dtype("arange", &[start.dtype(), step.dtype()], "start and step must have one dtype"));
+                }
+                Ok(TensorType::new(start.dtype(), vec![*len]))
+            }
+            Op::Unary(u) => {
+                let dtype = unary_dtype(*u, args[0].dtype)?;
+                Ok(TensorType::new(dtype, args[0].shape.clone()))
+            }
+            Op::Binary(b) => {
+                let dtype = binary_dtype(*b, args[0].dtype, args[1].dtype)?;
+                let shape = broadcast_shapes(b.name(), &args[0].shape, &args[1].shape)?;
+                Ok(TensorType::new(dtype, shape))
+            }
+            Op::Where => {
+                let shape = broadcast_shapes("where", &args[0].shape, &args[1].shape)?;
+                let shape = broadcast_shapes("where", &shape, &args[2].shape)?;
+                Ok(TensorType::new(promote(args[1].dtype, args[2].dtype), shape))
+            }
+            Op::Cast(to) => Ok(TensorType::new(*to, args[0].shape.clone())),
+            Op::Reshape(to) => {
+                let from = &args[0].shape;
+                if to.checked_numel() != Some(from.numel()) {
+                    return Err(IrError::InvalidReshape {
+                        from: from.clone(),
+                        size: from.numel(),
+                        to: to.to_string(),
+                    });
+                }
+                Ok(TensorType::new(args[0].dtype, to.clone()))
+            }
+            Op::Transpose(perm) => {
+                let shape = &args[0].shape;
+                check_permutation(perm, shape.ndim())?;
+                let out: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+                Ok(TensorType::new(args[0].dtype, out))
+            }
+            Op::BroadcastTo(to) => {
+                if to.checked_numel().is_none() {
+                    return Err(IrError::invalid("broadcast_to", format!("shape {to} is too large")));
+                }
+                if !can_broadcast_to(&args[0].shape, to) {
+                    return Err(IrError::ShapeMismatch {
+                        op: "broadcast_to",
+                        lhs: args[0].shape.clone(),
+                        rhs: to.clone(),
+                    });
+                }
+                Ok(TensorType::new(args[0].dtype, to.clone()))
+            }
+            Op::Slice(axes) => {
+                let shape = &args[0].shape;
+                if axes.len() != shape.ndim() {
+                    return Err(IrError::invalid(
+                        "slice",
+                        format!("{} slice entries for an array of shape {shape}", axes.len()),
+                    ));
+                }
+                for (k, (axis, &dim)) in axes.iter().zip(shape.iter()).enumerate() {
+                    if !axis.fits(dim) {
+                        return Err(IrError::invalid(
+                            "slice",
+                            format!("slice {axis:?} out of bounds on axis {k} of shape {shape}"),
+                        ));
+                    }
+                }
+                let out: Vec<usize> = axes.iter().map(|a| a.len).collect();
+                Ok(TensorType::new(args[0].dtype, out))
+            }
+            Op::Reduce { op, axes, keepdims } => reduce_type(*op, axes, *keepdims, args[0]),
+            Op::MatMul => matmul_type(args[0], args[1]),
+            Op::Concat { axis } => concat_type(*axis, args),
+        }
+    }
+}
+
+/// The result dtype of a unary op on `d`.
+pub fn unary_dtype(op: UnaryOp, d: DType) -> Result<DType, IrError> {
+    use UnaryOp::*;
+    let unsupported = |hint: &str| Err(IrError::dtype(op.name(), &[d], hint));
+    match op {
+        Neg if d == DType::Bool => unsupported("use logical_not for booleans"),
+        Sign if d == DType::Bool => unsupported("cast to an integer or float first"),
+        Square | Reciprocal | Round if d == DType::Bool => {
+            unsupported("NumPy's result would be a dtype lazyfuse lacks; cast first")
+        }
+        Neg | Abs | Sign | Square | Reciprocal | Floor | Ceil | Trunc | Round => Ok(d),
+        IsNan | IsInf | IsFinite | LogicalNot => Ok(DType::Bool),
+        Exp | Expm1 | Log | Log1p | Log2 | Log10 | Sqrt | Sin | Cos | Tan | Arcsin | Arccos
+        | Arctan | Sinh | Cosh | Tanh | Sigmoid | Erf => match d.float_result() {
+            Some(f) => Ok(f),
+            None => unsupported("NumPy would compute in float16, which lazyfuse lacks; cast to float32 first"),
+        },
+    }
+}
+
+/// The result dtype of a binary op on `a` and `b` (operands are first promoted to
+/// their common dtype).
+pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> {
+    use BinaryOp::*;
+    let common = promote(a, b);
+    let unsupported = |hint: &str| Err(IrError::dtype(op.name(), &[a, b], hint));
+    match op {
+        Add | Mul | Maximum | Minimum => Ok(common),
+        Sub if common == DType::Bool => unsupported("use logical_xor for booleans"),
+        Sub => Ok(common),
+        FloorDiv | Rem | Pow if common == DType::Bool => {
+            unsupported("NumPy's result would be int8, which lazyfuse lacks; cast first")
+        }
+        FloorDiv | Rem | Pow => Ok(common),
+        Div => Ok(if common.is_float() { common } else { DType::F64 }),
+        Arctan2 => match common.float_result() {
+            Some(f) => Ok(f),
+            None => unsupported("NumPy would compute in float16, which lazyfuse lacks; cast first"),
+        },
+        Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor => Ok(DType::Bool),
+        BitwiseAnd | BitwiseOr | BitwiseXor if common.is_float() => {
+            unsupported("bitwise operations need integer or bool operands")
+        }
+        BitwiseAnd | BitwiseOr | BitwiseXor => Ok(common),
+    }
+}
+
+/// The dtype a reduction produces from `d`.
+pub fn reduce_dtype(op: ReduceOp, d: DType) -> DType {
+    match op {
+        ReduceOp::Sum | ReduceOp::Prod if !d.is_float() => DType::I64,
+        ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Max | ReduceOp::Min => d,
+        ReduceOp::Mean => d.float_result().unwrap_or(DType::F64),
+        ReduceOp::ArgMax | ReduceOp::ArgMin => DType::I64,
+        ReduceOp::Any | ReduceOp::All => DType::Bool,
+    }
+}
+
+fn reduce_type(op: ReduceOp, axes: &[usize], keepdims: bool, arg: &TensorType) -> Result<TensorType, IrError> {
+    let shape = &arg.shape;
+    for (i, &axis) in axes.iter().enumerate() {
+        if axis >= shape.ndim() {
+            return Err(IrError::AxisOutOfRange { op: op.name(), axis: axis as i64, ndim: shape.ndim() });
+        }
+        if i > 0 && axes[i - 1] >= axis {
+            return Err(IrError::invalid(op.name(), format!("axes {axes:?} must be sorted and distinct")));
+        }
+    }
+    if op.needs_elements() && axes.iter().any(|&a| shape[a] == 0) {
+        return Err(IrError::invalid(
+            op.name(),
+            format!("zero-size array to reduction operation {} which has no identity (shape {shape})", op.name()),
+        ));
+    }
+    let out: Vec<usize> = (0..shape.ndim())
+        .filter_map(|k| match (axes.contains(&k), keepdims) {
+            (false, _) => Some(shape[k]),
+            (true, true) => Some(1),
+            (true, false) => None,
+        })
+        .collect();
+    Ok(TensorType::new(reduce_dtype(op, arg.dtype), out))
+}
+
+fn check_permutation(perm: &[usize], ndim: usize) -> Result<(), IrError> {
+    let mut seen = vec![false; ndim];
+    let valid = perm.len() == ndim
+        && perm.iter().all(|&p| p < ndim && !std::mem::replace(&mut seen[p], true));
+    if valid {
+        Ok(())
+    } else {
+        Err(IrError::invalid("transpose", format!("{perm:?} is not a permutation of {ndim} axes")))
+    }
+}
+
+/// NumPy `matmul`: 1-d operands are promoted to matrices and the added axis removed
+/// from the result; batch axes broadcast.
+fn matmul_type(a: &TensorType, b: &TensorType) -> Result<TensorType, IrError> {
+    let (sa, sb) = (&a.shape, &b.shape);
+    if sa.ndim() == 0 || sb.ndim() == 0 {
+        return Err(IrError::invalid("matmul", format!("operands must be at least 1-d, got shapes {sa} and {sb}")));
+    }
+    let k_a = sa[sa.ndim() - 1];
+    let k_b = if sb.ndim() == 1 { sb[0] } else { sb[sb.ndim() - 2] };
+    if k_a != k_b {
+        return Err(IrError::ShapeMismatch { op: "matmul", lhs: sa.clone(), rhs: sb.clone() });
+    }
+    let batch_a = Shape::from(&sa[..sa.ndim().saturating_sub(2)]);
+    let batch_b = Shape::from(&sb[..sb.ndim().saturating_sub(2)]);
+    let mut out = broadcast_shapes("matmul", &batch_a, &batch_b)
+        .map_err(|_| IrError::ShapeMismatch { op: "matmul", lhs: sa.clone(), rhs: sb.clone() })?
+        .0;
+    if sa.ndim() >= 2 {
+        out.push(sa[sa.ndim() - 2]);
+    }
+    if sb.ndim() >= 2 {
+        out.push(sb[sb.ndim() - 1]);
+    }
+    let out = Shape(out);
+    if out.checked_numel().is_none() {
+        return Err(IrError::invalid("matmul", format!("result shape {out} is too large")));
+    }
+    Ok(TensorType::new(promote(a.dtype, b.dtype), out))
+}
+
+fn concat_type(axis: usize, args: &[&TensorType]) -> Result<TensorType, IrError> {
+    let first = args.first().ok_or_else(|| IrError::invalid("concat", "need at least one array to concatenate"))?;
+    let ndim = first.shape.ndim();
+    if ndim == 0 {
+        return Err(IrError::invalid("concat", "zero-dimensional arrays cannot be concatenated"));
+    }
+    if axis >= ndim {
+        return Err(IrError::AxisOutOfRange { op: "concat", axis: axis as i64, ndim });
+    }
+    let mut dtype = first.dtype;
+    let mut out = first.shape.0.clone();
+    for arg in &args[1..] {
+        let s = &arg.shape;
+        let compatible = s.ndim() == ndim && (0..ndim).all(|k| k == axis || s[k] == out[k]);
+        if !compatible {
+            return Err(IrError::ShapeMismatch { op: "concat", lhs: first.shape.clone(), rhs: s.clone() });
+        }
+        out[axis] = out[axis]
+            .checked_add(s[axis])
+            .ok_or_else(|| IrError::invalid("concat", "result is too large"))?;
+        dtype = promote(dtype, arg.dtype);
+    }
+    Ok(TensorType::new(dtype, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(dtype: DType, dims: &[usize]) -> TensorType {
+        TensorType::new(dtype, dims.to_vec())
+    }
+
+    #[test]
+    fn matmul_follows_numpy_shapes() {
+        let f = DType::F64;
+        let cases: &[(&[usize], &[usize], &[usize])] = &[
+            (&[3], &[3], &[]),
+            (&[2, 3], &[3], &[2]),
+            (&[3], &[3, 4], &[4]),
+            (&[5, 1, 2, 3], &[7, 3, 4], &[5, 7, 2, 4]),
+            (&[0, 3], &[3, 0], &[0, 0]),
+        ];
+        for (a, b, out) in cases {
+            let got = Op::MatMul.infer(&[&t(f, a), &t(f, b)]).unwrap();
+            assert_eq!(got.shape.dims(), *out);
+        }
+        assert!(Op::MatMul.infer(&[&t(f, &[2, 3]), &t(f, &[2, 3])]).is_err());
+        assert!(Op::MatMul.infer(&[&t(f, &[]), &t(f, &[3])]).is_err());
+    }
+
+    #[test]
+    fn reductions_without_identity_reject_empty_axes() {
+        let x = t(DType::F32, &[0, 3]);
+        let max0 = Op::Reduce { op: ReduceOp::Max, axes: vec![0], keepdims: false };
+        assert!(max0.infer(&[&x]).is_err());
+        let max1 = Op::Reduce { op: ReduceOp::Max, axes: vec![1], keepdims: true };
+        assert_eq!(max1.infer(&[&x]).unwrap(), t(DType::F32, &[0, 1]));
+        let sum0 = Op::Reduce { op: ReduceOp::Sum, axes: vec![0], keepdims: false };
+        assert_eq!(sum0.infer(&[&t(DType::I32, &[0, 3])]).unwrap(), t(DType::I64, &[3]));
+    }
+
+    #[test]
+    fn concat_and_where_promote() {
+        let got = Op::Concat { axis: 1 }
+            .infer(&[&t(DType::I32, &[2, 1]), &t(DType::F32, &[2, 4])])
+            .unwrap();
+        assert_eq!(got, t(DType::F64, &[2, 5]));
+        assert!(Op::Concat { axis: 0 }.infer(&[&t(DType::I32, &[2, 1]), &t(DType::I32, &[2, 2])]).is_err());
+        let w = Op::Where.infer(&[&t(DType::Bool, &[3, 1]), &t(DType::I32, &[4]), &t(DType::F32, &[])]);
+        assert_eq!(w.unwrap(), t(DType::F64, &[3, 4]));
+    }
+
+    #[test]
+    fn bad_transposes_and_reshapes_are_errors() {
+        let x = t(DType::F64, &[2, 3]);
+        assert!(Op::Transpose(vec![0, 0]).infer(&[&x]).is_err());
+        assert!(Op::Transpose(vec![1]).infer(&[&x]).is_err());
+        let err = Op::Reshape(Shape::new(vec![4])).infer(&[&x]).unwrap_err();
+        assert_eq!(err.to_string(), "reshape: cannot reshape array of shape (2,3) (size 6) into shape (4,)");
+    }
+}

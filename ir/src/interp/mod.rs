@@ -1,0 +1,148 @@
+//! The reference interpreter: evaluates any Program on ndarray, op by op.
+//!
+//! It is the oracle every compiled path is tested against, so it is written for
+//! clarity, not speed: each op is computed in the dtype its type rule names, with the
+//! scalar semantics of `scalar.rs`.
+
+mod elementwise;
+mod linalg;
+mod reduce;
+pub(crate) mod scalar;
+
+use ndarray::{ArrayD, IxDyn, Slice};
+
+use crate::dtype::Scalar;
+use crate::error::IrError;
+use crate::op::{Op, SliceAxis};
+use crate::program::Program;
+use crate::shape::TensorType;
+use crate::value::{Element, Value};
+use crate::with_value;
+
+/// Evaluates `program` on `inputs` (one value per input slot, of the slot's type).
+///
+/// Returns one value per output. Intermediate values are dropped as soon as their last
+/// user has run.
+pub fn interpret(program: &Program, inputs: &[Value]) -> Result<Vec<Value>, IrError> {
+    check_bindings(program, inputs)?;
+    let mut remaining = program.use_counts();
+    let mut values: Vec<Option<Value>> = vec![None; program.len()];
+    for id in program.ids() {
+        let instr = program.instr(id);
+        let value = {
+            let args: Vec<&Value> = instr
+                .args
+                .iter()
+                .map(|a| values[a.index()].as_ref().ok_or_else(|| internal("operand freed too early")))
+                .collect::<Result<_, _>>()?;
+            eval_op(&instr.op, &args, &instr.ty, inputs)?
+        };
+        debug_assert_eq!(value.ty(), instr.ty, "{} produced the wrong type", instr.op);
+        values[id.index()] = Some(value);
+        for a in &instr.args {
+            remaining[a.index()] -= 1;
+            if remaining[a.index()] == 0 {
+                values[a.index()] = None;
+            }
+        }
+    }
+    program
+        .outputs()
+        .iter()
+        .map(|o| values[o.index()].clone().ok_or_else(|| internal("output missing")))
+        .collect()
+}
+
+fn check_bindings(program: &Program, inputs: &[Value]) -> Result<(), IrError> {
+    if inputs.len() != program.inputs().len() {
+        return Err(IrError::Binding {
+            message: format!("the program has {} input(s), {} given", program.inputs().len(), inputs.len()),
+        });
+    }
+    for (slot, (ty, value)) in program.inputs().iter().zip(inputs).enumerate() {
+        if value.ty() != *ty {
+            return Err(IrError::Binding { message: format!("slot {slot} expects {ty}, got {}", value.ty()) });
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn internal(what: &str) -> IrError {
+    IrError::invalid("interpret", format!("internal error: {what}"))
+}
+
+fn eval_op(op: &Op, args: &[&Value], ty: &TensorType, inputs: &[Value]) -> Result<Value, IrError> {
+    Ok(match op {
+        Op::Input(slot) => inputs[*slot].clone(),
+        Op::Const(v) => Value::from_scalar(*v),
+        Op::Arange { start, step, len } => arange(*start, *step, *len),
+        Op::Unary(u) => elementwise::unary(*u, args[0], ty),
+        Op::Binary(b) => elementwise::binary(*b, args[0], args[1], ty)?,
+        Op::Where => elementwise::select(args[0], args[1], args[2], ty)?,
+        Op::Cast(to) => args[0].cast(*to),
+        Op::Reshape(shape) => with_value!(args[0], a => {
+            let data: Vec<_> = a.iter().copied().collect();
+            Value::from_array(ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|_| internal("reshape"))?)
+        }),
+        Op::Transpose(perm) => with_value!(args[0], a => Value::from(a.clone().permuted_axes(IxDyn(perm)))),
+        Op::BroadcastTo(shape) => with_value!(args[0], a => {
+            let view = a.broadcast(IxDyn(shape)).ok_or_else(|| internal("broadcast_to"))?;
+            Value::from_array(view.to_owned())
+        }),
+        Op::Slice(axes) => with_value!(args[0], a => {
+            let mut view = a.clone();
+            view.slice_each_axis_inplace(|ax| to_ndarray_slice(axes[ax.axis.index()]));
+            Value::from(view)
+        }),
+        Op::Reduce { op, axes, .. } => reduce::reduce(*op, axes, args[0], ty)?,
+        Op::MatMul => linalg::matmul(args[0], args[1], ty)?,
+        Op::Concat { axis } => concat(*axis, args, ty)?,
+    })
+}
+
+/// Our normalised slice as ndarray's (which slices `start..end`, then steps from the end
+/// when the step is negative).
+fn to_ndarray_slice(s: SliceAxis) -> Slice {
+    if s.len == 0 {
+        return Slice::new(0, Some(0), 1);
+    }
+    let last = s.start as isize + s.step as isize * (s.len as isize - 1);
+    if s.step > 0 {
+        Slice::new(s.start as isize, Some(last + 1), s.step as isize)
+    } else {
+        Slice::new(last, Some(s.start as isize + 1), s.step as isize)
+    }
+}
+
+fn arange(start: Scalar, step: Scalar, len: usize) -> Value {
+    fn fill<T: Element>(len: usize, f: impl Fn(usize) -> T) -> Value {
+        Value::from_array(ArrayD::from_shape_fn(IxDyn(&[len]), |i| f(i[0])))
+    }
+    match (start, step) {
+        (Scalar::I32(s), Scalar::I32(d)) => fill(len, |i| s.wrapping_add(d.wrapping_mul(i as i32))),
+        (Scalar::I64(s), Scalar::I64(d)) => fill(len, |i| s.wrapping_add(d.wrapping_mul(i as i64))),
+        (Scalar::F32(s), Scalar::F32(d)) => fill(len, |i| s + d * i as f32),
+        (Scalar::F64(s), Scalar::F64(d)) => fill(len, |i| s + d * i as f64),
+        (Scalar::Bool(s), Scalar::Bool(d)) => fill(len, |i| if i == 0 { s } else { s || d }),
+        _ => unreachable!("the type rule requires one dtype"),
+    }
+}
+
+fn concat(axis: usize, args: &[&Value], ty: &TensorType) -> Result<Value, IrError> {
+    let cast: Vec<Value> = args.iter().map(|a| a.cast(ty.dtype)).collect();
+    fn join<T: Element>(axis: usize, values: &[Value]) -> Result<Value, IrError> {
+        let views: Vec<_> = values
+            .iter()
+            .map(|v| v.as_array::<T>().map(|a| a.view()))
+            .collect::<Result<_, _>>()?;
+        let joined = ndarray::concatenate(ndarray::Axis(axis), &views).map_err(|_| internal("concat"))?;
+        Ok(Value::from_array(joined))
+    }
+    match ty.dtype {
+        crate::DType::Bool => join::<bool>(axis, &cast),
+        crate::DType::I32 => join::<i32>(axis, &cast),
+        crate::DType::I64 => join::<i64>(axis, &cast),
+        crate::DType::F32 => join::<f32>(axis, &cast),
+        crate::DType::F64 => join::<f64>(axis, &cast),
+    }
+}

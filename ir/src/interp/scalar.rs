@@ -1,0 +1,361 @@
+//! Scalar semantics of the elementwise ops, one function per (op family, type family).
+//!
+//! This is the definition the compiled code must match. Float ops follow NumPy (and
+//! IEEE 754 via the platform libm); integer ops wrap on overflow and never trap:
+//! division and remainder by zero give 0, `MIN / -1` gives `MIN`, a negative integer
+//! power gives the truncated value of `1 / x^n` (NumPy raises there).
+
+use crate::op::{BinaryOp, UnaryOp};
+use crate::value::Element;
+
+/// Float element types (`f32`, `f64`).
+pub(crate) trait Float: num_traits::Float + Element {
+    fn erf(self) -> Self;
+    fn round_even(self) -> Self;
+}
+
+impl Float for f32 {
+    fn erf(self) -> Self {
+        libm::erff(self)
+    }
+    fn round_even(self) -> Self {
+        self.round_ties_even()
+    }
+}
+
+impl Float for f64 {
+    fn erf(self) -> Self {
+        libm::erf(self)
+    }
+    fn round_even(self) -> Self {
+        self.round_ties_even()
+    }
+}
+
+/// Signed integer element types (`i32`, `i64`) with NumPy's non-trapping semantics.
+pub(crate) trait Int: Element + Ord {
+    fn wrapping_add(self, o: Self) -> Self;
+    fn wrapping_sub(self, o: Self) -> Self;
+    fn wrapping_mul(self, o: Self) -> Self;
+    fn wrapping_neg(self) -> Self;
+    fn wrapping_abs(self) -> Self;
+    fn signum(self) -> Self;
+    fn floor_div(self, o: Self) -> Self;
+    fn floor_rem(self, o: Self) -> Self;
+    fn trunc_recip(self) -> Self;
+    fn int_pow(self, exponent: Self) -> Self;
+    fn and(self, o: Self) -> Self;
+    fn or(self, o: Self) -> Self;
+    fn xor(self, o: Self) -> Self;
+}
+
+macro_rules! int_impl {
+    ($t:ty) => {
+        impl Int for $t {
+            fn wrapping_add(self, o: Self) -> Self {
+                <$t>::wrapping_add(self, o)
+            }
+            fn wrapping_sub(self, o: Self) -> Self {
+                <$t>::wrapping_sub(self, o)
+            }
+            fn wrapping_mul(self, o: Self) -> Self {
+                <$t>::wrapping_mul(self, o)
+            }
+            fn wrapping_neg(self) -> Self {
+                <$t>::wrapping_neg(self)
+            }
+            fn wrapping_abs(self) -> Self {
+                <$t>::wrapping_abs(self)
+            }
+            fn signum(self) -> Self {
+                <$t>::signum(self)
+            }
+            fn floor_div(self, o: Self) -> Self {
+                if o == 0 {
+                    return 0;
+                }
+                if o == -1 {
+                    return self.wrapping_neg();
+                }
+                let q = self / o;
+                if self % o != 0 && ((self < 0) != (o < 0)) {
+                    q - 1
+                } else {
+                    q
+                }
+            }
+            fn floor_rem(self, o: Self) -> Self {
+                if o == 0 || o == -1 {
+                    return 0;
+                }
+                let r = self % o;
+                if r != 0 && ((r < 0) != (o < 0)) {
+                    r + o
+                } else {
+                    r
+                }
+            }
+            fn trunc_recip(self) -> Self {
+                match self {
+                    0 => 0,
+                    1 => 1,
+                    -1 => -1,
+                    _ => 0,
+                }
+            }
+            fn int_pow(self, exponent: Self) -> Self {
+                if exponent < 0 {
+                    return match self {
+                        1 => 1,
+                        -1 if exponent % 2 == 0 => 1,
+                        -1 => -1,
+                        _ => 0,
+                    };
+                }
+                let (mut base, mut e, mut acc) = (self, exponent, 1 as $t);
+                while e > 0 {
+                    if e & 1 == 1 {
+                        acc = acc.wrapping_mul(base);
+                    }
+                    base = base.wrapping_mul(base);
+                    e >>= 1;
+                }
+                acc
+            }
+            fn and(self, o: Self) -> Self {
+                self & o
+            }
+            fn or(self, o: Self) -> Self {
+                self | o
+            }
+            fn xor(self, o: Self) -> Self {
+                self ^ o
+            }
+        }
+    };
+}
+
+int_impl!(i32);
+int_impl!(i64);
+
+/// NumPy's `sign` for floats: -1, 0 (for ±0) or 1; NaN stays NaN.
+fn float_sign<T: Float>(x: T) -> T {
+    if x > T::zero() {
+        T::one()
+    } else if x < T::zero() {
+        -T::one()
+    } else if x == T::zero() {
+        T::zero()
+    } else {
+        x
+    }
+}
+
+/// 1 / (1 + e^-x) without overflow for large |x|.
+fn sigmoid<T: Float>(x: T) -> T {
+    if x >= T::zero() {
+        T::one() / (T::one() + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (T::one() + e)
+    }
+}
+
+/// The float function of a unary op whose result is a float of the operand's type.
+pub(crate) fn float_unary<T: Float>(op: UnaryOp) -> fn(T) -> T {
+    use UnaryOp::*;
+    match op {
+        Neg => |x: T| -x,
+        Abs => |x: T| x.abs(),
+        Sign => float_sign,
+        Exp => |x: T| x.exp(),
+        Expm1 => |x: T| x.exp_m1(),
+        Log => |x: T| x.ln(),
+        Log1p => |x: T| x.ln_1p(),
+        Log2 => |x: T| x.log2(),
+        Log10 => |x: T| x.log10(),
+        Sqrt => |x: T| x.sqrt(),
+        Square => |x: T| x * x,
+        Reciprocal => |x: T| T::one() / x,
+        Sin => |x: T| x.sin(),
+        Cos => |x: T| x.cos(),
+        Tan => |x: T| x.tan(),
+        Arcsin => |x: T| x.asin(),
+        Arccos => |x: T| x.acos(),
+        Arctan => |x: T| x.atan(),
+        Sinh => |x: T| x.sinh(),
+        Cosh => |x: T| x.cosh(),
+        Tanh => |x: T| x.tanh(),
+        Floor => |x: T| x.floor(),
+        Ceil => |x: T| x.ceil(),
+        Round => |x: T| x.round_even(),
+        Trunc => |x: T| x.trunc(),
+        Sigmoid => sigmoid,
+        Erf => |x: T| x.erf(),
+        IsNan | IsInf | IsFinite | LogicalNot => unreachable!("predicates return bool"),
+    }
+}
+
+/// The integer function of a unary op that keeps the integer type.
+pub(crate) fn int_unary<T: Int>(op: UnaryOp) -> fn(T) -> T {
+    use UnaryOp::*;
+    match op {
+        Neg => |x: T| x.wrapping_neg(),
+        Abs => |x: T| x.wrapping_abs(),
+        Sign => |x: T| x.signum(),
+        Square => |x: T| x.wrapping_mul(x),
+        Reciprocal => |x: T| x.trunc_recip(),
+        Floor | Ceil | Round | Trunc => |x: T| x,
+        _ => unreachable!("the type rule sends {op:?} on integers to float"),
+    }
+}
+
+/// NumPy's `npy_divmod` for floats: (floor quotient, remainder with the divisor's sign).
+fn float_divmod<T: Float>(a: T, b: T) -> (T, T) {
+    let mut m = a % b;
+    if b == T::zero() {
+        return (a / b, m);
+    }
+    let mut div = (a - m) / b;
+    if m != T::zero() {
+        if (b < T::zero()) != (m < T::zero()) {
+            m = m + b;
+            div = div - T::one();
+        }
+    } else {
+        m = T::zero().copysign(b);
+    }
+    let floordiv = if div != T::zero() {
+        let f = div.floor();
+        if div - f > T::from(0.5).expect("0.5 is representable") {
+            f + T::one()
+        } else {
+            f
+        }
+    } else {
+        T::zero().copysign(a / b)
+    };
+    (floordiv, m)
+}
+
+fn nan_max<T: Float>(a: T, b: T) -> T {
+    if a.is_nan() || a >= b {
+        a
+    } else {
+        b
+    }
+}
+
+fn nan_min<T: Float>(a: T, b: T) -> T {
+    if a.is_nan() || a <= b {
+        a
+    } else {
+        b
+    }
+}
+
+/// The float function of an arithmetic binary op (operands already promoted).
+pub(crate) fn float_binary<T: Float>(op: BinaryOp) -> fn(T, T) -> T {
+    use BinaryOp::*;
+    match op {
+        Add => |a: T, b: T| a + b,
+        Sub => |a: T, b: T| a - b,
+        Mul => |a: T, b: T| a * b,
+        Div => |a: T, b: T| a / b,
+        FloorDiv => |a: T, b: T| if b == T::zero() { a / b } else { float_divmod(a, b).0 },
+        Rem => |a: T, b: T| if b == T::zero() { a % b } else { float_divmod(a, b).1 },
+        Pow => |a: T, b: T| a.powf(b),
+        Maximum => |a: T, b: T| if b.is_nan() { b } else { nan_max(a, b) },
+        Minimum => |a: T, b: T| if b.is_nan() { b } else { nan_min(a, b) },
+        Arctan2 => |a: T, b: T| a.atan2(b),
+        _ => unreachable!("{op:?} is not arithmetic"),
+    }
+}
+
+/// The integer function of an arithmetic binary op (operands already promoted).
+pub(crate) fn int_binary<T: Int>(op: BinaryOp) -> fn(T, T) -> T {
+    use BinaryOp::*;
+    match op {
+        Add => |a: T, b: T| a.wrapping_add(b),
+        Sub => |a: T, b: T| a.wrapping_sub(b),
+        Mul => |a: T, b: T| a.wrapping_mul(b),
+        FloorDiv => |a: T, b: T| a.floor_div(b),
+        Rem => |a: T, b: T| a.floor_rem(b),
+        Pow => |a: T, b: T| a.int_pow(b),
+        Maximum => |a: T, b: T| a.max(b),
+        Minimum => |a: T, b: T| a.min(b),
+        BitwiseAnd => |a: T, b: T| a.and(b),
+        BitwiseOr => |a: T, b: T| a.or(b),
+        BitwiseXor => |a: T, b: T| a.xor(b),
+        _ => unreachable!("the type rule sends {op:?} on integers elsewhere"),
+    }
+}
+
+/// The bool function of an arithmetic binary op on two bools.
+pub(crate) fn bool_binary(op: BinaryOp) -> fn(bool, bool) -> bool {
+    use BinaryOp::*;
+    match op {
+        Add | Maximum | BitwiseOr => |a, b| a | b,
+        Mul | Minimum | BitwiseAnd => |a, b| a & b,
+        BitwiseXor => |a, b| a ^ b,
+        _ => unreachable!("the type rule rejects {op:?} on booleans"),
+    }
+}
+
+/// A comparison (operands already promoted); IEEE semantics for NaN.
+pub(crate) fn compare<T: PartialOrd>(op: BinaryOp) -> fn(T, T) -> bool {
+    use BinaryOp::*;
+    match op {
+        Eq => |a, b| a == b,
+        Ne => |a, b| a != b,
+        Lt => |a, b| a < b,
+        Le => |a, b| a <= b,
+        Gt => |a, b| a > b,
+        Ge => |a, b| a >= b,
+        _ => unreachable!("{op:?} is not a comparison"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_division_never_traps_and_floors() {
+        let fd = int_binary::<i64>(BinaryOp::FloorDiv);
+        let rem = int_binary::<i64>(BinaryOp::Rem);
+        assert_eq!(fd(7, -2), -4);
+        assert_eq!(rem(7, -2), -1);
+        assert_eq!(fd(-7, 2), -4);
+        assert_eq!(rem(-7, 2), 1);
+        assert_eq!(fd(5, 0), 0);
+        assert_eq!(rem(5, 0), 0);
+        assert_eq!(fd(i64::MIN, -1), i64::MIN);
+        assert_eq!(rem(i64::MIN, -1), 0);
+        let pow = int_binary::<i32>(BinaryOp::Pow);
+        assert_eq!(pow(3, 4), 81);
+        assert_eq!(pow(-1, -3), -1);
+        assert_eq!(pow(2, -1), 0);
+        assert_eq!(pow(2, 40), 0); // wraps like NumPy
+    }
+
+    #[test]
+    fn float_floor_division_matches_numpy() {
+        let fd = float_binary::<f64>(BinaryOp::FloorDiv);
+        let rem = float_binary::<f64>(BinaryOp::Rem);
+        assert_eq!(fd(7.5, -2.0), -4.0);
+        assert_eq!(rem(7.5, -2.0), -0.5);
+        assert_eq!(rem(-0.0, 3.0).to_bits(), 0.0f64.to_bits());
+        assert!(fd(1.0, 0.0).is_infinite());
+        assert!(rem(1.0, 0.0).is_nan());
+        assert!(fd(f64::NAN, 2.0).is_nan());
+    }
+
+    #[test]
+    fn maximum_propagates_nan_from_either_side() {
+        let max = float_binary::<f64>(BinaryOp::Maximum);
+        assert!(max(f64::NAN, 1.0).is_nan());
+        assert!(max(1.0, f64::NAN).is_nan());
+        assert_eq!(max(1.0, 2.0), 2.0);
+    }
+}

@@ -1,0 +1,53 @@
+//! lazyfuse's intermediate representation.
+//!
+//! * [`DType`], [`Scalar`] and NumPy 2 promotion ([`promote`], [`promote_weak`]);
+//! * [`Shape`], [`TensorType`] and broadcasting;
+//! * [`Op`]: every operation, its type rule ([`Op::infer`]) and its text form;
+//! * [`Node`]: the shared expression DAG that array calls build;
+//! * [`Program`]: a typed petgraph DAG over input slots, with a canonical hash, a text
+//!   printer and parser that round-trip, and DOT export;
+//! * [`interpret`]: the reference interpreter, the oracle of the project;
+//! * [`compose`]: NumPy functions expressed with the primitive ops (`expand_dims`,
+//!   `squeeze`, `stack`, `dot`, `full`, reshape with `-1`).
+//!
+//! ```
+//! use lazyfuse_ir::{interpret, BinaryOp, Node, Op, Program, UnaryOp, Value};
+//! use ndarray::array;
+//!
+//! let x = Node::data(Value::from_array(array![[1.0, 2.0], [3.0, 4.0]].into_dyn()));
+//! let y = Node::apply(Op::Binary(BinaryOp::Mul), vec![x.clone(), x])?;
+//! let z = Node::apply(Op::Unary(UnaryOp::Sqrt), vec![y])?;
+//! let (program, leaves) = Program::from_outputs(&[z])?;
+//! assert_eq!(program.to_string().parse::<Program>()?, program);
+//! let inputs: Vec<Value> = leaves.into_iter().map(|l| match l {
+//!     lazyfuse_ir::Leaf::Data(v) => v,
+//!     lazyfuse_ir::Leaf::Param(_) => unreachable!(),
+//! }).collect();
+//! let out = interpret(&program, &inputs)?;
+//! assert_eq!(out[0].clone().into_array::<f64>()?, array![[1.0, 2.0], [3.0, 4.0]].into_dyn());
+//! # Ok::<(), lazyfuse_ir::IrError>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod compose;
+mod dtype;
+mod error;
+mod infer;
+mod interp;
+mod node;
+mod op;
+mod program;
+mod shape;
+mod text;
+mod value;
+
+pub use dtype::{promote, promote_weak, DType, Scalar, WeakKind};
+pub use error::IrError;
+pub use infer::{binary_dtype, reduce_dtype, unary_dtype};
+pub use interp::interpret;
+pub use node::{Leaf, Node};
+pub use op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};
+pub use program::{Instr, NodeId, Program, ProgramBuilder, ProgramHash};
+pub use shape::{broadcast_shapes, can_broadcast_to, normalize_axes, normalize_axis, Shape, TensorType};
+pub use text::node_name;
+pub use value::{Element, Value};

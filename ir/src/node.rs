@@ -1,0 +1,129 @@
+//! `Node`: the immutable, shared expression DAG that array calls build.
+//!
+//! A node is either a leaf (bound data, or a numbered parameter for tracing) or an op
+//! applied to other nodes. Its type is inferred, and the construction checked, when it
+//! is made; [`crate::Program::from_outputs`] turns a set of output nodes into a Program.
+
+use std::sync::Arc;
+
+use crate::dtype::Scalar;
+use crate::error::IrError;
+use crate::op::Op;
+use crate::shape::{Shape, TensorType};
+use crate::value::Value;
+
+/// A cheap, clonable handle to one node of an expression DAG.
+#[derive(Clone, Debug)]
+pub struct Node(Arc<NodeData>);
+
+#[derive(Debug)]
+struct NodeData {
+    kind: NodeKind,
+    ty: TensorType,
+}
+
+#[derive(Debug)]
+enum NodeKind {
+    Leaf(Leaf),
+    Apply { op: Op, args: Vec<Node> },
+}
+
+/// What a leaf stands for.
+#[derive(Clone, Debug)]
+pub enum Leaf {
+    /// Concrete data; becomes an input slot bound to this value.
+    Data(Value),
+    /// The `n`-th parameter of a traced function; becomes input slot `n`.
+    Param(usize),
+}
+
+impl Node {
+    /// A leaf holding data (shared, not copied).
+    pub fn data(value: Value) -> Node {
+        let ty = value.ty();
+        Node(Arc::new(NodeData { kind: NodeKind::Leaf(Leaf::Data(value)), ty }))
+    }
+
+    /// A placeholder for the `index`-th parameter of a traced function.
+    pub fn param(index: usize, ty: TensorType) -> Node {
+        Node(Arc::new(NodeData { kind: NodeKind::Leaf(Leaf::Param(index)), ty }))
+    }
+
+    /// A 0-d constant.
+    pub fn constant(value: Scalar) -> Node {
+        let ty = TensorType::new(value.dtype(), Shape::scalar());
+        Node(Arc::new(NodeData { kind: NodeKind::Apply { op: Op::Const(value), args: Vec::new() }, ty }))
+    }
+
+    /// `op` applied to `args`; fails if the op's type rule rejects the operands.
+    pub fn apply(op: Op, args: Vec<Node>) -> Result<Node, IrError> {
+        if let Op::Input(_) = op {
+            return Err(IrError::invalid("input", "inputs are leaves: use Node::data or Node::param"));
+        }
+        let types: Vec<&TensorType> = args.iter().map(|a| a.ty()).collect();
+        let ty = op.infer(&types)?;
+        Ok(Node(Arc::new(NodeData { kind: NodeKind::Apply { op, args }, ty })))
+    }
+
+    /// dtype and shape.
+    pub fn ty(&self) -> &TensorType {
+        &self.0.ty
+    }
+
+    /// The extents.
+    pub fn shape(&self) -> &Shape {
+        &self.0.ty.shape
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> crate::DType {
+        self.0.ty.dtype
+    }
+
+    /// The leaf this node is, if it is one.
+    pub fn leaf(&self) -> Option<&Leaf> {
+        match &self.0.kind {
+            NodeKind::Leaf(leaf) => Some(leaf),
+            NodeKind::Apply { .. } => None,
+        }
+    }
+
+    /// The op this node applies, if it is not a leaf.
+    pub fn op(&self) -> Option<&Op> {
+        match &self.0.kind {
+            NodeKind::Leaf(_) => None,
+            NodeKind::Apply { op, .. } => Some(op),
+        }
+    }
+
+    /// The operands (empty for leaves and constants).
+    pub fn args(&self) -> &[Node] {
+        match &self.0.kind {
+            NodeKind::Leaf(_) => &[],
+            NodeKind::Apply { args, .. } => args,
+        }
+    }
+
+    /// An identity for this node, equal for clones of one handle.
+    pub fn identity(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+}
+
+/// Dropping a long chain must not recurse once per node: operands whose last handle is
+/// going away are unlinked onto an explicit stack.
+impl Drop for NodeData {
+    fn drop(&mut self) {
+        let mut stack = match &mut self.kind {
+            NodeKind::Apply { args, .. } if !args.is_empty() => std::mem::take(args),
+            _ => return,
+        };
+        while let Some(node) = stack.pop() {
+            if let Ok(mut data) = Arc::try_unwrap(node.0) {
+                if let NodeKind::Apply { args, .. } = &mut data.kind {
+                    stack.append(args);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! `Program`: a typed DAG of ops over numbered input slots, stored as a petgraph graph.
+//!
+//! Invariants, established by [`ProgramBuilder`] and checked by [`Program::verify`]:
+//! node `i` for `i < inputs.len()` is `Input(i)`; every operand of a node has a smaller
+//! id (ids are a topological order); every node's type is what its op's rule infers.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use crate::error::IrError;
+use crate::node::{Leaf, Node};
+use crate::op::Op;
+use crate::shape::TensorType;
+
+/// Identifies a node of one Program; ids are a topological order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    /// The position of this node in the Program's topological order.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    fn graph_index(self) -> NodeIndex<u32> {
+        NodeIndex::new(self.index())
+    }
+}
+
+/// One node of a Program: an op, its operands and its result type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instr {
+    /// The operation.
+    pub op: Op,
+    /// Operands, in order.
+    pub args: Vec<NodeId>,
+    /// Result type.
+    pub ty: TensorType,
+}
+
+/// A typed DAG of ops whose leaves are input slots and constants.
+///
+/// Edges run from operand to user and carry the operand position; they mirror
+/// `Instr::args` so petgraph's algorithms (cycle checks, DOT) apply directly.
+#[derive(Clone, Debug)]
+pub struct Program {
+    graph: DiGraph<Instr, u32, u32>,
+    inputs: Vec<TensorType>,
+    outputs: Vec<NodeId>,
+}
+
+/// A 128-bit structural hash: equal for programs of equal structure, whatever the node
+/// numbering, the handles they were built from or the data bound to them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProgramHash(pub u128);
+
+impl fmt::Display for ProgramHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+impl Program {
+    /// The program computing `outputs`, and what each of its input slots stands for.
+    ///
+    /// Parameters `Param(n)` become slot `n` (they must be numbered 0..k without gaps);
+    /// data leaves take the following slots in the order a depth-first walk from the
+    /// outputs first finishes them. Shared nodes appear once.
+    pub fn from_outputs(outputs: &[Node]) -> Result<(Program, Vec<Leaf>), IrError> {
+        let order = post_order(outputs);
+        let mut params: Vec<Option<&Node>> = Vec::new();
+        let mut data: Vec<&Node> = Vec::new();
+        for node in &order {
+            match node.leaf() {
+                Some(Leaf::Param(n)) => {
+                    if *n >= params.len() {
+                        params.resize(n + 1, None);
+                    }
+                    if params[*n].replace(node).is_some() {
+                        return Err(IrError::Binding { message: format!("two different parameters numbered {n}") });
+                    }
+                }
+                Some(Leaf::Data(_)) => data.push(node),
+                None => {}
+            }
+        }
+        let mut slots: Vec<&Node> = Vec::with_capacity(params.len() + data.len());
+        for (n, p) in params.iter().enumerate() {
+            slots.push(p.ok_or_else(|| IrError::Binding { message: format!("parameter {n} is missing") })?);
+        }
+        slots.extend(data);
+
+        let mut builder = ProgramBuilder::new();
+        let mut ids: HashMap<usize, NodeId> = HashMap::with_capacity(order.len());
+        let mut leaves = Vec::with_capacity(slots.len());
+        for node in &slots {
+            ids.insert(node.identity(), builder.input(node.ty().clone())?);
+            leaves.push(node.leaf().cloned().expect("slots are leaves"));
+        }
+        for node in &order {
+            if let Some(op) = node.op() {
+                let args: Vec<NodeId> = node.args().iter().map(|a| ids[&a.identity()]).collect();
+                let id = builder.push_typed(op.clone(), args, node.ty().clone())?;
+                ids.insert(node.identity(), id);
+            }
+        }
+        let outs = outputs.iter().map(|o| ids[&o.identity()]).collect();
+        Ok((builder.finish(outs)?, leaves))
+    }
+
+    /// The input slots' types.
+    pub fn inputs(&self) -> &[TensorType] {
+        &self.inputs
+    }
+
+    /// The output nodes, in order.
+    pub fn outputs(&self) -> &[NodeId] {
+        &self.outputs
+    }
+
+    /// Number of nodes (inputs included).
+    pub fn len(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// Whether the program has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The node with this id.
+    pub fn instr(&self, id: NodeId) -> &Instr {
+        &self.graph[id.graph_index()]
+    }
+
+    /// Every node id in topological order.
+    pub fn ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.len() as u32).map(NodeId)
+    }
+
+    /// How many times each node is used as an operand or output.
+    pub fn use_counts(&self) -> Vec<usize> {
+        let mut counts: Vec<usize> = self
+            .ids()
+            .map(|id| self.graph.edges_directed(id.graph_index(), Direction::Outgoing).count())
+            .collect();
+        for out in &self.outputs {
+            counts[out.index()] += 1;
+        }
+        counts
+    }
+
+    /// Checks every invariant: input layout, topological ids, types as inferred,
+    /// outputs in range, acyclicity. Later stages call this after each transformation.
+    pub fn verify(&self) -> Result<(), IrError> {
+        let bad = |id: NodeId, msg: String| IrError::invalid("verify", format!("node {}: {msg}", id.index()));
+        for id in self.ids() {
+            let instr = self.instr(id);
+            if id.index() < self.inputs.len() {
+                if instr.op != Op::Input(id.index()) || instr.ty != self.inputs[id.index()] || !instr.args.is_empty() {
+                    return Err(bad(id, format!("expected input slot {} of type {}", id.index(), self.inputs[id.index()])));
+                }
+                continue;
+            }
+            if matches!(instr.op, Op::Input(_)) {
+                return Err(bad(id, "inputs must come first".into()));
+            }
+            if let Some(arg) = instr.args.iter().find(|a| a.index() >= id.index()) {
+                return Err(bad(id, format!("operand {} does not precede it", arg.index())));
+            }
+            let types: Vec<&TensorType> = instr.args.iter().map(|a| &self.instr(*a).ty).collect();
+            let inferred = instr.op.infer(&types)?;
+            if inferred != instr.ty {
+                return Err(bad(id, format!("declared {} but {} infers {inferred}", instr.ty, instr.op)));
+            }
+        }
+        if let Some(out) = self.outputs.iter().find(|o| o.index() >= self.len()) {
+            return Err(IrError::invalid("verify", format!("output {} is not a node", out.index())));
+        }
+        if petgraph::algo::is_cyclic_directed(&self.graph) {
+            return Err(IrError::invalid("verify", "the graph has a cycle"));
+        }
+        Ok(())
+    }
+
+    /// The canonical structural hash (see [`ProgramHash`]); keys the kernel cache.
+    pub fn canonical_hash(&self) -> ProgramHash {
+        let mut node_hashes: Vec<u128> = Vec::with_capacity(self.len());
+        let mut bytes = Vec::new();
+        for id in self.ids() {
+            let instr = self.instr(id);
+            bytes.clear();
+            bytes.extend_from_slice(format!("{}:{}", instr.op, instr.ty).as_bytes());
+            for arg in &instr.args {
+                bytes.extend_from_slice(&node_hashes[arg.index()].to_le_bytes());
+            }
+            node_hashes.push(xxhash_rust::xxh3::xxh3_128(&bytes));
+        }
+        bytes.clear();
+        for ty in &self.inputs {
+            bytes.extend_from_slice(format!("{ty};").as_bytes());
+        }
+        bytes.push(b'|');
+        for out in &self.outputs {
+            bytes.extend_from_slice(&node_hashes[out.index()].to_le_bytes());
+        }
+        ProgramHash(xxhash_rust::xxh3::xxh3_128(&bytes))
+    }
+
+    /// Graphviz text of the DAG: one box per node with its name, op and type; edges from
+    /// operand to user labelled with the operand position when there are several.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from("digraph program {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n");
+        for id in self.ids() {
+            let instr = self.instr(id);
+            let label = format!("{} = {}\\n{}", crate::text::node_name(id.index()), instr.op, instr.ty);
+            let style = if id.index() < self.inputs.len() { ", style=rounded" } else { "" };
+            out.push_str(&format!("  n{} [label=\"{}\"{style}];\n", id.index(), label.replace('"', "\\\"")));
+        }
+        for edge in self.graph.raw_edges() {
+            let user = &self.graph[edge.target()];
+            let label = if user.args.len() > 1 { format!(" [label=\"{}\"]", edge.weight) } else { String::new() };
+            out.push_str(&format!("  n{} -> n{}{label};\n", edge.source().index(), edge.target().index()));
+        }
+        for (k, o) in self.outputs.iter().enumerate() {
+            out.push_str(&format!("  out{k} [label=\"output {k}\", shape=plaintext];\n  n{} -> out{k};\n", o.index()));
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// Structural equality: same inputs, same nodes in the same order, same outputs.
+impl PartialEq for Program {
+    fn eq(&self, other: &Program) -> bool {
+        self.inputs == other.inputs
+            && self.outputs == other.outputs
+            && self.len() == other.len()
+            && self.ids().all(|id| self.instr(id) == other.instr(id))
+    }
+}
+
+/// Builds a Program node by node, checking each node's operands and type as it goes.
+#[derive(Debug, Default)]
+pub struct ProgramBuilder {
+    graph: DiGraph<Instr, u32, u32>,
+    inputs: Vec<TensorType>,
+}
+
+impl ProgramBuilder {
+    /// An empty builder.
+    pub fn new() -> ProgramBuilder {
+        ProgramBuilder::default()
+    }
+
+    /// Adds the next input slot; inputs must all come before other nodes.
+    pub fn input(&mut self, ty: TensorType) -> Result<NodeId, IrError> {
+        if self.graph.node_count() != self.inputs.len() {
+            return Err(IrError::invalid("input", "inputs must be declared before other nodes"));
+        }
+        if ty.shape.checked_numel().is_none() {
+            return Err(IrError::invalid("input", format!("shape {} is too large", ty.shape)));
+        }
+        let slot = self.inputs.len();
+        self.inputs.push(ty.clone());
+        Ok(self.add(Instr { op: Op::Input(slot), args: Vec::new(), ty }))
+    }
+
+    /// Adds `op` applied to existing nodes; returns its id.
+    pub fn push(&mut self, op: Op, args: Vec<NodeId>) -> Result<NodeId, IrError> {
+        let ty = self.infer(&op, &args)?;
+        Ok(self.add(Instr { op, args, ty }))
+    }
+
+    /// Like [`ProgramBuilder::push`], but checks the inferred type against `declared`.
+    pub fn push_typed(&mut self, op: Op, args: Vec<NodeId>, declared: TensorType) -> Result<NodeId, IrError> {
+        let ty = self.infer(&op, &args)?;
+        if ty != declared {
+            return Err(IrError::invalid(op.name(), format!("declared type {declared} but the operands give {ty}")));
+        }
+        Ok(self.add(Instr { op, args, ty }))
+    }
+
+    /// The type of a node added so far.
+    pub fn ty(&self, id: NodeId) -> Option<&TensorType> {
+        self.graph.node_weight(id.graph_index()).map(|i| &i.ty)
+    }
+
+    /// The finished Program returning `outputs` (at least one).
+    pub fn finish(self, outputs: Vec<NodeId>) -> Result<Program, IrError> {
+        if outputs.is_empty() {
+            return Err(IrError::invalid("program", "a program needs at least one output"));
+        }
+        if let Some(o) = outputs.iter().find(|o| o.index() >= self.graph.node_count()) {
+            return Err(IrError::invalid("program", format!("output {} is not a node", o.index())));
+        }
+        Ok(Program { graph: self.graph, inputs: self.inputs, outputs })
+    }
+
+    fn infer(&self, op: &Op, args: &[NodeId]) -> Result<TensorType, IrError> {
+        if let Op::Input(_) = op {
+            return Err(IrError::invalid("input", "use ProgramBuilder::input for inputs"));
+        }
+        let mut types = Vec::with_capacity(args.len());
+        for a in args {
+            types.push(self.ty(*a).ok_or_else(|| {
+                IrError::invalid(op.name(), format!("operand {} is not a node yet", a.index()))
+            })?);
+        }
+        op.infer(&types)
+    }
+
+    fn add(&mut self, instr: Instr) -> NodeId {
+        let args = instr.args.clone();
+        let id = self.graph.add_node(instr);
+        for (pos, a) in args.iter().enumerate() {
+            self.graph.add_edge(a.graph_index(), id, pos as u32);
+        }
+        NodeId(id.index() as u32)
+    }
+}
+
+/// Unique nodes reachable from `outputs`, each after its operands (iterative DFS).
+fn post_order(outputs: &[Node]) -> Vec<Node> {
+    let mut done: HashMap<usize, ()> = HashMap::new();
+    let mut order = Vec::new();
+    // (node, index of the next operand to visit)
+    let mut stack: Vec<(Node, usize)> = Vec::new();
+    for out in outputs {
+        if done.contains_key(&out.identity()) {
+            continue;
+        }
+        stack.push((out.clone(), 0));
+        while let Some((node, next)) = stack.last_mut() {
+            if let Some(arg) = node.args().get(*next).cloned() {
+                *next += 1;
+                if !done.contains_key(&arg.identity()) {
+                    stack.push((arg, 0));
+                }
+            } else {
+                let node = node.clone();
+                stack.pop();
+                if done.insert(node.identity(), ()).is_none() {
+                    order.push(node);
+                }
+            }
+        }
+    }
+    order
+}

@@ -1,0 +1,206 @@
+//! Run-time array data: one shared, possibly strided ndarray of one of the dtypes.
+
+use ndarray::{ArcArray, ArrayD, IxDyn};
+
+use crate::dtype::{DType, Scalar};
+use crate::error::IrError;
+use crate::shape::{Shape, TensorType};
+
+/// Array data bound to an input slot or produced by evaluation.
+///
+/// Cloning shares the buffer. Inputs may be strided or reversed views of someone
+/// else's buffer (`ArcArray` keeps it alive); nothing is copied to bind them.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// bool data.
+    Bool(ArcArray<bool, IxDyn>),
+    /// int32 data.
+    I32(ArcArray<i32, IxDyn>),
+    /// int64 data.
+    I64(ArcArray<i64, IxDyn>),
+    /// float32 data.
+    F32(ArcArray<f32, IxDyn>),
+    /// float64 data.
+    F64(ArcArray<f64, IxDyn>),
+}
+
+/// Applies `$body` to the array inside a [`Value`], whatever its element type.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_value {
+    ($value:expr, $arr:ident => $body:expr) => {
+        match $value {
+            $crate::Value::Bool($arr) => $body,
+            $crate::Value::I32($arr) => $body,
+            $crate::Value::I64($arr) => $body,
+            $crate::Value::F32($arr) => $body,
+            $crate::Value::F64($arr) => $body,
+        }
+    };
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The Rust element types of the supported dtypes (`bool`, `i32`, `i64`, `f32`, `f64`).
+pub trait Element:
+    Copy + Send + Sync + std::fmt::Debug + PartialEq + Default + 'static + sealed::Sealed
+{
+    /// This type's dtype.
+    const DTYPE: DType;
+    /// Wraps an array of this type.
+    fn wrap(array: ArcArray<Self, IxDyn>) -> Value;
+    /// The array inside `value` if it holds this type.
+    fn unwrap(value: &Value) -> Option<&ArcArray<Self, IxDyn>>;
+    /// A scalar converted to this type (`cast` semantics).
+    fn from_scalar(s: Scalar) -> Self;
+    /// This value as a scalar.
+    fn to_scalar(self) -> Scalar;
+}
+
+macro_rules! element {
+    ($t:ty, $variant:ident) => {
+        impl sealed::Sealed for $t {}
+        impl Element for $t {
+            const DTYPE: DType = DType::$variant;
+            fn wrap(array: ArcArray<Self, IxDyn>) -> Value {
+                Value::$variant(array)
+            }
+            fn unwrap(value: &Value) -> Option<&ArcArray<Self, IxDyn>> {
+                match value {
+                    Value::$variant(a) => Some(a),
+                    _ => None,
+                }
+            }
+            fn from_scalar(s: Scalar) -> Self {
+                match s.cast(DType::$variant) {
+                    Scalar::$variant(v) => v,
+                    _ => unreachable!("cast returns the requested dtype"),
+                }
+            }
+            fn to_scalar(self) -> Scalar {
+                Scalar::$variant(self)
+            }
+        }
+    };
+}
+
+element!(bool, Bool);
+element!(i32, I32);
+element!(i64, I64);
+element!(f32, F32);
+element!(f64, F64);
+
+impl Value {
+    /// Wraps an owned ndarray of any supported element type (no copy).
+    pub fn from_array<T: Element>(array: ArrayD<T>) -> Value {
+        T::wrap(array.into_shared())
+    }
+
+    /// A 0-d array holding `s`.
+    pub fn from_scalar(s: Scalar) -> Value {
+        match s {
+            Scalar::Bool(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
+            Scalar::I32(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
+            Scalar::I64(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
+            Scalar::F32(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
+            Scalar::F64(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
+        }
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        match self {
+            Value::Bool(_) => DType::Bool,
+            Value::I32(_) => DType::I32,
+            Value::I64(_) => DType::I64,
+            Value::F32(_) => DType::F32,
+            Value::F64(_) => DType::F64,
+        }
+    }
+
+    /// The extents.
+    pub fn shape(&self) -> &[usize] {
+        with_value!(self, a => a.shape())
+    }
+
+    /// dtype and shape.
+    pub fn ty(&self) -> TensorType {
+        TensorType::new(self.dtype(), Shape::from(self.shape()))
+    }
+
+    /// The array if it holds `T`; an error naming both dtypes otherwise.
+    pub fn as_array<T: Element>(&self) -> Result<&ArcArray<T, IxDyn>, IrError> {
+        T::unwrap(self).ok_or_else(|| IrError::Binding {
+            message: format!("expected {} data, found {}", T::DTYPE.numpy_name(), self.dtype().numpy_name()),
+        })
+    }
+
+    /// The data as an owned ndarray of `T` (no copy when not shared).
+    pub fn into_array<T: Element>(self) -> Result<ArrayD<T>, IrError> {
+        Ok(self.as_array::<T>()?.clone().into_owned())
+    }
+
+    /// The element at a multi-index, as a scalar.
+    pub fn get(&self, index: &[usize]) -> Option<Scalar> {
+        with_value!(self, a => a.get(IxDyn(index)).map(|v| v.to_scalar()))
+    }
+
+    /// Elements in C order, as scalars (for tests and printing).
+    pub fn to_scalars(&self) -> Vec<Scalar> {
+        with_value!(self, a => a.iter().map(|v| v.to_scalar()).collect())
+    }
+
+    /// Converts to another dtype: ints and floats as Rust's `as` (float to int truncates
+    /// toward zero and saturates, NaN becomes 0), anything to bool is `!= 0`, bool to a
+    /// number is 0 or 1. Same dtype: shares the buffer.
+    pub fn cast(&self, to: DType) -> Value {
+        if self.dtype() == to {
+            return self.clone();
+        }
+        fn conv<S: Element, T: Element>(a: &ArcArray<S, IxDyn>) -> ArrayD<T> {
+            a.mapv(|v| T::from_scalar(v.to_scalar()))
+        }
+        match to {
+            DType::Bool => with_value!(self, a => Value::from_array(conv::<_, bool>(a))),
+            DType::I32 => with_value!(self, a => Value::from_array(conv::<_, i32>(a))),
+            DType::I64 => with_value!(self, a => Value::from_array(conv::<_, i64>(a))),
+            DType::F32 => with_value!(self, a => Value::from_array(conv::<_, f32>(a))),
+            DType::F64 => with_value!(self, a => Value::from_array(conv::<_, f64>(a))),
+        }
+    }
+}
+
+impl<T: Element> From<ArrayD<T>> for Value {
+    fn from(array: ArrayD<T>) -> Value {
+        Value::from_array(array)
+    }
+}
+
+impl<T: Element> From<ArcArray<T, IxDyn>> for Value {
+    fn from(array: ArcArray<T, IxDyn>) -> Value {
+        T::wrap(array)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn casts_follow_documented_rules() {
+        let v = Value::from_array(ndarray::arr1(&[f64::NAN, 2.9, -2.9, 1e30, 0.0]).into_dyn());
+        let ints = v.cast(DType::I32).into_array::<i32>().unwrap();
+        assert_eq!(ints.as_slice().unwrap(), &[0, 2, -2, i32::MAX, 0]);
+        let bools = v.cast(DType::Bool).into_array::<bool>().unwrap();
+        assert_eq!(bools.as_slice().unwrap(), &[true, true, true, true, false]);
+    }
+
+    #[test]
+    fn wrong_dtype_access_is_an_error() {
+        let v = Value::from_scalar(Scalar::I32(3));
+        assert!(v.as_array::<f64>().is_err());
+        assert_eq!(v.get(&[]), Some(Scalar::I32(3)));
+    }
+}
