@@ -1,1 +1,37 @@
-//! placeholder
+//! lazyfuse's Rust API: lazy [`Array`] handles that build an expression graph, and
+//! evaluation of that graph on a [`Backend`].
+//!
+//! ```
+//! use lazyfuse_frontend::{Array, DType};
+//! use ndarray::array;
+//!
+//! let x = Array::from(array![[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]);
+//! // A row softmax: nothing is computed until `to_ndarray`.
+//! let e = (&x - x.max_axes(&[1], true)).exp();
+//! let softmax = &e / e.sum_axes(&[1], true);
+//! assert_eq!(softmax.dtype()?, DType::F64);
+//! let rows = softmax.to_ndarray::<f64>()?.sum_axis(ndarray::Axis(1));
+//! assert!(rows.iter().all(|s| (s - 1.0).abs() < 1e-12));
+//! # Ok::<(), lazyfuse_frontend::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod array;
+mod elementwise;
+mod error;
+mod eval;
+mod structural;
+
+pub use array::Array;
+pub use elementwise::binary_fns::*;
+pub use elementwise::unary_fns::*;
+pub use elementwise::{Operand, WeakScalar};
+pub use error::{Error, Result};
+pub use eval::{eval, eval_with, program, Backend};
+pub use lazyfuse_ir::{DType, Element, Program, Scalar, Value};
+pub use structural::{concatenate, stack, SliceSpec};
+
+/// NumPy `where(cond, a, b)`.
+pub fn where_(cond: &Array, a: impl Into<Operand>, b: impl Into<Operand>) -> Array {
+    Array::select(cond, a, b)
+}

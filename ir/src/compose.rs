@@ -67,7 +67,7 @@ pub fn reshape(x: &Node, shape: &[i64]) -> Result<Node, IrError> {
         .ok_or_else(invalid)?;
     let mut dims: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(&i) = unknown.first() {
-        if known == 0 || size % known != 0 {
+        if known == 0 || !size.is_multiple_of(known) {
             return Err(invalid());
         }
         dims[i] = size / known;

@@ -303,6 +303,18 @@ impl fmt::Display for Scalar {
     }
 }
 
+macro_rules! scalar_from {
+    ($($t:ty => $variant:ident),*) => {$(
+        impl From<$t> for Scalar {
+            fn from(v: $t) -> Scalar {
+                Scalar::$variant(v)
+            }
+        }
+    )*};
+}
+
+scalar_from!(bool => Bool, i32 => I32, i64 => I64, f32 => F32, f64 => F64);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,100 @@
+//! Evaluation: lazy arrays → Program → a backend → values.
+
+use lazyfuse_ir::{interpret, Element, Leaf, Program, Value};
+use ndarray::ArrayD;
+
+use crate::array::Array;
+use crate::error::{Error, Result};
+
+/// Where evaluation runs.
+///
+/// The interpreter is the reference; compiled backends join this list as they land,
+/// and the interpreter stays selectable as the oracle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// The reference interpreter of the ir crate (ndarray, op by op).
+    #[default]
+    Interpreter,
+}
+
+/// The Program computing `arrays` and the values bound to its input slots.
+fn lower(arrays: &[&Array]) -> Result<(Program, Vec<Value>)> {
+    let nodes = arrays.iter().map(|a| a.node().cloned()).collect::<Result<Vec<_>>>()?;
+    let (program, leaves) = Program::from_outputs(&nodes)?;
+    let values = leaves
+        .into_iter()
+        .map(|leaf| match leaf {
+            Leaf::Data(v) => Ok(v),
+            Leaf::Param(n) => Err(Error::UnboundParameter(n)),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((program, values))
+}
+
+/// The Program that computes `arrays` (one output each), e.g. to print its text form.
+pub fn program(arrays: &[&Array]) -> Result<Program> {
+    let nodes = arrays.iter().map(|a| a.node().cloned()).collect::<Result<Vec<_>>>()?;
+    Ok(Program::from_outputs(&nodes)?.0)
+}
+
+/// Evaluates several arrays as one program (shared work is done once).
+pub fn eval(arrays: &[&Array]) -> Result<Vec<Value>> {
+    eval_with(arrays, Backend::default())
+}
+
+/// [`eval`] on a chosen backend.
+pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
+    let (program, inputs) = lower(arrays)?;
+    match backend {
+        Backend::Interpreter => Ok(interpret(&program, &inputs)?),
+    }
+}
+
+impl Array {
+    /// Computes this array.
+    pub fn eval(&self) -> Result<Value> {
+        self.eval_with(Backend::default())
+    }
+
+    /// Computes this array on a chosen backend.
+    pub fn eval_with(&self, backend: Backend) -> Result<Value> {
+        Ok(eval_with(&[self], backend)?.remove(0))
+    }
+
+    /// Computes this array as an ndarray of element type `T` (which must be its dtype).
+    pub fn to_ndarray<T: Element>(&self) -> Result<ArrayD<T>> {
+        let value = self.eval()?;
+        if value.dtype() != T::DTYPE {
+            return Err(Error::DTypeMismatch { expected: T::DTYPE, found: value.dtype() });
+        }
+        Ok(value.into_array::<T>()?)
+    }
+
+    /// The Program computing this array.
+    pub fn program(&self) -> Result<Program> {
+        program(&[self])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn shared_inputs_bind_once() {
+        let a = Array::from(array![1.0, 2.0, 3.0]);
+        let b = &a * &a + &a;
+        let p = b.program().unwrap();
+        assert_eq!(p.inputs().len(), 1);
+        assert_eq!(b.to_ndarray::<f64>().unwrap(), array![2.0, 6.0, 12.0].into_dyn());
+        assert!(matches!(b.to_ndarray::<f32>(), Err(Error::DTypeMismatch { .. })));
+    }
+
+    #[test]
+    fn parameters_are_not_values() {
+        let p = Array::param(0, lazyfuse_ir::DType::F64, &[3]);
+        assert_eq!((p * 2.0).eval().unwrap_err(), Error::UnboundParameter(0));
+    }
+}
