@@ -22,7 +22,9 @@ impl Array {
     }
 
     pub(crate) fn from_result(result: Result<Node, impl Into<Error>>) -> Array {
-        Array { inner: result.map_err(Into::into) }
+        Array {
+            inner: result.map_err(Into::into),
+        }
     }
 
     /// The graph node, or the error this array carries.
@@ -56,13 +58,24 @@ impl Array {
     }
 
     /// NumPy `arange(start, stop, step)`; the dtype is the promotion of the three.
-    pub fn arange(start: impl Into<Scalar>, stop: impl Into<Scalar>, step: impl Into<Scalar>) -> Array {
-        Array::from_result(lazyfuse_ir::compose::arange(start.into(), stop.into(), step.into()))
+    pub fn arange(
+        start: impl Into<Scalar>,
+        stop: impl Into<Scalar>,
+        step: impl Into<Scalar>,
+    ) -> Array {
+        Array::from_result(lazyfuse_ir::compose::arange(
+            start.into(),
+            stop.into(),
+            step.into(),
+        ))
     }
 
     /// A placeholder for the `index`-th parameter of a traced function.
     pub fn param(index: usize, dtype: DType, shape: &[usize]) -> Array {
-        Array::from_node(Node::param(index, lazyfuse_ir::TensorType::new(dtype, Shape::from(shape))))
+        Array::from_node(Node::param(
+            index,
+            lazyfuse_ir::TensorType::new(dtype, Shape::from(shape)),
+        ))
     }
 
     /// The extents.

@@ -102,7 +102,10 @@ pub(crate) fn binary(op: BinaryOp, a: impl Into<Operand>, b: impl Into<Operand>)
         },
         (Operand::Weak(x), Operand::Weak(y)) => {
             let dtype = x.kind().max(y.kind()).default_dtype();
-            (Array::from_result(x.resolve(name, dtype)), Array::from_result(y.resolve(name, dtype)))
+            (
+                Array::from_result(x.resolve(name, dtype)),
+                Array::from_result(y.resolve(name, dtype)),
+            )
         }
         (x, y) => (x.into_array(), y.into_array()),
     };
@@ -285,10 +288,12 @@ impl Array {
         let (a, b) = (a.into(), b.into());
         // Weak scalars resolve against the other branch (or their defaults).
         let other_dtype = match (&a, &b) {
-            (Operand::Weak(_), Operand::Array(arr)) | (Operand::Array(arr), Operand::Weak(_)) => match arr.node() {
-                Ok(node) => Some(node.dtype()),
-                Err(e) => return Array { inner: Err(e) },
-            },
+            (Operand::Weak(_), Operand::Array(arr)) | (Operand::Array(arr), Operand::Weak(_)) => {
+                match arr.node() {
+                    Ok(node) => Some(node.dtype()),
+                    Err(e) => return Array { inner: Err(e) },
+                }
+            }
             _ => None,
         };
         let resolve = |o: Operand| match (o, other_dtype) {
@@ -383,7 +388,10 @@ mod tests {
     fn errors_propagate_through_chains() {
         let bad = f32s(3) + f32s(4);
         let err = bad.error().unwrap().to_string();
-        assert_eq!(err, "add: operands could not be broadcast together with shapes (3,) (4,)");
+        assert_eq!(
+            err,
+            "add: operands could not be broadcast together with shapes (3,) (4,)"
+        );
         let later = (bad * 2.0).exp().sum();
         assert_eq!(later.error().unwrap().to_string(), err);
     }

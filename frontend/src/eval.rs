@@ -20,7 +20,10 @@ pub enum Backend {
 
 /// The Program computing `arrays` and the values bound to its input slots.
 fn lower(arrays: &[&Array]) -> Result<(Program, Vec<Value>)> {
-    let nodes = arrays.iter().map(|a| a.node().cloned()).collect::<Result<Vec<_>>>()?;
+    let nodes = arrays
+        .iter()
+        .map(|a| a.node().cloned())
+        .collect::<Result<Vec<_>>>()?;
     let (program, leaves) = Program::from_outputs(&nodes)?;
     let values = leaves
         .into_iter()
@@ -34,7 +37,10 @@ fn lower(arrays: &[&Array]) -> Result<(Program, Vec<Value>)> {
 
 /// The Program that computes `arrays` (one output each), e.g. to print its text form.
 pub fn program(arrays: &[&Array]) -> Result<Program> {
-    let nodes = arrays.iter().map(|a| a.node().cloned()).collect::<Result<Vec<_>>>()?;
+    let nodes = arrays
+        .iter()
+        .map(|a| a.node().cloned())
+        .collect::<Result<Vec<_>>>()?;
     Ok(Program::from_outputs(&nodes)?.0)
 }
 
@@ -66,7 +72,10 @@ impl Array {
     pub fn to_ndarray<T: Element>(&self) -> Result<ArrayD<T>> {
         let value = self.eval()?;
         if value.dtype() != T::DTYPE {
-            return Err(Error::DTypeMismatch { expected: T::DTYPE, found: value.dtype() });
+            return Err(Error::DTypeMismatch {
+                expected: T::DTYPE,
+                found: value.dtype(),
+            });
         }
         Ok(value.into_array::<T>()?)
     }
@@ -88,8 +97,14 @@ mod tests {
         let b = &a * &a + &a;
         let p = b.program().unwrap();
         assert_eq!(p.inputs().len(), 1);
-        assert_eq!(b.to_ndarray::<f64>().unwrap(), array![2.0, 6.0, 12.0].into_dyn());
-        assert!(matches!(b.to_ndarray::<f32>(), Err(Error::DTypeMismatch { .. })));
+        assert_eq!(
+            b.to_ndarray::<f64>().unwrap(),
+            array![2.0, 6.0, 12.0].into_dyn()
+        );
+        assert!(matches!(
+            b.to_ndarray::<f32>(),
+            Err(Error::DTypeMismatch { .. })
+        ));
     }
 
     #[test]

@@ -156,8 +156,14 @@ mod tests {
     fn axis_errors_name_the_op() {
         let x = Array::from(ndarray::Array2::<f64>::zeros((2, 3)));
         let err = x.sum_axes(&[2], false).error().unwrap().to_string();
-        assert_eq!(err, "reduce_sum: axis 2 is out of bounds for array of dimension 2");
+        assert_eq!(
+            err,
+            "reduce_sum: axis 2 is out of bounds for array of dimension 2"
+        );
         assert!(x.max_axes(&[0], true).error().is_none());
-        assert!(Array::from(ndarray::Array1::<f64>::zeros(0)).max().error().is_some());
+        assert!(Array::from(ndarray::Array1::<f64>::zeros(0))
+            .max()
+            .error()
+            .is_some());
     }
 }

@@ -25,27 +25,49 @@ pub fn full(shape: &[usize], value: Scalar) -> Result<Node, IrError> {
 pub fn arange(start: Scalar, stop: Scalar, step: Scalar) -> Result<Node, IrError> {
     let dtype = promote(promote(start.dtype(), stop.dtype()), step.dtype());
     if dtype == DType::Bool {
-        return Err(IrError::dtype("arange", &[dtype], "use an integer or float range"));
+        return Err(IrError::dtype(
+            "arange",
+            &[dtype],
+            "use an integer or float range",
+        ));
     }
     let len = if dtype.is_float() {
         let (a, b, s) = (start.as_f64(), stop.as_f64(), step.as_f64());
         if s == 0.0 || !s.is_finite() || !a.is_finite() || !b.is_finite() {
-            return Err(IrError::invalid("arange", "start, stop and step must be finite and step non-zero"));
+            return Err(IrError::invalid(
+                "arange",
+                "start, stop and step must be finite and step non-zero",
+            ));
         }
         ((b - a) / s).ceil().max(0.0)
     } else {
-        let (a, b, s) = (start.as_i64() as i128, stop.as_i64() as i128, step.as_i64() as i128);
+        let (a, b, s) = (
+            start.as_i64() as i128,
+            stop.as_i64() as i128,
+            step.as_i64() as i128,
+        );
         if s == 0 {
             return Err(IrError::invalid("arange", "step cannot be zero"));
         }
         let span = b - a;
-        let n = if s > 0 { (span + s - 1).div_euclid(s) } else { (span + s + 1).div_euclid(s) };
+        let n = if s > 0 {
+            (span + s - 1).div_euclid(s)
+        } else {
+            (span + s + 1).div_euclid(s)
+        };
         n.max(0) as f64
     };
     if len > (isize::MAX as f64) / 8.0 {
         return Err(IrError::invalid("arange", "the range is too long"));
     }
-    Node::apply(Op::Arange { start: start.cast(dtype), step: step.cast(dtype), len: len as usize }, vec![])
+    Node::apply(
+        Op::Arange {
+            start: start.cast(dtype),
+            step: step.cast(dtype),
+            len: len as usize,
+        },
+        vec![],
+    )
 }
 
 /// NumPy `reshape`: at most one extent may be `-1` and is inferred.
@@ -54,7 +76,14 @@ pub fn reshape(x: &Node, shape: &[i64]) -> Result<Node, IrError> {
     let invalid = || IrError::InvalidReshape {
         from: x.shape().clone(),
         size,
-        to: format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")),
+        to: format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
     };
     let unknown: Vec<usize> = (0..shape.len()).filter(|&i| shape[i] == -1).collect();
     if unknown.len() > 1 || shape.iter().any(|&d| d < -1) {
@@ -81,7 +110,13 @@ pub fn expand_dims(x: &Node, axes: &[i64]) -> Result<Node, IrError> {
     let axes = normalize_axes("expand_dims", axes, out_ndim)?;
     let mut rest = x.shape().iter();
     let dims: Vec<usize> = (0..out_ndim)
-        .map(|k| if axes.contains(&k) { 1 } else { *rest.next().expect("counted") })
+        .map(|k| {
+            if axes.contains(&k) {
+                1
+            } else {
+                *rest.next().expect("counted")
+            }
+        })
         .collect();
     Node::apply(Op::Reshape(Shape(dims)), vec![x.clone()])
 }
@@ -102,7 +137,10 @@ pub fn squeeze(x: &Node, axes: Option<&[i64]>) -> Result<Node, IrError> {
         }
         None => (0..shape.ndim()).filter(|&k| shape[k] == 1).collect(),
     };
-    let dims: Vec<usize> = (0..shape.ndim()).filter(|k| !axes.contains(k)).map(|k| shape[k]).collect();
+    let dims: Vec<usize> = (0..shape.ndim())
+        .filter(|k| !axes.contains(k))
+        .map(|k| shape[k])
+        .collect();
     Node::apply(Op::Reshape(Shape(dims)), vec![x.clone()])
 }
 
@@ -113,9 +151,14 @@ pub fn transpose(x: &Node, perm: Option<&[i64]>) -> Result<Node, IrError> {
         None => (0..ndim).rev().collect(),
         Some(p) => {
             if p.len() != ndim {
-                return Err(IrError::invalid("transpose", format!("axes {p:?} don't match array of dimension {ndim}")));
+                return Err(IrError::invalid(
+                    "transpose",
+                    format!("axes {p:?} don't match array of dimension {ndim}"),
+                ));
             }
-            p.iter().map(|&a| normalize_axis("transpose", a, ndim)).collect::<Result<_, _>>()?
+            p.iter()
+                .map(|&a| normalize_axis("transpose", a, ndim))
+                .collect::<Result<_, _>>()?
         }
     };
     Node::apply(Op::Transpose(perm), vec![x.clone()])
@@ -124,7 +167,10 @@ pub fn transpose(x: &Node, perm: Option<&[i64]>) -> Result<Node, IrError> {
 /// NumPy `swapaxes`.
 pub fn swapaxes(x: &Node, a: i64, b: i64) -> Result<Node, IrError> {
     let ndim = x.shape().ndim();
-    let (a, b) = (normalize_axis("swapaxes", a, ndim)?, normalize_axis("swapaxes", b, ndim)?);
+    let (a, b) = (
+        normalize_axis("swapaxes", a, ndim)?,
+        normalize_axis("swapaxes", b, ndim)?,
+    );
     let mut perm: Vec<usize> = (0..ndim).collect();
     perm.swap(a, b);
     Node::apply(Op::Transpose(perm), vec![x.clone()])
@@ -132,12 +178,19 @@ pub fn swapaxes(x: &Node, a: i64, b: i64) -> Result<Node, IrError> {
 
 /// Basic slicing with Python `start:stop:step` per leading axis; missing trailing axes
 /// are taken whole.
-pub fn slice(x: &Node, slices: &[(Option<i64>, Option<i64>, Option<i64>)]) -> Result<Node, IrError> {
+pub fn slice(
+    x: &Node,
+    slices: &[(Option<i64>, Option<i64>, Option<i64>)],
+) -> Result<Node, IrError> {
     let shape = x.shape();
     if slices.len() > shape.ndim() {
         return Err(IrError::invalid(
             "slice",
-            format!("too many indices for array: array is {}-dimensional, but {} were indexed", shape.ndim(), slices.len()),
+            format!(
+                "too many indices for array: array is {}-dimensional, but {} were indexed",
+                shape.ndim(),
+                slices.len()
+            ),
         ));
     }
     let axes = (0..shape.ndim())
@@ -150,7 +203,12 @@ pub fn slice(x: &Node, slices: &[(Option<i64>, Option<i64>, Option<i64>)]) -> Re
 }
 
 /// A reduction over `axes` (`None`: all axes), NumPy-style.
-pub fn reduce(op: ReduceOp, x: &Node, axes: Option<&[i64]>, keepdims: bool) -> Result<Node, IrError> {
+pub fn reduce(
+    op: ReduceOp,
+    x: &Node,
+    axes: Option<&[i64]>,
+    keepdims: bool,
+) -> Result<Node, IrError> {
     let ndim = x.shape().ndim();
     let axes = match axes {
         Some(a) => normalize_axes(op.name(), a, ndim)?,
@@ -161,9 +219,14 @@ pub fn reduce(op: ReduceOp, x: &Node, axes: Option<&[i64]>, keepdims: bool) -> R
 
 /// NumPy `concatenate` along `axis` (negative counts from the end).
 pub fn concatenate(xs: &[Node], axis: i64) -> Result<Node, IrError> {
-    let first = xs.first().ok_or_else(|| IrError::invalid("concatenate", "need at least one array to concatenate"))?;
+    let first = xs
+        .first()
+        .ok_or_else(|| IrError::invalid("concatenate", "need at least one array to concatenate"))?;
     if first.shape().ndim() == 0 {
-        return Err(IrError::invalid("concatenate", "zero-dimensional arrays cannot be concatenated"));
+        return Err(IrError::invalid(
+            "concatenate",
+            "zero-dimensional arrays cannot be concatenated",
+        ));
     }
     let axis = normalize_axis("concatenate", axis, first.shape().ndim())?;
     Node::apply(Op::Concat { axis }, xs.to_vec())
@@ -171,12 +234,21 @@ pub fn concatenate(xs: &[Node], axis: i64) -> Result<Node, IrError> {
 
 /// NumPy `stack`: joins equal-shaped arrays along a new axis.
 pub fn stack(xs: &[Node], axis: i64) -> Result<Node, IrError> {
-    let first = xs.first().ok_or_else(|| IrError::invalid("stack", "need at least one array to stack"))?;
+    let first = xs
+        .first()
+        .ok_or_else(|| IrError::invalid("stack", "need at least one array to stack"))?;
     if let Some(other) = xs.iter().find(|x| x.shape() != first.shape()) {
-        return Err(IrError::ShapeMismatch { op: "stack", lhs: first.shape().clone(), rhs: other.shape().clone() });
+        return Err(IrError::ShapeMismatch {
+            op: "stack",
+            lhs: first.shape().clone(),
+            rhs: other.shape().clone(),
+        });
     }
     let axis = normalize_axis("stack", axis, first.shape().ndim() + 1)?;
-    let expanded = xs.iter().map(|x| expand_dims(x, &[axis as i64])).collect::<Result<Vec<_>, _>>()?;
+    let expanded = xs
+        .iter()
+        .map(|x| expand_dims(x, &[axis as i64]))
+        .collect::<Result<Vec<_>, _>>()?;
     Node::apply(Op::Concat { axis }, expanded)
 }
 
@@ -186,14 +258,21 @@ pub fn stack(xs: &[Node], axis: i64) -> Result<Node, IrError> {
 pub fn dot(a: &Node, b: &Node) -> Result<Node, IrError> {
     let (sa, sb) = (a.shape().clone(), b.shape().clone());
     if sa.ndim() == 0 || sb.ndim() == 0 {
-        return Node::apply(Op::Binary(crate::op::BinaryOp::Mul), vec![a.clone(), b.clone()]);
+        return Node::apply(
+            Op::Binary(crate::op::BinaryOp::Mul),
+            vec![a.clone(), b.clone()],
+        );
     }
     if sb.ndim() == 1 || sa.ndim() == 1 || (sa.ndim() == 2 && sb.ndim() == 2) {
         return Node::apply(Op::MatMul, vec![a.clone(), b.clone()]).map_err(|e| rename(e, "dot"));
     }
     let k = sa[sa.ndim() - 1];
     if sb[sb.ndim() - 2] != k {
-        return Err(IrError::ShapeMismatch { op: "dot", lhs: sa, rhs: sb });
+        return Err(IrError::ShapeMismatch {
+            op: "dot",
+            lhs: sa,
+            rhs: sb,
+        });
     }
     // b's contracted axis to the front, then b as a (k, rest) matrix.
     let mb = sb.ndim();
@@ -236,19 +315,28 @@ mod tests {
         assert_eq!(reshape(&x, &[3, -1]).unwrap().shape().dims(), &[3, 8]);
         assert!(reshape(&x, &[5, -1]).is_err());
         assert!(reshape(&x, &[-1, -1]).is_err());
-        assert_eq!(reshape(&zeros(&[0, 3]), &[3, 0]).unwrap().shape().dims(), &[3, 0]);
+        assert_eq!(
+            reshape(&zeros(&[0, 3]), &[3, 0]).unwrap().shape().dims(),
+            &[3, 0]
+        );
         assert!(reshape(&zeros(&[0, 3]), &[-1, 0]).is_err());
     }
 
     #[test]
     fn expand_squeeze_stack_shapes() {
         let x = zeros(&[2, 3]);
-        assert_eq!(expand_dims(&x, &[0, -1]).unwrap().shape().dims(), &[1, 2, 3, 1]);
+        assert_eq!(
+            expand_dims(&x, &[0, -1]).unwrap().shape().dims(),
+            &[1, 2, 3, 1]
+        );
         let y = zeros(&[1, 3, 1]);
         assert_eq!(squeeze(&y, None).unwrap().shape().dims(), &[3]);
         assert_eq!(squeeze(&y, Some(&[-1])).unwrap().shape().dims(), &[1, 3]);
         assert!(squeeze(&y, Some(&[1])).is_err());
-        assert_eq!(stack(&[x.clone(), x.clone()], -1).unwrap().shape().dims(), &[2, 3, 2]);
+        assert_eq!(
+            stack(&[x.clone(), x.clone()], -1).unwrap().shape().dims(),
+            &[2, 3, 2]
+        );
         assert!(stack(&[x, y], 0).is_err());
     }
 
@@ -256,7 +344,10 @@ mod tests {
     fn dot_shapes_follow_numpy() {
         let d = dot(&zeros(&[2, 3, 4]), &zeros(&[5, 4, 6])).unwrap();
         assert_eq!(d.shape().dims(), &[2, 3, 5, 6]);
-        assert_eq!(dot(&zeros(&[2, 3]), &zeros(&[3])).unwrap().shape().dims(), &[2]);
+        assert_eq!(
+            dot(&zeros(&[2, 3]), &zeros(&[3])).unwrap().shape().dims(),
+            &[2]
+        );
         assert_eq!(dot(&zeros(&[]), &zeros(&[3])).unwrap().shape().dims(), &[3]);
         assert!(dot(&zeros(&[2, 3]), &zeros(&[2, 3])).is_err());
     }
@@ -267,7 +358,10 @@ mod tests {
         assert_eq!(len(Scalar::I64(0), Scalar::I64(10), Scalar::I64(3)), 4);
         assert_eq!(len(Scalar::I64(10), Scalar::I64(0), Scalar::I64(-3)), 4);
         assert_eq!(len(Scalar::I64(0), Scalar::I64(-5), Scalar::I64(1)), 0);
-        assert_eq!(len(Scalar::F64(0.0), Scalar::F64(1.0), Scalar::F64(0.1)), 10);
+        assert_eq!(
+            len(Scalar::F64(0.0), Scalar::F64(1.0), Scalar::F64(0.1)),
+            10
+        );
         assert!(arange(Scalar::I64(0), Scalar::I64(1), Scalar::I64(0)).is_err());
     }
 }

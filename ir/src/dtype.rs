@@ -242,8 +242,16 @@ impl Scalar {
         match dtype {
             DType::I32 => i32::try_from(value)
                 .map(Scalar::I32)
-                .map_err(|_| IrError::Overflow { op, value: value.to_string(), dtype }),
-            DType::Bool => Err(IrError::Overflow { op, value: value.to_string(), dtype }),
+                .map_err(|_| IrError::Overflow {
+                    op,
+                    value: value.to_string(),
+                    dtype,
+                }),
+            DType::Bool => Err(IrError::Overflow {
+                op,
+                value: value.to_string(),
+                dtype,
+            }),
             _ => Ok(Scalar::I64(value).cast(dtype)),
         }
     }
@@ -341,7 +349,10 @@ mod tests {
     #[test]
     fn weak_int_overflow_is_an_error() {
         assert!(Scalar::from_weak_int("add", 1 << 40, DType::I32).is_err());
-        assert_eq!(Scalar::from_weak_int("add", 7, DType::F32).unwrap(), Scalar::F32(7.0));
+        assert_eq!(
+            Scalar::from_weak_int("add", 7, DType::F32).unwrap(),
+            Scalar::F32(7.0)
+        );
     }
 
     #[test]

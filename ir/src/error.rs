@@ -85,15 +85,25 @@ pub enum IrError {
 
 impl IrError {
     pub(crate) fn invalid(op: &'static str, message: impl Into<String>) -> IrError {
-        IrError::InvalidArgument { op, message: message.into() }
+        IrError::InvalidArgument {
+            op,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn parse(line: usize, message: impl Into<String>) -> IrError {
-        IrError::Parse { line, message: message.into() }
+        IrError::Parse {
+            line,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn dtype(op: &'static str, dtypes: &[DType], hint: impl Into<String>) -> IrError {
-        IrError::UnsupportedDType { op, dtypes: dtypes.to_vec(), hint: hint.into() }
+        IrError::UnsupportedDType {
+            op,
+            dtypes: dtypes.to_vec(),
+            hint: hint.into(),
+        }
     }
 }
 

@@ -21,11 +21,18 @@ impl Op {
             }
         }
         match self {
-            Op::Input(_) => Err(IrError::invalid("input", "an input's type is its slot's type")),
+            Op::Input(_) => Err(IrError::invalid(
+                "input",
+                "an input's type is its slot's type",
+            )),
             Op::Const(v) => Ok(TensorType::new(v.dtype(), Shape::scalar())),
             Op::Arange { start, step, len } => {
                 if start.dtype() != step.dtype() {
-                    return Err(IrError::dtype("arange", &[start.dtype(), step.dtype()], "start and step must have one dtype"));
+                    return Err(IrError::dtype(
+                        "arange",
+                        &[start.dtype(), step.dtype()],
+                        "start and step must have one dtype",
+                    ));
                 }
                 Ok(TensorType::new(start.dtype(), vec![*len]))
             }
@@ -41,7 +48,10 @@ impl Op {
             Op::Where => {
                 let shape = broadcast_shapes("where", &args[0].shape, &args[1].shape)?;
                 let shape = broadcast_shapes("where", &shape, &args[2].shape)?;
-                Ok(TensorType::new(promote(args[1].dtype, args[2].dtype), shape))
+                Ok(TensorType::new(
+                    promote(args[1].dtype, args[2].dtype),
+                    shape,
+                ))
             }
             Op::Cast(to) => Ok(TensorType::new(*to, args[0].shape.clone())),
             Op::Reshape(to) => {
@@ -63,7 +73,10 @@ impl Op {
             }
             Op::BroadcastTo(to) => {
                 if to.checked_numel().is_none() {
-                    return Err(IrError::invalid("broadcast_to", format!("shape {to} is too large")));
+                    return Err(IrError::invalid(
+                        "broadcast_to",
+                        format!("shape {to} is too large"),
+                    ));
                 }
                 if !can_broadcast_to(&args[0].shape, to) {
                     return Err(IrError::ShapeMismatch {
@@ -115,7 +128,9 @@ pub fn unary_dtype(op: UnaryOp, d: DType) -> Result<DType, IrError> {
         Exp | Expm1 | Log | Log1p | Log2 | Log10 | Sqrt | Sin | Cos | Tan | Arcsin | Arccos
         | Arctan | Sinh | Cosh | Tanh | Sigmoid | Erf => match d.float_result() {
             Some(f) => Ok(f),
-            None => unsupported("NumPy would compute in float16, which lazyfuse lacks; cast to float32 first"),
+            None => unsupported(
+                "NumPy would compute in float16, which lazyfuse lacks; cast to float32 first",
+            ),
         },
     }
 }
@@ -134,7 +149,11 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
             unsupported("NumPy's result would be int8, which lazyfuse lacks; cast first")
         }
         FloorDiv | Rem | Pow => Ok(common),
-        Div => Ok(if common.is_float() { common } else { DType::F64 }),
+        Div => Ok(if common.is_float() {
+            common
+        } else {
+            DType::F64
+        }),
         Arctan2 => match common.float_result() {
             Some(f) => Ok(f),
             None => unsupported("NumPy would compute in float16, which lazyfuse lacks; cast first"),
@@ -158,20 +177,35 @@ pub fn reduce_dtype(op: ReduceOp, d: DType) -> DType {
     }
 }
 
-fn reduce_type(op: ReduceOp, axes: &[usize], keepdims: bool, arg: &TensorType) -> Result<TensorType, IrError> {
+fn reduce_type(
+    op: ReduceOp,
+    axes: &[usize],
+    keepdims: bool,
+    arg: &TensorType,
+) -> Result<TensorType, IrError> {
     let shape = &arg.shape;
     for (i, &axis) in axes.iter().enumerate() {
         if axis >= shape.ndim() {
-            return Err(IrError::AxisOutOfRange { op: op.name(), axis: axis as i64, ndim: shape.ndim() });
+            return Err(IrError::AxisOutOfRange {
+                op: op.name(),
+                axis: axis as i64,
+                ndim: shape.ndim(),
+            });
         }
         if i > 0 && axes[i - 1] >= axis {
-            return Err(IrError::invalid(op.name(), format!("axes {axes:?} must be sorted and distinct")));
+            return Err(IrError::invalid(
+                op.name(),
+                format!("axes {axes:?} must be sorted and distinct"),
+            ));
         }
     }
     if op.needs_elements() && axes.iter().any(|&a| shape[a] == 0) {
         return Err(IrError::invalid(
             op.name(),
-            format!("zero-size array to reduction operation {} which has no identity (shape {shape})", op.name()),
+            format!(
+                "zero-size array to reduction operation {} which has no identity (shape {shape})",
+                op.name()
+            ),
         ));
     }
     let out: Vec<usize> = (0..shape.ndim())
@@ -187,11 +221,16 @@ fn reduce_type(op: ReduceOp, axes: &[usize], keepdims: bool, arg: &TensorType) -
 fn check_permutation(perm: &[usize], ndim: usize) -> Result<(), IrError> {
     let mut seen = vec![false; ndim];
     let valid = perm.len() == ndim
-        && perm.iter().all(|&p| p < ndim && !std::mem::replace(&mut seen[p], true));
+        && perm
+            .iter()
+            .all(|&p| p < ndim && !std::mem::replace(&mut seen[p], true));
     if valid {
         Ok(())
     } else {
-        Err(IrError::invalid("transpose", format!("{perm:?} is not a permutation of {ndim} axes")))
+        Err(IrError::invalid(
+            "transpose",
+            format!("{perm:?} is not a permutation of {ndim} axes"),
+        ))
     }
 }
 
@@ -200,17 +239,32 @@ fn check_permutation(perm: &[usize], ndim: usize) -> Result<(), IrError> {
 fn matmul_type(a: &TensorType, b: &TensorType) -> Result<TensorType, IrError> {
     let (sa, sb) = (&a.shape, &b.shape);
     if sa.ndim() == 0 || sb.ndim() == 0 {
-        return Err(IrError::invalid("matmul", format!("operands must be at least 1-d, got shapes {sa} and {sb}")));
+        return Err(IrError::invalid(
+            "matmul",
+            format!("operands must be at least 1-d, got shapes {sa} and {sb}"),
+        ));
     }
     let k_a = sa[sa.ndim() - 1];
-    let k_b = if sb.ndim() == 1 { sb[0] } else { sb[sb.ndim() - 2] };
+    let k_b = if sb.ndim() == 1 {
+        sb[0]
+    } else {
+        sb[sb.ndim() - 2]
+    };
     if k_a != k_b {
-        return Err(IrError::ShapeMismatch { op: "matmul", lhs: sa.clone(), rhs: sb.clone() });
+        return Err(IrError::ShapeMismatch {
+            op: "matmul",
+            lhs: sa.clone(),
+            rhs: sb.clone(),
+        });
     }
     let batch_a = Shape::from(&sa[..sa.ndim().saturating_sub(2)]);
     let batch_b = Shape::from(&sb[..sb.ndim().saturating_sub(2)]);
     let mut out = broadcast_shapes("matmul", &batch_a, &batch_b)
-        .map_err(|_| IrError::ShapeMismatch { op: "matmul", lhs: sa.clone(), rhs: sb.clone() })?
+        .map_err(|_| IrError::ShapeMismatch {
+            op: "matmul",
+            lhs: sa.clone(),
+            rhs: sb.clone(),
+        })?
         .0;
     if sa.ndim() >= 2 {
         out.push(sa[sa.ndim() - 2]);
@@ -220,19 +274,31 @@ fn matmul_type(a: &TensorType, b: &TensorType) -> Result<TensorType, IrError> {
     }
     let out = Shape(out);
     if out.checked_numel().is_none() {
-        return Err(IrError::invalid("matmul", format!("result shape {out} is too large")));
+        return Err(IrError::invalid(
+            "matmul",
+            format!("result shape {out} is too large"),
+        ));
     }
     Ok(TensorType::new(promote(a.dtype, b.dtype), out))
 }
 
 fn concat_type(axis: usize, args: &[&TensorType]) -> Result<TensorType, IrError> {
-    let first = args.first().ok_or_else(|| IrError::invalid("concat", "need at least one array to concatenate"))?;
+    let first = args
+        .first()
+        .ok_or_else(|| IrError::invalid("concat", "need at least one array to concatenate"))?;
     let ndim = first.shape.ndim();
     if ndim == 0 {
-        return Err(IrError::invalid("concat", "zero-dimensional arrays cannot be concatenated"));
+        return Err(IrError::invalid(
+            "concat",
+            "zero-dimensional arrays cannot be concatenated",
+        ));
     }
     if axis >= ndim {
-        return Err(IrError::AxisOutOfRange { op: "concat", axis: axis as i64, ndim });
+        return Err(IrError::AxisOutOfRange {
+            op: "concat",
+            axis: axis as i64,
+            ndim,
+        });
     }
     let mut dtype = first.dtype;
     let mut out = first.shape.0.clone();
@@ -240,7 +306,11 @@ fn concat_type(axis: usize, args: &[&TensorType]) -> Result<TensorType, IrError>
         let s = &arg.shape;
         let compatible = s.ndim() == ndim && (0..ndim).all(|k| k == axis || s[k] == out[k]);
         if !compatible {
-            return Err(IrError::ShapeMismatch { op: "concat", lhs: first.shape.clone(), rhs: s.clone() });
+            return Err(IrError::ShapeMismatch {
+                op: "concat",
+                lhs: first.shape.clone(),
+                rhs: s.clone(),
+            });
         }
         out[axis] = out[axis]
             .checked_add(s[axis])
@@ -279,12 +349,27 @@ mod tests {
     #[test]
     fn reductions_without_identity_reject_empty_axes() {
         let x = t(DType::F32, &[0, 3]);
-        let max0 = Op::Reduce { op: ReduceOp::Max, axes: vec![0], keepdims: false };
+        let max0 = Op::Reduce {
+            op: ReduceOp::Max,
+            axes: vec![0],
+            keepdims: false,
+        };
         assert!(max0.infer(&[&x]).is_err());
-        let max1 = Op::Reduce { op: ReduceOp::Max, axes: vec![1], keepdims: true };
+        let max1 = Op::Reduce {
+            op: ReduceOp::Max,
+            axes: vec![1],
+            keepdims: true,
+        };
         assert_eq!(max1.infer(&[&x]).unwrap(), t(DType::F32, &[0, 1]));
-        let sum0 = Op::Reduce { op: ReduceOp::Sum, axes: vec![0], keepdims: false };
-        assert_eq!(sum0.infer(&[&t(DType::I32, &[0, 3])]).unwrap(), t(DType::I64, &[3]));
+        let sum0 = Op::Reduce {
+            op: ReduceOp::Sum,
+            axes: vec![0],
+            keepdims: false,
+        };
+        assert_eq!(
+            sum0.infer(&[&t(DType::I32, &[0, 3])]).unwrap(),
+            t(DType::I64, &[3])
+        );
     }
 
     #[test]
@@ -293,8 +378,14 @@ mod tests {
             .infer(&[&t(DType::I32, &[2, 1]), &t(DType::F32, &[2, 4])])
             .unwrap();
         assert_eq!(got, t(DType::F64, &[2, 5]));
-        assert!(Op::Concat { axis: 0 }.infer(&[&t(DType::I32, &[2, 1]), &t(DType::I32, &[2, 2])]).is_err());
-        let w = Op::Where.infer(&[&t(DType::Bool, &[3, 1]), &t(DType::I32, &[4]), &t(DType::F32, &[])]);
+        assert!(Op::Concat { axis: 0 }
+            .infer(&[&t(DType::I32, &[2, 1]), &t(DType::I32, &[2, 2])])
+            .is_err());
+        let w = Op::Where.infer(&[
+            &t(DType::Bool, &[3, 1]),
+            &t(DType::I32, &[4]),
+            &t(DType::F32, &[]),
+        ]);
         assert_eq!(w.unwrap(), t(DType::F64, &[3, 4]));
     }
 
@@ -304,6 +395,9 @@ mod tests {
         assert!(Op::Transpose(vec![0, 0]).infer(&[&x]).is_err());
         assert!(Op::Transpose(vec![1]).infer(&[&x]).is_err());
         let err = Op::Reshape(Shape::new(vec![4])).infer(&[&x]).unwrap_err();
-        assert_eq!(err.to_string(), "reshape: cannot reshape array of shape (2,3) (size 6) into shape (4,)");
+        assert_eq!(
+            err.to_string(),
+            "reshape: cannot reshape array of shape (2,3) (size 6) into shape (4,)"
+        );
     }
 }

@@ -48,6 +48,8 @@ pub use interp::interpret;
 pub use node::{Leaf, Node};
 pub use op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};
 pub use program::{Instr, NodeId, Program, ProgramBuilder, ProgramHash};
-pub use shape::{broadcast_shapes, can_broadcast_to, normalize_axes, normalize_axis, Shape, TensorType};
+pub use shape::{
+    broadcast_shapes, can_broadcast_to, normalize_axes, normalize_axis, Shape, TensorType,
+};
 pub use text::node_name;
 pub use value::{Element, Value};

@@ -41,28 +41,46 @@ impl Node {
     /// A leaf holding data (shared, not copied).
     pub fn data(value: Value) -> Node {
         let ty = value.ty();
-        Node(Arc::new(NodeData { kind: NodeKind::Leaf(Leaf::Data(value)), ty }))
+        Node(Arc::new(NodeData {
+            kind: NodeKind::Leaf(Leaf::Data(value)),
+            ty,
+        }))
     }
 
     /// A placeholder for the `index`-th parameter of a traced function.
     pub fn param(index: usize, ty: TensorType) -> Node {
-        Node(Arc::new(NodeData { kind: NodeKind::Leaf(Leaf::Param(index)), ty }))
+        Node(Arc::new(NodeData {
+            kind: NodeKind::Leaf(Leaf::Param(index)),
+            ty,
+        }))
     }
 
     /// A 0-d constant.
     pub fn constant(value: Scalar) -> Node {
         let ty = TensorType::new(value.dtype(), Shape::scalar());
-        Node(Arc::new(NodeData { kind: NodeKind::Apply { op: Op::Const(value), args: Vec::new() }, ty }))
+        Node(Arc::new(NodeData {
+            kind: NodeKind::Apply {
+                op: Op::Const(value),
+                args: Vec::new(),
+            },
+            ty,
+        }))
     }
 
     /// `op` applied to `args`; fails if the op's type rule rejects the operands.
     pub fn apply(op: Op, args: Vec<Node>) -> Result<Node, IrError> {
         if let Op::Input(_) = op {
-            return Err(IrError::invalid("input", "inputs are leaves: use Node::data or Node::param"));
+            return Err(IrError::invalid(
+                "input",
+                "inputs are leaves: use Node::data or Node::param",
+            ));
         }
         let types: Vec<&TensorType> = args.iter().map(|a| a.ty()).collect();
         let ty = op.infer(&types)?;
-        Ok(Node(Arc::new(NodeData { kind: NodeKind::Apply { op, args }, ty })))
+        Ok(Node(Arc::new(NodeData {
+            kind: NodeKind::Apply { op, args },
+            ty,
+        })))
     }
 
     /// dtype and shape.

@@ -187,7 +187,10 @@ named_ops! {
 impl ReduceOp {
     /// Whether reducing zero elements is an error (no identity element).
     pub fn needs_elements(self) -> bool {
-        matches!(self, ReduceOp::Max | ReduceOp::Min | ReduceOp::ArgMax | ReduceOp::ArgMin)
+        matches!(
+            self,
+            ReduceOp::Max | ReduceOp::Min | ReduceOp::ArgMax | ReduceOp::ArgMin
+        )
     }
 }
 
@@ -206,7 +209,11 @@ pub struct SliceAxis {
 impl SliceAxis {
     /// The whole axis of extent `dim`.
     pub fn full(dim: usize) -> SliceAxis {
-        SliceAxis { start: 0, step: 1, len: dim }
+        SliceAxis {
+            start: 0,
+            step: 1,
+            len: dim,
+        }
     }
 
     /// Python's `slice(start, stop, step).indices(dim)` followed by the element count:
@@ -247,7 +254,11 @@ impl SliceAxis {
             0
         };
         let start = if len == 0 { 0 } else { start as usize };
-        Ok(SliceAxis { start, step, len: len as usize })
+        Ok(SliceAxis {
+            start,
+            step,
+            len: len as usize,
+        })
     }
 
     /// Whether this slice is valid on an axis of extent `dim`.
@@ -431,8 +442,17 @@ mod tests {
         names.extend(BinaryOp::ALL.iter().map(|o| o.name()));
         names.extend(ReduceOp::ALL.iter().map(|o| o.name()));
         names.extend([
-            "input", "const", "arange", "where", "cast", "reshape", "transpose", "broadcast_to",
-            "slice", "matmul", "concat",
+            "input",
+            "const",
+            "arange",
+            "where",
+            "cast",
+            "reshape",
+            "transpose",
+            "broadcast_to",
+            "slice",
+            "matmul",
+            "concat",
         ]);
         let mut sorted = names.clone();
         sorted.sort_unstable();
@@ -443,7 +463,13 @@ mod tests {
     #[test]
     fn python_slices_normalise_like_python() {
         // Expected values from Python's range(len)[slice] semantics.
-        let cases: &[(Option<i64>, Option<i64>, Option<i64>, usize, (usize, i64, usize))] = &[
+        let cases: &[(
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            usize,
+            (usize, i64, usize),
+        )] = &[
             (None, None, None, 5, (0, 1, 5)),
             (None, None, Some(-1), 5, (4, -1, 5)),
             (Some(1), Some(-1), Some(2), 6, (1, 2, 2)),
@@ -456,7 +482,15 @@ mod tests {
         ];
         for &(start, stop, step, dim, (s, st, l)) in cases {
             let got = SliceAxis::from_python(start, stop, step, dim).unwrap();
-            assert_eq!(got, SliceAxis { start: s, step: st, len: l }, "{start:?}:{stop:?}:{step:?} on {dim}");
+            assert_eq!(
+                got,
+                SliceAxis {
+                    start: s,
+                    step: st,
+                    len: l
+                },
+                "{start:?}:{stop:?}:{step:?} on {dim}"
+            );
             assert!(got.fits(dim));
         }
         assert!(SliceAxis::from_python(None, None, Some(0), 3).is_err());

@@ -80,7 +80,9 @@ impl Program {
                         params.resize(n + 1, None);
                     }
                     if params[*n].replace(node).is_some() {
-                        return Err(IrError::Binding { message: format!("two different parameters numbered {n}") });
+                        return Err(IrError::Binding {
+                            message: format!("two different parameters numbered {n}"),
+                        });
                     }
                 }
                 Some(Leaf::Data(_)) => data.push(node),
@@ -89,7 +91,9 @@ impl Program {
         }
         let mut slots: Vec<&Node> = Vec::with_capacity(params.len() + data.len());
         for (n, p) in params.iter().enumerate() {
-            slots.push(p.ok_or_else(|| IrError::Binding { message: format!("parameter {n} is missing") })?);
+            slots.push(p.ok_or_else(|| IrError::Binding {
+                message: format!("parameter {n} is missing"),
+            })?);
         }
         slots.extend(data);
 
@@ -145,7 +149,11 @@ impl Program {
     pub fn use_counts(&self) -> Vec<usize> {
         let mut counts: Vec<usize> = self
             .ids()
-            .map(|id| self.graph.edges_directed(id.graph_index(), Direction::Outgoing).count())
+            .map(|id| {
+                self.graph
+                    .edges_directed(id.graph_index(), Direction::Outgoing)
+                    .count()
+            })
             .collect();
         for out in &self.outputs {
             counts[out.index()] += 1;
@@ -156,12 +164,24 @@ impl Program {
     /// Checks every invariant: input layout, topological ids, types as inferred,
     /// outputs in range, acyclicity. Later stages call this after each transformation.
     pub fn verify(&self) -> Result<(), IrError> {
-        let bad = |id: NodeId, msg: String| IrError::invalid("verify", format!("node {}: {msg}", id.index()));
+        let bad = |id: NodeId, msg: String| {
+            IrError::invalid("verify", format!("node {}: {msg}", id.index()))
+        };
         for id in self.ids() {
             let instr = self.instr(id);
             if id.index() < self.inputs.len() {
-                if instr.op != Op::Input(id.index()) || instr.ty != self.inputs[id.index()] || !instr.args.is_empty() {
-                    return Err(bad(id, format!("expected input slot {} of type {}", id.index(), self.inputs[id.index()])));
+                if instr.op != Op::Input(id.index())
+                    || instr.ty != self.inputs[id.index()]
+                    || !instr.args.is_empty()
+                {
+                    return Err(bad(
+                        id,
+                        format!(
+                            "expected input slot {} of type {}",
+                            id.index(),
+                            self.inputs[id.index()]
+                        ),
+                    ));
                 }
                 continue;
             }
@@ -169,16 +189,25 @@ impl Program {
                 return Err(bad(id, "inputs must come first".into()));
             }
             if let Some(arg) = instr.args.iter().find(|a| a.index() >= id.index()) {
-                return Err(bad(id, format!("operand {} does not precede it", arg.index())));
+                return Err(bad(
+                    id,
+                    format!("operand {} does not precede it", arg.index()),
+                ));
             }
             let types: Vec<&TensorType> = instr.args.iter().map(|a| &self.instr(*a).ty).collect();
             let inferred = instr.op.infer(&types)?;
             if inferred != instr.ty {
-                return Err(bad(id, format!("declared {} but {} infers {inferred}", instr.ty, instr.op)));
+                return Err(bad(
+                    id,
+                    format!("declared {} but {} infers {inferred}", instr.ty, instr.op),
+                ));
             }
         }
         if let Some(out) = self.outputs.iter().find(|o| o.index() >= self.len()) {
-            return Err(IrError::invalid("verify", format!("output {} is not a node", out.index())));
+            return Err(IrError::invalid(
+                "verify",
+                format!("output {} is not a node", out.index()),
+            ));
         }
         if petgraph::algo::is_cyclic_directed(&self.graph) {
             return Err(IrError::invalid("verify", "the graph has a cycle"));
@@ -213,20 +242,46 @@ impl Program {
     /// Graphviz text of the DAG: one box per node with its name, op and type; edges from
     /// operand to user labelled with the operand position when there are several.
     pub fn to_dot(&self) -> String {
-        let mut out = String::from("digraph program {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n");
+        let mut out = String::from(
+            "digraph program {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n",
+        );
         for id in self.ids() {
             let instr = self.instr(id);
-            let label = format!("{} = {}\\n{}", crate::text::node_name(id.index()), instr.op, instr.ty);
-            let style = if id.index() < self.inputs.len() { ", style=rounded" } else { "" };
-            out.push_str(&format!("  n{} [label=\"{}\"{style}];\n", id.index(), label.replace('"', "\\\"")));
+            let label = format!(
+                "{} = {}\\n{}",
+                crate::text::node_name(id.index()),
+                instr.op,
+                instr.ty
+            );
+            let style = if id.index() < self.inputs.len() {
+                ", style=rounded"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "  n{} [label=\"{}\"{style}];\n",
+                id.index(),
+                label.replace('"', "\\\"")
+            ));
         }
         for edge in self.graph.raw_edges() {
             let user = &self.graph[edge.target()];
-            let label = if user.args.len() > 1 { format!(" [label=\"{}\"]", edge.weight) } else { String::new() };
-            out.push_str(&format!("  n{} -> n{}{label};\n", edge.source().index(), edge.target().index()));
+            let label = if user.args.len() > 1 {
+                format!(" [label=\"{}\"]", edge.weight)
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "  n{} -> n{}{label};\n",
+                edge.source().index(),
+                edge.target().index()
+            ));
         }
         for (k, o) in self.outputs.iter().enumerate() {
-            out.push_str(&format!("  out{k} [label=\"output {k}\", shape=plaintext];\n  n{} -> out{k};\n", o.index()));
+            out.push_str(&format!(
+                "  out{k} [label=\"output {k}\", shape=plaintext];\n  n{} -> out{k};\n",
+                o.index()
+            ));
         }
         out.push_str("}\n");
         out
@@ -259,14 +314,24 @@ impl ProgramBuilder {
     /// Adds the next input slot; inputs must all come before other nodes.
     pub fn input(&mut self, ty: TensorType) -> Result<NodeId, IrError> {
         if self.graph.node_count() != self.inputs.len() {
-            return Err(IrError::invalid("input", "inputs must be declared before other nodes"));
+            return Err(IrError::invalid(
+                "input",
+                "inputs must be declared before other nodes",
+            ));
         }
         if ty.shape.checked_numel().is_none() {
-            return Err(IrError::invalid("input", format!("shape {} is too large", ty.shape)));
+            return Err(IrError::invalid(
+                "input",
+                format!("shape {} is too large", ty.shape),
+            ));
         }
         let slot = self.inputs.len();
         self.inputs.push(ty.clone());
-        Ok(self.add(Instr { op: Op::Input(slot), args: Vec::new(), ty }))
+        Ok(self.add(Instr {
+            op: Op::Input(slot),
+            args: Vec::new(),
+            ty,
+        }))
     }
 
     /// Adds `op` applied to existing nodes; returns its id.
@@ -276,10 +341,18 @@ impl ProgramBuilder {
     }
 
     /// Like [`ProgramBuilder::push`], but checks the inferred type against `declared`.
-    pub fn push_typed(&mut self, op: Op, args: Vec<NodeId>, declared: TensorType) -> Result<NodeId, IrError> {
+    pub fn push_typed(
+        &mut self,
+        op: Op,
+        args: Vec<NodeId>,
+        declared: TensorType,
+    ) -> Result<NodeId, IrError> {
         let ty = self.infer(&op, &args)?;
         if ty != declared {
-            return Err(IrError::invalid(op.name(), format!("declared type {declared} but the operands give {ty}")));
+            return Err(IrError::invalid(
+                op.name(),
+                format!("declared type {declared} but the operands give {ty}"),
+            ));
         }
         Ok(self.add(Instr { op, args, ty }))
     }
@@ -292,22 +365,41 @@ impl ProgramBuilder {
     /// The finished Program returning `outputs` (at least one).
     pub fn finish(self, outputs: Vec<NodeId>) -> Result<Program, IrError> {
         if outputs.is_empty() {
-            return Err(IrError::invalid("program", "a program needs at least one output"));
+            return Err(IrError::invalid(
+                "program",
+                "a program needs at least one output",
+            ));
         }
-        if let Some(o) = outputs.iter().find(|o| o.index() >= self.graph.node_count()) {
-            return Err(IrError::invalid("program", format!("output {} is not a node", o.index())));
+        if let Some(o) = outputs
+            .iter()
+            .find(|o| o.index() >= self.graph.node_count())
+        {
+            return Err(IrError::invalid(
+                "program",
+                format!("output {} is not a node", o.index()),
+            ));
         }
-        Ok(Program { graph: self.graph, inputs: self.inputs, outputs })
+        Ok(Program {
+            graph: self.graph,
+            inputs: self.inputs,
+            outputs,
+        })
     }
 
     fn infer(&self, op: &Op, args: &[NodeId]) -> Result<TensorType, IrError> {
         if let Op::Input(_) = op {
-            return Err(IrError::invalid("input", "use ProgramBuilder::input for inputs"));
+            return Err(IrError::invalid(
+                "input",
+                "use ProgramBuilder::input for inputs",
+            ));
         }
         let mut types = Vec::with_capacity(args.len());
         for a in args {
             types.push(self.ty(*a).ok_or_else(|| {
-                IrError::invalid(op.name(), format!("operand {} is not a node yet", a.index()))
+                IrError::invalid(
+                    op.name(),
+                    format!("operand {} is not a node yet", a.index()),
+                )
             })?);
         }
         op.infer(&types)

@@ -87,7 +87,10 @@ pub struct TensorType {
 impl TensorType {
     /// A type from its parts.
     pub fn new(dtype: DType, shape: impl Into<Shape>) -> TensorType {
-        TensorType { dtype, shape: shape.into() }
+        TensorType {
+            dtype,
+            shape: shape.into(),
+        }
     }
 }
 
@@ -111,7 +114,13 @@ pub fn broadcast_shapes(op: &'static str, a: &Shape, b: &Shape) -> Result<Shape,
             (x, y) if x == y => x,
             (1, y) => y,
             (x, 1) => x,
-            _ => return Err(IrError::ShapeMismatch { op, lhs: a.clone(), rhs: b.clone() }),
+            _ => {
+                return Err(IrError::ShapeMismatch {
+                    op,
+                    lhs: a.clone(),
+                    rhs: b.clone(),
+                })
+            }
         };
     }
     Ok(Shape(out))
@@ -141,7 +150,11 @@ pub fn normalize_axis(op: &'static str, axis: i64, ndim: usize) -> Result<usize,
     if axis < -n || axis >= n {
         return Err(IrError::AxisOutOfRange { op, axis, ndim });
     }
-    Ok(if axis < 0 { (axis + n) as usize } else { axis as usize })
+    Ok(if axis < 0 {
+        (axis + n) as usize
+    } else {
+        axis as usize
+    })
 }
 
 /// Normalises a list of axes: each in range, no repeats; returned sorted.
@@ -168,9 +181,18 @@ mod tests {
 
     #[test]
     fn broadcasting_follows_numpy() {
-        assert_eq!(broadcast_shapes("add", &s(&[4, 1]), &s(&[3])).unwrap(), s(&[4, 3]));
-        assert_eq!(broadcast_shapes("add", &s(&[]), &s(&[2, 0])).unwrap(), s(&[2, 0]));
-        assert_eq!(broadcast_shapes("add", &s(&[1, 0]), &s(&[5, 1])).unwrap(), s(&[5, 0]));
+        assert_eq!(
+            broadcast_shapes("add", &s(&[4, 1]), &s(&[3])).unwrap(),
+            s(&[4, 3])
+        );
+        assert_eq!(
+            broadcast_shapes("add", &s(&[]), &s(&[2, 0])).unwrap(),
+            s(&[2, 0])
+        );
+        assert_eq!(
+            broadcast_shapes("add", &s(&[1, 0]), &s(&[5, 1])).unwrap(),
+            s(&[5, 0])
+        );
         let err = broadcast_shapes("add", &s(&[2, 3]), &s(&[4])).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -183,7 +205,11 @@ mod tests {
         assert_eq!(normalize_axes("sum", &[-1, 0], 3).unwrap(), vec![0, 2]);
         assert!(matches!(
             normalize_axis("sum", 3, 3),
-            Err(IrError::AxisOutOfRange { axis: 3, ndim: 3, .. })
+            Err(IrError::AxisOutOfRange {
+                axis: 3,
+                ndim: 3,
+                ..
+            })
         ));
         assert!(normalize_axes("sum", &[1, -2], 3).is_err());
     }

@@ -61,7 +61,11 @@ impl fmt::Display for Program {
             }
             writeln!(f)?;
         }
-        let outs: Vec<String> = self.outputs().iter().map(|o| node_name(o.index())).collect();
+        let outs: Vec<String> = self
+            .outputs()
+            .iter()
+            .map(|o| node_name(o.index()))
+            .collect();
         writeln!(f, "  return {}", outs.join(", "))?;
         f.write_str("}")
     }
@@ -88,14 +92,18 @@ impl Parser {
             .enumerate()
             .map(|(i, l)| (i + 1, l.trim()))
             .filter(|(_, l)| !l.is_empty() && !l.starts_with("//"));
-        let (line_no, header) = lines.next().ok_or_else(|| IrError::parse(1, "empty program"))?;
+        let (line_no, header) = lines
+            .next()
+            .ok_or_else(|| IrError::parse(1, "empty program"))?;
         self.header(line_no, header)?;
         let mut outputs = None;
         let mut closed = false;
         for (line_no, line) in lines {
             let err = |m: String| IrError::parse(line_no, m);
             if closed {
-                return Err(err(format!("unexpected text after the closing brace: `{line}`")));
+                return Err(err(format!(
+                    "unexpected text after the closing brace: `{line}`"
+                )));
             }
             if line == "}" {
                 closed = true;
@@ -128,17 +136,24 @@ impl Parser {
             .and_then(|h| h.strip_suffix(") {"))
             .ok_or_else(|| err("expected `program(name: type, ...) {`"))?;
         for param in split_top_level(inner).into_iter().filter(|p| !p.is_empty()) {
-            let (name, ty) = param.split_once(':').ok_or_else(|| err("expected `name: type`"))?;
+            let (name, ty) = param
+                .split_once(':')
+                .ok_or_else(|| err("expected `name: type`"))?;
             let ty = parse_type(ty.trim()).map_err(|m| IrError::parse(line_no, m))?;
             let id = self.builder.input(ty)?;
-            self.define(name.trim(), id).map_err(|m| IrError::parse(line_no, m))?;
+            self.define(name.trim(), id)
+                .map_err(|m| IrError::parse(line_no, m))?;
         }
         Ok(())
     }
 
     fn node(&mut self, line: &str) -> Result<(), IrError> {
-        let (lhs, rhs) = line.split_once('=').ok_or_else(|| IrError::parse(0, "expected `name: type = op args`"))?;
-        let (name, ty) = lhs.split_once(':').ok_or_else(|| IrError::parse(0, "expected `name: type` before `=`"))?;
+        let (lhs, rhs) = line
+            .split_once('=')
+            .ok_or_else(|| IrError::parse(0, "expected `name: type = op args`"))?;
+        let (name, ty) = lhs
+            .split_once(':')
+            .ok_or_else(|| IrError::parse(0, "expected `name: type` before `=`"))?;
         let ty = parse_type(ty.trim()).map_err(|m| IrError::parse(0, m))?;
         let rhs = rhs.trim();
         let (op_text, args_text) = split_op(rhs).map_err(|m| IrError::parse(0, m))?;
@@ -148,11 +163,15 @@ impl Parser {
             args.push(self.lookup(a).map_err(|m| IrError::parse(0, m))?);
         }
         let id = self.builder.push_typed(op, args, ty)?;
-        self.define(name.trim(), id).map_err(|m| IrError::parse(0, m))
+        self.define(name.trim(), id)
+            .map_err(|m| IrError::parse(0, m))
     }
 
     fn define(&mut self, name: &str, id: NodeId) -> Result<(), String> {
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(format!("invalid name `{name}`"));
@@ -164,7 +183,10 @@ impl Parser {
     }
 
     fn lookup(&self, name: &str) -> Result<NodeId, String> {
-        self.names.get(name).copied().ok_or_else(|| format!("`{name}` is not defined"))
+        self.names
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("`{name}` is not defined"))
     }
 }
 
@@ -172,7 +194,9 @@ impl Parser {
 fn split_op(rhs: &str) -> Result<(&str, &str), String> {
     match (rhs.find('['), rhs.find(char::is_whitespace)) {
         (Some(open), ws) if ws.is_none_or(|w| open < w) => {
-            let close = rhs.find(']').ok_or_else(|| format!("unclosed `[` in `{rhs}`"))?;
+            let close = rhs
+                .find(']')
+                .ok_or_else(|| format!("unclosed `[` in `{rhs}`"))?;
             Ok((&rhs[..=close], &rhs[close + 1..]))
         }
         (_, Some(w)) => Ok((&rhs[..w], &rhs[w..])),
@@ -201,8 +225,11 @@ fn split_top_level(text: &str) -> Vec<&str> {
 
 /// `f64[4000,2500]`, `bool[]`.
 pub(crate) fn parse_type(text: &str) -> Result<TensorType, String> {
-    let open = text.find('[').ok_or_else(|| format!("expected a type like f64[2,3], got `{text}`"))?;
-    let dtype = DType::from_name(&text[..open]).ok_or_else(|| format!("unknown dtype in `{text}`"))?;
+    let open = text
+        .find('[')
+        .ok_or_else(|| format!("expected a type like f64[2,3], got `{text}`"))?;
+    let dtype =
+        DType::from_name(&text[..open]).ok_or_else(|| format!("unknown dtype in `{text}`"))?;
     let dims = text[open + 1..]
         .strip_suffix(']')
         .ok_or_else(|| format!("expected `]` at the end of `{text}`"))?;
@@ -263,7 +290,9 @@ impl<'a> Params<'a> {
 fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
     let (name, params) = match text.find('[') {
         Some(open) => {
-            let inner = text[open + 1..].strip_suffix(']').ok_or_else(|| format!("unclosed `[` in `{text}`"))?;
+            let inner = text[open + 1..]
+                .strip_suffix(']')
+                .ok_or_else(|| format!("unclosed `[` in `{text}`"))?;
             let items = split_top_level(inner)
                 .into_iter()
                 .filter(|p| !p.is_empty())
@@ -276,7 +305,10 @@ fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
         }
         None => (text, Vec::new()),
     };
-    let p = Params { op: name, items: params };
+    let p = Params {
+        op: name,
+        items: params,
+    };
     if let Some(u) = UnaryOp::from_name(name) {
         return Ok(Op::Unary(u));
     }
@@ -285,14 +317,21 @@ fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
     }
     if let Some(r) = ReduceOp::from_name(name) {
         let axes = parse_tuple(p.get("axes")?)?;
-        return Ok(Op::Reduce { op: r, axes, keepdims: p.flag("keepdims") });
+        return Ok(Op::Reduce {
+            op: r,
+            axes,
+            keepdims: p.flag("keepdims"),
+        });
     }
     Ok(match name {
         "const" => Op::Const(Scalar::parse(p.positional()?, ty.dtype)?),
         "arange" => Op::Arange {
             start: Scalar::parse(p.get("start")?, ty.dtype)?,
             step: Scalar::parse(p.get("step")?, ty.dtype)?,
-            len: p.get("len")?.parse().map_err(|e| format!("arange: len: {e}"))?,
+            len: p
+                .get("len")?
+                .parse()
+                .map_err(|e| format!("arange: len: {e}"))?,
         },
         "where" => Op::Where,
         "matmul" => Op::MatMul,
@@ -300,7 +339,12 @@ fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
         "reshape" => Op::Reshape(Shape(parse_tuple(p.get("shape")?)?)),
         "broadcast_to" => Op::BroadcastTo(Shape(parse_tuple(p.get("shape")?)?)),
         "transpose" => Op::Transpose(parse_tuple(p.get("perm")?)?),
-        "concat" => Op::Concat { axis: p.get("axis")?.parse().map_err(|e| format!("concat: axis: {e}"))? },
+        "concat" => Op::Concat {
+            axis: p
+                .get("axis")?
+                .parse()
+                .map_err(|e| format!("concat: axis: {e}"))?,
+        },
         "slice" => {
             let starts: Vec<usize> = parse_tuple(p.get("starts")?)?;
             let steps: Vec<i64> = parse_tuple(p.get("steps")?)?;
@@ -354,10 +398,14 @@ mod tests {
         let text = "program(a: f64[3]) {\n  b: f64[3] = exp a\n  c: f32[3] = exp b\n  return c\n}";
         let err = text.parse::<Program>().unwrap_err();
         assert!(matches!(err, IrError::Parse { line: 3, .. }), "{err}");
-        let err = "program(a: f64[3]) {\n  b: f64[3] = exp zz\n  return b\n}".parse::<Program>().unwrap_err();
+        let err = "program(a: f64[3]) {\n  b: f64[3] = exp zz\n  return b\n}"
+            .parse::<Program>()
+            .unwrap_err();
         assert!(err.to_string().contains("`zz` is not defined"), "{err}");
         assert!("program() {\n  return a\n}".parse::<Program>().is_err());
-        assert!("program(a: f64[3]) {\n  return a\n".parse::<Program>().is_err());
+        assert!("program(a: f64[3]) {\n  return a\n"
+            .parse::<Program>()
+            .is_err());
     }
 
     #[test]

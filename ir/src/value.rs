@@ -133,7 +133,11 @@ impl Value {
     /// The array if it holds `T`; an error naming both dtypes otherwise.
     pub fn as_array<T: Element>(&self) -> Result<&ArcArray<T, IxDyn>, IrError> {
         T::unwrap(self).ok_or_else(|| IrError::Binding {
-            message: format!("expected {} data, found {}", T::DTYPE.numpy_name(), self.dtype().numpy_name()),
+            message: format!(
+                "expected {} data, found {}",
+                T::DTYPE.numpy_name(),
+                self.dtype().numpy_name()
+            ),
         })
     }
 

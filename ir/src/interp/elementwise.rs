@@ -21,9 +21,15 @@ fn zip2<A: Element, B: Element, R: Element>(
     shape: &[usize],
     f: impl Fn(A, B) -> R,
 ) -> Result<Value, IrError> {
-    let a = a.broadcast(IxDyn(shape)).ok_or_else(|| internal("broadcast"))?;
-    let b = b.broadcast(IxDyn(shape)).ok_or_else(|| internal("broadcast"))?;
-    Ok(Value::from_array(Zip::from(&a).and(&b).map_collect(|&x, &y| f(x, y))))
+    let a = a
+        .broadcast(IxDyn(shape))
+        .ok_or_else(|| internal("broadcast"))?;
+    let b = b
+        .broadcast(IxDyn(shape))
+        .ok_or_else(|| internal("broadcast"))?;
+    Ok(Value::from_array(
+        Zip::from(&a).and(&b).map_collect(|&x, &y| f(x, y)),
+    ))
 }
 
 /// A unary op; the operand is first converted to the result's dtype (ints to float for
@@ -48,7 +54,12 @@ pub(super) fn unary(op: UnaryOp, x: &Value, ty: &TensorType) -> Value {
 
 /// A binary op with broadcasting. Comparisons compare in the promoted dtype; logical
 /// ops look at truthiness; arithmetic computes in the result dtype.
-pub(super) fn binary(op: BinaryOp, a: &Value, b: &Value, ty: &TensorType) -> Result<Value, IrError> {
+pub(super) fn binary(
+    op: BinaryOp,
+    a: &Value,
+    b: &Value,
+    ty: &TensorType,
+) -> Result<Value, IrError> {
     use BinaryOp::*;
     let shape = ty.shape.dims();
     match op {
@@ -64,7 +75,8 @@ pub(super) fn binary(op: BinaryOp, a: &Value, b: &Value, ty: &TensorType) -> Res
             }
         }
         LogicalAnd | LogicalOr | LogicalXor => {
-            let (Value::Bool(x), Value::Bool(y)) = (a.cast(DType::Bool), b.cast(DType::Bool)) else {
+            let (Value::Bool(x), Value::Bool(y)) = (a.cast(DType::Bool), b.cast(DType::Bool))
+            else {
                 return Err(internal("cast to bool"));
             };
             let f: fn(bool, bool) -> bool = match op {
@@ -86,16 +98,31 @@ pub(super) fn binary(op: BinaryOp, a: &Value, b: &Value, ty: &TensorType) -> Res
 }
 
 /// `where(cond, a, b)` with three-way broadcasting.
-pub(super) fn select(cond: &Value, a: &Value, b: &Value, ty: &TensorType) -> Result<Value, IrError> {
+pub(super) fn select(
+    cond: &Value,
+    a: &Value,
+    b: &Value,
+    ty: &TensorType,
+) -> Result<Value, IrError> {
     let Value::Bool(c) = cond.cast(DType::Bool) else {
         return Err(internal("cast to bool"));
     };
-    fn pick<T: Element>(c: &ArcArray<bool, IxDyn>, a: &Value, b: &Value, shape: &[usize]) -> Result<Value, IrError> {
+    fn pick<T: Element>(
+        c: &ArcArray<bool, IxDyn>,
+        a: &Value,
+        b: &Value,
+        shape: &[usize],
+    ) -> Result<Value, IrError> {
         let bad = || internal("broadcast");
         let c = c.broadcast(IxDyn(shape)).ok_or_else(bad)?;
         let a = a.as_array::<T>()?.broadcast(IxDyn(shape)).ok_or_else(bad)?;
         let b = b.as_array::<T>()?.broadcast(IxDyn(shape)).ok_or_else(bad)?;
-        Ok(Value::from_array(Zip::from(&c).and(&a).and(&b).map_collect(|&c, &x, &y| if c { x } else { y })))
+        Ok(Value::from_array(
+            Zip::from(&c)
+                .and(&a)
+                .and(&b)
+                .map_collect(|&c, &x, &y| if c { x } else { y }),
+        ))
     }
     let (a, b, shape) = (a.cast(ty.dtype), b.cast(ty.dtype), ty.shape.dims());
     match ty.dtype {
@@ -106,4 +133,3 @@ pub(super) fn select(cond: &Value, a: &Value, b: &Value, ty: &TensorType) -> Res
         DType::F64 => pick::<f64>(&c, &a, &b, shape),
     }
 }
-

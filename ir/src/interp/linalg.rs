@@ -26,9 +26,16 @@ impl MatMulElement for f64 {
 }
 
 /// Integer products wrap, as NumPy's do.
-fn int_matmul<T: Element>(a: ArrayView2<T>, b: ArrayView2<T>, zero: T, mul_add: impl Fn(T, T, T) -> T) -> Array2<T> {
+fn int_matmul<T: Element>(
+    a: ArrayView2<T>,
+    b: ArrayView2<T>,
+    zero: T,
+    mul_add: impl Fn(T, T, T) -> T,
+) -> Array2<T> {
     let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
-    Array2::from_shape_fn((m, n), |(i, j)| (0..k).fold(zero, |acc, p| mul_add(acc, a[(i, p)], b[(p, j)])))
+    Array2::from_shape_fn((m, n), |(i, j)| {
+        (0..k).fold(zero, |acc, p| mul_add(acc, a[(i, p)], b[(p, j)]))
+    })
 }
 
 impl MatMulElement for i32 {
@@ -64,8 +71,16 @@ pub(super) fn matmul(a: &Value, b: &Value, ty: &TensorType) -> Result<Value, IrE
 fn batched<T: MatMulElement>(a: &Value, b: &Value, ty: &TensorType) -> Result<Value, IrError> {
     let (a, b) = (a.as_array::<T>()?, b.as_array::<T>()?);
     // 1-d operands become a row (left) or a column (right) matrix.
-    let a_dims: Vec<usize> = if a.ndim() == 1 { vec![1, a.len()] } else { a.shape().to_vec() };
-    let b_dims: Vec<usize> = if b.ndim() == 1 { vec![b.len(), 1] } else { b.shape().to_vec() };
+    let a_dims: Vec<usize> = if a.ndim() == 1 {
+        vec![1, a.len()]
+    } else {
+        a.shape().to_vec()
+    };
+    let b_dims: Vec<usize> = if b.ndim() == 1 {
+        vec![b.len(), 1]
+    } else {
+        b.shape().to_vec()
+    };
     let (m, k) = (a_dims[a_dims.len() - 2], a_dims[a_dims.len() - 1]);
     let n = b_dims[b_dims.len() - 1];
     let batch = broadcast_shapes(
@@ -75,10 +90,16 @@ fn batched<T: MatMulElement>(a: &Value, b: &Value, ty: &TensorType) -> Result<Va
     )?;
     let stack = |x: &ndarray::ArcArray<T, IxDyn>, dims: &[usize], rows: usize, cols: usize| {
         let full: Vec<usize> = batch.iter().copied().chain([rows, cols]).collect();
-        let x = x.view().into_shape_with_order(IxDyn(dims)).map_err(|_| internal("matmul reshape"))?;
-        let x = x.broadcast(IxDyn(&full)).ok_or_else(|| internal("matmul broadcast"))?;
+        let x = x
+            .view()
+            .into_shape_with_order(IxDyn(dims))
+            .map_err(|_| internal("matmul reshape"))?;
+        let x = x
+            .broadcast(IxDyn(&full))
+            .ok_or_else(|| internal("matmul broadcast"))?;
         let data: Vec<T> = x.iter().copied().collect();
-        ndarray::Array::from_shape_vec((batch.numel(), rows, cols), data).map_err(|_| internal("matmul stack"))
+        ndarray::Array::from_shape_vec((batch.numel(), rows, cols), data)
+            .map_err(|_| internal("matmul stack"))
     };
     // A 1-d view reshaped to 2-d needs standard layout first.
     let a_std = a.as_standard_layout().into_owned().into_shared();
@@ -87,10 +108,14 @@ fn batched<T: MatMulElement>(a: &Value, b: &Value, ty: &TensorType) -> Result<Va
     let b3: ndarray::Array<T, Ix3> = stack(&b_std, &b_dims, k, n)?;
     let mut out = Vec::with_capacity(batch.numel() * m * n);
     for i in 0..batch.numel() {
-        let product = T::matmul2(a3.index_axis(ndarray::Axis(0), i), b3.index_axis(ndarray::Axis(0), i));
+        let product = T::matmul2(
+            a3.index_axis(ndarray::Axis(0), i),
+            b3.index_axis(ndarray::Axis(0), i),
+        );
         out.extend(product.iter().copied());
     }
     // Removing the promoted 1-d axes does not change the C-order element sequence.
-    let result = ArrayD::from_shape_vec(IxDyn(&ty.shape), out).map_err(|_| internal("matmul result"))?;
+    let result =
+        ArrayD::from_shape_vec(IxDyn(&ty.shape), out).map_err(|_| internal("matmul result"))?;
     Ok(Value::from_array(result))
 }

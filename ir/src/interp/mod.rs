@@ -33,7 +33,11 @@ pub fn interpret(program: &Program, inputs: &[Value]) -> Result<Vec<Value>, IrEr
             let args: Vec<&Value> = instr
                 .args
                 .iter()
-                .map(|a| values[a.index()].as_ref().ok_or_else(|| internal("operand freed too early")))
+                .map(|a| {
+                    values[a.index()]
+                        .as_ref()
+                        .ok_or_else(|| internal("operand freed too early"))
+                })
                 .collect::<Result<_, _>>()?;
             eval_op(&instr.op, &args, &instr.ty, inputs)?
         };
@@ -49,19 +53,29 @@ pub fn interpret(program: &Program, inputs: &[Value]) -> Result<Vec<Value>, IrEr
     program
         .outputs()
         .iter()
-        .map(|o| values[o.index()].clone().ok_or_else(|| internal("output missing")))
+        .map(|o| {
+            values[o.index()]
+                .clone()
+                .ok_or_else(|| internal("output missing"))
+        })
         .collect()
 }
 
 fn check_bindings(program: &Program, inputs: &[Value]) -> Result<(), IrError> {
     if inputs.len() != program.inputs().len() {
         return Err(IrError::Binding {
-            message: format!("the program has {} input(s), {} given", program.inputs().len(), inputs.len()),
+            message: format!(
+                "the program has {} input(s), {} given",
+                program.inputs().len(),
+                inputs.len()
+            ),
         });
     }
     for (slot, (ty, value)) in program.inputs().iter().zip(inputs).enumerate() {
         if value.ty() != *ty {
-            return Err(IrError::Binding { message: format!("slot {slot} expects {ty}, got {}", value.ty()) });
+            return Err(IrError::Binding {
+                message: format!("slot {slot} expects {ty}, got {}", value.ty()),
+            });
         }
     }
     Ok(())
@@ -84,7 +98,9 @@ fn eval_op(op: &Op, args: &[&Value], ty: &TensorType, inputs: &[Value]) -> Resul
             let data: Vec<_> = a.iter().copied().collect();
             Value::from_array(ArrayD::from_shape_vec(IxDyn(shape), data).map_err(|_| internal("reshape"))?)
         }),
-        Op::Transpose(perm) => with_value!(args[0], a => Value::from(a.clone().permuted_axes(IxDyn(perm)))),
+        Op::Transpose(perm) => {
+            with_value!(args[0], a => Value::from(a.clone().permuted_axes(IxDyn(perm))))
+        }
         Op::BroadcastTo(shape) => with_value!(args[0], a => {
             let view = a.broadcast(IxDyn(shape)).ok_or_else(|| internal("broadcast_to"))?;
             Value::from_array(view.to_owned())
@@ -135,7 +151,8 @@ fn concat(axis: usize, args: &[&Value], ty: &TensorType) -> Result<Value, IrErro
             .iter()
             .map(|v| v.as_array::<T>().map(|a| a.view()))
             .collect::<Result<_, _>>()?;
-        let joined = ndarray::concatenate(ndarray::Axis(axis), &views).map_err(|_| internal("concat"))?;
+        let joined =
+            ndarray::concatenate(ndarray::Axis(axis), &views).map_err(|_| internal("concat"))?;
         Ok(Value::from_array(joined))
     }
     match ty.dtype {

@@ -45,7 +45,12 @@ impl Reducible for f64 {
     }
 }
 
-pub(super) fn reduce(op: ReduceOp, axes: &[usize], x: &Value, ty: &TensorType) -> Result<Value, IrError> {
+pub(super) fn reduce(
+    op: ReduceOp,
+    axes: &[usize],
+    x: &Value,
+    ty: &TensorType,
+) -> Result<Value, IrError> {
     use ReduceOp::*;
     let rows = |v: Value| Rows::new(v, axes, &ty.shape);
     Ok(match op {
@@ -70,7 +75,13 @@ pub(super) fn reduce(op: ReduceOp, axes: &[usize], x: &Value, ty: &TensorType) -
             Rows::F64(r) => r.fold(|row| arg_extreme(op, row)),
         },
         Any | All => match rows(x.cast(DType::Bool))? {
-            Rows::Bool(r) => r.fold(|row| if op == Any { row.iter().any(|&v| v) } else { row.iter().all(|&v| v) }),
+            Rows::Bool(r) => r.fold(|row| {
+                if op == Any {
+                    row.iter().any(|&v| v)
+                } else {
+                    row.iter().all(|&v| v)
+                }
+            }),
             _ => return Err(internal("any/all work on bool")),
         },
     }
@@ -111,7 +122,9 @@ impl Folded {
 
 fn reshape<T: Element>(a: ArrayD<T>, ty: &TensorType) -> Value {
     let data = a.into_raw_vec_and_offset().0;
-    Value::from_array(ArrayD::from_shape_vec(IxDyn(&ty.shape), data).expect("one value per output element"))
+    Value::from_array(
+        ArrayD::from_shape_vec(IxDyn(&ty.shape), data).expect("one value per output element"),
+    )
 }
 
 impl<T: Element> RowMatrix<T> {
@@ -121,20 +134,35 @@ impl<T: Element> RowMatrix<T> {
         } else {
             self.data.chunks(self.row_len).map(f).collect()
         };
-        Folded(Value::from_array(ArrayD::from_shape_vec(IxDyn(&[self.n_rows]), out).expect("1-d")))
+        Folded(Value::from_array(
+            ArrayD::from_shape_vec(IxDyn(&[self.n_rows]), out).expect("1-d"),
+        ))
     }
 }
 
 impl Rows {
     fn new(x: Value, axes: &[usize], out_shape: &[usize]) -> Result<Rows, IrError> {
-        fn build<T: Element>(x: &Value, axes: &[usize], n_rows: usize) -> Result<RowMatrix<T>, IrError> {
+        fn build<T: Element>(
+            x: &Value,
+            axes: &[usize],
+            n_rows: usize,
+        ) -> Result<RowMatrix<T>, IrError> {
             let a = x.as_array::<T>()?;
             let ndim = a.ndim();
             let mut perm: Vec<usize> = (0..ndim).filter(|k| !axes.contains(k)).collect();
             perm.extend_from_slice(axes);
             let row_len: usize = axes.iter().map(|&k| a.shape()[k]).product();
-            let data: Vec<T> = a.view().permuted_axes(IxDyn(&perm)).iter().copied().collect();
-            Ok(RowMatrix { data, n_rows, row_len })
+            let data: Vec<T> = a
+                .view()
+                .permuted_axes(IxDyn(&perm))
+                .iter()
+                .copied()
+                .collect();
+            Ok(RowMatrix {
+                data,
+                n_rows,
+                row_len,
+            })
         }
         let n_rows: usize = out_shape.iter().product();
         Ok(match x.dtype() {
@@ -181,7 +209,11 @@ fn extreme<T: Reducible>(op: ReduceOp, row: &[T]) -> T {
         if best.is_nan() {
             break;
         }
-        let better = if op == ReduceOp::Max { v > best } else { v < best };
+        let better = if op == ReduceOp::Max {
+            v > best
+        } else {
+            v < best
+        };
         if v.is_nan() || better {
             best = v;
         }
@@ -196,7 +228,11 @@ fn arg_extreme<T: Reducible>(op: ReduceOp, row: &[T]) -> i64 {
         if row[best].is_nan() {
             break;
         }
-        let better = if op == ReduceOp::ArgMax { v > row[best] } else { v < row[best] };
+        let better = if op == ReduceOp::ArgMax {
+            v > row[best]
+        } else {
+            v < row[best]
+        };
         if v.is_nan() || better {
             best = i;
         }

@@ -262,8 +262,20 @@ pub(crate) fn float_binary<T: Float>(op: BinaryOp) -> fn(T, T) -> T {
         Sub => |a: T, b: T| a - b,
         Mul => |a: T, b: T| a * b,
         Div => |a: T, b: T| a / b,
-        FloorDiv => |a: T, b: T| if b == T::zero() { a / b } else { float_divmod(a, b).0 },
-        Rem => |a: T, b: T| if b == T::zero() { a % b } else { float_divmod(a, b).1 },
+        FloorDiv => |a: T, b: T| {
+            if b == T::zero() {
+                a / b
+            } else {
+                float_divmod(a, b).0
+            }
+        },
+        Rem => |a: T, b: T| {
+            if b == T::zero() {
+                a % b
+            } else {
+                float_divmod(a, b).1
+            }
+        },
         Pow => |a: T, b: T| a.powf(b),
         Maximum => |a: T, b: T| if b.is_nan() { b } else { nan_max(a, b) },
         Minimum => |a: T, b: T| if b.is_nan() { b } else { nan_min(a, b) },

@@ -1,0 +1,34 @@
+# lazyfuse: `make demo` runs the main job, `make test` runs every test suite.
+# Both install what is missing first (scripts/setup.sh: LLVM 19 via apt, .venv via pip).
+
+SHELL := /bin/bash
+export LLVM_SYS_191_PREFIX ?= /usr/lib/llvm-19
+export LAZYFUSE_PYTHON ?= $(CURDIR)/.venv/bin/python
+PYTHON := $(CURDIR)/.venv/bin/python
+
+.PHONY: setup demo test test-rust test-python lint fmt bless
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	cargo run --release --example demo
+
+test: setup test-rust test-python
+
+test-rust:
+	cargo test --workspace
+
+test-python:
+	$(PYTHON) -m pytest -q tests/python
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+# Regenerates the NumPy-produced golden tables (promotion and op result dtypes).
+bless: setup
+	$(PYTHON) tests/python/gen_dtype_tables.py

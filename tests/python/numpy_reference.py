@@ -1,0 +1,332 @@
+"""An independent NumPy evaluator of lazyfuse's textual IR, used as a second oracle.
+
+The Rust differential test (tests/numpy_differential.rs) sends a program whose every
+node is an output, together with the values lazyfuse's interpreter computed for the
+inputs and for each node. For every node this module recomputes the op with NumPy from
+the *interpreter's* operand values and compares. Checking op by op keeps float error
+from compounding through long random programs, so elementary operations can be
+required to match bit for bit and only functions whose implementations legitimately
+differ (libm vs NumPy's SIMD kernels, summation order) get a tolerance.
+
+Where lazyfuse's documented semantics depart from NumPy (NumPy raises or its result is
+platform-defined), the evaluator implements lazyfuse's rule explicitly, marked DEPARTURE.
+
+Run as a program it serves requests on stdin (see `serve`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+
+import numpy as np
+
+DTYPES = {"bool": np.bool_, "i32": np.int32, "i64": np.int64, "f32": np.float32, "f64": np.float64}
+
+UNARY = {
+    "neg": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "expm1": np.expm1,
+    "log": np.log, "log1p": np.log1p, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt,
+    "square": np.square, "sin": np.sin, "cos": np.cos, "tan": np.tan, "arcsin": np.arcsin,
+    "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
+    "floor": np.floor, "ceil": np.ceil, "round": np.round, "trunc": np.trunc, "isnan": np.isnan,
+    "isinf": np.isinf, "isfinite": np.isfinite, "logical_not": np.logical_not,
+}
+
+BINARY = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
+    "floordiv": np.floor_divide, "rem": np.remainder, "maximum": np.maximum,
+    "minimum": np.minimum, "arctan2": np.arctan2, "eq": np.equal, "ne": np.not_equal,
+    "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+    "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
+    "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+}
+
+REDUCE = {
+    "reduce_sum": np.sum, "reduce_prod": np.prod, "reduce_max": np.max, "reduce_min": np.min,
+    "reduce_mean": np.mean, "reduce_any": np.any, "reduce_all": np.all,
+}
+
+# Ops whose float results may differ from NumPy's by rounding (different algorithms or
+# summation order); every other op must agree exactly.
+INEXACT = {
+    "exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "arcsin", "arccos",
+    "arctan", "sinh", "cosh", "tanh", "sigmoid", "erf", "pow", "arctan2", "reduce_sum",
+    "reduce_prod", "reduce_mean", "matmul",
+}
+# Reductions whose result over a row holding inf or NaN depends on summation order.
+ORDER_DEPENDENT = {"reduce_sum", "reduce_prod", "reduce_mean", "matmul"}
+
+LINE = re.compile(r"^(\w+):\s*(\w+)\[([\d,]*)\]\s*=\s*(\w+)(?:\[(.*)\])?((?:\s+\w+)*)\s*$")
+
+
+def parse_type(text):
+    m = re.fullmatch(r"(\w+)\[([\d,]*)\]", text.strip())
+    dims = tuple(int(d) for d in m.group(2).split(",") if d)
+    return DTYPES[m.group(1)], dims
+
+
+def parse_params(text):
+    """`axes=(1,2), keepdims` -> {"axes": "(1,2)", "keepdims": None}; positional -> {"": v}."""
+    params, depth, start = {}, 0, 0
+    items = []
+    for i, c in enumerate(text or ""):
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    if text:
+        items.append(text[start:])
+    for item in (s.strip() for s in items):
+        if "=" in item:
+            k, v = item.split("=", 1)
+            params[k.strip()] = v.strip()
+        elif item in ("keepdims",):
+            params[item] = None
+        else:
+            params[""] = item
+    return params
+
+
+def tup(text):
+    inner = text.strip()[1:-1]
+    return tuple(int(x) for x in inner.split(",") if x.strip())
+
+
+def literal(text, dtype):
+    if dtype is np.bool_:
+        return np.bool_(text == "true")
+    if dtype in (np.int32, np.int64):
+        return dtype(int(text))
+    return dtype(float(text))
+
+
+def cast(x, dtype):
+    """lazyfuse's cast. DEPARTURE: float to int truncates and saturates, NaN gives 0
+    (NumPy's result there is platform-defined)."""
+    x = np.asarray(x)
+    if x.dtype.kind == "f" and np.dtype(dtype).kind == "i":
+        info = np.iinfo(dtype)
+        with np.errstate(invalid="ignore"):
+            t = np.trunc(np.where(np.isnan(x), 0, x).astype(np.float64))
+            limit = 2.0 ** (info.bits - 1)
+            inside = (t < limit) & (t >= -limit)
+            ints = np.where(inside, t, 0).astype(np.int64)
+            out = np.where(inside, ints, np.where(t > 0, info.max, info.min))
+        return out.astype(dtype)
+    return x.astype(dtype)
+
+
+def int_pow(a, b):
+    """DEPARTURE: a negative integer exponent gives the truncated 1 / a**-b (NumPy raises)."""
+    neg = b < 0
+    with np.errstate(over="ignore"):
+        out = np.power(a, np.where(neg, 0, b))
+    special = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0)).astype(out.dtype)
+    return np.where(neg, special, out)
+
+
+def reciprocal(x):
+    """DEPARTURE for integers: 1 / 0 gives 0 (NumPy's result is platform-defined)."""
+    if x.dtype.kind == "f":
+        return np.reciprocal(x)
+    safe = np.where(x == 0, 1, x)
+    return np.where(x == 0, 0, (1 // safe) * (np.abs(safe) == 1)).astype(x.dtype)
+
+
+def sigmoid(x):
+    with np.errstate(over="ignore"):
+        pos = 1 / (1 + np.exp(-np.abs(x)))
+    return np.where(x >= 0, pos, 1 - pos).astype(x.dtype)
+
+
+def erf(x):
+    return np.vectorize(math.erf, otypes=[np.float64])(x.astype(np.float64)).astype(x.dtype)
+
+
+def float_of(dtype):
+    return np.float64 if np.dtype(dtype).kind in "iu" else dtype
+
+
+def arg_reduce(op, x, axes, keepdims):
+    """Index within the C-order flattening of the reduced axes."""
+    kept = [k for k in range(x.ndim) if k not in axes]
+    moved = np.transpose(x, kept + list(axes))
+    flat = moved.reshape(moved.shape[: len(kept)] + (int(np.prod([x.shape[k] for k in axes])),))
+    idx = (np.argmax if op == "reduce_argmax" else np.argmin)(flat, axis=-1).astype(np.int64)
+    if keepdims:
+        idx = idx.reshape(tuple(1 if k in axes else x.shape[k] for k in range(x.ndim)))
+    return idx
+
+
+def python_slice(start, step, length):
+    if length == 0:
+        return slice(0, 0, 1)
+    stop = start + step * length
+    return slice(start, None if stop < 0 else stop, step)
+
+
+def evaluate(op, params, args, dtype, shape):
+    """NumPy's value of one node, cast to the declared dtype."""
+    if op == "const":
+        return np.array(literal(params[""], dtype), dtype=dtype)
+    if op == "arange":
+        start, step = literal(params["start"], dtype), literal(params["step"], dtype)
+        with np.errstate(over="ignore"):
+            if dtype is np.bool_:
+                return np.array([start] + [bool(start or step)] * (shape[0] - 1))[: shape[0]].astype(np.bool_)
+            return (np.arange(shape[0]).astype(dtype) * step + start).astype(dtype)
+    with np.errstate(all="ignore"):
+        if op in UNARY:
+            x = args[0]
+            if op in ("floor", "ceil", "trunc", "round") and x.dtype.kind in "iub":
+                return x.copy()
+            return np.asarray(UNARY[op](x)).astype(dtype)
+        if op == "reciprocal":
+            return reciprocal(args[0])
+        if op == "sigmoid":
+            return sigmoid(args[0].astype(float_of(args[0].dtype)))
+        if op == "erf":
+            return erf(args[0].astype(float_of(args[0].dtype)))
+        if op == "pow":
+            a, b = args
+            common = np.result_type(a, b)
+            if common.kind in "iu":
+                return int_pow(a.astype(common), b.astype(common)).astype(dtype)
+            return np.power(a, b).astype(dtype)
+        if op in BINARY:
+            return np.asarray(BINARY[op](*args)).astype(dtype)
+        if op == "where":
+            return np.where(args[0].astype(bool), args[1], args[2]).astype(dtype)
+        if op == "cast":
+            return cast(args[0], dtype)
+        if op == "reshape":
+            return np.reshape(args[0], tup(params["shape"]))
+        if op == "broadcast_to":
+            return np.broadcast_to(args[0], tup(params["shape"]))
+        if op == "transpose":
+            return np.transpose(args[0], tup(params["perm"]))
+        if op == "slice":
+            index = tuple(python_slice(s, st, n) for s, st, n in
+                          zip(tup(params["starts"]), tup(params["steps"]), tup(params["lens"])))
+            return args[0][index]
+        if op in REDUCE:
+            axes = tup(params["axes"])
+            return np.asarray(REDUCE[op](args[0], axis=axes, keepdims="keepdims" in params)).astype(dtype)
+        if op in ("reduce_argmax", "reduce_argmin"):
+            return arg_reduce(op, args[0], tup(params["axes"]), "keepdims" in params)
+        if op == "matmul":
+            return np.asarray(np.matmul(*args)).astype(dtype)
+        if op == "concat":
+            return np.concatenate(args, axis=int(params["axis"])).astype(dtype)
+    raise ValueError(f"unknown op {op}")
+
+
+def tolerance(op, dtype):
+    if op not in INEXACT or np.dtype(dtype).kind != "f":
+        return None
+    return (2e-5, 1e-6) if dtype is np.float32 else (1e-12, 1e-13)
+
+
+def compare(name, op, args, got, want, dtype):
+    """None when `got` (lazyfuse) agrees with `want` (NumPy), else a description."""
+    got, want = np.asarray(got), np.asarray(want)
+    if got.shape != want.shape or got.dtype != want.dtype:
+        return f"{name} = {op}: lazyfuse gives {got.dtype}{got.shape}, NumPy {want.dtype}{want.shape}"
+    if got.size == 0:
+        return None
+    tol = tolerance(op, dtype)
+    if np.dtype(dtype).kind != "f":
+        bad = got != want
+    elif tol is None:
+        bad = ~((got == want) | (np.isnan(got) & np.isnan(want)))
+    else:
+        rtol, atol = tol
+        if op in ("reduce_sum", "reduce_mean", "matmul"):
+            # Scale the absolute tolerance by the magnitudes summed.
+            scale = magnitude(op, args, got.shape)
+            atol = atol + rtol * scale
+        with np.errstate(invalid="ignore"):
+            close = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+        if op in ORDER_DEPENDENT:
+            close |= ~np.isfinite(got) & ~np.isfinite(want)
+        bad = ~close
+    if np.any(bad):
+        i = tuple(np.argwhere(bad)[0])
+        return (f"{name} = {op}: at index {i} lazyfuse gives {got[i]!r}, NumPy {want[i]!r} "
+                f"(operands: {[a.flatten()[:8].tolist() for a in args]})")
+    return None
+
+
+def magnitude(op, args, shape):
+    with np.errstate(all="ignore"):
+        if op == "matmul":
+            a, b = (np.abs(np.nan_to_num(x.astype(np.float64), posinf=0, neginf=0)) for x in args)
+            return np.broadcast_to(np.asarray(np.matmul(a, b)), shape)
+        x = np.abs(np.nan_to_num(args[0].astype(np.float64), posinf=0, neginf=0))
+        return (np.max(x) if x.size else 0.0) * max(1, x.size)
+
+
+def check(text, values):
+    """Checks every node of `text` whose value lazyfuse supplied. Returns None or a message."""
+    lines = [l.strip() for l in text.strip().splitlines()]
+    header = re.fullmatch(r"program\((.*)\) \{", lines[0])
+    params = [p for p in header.group(1).split(", ") if p]
+    outputs = [n.strip() for n in lines[-2].removeprefix("return ").split(",")]
+    given = {}
+    for p, v in zip([p.split(":")[0] for p in params] + outputs, values):
+        given.setdefault(p, v)
+    env = dict(given)
+    for line in lines[1:-2]:
+        m = LINE.match(line)
+        if not m:
+            return f"cannot parse line: {line}"
+        name, dt, dims, op, ptext, argtext = m.groups()
+        dtype = DTYPES[dt]
+        shape = tuple(int(d) for d in dims.split(",") if d)
+        args = [env[a] for a in argtext.split()]
+        want = evaluate(op, parse_params(ptext), args, dtype, shape)
+        if name in given:
+            problem = compare(name, op, args, given[name], want, dtype)
+            if problem:
+                return problem
+        else:
+            env[name] = np.asarray(want)
+    return None
+
+
+def read_array(stream):
+    header = stream.readline().decode().split()
+    dtype = DTYPES[header[0]]
+    shape = tuple(int(d) for d in header[2: 2 + int(header[1])])
+    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    data = stream.read(nbytes)
+    return np.frombuffer(data, dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype).reshape(shape)
+
+
+def serve():
+    """Request: `<n>\\n<program text of n bytes><count>\\n` then `count` arrays, each
+    `<dtype> <ndim> <dims...>\\n<little-endian C-order bytes>` (inputs, then outputs).
+    Reply: `OK` or `FAIL <message>` on one line."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout
+    while True:
+        line = stdin.readline()
+        if not line:
+            return
+        text = stdin.read(int(line)).decode()
+        count = int(stdin.readline())
+        values = [read_array(stdin) for _ in range(count)]
+        try:
+            problem = check(text, values)
+        except Exception as e:  # a crash is a finding too: report it with the program
+            problem = f"evaluator error {type(e).__name__}: {e}"
+        reply = "OK" if problem is None else "FAIL " + problem.replace("\n", " ")
+        stdout.write(reply + "\n")
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    serve()
