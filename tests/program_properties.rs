@@ -80,7 +80,10 @@ fn different_structure_hashes_differ() {
         "program(a: f64[3], b: f64[3]) {\n  c: f64[] = const[-1.0]\n  d: f64[3] = add a c\n  return d\n}",
         "program(a: f64[3], b: f64[3]) {\n  c: f64[3] = sub a b\n  return c, c\n}",
     ];
-    let mut hashes: Vec<_> = texts.iter().map(|t| t.parse::<Program>().unwrap().canonical_hash()).collect();
+    let mut hashes: Vec<_> = texts
+        .iter()
+        .map(|t| t.parse::<Program>().unwrap().canonical_hash())
+        .collect();
     hashes.sort();
     hashes.dedup();
     assert_eq!(hashes.len(), texts.len());
@@ -88,7 +91,12 @@ fn different_structure_hashes_differ() {
 
 /// Runs `f` on a thread with a small stack, so recursion over the graph would overflow.
 fn on_small_stack(f: impl FnOnce() + Send + 'static) {
-    std::thread::Builder::new().stack_size(256 * 1024).spawn(f).unwrap().join().unwrap();
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 #[test]

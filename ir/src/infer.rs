@@ -12,6 +12,22 @@ impl Op {
     ///
     /// `Input` has no rule here: its type is the program's slot type.
     pub fn infer(&self, args: &[&TensorType]) -> Result<TensorType, IrError> {
+        let ty = self.infer_unchecked(args)?;
+        // No array may need more bytes than an allocation can hold (NumPy raises too).
+        let bytes = ty
+            .shape
+            .checked_numel()
+            .and_then(|n| n.checked_mul(ty.dtype.size_bytes()));
+        if bytes.is_none_or(|b| b > isize::MAX as usize) {
+            return Err(IrError::invalid(
+                self.name(),
+                format!("result of shape {} is too large", ty.shape),
+            ));
+        }
+        Ok(ty)
+    }
+
+    fn infer_unchecked(&self, args: &[&TensorType]) -> Result<TensorType, IrError> {
         if let Some(n) = self.arity() {
             if args.len() != n {
                 return Err(IrError::invalid(

@@ -1,7 +1,10 @@
 //! lazyfuse's dtype rules against NumPy's own answers (tables produced by NumPy:
 //! tests/python/gen_dtype_tables.py; their freshness is checked by pytest).
 
-use lazyfuse_ir::{binary_dtype, promote, promote_weak, reduce_dtype, unary_dtype, BinaryOp, DType, ReduceOp, UnaryOp, WeakKind};
+use lazyfuse_ir::{
+    binary_dtype, promote, promote_weak, reduce_dtype, unary_dtype, BinaryOp, DType, ReduceOp,
+    UnaryOp, WeakKind,
+};
 
 fn rows(file: &str) -> Vec<Vec<String>> {
     let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -60,5 +63,8 @@ fn op_result_dtypes_match_numpy() {
         checked += 1;
     }
     // Every unary, binary and reduction op on every dtype (combination).
-    assert_eq!(checked, UnaryOp::ALL.len() * 5 + BinaryOp::ALL.len() * 25 + ReduceOp::ALL.len() * 5);
+    assert_eq!(
+        checked,
+        UnaryOp::ALL.len() * 5 + BinaryOp::ALL.len() * 25 + ReduceOp::ALL.len() * 5
+    );
 }
