@@ -463,13 +463,14 @@ mod tests {
     #[test]
     fn python_slices_normalise_like_python() {
         // Expected values from Python's range(len)[slice] semantics.
-        let cases: &[(
+        type Case = (
             Option<i64>,
             Option<i64>,
             Option<i64>,
             usize,
             (usize, i64, usize),
-        )] = &[
+        );
+        let cases: &[Case] = &[
             (None, None, None, 5, (0, 1, 5)),
             (None, None, Some(-1), 5, (4, -1, 5)),
             (Some(1), Some(-1), Some(2), 6, (1, 2, 2)),

@@ -44,7 +44,7 @@ fn random_op(k: u8, a: &[i64], big: usize) -> Op {
         6 => Op::Reduce {
             op: ReduceOp::ALL[a.len() % ReduceOp::ALL.len()],
             axes: us(a),
-            keepdims: a.len() % 2 == 0,
+            keepdims: a.len().is_multiple_of(2),
         },
         7 => Op::MatMul,
         8 => Op::Concat { axis: a.len() },

@@ -118,7 +118,7 @@ pub fn make_input(spec: &InputSpec) -> Value {
     }
 }
 
-fn pick<'a>(pool: &'a [Node], i: u16) -> &'a Node {
+fn pick(pool: &[Node], i: u16) -> &Node {
     &pool[i as usize % pool.len()]
 }
 
@@ -190,13 +190,17 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
         }
         1 => {
             let op = BinaryOp::ALL[s.p as usize % BinaryOp::ALL.len()];
-            let b = if s.c % 4 == 0 {
+            let b = if s.c.is_multiple_of(4) {
                 Node::constant(random_scalar(&mut rng))
             } else {
                 pick_broadcastable(pool, &a, s.b)?
             };
             let (a, b) = if s.c % 8 == 1 { (b, a) } else { (a, b) };
-            let fallback = if s.c % 2 == 0 { DType::I64 } else { DType::I32 };
+            let fallback = if s.c.is_multiple_of(2) {
+                DType::I64
+            } else {
+                DType::I32
+            };
             apply_or_cast(Op::Binary(op), vec![a, b], fallback)
         }
         2 => {
@@ -258,7 +262,7 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
                 Op::Reduce {
                     op,
                     axes,
-                    keepdims: s.b % 2 == 0,
+                    keepdims: s.b.is_multiple_of(2),
                 },
                 vec![a],
             )
@@ -270,7 +274,7 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
             } else {
                 a.clone()
             };
-            let b = if s.c % 3 == 0 {
+            let b = if s.c.is_multiple_of(3) {
                 pick(pool, s.b).clone()
             } else {
                 b
@@ -311,7 +315,7 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
                 let start = rng.int(DType::I32).clamp(-20, 20);
                 let step = [1, 2, -1, -3][rng.below(4) as usize];
                 let stop = start + step * rng.below(8) as i64;
-                if s.c % 2 == 0 {
+                if s.c.is_multiple_of(2) {
                     compose::arange(Scalar::I64(start), Scalar::I64(stop), Scalar::I64(step)).ok()
                 } else {
                     compose::arange(
