@@ -8,3 +8,8 @@ pub use lazyfuse_frontend::*;
 
 /// The intermediate representation (dtypes, ops, Programs, the reference interpreter).
 pub use lazyfuse_ir as ir;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

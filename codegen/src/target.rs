@@ -1,0 +1,128 @@
+//! LLVM targets: the host CPU the JIT will compile for, and NVPTX for GPUs.
+//!
+//! Host features are read at run time (what this machine's CPU has, not what the
+//! binary was built for), so kernels can use AVX-512 where it exists.
+
+use inkwell::targets::{
+    CodeModel, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
+};
+use inkwell::OptimizationLevel;
+
+/// What LLVM reports about one code generation target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetInfo {
+    /// LLVM target triple, e.g. `x86_64-pc-linux-gnu`.
+    pub triple: String,
+    /// CPU name, e.g. `znver3`, or `sm_90` for NVPTX.
+    pub cpu: String,
+    /// LLVM feature string, e.g. `+avx2,+fma,...` (empty for NVPTX).
+    pub features: String,
+}
+
+impl TargetInfo {
+    /// Whether the feature string enables `feature` (e.g. `avx512f`).
+    pub fn has_feature(&self, feature: &str) -> bool {
+        self.features
+            .split(',')
+            .any(|f| f.strip_prefix('+') == Some(feature))
+    }
+}
+
+/// Errors from LLVM target set-up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// LLVM could not initialise or find the target.
+    #[error("LLVM target {triple}: {message}")]
+    Unavailable {
+        /// The triple asked for.
+        triple: String,
+        /// LLVM's message.
+        message: String,
+    },
+}
+
+/// LLVM's version as (major, minor, patch).
+pub fn llvm_version() -> (u32, u32, u32) {
+    inkwell::support::get_llvm_version()
+}
+
+fn triple_name(triple: &TargetTriple) -> String {
+    triple.as_str().to_string_lossy().into_owned()
+}
+
+fn machine(triple: &TargetTriple, cpu: &str, features: &str) -> Result<TargetMachine, TargetError> {
+    let unavailable = |message: String| TargetError::Unavailable {
+        triple: triple_name(triple),
+        message,
+    };
+    let target = Target::from_triple(triple).map_err(|e| unavailable(e.to_string()))?;
+    target
+        .create_target_machine(
+            triple,
+            cpu,
+            features,
+            OptimizationLevel::Aggressive,
+            RelocMode::Default,
+            CodeModel::Default,
+        )
+        .ok_or_else(|| unavailable("could not create a target machine".into()))
+}
+
+/// The host CPU as the CPU JIT sees it, with a target machine proven creatable.
+pub fn host() -> Result<TargetInfo, TargetError> {
+    Target::initialize_native(&InitializationConfig::default()).map_err(|message| {
+        TargetError::Unavailable {
+            triple: "native".into(),
+            message,
+        }
+    })?;
+    let triple = TargetMachine::get_default_triple();
+    let cpu = TargetMachine::get_host_cpu_name().to_string();
+    let features = TargetMachine::get_host_cpu_features().to_string();
+    machine(&triple, &cpu, &features)?;
+    Ok(TargetInfo {
+        triple: triple_name(&triple),
+        cpu,
+        features,
+    })
+}
+
+/// The NVPTX target for a GPU architecture such as `sm_90` (Hopper); needs no GPU.
+pub fn nvptx(sm: &str) -> Result<TargetInfo, TargetError> {
+    Target::initialize_nvptx(&InitializationConfig::default());
+    let triple = TargetTriple::create("nvptx64-nvidia-cuda");
+    machine(&triple, sm, "")?;
+    Ok(TargetInfo {
+        triple: triple_name(&triple),
+        cpu: sm.to_string(),
+        features: String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn llvm_is_19() {
+        assert_eq!(llvm_version().0, 19);
+    }
+
+    #[test]
+    fn host_target_reports_its_cpu() {
+        let host = host().unwrap();
+        assert!(!host.cpu.is_empty());
+        if cfg!(target_arch = "x86_64") {
+            assert!(host.triple.starts_with("x86_64"), "{}", host.triple);
+            assert!(host.has_feature("sse2"), "{}", host.features);
+        }
+    }
+
+    #[test]
+    fn nvptx_targets_exist_without_a_gpu() {
+        for sm in ["sm_70", "sm_80", "sm_90"] {
+            let info = nvptx(sm).unwrap();
+            assert_eq!(info.triple, "nvptx64-nvidia-cuda");
+        }
+    }
+}
