@@ -20,6 +20,7 @@ mod array;
 mod elementwise;
 mod error;
 mod eval;
+mod functions;
 mod structural;
 
 pub use array::Array;
@@ -28,6 +29,7 @@ pub use elementwise::unary_fns::*;
 pub use elementwise::{Operand, WeakScalar};
 pub use error::{Error, Result};
 pub use eval::{eval, eval_with, program, Backend};
+pub use functions::*;
 pub use lazyfuse_ir::{DType, Element, Program, Scalar, Value};
 pub use structural::{concatenate, stack, SliceSpec};
 

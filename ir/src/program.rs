@@ -441,3 +441,65 @@ fn post_order(outputs: &[Node]) -> Vec<Node> {
     }
     order
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOFTMAX: &str = "program(a: f64[4,5]) {
+  b: f64[4,1] = reduce_max[axes=(1), keepdims] a
+  c: f64[4,5] = sub a b
+  d: f64[4,5] = exp c
+  e: f64[4,1] = reduce_sum[axes=(1), keepdims] d
+  f: f64[4,5] = div d e
+  return f
+}";
+
+    #[test]
+    fn dot_export_has_every_node_and_edge() {
+        let p: Program = SOFTMAX.parse().unwrap();
+        let dot = p.to_dot();
+        assert!(dot.starts_with("digraph program {"));
+        let node_lines = dot
+            .lines()
+            .filter(|l| {
+                l.trim_start()
+                    .strip_prefix('n')
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+                    && !l.contains("->")
+            })
+            .count();
+        assert_eq!(node_lines, 6, "{dot}");
+        assert_eq!(dot.matches("-> n").count(), 7, "{dot}");
+        assert!(
+            dot.contains("n0 [label=\"a = input[0]\\nf64[4,5]\", style=rounded]"),
+            "{dot}"
+        );
+        assert!(
+            dot.contains("n3 -> n5 [label=\"0\"]") && dot.contains("n4 -> n5 [label=\"1\"]"),
+            "{dot}"
+        );
+        assert!(dot.contains("n5 -> out0"), "{dot}");
+    }
+
+    #[test]
+    fn use_counts_include_outputs() {
+        let p: Program = SOFTMAX.parse().unwrap();
+        assert_eq!(p.use_counts(), vec![2, 1, 1, 2, 1, 1]);
+    }
+
+    #[test]
+    fn verify_rejects_a_mistyped_node() {
+        let mut b = ProgramBuilder::new();
+        let a = b
+            .input(TensorType::new(crate::DType::F32, vec![3]))
+            .unwrap();
+        let err = b.push_typed(
+            Op::Unary(crate::UnaryOp::Exp),
+            vec![a],
+            TensorType::new(crate::DType::F64, vec![3]),
+        );
+        assert!(err.is_err());
+        assert!(b.finish(vec![]).is_err());
+    }
+}
