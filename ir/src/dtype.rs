@@ -291,6 +291,20 @@ impl PartialEq for Scalar {
 
 impl Eq for Scalar {}
 
+/// A total order by dtype, then bits (so Programs and e-graph nodes can be sorted
+/// deterministically); not numeric order.
+impl PartialOrd for Scalar {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scalar {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bits().cmp(&other.bits())
+    }
+}
+
 impl Hash for Scalar {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.bits().hash(state)

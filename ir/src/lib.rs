@@ -44,7 +44,7 @@ mod value;
 pub use dtype::{promote, promote_weak, DType, Scalar, WeakKind};
 pub use error::IrError;
 pub use infer::{binary_dtype, reduce_dtype, unary_dtype};
-pub use interp::interpret;
+pub use interp::{evaluate_op, interpret};
 pub use node::{Leaf, Node};
 pub use op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};
 pub use program::{Instr, NodeId, Program, ProgramBuilder, ProgramHash};

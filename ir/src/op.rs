@@ -196,7 +196,7 @@ impl ReduceOp {
 
 /// One axis of a slice, normalised: the elements `start, start + step, ...` (`len` of
 /// them). Negative steps walk backwards; `start` is in bounds whenever `len > 0`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SliceAxis {
     /// Index of the first element taken.
     pub start: usize,
@@ -276,7 +276,7 @@ impl SliceAxis {
 
 /// An operation of the IR. Sources have no operands; every other op's operand count is
 /// fixed by its kind (see [`Op::arity`]), except `concat` (one or more).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
     /// The program's input slot with this index (its type is the slot's type).
     Input(usize),

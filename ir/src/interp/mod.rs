@@ -61,6 +61,21 @@ pub fn interpret(program: &Program, inputs: &[Value]) -> Result<Vec<Value>, IrEr
         .collect()
 }
 
+/// Evaluates one op on concrete operand values (constant folding uses this, so folded
+/// results are exactly what the interpreter computes). `Input` is not an op here.
+pub fn evaluate_op(op: &Op, args: &[Value]) -> Result<Value, IrError> {
+    if let Op::Input(_) = op {
+        return Err(IrError::invalid(
+            "input",
+            "inputs have no value of their own",
+        ));
+    }
+    let types: Vec<TensorType> = args.iter().map(|a| a.ty()).collect();
+    let ty = op.infer(&types.iter().collect::<Vec<_>>())?;
+    let refs: Vec<&Value> = args.iter().collect();
+    eval_op(op, &refs, &ty, &[])
+}
+
 fn check_bindings(program: &Program, inputs: &[Value]) -> Result<(), IrError> {
     if inputs.len() != program.inputs().len() {
         return Err(IrError::Binding {

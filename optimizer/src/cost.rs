@@ -1,0 +1,88 @@
+//! The cost model: an estimate of run time in units of "one simple operation on one
+//! element". Elementwise ops cost their element count times a per-op weight
+//! (transcendentals more), reductions their input size, matmul 2·M·N·K, views nothing
+//! but a small index-arithmetic charge. Every node also pays a fixed overhead, so among
+//! equally fast programs the smaller wins and extraction never picks a cycle.
+
+use lazyfuse_ir::{BinaryOp, Op, ReduceOp, TensorType, UnaryOp};
+
+/// The per-node overhead (in element-operations).
+pub const NODE_OVERHEAD: f64 = 1.0;
+
+/// Relative cost of one element of a unary op.
+pub fn unary_weight(op: UnaryOp) -> f64 {
+    use UnaryOp::*;
+    match op {
+        Neg | Abs | Sign | Floor | Ceil | Round | Trunc | IsNan | IsInf | IsFinite | LogicalNot
+        | Square => 1.0,
+        Sqrt | Reciprocal => 4.0,
+        Exp | Expm1 | Log | Log1p | Log2 | Log10 => 8.0,
+        Sin | Cos | Sinh | Cosh | Tanh | Sigmoid => 10.0,
+        Tan | Arcsin | Arccos | Arctan | Erf => 12.0,
+    }
+}
+
+/// Relative cost of one element of a binary op.
+pub fn binary_weight(op: BinaryOp) -> f64 {
+    use BinaryOp::*;
+    match op {
+        Div => 4.0,
+        FloorDiv | Rem => 6.0,
+        Arctan2 => 15.0,
+        Pow => 20.0,
+        _ => 1.0,
+    }
+}
+
+/// The estimated cost of one op producing `out` from operands of types `args`.
+pub fn node_cost(op: &Op, out: &TensorType, args: &[&TensorType]) -> f64 {
+    let n = out.shape.numel() as f64;
+    let work = match op {
+        Op::Input(_) | Op::Const(_) => 0.0,
+        Op::Reshape(_) | Op::Transpose(_) | Op::BroadcastTo(_) | Op::Slice(_) => 0.01 * n,
+        Op::Arange { .. } => 0.5 * n,
+        Op::Unary(u) => unary_weight(*u) * n,
+        Op::Binary(b) => binary_weight(*b) * n,
+        Op::Where | Op::Cast(_) => n,
+        Op::Reduce { op, .. } => {
+            let input = args.first().map_or(0.0, |a| a.shape.numel() as f64);
+            input
+                * if matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin) {
+                    2.0
+                } else {
+                    1.0
+                }
+        }
+        Op::MatMul => {
+            // Output elements times the contracted length, two flops each.
+            let k = args
+                .first()
+                .and_then(|a| a.shape.last().copied())
+                .unwrap_or(1) as f64;
+            2.0 * n * k
+        }
+        Op::Concat { .. } => 0.5 * n,
+    };
+    work + NODE_OVERHEAD
+}
+
+/// The cost of a whole Program: every node reachable from the outputs, once.
+pub fn program_cost(program: &lazyfuse_ir::Program) -> f64 {
+    let mut live = vec![false; program.len()];
+    for o in program.outputs() {
+        live[o.index()] = true;
+    }
+    let mut total = 0.0;
+    for id in program.ids().collect::<Vec<_>>().into_iter().rev() {
+        if !live[id.index()] {
+            continue;
+        }
+        let instr = program.instr(id);
+        let args: Vec<&TensorType> = instr.args.iter().map(|a| &program.instr(*a).ty).collect();
+        total += node_cost(&instr.op, &instr.ty, &args);
+        for a in &instr.args {
+            live[a.index()] = true;
+        }
+    }
+    total
+}

@@ -1,0 +1,140 @@
+//! Arithmetic identities. (Constant folding lives in the analysis.)
+//!
+//! Not here on purpose: `x * 0 = 0` and `x - x = 0` turn NaN and inf into finite values.
+
+use lazyfuse_ir::{BinaryOp, DType, Op, UnaryOp};
+
+use super::{class, is_value, operands_of, ty, Build, Rule, Tier};
+use crate::analysis::LfEGraph;
+use crate::lang::ENode;
+
+pub(super) fn rules() -> Vec<Rule> {
+    let rule = |name, tier, apply| Rule {
+        name,
+        family: "arithmetic",
+        tier,
+        apply,
+    };
+    vec![
+        rule("mul-one", Tier::Strict, mul_one),
+        rule("div-one", Tier::Strict, div_one),
+        rule("pow-one", Tier::Strict, pow_one),
+        rule("sub-zero", Tier::Strict, sub_zero),
+        rule("add-zero-exact", Tier::Strict, add_zero_exact),
+        rule("add-zero-float", Tier::Algebraic, add_zero_float),
+        rule("neg-neg", Tier::Strict, neg_neg),
+        rule("cast-same", Tier::Strict, cast_same),
+        rule("cast-lossless-chain", Tier::Strict, cast_lossless_chain),
+    ]
+}
+
+fn args(node: &ENode, op: Op) -> Option<&[egg::Id]> {
+    (node.op == op).then_some(node.children.as_slice())
+}
+
+// x * 1 == x == 1 * x (the type check drops it when the 1 broadcasts x to a larger shape)
+fn mul_one(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let Some(&[a, b]) = args(n, Op::Binary(BinaryOp::Mul)) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    if is_value(eg, b, 1.0) {
+        out.push(class(a));
+    }
+    if is_value(eg, a, 1.0) {
+        out.push(class(b));
+    }
+    out
+}
+
+// x / 1 == x (for floats; on integers the division's result is a float, so the type check drops it)
+fn div_one(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    match args(n, Op::Binary(BinaryOp::Div)) {
+        Some(&[a, b]) if is_value(eg, b, 1.0) => vec![class(a)],
+        _ => vec![],
+    }
+}
+
+// x ** 1 == x
+fn pow_one(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    match args(n, Op::Binary(BinaryOp::Pow)) {
+        Some(&[a, b]) if is_value(eg, b, 1.0) => vec![class(a)],
+        _ => vec![],
+    }
+}
+
+// x - 0 == x (also for -0.0 and NaN)
+fn sub_zero(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    match args(n, Op::Binary(BinaryOp::Sub)) {
+        Some(&[a, b]) if is_value(eg, b, 0.0) => vec![class(a)],
+        _ => vec![],
+    }
+}
+
+fn add_zero(eg: &LfEGraph, n: &ENode, float: bool) -> Vec<Build> {
+    let Some(&[a, b]) = args(n, Op::Binary(BinaryOp::Add)) else {
+        return vec![];
+    };
+    if ty(eg, a).dtype.is_float() != float {
+        return vec![];
+    }
+    let mut out = vec![];
+    if is_value(eg, b, 0.0) {
+        out.push(class(a));
+    }
+    if is_value(eg, a, 0.0) {
+        out.push(class(b));
+    }
+    out
+}
+
+// x + 0 == x for integers and bool
+fn add_zero_exact(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    add_zero(eg, n, false)
+}
+
+// x + 0 == x for floats except that -0.0 + 0.0 is +0.0
+fn add_zero_float(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    add_zero(eg, n, true)
+}
+
+// --x == x (integers wrap: -(-MIN) == MIN)
+fn neg_neg(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let Some(&[x]) = args(n, Op::Unary(UnaryOp::Neg)) else {
+        return vec![];
+    };
+    operands_of(eg, x, Op::Unary(UnaryOp::Neg))
+        .map(|inner| class(inner[0]))
+        .collect()
+}
+
+// cast(x, dtype(x)) == x
+fn cast_same(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    match (&n.op, n.children.as_slice()) {
+        (Op::Cast(to), &[x]) if ty(eg, x).dtype == *to => vec![class(x)],
+        _ => vec![],
+    }
+}
+
+/// Whether every value of `from` converts to `to` and back exactly.
+fn lossless(from: DType, to: DType) -> bool {
+    use DType::*;
+    from == to || matches!((from, to), (Bool, _) | (I32, I64) | (I32, F64) | (F32, F64))
+}
+
+// cast(cast(x, a), b) == cast(x, b) when the cast to a loses nothing
+fn cast_lossless_chain(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let (Op::Cast(b), &[y]) = (&n.op, n.children.as_slice()) else {
+        return vec![];
+    };
+    eg[y]
+        .nodes
+        .iter()
+        .filter_map(|inner| match (&inner.op, inner.children.as_slice()) {
+            (Op::Cast(a), &[x]) if lossless(ty(eg, x).dtype, *a) => {
+                Some(Build::Node(Op::Cast(*b), vec![class(x)]))
+            }
+            _ => None,
+        })
+        .collect()
+}

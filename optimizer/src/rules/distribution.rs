@@ -1,0 +1,98 @@
+//! Distribution and factoring. Only these two directions: no blanket commutativity or
+//! associativity, which make e-graphs explode. A shared factor is looked for on either
+//! side of each product instead.
+
+use lazyfuse_ir::{BinaryOp, Op, UnaryOp};
+
+use super::{binary, class, operands_of, unary, Build, Rule, Tier};
+use crate::analysis::LfEGraph;
+use crate::lang::ENode;
+
+pub(super) fn rules() -> Vec<Rule> {
+    let rule = |name, apply| Rule {
+        name,
+        family: "distribution",
+        tier: Tier::Algebraic,
+        apply,
+    };
+    vec![
+        rule("factor-common", factor_common),
+        rule("distribute-mul", distribute_mul),
+        rule("square-of-product", square_of_product),
+    ]
+}
+
+fn products(eg: &LfEGraph, id: egg::Id) -> Vec<(egg::Id, egg::Id)> {
+    operands_of(eg, id, Op::Binary(BinaryOp::Mul))
+        .map(|a| (a[0], a[1]))
+        .collect()
+}
+
+// a*b ± a*c == a*(b ± c), and the same with the shared factor on either side
+fn factor_common(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let (Op::Binary(op @ (BinaryOp::Add | BinaryOp::Sub)), &[x, y]) =
+        (&n.op, n.children.as_slice())
+    else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for (a, b) in products(eg, x) {
+        for (c, d) in products(eg, y) {
+            let find = |x: egg::Id, y: egg::Id| eg.find(x) == eg.find(y);
+            // Which operand of each product is the shared factor.
+            let (shared, rest_x, rest_y) = if find(a, c) {
+                (a, b, d)
+            } else if find(a, d) {
+                (a, b, c)
+            } else if find(b, c) {
+                (b, a, d)
+            } else if find(b, d) {
+                (b, a, c)
+            } else {
+                continue;
+            };
+            out.push(binary(
+                BinaryOp::Mul,
+                class(shared),
+                binary(*op, class(rest_x), class(rest_y)),
+            ));
+        }
+    }
+    out
+}
+
+// a*(b ± c) == a*b ± a*c
+fn distribute_mul(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let (Op::Binary(BinaryOp::Mul), &[a, y]) = (&n.op, n.children.as_slice()) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for op in [BinaryOp::Add, BinaryOp::Sub] {
+        for args in operands_of(eg, y, Op::Binary(op)) {
+            let (b, c) = (args[0], args[1]);
+            out.push(binary(
+                op,
+                binary(BinaryOp::Mul, class(a), class(b)),
+                binary(BinaryOp::Mul, class(a), class(c)),
+            ));
+        }
+    }
+    out
+}
+
+// square(a * b) == square(a) * square(b)
+fn square_of_product(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let (Op::Unary(UnaryOp::Square), &[y]) = (&n.op, n.children.as_slice()) else {
+        return vec![];
+    };
+    products(eg, y)
+        .into_iter()
+        .map(|(a, b)| {
+            binary(
+                BinaryOp::Mul,
+                unary(UnaryOp::Square, class(a)),
+                unary(UnaryOp::Square, class(b)),
+            )
+        })
+        .collect()
+}

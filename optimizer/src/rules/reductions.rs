@@ -1,0 +1,227 @@
+//! Reductions: constant factors pulled out, linearity, sums of broadcast values, and
+//! sums of products that are really (matrix-)vector products.
+
+use egg::Id;
+use lazyfuse_ir::{BinaryOp, Op, ReduceOp, Shape};
+
+use super::{binary, class, constant_like, operands_of, shape, ty, uniform, Build, Rule, Tier};
+use crate::analysis::{node_type, LfEGraph};
+use crate::lang::ENode;
+
+pub(super) fn rules() -> Vec<Rule> {
+    let rule = |name, apply| Rule {
+        name,
+        family: "reductions",
+        tier: Tier::Algebraic,
+        apply,
+    };
+    vec![
+        rule("sum-constant-factor", sum_constant_factor),
+        rule("sum-linear", sum_linear),
+        rule("sum-of-broadcast", sum_of_broadcast),
+        rule("sum-of-outer-product", sum_of_outer_product),
+        rule("sum-bilinear-form", sum_bilinear_form),
+    ]
+}
+
+fn reduce_args(n: &ENode) -> Option<(ReduceOp, &[usize], bool, Id)> {
+    match (&n.op, n.children.as_slice()) {
+        (Op::Reduce { op, axes, keepdims }, &[x]) => Some((*op, axes.as_slice(), *keepdims, x)),
+        _ => None,
+    }
+}
+
+fn products(eg: &LfEGraph, id: Id) -> Vec<(Id, Id)> {
+    operands_of(eg, id, Op::Binary(BinaryOp::Mul))
+        .map(|a| (a[0], a[1]))
+        .collect()
+}
+
+// sum(c * x) == c * sum(x) and mean(c * x) == c * mean(x) for a known scalar c
+fn sum_constant_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let Some((ReduceOp::Sum | ReduceOp::Mean, _, _, y)) = reduce_args(n) else {
+        return vec![];
+    };
+    let Some(out_ty) = node_type(eg, n) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for (a, b) in products(eg, y) {
+        for (c, x) in [(a, b), (b, a)] {
+            // The factor must not change x's type (no broadcasting up, no promotion).
+            if let (Some(value), true) = (uniform(eg, c), ty(eg, x) == ty(eg, y)) {
+                let reduced = Build::Node(n.op.clone(), vec![class(x)]);
+                let scalar_ty = lazyfuse_ir::TensorType::new(out_ty.dtype, Shape::scalar());
+                out.push(binary(
+                    BinaryOp::Mul,
+                    reduced,
+                    constant_like(value.as_f64(), &scalar_ty),
+                ));
+            }
+        }
+    }
+    out
+}
+
+// sum(a ± b) == sum(a) ± sum(b) when a, b and a ± b have one type
+fn sum_linear(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let Some((ReduceOp::Sum, _, _, y)) = reduce_args(n) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for op in [BinaryOp::Add, BinaryOp::Sub] {
+        for args in operands_of(eg, y, Op::Binary(op)) {
+            let (a, b) = (args[0], args[1]);
+            if ty(eg, a) == ty(eg, y) && ty(eg, b) == ty(eg, y) {
+                let sum = |x| Build::Node(n.op.clone(), vec![class(x)]);
+                out.push(binary(op, sum(a), sum(b)));
+            }
+        }
+    }
+    out
+}
+
+/// `x` (right-aligned into `rank` axes) as the shape it has after reducing `axes` with
+/// keepdims, if it is extent 1 along every reduced axis.
+fn broadcast_source_keepdims(x: &Shape, rank: usize, axes: &[usize]) -> Option<Vec<usize>> {
+    let pad = rank.checked_sub(x.ndim())?;
+    let aligned: Vec<usize> = (0..rank)
+        .map(|k| if k < pad { 1 } else { x[k - pad] })
+        .collect();
+    axes.iter().all(|&k| aligned[k] == 1).then_some(aligned)
+}
+
+// sum(broadcast_to(x, S), axes) == n * x (and mean == x) when x is constant along the
+// reduced axes, n being the product of their extents
+fn sum_of_broadcast(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let Some((op @ (ReduceOp::Sum | ReduceOp::Mean), axes, keepdims, y)) = reduce_args(n) else {
+        return vec![];
+    };
+    let Some(out_ty) = node_type(eg, n) else {
+        return vec![];
+    };
+    let full = shape(eg, y).clone();
+    let count: usize = axes.iter().map(|&k| full[k]).product();
+    let mut out = vec![];
+    for args in eg[y]
+        .nodes
+        .iter()
+        .filter(|m| matches!(m.op, Op::BroadcastTo(_)))
+        .map(|m| m.children[0])
+    {
+        let Some(aligned) = broadcast_source_keepdims(shape(eg, args), full.ndim(), axes) else {
+            continue;
+        };
+        // x laid out with the kept extents (1 on reduced axes), broadcast over the kept ones.
+        let kept: Vec<usize> = (0..full.ndim())
+            .map(|k| if axes.contains(&k) { 1 } else { full[k] })
+            .collect();
+        let mut value = Build::Node(Op::Reshape(Shape(aligned)), vec![class(args)]);
+        value = Build::Node(Op::BroadcastTo(Shape(kept)), vec![value]);
+        if !keepdims {
+            value = Build::Node(Op::Reshape(out_ty.shape.clone()), vec![value]);
+        }
+        if ty(eg, args).dtype != out_ty.dtype {
+            value = Build::Node(Op::Cast(out_ty.dtype), vec![value]);
+        }
+        if op == ReduceOp::Sum {
+            let scalar_ty = lazyfuse_ir::TensorType::new(out_ty.dtype, Shape::scalar());
+            value = binary(
+                BinaryOp::Mul,
+                value,
+                constant_like(count as f64, &scalar_ty),
+            );
+        }
+        out.push(value);
+    }
+    out
+}
+
+/// Whether no axis (right-aligned) has extent > 1 in both shapes.
+fn disjoint(a: &Shape, b: &Shape) -> bool {
+    let rank = a.ndim().max(b.ndim());
+    (0..rank).all(|k| {
+        let at = |s: &Shape| if k < s.ndim() { s[s.ndim() - 1 - k] } else { 1 };
+        at(a) == 1 || at(b) == 1
+    })
+}
+
+fn is_total(n: &ENode, eg: &LfEGraph, y: Id) -> bool {
+    matches!(reduce_args(n), Some((ReduceOp::Sum, axes, false, _)) if axes.len() == shape(eg, y).ndim())
+}
+
+fn sum_all(x: Id, eg: &LfEGraph) -> Build {
+    let axes = (0..shape(eg, x).ndim()).collect();
+    Build::Node(
+        Op::Reduce {
+            op: ReduceOp::Sum,
+            axes,
+            keepdims: false,
+        },
+        vec![class(x)],
+    )
+}
+
+// Σ_ij a_i b_j == (Σ_i a_i)(Σ_j b_j): the total sum of a product of factors that vary
+// along different axes (an outer product)
+fn sum_of_outer_product(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let Some((_, _, _, y)) = reduce_args(n) else {
+        return vec![];
+    };
+    if !is_total(n, eg, y) {
+        return vec![];
+    }
+    products(eg, y)
+        .into_iter()
+        .filter(|&(a, b)| {
+            disjoint(shape(eg, a), shape(eg, b))
+                && ty(eg, a).dtype == ty(eg, y).dtype
+                && ty(eg, b).dtype == ty(eg, y).dtype
+                && shape(eg, a).numel() > 1
+                && shape(eg, b).numel() > 1
+        })
+        .map(|(a, b)| binary(BinaryOp::Mul, sum_all(a, eg), sum_all(b, eg)))
+        .collect()
+}
+
+// Σ_ij X_ij u_i v_j == u · (X v): a total sum of a matrix times a column factor (n,1)
+// and a row factor (1,m) or (m,), as two matrix-vector products
+fn sum_bilinear_form(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let Some((_, _, _, y)) = reduce_args(n) else {
+        return vec![];
+    };
+    if !is_total(n, eg, y) || shape(eg, y).ndim() != 2 {
+        return vec![];
+    }
+    let (rows, cols) = (shape(eg, y)[0], shape(eg, y)[1]);
+    // Three factors, from products nested one level on either side.
+    let mut triples = vec![];
+    for (p, q) in products(eg, y) {
+        for (r, s) in products(eg, q) {
+            triples.push([p, r, s]);
+        }
+        for (r, s) in products(eg, p) {
+            triples.push([q, r, s]);
+        }
+    }
+    let dtype = ty(eg, y).dtype;
+    let mut out = vec![];
+    for factors in triples {
+        if factors.iter().any(|&f| ty(eg, f).dtype != dtype) {
+            continue;
+        }
+        let find = |want: &dyn Fn(&[usize]) -> bool| {
+            factors.iter().copied().find(|&f| want(shape(eg, f).dims()))
+        };
+        let matrix = find(&|s| s == [rows, cols]);
+        let column = find(&|s| s == [rows, 1]);
+        let row = find(&|s| s == [1, cols] || s == [cols]);
+        if let (Some(x), Some(u), Some(v), true) = (matrix, column, row, rows > 1 && cols > 1) {
+            let vec_of =
+                |f: Id, len: usize| Build::Node(Op::Reshape(Shape(vec![len])), vec![class(f)]);
+            let xv = Build::Node(Op::MatMul, vec![class(x), vec_of(v, cols)]);
+            out.push(Build::Node(Op::MatMul, vec![vec_of(u, rows), xv]));
+        }
+    }
+    out
+}
