@@ -273,6 +273,13 @@ pub fn optimize(program: &Program, options: &Options) -> Result<Optimized, Optim
     })
 }
 
+/// Converts a Program to its egg term and back (the conversion is lossless: the result
+/// equals the input). For tests of that property; egg types stay private.
+#[doc(hidden)]
+pub fn term_round_trip(program: &Program) -> Result<Program, IrError> {
+    Term::from_program(program).to_program()
+}
+
 /// Adds every node of `term`; returns the output classes.
 fn add_term(egraph: &mut LfEGraph, term: &Term) -> Vec<Id> {
     let mut ids: Vec<Id> = Vec::with_capacity(term.expr.len());

@@ -20,12 +20,32 @@ fn inputs(program: &Program, seed: u64) -> Vec<Value> {
         .map(|ty| {
             let shape = IxDyn(ty.shape.dims());
             let n = ty.shape.numel();
-            let floats: Vec<f64> = (0..n).map(|_| (next() % 2000) as f64 / 500.0 - 2.0).collect();
+            let floats: Vec<f64> = (0..n)
+                .map(|_| (next() % 2000) as f64 / 500.0 - 2.0)
+                .collect();
             match ty.dtype {
-                DType::Bool => Value::from_array(ArrayD::from_shape_vec(shape, floats.iter().map(|v| *v > 0.0).collect()).unwrap()),
-                DType::I32 => Value::from_array(ArrayD::from_shape_vec(shape, floats.iter().map(|v| (v * 5.0) as i32).collect()).unwrap()),
-                DType::I64 => Value::from_array(ArrayD::from_shape_vec(shape, floats.iter().map(|v| (v * 5.0) as i64).collect()).unwrap()),
-                DType::F32 => Value::from_array(ArrayD::from_shape_vec(shape, floats.iter().map(|v| *v as f32).collect()).unwrap()),
+                DType::Bool => Value::from_array(
+                    ArrayD::from_shape_vec(shape, floats.iter().map(|v| *v > 0.0).collect())
+                        .unwrap(),
+                ),
+                DType::I32 => Value::from_array(
+                    ArrayD::from_shape_vec(
+                        shape,
+                        floats.iter().map(|v| (v * 5.0) as i32).collect(),
+                    )
+                    .unwrap(),
+                ),
+                DType::I64 => Value::from_array(
+                    ArrayD::from_shape_vec(
+                        shape,
+                        floats.iter().map(|v| (v * 5.0) as i64).collect(),
+                    )
+                    .unwrap(),
+                ),
+                DType::F32 => Value::from_array(
+                    ArrayD::from_shape_vec(shape, floats.iter().map(|v| *v as f32).collect())
+                        .unwrap(),
+                ),
                 DType::F64 => Value::from_array(ArrayD::from_shape_vec(shape, floats).unwrap()),
             }
         })
@@ -37,23 +57,33 @@ fn agree(a: &Value, b: &Value, tier: Tier) -> bool {
     if a.ty() != b.ty() {
         return false;
     }
-    a.to_scalars().iter().zip(b.to_scalars()).all(|(x, y)| match (x, y) {
-        (Scalar::F64(p), Scalar::F64(q)) => close(*p, q, tier),
-        (Scalar::F32(p), Scalar::F32(q)) => close(*p as f64, q as f64, tier),
-        (p, q) => *p == q,
-    })
+    a.to_scalars()
+        .iter()
+        .zip(b.to_scalars())
+        .all(|(x, y)| match (x, y) {
+            (Scalar::F64(p), Scalar::F64(q)) => close(*p, q, tier),
+            (Scalar::F32(p), Scalar::F32(q)) => close(*p as f64, q as f64, tier),
+            (p, q) => *p == q,
+        })
 }
 
 fn close(p: f64, q: f64, tier: Tier) -> bool {
     match tier {
         Tier::Strict => p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan()),
-        Tier::Algebraic => (p.is_nan() && q.is_nan()) || p == q || (p - q).abs() <= 1e-5 * (1.0 + p.abs().max(q.abs())),
+        Tier::Algebraic => {
+            (p.is_nan() && q.is_nan())
+                || p == q
+                || (p - q).abs() <= 1e-5 * (1.0 + p.abs().max(q.abs()))
+        }
     }
 }
 
 fn run(text: &str, mode: FloatMode) -> (Program, lazyfuse_optimizer::Optimized) {
     let program: Program = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let options = Options { float_mode: mode, ..Options::default() };
+    let options = Options {
+        float_mode: mode,
+        ..Options::default()
+    };
     let optimized = optimize(&program, &options).unwrap();
     (program, optimized)
 }
@@ -64,19 +94,30 @@ fn check_numbers(program: &Program, optimized: &Program, tier: Tier) {
         let before = interpret(program, &inputs).unwrap();
         let after = interpret(optimized, &inputs).unwrap();
         for (b, a) in before.iter().zip(&after) {
-            assert!(agree(b, a, tier), "results differ:\n{program}\n{optimized}\n{b:?}\n{a:?}");
+            assert!(
+                agree(b, a, tier),
+                "results differ:\n{program}\n{optimized}\n{b:?}\n{a:?}"
+            );
         }
     }
 }
 
 fn tier_of(rule: &str) -> Tier {
-    rule_catalog().into_iter().find(|(_, name, _)| *name == rule).unwrap_or_else(|| panic!("no rule {rule}")).2
+    rule_catalog()
+        .into_iter()
+        .find(|(_, name, _)| *name == rule)
+        .unwrap_or_else(|| panic!("no rule {rule}"))
+        .2
 }
 
 /// `rule` fires on `text`, and the optimised program computes the same values.
 fn fires(rule: &str, text: &str) -> Program {
     let tier = tier_of(rule);
-    let mode = if tier == Tier::Strict { FloatMode::Strict } else { FloatMode::Algebraic };
+    let mode = if tier == Tier::Strict {
+        FloatMode::Strict
+    } else {
+        FloatMode::Algebraic
+    };
     let (program, optimized) = run(text, mode);
     assert!(
         optimized.report.saturation.rules_fired.contains_key(rule),
@@ -99,7 +140,10 @@ fn does_not_fire(rule: &str, text: &str) {
 }
 
 fn count(program: &Program, name: &str) -> usize {
-    program.ids().filter(|&i| program.instr(i).op.name() == name).count()
+    program
+        .ids()
+        .filter(|&i| program.instr(i).op.name() == name)
+        .count()
 }
 
 macro_rules! p {
@@ -110,84 +154,205 @@ macro_rules! p {
 
 #[test]
 fn arithmetic_identities() {
-    let out = fires("mul-one", &p!("b: f64[] = const[1.0]", "c: f64[4] = mul a b"; "c"; "a: f64[4]"));
+    let out = fires(
+        "mul-one",
+        &p!("b: f64[] = const[1.0]", "c: f64[4] = mul a b"; "c"; "a: f64[4]"),
+    );
     assert_eq!(out.len(), 1, "{out}");
     // 1 broadcasting a to a larger shape is not an identity.
-    does_not_fire("mul-one", &p!("b: f64[] = const[1.0]", "c: f64[3,4] = broadcast_to[shape=(3,4)] b", "d: f64[3,4] = mul a c"; "d"; "a: f64[4]"));
-    fires("div-one", &p!("b: f32[] = const[1.0]", "c: f32[4] = div a b"; "c"; "a: f32[4]"));
+    does_not_fire(
+        "mul-one",
+        &p!("b: f64[] = const[1.0]", "c: f64[3,4] = broadcast_to[shape=(3,4)] b", "d: f64[3,4] = mul a c"; "d"; "a: f64[4]"),
+    );
+    fires(
+        "div-one",
+        &p!("b: f32[] = const[1.0]", "c: f32[4] = div a b"; "c"; "a: f32[4]"),
+    );
     // On integers division gives float64: not the operand.
-    does_not_fire("div-one", &p!("b: i32[] = const[1]", "c: f64[4] = div a b"; "c"; "a: i32[4]"));
-    fires("pow-one", &p!("b: f64[] = const[1.0]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"));
-    fires("sub-zero", &p!("b: f64[] = const[-0.0]", "c: f64[4] = sub a b"; "c"; "a: f64[4]"));
-    fires("add-zero-exact", &p!("b: i64[] = const[0]", "c: i64[4] = add b a"; "c"; "a: i64[4]"));
-    fires("add-zero-float", &p!("b: f64[] = const[0.0]", "c: f64[4] = add a b"; "c"; "a: f64[4]"));
-    does_not_fire("add-zero-float", &p!("b: f64[] = const[0.5]", "c: f64[4] = add a b"; "c"; "a: f64[4]"));
-    let out = fires("neg-neg", &p!("b: i32[4] = neg a", "c: i32[4] = neg b"; "c"; "a: i32[4]"));
+    does_not_fire(
+        "div-one",
+        &p!("b: i32[] = const[1]", "c: f64[4] = div a b"; "c"; "a: i32[4]"),
+    );
+    fires(
+        "pow-one",
+        &p!("b: f64[] = const[1.0]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"),
+    );
+    fires(
+        "sub-zero",
+        &p!("b: f64[] = const[-0.0]", "c: f64[4] = sub a b"; "c"; "a: f64[4]"),
+    );
+    fires(
+        "add-zero-exact",
+        &p!("b: i64[] = const[0]", "c: i64[4] = add b a"; "c"; "a: i64[4]"),
+    );
+    fires(
+        "add-zero-float",
+        &p!("b: f64[] = const[0.0]", "c: f64[4] = add a b"; "c"; "a: f64[4]"),
+    );
+    does_not_fire(
+        "add-zero-float",
+        &p!("b: f64[] = const[0.5]", "c: f64[4] = add a b"; "c"; "a: f64[4]"),
+    );
+    let out = fires(
+        "neg-neg",
+        &p!("b: i32[4] = neg a", "c: i32[4] = neg b"; "c"; "a: i32[4]"),
+    );
     assert_eq!(out.len(), 1);
-    fires("cast-same", &p!("b: f32[4] = cast[f32] a"; "b"; "a: f32[4]"));
-    fires("cast-lossless-chain", &p!("b: i64[4] = cast[i64] a", "c: f64[4] = cast[f64] b"; "c"; "a: i32[4]"));
+    fires(
+        "cast-same",
+        &p!("b: f32[4] = cast[f32] a"; "b"; "a: f32[4]"),
+    );
+    fires(
+        "cast-lossless-chain",
+        &p!("b: i64[4] = cast[i64] a", "c: f64[4] = cast[f64] b"; "c"; "a: i32[4]"),
+    );
     // f64 -> f32 rounds: the chain is not one cast.
-    does_not_fire("cast-lossless-chain", &p!("b: f32[4] = cast[f32] a", "c: f64[4] = cast[f64] b"; "c"; "a: f64[4]"));
+    does_not_fire(
+        "cast-lossless-chain",
+        &p!("b: f32[4] = cast[f32] a", "c: f64[4] = cast[f64] b"; "c"; "a: f64[4]"),
+    );
 }
 
 #[test]
 fn the_forbidden_identities_stay_forbidden() {
     // x * 0 and x - x would turn NaN and inf into 0.
-    let (_, o) = run(&p!("b: f64[] = const[0.0]", "c: f64[4] = mul a b"; "c"; "a: f64[4]"), FloatMode::Algebraic);
+    let (_, o) = run(
+        &p!("b: f64[] = const[0.0]", "c: f64[4] = mul a b"; "c"; "a: f64[4]"),
+        FloatMode::Algebraic,
+    );
     assert_eq!(count(&o.program, "mul"), 1, "{}", o.program);
-    let (_, o) = run(&p!("b: f64[4] = sub a a"; "b"; "a: f64[4]"), FloatMode::Algebraic);
+    let (_, o) = run(
+        &p!("b: f64[4] = sub a a"; "b"; "a: f64[4]"),
+        FloatMode::Algebraic,
+    );
     assert_eq!(count(&o.program, "sub"), 1, "{}", o.program);
 }
 
 #[test]
 fn constant_folding_uses_the_interpreter() {
-    let (_, o) = run(&p!("b: f64[] = const[2.0]", "c: f64[] = const[3.0]", "d: f64[] = pow b c", "e: f64[4] = mul a d"; "e"; "a: f64[4]"), FloatMode::Strict);
+    let (_, o) = run(
+        &p!("b: f64[] = const[2.0]", "c: f64[] = const[3.0]", "d: f64[] = pow b c", "e: f64[4] = mul a d"; "e"; "a: f64[4]"),
+        FloatMode::Strict,
+    );
     assert_eq!(count(&o.program, "pow"), 0, "{}", o.program);
-    assert!(o.program.to_string().contains("const[8.0]"), "{}", o.program);
+    assert!(
+        o.program.to_string().contains("const[8.0]"),
+        "{}",
+        o.program
+    );
 }
 
 #[test]
 fn strength_reduction() {
     fires("mul-self", &p!("b: f64[4] = mul a a"; "b"; "a: f64[4]"));
-    let out = fires("pow-zero", &p!("b: f64[] = const[0.0]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"));
+    let out = fires(
+        "pow-zero",
+        &p!("b: f64[] = const[0.0]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"),
+    );
     assert_eq!(count(&out, "pow"), 0);
-    fires("pow-two-int", &p!("b: i64[] = const[2]", "c: i64[4] = pow a b"; "c"; "a: i64[4]"));
-    fires("pow-two-float", &p!("b: f64[] = const[2.0]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"));
-    does_not_fire("pow-two-float", &p!("b: f64[] = const[2.5]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"));
-    fires("pow-three", &p!("b: f64[] = const[3.0]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"));
-    fires("pow-minus-one-int", &p!("b: i32[] = const[-1]", "c: i32[4] = pow a b"; "c"; "a: i32[4]"));
-    fires("pow-minus-one-float", &p!("b: f32[] = const[-1.0]", "c: f32[4] = pow a b"; "c"; "a: f32[4]"));
-    fires("pow-half", &p!("b: f64[] = const[0.5]", "c: f64[4] = pow a b", "d: f64[4] = abs c"; "d"; "a: f64[4]"));
-    let out = fires("div-power-of-two", &p!("b: f64[] = const[4.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"));
+    fires(
+        "pow-two-int",
+        &p!("b: i64[] = const[2]", "c: i64[4] = pow a b"; "c"; "a: i64[4]"),
+    );
+    fires(
+        "pow-two-float",
+        &p!("b: f64[] = const[2.0]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"),
+    );
+    does_not_fire(
+        "pow-two-float",
+        &p!("b: f64[] = const[2.5]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"),
+    );
+    fires(
+        "pow-three",
+        &p!("b: f64[] = const[3.0]", "c: f64[4] = pow a b"; "c"; "a: f64[4]"),
+    );
+    fires(
+        "pow-minus-one-int",
+        &p!("b: i32[] = const[-1]", "c: i32[4] = pow a b"; "c"; "a: i32[4]"),
+    );
+    fires(
+        "pow-minus-one-float",
+        &p!("b: f32[] = const[-1.0]", "c: f32[4] = pow a b"; "c"; "a: f32[4]"),
+    );
+    fires(
+        "pow-half",
+        &p!("b: f64[] = const[0.5]", "c: f64[4] = pow a b", "d: f64[4] = abs c"; "d"; "a: f64[4]"),
+    );
+    let out = fires(
+        "div-power-of-two",
+        &p!("b: f64[] = const[4.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"),
+    );
     assert!(out.to_string().contains("const[0.25]"), "{out}");
-    does_not_fire("div-power-of-two", &p!("b: f64[] = const[3.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"));
-    fires("div-constant", &p!("b: f64[] = const[3.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"));
+    does_not_fire(
+        "div-power-of-two",
+        &p!("b: f64[] = const[3.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"),
+    );
+    fires(
+        "div-constant",
+        &p!("b: f64[] = const[3.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"),
+    );
     // Strict mode keeps the rounding division.
-    let (_, o) = run(&p!("b: f64[] = const[3.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"), FloatMode::Strict);
+    let (_, o) = run(
+        &p!("b: f64[] = const[3.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"),
+        FloatMode::Strict,
+    );
     assert_eq!(count(&o.program, "div"), 1);
-    does_not_fire("div-constant", &p!("b: f64[] = const[0.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"));
+    does_not_fire(
+        "div-constant",
+        &p!("b: f64[] = const[0.0]", "c: f64[4] = div a b"; "c"; "a: f64[4]"),
+    );
 }
 
 #[test]
 fn transcendental_identities() {
-    let out = fires("exp-mul-exp", &p!("c: f64[4] = exp a", "d: f64[4] = exp b", "e: f64[4] = mul c d"; "e"; "a: f64[4]", "b: f64[4]"));
+    let out = fires(
+        "exp-mul-exp",
+        &p!("c: f64[4] = exp a", "d: f64[4] = exp b", "e: f64[4] = mul c d"; "e"; "a: f64[4]", "b: f64[4]"),
+    );
     assert_eq!(count(&out, "exp"), 1, "{out}");
-    fires("log-exp", &p!("b: f64[4] = exp a", "c: f64[4] = log b"; "c"; "a: f64[4]"));
+    fires(
+        "log-exp",
+        &p!("b: f64[4] = exp a", "c: f64[4] = log b"; "c"; "a: f64[4]"),
+    );
     // exp(log(x)) is not x for negative x (NaN would become finite): no such rule.
-    let (_, o) = run(&p!("b: f64[4] = log a", "c: f64[4] = exp b"; "c"; "a: f64[4]"), FloatMode::Algebraic);
+    let (_, o) = run(
+        &p!("b: f64[4] = log a", "c: f64[4] = exp b"; "c"; "a: f64[4]"),
+        FloatMode::Algebraic,
+    );
     assert_eq!(count(&o.program, "exp"), 1);
-    fires("exp-minus-one", &p!("b: f64[4] = exp a", "c: f64[] = const[1.0]", "d: f64[4] = sub b c"; "d"; "a: f64[4]"));
-    does_not_fire("exp-minus-one", &p!("b: f64[4] = exp a", "c: f64[] = const[2.0]", "d: f64[4] = sub b c"; "d"; "a: f64[4]"));
-    fires("log-one-plus", &p!("b: f64[] = const[1.0]", "c: f64[4] = add b a", "d: f64[4] = abs c", "e: f64[4] = log c"; "e, d"; "a: f64[4]"));
+    fires(
+        "exp-minus-one",
+        &p!("b: f64[4] = exp a", "c: f64[] = const[1.0]", "d: f64[4] = sub b c"; "d"; "a: f64[4]"),
+    );
+    does_not_fire(
+        "exp-minus-one",
+        &p!("b: f64[4] = exp a", "c: f64[] = const[2.0]", "d: f64[4] = sub b c"; "d"; "a: f64[4]"),
+    );
+    fires(
+        "log-one-plus",
+        &p!("b: f64[] = const[1.0]", "c: f64[4] = add b a", "d: f64[4] = abs c", "e: f64[4] = log c"; "e, d"; "a: f64[4]"),
+    );
 }
 
 #[test]
 fn distribution_and_factoring() {
-    let out = fires("factor-common", &p!("d: f64[4] = mul a b", "e: f64[4] = mul c a", "f: f64[4] = add d e"; "f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"));
+    let out = fires(
+        "factor-common",
+        &p!("d: f64[4] = mul a b", "e: f64[4] = mul c a", "f: f64[4] = add d e"; "f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
+    );
     assert_eq!(count(&out, "mul"), 1, "{out}");
-    does_not_fire("factor-common", &p!("d: f64[4] = mul a b", "e: f64[4] = mul c c", "f: f64[4] = add d e"; "f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"));
-    fires("distribute-mul", &p!("d: f64[4] = add b c", "e: f64[4] = mul a d"; "e"; "a: f64[4]", "b: f64[4]", "c: f64[4]"));
-    fires("square-of-product", &p!("c: f64[4] = mul a b", "d: f64[4] = square c"; "d"; "a: f64[4]", "b: f64[4]"));
+    does_not_fire(
+        "factor-common",
+        &p!("d: f64[4] = mul a b", "e: f64[4] = mul c c", "f: f64[4] = add d e"; "f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
+    );
+    fires(
+        "distribute-mul",
+        &p!("d: f64[4] = add b c", "e: f64[4] = mul a d"; "e"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
+    );
+    fires(
+        "square-of-product",
+        &p!("c: f64[4] = mul a b", "d: f64[4] = square c"; "d"; "a: f64[4]", "b: f64[4]"),
+    );
 }
 
 #[test]
@@ -196,17 +361,39 @@ fn reductions() {
         "sum-constant-factor",
         &p!("b: f64[] = const[3.0]", "c: f64[4,5] = mul a b", "d: f64[4] = reduce_sum[axes=(1)] c"; "d"; "a: f64[4,5]"),
     );
-    assert_eq!(out.instr(*out.outputs().first().unwrap()).op.name(), "mul", "{out}");
+    assert_eq!(
+        out.instr(*out.outputs().first().unwrap()).op.name(),
+        "mul",
+        "{out}"
+    );
     // A factor that broadcasts the operand to a larger shape is not a scalar factor.
-    does_not_fire("sum-constant-factor", &p!("c: f64[4,5] = mul a b", "d: f64[4] = reduce_sum[axes=(1)] c"; "d"; "a: f64[5]", "b: f64[4,5]"));
-    fires("sum-linear", &p!("c: f64[4,5] = add a b", "d: f64[] = reduce_sum[axes=(0,1)] c"; "d"; "a: f64[4,5]", "b: f64[4,5]"));
+    does_not_fire(
+        "sum-constant-factor",
+        &p!("c: f64[4,5] = mul a b", "d: f64[4] = reduce_sum[axes=(1)] c"; "d"; "a: f64[5]", "b: f64[4,5]"),
+    );
+    fires(
+        "sum-linear",
+        &p!("c: f64[4,5] = add a b", "d: f64[] = reduce_sum[axes=(0,1)] c"; "d"; "a: f64[4,5]", "b: f64[4,5]"),
+    );
     // Mixed dtypes: the sum of an int32 part would wrap in int64, so no linearity.
-    does_not_fire("sum-linear", &p!("c: f64[4,5] = add a b", "d: f64[] = reduce_sum[axes=(0,1)] c"; "d"; "a: i32[4,5]", "b: f64[4,5]"));
-    let out = fires("sum-of-broadcast", &p!("b: f64[3,4,5] = broadcast_to[shape=(3,4,5)] a", "c: f64[4,5] = reduce_sum[axes=(0)] b"; "c"; "a: f64[4,5]"));
+    does_not_fire(
+        "sum-linear",
+        &p!("c: f64[4,5] = add a b", "d: f64[] = reduce_sum[axes=(0,1)] c"; "d"; "a: i32[4,5]", "b: f64[4,5]"),
+    );
+    let out = fires(
+        "sum-of-broadcast",
+        &p!("b: f64[3,4,5] = broadcast_to[shape=(3,4,5)] a", "c: f64[4,5] = reduce_sum[axes=(0)] b"; "c"; "a: f64[4,5]"),
+    );
     assert_eq!(count(&out, "reduce_sum"), 0, "{out}");
     // Summing along an axis the operand varies on is a real sum.
-    does_not_fire("sum-of-broadcast", &p!("b: f64[3,4,5] = broadcast_to[shape=(3,4,5)] a", "c: f64[3,4] = reduce_sum[axes=(2)] b"; "c"; "a: f64[4,5]"));
-    fires("sum-of-broadcast", &p!("b: i32[6,4] = broadcast_to[shape=(6,4)] a", "c: i64[4] = reduce_sum[axes=(0)] b"; "c"; "a: i32[4]"));
+    does_not_fire(
+        "sum-of-broadcast",
+        &p!("b: f64[3,4,5] = broadcast_to[shape=(3,4,5)] a", "c: f64[3,4] = reduce_sum[axes=(2)] b"; "c"; "a: f64[4,5]"),
+    );
+    fires(
+        "sum-of-broadcast",
+        &p!("b: i32[6,4] = broadcast_to[shape=(6,4)] a", "c: i64[4] = reduce_sum[axes=(0)] b"; "c"; "a: i32[4]"),
+    );
     let out = fires(
         "sum-of-outer-product",
         &p!("c: f64[30,1] = reshape[shape=(30,1)] a", "d: f64[1,40] = reshape[shape=(1,40)] b", "e: f64[30,40] = mul c d", "f: f64[] = reduce_sum[axes=(0,1)] e"; "f"; "a: f64[30]", "b: f64[40]"),
@@ -238,53 +425,135 @@ fn the_expanded_square_never_materialises_the_outer_product() {
         "q: f64[] = add m o";
         "q"; "a: f64[200,300]", "b: f64[200]", "c: f64[300]");
     let (program, o) = run(&text, FloatMode::Algebraic);
-    let big = |p: &Program| p.ids().filter(|&i| p.instr(i).ty.shape.numel() == 200 * 300 && p.instr(i).op.name() != "input").count();
-    assert_eq!(big(&o.program), 1, "only X**2 remains full-size:\n{}\n{}", o.program, o.report);
+    let big = |p: &Program| {
+        p.ids()
+            .filter(|&i| {
+                p.instr(i).ty.shape.numel() == 200 * 300 && p.instr(i).op.name() != "input"
+            })
+            .count()
+    };
+    assert_eq!(
+        big(&o.program),
+        1,
+        "only X**2 remains full-size:\n{}\n{}",
+        o.program,
+        o.report
+    );
     // 7 full-size passes (square, outer, product, square, 3 sums) become about 4.
-    assert!(o.report.cost_after < 0.7 * o.report.cost_before, "{}", o.report);
+    assert!(
+        o.report.cost_after < 0.7 * o.report.cost_before,
+        "{}",
+        o.report
+    );
     check_numbers(&program, &o.program, Tier::Algebraic);
 }
 
 #[test]
 fn layout() {
-    let out = fires("transpose-transpose", &p!("b: f64[3,4,2] = transpose[perm=(1,2,0)] a", "c: f64[2,3,4] = transpose[perm=(2,0,1)] b", "d: f64[2,3,4] = exp c"; "d"; "a: f64[2,3,4]"));
+    let out = fires(
+        "transpose-transpose",
+        &p!("b: f64[3,4,2] = transpose[perm=(1,2,0)] a", "c: f64[2,3,4] = transpose[perm=(2,0,1)] b", "d: f64[2,3,4] = exp c"; "d"; "a: f64[2,3,4]"),
+    );
     assert_eq!(count(&out, "transpose"), 0, "{out}");
-    fires("transpose-identity", &p!("b: f64[2,3] = transpose[perm=(0,1)] a"; "b"; "a: f64[2,3]"));
-    fires("reshape-reshape", &p!("b: f64[6] = reshape[shape=(6)] a", "c: f64[3,2] = reshape[shape=(3,2)] b", "d: f64[3,2] = exp c"; "d"; "a: f64[2,3]"));
-    fires("view-same-shape", &p!("b: f64[2,3] = broadcast_to[shape=(2,3)] a"; "b"; "a: f64[2,3]"));
-    fires("broadcast-broadcast", &p!("b: f64[2,3] = broadcast_to[shape=(2,3)] a", "c: f64[4,2,3] = broadcast_to[shape=(4,2,3)] b", "d: f64[4,2,3] = exp c"; "d"; "a: f64[3]"));
-    let out = fires("slice-slice", &p!("b: f64[5] = slice[starts=(9), steps=(-2), lens=(5)] a", "c: f64[2] = slice[starts=(1), steps=(2), lens=(2)] b", "d: f64[2] = exp c"; "d"; "a: f64[10]"));
+    fires(
+        "transpose-identity",
+        &p!("b: f64[2,3] = transpose[perm=(0,1)] a"; "b"; "a: f64[2,3]"),
+    );
+    fires(
+        "reshape-reshape",
+        &p!("b: f64[6] = reshape[shape=(6)] a", "c: f64[3,2] = reshape[shape=(3,2)] b", "d: f64[3,2] = exp c"; "d"; "a: f64[2,3]"),
+    );
+    fires(
+        "view-same-shape",
+        &p!("b: f64[2,3] = broadcast_to[shape=(2,3)] a"; "b"; "a: f64[2,3]"),
+    );
+    fires(
+        "broadcast-broadcast",
+        &p!("b: f64[2,3] = broadcast_to[shape=(2,3)] a", "c: f64[4,2,3] = broadcast_to[shape=(4,2,3)] b", "d: f64[4,2,3] = exp c"; "d"; "a: f64[3]"),
+    );
+    let out = fires(
+        "slice-slice",
+        &p!("b: f64[5] = slice[starts=(9), steps=(-2), lens=(5)] a", "c: f64[2] = slice[starts=(1), steps=(2), lens=(2)] b", "d: f64[2] = exp c"; "d"; "a: f64[10]"),
+    );
     assert_eq!(count(&out, "slice"), 1, "{out}");
-    fires("slice-whole", &p!("b: f64[4] = slice[starts=(0), steps=(1), lens=(4)] a"; "b"; "a: f64[4]"));
-    does_not_fire("slice-whole", &p!("b: f64[4] = slice[starts=(3), steps=(-1), lens=(4)] a"; "b"; "a: f64[4]"));
-    fires("transpose-through-elementwise", &p!("c: f64[3,2] = add a b", "d: f64[2,3] = transpose[perm=(1,0)] c"; "d"; "a: f64[3,2]", "b: f64[3,2]"));
+    fires(
+        "slice-whole",
+        &p!("b: f64[4] = slice[starts=(0), steps=(1), lens=(4)] a"; "b"; "a: f64[4]"),
+    );
+    does_not_fire(
+        "slice-whole",
+        &p!("b: f64[4] = slice[starts=(3), steps=(-1), lens=(4)] a"; "b"; "a: f64[4]"),
+    );
+    fires(
+        "transpose-through-elementwise",
+        &p!("c: f64[3,2] = add a b", "d: f64[2,3] = transpose[perm=(1,0)] c"; "d"; "a: f64[3,2]", "b: f64[3,2]"),
+    );
     // A broadcast operand has another shape: not pushed through.
-    does_not_fire("transpose-through-elementwise", &p!("c: f64[3,2] = add a b", "d: f64[2,3] = transpose[perm=(1,0)] c"; "d"; "a: f64[3,2]", "b: f64[2]"));
-    fires("reduce-of-transpose-exact", &p!("b: f64[4,3,2] = transpose[perm=(2,1,0)] a", "c: f64[4,2] = reduce_max[axes=(1)] b"; "c"; "a: f64[2,3,4]"));
-    fires("reduce-of-transpose-reassociating", &p!("b: f64[4,3,2] = transpose[perm=(2,1,0)] a", "c: f64[4,1,1] = reduce_sum[axes=(1,2), keepdims] b"; "c"; "a: f64[2,3,4]"));
+    does_not_fire(
+        "transpose-through-elementwise",
+        &p!("c: f64[3,2] = add a b", "d: f64[2,3] = transpose[perm=(1,0)] c"; "d"; "a: f64[3,2]", "b: f64[2]"),
+    );
+    fires(
+        "reduce-of-transpose-exact",
+        &p!("b: f64[4,3,2] = transpose[perm=(2,1,0)] a", "c: f64[4,2] = reduce_max[axes=(1)] b"; "c"; "a: f64[2,3,4]"),
+    );
+    fires(
+        "reduce-of-transpose-reassociating",
+        &p!("b: f64[4,3,2] = transpose[perm=(2,1,0)] a", "c: f64[4,1,1] = reduce_sum[axes=(1,2), keepdims] b"; "c"; "a: f64[2,3,4]"),
+    );
     // An arg-reduction over two axes indexes their flattening: order matters.
-    does_not_fire("reduce-of-transpose-exact", &p!("b: f64[4,3,2] = transpose[perm=(2,1,0)] a", "c: i64[4] = reduce_argmax[axes=(1,2)] b"; "c"; "a: f64[2,3,4]"));
+    does_not_fire(
+        "reduce-of-transpose-exact",
+        &p!("b: f64[4,3,2] = transpose[perm=(2,1,0)] a", "c: i64[4] = reduce_argmax[axes=(1,2)] b"; "c"; "a: f64[2,3,4]"),
+    );
 }
 
 #[test]
 fn linear_algebra() {
-    let out = fires("matmul-assoc-left", &p!("d: f64[50,60] = matmul a b", "e: f64[50] = matmul d c"; "e"; "a: f64[50,40]", "b: f64[40,60]", "c: f64[60]"));
+    let out = fires(
+        "matmul-assoc-left",
+        &p!("d: f64[50,60] = matmul a b", "e: f64[50] = matmul d c"; "e"; "a: f64[50,40]", "b: f64[40,60]", "c: f64[60]"),
+    );
     // (A @ B) @ v became A @ (B @ v): two matrix-vector products.
-    let first = out.ids().find(|&i| out.instr(i).op.name() == "matmul").unwrap();
+    let first = out
+        .ids()
+        .find(|&i| out.instr(i).op.name() == "matmul")
+        .unwrap();
     assert_eq!(out.instr(first).ty.shape.dims(), &[40], "{out}");
-    fires("matmul-assoc-right", &p!("d: f64[40,2] = matmul b c", "e: f64[2,2] = matmul a d"; "e"; "a: f64[2,40]", "b: f64[40,40]", "c: f64[40,2]"));
+    fires(
+        "matmul-assoc-right",
+        &p!("d: f64[40,2] = matmul b c", "e: f64[2,2] = matmul a d"; "e"; "a: f64[2,40]", "b: f64[40,40]", "c: f64[40,2]"),
+    );
     // Batched operands are left alone.
-    does_not_fire("matmul-assoc-left", &p!("d: f64[3,5,6] = matmul a b", "e: f64[3,5] = matmul d c"; "e"; "a: f64[3,5,4]", "b: f64[3,4,6]", "c: f64[6]"));
-    fires("transpose-of-matmul", &p!("c: f64[3,5] = matmul a b", "d: f64[5,3] = transpose[perm=(1,0)] c"; "d"; "a: f64[3,4]", "b: f64[4,5]"));
-    fires("matmul-scalar", &p!("c: f64[] = const[2.0]", "d: f64[30,40] = mul a c", "e: f64[30,50] = matmul d b"; "e"; "a: f64[30,40]", "b: f64[40,50]"));
-    fires("matmul-factor", &p!("d: f64[20,30] = matmul a b", "e: f64[20,30] = matmul a c", "f: f64[20,30] = add d e"; "f"; "a: f64[20,40]", "b: f64[40,30]", "c: f64[40,30]"));
-    fires("matmul-distribute", &p!("d: f64[40,3] = add b c", "e: f64[2,3] = matmul a d"; "e"; "a: f64[2,40]", "b: f64[40,3]", "c: f64[40,3]"));
+    does_not_fire(
+        "matmul-assoc-left",
+        &p!("d: f64[3,5,6] = matmul a b", "e: f64[3,5] = matmul d c"; "e"; "a: f64[3,5,4]", "b: f64[3,4,6]", "c: f64[6]"),
+    );
+    fires(
+        "transpose-of-matmul",
+        &p!("c: f64[3,5] = matmul a b", "d: f64[5,3] = transpose[perm=(1,0)] c"; "d"; "a: f64[3,4]", "b: f64[4,5]"),
+    );
+    fires(
+        "matmul-scalar",
+        &p!("c: f64[] = const[2.0]", "d: f64[30,40] = mul a c", "e: f64[30,50] = matmul d b"; "e"; "a: f64[30,40]", "b: f64[40,50]"),
+    );
+    fires(
+        "matmul-factor",
+        &p!("d: f64[20,30] = matmul a b", "e: f64[20,30] = matmul a c", "f: f64[20,30] = add d e"; "f"; "a: f64[20,40]", "b: f64[40,30]", "c: f64[40,30]"),
+    );
+    fires(
+        "matmul-distribute",
+        &p!("d: f64[40,3] = add b c", "e: f64[2,3] = matmul a d"; "e"; "a: f64[2,40]", "b: f64[40,3]", "c: f64[40,3]"),
+    );
 }
 
 #[test]
 fn every_rule_has_a_test_above() {
     let source: String = include_str!("rules.rs").split_whitespace().collect();
     for (_, name, _) in rule_catalog() {
-        assert!(source.contains(&format!("fires(\"{name}\",")), "rule {name} has no firing test");
+        assert!(
+            source.contains(&format!("fires(\"{name}\",")),
+            "rule {name} has no firing test"
+        );
     }
 }

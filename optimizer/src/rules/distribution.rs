@@ -61,9 +61,9 @@ fn factor_common(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     out
 }
 
-// a*(b ± c) == a*b ± a*c
+// a*(b ± c) == a*b ± a*c and (b ± c)*a == b*a ± c*a
 fn distribute_mul(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
-    let (Op::Binary(BinaryOp::Mul), &[a, y]) = (&n.op, n.children.as_slice()) else {
+    let (Op::Binary(BinaryOp::Mul), &[x, y]) = (&n.op, n.children.as_slice()) else {
         return vec![];
     };
     let mut out = vec![];
@@ -72,8 +72,16 @@ fn distribute_mul(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
             let (b, c) = (args[0], args[1]);
             out.push(binary(
                 op,
-                binary(BinaryOp::Mul, class(a), class(b)),
-                binary(BinaryOp::Mul, class(a), class(c)),
+                binary(BinaryOp::Mul, class(x), class(b)),
+                binary(BinaryOp::Mul, class(x), class(c)),
+            ));
+        }
+        for args in operands_of(eg, x, Op::Binary(op)) {
+            let (b, c) = (args[0], args[1]);
+            out.push(binary(
+                op,
+                binary(BinaryOp::Mul, class(b), class(y)),
+                binary(BinaryOp::Mul, class(c), class(y)),
             ));
         }
     }

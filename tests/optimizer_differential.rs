@@ -1,0 +1,148 @@
+//! The optimizer on random programs: the optimised program must verify, keep the
+//! outputs' types, never be estimated slower, and compute the same values: bit for bit
+//! in strict mode, within rounding in algebraic mode.
+
+mod common;
+
+use common::programs::{build, case_strategy};
+use lazyfuse::ir::{interpret, Leaf, Program, Scalar, Value};
+use lazyfuse_optimizer::{optimize, FloatMode, Options};
+use proptest::prelude::*;
+
+fn bound(leaves: Vec<Leaf>) -> Vec<Value> {
+    leaves
+        .into_iter()
+        .map(|l| match l {
+            Leaf::Data(v) => v,
+            Leaf::Param(_) => unreachable!(),
+        })
+        .collect()
+}
+
+fn same_bits(a: &Value, b: &Value) -> bool {
+    a.ty() == b.ty()
+        && a.to_scalars()
+            .iter()
+            .zip(b.to_scalars())
+            .all(|(x, y)| match (x, y) {
+                (Scalar::F64(p), Scalar::F64(q)) => {
+                    p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan())
+                }
+                (Scalar::F32(p), Scalar::F32(q)) => {
+                    p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan())
+                }
+                (p, q) => *p == q,
+            })
+}
+
+/// Within rounding: finite results agree to a tolerance scaled by the largest finite
+/// magnitude the original program computes (cancellation after reassociation loses
+/// digits relative to that, not to the result).
+fn close(a: &Value, b: &Value, scale: f64) -> bool {
+    a.ty() == b.ty()
+        && a.to_scalars().iter().zip(b.to_scalars()).all(|(x, y)| {
+            let tol = if matches!(x, Scalar::F32(_)) {
+                1e-4
+            } else {
+                1e-9
+            };
+            match (x, y) {
+                (Scalar::F64(_) | Scalar::F32(_), _) => {
+                    let (p, q) = (x.as_f64(), y.as_f64());
+                    !(p.is_finite() && q.is_finite()) || (p - q).abs() <= tol * (1.0 + scale)
+                }
+                (p, q) => *p == q,
+            }
+        })
+}
+
+fn largest_magnitude(program: &Program, inputs: &[Value]) -> f64 {
+    // Evaluate every node by making each an output.
+    let text = program.to_string();
+    let all: Vec<String> = program
+        .ids()
+        .map(|i| lazyfuse::ir::node_name(i.index()))
+        .collect();
+    let last = text.lines().rev().nth(1).unwrap().to_string();
+    let every: Program = text
+        .replace(&last, &format!("  return {}", all.join(", ")))
+        .parse()
+        .unwrap();
+    interpret(&every, inputs)
+        .unwrap()
+        .iter()
+        .flat_map(|v| v.to_scalars())
+        .map(|s| s.as_f64().abs())
+        .filter(|m| m.is_finite())
+        .fold(0.0, f64::max)
+}
+
+fn check(mode: FloatMode, case: &common::programs::Case) -> Result<(), TestCaseError> {
+    let (_, pool) = build(case);
+    let (program, leaves) = Program::from_outputs(&pool[pool.len().saturating_sub(3)..]).unwrap();
+    let inputs = bound(leaves);
+    let options = Options {
+        float_mode: mode,
+        ..Options::default()
+    };
+    let optimized = optimize(&program, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let after = &optimized.program;
+    if std::env::var("DBG").is_ok() {
+        eprintln!(
+            "CASE {} nodes -> {} fired {:?}",
+            program.len(),
+            after.len(),
+            optimized.report.saturation.rules_fired
+        );
+    }
+    after
+        .verify()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert!(optimized.report.cost_after <= optimized.report.cost_before);
+    let want = interpret(&program, &inputs).unwrap();
+    let got = interpret(after, &inputs).unwrap();
+    let scale = if mode == FloatMode::Algebraic {
+        largest_magnitude(&program, &inputs)
+    } else {
+        0.0
+    };
+    for (w, g) in want.iter().zip(&got) {
+        let ok = match mode {
+            FloatMode::Strict => same_bits(w, g),
+            FloatMode::Algebraic => close(w, g, scale),
+        };
+        prop_assert!(
+            ok,
+            "{:?} mode changed a result\nbefore:\n{}\nafter:\n{}\n{}\nwant {:?}\ngot  {:?}",
+            mode,
+            program,
+            after,
+            optimized.report,
+            w,
+            g
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn programs_convert_to_egg_terms_and_back_losslessly(case in case_strategy(24)) {
+        let (_, pool) = build(&case);
+        let (program, _) = Program::from_outputs(&pool).unwrap();
+        let back = lazyfuse_optimizer::term_round_trip(&program).unwrap();
+        prop_assert!(back == program, "{}\n{}", program, back);
+    }
+
+    #[test]
+    fn strict_optimisation_is_bitwise_identical(case in case_strategy(24)) {
+        check(FloatMode::Strict, &case)?;
+    }
+
+    #[test]
+    fn algebraic_optimisation_agrees_within_rounding(case in case_strategy(24)) {
+        check(FloatMode::Algebraic, &case)?;
+    }
+}
