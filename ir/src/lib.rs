@@ -7,6 +7,7 @@
 //! * [`Program`]: a typed petgraph DAG over input slots, with a canonical hash, a text
 //!   printer and parser that round-trip, and DOT export;
 //! * [`interpret`]: the reference interpreter, the oracle of the project;
+//! * [`kernel`]: `KernelPlan`, a program cut into fused loop kernels, and its interpreter;
 //! * [`compose`]: NumPy functions expressed with the primitive ops (`expand_dims`,
 //!   `squeeze`, `stack`, `dot`, `full`, reshape with `-1`).
 //!
@@ -34,6 +35,7 @@ mod dtype;
 mod error;
 mod infer;
 mod interp;
+pub mod kernel;
 mod node;
 mod op;
 mod program;

@@ -20,6 +20,11 @@ use crate::shape::TensorType;
 pub struct NodeId(u32);
 
 impl NodeId {
+    /// The id of the node at this position (node `i < inputs.len()` is input slot `i`).
+    pub fn from_index(index: usize) -> NodeId {
+        NodeId(index as u32)
+    }
+
     /// The position of this node in the Program's topological order.
     pub fn index(self) -> usize {
         self.0 as usize

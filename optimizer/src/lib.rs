@@ -24,6 +24,7 @@
 mod analysis;
 mod cost;
 mod extract;
+mod fusion;
 mod lang;
 mod rules;
 mod saturate;
@@ -34,6 +35,7 @@ use egg::{Id, RecExpr};
 use lazyfuse_ir::{IrError, Program};
 
 pub use cost::{node_cost, program_cost};
+pub use fusion::{plan, FusionOptions};
 pub use rules::Tier;
 pub use saturate::{Limits, SaturationReport, StopReason};
 
