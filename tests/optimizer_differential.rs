@@ -101,6 +101,33 @@ fn check(mode: FloatMode, case: &common::programs::Case) -> Result<(), TestCaseE
     prop_assert!(optimized.report.cost_after <= optimized.report.cost_before);
     let want = interpret(&program, &inputs).unwrap();
     let got = interpret(after, &inputs).unwrap();
+    // The kernel plans of both programs, fused and unfused, compute the same values
+    // (the plan interpreter folds sums sequentially, so within rounding).
+    for (source, fusion) in [(&program, true), (after, true), (after, false)] {
+        let options = lazyfuse_optimizer::FusionOptions {
+            enabled: fusion,
+            ..Default::default()
+        };
+        let plan = std::panic::catch_unwind(|| lazyfuse_optimizer::plan(source, &options))
+            .map_err(|_| {
+                TestCaseError::fail(format!("planning panicked (fusion {fusion})\n{source}"))
+            })?
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{source}")))?;
+        let planned = lazyfuse::ir::kernel::interpret_plan(&plan, &inputs)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{source}\n{plan}")))?;
+        let reference = interpret(source, &inputs).unwrap();
+        let scale = largest_magnitude(source, &inputs);
+        for (w, g) in reference.iter().zip(&planned) {
+            prop_assert!(
+                close(w, g, scale),
+                "the plan computes another value\n{}\n{}\nwant {:?}\ngot  {:?}",
+                source,
+                plan,
+                w,
+                g
+            );
+        }
+    }
     let scale = if mode == FloatMode::Algebraic {
         largest_magnitude(&program, &inputs)
     } else {

@@ -200,7 +200,8 @@ pub struct Store {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
     /// Folds `body`'s `value`, converted to `dtype`, over the inner space with
-    /// `combiner`, in C order of the inner indices (arg-reductions return that position).
+    /// `combiner`, in C order of the inner indices. Arg-reductions compare values in
+    /// the body's dtype and return the position (`dtype` is then int64).
     Reduce {
         /// Evaluated at every inner point.
         body: Body,
@@ -576,7 +577,12 @@ impl Accumulator {
     }
 
     fn push(&mut self, v: Scalar, flat: usize) -> Result<(), IrError> {
-        let v = v.cast(self.dtype);
+        // Arg-reductions compare values in their own dtype; the result is an index.
+        let v = if matches!(self.op, ReduceOp::ArgMax | ReduceOp::ArgMin) {
+            v
+        } else {
+            v.cast(self.dtype)
+        };
         let Some(acc) = self.acc else {
             self.acc = Some(v);
             return Ok(());
@@ -598,10 +604,11 @@ impl Accumulator {
             ReduceOp::Any => Scalar::Bool(acc.truthy() || v.truthy()),
             ReduceOp::All => Scalar::Bool(acc.truthy() && v.truthy()),
             ReduceOp::ArgMax | ReduceOp::ArgMin => {
+                // acc < v finds a new maximum, acc > v a new minimum.
                 let better = if self.op == ReduceOp::ArgMax {
-                    bin(BinaryOp::Gt)?
-                } else {
                     bin(BinaryOp::Lt)?
+                } else {
+                    bin(BinaryOp::Gt)?
                 };
                 if !is_nan(acc) && (is_nan(v) || better.truthy()) {
                     self.arg = flat as i64;

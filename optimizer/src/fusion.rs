@@ -92,6 +92,10 @@ fn broadcast_map(out: &Shape, operand: &Shape, phi: &[Affine]) -> Vec<Affine> {
 /// axes (splits, and extent-1 axes added or removed); merging axes is not affine.
 fn reshape_map(from: &Shape, to: &Shape, phi: &[Affine]) -> Option<Vec<Affine>> {
     let n = phi.first().map_or(0, |a| a.coefs.len());
+    if from.numel() == 0 {
+        // No element is ever read.
+        return Some(vec![Affine::constant(0, n); from.ndim()]);
+    }
     let mut out = Vec::with_capacity(from.ndim());
     let mut t = 0;
     for &extent in from.iter() {
@@ -242,7 +246,7 @@ impl<'a> Planner<'a> {
                     self.alias_of.insert(id, src);
                     if self.is_input(src) {
                         self.copied_inputs.insert(src);
-                    } else {
+                    } else if !self.in_memory(src) {
                         self.materialized[src.index()] = true;
                     }
                 }
@@ -250,7 +254,7 @@ impl<'a> Planner<'a> {
             if let Op::MatMul = op {
                 for &operand in &p.instr(id).args {
                     let base = self.view_base(operand);
-                    if !self.is_input(base) {
+                    if !self.in_memory(base) {
                         self.materialized[base.index()] = true;
                     }
                 }
@@ -293,9 +297,14 @@ impl<'a> Planner<'a> {
     }
 
     /// The memory-resident nodes `root`'s value is computed from, each with the index
-    /// maps at which it is read when `root` is evaluated at `phi`. Returns `None` when
-    /// the region reads through something that is not an index map.
-    fn leaf_reads(&self, root: NodeId, phi: Vec<Affine>) -> Vec<(NodeId, Vec<Affine>)> {
+    /// maps at which it is read when `root` is evaluated at `phi`. `root_is_computed`:
+    /// the kernel computes `root` itself (rather than reading it, if it is in memory).
+    fn leaf_reads(
+        &self,
+        root: NodeId,
+        phi: Vec<Affine>,
+        root_is_computed: bool,
+    ) -> Vec<(NodeId, Vec<Affine>)> {
         let mut out = Vec::new();
         let mut seen: BTreeSet<(NodeId, Vec<(i64, Vec<i64>)>)> = BTreeSet::new();
         let key = |m: &[Affine]| {
@@ -303,7 +312,7 @@ impl<'a> Planner<'a> {
                 .map(|a| (a.offset, a.coefs.clone()))
                 .collect::<Vec<_>>()
         };
-        let mut stack = vec![(root, phi, true)];
+        let mut stack = vec![(root, phi, root_is_computed)];
         while let Some((n, phi, is_root)) = stack.pop() {
             if !seen.insert((n, key(&phi))) {
                 continue;
@@ -441,13 +450,15 @@ impl<'a> Planner<'a> {
         }
         // The groups whose outputs this root reads.
         let reads = match space {
+            // A reduction computes its operand's region unless the operand is in memory.
             Space::Rows(shape, axes) => self.leaf_reads(
                 self.program.instr(root).args[0],
                 Self::full_map(shape, axes),
+                false,
             ),
             _ => {
                 let n = self.shape(root).ndim();
-                self.leaf_reads(root, (0..n).map(|k| Affine::index(k, n)).collect())
+                self.leaf_reads(root, (0..n).map(|k| Affine::index(k, n)).collect(), true)
             }
         };
         let read_groups: BTreeSet<usize> = reads
@@ -491,7 +502,7 @@ impl<'a> Planner<'a> {
                 }
                 let ok = if let Space::Elementwise(s) = space {
                     if s == shape {
-                        let reads = self.leaf_reads(root, Self::full_map(shape, axes));
+                        let reads = self.leaf_reads(root, Self::full_map(shape, axes), true);
                         reads
                             .iter()
                             .filter(|(n, _)| group_of.get(n) == Some(&g))
@@ -503,7 +514,7 @@ impl<'a> Planner<'a> {
                     } else {
                         // Epilogue: evaluated at the outer point, reading results as they are.
                         let outer = self.epilogue_map(root, shape, axes);
-                        let reads = self.leaf_reads(root, outer);
+                        let reads = self.leaf_reads(root, outer, true);
                         reads
                             .iter()
                             .filter(|(n, _)| group_of.get(n) == Some(&g))
