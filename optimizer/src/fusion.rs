@@ -170,6 +170,8 @@ struct Planner<'a> {
     alias_of: BTreeMap<NodeId, NodeId>,
     /// Inputs that need a contiguous copy (operands of non-affine reshapes).
     copied_inputs: BTreeSet<NodeId>,
+    /// Reductions read only as registers inside their own kernel: no buffer.
+    register_only: BTreeSet<NodeId>,
 }
 
 impl<'a> Planner<'a> {
@@ -192,6 +194,7 @@ impl<'a> Planner<'a> {
             materialized: vec![false; program.len()],
             alias_of: BTreeMap::new(),
             copied_inputs: BTreeSet::new(),
+            register_only: BTreeSet::new(),
         }
     }
 
@@ -215,7 +218,66 @@ impl<'a> Planner<'a> {
     fn run(mut self) -> Result<KernelPlan, IrError> {
         self.choose_materialized();
         let groups = self.group();
+        self.register_only = self.find_register_only(&groups);
         self.emit(groups)
+    }
+
+    /// What a root's kernel reads from memory.
+    fn root_reads(&self, root: NodeId) -> Vec<NodeId> {
+        let instr = self.program.instr(root);
+        match &instr.op {
+            Op::Reduce { axes, .. } => {
+                let full = self.shape(instr.args[0]).clone();
+                self.leaf_reads(instr.args[0], Self::full_map(&full, axes), false)
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .collect()
+            }
+            Op::MatMul => instr.args.iter().map(|&a| self.view_base(a)).collect(),
+            Op::Concat { .. } => instr
+                .args
+                .iter()
+                .flat_map(|&a| {
+                    let n = self.shape(a).ndim();
+                    self.leaf_reads(a, (0..n).map(|k| Affine::index(k, n)).collect(), false)
+                })
+                .map(|(n, _)| n)
+                .collect(),
+            _ => {
+                let n = self.shape(root).ndim();
+                self.leaf_reads(root, (0..n).map(|k| Affine::index(k, n)).collect(), true)
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .collect()
+            }
+        }
+    }
+
+    /// Reductions that are not outputs and are read only by their own kernel.
+    fn find_register_only(&self, groups: &[Vec<NodeId>]) -> BTreeSet<NodeId> {
+        let mut readers: BTreeMap<NodeId, BTreeSet<usize>> = BTreeMap::new();
+        for (g, members) in groups.iter().enumerate() {
+            for &m in members {
+                for leaf in self.root_reads(m) {
+                    readers.entry(leaf).or_default().insert(g);
+                }
+            }
+        }
+        for &src in self.alias_of.values() {
+            // An alias reads its source outside any kernel.
+            readers.entry(src).or_default().insert(usize::MAX);
+        }
+        let mut out = BTreeSet::new();
+        for (g, members) in groups.iter().enumerate() {
+            for &m in members {
+                let internal = readers.get(&m).is_none_or(|r| r.iter().all(|&x| x == g));
+                if matches!(self.op(m), Op::Reduce { .. }) && !self.is_output[m.index()] && internal
+                {
+                    out.insert(m);
+                }
+            }
+        }
+        out
     }
 
     // ---- step 1: what lives in memory -------------------------------------------------
@@ -602,7 +664,10 @@ impl<'a> Planner<'a> {
             }));
             buffer_of.insert(input, id);
         }
-        for id in p.ids().filter(|&id| self.materialized[id.index()]) {
+        for id in p
+            .ids()
+            .filter(|&id| self.materialized[id.index()] && !self.register_only.contains(&id))
+        {
             buffer_of.insert(id, BufferId(buffers.len() as u32));
             buffers.push(Buffer {
                 ty: p.instr(id).ty.clone(),
@@ -783,7 +848,7 @@ impl<'a> Planner<'a> {
         let mut emitter = Emitter::new(self, buffer_of, n_loops, &reduced);
         let mut stores = Vec::new();
         for &m in members {
-            if row_roots.contains(&m) {
+            if row_roots.contains(&m) || self.register_only.contains(&m) {
                 continue;
             }
             let (value, index) = if reductions.contains(&m) {

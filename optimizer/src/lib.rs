@@ -1,5 +1,5 @@
 //! lazyfuse's optimizer: Program → egg e-graph → rewrites under budgets → cost-model
-//! extraction (→ fusion planning, next).
+//! extraction → fusion planning into a `KernelPlan`; `explain` shows every stage.
 //!
 //! ```
 //! use lazyfuse_ir::Program;
@@ -23,6 +23,7 @@
 
 mod analysis;
 mod cost;
+mod explain;
 mod extract;
 mod fusion;
 mod lang;
@@ -35,6 +36,7 @@ use egg::{Id, RecExpr};
 use lazyfuse_ir::{IrError, Program};
 
 pub use cost::{node_cost, program_cost};
+pub use explain::{explain, Explanation};
 pub use fusion::{plan, FusionOptions};
 pub use rules::Tier;
 pub use saturate::{Limits, SaturationReport, StopReason};
@@ -65,6 +67,8 @@ pub struct Options {
     pub limits: Limits,
     /// Record why each output equals the original (slower; `explain` turns it on).
     pub explanations: bool,
+    /// Fusion planning options.
+    pub fusion: FusionOptions,
 }
 
 impl Default for Options {
@@ -75,6 +79,7 @@ impl Default for Options {
             disabled_rules: Vec::new(),
             limits: Limits::default(),
             explanations: false,
+            fusion: FusionOptions::default(),
         }
     }
 }
@@ -146,6 +151,9 @@ pub enum OptimizeError {
     /// The input program is invalid.
     #[error(transparent)]
     Ir(#[from] IrError),
+    /// Planning failed (an invalid program).
+    #[error("planning: {0}")]
+    Plan(IrError),
     /// Optimisation produced an invalid program: a bug.
     #[error(
         "internal error: optimisation produced an invalid program ({error})\ninput:\n{program}"

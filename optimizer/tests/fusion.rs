@@ -104,7 +104,14 @@ fn row_softmax_is_one_kernel_with_three_phases() {
             Phase::Outer { .. } => "outer",
         })
         .collect();
-    assert_eq!(&kinds[..3], ["reduce", "reduce", "map"], "{plan}");
+    assert_eq!(kinds, ["reduce", "reduce", "map"], "{plan}");
+    // The row maximum and sum live in registers: the output is the only temporary.
+    let temps = plan
+        .buffers
+        .iter()
+        .filter(|b| b.kind == lazyfuse_ir::kernel::BufferKind::Temp)
+        .count();
+    assert_eq!(temps, 1, "{plan}");
 }
 
 #[test]
@@ -242,4 +249,65 @@ fn views_concat_reshape_and_arange_plan_correctly() {
             ..FusionOptions::default()
         },
     );
+}
+
+#[test]
+fn explain_shows_every_stage_and_stages_can_be_switched_off() {
+    use lazyfuse_optimizer::{explain, Options};
+    let text = "program(a: f64[40,25]) {
+  b: f64[]      = const[2.0]
+  c: f64[40,25] = pow a b
+  d: f64[40,25] = exp a
+  e: f64[40,25] = exp c
+  f: f64[40,25] = mul d e
+  g: f64[40,1]  = reduce_max[axes=(1), keepdims] f
+  h: f64[40,25] = sub f g
+  return h
+}";
+    let program: Program = text.parse().unwrap();
+    let e = explain(&program, &Options::default()).unwrap();
+    assert_eq!(e.before, program.to_string());
+    assert!(
+        e.rewrites.iter().any(|r| r.starts_with("exp-mul-exp")),
+        "{e}"
+    );
+    assert!(
+        e.rewrites
+            .iter()
+            .any(|r| r.starts_with("output 0:") && r.contains("exp-mul-exp")),
+        "{e}"
+    );
+    assert_eq!(e.kernels.len(), 1, "{e}");
+    let shown = e.to_string();
+    if std::env::var("SHOW").is_ok() {
+        eprintln!("{shown}");
+    }
+    for section in [
+        "== before ==",
+        "== after ==",
+        "== rewrites ==",
+        "== kernels (1) ==",
+    ] {
+        assert!(shown.contains(section), "{shown}");
+    }
+    // Controls: no rewriting keeps the program; no fusion gives one kernel per op.
+    let off = explain(
+        &program,
+        &Options {
+            rewrite: false,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(off.after, off.before);
+    assert!(off.rewrites.is_empty());
+    let unfused = Options {
+        rewrite: false,
+        fusion: FusionOptions {
+            enabled: false,
+            ..FusionOptions::default()
+        },
+        ..Options::default()
+    };
+    assert_eq!(explain(&program, &unfused).unwrap().kernels.len(), 6);
 }

@@ -1,0 +1,74 @@
+//! `explain`: what the optimizer did to a program, as text.
+
+use std::fmt;
+
+use lazyfuse_ir::kernel::KernelPlan;
+use lazyfuse_ir::Program;
+
+use crate::{optimize, plan, OptimizeError, Options, Report};
+
+/// The program before and after optimisation, the rewrites, and the kernel plan.
+#[derive(Clone, Debug)]
+pub struct Explanation {
+    /// The input program, as text.
+    pub before: String,
+    /// The optimised program, as text.
+    pub after: String,
+    /// The rules that fired (`name ×count`), then for each output egg's explanation of
+    /// why the optimised output equals the original.
+    pub rewrites: Vec<String>,
+    /// Each kernel of the plan, as text.
+    pub kernels: Vec<String>,
+    /// The optimizer's report.
+    pub report: Report,
+    /// The kernel plan.
+    pub plan: KernelPlan,
+}
+
+/// Optimises and plans `program` with `options`, recording explanations.
+pub fn explain(program: &Program, options: &Options) -> Result<Explanation, OptimizeError> {
+    let options = Options {
+        explanations: true,
+        ..options.clone()
+    };
+    let optimized = optimize(program, &options)?;
+    let plan = plan(&optimized.program, &options.fusion).map_err(OptimizeError::Plan)?;
+    let mut rewrites: Vec<String> = optimized
+        .report
+        .saturation
+        .rules_fired
+        .iter()
+        .map(|(rule, n)| format!("{rule} ×{n}"))
+        .collect();
+    for (k, why) in optimized.explanations.iter().enumerate() {
+        rewrites.push(format!("output {k}:\n{why}"));
+    }
+    Ok(Explanation {
+        before: program.to_string(),
+        after: optimized.program.to_string(),
+        rewrites,
+        kernels: plan.kernel_texts(),
+        report: optimized.report,
+        plan,
+    })
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "== before ==\n{}\n", self.before)?;
+        writeln!(f, "== after ==\n{}\n", self.after)?;
+        writeln!(f, "== rewrites ==")?;
+        if self.rewrites.is_empty() {
+            writeln!(f, "none")?;
+        }
+        for r in &self.rewrites {
+            writeln!(f, "{r}")?;
+        }
+        writeln!(f, "\n== report ==\n{}\n", self.report)?;
+        writeln!(f, "== kernels ({}) ==", self.kernels.len())?;
+        for k in &self.kernels {
+            write!(f, "{k}")?;
+        }
+        Ok(())
+    }
+}
