@@ -19,13 +19,15 @@ use crate::cost::node_cost;
 use crate::lang::{ENode, Term};
 
 /// Above this many e-classes extraction uses tree cost.
-const DAG_CLASS_LIMIT: usize = 4_000;
+const DAG_CLASS_LIMIT: usize = 2_000;
 
 #[derive(Clone)]
 struct Choice {
     node: ENode,
     cost: f64,
-    needs: Option<Rc<BTreeMap<Id, f64>>>,
+    /// The classes this choice needs (itself included) with their own costs, sorted by
+    /// class; only in DAG mode.
+    needs: Option<Rc<Vec<(Id, f64)>>>,
 }
 
 /// The cheapest term computing `roots`, with the input slots first.
@@ -40,30 +42,71 @@ fn own_cost(egraph: &LfEGraph, class: Id, node: &ENode) -> f64 {
     node_cost(&node.op, &egraph[class].data.ty, &args)
 }
 
+/// A worklist fixpoint: a class is re-priced only when one of its children improved.
 fn choose(egraph: &LfEGraph, dag: bool) -> BTreeMap<Id, Choice> {
     let mut classes: Vec<Id> = egraph.classes().map(|c| c.id).collect();
     classes.sort_unstable();
+    let mut parents: BTreeMap<Id, Vec<Id>> = BTreeMap::new();
+    for &class in &classes {
+        for node in &egraph[class].nodes {
+            for c in &node.children {
+                parents.entry(egraph.find(*c)).or_default().push(class);
+            }
+        }
+    }
     let mut best: BTreeMap<Id, Choice> = BTreeMap::new();
-    loop {
-        let mut changed = false;
-        for &class in &classes {
-            for node in &egraph[class].nodes {
-                let Some(candidate) = price(egraph, &best, class, node, dag) else {
-                    continue;
-                };
-                let better = best
-                    .get(&class)
-                    .is_none_or(|c| candidate.cost < c.cost - 1e-9 * c.cost.abs());
-                if better {
-                    best.insert(class, candidate);
-                    changed = true;
+    let mut queued: std::collections::BTreeSet<Id> = classes.iter().copied().collect();
+    let mut work: std::collections::VecDeque<Id> = classes.iter().copied().collect();
+    while let Some(class) = work.pop_front() {
+        queued.remove(&class);
+        let mut improved = false;
+        for node in &egraph[class].nodes {
+            let Some(candidate) = price(egraph, &best, class, node, dag) else {
+                continue;
+            };
+            let better = best
+                .get(&class)
+                .is_none_or(|c| candidate.cost < c.cost - 1e-9 * c.cost.abs());
+            if better {
+                best.insert(class, candidate);
+                improved = true;
+            }
+        }
+        if improved {
+            for &p in parents.get(&class).map(Vec::as_slice).unwrap_or(&[]) {
+                if queued.insert(p) {
+                    work.push_back(p);
                 }
             }
         }
-        if !changed {
-            return best;
+    }
+    best
+}
+
+/// Union of sorted (class, cost) lists.
+fn merge(a: &[(Id, f64)], b: &[(Id, f64)]) -> Vec<(Id, f64)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
         }
     }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 fn price(
@@ -87,20 +130,15 @@ fn price(
             needs: None,
         });
     }
-    let mut needs: BTreeMap<Id, f64> = match children.first() {
-        Some(first) => (**first.needs.as_ref().expect("dag mode keeps sets")).clone(),
-        None => BTreeMap::new(),
-    };
-    for child in children.iter().skip(1) {
-        for (k, v) in child.needs.as_ref().expect("dag mode keeps sets").iter() {
-            needs.insert(*k, *v);
-        }
+    let mut needs: Vec<(Id, f64)> = Vec::new();
+    for child in &children {
+        needs = merge(&needs, child.needs.as_ref().expect("dag mode keeps sets"));
     }
-    if needs.contains_key(&class) {
+    if needs.binary_search_by(|(k, _)| k.cmp(&class)).is_ok() {
         return None; // would need itself: a cycle
     }
-    needs.insert(class, own);
-    let cost = needs.values().sum();
+    needs = merge(&needs, &[(class, own)]);
+    let cost = needs.iter().map(|(_, c)| c).sum();
     Some(Choice {
         node: node.clone(),
         cost,

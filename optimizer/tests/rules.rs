@@ -345,7 +345,13 @@ fn distribution_and_factoring() {
         "factor-common",
         &p!("d: f64[4] = mul a b", "e: f64[4] = mul c c", "f: f64[4] = add d e"; "f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
     );
+    // Distribution fires when it shares a product that is computed anyway...
     fires(
+        "distribute-mul",
+        &p!("d: f64[4] = add b c", "e: f64[4] = mul a d", "f: f64[4] = mul a b"; "e, f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
+    );
+    // ...and not blindly, where it only adds work.
+    does_not_fire(
         "distribute-mul",
         &p!("d: f64[4] = add b c", "e: f64[4] = mul a d"; "e"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
     );

@@ -61,7 +61,15 @@ fn factor_common(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     out
 }
 
-// a*(b ± c) == a*b ± a*c and (b ± c)*a == b*a ± c*a
+/// Whether `x * y` is already an e-node (so distributing shares existing work).
+fn product_exists(eg: &LfEGraph, x: egg::Id, y: egg::Id) -> bool {
+    eg.lookup(ENode::new(Op::Binary(BinaryOp::Mul), vec![x, y]))
+        .is_some()
+}
+
+// a*(b ± c) == a*b ± a*c and (b ± c)*a == b*a ± c*a, when one of the products is
+// already computed: distributing blindly only adds work and grows the e-graph
+// exponentially on products of sums
 fn distribute_mul(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let (Op::Binary(BinaryOp::Mul), &[x, y]) = (&n.op, n.children.as_slice()) else {
         return vec![];
@@ -70,19 +78,23 @@ fn distribute_mul(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     for op in [BinaryOp::Add, BinaryOp::Sub] {
         for args in operands_of(eg, y, Op::Binary(op)) {
             let (b, c) = (args[0], args[1]);
-            out.push(binary(
-                op,
-                binary(BinaryOp::Mul, class(x), class(b)),
-                binary(BinaryOp::Mul, class(x), class(c)),
-            ));
+            if product_exists(eg, x, b) || product_exists(eg, x, c) {
+                out.push(binary(
+                    op,
+                    binary(BinaryOp::Mul, class(x), class(b)),
+                    binary(BinaryOp::Mul, class(x), class(c)),
+                ));
+            }
         }
         for args in operands_of(eg, x, Op::Binary(op)) {
             let (b, c) = (args[0], args[1]);
-            out.push(binary(
-                op,
-                binary(BinaryOp::Mul, class(b), class(y)),
-                binary(BinaryOp::Mul, class(c), class(y)),
-            ));
+            if product_exists(eg, b, y) || product_exists(eg, c, y) {
+                out.push(binary(
+                    op,
+                    binary(BinaryOp::Mul, class(b), class(y)),
+                    binary(BinaryOp::Mul, class(c), class(y)),
+                ));
+            }
         }
     }
     out
