@@ -1,5 +1,6 @@
 //! `make demo`: builds a lazy row softmax and a small expression, prints their textual
-//! IR and evaluates them with the reference interpreter.
+//! IR and what the optimizer makes of them (rewrites, kernel plan), and evaluates them
+//! with the reference interpreter.
 
 use std::time::Instant;
 
@@ -23,6 +24,14 @@ fn main() -> Result<(), lazyfuse::Error> {
     println!("parses back to the same program: {}", reparsed == program);
     println!("canonical hash: {}\n", program.canonical_hash());
 
+    let explanation = softmax.explain()?;
+    println!("optimizer report:\n{}\n", explanation.report);
+    println!(
+        "kernel plan ({} kernel):\n{}",
+        explanation.kernels.len(),
+        explanation.kernels.join("")
+    );
+
     let start = Instant::now();
     let result = softmax.to_ndarray::<f64>()?;
     let elapsed = start.elapsed();
@@ -42,6 +51,7 @@ fn main() -> Result<(), lazyfuse::Error> {
     let b = Array::from(ndarray::array![0.5f32, -1.0, 2.0]);
     let expr = ((&a * 2 + &b).sqrt() * 0.5).sum_axes(&[0], false);
     println!("expression, textual IR:\n{}\n", expr.program()?);
+    println!("{}", expr.explain()?);
     println!("value: {}", expr.eval()?.into_array::<f64>()?);
     Ok(())
 }

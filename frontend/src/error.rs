@@ -20,6 +20,9 @@ pub enum Error {
         /// The result's dtype.
         found: DType,
     },
+    /// The optimizer failed (an invalid program, or an internal error it reports).
+    #[error(transparent)]
+    Optimize(#[from] lazyfuse_optimizer::OptimizeError),
     /// A traced parameter was evaluated without a value bound to it.
     #[error("parameter {0} has no value: parameters are placeholders for tracing")]
     UnboundParameter(usize),

@@ -44,6 +44,15 @@ pub fn program(arrays: &[&Array]) -> Result<Program> {
     Ok(Program::from_outputs(&nodes)?.0)
 }
 
+/// What the optimizer does with the program computing `arrays`: the program before and
+/// after optimisation, the rewrites and the kernel plan.
+pub fn explain(
+    arrays: &[&Array],
+    options: &lazyfuse_optimizer::Options,
+) -> Result<lazyfuse_optimizer::Explanation> {
+    Ok(lazyfuse_optimizer::explain(&program(arrays)?, options)?)
+}
+
 /// Evaluates several arrays as one program (shared work is done once).
 pub fn eval(arrays: &[&Array]) -> Result<Vec<Value>> {
     eval_with(arrays, Backend::default())
@@ -83,6 +92,11 @@ impl Array {
     /// The Program computing this array.
     pub fn program(&self) -> Result<Program> {
         program(&[self])
+    }
+
+    /// What the optimizer does with this array's program (default options).
+    pub fn explain(&self) -> Result<lazyfuse_optimizer::Explanation> {
+        explain(&[self], &lazyfuse_optimizer::Options::default())
     }
 }
 

@@ -28,9 +28,10 @@ pub use elementwise::binary_fns::*;
 pub use elementwise::unary_fns::*;
 pub use elementwise::{Operand, WeakScalar};
 pub use error::{Error, Result};
-pub use eval::{eval, eval_with, program, Backend};
+pub use eval::{eval, eval_with, explain, program, Backend};
 pub use functions::*;
 pub use lazyfuse_ir::{DType, Element, Program, Scalar, Value};
+pub use lazyfuse_optimizer::{Explanation, FloatMode, FusionOptions, Options as OptimizerOptions};
 pub use structural::{concatenate, stack, SliceSpec};
 
 /// NumPy `where(cond, a, b)`.

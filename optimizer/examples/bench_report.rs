@@ -1,12 +1,11 @@
 //! Prints the optimizer's report for the benchmark programs (sizes 10, 50, 200):
 //! `cargo run --release -p lazyfuse-optimizer --example bench_report`.
-#[path = "../benches/optimize.rs"]
-#[allow(dead_code)]
-mod bench;
+#[path = "../benches/programs.rs"]
+mod programs;
 
 fn main() {
     for n in [10, 50, 200] {
-        let p = bench::realistic_program(n);
+        let p = programs::realistic_program(n);
         let t = std::time::Instant::now();
         let o = lazyfuse_optimizer::optimize(&p, &Default::default()).unwrap();
         let t_opt = t.elapsed();

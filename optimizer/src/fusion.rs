@@ -368,15 +368,10 @@ impl<'a> Planner<'a> {
         root_is_computed: bool,
     ) -> Vec<(NodeId, Vec<Affine>)> {
         let mut out = Vec::new();
-        let mut seen: BTreeSet<(NodeId, Vec<(i64, Vec<i64>)>)> = BTreeSet::new();
-        let key = |m: &[Affine]| {
-            m.iter()
-                .map(|a| (a.offset, a.coefs.clone()))
-                .collect::<Vec<_>>()
-        };
+        let mut seen: std::collections::HashSet<(NodeId, Vec<Affine>)> = Default::default();
         let mut stack = vec![(root, phi, root_is_computed)];
         while let Some((n, phi, is_root)) = stack.pop() {
-            if !seen.insert((n, key(&phi))) {
+            if !seen.insert((n, phi.clone())) {
                 continue;
             }
             if !is_root && self.in_memory(n) {
