@@ -47,7 +47,13 @@ impl Default for FusionOptions {
 
 /// Plans `program` into kernels.
 pub fn plan(program: &Program, options: &FusionOptions) -> Result<KernelPlan, IrError> {
-    Planner::new(program, options).run()
+    program.verify()?;
+    let plan = Planner::new(program, options).run()?;
+    plan.verify().map_err(|e| IrError::InvalidArgument {
+        op: "plan",
+        message: format!("internal error: invalid plan ({e}) for\n{program}\n{plan}"),
+    })?;
+    Ok(plan)
 }
 
 /// How a view maps its output index to its operand's, or `None` if it is not affine.

@@ -362,6 +362,33 @@ fn distribution_and_factoring() {
 }
 
 #[test]
+fn broadcast_factors_leave_sums() {
+    // Σ_j x_ij w_i = w_i Σ_j x_ij: w varies only along the kept axis.
+    let out = fires(
+        "sum-broadcast-factor",
+        &p!("c: f64[30,1] = reshape[shape=(30,1)] b", "d: f64[30,40] = mul a c", "e: f64[30] = reduce_sum[axes=(1)] d"; "e"; "a: f64[30,40]", "b: f64[30]"),
+    );
+    let sum = out
+        .ids()
+        .find(|&i| out.instr(i).op.name() == "reduce_sum")
+        .unwrap();
+    assert_eq!(
+        out.instr(out.instr(sum).args[0]).op.name(),
+        "input",
+        "the sum reads x directly:\n{out}"
+    );
+    fires(
+        "sum-broadcast-factor",
+        &p!("c: f64[30,40] = mul a b", "d: f64[1,40] = reduce_sum[axes=(0), keepdims] c"; "d"; "a: f64[30,40]", "b: f64[40]"),
+    );
+    // A factor that varies along the reduced axis stays inside.
+    does_not_fire(
+        "sum-broadcast-factor",
+        &p!("c: f64[30,40] = mul a b", "d: f64[30] = reduce_sum[axes=(1)] c"; "d"; "a: f64[30,40]", "b: f64[40]"),
+    );
+}
+
+#[test]
 fn reductions() {
     let out = fires(
         "sum-constant-factor",
@@ -548,6 +575,10 @@ fn linear_algebra() {
         &p!("d: f64[20,30] = matmul a b", "e: f64[20,30] = matmul a c", "f: f64[20,30] = add d e"; "f"; "a: f64[20,40]", "b: f64[40,30]", "c: f64[40,30]"),
     );
     fires(
+        "matmul-distribute",
+        &p!("d: f64[40,3] = add b c", "e: f64[2,3] = matmul a d", "f: f64[2,3] = matmul a b"; "e, f"; "a: f64[2,40]", "b: f64[40,3]", "c: f64[40,3]"),
+    );
+    does_not_fire(
         "matmul-distribute",
         &p!("d: f64[40,3] = add b c", "e: f64[2,3] = matmul a d"; "e"; "a: f64[2,40]", "b: f64[40,3]", "c: f64[40,3]"),
     );

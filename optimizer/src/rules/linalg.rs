@@ -103,7 +103,7 @@ fn matmul_scalar(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     out
 }
 
-// A @ (B ± C) == A @ B ± A @ C
+// A @ (B ± C) == A @ B ± A @ C, where A @ B or A @ C is computed anyway
 fn matmul_distribute(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let (Op::MatMul, &[a, y]) = (&n.op, n.children.as_slice()) else {
         return vec![];
@@ -111,7 +111,12 @@ fn matmul_distribute(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let mut out = vec![];
     for op in [BinaryOp::Add, BinaryOp::Sub] {
         for args in operands_of(eg, y, Op::Binary(op)) {
-            if shape(eg, args[0]) == shape(eg, y) && shape(eg, args[1]) == shape(eg, y) {
+            let exists = |b: Id| eg.lookup(ENode::new(Op::MatMul, vec![a, b])).is_some();
+            // Only where one of the products is computed anyway (as distribute-mul).
+            if shape(eg, args[0]) == shape(eg, y)
+                && shape(eg, args[1]) == shape(eg, y)
+                && (exists(args[0]) || exists(args[1]))
+            {
                 out.push(binary(
                     op,
                     mm(class(a), class(args[0])),

@@ -17,6 +17,7 @@ pub(super) fn rules() -> Vec<Rule> {
     };
     vec![
         rule("sum-constant-factor", sum_constant_factor),
+        rule("sum-broadcast-factor", sum_broadcast_factor),
         rule("sum-linear", sum_linear),
         rule("sum-of-broadcast", sum_of_broadcast),
         rule("sum-of-outer-product", sum_of_outer_product),
@@ -58,6 +59,46 @@ fn sum_constant_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
                     constant_like(value.as_f64(), &scalar_ty),
                 ));
             }
+        }
+    }
+    out
+}
+
+// sum(b * x, axes) == b' * sum(x, axes) when b is constant along the reduced axes
+// (b' is b laid out in the result's shape)
+fn sum_broadcast_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let Some((ReduceOp::Sum, axes, keepdims, y)) = reduce_args(n) else {
+        return vec![];
+    };
+    let Some(out_ty) = node_type(eg, n) else {
+        return vec![];
+    };
+    let full = shape(eg, y).clone();
+    let mut out = vec![];
+    for (a, b) in products(eg, y) {
+        for (factor, x) in [(a, b), (b, a)] {
+            if uniform(eg, factor).is_some()
+                || ty(eg, x) != ty(eg, y)
+                || ty(eg, factor).dtype != out_ty.dtype
+            {
+                continue; // scalars are sum-constant-factor's; x must not be broadcast up
+            }
+            let Some(aligned) = broadcast_source_keepdims(shape(eg, factor), full.ndim(), axes)
+            else {
+                continue;
+            };
+            // The factor in the result's layout: reduced axes dropped unless kept as 1.
+            let laid_out: Vec<usize> = if keepdims {
+                aligned
+            } else {
+                (0..full.ndim())
+                    .filter(|k| !axes.contains(k))
+                    .map(|k| aligned[k])
+                    .collect()
+            };
+            let f = Build::Node(Op::Reshape(Shape(laid_out)), vec![class(factor)]);
+            let reduced = Build::Node(n.op.clone(), vec![class(x)]);
+            out.push(binary(BinaryOp::Mul, reduced, f));
         }
     }
     out
