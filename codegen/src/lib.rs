@@ -2,10 +2,18 @@
 //! buffers, the kernel cache and ahead-of-time export. LLVM (inkwell) and cudarc are
 //! used only inside this crate.
 //!
-//! So far: LLVM 19 target set-up ([`host`], [`nvptx`]), which the CPU and GPU backends
-//! build on. The backends themselves arrive with the CPU codegen issue.
+//! So far: LLVM 19 target set-up ([`host`], [`nvptx`]) and the CPU backend
+//! ([`CpuExecutor`]): loop kernels of a `KernelPlan` compiled by LLVM's JIT for the host
+//! CPU, shape-generic (sizes and strides are run-time parameters) and cached, run on
+//! several threads. Not yet: the vector math library (transcendental functions call
+//! libm for now), a tuned GEMM (matmul uses the reference implementation), pairwise
+//! float summation in compiled reductions, NVPTX kernels.
 #![warn(missing_docs)]
 
+mod cpu;
+mod error;
 mod target;
 
+pub use cpu::{CacheStats, CpuExecutor};
+pub use error::CodegenError;
 pub use target::{host, llvm_version, nvptx, TargetError, TargetInfo};

@@ -1,0 +1,497 @@
+//! A loop kernel as one LLVM function.
+//!
+//! ```c
+//! void kernel(i8** buffers, const i64* params,
+//!             i64 row_begin, i64 row_end, i64 col_begin, i64 col_end);
+//! ```
+//!
+//! Everything that depends on sizes is a run-time parameter, so one compiled kernel
+//! serves every shape with the same structure: `params` holds the loop extents (outer,
+//! then inner), then for each access site (a load, a store or a ramp, in order of
+//! appearance) its offset and one stride per loop index, in elements. The executor
+//! computes those from the plan's index maps and the buffers' actual strides.
+//!
+//! Elementwise kernels (no inner loops, one per-outer-point phase) run rows of their
+//! last axis: rows are the other outer axes, columns the last one, and the column loop
+//! is the one LLVM vectorises. Other kernels run one outer point per row and their
+//! phases over the inner loops.
+
+use inkwell::context::Context;
+use inkwell::module::Module;
+use inkwell::types::BasicTypeEnum;
+use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
+use lazyfuse_ir::kernel::{Body, LoopKernel, Phase, ScalarOp, Store};
+use lazyfuse_ir::{BinaryOp, DType, Op, ReduceOp, Scalar};
+
+use super::scalar::Scalars;
+use crate::error::CodegenError;
+
+type Res<T> = Result<T, CodegenError>;
+
+/// Whether a kernel runs in rows × columns of its outer space (elementwise).
+pub(crate) fn is_elementwise(k: &LoopKernel) -> bool {
+    k.inner.is_empty()
+        && k.phases.len() == 1
+        && matches!(k.phases[0], Phase::Outer { .. })
+        && !k.outer.is_empty()
+}
+
+struct Emit<'a, 'ctx> {
+    s: Scalars<'a, 'ctx>,
+    function: FunctionValue<'ctx>,
+    kernel: &'a LoopKernel,
+    buffers: PointerValue<'ctx>,
+    params: PointerValue<'ctx>,
+    /// Next access site.
+    site: usize,
+    /// Loop indices (outer, then inner), as i64.
+    idx: Vec<IntValue<'ctx>>,
+    /// Accumulators of reduce phases: value, arg index and element counter slots, the
+    /// accumulator's dtype and the combiner.
+    accs: Vec<Acc<'ctx>>,
+    /// Each buffer's dtype (stores write it).
+    buffer_dtypes: &'a [DType],
+}
+
+#[derive(Clone, Copy)]
+struct Acc<'ctx> {
+    value: PointerValue<'ctx>,
+    index: PointerValue<'ctx>,
+    counter: PointerValue<'ctx>,
+    dtype: DType,
+    combiner: ReduceOp,
+}
+
+/// Emits `kernel` as a function named `name` into `module`.
+pub(crate) fn emit_kernel<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    name: &str,
+    kernel: &LoopKernel,
+    buffer_dtypes: &[DType],
+) -> Res<FunctionValue<'ctx>> {
+    let i64t = ctx.i64_type();
+    let ptr = ctx.ptr_type(AddressSpace::default());
+    let fn_type = ctx.void_type().fn_type(
+        &[
+            ptr.into(),
+            ptr.into(),
+            i64t.into(),
+            i64t.into(),
+            i64t.into(),
+            i64t.into(),
+        ],
+        false,
+    );
+    let function = module.add_function(name, fn_type, None);
+    let builder = ctx.create_builder();
+    let entry = ctx.append_basic_block(function, "entry");
+    builder.position_at_end(entry);
+    let p = |i: u32| function.get_nth_param(i).expect("declared parameter");
+    let mut e = Emit {
+        s: Scalars {
+            ctx,
+            module,
+            builder: &builder,
+        },
+        function,
+        kernel,
+        buffers: p(0).into_pointer_value(),
+        params: p(1).into_pointer_value(),
+        site: 0,
+        idx: vec![i64t.const_zero(); kernel.outer.len() + kernel.inner.len()],
+        accs: Vec::new(),
+        buffer_dtypes,
+    };
+    let (row_begin, row_end) = (p(2).into_int_value(), p(3).into_int_value());
+    let (col_begin, col_end) = (p(4).into_int_value(), p(5).into_int_value());
+    // Accumulators live in stack slots (promoted to registers by the optimizer).
+    for phase in &kernel.phases {
+        if let Phase::Reduce {
+            dtype,
+            combiner,
+            body,
+            value,
+        } = phase
+        {
+            let value_dtype = body.instrs[*value].dtype;
+            let acc_dtype = if matches!(combiner, ReduceOp::ArgMax | ReduceOp::ArgMin) {
+                value_dtype
+            } else {
+                *dtype
+            };
+            let value = builder.build_alloca(e.s.reg_type(acc_dtype), "acc")?;
+            let index = builder.build_alloca(i64t, "arg")?;
+            let counter = builder.build_alloca(i64t, "flat")?;
+            e.accs.push(Acc {
+                value,
+                index,
+                counter,
+                dtype: acc_dtype,
+                combiner: *combiner,
+            });
+        }
+    }
+    let elementwise = is_elementwise(kernel);
+    let n_row_axes = if elementwise {
+        kernel.outer.len() - 1
+    } else {
+        kernel.outer.len()
+    };
+    e.for_range(row_begin, row_end, "row", |e, row| {
+        // Decompose the row number into the outer indices it covers.
+        let mut rest = row;
+        for k in (0..n_row_axes).rev() {
+            let extent = e.param(k)?;
+            let b = e.s.builder;
+            e.idx[k] = b.build_int_signed_rem(rest, extent, "i")?;
+            rest = b.build_int_signed_div(rest, extent, "rest")?;
+        }
+        if elementwise {
+            let last = kernel.outer.len() - 1;
+            e.for_range(col_begin, col_end, "col", |e, col| {
+                e.idx[last] = col;
+                e.site = 0;
+                e.run_phase(0)
+            })
+        } else {
+            e.site = 0;
+            for p in 0..kernel.phases.len() {
+                e.run_phase(p)?;
+            }
+            Ok(())
+        }
+    })?;
+    builder.build_return(None)?;
+    Ok(function)
+}
+
+impl<'a, 'ctx> Emit<'a, 'ctx> {
+    fn i64(&self, v: i64) -> IntValue<'ctx> {
+        self.s.ctx.i64_type().const_int(v as u64, true)
+    }
+
+    /// `params[i]`.
+    fn param(&self, i: usize) -> Res<IntValue<'ctx>> {
+        let b = self.s.builder;
+        let i64t = self.s.ctx.i64_type();
+        let at = unsafe { b.build_in_bounds_gep(i64t, self.params, &[self.i64(i as i64)], "p")? };
+        Ok(b.build_load(i64t, at, "param")?.into_int_value())
+    }
+
+    /// A counted loop `for v in begin..end`, body emitted by `f`.
+    fn for_range(
+        &mut self,
+        begin: IntValue<'ctx>,
+        end: IntValue<'ctx>,
+        name: &str,
+        f: impl FnOnce(&mut Self, IntValue<'ctx>) -> Res<()>,
+    ) -> Res<()> {
+        let ctx = self.s.ctx;
+        let b = self.s.builder;
+        let pre = b.get_insert_block().expect("positioned");
+        let head = ctx.append_basic_block(self.function, &format!("{name}.head"));
+        let body = ctx.append_basic_block(self.function, &format!("{name}.body"));
+        let exit = ctx.append_basic_block(self.function, &format!("{name}.exit"));
+        b.build_unconditional_branch(head)?;
+        b.position_at_end(head);
+        let phi = b.build_phi(ctx.i64_type(), name)?;
+        let v = phi.as_basic_value().into_int_value();
+        let more = b.build_int_compare(IntPredicate::SLT, v, end, "more")?;
+        b.build_conditional_branch(more, body, exit)?;
+        b.position_at_end(body);
+        f(self, v)?;
+        let next = b.build_int_add(v, self.i64(1), "next")?;
+        let latch = b.get_insert_block().expect("positioned");
+        b.build_unconditional_branch(head)?;
+        phi.add_incoming(&[(&begin, pre), (&next, latch)]);
+        b.position_at_end(exit);
+        Ok(())
+    }
+
+    /// Nested loops over the inner axes from `axis` on, then `f`.
+    fn for_inner(&mut self, axis: usize, f: &mut dyn FnMut(&mut Self) -> Res<()>) -> Res<()> {
+        let n_outer = self.kernel.outer.len();
+        if axis == self.kernel.inner.len() {
+            return f(self);
+        }
+        let extent = self.param(n_outer + axis)?;
+        let zero = self.i64(0);
+        self.for_range(zero, extent, "inner", |e, i| {
+            e.idx[n_outer + axis] = i;
+            e.for_inner(axis + 1, f)
+        })
+    }
+
+    /// Offset of the next access site at the current loop point, in elements.
+    fn site_offset(&mut self) -> Res<IntValue<'ctx>> {
+        let loops = self.idx.len();
+        let base = self.kernel.outer.len() + self.kernel.inner.len() + self.site * (1 + loops);
+        self.site += 1;
+        let b = self.s.builder;
+        let mut off = self.param(base)?;
+        for k in 0..loops {
+            let stride = self.param(base + 1 + k)?;
+            let term = b.build_int_mul(stride, self.idx[k], "t")?;
+            off = b.build_int_add(off, term, "off")?;
+        }
+        Ok(off)
+    }
+
+    fn element_ptr(
+        &mut self,
+        buffer: u32,
+        dtype: DType,
+    ) -> Res<(PointerValue<'ctx>, BasicTypeEnum<'ctx>)> {
+        let off = self.site_offset()?;
+        let b = self.s.builder;
+        let ptr_t = self.s.ctx.ptr_type(AddressSpace::default());
+        let slot = unsafe {
+            b.build_in_bounds_gep(ptr_t, self.buffers, &[self.i64(buffer as i64)], "bufp")?
+        };
+        let base = b.build_load(ptr_t, slot, "buf")?.into_pointer_value();
+        let mem = self.s.mem_type(dtype);
+        let at = unsafe { b.build_gep(mem, base, &[off], "at")? };
+        Ok((at, mem))
+    }
+
+    fn run_phase(&mut self, p: usize) -> Res<()> {
+        let phase = &self.kernel.phases[p];
+        match phase {
+            Phase::Outer { body, stores } => {
+                for k in self.kernel.outer.len()..self.idx.len() {
+                    self.idx[k] = self.i64(0);
+                }
+                let regs = self.body(body)?;
+                self.stores(stores, &regs)
+            }
+            Phase::Map { body, stores } => {
+                // The loop body is emitted once: its sites are numbered once.
+                let first_site = self.site;
+                self.for_inner(0, &mut |e| {
+                    e.site = first_site;
+                    let regs = e.body(body)?;
+                    e.stores(stores, &regs)
+                })?;
+                self.site = first_site + count_sites(body, stores);
+                Ok(())
+            }
+            Phase::Reduce { body, value, .. } => {
+                let phase_index = self.kernel.phases[..p]
+                    .iter()
+                    .filter(|q| matches!(q, Phase::Reduce { .. }))
+                    .count();
+                let acc = self.accs[phase_index];
+                let b = self.s.builder;
+                b.build_store(acc.value, self.identity(acc.combiner, acc.dtype))?;
+                b.build_store(acc.index, self.i64(0))?;
+                b.build_store(acc.counter, self.i64(0))?;
+                let first_site = self.site;
+                self.for_inner(0, &mut |e| {
+                    e.site = first_site;
+                    let regs = e.body(body)?;
+                    e.combine(acc, regs[*value], body.instrs[*value].dtype)
+                })?;
+                self.site = first_site + count_sites(body, &[]);
+                Ok(())
+            }
+        }
+    }
+
+    fn identity(&self, combiner: ReduceOp, d: DType) -> BasicValueEnum<'ctx> {
+        let s = |v: Scalar| self.s.constant(v.cast(d));
+        match (combiner, d) {
+            (ReduceOp::Sum | ReduceOp::Mean, _) => s(Scalar::I64(0)),
+            (ReduceOp::Prod, _) => s(Scalar::I64(1)),
+            (ReduceOp::Any, _) => s(Scalar::Bool(false)),
+            (ReduceOp::All, _) => s(Scalar::Bool(true)),
+            (ReduceOp::Max | ReduceOp::ArgMax, DType::Bool) => s(Scalar::Bool(false)),
+            (ReduceOp::Min | ReduceOp::ArgMin, DType::Bool) => s(Scalar::Bool(true)),
+            (ReduceOp::Max | ReduceOp::ArgMax, DType::I32) => s(Scalar::I32(i32::MIN)),
+            (ReduceOp::Min | ReduceOp::ArgMin, DType::I32) => s(Scalar::I32(i32::MAX)),
+            (ReduceOp::Max | ReduceOp::ArgMax, DType::I64) => s(Scalar::I64(i64::MIN)),
+            (ReduceOp::Min | ReduceOp::ArgMin, DType::I64) => s(Scalar::I64(i64::MAX)),
+            (ReduceOp::Max | ReduceOp::ArgMax, _) => s(Scalar::F64(f64::NEG_INFINITY)),
+            (ReduceOp::Min | ReduceOp::ArgMin, _) => s(Scalar::F64(f64::INFINITY)),
+        }
+    }
+
+    fn combine(&mut self, a: Acc<'ctx>, v: BasicValueEnum<'ctx>, vd: DType) -> Res<()> {
+        let (slot, index_slot, counter, d, combiner) =
+            (a.value, a.index, a.counter, a.dtype, a.combiner);
+        let b = self.s.builder;
+        let acc = b.build_load(self.s.reg_type(d), slot, "acc")?;
+        let next = match combiner {
+            ReduceOp::Sum | ReduceOp::Mean => self.s.binary(BinaryOp::Add, acc, d, v, vd, d)?,
+            ReduceOp::Prod => self.s.binary(BinaryOp::Mul, acc, d, v, vd, d)?,
+            ReduceOp::Max => self.s.binary(BinaryOp::Maximum, acc, d, v, vd, d)?,
+            ReduceOp::Min => self.s.binary(BinaryOp::Minimum, acc, d, v, vd, d)?,
+            ReduceOp::Any => self
+                .s
+                .binary(BinaryOp::LogicalOr, acc, d, v, vd, DType::Bool)?,
+            ReduceOp::All => self
+                .s
+                .binary(BinaryOp::LogicalAnd, acc, d, v, vd, DType::Bool)?,
+            ReduceOp::ArgMax | ReduceOp::ArgMin => {
+                // Update on the first NaN, or on a strictly better value while no NaN is held.
+                let cmp = if combiner == ReduceOp::ArgMax {
+                    BinaryOp::Gt
+                } else {
+                    BinaryOp::Lt
+                };
+                let better = self
+                    .s
+                    .binary(cmp, v, vd, acc, d, DType::Bool)?
+                    .into_int_value();
+                let take = if d.is_float() {
+                    let acc_nan = b.build_float_compare(
+                        FloatPredicate::UNO,
+                        acc.into_float_value(),
+                        acc.into_float_value(),
+                        "accnan",
+                    )?;
+                    let v_nan = b.build_float_compare(
+                        FloatPredicate::UNO,
+                        v.into_float_value(),
+                        v.into_float_value(),
+                        "vnan",
+                    )?;
+                    let t = b.build_or(v_nan, better, "t")?;
+                    let not_acc_nan = b.build_not(acc_nan, "ok")?;
+                    b.build_and(t, not_acc_nan, "take")?
+                } else {
+                    better
+                };
+                let flat = b
+                    .build_load(self.s.ctx.i64_type(), counter, "flat")?
+                    .into_int_value();
+                let old_index = b.build_load(self.s.ctx.i64_type(), index_slot, "idx")?;
+                let new_index = b.build_select(take, flat.into(), old_index, "nidx")?;
+                b.build_store(index_slot, new_index)?;
+                b.build_select(take, v, acc, "nacc")?
+            }
+        };
+        b.build_store(slot, next)?;
+        let flat = b
+            .build_load(self.s.ctx.i64_type(), counter, "flat")?
+            .into_int_value();
+        let inc = b.build_int_add(flat, self.i64(1), "inc")?;
+        b.build_store(counter, inc)?;
+        Ok(())
+    }
+
+    /// Evaluates a body; returns its registers.
+    fn body(&mut self, body: &Body) -> Res<Vec<BasicValueEnum<'ctx>>> {
+        let mut regs: Vec<BasicValueEnum<'ctx>> = Vec::with_capacity(body.instrs.len());
+        for instr in &body.instrs {
+            let v = match &instr.op {
+                ScalarOp::Const(c) => self.s.constant(*c),
+                ScalarOp::Load(buf, _) => {
+                    let (at, mem) = self.element_ptr(buf.0, instr.dtype)?;
+                    let raw = self.s.builder.build_load(mem, at, "ld")?;
+                    if instr.dtype == DType::Bool {
+                        let zero = self.s.ctx.i8_type().const_zero();
+                        self.s
+                            .builder
+                            .build_int_compare(IntPredicate::NE, raw.into_int_value(), zero, "b")?
+                            .into()
+                    } else {
+                        raw
+                    }
+                }
+                ScalarOp::Ramp { start, step, .. } => {
+                    let i = self.site_offset()?;
+                    let d = instr.dtype;
+                    let n = self.s.convert(i.into(), DType::I64, d)?;
+                    if d == DType::Bool {
+                        // start, then start || step.
+                        let first = self.s.builder.build_int_compare(
+                            IntPredicate::EQ,
+                            i,
+                            self.i64(0),
+                            "first",
+                        )?;
+                        let later = self.s.binary(
+                            BinaryOp::LogicalOr,
+                            self.s.constant(*start),
+                            d,
+                            self.s.constant(*step),
+                            d,
+                            d,
+                        )?;
+                        self.s.builder.build_select(
+                            first,
+                            self.s.constant(*start),
+                            later,
+                            "ramp",
+                        )?
+                    } else {
+                        let prod =
+                            self.s
+                                .binary(BinaryOp::Mul, self.s.constant(*step), d, n, d, d)?;
+                        self.s
+                            .binary(BinaryOp::Add, self.s.constant(*start), d, prod, d, d)?
+                    }
+                }
+                ScalarOp::Reduced(p) => {
+                    let acc = self.accs[*p];
+                    if matches!(acc.combiner, ReduceOp::ArgMax | ReduceOp::ArgMin) {
+                        self.s
+                            .builder
+                            .build_load(self.s.ctx.i64_type(), acc.index, "arg")?
+                    } else {
+                        let v = self.s.builder.build_load(
+                            self.s.reg_type(acc.dtype),
+                            acc.value,
+                            "red",
+                        )?;
+                        self.s.convert(v, acc.dtype, instr.dtype)?
+                    }
+                }
+                ScalarOp::Apply(op, args) => {
+                    let args: Vec<(BasicValueEnum<'ctx>, DType)> = args
+                        .iter()
+                        .map(|&r| (regs[r], body.instrs[r].dtype))
+                        .collect();
+                    match op {
+                        Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_) => {
+                            self.s.apply(op, &args, instr.dtype)?
+                        }
+                        other => {
+                            return Err(CodegenError::Internal(format!("{other} in a kernel body")))
+                        }
+                    }
+                }
+            };
+            regs.push(v);
+        }
+        Ok(regs)
+    }
+
+    fn stores(&mut self, stores: &[Store], regs: &[BasicValueEnum<'ctx>]) -> Res<()> {
+        for st in stores {
+            let dtype = self.buffer_dtypes[st.buffer.0 as usize];
+            let (at, _) = self.element_ptr(st.buffer.0, dtype)?;
+            let b = self.s.builder;
+            let v = regs[st.value];
+            let v = if dtype == DType::Bool {
+                b.build_int_z_extend(v.into_int_value(), self.s.ctx.i8_type(), "zb")?
+                    .into()
+            } else {
+                v
+            };
+            b.build_store(at, v)?;
+        }
+        Ok(())
+    }
+}
+
+/// Number of access sites in a body and its stores.
+pub(crate) fn count_sites(body: &Body, stores: &[Store]) -> usize {
+    body.instrs
+        .iter()
+        .filter(|i| matches!(i.op, ScalarOp::Load(..) | ScalarOp::Ramp { .. }))
+        .count()
+        + stores.len()
+}

@@ -1,0 +1,619 @@
+//! The CPU backend: loop kernels compiled to native code by LLVM's JIT, run over plan
+//! buffers on a few threads; a cache so that a kernel of the same structure (any
+//! sizes) compiles once.
+
+mod emit;
+mod scalar;
+
+use std::collections::HashMap;
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use inkwell::context::Context;
+use inkwell::execution_engine::ExecutionEngine;
+use inkwell::passes::PassBuilderOptions;
+use inkwell::targets::{CodeModel, InitializationConfig, RelocMode, Target, TargetMachine};
+use inkwell::OptimizationLevel;
+use lazyfuse_ir::kernel::{
+    Affine, BufferKind, IndexMap, Kernel, KernelPlan, LoopKernel, MatMulKernel, Phase, ScalarOp,
+};
+use lazyfuse_ir::{evaluate_op, DType, Op, Value};
+use ndarray::{ArrayD, IxDyn};
+
+use crate::error::CodegenError;
+
+type KernelFn = unsafe extern "C" fn(*const *mut u8, *const i64, i64, i64, i64, i64);
+
+/// A compiled kernel: the LLVM context, its JIT engine, and the entry point.
+///
+/// The engine borrows the context; both live here and are dropped engine first. After
+/// compilation neither is touched again, only the function pointer is called.
+struct CompiledKernel {
+    engine: ManuallyDrop<ExecutionEngine<'static>>,
+    context: ManuallyDrop<Box<Context>>,
+    entry: KernelFn,
+}
+
+impl Drop for CompiledKernel {
+    fn drop(&mut self) {
+        // SAFETY: the engine (which borrows the context) goes first; nothing else
+        // refers to either.
+        unsafe {
+            ManuallyDrop::drop(&mut self.engine);
+            ManuallyDrop::drop(&mut self.context);
+        }
+    }
+}
+
+// SAFETY: after construction the context and engine are never used again (only
+// `entry`, a pure function pointer into memory the engine owns, is called), so sharing
+// the owner across threads cannot race on LLVM state.
+unsafe impl Send for CompiledKernel {}
+unsafe impl Sync for CompiledKernel {}
+
+/// Compile and cache-hit counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Kernels compiled.
+    pub compiles: u64,
+    /// Kernels found in the cache.
+    pub hits: u64,
+}
+
+/// Runs kernel plans on this machine's CPU.
+pub struct CpuExecutor {
+    cache: Mutex<HashMap<String, Arc<CompiledKernel>>>,
+    compile_lock: Mutex<()>,
+    compiles: AtomicU64,
+    hits: AtomicU64,
+    threads: usize,
+}
+
+static GLOBAL: OnceLock<CpuExecutor> = OnceLock::new();
+
+impl CpuExecutor {
+    /// The process-wide executor (one kernel cache per process). Thread count:
+    /// `LAZYFUSE_NUM_THREADS`, else the available parallelism.
+    pub fn global() -> &'static CpuExecutor {
+        GLOBAL.get_or_init(|| {
+            let threads = std::env::var("LAZYFUSE_NUM_THREADS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|&n: &usize| n > 0)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            CpuExecutor::new(threads)
+        })
+    }
+
+    /// An executor with its own cache, running on `threads` threads.
+    pub fn new(threads: usize) -> CpuExecutor {
+        CpuExecutor {
+            cache: Mutex::new(HashMap::new()),
+            compile_lock: Mutex::new(()),
+            compiles: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            threads: threads.max(1),
+        }
+    }
+
+    /// Compile and hit counts so far.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            compiles: self.compiles.load(Ordering::Relaxed),
+            hits: self.hits.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The LLVM IR of a loop kernel as this backend compiles it (before optimisation
+    /// when `optimized` is false), for inspection and tests.
+    pub fn kernel_ir(
+        &self,
+        kernel: &LoopKernel,
+        buffer_dtypes: &[DType],
+        optimized: bool,
+    ) -> Result<String, CodegenError> {
+        let context = Context::create();
+        let module = context.create_module("lazyfuse");
+        let machine = host_machine()?;
+        emit::emit_kernel(&context, &module, "kernel", kernel, buffer_dtypes)?;
+        prepare_module(&module, &machine, optimized)?;
+        Ok(module.print_to_string().to_string())
+    }
+
+    fn compiled(
+        &self,
+        kernel: &LoopKernel,
+        buffer_dtypes: &[DType],
+    ) -> Result<Arc<CompiledKernel>, CodegenError> {
+        let key = structure_key(kernel, buffer_dtypes);
+        if let Some(k) = self.cache.lock().expect("cache lock").get(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(k.clone());
+        }
+        // LLVM contexts are single-threaded: compile under a lock.
+        let _guard = self.compile_lock.lock().expect("compile lock");
+        if let Some(k) = self.cache.lock().expect("cache lock").get(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(k.clone());
+        }
+        let compiled = Arc::new(compile(kernel, buffer_dtypes)?);
+        self.compiles.fetch_add(1, Ordering::Relaxed);
+        self.cache
+            .lock()
+            .expect("cache lock")
+            .insert(key, compiled.clone());
+        Ok(compiled)
+    }
+
+    /// Runs `plan` on `inputs` (one value per input slot).
+    pub fn run(&self, plan: &KernelPlan, inputs: &[Value]) -> Result<Vec<Value>, CodegenError> {
+        plan.verify()?;
+        let mut memory = Memory::new(plan, inputs)?;
+        let dtypes: Vec<DType> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
+        for kernel in &plan.kernels {
+            match kernel {
+                Kernel::Loop(l) => {
+                    let compiled = self.compiled(l, &dtypes)?;
+                    self.launch(&compiled, l, &mut memory)?;
+                }
+                Kernel::MatMul(m) => matmul(m, &mut memory)?,
+            }
+        }
+        memory.outputs(plan)
+    }
+
+    fn launch(
+        &self,
+        compiled: &CompiledKernel,
+        kernel: &LoopKernel,
+        memory: &mut Memory,
+    ) -> Result<(), CodegenError> {
+        let params = kernel_params(kernel, memory)?;
+        let pointers = memory.pointers();
+        let elementwise = emit::is_elementwise(kernel);
+        let (rows, cols) = if elementwise {
+            let last = *kernel
+                .outer
+                .last()
+                .expect("elementwise kernels have an outer axis");
+            (
+                kernel.outer[..kernel.outer.len() - 1]
+                    .iter()
+                    .product::<usize>(),
+                last,
+            )
+        } else {
+            (kernel.outer.iter().product::<usize>(), 1)
+        };
+        let per_row: usize = if elementwise {
+            cols
+        } else {
+            kernel.inner.iter().product::<usize>().max(1)
+        };
+        let work = rows.saturating_mul(per_row);
+        // Below this much work a thread costs more than it saves.
+        const MIN_WORK_PER_THREAD: usize = 1 << 15;
+        let threads = self.threads.min(work / MIN_WORK_PER_THREAD).max(1);
+        let (pointers, params) = (&pointers, &params);
+        let call = &move |r0: usize, r1: usize, c0: usize, c1: usize| {
+            // SAFETY: the plan is verified and every access was bounds-checked against
+            // its buffer by `kernel_params`; chunks write disjoint rows or columns.
+            unsafe {
+                (compiled.entry)(
+                    pointers.0.as_ptr(),
+                    params.as_ptr(),
+                    r0 as i64,
+                    r1 as i64,
+                    c0 as i64,
+                    c1 as i64,
+                )
+            }
+        };
+        if threads == 1 || rows == 0 {
+            call(0, rows, 0, cols);
+            return Ok(());
+        }
+        std::thread::scope(|scope| {
+            if rows >= threads {
+                for t in 0..threads {
+                    let (r0, r1) = (rows * t / threads, rows * (t + 1) / threads);
+                    scope.spawn(move || call(r0, r1, 0, cols));
+                }
+            } else {
+                for t in 0..threads {
+                    let (c0, c1) = (cols * t / threads, cols * (t + 1) / threads);
+                    scope.spawn(move || call(0, rows, c0, c1));
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+/// A key that equal kernel structures share, whatever their sizes and index-map
+/// numbers (those are run-time parameters).
+fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> String {
+    let mut k = kernel.clone();
+    let blank = |a: &mut Affine| {
+        a.offset = 0;
+        a.coefs.iter_mut().for_each(|c| *c = 0);
+    };
+    let blank_map = |m: &mut IndexMap| m.0.iter_mut().for_each(blank);
+    k.outer.iter_mut().for_each(|d| *d = 0);
+    k.inner.iter_mut().for_each(|d| *d = 0);
+    let mut used = std::collections::BTreeSet::new();
+    for phase in &mut k.phases {
+        let (body, stores) = match phase {
+            Phase::Reduce { body, .. } => (body, None),
+            Phase::Map { body, stores } | Phase::Outer { body, stores } => (body, Some(stores)),
+        };
+        for instr in &mut body.instrs {
+            match &mut instr.op {
+                ScalarOp::Load(b, m) => {
+                    used.insert(b.0);
+                    blank_map(m)
+                }
+                ScalarOp::Ramp { index, .. } => blank(index),
+                _ => {}
+            }
+        }
+        for st in stores.into_iter().flatten() {
+            used.insert(st.buffer.0);
+            blank_map(&mut st.index);
+        }
+    }
+    let dtypes: Vec<String> = used
+        .iter()
+        .map(|&b| format!("{b}:{}", buffer_dtypes[b as usize]))
+        .collect();
+    format!("{k:?}|{}", dtypes.join(","))
+}
+
+fn host_machine() -> Result<TargetMachine, CodegenError> {
+    Target::initialize_native(&InitializationConfig::default()).map_err(CodegenError::Llvm)?;
+    let triple = TargetMachine::get_default_triple();
+    let target = Target::from_triple(&triple).map_err(|e| CodegenError::Llvm(e.to_string()))?;
+    target
+        .create_target_machine(
+            &triple,
+            &TargetMachine::get_host_cpu_name().to_string(),
+            &TargetMachine::get_host_cpu_features().to_string(),
+            OptimizationLevel::Aggressive,
+            RelocMode::Default,
+            CodeModel::JITDefault,
+        )
+        .ok_or_else(|| CodegenError::Llvm("cannot create a target machine for the host".into()))
+}
+
+/// Sets the host triple, data layout and CPU attributes, verifies, and runs O3.
+fn prepare_module(
+    module: &inkwell::module::Module<'_>,
+    machine: &TargetMachine,
+    optimize: bool,
+) -> Result<(), CodegenError> {
+    module.set_triple(&machine.get_triple());
+    module.set_data_layout(&machine.get_target_data().get_data_layout());
+    let ctx = module.get_context();
+    let cpu = ctx.create_string_attribute(
+        "target-cpu",
+        &TargetMachine::get_host_cpu_name().to_string(),
+    );
+    let features = ctx.create_string_attribute(
+        "target-features",
+        &TargetMachine::get_host_cpu_features().to_string(),
+    );
+    let mut f = module.get_first_function();
+    while let Some(func) = f {
+        if func.count_basic_blocks() > 0 {
+            func.add_attribute(inkwell::attributes::AttributeLoc::Function, cpu);
+            func.add_attribute(inkwell::attributes::AttributeLoc::Function, features);
+        }
+        f = func.get_next_function();
+    }
+    module
+        .verify()
+        .map_err(|e| CodegenError::Internal(format!("invalid LLVM IR: {e}")))?;
+    if optimize {
+        module
+            .run_passes("default<O3>", machine, PassBuilderOptions::create())
+            .map_err(|e| CodegenError::Llvm(e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn compile(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> Result<CompiledKernel, CodegenError> {
+    let context = Box::new(Context::create());
+    // SAFETY: the context is boxed (its address is stable) and outlives the engine,
+    // which `CompiledKernel::drop` drops first.
+    let ctx: &'static Context = unsafe { &*(context.as_ref() as *const Context) };
+    let module = ctx.create_module("lazyfuse");
+    let machine = host_machine()?;
+    emit::emit_kernel(ctx, &module, "kernel", kernel, buffer_dtypes)?;
+    prepare_module(&module, &machine, true)?;
+    let engine = module
+        .create_jit_execution_engine(OptimizationLevel::Aggressive)
+        .map_err(|e| CodegenError::Llvm(e.to_string()))?;
+    let address = engine
+        .get_function_address("kernel")
+        .map_err(|e| CodegenError::Llvm(e.to_string()))?;
+    // SAFETY: `kernel` was emitted with exactly this signature.
+    let entry: KernelFn = unsafe { std::mem::transmute::<usize, KernelFn>(address) };
+    Ok(CompiledKernel {
+        engine: ManuallyDrop::new(engine),
+        context: ManuallyDrop::new(context),
+        entry,
+    })
+}
+
+/// The buffers of a running plan.
+struct Memory {
+    /// Whether each buffer is a program input (read-only, shared with the caller).
+    is_input: Vec<bool>,
+    /// Each buffer's storage (aliases share their root's).
+    values: Vec<Option<Value>>,
+    /// Root buffer of each buffer.
+    root: Vec<usize>,
+    /// Each buffer's element strides (aliases: C-contiguous for their shape).
+    strides: Vec<Vec<isize>>,
+    /// Each buffer's shape.
+    shapes: Vec<Vec<usize>>,
+}
+
+/// Raw pointers to each buffer's element 0, for one launch.
+struct Pointers(Vec<*mut u8>);
+// SAFETY: the pointers are only dereferenced by kernels while `Memory` is alive and
+// not otherwise accessed (the launch holds `&mut Memory`).
+unsafe impl Send for Pointers {}
+unsafe impl Sync for Pointers {}
+
+fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![1isize; shape.len()];
+    for k in (0..shape.len().saturating_sub(1)).rev() {
+        strides[k] = strides[k + 1] * shape[k + 1].max(1) as isize;
+    }
+    strides
+}
+
+fn zeros(dtype: DType, shape: &[usize]) -> Value {
+    let s = IxDyn(shape);
+    match dtype {
+        DType::Bool => Value::from_array(ArrayD::<bool>::from_elem(s, false)),
+        DType::I32 => Value::from_array(ArrayD::<i32>::zeros(s)),
+        DType::I64 => Value::from_array(ArrayD::<i64>::zeros(s)),
+        DType::F32 => Value::from_array(ArrayD::<f32>::zeros(s)),
+        DType::F64 => Value::from_array(ArrayD::<f64>::zeros(s)),
+    }
+}
+
+impl Memory {
+    fn new(plan: &KernelPlan, inputs: &[Value]) -> Result<Memory, CodegenError> {
+        let n = plan.buffers.len();
+        let mut memory = Memory {
+            is_input: plan
+                .buffers
+                .iter()
+                .map(|b| matches!(b.kind, BufferKind::Input(_)))
+                .collect(),
+            values: vec![None; n],
+            root: (0..n).collect(),
+            strides: vec![vec![]; n],
+            shapes: vec![vec![]; n],
+        };
+        for (i, b) in plan.buffers.iter().enumerate() {
+            memory.shapes[i] = b.ty.shape.dims().to_vec();
+            match b.kind {
+                BufferKind::Input(slot) => {
+                    let v = inputs
+                        .get(slot)
+                        .ok_or_else(|| CodegenError::Binding(format!("missing input {slot}")))?;
+                    if v.ty() != b.ty {
+                        return Err(CodegenError::Binding(format!(
+                            "slot {slot} expects {}, got {}",
+                            b.ty,
+                            v.ty()
+                        )));
+                    }
+                    memory.strides[i] = lazyfuse_ir::with_value!(v, a => a.strides().to_vec());
+                    memory.values[i] = Some(v.clone());
+                }
+                BufferKind::Temp => {
+                    memory.strides[i] = contiguous_strides(b.ty.shape.dims());
+                    memory.values[i] = Some(zeros(b.ty.dtype, b.ty.shape.dims()));
+                }
+                BufferKind::Alias(of) => {
+                    memory.root[i] = memory.root[of.0 as usize];
+                    memory.strides[i] = contiguous_strides(b.ty.shape.dims());
+                }
+            }
+        }
+        Ok(memory)
+    }
+
+    fn pointers(&mut self) -> Pointers {
+        // Inputs are only read: their shared buffers are never made unique (no copy).
+        let roots: Vec<*mut u8> = self
+            .values
+            .iter_mut()
+            .zip(&self.is_input)
+            .map(|(v, &input)| match v {
+                Some(v) if input => lazyfuse_ir::with_value!(v, a => a.as_ptr() as *mut u8),
+                Some(v) => lazyfuse_ir::with_value!(v, a => a.as_mut_ptr() as *mut u8),
+                None => std::ptr::null_mut(),
+            })
+            .collect();
+        Pointers(self.root.iter().map(|&r| roots[r]).collect())
+    }
+
+    /// The element-offset range `[lo, hi]` buffer `b` may be accessed in, relative to
+    /// its element 0 (for an empty buffer, an empty range).
+    fn extent(&self, b: usize) -> Option<(isize, isize)> {
+        let shape = &self.shapes[b];
+        if shape.contains(&0) {
+            return None;
+        }
+        let (mut lo, mut hi) = (0isize, 0isize);
+        for (d, &s) in shape.iter().zip(&self.strides[b]) {
+            let span = s * (*d as isize - 1);
+            if span < 0 {
+                lo += span;
+            } else {
+                hi += span;
+            }
+        }
+        Some((lo, hi))
+    }
+
+    fn outputs(self, plan: &KernelPlan) -> Result<Vec<Value>, CodegenError> {
+        plan.outputs
+            .iter()
+            .map(|o| {
+                let i = o.0 as usize;
+                let root = self.root[i];
+                let value = self.values[root].clone().ok_or_else(|| CodegenError::Internal("output without storage".into()))?;
+                if root == i {
+                    return Ok(value);
+                }
+                // An alias: the same contiguous elements under another shape.
+                let shape = self.shapes[i].clone();
+                Ok(lazyfuse_ir::with_value!(value, a => {
+                    let data: Vec<_> = a.iter().copied().collect();
+                    Value::from_array(ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| CodegenError::Internal(e.to_string()))?)
+                }))
+            })
+            .collect()
+    }
+}
+
+/// The run-time parameters of a loop kernel: extents, then per access site its offset
+/// and per-loop strides in elements. Every site's address range over the iteration
+/// space is checked against its buffer, so a kernel can never touch memory outside.
+fn kernel_params(kernel: &LoopKernel, memory: &Memory) -> Result<Vec<i64>, CodegenError> {
+    let extents: Vec<usize> = kernel.outer.iter().chain(&kernel.inner).copied().collect();
+    let mut params: Vec<i64> = extents.iter().map(|&e| e as i64).collect();
+    let empty = extents.contains(&0);
+    let mut site = |buffer: Option<usize>, map: &[Affine]| -> Result<(), CodegenError> {
+        let (offset, strides): (i64, Vec<i64>) = match buffer {
+            Some(b) => {
+                let s = &memory.strides[b];
+                let offset = map.iter().zip(s).map(|(a, &st)| a.offset * st as i64).sum();
+                let strides = (0..extents.len())
+                    .map(|k| {
+                        map.iter()
+                            .zip(s)
+                            .map(|(a, &st)| a.coefs[k] * st as i64)
+                            .sum()
+                    })
+                    .collect();
+                (offset, strides)
+            }
+            None => (map[0].offset, map[0].coefs.clone()),
+        };
+        if let (Some(b), false) = (buffer, empty) {
+            let (mut lo, mut hi) = (offset as isize, offset as isize);
+            for (k, &st) in strides.iter().enumerate() {
+                let span = st as isize * (extents[k] as isize - 1);
+                if span < 0 {
+                    lo += span;
+                } else {
+                    hi += span;
+                }
+            }
+            let ok = memory
+                .extent(b)
+                .is_some_and(|(blo, bhi)| lo >= blo && hi <= bhi);
+            if !ok {
+                return Err(CodegenError::Internal(format!(
+                    "kernel access [{lo}, {hi}] outside buffer %{b}"
+                )));
+            }
+        }
+        params.push(offset);
+        params.extend(strides);
+        Ok(())
+    };
+    for phase in &kernel.phases {
+        let (body, stores) = match phase {
+            Phase::Reduce { body, .. } => (body, &[][..]),
+            Phase::Map { body, stores } | Phase::Outer { body, stores } => {
+                (body, stores.as_slice())
+            }
+        };
+        for instr in &body.instrs {
+            match &instr.op {
+                ScalarOp::Load(b, map) => site(Some(b.0 as usize), &map.0)?,
+                ScalarOp::Ramp { index, .. } => site(None, std::slice::from_ref(index))?,
+                _ => {}
+            }
+        }
+        for st in stores {
+            site(Some(st.buffer.0 as usize), &st.index.0)?;
+        }
+    }
+    Ok(params)
+}
+
+/// A matrix product through the reference interpreter's matmul on strided views of the
+/// operands (a tuned GEMM replaces this in a later step).
+fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), CodegenError> {
+    let operand = |(buf, map): &(lazyfuse_ir::kernel::BufferId, IndexMap),
+                   ty: &lazyfuse_ir::TensorType|
+     -> Result<Value, CodegenError> {
+        let b = buf.0 as usize;
+        let root = memory.root[b];
+        let source = memory.values[root]
+            .as_ref()
+            .ok_or_else(|| CodegenError::Internal("matmul operand without storage".into()))?;
+        let s = &memory.strides[b];
+        let n = ty.shape.ndim();
+        let offset: isize = map
+            .0
+            .iter()
+            .zip(s)
+            .map(|(a, &st)| a.offset as isize * st)
+            .sum();
+        let strides: Vec<isize> = (0..n)
+            .map(|k| {
+                map.0
+                    .iter()
+                    .zip(s)
+                    .map(|(a, &st)| a.coefs[k] as isize * st)
+                    .sum()
+            })
+            .collect();
+        let shape = ty.shape.dims().to_vec();
+        if !shape.contains(&0) {
+            let lo = offset
+                + (0..n)
+                    .map(|k| strides[k].min(0) * (shape[k] as isize - 1))
+                    .sum::<isize>();
+            let hi = offset
+                + (0..n)
+                    .map(|k| strides[k].max(0) * (shape[k] as isize - 1))
+                    .sum::<isize>();
+            if !memory
+                .extent(b)
+                .is_some_and(|(blo, bhi)| lo >= blo && hi <= bhi)
+            {
+                return Err(CodegenError::Internal(format!(
+                    "matmul operand [{lo}, {hi}] outside buffer %{b}"
+                )));
+            }
+        }
+        Ok(lazyfuse_ir::with_value!(source, a => {
+            let base = a.as_ptr();
+            let mut data = Vec::with_capacity(ty.shape.numel());
+            for idx in ndarray::indices(IxDyn(&shape)) {
+                let at = offset + (0..n).map(|k| idx[k] as isize * strides[k]).sum::<isize>();
+                // SAFETY: the range of `at` was checked against the buffer above.
+                data.push(unsafe { *base.offset(at) });
+            }
+            Value::from_array(ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| CodegenError::Internal(e.to_string()))?)
+        }))
+    };
+    let a = operand(&m.a, &m.a_ty)?;
+    let b = operand(&m.b, &m.b_ty)?;
+    let product = evaluate_op(&Op::MatMul, &[a, b])?;
+    memory.values[m.out.0 as usize] = Some(product);
+    Ok(())
+}

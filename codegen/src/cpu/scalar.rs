@@ -1,0 +1,642 @@
+//! Lowering of scalar instructions to LLVM IR, with the reference interpreter's
+//! semantics: NumPy's float rules, wrapping integers, and no trapping or undefined
+//! behaviour (integer division by zero and `MIN / -1` are guarded by selects).
+//!
+//! Registers of dtype bool are `i1`; in memory a bool is one byte.
+
+use inkwell::builder::Builder;
+use inkwell::context::Context;
+use inkwell::intrinsics::Intrinsic;
+use inkwell::module::Module;
+use inkwell::types::{BasicTypeEnum, FloatType, IntType};
+use inkwell::values::{BasicValueEnum, FloatValue, FunctionValue, IntValue};
+use inkwell::{FloatPredicate, IntPredicate};
+use lazyfuse_ir::{promote, BinaryOp, DType, Op, Scalar, UnaryOp};
+
+use crate::error::CodegenError;
+
+type Res<T> = Result<T, CodegenError>;
+
+/// Emits scalar operations into the current block of `builder`.
+pub(crate) struct Scalars<'a, 'ctx> {
+    pub ctx: &'ctx Context,
+    pub module: &'a Module<'ctx>,
+    pub builder: &'a Builder<'ctx>,
+}
+
+impl<'a, 'ctx> Scalars<'a, 'ctx> {
+    /// The register type of a dtype.
+    pub fn reg_type(&self, d: DType) -> BasicTypeEnum<'ctx> {
+        match d {
+            DType::Bool => self.ctx.bool_type().into(),
+            DType::I32 => self.ctx.i32_type().into(),
+            DType::I64 => self.ctx.i64_type().into(),
+            DType::F32 => self.ctx.f32_type().into(),
+            DType::F64 => self.ctx.f64_type().into(),
+        }
+    }
+
+    /// The memory type of a dtype (bool is a byte).
+    pub fn mem_type(&self, d: DType) -> BasicTypeEnum<'ctx> {
+        match d {
+            DType::Bool => self.ctx.i8_type().into(),
+            other => self.reg_type(other),
+        }
+    }
+
+    fn int_type(&self, d: DType) -> IntType<'ctx> {
+        self.reg_type(d).into_int_type()
+    }
+
+    fn float_type(&self, d: DType) -> FloatType<'ctx> {
+        self.reg_type(d).into_float_type()
+    }
+
+    /// A constant register.
+    pub fn constant(&self, s: Scalar) -> BasicValueEnum<'ctx> {
+        match s {
+            Scalar::Bool(b) => self.ctx.bool_type().const_int(b as u64, false).into(),
+            Scalar::I32(v) => self.ctx.i32_type().const_int(v as u32 as u64, false).into(),
+            Scalar::I64(v) => self.ctx.i64_type().const_int(v as u64, false).into(),
+            Scalar::F32(v) => self.ctx.f32_type().const_float(v as f64).into(),
+            Scalar::F64(v) => self.ctx.f64_type().const_float(v).into(),
+        }
+    }
+
+    fn fconst(&self, d: DType, v: f64) -> FloatValue<'ctx> {
+        self.float_type(d).const_float(v)
+    }
+
+    fn iconst(&self, d: DType, v: i64) -> IntValue<'ctx> {
+        self.int_type(d).const_int(v as u64, true)
+    }
+
+    /// Whether a value is non-zero (NaN is true).
+    pub fn truthy(&self, v: BasicValueEnum<'ctx>, d: DType) -> Res<IntValue<'ctx>> {
+        let b = self.builder;
+        Ok(match d {
+            DType::Bool => v.into_int_value(),
+            DType::I32 | DType::I64 => b.build_int_compare(
+                IntPredicate::NE,
+                v.into_int_value(),
+                self.iconst(d, 0),
+                "nz",
+            )?,
+            DType::F32 | DType::F64 => b.build_float_compare(
+                FloatPredicate::UNE,
+                v.into_float_value(),
+                self.fconst(d, 0.0),
+                "nz",
+            )?,
+        })
+    }
+
+    /// `cast` semantics: float to int truncates and saturates (NaN to 0).
+    pub fn convert(
+        &self,
+        v: BasicValueEnum<'ctx>,
+        from: DType,
+        to: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        if from == to {
+            return Ok(v);
+        }
+        let b = self.builder;
+        if to == DType::Bool {
+            return Ok(self.truthy(v, from)?.into());
+        }
+        Ok(match (from, to) {
+            (DType::Bool, t) if t.is_int() => b
+                .build_int_z_extend(v.into_int_value(), self.int_type(t), "zext")?
+                .into(),
+            (DType::Bool, t) => b
+                .build_unsigned_int_to_float(v.into_int_value(), self.float_type(t), "b2f")?
+                .into(),
+            (f, t) if f.is_int() && t.is_int() => {
+                if f.size_bytes() < t.size_bytes() {
+                    b.build_int_s_extend(v.into_int_value(), self.int_type(t), "sext")?
+                        .into()
+                } else {
+                    b.build_int_truncate(v.into_int_value(), self.int_type(t), "trunc")?
+                        .into()
+                }
+            }
+            (f, t) if f.is_int() => b
+                .build_signed_int_to_float(v.into_int_value(), self.float_type(t), "i2f")?
+                .into(),
+            (f, t) if t.is_int() => {
+                // llvm.fptosi.sat: saturating, NaN to 0, as Rust's `as`.
+                let name = "llvm.fptosi.sat";
+                let intr = Intrinsic::find(name).ok_or(CodegenError::Internal(name.into()))?;
+                let decl = intr
+                    .get_declaration(
+                        self.module,
+                        &[self.int_type(t).into(), self.float_type(f).into()],
+                    )
+                    .ok_or(CodegenError::Internal(name.into()))?;
+                self.call(decl, &[v])?
+            }
+            (DType::F32, DType::F64) => b
+                .build_float_ext(v.into_float_value(), self.ctx.f64_type(), "fext")?
+                .into(),
+            (DType::F64, DType::F32) => b
+                .build_float_trunc(v.into_float_value(), self.ctx.f32_type(), "ftrunc")?
+                .into(),
+            _ => unreachable!("all dtype pairs handled"),
+        })
+    }
+
+    fn call(
+        &self,
+        f: FunctionValue<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> Res<BasicValueEnum<'ctx>> {
+        let args: Vec<_> = args.iter().map(|a| (*a).into()).collect();
+        let site = self.builder.build_call(f, &args, "call")?;
+        match site.try_as_basic_value() {
+            inkwell::values::ValueKind::Basic(v) => Ok(v),
+            inkwell::values::ValueKind::Instruction(_) => {
+                Err(CodegenError::Internal("call without a value".into()))
+            }
+        }
+    }
+
+    /// An LLVM intrinsic overloaded on the float type.
+    fn intrinsic(
+        &self,
+        name: &str,
+        d: DType,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> Res<FloatValue<'ctx>> {
+        let intr = Intrinsic::find(name)
+            .ok_or_else(|| CodegenError::Internal(format!("no intrinsic {name}")))?;
+        let decl = intr
+            .get_declaration(self.module, &[self.float_type(d).into()])
+            .ok_or_else(|| CodegenError::Internal(format!("no declaration for {name}")))?;
+        Ok(self.call(decl, args)?.into_float_value())
+    }
+
+    /// A libm function (`exp`, `expf`, ...). The vector math library emitted as IR
+    /// replaces these calls in a later step.
+    fn libm(&self, name: &str, d: DType, args: &[BasicValueEnum<'ctx>]) -> Res<FloatValue<'ctx>> {
+        let symbol = if d == DType::F32 {
+            format!("{name}f")
+        } else {
+            name.to_string()
+        };
+        let f = match self.module.get_function(&symbol) {
+            Some(f) => f,
+            None => {
+                let t = self.float_type(d);
+                let params: Vec<_> = args.iter().map(|_| t.into()).collect();
+                self.module
+                    .add_function(&symbol, t.fn_type(&params, false), None)
+            }
+        };
+        Ok(self.call(f, args)?.into_float_value())
+    }
+
+    /// A unary op on a register of dtype `d`, giving dtype `out`.
+    pub fn unary(
+        &self,
+        op: UnaryOp,
+        v: BasicValueEnum<'ctx>,
+        d: DType,
+        out: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        use UnaryOp::*;
+        let b = self.builder;
+        match op {
+            IsNan | IsInf | IsFinite if !d.is_float() => {
+                return Ok(self
+                    .ctx
+                    .bool_type()
+                    .const_int((op == IsFinite) as u64, false)
+                    .into());
+            }
+            IsNan => {
+                let x = v.into_float_value();
+                return Ok(b
+                    .build_float_compare(FloatPredicate::UNO, x, x, "isnan")?
+                    .into());
+            }
+            IsInf | IsFinite => {
+                let a = self.intrinsic("llvm.fabs", d, &[v])?;
+                let inf = self.fconst(d, f64::INFINITY);
+                let pred = if op == IsInf {
+                    FloatPredicate::OEQ
+                } else {
+                    FloatPredicate::OLT
+                };
+                return Ok(b.build_float_compare(pred, a, inf, "isinf")?.into());
+            }
+            LogicalNot => {
+                let t = self.truthy(v, d)?;
+                return Ok(b.build_not(t, "not")?.into());
+            }
+            _ => {}
+        }
+        // Everything else computes in the result dtype.
+        let v = self.convert(v, d, out)?;
+        if out == DType::Bool {
+            return Ok(v); // abs, floor, ceil, trunc of bool are the identity
+        }
+        if out.is_int() {
+            let x = v.into_int_value();
+            let zero = self.iconst(out, 0);
+            return Ok(match op {
+                Neg => b.build_int_sub(zero, x, "neg")?.into(),
+                Abs => {
+                    let neg = b.build_int_sub(zero, x, "neg")?;
+                    let is_neg = b.build_int_compare(IntPredicate::SLT, x, zero, "lt0")?;
+                    b.build_select(is_neg, neg, x, "abs")?
+                }
+                Sign => {
+                    let pos = b.build_int_compare(IntPredicate::SGT, x, zero, "gt0")?;
+                    let neg = b.build_int_compare(IntPredicate::SLT, x, zero, "lt0")?;
+                    let p = b.build_int_z_extend(pos, self.int_type(out), "p")?;
+                    let n = b.build_int_z_extend(neg, self.int_type(out), "n")?;
+                    b.build_int_sub(p, n, "sign")?.into()
+                }
+                Square => b.build_int_mul(x, x, "sq")?.into(),
+                Reciprocal => {
+                    // 1/x truncated: 1 for 1, -1 for -1, else 0 (also for 0).
+                    let one =
+                        b.build_int_compare(IntPredicate::EQ, x, self.iconst(out, 1), "is1")?;
+                    let minus =
+                        b.build_int_compare(IntPredicate::EQ, x, self.iconst(out, -1), "ism1")?;
+                    let r = b
+                        .build_select(minus, self.iconst(out, -1), zero, "r")?
+                        .into_int_value();
+                    b.build_select(one, self.iconst(out, 1), r, "recip")?
+                }
+                Floor | Ceil | Round | Trunc => x.into(),
+                _ => return Err(CodegenError::Internal(format!("{op:?} on integers"))),
+            });
+        }
+        let x = v.into_float_value();
+        let one = self.fconst(out, 1.0);
+        Ok(match op {
+            Neg => b.build_float_neg(x, "neg")?.into(),
+            Abs => self.intrinsic("llvm.fabs", out, &[v])?.into(),
+            Sign => {
+                let zero = self.fconst(out, 0.0);
+                let pos = b.build_float_compare(FloatPredicate::OGT, x, zero, "gt")?;
+                let neg = b.build_float_compare(FloatPredicate::OLT, x, zero, "lt")?;
+                let eq = b.build_float_compare(FloatPredicate::OEQ, x, zero, "eq")?;
+                let s = b.build_select(eq, zero, x, "s")?.into_float_value();
+                let s = b
+                    .build_select(neg, self.fconst(out, -1.0), s, "s")?
+                    .into_float_value();
+                b.build_select(pos, one, s, "sign")?
+            }
+            Sqrt => self.intrinsic("llvm.sqrt", out, &[v])?.into(),
+            Square => b.build_float_mul(x, x, "sq")?.into(),
+            Reciprocal => b.build_float_div(one, x, "recip")?.into(),
+            Floor => self.intrinsic("llvm.floor", out, &[v])?.into(),
+            Ceil => self.intrinsic("llvm.ceil", out, &[v])?.into(),
+            Trunc => self.intrinsic("llvm.trunc", out, &[v])?.into(),
+            Round => self.intrinsic("llvm.roundeven", out, &[v])?.into(),
+            Exp => self.libm("exp", out, &[v])?.into(),
+            Expm1 => self.libm("expm1", out, &[v])?.into(),
+            Log => self.libm("log", out, &[v])?.into(),
+            Log1p => self.libm("log1p", out, &[v])?.into(),
+            Log2 => self.libm("log2", out, &[v])?.into(),
+            Log10 => self.libm("log10", out, &[v])?.into(),
+            Sin => self.libm("sin", out, &[v])?.into(),
+            Cos => self.libm("cos", out, &[v])?.into(),
+            Tan => self.libm("tan", out, &[v])?.into(),
+            Arcsin => self.libm("asin", out, &[v])?.into(),
+            Arccos => self.libm("acos", out, &[v])?.into(),
+            Arctan => self.libm("atan", out, &[v])?.into(),
+            Sinh => self.libm("sinh", out, &[v])?.into(),
+            Cosh => self.libm("cosh", out, &[v])?.into(),
+            Tanh => self.libm("tanh", out, &[v])?.into(),
+            Erf => self.libm("erf", out, &[v])?.into(),
+            Sigmoid => {
+                // x >= 0: 1 / (1 + e^-x); else e^x / (1 + e^x): no overflow.
+                let zero = self.fconst(out, 0.0);
+                let nonneg = b.build_float_compare(FloatPredicate::OGE, x, zero, "nonneg")?;
+                let ax = self.intrinsic("llvm.fabs", out, &[v])?;
+                let nax = b.build_float_neg(ax, "nax")?;
+                let e = self.libm("exp", out, &[nax.into()])?;
+                let denom = b.build_float_add(one, e, "den")?;
+                let pos = b.build_float_div(one, denom, "pos")?;
+                let neg = b.build_float_div(e, denom, "negside")?;
+                b.build_select(nonneg, pos, neg, "sigmoid")?
+            }
+            IsNan | IsInf | IsFinite | LogicalNot => unreachable!("handled above"),
+        })
+    }
+
+    /// A binary op on registers of dtypes `da` and `db`, giving dtype `out`.
+    pub fn binary(
+        &self,
+        op: BinaryOp,
+        a: BasicValueEnum<'ctx>,
+        da: DType,
+        bv: BasicValueEnum<'ctx>,
+        db: DType,
+        out: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        use BinaryOp::*;
+        let b = self.builder;
+        match op {
+            Eq | Ne | Lt | Le | Gt | Ge => {
+                let common = promote(da, db);
+                let (x, y) = (self.convert(a, da, common)?, self.convert(bv, db, common)?);
+                return Ok(if common.is_float() {
+                    let pred = match op {
+                        Eq => FloatPredicate::OEQ,
+                        Ne => FloatPredicate::UNE,
+                        Lt => FloatPredicate::OLT,
+                        Le => FloatPredicate::OLE,
+                        Gt => FloatPredicate::OGT,
+                        _ => FloatPredicate::OGE,
+                    };
+                    b.build_float_compare(pred, x.into_float_value(), y.into_float_value(), "cmp")?
+                        .into()
+                } else {
+                    let signed = common != DType::Bool;
+                    let pred = match (op, signed) {
+                        (Eq, _) => IntPredicate::EQ,
+                        (Ne, _) => IntPredicate::NE,
+                        (Lt, true) => IntPredicate::SLT,
+                        (Le, true) => IntPredicate::SLE,
+                        (Gt, true) => IntPredicate::SGT,
+                        (Ge, true) => IntPredicate::SGE,
+                        (Lt, false) => IntPredicate::ULT,
+                        (Le, false) => IntPredicate::ULE,
+                        (Gt, false) => IntPredicate::UGT,
+                        _ => IntPredicate::UGE,
+                    };
+                    b.build_int_compare(pred, x.into_int_value(), y.into_int_value(), "cmp")?
+                        .into()
+                });
+            }
+            LogicalAnd | LogicalOr | LogicalXor => {
+                let (x, y) = (self.truthy(a, da)?, self.truthy(bv, db)?);
+                return Ok(match op {
+                    LogicalAnd => b.build_and(x, y, "and")?,
+                    LogicalOr => b.build_or(x, y, "or")?,
+                    _ => b.build_xor(x, y, "xor")?,
+                }
+                .into());
+            }
+            _ => {}
+        }
+        let (x, y) = (self.convert(a, da, out)?, self.convert(bv, db, out)?);
+        if out.is_float() {
+            return self.float_binary(op, x.into_float_value(), y.into_float_value(), out);
+        }
+        let (x, y) = (x.into_int_value(), y.into_int_value());
+        if out == DType::Bool {
+            return Ok(match op {
+                Add | Maximum | BitwiseOr => b.build_or(x, y, "or")?,
+                Mul | Minimum | BitwiseAnd => b.build_and(x, y, "and")?,
+                BitwiseXor => b.build_xor(x, y, "xor")?,
+                _ => return Err(CodegenError::Internal(format!("{op:?} on bool"))),
+            }
+            .into());
+        }
+        self.int_binary(op, x, y, out)
+    }
+
+    fn float_binary(
+        &self,
+        op: BinaryOp,
+        x: FloatValue<'ctx>,
+        y: FloatValue<'ctx>,
+        d: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        use BinaryOp::*;
+        let b = self.builder;
+        Ok(match op {
+            Add => b.build_float_add(x, y, "add")?.into(),
+            Sub => b.build_float_sub(x, y, "sub")?.into(),
+            Mul => b.build_float_mul(x, y, "mul")?.into(),
+            Div => b.build_float_div(x, y, "div")?.into(),
+            FloorDiv | Rem => self.float_divmod(op, x, y, d)?,
+            Pow => self.libm("pow", d, &[x.into(), y.into()])?.into(),
+            Arctan2 => self.libm("atan2", d, &[x.into(), y.into()])?.into(),
+            Maximum | Minimum => {
+                // NumPy: NaN in either propagates; otherwise a if a >= b (max) else b.
+                let pred = if op == Maximum {
+                    FloatPredicate::OGE
+                } else {
+                    FloatPredicate::OLE
+                };
+                let keep_a = b.build_float_compare(pred, x, y, "keep")?;
+                let a_nan = b.build_float_compare(FloatPredicate::UNO, x, x, "anan")?;
+                let b_nan = b.build_float_compare(FloatPredicate::UNO, y, y, "bnan")?;
+                let pick_a = b.build_or(keep_a, a_nan, "picka")?;
+                let r = b.build_select(pick_a, x, y, "r")?.into_float_value();
+                b.build_select(b_nan, y, r, "m")?
+            }
+            _ => return Err(CodegenError::Internal(format!("{op:?} on floats"))),
+        })
+    }
+
+    /// NumPy's `npy_divmod`: floor division and the remainder with the divisor's sign.
+    fn float_divmod(
+        &self,
+        op: BinaryOp,
+        a: FloatValue<'ctx>,
+        bb: FloatValue<'ctx>,
+        d: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        let b = self.builder;
+        let zero = self.fconst(d, 0.0);
+        let one = self.fconst(d, 1.0);
+        let m = b.build_float_rem(a, bb, "fmod")?;
+        let b_zero = b.build_float_compare(FloatPredicate::OEQ, bb, zero, "bz")?;
+        let diff = b.build_float_sub(a, m, "amm")?;
+        let div = b.build_float_div(diff, bb, "div0")?;
+        let m_nonzero = b.build_float_compare(FloatPredicate::UNE, m, zero, "mnz")?;
+        let b_neg = b.build_float_compare(FloatPredicate::OLT, bb, zero, "bneg")?;
+        let m_neg = b.build_float_compare(FloatPredicate::OLT, m, zero, "mneg")?;
+        let signs_differ = b.build_xor(b_neg, m_neg, "sd")?;
+        let adjust = b.build_and(m_nonzero, signs_differ, "adj")?;
+        let m_adj = b.build_float_add(m, bb, "madj")?;
+        let div_adj = b.build_float_sub(div, one, "dadj")?;
+        let zero_signed = self.intrinsic("llvm.copysign", d, &[zero.into(), bb.into()])?;
+        let m1 = b.build_select(adjust, m_adj, m, "m1")?.into_float_value();
+        let m2 = b
+            .build_select(m_nonzero, m1, zero_signed, "m2")?
+            .into_float_value();
+        if op == BinaryOp::Rem {
+            return Ok(b.build_select(b_zero, m, m2, "rem")?);
+        }
+        let div1 = b
+            .build_select(adjust, div_adj, div, "d1")?
+            .into_float_value();
+        let fl = self.intrinsic("llvm.floor", d, &[div1.into()])?;
+        let frac = b.build_float_sub(div1, fl, "frac")?;
+        let half = self.fconst(d, 0.5);
+        let round_up = b.build_float_compare(FloatPredicate::OGT, frac, half, "ru")?;
+        let fl1 = b.build_float_add(fl, one, "fl1")?;
+        let fd = b.build_select(round_up, fl1, fl, "fd")?.into_float_value();
+        let quotient = b.build_float_div(a, bb, "q")?;
+        let zero_q = self.intrinsic("llvm.copysign", d, &[zero.into(), quotient.into()])?;
+        let div_nonzero = b.build_float_compare(FloatPredicate::UNE, div1, zero, "dnz")?;
+        let fd = b
+            .build_select(div_nonzero, fd, zero_q, "fd2")?
+            .into_float_value();
+        Ok(b.build_select(b_zero, quotient, fd, "floordiv")?)
+    }
+
+    fn int_binary(
+        &self,
+        op: BinaryOp,
+        x: IntValue<'ctx>,
+        y: IntValue<'ctx>,
+        d: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        use BinaryOp::*;
+        let b = self.builder;
+        let zero = self.iconst(d, 0);
+        let one = self.iconst(d, 1);
+        let minus_one = self.iconst(d, -1);
+        Ok(match op {
+            Add => b.build_int_add(x, y, "add")?.into(),
+            Sub => b.build_int_sub(x, y, "sub")?.into(),
+            Mul => b.build_int_mul(x, y, "mul")?.into(),
+            Maximum => {
+                let c = b.build_int_compare(IntPredicate::SGE, x, y, "ge")?;
+                b.build_select(c, x, y, "max")?
+            }
+            Minimum => {
+                let c = b.build_int_compare(IntPredicate::SLE, x, y, "le")?;
+                b.build_select(c, x, y, "min")?
+            }
+            BitwiseAnd => b.build_and(x, y, "and")?.into(),
+            BitwiseOr => b.build_or(x, y, "or")?.into(),
+            BitwiseXor => b.build_xor(x, y, "xor")?.into(),
+            FloorDiv | Rem => {
+                // Divisors 0 and -1 never reach sdiv/srem (0 traps, MIN / -1 overflows).
+                let is_zero = b.build_int_compare(IntPredicate::EQ, y, zero, "z")?;
+                let is_m1 = b.build_int_compare(IntPredicate::EQ, y, minus_one, "m1")?;
+                let special = b.build_or(is_zero, is_m1, "special")?;
+                let safe = b.build_select(special, one, y, "safe")?.into_int_value();
+                let q = b.build_int_signed_div(x, safe, "q")?;
+                let r = b.build_int_signed_rem(x, safe, "r")?;
+                let r_nz = b.build_int_compare(IntPredicate::NE, r, zero, "rnz")?;
+                let r_neg = b.build_int_compare(IntPredicate::SLT, r, zero, "rneg")?;
+                let y_neg = b.build_int_compare(IntPredicate::SLT, y, zero, "yneg")?;
+                let differ = b.build_xor(r_neg, y_neg, "differ")?;
+                let fix = b.build_and(r_nz, differ, "fix")?;
+                if op == FloorDiv {
+                    let q1 = b.build_int_sub(q, one, "q1")?;
+                    let q = b.build_select(fix, q1, q, "qf")?.into_int_value();
+                    let neg_x = b.build_int_sub(zero, x, "negx")?;
+                    let q = b.build_select(is_m1, neg_x, q, "qm1")?.into_int_value();
+                    b.build_select(is_zero, zero, q, "floordiv")?
+                } else {
+                    let r1 = b.build_int_add(r, y, "r1")?;
+                    let r = b.build_select(fix, r1, r, "rf")?.into_int_value();
+                    b.build_select(special, zero, r, "rem")?
+                }
+            }
+            Pow => self.int_pow(x, y, d)?,
+            _ => return Err(CodegenError::Internal(format!("{op:?} on integers"))),
+        })
+    }
+
+    /// Integer power by squaring, wrapping; a negative exponent gives the truncated
+    /// 1 / x^-n. A helper function per integer type, emitted once per module.
+    fn int_pow(&self, x: IntValue<'ctx>, y: IntValue<'ctx>, d: DType) -> Res<BasicValueEnum<'ctx>> {
+        let name = format!("lazyfuse.ipow.{}", d.name());
+        let f = match self.module.get_function(&name) {
+            Some(f) => f,
+            None => self.emit_int_pow(&name, d)?,
+        };
+        self.call(f, &[x.into(), y.into()])
+    }
+
+    fn emit_int_pow(&self, name: &str, d: DType) -> Res<FunctionValue<'ctx>> {
+        let t = self.int_type(d);
+        let f = self.module.add_function(
+            name,
+            t.fn_type(&[t.into(), t.into()], false),
+            Some(inkwell::module::Linkage::Private),
+        );
+        let b = self.ctx.create_builder();
+        let entry = self.ctx.append_basic_block(f, "entry");
+        let negative = self.ctx.append_basic_block(f, "negative");
+        let head = self.ctx.append_basic_block(f, "head");
+        let body = self.ctx.append_basic_block(f, "body");
+        let done = self.ctx.append_basic_block(f, "done");
+        let (x, e) = (
+            f.get_nth_param(0).unwrap().into_int_value(),
+            f.get_nth_param(1).unwrap().into_int_value(),
+        );
+        let c = |v: i64| t.const_int(v as u64, true);
+        b.position_at_end(entry);
+        let is_neg = b.build_int_compare(IntPredicate::SLT, e, c(0), "neg")?;
+        b.build_conditional_branch(is_neg, negative, head)?;
+        // Negative exponent: 1 for x == 1, ±1 for x == -1 by parity, else 0.
+        b.position_at_end(negative);
+        let is_one = b.build_int_compare(IntPredicate::EQ, x, c(1), "one")?;
+        let is_m1 = b.build_int_compare(IntPredicate::EQ, x, c(-1), "m1")?;
+        let odd = b.build_and(e, c(1), "odd")?;
+        let odd = b.build_int_compare(IntPredicate::NE, odd, c(0), "isodd")?;
+        let m1_val = b.build_select(odd, c(-1), c(1), "m1v")?.into_int_value();
+        let r = b.build_select(is_m1, m1_val, c(0), "r")?.into_int_value();
+        let r = b.build_select(is_one, c(1), r, "r1")?;
+        b.build_return(Some(&r))?;
+        // Squaring loop.
+        b.position_at_end(head);
+        let acc = b.build_phi(t, "acc")?;
+        let base = b.build_phi(t, "base")?;
+        let exp = b.build_phi(t, "exp")?;
+        let more = b.build_int_compare(
+            IntPredicate::SGT,
+            exp.as_basic_value().into_int_value(),
+            c(0),
+            "more",
+        )?;
+        b.build_conditional_branch(more, body, done)?;
+        b.position_at_end(body);
+        let (accv, basev, expv) = (
+            acc.as_basic_value().into_int_value(),
+            base.as_basic_value().into_int_value(),
+            exp.as_basic_value().into_int_value(),
+        );
+        let bit = b.build_and(expv, c(1), "bit")?;
+        let bit = b.build_int_compare(IntPredicate::NE, bit, c(0), "isbit")?;
+        let prod = b.build_int_mul(accv, basev, "prod")?;
+        let acc_next = b.build_select(bit, prod, accv, "accn")?.into_int_value();
+        let base_next = b.build_int_mul(basev, basev, "basen")?;
+        let exp_next = b.build_right_shift(expv, c(1), false, "expn")?;
+        b.build_unconditional_branch(head)?;
+        acc.add_incoming(&[(&c(1), entry), (&acc_next, body)]);
+        base.add_incoming(&[(&x, entry), (&base_next, body)]);
+        exp.add_incoming(&[(&e, entry), (&exp_next, body)]);
+        b.position_at_end(done);
+        b.build_return(Some(&acc.as_basic_value()))?;
+        Ok(f)
+    }
+
+    /// `where`, cast, unary and binary ops of the IR on registers.
+    pub fn apply(
+        &self,
+        op: &Op,
+        args: &[(BasicValueEnum<'ctx>, DType)],
+        out: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        match op {
+            Op::Unary(u) => self.unary(*u, args[0].0, args[0].1, out),
+            Op::Binary(bop) => self.binary(*bop, args[0].0, args[0].1, args[1].0, args[1].1, out),
+            Op::Cast(to) => self.convert(args[0].0, args[0].1, *to),
+            Op::Where => {
+                let c = self.truthy(args[0].0, args[0].1)?;
+                let x = self.convert(args[1].0, args[1].1, out)?;
+                let y = self.convert(args[2].0, args[2].1, out)?;
+                Ok(self.builder.build_select(c, x, y, "where")?)
+            }
+            other => Err(CodegenError::Internal(format!(
+                "{other} is not a scalar op"
+            ))),
+        }
+    }
+}
