@@ -91,8 +91,8 @@ fn large_elementwise_kernels_split_across_threads_deterministically() {
         ndarray::Array2::from_shape_fn((700, 1000), |(i, j)| ((i * 1000 + j) as f64).sin())
             .into_dyn(),
     );
-    let first = exec.run(&plan, &[a.clone()]).unwrap();
-    let second = exec.run(&plan, &[a.clone()]).unwrap();
+    let first = exec.run(&plan, std::slice::from_ref(&a)).unwrap();
+    let second = exec.run(&plan, std::slice::from_ref(&a)).unwrap();
     let want = interpret(&program, &[a]).unwrap();
     for k in 0..2 {
         assert_eq!(
@@ -101,5 +101,29 @@ fn large_elementwise_kernels_split_across_threads_deterministically() {
             "bitwise identical run to run"
         );
         assert!(agree(&want[k], &first[k], 1000.0));
+    }
+}
+
+#[test]
+fn elementwise_and_reduction_loops_are_vectorised() {
+    let cases = [
+        "program(a: f64[64,256], b: f64[256]) {\n  c: f64[64,256] = mul a b\n  d: f64[] = const[2.0]\n  e: f64[64,256] = add c d\n  return e\n}",
+        "program(a: i32[64,256]) {\n  b: i64[64] = reduce_sum[axes=(1)] a\n  return b\n}",
+        "program(a: f32[64,256]) {\n  b: f32[64,256] = sqrt a\n  c: f32[64,256] = maximum a b\n  return c\n}",
+    ];
+    for text in cases {
+        let program: Program = text.parse().unwrap();
+        let plan = plan(&program, &FusionOptions::default()).unwrap();
+        let lazyfuse::ir::kernel::Kernel::Loop(kernel) = &plan.kernels[0] else {
+            panic!("{plan}")
+        };
+        let dtypes: Vec<_> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
+        let ir = CpuExecutor::global()
+            .kernel_ir(kernel, &dtypes, true)
+            .unwrap();
+        let vector = ["<2 x", "<4 x", "<8 x", "<16 x"]
+            .iter()
+            .any(|w| ir.contains(w));
+        assert!(vector, "no vector instructions for\n{program}\n{ir}");
     }
 }

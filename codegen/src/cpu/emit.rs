@@ -21,7 +21,7 @@ use inkwell::module::Module;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
-use lazyfuse_ir::kernel::{Body, LoopKernel, Phase, ScalarOp, Store};
+use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, Phase, ScalarOp, Store};
 use lazyfuse_ir::{BinaryOp, DType, Op, ReduceOp, Scalar};
 
 use super::scalar::Scalars;
@@ -52,6 +52,17 @@ struct Emit<'a, 'ctx> {
     accs: Vec<Acc<'ctx>>,
     /// Each buffer's dtype (stores write it).
     buffer_dtypes: &'a [DType],
+    /// Every parameter and buffer base pointer, loaded once at entry: in registers
+    /// they cannot alias the stores, so loops vectorise.
+    param_values: Vec<IntValue<'ctx>>,
+    buffer_values: Vec<Option<PointerValue<'ctx>>>,
+    /// For each access site, whether its address depends on each loop index (a known
+    /// zero coefficient means stride 0 whatever the buffer's strides).
+    depends: Vec<Vec<bool>>,
+    /// The loop being emitted in its unit-stride version, if any.
+    unit_loop: Option<usize>,
+    /// The access sites of the phase being emitted.
+    phase_sites: std::ops::Range<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -103,6 +114,11 @@ pub(crate) fn emit_kernel<'ctx>(
         idx: vec![i64t.const_zero(); kernel.outer.len() + kernel.inner.len()],
         accs: Vec::new(),
         buffer_dtypes,
+        param_values: Vec::new(),
+        buffer_values: vec![None; buffer_dtypes.len()],
+        depends: Vec::new(),
+        unit_loop: None,
+        phase_sites: 0..0,
     };
     let (row_begin, row_end) = (p(2).into_int_value(), p(3).into_int_value());
     let (col_begin, col_end) = (p(4).into_int_value(), p(5).into_int_value());
@@ -133,6 +149,7 @@ pub(crate) fn emit_kernel<'ctx>(
             });
         }
     }
+    e.preload()?;
     let elementwise = is_elementwise(kernel);
     let n_row_axes = if elementwise {
         kernel.outer.len() - 1
@@ -150,7 +167,8 @@ pub(crate) fn emit_kernel<'ctx>(
         }
         if elementwise {
             let last = kernel.outer.len() - 1;
-            e.for_range(col_begin, col_end, "col", |e, col| {
+            let all_sites = 0..e.depends.len();
+            e.versioned(last, all_sites, col_begin, col_end, "col", &mut |e, col| {
                 e.idx[last] = col;
                 e.site = 0;
                 e.run_phase(0)
@@ -172,12 +190,72 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         self.s.ctx.i64_type().const_int(v as u64, true)
     }
 
-    /// `params[i]`.
-    fn param(&self, i: usize) -> Res<IntValue<'ctx>> {
+    /// Loads every parameter and every used buffer's base pointer (at entry).
+    fn preload(&mut self) -> Res<()> {
         let b = self.s.builder;
         let i64t = self.s.ctx.i64_type();
-        let at = unsafe { b.build_in_bounds_gep(i64t, self.params, &[self.i64(i as i64)], "p")? };
-        Ok(b.build_load(i64t, at, "param")?.into_int_value())
+        let loops = self.kernel.outer.len() + self.kernel.inner.len();
+        let mut sites = 0;
+        for phase in &self.kernel.phases {
+            sites += match phase {
+                Phase::Reduce { body, .. } => count_sites(body, &[]),
+                Phase::Map { body, stores } | Phase::Outer { body, stores } => {
+                    count_sites(body, stores)
+                }
+            };
+            let (body, stores): (&Body, &[Store]) = match phase {
+                Phase::Reduce { body, .. } => (body, &[]),
+                Phase::Map { body, stores } | Phase::Outer { body, stores } => (body, stores),
+            };
+            for instr in &body.instrs {
+                match &instr.op {
+                    ScalarOp::Load(_, map) => self.depends.push(depends_on(&map.0, loops)),
+                    ScalarOp::Ramp { index, .. } => self
+                        .depends
+                        .push(depends_on(std::slice::from_ref(index), loops)),
+                    _ => {}
+                }
+            }
+            for st in stores {
+                self.depends.push(depends_on(&st.index.0, loops));
+            }
+            let used = body
+                .instrs
+                .iter()
+                .filter_map(|i| {
+                    if let ScalarOp::Load(buf, _) = &i.op {
+                        Some(buf.0)
+                    } else {
+                        None
+                    }
+                })
+                .chain(stores.iter().map(|s| s.buffer.0));
+            for buf in used {
+                if self.buffer_values[buf as usize].is_none() {
+                    let ptr_t = self.s.ctx.ptr_type(AddressSpace::default());
+                    let slot = unsafe {
+                        b.build_in_bounds_gep(ptr_t, self.buffers, &[self.i64(buf as i64)], "bufp")?
+                    };
+                    self.buffer_values[buf as usize] =
+                        Some(b.build_load(ptr_t, slot, "buf")?.into_pointer_value());
+                }
+            }
+        }
+        for i in 0..loops + sites * (1 + loops) {
+            let at =
+                unsafe { b.build_in_bounds_gep(i64t, self.params, &[self.i64(i as i64)], "p")? };
+            self.param_values
+                .push(b.build_load(i64t, at, "param")?.into_int_value());
+        }
+        Ok(())
+    }
+
+    /// `params[i]` (preloaded).
+    fn param(&self, i: usize) -> Res<IntValue<'ctx>> {
+        self.param_values
+            .get(i)
+            .copied()
+            .ok_or_else(|| CodegenError::Internal(format!("parameter {i} out of range")))
     }
 
     /// A counted loop `for v in begin..end`, body emitted by `f`.
@@ -202,7 +280,7 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         b.build_conditional_branch(more, body, exit)?;
         b.position_at_end(body);
         f(self, v)?;
-        let next = b.build_int_add(v, self.i64(1), "next")?;
+        let next = b.build_int_nsw_add(v, self.i64(1), "next")?;
         let latch = b.get_insert_block().expect("positioned");
         b.build_unconditional_branch(head)?;
         phi.add_incoming(&[(&begin, pre), (&next, latch)]);
@@ -218,23 +296,82 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         }
         let extent = self.param(n_outer + axis)?;
         let zero = self.i64(0);
+        if axis + 1 == self.kernel.inner.len() {
+            // The innermost loop: the one to vectorise.
+            let sites = self.phase_sites.clone();
+            return self.versioned(n_outer + axis, sites, zero, extent, "inner", &mut |e, i| {
+                e.idx[n_outer + axis] = i;
+                f(e)
+            });
+        }
         self.for_range(zero, extent, "inner", |e, i| {
             e.idx[n_outer + axis] = i;
             e.for_inner(axis + 1, f)
         })
     }
 
+    /// The loop over `begin..end` for loop index `k`, emitted twice: a version where
+    /// every site that moves with `k` has stride 1 (a constant, so LLVM vectorises it),
+    /// taken when the run-time strides say so, and the general version.
+    fn versioned(
+        &mut self,
+        k: usize,
+        sites: std::ops::Range<usize>,
+        begin: IntValue<'ctx>,
+        end: IntValue<'ctx>,
+        name: &str,
+        body: &mut dyn FnMut(&mut Self, IntValue<'ctx>) -> Res<()>,
+    ) -> Res<()> {
+        let loops = self.idx.len();
+        let n_extents = self.kernel.outer.len() + self.kernel.inner.len();
+        let moving: Vec<usize> = sites.filter(|&s| self.depends[s][k]).collect();
+        if moving.is_empty() {
+            return self.for_range(begin, end, name, |e, i| body(e, i));
+        }
+        let b = self.s.builder;
+        let mut unit = self.s.ctx.bool_type().const_int(1, false);
+        for s in moving {
+            let stride = self.param(n_extents + s * (1 + loops) + 1 + k)?;
+            let is_one = b.build_int_compare(IntPredicate::EQ, stride, self.i64(1), "unit")?;
+            unit = b.build_and(unit, is_one, "units")?;
+        }
+        let ctx = self.s.ctx;
+        let fast = ctx.append_basic_block(self.function, &format!("{name}.unit"));
+        let slow = ctx.append_basic_block(self.function, &format!("{name}.strided"));
+        let merge = ctx.append_basic_block(self.function, &format!("{name}.done"));
+        b.build_conditional_branch(unit, fast, slow)?;
+        for (block, unit_loop) in [(fast, Some(k)), (slow, None)] {
+            self.s.builder.position_at_end(block);
+            let saved = self.unit_loop;
+            self.unit_loop = unit_loop;
+            self.for_range(begin, end, name, |e, i| body(e, i))?;
+            self.unit_loop = saved;
+            self.s.builder.build_unconditional_branch(merge)?;
+        }
+        self.s.builder.position_at_end(merge);
+        Ok(())
+    }
+
     /// Offset of the next access site at the current loop point, in elements.
     fn site_offset(&mut self) -> Res<IntValue<'ctx>> {
         let loops = self.idx.len();
-        let base = self.kernel.outer.len() + self.kernel.inner.len() + self.site * (1 + loops);
+        let site = self.site;
+        let base = self.kernel.outer.len() + self.kernel.inner.len() + site * (1 + loops);
         self.site += 1;
         let b = self.s.builder;
         let mut off = self.param(base)?;
         for k in 0..loops {
-            let stride = self.param(base + 1 + k)?;
-            let term = b.build_int_mul(stride, self.idx[k], "t")?;
-            off = b.build_int_add(off, term, "off")?;
+            if !self.depends[site][k] {
+                continue; // stride 0 by construction
+            }
+            // Offsets stay inside a buffer (checked by the executor): no signed wrap,
+            // which lets LLVM bound the accesses and vectorise.
+            let term = if self.unit_loop == Some(k) {
+                self.idx[k]
+            } else {
+                b.build_int_nsw_mul(self.param(base + 1 + k)?, self.idx[k], "t")?
+            };
+            off = b.build_int_nsw_add(off, term, "off")?;
         }
         Ok(off)
     }
@@ -246,13 +383,10 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
     ) -> Res<(PointerValue<'ctx>, BasicTypeEnum<'ctx>)> {
         let off = self.site_offset()?;
         let b = self.s.builder;
-        let ptr_t = self.s.ctx.ptr_type(AddressSpace::default());
-        let slot = unsafe {
-            b.build_in_bounds_gep(ptr_t, self.buffers, &[self.i64(buffer as i64)], "bufp")?
-        };
-        let base = b.build_load(ptr_t, slot, "buf")?.into_pointer_value();
+        let base = self.buffer_values[buffer as usize]
+            .ok_or_else(|| CodegenError::Internal(format!("buffer {buffer} not preloaded")))?;
         let mem = self.s.mem_type(dtype);
-        let at = unsafe { b.build_gep(mem, base, &[off], "at")? };
+        let at = unsafe { b.build_in_bounds_gep(mem, base, &[off], "at")? };
         Ok((at, mem))
     }
 
@@ -267,8 +401,9 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 self.stores(stores, &regs)
             }
             Phase::Map { body, stores } => {
-                // The loop body is emitted once: its sites are numbered once.
+                // Each loop version emits the body once: sites are numbered from here.
                 let first_site = self.site;
+                self.phase_sites = first_site..first_site + count_sites(body, stores);
                 self.for_inner(0, &mut |e| {
                     e.site = first_site;
                     let regs = e.body(body)?;
@@ -288,6 +423,7 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 b.build_store(acc.index, self.i64(0))?;
                 b.build_store(acc.counter, self.i64(0))?;
                 let first_site = self.site;
+                self.phase_sites = first_site..first_site + count_sites(body, &[]);
                 self.for_inner(0, &mut |e| {
                     e.site = first_site;
                     let regs = e.body(body)?;
@@ -485,6 +621,13 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         }
         Ok(())
     }
+}
+
+/// Whether an index map moves with each of `loops` loop indices.
+fn depends_on(map: &[Affine], loops: usize) -> Vec<bool> {
+    (0..loops)
+        .map(|k| map.iter().any(|a| a.coefs[k] != 0))
+        .collect()
 }
 
 /// Number of access sites in a body and its stores.

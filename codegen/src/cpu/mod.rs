@@ -235,9 +235,10 @@ impl CpuExecutor {
 /// numbers (those are run-time parameters).
 fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> String {
     let mut k = kernel.clone();
+    // Numbers are run-time parameters; which loops an access moves with is compiled in.
     let blank = |a: &mut Affine| {
         a.offset = 0;
-        a.coefs.iter_mut().for_each(|c| *c = 0);
+        a.coefs.iter_mut().for_each(|c| *c = (*c != 0) as i64);
     };
     let blank_map = |m: &mut IndexMap| m.0.iter_mut().for_each(blank);
     k.outer.iter_mut().for_each(|d| *d = 0);
