@@ -23,6 +23,9 @@ pub enum Error {
     /// The optimizer failed (an invalid program, or an internal error it reports).
     #[error(transparent)]
     Optimize(#[from] lazyfuse_optimizer::OptimizeError),
+    /// Compiling or running kernels failed.
+    #[error(transparent)]
+    Codegen(#[from] lazyfuse_codegen::CodegenError),
     /// A traced parameter was evaluated without a value bound to it.
     #[error("parameter {0} has no value: parameters are placeholders for tracing")]
     UnboundParameter(usize),

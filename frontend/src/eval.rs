@@ -1,21 +1,45 @@
 //! Evaluation: lazy arrays → Program → a backend → values.
 
-use lazyfuse_ir::{interpret, Element, Leaf, Program, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use lazyfuse_codegen::CpuExecutor;
+use lazyfuse_ir::kernel::KernelPlan;
+use lazyfuse_ir::{interpret, Element, Leaf, Program, ProgramHash, Value};
 use ndarray::ArrayD;
 
 use crate::array::Array;
 use crate::error::{Error, Result};
 
 /// Where evaluation runs.
-///
-/// The interpreter is the reference; compiled backends join this list as they land,
-/// and the interpreter stays selectable as the oracle.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Backend {
-    /// The reference interpreter of the ir crate (ndarray, op by op).
+    /// Optimised, fused and compiled for this machine's CPU (the default).
     #[default]
+    Cpu,
+    /// The reference interpreter of the ir crate (ndarray, op by op, unoptimised): the
+    /// oracle, slower.
     Interpreter,
+}
+
+/// Optimised and planned programs by canonical hash: evaluating an equal program again
+/// skips optimisation and planning (and its kernels are in the executor's cache).
+fn planned(program: &Program) -> Result<Arc<KernelPlan>> {
+    static PLANS: OnceLock<Mutex<HashMap<ProgramHash, Arc<KernelPlan>>>> = OnceLock::new();
+    let plans = PLANS.get_or_init(Default::default);
+    let key = program.canonical_hash();
+    if let Some(plan) = plans.lock().expect("plan cache").get(&key) {
+        return Ok(plan.clone());
+    }
+    let options = lazyfuse_optimizer::Options::default();
+    let optimized = lazyfuse_optimizer::optimize(program, &options)?;
+    let plan = Arc::new(
+        lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
+            .map_err(lazyfuse_optimizer::OptimizeError::Plan)?,
+    );
+    plans.lock().expect("plan cache").insert(key, plan.clone());
+    Ok(plan)
 }
 
 /// The Program computing `arrays` and the values bound to its input slots.
@@ -63,6 +87,7 @@ pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
     let (program, inputs) = lower(arrays)?;
     match backend {
         Backend::Interpreter => Ok(interpret(&program, &inputs)?),
+        Backend::Cpu => Ok(CpuExecutor::global().run(planned(&program)?.as_ref(), &inputs)?),
     }
 }
 
@@ -119,6 +144,30 @@ mod tests {
             b.to_ndarray::<f32>(),
             Err(Error::DTypeMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn backends_agree() {
+        let x = Array::from(array![[1.0, -2.0, 3.5], [0.25, 8.0, -1.0]]);
+        let y = ((&x * 2.0).exp() - x.sum_axes(&[1], true))
+            .tanh()
+            .max_axes(&[0], false);
+        let cpu = y
+            .eval_with(Backend::Cpu)
+            .unwrap()
+            .into_array::<f64>()
+            .unwrap();
+        let reference = y
+            .eval_with(Backend::Interpreter)
+            .unwrap()
+            .into_array::<f64>()
+            .unwrap();
+        for (a, b) in cpu.iter().zip(&reference) {
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                "{cpu} vs {reference}"
+            );
+        }
     }
 
     #[test]

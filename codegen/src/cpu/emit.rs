@@ -459,8 +459,10 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         let b = self.s.builder;
         let acc = b.build_load(self.s.reg_type(d), slot, "acc")?;
         let next = match combiner {
-            ReduceOp::Sum | ReduceOp::Mean => self.s.binary(BinaryOp::Add, acc, d, v, vd, d)?,
-            ReduceOp::Prod => self.s.binary(BinaryOp::Mul, acc, d, v, vd, d)?,
+            ReduceOp::Sum | ReduceOp::Mean => {
+                reassociable(self.s.binary(BinaryOp::Add, acc, d, v, vd, d)?)
+            }
+            ReduceOp::Prod => reassociable(self.s.binary(BinaryOp::Mul, acc, d, v, vd, d)?),
             ReduceOp::Max => self.s.binary(BinaryOp::Maximum, acc, d, v, vd, d)?,
             ReduceOp::Min => self.s.binary(BinaryOp::Minimum, acc, d, v, vd, d)?,
             ReduceOp::Any => self
@@ -621,6 +623,23 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         }
         Ok(())
     }
+}
+
+/// Marks a float accumulation as reassociable, so LLVM vectorises it with several
+/// partial sums (a fixed order for a given compiled kernel and split, so results are
+/// the same run to run, and more accurate than one running sum).
+fn reassociable(v: BasicValueEnum<'_>) -> BasicValueEnum<'_> {
+    let instr = if v.is_float_value() {
+        v.into_float_value().as_instruction()
+    } else {
+        None
+    };
+    if let Some(instr) = instr {
+        if instr.can_use_fast_math_flags() {
+            let _ = instr.set_fast_math_flags(inkwell::values::FastMathFlags::AllowReassoc);
+        }
+    }
+    v
 }
 
 /// Whether an index map moves with each of `loops` loop indices.

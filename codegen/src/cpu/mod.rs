@@ -4,6 +4,7 @@
 
 mod emit;
 mod scalar;
+mod vmath;
 
 use std::collections::HashMap;
 use std::mem::ManuallyDrop;

@@ -196,6 +196,12 @@ impl<'a, 'ctx> Scalars<'a, 'ctx> {
         Ok(self.call(f, args)?.into_float_value())
     }
 
+    /// A function of the vector math library (IR, inlined, vectorisable).
+    fn vmath(&self, name: &str, d: DType, x: BasicValueEnum<'ctx>) -> Res<FloatValue<'ctx>> {
+        let f = super::vmath::function(self.ctx, self.module, name, d)?;
+        Ok(self.call(f, &[x])?.into_float_value())
+    }
+
     /// A unary op on a register of dtype `d`, giving dtype `out`.
     pub fn unary(
         &self,
@@ -297,9 +303,9 @@ impl<'a, 'ctx> Scalars<'a, 'ctx> {
             Ceil => self.intrinsic("llvm.ceil", out, &[v])?.into(),
             Trunc => self.intrinsic("llvm.trunc", out, &[v])?.into(),
             Round => self.intrinsic("llvm.roundeven", out, &[v])?.into(),
-            Exp => self.libm("exp", out, &[v])?.into(),
+            Exp => self.vmath("exp", out, v)?.into(),
             Expm1 => self.libm("expm1", out, &[v])?.into(),
-            Log => self.libm("log", out, &[v])?.into(),
+            Log => self.vmath("log", out, v)?.into(),
             Log1p => self.libm("log1p", out, &[v])?.into(),
             Log2 => self.libm("log2", out, &[v])?.into(),
             Log10 => self.libm("log10", out, &[v])?.into(),
@@ -319,7 +325,7 @@ impl<'a, 'ctx> Scalars<'a, 'ctx> {
                 let nonneg = b.build_float_compare(FloatPredicate::OGE, x, zero, "nonneg")?;
                 let ax = self.intrinsic("llvm.fabs", out, &[v])?;
                 let nax = b.build_float_neg(ax, "nax")?;
-                let e = self.libm("exp", out, &[nax.into()])?;
+                let e = self.vmath("exp", out, nax.into())?;
                 let denom = b.build_float_add(one, e, "den")?;
                 let pos = b.build_float_div(one, denom, "pos")?;
                 let neg = b.build_float_div(e, denom, "negside")?;

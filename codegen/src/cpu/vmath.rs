@@ -1,0 +1,287 @@
+//! Vector math emitted as LLVM IR: range reduction + polynomial, branch-free (selects),
+//! so calls inline into kernel loops and vectorise, and nothing calls a host library.
+//!
+//! Each function is a private, always-inlined IR function per float type. Accuracy is
+//! measured against the platform libm in `tests/vmath_accuracy.rs`.
+
+use inkwell::attributes::AttributeLoc;
+use inkwell::context::Context;
+use inkwell::intrinsics::Intrinsic;
+use inkwell::module::{Linkage, Module};
+use inkwell::values::{FloatValue, FunctionValue, IntValue};
+use inkwell::FloatPredicate;
+use lazyfuse_ir::DType;
+
+use crate::error::CodegenError;
+
+type Res<T> = Result<T, CodegenError>;
+
+/// The IR function computing `name` (`exp` or `log`) for `dtype`, emitted on first use.
+pub(crate) fn function<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    name: &str,
+    dtype: DType,
+) -> Res<FunctionValue<'ctx>> {
+    let symbol = format!("lazyfuse.{name}.{}", dtype.name());
+    if let Some(f) = module.get_function(&symbol) {
+        return Ok(f);
+    }
+    let t = if dtype == DType::F32 {
+        ctx.f32_type()
+    } else {
+        ctx.f64_type()
+    };
+    let f = module.add_function(
+        &symbol,
+        t.fn_type(&[t.into()], false),
+        Some(Linkage::Private),
+    );
+    f.add_attribute(
+        AttributeLoc::Function,
+        ctx.create_enum_attribute(
+            inkwell::attributes::Attribute::get_named_enum_kind_id("alwaysinline"),
+            0,
+        ),
+    );
+    let builder = ctx.create_builder();
+    builder.position_at_end(ctx.append_basic_block(f, "entry"));
+    let m = Math {
+        ctx,
+        module,
+        b: &builder,
+        d: dtype,
+    };
+    let x = f
+        .get_nth_param(0)
+        .expect("one parameter")
+        .into_float_value();
+    let y = match name {
+        "exp" => m.exp(x)?,
+        "log" => m.log(x)?,
+        other => return Err(CodegenError::Internal(format!("no vector {other}"))),
+    };
+    builder.build_return(Some(&y))?;
+    Ok(f)
+}
+
+struct Math<'a, 'ctx> {
+    ctx: &'ctx Context,
+    module: &'a Module<'ctx>,
+    b: &'a inkwell::builder::Builder<'ctx>,
+    d: DType,
+}
+
+impl<'a, 'ctx> Math<'a, 'ctx> {
+    fn f64(&self) -> bool {
+        self.d == DType::F64
+    }
+
+    fn c(&self, v: f64) -> FloatValue<'ctx> {
+        if self.f64() {
+            self.ctx.f64_type().const_float(v)
+        } else {
+            self.ctx.f32_type().const_float(v as f32 as f64)
+        }
+    }
+
+    fn int_t(&self) -> inkwell::types::IntType<'ctx> {
+        if self.f64() {
+            self.ctx.i64_type()
+        } else {
+            self.ctx.i32_type()
+        }
+    }
+
+    fn ci(&self, v: i64) -> IntValue<'ctx> {
+        self.int_t().const_int(v as u64, true)
+    }
+
+    fn intrinsic(&self, name: &str, args: &[FloatValue<'ctx>]) -> Res<FloatValue<'ctx>> {
+        let t = if self.f64() {
+            self.ctx.f64_type()
+        } else {
+            self.ctx.f32_type()
+        };
+        let decl = Intrinsic::find(name)
+            .and_then(|i| i.get_declaration(self.module, &[t.into()]))
+            .ok_or_else(|| CodegenError::Internal(format!("no intrinsic {name}")))?;
+        let args: Vec<_> = args.iter().map(|a| (*a).into()).collect();
+        match self.b.build_call(decl, &args, "m")?.try_as_basic_value() {
+            inkwell::values::ValueKind::Basic(v) => Ok(v.into_float_value()),
+            _ => Err(CodegenError::Internal(format!("{name} returned nothing"))),
+        }
+    }
+
+    /// a * b + c, fused where the CPU can.
+    fn fma(
+        &self,
+        a: FloatValue<'ctx>,
+        b: FloatValue<'ctx>,
+        c: FloatValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
+        self.intrinsic("llvm.fmuladd", &[a, b, c])
+    }
+
+    /// Horner evaluation of `coefs[0] + coefs[1] x + ...`.
+    fn poly(&self, x: FloatValue<'ctx>, coefs: &[f64]) -> Res<FloatValue<'ctx>> {
+        let mut acc = self.c(*coefs.last().expect("coefficients"));
+        for &c in coefs.iter().rev().skip(1) {
+            acc = self.fma(acc, x, self.c(c))?;
+        }
+        Ok(acc)
+    }
+
+    fn select(
+        &self,
+        cond: IntValue<'ctx>,
+        a: FloatValue<'ctx>,
+        b: FloatValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
+        Ok(self.b.build_select(cond, a, b, "sel")?.into_float_value())
+    }
+
+    fn fcmp(
+        &self,
+        p: FloatPredicate,
+        a: FloatValue<'ctx>,
+        b: FloatValue<'ctx>,
+    ) -> Res<IntValue<'ctx>> {
+        Ok(self.b.build_float_compare(p, a, b, "cmp")?)
+    }
+
+    /// 2^n for integer-valued n in the normal exponent range, as a float.
+    fn pow2(&self, n: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let (bias, shift) = if self.f64() { (1023, 52) } else { (127, 23) };
+        let biased = self.b.build_int_add(n, self.ci(bias), "biased")?;
+        let bits = self.b.build_left_shift(biased, self.ci(shift), "bits")?;
+        let t = if self.f64() {
+            self.ctx.f64_type()
+        } else {
+            self.ctx.f32_type()
+        };
+        Ok(self.b.build_bit_cast(bits, t, "pow2")?.into_float_value())
+    }
+
+    /// e^x: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite), e^r by its Taylor polynomial
+    /// (degree 13 for f64, 7 for f32), then scaled by 2^n in two steps so subnormal
+    /// results are reached; overflow, underflow, ±inf and NaN by selects.
+    fn exp(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let (ln2_hi, ln2_lo) = if self.f64() {
+            (6.931_471_803_691_238e-1, 1.908_214_929_270_587_7e-10)
+        } else {
+            (0.693_359_375, -2.121_944_4e-4)
+        };
+        let (hi_limit, lo_limit) = if self.f64() {
+            (709.782_712_893_384, -745.133_219_101_941_1)
+        } else {
+            (88.722_84, -103.972_08)
+        };
+        let n = self.intrinsic(
+            "llvm.rint",
+            &[b.build_float_mul(x, self.c(std::f64::consts::LOG2_E), "xl")?],
+        )?;
+        let r = self.fma(n, self.c(-ln2_hi), x)?;
+        let r = self.fma(n, self.c(-ln2_lo), r)?;
+        let taylor: Vec<f64> = (0..if self.f64() { 14 } else { 8 })
+            .map(|k| 1.0 / factorial(k))
+            .collect();
+        let p = self.poly(r, &taylor)?;
+        // Clamp n before converting so the integer scale is defined for every input.
+        let limit = if self.f64() { 1100.0 } else { 160.0 };
+        let n_clamped = self.intrinsic(
+            "llvm.minnum",
+            &[
+                self.intrinsic("llvm.maxnum", &[n, self.c(-limit)])?,
+                self.c(limit),
+            ],
+        )?;
+        let ni = b.build_float_to_signed_int(n_clamped, self.int_t(), "n")?;
+        let half = b.build_right_shift(ni, self.ci(1), true, "n1")?;
+        let rest = b.build_int_sub(ni, half, "n2")?;
+        let y = b.build_float_mul(p, self.pow2(half)?, "y1")?;
+        let y = b.build_float_mul(y, self.pow2(rest)?, "y2")?;
+        let over = self.fcmp(FloatPredicate::OGT, x, self.c(hi_limit))?;
+        let under = self.fcmp(FloatPredicate::OLT, x, self.c(lo_limit))?;
+        let y = self.select(under, self.c(0.0), y)?;
+        let y = self.select(over, self.c(f64::INFINITY), y)?;
+        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
+        self.select(nan, x, y)
+    }
+
+    /// ln x: x = m 2^e with m in [√2/2, √2), ln m = 2 atanh(s), s = (m-1)/(m+1), by its
+    /// odd series in s; subnormals scaled up first; 0, negatives, inf and NaN by selects.
+    fn log(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let (shift, bias, mant_mask, scale_exp) = if self.f64() {
+            (52, 1023, (1i64 << 52) - 1, 54)
+        } else {
+            (23, 127, (1i64 << 23) - 1, 25)
+        };
+        let t = if self.f64() {
+            self.ctx.f64_type()
+        } else {
+            self.ctx.f32_type()
+        };
+        let min_normal = if self.f64() {
+            f64::MIN_POSITIVE
+        } else {
+            f32::MIN_POSITIVE as f64
+        };
+        let subnormal = self.fcmp(FloatPredicate::OLT, x, self.c(min_normal))?;
+        let scaled = b.build_float_mul(x, self.c(2f64.powi(scale_exp)), "scaled")?;
+        let xs = self.select(subnormal, scaled, x)?;
+        let extra = b
+            .build_select(subnormal, self.ci(scale_exp as i64), self.ci(0), "extra")?
+            .into_int_value();
+        let bits = b.build_bit_cast(xs, self.int_t(), "bits")?.into_int_value();
+        let exp_bits = b.build_right_shift(bits, self.ci(shift), false, "eb")?;
+        let e = b.build_int_sub(exp_bits, self.ci(bias), "e")?;
+        let e = b.build_int_sub(e, extra, "e2")?;
+        let mant = b.build_and(bits, self.ci(mant_mask), "mant")?;
+        let one_bits = b.build_or(mant, self.ci(bias << shift), "mbits")?;
+        let m = b.build_bit_cast(one_bits, t, "m")?.into_float_value();
+        // m in [1, 2): halve it above √2 so |s| <= 0.1716.
+        let big = self.fcmp(FloatPredicate::OGT, m, self.c(std::f64::consts::SQRT_2))?;
+        let m_half = b.build_float_mul(m, self.c(0.5), "mh")?;
+        let m = self.select(big, m_half, m)?;
+        let e1 = b.build_int_add(e, self.ci(1), "e1")?;
+        let e = b.build_select(big, e1, e, "ee")?.into_int_value();
+        // fdlibm's form: ln(1+f) = f - (f²/2 - s (f²/2 + R)), R = Σ_{k≥1} 2/(2k+1) s^2k,
+        // which keeps the leading term f exact.
+        let f = b.build_float_sub(m, self.c(1.0), "f")?;
+        let s = b.build_float_div(f, b.build_float_add(f, self.c(2.0), "fp2")?, "s")?;
+        let z = b.build_float_mul(s, s, "z")?;
+        let terms = if self.f64() { 11 } else { 5 };
+        let series: Vec<f64> = (1..=terms).map(|k| 2.0 / (2 * k + 1) as f64).collect();
+        let r = b.build_float_mul(z, self.poly(z, &series)?, "r")?;
+        let hfsq = b.build_float_mul(b.build_float_mul(f, f, "ff")?, self.c(0.5), "hfsq")?;
+        let inner = self.fma(
+            s,
+            b.build_float_add(hfsq, r, "hr")?,
+            b.build_float_neg(hfsq, "nh")?,
+        )?;
+        let ln_m = b.build_float_add(f, inner, "lnm")?;
+        let ef = b.build_signed_int_to_float(e, t, "ef")?;
+        let (ln2_hi, ln2_lo) = if self.f64() {
+            (6.931_471_803_691_238e-1, 1.908_214_929_270_587_7e-10)
+        } else {
+            (0.693_359_375, -2.121_944_4e-4)
+        };
+        let lo = self.fma(ef, self.c(ln2_lo), ln_m)?;
+        let y = self.fma(ef, self.c(ln2_hi), lo)?;
+        let zero = self.fcmp(FloatPredicate::OEQ, x, self.c(0.0))?;
+        let negative = self.fcmp(FloatPredicate::OLT, x, self.c(0.0))?;
+        let inf = self.fcmp(FloatPredicate::OEQ, x, self.c(f64::INFINITY))?;
+        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
+        let y = self.select(inf, x, y)?;
+        let y = self.select(zero, self.c(f64::NEG_INFINITY), y)?;
+        let bad = b.build_or(negative, nan, "bad")?;
+        self.select(bad, self.c(f64::NAN), y)
+    }
+}
+
+fn factorial(k: u32) -> f64 {
+    (1..=k).map(|i| i as f64).product()
+}
