@@ -32,6 +32,9 @@ pub struct FusionOptions {
     /// A shared intermediate whose per-element cost (in the cost model's units) is
     /// above this is materialised rather than recomputed by each user.
     pub recompute_limit: f64,
+    /// At most about this many operations are fused into one kernel body; a longer
+    /// chain is cut (bounds compile time: LLVM is superlinear in function size).
+    pub max_fused_ops: usize,
 }
 
 impl Default for FusionOptions {
@@ -41,6 +44,7 @@ impl Default for FusionOptions {
         FusionOptions {
             enabled: true,
             recompute_limit: 24.0,
+            max_fused_ops: 256,
         }
     }
 }
@@ -328,6 +332,26 @@ impl<'a> Planner<'a> {
                 }
             }
         }
+        // Bound every kernel body: a region growing past the cap ends in memory. Shared
+        // operands count once per use, an upper bound.
+        let mut size = vec![0usize; p.len()];
+        for id in p.ids() {
+            if self.in_memory(id) {
+                continue;
+            }
+            let own = usize::from(!self.op(id).is_view());
+            let inner: usize = p
+                .instr(id)
+                .args
+                .iter()
+                .filter(|a| !self.in_memory(**a))
+                .map(|a| size[a.index()])
+                .sum();
+            size[id.index()] = own.saturating_add(inner);
+            if size[id.index()] > self.options.max_fused_ops && !self.op(id).is_view() {
+                self.materialized[id.index()] = true;
+            }
+        }
         // Shared intermediates: recompute when cheap, store when expensive. Users come
         // later in the order, so deciding from the last node back sees final regions.
         for id in p.ids().collect::<Vec<_>>().into_iter().rev() {
@@ -359,6 +383,9 @@ impl<'a> Planner<'a> {
                 continue;
             }
             total += element_cost(self.op(n));
+            if total > self.options.recompute_limit {
+                break; // enough to decide
+            }
             stack.extend(self.program.instr(n).args.iter().copied());
         }
         total

@@ -155,8 +155,10 @@ impl CpuExecutor {
         for kernel in &plan.kernels {
             match kernel {
                 Kernel::Loop(l) => {
-                    let compiled = self.compiled(l, &dtypes)?;
-                    self.launch(&compiled, l, &mut memory)?;
+                    let (canonical, order) = canonical_buffers(l);
+                    let canonical_dtypes: Vec<DType> = order.iter().map(|&b| dtypes[b]).collect();
+                    let compiled = self.compiled(&canonical, &canonical_dtypes)?;
+                    self.launch(&compiled, l, &order, &mut memory)?;
                 }
                 Kernel::MatMul(m) => matmul(m, &mut memory)?,
             }
@@ -168,10 +170,12 @@ impl CpuExecutor {
         &self,
         compiled: &CompiledKernel,
         kernel: &LoopKernel,
+        order: &[usize],
         memory: &mut Memory,
     ) -> Result<(), CodegenError> {
         let params = kernel_params(kernel, memory)?;
-        let pointers = memory.pointers();
+        let all = memory.pointers();
+        let pointers = Pointers(order.iter().map(|&b| all.0[b]).collect());
         let elementwise = emit::is_elementwise(kernel);
         let (rows, cols) = if elementwise {
             let last = *kernel
@@ -230,6 +234,40 @@ impl CpuExecutor {
         });
         Ok(())
     }
+}
+
+/// The kernel with its buffers renumbered 0, 1, ... in order of first use, and the
+/// plan buffer of each new number: kernels that differ only in which buffers they
+/// touch share compiled code.
+fn canonical_buffers(kernel: &LoopKernel) -> (LoopKernel, Vec<usize>) {
+    let mut k = kernel.clone();
+    let mut order: Vec<usize> = Vec::new();
+    let mut renumber = |b: &mut lazyfuse_ir::kernel::BufferId| {
+        let original = b.0 as usize;
+        let index = order
+            .iter()
+            .position(|&o| o == original)
+            .unwrap_or_else(|| {
+                order.push(original);
+                order.len() - 1
+            });
+        b.0 = index as u32;
+    };
+    for phase in &mut k.phases {
+        let (body, stores) = match phase {
+            Phase::Reduce { body, .. } => (body, None),
+            Phase::Map { body, stores } | Phase::Outer { body, stores } => (body, Some(stores)),
+        };
+        for instr in &mut body.instrs {
+            if let ScalarOp::Load(b, _) = &mut instr.op {
+                renumber(b);
+            }
+        }
+        for st in stores.into_iter().flatten() {
+            renumber(&mut st.buffer);
+        }
+    }
+    (k, order)
 }
 
 /// A key that equal kernel structures share, whatever their sizes and index-map
