@@ -58,11 +58,26 @@ pub(crate) fn function<'ctx>(
         .into_float_value();
     let y = match name {
         "exp" => m.exp(x)?,
-        "log" => m.log(x)?,
+        "log" => m.log(x, Base::E)?,
+        "log2" => m.log(x, Base::Two)?,
+        "log10" => m.log(x, Base::Ten)?,
+        "expm1" => m.expm1(x)?,
+        "log1p" => m.log1p(x)?,
+        "tanh" => m.tanh(x)?,
+        "sinh" => m.sinh_cosh(x, true)?,
+        "cosh" => m.sinh_cosh(x, false)?,
         other => return Err(CodegenError::Internal(format!("no vector {other}"))),
     };
     builder.build_return(Some(&y))?;
     Ok(f)
+}
+
+/// The base of a logarithm.
+#[derive(Clone, Copy, PartialEq)]
+enum Base {
+    E,
+    Two,
+    Ten,
 }
 
 struct Math<'a, 'ctx> {
@@ -212,7 +227,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
 
     /// ln x: x = m 2^e with m in [√2/2, √2), ln m = 2 atanh(s), s = (m-1)/(m+1), by its
     /// odd series in s; subnormals scaled up first; 0, negatives, inf and NaN by selects.
-    fn log(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+    fn log(&self, x: FloatValue<'ctx>, base: Base) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let (shift, bias, mant_mask, scale_exp) = if self.f64() {
             (52, 1023, (1i64 << 52) - 1, 54)
@@ -264,13 +279,35 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         )?;
         let ln_m = b.build_float_add(f, inner, "lnm")?;
         let ef = b.build_signed_int_to_float(e, t, "ef")?;
-        let (ln2_hi, ln2_lo) = if self.f64() {
-            (6.931_471_803_691_238e-1, 1.908_214_929_270_587_7e-10)
-        } else {
-            (0.693_359_375, -2.121_944_4e-4)
+        // result = e·log_b(2) + ln(m)·log_b(e), constants split in two so e·log_b(2),
+        // exact in its high part, keeps its precision.
+        let split = |v: f64| {
+            let hi = if self.f64() {
+                f64::from_bits(v.to_bits() & !((1u64 << 32) - 1))
+            } else {
+                f32::from_bits((v as f32).to_bits() & !((1u32 << 12) - 1)) as f64
+            };
+            (hi, v - hi)
         };
-        let lo = self.fma(ef, self.c(ln2_lo), ln_m)?;
-        let y = self.fma(ef, self.c(ln2_hi), lo)?;
+        let (scale_e, scale_m) = match base {
+            Base::E => (std::f64::consts::LN_2, 1.0),
+            Base::Two => (1.0, std::f64::consts::LOG2_E),
+            Base::Ten => (std::f64::consts::LOG10_2, std::f64::consts::LOG10_E),
+        };
+        let (e_hi, e_lo) = if base == Base::E && !self.f64() {
+            (0.693_359_375, -2.121_944_4e-4)
+        } else {
+            split(scale_e)
+        };
+        let lm = if base == Base::E {
+            ln_m
+        } else {
+            let (m_hi, m_lo) = split(scale_m);
+            let hi = b.build_float_mul(ln_m, self.c(m_hi), "lmh")?;
+            self.fma(ln_m, self.c(m_lo), hi)?
+        };
+        let lo = self.fma(ef, self.c(e_lo), lm)?;
+        let y = self.fma(ef, self.c(e_hi), lo)?;
         let zero = self.fcmp(FloatPredicate::OEQ, x, self.c(0.0))?;
         let negative = self.fcmp(FloatPredicate::OLT, x, self.c(0.0))?;
         let inf = self.fcmp(FloatPredicate::OEQ, x, self.c(f64::INFINITY))?;
@@ -279,6 +316,80 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let y = self.select(zero, self.c(f64::NEG_INFINITY), y)?;
         let bad = b.build_or(negative, nan, "bad")?;
         self.select(bad, self.c(f64::NAN), y)
+    }
+}
+
+impl<'a, 'ctx> Math<'a, 'ctx> {
+    fn abs(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        self.intrinsic("llvm.fabs", &[x])
+    }
+
+    fn copysign(&self, mag: FloatValue<'ctx>, sign: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        self.intrinsic("llvm.copysign", &[mag, sign])
+    }
+
+    /// e^x - 1: its Taylor series for |x| < 1 (no cancellation), exp(x) - 1 beyond.
+    fn expm1(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let degree = if self.f64() { 20 } else { 12 };
+        let coefs: Vec<f64> = (1..=degree).map(|k| 1.0 / factorial(k)).collect();
+        let series = b.build_float_mul(x, self.poly(x, &coefs)?, "series")?;
+        let direct = b.build_float_sub(self.exp(x)?, self.c(1.0), "direct")?;
+        let small = self.fcmp(FloatPredicate::OLT, self.abs(x)?, self.c(1.0))?;
+        self.select(small, series, direct)
+    }
+
+    /// ln(1 + x) as ln(u) · x / (u - 1) with u = 1 + x (the rounding of u cancels).
+    fn log1p(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let u = b.build_float_add(x, self.c(1.0), "u")?;
+        let lu = self.log(u, Base::E)?;
+        let um1 = b.build_float_sub(u, self.c(1.0), "um1")?;
+        let ratio = b.build_float_div(x, um1, "ratio")?;
+        let y = b.build_float_mul(lu, ratio, "y")?;
+        let exact_one = self.fcmp(FloatPredicate::OEQ, u, self.c(1.0))?;
+        let y = self.select(exact_one, x, y)?;
+        let inf = self.fcmp(FloatPredicate::OEQ, x, self.c(f64::INFINITY))?;
+        let y = self.select(inf, x, y)?;
+        let minus_one = self.fcmp(FloatPredicate::OEQ, x, self.c(-1.0))?;
+        self.select(minus_one, self.c(f64::NEG_INFINITY), y)
+    }
+
+    /// tanh|x| = t / (t + 2) with t = expm1(2|x|); 1 beyond |x| = 20; sign restored.
+    fn tanh(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let a = self.abs(x)?;
+        let t = self.expm1(b.build_float_add(a, a, "2a")?)?;
+        let y = b.build_float_div(t, b.build_float_add(t, self.c(2.0), "t2")?, "th")?;
+        let big = self.fcmp(FloatPredicate::OGT, a, self.c(20.0))?;
+        let y = self.select(big, self.c(1.0), y)?;
+        self.copysign(y, x)
+    }
+
+    /// sinh from expm1 (accurate near 0), cosh from exp; beyond |x| = 20, (e^(|x|/2)/2)·e^(|x|/2)
+    /// so the result overflows only where the function does.
+    fn sinh_cosh(&self, x: FloatValue<'ctx>, sinh: bool) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let a = self.abs(x)?;
+        let half = self.c(0.5);
+        let near = if sinh {
+            let t = self.expm1(a)?;
+            let q = b.build_float_div(t, b.build_float_add(t, self.c(1.0), "t1")?, "q")?;
+            b.build_float_mul(b.build_float_add(t, q, "tq")?, half, "sh")?
+        } else {
+            let e = self.exp(a)?;
+            let inv = b.build_float_div(self.c(1.0), e, "inv")?;
+            b.build_float_mul(b.build_float_add(e, inv, "ei")?, half, "ch")?
+        };
+        let h = self.exp(b.build_float_mul(a, half, "ah")?)?;
+        let far = b.build_float_mul(b.build_float_mul(h, half, "hh")?, h, "far")?;
+        let big = self.fcmp(FloatPredicate::OGT, a, self.c(20.0))?;
+        let y = self.select(big, far, near)?;
+        if sinh {
+            self.copysign(y, x)
+        } else {
+            Ok(y)
+        }
     }
 }
 
