@@ -127,3 +127,45 @@ fn elementwise_and_reduction_loops_are_vectorised() {
         assert!(vector, "no vector instructions for\n{program}\n{ir}");
     }
 }
+
+#[test]
+fn gemm_handles_transposes_batches_vectors_and_dtype_mixes() {
+    let cases = [
+        "program(a: f64[37,29], b: f64[29,41]) {\n  c: f64[37,41] = matmul a b\n  return c\n}",
+        "program(a: f32[29,37], b: f32[41,29]) {\n  c: f32[37,29] = transpose[perm=(1,0)] a\n  d: f32[29,41] = transpose[perm=(1,0)] b\n  e: f32[37,41] = matmul c d\n  return e\n}",
+        "program(a: f64[3,1,5,6], b: f64[4,6,2]) {\n  c: f64[3,4,5,2] = matmul a b\n  return c\n}",
+        "program(a: f64[6], b: f64[2,6,3]) {\n  c: f64[2,3] = matmul a b\n  return c\n}",
+        "program(a: f64[2,5,6], b: f64[6]) {\n  c: f64[2,5] = matmul a b\n  return c\n}",
+        "program(a: f64[6], b: f64[6]) {\n  c: f64[] = matmul a b\n  return c\n}",
+        "program(a: f64[4,0], b: f64[0,3]) {\n  c: f64[4,3] = matmul a b\n  return c\n}",
+        "program(a: i32[5,6], b: f64[6,3]) {\n  c: f64[5,3] = matmul a b\n  return c\n}",
+        "program(a: f64[8,6], b: f64[6,5]) {\n  c: f64[8,6] = slice[starts=(7,5), steps=(-1,-1), lens=(8,6)] a\n  d: f64[8,5] = matmul c b\n  return d\n}",
+    ];
+    for text in cases {
+        let program: Program = text.parse().unwrap();
+        let inputs: Vec<Value> = program
+            .inputs()
+            .iter()
+            .map(|ty| {
+                let n = ty.shape.numel();
+                let v = Value::from_array(
+                    ndarray::ArrayD::from_shape_vec(
+                        ndarray::IxDyn(ty.shape.dims()),
+                        (0..n).map(|i| ((i * 37 % 11) as f64) - 5.0).collect(),
+                    )
+                    .unwrap(),
+                );
+                v.cast(ty.dtype)
+            })
+            .collect();
+        let want = interpret(&program, &inputs).unwrap();
+        let plan = plan(&program, &FusionOptions::default()).unwrap();
+        let got = CpuExecutor::global().run(&plan, &inputs).unwrap();
+        assert!(
+            agree(&want[0], &got[0], 1e3),
+            "{program}\nwant {:?}\ngot {:?}",
+            want[0],
+            got[0]
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! sizes) compiles once.
 
 mod emit;
+mod gemm;
 mod scalar;
 mod vmath;
 
@@ -593,9 +594,13 @@ fn kernel_params(kernel: &LoopKernel, memory: &Memory) -> Result<Vec<i64>, Codeg
     Ok(params)
 }
 
-/// A matrix product through the reference interpreter's matmul on strided views of the
-/// operands (a tuned GEMM replaces this in a later step).
+/// A matrix product: float operands of the result's dtype go to a blocked, threaded
+/// GEMM reading the operands in place (any strides, transposes included); other dtype
+/// mixes use the reference matmul on gathered copies.
 fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), CodegenError> {
+    if let Some(result) = gemm::float_matmul(m, memory) {
+        return result;
+    }
     let operand = |(buf, map): &(lazyfuse_ir::kernel::BufferId, IndexMap),
                    ty: &lazyfuse_ir::TensorType|
      -> Result<Value, CodegenError> {

@@ -1,0 +1,173 @@
+//! Float matrix products through `matrixmultiply` (blocked, vectorised, threaded),
+//! reading operands in place through their index maps, batch axes broadcast.
+
+use lazyfuse_ir::kernel::{BufferId, IndexMap, MatMulKernel};
+use lazyfuse_ir::{DType, TensorType};
+
+use super::Memory;
+use crate::error::CodegenError;
+
+/// An operand as a strided view: element 0's offset and one stride per axis.
+struct View {
+    base: usize,
+    offset: isize,
+    strides: Vec<isize>,
+}
+
+fn view(
+    memory: &Memory,
+    (buf, map): &(BufferId, IndexMap),
+    ty: &TensorType,
+) -> Result<View, CodegenError> {
+    let b = buf.0 as usize;
+    let s = &memory.strides[b];
+    let n = ty.shape.ndim();
+    let offset: isize = map
+        .0
+        .iter()
+        .zip(s)
+        .map(|(a, &st)| a.offset as isize * st)
+        .sum();
+    let strides: Vec<isize> = (0..n)
+        .map(|k| {
+            map.0
+                .iter()
+                .zip(s)
+                .map(|(a, &st)| a.coefs[k] as isize * st)
+                .sum()
+        })
+        .collect();
+    let shape = ty.shape.dims();
+    if !shape.contains(&0) {
+        let lo = offset
+            + (0..n)
+                .map(|k| strides[k].min(0) * (shape[k] as isize - 1))
+                .sum::<isize>();
+        let hi = offset
+            + (0..n)
+                .map(|k| strides[k].max(0) * (shape[k] as isize - 1))
+                .sum::<isize>();
+        if !memory
+            .extent(b)
+            .is_some_and(|(blo, bhi)| lo >= blo && hi <= bhi)
+        {
+            return Err(CodegenError::Internal(format!(
+                "matmul operand [{lo}, {hi}] outside buffer %{b}"
+            )));
+        }
+    }
+    Ok(View {
+        base: memory.root[b],
+        offset,
+        strides,
+    })
+}
+
+/// `Some(result)` when the product is a float GEMM (operands and result of one float
+/// dtype); `None` to use the general path.
+pub(super) fn float_matmul(
+    m: &MatMulKernel,
+    memory: &mut Memory,
+) -> Option<Result<(), CodegenError>> {
+    let out_dtype = memory.values[m.out.0 as usize].as_ref()?.dtype();
+    if !out_dtype.is_float() || m.a_ty.dtype != out_dtype || m.b_ty.dtype != out_dtype {
+        return None;
+    }
+    Some(run(m, memory, out_dtype))
+}
+
+fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), CodegenError> {
+    let (a, b) = (view(memory, &m.a, &m.a_ty)?, view(memory, &m.b, &m.b_ty)?);
+    let (sa, sb) = (m.a_ty.shape.dims(), m.b_ty.shape.dims());
+    // Core dimensions; a 1-d operand is a row (left) or a column (right).
+    let (mm, k, rsa, csa) = if sa.len() == 1 {
+        (1, sa[0], 0, a.strides[0])
+    } else {
+        let r = sa.len();
+        (sa[r - 2], sa[r - 1], a.strides[r - 2], a.strides[r - 1])
+    };
+    let (n, rsb, csb) = if sb.len() == 1 {
+        (1, b.strides[0], 0)
+    } else {
+        let r = sb.len();
+        (sb[r - 1], b.strides[r - 2], b.strides[r - 1])
+    };
+    let batch_a = &sa[..sa.len().saturating_sub(2)];
+    let batch_b = &sb[..sb.len().saturating_sub(2)];
+    let out_idx = m.out.0 as usize;
+    let out_shape = memory.shapes[out_idx].clone();
+    let out_strides = memory.strides[out_idx].clone();
+    let batch_rank = batch_a.len().max(batch_b.len());
+    let batch: Vec<usize> = out_shape[..batch_rank].to_vec();
+    let (rsc, csc) = match (sa.len() >= 2, sb.len() >= 2) {
+        (true, true) => (out_strides[batch_rank], out_strides[batch_rank + 1]),
+        (true, false) => (out_strides[batch_rank], 0),
+        (false, true) => (0, out_strides[batch_rank]),
+        (false, false) => (0, 0),
+    };
+    // Per batch axis: the stride of each operand (0 where it broadcasts) and the output's.
+    let axis_stride = |shape: &[usize], strides: &[isize], k: usize| -> isize {
+        let pad = batch_rank - shape.len();
+        if k < pad || shape[k - pad] == 1 {
+            0
+        } else {
+            strides[k - pad]
+        }
+    };
+    let pointers = memory.pointers();
+    let a_ptr = pointers.0[a.base];
+    let b_ptr = pointers.0[b.base];
+    let c_ptr = pointers.0[out_idx];
+    let batches: usize = batch.iter().product();
+    for flat in 0..batches {
+        let (mut oa, mut ob, mut oc) = (a.offset, b.offset, 0isize);
+        let mut rest = flat;
+        for ax in (0..batch_rank).rev() {
+            let i = (rest % batch[ax]) as isize;
+            rest /= batch[ax];
+            oa += i * axis_stride(batch_a, &a.strides, ax);
+            ob += i * axis_stride(batch_b, &b.strides, ax);
+            oc += i * out_strides[ax];
+        }
+        // SAFETY: every operand element lies inside its buffer (checked in `view`), the
+        // output is the kernel's own contiguous temporary of the result's shape, and
+        // matrixmultiply reads and writes exactly the m×k, k×n and m×n elements given.
+        unsafe {
+            match dtype {
+                DType::F64 => matrixmultiply::dgemm(
+                    mm,
+                    k,
+                    n,
+                    1.0,
+                    (a_ptr as *const f64).offset(oa),
+                    rsa,
+                    csa,
+                    (b_ptr as *const f64).offset(ob),
+                    rsb,
+                    csb,
+                    0.0,
+                    (c_ptr as *mut f64).offset(oc),
+                    rsc,
+                    csc,
+                ),
+                _ => matrixmultiply::sgemm(
+                    mm,
+                    k,
+                    n,
+                    1.0,
+                    (a_ptr as *const f32).offset(oa),
+                    rsa,
+                    csa,
+                    (b_ptr as *const f32).offset(ob),
+                    rsb,
+                    csb,
+                    0.0,
+                    (c_ptr as *mut f32).offset(oc),
+                    rsc,
+                    csc,
+                ),
+            }
+        }
+    }
+    Ok(())
+}
