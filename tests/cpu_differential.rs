@@ -169,3 +169,67 @@ fn gemm_handles_transposes_batches_vectors_and_dtype_mixes() {
         );
     }
 }
+
+/// Shewchuk's exactly rounded sum (the algorithm of Python's `math.fsum`).
+fn exact_sum(values: &[f64]) -> f64 {
+    let mut partials: Vec<f64> = Vec::new();
+    for &x in values {
+        let mut x = x;
+        let mut kept = 0;
+        for i in 0..partials.len() {
+            let y = partials[i];
+            let (hi, lo) = if x.abs() < y.abs() { (y, x) } else { (x, y) };
+            let sum = hi + lo;
+            let err = lo - (sum - hi);
+            if err != 0.0 {
+                partials[kept] = err;
+                kept += 1;
+            }
+            x = sum;
+        }
+        partials.truncate(kept);
+        partials.push(x);
+    }
+    partials.iter().rev().fold(0.0, |acc, &p| acc + p)
+}
+
+#[test]
+fn whole_array_sums_are_as_accurate_as_pairwise_and_thread_count_independent() {
+    let n = 10_000_000;
+    let mut rng = common::Rng(99);
+    let data: Vec<f64> = (0..n)
+        .map(|_| (rng.unit() - 0.5) * 10f64.powi((rng.below(7) as i32) - 3))
+        .collect();
+    let exact = exact_sum(&data);
+    let x = Value::from_array(ndarray::Array1::from(data).into_dyn());
+    let program: Program =
+        format!("program(a: f64[{n}]) {{\n  b: f64[] = reduce_sum[axes=(0)] a\n  return b\n}}")
+            .parse()
+            .unwrap();
+    let plan = plan(&program, &FusionOptions::default()).unwrap();
+    let pairwise = interpret(&program, std::slice::from_ref(&x)).unwrap()[0]
+        .get(&[])
+        .unwrap()
+        .as_f64();
+    let results: Vec<f64> = [1, 2, 3]
+        .into_iter()
+        .map(|t| {
+            CpuExecutor::new(t)
+                .run(&plan, std::slice::from_ref(&x))
+                .unwrap()[0]
+                .get(&[])
+                .unwrap()
+                .as_f64()
+        })
+        .collect();
+    assert!(
+        results.iter().all(|r| r.to_bits() == results[0].to_bits()),
+        "thread count changed the sum: {results:?}"
+    );
+    let (ours, theirs) = ((results[0] - exact).abs(), (pairwise - exact).abs());
+    eprintln!("sum of 10M: compiled error {ours:e}, pairwise error {theirs:e} (exact {exact:e})");
+    assert!(
+        ours <= (4.0 * theirs).max(2.0 * f64::EPSILON * exact.abs()),
+        "compiled {ours:e} vs pairwise {theirs:e}"
+    );
+}

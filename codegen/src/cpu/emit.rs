@@ -14,7 +14,8 @@
 //! Elementwise kernels (no inner loops, one per-outer-point phase) run rows of their
 //! last axis: rows are the other outer axes, columns the last one, and the column loop
 //! is the one LLVM vectorises. Other kernels run one outer point per row and their
-//! phases over the inner loops.
+//! phases over the inner loops, the first inner axis over `col_begin..col_end` (its
+//! whole extent, or a chunk of a long reduction).
 
 use inkwell::context::Context;
 use inkwell::module::Module;
@@ -39,6 +40,9 @@ pub(crate) fn is_elementwise(k: &LoopKernel) -> bool {
 
 struct Emit<'a, 'ctx> {
     s: Scalars<'a, 'ctx>,
+    /// In phase mode, the range of the first inner axis (`col_begin..col_end`): the
+    /// executor splits long reductions into chunks with it.
+    first_inner: Option<(IntValue<'ctx>, IntValue<'ctx>)>,
     function: FunctionValue<'ctx>,
     kernel: &'a LoopKernel,
     buffers: PointerValue<'ctx>,
@@ -101,6 +105,7 @@ pub(crate) fn emit_kernel<'ctx>(
     builder.position_at_end(entry);
     let p = |i: u32| function.get_nth_param(i).expect("declared parameter");
     let mut e = Emit {
+        first_inner: None,
         s: Scalars {
             ctx,
             module,
@@ -122,6 +127,9 @@ pub(crate) fn emit_kernel<'ctx>(
     };
     let (row_begin, row_end) = (p(2).into_int_value(), p(3).into_int_value());
     let (col_begin, col_end) = (p(4).into_int_value(), p(5).into_int_value());
+    if !is_elementwise(kernel) {
+        e.first_inner = Some((col_begin, col_end));
+    }
     // Accumulators live in stack slots (promoted to registers by the optimizer).
     for phase in &kernel.phases {
         if let Phase::Reduce {
@@ -294,8 +302,10 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         if axis == self.kernel.inner.len() {
             return f(self);
         }
-        let extent = self.param(n_outer + axis)?;
-        let zero = self.i64(0);
+        let (zero, extent) = match (axis, self.first_inner) {
+            (0, Some(range)) => range,
+            _ => (self.i64(0), self.param(n_outer + axis)?),
+        };
         if axis + 1 == self.kernel.inner.len() {
             // The innermost loop: the one to vectorise.
             let sites = self.phase_sites.clone();

@@ -20,7 +20,7 @@ use inkwell::OptimizationLevel;
 use lazyfuse_ir::kernel::{
     Affine, BufferKind, IndexMap, Kernel, KernelPlan, LoopKernel, MatMulKernel, Phase, ScalarOp,
 };
-use lazyfuse_ir::{evaluate_op, DType, Op, Value};
+use lazyfuse_ir::{evaluate_op, DType, Op, ReduceOp, Value};
 use ndarray::{ArrayD, IxDyn};
 
 use crate::error::CodegenError;
@@ -167,6 +167,85 @@ impl CpuExecutor {
         memory.outputs(plan)
     }
 
+    /// A whole-array reduction in chunks of the first inner axis: each chunk folds into
+    /// its own partial (on any thread), then partials combine pairwise in a fixed order.
+    /// More accurate than one running sum (error grows with the log of the chunk count),
+    /// parallel, and bitwise identical whatever the thread count.
+    fn launch_chunked(
+        &self,
+        compiled: &CompiledKernel,
+        kernel: &LoopKernel,
+        order: &[usize],
+        memory: &mut Memory,
+        combiner: ReduceOp,
+        params: Vec<i64>,
+    ) -> Result<(), CodegenError> {
+        let Some(Phase::Outer { stores, .. }) = kernel.phases.last() else {
+            unreachable!("checked")
+        };
+        let out = stores[0].buffer.0 as usize;
+        let out_slot = order
+            .iter()
+            .position(|&b| b == out)
+            .expect("the store's buffer is used");
+        let dtype = memory.values[memory.root[out]]
+            .as_ref()
+            .expect("temporary")
+            .dtype();
+        let extent = kernel.inner[0];
+        let per_chunk = (CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)).max(1);
+        let chunks = extent.div_ceil(per_chunk);
+        let all = memory.pointers();
+        let base = Pointers(order.iter().map(|&b| all.0[b]).collect());
+        // One 8-byte slot per chunk holds its partial (any dtype fits).
+        let mut partials = vec![0u64; chunks];
+        let slots = Pointers(
+            partials
+                .iter_mut()
+                .map(|p| p as *mut u64 as *mut u8)
+                .collect(),
+        );
+        let threads = self.threads.min(chunks).max(1);
+        let (base, slots, params) = (&base, &slots, &params);
+        let run = move |c0: usize, c1: usize| {
+            let mut pointers = base.0.clone();
+            for c in c0..c1 {
+                pointers[out_slot] = slots.0[c];
+                let (i0, i1) = (c * per_chunk, ((c + 1) * per_chunk).min(extent));
+                // SAFETY: accesses were bounds-checked for the whole range (a chunk is a
+                // sub-range); the output is replaced by this chunk's own slot, and the
+                // store's offset is 0 (a one-element result).
+                unsafe {
+                    (compiled.entry)(
+                        pointers.as_ptr(),
+                        params.as_ptr(),
+                        0,
+                        1,
+                        i0 as i64,
+                        i1 as i64,
+                    )
+                }
+            }
+        };
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                let (c0, c1) = (chunks * t / threads, chunks * (t + 1) / threads);
+                scope.spawn(move || run(c0, c1));
+            }
+        });
+        let scalars: Vec<lazyfuse_ir::Scalar> = partials
+            .iter()
+            .map(|&bits| scalar_from_bits(bits, dtype))
+            .collect();
+        let total = combine_pairwise(&scalars, combiner)?;
+        let target = memory.values[memory.root[out]].as_mut().expect("temporary");
+        lazyfuse_ir::with_value!(target, a => {
+            let v = a.iter_mut().next().ok_or_else(|| CodegenError::Internal("empty reduction output".into()))?;
+            *v = lazyfuse_ir::Element::from_scalar(total);
+        });
+        Ok(())
+    }
+
     fn launch(
         &self,
         compiled: &CompiledKernel,
@@ -178,6 +257,9 @@ impl CpuExecutor {
         let all = memory.pointers();
         let pointers = Pointers(order.iter().map(|&b| all.0[b]).collect());
         let elementwise = emit::is_elementwise(kernel);
+        if let Some(combiner) = chunkable_reduction(kernel) {
+            return self.launch_chunked(compiled, kernel, order, memory, combiner, params);
+        }
         let (rows, cols) = if elementwise {
             let last = *kernel
                 .outer
@@ -190,7 +272,11 @@ impl CpuExecutor {
                 last,
             )
         } else {
-            (kernel.outer.iter().product::<usize>(), 1)
+            // The first inner axis runs whole.
+            (
+                kernel.outer.iter().product::<usize>(),
+                kernel.inner.first().copied().unwrap_or(1),
+            )
         };
         let per_row: usize = if elementwise {
             cols
@@ -202,6 +288,7 @@ impl CpuExecutor {
         const MIN_WORK_PER_THREAD: usize = 1 << 15;
         let threads = self.threads.min(work / MIN_WORK_PER_THREAD).max(1);
         let (pointers, params) = (&pointers, &params);
+        let split_columns = elementwise;
         let call = &move |r0: usize, r1: usize, c0: usize, c1: usize| {
             // SAFETY: the plan is verified and every access was bounds-checked against
             // its buffer by `kernel_params`; chunks write disjoint rows or columns.
@@ -221,7 +308,7 @@ impl CpuExecutor {
             return Ok(());
         }
         std::thread::scope(|scope| {
-            if rows >= threads {
+            if rows >= threads || !split_columns {
                 for t in 0..threads {
                     let (r0, r1) = (rows * t / threads, rows * (t + 1) / threads);
                     scope.spawn(move || call(r0, r1, 0, cols));
@@ -234,6 +321,89 @@ impl CpuExecutor {
             }
         });
         Ok(())
+    }
+}
+
+/// The value a kernel stored in an 8-byte slot.
+fn scalar_from_bits(bits: u64, dtype: DType) -> lazyfuse_ir::Scalar {
+    use lazyfuse_ir::Scalar;
+    match dtype {
+        DType::Bool => Scalar::Bool(bits & 0xff != 0),
+        DType::I32 => Scalar::I32(bits as u32 as i32),
+        DType::I64 => Scalar::I64(bits as i64),
+        DType::F32 => Scalar::F32(f32::from_bits(bits as u32)),
+        DType::F64 => Scalar::F64(f64::from_bits(bits)),
+    }
+}
+
+/// Partials combined as a balanced tree, left to right (a fixed order).
+fn combine_pairwise(
+    values: &[lazyfuse_ir::Scalar],
+    combiner: ReduceOp,
+) -> Result<lazyfuse_ir::Scalar, CodegenError> {
+    use lazyfuse_ir::BinaryOp;
+    let op = match combiner {
+        ReduceOp::Sum => BinaryOp::Add,
+        ReduceOp::Prod => BinaryOp::Mul,
+        ReduceOp::Max => BinaryOp::Maximum,
+        ReduceOp::Min => BinaryOp::Minimum,
+        ReduceOp::Any => BinaryOp::LogicalOr,
+        _ => BinaryOp::LogicalAnd,
+    };
+    let mut level: Vec<lazyfuse_ir::Scalar> = values.to_vec();
+    while level.len() > 1 {
+        let mut next = Vec::with_capacity(level.len().div_ceil(2));
+        for pair in level.chunks(2) {
+            next.push(match pair {
+                [a, b] => evaluate_op(
+                    &Op::Binary(op),
+                    &[Value::from_scalar(*a), Value::from_scalar(*b)],
+                )?
+                .get(&[])
+                .expect("0-d")
+                .cast(a.dtype()),
+                [a] => *a,
+                _ => unreachable!("chunks of two"),
+            });
+        }
+        level = next;
+    }
+    level
+        .pop()
+        .ok_or_else(|| CodegenError::Internal("no partials".into()))
+}
+
+/// Elements of the first inner axis per chunk of a long whole-array reduction.
+const CHUNK: usize = 8192;
+
+/// The combiner of a kernel that only folds one value per outer point and stores it
+/// (`sum(expr)`, `max(expr)` ...), which the executor may split into chunks.
+fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
+    let rows: usize = kernel.outer.iter().product();
+    let first = *kernel.inner.first()?;
+    match kernel.phases.as_slice() {
+        [Phase::Reduce {
+            combiner, dtype, ..
+        }, Phase::Outer { body, stores }]
+            if rows == 1
+                && first >= 2 * CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)
+                && matches!(
+                    combiner,
+                    ReduceOp::Sum
+                        | ReduceOp::Prod
+                        | ReduceOp::Max
+                        | ReduceOp::Min
+                        | ReduceOp::Any
+                        | ReduceOp::All
+                )
+                && body.instrs.len() == 1
+                && body.instrs[0].op == ScalarOp::Reduced(0)
+                && body.instrs[0].dtype == *dtype
+                && stores.len() == 1 =>
+        {
+            Some(*combiner)
+        }
+        _ => None,
     }
 }
 
