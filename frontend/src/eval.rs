@@ -38,7 +38,11 @@ fn planned(program: &Program) -> Result<Arc<KernelPlan>> {
         lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
             .map_err(lazyfuse_optimizer::OptimizeError::Plan)?,
     );
-    plans.lock().expect("plan cache").insert(key, plan.clone());
+    let mut plans = plans.lock().expect("plan cache");
+    if plans.len() >= 4096 {
+        plans.clear(); // bounded memory for processes that build endless new programs
+    }
+    plans.insert(key, plan.clone());
     Ok(plan)
 }
 

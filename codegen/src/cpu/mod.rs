@@ -25,6 +25,9 @@ use ndarray::{ArrayD, IxDyn};
 
 use crate::error::CodegenError;
 
+/// At most this many compiled kernels are kept.
+const MAX_CACHED_KERNELS: usize = 2048;
+
 type KernelFn = unsafe extern "C" fn(*const *mut u8, *const i64, i64, i64, i64, i64);
 
 /// A compiled kernel: the LLVM context, its JIT engine, and the entry point.
@@ -141,10 +144,13 @@ impl CpuExecutor {
         }
         let compiled = Arc::new(compile(kernel, buffer_dtypes)?);
         self.compiles.fetch_add(1, Ordering::Relaxed);
-        self.cache
-            .lock()
-            .expect("cache lock")
-            .insert(key, compiled.clone());
+        let mut cache = self.cache.lock().expect("cache lock");
+        // Bounded memory: a process that keeps making new kernel structures starts over
+        // (kernels in use stay alive through their Arc).
+        if cache.len() >= MAX_CACHED_KERNELS {
+            cache.clear();
+        }
+        cache.insert(key, compiled.clone());
         Ok(compiled)
     }
 
