@@ -6,7 +6,8 @@
 //! |---|---|
 //! | exp, log | 2 |
 //! | log2, log10, expm1, log1p, tanh | 3 |
-//! | sinh, cosh | 4 |
+//! | sinh, cosh, arcsin, arccos, arctan2 | 4 |
+//! | arctan | 2 |
 //!
 //! (The measured maxima are printed by `cargo test --release --test vmath_accuracy --
 //! --nocapture` and recorded in the README.)
@@ -117,6 +118,27 @@ fn inputs64(func: &str) -> Vec<f64> {
             v.extend((0..50_000).map(|_| (rng.unit() - 0.5) * 1e-8));
             v.extend((0..50_000).map(|_| rng.unit() * 1400.0 - 700.0));
         }
+        "arctan" => {
+            v.extend([
+                7.0 / 16.0,
+                11.0 / 16.0,
+                19.0 / 16.0,
+                39.0 / 16.0,
+                1e300,
+                -1e-300,
+            ]);
+            v.extend((0..100_000).map(|_| rng.unit() * 6.0 - 3.0));
+            v.extend(
+                (0..100_000)
+                    .map(|_| f64::from_bits(rng.next()))
+                    .filter(|x| x.is_finite()),
+            );
+        }
+        "arcsin" | "arccos" => {
+            v.extend([0.5, -0.5, 0.999_999_999, -0.999_999_999, 1.5, -2.0, 1e-300]);
+            v.extend((0..200_000).map(|_| rng.unit() * 2.0 - 1.0));
+            v.extend((0..20_000).map(|_| 1.0 - rng.unit() * 1e-6));
+        }
         _ => {
             v.extend([1e-300, -1e-300, 20.0, 20.5, -21.0, 710.0, 711.0]);
             v.extend((0..100_000).map(|_| rng.unit() * 10.0 - 5.0));
@@ -189,6 +211,66 @@ fn log2_log10_expm1_log1p_tanh_are_within_3_ulp() {
     check("expm1", f64::exp_m1, f32::exp_m1, 3);
     check("log1p", f64::ln_1p, f32::ln_1p, 3);
     check("tanh", f64::tanh, f32::tanh, 3);
+}
+
+#[test]
+fn arctan_arcsin_arccos_are_within_4_ulp() {
+    check("arctan", f64::atan, f32::atan, 2);
+    check("arcsin", f64::asin, f32::asin, 4);
+    check("arccos", f64::acos, f32::acos, 4);
+}
+
+#[test]
+fn arctan2_is_within_4_ulp_with_c99_special_values() {
+    let mut rng = Rng(11);
+    let specials = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        1e-300,
+        1e300,
+    ];
+    let mut pairs: Vec<(f64, f64)> = specials
+        .iter()
+        .flat_map(|&y| specials.iter().map(move |&x| (y, x)))
+        .collect();
+    pairs.extend((0..200_000).map(|_| {
+        (
+            (rng.unit() - 0.5) * 10f64.powi(rng.below(9) as i32 - 4),
+            (rng.unit() - 0.5) * 10f64.powi(rng.below(9) as i32 - 4),
+        )
+    }));
+    let n = pairs.len();
+    let ys = Value::from_array(ndarray::Array1::from_iter(pairs.iter().map(|p| p.0)).into_dyn());
+    let xs = Value::from_array(ndarray::Array1::from_iter(pairs.iter().map(|p| p.1)).into_dyn());
+    let program: Program = format!(
+        "program(a: f64[{n}], b: f64[{n}]) {{\n  c: f64[{n}] = arctan2 a b\n  return c\n}}"
+    )
+    .parse()
+    .unwrap();
+    let plan = plan(&program, &FusionOptions::default()).unwrap();
+    let got = CpuExecutor::global()
+        .run(&plan, &[ys, xs])
+        .unwrap()
+        .remove(0)
+        .into_array::<f64>()
+        .unwrap();
+    let (worst, at) = pairs
+        .iter()
+        .zip(got.iter())
+        .map(|(&(y, x), &r)| (ulps64(r, y.atan2(x)), (y, x)))
+        .max_by_key(|p| p.0)
+        .unwrap();
+    eprintln!("arctan2 f64: max {worst} ulp (at {at:?}) over {n} pairs");
+    assert!(
+        worst <= 4,
+        "arctan2: {worst} ulp at {at:?}: libm {}",
+        at.0.atan2(at.1)
+    );
 }
 
 #[test]

@@ -312,9 +312,9 @@ impl<'a, 'ctx> Scalars<'a, 'ctx> {
             Sin => self.libm("sin", out, &[v])?.into(),
             Cos => self.libm("cos", out, &[v])?.into(),
             Tan => self.libm("tan", out, &[v])?.into(),
-            Arcsin => self.libm("asin", out, &[v])?.into(),
-            Arccos => self.libm("acos", out, &[v])?.into(),
-            Arctan => self.libm("atan", out, &[v])?.into(),
+            Arcsin => self.vmath("asin", out, v)?.into(),
+            Arccos => self.vmath("acos", out, v)?.into(),
+            Arctan => self.vmath("atan", out, v)?.into(),
             Sinh => self.vmath("sinh", out, v)?.into(),
             Cosh => self.vmath("cosh", out, v)?.into(),
             Tanh => self.vmath("tanh", out, v)?.into(),
@@ -424,7 +424,10 @@ impl<'a, 'ctx> Scalars<'a, 'ctx> {
             Div => b.build_float_div(x, y, "div")?.into(),
             FloorDiv | Rem => self.float_divmod(op, x, y, d)?,
             Pow => self.libm("pow", d, &[x.into(), y.into()])?.into(),
-            Arctan2 => self.libm("atan2", d, &[x.into(), y.into()])?.into(),
+            Arctan2 => {
+                let f = super::vmath::function(self.ctx, self.module, "atan2", d)?;
+                self.call(f, &[x.into(), y.into()])?
+            }
             Maximum | Minimum => {
                 // NumPy: NaN in either propagates; otherwise a if a >= b (max) else b.
                 let pred = if op == Maximum {
