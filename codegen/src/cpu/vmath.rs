@@ -403,9 +403,9 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
 /// fdlibm's atan: breakpoints, atan at them (high and low parts), polynomial.
 const ATAN_HI: [f64; 4] = [
     4.636_476_090_008_061e-1,
-    7.853_981_633_974_483e-1,
+    std::f64::consts::FRAC_PI_4,
     9.827_937_232_473_29e-1,
-    1.570_796_326_794_896_6,
+    std::f64::consts::FRAC_PI_2,
 ];
 const ATAN_LO: [f64; 4] = [
     2.269_877_745_296_168_7e-17,
