@@ -80,9 +80,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("sum 10M f64", |bench| {
         bench.iter(|| exec.run(&p, std::slice::from_ref(&a)).unwrap())
     });
-    let p = planned(&format!(
-        "program(a: f64[4000,2500]) {{\n  b: f64[4000] = reduce_sum[axes=(1)] a\n  return b\n}}"
-    ));
+    let p = planned(
+        "program(a: f64[4000,2500]) {\n  b: f64[4000] = reduce_sum[axes=(1)] a\n  return b\n}",
+    );
     let m = Value::from_array(ndarray::Array2::from_elem((4000, 2500), 0.5).into_dyn());
     g.bench_function("row sums 4000x2500 f64", |bench| {
         bench.iter(|| exec.run(&p, std::slice::from_ref(&m)).unwrap())
