@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use lazyfuse_codegen::CpuExecutor;
-use lazyfuse_ir::kernel::KernelPlan;
+use lazyfuse_codegen::{CpuExecutor, PreparedPlan};
 use lazyfuse_ir::{interpret, Element, Leaf, Program, ProgramHash, Value};
 use ndarray::ArrayD;
 
@@ -25,8 +24,8 @@ pub enum Backend {
 
 /// Optimised and planned programs by canonical hash: evaluating an equal program again
 /// skips optimisation and planning (and its kernels are in the executor's cache).
-fn planned(program: &Program) -> Result<Arc<KernelPlan>> {
-    static PLANS: OnceLock<Mutex<HashMap<ProgramHash, Arc<KernelPlan>>>> = OnceLock::new();
+fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
+    static PLANS: OnceLock<Mutex<HashMap<ProgramHash, Arc<PreparedPlan>>>> = OnceLock::new();
     let plans = PLANS.get_or_init(Default::default);
     let key = program.canonical_hash();
     if let Some(plan) = plans.lock().expect("plan cache").get(&key) {
@@ -34,10 +33,9 @@ fn planned(program: &Program) -> Result<Arc<KernelPlan>> {
     }
     let options = lazyfuse_optimizer::Options::default();
     let optimized = lazyfuse_optimizer::optimize(program, &options)?;
-    let plan = Arc::new(
-        lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
-            .map_err(lazyfuse_optimizer::OptimizeError::Plan)?,
-    );
+    let kernel_plan = lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
+        .map_err(lazyfuse_optimizer::OptimizeError::Plan)?;
+    let plan = Arc::new(CpuExecutor::global().prepare(Arc::new(kernel_plan))?);
     let mut plans = plans.lock().expect("plan cache");
     if plans.len() >= 4096 {
         plans.clear(); // bounded memory for processes that build endless new programs
@@ -91,7 +89,7 @@ pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
     let (program, inputs) = lower(arrays)?;
     match backend {
         Backend::Interpreter => Ok(interpret(&program, &inputs)?),
-        Backend::Cpu => Ok(CpuExecutor::global().run(planned(&program)?.as_ref(), &inputs)?),
+        Backend::Cpu => Ok(planned(&program)?.run(&inputs)?),
     }
 }
 

@@ -156,21 +156,31 @@ impl CpuExecutor {
 
     /// Runs `plan` on `inputs` (one value per input slot).
     pub fn run(&self, plan: &KernelPlan, inputs: &[Value]) -> Result<Vec<Value>, CodegenError> {
+        self.prepare(Arc::new(plan.clone()))?.run(inputs)
+    }
+
+    /// Verifies `plan` and compiles (or finds in the cache) all its kernels, once; the
+    /// result runs the plan on any inputs of its input types with no further
+    /// compilation or cache lookups (the fast path for repeated calls).
+    pub fn prepare(&self, plan: Arc<KernelPlan>) -> Result<PreparedPlan, CodegenError> {
         plan.verify()?;
-        let mut memory = Memory::new(plan, inputs)?;
         let dtypes: Vec<DType> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
+        let mut steps = Vec::with_capacity(plan.kernels.len());
         for kernel in &plan.kernels {
-            match kernel {
+            steps.push(match kernel {
                 Kernel::Loop(l) => {
                     let (canonical, order) = canonical_buffers(l);
                     let canonical_dtypes: Vec<DType> = order.iter().map(|&b| dtypes[b]).collect();
-                    let compiled = self.compiled(&canonical, &canonical_dtypes)?;
-                    self.launch(&compiled, l, &order, &mut memory)?;
+                    Some((self.compiled(&canonical, &canonical_dtypes)?, order))
                 }
-                Kernel::MatMul(m) => matmul(m, &mut memory)?,
-            }
+                Kernel::MatMul(_) => None,
+            });
         }
-        memory.outputs(plan)
+        Ok(PreparedPlan {
+            plan,
+            steps,
+            threads: self.threads,
+        })
     }
 
     /// A whole-array reduction in chunks of the first inner axis: each chunk folds into
@@ -178,7 +188,7 @@ impl CpuExecutor {
     /// More accurate than one running sum (error grows with the log of the chunk count),
     /// parallel, and bitwise identical whatever the thread count.
     fn launch_chunked(
-        &self,
+        threads: usize,
         compiled: &CompiledKernel,
         kernel: &LoopKernel,
         order: &[usize],
@@ -211,7 +221,7 @@ impl CpuExecutor {
                 .map(|p| p as *mut u64 as *mut u8)
                 .collect(),
         );
-        let threads = self.threads.min(chunks).max(1);
+        let threads = threads.min(chunks).max(1);
         let (base, slots, params) = (&base, &slots, &params);
         let run = move |c0: usize, c1: usize| {
             let mut pointers = base.0.clone();
@@ -253,7 +263,7 @@ impl CpuExecutor {
     }
 
     fn launch(
-        &self,
+        threads_max: usize,
         compiled: &CompiledKernel,
         kernel: &LoopKernel,
         order: &[usize],
@@ -264,7 +274,15 @@ impl CpuExecutor {
         let pointers = Pointers(order.iter().map(|&b| all.0[b]).collect());
         let elementwise = emit::is_elementwise(kernel);
         if let Some(combiner) = chunkable_reduction(kernel) {
-            return self.launch_chunked(compiled, kernel, order, memory, combiner, params);
+            return Self::launch_chunked(
+                threads_max,
+                compiled,
+                kernel,
+                order,
+                memory,
+                combiner,
+                params,
+            );
         }
         let (rows, cols) = if elementwise {
             let last = *kernel
@@ -292,7 +310,7 @@ impl CpuExecutor {
         let work = rows.saturating_mul(per_row);
         // Below this much work a thread costs more than it saves.
         const MIN_WORK_PER_THREAD: usize = 1 << 15;
-        let threads = self.threads.min(work / MIN_WORK_PER_THREAD).max(1);
+        let threads = threads_max.min(work / MIN_WORK_PER_THREAD).max(1);
         let (pointers, params) = (&pointers, &params);
         let split_columns = elementwise;
         let call = &move |r0: usize, r1: usize, c0: usize, c1: usize| {
@@ -445,6 +463,36 @@ fn canonical_buffers(kernel: &LoopKernel) -> (LoopKernel, Vec<usize>) {
         }
     }
     (k, order)
+}
+
+/// A verified plan with its kernels compiled: runs without compiling or looking up.
+pub struct PreparedPlan {
+    plan: Arc<KernelPlan>,
+    /// Per kernel: the compiled loop kernel and its buffer order (None for matmul).
+    steps: Vec<Option<(Arc<CompiledKernel>, Vec<usize>)>>,
+    threads: usize,
+}
+
+impl PreparedPlan {
+    /// The plan.
+    pub fn plan(&self) -> &KernelPlan {
+        &self.plan
+    }
+
+    /// Runs the plan on `inputs` (one value per input slot).
+    pub fn run(&self, inputs: &[Value]) -> Result<Vec<Value>, CodegenError> {
+        let mut memory = Memory::new(&self.plan, inputs)?;
+        for (kernel, step) in self.plan.kernels.iter().zip(&self.steps) {
+            match (kernel, step) {
+                (Kernel::Loop(l), Some((compiled, order))) => {
+                    CpuExecutor::launch(self.threads, compiled, l, order, &mut memory)?
+                }
+                (Kernel::MatMul(m), None) => matmul(m, &mut memory)?,
+                _ => return Err(CodegenError::Internal("prepared plan out of step".into())),
+            }
+        }
+        memory.outputs(&self.plan)
+    }
 }
 
 /// A key that equal kernel structures share, whatever their sizes and index-map
