@@ -77,18 +77,34 @@ pub struct CpuExecutor {
 
 static GLOBAL: OnceLock<CpuExecutor> = OnceLock::new();
 
+/// The thread count: `LAZYFUSE_NUM_THREADS`, else the available parallelism.
+fn default_threads() -> usize {
+    std::env::var("LAZYFUSE_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The worker threads kernels run on (started once; a launch costs microseconds, not a
+/// thread spawn). Work is split into chunks by the executor, not by the pool, so
+/// results do not depend on scheduling.
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(default_threads())
+            .thread_name(|i| format!("lazyfuse-{i}"))
+            .build()
+            .expect("start the kernel thread pool")
+    })
+}
+
 impl CpuExecutor {
     /// The process-wide executor (one kernel cache per process). Thread count:
     /// `LAZYFUSE_NUM_THREADS`, else the available parallelism.
     pub fn global() -> &'static CpuExecutor {
-        GLOBAL.get_or_init(|| {
-            let threads = std::env::var("LAZYFUSE_NUM_THREADS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .filter(|&n: &usize| n > 0)
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            CpuExecutor::new(threads)
-        })
+        GLOBAL.get_or_init(|| CpuExecutor::new(default_threads()))
     }
 
     /// An executor with its own cache, running on `threads` threads.
@@ -243,10 +259,10 @@ impl CpuExecutor {
                 }
             }
         };
-        std::thread::scope(|scope| {
+        pool().scope(|scope| {
             for t in 0..threads {
                 let (c0, c1) = (chunks * t / threads, chunks * (t + 1) / threads);
-                scope.spawn(move || run(c0, c1));
+                scope.spawn(move |_| run(c0, c1));
             }
         });
         let scalars: Vec<lazyfuse_ir::Scalar> = partials
@@ -331,16 +347,16 @@ impl CpuExecutor {
             call(0, rows, 0, cols);
             return Ok(());
         }
-        std::thread::scope(|scope| {
+        pool().scope(|scope| {
             if rows >= threads || !split_columns {
                 for t in 0..threads {
                     let (r0, r1) = (rows * t / threads, rows * (t + 1) / threads);
-                    scope.spawn(move || call(r0, r1, 0, cols));
+                    scope.spawn(move |_| call(r0, r1, 0, cols));
                 }
             } else {
                 for t in 0..threads {
                     let (c0, c1) = (cols * t / threads, cols * (t + 1) / threads);
-                    scope.spawn(move || call(0, rows, c0, c1));
+                    scope.spawn(move |_| call(0, rows, c0, c1));
                 }
             }
         });
