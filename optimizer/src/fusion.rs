@@ -61,8 +61,13 @@ pub fn plan(program: &Program, options: &FusionOptions) -> Result<KernelPlan, Ir
 }
 
 /// How a view maps its output index to its operand's, or `None` if it is not affine.
-fn view_map(op: &Op, out: &Shape, operand: &Shape, phi: &[Affine]) -> Option<Vec<Affine>> {
-    let n = phi.first().map_or(0, |a| a.coefs.len());
+fn view_map(
+    op: &Op,
+    out: &Shape,
+    operand: &Shape,
+    phi: &[Affine],
+    n: usize,
+) -> Option<Vec<Affine>> {
     match op {
         Op::Transpose(perm) => {
             let mut m = vec![Affine::constant(0, n); perm.len()];
@@ -71,21 +76,20 @@ fn view_map(op: &Op, out: &Shape, operand: &Shape, phi: &[Affine]) -> Option<Vec
             }
             Some(m)
         }
-        Op::BroadcastTo(_) => Some(broadcast_map(out, operand, phi)),
+        Op::BroadcastTo(_) => Some(broadcast_map(out, operand, phi, n)),
         Op::Slice(axes) => Some(
             axes.iter()
                 .zip(phi)
                 .map(|(a, p)| p.scale_add(a.step, a.start as i64))
                 .collect(),
         ),
-        Op::Reshape(_) => reshape_map(operand, out, phi),
+        Op::Reshape(_) => reshape_map(operand, out, phi, n),
         _ => None,
     }
 }
 
 /// The map of an operand of shape `operand` broadcast (NumPy rules) to `out`.
-fn broadcast_map(out: &Shape, operand: &Shape, phi: &[Affine]) -> Vec<Affine> {
-    let n = phi.first().map_or(0, |a| a.coefs.len());
+fn broadcast_map(out: &Shape, operand: &Shape, phi: &[Affine], n: usize) -> Vec<Affine> {
     let pad = out.ndim() - operand.ndim();
     (0..operand.ndim())
         .map(|d| {
@@ -100,8 +104,7 @@ fn broadcast_map(out: &Shape, operand: &Shape, phi: &[Affine]) -> Vec<Affine> {
 
 /// A reshape as an index map when every source axis is a run of consecutive target
 /// axes (splits, and extent-1 axes added or removed); merging axes is not affine.
-fn reshape_map(from: &Shape, to: &Shape, phi: &[Affine]) -> Option<Vec<Affine>> {
-    let n = phi.first().map_or(0, |a| a.coefs.len());
+fn reshape_map(from: &Shape, to: &Shape, phi: &[Affine], n: usize) -> Option<Vec<Affine>> {
     if from.numel() == 0 {
         // No element is ever read.
         return Some(vec![Affine::constant(0, n); from.ndim()]);
@@ -238,10 +241,15 @@ impl<'a> Planner<'a> {
         match &instr.op {
             Op::Reduce { axes, .. } => {
                 let full = self.shape(instr.args[0]).clone();
-                self.leaf_reads(instr.args[0], Self::full_map(&full, axes), false)
-                    .into_iter()
-                    .map(|(n, _)| n)
-                    .collect()
+                self.leaf_reads(
+                    instr.args[0],
+                    Self::full_map(&full, axes),
+                    false,
+                    full.ndim(),
+                )
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect()
             }
             Op::MatMul => instr.args.iter().map(|&a| self.view_base(a)).collect(),
             Op::Concat { .. } => instr
@@ -249,13 +257,13 @@ impl<'a> Planner<'a> {
                 .iter()
                 .flat_map(|&a| {
                     let n = self.shape(a).ndim();
-                    self.leaf_reads(a, (0..n).map(|k| Affine::index(k, n)).collect(), false)
+                    self.leaf_reads(a, (0..n).map(|k| Affine::index(k, n)).collect(), false, n)
                 })
                 .map(|(n, _)| n)
                 .collect(),
             _ => {
                 let n = self.shape(root).ndim();
-                self.leaf_reads(root, (0..n).map(|k| Affine::index(k, n)).collect(), true)
+                self.leaf_reads(root, (0..n).map(|k| Affine::index(k, n)).collect(), true, n)
                     .into_iter()
                     .map(|(n, _)| n)
                     .collect()
@@ -312,7 +320,7 @@ impl<'a> Planner<'a> {
                 let src = p.instr(id).args[0];
                 let n = self.shape(id).ndim();
                 let phi: Vec<Affine> = (0..n).map(|k| Affine::index(k, n)).collect();
-                if reshape_map(self.shape(src), self.shape(id), &phi).is_none() {
+                if reshape_map(self.shape(src), self.shape(id), &phi, n).is_none() {
                     // The reshape is the operand's contiguous buffer seen with a new shape.
                     self.materialized[i] = false;
                     self.alias_of.insert(id, src);
@@ -399,6 +407,7 @@ impl<'a> Planner<'a> {
         root: NodeId,
         phi: Vec<Affine>,
         root_is_computed: bool,
+        loops: usize,
     ) -> Vec<(NodeId, Vec<Affine>)> {
         let mut out = Vec::new();
         let mut seen: std::collections::HashSet<(NodeId, Vec<Affine>)> = Default::default();
@@ -411,7 +420,7 @@ impl<'a> Planner<'a> {
                 out.push((n, phi));
                 continue;
             }
-            for (child, map) in self.operand_maps(n, &phi) {
+            for (child, map) in self.operand_maps(n, &phi, loops) {
                 stack.push((child, map, false));
             }
         }
@@ -419,19 +428,19 @@ impl<'a> Planner<'a> {
     }
 
     /// The operands of a fused node with the maps they are read at.
-    fn operand_maps(&self, n: NodeId, phi: &[Affine]) -> Vec<(NodeId, Vec<Affine>)> {
+    fn operand_maps(&self, n: NodeId, phi: &[Affine], loops: usize) -> Vec<(NodeId, Vec<Affine>)> {
         let instr = self.program.instr(n);
         match &instr.op {
             op if op.is_view() => {
                 let src = instr.args[0];
-                let map = view_map(op, &instr.ty.shape, self.shape(src), phi)
+                let map = view_map(op, &instr.ty.shape, self.shape(src), phi, loops)
                     .expect("non-affine reshapes are aliases");
                 vec![(src, map)]
             }
             Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_) => instr
                 .args
                 .iter()
-                .map(|&a| (a, broadcast_map(&instr.ty.shape, self.shape(a), phi)))
+                .map(|&a| (a, broadcast_map(&instr.ty.shape, self.shape(a), phi, loops)))
                 .collect(),
             Op::Reduce { .. } => {
                 // A reduction's operand is read over the full input space; callers give
@@ -545,10 +554,11 @@ impl<'a> Planner<'a> {
                 self.program.instr(root).args[0],
                 Self::full_map(shape, axes),
                 false,
+                shape.ndim(),
             ),
             _ => {
                 let n = self.shape(root).ndim();
-                self.leaf_reads(root, (0..n).map(|k| Affine::index(k, n)).collect(), true)
+                self.leaf_reads(root, (0..n).map(|k| Affine::index(k, n)).collect(), true, n)
             }
         };
         let read_groups: BTreeSet<usize> = reads
@@ -592,7 +602,8 @@ impl<'a> Planner<'a> {
                 }
                 let ok = if let Space::Elementwise(s) = space {
                     if s == shape {
-                        let reads = self.leaf_reads(root, Self::full_map(shape, axes), true);
+                        let reads =
+                            self.leaf_reads(root, Self::full_map(shape, axes), true, shape.ndim());
                         reads
                             .iter()
                             .filter(|(n, _)| group_of.get(n) == Some(&g))
@@ -604,7 +615,7 @@ impl<'a> Planner<'a> {
                     } else {
                         // Epilogue: evaluated at the outer point, reading results as they are.
                         let outer = self.epilogue_map(root, shape, axes);
-                        let reads = self.leaf_reads(root, outer, true);
+                        let reads = self.leaf_reads(root, outer, true, shape.ndim());
                         reads
                             .iter()
                             .filter(|(n, _)| group_of.get(n) == Some(&g))
@@ -736,7 +747,7 @@ impl<'a> Planner<'a> {
                     let mut node = operand;
                     while !self.in_memory(node) {
                         let src = self.program.instr(node).args[0];
-                        phi = view_map(self.op(node), self.shape(node), self.shape(src), &phi)
+                        phi = view_map(self.op(node), self.shape(node), self.shape(src), &phi, n)
                             .expect("matmul operands are views of buffers");
                         node = src;
                     }
@@ -1016,7 +1027,7 @@ impl<'p, 'a> Emitter<'p, 'a> {
                     self.memo.insert(key, reg);
                 }
                 op if op.is_view() => {
-                    let (src, map) = p.operand_maps(n, &phi).remove(0);
+                    let (src, map) = p.operand_maps(n, &phi, self.n_loops).remove(0);
                     let src_key = (src, map.clone());
                     match (self.memo.get(&src_key), expanded) {
                         (Some(&reg), _) => {
@@ -1030,7 +1041,7 @@ impl<'p, 'a> Emitter<'p, 'a> {
                     }
                 }
                 op => {
-                    let operands = p.operand_maps(n, &phi);
+                    let operands = p.operand_maps(n, &phi, self.n_loops);
                     let missing: Vec<_> = operands
                         .iter()
                         .filter(|(c, m)| !self.memo.contains_key(&(*c, m.clone())))

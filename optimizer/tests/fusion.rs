@@ -311,3 +311,18 @@ fn explain_shows_every_stage_and_stages_can_be_switched_off() {
     };
     assert_eq!(explain(&program, &unfused).unwrap().kernels.len(), 6);
 }
+
+#[test]
+fn regression_zero_d_intermediate_read_back_through_a_broadcast() {
+    // Found by tests/cpu_differential.rs: a 0-d reshape inside a broadcast lost the loop
+    // count of its index map.
+    let text = "program(a: bool[1]) {
+  b: f64[1] = cast[f64] a
+  c: f64[1] = neg b
+  d: f64[]  = reshape[shape=()] c
+  e: f64[]  = neg d
+  f: f64[1] = add c e
+  return f
+}";
+    planned(text, &FusionOptions::default());
+}
