@@ -153,7 +153,7 @@ fn check(mode: FloatMode, case: &common::programs::Case) -> Result<(), TestCaseE
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn programs_convert_to_egg_terms_and_back_losslessly(case in case_strategy(24)) {

@@ -362,6 +362,34 @@ fn distribution_and_factoring() {
 }
 
 #[test]
+fn regression_division_by_a_float32_constant_in_float64() {
+    // Found by tests/optimizer_differential.rs: x_f64 / c_f32 computes in f64, so 1/c
+    // must be rounded in f64, not f32 (that lost 8 digits).
+    let out = fires(
+        "div-constant",
+        &p!("b: f32[] = const[1.8703899]", "c: f64[4] = div a b"; "c"; "a: f64[4]"),
+    );
+    assert!(
+        out.to_string().contains("f64[]") && out.to_string().contains("const[0.53464"),
+        "{out}"
+    );
+}
+
+#[test]
+fn regression_sum_of_broadcast_over_an_empty_axis() {
+    // Found by tests/optimizer_differential.rs: mean over a zero-size broadcast axis is
+    // NaN, not the operand; an empty sum is 0, not x * 0.
+    does_not_fire(
+        "sum-of-broadcast",
+        &p!("b: f64[2,0] = broadcast_to[shape=(2,0)] a", "c: f64[2,1] = reduce_mean[axes=(1), keepdims] b"; "c"; "a: f64[1,1]"),
+    );
+    does_not_fire(
+        "sum-of-broadcast",
+        &p!("b: f64[2,0] = broadcast_to[shape=(2,0)] a", "c: f64[2] = reduce_sum[axes=(1)] b"; "c"; "a: f64[1,1]"),
+    );
+}
+
+#[test]
 fn broadcast_factors_leave_sums() {
     // Σ_j x_ij w_i = w_i Σ_j x_ij: w varies only along the kept axis.
     let out = fires(

@@ -143,6 +143,10 @@ fn sum_of_broadcast(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     };
     let full = shape(eg, y).clone();
     let count: usize = axes.iter().map(|&k| full[k]).product();
+    if count == 0 {
+        // An empty sum is 0 and an empty mean NaN whatever x is (x * 0 is not 0 for inf).
+        return vec![];
+    }
     let mut out = vec![];
     for args in eg[y]
         .nodes

@@ -1,6 +1,6 @@
 //! Strength reduction: cheaper operations computing the same values.
 
-use lazyfuse_ir::{BinaryOp, Op, Scalar, UnaryOp};
+use lazyfuse_ir::{BinaryOp, DType, Op, TensorType, UnaryOp};
 
 use super::{binary, class, constant_like, is_value, ty, unary, uniform, Build, Rule, Tier};
 use crate::analysis::{node_type, LfEGraph};
@@ -129,15 +129,24 @@ fn reciprocal_multiply(eg: &LfEGraph, n: &ENode, exact: bool) -> Vec<Build> {
     if !ty(eg, b).dtype.is_float() || !ty(eg, a).dtype.is_float() {
         return vec![];
     }
+    // The reciprocal is rounded once, in the dtype the division computes in (an f64
+    // division by an f32 constant computes in f64).
+    let Some(out) = node_type(eg, n) else {
+        return vec![];
+    };
     let c = c.as_f64();
     let r = 1.0 / c;
     let is_exact = c.is_finite() && c != 0.0 && r.is_normal() && (c.abs().log2().fract() == 0.0);
-    let representable =
-        matches!(eg[b].data.uniform, Some(Scalar::F64(_))) || (r as f32).is_normal();
+    let representable = out.dtype == DType::F64 || (r as f32).is_normal();
     if !c.is_finite() || c == 0.0 || !r.is_finite() || !representable || is_exact != exact {
         return vec![];
     }
-    vec![binary(BinaryOp::Mul, class(a), constant_like(r, ty(eg, b)))]
+    let constant_ty = TensorType::new(out.dtype, ty(eg, b).shape.clone());
+    vec![binary(
+        BinaryOp::Mul,
+        class(a),
+        constant_like(r, &constant_ty),
+    )]
 }
 
 // x / c == x * (1/c) exactly when c is a power of two
