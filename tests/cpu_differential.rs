@@ -299,3 +299,34 @@ fn whole_array_sums_are_as_accurate_as_pairwise_and_thread_count_independent() {
         "compiled {ours:e} vs pairwise {theirs:e}"
     );
 }
+
+#[test]
+fn several_threads_evaluate_at_once() {
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for i in 0..20 {
+                    let n = 1000 + 37 * (t * 20 + i);
+                    let x = lazyfuse::Array::from(ndarray::Array1::from_shape_fn(n, |k| {
+                        (k as f64 * 0.01).sin()
+                    }));
+                    let y = ((&x * (t as f64 + 1.0)).exp() - &x).tanh().sum();
+                    let got = y.eval().unwrap().get(&[]).unwrap().as_f64();
+                    let want = y
+                        .eval_with(lazyfuse::Backend::Interpreter)
+                        .unwrap()
+                        .get(&[])
+                        .unwrap()
+                        .as_f64();
+                    assert!(
+                        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                        "thread {t}: {got} vs {want}"
+                    );
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
