@@ -1,11 +1,67 @@
-//! Float matrix products through `matrixmultiply` (blocked, vectorised, threaded),
-//! reading operands in place through their index maps, batch axes broadcast.
+//! Float matrix products, reading operands in place through their index maps, batch
+//! axes broadcast: OpenBLAS (`cblas_?gemm`) when each operand has a unit stride along
+//! one of its two matrix axes (plain and transposed layouts), `matrixmultiply` for any
+//! other strides (reversed or stepped slices).
 
 use lazyfuse_ir::kernel::{BufferId, IndexMap, MatMulKernel};
 use lazyfuse_ir::{DType, TensorType};
 
 use super::Memory;
 use crate::error::CodegenError;
+
+const ROW_MAJOR: i32 = 101;
+const NO_TRANS: i32 = 111;
+const TRANS: i32 = 112;
+
+extern "C" {
+    fn cblas_dgemm(
+        layout: i32,
+        ta: i32,
+        tb: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        alpha: f64,
+        a: *const f64,
+        lda: i32,
+        b: *const f64,
+        ldb: i32,
+        beta: f64,
+        c: *mut f64,
+        ldc: i32,
+    );
+    fn cblas_sgemm(
+        layout: i32,
+        ta: i32,
+        tb: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        alpha: f32,
+        a: *const f32,
+        lda: i32,
+        b: *const f32,
+        ldb: i32,
+        beta: f32,
+        c: *mut f32,
+        ldc: i32,
+    );
+}
+
+/// BLAS's description of a `rows × cols` operand with strides `(rs, cs)` in row-major
+/// terms: (transpose flag, leading dimension), if BLAS can read it in place.
+fn blas_layout(rows: usize, cols: usize, rs: isize, cs: isize) -> Option<(i32, i32)> {
+    let fits = |v: usize| i32::try_from(v).ok();
+    if (cs == 1 || cols == 1) && rs >= cols.max(1) as isize {
+        Some((NO_TRANS, fits(rs as usize)?))
+    } else if (rs == 1 || rows == 1) && cs >= rows.max(1) as isize {
+        Some((TRANS, fits(cs as usize)?))
+    } else if rows == 1 && cols == 1 {
+        Some((NO_TRANS, 1))
+    } else {
+        None
+    }
+}
 
 /// An operand as a strided view: element 0's offset and one stride per axis.
 struct View {
@@ -128,6 +184,65 @@ fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), Codege
             oa += i * axis_stride(batch_a, &a.strides, ax);
             ob += i * axis_stride(batch_b, &b.strides, ax);
             oc += i * out_strides[ax];
+        }
+        // Row-major output rows of n elements (a 1-d or 0-d result is one row or column).
+        let blas = (|| {
+            let (ta, lda) = blas_layout(mm, k, rsa, csa)?;
+            let (tb, ldb) = blas_layout(k, n, rsb, csb)?;
+            let ldc = if mm == 1 || n == 1 {
+                n.max(1) as isize
+            } else {
+                rsc
+            };
+            let c_ok = (csc == 1 || n == 1) && (mm == 1 || rsc == n as isize);
+            let dims = (
+                i32::try_from(mm).ok()?,
+                i32::try_from(n).ok()?,
+                i32::try_from(k).ok()?,
+            );
+            (c_ok && k > 0).then_some((ta, lda, tb, ldb, i32::try_from(ldc.max(1)).ok()?, dims))
+        })();
+        if let Some((ta, lda, tb, ldb, ldc, (m32, n32, k32))) = blas {
+            // SAFETY: as below; OpenBLAS reads m×k and k×n elements through the given
+            // leading dimensions, which describe exactly the checked strides, and writes
+            // the m×n output rows of the contiguous temporary.
+            unsafe {
+                match dtype {
+                    DType::F64 => cblas_dgemm(
+                        ROW_MAJOR,
+                        ta,
+                        tb,
+                        m32,
+                        n32,
+                        k32,
+                        1.0,
+                        (a_ptr as *const f64).offset(oa),
+                        lda,
+                        (b_ptr as *const f64).offset(ob),
+                        ldb,
+                        0.0,
+                        (c_ptr as *mut f64).offset(oc),
+                        ldc,
+                    ),
+                    _ => cblas_sgemm(
+                        ROW_MAJOR,
+                        ta,
+                        tb,
+                        m32,
+                        n32,
+                        k32,
+                        1.0,
+                        (a_ptr as *const f32).offset(oa),
+                        lda,
+                        (b_ptr as *const f32).offset(ob),
+                        ldb,
+                        0.0,
+                        (c_ptr as *mut f32).offset(oc),
+                        ldc,
+                    ),
+                }
+            }
+            continue;
         }
         // SAFETY: every operand element lies inside its buffer (checked in `view`), the
         // output is the kernel's own contiguous temporary of the result's shape, and
