@@ -10,69 +10,75 @@ use lazyfuse_codegen::CpuExecutor;
 use lazyfuse_optimizer::{plan, FusionOptions};
 use proptest::prelude::*;
 
-/// Whether compiled code may round differently from the interpreter somewhere in the
-/// program: its own vector math (within a few ulp of libm), float sums, products and
-/// means (other association), float matmul (GEMM blocking). Integers and bools computed
-/// from such values (casts, comparisons) may then differ too: a value that lands within
-/// an ulp of an integer boundary or of a comparison threshold.
-fn rounds_differently(program: &Program) -> bool {
+/// Ops whose compiled results may round differently from the interpreter's: its own
+/// vector math (within a few ulp of libm), float sums, products and means (another
+/// association), float matmul (BLAS blocking).
+fn rounds_differently(instr: &lazyfuse::ir::Instr) -> bool {
     use lazyfuse::ir::{Op, ReduceOp, UnaryOp};
-    program.ids().any(|id| {
-        let instr = program.instr(id);
-        let float = instr.ty.dtype.is_float();
-        match &instr.op {
-            Op::Unary(u) => {
-                float
-                    && !matches!(
-                        u,
-                        UnaryOp::Neg
-                            | UnaryOp::Abs
-                            | UnaryOp::Sign
-                            | UnaryOp::Sqrt
-                            | UnaryOp::Square
-                            | UnaryOp::Reciprocal
-                            | UnaryOp::Floor
-                            | UnaryOp::Ceil
-                            | UnaryOp::Round
-                            | UnaryOp::Trunc
-                            | UnaryOp::Sin
-                            | UnaryOp::Cos
-                            | UnaryOp::Tan
-                            | UnaryOp::Erf
-                    )
-            }
-            Op::Binary(lazyfuse::ir::BinaryOp::Arctan2) => true,
-            Op::Reduce {
-                op: ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean,
-                ..
-            } => float,
-            Op::MatMul => float,
-            _ => false,
+    let float = instr.ty.dtype.is_float();
+    match &instr.op {
+        Op::Unary(u) => {
+            float
+                && !matches!(
+                    u,
+                    UnaryOp::Neg
+                        | UnaryOp::Abs
+                        | UnaryOp::Sign
+                        | UnaryOp::Sqrt
+                        | UnaryOp::Square
+                        | UnaryOp::Reciprocal
+                        | UnaryOp::Floor
+                        | UnaryOp::Ceil
+                        | UnaryOp::Round
+                        | UnaryOp::Trunc
+                        | UnaryOp::Sin
+                        | UnaryOp::Cos
+                        | UnaryOp::Tan
+                        | UnaryOp::Erf
+                )
         }
-    })
+        Op::Binary(lazyfuse::ir::BinaryOp::Arctan2) => true,
+        Op::Reduce {
+            op: ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean,
+            ..
+        } => float,
+        Op::MatMul => float,
+        _ => false,
+    }
 }
 
-/// Agreement of integer or bool results downstream of differently rounded floats: ints
-/// within a relative 1e-9, and at most 1% of bools (at least one) flipped.
-fn agree_loosely(want: &Value, got: &Value, scale: f64) -> bool {
-    if want.ty() != got.ty() {
-        return false;
+/// For each output, whether it depends on a value that may round differently. Such a
+/// float output is compared within a looser tolerance; such an integer or bool output
+/// is not compared at all: a value an ulp from an integer boundary or a comparison
+/// threshold may legitimately land on either side (and integer ops propagate that).
+fn tainted_outputs(program: &Program) -> Vec<bool> {
+    let mut tainted = vec![false; program.len()];
+    for id in program.ids() {
+        let instr = program.instr(id);
+        tainted[id.index()] =
+            rounds_differently(instr) || instr.args.iter().any(|a| tainted[a.index()]);
     }
-    let (w, g) = (want.to_scalars(), got.to_scalars());
-    let mut flipped = 0;
-    let ok = w.iter().zip(&g).all(|(x, y)| match (x, y) {
-        (Scalar::F64(p), Scalar::F64(q)) => close(*p, *q, 1e-12, scale),
-        (Scalar::F32(p), Scalar::F32(q)) => close(*p as f64, *q as f64, 1e-5, scale),
-        (Scalar::Bool(p), Scalar::Bool(q)) => {
-            flipped += (p != q) as usize;
-            true
-        }
-        (p, q) => {
-            let (a, b) = (p.as_f64(), q.as_f64());
-            a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
-        }
-    });
-    ok && flipped <= (w.len() / 100).max(1)
+    program
+        .outputs()
+        .iter()
+        .map(|o| tainted[o.index()])
+        .collect()
+}
+
+/// Agreement of a result downstream of differently rounded floats: floats within 1e-6 of
+/// the magnitudes (a float32 function's few ulp may reach a float64 output); integer and
+/// bool values are not compared (see `tainted_outputs`).
+fn agree_loosely(want: &Value, got: &Value, scale: f64) -> bool {
+    want.ty() == got.ty()
+        && want
+            .to_scalars()
+            .iter()
+            .zip(got.to_scalars())
+            .all(|(x, y)| match (x, y) {
+                (Scalar::F64(p), Scalar::F64(q)) => close(*p, q, 1e-6, scale),
+                (Scalar::F32(p), Scalar::F32(q)) => close(*p as f64, q as f64, 1e-5, scale),
+                _ => true,
+            })
 }
 
 /// Equal, except that float sums may differ by rounding (compiled reductions add in
@@ -119,8 +125,9 @@ proptest! {
         for fusion in [true, false] {
             let plan = plan(&program, &FusionOptions { enabled: fusion, ..Default::default() }).unwrap();
             let got = CpuExecutor::global().run(&plan, &inputs).map_err(|e| TestCaseError::fail(format!("{e}\n{program}\n{plan}")))?;
-            for (w, g) in want.iter().zip(&got) {
-                let ok = if rounds_differently(&program) { agree_loosely(w, g, scale) } else { agree(w, g, scale) };
+            let tainted = tainted_outputs(&program);
+            for ((w, g), &t) in want.iter().zip(&got).zip(&tainted) {
+                let ok = if t { agree_loosely(w, g, scale) } else { agree(w, g, scale) };
                 prop_assert!(ok, "fusion {}: compiled result differs\n{}\n{}\nwant {:?}\ngot  {:?}", fusion, program, plan, w, g);
             }
         }
