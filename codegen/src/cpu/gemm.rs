@@ -64,13 +64,17 @@ fn blas_layout(rows: usize, cols: usize, rs: isize, cs: isize) -> Option<(i32, i
 }
 
 /// An operand as a strided view: element 0's offset and one stride per axis.
-struct View {
-    base: usize,
-    offset: isize,
-    strides: Vec<isize>,
+pub(super) struct View {
+    /// The root buffer holding the elements.
+    pub(super) base: usize,
+    /// Element 0's offset from the root buffer's element 0.
+    pub(super) offset: isize,
+    /// One stride per operand axis, in elements.
+    pub(super) strides: Vec<isize>,
 }
 
-fn view(
+/// The operand `access` reads, as a view checked to lie inside its buffer.
+pub(super) fn view(
     memory: &Memory,
     (buf, map): &(BufferId, IndexMap),
     ty: &TensorType,

@@ -878,56 +878,21 @@ fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), CodegenError> {
     if let Some(result) = gemm::float_matmul(m, memory) {
         return result;
     }
-    let operand = |(buf, map): &(lazyfuse_ir::kernel::BufferId, IndexMap),
+    let operand = |access: &(lazyfuse_ir::kernel::BufferId, IndexMap),
                    ty: &lazyfuse_ir::TensorType|
      -> Result<Value, CodegenError> {
-        let b = buf.0 as usize;
-        let root = memory.root[b];
-        let source = memory.values[root]
+        // The same bounds-checked strided view as the GEMM path, gathered into a copy.
+        let v = gemm::view(memory, access, ty)?;
+        let source = memory.values[v.base]
             .as_ref()
             .ok_or_else(|| CodegenError::Internal("matmul operand without storage".into()))?;
-        let s = &memory.strides[b];
-        let n = ty.shape.ndim();
-        let offset: isize = map
-            .0
-            .iter()
-            .zip(s)
-            .map(|(a, &st)| a.offset as isize * st)
-            .sum();
-        let strides: Vec<isize> = (0..n)
-            .map(|k| {
-                map.0
-                    .iter()
-                    .zip(s)
-                    .map(|(a, &st)| a.coefs[k] as isize * st)
-                    .sum()
-            })
-            .collect();
         let shape = ty.shape.dims().to_vec();
-        if !shape.contains(&0) {
-            let lo = offset
-                + (0..n)
-                    .map(|k| strides[k].min(0) * (shape[k] as isize - 1))
-                    .sum::<isize>();
-            let hi = offset
-                + (0..n)
-                    .map(|k| strides[k].max(0) * (shape[k] as isize - 1))
-                    .sum::<isize>();
-            if !memory
-                .extent(b)
-                .is_some_and(|(blo, bhi)| lo >= blo && hi <= bhi)
-            {
-                return Err(CodegenError::Internal(format!(
-                    "matmul operand [{lo}, {hi}] outside buffer %{b}"
-                )));
-            }
-        }
         Ok(lazyfuse_ir::with_value!(source, a => {
             let base = a.as_ptr();
             let mut data = Vec::with_capacity(ty.shape.numel());
             for idx in ndarray::indices(IxDyn(&shape)) {
-                let at = offset + (0..n).map(|k| idx[k] as isize * strides[k]).sum::<isize>();
-                // SAFETY: the range of `at` was checked against the buffer above.
+                let at = v.offset + (0..shape.len()).map(|k| idx[k] as isize * v.strides[k]).sum::<isize>();
+                // SAFETY: `view` checked the range of `at` against the buffer.
                 data.push(unsafe { *base.offset(at) });
             }
             Value::from_array(ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| CodegenError::Internal(e.to_string()))?)
