@@ -65,35 +65,27 @@ fn tainted_outputs(program: &Program) -> Vec<bool> {
         .collect()
 }
 
-/// Agreement of a result downstream of differently rounded floats: floats within 1e-6 of
-/// the magnitudes (a float32 function's few ulp may reach a float64 output); integer and
-/// bool values are not compared (see `tainted_outputs`).
-fn agree_loosely(want: &Value, got: &Value, scale: f64) -> bool {
+/// Equal, except that floats may differ by rounding within a tolerance scaled by the
+/// magnitudes: `loose` (downstream of differently rounding ops) widens the float64
+/// tolerance, since a float32 function's few ulp may reach a float64 output, and skips
+/// integer and bool values (see `tainted_outputs`); otherwise they must be equal.
+fn agree_within(want: &Value, got: &Value, scale: f64, loose: bool) -> bool {
+    let f64_tol = if loose { 1e-6 } else { 1e-12 };
     want.ty() == got.ty()
         && want
             .to_scalars()
             .iter()
             .zip(got.to_scalars())
             .all(|(x, y)| match (x, y) {
-                (Scalar::F64(p), Scalar::F64(q)) => close(*p, q, 1e-6, scale),
+                (Scalar::F64(p), Scalar::F64(q)) => close(*p, q, f64_tol, scale),
                 (Scalar::F32(p), Scalar::F32(q)) => close(*p as f64, q as f64, 1e-5, scale),
-                _ => true,
+                (p, q) => loose || *p == q,
             })
 }
 
-/// Equal, except that float sums may differ by rounding (compiled reductions add in
-/// order; the interpreter adds pairwise): a tolerance scaled by the magnitudes.
+/// Strict agreement (no differently rounding op upstream).
 fn agree(want: &Value, got: &Value, scale: f64) -> bool {
-    want.ty() == got.ty()
-        && want
-            .to_scalars()
-            .iter()
-            .zip(got.to_scalars())
-            .all(|(x, y)| match (x, y) {
-                (Scalar::F64(p), Scalar::F64(q)) => close(*p, q, 1e-12, scale),
-                (Scalar::F32(p), Scalar::F32(q)) => close(*p as f64, q as f64, 1e-5, scale),
-                (p, q) => *p == q,
-            })
+    agree_within(want, got, scale, false)
 }
 
 fn close(p: f64, q: f64, tol: f64, scale: f64) -> bool {
@@ -127,7 +119,7 @@ proptest! {
             let got = CpuExecutor::global().run(&plan, &inputs).map_err(|e| TestCaseError::fail(format!("{e}\n{program}\n{plan}")))?;
             let tainted = tainted_outputs(&program);
             for ((w, g), &t) in want.iter().zip(&got).zip(&tainted) {
-                let ok = if t { agree_loosely(w, g, scale) } else { agree(w, g, scale) };
+                let ok = agree_within(w, g, scale, t);
                 prop_assert!(ok, "fusion {}: compiled result differs\n{}\n{}\nwant {:?}\ngot  {:?}", fusion, program, plan, w, g);
             }
         }

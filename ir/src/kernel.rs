@@ -529,7 +529,7 @@ pub fn interpret_plan(plan: &KernelPlan, inputs: &[Value]) -> Result<Vec<Value>,
         .iter()
         .map(|&o| {
             let ty = &plan.buffers[o.0 as usize].ty;
-            scalars_to_value(&memory[root(o).0 as usize], ty)
+            Value::from_scalars(ty, &memory[root(o).0 as usize])
         })
         .collect()
 }
@@ -760,39 +760,11 @@ fn run_matmul(
             .iter()
             .map(|p| Ok(memory[root(*b).0 as usize][flat_index(shape, map, p)?]))
             .collect::<Result<Vec<_>, IrError>>()?;
-        scalars_to_value(&data, ty)
+        Value::from_scalars(ty, &data)
     };
     let a = gather(&m.a, &m.a_ty)?;
     let b = gather(&m.b, &m.b_ty)?;
     let out = crate::evaluate_op(&Op::MatMul, &[a, b])?;
     memory[root(m.out).0 as usize] = out.to_scalars();
     Ok(())
-}
-
-fn scalars_to_value(data: &[Scalar], ty: &TensorType) -> Result<Value, IrError> {
-    use ndarray::{ArrayD, IxDyn};
-    let shape = IxDyn(ty.shape.dims());
-    let bad = |_| IrError::invalid("kernel", "buffer size does not match its shape");
-    Ok(match ty.dtype {
-        DType::Bool => Value::from_array(
-            ArrayD::from_shape_vec(shape, data.iter().map(|s| s.truthy()).collect())
-                .map_err(bad)?,
-        ),
-        DType::I32 => Value::from_array(
-            ArrayD::from_shape_vec(shape, data.iter().map(|s| s.as_i64() as i32).collect())
-                .map_err(bad)?,
-        ),
-        DType::I64 => Value::from_array(
-            ArrayD::from_shape_vec(shape, data.iter().map(|s| s.as_i64()).collect())
-                .map_err(bad)?,
-        ),
-        DType::F32 => Value::from_array(
-            ArrayD::from_shape_vec(shape, data.iter().map(|s| s.as_f64() as f32).collect())
-                .map_err(bad)?,
-        ),
-        DType::F64 => Value::from_array(
-            ArrayD::from_shape_vec(shape, data.iter().map(|s| s.as_f64()).collect())
-                .map_err(bad)?,
-        ),
-    })
 }

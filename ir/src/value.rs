@@ -146,6 +146,26 @@ impl Value {
         Ok(self.as_array::<T>()?.clone().into_owned())
     }
 
+    /// An array of type `ty` from its elements in C order (each converted to the dtype
+    /// with `cast` semantics).
+    pub fn from_scalars(ty: &TensorType, data: &[Scalar]) -> Result<Value, IrError> {
+        fn build<T: Element>(ty: &TensorType, data: &[Scalar]) -> Result<Value, IrError> {
+            let values: Vec<T> = data.iter().map(|&s| T::from_scalar(s)).collect();
+            ArrayD::from_shape_vec(IxDyn(ty.shape.dims()), values)
+                .map(Value::from_array)
+                .map_err(|_| {
+                    IrError::invalid("value", format!("{} elements for type {ty}", data.len()))
+                })
+        }
+        match ty.dtype {
+            DType::Bool => build::<bool>(ty, data),
+            DType::I32 => build::<i32>(ty, data),
+            DType::I64 => build::<i64>(ty, data),
+            DType::F32 => build::<f32>(ty, data),
+            DType::F64 => build::<f64>(ty, data),
+        }
+    }
+
     /// The element at a multi-index, as a scalar.
     pub fn get(&self, index: &[usize]) -> Option<Scalar> {
         with_value!(self, a => a.get(IxDyn(index)).map(|v| v.to_scalar()))

@@ -60,6 +60,11 @@ pub fn plan(program: &Program, options: &FusionOptions) -> Result<KernelPlan, Ir
     Ok(plan)
 }
 
+/// The map of an array iterated by its own `n` axes: index k is loop k.
+fn identity_map(n: usize) -> Vec<Affine> {
+    (0..n).map(|k| Affine::index(k, n)).collect()
+}
+
 /// How a view maps its output index to its operand's, or `None` if it is not affine.
 fn view_map(
     op: &Op,
@@ -257,13 +262,13 @@ impl<'a> Planner<'a> {
                 .iter()
                 .flat_map(|&a| {
                     let n = self.shape(a).ndim();
-                    self.leaf_reads(a, (0..n).map(|k| Affine::index(k, n)).collect(), false, n)
+                    self.leaf_reads(a, identity_map(n), false, n)
                 })
                 .map(|(n, _)| n)
                 .collect(),
             _ => {
                 let n = self.shape(root).ndim();
-                self.leaf_reads(root, (0..n).map(|k| Affine::index(k, n)).collect(), true, n)
+                self.leaf_reads(root, identity_map(n), true, n)
                     .into_iter()
                     .map(|(n, _)| n)
                     .collect()
@@ -319,7 +324,7 @@ impl<'a> Planner<'a> {
             if let Op::Reshape(_) = op {
                 let src = p.instr(id).args[0];
                 let n = self.shape(id).ndim();
-                let phi: Vec<Affine> = (0..n).map(|k| Affine::index(k, n)).collect();
+                let phi: Vec<Affine> = identity_map(n);
                 if reshape_map(self.shape(src), self.shape(id), &phi, n).is_none() {
                     // The reshape is the operand's contiguous buffer seen with a new shape.
                     self.materialized[i] = false;
@@ -558,7 +563,7 @@ impl<'a> Planner<'a> {
             ),
             _ => {
                 let n = self.shape(root).ndim();
-                self.leaf_reads(root, (0..n).map(|k| Affine::index(k, n)).collect(), true, n)
+                self.leaf_reads(root, identity_map(n), true, n)
             }
         };
         let read_groups: BTreeSet<usize> = reads
@@ -682,7 +687,7 @@ impl<'a> Planner<'a> {
             });
             let shape = self.shape(input).clone();
             let n = shape.ndim();
-            let phi: Vec<Affine> = (0..n).map(|k| Affine::index(k, n)).collect();
+            let phi: Vec<Affine> = identity_map(n);
             let body = Body {
                 instrs: vec![ScalarInstr {
                     op: ScalarOp::Load(buffer_of[&input], IndexMap(phi.clone())),
@@ -743,7 +748,7 @@ impl<'a> Planner<'a> {
                 let args = &self.program.instr(first).args;
                 let access = |operand: NodeId| {
                     let n = self.shape(operand).ndim();
-                    let mut phi: Vec<Affine> = (0..n).map(|k| Affine::index(k, n)).collect();
+                    let mut phi: Vec<Affine> = identity_map(n);
                     let mut node = operand;
                     while !self.in_memory(node) {
                         let src = self.program.instr(node).args[0];
@@ -766,7 +771,7 @@ impl<'a> Planner<'a> {
                 for &operand in &self.program.instr(first).args {
                     let shape = self.shape(operand).clone();
                     let n = shape.ndim();
-                    let phi: Vec<Affine> = (0..n).map(|k| Affine::index(k, n)).collect();
+                    let phi: Vec<Affine> = identity_map(n);
                     let mut emitter = Emitter::new(self, buffer_of, n, &[]);
                     let mut value = emitter.value(operand, phi.clone(), false);
                     let dtype = self.program.instr(first).ty.dtype;
@@ -806,19 +811,9 @@ impl<'a> Planner<'a> {
             // Elementwise: one point per output element.
             let shape = self.shape(members[0]).clone();
             let n = shape.ndim();
-            let phi: Vec<Affine> = (0..n).map(|k| Affine::index(k, n)).collect();
+            let phi: Vec<Affine> = identity_map(n);
             let mut emitter = Emitter::new(self, buffer_of, n, &[]);
-            let stores = members
-                .iter()
-                .map(|&m| {
-                    let value = emitter.value(m, phi.clone(), true);
-                    Store {
-                        buffer: buffer_of[&m],
-                        index: IndexMap(phi.clone()),
-                        value,
-                    }
-                })
-                .collect();
+            let stores = emitter.stores(members, &phi, buffer_of);
             return LoopKernel {
                 outer: shape.0.clone(),
                 inner: vec![],
@@ -867,17 +862,7 @@ impl<'a> Planner<'a> {
             .collect();
         if !row_roots.is_empty() {
             let mut emitter = Emitter::new(self, buffer_of, n_loops, &reduced);
-            let stores = row_roots
-                .iter()
-                .map(|&m| {
-                    let value = emitter.value(m, full_phi.clone(), true);
-                    Store {
-                        buffer: buffer_of[&m],
-                        index: IndexMap(full_phi.clone()),
-                        value,
-                    }
-                })
-                .collect();
+            let stores = emitter.stores(&row_roots, &full_phi, buffer_of);
             phases.push(Phase::Map {
                 body: emitter.body,
                 stores,
@@ -948,6 +933,26 @@ impl<'p, 'a> Emitter<'p, 'a> {
     fn push(&mut self, op: ScalarOp, dtype: lazyfuse_ir::DType) -> usize {
         self.body.instrs.push(ScalarInstr { op, dtype });
         self.body.instrs.len() - 1
+    }
+
+    /// Computes each root at `phi` and stores it into its buffer at the same index.
+    fn stores(
+        &mut self,
+        roots: &[NodeId],
+        phi: &[Affine],
+        buffer_of: &BTreeMap<NodeId, BufferId>,
+    ) -> Vec<Store> {
+        roots
+            .iter()
+            .map(|&m| {
+                let value = self.value(m, phi.to_vec(), true);
+                Store {
+                    buffer: buffer_of[&m],
+                    index: IndexMap(phi.to_vec()),
+                    value,
+                }
+            })
+            .collect()
     }
 
     /// The register of a reduction of this kernel (means divided by their count).
