@@ -8,6 +8,7 @@
 //! | log2, log10, expm1, log1p, tanh | 3 |
 //! | sinh, cosh, arcsin, arccos, arctan2 | 4 |
 //! | arctan | 2 |
+//! | sin, cos, tan, erf, pow | 4 |
 //!
 //! (The measured maxima are printed by `cargo test --release --test vmath_accuracy --
 //! --nocapture` and recorded in the README.)
@@ -133,6 +134,33 @@ fn inputs64(func: &str) -> Vec<f64> {
                     .map(|_| f64::from_bits(rng.next()))
                     .filter(|x| x.is_finite()),
             );
+        }
+        "sin" | "cos" | "tan" => {
+            v.extend([
+                std::f64::consts::FRAC_PI_4,
+                std::f64::consts::FRAC_PI_2,
+                std::f64::consts::PI,
+                1e22,
+                1048575.9,
+                1048576.0,
+                1e-300,
+                -1e-300,
+            ]);
+            v.extend((0..100_000).map(|_| rng.unit() * 20.0 - 10.0));
+            v.extend((0..50_000).map(|_| (rng.unit() - 0.5) * 1e6));
+            // Random bit patterns: every exponent, huge arguments included.
+            v.extend(
+                (0..100_000)
+                    .map(|_| f64::from_bits(rng.next()))
+                    .filter(|x| x.is_finite()),
+            );
+        }
+        "erf" => {
+            v.extend([
+                0.5, 0.999_999, 1.0, 1.000_001, 5.9, 6.0, 27.0, 1e-300, 5e-324,
+            ]);
+            v.extend((0..100_000).map(|_| rng.unit() * 8.0 - 4.0));
+            v.extend((0..50_000).map(|_| (rng.unit() - 0.5) * 1e-6));
         }
         "arcsin" | "arccos" => {
             v.extend([0.5, -0.5, 0.999_999_999, -0.999_999_999, 1.5, -2.0, 1e-300]);
@@ -277,4 +305,145 @@ fn arctan2_is_within_4_ulp_with_c99_special_values() {
 fn sinh_and_cosh_are_within_4_ulp() {
     check("sinh", f64::sinh, f32::sinh, 4);
     check("cosh", f64::cosh, f32::cosh, 4);
+}
+
+#[test]
+fn sin_cos_tan_are_within_4_ulp_for_every_magnitude() {
+    check("sin", f64::sin, f32::sin, 4);
+    check("cos", f64::cos, f32::cos, 4);
+    check("tan", f64::tan, f32::tan, 4);
+}
+
+/// The double closest to a multiple of π/2 (Muller, "Elementary Functions"): the
+/// reduction must keep about 2^-114 absolute. Expected values from mpmath at 3000 bits
+/// (correctly rounded; glibc's cos is 8 ulp off here).
+#[test]
+fn trig_is_exact_enough_at_the_hardest_argument() {
+    let x = 6381956970095103.0 * 2f64.powi(797);
+    for (func, expected) in [
+        ("sin", 1.0),
+        ("cos", -4.687165924254628e-19),
+        ("tan", -2.133485385753704e18),
+    ] {
+        let got = run(
+            func,
+            "f64",
+            Value::from_array(ndarray::arr1(&[x, -x]).into_dyn()),
+        )
+        .into_array::<f64>()
+        .unwrap();
+        let odd = if func == "cos" { 1.0 } else { -1.0 };
+        assert!(
+            ulps64(got[0], expected) <= 1,
+            "{func}: {} vs {expected}",
+            got[0]
+        );
+        assert!(
+            ulps64(got[1], odd * expected) <= 1,
+            "{func}(-x): {}",
+            got[1]
+        );
+    }
+}
+
+#[test]
+fn erf_is_within_4_ulp() {
+    check("erf", libm::erf, libm::erff, 4);
+}
+
+/// (x, y) pairs: C99's special cases, then random bases over every exponent with
+/// exponents that keep the result near the whole range, overflow and underflow
+/// included.
+fn pow_inputs() -> Vec<(f64, f64)> {
+    let specials = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        -0.5,
+        2.0,
+        -2.0,
+        3.0,
+        -3.0,
+        2.5,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        1e-310,
+        1e300,
+    ];
+    let mut pairs: Vec<(f64, f64)> = specials
+        .iter()
+        .flat_map(|&x| specials.iter().map(move |&y| (x, y)))
+        .collect();
+    let mut rng = Rng(13);
+    for _ in 0..150_000 {
+        let x = f64::from_bits(rng.next() >> 1);
+        if !x.is_finite() {
+            continue;
+        }
+        // Aim |y ln x| at up to ~750 so results span subnormals to overflow.
+        let target = (rng.unit() * 2.0 - 1.0) * 750.0;
+        let y = target / x.ln();
+        pairs.push((x, y));
+        pairs.push((-x, y.round()));
+    }
+    for _ in 0..50_000 {
+        pairs.push((rng.unit() * 4.0, (rng.unit() - 0.5) * 20.0));
+    }
+    pairs
+}
+
+#[test]
+fn pow_is_within_4_ulp_with_c99_special_values() {
+    let pairs = pow_inputs();
+    let n = pairs.len();
+    for dtype in ["f64", "f32"] {
+        let program: Program = format!(
+            "program(a: {dtype}[{n}], b: {dtype}[{n}]) {{\n  c: {dtype}[{n}] = pow a b\n  return c\n}}"
+        )
+        .parse()
+        .unwrap();
+        let plan = plan(&program, &FusionOptions::default()).unwrap();
+        let (worst, at) = if dtype == "f64" {
+            let xs =
+                Value::from_array(ndarray::Array1::from_iter(pairs.iter().map(|p| p.0)).into_dyn());
+            let ys =
+                Value::from_array(ndarray::Array1::from_iter(pairs.iter().map(|p| p.1)).into_dyn());
+            let got = CpuExecutor::global()
+                .run(&plan, &[xs, ys])
+                .unwrap()
+                .remove(0);
+            let got = got.into_array::<f64>().unwrap();
+            pairs
+                .iter()
+                .zip(got.iter())
+                .map(|(&(x, y), &r)| (ulps64(r, x.powf(y)), (x, y)))
+                .max_by_key(|p| p.0)
+                .unwrap()
+        } else {
+            let p32: Vec<(f32, f32)> = pairs.iter().map(|&(x, y)| (x as f32, y as f32)).collect();
+            let xs =
+                Value::from_array(ndarray::Array1::from_iter(p32.iter().map(|p| p.0)).into_dyn());
+            let ys =
+                Value::from_array(ndarray::Array1::from_iter(p32.iter().map(|p| p.1)).into_dyn());
+            let got = CpuExecutor::global()
+                .run(&plan, &[xs, ys])
+                .unwrap()
+                .remove(0);
+            let got = got.into_array::<f32>().unwrap();
+            p32.iter()
+                .zip(got.iter())
+                .map(|(&(x, y), &r)| (ulps32(r, x.powf(y)), (x as f64, y as f64)))
+                .max_by_key(|p| p.0)
+                .unwrap()
+        };
+        eprintln!("pow {dtype}: max {worst} ulp (at {at:?}) over {n} pairs");
+        assert!(
+            worst <= 4,
+            "pow {dtype}: {worst} ulp at {at:?}: libm {}",
+            at.0.powf(at.1)
+        );
+    }
 }

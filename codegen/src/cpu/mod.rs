@@ -6,6 +6,9 @@ mod emit;
 mod gemm;
 mod scalar;
 mod vmath;
+mod vmath_pow;
+mod vmath_tables;
+mod vmath_trig;
 
 use std::collections::HashMap;
 use std::mem::ManuallyDrop;

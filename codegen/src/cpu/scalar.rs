@@ -176,26 +176,6 @@ impl<'a, 'ctx> Scalars<'a, 'ctx> {
         Ok(self.call(decl, args)?.into_float_value())
     }
 
-    /// A libm function (`exp`, `expf`, ...). The vector math library emitted as IR
-    /// replaces these calls in a later step.
-    fn libm(&self, name: &str, d: DType, args: &[BasicValueEnum<'ctx>]) -> Res<FloatValue<'ctx>> {
-        let symbol = if d == DType::F32 {
-            format!("{name}f")
-        } else {
-            name.to_string()
-        };
-        let f = match self.module.get_function(&symbol) {
-            Some(f) => f,
-            None => {
-                let t = self.float_type(d);
-                let params: Vec<_> = args.iter().map(|_| t.into()).collect();
-                self.module
-                    .add_function(&symbol, t.fn_type(&params, false), None)
-            }
-        };
-        Ok(self.call(f, args)?.into_float_value())
-    }
-
     /// A function of the vector math library (IR, inlined, vectorisable).
     fn vmath(&self, name: &str, d: DType, x: BasicValueEnum<'ctx>) -> Res<FloatValue<'ctx>> {
         let f = super::vmath::function(self.ctx, self.module, name, d)?;
@@ -309,16 +289,16 @@ impl<'a, 'ctx> Scalars<'a, 'ctx> {
             Log1p => self.vmath("log1p", out, v)?.into(),
             Log2 => self.vmath("log2", out, v)?.into(),
             Log10 => self.vmath("log10", out, v)?.into(),
-            Sin => self.libm("sin", out, &[v])?.into(),
-            Cos => self.libm("cos", out, &[v])?.into(),
-            Tan => self.libm("tan", out, &[v])?.into(),
+            Sin => self.vmath("sin", out, v)?.into(),
+            Cos => self.vmath("cos", out, v)?.into(),
+            Tan => self.vmath("tan", out, v)?.into(),
             Arcsin => self.vmath("asin", out, v)?.into(),
             Arccos => self.vmath("acos", out, v)?.into(),
             Arctan => self.vmath("atan", out, v)?.into(),
             Sinh => self.vmath("sinh", out, v)?.into(),
             Cosh => self.vmath("cosh", out, v)?.into(),
             Tanh => self.vmath("tanh", out, v)?.into(),
-            Erf => self.libm("erf", out, &[v])?.into(),
+            Erf => self.vmath("erf", out, v)?.into(),
             Sigmoid => {
                 // x >= 0: 1 / (1 + e^-x); else e^x / (1 + e^x): no overflow.
                 let zero = self.fconst(out, 0.0);
@@ -423,9 +403,9 @@ impl<'a, 'ctx> Scalars<'a, 'ctx> {
             Mul => b.build_float_mul(x, y, "mul")?.into(),
             Div => b.build_float_div(x, y, "div")?.into(),
             FloorDiv | Rem => self.float_divmod(op, x, y, d)?,
-            Pow => self.libm("pow", d, &[x.into(), y.into()])?.into(),
-            Arctan2 => {
-                let f = super::vmath::function(self.ctx, self.module, "atan2", d)?;
+            Pow | Arctan2 => {
+                let name = if op == Pow { "pow" } else { "atan2" };
+                let f = super::vmath::function(self.ctx, self.module, name, d)?;
                 self.call(f, &[x.into(), y.into()])?
             }
             Maximum | Minimum => {

@@ -8,15 +8,17 @@ use inkwell::attributes::AttributeLoc;
 use inkwell::context::Context;
 use inkwell::intrinsics::Intrinsic;
 use inkwell::module::{Linkage, Module};
-use inkwell::values::{FloatValue, FunctionValue, IntValue};
+use inkwell::values::{FloatValue, FunctionValue, GlobalValue, IntValue};
 use inkwell::FloatPredicate;
 use lazyfuse_ir::DType;
 
+use super::vmath_trig::Trig;
 use crate::error::CodegenError;
 
-type Res<T> = Result<T, CodegenError>;
+pub(crate) type Res<T> = Result<T, CodegenError>;
 
-/// The IR function computing `name` (`exp` or `log`) for `dtype`, emitted on first use.
+/// The IR function computing `name` (`exp`, `sin`, `pow`, ...) for `dtype`, emitted on
+/// first use.
 pub(crate) fn function<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
@@ -32,7 +34,11 @@ pub(crate) fn function<'ctx>(
     } else {
         ctx.f64_type()
     };
-    let arity = if name == "atan2" { 2 } else { 1 };
+    let arity = if matches!(name, "atan2" | "pow") {
+        2
+    } else {
+        1
+    };
     let params: Vec<_> = (0..arity).map(|_| t.into()).collect();
     let f = module.add_function(&symbol, t.fn_type(&params, false), Some(Linkage::Private));
     f.add_attribute(
@@ -73,6 +79,16 @@ pub(crate) fn function<'ctx>(
         )?,
         "asin" => m.asin_acos(x, true)?,
         "acos" => m.asin_acos(x, false)?,
+        "sin" => m.trig(x, Trig::Sin)?,
+        "cos" => m.trig(x, Trig::Cos)?,
+        "tan" => m.trig(x, Trig::Tan)?,
+        "erf" => m.erf(x)?,
+        "pow" => m.pow(
+            x,
+            f.get_nth_param(1)
+                .expect("two parameters")
+                .into_float_value(),
+        )?,
         other => return Err(CodegenError::Internal(format!("no vector {other}"))),
     };
     builder.build_return(Some(&y))?;
@@ -87,19 +103,20 @@ enum Base {
     Ten,
 }
 
-struct Math<'a, 'ctx> {
-    ctx: &'ctx Context,
-    module: &'a Module<'ctx>,
-    b: &'a inkwell::builder::Builder<'ctx>,
-    d: DType,
+/// Emits vector math for one float type into a function being built.
+pub(crate) struct Math<'a, 'ctx> {
+    pub(crate) ctx: &'ctx Context,
+    pub(crate) module: &'a Module<'ctx>,
+    pub(crate) b: &'a inkwell::builder::Builder<'ctx>,
+    pub(crate) d: DType,
 }
 
 impl<'a, 'ctx> Math<'a, 'ctx> {
-    fn f64(&self) -> bool {
+    pub(crate) fn f64(&self) -> bool {
         self.d == DType::F64
     }
 
-    fn c(&self, v: f64) -> FloatValue<'ctx> {
+    pub(crate) fn c(&self, v: f64) -> FloatValue<'ctx> {
         if self.f64() {
             self.ctx.f64_type().const_float(v)
         } else {
@@ -107,7 +124,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         }
     }
 
-    fn int_t(&self) -> inkwell::types::IntType<'ctx> {
+    pub(crate) fn int_t(&self) -> inkwell::types::IntType<'ctx> {
         if self.f64() {
             self.ctx.i64_type()
         } else {
@@ -115,11 +132,11 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         }
     }
 
-    fn ci(&self, v: i64) -> IntValue<'ctx> {
+    pub(crate) fn ci(&self, v: i64) -> IntValue<'ctx> {
         self.int_t().const_int(v as u64, true)
     }
 
-    fn intrinsic(&self, name: &str, args: &[FloatValue<'ctx>]) -> Res<FloatValue<'ctx>> {
+    pub(crate) fn intrinsic(&self, name: &str, args: &[FloatValue<'ctx>]) -> Res<FloatValue<'ctx>> {
         let t = if self.f64() {
             self.ctx.f64_type()
         } else {
@@ -136,7 +153,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     }
 
     /// a * b + c, fused where the CPU can.
-    fn fma(
+    pub(crate) fn fma(
         &self,
         a: FloatValue<'ctx>,
         b: FloatValue<'ctx>,
@@ -145,8 +162,19 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.intrinsic("llvm.fmuladd", &[a, b, c])
     }
 
+    /// a * b + c with one rounding even without hardware FMA: for exact error terms
+    /// (two-products), where an unfused result would be silently wrong.
+    pub(crate) fn fma_exact(
+        &self,
+        a: FloatValue<'ctx>,
+        b: FloatValue<'ctx>,
+        c: FloatValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
+        self.intrinsic("llvm.fma", &[a, b, c])
+    }
+
     /// Horner evaluation of `coefs[0] + coefs[1] x + ...`.
-    fn poly(&self, x: FloatValue<'ctx>, coefs: &[f64]) -> Res<FloatValue<'ctx>> {
+    pub(crate) fn poly(&self, x: FloatValue<'ctx>, coefs: &[f64]) -> Res<FloatValue<'ctx>> {
         let mut acc = self.c(*coefs.last().expect("coefficients"));
         for &c in coefs.iter().rev().skip(1) {
             acc = self.fma(acc, x, self.c(c))?;
@@ -154,7 +182,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         Ok(acc)
     }
 
-    fn select(
+    pub(crate) fn select(
         &self,
         cond: IntValue<'ctx>,
         a: FloatValue<'ctx>,
@@ -163,7 +191,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         Ok(self.b.build_select(cond, a, b, "sel")?.into_float_value())
     }
 
-    fn fcmp(
+    pub(crate) fn fcmp(
         &self,
         p: FloatPredicate,
         a: FloatValue<'ctx>,
@@ -188,7 +216,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// e^x: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite), e^r by its Taylor polynomial
     /// (degree 13 for f64, 7 for f32), then scaled by 2^n in two steps so subnormal
     /// results are reached; overflow, underflow, ±inf and NaN by selects.
-    fn exp(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+    pub(crate) fn exp(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let (ln2_hi, ln2_lo) = if self.f64() {
             (6.931_471_803_691_238e-1, 1.908_214_929_270_587_7e-10)
@@ -327,11 +355,15 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
 }
 
 impl<'a, 'ctx> Math<'a, 'ctx> {
-    fn abs(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+    pub(crate) fn abs(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         self.intrinsic("llvm.fabs", &[x])
     }
 
-    fn copysign(&self, mag: FloatValue<'ctx>, sign: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+    pub(crate) fn copysign(
+        &self,
+        mag: FloatValue<'ctx>,
+        sign: FloatValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
         self.intrinsic("llvm.copysign", &[mag, sign])
     }
 
@@ -531,6 +563,95 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         } else {
             self.atan2(root, x)
         }
+    }
+}
+
+/// Building blocks shared by the functions: exact sums, tables, float64 evaluation.
+impl<'a, 'ctx> Math<'a, 'ctx> {
+    /// a + b as (s, e) with s = fl(a + b) and s + e = a + b exactly (Knuth).
+    pub(crate) fn two_sum(
+        &self,
+        a: FloatValue<'ctx>,
+        b: FloatValue<'ctx>,
+    ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>)> {
+        let bld = self.b;
+        let s = bld.build_float_add(a, b, "ts")?;
+        let bv = bld.build_float_sub(s, a, "bv")?;
+        let av = bld.build_float_sub(s, bv, "av")?;
+        let be = bld.build_float_sub(b, bv, "be")?;
+        let ae = bld.build_float_sub(a, av, "ae")?;
+        Ok((s, bld.build_float_add(ae, be, "te")?))
+    }
+
+    /// n clamped to [lo, hi] (integers of the float's width).
+    pub(crate) fn clamp_int(&self, n: IntValue<'ctx>, lo: i64, hi: i64) -> Res<IntValue<'ctx>> {
+        let b = self.b;
+        let below = b.build_int_compare(inkwell::IntPredicate::SLT, n, self.ci(lo), "lt")?;
+        let n = b
+            .build_select(below, self.ci(lo), n, "cl")?
+            .into_int_value();
+        let above = b.build_int_compare(inkwell::IntPredicate::SGT, n, self.ci(hi), "gt")?;
+        Ok(b.build_select(above, self.ci(hi), n, "ch")?
+            .into_int_value())
+    }
+
+    /// A private constant f64 array in the module (emitted once per name).
+    pub(crate) fn constant_table(&self, name: &str, values: &[f64]) -> GlobalValue<'ctx> {
+        if let Some(g) = self.module.get_global(name) {
+            return g;
+        }
+        let t = self.ctx.f64_type();
+        let consts: Vec<_> = values.iter().map(|&v| t.const_float(v)).collect();
+        let g = self
+            .module
+            .add_global(t.array_type(values.len() as u32), None, name);
+        g.set_initializer(&t.const_array(&consts));
+        g.set_constant(true);
+        g.set_linkage(Linkage::Private);
+        g
+    }
+
+    /// table[index] for an in-range index (callers clamp it).
+    pub(crate) fn load_table(
+        &self,
+        table: GlobalValue<'ctx>,
+        len: usize,
+        index: IntValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
+        let t = self.ctx.f64_type();
+        let zero = self.ctx.i64_type().const_zero();
+        let index = self
+            .b
+            .build_int_s_extend_or_bit_cast(index, self.ctx.i64_type(), "ix")?;
+        // SAFETY (of the generated code): every caller clamps index to [0, len).
+        let ptr = unsafe {
+            self.b.build_in_bounds_gep(
+                t.array_type(len as u32),
+                table.as_pointer_value(),
+                &[zero, index],
+                "tp",
+            )?
+        };
+        Ok(self.b.build_load(t, ptr, "tv")?.into_float_value())
+    }
+
+    /// f computed in float64 on the arguments widened from float32, rounded once.
+    pub(crate) fn via_f64(
+        &self,
+        args: &[FloatValue<'ctx>],
+        f: impl Fn(&Math<'a, 'ctx>, &[FloatValue<'ctx>]) -> Res<FloatValue<'ctx>>,
+    ) -> Res<FloatValue<'ctx>> {
+        let wide = Math {
+            d: DType::F64,
+            ..*self
+        };
+        let t64 = self.ctx.f64_type();
+        let widened = args
+            .iter()
+            .map(|&a| self.b.build_float_ext(a, t64, "wide"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let y = f(&wide, &widened)?;
+        Ok(self.b.build_float_trunc(y, self.ctx.f32_type(), "narrow")?)
     }
 }
 

@@ -1,0 +1,192 @@
+//! pow and erf in the vector math library.
+//!
+//! pow(x, y) = exp(y ln|x|) with ln|x| in double-double from a 128-row table (so y ln|x|
+//! keeps about 66 bits even where it is near the overflow threshold), then C99's special
+//! cases and the sign for negative x by selects. erf: x P(2x² - 1) below 1, 1 - e^(-x²)
+//! Q(1/x) up to 6, ±1 beyond; P and Q are Chebyshev fits (scripts/gen_vmath_tables.py).
+//! float32 is computed in float64 and rounded once.
+
+use inkwell::values::FloatValue;
+use inkwell::FloatPredicate;
+
+use super::vmath::{Math, Res};
+use super::vmath_tables::{
+    ERF_LARGE, ERF_LARGE_HALF, ERF_LARGE_MID, ERF_ONE, ERF_SMALL, ERF_SPLIT, POW_INVC, POW_LOGC_HI,
+    POW_LOGC_LO, POW_OFF, POW_TABLE_BITS,
+};
+
+/// ln 2 split so that k·LN2_HI is exact for every exponent k (fdlibm's constants).
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+
+impl<'a, 'ctx> Math<'a, 'ctx> {
+    /// x^y as C99's pow (NumPy's float power).
+    pub(crate) fn pow(&self, x: FloatValue<'ctx>, y: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        if !self.f64() {
+            return self.via_f64(&[x, y], |m, args| m.pow(args[0], args[1]));
+        }
+        let b = self.b;
+        let inf = self.c(f64::INFINITY);
+        let ax = self.abs(x)?;
+        let (lh, ll) = self.log_dd(ax)?;
+        // z = y ln|x| in double-double; its low part only where the high part is finite.
+        let zh = b.build_float_mul(y, lh, "zh")?;
+        let zl = self.fma_exact(y, lh, b.build_float_neg(zh, "nzh")?)?;
+        let zl = self.fma(y, ll, zl)?;
+        let finite = self.fcmp(FloatPredicate::OLT, self.abs(zh)?, inf)?;
+        let zl = self.select(finite, zl, self.c(0.0))?;
+        let e = self.exp(zh)?;
+        let r = self.fma(e, zl, e)?;
+        let r = self.select(self.fcmp(FloatPredicate::OEQ, e, inf)?, e, r)?;
+        // Sign and domain: y an odd integer flips the sign for negative x (-0, -inf
+        // included); a finite negative x with a non-integer y has no real power.
+        let y_int = self.fcmp(FloatPredicate::OEQ, self.intrinsic("llvm.trunc", &[y])?, y)?;
+        let half = b.build_float_mul(y, self.c(0.5), "yh")?;
+        let half_int = self.fcmp(
+            FloatPredicate::OEQ,
+            self.intrinsic("llvm.trunc", &[half])?,
+            half,
+        )?;
+        let y_odd = b.build_and(y_int, b.build_not(half_int, "nhi")?, "yodd")?;
+        let x_bits = b.build_bit_cast(x, self.int_t(), "xb")?.into_int_value();
+        let x_neg = b.build_int_compare(inkwell::IntPredicate::SLT, x_bits, self.ci(0), "xneg")?;
+        let flip = b.build_and(x_neg, y_odd, "flip")?;
+        let r = self.select(flip, b.build_float_neg(r, "nr")?, r)?;
+        let finite_negative = b.build_and(
+            self.fcmp(FloatPredicate::OLT, x, self.c(0.0))?,
+            self.fcmp(FloatPredicate::OGT, x, self.c(f64::NEG_INFINITY))?,
+            "fneg",
+        )?;
+        let y_fraction = b.build_and(
+            b.build_not(y_int, "nyi")?,
+            self.fcmp(FloatPredicate::ORD, y, y)?,
+            "yfrac",
+        )?;
+        let domain = b.build_and(finite_negative, y_fraction, "dom")?;
+        let r = self.select(domain, self.c(f64::NAN), r)?;
+        // pow(±1, ±inf) = 1 and pow(1, y) = 1 for every y; pow(x, ±0) = 1 for every x.
+        let one = self.c(1.0);
+        let unit_inf = b.build_and(
+            self.fcmp(FloatPredicate::OEQ, ax, one)?,
+            self.fcmp(FloatPredicate::OEQ, self.abs(y)?, inf)?,
+            "uinf",
+        )?;
+        let r = self.select(unit_inf, one, r)?;
+        let r = self.select(self.fcmp(FloatPredicate::OEQ, x, one)?, one, r)?;
+        self.select(self.fcmp(FloatPredicate::OEQ, y, self.c(0.0))?, one, r)
+    }
+
+    /// ln a for a ≥ 0 as a double-double (hi, lo) accurate to about 2^-66 relative:
+    /// a = 2^k z, z in [OFF, 2 OFF); ln z = -ln(invc) + ln(z invc) with z invc = 1 + r
+    /// (|r| < 2^-8, computed exactly as rh + rl) and ln(1 + r) by its series.
+    /// 0 gives -inf, inf gives inf, NaN gives NaN.
+    fn log_dd(&self, a: FloatValue<'ctx>) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>)> {
+        let b = self.b;
+        let subnormal = self.fcmp(FloatPredicate::OLT, a, self.c(f64::MIN_POSITIVE))?;
+        let scaled = b.build_float_mul(a, self.c(2f64.powi(54)), "scaled")?;
+        let xs = self.select(subnormal, scaled, a)?;
+        let extra = b
+            .build_select(subnormal, self.ci(54), self.ci(0), "extra")?
+            .into_int_value();
+        let ix = b.build_bit_cast(xs, self.int_t(), "ix")?.into_int_value();
+        let tmp = b.build_int_sub(ix, self.ci(POW_OFF as i64), "tmp")?;
+        let k = b.build_right_shift(tmp, self.ci(52), true, "k")?;
+        let index = b.build_and(
+            b.build_right_shift(tmp, self.ci(52 - POW_TABLE_BITS as i64), false, "ti")?,
+            self.ci((1 << POW_TABLE_BITS) - 1),
+            "index",
+        )?;
+        let iz = b.build_int_sub(ix, b.build_left_shift(k, self.ci(52), "k52")?, "iz")?;
+        let z = b
+            .build_bit_cast(iz, self.ctx.f64_type(), "z")?
+            .into_float_value();
+        let k = b.build_int_sub(k, extra, "k2")?;
+        let kf = b.build_signed_int_to_float(k, self.ctx.f64_type(), "kf")?;
+        let rows = 1usize << POW_TABLE_BITS;
+        let invc = self.load_table(
+            self.constant_table("lazyfuse.pow_invc", &POW_INVC),
+            rows,
+            index,
+        )?;
+        let logc_hi = self.load_table(
+            self.constant_table("lazyfuse.pow_logc_hi", &POW_LOGC_HI),
+            rows,
+            index,
+        )?;
+        let logc_lo = self.load_table(
+            self.constant_table("lazyfuse.pow_logc_lo", &POW_LOGC_LO),
+            rows,
+            index,
+        )?;
+        // z invc - 1 = rh + rl exactly (z invc in [0.99, 1.01], so p - 1 is exact).
+        let p = b.build_float_mul(z, invc, "p")?;
+        let rl = self.fma_exact(z, invc, b.build_float_neg(p, "np")?)?;
+        let rh = b.build_float_sub(p, self.c(1.0), "rh")?;
+        let (t_hi, t_lo) = self.two_sum(b.build_float_mul(kf, self.c(LN2_HI), "kln2")?, logc_hi)?;
+        let (u_hi, u_lo) = self.two_sum(t_hi, rh)?;
+        // ln(1 + r) - r = -r²/2 + r³ (1/3 - r/4 + ... + r^6/9) + rl (1 - rh).
+        let rr = b.build_float_mul(rh, rh, "rr")?;
+        let series: Vec<f64> = (3..=9)
+            .map(|k| if k % 2 == 1 { 1.0 } else { -1.0 } / k as f64)
+            .collect();
+        let cubic = b.build_float_mul(rr, rh, "r3")?;
+        let tail = self.fma(
+            cubic,
+            self.poly(rh, &series)?,
+            b.build_float_mul(rr, self.c(-0.5), "hr")?,
+        )?;
+        let tail = self.fma(rl, b.build_float_sub(self.c(1.0), rh, "1mr")?, tail)?;
+        let lo = self.fma(kf, self.c(LN2_LO), logc_lo)?;
+        let lo = b.build_float_add(lo, t_lo, "lo1")?;
+        let lo = b.build_float_add(lo, u_lo, "lo2")?;
+        let lo = b.build_float_add(lo, tail, "lo3")?;
+        let (hi, lo) = self.two_sum(u_hi, lo)?;
+        let zero = self.fcmp(FloatPredicate::OEQ, a, self.c(0.0))?;
+        let special = self.fcmp(FloatPredicate::UGE, a, self.c(f64::INFINITY))?;
+        let hi = self.select(special, a, hi)?;
+        let hi = self.select(zero, self.c(f64::NEG_INFINITY), hi)?;
+        let quiet = b.build_or(zero, special, "quiet")?;
+        let lo = self.select(quiet, self.c(0.0), lo)?;
+        Ok((hi, lo))
+    }
+
+    /// The error function.
+    pub(crate) fn erf(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        if !self.f64() {
+            return self.via_f64(&[x], |m, args| m.erf(args[0]));
+        }
+        let b = self.b;
+        let a = self.abs(x)?;
+        // |x| < 1: x P(2x² - 1).
+        let xx = b.build_float_mul(x, x, "xx")?;
+        let v = self.fma(xx, self.c(2.0 / (ERF_SPLIT * ERF_SPLIT)), self.c(-1.0))?;
+        let small = b.build_float_mul(x, self.poly(v, &ERF_SMALL)?, "small")?;
+        // 1 <= |x| < 6: 1 - e^(-x²) Q(1/x), with x² = sh + sl exactly.
+        let u = b.build_float_div(self.c(1.0), a, "u")?;
+        let v = self.fma(
+            u,
+            self.c(1.0 / ERF_LARGE_HALF),
+            self.c(-ERF_LARGE_MID / ERF_LARGE_HALF),
+        )?;
+        let q = self.poly(v, &ERF_LARGE)?;
+        let sh = b.build_float_mul(a, a, "sh")?;
+        let sl = self.fma_exact(a, a, b.build_float_neg(sh, "nsh")?)?;
+        let g = self.exp(b.build_float_neg(sh, "nsh2")?)?;
+        let g = self.fma(g, b.build_float_neg(sl, "nsl")?, g)?;
+        let erfc = b.build_float_mul(g, q, "erfc")?;
+        let large = b.build_float_sub(self.c(1.0), erfc, "large")?;
+        let large = self.select(
+            self.fcmp(FloatPredicate::OGE, a, self.c(ERF_ONE))?,
+            self.c(1.0),
+            large,
+        )?;
+        let large = self.copysign(large, x)?;
+        let y = self.select(
+            self.fcmp(FloatPredicate::OLT, a, self.c(ERF_SPLIT))?,
+            small,
+            large,
+        )?;
+        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
+        self.select(nan, x, y)
+    }
+}

@@ -1,0 +1,249 @@
+//! sin, cos and tan in the vector math library: reduction of |x| by π/2 (Cody–Waite in
+//! three parts below 2^20, Payne–Hanek with a per-exponent table of 2/π's bits above),
+//! then Taylor polynomials on [-π/4, π/4] carrying the reduced argument's low part.
+//!
+//! Both reductions are computed and one selected, so the code stays branch-free and
+//! vectorises; float32 is computed in float64 and rounded once.
+
+use inkwell::values::{FloatValue, GlobalValue, IntValue};
+use inkwell::{FloatPredicate, IntPredicate};
+
+use super::vmath::{Math, Res};
+use super::vmath_tables::{PIO2, TWO_OVER_PI_BITS};
+
+/// Which trigonometric function.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Trig {
+    Sin,
+    Cos,
+    Tan,
+}
+
+/// Exponents s (|x| = M 2^s with M a 53-bit integer) the Payne–Hanek table covers:
+/// from |x| = 2^20 up to the largest finite double.
+const TABLE_MIN_S: i64 = -32;
+const TABLE_MAX_S: i64 = 971;
+/// Chunks of 53 bits of 2/π per exponent: 212 bits, enough for the reduced argument
+/// to about 2^-150 absolute.
+const CHUNKS: usize = 4;
+/// Below this |x| the Cody–Waite reduction is exact enough (its products stay exact).
+const CODY_WAITE_LIMIT: f64 = 1048576.0; // 2^20
+
+/// Bit `i` (1 = first after the binary point) of 2/π.
+fn two_over_pi_bit(i: usize) -> u64 {
+    let word = TWO_OVER_PI_BITS[(i - 1) / 64];
+    (word >> (63 - (i - 1) % 64)) & 1
+}
+
+/// For each exponent s, CHUNKS doubles G_c = 2^s Σ b_i 2^-i over bits i in
+/// [j0 + 53c, j0 + 53c + 52], j0 = max(s - 1, 1): the bits of 2/π that matter for
+/// x·2/π mod 4 (bits before j0 contribute multiples of 4), scaled so M·G_c stays
+/// far from overflow and underflow.
+fn payne_hanek_table() -> Vec<f64> {
+    let mut table = Vec::with_capacity((TABLE_MAX_S - TABLE_MIN_S + 1) as usize * CHUNKS);
+    for s in TABLE_MIN_S..=TABLE_MAX_S {
+        let j0 = (s - 1).max(1) as usize;
+        for c in 0..CHUNKS {
+            let first = j0 + 53 * c;
+            let window = (first..first + 53).fold(0u64, |acc, i| (acc << 1) | two_over_pi_bit(i));
+            // window is the integer of bits first..first+52: value window·2^-(first+52).
+            let exponent = s as i32 - (first as i32 + 52);
+            table.push(window as f64 * 2f64.powi(exponent));
+        }
+    }
+    table
+}
+
+impl<'a, 'ctx> Math<'a, 'ctx> {
+    /// sin, cos or tan of x (any float type).
+    pub(crate) fn trig(&self, x: FloatValue<'ctx>, which: Trig) -> Res<FloatValue<'ctx>> {
+        if !self.f64() {
+            return self.via_f64(&[x], |m, args| m.trig(args[0], which));
+        }
+        let b = self.b;
+        let a = self.abs(x)?;
+        let (rh, rl, q) = self.reduce_half_pi(a)?;
+        let s = b.build_float_mul(rh, rh, "s")?;
+        // sin r = r + (r s S(s) + rl): Taylor terms up to r^17.
+        let sin_coefs: Vec<f64> = (1..=8)
+            .map(|k| (if k % 2 == 1 { -1.0 } else { 1.0 }) / factorial(2 * k + 1))
+            .collect();
+        let rs = b.build_float_mul(rh, s, "rs")?;
+        let sin_tail = self.fma(rs, self.poly(s, &sin_coefs)?, rl)?;
+        let sin_r = b.build_float_add(rh, sin_tail, "sinr")?;
+        // cos r = 1 - s/2 + s² C(s) - r rl, with 1 - s/2 split so its rounding is kept.
+        let cos_coefs: Vec<f64> = (2..=9)
+            .map(|k| (if k % 2 == 1 { -1.0 } else { 1.0 }) / factorial(2 * k))
+            .collect();
+        let hz = b.build_float_mul(s, self.c(0.5), "hz")?;
+        let w = b.build_float_sub(self.c(1.0), hz, "w")?;
+        let w_err = b.build_float_sub(b.build_float_sub(self.c(1.0), w, "1w")?, hz, "werr")?;
+        let ss = b.build_float_mul(s, s, "ss")?;
+        let tail = self.fma(ss, self.poly(s, &cos_coefs)?, w_err)?;
+        let tail = self.fma(b.build_float_neg(rh, "nrh")?, rl, tail)?;
+        let cos_r = b.build_float_add(w, tail, "cosr")?;
+
+        let odd = self.quadrant_bit(q, 1)?;
+        let y = match which {
+            Trig::Sin => {
+                let v = self.select(odd, cos_r, sin_r)?;
+                self.negate_if(self.quadrant_bit(q, 2)?, v)?
+            }
+            Trig::Cos => {
+                let v = self.select(odd, sin_r, cos_r)?;
+                let q1 = b.build_int_add(q, self.ci(1), "q1")?;
+                self.negate_if(self.quadrant_bit(q1, 2)?, v)?
+            }
+            Trig::Tan => {
+                let t = b.build_float_div(sin_r, cos_r, "t")?;
+                let cot = b.build_float_div(cos_r, sin_r, "cot")?;
+                self.select(odd, b.build_float_neg(cot, "ncot")?, t)?
+            }
+        };
+        // sin and tan are odd: take x's sign (so sin(-0) = -0); cos is even.
+        let y = if which == Trig::Cos {
+            y
+        } else {
+            self.xor_sign(y, x)?
+        };
+        let finite = self.fcmp(FloatPredicate::OLT, a, self.c(f64::INFINITY))?;
+        self.select(finite, y, self.c(f64::NAN))
+    }
+
+    /// Whether `bit` of the quadrant is set.
+    fn quadrant_bit(&self, q: IntValue<'ctx>, bit: i64) -> Res<IntValue<'ctx>> {
+        let masked = self.b.build_and(q, self.ci(bit), "qb")?;
+        Ok(self
+            .b
+            .build_int_compare(IntPredicate::NE, masked, self.ci(0), "qset")?)
+    }
+
+    fn negate_if(&self, cond: IntValue<'ctx>, v: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        self.select(cond, self.b.build_float_neg(v, "neg")?, v)
+    }
+
+    /// v with its sign flipped where `sign_of` is negative (-0 included).
+    fn xor_sign(&self, v: FloatValue<'ctx>, sign_of: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let vb = b.build_bit_cast(v, self.int_t(), "vb")?.into_int_value();
+        let sb = b
+            .build_bit_cast(sign_of, self.int_t(), "sb")?
+            .into_int_value();
+        let sign = b.build_and(sb, self.ci(i64::MIN), "sign")?;
+        let flipped = b.build_xor(vb, sign, "flip")?;
+        Ok(b.build_bit_cast(flipped, v.get_type(), "xs")?
+            .into_float_value())
+    }
+
+    /// a ≥ 0 (f64) as n π/2 + (rh + rl) with |rh| <= π/4; returns (rh, rl, n mod 4
+    /// in the low bits of an integer).
+    fn reduce_half_pi(
+        &self,
+        a: FloatValue<'ctx>,
+    ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>, IntValue<'ctx>)> {
+        let b = self.b;
+        let (p1, p2, p3) = (self.c(PIO2[0]), self.c(PIO2[1]), self.c(PIO2[2]));
+        // Cody–Waite: n = rint(a 2/π), a - n p1 by one fused rounding, then the next
+        // parts with their rounding errors carried into rl.
+        let n = self.intrinsic(
+            "llvm.rint",
+            &[b.build_float_mul(a, self.c(std::f64::consts::FRAC_2_PI), "an")?],
+        )?;
+        let nn = b.build_float_neg(n, "nn")?;
+        let r1 = self.fma(nn, p1, a)?;
+        let w_hi = b.build_float_mul(n, p2, "whi")?;
+        let w_lo = self.fma_exact(n, p2, b.build_float_neg(w_hi, "nwhi")?)?;
+        let cw_h = b.build_float_sub(r1, w_hi, "cwh")?;
+        let cw_l = b.build_float_sub(b.build_float_sub(r1, cw_h, "d")?, w_hi, "d2")?;
+        let cw_l = b.build_float_sub(cw_l, w_lo, "d3")?;
+        let cw_l = self.fma(nn, p3, cw_l)?;
+        let cw_q = b.build_float_to_signed_int(n, self.int_t(), "cwq")?;
+
+        let (ph_h, ph_l, ph_q) = self.payne_hanek(a)?;
+        let large = self.fcmp(FloatPredicate::OGE, a, self.c(CODY_WAITE_LIMIT))?;
+        let rh = self.select(large, ph_h, cw_h)?;
+        let rl = self.select(large, ph_l, cw_l)?;
+        let q = b.build_select(large, ph_q, cw_q, "q")?.into_int_value();
+        Ok((rh, rl, q))
+    }
+
+    /// Payne–Hanek reduction for a ≥ 2^20: a = M 2^s; M·(bits of 2/π that matter, from
+    /// the table) = Σ (p_c + e_c) exactly (two-products), summed modulo 4 in double-double
+    /// while the integer parts are peeled off into the quadrant.
+    fn payne_hanek(
+        &self,
+        a: FloatValue<'ctx>,
+    ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>, IntValue<'ctx>)> {
+        let b = self.b;
+        let bits = b.build_bit_cast(a, self.int_t(), "abits")?.into_int_value();
+        let biased = b.build_right_shift(bits, self.ci(52), false, "be")?;
+        let s = b.build_int_sub(biased, self.ci(1075), "s")?;
+        let s = self.clamp_int(s, TABLE_MIN_S, TABLE_MAX_S)?;
+        let row = b.build_int_mul(
+            b.build_int_sub(s, self.ci(TABLE_MIN_S), "srow")?,
+            self.ci(CHUNKS as i64),
+            "row",
+        )?;
+        let mant = b.build_and(bits, self.ci((1i64 << 52) - 1), "mant")?;
+        let m_int = b.build_or(mant, self.ci(1i64 << 52), "mint")?;
+        let m = b.build_signed_int_to_float(m_int, self.ctx.f64_type(), "m")?;
+        let table = self.two_over_pi_table();
+        let mut products = Vec::with_capacity(CHUNKS);
+        for c in 0..CHUNKS {
+            let index = b.build_int_add(row, self.ci(c as i64), "idx")?;
+            let g = self.load_table(
+                table,
+                CHUNKS * (TABLE_MAX_S - TABLE_MIN_S + 1) as usize,
+                index,
+            )?;
+            let p = b.build_float_mul(m, g, "p")?;
+            let e = self.fma_exact(m, g, b.build_float_neg(p, "np")?)?;
+            products.push((p, e));
+        }
+        let (p0, e0) = products[0];
+        // p0 mod 4 (exact).
+        let quarter =
+            self.intrinsic("llvm.floor", &[b.build_float_mul(p0, self.c(0.25), "p4")?])?;
+        let p0 = self.fma(quarter, self.c(-4.0), p0)?;
+        let (h, l) = self.two_sum(p0, e0)?;
+        let q0 = self.intrinsic("llvm.rint", &[h])?;
+        let h = b.build_float_sub(h, q0, "h0")?;
+        let (h, l2) = self.two_sum(h, products[1].0)?;
+        let q1 = self.intrinsic("llvm.rint", &[h])?;
+        let h = b.build_float_sub(h, q1, "h1")?;
+        // The rest can cancel h down to about 2^-61 (the closest a double comes to a
+        // multiple of π/2), so the terms near 2^-51 are added exactly and only the
+        // rounding errors, near 2^-104, are summed plainly.
+        let mut errors = vec![b.build_float_add(products[2].1, products[3].0, "tail")?];
+        let mut h = h;
+        for term in [l, l2, products[1].1, products[2].0] {
+            let (s, e) = self.two_sum(h, term)?;
+            h = s;
+            errors.push(e);
+        }
+        let mut l = errors[0];
+        for &e in &errors[1..] {
+            l = b.build_float_add(l, e, "err")?;
+        }
+        let q2 = self.intrinsic("llvm.rint", &[h])?;
+        let h = b.build_float_sub(h, q2, "h2")?;
+        let (h, l) = self.two_sum(h, l)?;
+        // (h + l) quarter turns → radians.
+        let (pio2_h, pio2_l) = (self.c(PIO2[0]), self.c(PIO2[1]));
+        let rh = b.build_float_mul(h, pio2_h, "rh")?;
+        let rl = self.fma_exact(h, pio2_h, b.build_float_neg(rh, "nrh")?)?;
+        let rl = self.fma(h, pio2_l, rl)?;
+        let rl = self.fma(l, pio2_h, rl)?;
+        let q = b.build_float_add(b.build_float_add(q0, q1, "q01")?, q2, "q")?;
+        let q = b.build_float_to_signed_int(q, self.int_t(), "qi")?;
+        Ok((rh, rl, q))
+    }
+
+    fn two_over_pi_table(&self) -> GlobalValue<'ctx> {
+        self.constant_table("lazyfuse.payne_hanek", &payne_hanek_table())
+    }
+}
+
+fn factorial(k: u32) -> f64 {
+    (1..=k).map(|i| i as f64).product()
+}
