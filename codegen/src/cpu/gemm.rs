@@ -129,7 +129,9 @@ pub(super) fn float_matmul(
     m: &MatMulKernel,
     memory: &mut Memory,
 ) -> Option<Result<(), CodegenError>> {
-    let out_dtype = memory.values[m.out.0 as usize].as_ref()?.dtype();
+    let out_dtype = memory.values[memory.root[m.out.0 as usize]]
+        .as_ref()?
+        .dtype();
     if !out_dtype.is_float() || m.a_ty.dtype != out_dtype || m.b_ty.dtype != out_dtype {
         return None;
     }

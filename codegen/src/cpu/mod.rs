@@ -5,6 +5,9 @@
 mod emit;
 mod gemm;
 mod scalar;
+mod storage;
+
+pub use storage::storage_roots;
 mod vmath;
 mod vmath_pow;
 mod vmath_tables;
@@ -696,15 +699,36 @@ fn zeros(dtype: DType, shape: &[usize]) -> Value {
     value
 }
 
-/// Zeroed storage (large ones come from the OS as untouched zero pages).
+/// Zeroed storage (large ones come from the OS as untouched zero pages) whose first
+/// element is 64-byte aligned (a cache line; whole vectors for every SIMD width).
 fn zeros_untouched(dtype: DType, s: IxDyn) -> Value {
     match dtype {
-        DType::Bool => Value::from_array(ArrayD::<bool>::from_elem(s, false)),
-        DType::I32 => Value::from_array(ArrayD::<i32>::zeros(s)),
-        DType::I64 => Value::from_array(ArrayD::<i64>::zeros(s)),
-        DType::F32 => Value::from_array(ArrayD::<f32>::zeros(s)),
-        DType::F64 => Value::from_array(ArrayD::<f64>::zeros(s)),
+        DType::Bool => Value::from_array(aligned_zeros::<bool>(s)),
+        DType::I32 => Value::from_array(aligned_zeros::<i32>(s)),
+        DType::I64 => Value::from_array(aligned_zeros::<i64>(s)),
+        DType::F32 => Value::from_array(aligned_zeros::<f32>(s)),
+        DType::F64 => Value::from_array(aligned_zeros::<f64>(s)),
     }
+}
+
+/// A C-contiguous zeroed array starting on a 64-byte boundary: the allocation is one
+/// cache line longer and the array a slice of it (its storage owns the whole).
+fn aligned_zeros<T: Clone + Default>(s: IxDyn) -> ArrayD<T> {
+    const ALIGN: usize = 64;
+    let size = std::mem::size_of::<T>().max(1);
+    let n = ndarray::Dimension::size(&s);
+    let slack = ALIGN / size;
+    // vec! of zero-valued elements allocates zeroed memory (calloc): untouched pages.
+    let data = vec![T::default(); n + slack];
+    let misalignment = data.as_ptr() as usize % ALIGN;
+    let skip = if misalignment == 0 {
+        0
+    } else {
+        (ALIGN - misalignment) / size
+    };
+    let flat = ndarray::Array1::from_vec(data).slice_move(ndarray::s![skip..skip + n]);
+    flat.into_shape_with_order(s)
+        .expect("a contiguous slice takes any shape of its size")
 }
 
 impl Memory {
@@ -717,7 +741,7 @@ impl Memory {
                 .map(|b| matches!(b.kind, BufferKind::Input(_)))
                 .collect(),
             values: vec![None; n],
-            root: (0..n).collect(),
+            root: storage_roots(plan),
             strides: vec![vec![]; n],
             shapes: vec![vec![]; n],
         };
@@ -740,10 +764,11 @@ impl Memory {
                 }
                 BufferKind::Temp => {
                     memory.strides[i] = contiguous_strides(b.ty.shape.dims());
-                    memory.values[i] = Some(zeros(b.ty.dtype, b.ty.shape.dims()));
+                    if memory.root[i] == i {
+                        memory.values[i] = Some(zeros(b.ty.dtype, b.ty.shape.dims()));
+                    }
                 }
-                BufferKind::Alias(of) => {
-                    memory.root[i] = memory.root[of.0 as usize];
+                BufferKind::Alias(_) => {
                     memory.strides[i] = contiguous_strides(b.ty.shape.dims());
                 }
             }
@@ -904,6 +929,17 @@ fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), CodegenError> {
     let a = operand(&m.a, &m.a_ty)?;
     let b = operand(&m.b, &m.b_ty)?;
     let product = evaluate_op(&Op::MatMul, &[a, b])?;
-    memory.values[m.out.0 as usize] = Some(product);
+    // Into the output's storage, which may be shared with an earlier temporary.
+    let target = memory.values[memory.root[m.out.0 as usize]]
+        .as_mut()
+        .ok_or_else(|| CodegenError::Internal("matmul output without storage".into()))?;
+    match (target, &product) {
+        (Value::Bool(t), Value::Bool(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
+        (Value::I32(t), Value::I32(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
+        (Value::I64(t), Value::I64(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
+        (Value::F32(t), Value::F32(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
+        (Value::F64(t), Value::F64(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
+        _ => return Err(CodegenError::Internal("matmul result dtype".into())),
+    }
     Ok(())
 }

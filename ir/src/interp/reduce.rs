@@ -121,9 +121,16 @@ impl Folded {
 }
 
 fn reshape<T: Element>(a: ArrayD<T>, ty: &TensorType) -> Value {
-    let data = a.into_raw_vec_and_offset().0;
+    // Through a C-ordered copy only when needed: the storage of `a` may hold more than
+    // its elements (an offset slice), so its raw vector is not used.
+    let a = if a.is_standard_layout() {
+        a
+    } else {
+        a.as_standard_layout().into_owned()
+    };
     Value::from_array(
-        ArrayD::from_shape_vec(IxDyn(&ty.shape), data).expect("one value per output element"),
+        a.into_shape_with_order(IxDyn(&ty.shape))
+            .expect("one value per output element"),
     )
 }
 
