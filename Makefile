@@ -6,7 +6,7 @@ export LLVM_SYS_191_PREFIX ?= /usr/lib/llvm-19
 export LAZYFUSE_PYTHON ?= $(CURDIR)/.venv/bin/python
 PYTHON := $(CURDIR)/.venv/bin/python
 
-.PHONY: setup demo test test-rust test-python lint fmt bless
+.PHONY: setup demo test test-rust test-python python-module lint fmt bless
 
 setup:
 	@bash scripts/setup.sh
@@ -19,12 +19,17 @@ test: setup test-rust test-python
 test-rust:
 	cargo test --workspace
 
-test-python:
+# The Python package (maturin, release build) installed into .venv, editable.
+python-module: setup
+	VIRTUAL_ENV=$(CURDIR)/.venv $(CURDIR)/.venv/bin/maturin develop --release -q
+
+test-python: python-module
 	$(PYTHON) -m pytest -q tests/python
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p lazyfuse-frontend --features python -- -D warnings
 
 fmt:
 	cargo fmt --all

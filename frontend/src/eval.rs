@@ -24,7 +24,7 @@ pub enum Backend {
 
 /// Optimised and planned programs by canonical hash: evaluating an equal program again
 /// skips optimisation and planning (and its kernels are in the executor's cache).
-fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
+pub(crate) fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
     static PLANS: OnceLock<Mutex<HashMap<ProgramHash, Arc<PreparedPlan>>>> = OnceLock::new();
     let plans = PLANS.get_or_init(Default::default);
     let key = program.canonical_hash();

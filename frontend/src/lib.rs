@@ -21,6 +21,8 @@ mod elementwise;
 mod error;
 mod eval;
 mod functions;
+#[cfg(feature = "python")]
+mod python;
 mod structural;
 
 pub use array::Array;

@@ -80,7 +80,7 @@ impl Array {
         }
     }
 
-    fn reduce(&self, op: ReduceOp, axes: Option<&[i64]>, keepdims: bool) -> Array {
+    pub(crate) fn reduce(&self, op: ReduceOp, axes: Option<&[i64]>, keepdims: bool) -> Array {
         self.with_node(|x| compose::reduce(op, x, axes, keepdims))
     }
 }

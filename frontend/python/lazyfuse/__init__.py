@@ -1,0 +1,27 @@
+"""lazyfuse: a lazy array compiler with a NumPy-like API.
+
+``import lazyfuse.numpy as np`` in existing NumPy code: operations build a lazy graph;
+when a value is needed the graph is optimised (equality saturation), fused into few
+kernels and compiled by LLVM for this CPU, with compiled kernels cached.
+"""
+
+from . import _native
+from ._core import ndarray, asarray, array
+from ._jit import jit, explain, Explanation
+from . import numpy
+
+__all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "Explanation",
+           "cache_info", "numpy"]
+
+
+def eval(*arrays):
+    """Evaluates several arrays as one program (shared work once): NumPy arrays, one per
+    argument (a single array for a single argument)."""
+    natives = [asarray(a)._a for a in arrays]
+    out = _native.evaluate(natives)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def cache_info():
+    """Kernel cache counters: ``{"compiles": ..., "hits": ...}``."""
+    return dict(_native.cache_info())

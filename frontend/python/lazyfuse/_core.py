@@ -1,0 +1,662 @@
+"""The lazy ndarray and the functions over it (the NumPy-like surface).
+
+Everything here only builds graphs in the native module; values are computed when a
+result is needed (``np.asarray(x)``, ``float(x)``, ``repr(x)``, ``lazyfuse.eval``).
+"""
+
+import builtins
+import numbers
+
+import numpy as _np
+
+from . import _native
+
+SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "bool")
+
+# NumPy ufunc name -> IR op name.
+UNARY = {
+    "negative": "neg", "absolute": "abs", "abs": "abs", "sign": "sign", "exp": "exp",
+    "expm1": "expm1", "log": "log", "log1p": "log1p", "log2": "log2", "log10": "log10",
+    "sqrt": "sqrt", "square": "square", "reciprocal": "reciprocal", "sin": "sin",
+    "cos": "cos", "tan": "tan", "arcsin": "arcsin", "arccos": "arccos",
+    "arctan": "arctan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+    "floor": "floor", "ceil": "ceil", "rint": "round", "round": "round",
+    "trunc": "trunc", "isnan": "isnan", "isinf": "isinf", "isfinite": "isfinite",
+    "logical_not": "logical_not",
+}
+BINARY = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div",
+    "true_divide": "div", "floor_divide": "floordiv", "remainder": "rem", "mod": "rem",
+    "power": "pow", "maximum": "maximum", "minimum": "minimum", "arctan2": "arctan2",
+    "equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt",
+    "greater_equal": "ge", "logical_and": "logical_and", "logical_or": "logical_or",
+    "logical_xor": "logical_xor", "bitwise_and": "bitwise_and",
+    "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
+}
+_ZERO_D_AXIS_OK = ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin")
+REDUCE_UFUNC = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
+                "logical_and": "all", "logical_or": "any"}
+
+
+def _dtype_name(dtype):
+    if dtype is None:
+        return None
+    name = _np.dtype(dtype).name
+    if name not in SUPPORTED_DTYPES:
+        raise TypeError(f"lazyfuse does not support dtype {name} ({', '.join(SUPPORTED_DTYPES)})")
+    return name
+
+
+def _operand(x):
+    """A native operand: a native array, or a Python scalar (weak, as in NumPy 2)."""
+    if isinstance(x, ndarray):
+        return x._a
+    if isinstance(x, (bool, int, float)) and not isinstance(x, _np.generic):
+        return x
+    if isinstance(x, (_np.ndarray, _np.generic, list, tuple)) or isinstance(x, numbers.Number):
+        return asarray(x)._a
+    raise TypeError(f"unsupported operand type {type(x).__name__}")
+
+
+def _axes(axis, ndim=None):
+    if axis is None:
+        return None
+    if isinstance(axis, (tuple, list)):
+        return [_index(a) for a in axis]
+    return [_index(axis)]
+
+
+def _index(i):
+    if isinstance(i, (bool, _np.bool_)):
+        raise TypeError("an axis must be an integer, not bool")
+    return int(_np.asarray(i).item()) if isinstance(i, _np.generic) else int(i.__index__())
+
+
+class ndarray:
+    """A lazy array: operations build a graph; results are computed when needed."""
+
+    __slots__ = ("_a", "__weakref__")
+    __array_priority__ = 1000
+    __hash__ = None
+
+    def __init__(self, native):
+        self._a = native
+
+    # --- attributes ---------------------------------------------------------------
+    @property
+    def shape(self):
+        return tuple(self._a.shape)
+
+    @property
+    def dtype(self):
+        return _np.dtype(self._a.dtype)
+
+    @property
+    def ndim(self):
+        return len(self._a.shape)
+
+    @property
+    def size(self):
+        n = 1
+        for d in self._a.shape:
+            n *= d
+        return n
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def __len__(self):
+        shape = self._a.shape
+        if not shape:
+            raise TypeError("len() of unsized object")
+        return shape[0]
+
+    # --- evaluation -----------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        out = _native.evaluate([self._a])[0]
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def numpy(self):
+        """The computed value as a NumPy array."""
+        return _native.evaluate([self._a])[0]
+
+    def __repr__(self):
+        return "lazyfuse." + repr(self.numpy()).replace("\n", "\n" + " " * 9)
+
+    def __str__(self):
+        return str(self.numpy())
+
+    def __float__(self):
+        return float(self.numpy())
+
+    def __int__(self):
+        return int(self.numpy())
+
+    def __index__(self):
+        return self.numpy().__index__()
+
+    def __bool__(self):
+        return bool(self.numpy())
+
+    def item(self, *args):
+        return self.numpy().item(*args)
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    # --- operators ------------------------------------------------------------------
+    def _binary(self, op, other, reflected=False):
+        try:
+            other = _operand(other)
+        except TypeError:
+            return NotImplemented
+        return ndarray(self._a.binary(op, other, reflected))
+
+    def __add__(self, o): return self._binary("add", o)
+    def __radd__(self, o): return self._binary("add", o, True)
+    def __sub__(self, o): return self._binary("sub", o)
+    def __rsub__(self, o): return self._binary("sub", o, True)
+    def __mul__(self, o): return self._binary("mul", o)
+    def __rmul__(self, o): return self._binary("mul", o, True)
+    def __truediv__(self, o): return self._binary("div", o)
+    def __rtruediv__(self, o): return self._binary("div", o, True)
+    def __floordiv__(self, o): return self._binary("floordiv", o)
+    def __rfloordiv__(self, o): return self._binary("floordiv", o, True)
+    def __mod__(self, o): return self._binary("rem", o)
+    def __rmod__(self, o): return self._binary("rem", o, True)
+    def __pow__(self, o): return self._binary("pow", o)
+    def __rpow__(self, o): return self._binary("pow", o, True)
+    def __and__(self, o): return self._binary("bitwise_and", o)
+    def __rand__(self, o): return self._binary("bitwise_and", o, True)
+    def __or__(self, o): return self._binary("bitwise_or", o)
+    def __ror__(self, o): return self._binary("bitwise_or", o, True)
+    def __xor__(self, o): return self._binary("bitwise_xor", o)
+    def __rxor__(self, o): return self._binary("bitwise_xor", o, True)
+    def __eq__(self, o): return self._binary("eq", o)
+    def __ne__(self, o): return self._binary("ne", o)
+    def __lt__(self, o): return self._binary("lt", o)
+    def __le__(self, o): return self._binary("le", o)
+    def __gt__(self, o): return self._binary("gt", o)
+    def __ge__(self, o): return self._binary("ge", o)
+
+    def __matmul__(self, o):
+        try:
+            return ndarray(self._a.matmul(asarray(o)._a))
+        except TypeError:
+            return NotImplemented
+
+    def __rmatmul__(self, o):
+        try:
+            return ndarray(asarray(o)._a.matmul(self._a))
+        except TypeError:
+            return NotImplemented
+
+    def __neg__(self): return ndarray(self._a.unary("neg"))
+    def __pos__(self): return self
+    def __abs__(self): return ndarray(self._a.unary("abs"))
+
+    def __invert__(self):
+        if self._a.dtype == "bool":
+            return ndarray(self._a.unary("logical_not"))
+        return self._binary("bitwise_xor", -1)
+
+    # --- indexing -------------------------------------------------------------------
+    def __getitem__(self, key):
+        return _getitem(self, key)
+
+    # --- methods --------------------------------------------------------------------
+    def _reduce(self, op, axis=None, keepdims=False):
+        axes = _axes(axis)
+        if (axes is not None and not self._a.shape and op in _ZERO_D_AXIS_OK
+                and builtins.all(a in (0, -1) for a in axes)):
+            axes = None  # as NumPy: these accept axis 0 (or -1) on a 0-d array (mean does not)
+        return ndarray(self._a.reduce("reduce_" + op, axes, bool(keepdims)))
+
+    def sum(self, axis=None, dtype=None, keepdims=False):
+        return _with_dtype(self._reduce("sum", axis, keepdims), dtype)
+
+    def prod(self, axis=None, dtype=None, keepdims=False):
+        return _with_dtype(self._reduce("prod", axis, keepdims), dtype)
+
+    def max(self, axis=None, keepdims=False): return self._reduce("max", axis, keepdims)
+    def min(self, axis=None, keepdims=False): return self._reduce("min", axis, keepdims)
+    def mean(self, axis=None, dtype=None, keepdims=False):
+        return _with_dtype(self._reduce("mean", axis, keepdims), dtype)
+    def any(self, axis=None, keepdims=False): return self._reduce("any", axis, keepdims)
+    def all(self, axis=None, keepdims=False): return self._reduce("all", axis, keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        return self._reduce("argmax", axis, keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return self._reduce("argmin", axis, keepdims)
+
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def reshape(self, *shape, order="C"):
+        if order != "C":
+            raise ValueError("lazyfuse reshapes in C order only")
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return ndarray(self._a.reshape([_index(s) for s in shape]))
+
+    def ravel(self):
+        return self.reshape(-1)
+
+    flatten = ravel
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return ndarray(self._a.transpose(None if not axes else [_index(a) for a in axes]))
+
+    def swapaxes(self, a, b):
+        return swapaxes(self, a, b)
+
+    def squeeze(self, axis=None):
+        return ndarray(self._a.squeeze(_axes(axis)))
+
+    def astype(self, dtype, copy=True):
+        return ndarray(self._a.astype(_dtype_name(dtype)))
+
+    def clip(self, a_min=None, a_max=None):
+        return clip(self, a_min, a_max)
+
+    def dot(self, other):
+        return dot(self, other)
+
+    def to_dot(self):
+        """The program computing this array, as Graphviz DOT text."""
+        return self._a.to_dot()
+
+    # --- NumPy protocols ------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
+            return NotImplemented
+        name = ufunc.__name__
+        dtype = kwargs.pop("dtype", None)
+        if method == "__call__" and not kwargs:
+            if name in UNARY and len(inputs) == 1:
+                return _with_dtype(ndarray(asarray(inputs[0])._a.unary(UNARY[name])), dtype)
+            if name in BINARY and len(inputs) == 2:
+                a, b = inputs
+                if isinstance(a, ndarray):
+                    return _with_dtype(a._binary(BINARY[name], b), dtype)
+                return _with_dtype(asarray(b)._binary(BINARY[name], a, True), dtype)
+        if method == "reduce" and name in REDUCE_UFUNC and len(inputs) == 1:
+            axis = kwargs.pop("axis", 0)
+            keepdims = kwargs.pop("keepdims", False)
+            if not kwargs:
+                return _with_dtype(asarray(inputs[0])._reduce(REDUCE_UFUNC[name], axis, keepdims), dtype)
+        # Anything else: computed by NumPy on the evaluated values.
+        args = [x.numpy() if isinstance(x, ndarray) else x for x in inputs]
+        if dtype is not None:
+            kwargs["dtype"] = dtype
+        return getattr(ufunc, method)(*args, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from . import numpy as lnp
+        ours = getattr(lnp, func.__name__, None)
+        if ours is not None and getattr(func, "__module__", "").startswith("numpy"):
+            try:
+                return ours(*args, **kwargs)
+            except NotImplementedError:
+                pass
+        # Not (fully) supported lazily: NumPy computes it on the evaluated values.
+        args = _evaluate_nested(args)
+        kwargs = _evaluate_nested(kwargs)
+        return func(*args, **kwargs)
+
+
+def _evaluate_nested(x):
+    if isinstance(x, ndarray):
+        return x.numpy()
+    if isinstance(x, (list, tuple)):
+        return type(x)(_evaluate_nested(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _evaluate_nested(v) for k, v in x.items()}
+    return x
+
+
+def _with_dtype(a, dtype):
+    return a if dtype is None else a.astype(dtype)
+
+
+def _getitem(a, key):
+    if not isinstance(key, tuple):
+        key = (key,)
+    if builtins.any(isinstance(k, (ndarray, _np.ndarray, list)) for k in key):
+        raise NotImplementedError("lazyfuse supports basic indexing only (integers, slices, None, ...)")
+    ellipses = builtins.sum(1 for k in key if k is Ellipsis)
+    if ellipses > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consumed = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
+    ndim = a.ndim
+    if consumed > ndim:
+        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed")
+    if ellipses:
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (ndim - consumed) + key[at + 1:]
+    else:
+        key = key + (slice(None),) * (ndim - consumed)
+    shape = a.shape
+    specs, squeeze_axes, new_axes = [], [], []
+    axis = 0  # axis of the input
+    out_axis = 0  # axis of the result before squeezing
+    for k in key:
+        if k is None:
+            new_axes.append(out_axis)
+            out_axis += 1
+            continue
+        if isinstance(k, slice):
+            specs.append((k.start if k.start is None else _index(k.start),
+                          k.stop if k.stop is None else _index(k.stop),
+                          k.step if k.step is None else _index(k.step)))
+        else:
+            i = _index(k)
+            n = shape[axis]
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
+            i = i + n if i < 0 else i
+            specs.append((i, i + 1, 1))
+            squeeze_axes.append(out_axis)
+        axis += 1
+        out_axis += 1
+    native = a._a.slice(specs) if specs else a._a
+    # Insert the new axes first (positions counted with squeezed axes still present).
+    if new_axes:
+        placeholder = native
+        for pos in new_axes:
+            placeholder = placeholder.expand_dims([pos])
+        native = placeholder
+    if squeeze_axes:
+        native = native.squeeze(squeeze_axes)
+    return ndarray(native)
+
+
+# --- construction ------------------------------------------------------------------
+
+def asarray(x, dtype=None):
+    """A lazy array of x (a lazy array, NumPy array, scalar or nested sequence)."""
+    if isinstance(x, ndarray):
+        return x if dtype is None else x.astype(dtype)
+    arr = _np.asarray(x)
+    if arr.dtype.name not in SUPPORTED_DTYPES:
+        raise TypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(SUPPORTED_DTYPES)})")
+    out = ndarray(_native.asarray(arr))
+    return out if dtype is None else out.astype(dtype)
+
+
+def array(x, dtype=None, copy=True):
+    return asarray(x, dtype)
+
+
+def _shape(shape):
+    if isinstance(shape, (int, _np.integer)):
+        return [int(shape)]
+    return [int(s) for s in shape]
+
+
+def full(shape, fill_value, dtype=None):
+    if isinstance(fill_value, (ndarray, _np.ndarray, _np.generic)):
+        fill = asarray(fill_value)
+        return broadcast_to(fill if dtype is None else fill.astype(dtype), tuple(_shape(shape)))
+    return ndarray(_native.full(_shape(shape), fill_value, _dtype_name(dtype)))
+
+
+def zeros(shape, dtype=float):
+    return full(shape, 0, _np.dtype(dtype))
+
+
+def ones(shape, dtype=float):
+    return full(shape, 1, _np.dtype(dtype))
+
+
+def empty(shape, dtype=float):
+    return zeros(shape, dtype)
+
+
+def zeros_like(a, dtype=None):
+    a = asarray(a)
+    return zeros(a.shape, dtype or a.dtype)
+
+
+def ones_like(a, dtype=None):
+    a = asarray(a)
+    return ones(a.shape, dtype or a.dtype)
+
+
+def empty_like(a, dtype=None):
+    return zeros_like(a, dtype)
+
+
+def full_like(a, fill_value, dtype=None):
+    a = asarray(a)
+    return full(a.shape, fill_value, dtype or a.dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        integral = builtins.all(
+            isinstance(v, (int, _np.integer)) and not isinstance(v, bool) for v in (start, stop, step)
+        )
+        dtype = "int64" if integral else "float64"
+    return ndarray(_native.arange(float(start), float(stop), float(step), _dtype_name(dtype)))
+
+
+def linspace(start, stop, num=50, endpoint=True, dtype=None):
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    div = (num - 1) if endpoint else num
+    step = (stop - start) / div if div > 0 else 0.0
+    out = arange(0, num, 1, dtype="float64") * step + start
+    if endpoint and num > 1:
+        out = where(arange(0, num, 1, dtype="int64") == num - 1, float(stop), out)
+    return out if dtype is None else out.astype(dtype)
+
+
+def eye(N, M=None, k=0, dtype=float):
+    M = N if M is None else M
+    rows = arange(0, N, 1, dtype="int64").reshape(N, 1)
+    cols = arange(0, M, 1, dtype="int64").reshape(1, M)
+    return (cols - rows == k).astype(dtype)
+
+
+def identity(n, dtype=float):
+    return eye(n, dtype=dtype)
+
+
+# --- functions -----------------------------------------------------------------------
+
+def where(condition, x, y):
+    return ndarray(_native.where_(asarray(condition)._a, _operand(x), _operand(y)))
+
+
+def clip(a, a_min=None, a_max=None):
+    a = asarray(a)
+    if a_min is not None:
+        a = maximum(a, a_min)
+    if a_max is not None:
+        a = minimum(a, a_max)
+    return a
+
+
+def reshape(a, shape, order="C"):
+    return asarray(a).reshape(shape, order=order)
+
+
+def ravel(a):
+    return asarray(a).ravel()
+
+
+def transpose(a, axes=None):
+    return asarray(a).transpose(axes)
+
+
+def swapaxes(a, axis1, axis2):
+    a = asarray(a)
+    perm = list(range(a.ndim))
+    i, j = _index(axis1), _index(axis2)
+    for v in (i, j):
+        if not -a.ndim <= v < a.ndim:
+            raise _np.exceptions.AxisError(v, a.ndim)
+    perm[i], perm[j] = perm[j], perm[i]
+    return a.transpose(perm)
+
+
+def moveaxis(a, source, destination):
+    a = asarray(a)
+    src = [s % a.ndim for s in _axes(source)]
+    dst = [d % a.ndim for d in _axes(destination)]
+    order = [n for n in range(a.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return a.transpose(order)
+
+
+def expand_dims(a, axis):
+    return ndarray(asarray(a)._a.expand_dims(_axes(axis)))
+
+
+def squeeze(a, axis=None):
+    return asarray(a).squeeze(axis)
+
+
+def broadcast_to(a, shape):
+    return ndarray(asarray(a)._a.broadcast_to(_shape(shape)))
+
+
+def concatenate(arrays, axis=0):
+    if axis is None:
+        return concatenate([ravel(a) for a in arrays], 0)
+    return ndarray(_native.concatenate([asarray(a)._a for a in arrays], _index(axis)))
+
+
+def stack(arrays, axis=0):
+    return ndarray(_native.stack([asarray(a)._a for a in arrays], _index(axis)))
+
+
+def matmul(a, b):
+    return asarray(a) @ asarray(b)
+
+
+def dot(a, b):
+    a, b = asarray(a), asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if b.ndim <= 2:
+        return a @ b
+    raise NotImplementedError("dot of an N-d array with an array of more than 2 dimensions")
+
+
+def outer(a, b):
+    return ravel(a).reshape(-1, 1) * ravel(b).reshape(1, -1)
+
+
+def inner(a, b):
+    a, b = asarray(a), asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return a @ swapaxes(b, -1, -2) if b.ndim > 1 else a @ b
+
+
+def sum(a, axis=None, dtype=None, keepdims=False):
+    return asarray(a).sum(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def prod(a, axis=None, dtype=None, keepdims=False):
+    return asarray(a).prod(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def max(a, axis=None, keepdims=False):
+    return asarray(a).max(axis=axis, keepdims=keepdims)
+
+
+def min(a, axis=None, keepdims=False):
+    return asarray(a).min(axis=axis, keepdims=keepdims)
+
+
+amax, amin = max, min
+
+
+def mean(a, axis=None, dtype=None, keepdims=False):
+    return asarray(a).mean(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def any(a, axis=None, keepdims=False):
+    return asarray(a).any(axis=axis, keepdims=keepdims)
+
+
+def all(a, axis=None, keepdims=False):
+    return asarray(a).all(axis=axis, keepdims=keepdims)
+
+
+def argmax(a, axis=None, keepdims=False):
+    return asarray(a).argmax(axis=axis, keepdims=keepdims)
+
+
+def argmin(a, axis=None, keepdims=False):
+    return asarray(a).argmin(axis=axis, keepdims=keepdims)
+
+
+def var(a, axis=None, ddof=0, keepdims=False):
+    a = asarray(a)
+    if a.dtype.kind != "f":
+        a = a.astype("float64")
+    centered = a - a.mean(axis=axis, keepdims=True)
+    n = a.size if axis is None else _np.prod([a.shape[i] for i in _axes(axis)])
+    total = (centered * centered).sum(axis=axis, keepdims=keepdims)
+    return total / builtins.max(int(n) - ddof, 0)
+
+
+def std(a, axis=None, ddof=0, keepdims=False):
+    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def astype(a, dtype):
+    return asarray(a).astype(dtype)
+
+
+def _unary_fn(name, op):
+    def f(x, dtype=None):
+        return _with_dtype(ndarray(asarray(x)._a.unary(op)), dtype)
+    f.__name__ = name
+    f.__doc__ = f"Elementwise {name} (lazy)."
+    return f
+
+
+def _binary_fn(name, op):
+    def f(a, b, dtype=None):
+        if isinstance(a, ndarray) or not isinstance(b, ndarray):
+            return _with_dtype(asarray(a)._binary(op, b), dtype)
+        return _with_dtype(b._binary(op, a, True), dtype)
+    f.__name__ = name
+    f.__doc__ = f"Elementwise {name} (lazy)."
+    return f
+
+
+_globals = globals()
+for _name, _op in UNARY.items():
+    _globals[_name] = _unary_fn(_name, _op)
+for _name, _op in BINARY.items():
+    _globals[_name] = _binary_fn(_name, _op)
+_globals["sigmoid"] = _unary_fn("sigmoid", "sigmoid")
+_globals["erf"] = _unary_fn("erf", "erf")
+absolute = _globals["absolute"]
+negative = _globals["negative"]
+sqrt = _globals["sqrt"]
+maximum = _globals["maximum"]
+minimum = _globals["minimum"]

@@ -1,0 +1,142 @@
+"""jit (trace once per signature, then call compiled code) and explain."""
+
+import numpy as _np
+
+from . import _native
+from ._core import ndarray, asarray
+
+
+def _is_array(x):
+    return isinstance(x, (ndarray, _np.ndarray, _np.generic))
+
+
+def _flatten(tree, leaves):
+    """The structure of `tree` with arrays replaced by their index in `leaves`."""
+    if _is_array(tree):
+        leaves.append(tree)
+        return ("leaf", len(leaves) - 1)
+    if isinstance(tree, (list, tuple)):
+        return (type(tree), tuple(_flatten(v, leaves) for v in tree))
+    if isinstance(tree, dict):
+        return (dict, tuple((k, _flatten(tree[k], leaves)) for k in sorted(tree)))
+    return ("const", tree)
+
+
+def _unflatten(spec, values):
+    kind, payload = spec
+    if kind == "leaf":
+        return values[payload]
+    if kind == "const":
+        return payload
+    if kind is dict:
+        return {k: _unflatten(v, values) for k, v in payload}
+    return kind(_unflatten(v, values) for v in payload)
+
+
+def _hashable(spec):
+    try:
+        hash(spec)
+        return spec
+    except TypeError:
+        return repr(spec)
+
+
+def _trace(f, args, static_argnums):
+    """Calls f on parameters standing for the array leaves of the non-static args."""
+    leaves = []
+    specs = []
+    for i, a in enumerate(args):
+        specs.append(("const", a) if i in static_argnums else _flatten(a, leaves))
+    params = []
+    signature = []
+    for k, leaf in enumerate(leaves):
+        arr = leaf if isinstance(leaf, ndarray) else asarray(leaf)
+        dtype, shape = arr.dtype.name, arr.shape
+        params.append(ndarray(_native.param(k, dtype, list(shape))))
+        signature.append((dtype, shape))
+    traced_args = [_unflatten(s, params) for s in specs]
+    return f(*traced_args), leaves, signature
+
+
+class Jitted:
+    """A function traced once per input signature (structure, dtypes, shapes, static
+    values) and then run straight from its compiled plan."""
+
+    def __init__(self, f, static_argnums=()):
+        if isinstance(static_argnums, int):
+            static_argnums = (static_argnums,)
+        self._f = f
+        self._static = frozenset(static_argnums)
+        self._cache = {}
+        self.traces = 0
+        self.__wrapped__ = f
+        self.__name__ = getattr(f, "__name__", "jitted")
+        self.__doc__ = getattr(f, "__doc__", None)
+
+    def _key(self, args):
+        parts = []
+        for i, a in enumerate(args):
+            leaves = []
+            spec = ("static", _hashable(a)) if i in self._static else _hashable(_flatten(a, leaves))
+            parts.append((spec, tuple((_np.dtype(getattr(l, "dtype", None) or _np.asarray(l).dtype).name,
+                                       tuple(_np.shape(l))) for l in leaves)))
+        return tuple(parts)
+
+    def __call__(self, *args):
+        key = self._key(args)
+        entry = self._cache.get(key)
+        if entry is None:
+            out, _, signature = _trace(self._f, args, self._static)
+            out_leaves = []
+            out_spec = _flatten(out, out_leaves)
+            natives = [asarray(o)._a for o in out_leaves]
+            compiled = _native.compile(natives, [(d, list(s)) for d, s in signature])
+            entry = (compiled, out_spec)
+            self._cache[key] = entry
+            self.traces += 1
+        compiled, out_spec = entry
+        values = []
+        for i, a in enumerate(args):
+            if i not in self._static:
+                _flatten(a, values)
+        values = [v.numpy() if isinstance(v, ndarray) else _np.asarray(v) for v in values]
+        results = compiled(*values)
+        return _unflatten(out_spec, results)
+
+
+def jit(f=None, static_argnums=()):
+    """``lazyfuse.jit(f)`` or ``@lazyfuse.jit(static_argnums=...)``."""
+    if f is None:
+        return lambda g: Jitted(g, static_argnums)
+    return Jitted(f, static_argnums)
+
+
+class Explanation:
+    """What the optimizer does: ``before`` and ``after`` (program text), ``rewrites``
+    and ``kernels`` (lists of str)."""
+
+    def __init__(self, before, after, rewrites, kernels):
+        self.before, self.after = before, after
+        self.rewrites, self.kernels = list(rewrites), list(kernels)
+
+    def __str__(self):
+        parts = ["before:", self.before, "after:", self.after, "rewrites:"]
+        parts += ["  " + r for r in self.rewrites] or ["  (none)"]
+        parts += [f"kernels ({len(self.kernels)}):"] + self.kernels
+        return "\n".join(parts)
+
+    __repr__ = __str__
+
+
+def explain(f_or_array, *args, static_argnums=()):
+    """The optimizer's story for a lazy array (or several), or for f traced on args."""
+    if callable(f_or_array) and not isinstance(f_or_array, ndarray):
+        if isinstance(static_argnums, int):
+            static_argnums = (static_argnums,)
+        out, _, _ = _trace(f_or_array, args, frozenset(static_argnums))
+    else:
+        out = (f_or_array,) + args
+    leaves = []
+    _flatten(out, leaves)
+    natives = [asarray(o)._a for o in leaves]
+    return Explanation(*_native.explain(natives))

@@ -1,0 +1,477 @@
+//! The native module `lazyfuse._native` (feature `python`): a thin layer over the
+//! frontend for the Python package in `frontend/python/lazyfuse`, which gives it the
+//! NumPy-like surface. Conversions, evaluation and the jitted call path live here so
+//! they run without the GIL and without Python overhead per element.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use lazyfuse_codegen::{CpuExecutor, PreparedPlan};
+use lazyfuse_ir::{BinaryOp, DType, IrError, Leaf, Op, Program, ReduceOp, Scalar, UnaryOp, Value};
+use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods};
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+
+use crate::elementwise::{apply, binary, Operand, WeakScalar};
+use crate::error::Error;
+use crate::Array;
+
+/// A lazy array.
+#[pyclass(name = "Array", module = "lazyfuse._native", frozen)]
+#[derive(Clone)]
+struct PyLazy {
+    a: Array,
+}
+
+fn lazy(a: Array) -> PyResult<PyLazy> {
+    // Errors are deferred in the Rust API; Python raises them at the call that made them.
+    if let Some(e) = a.error() {
+        return Err(to_pyerr(e.clone()));
+    }
+    Ok(PyLazy { a })
+}
+
+/// The Python exception a NumPy user would expect for `e`.
+fn to_pyerr(e: Error) -> PyErr {
+    match e {
+        Error::Ir(ir) => ir_error(ir),
+        Error::Optimize(lazyfuse_optimizer::OptimizeError::Ir(ir)) => ir_error(ir),
+        Error::DTypeMismatch { .. } => PyTypeError::new_err(e.to_string()),
+        Error::Codegen(c) => PyRuntimeError::new_err(c.to_string()),
+        other => PyValueError::new_err(other.to_string()),
+    }
+}
+
+fn ir_error(e: IrError) -> PyErr {
+    let message = e.to_string();
+    match e {
+        IrError::UnsupportedDType { .. } => PyTypeError::new_err(message),
+        IrError::Overflow { .. } => PyOverflowError::new_err(message),
+        IrError::AxisOutOfRange { .. } => Python::attach(|py| {
+            // numpy.exceptions.AxisError (a ValueError and an IndexError).
+            match py
+                .import("numpy.exceptions")
+                .and_then(|m| m.getattr("AxisError"))
+                .and_then(|cls| cls.call1((message.clone(),)))
+            {
+                Ok(err) => PyErr::from_value(err),
+                Err(_) => PyValueError::new_err(message),
+            }
+        }),
+        _ => PyValueError::new_err(message),
+    }
+}
+
+/// Runs `f`, turning a Rust panic into a RuntimeError instead of unwinding into Python.
+fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(PyRuntimeError::new_err(format!(
+            "lazyfuse internal error: {what}"
+        )))
+    })
+}
+
+fn dtype_from_name(name: &str) -> PyResult<DType> {
+    match name {
+        "float64" | "f8" | "double" => Ok(DType::F64),
+        "float32" | "f4" | "single" => Ok(DType::F32),
+        "int64" | "i8" => Ok(DType::I64),
+        "int32" | "i4" => Ok(DType::I32),
+        "bool" | "?" => Ok(DType::Bool),
+        other => Err(PyTypeError::new_err(format!(
+            "lazyfuse does not support dtype {other} (float64, float32, int64, int32, bool)"
+        ))),
+    }
+}
+
+fn dtype_name(d: DType) -> &'static str {
+    match d {
+        DType::F64 => "float64",
+        DType::F32 => "float32",
+        DType::I64 => "int64",
+        DType::I32 => "int32",
+        DType::Bool => "bool",
+    }
+}
+
+/// A NumPy array as a Value (copied into lazyfuse's storage).
+fn value_from_numpy(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    macro_rules! try_dtype {
+        ($t:ty) => {
+            if let Ok(arr) = obj.cast::<PyArrayDyn<$t>>() {
+                let view = arr.readonly();
+                return Ok(Value::from_array(view.as_array().to_owned()));
+            }
+        };
+    }
+    try_dtype!(f64);
+    try_dtype!(f32);
+    try_dtype!(i64);
+    try_dtype!(i32);
+    try_dtype!(bool);
+    let dtype = obj
+        .getattr("dtype")
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| obj.get_type().to_string());
+    Err(PyTypeError::new_err(format!(
+        "lazyfuse does not support dtype {dtype} (float64, float32, int64, int32, bool)"
+    )))
+}
+
+/// A Value as a NumPy array (its storage moves into NumPy when unshared).
+fn value_to_numpy(py: Python<'_>, v: Value) -> Py<PyAny> {
+    match v {
+        Value::F64(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
+        Value::F32(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
+        Value::I64(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
+        Value::I32(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
+        Value::Bool(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
+    }
+}
+
+/// A Python operand: a lazy array, or a Python scalar (weak, as NumPy 2 treats them).
+fn operand(obj: &Bound<'_, PyAny>) -> PyResult<Operand> {
+    if let Ok(l) = obj.cast::<PyLazy>() {
+        return Ok(Operand::Array(l.get().a.clone()));
+    }
+    if let Ok(b) = obj.cast::<pyo3::types::PyBool>() {
+        return Ok(Operand::Weak(WeakScalar::Bool(b.is_true())));
+    }
+    if let Ok(i) = obj.cast::<pyo3::types::PyInt>() {
+        return match i.extract::<i64>() {
+            Ok(v) => Ok(Operand::Weak(WeakScalar::Int(v))),
+            Err(_) => Err(PyOverflowError::new_err(format!(
+                "Python integer {i} out of bounds for int64"
+            ))),
+        };
+    }
+    if let Ok(f) = obj.cast::<pyo3::types::PyFloat>() {
+        return Ok(Operand::Weak(WeakScalar::Float(f.value())));
+    }
+    Err(PyTypeError::new_err(format!(
+        "unsupported operand type {}",
+        obj.get_type()
+    )))
+}
+
+fn op_from_name<T>(kind: &str, name: &str, parse: fn(&str) -> Option<T>) -> PyResult<T> {
+    parse(name).ok_or_else(|| PyTypeError::new_err(format!("no {kind} operation {name}")))
+}
+
+#[pymethods]
+impl PyLazy {
+    /// The shape.
+    #[getter]
+    fn shape(&self) -> PyResult<Vec<usize>> {
+        self.a.shape().map(|s| s.to_vec()).map_err(to_pyerr)
+    }
+
+    /// The dtype's NumPy name.
+    #[getter]
+    fn dtype(&self) -> PyResult<&'static str> {
+        self.a.dtype().map(dtype_name).map_err(to_pyerr)
+    }
+
+    /// An elementwise unary op by IR name (`exp`, `neg`, ...).
+    fn unary(&self, op: &str) -> PyResult<PyLazy> {
+        let u = op_from_name("unary", op, UnaryOp::from_name)?;
+        lazy(apply(Op::Unary(u), &[&self.a]))
+    }
+
+    /// A binary op by IR name with a lazy array or Python scalar; `reflected` swaps sides.
+    fn binary(&self, op: &str, other: &Bound<'_, PyAny>, reflected: bool) -> PyResult<PyLazy> {
+        let b = op_from_name("binary", op, BinaryOp::from_name)?;
+        let other = operand(other)?;
+        let me = Operand::Array(self.a.clone());
+        lazy(if reflected {
+            binary(b, other, me)
+        } else {
+            binary(b, me, other)
+        })
+    }
+
+    /// A reduction by IR name (`sum`, `argmax`, ...) over `axes` (None: all).
+    #[pyo3(signature = (op, axes=None, keepdims=false))]
+    fn reduce(&self, op: &str, axes: Option<Vec<i64>>, keepdims: bool) -> PyResult<PyLazy> {
+        let r = op_from_name("reduction", op, ReduceOp::from_name)?;
+        lazy(self.a.reduce(r, axes.as_deref(), keepdims))
+    }
+
+    fn reshape(&self, shape: Vec<i64>) -> PyResult<PyLazy> {
+        lazy(self.a.reshape(&shape))
+    }
+
+    #[pyo3(signature = (perm=None))]
+    fn transpose(&self, perm: Option<Vec<i64>>) -> PyResult<PyLazy> {
+        lazy(crate::transpose(&self.a, perm.as_deref()))
+    }
+
+    fn broadcast_to(&self, shape: Vec<usize>) -> PyResult<PyLazy> {
+        lazy(self.a.broadcast_to(&shape))
+    }
+
+    /// Basic slicing: one (start, stop, step) per leading axis.
+    fn slice(&self, specs: Vec<(Option<i64>, Option<i64>, Option<i64>)>) -> PyResult<PyLazy> {
+        if specs.iter().any(|s| s.2 == Some(0)) {
+            return Err(PyValueError::new_err("slice step cannot be zero"));
+        }
+        lazy(self.a.slice(&specs))
+    }
+
+    fn expand_dims(&self, axes: Vec<i64>) -> PyResult<PyLazy> {
+        lazy(self.a.expand_dims(&axes))
+    }
+
+    #[pyo3(signature = (axes=None))]
+    fn squeeze(&self, axes: Option<Vec<i64>>) -> PyResult<PyLazy> {
+        lazy(crate::squeeze(&self.a, axes.as_deref()))
+    }
+
+    fn matmul(&self, other: &PyLazy) -> PyResult<PyLazy> {
+        lazy(self.a.matmul(&other.a))
+    }
+
+    fn astype(&self, dtype: &str) -> PyResult<PyLazy> {
+        lazy(self.a.astype(dtype_from_name(dtype)?))
+    }
+
+    /// The program computing this array, as text.
+    fn program_text(&self) -> PyResult<String> {
+        Ok(self.a.program().map_err(to_pyerr)?.to_string())
+    }
+
+    /// The program computing this array, as Graphviz DOT.
+    fn to_dot(&self) -> PyResult<String> {
+        Ok(self.a.program().map_err(to_pyerr)?.to_dot())
+    }
+}
+
+/// A lazy array over a copy of a NumPy array.
+#[pyfunction]
+fn asarray(obj: &Bound<'_, PyAny>) -> PyResult<PyLazy> {
+    Ok(PyLazy {
+        a: Array::from_value(value_from_numpy(obj)?),
+    })
+}
+
+/// An array of `shape` filled with a Python scalar, in `dtype` (None: the scalar's default).
+#[pyfunction]
+#[pyo3(signature = (shape, value, dtype=None))]
+fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResult<PyLazy> {
+    let scalar = match operand(value)? {
+        Operand::Weak(WeakScalar::Bool(b)) => Scalar::Bool(b),
+        Operand::Weak(WeakScalar::Int(i)) => Scalar::I64(i),
+        Operand::Weak(WeakScalar::Float(f)) => Scalar::F64(f),
+        _ => {
+            return Err(PyTypeError::new_err(
+                "full: the fill value must be a Python scalar",
+            ))
+        }
+    };
+    let a = Array::full(&shape, scalar);
+    lazy(match dtype {
+        Some(d) => a.astype(dtype_from_name(d)?),
+        None => a,
+    })
+}
+
+/// `start, start + step, ...` below `stop`, in `dtype`.
+#[pyfunction]
+fn arange(start: f64, stop: f64, step: f64, dtype: &str) -> PyResult<PyLazy> {
+    if step == 0.0 || !step.is_finite() {
+        return Err(PyValueError::new_err(
+            "arange: step must be finite and non-zero",
+        ));
+    }
+    let d = dtype_from_name(dtype)?;
+    let a = if d.is_float() {
+        Array::arange(Scalar::F64(start), Scalar::F64(stop), Scalar::F64(step))
+    } else {
+        Array::arange(
+            Scalar::I64(start as i64),
+            Scalar::I64(stop.ceil() as i64),
+            Scalar::I64(step as i64),
+        )
+    };
+    lazy(a.astype(d))
+}
+
+/// NumPy `where`.
+#[pyfunction(name = "where_")]
+fn where_(cond: &Bound<'_, PyAny>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<PyLazy> {
+    let cond = match operand(cond)? {
+        Operand::Array(c) => c,
+        _ => {
+            return Err(PyTypeError::new_err(
+                "where: the condition must be an array",
+            ))
+        }
+    };
+    lazy(Array::select(&cond, operand(a)?, operand(b)?))
+}
+
+#[pyfunction]
+fn concatenate(arrays: Vec<PyLazy>, axis: i64) -> PyResult<PyLazy> {
+    let arrays: Vec<Array> = arrays.into_iter().map(|l| l.a).collect();
+    lazy(crate::concatenate(&arrays, axis))
+}
+
+#[pyfunction]
+fn stack(arrays: Vec<PyLazy>, axis: i64) -> PyResult<PyLazy> {
+    let arrays: Vec<Array> = arrays.into_iter().map(|l| l.a).collect();
+    lazy(crate::stack(&arrays, axis))
+}
+
+/// Evaluates several lazy arrays as one program (shared work once), without the GIL;
+/// returns NumPy arrays.
+#[pyfunction]
+fn evaluate(py: Python<'_>, arrays: Vec<PyLazy>) -> PyResult<Vec<Py<PyAny>>> {
+    let values = guarded(|| {
+        py.detach(|| {
+            let refs: Vec<&Array> = arrays.iter().map(|l| &l.a).collect();
+            crate::eval(&refs)
+        })
+        .map_err(to_pyerr)
+    })?;
+    Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
+}
+
+/// (before, after, rewrites, kernels) for the program computing `arrays`.
+#[pyfunction]
+fn explain(
+    py: Python<'_>,
+    arrays: Vec<PyLazy>,
+) -> PyResult<(String, String, Vec<String>, Vec<String>)> {
+    guarded(|| {
+        let e = py
+            .detach(|| {
+                let refs: Vec<&Array> = arrays.iter().map(|l| &l.a).collect();
+                crate::explain(&refs, &lazyfuse_optimizer::Options::default())
+            })
+            .map_err(to_pyerr)?;
+        Ok((e.before, e.after, e.rewrites, e.kernels))
+    })
+}
+
+/// Kernel cache counters of the CPU executor.
+#[pyfunction]
+fn cache_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let stats = CpuExecutor::global().stats();
+    let d = PyDict::new(py);
+    d.set_item("compiles", stats.compiles)?;
+    d.set_item("hits", stats.hits)?;
+    Ok(d)
+}
+
+/// A traced function compiled once: its plan, and where each input slot comes from
+/// (captured data, or the n-th call argument).
+#[pyclass(name = "Compiled", module = "lazyfuse._native", frozen)]
+struct Compiled {
+    plan: Arc<PreparedPlan>,
+    leaves: Vec<Leaf>,
+    params: Vec<(DType, Vec<usize>)>,
+}
+
+/// A placeholder for argument `index` of a traced function.
+#[pyfunction]
+fn param(index: usize, dtype: &str, shape: Vec<usize>) -> PyResult<PyLazy> {
+    lazy(Array::param(index, dtype_from_name(dtype)?, &shape))
+}
+
+/// Optimises, plans and compiles the program computing `outputs` from parameters
+/// `0..params.len()` (each given as (dtype, shape)).
+#[pyfunction]
+fn compile(
+    py: Python<'_>,
+    outputs: Vec<PyLazy>,
+    params: Vec<(String, Vec<usize>)>,
+) -> PyResult<Compiled> {
+    let params = params
+        .into_iter()
+        .map(|(d, s)| Ok((dtype_from_name(&d)?, s)))
+        .collect::<PyResult<Vec<_>>>()?;
+    guarded(|| {
+        py.detach(|| -> Result<Compiled, Error> {
+            let nodes = outputs
+                .iter()
+                .map(|l| l.a.node().cloned())
+                .collect::<Result<Vec<_>, Error>>()?;
+            let (program, leaves): (Program, Vec<Leaf>) = Program::from_outputs(&nodes)?;
+            let plan = crate::eval::planned(&program)?;
+            Ok(Compiled {
+                plan,
+                leaves,
+                params,
+            })
+        })
+        .map_err(to_pyerr)
+    })
+}
+
+#[pymethods]
+impl Compiled {
+    /// Runs the compiled plan on NumPy arrays (one per parameter); returns NumPy arrays.
+    #[pyo3(signature = (*args))]
+    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyList>> {
+        if args.len() != self.params.len() {
+            return Err(PyTypeError::new_err(format!(
+                "compiled function takes {} arrays, got {}",
+                self.params.len(),
+                args.len()
+            )));
+        }
+        let mut bound = Vec::with_capacity(args.len());
+        for (k, (arg, (dtype, shape))) in args.iter().zip(&self.params).enumerate() {
+            let v = value_from_numpy(&arg)?;
+            if v.dtype() != *dtype || v.shape() != shape.as_slice() {
+                return Err(PyValueError::new_err(format!(
+                    "argument {k}: expected {} {:?}, got {} {:?}",
+                    dtype_name(*dtype),
+                    shape,
+                    dtype_name(v.dtype()),
+                    v.shape()
+                )));
+            }
+            bound.push(v);
+        }
+        let inputs: Vec<Value> = self
+            .leaves
+            .iter()
+            .map(|leaf| match leaf {
+                Leaf::Data(v) => v.clone(),
+                Leaf::Param(n) => bound[*n].clone(),
+            })
+            .collect();
+        let values = guarded(|| {
+            py.detach(|| self.plan.run(&inputs))
+                .map_err(|e| to_pyerr(Error::Codegen(e)))
+        })?;
+        let out: Vec<Py<PyAny>> = values.into_iter().map(|v| value_to_numpy(py, v)).collect();
+        Ok(PyList::new(py, out)?.unbind())
+    }
+}
+
+/// The native module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyLazy>()?;
+    m.add_class::<Compiled>()?;
+    m.add_function(wrap_pyfunction!(asarray, m)?)?;
+    m.add_function(wrap_pyfunction!(full, m)?)?;
+    m.add_function(wrap_pyfunction!(arange, m)?)?;
+    m.add_function(wrap_pyfunction!(where_, m)?)?;
+    m.add_function(wrap_pyfunction!(concatenate, m)?)?;
+    m.add_function(wrap_pyfunction!(stack, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(explain, m)?)?;
+    m.add_function(wrap_pyfunction!(cache_info, m)?)?;
+    m.add_function(wrap_pyfunction!(param, m)?)?;
+    m.add_function(wrap_pyfunction!(compile, m)?)?;
+    Ok(())
+}
