@@ -166,6 +166,21 @@ fn large_elementwise_kernels_split_across_threads_deterministically() {
     }
 }
 
+/// The program parsed from `text` and the optimised LLVM IR of its plan's first
+/// (loop) kernel.
+fn first_kernel_ir(text: &str) -> (Program, String) {
+    let program: Program = text.parse().unwrap();
+    let plan = plan(&program, &FusionOptions::default()).unwrap();
+    let lazyfuse::ir::kernel::Kernel::Loop(kernel) = &plan.kernels[0] else {
+        panic!("{plan}")
+    };
+    let dtypes: Vec<_> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
+    let ir = CpuExecutor::global()
+        .kernel_ir(kernel, &dtypes, true)
+        .unwrap();
+    (program, ir)
+}
+
 #[test]
 fn elementwise_and_reduction_loops_are_vectorised() {
     let cases = [
@@ -174,15 +189,7 @@ fn elementwise_and_reduction_loops_are_vectorised() {
         "program(a: f32[64,256]) {\n  b: f32[64,256] = sqrt a\n  c: f32[64,256] = maximum a b\n  return c\n}",
     ];
     for text in cases {
-        let program: Program = text.parse().unwrap();
-        let plan = plan(&program, &FusionOptions::default()).unwrap();
-        let lazyfuse::ir::kernel::Kernel::Loop(kernel) = &plan.kernels[0] else {
-            panic!("{plan}")
-        };
-        let dtypes: Vec<_> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
-        let ir = CpuExecutor::global()
-            .kernel_ir(kernel, &dtypes, true)
-            .unwrap();
+        let (program, ir) = first_kernel_ir(text);
         let vector = ["<2 x", "<4 x", "<8 x", "<16 x"]
             .iter()
             .any(|w| ir.contains(w));
@@ -282,15 +289,7 @@ fn transcendental_loops_are_vectorised() {
                 format!("program(a: {dtype}[1024], b: {dtype}[1024]) {{\n  c: {dtype}[1024] = {f} a b\n  return c\n}}")
             }));
         for text in texts {
-            let program: Program = text.parse().unwrap();
-            let plan = plan(&program, &FusionOptions::default()).unwrap();
-            let lazyfuse::ir::kernel::Kernel::Loop(kernel) = &plan.kernels[0] else {
-                panic!("{plan}")
-            };
-            let dtypes: Vec<_> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
-            let ir = CpuExecutor::global()
-                .kernel_ir(kernel, &dtypes, true)
-                .unwrap();
+            let (program, ir) = first_kernel_ir(&text);
             let vectorised = ir.lines().any(|l| {
                 l.contains("fmul <") && (l.contains(" x double>") || l.contains(" x float>"))
             });

@@ -272,33 +272,69 @@ fn arctan2_is_within_4_ulp_with_c99_special_values() {
             (rng.unit() - 0.5) * 10f64.powi(rng.below(9) as i32 - 4),
         )
     }));
-    let n = pairs.len();
-    let ys = Value::from_array(ndarray::Array1::from_iter(pairs.iter().map(|p| p.0)).into_dyn());
-    let xs = Value::from_array(ndarray::Array1::from_iter(pairs.iter().map(|p| p.1)).into_dyn());
-    let program: Program = format!(
-        "program(a: f64[{n}], b: f64[{n}]) {{\n  c: f64[{n}] = arctan2 a b\n  return c\n}}"
-    )
-    .parse()
-    .unwrap();
-    let plan = plan(&program, &FusionOptions::default()).unwrap();
-    let got = CpuExecutor::global()
-        .run(&plan, &[ys, xs])
-        .unwrap()
-        .remove(0)
-        .into_array::<f64>()
-        .unwrap();
-    let (worst, at) = pairs
-        .iter()
-        .zip(got.iter())
-        .map(|(&(y, x), &r)| (ulps64(r, y.atan2(x)), (y, x)))
-        .max_by_key(|p| p.0)
-        .unwrap();
-    eprintln!("arctan2 f64: max {worst} ulp (at {at:?}) over {n} pairs");
+    let (worst, at) = worst_binary("arctan2", "f64", &pairs, f64::atan2, f32::atan2);
+    eprintln!(
+        "arctan2 f64: max {worst} ulp (at {at:?}) over {} pairs",
+        pairs.len()
+    );
     assert!(
         worst <= 4,
         "arctan2: {worst} ulp at {at:?}: libm {}",
         at.0.atan2(at.1)
     );
+}
+
+/// The largest ulp distance of binary `func` in `dtype` from the reference over
+/// `pairs` (rounded to float32 for "f32"), and where.
+fn worst_binary(
+    func: &str,
+    dtype: &str,
+    pairs: &[(f64, f64)],
+    reference64: fn(f64, f64) -> f64,
+    reference32: fn(f32, f32) -> f32,
+) -> (u64, (f64, f64)) {
+    let n = pairs.len();
+    let program: Program = format!(
+        "program(a: {dtype}[{n}], b: {dtype}[{n}]) {{\n  c: {dtype}[{n}] = {func} a b\n  return c\n}}"
+    )
+    .parse()
+    .unwrap();
+    let plan = plan(&program, &FusionOptions::default()).unwrap();
+    let column = |pick: fn(&(f64, f64)) -> f64| {
+        let v = ndarray::Array1::from_iter(pairs.iter().map(pick));
+        if dtype == "f64" {
+            Value::from_array(v.into_dyn())
+        } else {
+            Value::from_array(v.mapv(|x| x as f32).into_dyn())
+        }
+    };
+    let got = CpuExecutor::global()
+        .run(&plan, &[column(|p| p.0), column(|p| p.1)])
+        .unwrap()
+        .remove(0);
+    let ulps: Vec<u64> = if dtype == "f64" {
+        let got = got.into_array::<f64>().unwrap();
+        pairs
+            .iter()
+            .zip(got.iter())
+            .map(|(&(x, y), &r)| ulps64(r, reference64(x, y)))
+            .collect()
+    } else {
+        let got = got.into_array::<f32>().unwrap();
+        pairs
+            .iter()
+            .zip(got.iter())
+            .map(|(&(x, y), &r)| ulps32(r, reference32(x as f32, y as f32)))
+            .collect()
+    };
+    let (k, worst) = ulps.iter().enumerate().max_by_key(|p| p.1).expect("pairs");
+    let at = pairs[k];
+    let at = if dtype == "f64" {
+        at
+    } else {
+        (at.0 as f32 as f64, at.1 as f32 as f64)
+    };
+    (*worst, at)
 }
 
 #[test]
@@ -398,48 +434,12 @@ fn pow_inputs() -> Vec<(f64, f64)> {
 #[test]
 fn pow_is_within_4_ulp_with_c99_special_values() {
     let pairs = pow_inputs();
-    let n = pairs.len();
     for dtype in ["f64", "f32"] {
-        let program: Program = format!(
-            "program(a: {dtype}[{n}], b: {dtype}[{n}]) {{\n  c: {dtype}[{n}] = pow a b\n  return c\n}}"
-        )
-        .parse()
-        .unwrap();
-        let plan = plan(&program, &FusionOptions::default()).unwrap();
-        let (worst, at) = if dtype == "f64" {
-            let xs =
-                Value::from_array(ndarray::Array1::from_iter(pairs.iter().map(|p| p.0)).into_dyn());
-            let ys =
-                Value::from_array(ndarray::Array1::from_iter(pairs.iter().map(|p| p.1)).into_dyn());
-            let got = CpuExecutor::global()
-                .run(&plan, &[xs, ys])
-                .unwrap()
-                .remove(0);
-            let got = got.into_array::<f64>().unwrap();
-            pairs
-                .iter()
-                .zip(got.iter())
-                .map(|(&(x, y), &r)| (ulps64(r, x.powf(y)), (x, y)))
-                .max_by_key(|p| p.0)
-                .unwrap()
-        } else {
-            let p32: Vec<(f32, f32)> = pairs.iter().map(|&(x, y)| (x as f32, y as f32)).collect();
-            let xs =
-                Value::from_array(ndarray::Array1::from_iter(p32.iter().map(|p| p.0)).into_dyn());
-            let ys =
-                Value::from_array(ndarray::Array1::from_iter(p32.iter().map(|p| p.1)).into_dyn());
-            let got = CpuExecutor::global()
-                .run(&plan, &[xs, ys])
-                .unwrap()
-                .remove(0);
-            let got = got.into_array::<f32>().unwrap();
-            p32.iter()
-                .zip(got.iter())
-                .map(|(&(x, y), &r)| (ulps32(r, x.powf(y)), (x as f64, y as f64)))
-                .max_by_key(|p| p.0)
-                .unwrap()
-        };
-        eprintln!("pow {dtype}: max {worst} ulp (at {at:?}) over {n} pairs");
+        let (worst, at) = worst_binary("pow", dtype, &pairs, f64::powf, f32::powf);
+        eprintln!(
+            "pow {dtype}: max {worst} ulp (at {at:?}) over {} pairs",
+            pairs.len()
+        );
         assert!(
             worst <= 4,
             "pow {dtype}: {worst} ulp at {at:?}: libm {}",

@@ -6,12 +6,12 @@ mod emit;
 mod gemm;
 mod scalar;
 mod storage;
-
-pub use storage::storage_roots;
 mod vmath;
 mod vmath_pow;
 mod vmath_tables;
 mod vmath_trig;
+
+pub use storage::storage_roots;
 
 use std::collections::HashMap;
 use std::mem::ManuallyDrop;
@@ -199,6 +199,7 @@ impl CpuExecutor {
             });
         }
         Ok(PreparedPlan {
+            roots: storage_roots(&plan),
             plan,
             steps,
             threads: self.threads,
@@ -492,6 +493,8 @@ pub struct PreparedPlan {
     plan: Arc<KernelPlan>,
     /// Per kernel: the compiled loop kernel and its buffer order (None for matmul).
     steps: Vec<Option<(Arc<CompiledKernel>, Vec<usize>)>>,
+    /// Per buffer, the buffer whose storage it uses (`storage_roots`, computed once).
+    roots: Vec<usize>,
     threads: usize,
 }
 
@@ -503,7 +506,7 @@ impl PreparedPlan {
 
     /// Runs the plan on `inputs` (one value per input slot).
     pub fn run(&self, inputs: &[Value]) -> Result<Vec<Value>, CodegenError> {
-        let mut memory = Memory::new(&self.plan, inputs)?;
+        let mut memory = Memory::new(&self.plan, &self.roots, inputs)?;
         for (kernel, step) in self.plan.kernels.iter().zip(&self.steps) {
             match (kernel, step) {
                 (Kernel::Loop(l), Some((compiled, order))) => {
@@ -732,7 +735,7 @@ fn aligned_zeros<T: Clone + Default>(s: IxDyn) -> ArrayD<T> {
 }
 
 impl Memory {
-    fn new(plan: &KernelPlan, inputs: &[Value]) -> Result<Memory, CodegenError> {
+    fn new(plan: &KernelPlan, roots: &[usize], inputs: &[Value]) -> Result<Memory, CodegenError> {
         let n = plan.buffers.len();
         let mut memory = Memory {
             is_input: plan
@@ -741,7 +744,7 @@ impl Memory {
                 .map(|b| matches!(b.kind, BufferKind::Input(_)))
                 .collect(),
             values: vec![None; n],
-            root: storage_roots(plan),
+            root: roots.to_vec(),
             strides: vec![vec![]; n],
             shapes: vec![vec![]; n],
         };
@@ -929,17 +932,8 @@ fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), CodegenError> {
     let a = operand(&m.a, &m.a_ty)?;
     let b = operand(&m.b, &m.b_ty)?;
     let product = evaluate_op(&Op::MatMul, &[a, b])?;
-    // Into the output's storage, which may be shared with an earlier temporary.
-    let target = memory.values[memory.root[m.out.0 as usize]]
-        .as_mut()
-        .ok_or_else(|| CodegenError::Internal("matmul output without storage".into()))?;
-    match (target, &product) {
-        (Value::Bool(t), Value::Bool(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
-        (Value::I32(t), Value::I32(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
-        (Value::I64(t), Value::I64(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
-        (Value::F32(t), Value::F32(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
-        (Value::F64(t), Value::F64(p)) => t.iter_mut().zip(p.iter()).for_each(|(t, p)| *t = *p),
-        _ => return Err(CodegenError::Internal("matmul result dtype".into())),
-    }
+    // The product becomes the output's storage root: a shared root is only ever seen
+    // through pointers as C-contiguous elements of this dtype and count.
+    memory.values[memory.root[m.out.0 as usize]] = Some(product);
     Ok(())
 }

@@ -33,11 +33,18 @@ pub fn storage_roots(plan: &KernelPlan) -> Vec<usize> {
             last[r] = last[r].max(k);
         }
     }
+    // Shareable roots by the kernel that first touches them and the last.
+    let kernels = plan.kernels.len();
+    let (mut starting, mut ending) = (vec![Vec::new(); kernels], vec![Vec::new(); kernels]);
+    for r in (0..n).filter(|&r| root[r] == r && shareable(r) && first[r] != usize::MAX) {
+        starting[first[r]].push(r);
+        ending[last[r]].push(r);
+    }
     let mut owner: Vec<usize> = (0..n).collect();
     // Freed storage: (owner buffer, dtype, element count).
     let mut free: Vec<(usize, lazyfuse_ir::DType, usize)> = Vec::new();
-    for k in 0..plan.kernels.len() {
-        for r in (0..n).filter(|&r| root[r] == r && shareable(r) && first[r] == k) {
+    for k in 0..kernels {
+        for &r in &starting[k] {
             let ty = &plan.buffers[r].ty;
             let numel = ty.shape.numel();
             if let Some(pos) = free
@@ -47,9 +54,8 @@ pub fn storage_roots(plan: &KernelPlan) -> Vec<usize> {
                 owner[r] = free.swap_remove(pos).0;
             }
         }
-        for r in (0..n)
-            .filter(|&r| root[r] == r && shareable(r) && first[r] != usize::MAX && last[r] == k)
-        {
+        // Released after kernel k's allocations: k may read one while writing the other.
+        for &r in &ending[k] {
             let ty = &plan.buffers[r].ty;
             free.push((owner[r], ty.dtype, ty.shape.numel()));
         }

@@ -655,6 +655,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     }
 }
 
-fn factorial(k: u32) -> f64 {
+/// k! as a float (Taylor coefficients).
+pub(crate) fn factorial(k: u32) -> f64 {
     (1..=k).map(|i| i as f64).product()
 }

@@ -8,7 +8,7 @@
 use inkwell::values::{FloatValue, GlobalValue, IntValue};
 use inkwell::{FloatPredicate, IntPredicate};
 
-use super::vmath::{Math, Res};
+use super::vmath::{factorial, Math, Res};
 use super::vmath_tables::{PIO2, TWO_OVER_PI_BITS};
 
 /// Which trigonometric function.
@@ -242,8 +242,4 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     fn two_over_pi_table(&self) -> GlobalValue<'ctx> {
         self.constant_table("lazyfuse.payne_hanek", &payne_hanek_table())
     }
-}
-
-fn factorial(k: u32) -> f64 {
-    (1..=k).map(|i| i as f64).product()
 }
