@@ -4,17 +4,18 @@ Everything here only builds graphs in the native module; values are computed whe
 result is needed (``np.asarray(x)``, ``float(x)``, ``repr(x)``, ``lazyfuse.eval``).
 """
 
-import builtins
-import numbers
+import builtins as _builtins
+import numbers as _numbers
+import operator as _operator
 
 import numpy as _np
 
 from . import _native
 
-SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "bool")
+_SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "bool")
 
 # NumPy ufunc name -> IR op name.
-UNARY = {
+_UNARY = {
     "negative": "neg", "absolute": "abs", "abs": "abs", "sign": "sign", "exp": "exp",
     "expm1": "expm1", "log": "log", "log1p": "log1p", "log2": "log2", "log10": "log10",
     "sqrt": "sqrt", "square": "square", "reciprocal": "reciprocal", "sin": "sin",
@@ -24,7 +25,7 @@ UNARY = {
     "trunc": "trunc", "isnan": "isnan", "isinf": "isinf", "isfinite": "isfinite",
     "logical_not": "logical_not",
 }
-BINARY = {
+_BINARY = {
     "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div",
     "true_divide": "div", "floor_divide": "floordiv", "remainder": "rem", "mod": "rem",
     "power": "pow", "maximum": "maximum", "minimum": "minimum", "arctan2": "arctan2",
@@ -34,7 +35,7 @@ BINARY = {
     "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
 }
 _ZERO_D_AXIS_OK = ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin")
-REDUCE_UFUNC = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
+_REDUCE_UFUNC = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
                 "logical_and": "all", "logical_or": "any"}
 
 
@@ -42,8 +43,8 @@ def _dtype_name(dtype):
     if dtype is None:
         return None
     name = _np.dtype(dtype).name
-    if name not in SUPPORTED_DTYPES:
-        raise TypeError(f"lazyfuse does not support dtype {name} ({', '.join(SUPPORTED_DTYPES)})")
+    if name not in _SUPPORTED_DTYPES:
+        raise TypeError(f"lazyfuse does not support dtype {name} ({', '.join(_SUPPORTED_DTYPES)})")
     return name
 
 
@@ -53,12 +54,12 @@ def _operand(x):
         return x._a
     if isinstance(x, (bool, int, float)) and not isinstance(x, _np.generic):
         return x
-    if isinstance(x, (_np.ndarray, _np.generic, list, tuple)) or isinstance(x, numbers.Number):
+    if isinstance(x, (_np.ndarray, _np.generic, list, tuple)) or isinstance(x, _numbers.Number):
         return asarray(x)._a
     raise TypeError(f"unsupported operand type {type(x).__name__}")
 
 
-def _axes(axis, ndim=None):
+def _axes(axis):
     if axis is None:
         return None
     if isinstance(axis, (tuple, list)):
@@ -68,8 +69,8 @@ def _axes(axis, ndim=None):
 
 def _index(i):
     if isinstance(i, (bool, _np.bool_)):
-        raise TypeError("an axis must be an integer, not bool")
-    return int(_np.asarray(i).item()) if isinstance(i, _np.generic) else int(i.__index__())
+        raise TypeError("an axis or index must be an integer, not bool")
+    return _operator.index(i)
 
 
 class ndarray:
@@ -214,7 +215,7 @@ class ndarray:
     def _reduce(self, op, axis=None, keepdims=False):
         axes = _axes(axis)
         if (axes is not None and not self._a.shape and op in _ZERO_D_AXIS_OK
-                and builtins.all(a in (0, -1) for a in axes)):
+                and _builtins.all(a in (0, -1) for a in axes)):
             axes = None  # as NumPy: these accept axis 0 (or -1) on a 0-d array (mean does not)
         return ndarray(self._a.reduce("reduce_" + op, axes, bool(keepdims)))
 
@@ -286,18 +287,18 @@ class ndarray:
         name = ufunc.__name__
         dtype = kwargs.pop("dtype", None)
         if method == "__call__" and not kwargs:
-            if name in UNARY and len(inputs) == 1:
-                return _with_dtype(ndarray(asarray(inputs[0])._a.unary(UNARY[name])), dtype)
-            if name in BINARY and len(inputs) == 2:
+            if name in _UNARY and len(inputs) == 1:
+                return _with_dtype(ndarray(asarray(inputs[0])._a.unary(_UNARY[name])), dtype)
+            if name in _BINARY and len(inputs) == 2:
                 a, b = inputs
                 if isinstance(a, ndarray):
-                    return _with_dtype(a._binary(BINARY[name], b), dtype)
-                return _with_dtype(asarray(b)._binary(BINARY[name], a, True), dtype)
-        if method == "reduce" and name in REDUCE_UFUNC and len(inputs) == 1:
+                    return _with_dtype(a._binary(_BINARY[name], b), dtype)
+                return _with_dtype(asarray(b)._binary(_BINARY[name], a, True), dtype)
+        if method == "reduce" and name in _REDUCE_UFUNC and len(inputs) == 1:
             axis = kwargs.pop("axis", 0)
             keepdims = kwargs.pop("keepdims", False)
             if not kwargs:
-                return _with_dtype(asarray(inputs[0])._reduce(REDUCE_UFUNC[name], axis, keepdims), dtype)
+                return _with_dtype(asarray(inputs[0])._reduce(_REDUCE_UFUNC[name], axis, keepdims), dtype)
         # Anything else: computed by NumPy on the evaluated values.
         args = [x.numpy() if isinstance(x, ndarray) else x for x in inputs]
         if dtype is not None:
@@ -335,12 +336,12 @@ def _with_dtype(a, dtype):
 def _getitem(a, key):
     if not isinstance(key, tuple):
         key = (key,)
-    if builtins.any(isinstance(k, (ndarray, _np.ndarray, list)) for k in key):
+    if _builtins.any(isinstance(k, (ndarray, _np.ndarray, list)) for k in key):
         raise NotImplementedError("lazyfuse supports basic indexing only (integers, slices, None, ...)")
-    ellipses = builtins.sum(1 for k in key if k is Ellipsis)
+    ellipses = _builtins.sum(1 for k in key if k is Ellipsis)
     if ellipses > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    consumed = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
+    consumed = _builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
     ndim = a.ndim
     if consumed > ndim:
         raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed")
@@ -391,8 +392,8 @@ def asarray(x, dtype=None):
     if isinstance(x, ndarray):
         return x if dtype is None else x.astype(dtype)
     arr = _np.asarray(x)
-    if arr.dtype.name not in SUPPORTED_DTYPES:
-        raise TypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(SUPPORTED_DTYPES)})")
+    if arr.dtype.name not in _SUPPORTED_DTYPES:
+        raise TypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
     out = ndarray(_native.asarray(arr))
     return out if dtype is None else out.astype(dtype)
 
@@ -449,7 +450,7 @@ def arange(start, stop=None, step=1, dtype=None):
     if stop is None:
         start, stop = 0, start
     if dtype is None:
-        integral = builtins.all(
+        integral = _builtins.all(
             isinstance(v, (int, _np.integer)) and not isinstance(v, bool) for v in (start, stop, step)
         )
         dtype = "int64" if integral else "float64"
@@ -619,7 +620,7 @@ def var(a, axis=None, ddof=0, keepdims=False):
     centered = a - a.mean(axis=axis, keepdims=True)
     n = a.size if axis is None else _np.prod([a.shape[i] for i in _axes(axis)])
     total = (centered * centered).sum(axis=axis, keepdims=keepdims)
-    return total / builtins.max(int(n) - ddof, 0)
+    return total / _builtins.max(int(n) - ddof, 0)
 
 
 def std(a, axis=None, ddof=0, keepdims=False):
@@ -649,9 +650,9 @@ def _binary_fn(name, op):
 
 
 _globals = globals()
-for _name, _op in UNARY.items():
+for _name, _op in _UNARY.items():
     _globals[_name] = _unary_fn(_name, _op)
-for _name, _op in BINARY.items():
+for _name, _op in _BINARY.items():
     _globals[_name] = _binary_fn(_name, _op)
 _globals["sigmoid"] = _unary_fn("sigmoid", "sigmoid")
 _globals["erf"] = _unary_fn("erf", "erf")

@@ -73,17 +73,23 @@ class Jitted:
         self.__name__ = getattr(f, "__name__", "jitted")
         self.__doc__ = getattr(f, "__doc__", None)
 
-    def _key(self, args):
-        parts = []
+    def _arguments(self, args):
+        """One pass over the arguments: the cache key (structure, static values, dtype
+        and shape of each array) and the arrays, as NumPy arrays, in leaf order."""
+        parts, values = [], []
         for i, a in enumerate(args):
+            if i in self._static:
+                parts.append(("static", _hashable(a)))
+                continue
             leaves = []
-            spec = ("static", _hashable(a)) if i in self._static else _hashable(_flatten(a, leaves))
-            parts.append((spec, tuple((_np.dtype(getattr(l, "dtype", None) or _np.asarray(l).dtype).name,
-                                       tuple(_np.shape(l))) for l in leaves)))
-        return tuple(parts)
+            spec = _flatten(a, leaves)
+            arrays = [v.numpy() if isinstance(v, ndarray) else _np.asarray(v) for v in leaves]
+            parts.append((_hashable(spec), tuple((v.dtype.name, v.shape) for v in arrays)))
+            values.extend(arrays)
+        return tuple(parts), values
 
     def __call__(self, *args):
-        key = self._key(args)
+        key, values = self._arguments(args)
         entry = self._cache.get(key)
         if entry is None:
             out, _, signature = _trace(self._f, args, self._static)
@@ -95,13 +101,7 @@ class Jitted:
             self._cache[key] = entry
             self.traces += 1
         compiled, out_spec = entry
-        values = []
-        for i, a in enumerate(args):
-            if i not in self._static:
-                _flatten(a, values)
-        values = [v.numpy() if isinstance(v, ndarray) else _np.asarray(v) for v in values]
-        results = compiled(*values)
-        return _unflatten(out_spec, results)
+        return _unflatten(out_spec, compiled(*values))
 
 
 def jit(f=None, static_argnums=()):

@@ -2,18 +2,7 @@
 
 import numpy as _np
 
-from ._core import *  # noqa: F401,F403
-from ._core import (  # noqa: F401
-    UNARY as _UNARY, BINARY as _BINARY, ndarray, asarray, array, full, zeros, ones, empty,
-    zeros_like, ones_like, empty_like, full_like, arange, linspace, eye, identity, where,
-    clip, reshape, ravel, transpose, swapaxes, moveaxis, expand_dims, squeeze,
-    broadcast_to, concatenate, stack, matmul, dot, outer, inner, sum, prod, max, min, amax,
-    amin, mean, any, all, argmax, argmin, var, std, astype,
-)
-from . import _core
-
-for _name in list(_UNARY) + list(_BINARY) + ["sigmoid", "erf"]:
-    globals()[_name] = getattr(_core, _name)
+from ._core import *  # noqa: F401,F403 - every public name of _core is a NumPy name
 
 pi = _np.pi
 e = _np.e
