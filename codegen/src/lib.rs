@@ -14,6 +14,6 @@ mod cpu;
 mod error;
 mod target;
 
-pub use cpu::{storage_roots, CacheStats, CpuExecutor, PreparedPlan};
+pub use cpu::{storage_roots, CacheStats, CpuExecutor, InputView, PreparedPlan};
 pub use error::CodegenError;
 pub use target::{host, llvm_version, nvptx, TargetError, TargetInfo};

@@ -6,9 +6,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use lazyfuse_codegen::{CpuExecutor, PreparedPlan};
+use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
 use lazyfuse_ir::{BinaryOp, DType, IrError, Leaf, Op, Program, ReduceOp, Scalar, UnaryOp, Value};
-use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods};
+use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn};
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -414,46 +414,153 @@ fn compile(
     })
 }
 
+/// A NumPy array borrowed read-only for one call (the numpy crate's borrow flag is held
+/// until it drops), and the view of its elements.
+struct Borrowed<'py> {
+    _guard: Guard<'py>,
+    view: InputView<'py>,
+}
+
+/// The read-only borrow of a NumPy array, per element type (held only for its drop,
+/// which releases the borrow).
+#[allow(dead_code)]
+enum Guard<'py> {
+    F64(PyReadonlyArrayDyn<'py, f64>),
+    F32(PyReadonlyArrayDyn<'py, f32>),
+    I64(PyReadonlyArrayDyn<'py, i64>),
+    I32(PyReadonlyArrayDyn<'py, i32>),
+    Bool(PyReadonlyArrayDyn<'py, bool>),
+}
+
+/// `arr` borrowed in place when it is a NumPy array of `dtype` whose data is aligned;
+/// None otherwise (such arguments take the copying path).
+fn borrow_numpy<'py>(arr: &Bound<'py, PyAny>, dtype: DType) -> Option<Borrowed<'py>> {
+    macro_rules! typed {
+        ($t:ty, $variant:ident) => {{
+            let typed = arr.cast::<PyArrayDyn<$t>>().ok()?;
+            let guard = typed.try_readonly().ok()?;
+            let a = guard.as_array();
+            let ptr = a.as_ptr();
+            if (ptr as usize) % std::mem::align_of::<$t>() != 0 {
+                return None;
+            }
+            // SAFETY: the array is alive (the caller holds it) and its elements are
+            // readable through shape and strides while the read-only borrow is held;
+            // the guard is kept next to the view.
+            let view = unsafe {
+                InputView::from_raw(
+                    ptr as *const u8,
+                    dtype,
+                    a.shape().to_vec(),
+                    a.strides().to_vec(),
+                )
+            };
+            Some(Borrowed {
+                _guard: Guard::$variant(guard),
+                view,
+            })
+        }};
+    }
+    match dtype {
+        DType::F64 => typed!(f64, F64),
+        DType::F32 => typed!(f32, F32),
+        DType::I64 => typed!(i64, I64),
+        DType::I32 => typed!(i32, I32),
+        DType::Bool => typed!(bool, Bool),
+    }
+}
+
+impl Compiled {
+    /// The call's arguments borrowed in place when they are NumPy arrays of exactly the
+    /// traced dtypes and shapes; None otherwise.
+    fn borrow_exact<'py>(&self, args: &Bound<'py, PyTuple>) -> Option<Vec<Borrowed<'py>>> {
+        if args.len() != self.params.len() {
+            return None;
+        }
+        args.iter()
+            .zip(&self.params)
+            .map(|(arg, (dtype, shape))| {
+                let b = borrow_numpy(&arg, *dtype)?;
+                (b.view.shape() == shape.as_slice()).then_some(b)
+            })
+            .collect()
+    }
+
+    /// Runs the plan with the borrowed arguments in the parameters' slots (captured
+    /// data in the others); NumPy arrays out.
+    fn run(&self, py: Python<'_>, args: &[InputView<'_>]) -> PyResult<Py<PyList>> {
+        let views: Vec<InputView<'_>> = self
+            .leaves
+            .iter()
+            .map(|leaf| match leaf {
+                Leaf::Data(v) => InputView::of(v),
+                Leaf::Param(n) => args[*n].clone(),
+            })
+            .collect();
+        let values = guarded(|| {
+            py.detach(|| self.plan.run_views(&views))
+                .map_err(|e| to_pyerr(Error::Codegen(e)))
+        })?;
+        let out: Vec<Py<PyAny>> = values.into_iter().map(|v| value_to_numpy(py, v)).collect();
+        Ok(PyList::new(py, out)?.unbind())
+    }
+}
+
 #[pymethods]
 impl Compiled {
     /// Runs the compiled plan on NumPy arrays (one per parameter); returns NumPy arrays.
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyList>> {
-        if args.len() != self.params.len() {
-            return Err(PyTypeError::new_err(format!(
-                "compiled function takes {} arrays, got {}",
-                self.params.len(),
-                args.len()
-            )));
+        if let Some(borrowed) = self.borrow_exact(args) {
+            let views: Vec<InputView<'_>> = borrowed.iter().map(|b| b.view.clone()).collect();
+            return self.run(py, &views);
         }
-        let mut bound = Vec::with_capacity(args.len());
-        for (k, (arg, (dtype, shape))) in args.iter().zip(&self.params).enumerate() {
-            let v = value_from_numpy(&arg)?;
-            if v.dtype() != *dtype || v.shape() != shape.as_slice() {
-                return Err(PyValueError::new_err(format!(
-                    "argument {k}: expected {} {:?}, got {} {:?}",
-                    dtype_name(*dtype),
-                    shape,
-                    dtype_name(v.dtype()),
-                    v.shape()
-                )));
-            }
-            bound.push(v);
-        }
-        let inputs: Vec<Value> = self
-            .leaves
+        // Arrays that cannot be read in place (unaligned, other sequences): copies.
+        let copies: Vec<Value> = args
             .iter()
-            .map(|leaf| match leaf {
-                Leaf::Data(v) => v.clone(),
-                Leaf::Param(n) => bound[*n].clone(),
-            })
+            .map(|a| value_from_numpy(&a))
+            .collect::<PyResult<_>>()?;
+        let matches = copies.len() == self.params.len()
+            && copies
+                .iter()
+                .zip(&self.params)
+                .all(|(v, (d, shape))| v.dtype() == *d && v.shape() == shape.as_slice());
+        if matches {
+            let views: Vec<InputView<'_>> = copies.iter().map(InputView::of).collect();
+            return self.run(py, &views);
+        }
+        let got: Vec<String> = copies
+            .iter()
+            .map(|v| format!("{} {:?}", dtype_name(v.dtype()), v.shape()))
             .collect();
-        let values = guarded(|| {
-            py.detach(|| self.plan.run(&inputs))
-                .map_err(|e| to_pyerr(Error::Codegen(e)))
-        })?;
-        let out: Vec<Py<PyAny>> = values.into_iter().map(|v| value_to_numpy(py, v)).collect();
-        Ok(PyList::new(py, out)?.unbind())
+        let want: Vec<String> = self
+            .params
+            .iter()
+            .map(|(d, s)| format!("{} {:?}", dtype_name(*d), s))
+            .collect();
+        Err(PyValueError::new_err(format!(
+            "compiled function expects arrays [{}], got [{}]",
+            want.join(", "),
+            got.join(", ")
+        )))
+    }
+
+    /// Like calling it, but None (instead of an error) when the arguments are not NumPy
+    /// arrays of exactly the traced dtypes and shapes: the jit fast path, whose caller
+    /// falls back to the general one.
+    #[pyo3(signature = (*args))]
+    fn call_exact(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<Option<Py<PyList>>> {
+        match self.borrow_exact(args) {
+            Some(borrowed) => {
+                let views: Vec<InputView<'_>> = borrowed.iter().map(|b| b.view.clone()).collect();
+                self.run(py, &views).map(Some)
+            }
+            None => Ok(None),
+        }
     }
 }
 

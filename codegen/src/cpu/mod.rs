@@ -506,7 +506,24 @@ impl PreparedPlan {
 
     /// Runs the plan on `inputs` (one value per input slot).
     pub fn run(&self, inputs: &[Value]) -> Result<Vec<Value>, CodegenError> {
-        let mut memory = Memory::new(&self.plan, &self.roots, inputs)?;
+        let views: Vec<InputView<'_>> = inputs.iter().map(InputView::of).collect();
+        self.execute(&views, Some(inputs))
+    }
+
+    /// Runs the plan reading its inputs in place from borrowed memory (no copies):
+    /// the path for buffers lazyfuse does not own, such as NumPy arrays.
+    pub fn run_views(&self, inputs: &[InputView<'_>]) -> Result<Vec<Value>, CodegenError> {
+        self.execute(inputs, None)
+    }
+
+    /// Runs the plan; `owners`, where given, are the values the views borrow (an output
+    /// that is an input unchanged is then shared instead of copied).
+    fn execute(
+        &self,
+        inputs: &[InputView<'_>],
+        owners: Option<&[Value]>,
+    ) -> Result<Vec<Value>, CodegenError> {
+        let mut memory = Memory::new(&self.plan, &self.roots, inputs, owners)?;
         for (kernel, step) in self.plan.kernels.iter().zip(&self.steps) {
             match (kernel, step) {
                 (Kernel::Loop(l), Some((compiled, order))) => {
@@ -517,6 +534,110 @@ impl PreparedPlan {
             }
         }
         memory.outputs(&self.plan)
+    }
+}
+
+/// An input buffer borrowed for one run: element 0's address, dtype, shape and strides
+/// (in elements; negative for reversed axes, 0 for broadcast ones).
+#[derive(Clone, Debug)]
+pub struct InputView<'a> {
+    ptr: *const u8,
+    dtype: DType,
+    shape: Vec<usize>,
+    strides: Vec<isize>,
+    _borrow: std::marker::PhantomData<&'a ()>,
+}
+
+// SAFETY: a view only reads, and its lifetime (or `from_raw`'s contract) keeps the
+// memory alive and unwritten while it is used, from any thread.
+unsafe impl Send for InputView<'_> {}
+unsafe impl Sync for InputView<'_> {}
+
+impl<'a> InputView<'a> {
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// A view of a value's elements.
+    pub fn of(value: &'a Value) -> InputView<'a> {
+        lazyfuse_ir::with_value!(value, a => InputView {
+            ptr: a.as_ptr() as *const u8,
+            dtype: value.dtype(),
+            shape: a.shape().to_vec(),
+            strides: a.strides().to_vec(),
+            _borrow: std::marker::PhantomData,
+        })
+    }
+
+    /// A view of memory lazyfuse does not own.
+    ///
+    /// # Safety
+    /// `ptr` must be aligned for `dtype`, and every element `ptr + Σ i_k strides[k]`
+    /// (`i_k < shape[k]`) must be a readable, initialised element of `dtype` (a bool
+    /// one byte of 0 or 1) that nobody writes while a run uses the view.
+    pub unsafe fn from_raw(
+        ptr: *const u8,
+        dtype: DType,
+        shape: Vec<usize>,
+        strides: Vec<isize>,
+    ) -> InputView<'a> {
+        InputView {
+            ptr,
+            dtype,
+            shape,
+            strides,
+            _borrow: std::marker::PhantomData,
+        }
+    }
+}
+
+/// A copy of the strided elements starting `offset` elements from `ptr`, as a C-ordered
+/// value of `shape`.
+///
+/// # Safety
+/// Every element reachable through `shape` and `strides` must be readable.
+unsafe fn gather(
+    ptr: *const u8,
+    dtype: DType,
+    offset: isize,
+    strides: &[isize],
+    shape: &[usize],
+) -> Result<Value, CodegenError> {
+    unsafe fn typed<T: Copy + lazyfuse_ir::Element>(
+        ptr: *const T,
+        offset: isize,
+        strides: &[isize],
+        shape: &[usize],
+    ) -> Result<Value, CodegenError> {
+        let mut data = Vec::with_capacity(shape.iter().product());
+        for idx in ndarray::indices(IxDyn(shape)) {
+            let at = offset
+                + (0..shape.len())
+                    .map(|k| idx[k] as isize * strides[k])
+                    .sum::<isize>();
+            // SAFETY: the caller vouches for every reachable element.
+            data.push(unsafe { *ptr.offset(at) });
+        }
+        Ok(Value::from_array(
+            ArrayD::from_shape_vec(IxDyn(shape), data)
+                .map_err(|e| CodegenError::Internal(e.to_string()))?,
+        ))
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match dtype {
+            DType::Bool => typed(ptr as *const bool, offset, strides, shape),
+            DType::I32 => typed(ptr as *const i32, offset, strides, shape),
+            DType::I64 => typed(ptr as *const i64, offset, strides, shape),
+            DType::F32 => typed(ptr as *const f32, offset, strides, shape),
+            DType::F64 => typed(ptr as *const f64, offset, strides, shape),
+        }
     }
 }
 
@@ -640,9 +761,9 @@ fn compile(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> Result<CompiledKerne
 
 /// The buffers of a running plan.
 struct Memory {
-    /// Whether each buffer is a program input (read-only, shared with the caller).
-    is_input: Vec<bool>,
-    /// Each buffer's storage (aliases share their root's).
+    /// Each input buffer's borrowed element 0 (null for the others); only read.
+    inputs: Vec<*const u8>,
+    /// Each buffer's storage (aliases share their root's; inputs: their owner, if known).
     values: Vec<Option<Value>>,
     /// Root buffer of each buffer.
     root: Vec<usize>,
@@ -735,14 +856,15 @@ fn aligned_zeros<T: Clone + Default>(s: IxDyn) -> ArrayD<T> {
 }
 
 impl Memory {
-    fn new(plan: &KernelPlan, roots: &[usize], inputs: &[Value]) -> Result<Memory, CodegenError> {
+    fn new(
+        plan: &KernelPlan,
+        roots: &[usize],
+        inputs: &[InputView<'_>],
+        owners: Option<&[Value]>,
+    ) -> Result<Memory, CodegenError> {
         let n = plan.buffers.len();
         let mut memory = Memory {
-            is_input: plan
-                .buffers
-                .iter()
-                .map(|b| matches!(b.kind, BufferKind::Input(_)))
-                .collect(),
+            inputs: vec![std::ptr::null(); n],
             values: vec![None; n],
             root: roots.to_vec(),
             strides: vec![vec![]; n],
@@ -755,15 +877,24 @@ impl Memory {
                     let v = inputs
                         .get(slot)
                         .ok_or_else(|| CodegenError::Binding(format!("missing input {slot}")))?;
-                    if v.ty() != b.ty {
+                    if v.dtype != b.ty.dtype || v.shape != b.ty.shape.dims() {
                         return Err(CodegenError::Binding(format!(
-                            "slot {slot} expects {}, got {}",
+                            "slot {slot} expects {}, got {}{:?}",
                             b.ty,
-                            v.ty()
+                            v.dtype.name(),
+                            v.shape
                         )));
                     }
-                    memory.strides[i] = lazyfuse_ir::with_value!(v, a => a.strides().to_vec());
-                    memory.values[i] = Some(v.clone());
+                    if v.strides.len() != v.shape.len() {
+                        return Err(CodegenError::Binding(format!(
+                            "slot {slot}: {} strides for {} axes",
+                            v.strides.len(),
+                            v.shape.len()
+                        )));
+                    }
+                    memory.strides[i] = v.strides.clone();
+                    memory.inputs[i] = v.ptr;
+                    memory.values[i] = owners.map(|o| o[slot].clone());
                 }
                 BufferKind::Temp => {
                     memory.strides[i] = contiguous_strides(b.ty.shape.dims());
@@ -780,13 +911,13 @@ impl Memory {
     }
 
     fn pointers(&mut self) -> Pointers {
-        // Inputs are only read: their shared buffers are never made unique (no copy).
+        // Inputs are only read, through their borrowed pointers (never made unique).
         let roots: Vec<*mut u8> = self
             .values
             .iter_mut()
-            .zip(&self.is_input)
+            .zip(&self.inputs)
             .map(|(v, &input)| match v {
-                Some(v) if input => lazyfuse_ir::with_value!(v, a => a.as_ptr() as *mut u8),
+                _ if !input.is_null() => input as *mut u8,
                 Some(v) => lazyfuse_ir::with_value!(v, a => a.as_mut_ptr() as *mut u8),
                 None => std::ptr::null_mut(),
             })
@@ -819,7 +950,15 @@ impl Memory {
             .map(|o| {
                 let i = o.0 as usize;
                 let root = self.root[i];
-                let value = self.values[root].clone().ok_or_else(|| CodegenError::Internal("output without storage".into()))?;
+                let value = match &self.values[root] {
+                    Some(v) => v.clone(),
+                    // An input returned unchanged from borrowed memory: copied out.
+                    // SAFETY: the view's elements are readable for the run (InputView).
+                    None if !self.inputs[root].is_null() => unsafe {
+                        gather(self.inputs[root], plan.buffers[root].ty.dtype, 0, &self.strides[root], &self.shapes[root])?
+                    },
+                    None => return Err(CodegenError::Internal("output without storage".into())),
+                };
                 if root == i {
                     return Ok(value);
                 }
@@ -909,25 +1048,22 @@ fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), CodegenError> {
     if let Some(result) = gemm::float_matmul(m, memory) {
         return result;
     }
+    let pointers = memory.pointers();
     let operand = |access: &(lazyfuse_ir::kernel::BufferId, IndexMap),
                    ty: &lazyfuse_ir::TensorType|
      -> Result<Value, CodegenError> {
         // The same bounds-checked strided view as the GEMM path, gathered into a copy.
         let v = gemm::view(memory, access, ty)?;
-        let source = memory.values[v.base]
-            .as_ref()
-            .ok_or_else(|| CodegenError::Internal("matmul operand without storage".into()))?;
-        let shape = ty.shape.dims().to_vec();
-        Ok(lazyfuse_ir::with_value!(source, a => {
-            let base = a.as_ptr();
-            let mut data = Vec::with_capacity(ty.shape.numel());
-            for idx in ndarray::indices(IxDyn(&shape)) {
-                let at = v.offset + (0..shape.len()).map(|k| idx[k] as isize * v.strides[k]).sum::<isize>();
-                // SAFETY: `view` checked the range of `at` against the buffer.
-                data.push(unsafe { *base.offset(at) });
-            }
-            Value::from_array(ArrayD::from_shape_vec(IxDyn(&shape), data).map_err(|e| CodegenError::Internal(e.to_string()))?)
-        }))
+        // SAFETY: `view` checked the whole range against the buffer.
+        unsafe {
+            gather(
+                pointers.0[v.base],
+                ty.dtype,
+                v.offset,
+                &v.strides,
+                ty.shape.dims(),
+            )
+        }
     };
     let a = operand(&m.a, &m.a_ty)?;
     let b = operand(&m.b, &m.b_ty)?;

@@ -68,6 +68,9 @@ class Jitted:
         self._f = f
         self._static = frozenset(static_argnums)
         self._cache = {}
+        # (compiled, output structure) of the last entry traced from NumPy arrays passed
+        # directly: calls with arrays of the same dtypes and shapes go straight to it.
+        self._fast = None
         self.traces = 0
         self.__wrapped__ = f
         self.__name__ = getattr(f, "__name__", "jitted")
@@ -89,6 +92,12 @@ class Jitted:
         return tuple(parts), values
 
     def __call__(self, *args):
+        fast = self._fast
+        if fast is not None:
+            out = fast[0].call_exact(*args)
+            if out is not None:
+                spec = fast[1]
+                return out[0] if spec[0] == "leaf" else _unflatten(spec, out)
         key, values = self._arguments(args)
         entry = self._cache.get(key)
         if entry is None:
@@ -100,6 +109,8 @@ class Jitted:
             entry = (compiled, out_spec)
             self._cache[key] = entry
             self.traces += 1
+        if not self._static and all(isinstance(a, _np.ndarray) for a in args):
+            self._fast = entry
         compiled, out_spec = entry
         return _unflatten(out_spec, compiled(*values))
 
