@@ -5,7 +5,7 @@
 mod common;
 
 use common::programs::{build, case_strategy};
-use lazyfuse::ir::{interpret, Leaf, Program, Scalar, Value};
+use lazyfuse::ir::{interpret, Program, Scalar, Value};
 use lazyfuse_codegen::CpuExecutor;
 use lazyfuse_optimizer::{plan, FusionOptions};
 use proptest::prelude::*;
@@ -108,7 +108,7 @@ proptest! {
     fn compiled_kernels_match_the_interpreter(case in case_strategy(14)) {
         let (_, pool) = build(&case);
         let (program, leaves) = Program::from_outputs(&pool[pool.len().saturating_sub(3)..]).unwrap();
-        let inputs: Vec<Value> = leaves.into_iter().map(|l| match l { Leaf::Data(v) => v, Leaf::Param(_) => unreachable!() }).collect();
+        let inputs: Vec<Value> = leaves.into_iter().map(|l| l.into_value().expect("data leaves only")).collect();
         let want = interpret(&program, &inputs).unwrap();
         let scale = magnitude(&want).max(magnitude(&inputs)) * 64.0;
         for fusion in [true, false] {

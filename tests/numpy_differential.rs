@@ -16,7 +16,7 @@ use std::cell::RefCell;
 
 use common::programs::{build, case_strategy};
 use common::NumpyReference;
-use lazyfuse::ir::{interpret, Leaf, Program};
+use lazyfuse::ir::{interpret, Program};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 #[test]
@@ -40,10 +40,7 @@ fn interpreter_matches_numpy_on_random_programs() {
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let inputs: Vec<_> = leaves
             .into_iter()
-            .map(|l| match l {
-                Leaf::Data(v) => v,
-                Leaf::Param(_) => unreachable!("no parameters in generated programs"),
-            })
+            .map(|l| l.into_value().expect("data leaves only"))
             .collect();
         let outputs =
             interpret(&program, &inputs).map_err(|e| TestCaseError::fail(e.to_string()))?;

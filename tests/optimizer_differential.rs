@@ -12,10 +12,7 @@ use proptest::prelude::*;
 fn bound(leaves: Vec<Leaf>) -> Vec<Value> {
     leaves
         .into_iter()
-        .map(|l| match l {
-            Leaf::Data(v) => v,
-            Leaf::Param(_) => unreachable!(),
-        })
+        .map(|l| l.into_value().expect("data leaves only"))
         .collect()
 }
 

@@ -11,10 +11,7 @@ use proptest::prelude::*;
 fn bound_values(leaves: Vec<Leaf>) -> Vec<Value> {
     leaves
         .into_iter()
-        .map(|l| match l {
-            Leaf::Data(v) => v,
-            Leaf::Param(n) => panic!("unexpected parameter {n}"),
-        })
+        .map(|l| l.into_value().expect("data leaves only"))
         .collect()
 }
 

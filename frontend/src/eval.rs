@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use lazyfuse_codegen::{CpuExecutor, PreparedPlan};
+use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
 use lazyfuse_ir::{interpret, Element, Leaf, Program, ProgramHash, Value};
 use ndarray::ArrayD;
 
@@ -44,21 +44,35 @@ pub(crate) fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
     Ok(plan)
 }
 
-/// The Program computing `arrays` and the values bound to its input slots.
-fn lower(arrays: &[&Array]) -> Result<(Program, Vec<Value>)> {
+/// The Program computing `arrays` and what its input slots are bound to.
+fn lower(arrays: &[&Array]) -> Result<(Program, Vec<Leaf>)> {
     let nodes = arrays
         .iter()
         .map(|a| a.node().cloned())
         .collect::<Result<Vec<_>>>()?;
     let (program, leaves) = Program::from_outputs(&nodes)?;
-    let values = leaves
-        .into_iter()
-        .map(|leaf| match leaf {
-            Leaf::Data(v) => Ok(v),
-            Leaf::Param(n) => Err(Error::UnboundParameter(n)),
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((program, values))
+    if let Some(Leaf::Param(n)) = leaves.iter().find(|l| matches!(l, Leaf::Param(_))) {
+        return Err(Error::UnboundParameter(*n));
+    }
+    Ok((program, leaves))
+}
+
+/// The in-place view of a data leaf (parameters were rejected by `lower`).
+pub(crate) fn input_view(leaf: &Leaf) -> InputView<'_> {
+    match leaf {
+        Leaf::Data(v) => InputView::of(v),
+        // SAFETY: External's contract: aligned and readable while its owner lives,
+        // and the leaf holds the owner for the view's lifetime.
+        Leaf::External(e) => unsafe {
+            InputView::from_raw(
+                e.ptr(),
+                e.ty().dtype,
+                e.ty().shape.dims().to_vec(),
+                e.strides().to_vec(),
+            )
+        },
+        Leaf::Param(n) => unreachable!("lower rejects unbound parameter {n}"),
+    }
 }
 
 /// The Program that computes `arrays` (one output each), e.g. to print its text form.
@@ -86,10 +100,23 @@ pub fn eval(arrays: &[&Array]) -> Result<Vec<Value>> {
 
 /// [`eval`] on a chosen backend.
 pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
-    let (program, inputs) = lower(arrays)?;
+    let (program, leaves) = lower(arrays)?;
     match backend {
-        Backend::Interpreter => Ok(interpret(&program, &inputs)?),
-        Backend::Cpu => Ok(planned(&program)?.run(&inputs)?),
+        Backend::Interpreter => {
+            // The oracle works on owned values: borrowed data is copied.
+            let inputs: Vec<Value> = leaves.into_iter().filter_map(Leaf::into_value).collect();
+            Ok(interpret(&program, &inputs)?)
+        }
+        Backend::Cpu => {
+            let plan = planned(&program)?;
+            if leaves.iter().all(|l| matches!(l, Leaf::Data(_))) {
+                // Owned values: an output that is an input unchanged is shared.
+                let inputs: Vec<Value> = leaves.into_iter().filter_map(Leaf::into_value).collect();
+                return Ok(plan.run(&inputs)?);
+            }
+            let views: Vec<InputView<'_>> = leaves.iter().map(input_view).collect();
+            Ok(plan.run_views(&views)?)
+        }
     }
 }
 
@@ -146,6 +173,51 @@ mod tests {
             b.to_ndarray::<f32>(),
             Err(Error::DTypeMismatch { .. })
         ));
+    }
+
+    /// Borrowed (external) data is read in place by the CPU backend, copied for the
+    /// interpreter, through any strides, and mixed with owned data.
+    #[test]
+    fn external_data_is_read_in_place() {
+        let storage: Arc<Vec<f64>> = Arc::new((0..12).map(|i| i as f64).collect());
+        // A reversed 3x4 view of the 12 values: element 0 is the last one.
+        let ty = lazyfuse_ir::TensorType::new(
+            lazyfuse_ir::DType::F64,
+            lazyfuse_ir::Shape::from([3usize, 4].as_slice()),
+        );
+        // SAFETY: aligned f64s, all reachable offsets (0 down to -11) inside the Vec,
+        // kept alive by the owner; nothing writes them.
+        let external = unsafe {
+            lazyfuse_ir::External::new(
+                ty,
+                storage.as_ptr().add(11) as *const u8,
+                vec![-4, -1],
+                storage.clone(),
+            )
+            .unwrap()
+        };
+        let x = Array::from_node(lazyfuse_ir::Node::external(external));
+        let y = Array::from(array![1.0, 2.0, 3.0, 4.0]);
+        let z = (&x * 2.0 + &y).sum_axes(&[1], false);
+        let want = array![
+            11.0 + 10.0 + 9.0 + 8.0,
+            7.0 + 6.0 + 5.0 + 4.0,
+            3.0 + 2.0 + 1.0
+        ]
+        .mapv(|s: f64| 2.0 * s + 10.0)
+        .into_dyn();
+        for backend in [Backend::Cpu, Backend::Interpreter] {
+            let got = z.eval_with(backend).unwrap().into_array::<f64>().unwrap();
+            assert_eq!(got, want, "{backend:?}");
+        }
+        // Returned unchanged: a copy of the borrowed elements.
+        assert_eq!(
+            x.eval().unwrap().into_array::<f64>().unwrap(),
+            ndarray::Array1::from_iter((0..12).rev().map(|i| i as f64))
+                .into_shape_with_order((3, 4))
+                .unwrap()
+                .into_dyn()
+        );
     }
 
     #[test]

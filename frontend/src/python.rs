@@ -252,12 +252,53 @@ impl PyLazy {
     }
 }
 
-/// A lazy array over a copy of a NumPy array.
+/// A lazy array over a NumPy array: read in place at evaluation (the lazy array keeps
+/// the NumPy array alive), or over a copy where it cannot be (unaligned data).
 #[pyfunction]
 fn asarray(obj: &Bound<'_, PyAny>) -> PyResult<PyLazy> {
+    if let Some(external) = external_numpy(obj) {
+        return Ok(PyLazy {
+            a: Array::from_node(lazyfuse_ir::Node::external(external)),
+        });
+    }
     Ok(PyLazy {
         a: Array::from_value(value_from_numpy(obj)?),
     })
+}
+
+/// A NumPy array of a supported dtype with aligned data, as borrowed external data
+/// owned by a reference to the array.
+fn external_numpy(obj: &Bound<'_, PyAny>) -> Option<lazyfuse_ir::External> {
+    macro_rules! typed {
+        ($t:ty) => {
+            if let Ok(arr) = obj.cast::<PyArrayDyn<$t>>() {
+                let guard = arr.try_readonly().ok()?;
+                let view = guard.as_array();
+                let ptr = view.as_ptr();
+                if (ptr as usize) % std::mem::align_of::<$t>() != 0 {
+                    return None;
+                }
+                let ty = lazyfuse_ir::TensorType::new(
+                    <$t as lazyfuse_ir::Element>::DTYPE,
+                    lazyfuse_ir::Shape::from(view.shape()),
+                );
+                let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(obj.clone().unbind());
+                // SAFETY: aligned (checked); the elements stay allocated while `owner`
+                // (a reference to the array) lives; like a NumPy view, writes to the
+                // array before evaluation are seen by it.
+                return unsafe {
+                    lazyfuse_ir::External::new(ty, ptr as *const u8, view.strides().to_vec(), owner)
+                        .ok()
+                };
+            }
+        };
+    }
+    typed!(f64);
+    typed!(f32);
+    typed!(i64);
+    typed!(i32);
+    typed!(bool);
+    None
 }
 
 /// An array of `shape` filled with a Python scalar, in `dtype` (None: the scalar's default).
@@ -493,8 +534,8 @@ impl Compiled {
             .leaves
             .iter()
             .map(|leaf| match leaf {
-                Leaf::Data(v) => InputView::of(v),
                 Leaf::Param(n) => args[*n].clone(),
+                data => crate::eval::input_view(data),
             })
             .collect();
         let values = guarded(|| {

@@ -20,10 +20,10 @@
 //! let z = Node::apply(Op::Unary(UnaryOp::Sqrt), vec![y])?;
 //! let (program, leaves) = Program::from_outputs(&[z])?;
 //! assert_eq!(program.to_string().parse::<Program>()?, program);
-//! let inputs: Vec<Value> = leaves.into_iter().map(|l| match l {
-//!     lazyfuse_ir::Leaf::Data(v) => v,
-//!     lazyfuse_ir::Leaf::Param(_) => unreachable!(),
-//! }).collect();
+//! let inputs: Vec<Value> = leaves
+//!     .into_iter()
+//!     .map(|l| l.into_value().expect("data leaves"))
+//!     .collect();
 //! let out = interpret(&program, &inputs)?;
 //! assert_eq!(out[0].clone().into_array::<f64>()?, array![[1.0, 2.0], [3.0, 4.0]].into_dyn());
 //! # Ok::<(), lazyfuse_ir::IrError>(())
@@ -33,6 +33,7 @@
 pub mod compose;
 mod dtype;
 mod error;
+mod external;
 mod infer;
 mod interp;
 pub mod kernel;
@@ -45,6 +46,7 @@ mod value;
 
 pub use dtype::{promote, promote_weak, DType, Scalar, WeakKind};
 pub use error::IrError;
+pub use external::External;
 pub use infer::{binary_dtype, reduce_dtype, unary_dtype};
 pub use interp::{evaluate_op, interpret};
 pub use node::{Leaf, Node};

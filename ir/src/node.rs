@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::dtype::Scalar;
 use crate::error::IrError;
+use crate::external::External;
 use crate::op::Op;
 use crate::shape::{Shape, TensorType};
 use crate::value::Value;
@@ -35,6 +36,20 @@ pub enum Leaf {
     Data(Value),
     /// The `n`-th parameter of a traced function; becomes input slot `n`.
     Param(usize),
+    /// Borrowed memory (e.g. a NumPy array's); becomes an input slot read in place.
+    External(External),
+}
+
+impl Leaf {
+    /// The data this leaf binds, as an owned value (External data copied); None for a
+    /// parameter.
+    pub fn into_value(self) -> Option<Value> {
+        match self {
+            Leaf::Data(v) => Some(v),
+            Leaf::External(e) => Some(e.to_value()),
+            Leaf::Param(_) => None,
+        }
+    }
 }
 
 impl Node {
@@ -43,6 +58,15 @@ impl Node {
         let ty = value.ty();
         Node(Arc::new(NodeData {
             kind: NodeKind::Leaf(Leaf::Data(value)),
+            ty,
+        }))
+    }
+
+    /// A leaf reading borrowed memory in place.
+    pub fn external(data: External) -> Node {
+        let ty = data.ty().clone();
+        Node(Arc::new(NodeData {
+            kind: NodeKind::Leaf(Leaf::External(data)),
             ty,
         }))
     }

@@ -90,7 +90,7 @@ impl Program {
                         });
                     }
                 }
-                Some(Leaf::Data(_)) => data.push(node),
+                Some(Leaf::Data(_) | Leaf::External(_)) => data.push(node),
                 None => {}
             }
         }

@@ -93,6 +93,50 @@ element!(f32, F32);
 element!(f64, F64);
 
 impl Value {
+    /// A C-ordered copy of the strided elements starting `offset` elements from `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` must be aligned for `dtype` and every element reachable through `shape`
+    /// and `strides` readable and initialised (bool: a byte of 0 or 1).
+    pub unsafe fn gather(
+        ptr: *const u8,
+        dtype: crate::DType,
+        offset: isize,
+        strides: &[isize],
+        shape: &[usize],
+    ) -> Value {
+        unsafe fn typed<T: Element>(
+            ptr: *const T,
+            offset: isize,
+            strides: &[isize],
+            shape: &[usize],
+        ) -> Value {
+            let mut data = Vec::with_capacity(shape.iter().product());
+            for idx in ndarray::indices(ndarray::IxDyn(shape)) {
+                let at = offset
+                    + (0..shape.len())
+                        .map(|k| idx[k] as isize * strides[k])
+                        .sum::<isize>();
+                // SAFETY: the caller vouches for every reachable element.
+                data.push(unsafe { *ptr.offset(at) });
+            }
+            Value::from_array(
+                ArrayD::from_shape_vec(ndarray::IxDyn(shape), data).expect("one element per index"),
+            )
+        }
+        use crate::DType::*;
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            match dtype {
+                Bool => typed(ptr as *const bool, offset, strides, shape),
+                I32 => typed(ptr as *const i32, offset, strides, shape),
+                I64 => typed(ptr as *const i64, offset, strides, shape),
+                F32 => typed(ptr as *const f32, offset, strides, shape),
+                F64 => typed(ptr as *const f64, offset, strides, shape),
+            }
+        }
+    }
+
     /// Wraps an owned ndarray of any supported element type (no copy).
     pub fn from_array<T: Element>(array: ArrayD<T>) -> Value {
         T::wrap(array.into_shared())

@@ -2,8 +2,8 @@
 //! build a node (which then interprets) or return an error.
 
 use lazyfuse_ir::{
-    compose, interpret, BinaryOp, DType, Leaf, Node, Op, Program, ReduceOp, Scalar, Shape,
-    SliceAxis, UnaryOp, Value,
+    compose, interpret, BinaryOp, DType, Node, Op, Program, ReduceOp, Scalar, Shape, SliceAxis,
+    UnaryOp, Value,
 };
 use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
@@ -89,7 +89,7 @@ proptest! {
                 continue; // valid but too big to evaluate in a test
             }
             let (program, leaves) = Program::from_outputs(&[node]).unwrap();
-            let inputs: Vec<Value> = leaves.into_iter().map(|l| match l { Leaf::Data(v) => v, Leaf::Param(_) => unreachable!() }).collect();
+            let inputs: Vec<Value> = leaves.into_iter().map(|l| l.into_value().expect("data leaves only")).collect();
             interpret(&program, &inputs).unwrap();
         }
     }

@@ -314,3 +314,24 @@ def test_jit_reads_numpy_inputs_in_place_whatever_their_strides():
     assert not unaligned.flags.aligned
     same(f(unaligned, b), base * 2 + b, 0)
     assert f.traces == 1
+
+
+def test_numpy_inputs_are_read_in_place_and_kept_alive():
+    import gc
+    import weakref
+
+    x = onp.arange(6.0)
+    a = np.asarray(x)
+    x[0] = 100.0  # like a NumPy view: the lazy array reads the buffer when evaluated
+    assert float((a + 0).sum()) == 115.0
+    # The lazy array keeps the NumPy array alive.
+    y = onp.arange(1000.0)[::-3]
+    ref = weakref.ref(y.base)
+    b = np.asarray(y) * 2
+    del y
+    gc.collect()
+    assert ref() is not None
+    same(b, onp.arange(1000.0)[::-3] * 2, 0)
+    del b
+    gc.collect()
+    assert ref() is None

@@ -597,50 +597,6 @@ impl<'a> InputView<'a> {
     }
 }
 
-/// A copy of the strided elements starting `offset` elements from `ptr`, as a C-ordered
-/// value of `shape`.
-///
-/// # Safety
-/// Every element reachable through `shape` and `strides` must be readable.
-unsafe fn gather(
-    ptr: *const u8,
-    dtype: DType,
-    offset: isize,
-    strides: &[isize],
-    shape: &[usize],
-) -> Result<Value, CodegenError> {
-    unsafe fn typed<T: Copy + lazyfuse_ir::Element>(
-        ptr: *const T,
-        offset: isize,
-        strides: &[isize],
-        shape: &[usize],
-    ) -> Result<Value, CodegenError> {
-        let mut data = Vec::with_capacity(shape.iter().product());
-        for idx in ndarray::indices(IxDyn(shape)) {
-            let at = offset
-                + (0..shape.len())
-                    .map(|k| idx[k] as isize * strides[k])
-                    .sum::<isize>();
-            // SAFETY: the caller vouches for every reachable element.
-            data.push(unsafe { *ptr.offset(at) });
-        }
-        Ok(Value::from_array(
-            ArrayD::from_shape_vec(IxDyn(shape), data)
-                .map_err(|e| CodegenError::Internal(e.to_string()))?,
-        ))
-    }
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        match dtype {
-            DType::Bool => typed(ptr as *const bool, offset, strides, shape),
-            DType::I32 => typed(ptr as *const i32, offset, strides, shape),
-            DType::I64 => typed(ptr as *const i64, offset, strides, shape),
-            DType::F32 => typed(ptr as *const f32, offset, strides, shape),
-            DType::F64 => typed(ptr as *const f64, offset, strides, shape),
-        }
-    }
-}
-
 /// A key that equal kernel structures share, whatever their sizes and index-map
 /// numbers (those are run-time parameters).
 fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> String {
@@ -955,7 +911,7 @@ impl Memory {
                     // An input returned unchanged from borrowed memory: copied out.
                     // SAFETY: the view's elements are readable for the run (InputView).
                     None if !self.inputs[root].is_null() => unsafe {
-                        gather(self.inputs[root], plan.buffers[root].ty.dtype, 0, &self.strides[root], &self.shapes[root])?
+                        Value::gather(self.inputs[root], plan.buffers[root].ty.dtype, 0, &self.strides[root], &self.shapes[root])
                     },
                     None => return Err(CodegenError::Internal("output without storage".into())),
                 };
@@ -1055,15 +1011,15 @@ fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), CodegenError> {
         // The same bounds-checked strided view as the GEMM path, gathered into a copy.
         let v = gemm::view(memory, access, ty)?;
         // SAFETY: `view` checked the whole range against the buffer.
-        unsafe {
-            gather(
+        Ok(unsafe {
+            Value::gather(
                 pointers.0[v.base],
                 ty.dtype,
                 v.offset,
                 &v.strides,
                 ty.shape.dims(),
             )
-        }
+        })
     };
     let a = operand(&m.a, &m.a_ty)?;
     let b = operand(&m.b, &m.b_ty)?;
