@@ -6,12 +6,16 @@ export LLVM_SYS_191_PREFIX ?= /usr/lib/llvm-19
 export LAZYFUSE_PYTHON ?= $(CURDIR)/.venv/bin/python
 PYTHON := $(CURDIR)/.venv/bin/python
 
-.PHONY: setup demo test test-rust test-python python-module lint fmt bless
+.PHONY: setup demo demo-rust test test-rust test-python python-module lint fmt bless
 
 setup:
 	@bash scripts/setup.sh
 
-demo: setup
+# The NumPy user's story (examples/python/demo.py); the Rust API's: `make demo-rust`.
+demo: python-module
+	$(PYTHON) examples/python/demo.py
+
+demo-rust: setup
 	cargo run --release --example demo
 
 test: setup test-rust test-python
