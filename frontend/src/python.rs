@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
 use lazyfuse_ir::{BinaryOp, DType, IrError, Leaf, Op, Program, ReduceOp, Scalar, UnaryOp, Value};
-use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn};
+use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -266,39 +266,30 @@ fn asarray(obj: &Bound<'_, PyAny>) -> PyResult<PyLazy> {
     })
 }
 
-/// A NumPy array of a supported dtype with aligned data, as borrowed external data
-/// owned by a reference to the array.
+/// A NumPy array that can be read in place, as external data owned by a reference to
+/// the array.
 fn external_numpy(obj: &Bound<'_, PyAny>) -> Option<lazyfuse_ir::External> {
-    macro_rules! typed {
-        ($t:ty) => {
-            if let Ok(arr) = obj.cast::<PyArrayDyn<$t>>() {
-                let guard = arr.try_readonly().ok()?;
-                let view = guard.as_array();
-                let ptr = view.as_ptr();
-                if (ptr as usize) % std::mem::align_of::<$t>() != 0 {
-                    return None;
-                }
-                let ty = lazyfuse_ir::TensorType::new(
-                    <$t as lazyfuse_ir::Element>::DTYPE,
-                    lazyfuse_ir::Shape::from(view.shape()),
-                );
-                let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(obj.clone().unbind());
-                // SAFETY: aligned (checked); the elements stay allocated while `owner`
-                // (a reference to the array) lives; like a NumPy view, writes to the
-                // array before evaluation are seen by it.
-                return unsafe {
-                    lazyfuse_ir::External::new(ty, ptr as *const u8, view.strides().to_vec(), owner)
-                        .ok()
-                };
-            }
-        };
+    let dtype = [DType::F64, DType::F32, DType::I64, DType::I32, DType::Bool]
+        .into_iter()
+        .find(|&d| numpy_dtype_is(obj, d))?;
+    let view = numpy_view(obj, dtype)?;
+    let ty = lazyfuse_ir::TensorType::new(dtype, lazyfuse_ir::Shape::from(view.shape()));
+    let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(obj.clone().unbind());
+    // SAFETY: numpy_view checked alignment and strides; `owner` (a reference to the
+    // array) keeps the elements allocated; like a NumPy view, writes to the array
+    // before evaluation are seen by it.
+    unsafe { lazyfuse_ir::External::new(ty, view.ptr(), view.strides().to_vec(), owner).ok() }
+}
+
+/// Whether `obj` is a NumPy array of `dtype`.
+fn numpy_dtype_is(obj: &Bound<'_, PyAny>, dtype: DType) -> bool {
+    match dtype {
+        DType::F64 => obj.cast::<PyArrayDyn<f64>>().is_ok(),
+        DType::F32 => obj.cast::<PyArrayDyn<f32>>().is_ok(),
+        DType::I64 => obj.cast::<PyArrayDyn<i64>>().is_ok(),
+        DType::I32 => obj.cast::<PyArrayDyn<i32>>().is_ok(),
+        DType::Bool => obj.cast::<PyArrayDyn<bool>>().is_ok(),
     }
-    typed!(f64);
-    typed!(f32);
-    typed!(i64);
-    typed!(i32);
-    typed!(bool);
-    None
 }
 
 /// An array of `shape` filled with a Python scalar, in `dtype` (None: the scalar's default).
@@ -416,6 +407,9 @@ fn cache_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 struct Compiled {
     plan: Arc<PreparedPlan>,
     leaves: Vec<Leaf>,
+    /// Whether the slots are exactly the parameters in order (no captured data), so a
+    /// call's arguments are the plan's inputs as they are.
+    params_only: bool,
     params: Vec<(DType, Vec<usize>)>,
 }
 
@@ -445,9 +439,15 @@ fn compile(
                 .collect::<Result<Vec<_>, Error>>()?;
             let (program, leaves): (Program, Vec<Leaf>) = Program::from_outputs(&nodes)?;
             let plan = crate::eval::planned(&program)?;
+            let params_only = leaves.len() == params.len()
+                && leaves
+                    .iter()
+                    .enumerate()
+                    .all(|(k, l)| matches!(l, Leaf::Param(n) if *n == k));
             Ok(Compiled {
                 plan,
                 leaves,
+                params_only,
                 params,
             })
         })
@@ -455,95 +455,75 @@ fn compile(
     })
 }
 
-/// A NumPy array borrowed read-only for one call (the numpy crate's borrow flag is held
-/// until it drops), and the view of its elements.
-struct Borrowed<'py> {
-    _guard: Guard<'py>,
-    view: InputView<'py>,
-}
-
-/// The read-only borrow of a NumPy array, per element type (held only for its drop,
-/// which releases the borrow).
-#[allow(dead_code)]
-enum Guard<'py> {
-    F64(PyReadonlyArrayDyn<'py, f64>),
-    F32(PyReadonlyArrayDyn<'py, f32>),
-    I64(PyReadonlyArrayDyn<'py, i64>),
-    I32(PyReadonlyArrayDyn<'py, i32>),
-    Bool(PyReadonlyArrayDyn<'py, bool>),
-}
-
-/// `arr` borrowed in place when it is a NumPy array of `dtype` whose data is aligned;
-/// None otherwise (such arguments take the copying path).
-fn borrow_numpy<'py>(arr: &Bound<'py, PyAny>, dtype: DType) -> Option<Borrowed<'py>> {
+/// A view of a NumPy array's elements in place, when it has dtype `dtype`, aligned data
+/// and strides that are whole elements; None otherwise (such arrays are copied).
+///
+/// The view is valid while the caller holds `arr` (a strong reference keeps the data
+/// allocated). As with NumPy's own ufuncs, which also run without the GIL, another
+/// thread writing the array meanwhile races with the read.
+fn numpy_view<'py>(arr: &Bound<'py, PyAny>, dtype: DType) -> Option<InputView<'py>> {
     macro_rules! typed {
-        ($t:ty, $variant:ident) => {{
+        ($t:ty) => {{
             let typed = arr.cast::<PyArrayDyn<$t>>().ok()?;
-            let guard = typed.try_readonly().ok()?;
-            let a = guard.as_array();
-            let ptr = a.as_ptr();
+            let ptr = typed.data() as *const u8;
+            let item = std::mem::size_of::<$t>() as isize;
             if (ptr as usize) % std::mem::align_of::<$t>() != 0 {
                 return None;
             }
-            // SAFETY: the array is alive (the caller holds it) and its elements are
-            // readable through shape and strides while the read-only borrow is held;
-            // the guard is kept next to the view.
-            let view = unsafe {
-                InputView::from_raw(
-                    ptr as *const u8,
-                    dtype,
-                    a.shape().to_vec(),
-                    a.strides().to_vec(),
-                )
-            };
-            Some(Borrowed {
-                _guard: Guard::$variant(guard),
-                view,
-            })
+            let strides = typed
+                .strides()
+                .iter()
+                .map(|&s| (s % item == 0).then_some(s / item))
+                .collect::<Option<Vec<isize>>>()?;
+            // SAFETY: aligned (checked), whole-element strides (checked), data kept
+            // allocated by the caller's reference for the view's use.
+            Some(unsafe { InputView::from_raw(ptr, dtype, typed.shape().to_vec(), strides) })
         }};
     }
     match dtype {
-        DType::F64 => typed!(f64, F64),
-        DType::F32 => typed!(f32, F32),
-        DType::I64 => typed!(i64, I64),
-        DType::I32 => typed!(i32, I32),
-        DType::Bool => typed!(bool, Bool),
+        DType::F64 => typed!(f64),
+        DType::F32 => typed!(f32),
+        DType::I64 => typed!(i64),
+        DType::I32 => typed!(i32),
+        DType::Bool => typed!(bool),
     }
 }
 
 impl Compiled {
-    /// The call's arguments borrowed in place when they are NumPy arrays of exactly the
-    /// traced dtypes and shapes; None otherwise.
-    fn borrow_exact<'py>(&self, args: &Bound<'py, PyTuple>) -> Option<Vec<Borrowed<'py>>> {
+    /// Views of the call's arguments when they are NumPy arrays of exactly the traced
+    /// dtypes and shapes that can be read in place; None otherwise.
+    fn views_exact<'py>(&self, args: &Bound<'py, PyTuple>) -> Option<Vec<InputView<'py>>> {
         if args.len() != self.params.len() {
             return None;
         }
         args.iter()
             .zip(&self.params)
             .map(|(arg, (dtype, shape))| {
-                let b = borrow_numpy(&arg, *dtype)?;
-                (b.view.shape() == shape.as_slice()).then_some(b)
+                let v = numpy_view(&arg, *dtype)?;
+                (v.shape() == shape.as_slice()).then_some(v)
             })
             .collect()
     }
 
-    /// Runs the plan with the borrowed arguments in the parameters' slots (captured
-    /// data in the others); NumPy arrays out.
-    fn run(&self, py: Python<'_>, args: &[InputView<'_>]) -> PyResult<Py<PyList>> {
-        let views: Vec<InputView<'_>> = self
-            .leaves
-            .iter()
-            .map(|leaf| match leaf {
-                Leaf::Param(n) => args[*n].clone(),
-                data => crate::eval::input_view(data),
-            })
-            .collect();
+    /// Runs the plan with `args` in the parameters' slots (captured data in the others);
+    /// NumPy arrays out.
+    fn run(&self, py: Python<'_>, args: Vec<InputView<'_>>) -> PyResult<Vec<Py<PyAny>>> {
+        let views: Vec<InputView<'_>> = if self.params_only {
+            args
+        } else {
+            self.leaves
+                .iter()
+                .map(|leaf| match leaf {
+                    Leaf::Param(n) => args[*n].clone(),
+                    data => crate::eval::input_view(data),
+                })
+                .collect()
+        };
         let values = guarded(|| {
             py.detach(|| self.plan.run_views(&views))
                 .map_err(|e| to_pyerr(Error::Codegen(e)))
         })?;
-        let out: Vec<Py<PyAny>> = values.into_iter().map(|v| value_to_numpy(py, v)).collect();
-        Ok(PyList::new(py, out)?.unbind())
+        Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
     }
 }
 
@@ -552,9 +532,8 @@ impl Compiled {
     /// Runs the compiled plan on NumPy arrays (one per parameter); returns NumPy arrays.
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyList>> {
-        if let Some(borrowed) = self.borrow_exact(args) {
-            let views: Vec<InputView<'_>> = borrowed.iter().map(|b| b.view.clone()).collect();
-            return self.run(py, &views);
+        if let Some(views) = self.views_exact(args) {
+            return Ok(PyList::new(py, self.run(py, views)?)?.unbind());
         }
         // Arrays that cannot be read in place (unaligned, other sequences): copies.
         let copies: Vec<Value> = args
@@ -568,7 +547,7 @@ impl Compiled {
                 .all(|(v, (d, shape))| v.dtype() == *d && v.shape() == shape.as_slice());
         if matches {
             let views: Vec<InputView<'_>> = copies.iter().map(InputView::of).collect();
-            return self.run(py, &views);
+            return Ok(PyList::new(py, self.run(py, views)?)?.unbind());
         }
         let got: Vec<String> = copies
             .iter()
@@ -585,23 +564,63 @@ impl Compiled {
             got.join(", ")
         )))
     }
+}
 
-    /// Like calling it, but None (instead of an error) when the arguments are not NumPy
-    /// arrays of exactly the traced dtypes and shapes: the jit fast path, whose caller
-    /// falls back to the general one.
-    #[pyo3(signature = (*args))]
-    fn call_exact(
-        &self,
-        py: Python<'_>,
-        args: &Bound<'_, PyTuple>,
-    ) -> PyResult<Option<Py<PyList>>> {
-        match self.borrow_exact(args) {
-            Some(borrowed) => {
-                let views: Vec<InputView<'_>> = borrowed.iter().map(|b| b.view.clone()).collect();
-                self.run(py, &views).map(Some)
-            }
-            None => Ok(None),
+/// A compiled plan and how its outputs are returned: the single array, or the list
+/// passed to a Python function rebuilding the output structure.
+type FastPath = (Py<Compiled>, Option<Py<PyAny>>);
+
+/// The call path of a jitted function: NumPy arrays of the signature traced last go
+/// straight to its compiled plan, in Rust; any other call goes to the Python tracer
+/// (`slow`, which installs the fast path for array-only signatures).
+#[pyclass(name = "JitFront", module = "lazyfuse._native", frozen)]
+struct JitFront {
+    slow: Py<PyAny>,
+    fast: std::sync::RwLock<Option<FastPath>>,
+}
+
+#[pymethods]
+impl JitFront {
+    #[new]
+    fn new(slow: Py<PyAny>) -> JitFront {
+        JitFront {
+            slow,
+            fast: std::sync::RwLock::new(None),
         }
+    }
+
+    /// Calls with arrays of `compiled`'s signature go straight to it; `unflatten`
+    /// (None: one output) rebuilds the output structure from the list of arrays.
+    #[pyo3(signature = (compiled, unflatten=None))]
+    fn set_fast(&self, compiled: Py<Compiled>, unflatten: Option<Py<PyAny>>) {
+        if let Ok(mut fast) = self.fast.write() {
+            *fast = Some((compiled, unflatten));
+        }
+    }
+
+    #[pyo3(signature = (*args))]
+    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        let fast = self.fast.read().ok().and_then(|f| {
+            f.as_ref()
+                .map(|(c, u)| (c.clone_ref(py), u.as_ref().map(|u| u.clone_ref(py))))
+        });
+        if let Some((compiled, unflatten)) = fast {
+            let compiled = compiled.get();
+            if let Some(views) = compiled.views_exact(args) {
+                let mut out = compiled.run(py, views)?;
+                return match unflatten {
+                    None if out.len() == 1 => Ok(out.remove(0)),
+                    None => Ok(PyTuple::new(py, out)?.into_any().unbind()),
+                    Some(u) => u.call1(py, (PyList::new(py, out)?,)),
+                };
+            }
+        }
+        self.slow.call1(py, args)
+    }
+
+    /// Everything else (traces, the wrapped function, ...) is the tracer's.
+    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        self.slow.getattr(py, name)
     }
 }
 
@@ -610,6 +629,7 @@ impl Compiled {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyLazy>()?;
     m.add_class::<Compiled>()?;
+    m.add_class::<JitFront>()?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
     m.add_function(wrap_pyfunction!(full, m)?)?;
     m.add_function(wrap_pyfunction!(arange, m)?)?;

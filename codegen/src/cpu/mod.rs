@@ -564,6 +564,16 @@ impl<'a> InputView<'a> {
         self.dtype
     }
 
+    /// Element 0.
+    pub fn ptr(&self) -> *const u8 {
+        self.ptr
+    }
+
+    /// Strides in elements.
+    pub fn strides(&self) -> &[isize] {
+        &self.strides
+    }
+
     /// A view of a value's elements.
     pub fn of(value: &'a Value) -> InputView<'a> {
         lazyfuse_ir::with_value!(value, a => InputView {

@@ -68,9 +68,9 @@ class Jitted:
         self._f = f
         self._static = frozenset(static_argnums)
         self._cache = {}
-        # (compiled, output structure) of the last entry traced from NumPy arrays passed
-        # directly: calls with arrays of the same dtypes and shapes go straight to it.
-        self._fast = None
+        # The native call path in front of this tracer (set by `jit`): calls with NumPy
+        # arrays of the signature traced last go straight to its compiled plan.
+        self._front = None
         self.traces = 0
         self.__wrapped__ = f
         self.__name__ = getattr(f, "__name__", "jitted")
@@ -92,12 +92,6 @@ class Jitted:
         return tuple(parts), values
 
     def __call__(self, *args):
-        fast = self._fast
-        if fast is not None:
-            out = fast[0].call_exact(*args)
-            if out is not None:
-                spec = fast[1]
-                return out[0] if spec[0] == "leaf" else _unflatten(spec, out)
         key, values = self._arguments(args)
         entry = self._cache.get(key)
         if entry is None:
@@ -109,8 +103,11 @@ class Jitted:
             entry = (compiled, out_spec)
             self._cache[key] = entry
             self.traces += 1
-        if not self._static and all(isinstance(a, _np.ndarray) for a in args):
-            self._fast = entry
+        if self._front is not None and not self._static and all(
+                isinstance(a, _np.ndarray) for a in args):
+            spec = entry[1]
+            self._front.set_fast(entry[0], None if spec[0] == "leaf" else
+                                 (lambda out, spec=spec: _unflatten(spec, out)))
         compiled, out_spec = entry
         return _unflatten(out_spec, compiled(*values))
 
@@ -118,8 +115,11 @@ class Jitted:
 def jit(f=None, static_argnums=()):
     """``lazyfuse.jit(f)`` or ``@lazyfuse.jit(static_argnums=...)``."""
     if f is None:
-        return lambda g: Jitted(g, static_argnums)
-    return Jitted(f, static_argnums)
+        return lambda g: jit(g, static_argnums)
+    tracer = Jitted(f, static_argnums)
+    front = _native.JitFront(tracer)
+    tracer._front = front
+    return front
 
 
 class Explanation:
