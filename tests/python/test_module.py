@@ -24,6 +24,18 @@ def arrays(dtypes=DTYPES, min_dims=0, max_dims=3, max_side=5):
     )
 
 
+def _layout(x, kind):
+    """x with the same shape and values, laid out contiguously, reversed or strided."""
+    if x.ndim == 0 or kind == "contiguous":
+        return x
+    if kind == "reversed":
+        return onp.ascontiguousarray(x[::-1])[::-1]
+    return onp.repeat(x, 2, axis=-1)[..., ::2]
+
+
+LAYOUTS = st.sampled_from(["contiguous", "reversed", "strided"])
+
+
 def _elements(d):
     if d.startswith("float"):
         width = 32 if d == "float32" else 64
@@ -55,8 +67,9 @@ UNARY_MATH = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "ta
 
 
 @settings(max_examples=150, deadline=None)
-@given(x=arrays(FLOATS), name=st.sampled_from(UNARY_EXACT + UNARY_MATH))
-def test_unary_functions_match_numpy(x, name):
+@given(x=arrays(FLOATS), name=st.sampled_from(UNARY_EXACT + UNARY_MATH), layout=LAYOUTS)
+def test_unary_functions_match_numpy(x, name, layout):
+    x = _layout(x, layout)
     with onp.errstate(all="ignore"):
         want = getattr(onp, name)(x)
     got = getattr(np, name)(x)
@@ -76,6 +89,7 @@ def test_binary_functions_broadcast_and_promote_like_numpy(data, name):
     shape_a, shape_b = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_side=4)).input_shapes
     a = data.draw(hnp.arrays(dtype_a, shape_a, elements=_elements(dtype_a)))
     b = data.draw(hnp.arrays(dtype_b, shape_b, elements=_elements(dtype_b)))
+    a, b = _layout(a, data.draw(LAYOUTS)), _layout(b, data.draw(LAYOUTS))
     if name in ("power", "floor_divide", "remainder") and "int" in dtype_a + dtype_b:
         return  # integer powers and divisions by zero: documented departures (docs/OPS.md)
     with onp.errstate(all="ignore"):
@@ -88,6 +102,7 @@ def test_binary_functions_broadcast_and_promote_like_numpy(data, name):
 @settings(max_examples=100, deadline=None)
 @given(x=arrays(["float64", "int64", "int32", "bool"], min_dims=1), data=st.data())
 def test_reductions_with_axes_and_keepdims(x, data):
+    x = _layout(x, data.draw(LAYOUTS))
     op = data.draw(st.sampled_from(["sum", "prod", "max", "min", "mean", "any", "all", "argmax", "argmin"]))
     axis = data.draw(st.none() | st.integers(-x.ndim, x.ndim - 1))
     keepdims = data.draw(st.booleans()) if op not in ("argmax", "argmin") else False
