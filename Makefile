@@ -6,7 +6,7 @@ export LLVM_SYS_191_PREFIX ?= /usr/lib/llvm-19
 export LAZYFUSE_PYTHON ?= $(CURDIR)/.venv/bin/python
 PYTHON := $(CURDIR)/.venv/bin/python
 
-.PHONY: setup demo demo-rust test test-rust test-python python-module lint fmt bless
+.PHONY: setup demo demo-rust bench test test-rust test-python python-module lint fmt bless
 
 setup:
 	@bash scripts/setup.sh
@@ -17,6 +17,15 @@ demo: python-module
 
 demo-rust: setup
 	cargo run --release --example demo
+
+# lazyfuse against NumPy, NumExpr, Numba and JAX: installs the peers into .venv (once per
+# change of requirements-bench.txt), then writes BENCHMARKS.md and benchmarks.png.
+bench: python-module
+	@want=$$(sha256sum requirements-bench.txt | cut -d' ' -f1); \
+	if [ "$$want" != "$$(cat .venv/.bench.sha256 2>/dev/null)" ]; then \
+		$(PYTHON) -m pip install -q -r requirements-bench.txt && echo "$$want" > .venv/.bench.sha256; \
+	fi
+	$(PYTHON) benches/python/compare.py
 
 test: setup test-rust test-python
 
