@@ -200,6 +200,43 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         Ok(self.b.build_float_compare(p, a, b, "cmp")?)
     }
 
+    /// 1.5 · 2^(mantissa bits): added to an integer-valued float of magnitude below
+    /// 2^(mantissa bits - 1), the integer lands in the sum's low bits.
+    fn magic(&self) -> (f64, i64) {
+        if self.f64() {
+            (6_755_399_441_055_744.0, 0x4338_0000_0000_0000)
+        } else {
+            (12_582_912.0, 0x4B40_0000)
+        }
+    }
+
+    /// The integer an integer-valued float holds (|v| < 2^51 for f64, 2^22 for f32),
+    /// by the magic-number trick: AVX2 has no vector f64 → i64 conversion, which LLVM
+    /// would otherwise do one lane at a time.
+    pub(crate) fn int_of_float(&self, v: FloatValue<'ctx>) -> Res<IntValue<'ctx>> {
+        let (magic, magic_bits) = self.magic();
+        let sum = self.b.build_float_add(v, self.c(magic), "mg")?;
+        let bits = self
+            .b
+            .build_bit_cast(sum, self.int_t(), "mgb")?
+            .into_int_value();
+        Ok(self.b.build_int_sub(bits, self.ci(magic_bits), "iof")?)
+    }
+
+    /// The float of an integer (|i| < 2^51 for f64, 2^22 for f32), exactly, by the
+    /// magic-number trick (AVX2 has no vector i64 → f64 conversion either).
+    pub(crate) fn float_of_int(&self, i: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let (magic, magic_bits) = self.magic();
+        let bits = self.b.build_int_add(i, self.ci(magic_bits), "fib")?;
+        let t = if self.f64() {
+            self.ctx.f64_type()
+        } else {
+            self.ctx.f32_type()
+        };
+        let sum = self.b.build_bit_cast(bits, t, "fis")?.into_float_value();
+        Ok(self.b.build_float_sub(sum, self.c(magic), "foi")?)
+    }
+
     /// 2^n for integer-valued n in the normal exponent range, as a float.
     fn pow2(&self, n: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let (bias, shift) = if self.f64() { (1023, 52) } else { (127, 23) };
@@ -247,9 +284,13 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
                 self.c(limit),
             ],
         )?;
-        let ni = b.build_float_to_signed_int(n_clamped, self.int_t(), "n")?;
-        let half = b.build_right_shift(ni, self.ci(1), true, "n1")?;
-        let rest = b.build_int_sub(ni, half, "n2")?;
+        // 2^n in two factors (so subnormal results are reached), split in float.
+        let half_f = self.intrinsic(
+            "llvm.floor",
+            &[b.build_float_mul(n_clamped, self.c(0.5), "nh")?],
+        )?;
+        let half = self.int_of_float(half_f)?;
+        let rest = self.int_of_float(b.build_float_sub(n_clamped, half_f, "nr")?)?;
         let y = b.build_float_mul(p, self.pow2(half)?, "y1")?;
         let y = b.build_float_mul(y, self.pow2(rest)?, "y2")?;
         let over = self.fcmp(FloatPredicate::OGT, x, self.c(hi_limit))?;
@@ -313,7 +354,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             b.build_float_neg(hfsq, "nh")?,
         )?;
         let ln_m = b.build_float_add(f, inner, "lnm")?;
-        let ef = b.build_signed_int_to_float(e, t, "ef")?;
+        let ef = self.float_of_int(e)?;
         // result = e·log_b(2) + ln(m)·log_b(e), constants split in two so e·log_b(2),
         // exact in its high part, keeps its precision.
         let split = |v: f64| {

@@ -90,7 +90,15 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             .into_int_value();
         let ix = b.build_bit_cast(xs, self.int_t(), "ix")?.into_int_value();
         let tmp = b.build_int_sub(ix, self.ci(POW_OFF as i64), "tmp")?;
-        let k = b.build_right_shift(tmp, self.ci(52), true, "k")?;
+        // k = tmp >> 52 (arithmetic), as a logical shift of tmp + 2^62 (AVX2 has no
+        // vector arithmetic shift of 64-bit lanes).
+        let shifted = b.build_right_shift(
+            b.build_int_add(tmp, self.ci(1i64 << 62), "tmpb")?,
+            self.ci(52),
+            false,
+            "kb",
+        )?;
+        let k = b.build_int_sub(shifted, self.ci(1024), "k")?;
         let index = b.build_and(
             b.build_right_shift(tmp, self.ci(52 - POW_TABLE_BITS as i64), false, "ti")?,
             self.ci((1 << POW_TABLE_BITS) - 1),
@@ -101,7 +109,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             .build_bit_cast(iz, self.ctx.f64_type(), "z")?
             .into_float_value();
         let k = b.build_int_sub(k, extra, "k2")?;
-        let kf = b.build_signed_int_to_float(k, self.ctx.f64_type(), "kf")?;
+        let kf = self.float_of_int(k)?;
         let rows = 1usize << POW_TABLE_BITS;
         let invc = self.load_table(
             self.constant_table("lazyfuse.pow_invc", &POW_INVC),

@@ -157,7 +157,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let cw_l = b.build_float_sub(b.build_float_sub(r1, cw_h, "d")?, w_hi, "d2")?;
         let cw_l = b.build_float_sub(cw_l, w_lo, "d3")?;
         let cw_l = self.fma(nn, p3, cw_l)?;
-        let cw_q = b.build_float_to_signed_int(n, self.int_t(), "cwq")?;
+        let cw_q = self.int_of_float(n)?;
 
         let (ph_h, ph_l, ph_q) = self.payne_hanek(a)?;
         let large = self.fcmp(FloatPredicate::OGE, a, self.c(CODY_WAITE_LIMIT))?;
@@ -184,9 +184,13 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             self.ci(CHUNKS as i64),
             "row",
         )?;
+        // M = 2^52 + mantissa, exactly: (1.mantissa) · 2^52 (no int → float convert).
         let mant = b.build_and(bits, self.ci((1i64 << 52) - 1), "mant")?;
-        let m_int = b.build_or(mant, self.ci(1i64 << 52), "mint")?;
-        let m = b.build_signed_int_to_float(m_int, self.ctx.f64_type(), "m")?;
+        let one_m = b.build_or(mant, self.ci(1.0f64.to_bits() as i64), "onem")?;
+        let one_m = b
+            .build_bit_cast(one_m, self.ctx.f64_type(), "onemf")?
+            .into_float_value();
+        let m = b.build_float_mul(one_m, self.c(2f64.powi(52)), "m")?;
         let table = self.two_over_pi_table();
         let mut products = Vec::with_capacity(CHUNKS);
         for c in 0..CHUNKS {
@@ -235,7 +239,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let rl = self.fma(h, pio2_l, rl)?;
         let rl = self.fma(l, pio2_h, rl)?;
         let q = b.build_float_add(b.build_float_add(q0, q1, "q01")?, q2, "q")?;
-        let q = b.build_float_to_signed_int(q, self.int_t(), "qi")?;
+        let q = self.int_of_float(q)?;
         Ok((rh, rl, q))
     }
 
