@@ -269,27 +269,15 @@ fn asarray(obj: &Bound<'_, PyAny>) -> PyResult<PyLazy> {
 /// A NumPy array that can be read in place, as external data owned by a reference to
 /// the array.
 fn external_numpy(obj: &Bound<'_, PyAny>) -> Option<lazyfuse_ir::External> {
-    let dtype = [DType::F64, DType::F32, DType::I64, DType::I32, DType::Bool]
+    let view = [DType::F64, DType::F32, DType::I64, DType::I32, DType::Bool]
         .into_iter()
-        .find(|&d| numpy_dtype_is(obj, d))?;
-    let view = numpy_view(obj, dtype)?;
-    let ty = lazyfuse_ir::TensorType::new(dtype, lazyfuse_ir::Shape::from(view.shape()));
+        .find_map(|d| numpy_view(obj, d))?;
+    let ty = lazyfuse_ir::TensorType::new(view.dtype(), lazyfuse_ir::Shape::from(view.shape()));
     let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(obj.clone().unbind());
     // SAFETY: numpy_view checked alignment and strides; `owner` (a reference to the
     // array) keeps the elements allocated; like a NumPy view, writes to the array
     // before evaluation are seen by it.
     unsafe { lazyfuse_ir::External::new(ty, view.ptr(), view.strides().to_vec(), owner).ok() }
-}
-
-/// Whether `obj` is a NumPy array of `dtype`.
-fn numpy_dtype_is(obj: &Bound<'_, PyAny>, dtype: DType) -> bool {
-    match dtype {
-        DType::F64 => obj.cast::<PyArrayDyn<f64>>().is_ok(),
-        DType::F32 => obj.cast::<PyArrayDyn<f32>>().is_ok(),
-        DType::I64 => obj.cast::<PyArrayDyn<i64>>().is_ok(),
-        DType::I32 => obj.cast::<PyArrayDyn<i32>>().is_ok(),
-        DType::Bool => obj.cast::<PyArrayDyn<bool>>().is_ok(),
-    }
 }
 
 /// An array of `shape` filled with a Python scalar, in `dtype` (None: the scalar's default).
