@@ -211,6 +211,9 @@ pub enum Phase {
         combiner: ReduceOp,
         /// The accumulator's dtype.
         dtype: DType,
+        /// Values of the body stored at every inner point as well (an expensive
+        /// intermediate kept for a later phase instead of recomputed there).
+        stores: Vec<Store>,
     },
     /// Evaluated at every inner point; stores values.
     Map {
@@ -226,6 +229,26 @@ pub enum Phase {
         /// Its stores.
         stores: Vec<Store>,
     },
+}
+
+impl Phase {
+    /// The phase's body and its stores.
+    pub fn body_and_stores(&self) -> (&Body, &[Store]) {
+        match self {
+            Phase::Reduce { body, stores, .. }
+            | Phase::Map { body, stores }
+            | Phase::Outer { body, stores } => (body, stores),
+        }
+    }
+
+    /// The phase's body and its stores, to rewrite them.
+    pub fn body_and_stores_mut(&mut self) -> (&mut Body, &mut Vec<Store>) {
+        match self {
+            Phase::Reduce { body, stores, .. }
+            | Phase::Map { body, stores }
+            | Phase::Outer { body, stores } => (body, stores),
+        }
+    }
 }
 
 /// A loop nest over `outer` × `inner` with phases run per outer point.
@@ -338,11 +361,10 @@ impl KernelPlan {
                     let loops = l.outer.len() + l.inner.len();
                     let mut reductions = 0;
                     for phase in &l.phases {
-                        let (body, stores, value) = match phase {
-                            Phase::Reduce { body, value, .. } => (body, &[][..], Some(*value)),
-                            Phase::Map { body, stores } | Phase::Outer { body, stores } => {
-                                (body, stores.as_slice(), None)
-                            }
+                        let (body, stores) = phase.body_and_stores();
+                        let value = match phase {
+                            Phase::Reduce { value, .. } => Some(*value),
+                            _ => None,
                         };
                         for (r, instr) in body.instrs.iter().enumerate() {
                             match &instr.op {
@@ -463,12 +485,14 @@ fn kernel_text(i: usize, k: &Kernel) -> String {
                         value,
                         combiner,
                         dtype,
+                        stores,
                     } => {
                         s.push_str(&format!(
                             "  phase {p}: reduce {} r{value} ({dtype}) over inner\n",
                             combiner.name()
                         ));
                         s.push_str(&body_text(body, "    "));
+                        s.push_str(&stores_text(stores, "    "));
                     }
                     Phase::Map { body, stores } | Phase::Outer { body, stores } => {
                         let what = if matches!(phase, Phase::Map { .. }) {
@@ -478,18 +502,20 @@ fn kernel_text(i: usize, k: &Kernel) -> String {
                         };
                         s.push_str(&format!("  phase {p}: {what}\n"));
                         s.push_str(&body_text(body, "    "));
-                        for st in stores {
-                            s.push_str(&format!(
-                                "    store {}{} = r{}\n",
-                                st.buffer, st.index, st.value
-                            ));
-                        }
+                        s.push_str(&stores_text(stores, "    "));
                     }
                 }
             }
             s
         }
     }
+}
+
+fn stores_text(stores: &[Store], indent: &str) -> String {
+    stores
+        .iter()
+        .map(|st| format!("{indent}store {}{} = r{}\n", st.buffer, st.index, st.value))
+        .collect()
 }
 
 /// Runs a plan with scalar loops: the meaning of a plan, for tests (slow; every scalar
@@ -622,11 +648,13 @@ fn run_loop(
                     value,
                     combiner,
                     dtype,
+                    stores,
                 } => {
                     let mut acc = Accumulator::new(*combiner, *dtype);
                     for (flat, i) in inner_points.iter().enumerate() {
                         let idx = [o.as_slice(), i.as_slice()].concat();
                         let regs = eval_body(plan, body, &idx, &reduced, memory, root)?;
+                        store_all(plan, stores, &regs, &idx, memory, root)?;
                         acc.push(regs[*value], flat)?;
                     }
                     reduced.push(acc.finish());

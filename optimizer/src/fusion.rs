@@ -801,6 +801,85 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
+    /// An expensive intermediate that a reduce phase computes and the map phase would
+    /// compute again at the same points (softmax's `exp(x - max)`): the reduce phase can
+    /// store it into the single row root's buffer, which the map phase then reads back
+    /// before overwriting the same element. None where that does not apply or pay.
+    fn stash(
+        &self,
+        row_roots: &[NodeId],
+        reduce_memos: &[HashMap<(NodeId, Vec<Affine>), usize>],
+        reduced: &[NodeId],
+        full_phi: &[Affine],
+        buffer_of: &BTreeMap<NodeId, BufferId>,
+        phases: &[Phase],
+    ) -> Option<Stash> {
+        /// Below this per-element cost a recomputation is cheaper than a store and a load.
+        const MIN_COST: f64 = 4.0;
+        let [root] = row_roots else { return None };
+        let buffer = buffer_of[root];
+        let dtype = self.program.instr(*root).ty.dtype;
+        let reads_buffer = |body: &Body| {
+            body.instrs
+                .iter()
+                .any(|i| matches!(&i.op, ScalarOp::Load(b, _) if *b == buffer))
+        };
+        if phases.iter().any(|p| reads_buffer(p.body_and_stores().0)) {
+            return None;
+        }
+        // What the map phase would compute.
+        let mut dry = Emitter::new(self, buffer_of, full_phi.len(), reduced);
+        dry.stores(row_roots, full_phi, buffer_of);
+        if reads_buffer(&dry.body) {
+            return None;
+        }
+        let mut best: Option<(f64, Stash)> = None;
+        for ((node, phi), _) in dry.memo.iter() {
+            if node == root
+                || phi.as_slice() != full_phi
+                || self.program.instr(*node).ty.dtype != dtype
+            {
+                continue;
+            }
+            let key = (*node, phi.clone());
+            let Some((phase, register)) = reduce_memos
+                .iter()
+                .enumerate()
+                .find_map(|(k, memo)| memo.get(&key).map(|&r| (k, r)))
+            else {
+                continue;
+            };
+            let phase_index = phases
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| matches!(p, Phase::Reduce { .. }))
+                .nth(phase)
+                .map(|(i, _)| i)?;
+            let Phase::Reduce { body, .. } = &phases[phase_index] else {
+                continue;
+            };
+            if !matches!(body.instrs[register].op, ScalarOp::Apply(..)) {
+                continue;
+            }
+            let cost = self.region_cost(*node);
+            let better = best
+                .as_ref()
+                .is_none_or(|(c, s)| cost > *c || (cost == *c && node.index() > s.node.index()));
+            if cost >= MIN_COST && better {
+                best = Some((
+                    cost,
+                    Stash {
+                        phase: phase_index,
+                        node: *node,
+                        register,
+                        buffer,
+                    },
+                ));
+            }
+        }
+        best.map(|(_, s)| s)
+    }
+
     fn emit_loop(&self, members: &[NodeId], buffer_of: &BTreeMap<NodeId, BufferId>) -> LoopKernel {
         let reductions: Vec<NodeId> = members
             .iter()
@@ -835,6 +914,8 @@ impl<'a> Planner<'a> {
         let full_phi = Self::full_map(&full, &axes);
         let mut phases = Vec::new();
         let mut reduced: Vec<NodeId> = Vec::new();
+        // What each reduce phase computes: (node, map) -> register.
+        let mut reduce_memos = Vec::new();
         for &r in &reductions {
             let Op::Reduce { op, .. } = self.op(r).clone() else {
                 unreachable!()
@@ -852,7 +933,9 @@ impl<'a> Planner<'a> {
                 value,
                 combiner,
                 dtype,
+                stores: Vec::new(),
             });
+            reduce_memos.push(emitter.memo);
             reduced.push(r);
         }
         let row_roots: Vec<NodeId> = members
@@ -862,6 +945,28 @@ impl<'a> Planner<'a> {
             .collect();
         if !row_roots.is_empty() {
             let mut emitter = Emitter::new(self, buffer_of, n_loops, &reduced);
+            if let Some(stash) = self.stash(
+                &row_roots,
+                &reduce_memos,
+                &reduced,
+                &full_phi,
+                buffer_of,
+                &phases,
+            ) {
+                // The reduce phase stores the intermediate where the row root goes; the
+                // map phase reads it back (same point, before overwriting it there).
+                let index = IndexMap(full_phi.clone());
+                if let Phase::Reduce { stores, .. } = &mut phases[stash.phase] {
+                    stores.push(Store {
+                        buffer: stash.buffer,
+                        index: index.clone(),
+                        value: stash.register,
+                    });
+                }
+                let dtype = self.program.instr(stash.node).ty.dtype;
+                let load = emitter.push(ScalarOp::Load(stash.buffer, index), dtype);
+                emitter.memo.insert((stash.node, full_phi.clone()), load);
+            }
             let stores = emitter.stores(&row_roots, &full_phi, buffer_of);
             phases.push(Phase::Map {
                 body: emitter.body,
@@ -899,6 +1004,17 @@ impl<'a> Planner<'a> {
             phases,
         }
     }
+}
+
+/// An intermediate a reduce phase stores for the map phase (see `Planner::stash`).
+struct Stash {
+    /// The index of the reduce phase in the kernel's phases.
+    phase: usize,
+    node: NodeId,
+    /// Its register in that phase's body.
+    register: usize,
+    /// The row root's buffer it is stored in.
+    buffer: BufferId,
 }
 
 /// Builds one phase body: values of nodes at index maps, with common subexpressions

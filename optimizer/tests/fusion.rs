@@ -1,7 +1,7 @@
 //! Fusion decisions are data: kernel counts and phases, checked without running
 //! anything; and each plan computes what its program computes (plan interpreter).
 
-use lazyfuse_ir::kernel::{interpret_plan, Kernel, KernelPlan, Phase};
+use lazyfuse_ir::kernel::{interpret_plan, Kernel, KernelPlan, Phase, ScalarOp};
 use lazyfuse_ir::{interpret, Program, Value};
 use lazyfuse_optimizer::{plan, FusionOptions};
 use ndarray::{ArrayD, IxDyn};
@@ -112,6 +112,54 @@ fn row_softmax_is_one_kernel_with_three_phases() {
         .filter(|b| b.kind == lazyfuse_ir::kernel::BufferKind::Temp)
         .count();
     assert_eq!(temps, 1, "{plan}");
+}
+
+/// exp(x - max) is computed once per element: the sum phase stores it into the output,
+/// the map phase reads it back and divides. A cheap shared intermediate (layer norm's
+/// `x - mean`) is recomputed instead.
+#[test]
+fn softmax_computes_its_exponential_once() {
+    let (_, plan) = planned(SOFTMAX, &FusionOptions::default());
+    let Kernel::Loop(l) = &plan.kernels[0] else {
+        panic!("{plan}")
+    };
+    let exps = |body: &lazyfuse_ir::kernel::Body| {
+        body.instrs
+            .iter()
+            .filter(|i| {
+                matches!(
+                    &i.op,
+                    ScalarOp::Apply(lazyfuse_ir::Op::Unary(lazyfuse_ir::UnaryOp::Exp), _)
+                )
+            })
+            .count()
+    };
+    let per_phase: Vec<(usize, usize)> = l
+        .phases
+        .iter()
+        .map(|p| (exps(p.body_and_stores().0), p.body_and_stores().1.len()))
+        .collect();
+    assert_eq!(per_phase, [(0, 0), (1, 1), (0, 1)], "{plan}");
+
+    let layer_norm = "program(a: f64[40,25]) {
+  b: f64[40,1]  = reduce_mean[axes=(1), keepdims] a
+  c: f64[40,25] = sub a b
+  d: f64[40,25] = square c
+  e: f64[40,1]  = reduce_mean[axes=(1), keepdims] d
+  f: f64[40,25] = div c e
+  return f
+}";
+    let (_, plan) = planned(layer_norm, &FusionOptions::default());
+    let Kernel::Loop(l) = &plan.kernels[0] else {
+        panic!("{plan}")
+    };
+    assert!(
+        l.phases.iter().all(|p| match p {
+            Phase::Reduce { stores, .. } => stores.is_empty(),
+            _ => true,
+        }),
+        "{plan}"
+    );
 }
 
 #[test]

@@ -137,6 +137,7 @@ pub(crate) fn emit_kernel<'ctx>(
             combiner,
             body,
             value,
+            ..
         } = phase
         {
             let value_dtype = body.instrs[*value].dtype;
@@ -205,16 +206,8 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         let loops = self.kernel.outer.len() + self.kernel.inner.len();
         let mut sites = 0;
         for phase in &self.kernel.phases {
-            sites += match phase {
-                Phase::Reduce { body, .. } => count_sites(body, &[]),
-                Phase::Map { body, stores } | Phase::Outer { body, stores } => {
-                    count_sites(body, stores)
-                }
-            };
-            let (body, stores): (&Body, &[Store]) = match phase {
-                Phase::Reduce { body, .. } => (body, &[]),
-                Phase::Map { body, stores } | Phase::Outer { body, stores } => (body, stores),
-            };
+            let (body, stores) = phase.body_and_stores();
+            sites += count_sites(body, stores);
             for instr in &body.instrs {
                 match &instr.op {
                     ScalarOp::Load(_, map) => self.depends.push(depends_on(&map.0, loops)),
@@ -422,7 +415,12 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 self.site = first_site + count_sites(body, stores);
                 Ok(())
             }
-            Phase::Reduce { body, value, .. } => {
+            Phase::Reduce {
+                body,
+                value,
+                stores,
+                ..
+            } => {
                 let phase_index = self.kernel.phases[..p]
                     .iter()
                     .filter(|q| matches!(q, Phase::Reduce { .. }))
@@ -433,13 +431,14 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 b.build_store(acc.index, self.i64(0))?;
                 b.build_store(acc.counter, self.i64(0))?;
                 let first_site = self.site;
-                self.phase_sites = first_site..first_site + count_sites(body, &[]);
+                self.phase_sites = first_site..first_site + count_sites(body, stores);
                 self.for_inner(0, &mut |e| {
                     e.site = first_site;
                     let regs = e.body(body)?;
+                    e.stores(stores, &regs)?;
                     e.combine(acc, regs[*value], body.instrs[*value].dtype)
                 })?;
-                self.site = first_site + count_sites(body, &[]);
+                self.site = first_site + count_sites(body, stores);
                 Ok(())
             }
         }

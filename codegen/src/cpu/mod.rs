@@ -430,9 +430,13 @@ fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
     let first = *kernel.inner.first()?;
     match kernel.phases.as_slice() {
         [Phase::Reduce {
-            combiner, dtype, ..
+            combiner,
+            dtype,
+            stores: reduce_stores,
+            ..
         }, Phase::Outer { body, stores }]
             if rows == 1
+                && reduce_stores.is_empty()
                 && first >= 2 * CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)
                 && matches!(
                     combiner,
@@ -472,16 +476,13 @@ fn canonical_buffers(kernel: &LoopKernel) -> (LoopKernel, Vec<usize>) {
         b.0 = index as u32;
     };
     for phase in &mut k.phases {
-        let (body, stores) = match phase {
-            Phase::Reduce { body, .. } => (body, None),
-            Phase::Map { body, stores } | Phase::Outer { body, stores } => (body, Some(stores)),
-        };
+        let (body, stores) = phase.body_and_stores_mut();
         for instr in &mut body.instrs {
             if let ScalarOp::Load(b, _) = &mut instr.op {
                 renumber(b);
             }
         }
-        for st in stores.into_iter().flatten() {
+        for st in stores.iter_mut() {
             renumber(&mut st.buffer);
         }
     }
@@ -621,10 +622,7 @@ fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> String {
     k.inner.iter_mut().for_each(|d| *d = 0);
     let mut used = std::collections::BTreeSet::new();
     for phase in &mut k.phases {
-        let (body, stores) = match phase {
-            Phase::Reduce { body, .. } => (body, None),
-            Phase::Map { body, stores } | Phase::Outer { body, stores } => (body, Some(stores)),
-        };
+        let (body, stores) = phase.body_and_stores_mut();
         for instr in &mut body.instrs {
             match &mut instr.op {
                 ScalarOp::Load(b, m) => {
@@ -635,7 +633,7 @@ fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> String {
                 _ => {}
             }
         }
-        for st in stores.into_iter().flatten() {
+        for st in stores.iter_mut() {
             used.insert(st.buffer.0);
             blank_map(&mut st.index);
         }
@@ -987,12 +985,7 @@ fn kernel_params(kernel: &LoopKernel, memory: &Memory) -> Result<Vec<i64>, Codeg
         Ok(())
     };
     for phase in &kernel.phases {
-        let (body, stores) = match phase {
-            Phase::Reduce { body, .. } => (body, &[][..]),
-            Phase::Map { body, stores } | Phase::Outer { body, stores } => {
-                (body, stores.as_slice())
-            }
-        };
+        let (body, stores) = phase.body_and_stores();
         for instr in &body.instrs {
             match &instr.op {
                 ScalarOp::Load(b, map) => site(Some(b.0 as usize), &map.0)?,

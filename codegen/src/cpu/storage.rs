@@ -2,7 +2,7 @@
 //! temporaries whose lifetimes do not overlap reuse each other's memory when dtype and
 //! size match, so a chain of kernels does not hold every intermediate at once.
 
-use lazyfuse_ir::kernel::{BufferKind, Kernel, KernelPlan, Phase, ScalarOp};
+use lazyfuse_ir::kernel::{BufferKind, Kernel, KernelPlan, ScalarOp};
 
 /// For each buffer, the buffer whose storage it uses (itself when it owns storage).
 ///
@@ -70,12 +70,7 @@ fn touched(kernel: &Kernel) -> Vec<usize> {
         Kernel::Loop(l) => {
             let mut out = Vec::new();
             for phase in &l.phases {
-                let (body, stores) = match phase {
-                    Phase::Reduce { body, .. } => (body, &[][..]),
-                    Phase::Map { body, stores } | Phase::Outer { body, stores } => {
-                        (body, stores.as_slice())
-                    }
-                };
+                let (body, stores) = phase.body_and_stores();
                 for instr in &body.instrs {
                     if let ScalarOp::Load(b, _) = &instr.op {
                         out.push(b.0 as usize);
