@@ -242,9 +242,10 @@ def timed(call):
 
 def measure(call, want, rtol):
     """(first-call seconds, median seconds, error or None)."""
-    # Let the previous peer's worker threads (XLA's, Numba's) go idle first: on a small
+    # Let the previous peers' worker threads (XLA, Numba, NumExpr, OpenBLAS) go idle first
+    # (0.5 s was not enough here: a spinning pool tripled a 9 ms time); on a small
     # machine their spinning would be timed as part of this peer.
-    time.sleep(0.5)
+    time.sleep(2.0)
     try:
         got, first = timed(call)
         got = numpy.asarray(got)
