@@ -1,7 +1,7 @@
 //! Fusion decisions are data: kernel counts and phases, checked without running
 //! anything; and each plan computes what its program computes (plan interpreter).
 
-use lazyfuse_ir::kernel::{interpret_plan, Kernel, KernelPlan, Phase, ScalarOp};
+use lazyfuse_ir::kernel::{interpret_plan, Kernel, KernelPlan, LoopKind, Phase, ScalarOp};
 use lazyfuse_ir::{interpret, Program, Value};
 use lazyfuse_optimizer::{plan, FusionOptions};
 use ndarray::{ArrayD, IxDyn};
@@ -129,7 +129,10 @@ fn softmax_computes_its_exponential_once() {
             .filter(|i| {
                 matches!(
                     &i.op,
-                    ScalarOp::Apply(lazyfuse_ir::Op::Unary(lazyfuse_ir::UnaryOp::Exp), _)
+                    ScalarOp::Apply(
+                        lazyfuse_ir::kernel::ElementwiseOp::Unary(lazyfuse_ir::UnaryOp::Exp),
+                        _
+                    )
                 )
             })
             .count()
@@ -373,4 +376,63 @@ fn regression_zero_d_intermediate_read_back_through_a_broadcast() {
   return f
 }";
     planned(text, &FusionOptions::default());
+}
+
+fn loop_kinds(plan: &KernelPlan) -> Vec<LoopKind> {
+    plan.kernels
+        .iter()
+        .filter_map(|k| match k {
+            Kernel::Loop(l) => Some(l.kind()),
+            Kernel::MatMul(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn loop_kinds_name_what_each_kernel_computes() {
+    let options = FusionOptions::default();
+    let (_, map) = planned(
+        "program(a: f64[30,20]) {\n  b: f64[30,20] = exp a\n  return b\n}",
+        &options,
+    );
+    assert_eq!(loop_kinds(&map), [LoopKind::Elementwise]);
+    let (_, sum) = planned(
+        "program(a: f64[30,20]) {\n  b: f64[30,20] = exp a\n  c: f64[] = reduce_sum[axes=(0, 1)] b\n  return c\n}",
+        &options,
+    );
+    assert_eq!(
+        loop_kinds(&sum),
+        [LoopKind::Reduction {
+            combiner: lazyfuse_ir::ReduceOp::Sum,
+            dtype: lazyfuse_ir::DType::F64
+        }]
+    );
+    let (_, softmax) = planned(SOFTMAX, &options);
+    assert_eq!(loop_kinds(&softmax), [LoopKind::Phased]);
+}
+
+#[test]
+fn verify_rejects_an_elementwise_op_with_the_wrong_operand_count() {
+    let (_, mut plan) = planned(
+        "program(a: f64[30,20]) {\n  b: f64[30,20] = exp a\n  return b\n}",
+        &FusionOptions::default(),
+    );
+    let Kernel::Loop(k) = &mut plan.kernels[0] else {
+        panic!("a loop kernel")
+    };
+    let (body, _) = k.phases[0].body_and_stores_mut();
+    let at = body
+        .instrs
+        .iter()
+        .position(|i| matches!(i.op, ScalarOp::Apply(..)))
+        .unwrap();
+    let ScalarOp::Apply(_, args) = &body.instrs[at].op else {
+        unreachable!()
+    };
+    body.instrs[at].op = ScalarOp::Apply(
+        lazyfuse_ir::kernel::ElementwiseOp::Binary(lazyfuse_ir::BinaryOp::Add),
+        args.clone(),
+    );
+    let err = plan.verify().unwrap_err().to_string();
+    assert!(err.contains("add takes 2 operands"), "{err}");
 }

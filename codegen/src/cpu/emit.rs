@@ -22,24 +22,21 @@ use inkwell::module::Module;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
-use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, Phase, ScalarOp, Store};
-use lazyfuse_ir::{BinaryOp, DType, Op, ReduceOp, Scalar};
+use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, LoopKind, Phase, ScalarOp, Store};
+use lazyfuse_ir::{BinaryOp, DType, ReduceOp, Scalar};
 
-use super::scalar::Scalars;
+use super::scalar::ScalarLowering;
 use crate::error::CodegenError;
 
 type Res<T> = Result<T, CodegenError>;
 
 /// Whether a kernel runs in rows × columns of its outer space (elementwise).
 pub(crate) fn is_elementwise(k: &LoopKernel) -> bool {
-    k.inner.is_empty()
-        && k.phases.len() == 1
-        && matches!(k.phases[0], Phase::Outer { .. })
-        && !k.outer.is_empty()
+    k.kind() == LoopKind::Elementwise
 }
 
 struct Emit<'a, 'ctx> {
-    s: Scalars<'a, 'ctx>,
+    s: ScalarLowering<'a, 'ctx>,
     /// In phase mode, the range of the first inner axis (`col_begin..col_end`): the
     /// executor splits long reductions into chunks with it.
     first_inner: Option<(IntValue<'ctx>, IntValue<'ctx>)>,
@@ -106,7 +103,7 @@ pub(crate) fn emit_kernel<'ctx>(
     let p = |i: u32| function.get_nth_param(i).expect("declared parameter");
     let mut e = Emit {
         first_inner: None,
-        s: Scalars {
+        s: ScalarLowering {
             ctx,
             module,
             builder: &builder,
@@ -601,14 +598,7 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                         .iter()
                         .map(|&r| (regs[r], body.instrs[r].dtype))
                         .collect();
-                    match op {
-                        Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_) => {
-                            self.s.apply(op, &args, instr.dtype)?
-                        }
-                        other => {
-                            return Err(CodegenError::Internal(format!("{other} in a kernel body")))
-                        }
-                    }
+                    self.s.apply(*op, &args, instr.dtype)?
                 }
             };
             regs.push(v);

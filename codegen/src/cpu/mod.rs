@@ -24,7 +24,8 @@ use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{CodeModel, InitializationConfig, RelocMode, Target, TargetMachine};
 use inkwell::OptimizationLevel;
 use lazyfuse_ir::kernel::{
-    Affine, BufferKind, IndexMap, Kernel, KernelPlan, LoopKernel, MatMulKernel, Phase, ScalarOp,
+    Affine, BufferKind, IndexMap, Kernel, KernelPlan, LoopKernel, LoopKind, MatMulKernel, Phase,
+    ScalarOp,
 };
 use lazyfuse_ir::{evaluate_op, DType, Op, ReduceOp, Value};
 use ndarray::{ArrayD, IxDyn};
@@ -428,15 +429,9 @@ const CHUNK: usize = 8192;
 fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
     let rows: usize = kernel.outer.iter().product();
     let first = *kernel.inner.first()?;
-    match kernel.phases.as_slice() {
-        [Phase::Reduce {
-            combiner,
-            dtype,
-            stores: reduce_stores,
-            ..
-        }, Phase::Outer { body, stores }]
+    match kernel.kind() {
+        LoopKind::Reduction { combiner, .. }
             if rows == 1
-                && reduce_stores.is_empty()
                 && first >= 2 * CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)
                 && matches!(
                     combiner,
@@ -446,13 +441,9 @@ fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
                         | ReduceOp::Min
                         | ReduceOp::Any
                         | ReduceOp::All
-                )
-                && body.instrs.len() == 1
-                && body.instrs[0].op == ScalarOp::Reduced(0)
-                && body.instrs[0].dtype == *dtype
-                && stores.len() == 1 =>
+                ) =>
         {
-            Some(*combiner)
+            Some(combiner)
         }
         _ => None,
     }

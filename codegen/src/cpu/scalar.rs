@@ -11,20 +11,21 @@ use inkwell::module::Module;
 use inkwell::types::{BasicTypeEnum, FloatType, IntType};
 use inkwell::values::{BasicValueEnum, FloatValue, FunctionValue, IntValue};
 use inkwell::{FloatPredicate, IntPredicate};
-use lazyfuse_ir::{promote, BinaryOp, DType, Op, Scalar, UnaryOp};
+use lazyfuse_ir::kernel::ElementwiseOp;
+use lazyfuse_ir::{promote, BinaryOp, DType, Scalar, UnaryOp};
 
 use crate::error::CodegenError;
 
 type Res<T> = Result<T, CodegenError>;
 
 /// Emits scalar operations into the current block of `builder`.
-pub(crate) struct Scalars<'a, 'ctx> {
+pub(crate) struct ScalarLowering<'a, 'ctx> {
     pub ctx: &'ctx Context,
     pub module: &'a Module<'ctx>,
     pub builder: &'a Builder<'ctx>,
 }
 
-impl<'a, 'ctx> Scalars<'a, 'ctx> {
+impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
     /// The register type of a dtype.
     pub fn reg_type(&self, d: DType) -> BasicTypeEnum<'ctx> {
         match d {
@@ -609,23 +610,22 @@ impl<'a, 'ctx> Scalars<'a, 'ctx> {
     /// `where`, cast, unary and binary ops of the IR on registers.
     pub fn apply(
         &self,
-        op: &Op,
+        op: ElementwiseOp,
         args: &[(BasicValueEnum<'ctx>, DType)],
         out: DType,
     ) -> Res<BasicValueEnum<'ctx>> {
         match op {
-            Op::Unary(u) => self.unary(*u, args[0].0, args[0].1, out),
-            Op::Binary(bop) => self.binary(*bop, args[0].0, args[0].1, args[1].0, args[1].1, out),
-            Op::Cast(to) => self.convert(args[0].0, args[0].1, *to),
-            Op::Where => {
+            ElementwiseOp::Unary(u) => self.unary(u, args[0].0, args[0].1, out),
+            ElementwiseOp::Binary(bop) => {
+                self.binary(bop, args[0].0, args[0].1, args[1].0, args[1].1, out)
+            }
+            ElementwiseOp::Cast(to) => self.convert(args[0].0, args[0].1, to),
+            ElementwiseOp::Where => {
                 let c = self.truthy(args[0].0, args[0].1)?;
                 let x = self.convert(args[1].0, args[1].1, out)?;
                 let y = self.convert(args[2].0, args[2].1, out)?;
                 Ok(self.builder.build_select(c, x, y, "where")?)
             }
-            other => Err(CodegenError::Internal(format!(
-                "{other} is not a scalar op"
-            ))),
         }
     }
 }

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use lazyfuse_ir::kernel::{
-    Affine, Body, Buffer, BufferId, BufferKind, IndexMap, Kernel, KernelPlan, LoopKernel,
-    MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
+    Affine, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel, KernelPlan,
+    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
 };
 use lazyfuse_ir::{BinaryOp, IrError, NodeId, Op, ReduceOp, Scalar};
 
@@ -126,7 +126,10 @@ impl Planner<'_> {
                     let mut value = emitter.value(operand, phi.clone(), false);
                     let dtype = self.program.instr(first).ty.dtype;
                     if self.program.instr(operand).ty.dtype != dtype {
-                        value = emitter.push(ScalarOp::Apply(Op::Cast(dtype), vec![value]), dtype);
+                        value = emitter.push(
+                            ScalarOp::Apply(ElementwiseOp::Cast(dtype), vec![value]),
+                            dtype,
+                        );
                     }
                     let mut dest = phi;
                     dest[axis] = dest[axis].scale_add(1, offset);
@@ -447,7 +450,7 @@ impl<'p, 'a> Emitter<'p, 'a> {
                 instr.ty.dtype,
             );
             reg = self.push(
-                ScalarOp::Apply(Op::Binary(BinaryOp::Div), vec![reg, c]),
+                ScalarOp::Apply(ElementwiseOp::Binary(BinaryOp::Div), vec![reg, c]),
                 instr.ty.dtype,
             );
         }
@@ -523,7 +526,10 @@ impl<'p, 'a> Emitter<'p, 'a> {
                             .iter()
                             .map(|(c, m)| self.memo[&(*c, m.clone())])
                             .collect();
-                        let reg = self.push(ScalarOp::Apply(op.clone(), regs), instr.ty.dtype);
+                        let op = ElementwiseOp::from_op(op).unwrap_or_else(|| {
+                            panic!("internal error: {op} fused into a kernel body")
+                        });
+                        let reg = self.push(ScalarOp::Apply(op, regs), instr.ty.dtype);
                         self.memo.insert(key, reg);
                     } else {
                         assert!(!expanded, "operands evaluated before their user");
