@@ -33,3 +33,61 @@ pub enum Error {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What kind of failure an [`Error`] is. The Python module raises one exception class
+/// per kind (`lazyfuse.errors`), each also the builtin class NumPy raises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Shapes that do not broadcast or combine, an invalid reshape.
+    Shape,
+    /// An operation with no meaning for a dtype, or a result read as another dtype.
+    DType,
+    /// An axis out of range.
+    Axis,
+    /// A Python/Rust integer that does not fit the dtype it must take.
+    Overflow,
+    /// Any other invalid argument.
+    InvalidArgument,
+    /// Program text that does not parse.
+    Parse,
+    /// Values bound to a program that do not match its inputs, or a missing parameter.
+    Binding,
+    /// LLVM refused to compile or load a kernel.
+    Compile,
+    /// A bug: a broken invariant in the optimizer, planner, interpreter or codegen.
+    Internal,
+}
+
+impl Error {
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        use lazyfuse_codegen::CodegenError;
+        use lazyfuse_optimizer::OptimizeError;
+        match self {
+            Error::Ir(e) | Error::Optimize(OptimizeError::Ir(e) | OptimizeError::Plan(e)) => {
+                ir_error_kind(e)
+            }
+            Error::Codegen(CodegenError::Ir(e)) => ir_error_kind(e),
+            Error::DTypeMismatch { .. } => ErrorKind::DType,
+            Error::Optimize(OptimizeError::Internal { .. }) => ErrorKind::Internal,
+            Error::Codegen(CodegenError::Llvm(_)) => ErrorKind::Compile,
+            Error::Codegen(CodegenError::Binding(_)) | Error::UnboundParameter(_) => {
+                ErrorKind::Binding
+            }
+            Error::Codegen(CodegenError::Internal(_)) => ErrorKind::Internal,
+        }
+    }
+}
+
+fn ir_error_kind(e: &IrError) -> ErrorKind {
+    match e {
+        IrError::ShapeMismatch { .. } | IrError::InvalidReshape { .. } => ErrorKind::Shape,
+        IrError::AxisOutOfRange { .. } => ErrorKind::Axis,
+        IrError::UnsupportedDType { .. } => ErrorKind::DType,
+        IrError::Overflow { .. } => ErrorKind::Overflow,
+        IrError::InvalidArgument { .. } => ErrorKind::InvalidArgument,
+        IrError::Parse { .. } => ErrorKind::Parse,
+        IrError::Binding { .. } => ErrorKind::Binding,
+        IrError::Internal { .. } => ErrorKind::Internal,
+    }
+}

@@ -29,7 +29,7 @@ pub use array::Array;
 pub use elementwise::binary_fns::*;
 pub use elementwise::unary_fns::*;
 pub use elementwise::{Operand, WeakScalar};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use eval::{eval, eval_with, explain, program, Backend};
 pub use functions::*;
 pub use lazyfuse_ir::{DType, Element, Program, Scalar, Value};

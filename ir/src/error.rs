@@ -81,12 +81,25 @@ pub enum IrError {
         /// What is wrong.
         message: String,
     },
+    /// A broken invariant (a planner or interpreter bug), never the user's input.
+    #[error("internal error: {message}")]
+    Internal {
+        /// What broke, with the program or plan involved.
+        message: String,
+    },
 }
 
 impl IrError {
     pub(crate) fn invalid(op: &'static str, message: impl Into<String>) -> IrError {
         IrError::InvalidArgument {
             op,
+            message: message.into(),
+        }
+    }
+
+    /// A broken invariant: a bug, reported with what failed.
+    pub fn internal(message: impl Into<String>) -> IrError {
+        IrError::Internal {
             message: message.into(),
         }
     }

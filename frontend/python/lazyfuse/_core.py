@@ -11,6 +11,7 @@ import operator as _operator
 import numpy as _np
 
 from . import _native
+from .errors import DTypeError, InvalidArgumentError
 
 _SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "bool")
 
@@ -44,7 +45,7 @@ def _dtype_name(dtype):
         return None
     name = _np.dtype(dtype).name
     if name not in _SUPPORTED_DTYPES:
-        raise TypeError(f"lazyfuse does not support dtype {name} ({', '.join(_SUPPORTED_DTYPES)})")
+        raise DTypeError(f"lazyfuse does not support dtype {name} ({', '.join(_SUPPORTED_DTYPES)})")
     return name
 
 
@@ -393,7 +394,7 @@ def asarray(x, dtype=None):
         return x if dtype is None else x.astype(dtype)
     arr = _np.asarray(x)
     if arr.dtype.name not in _SUPPORTED_DTYPES:
-        raise TypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
+        raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
     out = ndarray(_native.asarray(arr))
     return out if dtype is None else out.astype(dtype)
 
@@ -460,7 +461,7 @@ def arange(start, stop=None, step=1, dtype=None):
 def linspace(start, stop, num=50, endpoint=True, dtype=None):
     num = int(num)
     if num < 0:
-        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+        raise InvalidArgumentError(f"Number of samples, {num}, must be non-negative.")
     div = (num - 1) if endpoint else num
     step = (stop - start) / div if div > 0 else 0.0
     out = arange(0, num, 1, dtype="float64") * step + start

@@ -97,7 +97,7 @@ fn check_bindings(program: &Program, inputs: &[Value]) -> Result<(), IrError> {
 }
 
 pub(crate) fn internal(what: &str) -> IrError {
-    IrError::invalid("interpret", format!("internal error: {what}"))
+    IrError::internal(format!("interpret: {what}"))
 }
 
 fn eval_op(op: &Op, args: &[&Value], ty: &TensorType, inputs: &[Value]) -> Result<Value, IrError> {

@@ -53,10 +53,8 @@ impl Default for FusionOptions {
 pub fn plan(program: &Program, options: &FusionOptions) -> Result<KernelPlan, IrError> {
     program.verify()?;
     let plan = Planner::new(program, options).run()?;
-    plan.verify().map_err(|e| IrError::InvalidArgument {
-        op: "plan",
-        message: format!("internal error: invalid plan ({e}) for\n{program}\n{plan}"),
-    })?;
+    plan.verify()
+        .map_err(|e| IrError::internal(format!("invalid plan ({e}) for\n{program}\n{plan}")))?;
     Ok(plan)
 }
 

@@ -3,19 +3,21 @@
 //! NumPy-like surface. Conversions, evaluation and the jitted call path live here so
 //! they run without the GIL and without Python overhead per element.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
-use lazyfuse_ir::{BinaryOp, DType, IrError, Leaf, Op, Program, ReduceOp, Scalar, UnaryOp, Value};
+use lazyfuse_ir::{BinaryOp, DType, Leaf, Op, Program, ReduceOp, Scalar, UnaryOp, Value};
 use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::elementwise::{apply, binary, Operand, WeakScalar};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::Array;
+
+mod errors;
+
+use errors::{error, guarded, to_pyerr};
 
 /// A lazy array.
 #[pyclass(name = "Array", module = "lazyfuse._native", frozen)]
@@ -32,51 +34,6 @@ fn lazy(a: Array) -> PyResult<PyLazy> {
     Ok(PyLazy { a })
 }
 
-/// The Python exception a NumPy user would expect for `e`.
-fn to_pyerr(e: Error) -> PyErr {
-    match e {
-        Error::Ir(ir) => ir_error(ir),
-        Error::Optimize(lazyfuse_optimizer::OptimizeError::Ir(ir)) => ir_error(ir),
-        Error::DTypeMismatch { .. } => PyTypeError::new_err(e.to_string()),
-        Error::Codegen(c) => PyRuntimeError::new_err(c.to_string()),
-        other => PyValueError::new_err(other.to_string()),
-    }
-}
-
-fn ir_error(e: IrError) -> PyErr {
-    let message = e.to_string();
-    match e {
-        IrError::UnsupportedDType { .. } => PyTypeError::new_err(message),
-        IrError::Overflow { .. } => PyOverflowError::new_err(message),
-        IrError::AxisOutOfRange { .. } => Python::attach(|py| {
-            // numpy.exceptions.AxisError (a ValueError and an IndexError).
-            match py
-                .import("numpy.exceptions")
-                .and_then(|m| m.getattr("AxisError"))
-                .and_then(|cls| cls.call1((message.clone(),)))
-            {
-                Ok(err) => PyErr::from_value(err),
-                Err(_) => PyValueError::new_err(message),
-            }
-        }),
-        _ => PyValueError::new_err(message),
-    }
-}
-
-/// Runs `f`, turning a Rust panic into a RuntimeError instead of unwinding into Python.
-fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        Err(PyRuntimeError::new_err(format!(
-            "lazyfuse internal error: {what}"
-        )))
-    })
-}
-
 fn dtype_from_name(name: &str) -> PyResult<DType> {
     match name {
         "float64" | "f8" | "double" => Ok(DType::F64),
@@ -84,9 +41,12 @@ fn dtype_from_name(name: &str) -> PyResult<DType> {
         "int64" | "i8" => Ok(DType::I64),
         "int32" | "i4" => Ok(DType::I32),
         "bool" | "?" => Ok(DType::Bool),
-        other => Err(PyTypeError::new_err(format!(
-            "lazyfuse does not support dtype {other} (float64, float32, int64, int32, bool)"
-        ))),
+        other => Err(error(
+            ErrorKind::DType,
+            format!(
+                "lazyfuse does not support dtype {other} (float64, float32, int64, int32, bool)"
+            ),
+        )),
     }
 }
 
@@ -119,9 +79,10 @@ fn value_from_numpy(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         .getattr("dtype")
         .map(|d| d.to_string())
         .unwrap_or_else(|_| obj.get_type().to_string());
-    Err(PyTypeError::new_err(format!(
-        "lazyfuse does not support dtype {dtype} (float64, float32, int64, int32, bool)"
-    )))
+    Err(error(
+        ErrorKind::DType,
+        format!("lazyfuse does not support dtype {dtype} (float64, float32, int64, int32, bool)"),
+    ))
 }
 
 /// A Value as a NumPy array (its storage moves into NumPy when unshared).
@@ -146,22 +107,28 @@ fn operand(obj: &Bound<'_, PyAny>) -> PyResult<Operand> {
     if let Ok(i) = obj.cast::<pyo3::types::PyInt>() {
         return match i.extract::<i64>() {
             Ok(v) => Ok(Operand::Weak(WeakScalar::Int(v))),
-            Err(_) => Err(PyOverflowError::new_err(format!(
-                "Python integer {i} out of bounds for int64"
-            ))),
+            Err(_) => Err(error(
+                ErrorKind::Overflow,
+                format!("Python integer {i} out of bounds for int64"),
+            )),
         };
     }
     if let Ok(f) = obj.cast::<pyo3::types::PyFloat>() {
         return Ok(Operand::Weak(WeakScalar::Float(f.value())));
     }
-    Err(PyTypeError::new_err(format!(
+    Err(pyo3::exceptions::PyTypeError::new_err(format!(
         "unsupported operand type {}",
         obj.get_type()
     )))
 }
 
 fn op_from_name<T>(kind: &str, name: &str, parse: fn(&str) -> Option<T>) -> PyResult<T> {
-    parse(name).ok_or_else(|| PyTypeError::new_err(format!("no {kind} operation {name}")))
+    parse(name).ok_or_else(|| {
+        error(
+            ErrorKind::InvalidArgument,
+            format!("no {kind} operation {name}"),
+        )
+    })
 }
 
 #[pymethods]
@@ -219,7 +186,10 @@ impl PyLazy {
     /// Basic slicing: one (start, stop, step) per leading axis.
     fn slice(&self, specs: Vec<(Option<i64>, Option<i64>, Option<i64>)>) -> PyResult<PyLazy> {
         if specs.iter().any(|s| s.2 == Some(0)) {
-            return Err(PyValueError::new_err("slice step cannot be zero"));
+            return Err(error(
+                ErrorKind::InvalidArgument,
+                "slice step cannot be zero",
+            ));
         }
         lazy(self.a.slice(&specs))
     }
@@ -289,7 +259,7 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
         Operand::Weak(WeakScalar::Int(i)) => Scalar::I64(i),
         Operand::Weak(WeakScalar::Float(f)) => Scalar::F64(f),
         _ => {
-            return Err(PyTypeError::new_err(
+            return Err(pyo3::exceptions::PyTypeError::new_err(
                 "full: the fill value must be a Python scalar",
             ))
         }
@@ -305,7 +275,8 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
 #[pyfunction]
 fn arange(start: f64, stop: f64, step: f64, dtype: &str) -> PyResult<PyLazy> {
     if step == 0.0 || !step.is_finite() {
-        return Err(PyValueError::new_err(
+        return Err(error(
+            ErrorKind::InvalidArgument,
             "arange: step must be finite and non-zero",
         ));
     }
@@ -328,7 +299,7 @@ fn where_(cond: &Bound<'_, PyAny>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -
     let cond = match operand(cond)? {
         Operand::Array(c) => c,
         _ => {
-            return Err(PyTypeError::new_err(
+            return Err(pyo3::exceptions::PyTypeError::new_err(
                 "where: the condition must be an array",
             ))
         }
@@ -546,11 +517,14 @@ impl Compiled {
             .iter()
             .map(|(d, s)| format!("{} {:?}", dtype_name(*d), s))
             .collect();
-        Err(PyValueError::new_err(format!(
-            "compiled function expects arrays [{}], got [{}]",
-            want.join(", "),
-            got.join(", ")
-        )))
+        Err(error(
+            ErrorKind::Binding,
+            format!(
+                "compiled function expects arrays [{}], got [{}]",
+                want.join(", "),
+                got.join(", ")
+            ),
+        ))
     }
 }
 

@@ -1,0 +1,76 @@
+"""lazyfuse's exceptions: one class per kind of failure, each also an instance of the
+builtin exception NumPy raises in the same situation, so ``except ValueError`` code keeps
+working and ``except lazyfuse.ShapeError`` can be precise.
+
+==========================  ==================================  ==========================
+class                       raised when                         also a
+==========================  ==================================  ==========================
+``ShapeError``              shapes do not broadcast or combine  ``ValueError``
+``DTypeError``              an operation has no meaning for     ``TypeError``
+                            a dtype, or a dtype is unsupported
+``AxisError``               an axis is out of range             ``numpy.exceptions.AxisError``
+                                                                (``ValueError``, ``IndexError``)
+``ScalarOverflowError``     a Python integer does not fit       ``OverflowError``
+                            the dtype it must take
+``InvalidArgumentError``    any other invalid argument          ``ValueError``
+``BindingError``            a compiled call gets values that    ``ValueError``
+                            do not match its signature
+``ParseError``              program text does not parse         ``ValueError``
+``CompileError``            LLVM refused to compile a kernel    ``RuntimeError``
+``InternalError``           a bug in lazyfuse (the message      ``RuntimeError``
+                            says "internal error"; please
+                            report it with the message)
+==========================  ==================================  ==========================
+
+All derive from ``LazyfuseError``.
+"""
+
+import numpy as _np
+
+__all__ = ["LazyfuseError", "ShapeError", "DTypeError", "AxisError", "ScalarOverflowError",
+           "InvalidArgumentError", "BindingError", "ParseError", "CompileError",
+           "InternalError"]
+
+
+class LazyfuseError(Exception):
+    """Base class of every exception lazyfuse raises itself."""
+
+
+class ShapeError(LazyfuseError, ValueError):
+    """Shapes that do not broadcast or combine (NumPy raises ValueError)."""
+
+
+class DTypeError(LazyfuseError, TypeError):
+    """An operation with no meaning for a dtype, or an unsupported dtype (TypeError)."""
+
+
+class AxisError(LazyfuseError, _np.exceptions.AxisError):
+    """An axis out of range (NumPy's AxisError: a ValueError and an IndexError)."""
+
+    def __init__(self, message):
+        # numpy's AxisError takes (axis, ndim, prefix); a message alone is its 1-arg form.
+        _np.exceptions.AxisError.__init__(self, message)
+
+
+class ScalarOverflowError(LazyfuseError, OverflowError):
+    """A Python integer out of bounds for the dtype it must take (OverflowError)."""
+
+
+class InvalidArgumentError(LazyfuseError, ValueError):
+    """Any other invalid argument: a bad permutation, a zero step, ... (ValueError)."""
+
+
+class BindingError(LazyfuseError, ValueError):
+    """Values bound to a compiled program that do not match its inputs (ValueError)."""
+
+
+class ParseError(LazyfuseError, ValueError):
+    """Program text that does not parse (ValueError)."""
+
+
+class CompileError(LazyfuseError, RuntimeError):
+    """LLVM refused to compile or load a kernel (RuntimeError)."""
+
+
+class InternalError(LazyfuseError, RuntimeError):
+    """A bug in lazyfuse: a broken invariant or a Rust panic (RuntimeError)."""

@@ -1,0 +1,75 @@
+//! Errors as Python exceptions: one class of `lazyfuse.errors` per [`ErrorKind`], each
+//! also the builtin class NumPy raises in the same situation (see errors.py).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+
+use crate::error::{Error, ErrorKind};
+
+/// The `lazyfuse.errors` class of a kind.
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Shape => "ShapeError",
+        ErrorKind::DType => "DTypeError",
+        ErrorKind::Axis => "AxisError",
+        ErrorKind::Overflow => "ScalarOverflowError",
+        ErrorKind::InvalidArgument => "InvalidArgumentError",
+        ErrorKind::Parse => "ParseError",
+        ErrorKind::Binding => "BindingError",
+        ErrorKind::Compile => "CompileError",
+        ErrorKind::Internal => "InternalError",
+    }
+}
+
+/// The builtin class raised if `lazyfuse.errors` cannot be imported (the native
+/// module used on its own).
+fn builtin(kind: ErrorKind, message: String) -> PyErr {
+    match kind {
+        ErrorKind::DType => PyTypeError::new_err(message),
+        ErrorKind::Overflow => PyOverflowError::new_err(message),
+        ErrorKind::Compile | ErrorKind::Internal => PyRuntimeError::new_err(message),
+        _ => PyValueError::new_err(message),
+    }
+}
+
+static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// An exception of `kind` with `message`.
+pub(crate) fn error(kind: ErrorKind, message: impl Into<String>) -> PyErr {
+    let message = message.into();
+    Python::attach(|py| {
+        let class = ERRORS
+            .get_or_try_init(py, || py.import("lazyfuse.errors").map(|m| m.unbind()))
+            .and_then(|m| m.bind(py).getattr(class_name(kind)))
+            .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
+        match class {
+            Ok(class) => PyErr::from_type(class, (message,)),
+            Err(_) => builtin(kind, message),
+        }
+    })
+}
+
+/// The Python exception for `e`.
+pub(crate) fn to_pyerr(e: Error) -> PyErr {
+    error(e.kind(), e.to_string())
+}
+
+/// Runs `f`, turning a Rust panic into `lazyfuse.InternalError` (a RuntimeError)
+/// instead of unwinding into Python.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(error(
+            ErrorKind::Internal,
+            format!("lazyfuse internal error: {what}"),
+        ))
+    })
+}

@@ -1,0 +1,82 @@
+"""Errors by kind: each failure raises one class of ``lazyfuse.errors``, which is also
+the builtin exception NumPy raises, with a message naming the operation and shapes."""
+
+import numpy as onp
+import pytest
+
+import lazyfuse
+import lazyfuse.numpy as np
+from lazyfuse import errors
+
+
+def test_every_class_derives_from_the_base_and_numpys_exception():
+    expected = {
+        errors.ShapeError: ValueError,
+        errors.DTypeError: TypeError,
+        errors.AxisError: onp.exceptions.AxisError,
+        errors.ScalarOverflowError: OverflowError,
+        errors.InvalidArgumentError: ValueError,
+        errors.BindingError: ValueError,
+        errors.ParseError: ValueError,
+        errors.CompileError: RuntimeError,
+        errors.InternalError: RuntimeError,
+    }
+    assert set(expected) | {errors.LazyfuseError} == {getattr(errors, n) for n in errors.__all__}
+    for cls, builtin in expected.items():
+        assert issubclass(cls, errors.LazyfuseError) and issubclass(cls, builtin), cls
+        assert getattr(lazyfuse, cls.__name__) is cls
+
+
+def test_shape_mismatch_is_a_shape_error_naming_op_and_shapes():
+    a = np.ones((2, 3))
+    with pytest.raises(lazyfuse.ShapeError, match=r"add.*\(2, ?3\).*\(4,\)") as info:
+        a + np.ones(4)
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(lazyfuse.ShapeError, match="reshape"):
+        a.reshape(4, 2)
+
+
+def test_bad_axis_is_numpys_axis_error():
+    with pytest.raises(lazyfuse.AxisError) as info:
+        np.ones((2, 3)).sum(axis=2)
+    assert isinstance(info.value, onp.exceptions.AxisError)
+    assert isinstance(info.value, IndexError) and isinstance(info.value, ValueError)
+    assert "axis 2" in str(info.value)
+
+
+def test_unsupported_dtype_is_a_dtype_error():
+    with pytest.raises(lazyfuse.DTypeError, match="uint8"):
+        np.asarray(onp.ones(3, dtype=onp.uint8))
+    with pytest.raises(lazyfuse.DTypeError, match="complex"):
+        np.zeros(3, dtype=complex)
+
+
+def test_out_of_range_python_integer_is_an_overflow_error():
+    with pytest.raises(lazyfuse.ScalarOverflowError) as info:
+        np.ones(3, dtype="int64") + 2**70
+    assert isinstance(info.value, OverflowError)
+
+
+def test_other_invalid_arguments():
+    with pytest.raises(lazyfuse.InvalidArgumentError):
+        np.ones(3)[::0]
+    with pytest.raises(lazyfuse.InvalidArgumentError):
+        np.transpose(np.ones((2, 3)), (0, 0))
+
+
+def test_a_compiled_call_with_other_arrays_is_a_binding_error():
+    x = lazyfuse._native.param(0, "float64", [3])
+    compiled = lazyfuse._native.compile([x.binary("mul", 2.0, False)], [("float64", [3])])
+    assert onp.array_equal(compiled(onp.ones(3))[0], [2.0, 2.0, 2.0])
+    with pytest.raises(lazyfuse.BindingError, match=r"expects arrays \[float64 \[3\]\]"):
+        compiled(onp.ones(4))
+
+
+def test_errors_can_be_caught_as_the_builtin_numpy_code_expects():
+    try:
+        np.ones((2, 3)) @ np.ones((2, 3))
+    except ValueError as e:
+        assert isinstance(e, lazyfuse.LazyfuseError)
+        assert "matmul" in str(e)
+    else:
+        raise AssertionError("no error")
