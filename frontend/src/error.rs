@@ -46,6 +46,8 @@ pub enum ErrorKind {
     Axis,
     /// A Python/Rust integer that does not fit the dtype it must take.
     Overflow,
+    /// An index out of bounds, too many indices, or something that is not an index.
+    Index,
     /// Any other invalid argument.
     InvalidArgument,
     /// Program text that does not parse.
@@ -88,6 +90,7 @@ fn ir_error_kind(e: &IrError) -> ErrorKind {
         IrError::InvalidArgument { .. } => ErrorKind::InvalidArgument,
         IrError::Parse { .. } => ErrorKind::Parse,
         IrError::Binding { .. } => ErrorKind::Binding,
+        IrError::Index { .. } => ErrorKind::Index,
         IrError::Internal { .. } => ErrorKind::Internal,
     }
 }

@@ -43,6 +43,21 @@ pub fn swapaxes(x: &Array, a: i64, b: i64) -> Array {
     x.swapaxes(a, b)
 }
 
+/// NumPy `moveaxis`.
+pub fn moveaxis(x: &Array, source: &[i64], destination: &[i64]) -> Array {
+    x.moveaxis(source, destination)
+}
+
+/// NumPy `var` (`None`: over all axes).
+pub fn var(x: &Array, axes: Option<&[i64]>, ddof: f64, keepdims: bool) -> Array {
+    x.var(axes, ddof, keepdims)
+}
+
+/// NumPy `std` (`None`: over all axes).
+pub fn std(x: &Array, axes: Option<&[i64]>, ddof: f64, keepdims: bool) -> Array {
+    x.std(axes, ddof, keepdims)
+}
+
 /// NumPy `broadcast_to`.
 pub fn broadcast_to(x: &Array, shape: &[usize]) -> Array {
     x.broadcast_to(shape)

@@ -1,5 +1,6 @@
 //! Views, reductions, linear algebra and joins.
 
+use lazyfuse_ir::compose::IndexItem;
 use lazyfuse_ir::{compose, Node, Op, ReduceOp};
 
 use crate::array::Array;
@@ -39,6 +40,27 @@ impl Array {
     /// Exchanges two axes.
     pub fn swapaxes(&self, a: i64, b: i64) -> Array {
         self.with_node(|x| compose::swapaxes(x, a, b))
+    }
+
+    /// NumPy `moveaxis`: axes `source` moved to positions `destination`.
+    pub fn moveaxis(&self, source: &[i64], destination: &[i64]) -> Array {
+        self.with_node(|x| compose::moveaxis(x, source, destination))
+    }
+
+    /// NumPy basic indexing, `x[items]` (integers, slices, `None`, one `...`): a view.
+    pub fn index(&self, items: &[IndexItem]) -> Array {
+        self.with_node(|x| compose::index(x, items))
+    }
+
+    /// NumPy `var(x, axis=axes, ddof=ddof, keepdims=keepdims)` (`None`: all axes);
+    /// integers and bool are computed in float64.
+    pub fn var(&self, axes: Option<&[i64]>, ddof: f64, keepdims: bool) -> Array {
+        self.with_node(|x| compose::var(x, axes, ddof, keepdims))
+    }
+
+    /// NumPy `std`: the square root of [`Array::var`].
+    pub fn std(&self, axes: Option<&[i64]>, ddof: f64, keepdims: bool) -> Array {
+        self.with_node(|x| compose::std(x, axes, ddof, keepdims))
     }
 
     /// NumPy `broadcast_to` (a view).

@@ -81,6 +81,12 @@ pub enum IrError {
         /// What is wrong.
         message: String,
     },
+    /// An index out of bounds, too many indices, or an index of a type that is not one.
+    #[error("{message}")]
+    Index {
+        /// NumPy's message.
+        message: String,
+    },
     /// A broken invariant (a planner or interpreter bug), never the user's input.
     #[error("internal error: {message}")]
     Internal {
@@ -93,6 +99,13 @@ impl IrError {
     pub(crate) fn invalid(op: &'static str, message: impl Into<String>) -> IrError {
         IrError::InvalidArgument {
             op,
+            message: message.into(),
+        }
+    }
+
+    /// An IndexError with NumPy's message.
+    pub fn index(message: impl Into<String>) -> IrError {
+        IrError::Index {
             message: message.into(),
         }
     }

@@ -184,7 +184,101 @@ named_ops! {
     }
 }
 
+impl UnaryOp {
+    /// The names `lazyfuse.numpy` gives the op: first NumPy's ufunc (the one
+    /// `__array_ufunc__` receives), then aliases. `sigmoid` and `erf` are not NumPy
+    /// functions; lazyfuse.numpy offers them under those names.
+    pub fn numpy_names(self) -> &'static [&'static str] {
+        use UnaryOp::*;
+        match self {
+            Neg => &["negative"],
+            Abs => &["absolute", "abs"],
+            Sign => &["sign"],
+            Exp => &["exp"],
+            Expm1 => &["expm1"],
+            Log => &["log"],
+            Log1p => &["log1p"],
+            Log2 => &["log2"],
+            Log10 => &["log10"],
+            Sqrt => &["sqrt"],
+            Square => &["square"],
+            Reciprocal => &["reciprocal"],
+            Sin => &["sin"],
+            Cos => &["cos"],
+            Tan => &["tan"],
+            Arcsin => &["arcsin"],
+            Arccos => &["arccos"],
+            Arctan => &["arctan"],
+            Sinh => &["sinh"],
+            Cosh => &["cosh"],
+            Tanh => &["tanh"],
+            Floor => &["floor"],
+            Ceil => &["ceil"],
+            Round => &["rint"],
+            Trunc => &["trunc"],
+            IsNan => &["isnan"],
+            IsInf => &["isinf"],
+            IsFinite => &["isfinite"],
+            LogicalNot => &["logical_not"],
+            Sigmoid => &["sigmoid"],
+            Erf => &["erf"],
+        }
+    }
+
+    /// Whether NumPy has the op as a ufunc (false for `sigmoid` and `erf`).
+    pub fn is_numpy_ufunc(self) -> bool {
+        !matches!(self, UnaryOp::Sigmoid | UnaryOp::Erf)
+    }
+}
+
+impl BinaryOp {
+    /// The names `lazyfuse.numpy` gives the op: first NumPy's ufunc, then aliases.
+    pub fn numpy_names(self) -> &'static [&'static str] {
+        use BinaryOp::*;
+        match self {
+            Add => &["add"],
+            Sub => &["subtract"],
+            Mul => &["multiply"],
+            Div => &["divide", "true_divide"],
+            FloorDiv => &["floor_divide"],
+            Rem => &["remainder", "mod"],
+            Pow => &["power"],
+            Maximum => &["maximum"],
+            Minimum => &["minimum"],
+            Arctan2 => &["arctan2"],
+            Eq => &["equal"],
+            Ne => &["not_equal"],
+            Lt => &["less"],
+            Le => &["less_equal"],
+            Gt => &["greater"],
+            Ge => &["greater_equal"],
+            LogicalAnd => &["logical_and"],
+            LogicalOr => &["logical_or"],
+            LogicalXor => &["logical_xor"],
+            BitwiseAnd => &["bitwise_and"],
+            BitwiseOr => &["bitwise_or"],
+            BitwiseXor => &["bitwise_xor"],
+        }
+    }
+}
+
 impl ReduceOp {
+    /// NumPy's function for the reduction (`sum`, `argmax`, ...).
+    pub fn numpy_name(self) -> &'static str {
+        use ReduceOp::*;
+        match self {
+            Sum => "sum",
+            Prod => "prod",
+            Max => "max",
+            Min => "min",
+            Mean => "mean",
+            ArgMax => "argmax",
+            ArgMin => "argmin",
+            Any => "any",
+            All => "all",
+        }
+    }
+
     /// Whether reducing zero elements is an error (no identity element).
     pub fn needs_elements(self) -> bool {
         matches!(

@@ -11,6 +11,7 @@ against them. A result outside lazyfuse's dtypes (float16, int8) is written as
 from __future__ import annotations
 
 import pathlib
+import runpy
 import sys
 import warnings
 
@@ -21,30 +22,15 @@ NAMES = {"bool": "bool", "int32": "i32", "int64": "i64", "float32": "f32", "floa
 DTYPES = list(NAMES)
 WEAK = {"weak_bool": True, "weak_int": 1, "weak_float": 1.0}
 
-UNARY = {
-    "neg": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "expm1": np.expm1,
-    "log": np.log, "log1p": np.log1p, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt,
-    "square": np.square, "reciprocal": np.reciprocal, "sin": np.sin, "cos": np.cos,
-    "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
-    "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "floor": np.floor, "ceil": np.ceil,
-    "round": np.round, "trunc": np.trunc, "isnan": np.isnan, "isinf": np.isinf,
-    "isfinite": np.isfinite, "logical_not": np.logical_not,
-    # sigmoid and erf are not NumPy functions; their dtype rule is exp's.
-    "sigmoid": np.exp, "erf": np.exp,
-}
-BINARY = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-    "floordiv": np.floor_divide, "rem": np.remainder, "pow": np.power, "maximum": np.maximum,
-    "minimum": np.minimum, "arctan2": np.arctan2, "eq": np.equal, "ne": np.not_equal,
-    "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
-    "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
-    "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
-}
-REDUCE = {
-    "reduce_sum": np.sum, "reduce_prod": np.prod, "reduce_max": np.max, "reduce_min": np.min,
-    "reduce_mean": np.mean, "reduce_argmax": np.argmax, "reduce_argmin": np.argmin,
-    "reduce_any": np.any, "reduce_all": np.all,
-}
+# The ops and their NumPy functions come from the one table (generated from ir/src/op.rs).
+OPS = runpy.run_path(str(pathlib.Path(__file__).resolve().parents[2]
+                         / "frontend" / "python" / "lazyfuse" / "_ops.py"))
+# Where the dtype rule is not the op's NumPy ufunc's: sigmoid and erf are not NumPy
+# functions (their rule is exp's); lazyfuse's round keeps integer dtypes (np.round's rule).
+DTYPE_RULE_OF = {"sigmoid": np.exp, "erf": np.exp, "round": np.round}
+UNARY = {op: DTYPE_RULE_OF.get(op) or getattr(np, names[0]) for op, names in OPS["UNARY"].items()}
+BINARY = {op: getattr(np, names[0]) for op, names in OPS["BINARY"].items()}
+REDUCE = {op: getattr(np, name) for op, name in OPS["REDUCE"].items()}
 
 
 def name(result) -> str:

@@ -17,6 +17,8 @@ Run as a program it serves requests on stdin (see `serve`).
 from __future__ import annotations
 
 import math
+import pathlib
+import runpy
 import re
 import sys
 
@@ -24,28 +26,17 @@ import numpy as np
 
 DTYPES = {"bool": np.bool_, "i32": np.int32, "i64": np.int64, "f32": np.float32, "f64": np.float64}
 
-UNARY = {
-    "neg": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "expm1": np.expm1,
-    "log": np.log, "log1p": np.log1p, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt,
-    "square": np.square, "sin": np.sin, "cos": np.cos, "tan": np.tan, "arcsin": np.arcsin,
-    "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
-    "floor": np.floor, "ceil": np.ceil, "round": np.round, "trunc": np.trunc, "isnan": np.isnan,
-    "isinf": np.isinf, "isfinite": np.isfinite, "logical_not": np.logical_not,
-}
-
-BINARY = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-    "floordiv": np.floor_divide, "rem": np.remainder, "maximum": np.maximum,
-    "minimum": np.minimum, "arctan2": np.arctan2, "eq": np.equal, "ne": np.not_equal,
-    "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
-    "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
-    "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
-}
-
-REDUCE = {
-    "reduce_sum": np.sum, "reduce_prod": np.prod, "reduce_max": np.max, "reduce_min": np.min,
-    "reduce_mean": np.mean, "reduce_any": np.any, "reduce_all": np.all,
-}
+# The ops and their NumPy functions come from the one table (generated from ir/src/op.rs).
+OPS = runpy.run_path(str(pathlib.Path(__file__).resolve().parents[2]
+                         / "frontend" / "python" / "lazyfuse" / "_ops.py"))
+# Evaluated by functions below rather than by their ufunc (reciprocal of integers,
+# sigmoid and erf are not NumPy's); pow and argmax/argmin likewise.
+SPECIAL = {"reciprocal", "sigmoid", "erf", "pow", "reduce_argmax", "reduce_argmin"}
+# lazyfuse's round keeps integer dtypes as np.round does (its values are rint's).
+UNARY = {op: np.round if op == "round" else getattr(np, names[0])
+         for op, names in OPS["UNARY"].items() if op not in SPECIAL}
+BINARY = {op: getattr(np, names[0]) for op, names in OPS["BINARY"].items() if op not in SPECIAL}
+REDUCE = {op: getattr(np, name) for op, name in OPS["REDUCE"].items() if op not in SPECIAL}
 
 # Ops whose float results may differ from NumPy's by rounding (different algorithms or
 # summation order); every other op must agree exactly.

@@ -15,6 +15,7 @@ def test_every_class_derives_from_the_base_and_numpys_exception():
         errors.DTypeError: TypeError,
         errors.AxisError: onp.exceptions.AxisError,
         errors.ScalarOverflowError: OverflowError,
+        errors.IndexingError: IndexError,
         errors.InvalidArgumentError: ValueError,
         errors.BindingError: ValueError,
         errors.ParseError: ValueError,
@@ -55,6 +56,23 @@ def test_out_of_range_python_integer_is_an_overflow_error():
     with pytest.raises(lazyfuse.ScalarOverflowError) as info:
         np.ones(3, dtype="int64") + 2**70
     assert isinstance(info.value, OverflowError)
+
+
+def test_bad_indices_are_indexing_errors_with_numpys_messages():
+    a = np.ones((2, 3))
+    with pytest.raises(lazyfuse.IndexingError, match="index 5 is out of bounds for axis 0 with size 2"):
+        a[5]
+    with pytest.raises(IndexError, match="too many indices for array: array is 2-dimensional, but 3 were indexed"):
+        a[0, 0, 0]
+    with pytest.raises(IndexError, match="single ellipsis"):
+        a[..., ...]
+    with pytest.raises(IndexError, match="only integers, slices"):
+        a[1.0]
+    with pytest.raises(IndexError, match="only integers, slices"):
+        a["x"]
+    # 0-d integer arrays and NumPy integers are integers, as in NumPy.
+    assert onp.array_equal(np.asarray(onp.arange(6).reshape(2, 3))[onp.array(1)], [3, 4, 5])
+    assert onp.array_equal(np.asarray(onp.arange(6).reshape(2, 3))[onp.int32(-1), ::-2], [5, 3])
 
 
 def test_other_invalid_arguments():

@@ -10,31 +10,14 @@ import operator as _operator
 
 import numpy as _np
 
-from . import _native
+from . import _native, _ops
 from .errors import DTypeError, InvalidArgumentError
 
 _SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "bool")
 
-# NumPy ufunc name -> IR op name.
-_UNARY = {
-    "negative": "neg", "absolute": "abs", "abs": "abs", "sign": "sign", "exp": "exp",
-    "expm1": "expm1", "log": "log", "log1p": "log1p", "log2": "log2", "log10": "log10",
-    "sqrt": "sqrt", "square": "square", "reciprocal": "reciprocal", "sin": "sin",
-    "cos": "cos", "tan": "tan", "arcsin": "arcsin", "arccos": "arccos",
-    "arctan": "arctan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
-    "floor": "floor", "ceil": "ceil", "rint": "round", "round": "round",
-    "trunc": "trunc", "isnan": "isnan", "isinf": "isinf", "isfinite": "isfinite",
-    "logical_not": "logical_not",
-}
-_BINARY = {
-    "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div",
-    "true_divide": "div", "floor_divide": "floordiv", "remainder": "rem", "mod": "rem",
-    "power": "pow", "maximum": "maximum", "minimum": "minimum", "arctan2": "arctan2",
-    "equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt",
-    "greater_equal": "ge", "logical_and": "logical_and", "logical_or": "logical_or",
-    "logical_xor": "logical_xor", "bitwise_and": "bitwise_and",
-    "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
-}
+# NumPy ufunc name (and alias) -> IR op name, from the one table in ir/src/op.rs.
+_UNARY = {name: op for op, names in _ops.UNARY.items() for name in names}
+_BINARY = {name: op for op, names in _ops.BINARY.items() for name in names}
 _ZERO_D_AXIS_OK = ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin")
 _REDUCE_UFUNC = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
                 "logical_and": "all", "logical_or": "any"}
@@ -335,55 +318,12 @@ def _with_dtype(a, dtype):
 
 
 def _getitem(a, key):
-    if not isinstance(key, tuple):
-        key = (key,)
-    if _builtins.any(isinstance(k, (ndarray, _np.ndarray, list)) for k in key):
-        raise NotImplementedError("lazyfuse supports basic indexing only (integers, slices, None, ...)")
-    ellipses = _builtins.sum(1 for k in key if k is Ellipsis)
-    if ellipses > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    consumed = _builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
-    ndim = a.ndim
-    if consumed > ndim:
-        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed")
-    if ellipses:
-        at = key.index(Ellipsis)
-        key = key[:at] + (slice(None),) * (ndim - consumed) + key[at + 1:]
-    else:
-        key = key + (slice(None),) * (ndim - consumed)
-    shape = a.shape
-    specs, squeeze_axes, new_axes = [], [], []
-    axis = 0  # axis of the input
-    out_axis = 0  # axis of the result before squeezing
-    for k in key:
-        if k is None:
-            new_axes.append(out_axis)
-            out_axis += 1
-            continue
-        if isinstance(k, slice):
-            specs.append((k.start if k.start is None else _index(k.start),
-                          k.stop if k.stop is None else _index(k.stop),
-                          k.step if k.step is None else _index(k.step)))
-        else:
-            i = _index(k)
-            n = shape[axis]
-            if not -n <= i < n:
-                raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
-            i = i + n if i < 0 else i
-            specs.append((i, i + 1, 1))
-            squeeze_axes.append(out_axis)
-        axis += 1
-        out_axis += 1
-    native = a._a.slice(specs) if specs else a._a
-    # Insert the new axes first (positions counted with squeezed axes still present).
-    if new_axes:
-        placeholder = native
-        for pos in new_axes:
-            placeholder = placeholder.expand_dims([pos])
-        native = placeholder
-    if squeeze_axes:
-        native = native.squeeze(squeeze_axes)
-    return ndarray(native)
+    """Basic indexing in Rust (ir's compose::index); NumPy answers advanced indices."""
+    try:
+        return ndarray(a._a.index(key))
+    except NotImplementedError:
+        raise NotImplementedError(
+            "lazyfuse supports basic indexing only (integers, slices, None, ...)") from None
 
 
 # --- construction ------------------------------------------------------------------
@@ -509,24 +449,11 @@ def transpose(a, axes=None):
 
 
 def swapaxes(a, axis1, axis2):
-    a = asarray(a)
-    perm = list(range(a.ndim))
-    i, j = _index(axis1), _index(axis2)
-    for v in (i, j):
-        if not -a.ndim <= v < a.ndim:
-            raise _np.exceptions.AxisError(v, a.ndim)
-    perm[i], perm[j] = perm[j], perm[i]
-    return a.transpose(perm)
+    return ndarray(asarray(a)._a.swapaxes(_index(axis1), _index(axis2)))
 
 
 def moveaxis(a, source, destination):
-    a = asarray(a)
-    src = [s % a.ndim for s in _axes(source)]
-    dst = [d % a.ndim for d in _axes(destination)]
-    order = [n for n in range(a.ndim) if n not in src]
-    for d, s in sorted(zip(dst, src)):
-        order.insert(d, s)
-    return a.transpose(order)
+    return ndarray(asarray(a)._a.moveaxis(_axes(source), _axes(destination)))
 
 
 def expand_dims(a, axis):
@@ -556,12 +483,7 @@ def matmul(a, b):
 
 
 def dot(a, b):
-    a, b = asarray(a), asarray(b)
-    if a.ndim == 0 or b.ndim == 0:
-        return a * b
-    if b.ndim <= 2:
-        return a @ b
-    raise NotImplementedError("dot of an N-d array with an array of more than 2 dimensions")
+    return ndarray(asarray(a)._a.dot(asarray(b)._a))
 
 
 def outer(a, b):
@@ -615,50 +537,55 @@ def argmin(a, axis=None, keepdims=False):
 
 
 def var(a, axis=None, ddof=0, keepdims=False):
-    a = asarray(a)
-    if a.dtype.kind != "f":
-        a = a.astype("float64")
-    centered = a - a.mean(axis=axis, keepdims=True)
-    n = a.size if axis is None else _np.prod([a.shape[i] for i in _axes(axis)])
-    total = (centered * centered).sum(axis=axis, keepdims=keepdims)
-    return total / _builtins.max(int(n) - ddof, 0)
+    return ndarray(asarray(a)._a.var(_axes(axis), float(ddof), bool(keepdims)))
 
 
 def std(a, axis=None, ddof=0, keepdims=False):
-    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    return ndarray(asarray(a)._a.std(_axes(axis), float(ddof), bool(keepdims)))
 
 
 def astype(a, dtype):
     return asarray(a).astype(dtype)
 
 
-def _unary_fn(name, op):
-    def f(x, dtype=None):
-        return _with_dtype(ndarray(asarray(x)._a.unary(op)), dtype)
-    f.__name__ = name
-    f.__doc__ = f"Elementwise {name} (lazy)."
-    return f
+def _unary(op, x, dtype):
+    """The unary IR op `op` of x, cast to dtype if given (for _ufuncs.py)."""
+    return _with_dtype(ndarray(asarray(x)._a.unary(op)), dtype)
 
 
-def _binary_fn(name, op):
-    def f(a, b, dtype=None):
-        if isinstance(a, ndarray) or not isinstance(b, ndarray):
-            return _with_dtype(asarray(a)._binary(op, b), dtype)
-        return _with_dtype(b._binary(op, a, True), dtype)
-    f.__name__ = name
-    f.__doc__ = f"Elementwise {name} (lazy)."
-    return f
+def _binary(op, a, b, dtype):
+    """The binary IR op `op` of a and b (Python scalars weak), cast to dtype if given."""
+    if isinstance(a, ndarray) or not isinstance(b, ndarray):
+        return _with_dtype(asarray(a)._binary(op, b), dtype)
+    return _with_dtype(b._binary(op, a, True), dtype)
 
 
-_globals = globals()
-for _name, _op in _UNARY.items():
-    _globals[_name] = _unary_fn(_name, _op)
-for _name, _op in _BINARY.items():
-    _globals[_name] = _binary_fn(_name, _op)
-_globals["sigmoid"] = _unary_fn("sigmoid", "sigmoid")
-_globals["erf"] = _unary_fn("erf", "erf")
-absolute = _globals["absolute"]
-negative = _globals["negative"]
-sqrt = _globals["sqrt"]
-maximum = _globals["maximum"]
-minimum = _globals["minimum"]
+def round(a, decimals=0, out=None):
+    """NumPy ``round``: half to even at ``decimals`` digits, as NumPy computes it
+    (scaled by 10**decimals, rounded, scaled back); integers with decimals >= 0 and
+    bools are returned as they are."""
+    if out is not None:
+        return _np.round(asarray(a).numpy(), decimals, out=out)
+    a = asarray(a)
+    decimals = _index(decimals)
+    if a.dtype.kind == "b" or (a.dtype.kind in "iu" and decimals >= 0):
+        return a
+    if decimals == 0:
+        return rint(a)
+    if a.dtype.kind in "iu":
+        # NumPy rounds integers to negative decimals in integer arithmetic.
+        return asarray(_np.round(a.numpy(), decimals))
+    # The scale is a bound 0-d value, not a constant, so the algebraic tier cannot turn
+    # the division into a product with an inexact reciprocal (x/10 != x*0.1): the
+    # digits must be NumPy's.
+    scale = asarray(_np.asarray(10.0 ** _builtins.abs(decimals), dtype=a.dtype))
+    if decimals > 0:
+        return rint(a * scale) / scale
+    return rint(a / scale) * scale
+
+
+around = round
+
+# The elementwise functions: explicit definitions generated from ir/src/op.rs.
+from ._ufuncs import *  # noqa: E402,F401,F403
+from ._ufuncs import rint, maximum, minimum, sqrt  # noqa: E402  (used above)

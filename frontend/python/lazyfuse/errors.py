@@ -12,6 +12,8 @@ class                       raised when                         also a
                                                                 (``ValueError``, ``IndexError``)
 ``ScalarOverflowError``     a Python integer does not fit       ``OverflowError``
                             the dtype it must take
+``IndexingError``          an index out of bounds, too many    ``IndexError``
+                            indices, or not an index
 ``InvalidArgumentError``    any other invalid argument          ``ValueError``
 ``BindingError``            a compiled call gets values that    ``ValueError``
                             do not match its signature
@@ -28,7 +30,7 @@ All derive from ``LazyfuseError``.
 import numpy as _np
 
 __all__ = ["LazyfuseError", "ShapeError", "DTypeError", "AxisError", "ScalarOverflowError",
-           "InvalidArgumentError", "BindingError", "ParseError", "CompileError",
+           "IndexingError", "InvalidArgumentError", "BindingError", "ParseError", "CompileError",
            "InternalError"]
 
 
@@ -54,6 +56,10 @@ class AxisError(LazyfuseError, _np.exceptions.AxisError):
 
 class ScalarOverflowError(LazyfuseError, OverflowError):
     """A Python integer out of bounds for the dtype it must take (OverflowError)."""
+
+
+class IndexingError(LazyfuseError, IndexError):
+    """An index out of bounds, too many indices, or an object that is not an index."""
 
 
 class InvalidArgumentError(LazyfuseError, ValueError):

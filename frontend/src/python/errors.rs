@@ -3,7 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -17,6 +17,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::DType => "DTypeError",
         ErrorKind::Axis => "AxisError",
         ErrorKind::Overflow => "ScalarOverflowError",
+        ErrorKind::Index => "IndexingError",
         ErrorKind::InvalidArgument => "InvalidArgumentError",
         ErrorKind::Parse => "ParseError",
         ErrorKind::Binding => "BindingError",
@@ -31,6 +32,7 @@ fn builtin(kind: ErrorKind, message: String) -> PyErr {
     match kind {
         ErrorKind::DType => PyTypeError::new_err(message),
         ErrorKind::Overflow => PyOverflowError::new_err(message),
+        ErrorKind::Index => PyIndexError::new_err(message),
         ErrorKind::Compile | ErrorKind::Internal => PyRuntimeError::new_err(message),
         _ => PyValueError::new_err(message),
     }

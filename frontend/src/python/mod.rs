@@ -14,6 +14,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use crate::elementwise::{apply, binary, Operand, WeakScalar};
 use crate::error::{Error, ErrorKind};
 use crate::Array;
+use lazyfuse_ir::compose::IndexItem;
 
 mod errors;
 
@@ -122,6 +123,62 @@ fn operand(obj: &Bound<'_, PyAny>) -> PyResult<Operand> {
     )))
 }
 
+/// One entry of a Python index, as NumPy reads it.
+fn index_item(k: &Bound<'_, PyAny>) -> PyResult<IndexItem> {
+    let py = k.py();
+    if k.is_none() {
+        return Ok(IndexItem::NewAxis);
+    }
+    if k.is(py.Ellipsis()) {
+        return Ok(IndexItem::Ellipsis);
+    }
+    if let Ok(s) = k.cast::<pyo3::types::PySlice>() {
+        let bound = |name: &str| -> PyResult<Option<i64>> {
+            let v = s.getattr(name)?;
+            if v.is_none() {
+                return Ok(None);
+            }
+            index_integer(&v)
+                .map(Some)
+                .ok_or_else(|| error(ErrorKind::Index, NOT_AN_INDEX))
+        };
+        return Ok(IndexItem::Slice(
+            bound("start")?,
+            bound("stop")?,
+            bound("step")?,
+        ));
+    }
+    let is_bool = k.cast::<pyo3::types::PyBool>().is_ok()
+        || k.get_type()
+            .name()
+            .is_ok_and(|n| n == "bool" || n == "bool_");
+    if !is_bool {
+        if let Some(i) = index_integer(k) {
+            return Ok(IndexItem::Int(i));
+        }
+    }
+    let advanced = is_bool
+        || k.cast::<PyList>().is_ok()
+        || k.cast::<PyLazy>().is_ok()
+        || k.hasattr("__array__").unwrap_or(false);
+    if advanced {
+        return Err(pyo3::exceptions::PyNotImplementedError::new_err(
+            "lazyfuse supports basic indexing only (integers, slices, None, ...)",
+        ));
+    }
+    Err(error(ErrorKind::Index, NOT_AN_INDEX))
+}
+
+const NOT_AN_INDEX: &str = "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or boolean arrays are valid indices";
+
+/// `operator.index(v)` as an i64, if v is an integer (Python or NumPy, 0-d included).
+fn index_integer(v: &Bound<'_, PyAny>) -> Option<i64> {
+    if let Ok(i) = v.cast::<pyo3::types::PyInt>() {
+        return i.extract::<i64>().ok();
+    }
+    v.call_method0("__index__").ok()?.extract::<i64>().ok()
+}
+
 fn op_from_name<T>(kind: &str, name: &str, parse: fn(&str) -> Option<T>) -> PyResult<T> {
     parse(name).ok_or_else(|| {
         error(
@@ -183,15 +240,40 @@ impl PyLazy {
         lazy(self.a.broadcast_to(&shape))
     }
 
-    /// Basic slicing: one (start, stop, step) per leading axis.
-    fn slice(&self, specs: Vec<(Option<i64>, Option<i64>, Option<i64>)>) -> PyResult<PyLazy> {
-        if specs.iter().any(|s| s.2 == Some(0)) {
-            return Err(error(
-                ErrorKind::InvalidArgument,
-                "slice step cannot be zero",
-            ));
-        }
-        lazy(self.a.slice(&specs))
+    /// NumPy basic indexing `x[key]` (integers, slices, None, one Ellipsis); NumPy's
+    /// IndexError for anything else. Advanced indices (arrays, lists, booleans) raise
+    /// NotImplementedError, which the Python layer answers with NumPy.
+    fn index(&self, key: &Bound<'_, PyAny>) -> PyResult<PyLazy> {
+        let items = match key.cast::<PyTuple>() {
+            Ok(t) => t
+                .iter()
+                .map(|k| index_item(&k))
+                .collect::<PyResult<Vec<_>>>()?,
+            Err(_) => vec![index_item(key)?],
+        };
+        lazy(self.a.index(&items))
+    }
+
+    fn swapaxes(&self, a: i64, b: i64) -> PyResult<PyLazy> {
+        lazy(self.a.swapaxes(a, b))
+    }
+
+    fn moveaxis(&self, source: Vec<i64>, destination: Vec<i64>) -> PyResult<PyLazy> {
+        lazy(self.a.moveaxis(&source, &destination))
+    }
+
+    fn dot(&self, other: &PyLazy) -> PyResult<PyLazy> {
+        lazy(self.a.dot(&other.a))
+    }
+
+    #[pyo3(signature = (axes=None, ddof=0.0, keepdims=false))]
+    fn var(&self, axes: Option<Vec<i64>>, ddof: f64, keepdims: bool) -> PyResult<PyLazy> {
+        lazy(self.a.var(axes.as_deref(), ddof, keepdims))
+    }
+
+    #[pyo3(signature = (axes=None, ddof=0.0, keepdims=false))]
+    fn std(&self, axes: Option<Vec<i64>>, ddof: f64, keepdims: bool) -> PyResult<PyLazy> {
+        lazy(self.a.std(axes.as_deref(), ddof, keepdims))
     }
 
     fn expand_dims(&self, axes: Vec<i64>) -> PyResult<PyLazy> {

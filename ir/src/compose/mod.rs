@@ -11,6 +11,12 @@ use crate::node::Node;
 use crate::op::{Op, ReduceOp, SliceAxis};
 use crate::shape::{normalize_axes, normalize_axis, Shape};
 
+mod index;
+mod stats;
+
+pub use index::{index, IndexItem};
+pub use stats::{std, var};
+
 /// An array of `shape` filled with `value` (a broadcast 0-d constant: no data).
 pub fn full(shape: &[usize], value: Scalar) -> Result<Node, IrError> {
     let c = Node::constant(value);
@@ -176,6 +182,43 @@ pub fn swapaxes(x: &Node, a: i64, b: i64) -> Result<Node, IrError> {
     Node::apply(Op::Transpose(perm), vec![x.clone()])
 }
 
+/// NumPy `moveaxis`: the axes `source` moved to positions `destination`, the others
+/// kept in order.
+pub fn moveaxis(x: &Node, source: &[i64], destination: &[i64]) -> Result<Node, IrError> {
+    let ndim = x.shape().ndim();
+    if source.len() != destination.len() {
+        return Err(IrError::invalid(
+            "moveaxis",
+            "`source` and `destination` arguments must have the same number of elements",
+        ));
+    }
+    let normalize = |axes: &[i64], what: &str| -> Result<Vec<usize>, IrError> {
+        let out = axes
+            .iter()
+            .map(|&a| normalize_axis("moveaxis", a, ndim))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut sorted = out.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() != out.len() {
+            return Err(IrError::invalid(
+                "moveaxis",
+                format!("repeated axis in `{what}` argument"),
+            ));
+        }
+        Ok(out)
+    };
+    let source = normalize(source, "source")?;
+    let destination = normalize(destination, "destination")?;
+    let mut perm: Vec<usize> = (0..ndim).filter(|k| !source.contains(k)).collect();
+    let mut moves: Vec<(usize, usize)> = destination.into_iter().zip(source).collect();
+    moves.sort_unstable();
+    for (dst, src) in moves {
+        perm.insert(dst, src);
+    }
+    Node::apply(Op::Transpose(perm), vec![x.clone()])
+}
+
 /// Basic slicing with Python `start:stop:step` per leading axis; missing trailing axes
 /// are taken whole.
 pub fn slice(
@@ -184,14 +227,11 @@ pub fn slice(
 ) -> Result<Node, IrError> {
     let shape = x.shape();
     if slices.len() > shape.ndim() {
-        return Err(IrError::invalid(
-            "slice",
-            format!(
-                "too many indices for array: array is {}-dimensional, but {} were indexed",
-                shape.ndim(),
-                slices.len()
-            ),
-        ));
+        return Err(IrError::index(format!(
+            "too many indices for array: array is {}-dimensional, but {} were indexed",
+            shape.ndim(),
+            slices.len()
+        )));
     }
     let axes = (0..shape.ndim())
         .map(|k| match slices.get(k) {
@@ -338,6 +378,22 @@ mod tests {
             &[2, 3, 2]
         );
         assert!(stack(&[x, y], 0).is_err());
+    }
+
+    #[test]
+    fn moveaxis_follows_numpy() {
+        let x = zeros(&[2, 3, 4, 5]);
+        let dims = |s: &[i64], d: &[i64]| moveaxis(&x, s, d).unwrap().shape().dims().to_vec();
+        assert_eq!(dims(&[0], &[-1]), [3, 4, 5, 2]);
+        assert_eq!(dims(&[-1], &[0]), [5, 2, 3, 4]);
+        assert_eq!(dims(&[0, 1], &[-1, -2]), [4, 5, 3, 2]);
+        assert_eq!(dims(&[3, 0], &[0, 3]), [5, 3, 4, 2]);
+        assert!(matches!(
+            moveaxis(&x, &[4], &[0]),
+            Err(IrError::AxisOutOfRange { .. })
+        ));
+        assert!(moveaxis(&x, &[0, 0], &[1, 2]).is_err());
+        assert!(moveaxis(&x, &[0], &[1, 2]).is_err());
     }
 
     #[test]
