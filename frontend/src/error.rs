@@ -83,7 +83,9 @@ impl Error {
 
 fn ir_error_kind(e: &IrError) -> ErrorKind {
     match e {
-        IrError::ShapeMismatch { .. } | IrError::InvalidReshape { .. } => ErrorKind::Shape,
+        IrError::ShapeMismatch { .. }
+        | IrError::CoreDimension { .. }
+        | IrError::InvalidReshape { .. } => ErrorKind::Shape,
         IrError::AxisOutOfRange { .. } => ErrorKind::Axis,
         IrError::UnsupportedDType { .. } => ErrorKind::DType,
         IrError::Overflow { .. } => ErrorKind::Overflow,

@@ -19,6 +19,15 @@ pub enum IrError {
         /// The second shape.
         rhs: Shape,
     },
+    /// The contracted (core) dimensions of a matrix product differ; the message is
+    /// NumPy's for the operation.
+    #[error("{op}: {message}")]
+    CoreDimension {
+        /// The operation (`matmul`, `dot`).
+        op: &'static str,
+        /// NumPy's message, with both shapes.
+        message: String,
+    },
     /// An axis is outside `-ndim..ndim`.
     #[error("{op}: axis {axis} is out of bounds for array of dimension {ndim}")]
     AxisOutOfRange {

@@ -267,10 +267,13 @@ fn matmul_type(a: &TensorType, b: &TensorType) -> Result<TensorType, IrError> {
         sb[sb.ndim() - 2]
     };
     if k_a != k_b {
-        return Err(IrError::ShapeMismatch {
+        return Err(IrError::CoreDimension {
             op: "matmul",
-            lhs: sa.clone(),
-            rhs: sb.clone(),
+            message: format!(
+                "Input operand 1 has a mismatch in its core dimension 0, with gufunc \
+                 signature (n?,k),(k,m?)->(n?,m?) (size {k_b} is different from {k_a}); \
+                 shapes {sa} and {sb}"
+            ),
         });
     }
     let batch_a = Shape::from(&sa[..sa.ndim().saturating_sub(2)]);

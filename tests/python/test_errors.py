@@ -98,3 +98,15 @@ def test_errors_can_be_caught_as_the_builtin_numpy_code_expects():
         assert "matmul" in str(e)
     else:
         raise AssertionError("no error")
+
+
+@pytest.mark.parametrize("sa,sb", [((2, 3), (2, 3)), ((3,), (4,)), ((2, 3), (4,)), ((5, 2, 3), (4, 2)),
+                                   ((2, 3, 4), (5, 3, 6))])
+def test_matrix_products_report_the_core_dimension_as_numpy_does(sa, sb):
+    for f in (onp.matmul, onp.dot):
+        with pytest.raises(ValueError) as want:
+            f(onp.ones(sa), onp.ones(sb))
+        ours = getattr(np, f.__name__)
+        with pytest.raises(lazyfuse.ShapeError) as got:
+            ours(np.ones(sa), np.ones(sb))
+        assert str(want.value) in str(got.value), (str(got.value), str(want.value))

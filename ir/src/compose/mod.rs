@@ -303,16 +303,31 @@ pub fn dot(a: &Node, b: &Node) -> Result<Node, IrError> {
             vec![a.clone(), b.clone()],
         );
     }
+    let k = sa[sa.ndim() - 1];
+    let b_axis = sb.ndim().saturating_sub(2);
+    if sb[b_axis] != k {
+        // NumPy's message, shapes written as NumPy writes them.
+        let numpy = |s: &Shape| {
+            let dims: Vec<String> = s.iter().map(|d| d.to_string()).collect();
+            if dims.len() == 1 {
+                format!("({},)", dims[0])
+            } else {
+                format!("({})", dims.join(","))
+            }
+        };
+        return Err(IrError::CoreDimension {
+            op: "dot",
+            message: format!(
+                "shapes {} and {} not aligned: {k} (dim {}) != {} (dim {b_axis})",
+                numpy(&sa),
+                numpy(&sb),
+                sa.ndim() - 1,
+                sb[b_axis]
+            ),
+        });
+    }
     if sb.ndim() == 1 || sa.ndim() == 1 || (sa.ndim() == 2 && sb.ndim() == 2) {
         return Node::apply(Op::MatMul, vec![a.clone(), b.clone()]).map_err(|e| rename(e, "dot"));
-    }
-    let k = sa[sa.ndim() - 1];
-    if sb[sb.ndim() - 2] != k {
-        return Err(IrError::ShapeMismatch {
-            op: "dot",
-            lhs: sa,
-            rhs: sb,
-        });
     }
     // b's contracted axis to the front, then b as a (k, rest) matrix.
     let mb = sb.ndim();
