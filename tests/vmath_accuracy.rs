@@ -227,13 +227,13 @@ fn check(func: &str, reference64: fn(f64) -> f64, reference32: fn(f32) -> f32, b
 }
 
 #[test]
-fn exp_and_log_are_within_2_ulp() {
+fn exp_and_log_stay_within_their_ulp_bounds() {
     check("exp", f64::exp, f32::exp, 2);
     check("log", f64::ln, f32::ln, 2);
 }
 
 #[test]
-fn log2_log10_expm1_log1p_tanh_are_within_3_ulp() {
+fn log2_log10_expm1_log1p_tanh_stay_within_their_ulp_bounds() {
     check("log2", f64::log2, f32::log2, 3);
     check("log10", f64::log10, f32::log10, 3);
     check("expm1", f64::exp_m1, f32::exp_m1, 3);
@@ -242,14 +242,14 @@ fn log2_log10_expm1_log1p_tanh_are_within_3_ulp() {
 }
 
 #[test]
-fn arctan_arcsin_arccos_are_within_4_ulp() {
+fn arctan_arcsin_arccos_stay_within_their_ulp_bounds() {
     check("arctan", f64::atan, f32::atan, 2);
     check("arcsin", f64::asin, f32::asin, 4);
     check("arccos", f64::acos, f32::acos, 4);
 }
 
 #[test]
-fn arctan2_is_within_4_ulp_with_c99_special_values() {
+fn arctan2_stays_within_its_ulp_bound_with_c99_special_values() {
     let mut rng = Rng(11);
     let specials = [
         0.0,
@@ -338,13 +338,13 @@ fn worst_binary(
 }
 
 #[test]
-fn sinh_and_cosh_are_within_4_ulp() {
+fn sinh_and_cosh_stay_within_their_ulp_bounds() {
     check("sinh", f64::sinh, f32::sinh, 4);
     check("cosh", f64::cosh, f32::cosh, 4);
 }
 
 #[test]
-fn sin_cos_tan_are_within_4_ulp_for_every_magnitude() {
+fn sin_cos_tan_stay_within_their_ulp_bounds_for_every_magnitude() {
     check("sin", f64::sin, f32::sin, 4);
     check("cos", f64::cos, f32::cos, 4);
     check("tan", f64::tan, f32::tan, 4);
@@ -383,7 +383,7 @@ fn trig_is_exact_enough_at_the_hardest_argument() {
 }
 
 #[test]
-fn erf_is_within_4_ulp() {
+fn erf_stays_within_its_ulp_bound() {
     check("erf", libm::erf, libm::erff, 4);
 }
 
@@ -432,7 +432,7 @@ fn pow_inputs() -> Vec<(f64, f64)> {
 }
 
 #[test]
-fn pow_is_within_4_ulp_with_c99_special_values() {
+fn pow_stays_within_its_ulp_bound_with_c99_special_values() {
     let pairs = pow_inputs();
     for dtype in ["f64", "f32"] {
         let (worst, at) = worst_binary("pow", dtype, &pairs, f64::powf, f32::powf);

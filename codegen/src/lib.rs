@@ -5,9 +5,10 @@
 //! So far: LLVM 19 target set-up ([`host`], [`nvptx`]) and the CPU backend
 //! ([`CpuExecutor`]): loop kernels of a `KernelPlan` compiled by LLVM's JIT for the host
 //! CPU, shape-generic (sizes and strides are run-time parameters) and cached, run on
-//! several threads. Not yet: the vector math library (transcendental functions call
-//! libm for now), a tuned GEMM (matmul uses the reference implementation), pairwise
-//! float summation in compiled reductions, NVPTX kernels.
+//! several threads; transcendental functions emitted as vectorisable LLVM IR (no libm
+//! call); float matmul through OpenBLAS where operands have a unit stride
+//! (`matrixmultiply` otherwise); whole-array reductions in chunks combined pairwise in a
+//! fixed order. Not yet: NVPTX kernels (only the target is set up), export.
 #![warn(missing_docs)]
 
 mod cpu;

@@ -49,8 +49,9 @@ impl fmt::Display for ENode {
     }
 }
 
-/// Patterns name only the ops without parameters (`mul`, `exp`, `where`, `matmul`);
-/// rules about parameterised ops are written in Rust.
+/// egg's textual form (used when printing explanations) can name only the ops without
+/// parameters (`mul`, `exp`, `where`, `matmul`). No rule is a syntactic pattern: rules
+/// are Rust functions over the analysis (`rules/`).
 impl FromOp for ENode {
     type Error = String;
 
@@ -63,7 +64,11 @@ impl FromOp for ENode {
             match op {
                 "where" => Op::Where,
                 "matmul" => Op::MatMul,
-                other => return Err(format!("`{other}` cannot appear in a pattern")),
+                other => {
+                    return Err(format!(
+                        "`{other}` has parameters: it cannot be parsed from egg text"
+                    ))
+                }
             }
         };
         Ok(ENode { op, children })

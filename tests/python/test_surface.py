@@ -111,3 +111,14 @@ def test_no_function_is_created_through_globals():
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     assert defined == {n for names in list(_ops.UNARY.values()) + list(_ops.BINARY.values())
                        for n in names}
+
+
+def test_regression_adding_zero_keeps_the_sign_of_zero():
+    # The default tier rewrote x + 0.0 to x, so 1 / (-0.0 + 0.0) was -inf (NumPy: inf).
+    x = np.asarray(onp.array([-0.0, 1.0, -2.0]))
+    with onp.errstate(divide="ignore"):
+        assert onp.array_equal(onp.asarray(1 / (x + 0.0)), 1 / (onp.array([-0.0, 1.0, -2.0]) + 0.0))
+        assert onp.array_equal(onp.asarray(1 / (x - -0.0)), [onp.inf, 1.0, -0.5])
+    # A sum of -0.0s is +0.0, also through the sum-of-broadcast rewrite.
+    z = np.broadcast_to(np.asarray(onp.array([-0.0])), (3, 1))
+    assert onp.signbit(onp.asarray(z.sum(axis=0))).tolist() == [False]

@@ -1,10 +1,11 @@
 //! Arithmetic identities. (Constant folding lives in the analysis.)
 //!
-//! Not here on purpose: `x * 0 = 0` and `x - x = 0` turn NaN and inf into finite values.
+//! Not here on purpose: `x * 0 = 0` and `x - x = 0` turn NaN and inf into finite values;
+//! `x + 0.0 = x` and `x - (-0.0) = x` turn -0.0 into +0.0 (so `1 / x` would change sign).
 
 use lazyfuse_ir::{BinaryOp, DType, Op, UnaryOp};
 
-use super::{class, is_value, operands_of, ty, Build, Rule, Tier};
+use super::{class, is_exactly, is_value, operands_of, ty, Build, Rule, Tier};
 use crate::analysis::LfEGraph;
 use crate::lang::ENode;
 
@@ -21,7 +22,7 @@ pub(super) fn rules() -> Vec<Rule> {
         rule("pow-one", Tier::Strict, pow_one),
         rule("sub-zero", Tier::Strict, sub_zero),
         rule("add-zero-exact", Tier::Strict, add_zero_exact),
-        rule("add-zero-float", Tier::Algebraic, add_zero_float),
+        rule("add-negative-zero", Tier::Strict, add_negative_zero),
         rule("neg-neg", Tier::Strict, neg_neg),
         rule("cast-same", Tier::Strict, cast_same),
         rule("cast-lossless-chain", Tier::Strict, cast_lossless_chain),
@@ -63,15 +64,17 @@ fn pow_one(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     }
 }
 
-// x - 0 == x (also for -0.0 and NaN)
+// x - 0 == x, for floats only with +0.0 (-0.0 - +0.0 is -0.0; but -0.0 - -0.0 is +0.0)
 fn sub_zero(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     match args(n, Op::Binary(BinaryOp::Sub)) {
-        Some(&[a, b]) if is_value(eg, b, 0.0) => vec![class(a)],
+        Some(&[a, b]) if is_exactly(eg, b, 0.0) => vec![class(a)],
         _ => vec![],
     }
 }
 
-fn add_zero(eg: &LfEGraph, n: &ENode, float: bool) -> Vec<Build> {
+/// `x + z == x` and `z + x == x` where the class `z` is uniformly `zero`, for `x` of
+/// float (or non-float) dtype.
+fn add_zero(eg: &LfEGraph, n: &ENode, float: bool, zero: f64) -> Vec<Build> {
     let Some(&[a, b]) = args(n, Op::Binary(BinaryOp::Add)) else {
         return vec![];
     };
@@ -79,10 +82,10 @@ fn add_zero(eg: &LfEGraph, n: &ENode, float: bool) -> Vec<Build> {
         return vec![];
     }
     let mut out = vec![];
-    if is_value(eg, b, 0.0) {
+    if is_exactly(eg, b, zero) {
         out.push(class(a));
     }
-    if is_value(eg, a, 0.0) {
+    if is_exactly(eg, a, zero) {
         out.push(class(b));
     }
     out
@@ -90,12 +93,13 @@ fn add_zero(eg: &LfEGraph, n: &ENode, float: bool) -> Vec<Build> {
 
 // x + 0 == x for integers and bool
 fn add_zero_exact(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
-    add_zero(eg, n, false)
+    add_zero(eg, n, false, 0.0)
 }
 
-// x + 0 == x for floats except that -0.0 + 0.0 is +0.0
-fn add_zero_float(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
-    add_zero(eg, n, true)
+// x + (-0.0) == x for floats, every x included (-0.0 + -0.0 is -0.0); x + 0.0 is not
+// (-0.0 + 0.0 is +0.0)
+fn add_negative_zero(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    add_zero(eg, n, true, -0.0)
 }
 
 // --x == x (integers wrap: -(-MIN) == MIN)

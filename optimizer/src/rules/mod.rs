@@ -138,6 +138,16 @@ pub(crate) fn uniform(egraph: &LfEGraph, id: Id) -> Option<Scalar> {
 
 /// Whether every element of the class is known to equal `value` numerically
 /// (bool counts as 0 or 1; -0.0 equals 0.0).
+/// Whether the class is uniformly `value` with its sign: `-0.0` and `0.0` differ (for
+/// integers and bool, as [`is_value`]).
+pub(crate) fn is_exactly(egraph: &LfEGraph, id: Id, value: f64) -> bool {
+    match uniform(egraph, id) {
+        Some(Scalar::Bool(b)) => b as u8 as f64 == value,
+        Some(s) => s.as_f64().to_bits() == value.to_bits(),
+        None => false,
+    }
+}
+
 pub(crate) fn is_value(egraph: &LfEGraph, id: Id, value: f64) -> bool {
     match uniform(egraph, id) {
         Some(Scalar::Bool(b)) => b as u8 as f64 == value,

@@ -132,7 +132,8 @@ fn broadcast_source_keepdims(x: &Shape, rank: usize, axes: &[usize]) -> Option<V
     axes.iter().all(|&k| aligned[k] == 1).then_some(aligned)
 }
 
-// sum(broadcast_to(x, S), axes) == n * x (and mean == x) when x is constant along the
+// sum(broadcast_to(x, S), axes) == n * x + 0.0 (and mean == x + 0.0; the + 0.0 turns
+// -0.0 into the +0.0 a sum gives, for floats) when x is constant along the
 // reduced axes, n being the product of their extents
 fn sum_of_broadcast(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let Some((op @ (ReduceOp::Sum | ReduceOp::Mean), axes, keepdims, y)) = reduce_args(n) else {
@@ -169,13 +170,18 @@ fn sum_of_broadcast(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
         if ty(eg, args).dtype != out_ty.dtype {
             value = Build::Node(Op::Cast(out_ty.dtype), vec![value]);
         }
+        let scalar_ty = lazyfuse_ir::TensorType::new(out_ty.dtype, Shape::scalar());
         if op == ReduceOp::Sum {
-            let scalar_ty = lazyfuse_ir::TensorType::new(out_ty.dtype, Shape::scalar());
             value = binary(
                 BinaryOp::Mul,
                 value,
                 constant_like(count as f64, &scalar_ty),
             );
+        }
+        if out_ty.dtype.is_float() {
+            // A float sum starts from +0.0, so the sum (and mean) of -0.0s is +0.0:
+            // adding +0.0 keeps that and changes no other value.
+            value = binary(BinaryOp::Add, value, constant_like(0.0, &scalar_ty));
         }
         out.push(value);
     }
