@@ -47,6 +47,10 @@ lint:
 fmt:
 	cargo fmt --all
 
-# Regenerates the NumPy-produced golden tables (promotion and op result dtypes).
+# Regenerates every golden file: NumPy's dtype tables (promotion, op result dtypes), the
+# optimiser's golden programs and plans (optimizer/tests/golden/) and the Python op
+# tables generated from ir/src/op.rs. Review the diff like code.
 bless: setup
 	$(PYTHON) tests/python/gen_dtype_tables.py
+	LAZYFUSE_BLESS=1 cargo test -q -p lazyfuse-optimizer --test golden
+	LAZYFUSE_BLESS=1 cargo test -q --test op_tables

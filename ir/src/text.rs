@@ -287,7 +287,7 @@ impl<'a> Params<'a> {
     }
 }
 
-fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
+pub(crate) fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
     let (name, params) = match text.find('[') {
         Some(open) => {
             let inner = text[open + 1..]

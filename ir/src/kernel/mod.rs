@@ -16,6 +16,7 @@
 //! by the executor, which lets the same plan run on strided inputs.
 
 mod interp;
+mod parse;
 mod text;
 mod verify;
 
