@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(llvm-19-dev libpolly-19-dev libzstd-dev zlib1g-dev libxml2-dev libopenblas-dev)
+# graphviz: explain()'s pictures (optional for users; installed so the tests draw them).
+APT_PACKAGES=(llvm-19-dev libpolly-19-dev libzstd-dev zlib1g-dev libxml2-dev libopenblas-dev graphviz)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

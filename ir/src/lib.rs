@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod compose;
+mod dot;
 mod dtype;
 mod error;
 mod external;
@@ -44,6 +45,7 @@ mod shape;
 mod text;
 mod value;
 
+pub use dot::DotCluster;
 pub use dtype::{promote, promote_weak, DType, Scalar, WeakKind};
 pub use error::IrError;
 pub use external::External;

@@ -241,54 +241,6 @@ impl Program {
         }
         ProgramHash(xxhash_rust::xxh3::xxh3_128(&bytes))
     }
-
-    /// Graphviz text of the DAG: one box per node with its name, op and type; edges from
-    /// operand to user labelled with the operand position when there are several.
-    pub fn to_dot(&self) -> String {
-        let mut out = String::from(
-            "digraph program {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n",
-        );
-        for id in self.ids() {
-            let instr = self.instr(id);
-            let label = format!(
-                "{} = {}\\n{}",
-                crate::text::node_name(id.index()),
-                instr.op,
-                instr.ty
-            );
-            let style = if id.index() < self.inputs.len() {
-                ", style=rounded"
-            } else {
-                ""
-            };
-            out.push_str(&format!(
-                "  n{} [label=\"{}\"{style}];\n",
-                id.index(),
-                label.replace('"', "\\\"")
-            ));
-        }
-        for edge in self.graph.raw_edges() {
-            let user = &self.graph[edge.target()];
-            let label = if user.args.len() > 1 {
-                format!(" [label=\"{}\"]", edge.weight)
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "  n{} -> n{}{label};\n",
-                edge.source().index(),
-                edge.target().index()
-            ));
-        }
-        for (k, o) in self.outputs.iter().enumerate() {
-            out.push_str(&format!(
-                "  out{k} [label=\"output {k}\", shape=plaintext];\n  n{} -> out{k};\n",
-                o.index()
-            ));
-        }
-        out.push_str("}\n");
-        out
-    }
 }
 
 /// Structural equality: same inputs, same nodes in the same order, same outputs.

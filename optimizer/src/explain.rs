@@ -3,9 +3,9 @@
 use std::fmt;
 
 use lazyfuse_ir::kernel::KernelPlan;
-use lazyfuse_ir::Program;
+use lazyfuse_ir::{DotCluster, NodeId, Program};
 
-use crate::{optimize, plan, OptimizeError, Options, Report};
+use crate::{optimize, plan_with_members, OptimizeError, Options, Report};
 
 /// The program before and after optimisation, the rewrites, and the kernel plan.
 #[derive(Clone, Debug)]
@@ -23,6 +23,43 @@ pub struct Explanation {
     pub report: Report,
     /// The kernel plan.
     pub plan: KernelPlan,
+    /// The input program.
+    pub original: Program,
+    /// The optimised program.
+    pub optimized: Program,
+    /// For each kernel, the nodes of the optimised program it computes.
+    pub kernel_nodes: Vec<Vec<NodeId>>,
+}
+
+impl Explanation {
+    /// Graphviz DOT of the program before and after optimisation, side by side, with
+    /// the kernels drawn as boxes around the nodes each computes (a value recomputed
+    /// by several kernels is drawn in the first).
+    pub fn to_dot(&self) -> String {
+        let clusters: Vec<DotCluster> = self
+            .kernel_nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, nodes)| !nodes.is_empty())
+            .map(|(k, nodes)| DotCluster {
+                label: format!("kernel {k}"),
+                nodes: nodes.clone(),
+            })
+            .collect();
+        format!(
+            "digraph explain {{\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n\
+             subgraph cluster_before {{\n  label=\"before\";\n{}  }}\n\
+             subgraph cluster_after {{\n  label=\"after: {} kernel{}\";\n{}  }}\n}}\n",
+            self.original.dot_statements("b", &[]),
+            self.plan.kernel_count(),
+            if self.plan.kernel_count() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            self.optimized.dot_statements("a", &clusters),
+        )
+    }
 }
 
 /// Optimises and plans `program` with `options`, recording explanations.
@@ -32,7 +69,8 @@ pub fn explain(program: &Program, options: &Options) -> Result<Explanation, Opti
         ..options.clone()
     };
     let optimized = optimize(program, &options)?;
-    let plan = plan(&optimized.program, &options.fusion).map_err(OptimizeError::Plan)?;
+    let (plan, kernel_nodes) =
+        plan_with_members(&optimized.program, &options.fusion).map_err(OptimizeError::Plan)?;
     let mut rewrites: Vec<String> = optimized
         .report
         .saturation
@@ -50,6 +88,9 @@ pub fn explain(program: &Program, options: &Options) -> Result<Explanation, Opti
         kernels: plan.kernel_texts(),
         report: optimized.report,
         plan,
+        original: program.clone(),
+        optimized: optimized.program,
+        kernel_nodes,
     })
 }
 

@@ -37,7 +37,7 @@ use lazyfuse_ir::{IrError, Program};
 
 pub use cost::{node_cost, program_cost};
 pub use explain::{explain, Explanation};
-pub use fusion::{plan, FusionOptions};
+pub use fusion::{plan, plan_with_members, FusionOptions};
 pub use rules::Tier;
 pub use saturate::{Limits, SaturationReport, StopReason};
 

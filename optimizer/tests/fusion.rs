@@ -436,3 +436,45 @@ fn verify_rejects_an_elementwise_op_with_the_wrong_operand_count() {
     let err = plan.verify().unwrap_err().to_string();
     assert!(err.contains("add takes 2 operands"), "{err}");
 }
+
+#[test]
+fn explain_draws_each_kernel_as_a_cluster_of_the_nodes_it_computes() {
+    let program: Program = SOFTMAX.parse().unwrap();
+    let e = lazyfuse_optimizer::explain(&program, &lazyfuse_optimizer::Options::default()).unwrap();
+    assert_eq!(e.kernel_nodes.len(), 1);
+    // Every non-input node of the optimised softmax is computed by its one kernel.
+    assert_eq!(e.kernel_nodes[0].len(), e.optimized.len() - 1);
+    let dot = e.to_dot();
+    assert!(dot.contains("subgraph cluster_before") && dot.contains("label=\"after: 1 kernel\""));
+    assert_eq!(dot.matches("subgraph cluster_a_kernel").count(), 1, "{dot}");
+    assert_eq!(dot.matches('{').count(), dot.matches('}').count());
+
+    // Without fusion each op is its own kernel: one cluster per kernel that computes a node.
+    let options = lazyfuse_optimizer::Options {
+        fusion: FusionOptions {
+            enabled: false,
+            ..FusionOptions::default()
+        },
+        ..lazyfuse_optimizer::Options::default()
+    };
+    let e = lazyfuse_optimizer::explain(&program, &options).unwrap();
+    assert_eq!(e.kernel_nodes.len(), e.plan.kernel_count());
+    assert!(e.plan.kernel_count() >= 4, "{}", e.plan);
+    let clusters = e.to_dot().matches("subgraph cluster_a_kernel").count();
+    assert_eq!(clusters, e.plan.kernel_count());
+    // A concatenation is one kernel per operand.
+    let concat: Program = "program(a: f64[3], b: f64[2]) {
+  c: f64[3] = exp a
+  d: f64[5] = concat[axis=0] c b
+  return d
+}"
+    .parse()
+    .unwrap();
+    let e = lazyfuse_optimizer::explain(&concat, &lazyfuse_optimizer::Options::default()).unwrap();
+    assert_eq!(e.kernel_nodes.len(), e.plan.kernel_count());
+    assert!(e
+        .kernel_nodes
+        .iter()
+        .flatten()
+        .any(|n| e.optimized.instr(*n).op.name() == "exp"));
+}

@@ -10,10 +10,10 @@ from .errors import (LazyfuseError, ShapeError, DTypeError, AxisError, ScalarOve
                      IndexingError, InvalidArgumentError, BindingError, ParseError, CompileError,
                      InternalError)
 from ._core import ndarray, asarray, array
-from ._jit import jit, explain, Explanation
+from ._jit import jit, explain, visualize, Explanation
 from . import numpy
 
-__all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "Explanation",
+__all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "visualize", "Explanation",
            "cache_info", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
            "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError", "ParseError",
            "CompileError", "InternalError"]
@@ -22,7 +22,7 @@ __all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "Explanation
 def eval(*arrays):
     """Evaluates several arrays as one program (shared work once): NumPy arrays, one per
     argument (a single array for a single argument)."""
-    natives = [asarray(a)._a for a in arrays]
+    natives = [asarray(a)._native_array for a in arrays]
     out = _native.evaluate(natives)
     return out[0] if len(out) == 1 else tuple(out)
 

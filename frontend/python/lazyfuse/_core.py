@@ -35,11 +35,11 @@ def _dtype_name(dtype):
 def _operand(x):
     """A native operand: a native array, or a Python scalar (weak, as in NumPy 2)."""
     if isinstance(x, ndarray):
-        return x._a
+        return x._native_array
     if isinstance(x, (bool, int, float)) and not isinstance(x, _np.generic):
         return x
     if isinstance(x, (_np.ndarray, _np.generic, list, tuple)) or isinstance(x, _numbers.Number):
-        return asarray(x)._a
+        return asarray(x)._native_array
     raise TypeError(f"unsupported operand type {type(x).__name__}")
 
 
@@ -60,30 +60,30 @@ def _index(i):
 class ndarray:
     """A lazy array: operations build a graph; results are computed when needed."""
 
-    __slots__ = ("_a", "__weakref__")
+    __slots__ = ("_native_array", "__weakref__")
     __array_priority__ = 1000
     __hash__ = None
 
     def __init__(self, native):
-        self._a = native
+        self._native_array = native
 
     # --- attributes ---------------------------------------------------------------
     @property
     def shape(self):
-        return tuple(self._a.shape)
+        return tuple(self._native_array.shape)
 
     @property
     def dtype(self):
-        return _np.dtype(self._a.dtype)
+        return _np.dtype(self._native_array.dtype)
 
     @property
     def ndim(self):
-        return len(self._a.shape)
+        return len(self._native_array.shape)
 
     @property
     def size(self):
         n = 1
-        for d in self._a.shape:
+        for d in self._native_array.shape:
             n *= d
         return n
 
@@ -92,19 +92,19 @@ class ndarray:
         return self.transpose()
 
     def __len__(self):
-        shape = self._a.shape
+        shape = self._native_array.shape
         if not shape:
             raise TypeError("len() of unsized object")
         return shape[0]
 
     # --- evaluation -----------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
-        out = _native.evaluate([self._a])[0]
+        out = _native.evaluate([self._native_array])[0]
         return out if dtype is None else out.astype(dtype, copy=False)
 
     def numpy(self):
         """The computed value as a NumPy array."""
-        return _native.evaluate([self._a])[0]
+        return _native.evaluate([self._native_array])[0]
 
     def __repr__(self):
         return "lazyfuse." + repr(self.numpy()).replace("\n", "\n" + " " * 9)
@@ -141,7 +141,7 @@ class ndarray:
             other = _operand(other)
         except TypeError:
             return NotImplemented
-        return ndarray(self._a.binary(op, other, reflected))
+        return ndarray(self._native_array.binary(op, other, reflected))
 
     def __add__(self, o): return self._binary("add", o)
     def __radd__(self, o): return self._binary("add", o, True)
@@ -172,23 +172,23 @@ class ndarray:
 
     def __matmul__(self, o):
         try:
-            return ndarray(self._a.matmul(asarray(o)._a))
+            return ndarray(self._native_array.matmul(asarray(o)._native_array))
         except TypeError:
             return NotImplemented
 
     def __rmatmul__(self, o):
         try:
-            return ndarray(asarray(o)._a.matmul(self._a))
+            return ndarray(asarray(o)._native_array.matmul(self._native_array))
         except TypeError:
             return NotImplemented
 
-    def __neg__(self): return ndarray(self._a.unary("neg"))
+    def __neg__(self): return ndarray(self._native_array.unary("neg"))
     def __pos__(self): return self
-    def __abs__(self): return ndarray(self._a.unary("abs"))
+    def __abs__(self): return ndarray(self._native_array.unary("abs"))
 
     def __invert__(self):
-        if self._a.dtype == "bool":
-            return ndarray(self._a.unary("logical_not"))
+        if self._native_array.dtype == "bool":
+            return ndarray(self._native_array.unary("logical_not"))
         return self._binary("bitwise_xor", -1)
 
     # --- indexing -------------------------------------------------------------------
@@ -198,10 +198,10 @@ class ndarray:
     # --- methods --------------------------------------------------------------------
     def _reduce(self, op, axis=None, keepdims=False):
         axes = _axes(axis)
-        if (axes is not None and not self._a.shape and op in _ZERO_D_AXIS_OK
+        if (axes is not None and not self._native_array.shape and op in _ZERO_D_AXIS_OK
                 and _builtins.all(a in (0, -1) for a in axes)):
             axes = None  # as NumPy: these accept axis 0 (or -1) on a 0-d array (mean does not)
-        return ndarray(self._a.reduce("reduce_" + op, axes, bool(keepdims)))
+        return ndarray(self._native_array.reduce("reduce_" + op, axes, bool(keepdims)))
 
     def sum(self, axis=None, dtype=None, keepdims=False):
         return _with_dtype(self._reduce("sum", axis, keepdims), dtype)
@@ -233,7 +233,7 @@ class ndarray:
             raise ValueError("lazyfuse reshapes in C order only")
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
-        return ndarray(self._a.reshape([_index(s) for s in shape]))
+        return ndarray(self._native_array.reshape([_index(s) for s in shape]))
 
     def ravel(self):
         return self.reshape(-1)
@@ -243,16 +243,16 @@ class ndarray:
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
-        return ndarray(self._a.transpose(None if not axes else [_index(a) for a in axes]))
+        return ndarray(self._native_array.transpose(None if not axes else [_index(a) for a in axes]))
 
     def swapaxes(self, a, b):
         return swapaxes(self, a, b)
 
     def squeeze(self, axis=None):
-        return ndarray(self._a.squeeze(_axes(axis)))
+        return ndarray(self._native_array.squeeze(_axes(axis)))
 
     def astype(self, dtype, copy=True):
-        return ndarray(self._a.astype(_dtype_name(dtype)))
+        return ndarray(self._native_array.astype(_dtype_name(dtype)))
 
     def clip(self, a_min=None, a_max=None):
         return clip(self, a_min, a_max)
@@ -262,7 +262,15 @@ class ndarray:
 
     def to_dot(self):
         """The program computing this array, as Graphviz DOT text."""
-        return self._a.to_dot()
+        return self._native_array.to_dot()
+
+    def _repr_html_(self):
+        """In a notebook: shape, dtype and the pending program (a Graphviz picture, or
+        its text), without computing anything; ``repr`` shows the values."""
+        from . import _pictures
+        head = (f"<p><b>lazyfuse.ndarray</b> shape={self.shape} dtype={self.dtype.name} "
+                f"(lazy: not computed yet)</p>")
+        return head + _pictures.html_picture(self.to_dot(), self._native_array.program_text())
 
     # --- NumPy protocols ------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -272,7 +280,7 @@ class ndarray:
         dtype = kwargs.pop("dtype", None)
         if method == "__call__" and not kwargs:
             if name in _UNARY and len(inputs) == 1:
-                return _with_dtype(ndarray(asarray(inputs[0])._a.unary(_UNARY[name])), dtype)
+                return _with_dtype(ndarray(asarray(inputs[0])._native_array.unary(_UNARY[name])), dtype)
             if name in _BINARY and len(inputs) == 2:
                 a, b = inputs
                 if isinstance(a, ndarray):
@@ -320,7 +328,7 @@ def _with_dtype(a, dtype):
 def _getitem(a, key):
     """Basic indexing in Rust (ir's compose::index); NumPy answers advanced indices."""
     try:
-        return ndarray(a._a.index(key))
+        return ndarray(a._native_array.index(key))
     except NotImplementedError:
         raise NotImplementedError(
             "lazyfuse supports basic indexing only (integers, slices, None, ...)") from None
@@ -424,7 +432,7 @@ def identity(n, dtype=float):
 # --- functions -----------------------------------------------------------------------
 
 def where(condition, x, y):
-    return ndarray(_native.where_(asarray(condition)._a, _operand(x), _operand(y)))
+    return ndarray(_native.where_(asarray(condition)._native_array, _operand(x), _operand(y)))
 
 
 def clip(a, a_min=None, a_max=None):
@@ -449,15 +457,15 @@ def transpose(a, axes=None):
 
 
 def swapaxes(a, axis1, axis2):
-    return ndarray(asarray(a)._a.swapaxes(_index(axis1), _index(axis2)))
+    return ndarray(asarray(a)._native_array.swapaxes(_index(axis1), _index(axis2)))
 
 
 def moveaxis(a, source, destination):
-    return ndarray(asarray(a)._a.moveaxis(_axes(source), _axes(destination)))
+    return ndarray(asarray(a)._native_array.moveaxis(_axes(source), _axes(destination)))
 
 
 def expand_dims(a, axis):
-    return ndarray(asarray(a)._a.expand_dims(_axes(axis)))
+    return ndarray(asarray(a)._native_array.expand_dims(_axes(axis)))
 
 
 def squeeze(a, axis=None):
@@ -465,17 +473,17 @@ def squeeze(a, axis=None):
 
 
 def broadcast_to(a, shape):
-    return ndarray(asarray(a)._a.broadcast_to(_shape(shape)))
+    return ndarray(asarray(a)._native_array.broadcast_to(_shape(shape)))
 
 
 def concatenate(arrays, axis=0):
     if axis is None:
         return concatenate([ravel(a) for a in arrays], 0)
-    return ndarray(_native.concatenate([asarray(a)._a for a in arrays], _index(axis)))
+    return ndarray(_native.concatenate([asarray(a)._native_array for a in arrays], _index(axis)))
 
 
 def stack(arrays, axis=0):
-    return ndarray(_native.stack([asarray(a)._a for a in arrays], _index(axis)))
+    return ndarray(_native.stack([asarray(a)._native_array for a in arrays], _index(axis)))
 
 
 def matmul(a, b):
@@ -483,7 +491,7 @@ def matmul(a, b):
 
 
 def dot(a, b):
-    return ndarray(asarray(a)._a.dot(asarray(b)._a))
+    return ndarray(asarray(a)._native_array.dot(asarray(b)._native_array))
 
 
 def outer(a, b):
@@ -537,11 +545,11 @@ def argmin(a, axis=None, keepdims=False):
 
 
 def var(a, axis=None, ddof=0, keepdims=False):
-    return ndarray(asarray(a)._a.var(_axes(axis), float(ddof), bool(keepdims)))
+    return ndarray(asarray(a)._native_array.var(_axes(axis), float(ddof), bool(keepdims)))
 
 
 def std(a, axis=None, ddof=0, keepdims=False):
-    return ndarray(asarray(a)._a.std(_axes(axis), float(ddof), bool(keepdims)))
+    return ndarray(asarray(a)._native_array.std(_axes(axis), float(ddof), bool(keepdims)))
 
 
 def astype(a, dtype):
@@ -550,7 +558,7 @@ def astype(a, dtype):
 
 def _unary(op, x, dtype):
     """The unary IR op `op` of x, cast to dtype if given (for _ufuncs.py)."""
-    return _with_dtype(ndarray(asarray(x)._a.unary(op)), dtype)
+    return _with_dtype(ndarray(asarray(x)._native_array.unary(op)), dtype)
 
 
 def _binary(op, a, b, dtype):

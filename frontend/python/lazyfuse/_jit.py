@@ -2,7 +2,7 @@
 
 import numpy as _np
 
-from . import _native
+from . import _native, _pictures
 from ._core import ndarray, asarray
 
 
@@ -98,7 +98,7 @@ class Jitted:
             out, _, signature = _trace(self._f, args, self._static)
             out_leaves = []
             out_spec = _flatten(out, out_leaves)
-            natives = [asarray(o)._a for o in out_leaves]
+            natives = [asarray(o)._native_array for o in out_leaves]
             compiled = _native.compile(natives, [(d, list(s)) for d, s in signature])
             entry = (compiled, out_spec)
             self._cache[key] = entry
@@ -124,11 +124,13 @@ def jit(f=None, static_argnums=()):
 
 class Explanation:
     """What the optimizer does: ``before`` and ``after`` (program text), ``rewrites``
-    and ``kernels`` (lists of str)."""
+    and ``kernels`` (lists of str). ``to_dot()`` draws both programs with the kernels as
+    boxes; in a notebook it shows as that picture (Graphviz) or as text."""
 
-    def __init__(self, before, after, rewrites, kernels):
+    def __init__(self, before, after, rewrites, kernels, dot):
         self.before, self.after = before, after
         self.rewrites, self.kernels = list(rewrites), list(kernels)
+        self._dot = dot
 
     def __str__(self):
         parts = ["before:", self.before, "after:", self.after, "rewrites:"]
@@ -138,9 +140,16 @@ class Explanation:
 
     __repr__ = __str__
 
+    def to_dot(self):
+        """Graphviz DOT text: the program before and after optimisation, each kernel a
+        box around the nodes it computes."""
+        return self._dot
 
-def explain(f_or_array, *args, static_argnums=()):
-    """The optimizer's story for a lazy array (or several), or for f traced on args."""
+    def _repr_html_(self):
+        return _pictures.html_picture(self._dot, str(self))
+
+
+def _explained(f_or_array, args, static_argnums):
     if callable(f_or_array) and not isinstance(f_or_array, ndarray):
         if isinstance(static_argnums, int):
             static_argnums = (static_argnums,)
@@ -149,5 +158,22 @@ def explain(f_or_array, *args, static_argnums=()):
         out = (f_or_array,) + args
     leaves = []
     _flatten(out, leaves)
-    natives = [asarray(o)._a for o in leaves]
+    natives = [asarray(o)._native_array for o in leaves]
     return Explanation(*_native.explain(natives))
+
+
+def explain(f_or_array, *args, static_argnums=()):
+    """The optimizer's story for a lazy array (or several), or for f traced on args."""
+    return _explained(f_or_array, args, static_argnums)
+
+
+def visualize(f_or_array, *args, filename=None, static_argnums=()):
+    """A picture of the program before and after optimisation, kernels drawn as boxes
+    (as Dask's ``visualize``): for lazy arrays, or for f traced on args. Writes
+    ``filename`` if given (``.dot`` text, or ``.svg``/``.png``/``.pdf`` through
+    Graphviz) and returns the :class:`Explanation`, which a notebook shows as the
+    picture."""
+    e = _explained(f_or_array, args, static_argnums)
+    if filename is not None:
+        _pictures.write(e.to_dot(), filename)
+    return e

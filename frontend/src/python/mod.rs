@@ -20,19 +20,20 @@ mod errors;
 
 use errors::{error, guarded, to_pyerr};
 
-/// A lazy array.
-#[pyclass(name = "Array", module = "lazyfuse._native", frozen)]
+/// The native lazy array (Python: `lazyfuse._native.NativeArray`, held by
+/// `lazyfuse.ndarray` as `_native_array`): a handle on the Rust `Array`.
+#[pyclass(name = "NativeArray", module = "lazyfuse._native", frozen)]
 #[derive(Clone)]
-struct PyLazy {
+struct NativeArray {
     a: Array,
 }
 
-fn lazy(a: Array) -> PyResult<PyLazy> {
+fn lazy(a: Array) -> PyResult<NativeArray> {
     // Errors are deferred in the Rust API; Python raises them at the call that made them.
     if let Some(e) = a.error() {
         return Err(to_pyerr(e.clone()));
     }
-    Ok(PyLazy { a })
+    Ok(NativeArray { a })
 }
 
 fn dtype_from_name(name: &str) -> PyResult<DType> {
@@ -99,7 +100,7 @@ fn value_to_numpy(py: Python<'_>, v: Value) -> Py<PyAny> {
 
 /// A Python operand: a lazy array, or a Python scalar (weak, as NumPy 2 treats them).
 fn operand(obj: &Bound<'_, PyAny>) -> PyResult<Operand> {
-    if let Ok(l) = obj.cast::<PyLazy>() {
+    if let Ok(l) = obj.cast::<NativeArray>() {
         return Ok(Operand::Array(l.get().a.clone()));
     }
     if let Ok(b) = obj.cast::<pyo3::types::PyBool>() {
@@ -159,7 +160,7 @@ fn index_item(k: &Bound<'_, PyAny>) -> PyResult<IndexItem> {
     }
     let advanced = is_bool
         || k.cast::<PyList>().is_ok()
-        || k.cast::<PyLazy>().is_ok()
+        || k.cast::<NativeArray>().is_ok()
         || k.hasattr("__array__").unwrap_or(false);
     if advanced {
         return Err(pyo3::exceptions::PyNotImplementedError::new_err(
@@ -189,7 +190,7 @@ fn op_from_name<T>(kind: &str, name: &str, parse: fn(&str) -> Option<T>) -> PyRe
 }
 
 #[pymethods]
-impl PyLazy {
+impl NativeArray {
     /// The shape.
     #[getter]
     fn shape(&self) -> PyResult<Vec<usize>> {
@@ -203,13 +204,13 @@ impl PyLazy {
     }
 
     /// An elementwise unary op by IR name (`exp`, `neg`, ...).
-    fn unary(&self, op: &str) -> PyResult<PyLazy> {
+    fn unary(&self, op: &str) -> PyResult<NativeArray> {
         let u = op_from_name("unary", op, UnaryOp::from_name)?;
         lazy(apply(Op::Unary(u), &[&self.a]))
     }
 
     /// A binary op by IR name with a lazy array or Python scalar; `reflected` swaps sides.
-    fn binary(&self, op: &str, other: &Bound<'_, PyAny>, reflected: bool) -> PyResult<PyLazy> {
+    fn binary(&self, op: &str, other: &Bound<'_, PyAny>, reflected: bool) -> PyResult<NativeArray> {
         let b = op_from_name("binary", op, BinaryOp::from_name)?;
         let other = operand(other)?;
         let me = Operand::Array(self.a.clone());
@@ -222,28 +223,28 @@ impl PyLazy {
 
     /// A reduction by IR name (`sum`, `argmax`, ...) over `axes` (None: all).
     #[pyo3(signature = (op, axes=None, keepdims=false))]
-    fn reduce(&self, op: &str, axes: Option<Vec<i64>>, keepdims: bool) -> PyResult<PyLazy> {
+    fn reduce(&self, op: &str, axes: Option<Vec<i64>>, keepdims: bool) -> PyResult<NativeArray> {
         let r = op_from_name("reduction", op, ReduceOp::from_name)?;
         lazy(self.a.reduce(r, axes.as_deref(), keepdims))
     }
 
-    fn reshape(&self, shape: Vec<i64>) -> PyResult<PyLazy> {
+    fn reshape(&self, shape: Vec<i64>) -> PyResult<NativeArray> {
         lazy(self.a.reshape(&shape))
     }
 
     #[pyo3(signature = (perm=None))]
-    fn transpose(&self, perm: Option<Vec<i64>>) -> PyResult<PyLazy> {
+    fn transpose(&self, perm: Option<Vec<i64>>) -> PyResult<NativeArray> {
         lazy(crate::transpose(&self.a, perm.as_deref()))
     }
 
-    fn broadcast_to(&self, shape: Vec<usize>) -> PyResult<PyLazy> {
+    fn broadcast_to(&self, shape: Vec<usize>) -> PyResult<NativeArray> {
         lazy(self.a.broadcast_to(&shape))
     }
 
     /// NumPy basic indexing `x[key]` (integers, slices, None, one Ellipsis); NumPy's
     /// IndexError for anything else. Advanced indices (arrays, lists, booleans) raise
     /// NotImplementedError, which the Python layer answers with NumPy.
-    fn index(&self, key: &Bound<'_, PyAny>) -> PyResult<PyLazy> {
+    fn index(&self, key: &Bound<'_, PyAny>) -> PyResult<NativeArray> {
         let items = match key.cast::<PyTuple>() {
             Ok(t) => t
                 .iter()
@@ -254,42 +255,42 @@ impl PyLazy {
         lazy(self.a.index(&items))
     }
 
-    fn swapaxes(&self, a: i64, b: i64) -> PyResult<PyLazy> {
+    fn swapaxes(&self, a: i64, b: i64) -> PyResult<NativeArray> {
         lazy(self.a.swapaxes(a, b))
     }
 
-    fn moveaxis(&self, source: Vec<i64>, destination: Vec<i64>) -> PyResult<PyLazy> {
+    fn moveaxis(&self, source: Vec<i64>, destination: Vec<i64>) -> PyResult<NativeArray> {
         lazy(self.a.moveaxis(&source, &destination))
     }
 
-    fn dot(&self, other: &PyLazy) -> PyResult<PyLazy> {
+    fn dot(&self, other: &NativeArray) -> PyResult<NativeArray> {
         lazy(self.a.dot(&other.a))
     }
 
     #[pyo3(signature = (axes=None, ddof=0.0, keepdims=false))]
-    fn var(&self, axes: Option<Vec<i64>>, ddof: f64, keepdims: bool) -> PyResult<PyLazy> {
+    fn var(&self, axes: Option<Vec<i64>>, ddof: f64, keepdims: bool) -> PyResult<NativeArray> {
         lazy(self.a.var(axes.as_deref(), ddof, keepdims))
     }
 
     #[pyo3(signature = (axes=None, ddof=0.0, keepdims=false))]
-    fn std(&self, axes: Option<Vec<i64>>, ddof: f64, keepdims: bool) -> PyResult<PyLazy> {
+    fn std(&self, axes: Option<Vec<i64>>, ddof: f64, keepdims: bool) -> PyResult<NativeArray> {
         lazy(self.a.std(axes.as_deref(), ddof, keepdims))
     }
 
-    fn expand_dims(&self, axes: Vec<i64>) -> PyResult<PyLazy> {
+    fn expand_dims(&self, axes: Vec<i64>) -> PyResult<NativeArray> {
         lazy(self.a.expand_dims(&axes))
     }
 
     #[pyo3(signature = (axes=None))]
-    fn squeeze(&self, axes: Option<Vec<i64>>) -> PyResult<PyLazy> {
+    fn squeeze(&self, axes: Option<Vec<i64>>) -> PyResult<NativeArray> {
         lazy(crate::squeeze(&self.a, axes.as_deref()))
     }
 
-    fn matmul(&self, other: &PyLazy) -> PyResult<PyLazy> {
+    fn matmul(&self, other: &NativeArray) -> PyResult<NativeArray> {
         lazy(self.a.matmul(&other.a))
     }
 
-    fn astype(&self, dtype: &str) -> PyResult<PyLazy> {
+    fn astype(&self, dtype: &str) -> PyResult<NativeArray> {
         lazy(self.a.astype(dtype_from_name(dtype)?))
     }
 
@@ -307,13 +308,13 @@ impl PyLazy {
 /// A lazy array over a NumPy array: read in place at evaluation (the lazy array keeps
 /// the NumPy array alive), or over a copy where it cannot be (unaligned data).
 #[pyfunction]
-fn asarray(obj: &Bound<'_, PyAny>) -> PyResult<PyLazy> {
+fn asarray(obj: &Bound<'_, PyAny>) -> PyResult<NativeArray> {
     if let Some(external) = external_numpy(obj) {
-        return Ok(PyLazy {
+        return Ok(NativeArray {
             a: Array::from_node(lazyfuse_ir::Node::external(external)),
         });
     }
-    Ok(PyLazy {
+    Ok(NativeArray {
         a: Array::from_value(value_from_numpy(obj)?),
     })
 }
@@ -335,7 +336,7 @@ fn external_numpy(obj: &Bound<'_, PyAny>) -> Option<lazyfuse_ir::External> {
 /// An array of `shape` filled with a Python scalar, in `dtype` (None: the scalar's default).
 #[pyfunction]
 #[pyo3(signature = (shape, value, dtype=None))]
-fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResult<PyLazy> {
+fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResult<NativeArray> {
     let scalar = match operand(value)? {
         Operand::Weak(WeakScalar::Bool(b)) => Scalar::Bool(b),
         Operand::Weak(WeakScalar::Int(i)) => Scalar::I64(i),
@@ -355,7 +356,7 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
 
 /// `start, start + step, ...` below `stop`, in `dtype`.
 #[pyfunction]
-fn arange(start: f64, stop: f64, step: f64, dtype: &str) -> PyResult<PyLazy> {
+fn arange(start: f64, stop: f64, step: f64, dtype: &str) -> PyResult<NativeArray> {
     if step == 0.0 || !step.is_finite() {
         return Err(error(
             ErrorKind::InvalidArgument,
@@ -377,7 +378,11 @@ fn arange(start: f64, stop: f64, step: f64, dtype: &str) -> PyResult<PyLazy> {
 
 /// NumPy `where`.
 #[pyfunction(name = "where_")]
-fn where_(cond: &Bound<'_, PyAny>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<PyLazy> {
+fn where_(
+    cond: &Bound<'_, PyAny>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+) -> PyResult<NativeArray> {
     let cond = match operand(cond)? {
         Operand::Array(c) => c,
         _ => {
@@ -390,13 +395,13 @@ fn where_(cond: &Bound<'_, PyAny>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -
 }
 
 #[pyfunction]
-fn concatenate(arrays: Vec<PyLazy>, axis: i64) -> PyResult<PyLazy> {
+fn concatenate(arrays: Vec<NativeArray>, axis: i64) -> PyResult<NativeArray> {
     let arrays: Vec<Array> = arrays.into_iter().map(|l| l.a).collect();
     lazy(crate::concatenate(&arrays, axis))
 }
 
 #[pyfunction]
-fn stack(arrays: Vec<PyLazy>, axis: i64) -> PyResult<PyLazy> {
+fn stack(arrays: Vec<NativeArray>, axis: i64) -> PyResult<NativeArray> {
     let arrays: Vec<Array> = arrays.into_iter().map(|l| l.a).collect();
     lazy(crate::stack(&arrays, axis))
 }
@@ -404,7 +409,7 @@ fn stack(arrays: Vec<PyLazy>, axis: i64) -> PyResult<PyLazy> {
 /// Evaluates several lazy arrays as one program (shared work once), without the GIL;
 /// returns NumPy arrays.
 #[pyfunction]
-fn evaluate(py: Python<'_>, arrays: Vec<PyLazy>) -> PyResult<Vec<Py<PyAny>>> {
+fn evaluate(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<Py<PyAny>>> {
     let values = guarded(|| {
         py.detach(|| {
             let refs: Vec<&Array> = arrays.iter().map(|l| &l.a).collect();
@@ -419,8 +424,8 @@ fn evaluate(py: Python<'_>, arrays: Vec<PyLazy>) -> PyResult<Vec<Py<PyAny>>> {
 #[pyfunction]
 fn explain(
     py: Python<'_>,
-    arrays: Vec<PyLazy>,
-) -> PyResult<(String, String, Vec<String>, Vec<String>)> {
+    arrays: Vec<NativeArray>,
+) -> PyResult<(String, String, Vec<String>, Vec<String>, String)> {
     guarded(|| {
         let e = py
             .detach(|| {
@@ -428,7 +433,8 @@ fn explain(
                 crate::explain(&refs, &lazyfuse_optimizer::Options::default())
             })
             .map_err(to_pyerr)?;
-        Ok((e.before, e.after, e.rewrites, e.kernels))
+        let dot = e.to_dot();
+        Ok((e.before, e.after, e.rewrites, e.kernels, dot))
     })
 }
 
@@ -456,7 +462,7 @@ struct Compiled {
 
 /// A placeholder for argument `index` of a traced function.
 #[pyfunction]
-fn param(index: usize, dtype: &str, shape: Vec<usize>) -> PyResult<PyLazy> {
+fn param(index: usize, dtype: &str, shape: Vec<usize>) -> PyResult<NativeArray> {
     lazy(Array::param(index, dtype_from_name(dtype)?, &shape))
 }
 
@@ -465,7 +471,7 @@ fn param(index: usize, dtype: &str, shape: Vec<usize>) -> PyResult<PyLazy> {
 #[pyfunction]
 fn compile(
     py: Python<'_>,
-    outputs: Vec<PyLazy>,
+    outputs: Vec<NativeArray>,
     params: Vec<(String, Vec<usize>)>,
 ) -> PyResult<Compiled> {
     let params = params
@@ -671,7 +677,7 @@ impl JitFront {
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyLazy>()?;
+    m.add_class::<NativeArray>()?;
     m.add_class::<Compiled>()?;
     m.add_class::<JitFront>()?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;

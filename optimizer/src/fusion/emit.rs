@@ -13,7 +13,11 @@ use super::index_map::*;
 use super::{Planner, Space};
 
 impl Planner<'_> {
-    pub(super) fn emit(&self, groups: Vec<Vec<NodeId>>) -> Result<KernelPlan, IrError> {
+    /// The plan, and for each kernel the program nodes it computes (for pictures).
+    pub(super) fn emit(
+        &self,
+        groups: Vec<Vec<NodeId>>,
+    ) -> Result<(KernelPlan, Vec<Vec<NodeId>>), IrError> {
         let p = self.program;
         let mut buffers: Vec<Buffer> = p
             .inputs()
@@ -75,15 +79,56 @@ impl Planner<'_> {
                 kind: BufferKind::Alias(buffer_of[&src]),
             });
         }
+        // Copies of inputs compute no program node.
+        let mut computed: Vec<Vec<NodeId>> = vec![Vec::new(); kernels.len()];
         for members in groups {
             self.emit_group(&members, &buffer_of, &mut kernels)?;
+            let first = members[0];
+            if let Op::Concat { .. } = self.op(first) {
+                // One kernel per operand, each computing that operand's region.
+                for (k, &operand) in self.program.instr(first).args.iter().enumerate() {
+                    let mut nodes = self.computed_region(&[operand]);
+                    if k == 0 {
+                        nodes.insert(0, first);
+                    }
+                    computed.push(nodes);
+                }
+            } else {
+                computed.push(self.computed_region(&members));
+            }
+            computed.resize(kernels.len(), Vec::new());
         }
         let outputs = p.outputs().iter().map(|o| buffer_of[o]).collect();
-        Ok(KernelPlan {
-            buffers,
-            kernels,
-            outputs,
-        })
+        Ok((
+            KernelPlan {
+                buffers,
+                kernels,
+                outputs,
+            },
+            computed,
+        ))
+    }
+
+    /// `roots` and every value a kernel computing them evaluates itself (fused
+    /// elementwise ops and views, not values read from memory), in program order.
+    fn computed_region(&self, roots: &[NodeId]) -> Vec<NodeId> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack: Vec<NodeId> = roots
+            .iter()
+            .copied()
+            .filter(|r| !self.is_input(*r))
+            .collect();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            for &a in &self.program.instr(n).args {
+                if !self.in_memory(a) {
+                    stack.push(a);
+                }
+            }
+        }
+        seen.into_iter().collect()
     }
 
     fn emit_group(

@@ -51,11 +51,20 @@ impl Default for FusionOptions {
 
 /// Plans `program` into kernels.
 pub fn plan(program: &Program, options: &FusionOptions) -> Result<KernelPlan, IrError> {
+    plan_with_members(program, options).map(|(plan, _)| plan)
+}
+
+/// Plans `program` into kernels, and says for each kernel which program nodes it
+/// computes (its roots and the values fused into it): what `explain` draws as clusters.
+pub fn plan_with_members(
+    program: &Program,
+    options: &FusionOptions,
+) -> Result<(KernelPlan, Vec<Vec<NodeId>>), IrError> {
     program.verify()?;
-    let plan = Planner::new(program, options).run()?;
+    let (plan, members) = Planner::new(program, options).run()?;
     plan.verify()
         .map_err(|e| IrError::internal(format!("invalid plan ({e}) for\n{program}\n{plan}")))?;
-    Ok(plan)
+    Ok((plan, members))
 }
 
 /// What a group of roots computes: its iteration space.
@@ -126,7 +135,7 @@ impl<'a> Planner<'a> {
         self.is_input(id) || self.materialized[id.index()] || self.alias_of.contains_key(&id)
     }
 
-    fn run(mut self) -> Result<KernelPlan, IrError> {
+    fn run(mut self) -> Result<(KernelPlan, Vec<Vec<NodeId>>), IrError> {
         self.choose_materialized();
         let groups = self.group();
         self.register_only = self.find_register_only(&groups);
