@@ -420,12 +420,13 @@ fn evaluate(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<Py<PyAny>>
     Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
 }
 
-/// (before, after, rewrites, kernels) for the program computing `arrays`.
+/// `explain`'s answer: program before and after (text), rewrites, kernels (text), and
+/// the Graphviz picture of both.
+type ExplainParts = (String, String, Vec<String>, Vec<String>, String);
+
+/// (before, after, rewrites, kernels, DOT) for the program computing `arrays`.
 #[pyfunction]
-fn explain(
-    py: Python<'_>,
-    arrays: Vec<NativeArray>,
-) -> PyResult<(String, String, Vec<String>, Vec<String>, String)> {
+fn explain(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<ExplainParts> {
     guarded(|| {
         let e = py
             .detach(|| {
