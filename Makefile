@@ -52,5 +52,5 @@ fmt:
 # tables generated from ir/src/op.rs. Review the diff like code.
 bless: setup
 	$(PYTHON) tests/python/gen_dtype_tables.py
-	LAZYFUSE_BLESS=1 cargo test -q -p lazyfuse-optimizer --test golden
+	LAZYFUSE_BLESS=1 cargo test -q -p lazyfuse-optimizer --test golden --test rules
 	LAZYFUSE_BLESS=1 cargo test -q --test op_tables

@@ -128,7 +128,10 @@ fn tier_of(rule: &str) -> Tier {
         .2
 }
 
-/// `rule` fires on `text`, and the optimised program computes the same values.
+/// `rule` fires on `text`, the optimised program computes the same values, and it is
+/// the goal recorded for this start (start => goal, as egg's `test_fn!`): each case's
+/// goal lives in `tests/golden/rules/<rule>.<hash of the start>.lf`, which
+/// `LAZYFUSE_BLESS=1` writes; a reviewer reads them like code.
 fn fires(rule: &str, text: &str) -> Program {
     let tier = tier_of(rule);
     let mode = if tier == Tier::Strict {
@@ -143,7 +146,45 @@ fn fires(rule: &str, text: &str) -> Program {
         optimized.report
     );
     check_numbers(&program, &optimized.program, tier);
+    check_goal(rule, tier, &program, &optimized);
     optimized.program
+}
+
+/// FNV-1a: a hash that stays the same across Rust versions (file names depend on it).
+fn stable_hash(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ b as u32).wrapping_mul(0x0100_0193)
+    })
+}
+
+fn check_goal(rule: &str, tier: Tier, start: &Program, optimized: &lazyfuse_optimizer::Optimized) {
+    assert!(
+        matches!(
+            optimized.report.saturation.stop_reason,
+            lazyfuse_optimizer::StopReason::Saturated
+        ),
+        "{rule}: saturation must finish on a rule case (the goal must not depend on time)"
+    );
+    let start_text = start.to_string();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/rules");
+    let path = dir.join(format!("{rule}.{:08x}.lf", stable_hash(&start_text)));
+    let want = format!(
+        "# {rule} ({tier:?}): the start, then the program the optimizer makes of it\n{start_text}\n=== goal\n{}\n",
+        optimized.program
+    );
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    if have == want {
+        return;
+    }
+    if std::env::var_os("LAZYFUSE_BLESS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&path, want).unwrap();
+        return;
+    }
+    panic!(
+        "{}: the goal changed (review, then LAZYFUSE_BLESS=1 cargo test -p lazyfuse-optimizer --test rules)\n--- recorded\n{have}\n--- now\n{want}",
+        path.display()
+    );
 }
 
 /// `rule` does not fire on `text` (where it would be wrong or does not apply).
