@@ -19,7 +19,7 @@ impl Program {
     pub fn to_dot(&self) -> String {
         format!(
             "digraph program {{\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n{}}}\n",
-            self.dot_statements("n", &[])
+            self.dot_body("n", "out", &[])
         )
     }
 
@@ -27,6 +27,11 @@ impl Program {
     /// `prefix` so several programs can share one picture, and `clusters` drawn as
     /// boxes around their nodes.
     pub fn dot_statements(&self, prefix: &str, clusters: &[DotCluster]) -> String {
+        self.dot_body(prefix, &format!("{prefix}out"), clusters)
+    }
+
+    /// The statements, nodes named `{prefix}{index}` and outputs `{outputs}{k}`.
+    fn dot_body(&self, prefix: &str, outputs: &str, clusters: &[DotCluster]) -> String {
         let escape = |s: String| s.replace('\\', "\\\\").replace('"', "\\\"");
         let node = |id: NodeId| {
             let instr = self.instr(id);
@@ -77,7 +82,7 @@ impl Program {
         }
         for (k, o) in self.outputs().iter().enumerate() {
             out.push_str(&format!(
-                "  {prefix}out{k} [label=\"output {k}\", shape=plaintext];\n  {prefix}{} -> {prefix}out{k};\n",
+                "  {outputs}{k} [label=\"output {k}\", shape=plaintext];\n  {prefix}{} -> {outputs}{k};\n",
                 o.index()
             ));
         }
