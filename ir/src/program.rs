@@ -71,8 +71,9 @@ impl fmt::Display for ProgramHash {
 impl Program {
     /// The program computing `outputs`, and what each of its input slots stands for.
     ///
-    /// Parameters `Param(n)` become slot `n` (they must be numbered 0..k without gaps);
-    /// data leaves take the following slots in the order a depth-first walk from the
+    /// Parameters take the first slots in the order of their numbers (`Param(n)` is slot
+    /// `n` when every number up to the largest is used; a number the outputs do not use
+    /// has no slot); data leaves take the following slots in the order a depth-first walk from the
     /// outputs first finishes them. Shared nodes appear once.
     pub fn from_outputs(outputs: &[Node]) -> Result<(Program, Vec<Leaf>), IrError> {
         let order = post_order(outputs);
@@ -94,12 +95,10 @@ impl Program {
                 None => {}
             }
         }
+        // Parameters in number order; one the outputs do not use (a traced function
+        // ignoring an argument) has no slot: callers bind slots through their leaves.
         let mut slots: Vec<&Node> = Vec::with_capacity(params.len() + data.len());
-        for (n, p) in params.iter().enumerate() {
-            slots.push(p.ok_or_else(|| IrError::Binding {
-                message: format!("parameter {n} is missing"),
-            })?);
-        }
+        slots.extend(params.iter().flatten());
         slots.extend(data);
 
         let mut builder = ProgramBuilder::new();

@@ -5,6 +5,7 @@ result is needed (``np.asarray(x)``, ``float(x)``, ``repr(x)``, ``lazyfuse.eval`
 """
 
 import builtins as _builtins
+import math as _math
 import numbers as _numbers
 import operator as _operator
 
@@ -203,16 +204,18 @@ class ndarray:
             axes = None  # as NumPy: these accept axis 0 (or -1) on a 0-d array (mean does not)
         return ndarray(self._native_array.reduce("reduce_" + op, axes, bool(keepdims)))
 
+    # With dtype=, NumPy converts the elements first and reduces in that dtype (so
+    # sum([.6, .6, .6], dtype=int64) is 0), then gives the result that dtype.
     def sum(self, axis=None, dtype=None, keepdims=False):
-        return _with_dtype(self._reduce("sum", axis, keepdims), dtype)
+        return _with_dtype(_with_dtype(self, dtype)._reduce("sum", axis, keepdims), dtype)
 
     def prod(self, axis=None, dtype=None, keepdims=False):
-        return _with_dtype(self._reduce("prod", axis, keepdims), dtype)
+        return _with_dtype(_with_dtype(self, dtype)._reduce("prod", axis, keepdims), dtype)
 
     def max(self, axis=None, keepdims=False): return self._reduce("max", axis, keepdims)
     def min(self, axis=None, keepdims=False): return self._reduce("min", axis, keepdims)
     def mean(self, axis=None, dtype=None, keepdims=False):
-        return _with_dtype(self._reduce("mean", axis, keepdims), dtype)
+        return _with_dtype(_with_dtype(self, dtype)._reduce("mean", axis, keepdims), dtype)
     def any(self, axis=None, keepdims=False): return self._reduce("any", axis, keepdims)
     def all(self, axis=None, keepdims=False): return self._reduce("all", axis, keepdims)
 
@@ -396,14 +399,38 @@ def full_like(a, fill_value, dtype=None):
 
 
 def arange(start, stop=None, step=1, dtype=None):
+    """NumPy ``arange``, lazily, with NumPy's values: ``ceil((stop - start) / step)``
+    values; the first is ``start`` and the next ``start + step``, both cast to the dtype,
+    and value i is ``first + i * (second - first)`` computed in the dtype (so
+    ``arange(0, 1, 0.1, dtype=int)`` is ten zeros, as in NumPy)."""
     if stop is None:
         start, stop = 0, start
+    for v in (start, stop, step):
+        if isinstance(v, ndarray) or not isinstance(v, (_numbers.Real, _np.number)):
+            raise TypeError(f"arange: unsupported value {v!r} (integers or floats)")
     if dtype is None:
         integral = _builtins.all(
             isinstance(v, (int, _np.integer)) and not isinstance(v, bool) for v in (start, stop, step)
         )
         dtype = "int64" if integral else "float64"
-    return ndarray(_native.arange(float(start), float(stop), float(step), _dtype_name(dtype)))
+    name = _dtype_name(dtype)
+    if step == 0:
+        raise ZeroDivisionError("division by zero")
+    if _builtins.all(isinstance(v, (int, _np.integer)) for v in (start, stop, step)):
+        start, stop, step = int(start), int(stop), int(step)
+        length = -((start - stop) // step)  # exact ceil((stop - start) / step)
+    else:
+        quotient = (float(stop) - float(start)) / float(step)
+        if not _np.isfinite(quotient):
+            raise ValueError("arange: Maximum allowed size exceeded")
+        length = _math.ceil(quotient)
+    length = _builtins.max(length, 0)
+    dt = _np.dtype(name)
+    with _np.errstate(all="ignore"):
+        first = _np.array(start).astype(dt)
+        second = _np.array(start + step).astype(dt) if length > 1 else first
+        delta = second - first
+    return ndarray(_native.ramp(first.item(), delta.item(), length, name))
 
 
 def linspace(start, stop, num=50, endpoint=True, dtype=None):
@@ -415,6 +442,8 @@ def linspace(start, stop, num=50, endpoint=True, dtype=None):
     out = arange(0, num, 1, dtype="float64") * step + start
     if endpoint and num > 1:
         out = where(arange(0, num, 1, dtype="int64") == num - 1, float(stop), out)
+    if dtype is not None and _np.dtype(dtype).kind in "iu":
+        out = floor(out)  # NumPy 2 floors before casting to an integer dtype
     return out if dtype is None else out.astype(dtype)
 
 
@@ -596,4 +625,4 @@ around = round
 
 # The elementwise functions: explicit definitions generated from ir/src/op.rs.
 from ._ufuncs import *  # noqa: E402,F401,F403
-from ._ufuncs import rint, maximum, minimum, sqrt  # noqa: E402  (used above)
+from ._ufuncs import floor, rint, maximum, minimum, sqrt  # noqa: E402  (used above)

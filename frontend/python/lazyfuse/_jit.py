@@ -1,5 +1,7 @@
 """jit (trace once per signature, then call compiled code) and explain."""
 
+import struct as _struct
+
 import numpy as _np
 
 from . import _native, _pictures
@@ -18,7 +20,9 @@ def _flatten(tree, leaves):
     if isinstance(tree, (list, tuple)):
         return (type(tree), tuple(_flatten(v, leaves) for v in tree))
     if isinstance(tree, dict):
-        return (dict, tuple((k, _flatten(tree[k], leaves)) for k in sorted(tree)))
+        # Sorted by key type first, so dicts mixing key types (1 and "a") flatten too.
+        keys = sorted(tree, key=lambda k: (type(k).__module__, type(k).__qualname__, k))
+        return (dict, tuple((k, _flatten(tree[k], leaves)) for k in keys))
     return ("const", tree)
 
 
@@ -30,15 +34,31 @@ def _unflatten(spec, values):
         return payload
     if kind is dict:
         return {k: _unflatten(v, values) for k, v in payload}
-    return kind(_unflatten(v, values) for v in payload)
+    items = [_unflatten(v, values) for v in payload]
+    if hasattr(kind, "_fields"):
+        return kind(*items)  # a namedtuple takes its fields as arguments
+    return kind(items)
 
 
-def _hashable(spec):
+def _key(x, where):
+    """A cache key for a non-array value, by type and value: 1, 1.0 and True differ,
+    so do 0.0 and -0.0, and a NaN matches itself (its bit pattern). Unhashable values
+    are rejected with TypeError, as JAX does: a key by repr() could confuse two values
+    (NumPy abbreviates long arrays)."""
+    if isinstance(x, float):
+        return (float, _struct.pack("<d", x))
+    if isinstance(x, complex):
+        return (complex, _struct.pack("<dd", x.real, x.imag))
+    if isinstance(x, tuple):
+        return (tuple, tuple(_key(v, where) for v in x))
     try:
-        hash(spec)
-        return spec
+        hash(x)
     except TypeError:
-        return repr(spec)
+        raise TypeError(
+            f"jit: {where} holds a value of unhashable type {type(x).__name__}; pass "
+            "arrays as array arguments, and static arguments as hashable values "
+            "(a tuple instead of a list)") from None
+    return (type(x), x)
 
 
 def _trace(f, args, static_argnums):
@@ -82,12 +102,13 @@ class Jitted:
         parts, values = [], []
         for i, a in enumerate(args):
             if i in self._static:
-                parts.append(("static", _hashable(a)))
+                parts.append(("static", _key(a, f"static argument {i}")))
                 continue
             leaves = []
             spec = _flatten(a, leaves)
             arrays = [v.numpy() if isinstance(v, ndarray) else _np.asarray(v) for v in leaves]
-            parts.append((_hashable(spec), tuple((v.dtype.name, v.shape) for v in arrays)))
+            parts.append((_key(spec, f"argument {i}"),
+                          tuple((v.dtype.name, v.shape) for v in arrays)))
             values.extend(arrays)
         return tuple(parts), values
 

@@ -64,6 +64,7 @@ fn dtype_name(d: DType) -> &'static str {
 
 /// A NumPy array as a Value (copied into lazyfuse's storage).
 fn value_from_numpy(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let obj = &native_layout(obj)?;
     macro_rules! try_dtype {
         ($t:ty) => {
             if let Ok(arr) = obj.cast::<PyArrayDyn<$t>>() {
@@ -85,6 +86,27 @@ fn value_from_numpy(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         ErrorKind::DType,
         format!("lazyfuse does not support dtype {dtype} (float64, float32, int64, int32, bool)"),
     ))
+}
+
+/// `obj` itself when it is a NumPy array in native byte order whose strides are whole
+/// elements; otherwise a C-contiguous native-order copy (big-endian data from files, a
+/// field of a packed structured array: strides of 9 bytes would be misread).
+fn native_layout<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let Ok(dtype) = obj.getattr("dtype") else {
+        return Ok(obj.clone());
+    };
+    let native: bool = dtype.getattr("isnative")?.extract()?;
+    let item: isize = dtype.getattr("itemsize")?.extract()?;
+    let strides: Vec<isize> = obj.getattr("strides")?.extract()?;
+    let whole = item > 0 && strides.iter().all(|s| s % item == 0);
+    if native && whole {
+        return Ok(obj.clone());
+    }
+    let native_dtype = dtype.call_method1("newbyteorder", ("=",))?;
+    let numpy = obj.py().import("numpy")?;
+    let kwargs = PyDict::new(obj.py());
+    kwargs.set_item("dtype", native_dtype)?;
+    numpy.call_method("ascontiguousarray", (obj,), Some(&kwargs))
 }
 
 /// A Value as a NumPy array (its storage moves into NumPy when unshared).
@@ -337,9 +359,19 @@ fn external_numpy(obj: &Bound<'_, PyAny>) -> Option<lazyfuse_ir::External> {
 #[pyfunction]
 #[pyo3(signature = (shape, value, dtype=None))]
 fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResult<NativeArray> {
+    let dtype = dtype.map(dtype_from_name).transpose()?;
     let scalar = match operand(value)? {
         Operand::Weak(WeakScalar::Bool(b)) => Scalar::Bool(b),
-        Operand::Weak(WeakScalar::Int(i)) => Scalar::I64(i),
+        Operand::Weak(WeakScalar::Int(i)) => {
+            // A Python integer must fit an integer dtype, as NumPy checks.
+            if dtype == Some(DType::I32) && i32::try_from(i).is_err() {
+                return Err(error(
+                    ErrorKind::Overflow,
+                    format!("Python integer {i} out of bounds for int32"),
+                ));
+            }
+            Scalar::I64(i)
+        }
         Operand::Weak(WeakScalar::Float(f)) => Scalar::F64(f),
         _ => {
             return Err(pyo3::exceptions::PyTypeError::new_err(
@@ -349,31 +381,35 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
     };
     let a = Array::full(&shape, scalar);
     lazy(match dtype {
-        Some(d) => a.astype(dtype_from_name(d)?),
+        Some(d) => a.astype(d),
         None => a,
     })
 }
 
-/// `start, start + step, ...` below `stop`, in `dtype`.
+/// `len` values `start + i * step` computed in `dtype` (the Python layer fixes the
+/// length and the first two values as NumPy's `arange` does).
 #[pyfunction]
-fn arange(start: f64, stop: f64, step: f64, dtype: &str) -> PyResult<NativeArray> {
-    if step == 0.0 || !step.is_finite() {
-        return Err(error(
-            ErrorKind::InvalidArgument,
-            "arange: step must be finite and non-zero",
-        ));
-    }
+fn ramp(
+    start: &Bound<'_, PyAny>,
+    step: &Bound<'_, PyAny>,
+    len: usize,
+    dtype: &str,
+) -> PyResult<NativeArray> {
     let d = dtype_from_name(dtype)?;
-    let a = if d.is_float() {
-        Array::arange(Scalar::F64(start), Scalar::F64(stop), Scalar::F64(step))
-    } else {
-        Array::arange(
-            Scalar::I64(start as i64),
-            Scalar::I64(stop.ceil() as i64),
-            Scalar::I64(step as i64),
-        )
+    let scalar = |v: &Bound<'_, PyAny>| -> PyResult<Scalar> {
+        Ok(if d.is_float() {
+            Scalar::F64(v.extract::<f64>()?).cast(d)
+        } else if d == DType::Bool {
+            Scalar::Bool(v.extract::<bool>()?)
+        } else {
+            Scalar::I64(v.extract::<i64>()?).cast(d)
+        })
     };
-    lazy(a.astype(d))
+    lazy(Array::from_result(lazyfuse_ir::compose::ramp(
+        scalar(start)?,
+        scalar(step)?,
+        len,
+    )))
 }
 
 /// NumPy `where`.
@@ -683,7 +719,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<JitFront>()?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
     m.add_function(wrap_pyfunction!(full, m)?)?;
-    m.add_function(wrap_pyfunction!(arange, m)?)?;
+    m.add_function(wrap_pyfunction!(ramp, m)?)?;
     m.add_function(wrap_pyfunction!(where_, m)?)?;
     m.add_function(wrap_pyfunction!(concatenate, m)?)?;
     m.add_function(wrap_pyfunction!(stack, m)?)?;

@@ -55,22 +55,39 @@ pub fn arange(start: Scalar, stop: Scalar, step: Scalar) -> Result<Node, IrError
         if s == 0 {
             return Err(IrError::invalid("arange", "step cannot be zero"));
         }
+        // ceil(span / s): `/` truncates toward zero, which is the ceiling for a
+        // negative quotient; a positive one with a remainder rounds up.
         let span = b - a;
-        let n = if s > 0 {
-            (span + s - 1).div_euclid(s)
+        let (q, r) = (span / s, span % s);
+        let n = if r != 0 && (span < 0) == (s < 0) {
+            q + 1
         } else {
-            (span + s + 1).div_euclid(s)
+            q
         };
         n.max(0) as f64
     };
     if len > (isize::MAX as f64) / 8.0 {
-        return Err(IrError::invalid("arange", "the range is too long"));
+        return Err(IrError::invalid("arange", "Maximum allowed size exceeded"));
+    }
+    ramp(start.cast(dtype), step.cast(dtype), len as usize)
+}
+
+/// `start, start + step, ...` (`len` values) in `start`'s dtype, each `start + i * step`
+/// computed in that dtype (integers wrap): NumPy's `arange` once it has fixed its
+/// length and its first two values.
+pub fn ramp(start: Scalar, step: Scalar, len: usize) -> Result<Node, IrError> {
+    let dtype = start.dtype();
+    if len
+        .checked_mul(8)
+        .is_none_or(|bytes| bytes > isize::MAX as usize)
+    {
+        return Err(IrError::invalid("arange", "Maximum allowed size exceeded"));
     }
     Node::apply(
         Op::Arange {
-            start: start.cast(dtype),
+            start,
             step: step.cast(dtype),
-            len: len as usize,
+            len,
         },
         vec![],
     )
@@ -428,6 +445,11 @@ mod tests {
         let len = |a: Scalar, b: Scalar, s: Scalar| arange(a, b, s).unwrap().shape()[0];
         assert_eq!(len(Scalar::I64(0), Scalar::I64(10), Scalar::I64(3)), 4);
         assert_eq!(len(Scalar::I64(10), Scalar::I64(0), Scalar::I64(-3)), 4);
+        // Regression: a negative step dividing the span exactly gave one value too many.
+        assert_eq!(len(Scalar::I64(10), Scalar::I64(0), Scalar::I64(-2)), 5);
+        assert_eq!(len(Scalar::I64(0), Scalar::I64(10), Scalar::I64(2)), 5);
+        assert_eq!(len(Scalar::I64(-3), Scalar::I64(4), Scalar::I64(3)), 3);
+        assert_eq!(len(Scalar::I64(4), Scalar::I64(-3), Scalar::I64(-3)), 3);
         assert_eq!(len(Scalar::I64(0), Scalar::I64(-5), Scalar::I64(1)), 0);
         assert_eq!(
             len(Scalar::F64(0.0), Scalar::F64(1.0), Scalar::F64(0.1)),

@@ -1,0 +1,126 @@
+"""Regressions from adversarial inputs (issue 18): each test names the defect it pins."""
+
+import numpy as onp
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import lazyfuse
+import lazyfuse.numpy as np
+
+
+@pytest.mark.parametrize("args,kw", [
+    ((10, 0, -2), {}),                      # included 0 (one value too many)
+    ((5, 0.5, -1), {"dtype": int}),         # wrong length
+    ((-2.5, 3, 1), {"dtype": int}),         # wrong length
+    ((0, 1, 0.1), {"dtype": int}),          # raised; NumPy gives ten zeros
+    ((0.1, 1, 0.3), {}),                    # NumPy's second value defines the step
+    ((0, 1, 0.1), {"dtype": "float32"}),
+    ((3,), {}), ((0,), {}), ((5, 2), {}), ((-7, 8, 3), {}), ((1.5,), {}),
+    ((1, 2**62, 2**61), {}),
+])
+def test_arange_matches_numpy(args, kw):
+    want = onp.arange(*args, **kw)
+    got = np.arange(*args, **kw)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert onp.array_equal(onp.asarray(got), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.integers(-50, 50) | st.floats(-50, 50, allow_nan=False),
+       stop=st.integers(-50, 50) | st.floats(-50, 50, allow_nan=False),
+       step=(st.integers(-7, 7) | st.floats(-7, 7, allow_nan=False)).filter(lambda s: abs(s) > 0.01),
+       dtype=st.sampled_from([None, "int64", "int32", "float64", "float32"]))
+def test_arange_matches_numpy_on_random_ranges(start, stop, step, dtype):
+    with onp.errstate(all="ignore"):
+        want = onp.arange(start, stop, step, dtype=dtype)
+    got = np.arange(start, stop, step, dtype=dtype)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert onp.array_equal(onp.asarray(got), want)
+
+
+def test_arange_errors_are_numpys():
+    with pytest.raises(ZeroDivisionError):
+        np.arange(0, 1, 0)
+    with pytest.raises(ValueError):
+        np.arange(0, onp.inf, 1)
+
+
+def test_linspace_floors_for_integer_dtypes_as_numpy_2():
+    for args in [(-5, 0, 4), (0, 10, 7), (-3.5, 2.5, 5), (3, -3, 6)]:
+        want = onp.linspace(*args, dtype=int)
+        assert onp.array_equal(onp.asarray(np.linspace(*args, dtype=int)), want), args
+
+
+def test_full_rejects_a_python_int_out_of_range_for_the_dtype():
+    with pytest.raises(OverflowError, match="out of bounds for int32"):
+        np.full(2, 2**40, dtype="int32")
+    assert onp.array_equal(onp.asarray(np.full(2, 2**40, dtype="float32")),
+                           onp.full(2, 2**40, dtype="float32"))
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "mean"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float32", "bool"])
+def test_reductions_with_dtype_convert_the_elements_first(name, dtype):
+    if name == "mean" and dtype == "bool":
+        return  # NumPy itself rejects a bool mean dtype
+    x = onp.array([[0.6, 0.6, 0.6, 1.7], [2.5, -1.2, 3.9, 0.0]])
+    for axis in (None, 0, 1):
+        want = getattr(onp, name)(x, axis=axis, dtype=dtype)
+        got = getattr(np, name)(x, axis=axis, dtype=dtype)
+        assert got.dtype == want.dtype, (name, dtype, axis)
+        onp.testing.assert_allclose(onp.asarray(got), want, rtol=1e-6)
+
+
+def test_packed_strides_and_big_endian_inputs_are_read_correctly():
+    # A field of a packed structured array has a 9-byte stride: it was misread.
+    rec = onp.zeros(4, [("t", "u1"), ("x", "<f8")])
+    rec["x"] = [1.5, -2.0, 3.25, 8.0]
+    x = np.asarray(rec["x"])
+    assert onp.array_equal(onp.asarray(x * 2), rec["x"] * 2)
+    assert float(x.sum()) == rec["x"].sum()
+    big = onp.arange(6, dtype=">f8").reshape(2, 3)
+    assert onp.array_equal(onp.asarray(np.asarray(big) + 1), big + 1)
+    big_int = onp.arange(5, dtype=">i4")
+    assert onp.array_equal(onp.asarray(np.asarray(big_int) * 3), big_int * 3)
+
+
+def test_jit_keys_python_scalars_by_type_and_bits():
+    f = lazyfuse.jit(lambda x, s: x * s)
+    x = onp.arange(3)
+    assert f(x, 1).dtype == onp.int64
+    assert f(x, 1.0).dtype == onp.float64          # reused the int trace before
+    g = lazyfuse.jit(lambda b, s: b & s if isinstance(s, bool) else b * s)
+    b = onp.array([True, False])
+    assert g(b, True).dtype == onp.bool_
+    assert g(b, 1).dtype == onp.int64               # returned bools before
+    h = lazyfuse.jit(lambda x, s: x / s)
+    with onp.errstate(divide="ignore"):
+        assert onp.signbit(onp.asarray(h(onp.ones(1), 0.0))).tolist() == [False]
+        assert onp.signbit(onp.asarray(h(onp.ones(1), -0.0))).tolist() == [True]
+    k = lazyfuse.jit(lambda x, s: x + s)
+    k(onp.ones(2), float("nan"))
+    traces = k.traces
+    for _ in range(5):
+        k(onp.ones(2), float("nan"))
+    assert k.traces == traces                       # a NaN retraced on every call before
+
+
+def test_jit_rejects_unhashable_static_arguments_and_keys_static_values_by_value():
+    f = lazyfuse.jit(lambda x, n: x * len(n), static_argnums=1)
+    with pytest.raises(TypeError, match="unhashable"):
+        f(onp.ones(2), [1, 2])
+    assert onp.array_equal(onp.asarray(f(onp.ones(2), (1, 2, 3))), [3.0, 3.0])
+    assert onp.array_equal(onp.asarray(f(onp.ones(2), (1, 2))), [2.0, 2.0])
+
+
+def test_jit_takes_namedtuples_mixed_key_dicts_and_unused_arguments():
+    import collections
+    Point = collections.namedtuple("Point", "x y")
+    f = lazyfuse.jit(lambda p: Point(p.y, p.x * 2))
+    out = f(Point(onp.ones(2), onp.zeros(2)))
+    assert isinstance(out, Point) and onp.array_equal(onp.asarray(out.y), [2.0, 2.0])
+    g = lazyfuse.jit(lambda d: d[1] + d["a"])
+    assert onp.array_equal(onp.asarray(g({1: onp.ones(2), "a": onp.ones(2)})), [2.0, 2.0])
+    unused = lazyfuse.jit(lambda a, b: b * 2)
+    assert onp.array_equal(onp.asarray(unused(onp.ones(3), onp.ones(3))), [2.0] * 3)
+    assert onp.array_equal(onp.asarray(unused(onp.ones(3), onp.ones(3))), [2.0] * 3)
