@@ -124,3 +124,51 @@ def test_jit_takes_namedtuples_mixed_key_dicts_and_unused_arguments():
     unused = lazyfuse.jit(lambda a, b: b * 2)
     assert onp.array_equal(onp.asarray(unused(onp.ones(3), onp.ones(3))), [2.0] * 3)
     assert onp.array_equal(onp.asarray(unused(onp.ones(3), onp.ones(3))), [2.0] * 3)
+
+
+def test_numpy_arguments_lazyfuse_does_not_compute_lazily_fall_back_to_numpy():
+    x = onp.arange(12.0).reshape(3, 4)
+    a = np.asarray(x)
+    assert float(np.sum(a, initial=5)) == onp.sum(x, initial=5)
+    assert onp.array_equal(onp.asarray(np.max(a, axis=0, initial=100)), onp.max(x, axis=0, initial=100))
+    mask = x > 3
+    assert float(np.mean(a, where=mask)) == onp.mean(x, where=mask)
+    assert onp.array_equal(onp.asarray(np.clip(a, min=2, max=7)), onp.clip(x, 2, 7))
+    assert onp.array_equal(onp.asarray(np.clip(a, 2)), onp.clip(x, 2, None))
+    got = np.where(a > 5)
+    assert all(onp.array_equal(g, w) for g, w in zip(got, onp.where(x > 5)))
+    with pytest.raises(ValueError):
+        np.where(a > 5, a)
+    assert np.concatenate([a, a], dtype="float32").dtype == onp.float32
+    assert onp.array_equal(onp.asarray(np.reshape(a, (4, 3), order="F")), onp.reshape(x, (4, 3), order="F"))
+    assert onp.array_equal(onp.asarray(a.reshape(2, 6, order="F")), x.reshape(2, 6, order="F"))
+    out = onp.empty(4)
+    assert np.sum(a, axis=0, out=out) is out and onp.array_equal(out, x.sum(axis=0))
+    # Through NumPy's own functions (__array_function__) as well.
+    assert float(onp.sum(a, initial=5)) == onp.sum(x, initial=5)
+
+
+def test_comparisons_with_out_of_range_python_ints_answer_as_numpy_2():
+    x = onp.array([1, -5, 7], dtype=onp.int32)
+    a = np.asarray(x)
+    for value in (2**40, -2**40, 2**31, -2**31 - 1):
+        for op in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
+            want = getattr(x, op)(value)
+            assert onp.array_equal(onp.asarray(getattr(a, op)(value)), want), (value, op)
+    assert onp.array_equal(onp.asarray(2**40 > a), 2**40 > x)
+    assert onp.array_equal(onp.asarray(np.asarray(onp.arange(3)) == 2**70), [False] * 3)
+    with pytest.raises(OverflowError):
+        a + 2**40  # arithmetic still raises, as NumPy's
+
+
+def test_axis_arguments_are_checked_as_numpy_checks_them():
+    zero_d = np.asarray(onp.array(5.0))
+    assert float(zero_d.sum(axis=0)) == 5.0
+    with pytest.raises(onp.exceptions.AxisError):
+        zero_d.sum(axis=(0,))
+    with pytest.raises(onp.exceptions.AxisError):
+        zero_d.mean(axis=0)
+    with pytest.raises(ValueError):
+        np.ones((2, 3)).sum(axis=(0, 0))
+    with pytest.raises(TypeError):
+        np.ones((2, 3)).argmax(axis=(0, 1))

@@ -14,6 +14,9 @@ import numpy as _np
 from . import _native, _ops
 from .errors import DTypeError, InvalidArgumentError
 
+# NumPy's marker for "argument not given" (its keyword defaults use it too).
+_NOVALUE = _np._NoValue
+
 _SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "bool")
 
 # NumPy ufunc name (and alias) -> IR op name, from the one table in ir/src/op.rs.
@@ -138,6 +141,10 @@ class ndarray:
 
     # --- operators ------------------------------------------------------------------
     def _binary(self, op, other, reflected=False):
+        if op in _COMPARISONS and type(other) is int and self.dtype.kind in "iu":
+            answer = _out_of_range_comparison(self, op, other, reflected)
+            if answer is not None:
+                return answer
         try:
             other = _operand(other)
         except TypeError:
@@ -198,31 +205,67 @@ class ndarray:
 
     # --- methods --------------------------------------------------------------------
     def _reduce(self, op, axis=None, keepdims=False):
+        if op in ("argmax", "argmin") and axis is not None:
+            axis = _index(axis)  # one axis: a tuple is a TypeError, as in NumPy
         axes = _axes(axis)
         if (axes is not None and not self._native_array.shape and op in _ZERO_D_AXIS_OK
-                and _builtins.all(a in (0, -1) for a in axes)):
-            axes = None  # as NumPy: these accept axis 0 (or -1) on a 0-d array (mean does not)
+                and not isinstance(axis, (tuple, list)) and axes[0] in (0, -1)):
+            axes = None  # as NumPy: an int axis 0 (or -1) on a 0-d array (mean: AxisError)
         return ndarray(self._native_array.reduce("reduce_" + op, axes, bool(keepdims)))
 
     # With dtype=, NumPy converts the elements first and reduces in that dtype (so
-    # sum([.6, .6, .6], dtype=int64) is 0), then gives the result that dtype.
-    def sum(self, axis=None, dtype=None, keepdims=False):
+    # sum([.6, .6, .6], dtype=int64) is 0), then gives the result that dtype. out=,
+    # initial= and where= are computed by NumPy on the evaluated values.
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE,
+            where=True):
+        if out is not None or initial is not _NOVALUE or where is not True:
+            return _by_numpy(_np.sum, self, axis=axis, dtype=dtype, out=out,
+                             keepdims=keepdims, initial=initial, where=where)
         return _with_dtype(_with_dtype(self, dtype)._reduce("sum", axis, keepdims), dtype)
 
-    def prod(self, axis=None, dtype=None, keepdims=False):
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE,
+             where=True):
+        if out is not None or initial is not _NOVALUE or where is not True:
+            return _by_numpy(_np.prod, self, axis=axis, dtype=dtype, out=out,
+                             keepdims=keepdims, initial=initial, where=where)
         return _with_dtype(_with_dtype(self, dtype)._reduce("prod", axis, keepdims), dtype)
 
-    def max(self, axis=None, keepdims=False): return self._reduce("max", axis, keepdims)
-    def min(self, axis=None, keepdims=False): return self._reduce("min", axis, keepdims)
-    def mean(self, axis=None, dtype=None, keepdims=False):
-        return _with_dtype(_with_dtype(self, dtype)._reduce("mean", axis, keepdims), dtype)
-    def any(self, axis=None, keepdims=False): return self._reduce("any", axis, keepdims)
-    def all(self, axis=None, keepdims=False): return self._reduce("all", axis, keepdims)
+    def max(self, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+        if out is not None or initial is not _NOVALUE or where is not True:
+            return _by_numpy(_np.max, self, axis=axis, out=out, keepdims=keepdims,
+                             initial=initial, where=where)
+        return self._reduce("max", axis, keepdims)
 
-    def argmax(self, axis=None, keepdims=False):
+    def min(self, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+        if out is not None or initial is not _NOVALUE or where is not True:
+            return _by_numpy(_np.min, self, axis=axis, out=out, keepdims=keepdims,
+                             initial=initial, where=where)
+        return self._reduce("min", axis, keepdims)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+        if out is not None or where is not True:
+            return _by_numpy(_np.mean, self, axis=axis, dtype=dtype, out=out,
+                             keepdims=keepdims, where=where)
+        return _with_dtype(_with_dtype(self, dtype)._reduce("mean", axis, keepdims), dtype)
+
+    def any(self, axis=None, out=None, keepdims=False, *, where=True):
+        if out is not None or where is not True:
+            return _by_numpy(_np.any, self, axis=axis, out=out, keepdims=keepdims, where=where)
+        return self._reduce("any", axis, keepdims)
+
+    def all(self, axis=None, out=None, keepdims=False, *, where=True):
+        if out is not None or where is not True:
+            return _by_numpy(_np.all, self, axis=axis, out=out, keepdims=keepdims, where=where)
+        return self._reduce("all", axis, keepdims)
+
+    def argmax(self, axis=None, out=None, *, keepdims=False):
+        if out is not None:
+            return _by_numpy(_np.argmax, self, axis=axis, out=out, keepdims=keepdims)
         return self._reduce("argmax", axis, keepdims)
 
-    def argmin(self, axis=None, keepdims=False):
+    def argmin(self, axis=None, out=None, *, keepdims=False):
+        if out is not None:
+            return _by_numpy(_np.argmin, self, axis=axis, out=out, keepdims=keepdims)
         return self._reduce("argmin", axis, keepdims)
 
     def var(self, axis=None, ddof=0, keepdims=False):
@@ -232,10 +275,10 @@ class ndarray:
         return std(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def reshape(self, *shape, order="C"):
-        if order != "C":
-            raise ValueError("lazyfuse reshapes in C order only")
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
+        if order != "C":
+            return _by_numpy(_np.reshape, self, shape, order=order)
         return ndarray(self._native_array.reshape([_index(s) for s in shape]))
 
     def ravel(self):
@@ -312,6 +355,35 @@ class ndarray:
         args = _evaluate_nested(args)
         kwargs = _evaluate_nested(kwargs)
         return func(*args, **kwargs)
+
+
+_COMPARISONS = {"eq": _operator.eq, "ne": _operator.ne, "lt": _operator.lt,
+                "le": _operator.le, "gt": _operator.gt, "ge": _operator.ge}
+
+
+def _out_of_range_comparison(a, op, value, reflected):
+    """NumPy 2 compares an integer array with a Python int outside its dtype's range
+    (int32 < 2**40) exactly: every element gives the same answer. None if in range."""
+    info = _np.iinfo(a.dtype)
+    if info.min <= value <= info.max:
+        return None
+    # Any element compares as the dtype's extreme nearest to the value does.
+    element = info.max if value > info.max else info.min
+    left, right = (value, element) if reflected else (element, value)
+    return full(a.shape, bool(_COMPARISONS[op](left, right)), dtype="bool")
+
+
+def _by_numpy(func, *args, **kwargs):
+    """What lazyfuse does not compute lazily (an out=, initial= or where= argument, an
+    F-order reshape, ...) is computed by NumPy on the evaluated values. The result is a
+    lazy array over NumPy's result where lazyfuse has its dtype, else NumPy's result."""
+    result = func(*_evaluate_nested(args), **_evaluate_nested(kwargs))
+    if kwargs.get("out") is not None or not isinstance(result, (_np.ndarray, _np.generic)):
+        return result
+    try:
+        return asarray(result)
+    except DTypeError:
+        return result
 
 
 def _evaluate_nested(x):
@@ -430,7 +502,17 @@ def arange(start, stop=None, step=1, dtype=None):
         first = _np.array(start).astype(dt)
         second = _np.array(start + step).astype(dt) if length > 1 else first
         delta = second - first
-    return ndarray(_native.ramp(first.item(), delta.item(), length, name))
+        exact = (first + delta).tobytes() == second.tobytes()
+    out = ndarray(_native.ramp(first.item(), delta.item(), length, name))
+    if not exact:
+        # NumPy stores its second value as cast, not as first + delta (float rounding).
+        out = where(_ramp_index(length) == 1, asarray(second), out)
+    return out
+
+
+def _ramp_index(length):
+    """0, 1, ..., length - 1 as int64."""
+    return ndarray(_native.ramp(0, 1, length, "int64"))
 
 
 def linspace(start, stop, num=50, endpoint=True, dtype=None):
@@ -460,16 +542,26 @@ def identity(n, dtype=float):
 
 # --- functions -----------------------------------------------------------------------
 
-def where(condition, x, y):
+def where(condition, x=_NOVALUE, y=_NOVALUE):
+    if x is _NOVALUE or y is _NOVALUE:
+        # where(c) is nonzero(c); one of x, y alone is NumPy's ValueError.
+        args = [v for v in (x, y) if v is not _NOVALUE]
+        return _by_numpy(_np.where, condition, *args)
     return ndarray(_native.where_(asarray(condition)._native_array, _operand(x), _operand(y)))
 
 
-def clip(a, a_min=None, a_max=None):
+def clip(a, a_min=_NOVALUE, a_max=_NOVALUE, out=None, *, min=_NOVALUE, max=_NOVALUE):
+    """NumPy ``clip``: bounds as ``a_min``/``a_max`` or (NumPy 2.1) ``min``/``max``."""
+    lo = a_min if a_min is not _NOVALUE else min
+    hi = a_max if a_max is not _NOVALUE else max
+    if out is not None:
+        return _by_numpy(_np.clip, a, None if lo is _NOVALUE else lo,
+                         None if hi is _NOVALUE else hi, out=out)
     a = asarray(a)
-    if a_min is not None:
-        a = maximum(a, a_min)
-    if a_max is not None:
-        a = minimum(a, a_max)
+    if lo is not _NOVALUE and lo is not None:
+        a = maximum(a, lo)
+    if hi is not _NOVALUE and hi is not None:
+        a = minimum(a, hi)
     return a
 
 
@@ -505,7 +597,9 @@ def broadcast_to(a, shape):
     return ndarray(asarray(a)._native_array.broadcast_to(_shape(shape)))
 
 
-def concatenate(arrays, axis=0):
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    if out is not None or dtype is not None or casting != "same_kind":
+        return _by_numpy(_np.concatenate, arrays, axis, out=out, dtype=dtype, casting=casting)
     if axis is None:
         return concatenate([ravel(a) for a in arrays], 0)
     return ndarray(_native.concatenate([asarray(a)._native_array for a in arrays], _index(axis)))
@@ -534,43 +628,43 @@ def inner(a, b):
     return a @ swapaxes(b, -1, -2) if b.ndim > 1 else a @ b
 
 
-def sum(a, axis=None, dtype=None, keepdims=False):
-    return asarray(a).sum(axis=axis, dtype=dtype, keepdims=keepdims)
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+    return asarray(a).sum(axis, dtype, out, keepdims, initial, where)
 
 
-def prod(a, axis=None, dtype=None, keepdims=False):
-    return asarray(a).prod(axis=axis, dtype=dtype, keepdims=keepdims)
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+    return asarray(a).prod(axis, dtype, out, keepdims, initial, where)
 
 
-def max(a, axis=None, keepdims=False):
-    return asarray(a).max(axis=axis, keepdims=keepdims)
+def max(a, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+    return asarray(a).max(axis, out, keepdims, initial, where)
 
 
-def min(a, axis=None, keepdims=False):
-    return asarray(a).min(axis=axis, keepdims=keepdims)
+def min(a, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+    return asarray(a).min(axis, out, keepdims, initial, where)
 
 
 amax, amin = max, min
 
 
-def mean(a, axis=None, dtype=None, keepdims=False):
-    return asarray(a).mean(axis=axis, dtype=dtype, keepdims=keepdims)
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    return asarray(a).mean(axis, dtype, out, keepdims, where=where)
 
 
-def any(a, axis=None, keepdims=False):
-    return asarray(a).any(axis=axis, keepdims=keepdims)
+def any(a, axis=None, out=None, keepdims=False, *, where=True):
+    return asarray(a).any(axis, out, keepdims, where=where)
 
 
-def all(a, axis=None, keepdims=False):
-    return asarray(a).all(axis=axis, keepdims=keepdims)
+def all(a, axis=None, out=None, keepdims=False, *, where=True):
+    return asarray(a).all(axis, out, keepdims, where=where)
 
 
-def argmax(a, axis=None, keepdims=False):
-    return asarray(a).argmax(axis=axis, keepdims=keepdims)
+def argmax(a, axis=None, out=None, *, keepdims=False):
+    return asarray(a).argmax(axis, out, keepdims=keepdims)
 
 
-def argmin(a, axis=None, keepdims=False):
-    return asarray(a).argmin(axis=axis, keepdims=keepdims)
+def argmin(a, axis=None, out=None, *, keepdims=False):
+    return asarray(a).argmin(axis, out, keepdims=keepdims)
 
 
 def var(a, axis=None, ddof=0, keepdims=False):
