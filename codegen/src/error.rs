@@ -14,6 +14,12 @@ pub enum CodegenError {
     /// An invalid plan or program.
     #[error(transparent)]
     Ir(#[from] IrError),
+    /// An allocation for a result or temporary failed.
+    #[error("unable to allocate {} for an array", human_bytes(*bytes))]
+    OutOfMemory {
+        /// The size asked for.
+        bytes: usize,
+    },
     /// A broken invariant of the code generator: a bug, reported with what failed.
     #[error("internal code generation error: {0}")]
     Internal(String),
@@ -23,4 +29,16 @@ impl From<inkwell::builder::BuilderError> for CodegenError {
     fn from(e: inkwell::builder::BuilderError) -> CodegenError {
         CodegenError::Internal(format!("IR builder: {e}"))
     }
+}
+
+/// `8.00 TiB`, as NumPy's MemoryError says sizes.
+fn human_bytes(bytes: usize) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.2} {}", units[unit])
 }

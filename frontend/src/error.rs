@@ -56,6 +56,8 @@ pub enum ErrorKind {
     Binding,
     /// LLVM refused to compile or load a kernel.
     Compile,
+    /// Memory for a result or temporary could not be allocated.
+    Memory,
     /// A bug: a broken invariant in the optimizer, planner, interpreter or codegen.
     Internal,
 }
@@ -77,6 +79,7 @@ impl Error {
                 ErrorKind::Binding
             }
             Error::Codegen(CodegenError::Internal(_)) => ErrorKind::Internal,
+            Error::Codegen(CodegenError::OutOfMemory { .. }) => ErrorKind::Memory,
         }
     }
 }

@@ -101,6 +101,7 @@ impl Node {
         }
         let types: Vec<&TensorType> = args.iter().map(|a| a.ty()).collect();
         let ty = op.infer(&types)?;
+        check_array_type(op.name(), &ty)?;
         Ok(Node(Arc::new(NodeData {
             kind: NodeKind::Apply { op, args },
             ty,
@@ -168,4 +169,31 @@ impl Drop for NodeData {
             }
         }
     }
+}
+
+/// NumPy's most dimensions (NPY_MAXDIMS in NumPy 2).
+pub const MAX_DIMS: usize = 64;
+
+/// The checks NumPy makes of every array it creates: at most [`MAX_DIMS`] axes, and a
+/// size in bytes (zero extents aside) that fits in `isize`.
+pub(crate) fn check_array_type(op: &'static str, ty: &TensorType) -> Result<(), IrError> {
+    if ty.shape.ndim() > MAX_DIMS {
+        return Err(IrError::invalid(
+            op,
+            format!(
+                "number of dimensions must be within [0, {MAX_DIMS}], the result would have {}",
+                ty.shape.ndim()
+            ),
+        ));
+    }
+    if !ty.shape.fits_in_memory(ty.dtype.size_bytes()) {
+        return Err(IrError::invalid(
+            op,
+            format!(
+                "array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible size (shape {}, {})",
+                ty.shape, ty.dtype
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -32,6 +32,17 @@ impl Shape {
         self.0.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
     }
 
+    /// Whether an array of this shape with elements of `item_bytes` bytes could exist:
+    /// the product of its non-zero extents times the item size fits in `isize` (NumPy's
+    /// "array is too big" check, which looks past zero extents too).
+    pub fn fits_in_memory(&self, item_bytes: usize) -> bool {
+        self.0
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(item_bytes, |acc, &d| acc.checked_mul(d))
+            .is_some_and(|bytes| bytes <= isize::MAX as usize)
+    }
+
     /// Number of elements (saturating; shapes are checked on construction).
     pub fn numel(&self) -> usize {
         self.checked_numel().unwrap_or(usize::MAX)

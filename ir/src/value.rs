@@ -220,6 +220,24 @@ impl Value {
         with_value!(self, a => a.iter().map(|v| v.to_scalar()).collect())
     }
 
+    /// The same elements in C order under another shape of the same size.
+    pub fn reshape(&self, shape: &[usize]) -> Result<Value, IrError> {
+        let size: usize = self.shape().iter().product();
+        if shape.iter().product::<usize>() != size {
+            return Err(IrError::InvalidReshape {
+                from: Shape::from(self.shape()),
+                size,
+                to: format!("{shape:?}"),
+            });
+        }
+        Ok(with_value!(self, a => {
+            let data: Vec<_> = a.iter().cloned().collect();
+            Value::from_array(
+                ArrayD::from_shape_vec(IxDyn(shape), data).expect("the size was checked"),
+            )
+        }))
+    }
+
     /// Converts to another dtype: ints and floats as Rust's `as` (float to int truncates
     /// toward zero and saturates, NaN becomes 0), anything to bool is `!= 0`, bool to a
     /// number is 0 or 1. Same dtype: shares the buffer.

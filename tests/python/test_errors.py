@@ -19,6 +19,7 @@ def test_every_class_derives_from_the_base_and_numpys_exception():
         errors.InvalidArgumentError: ValueError,
         errors.BindingError: ValueError,
         errors.ParseError: ValueError,
+        errors.OutOfMemoryError: MemoryError,
         errors.CompileError: RuntimeError,
         errors.InternalError: RuntimeError,
     }

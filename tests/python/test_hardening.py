@@ -172,3 +172,58 @@ def test_axis_arguments_are_checked_as_numpy_checks_them():
         np.ones((2, 3)).sum(axis=(0, 0))
     with pytest.raises(TypeError):
         np.ones((2, 3)).argmax(axis=(0, 1))
+
+
+def _in_subprocess(code, timeout=60):
+    """Runs code in a fresh interpreter: a crash fails this test instead of pytest."""
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("code,expected", [
+    # Aborted the process ("memory allocation of ... bytes failed").
+    ("np.asarray(l.ones((2**20, 2**20)))", "MemoryError"),
+    ("np.asarray(l.arange(2**53))", "MemoryError"),
+    # Segfaulted; NumPy raises ValueError "array is too big".
+    ("np.asarray(l.zeros((0, 2**62)))", "ValueError"),
+    ("l.ones(2**62) + 1", "ValueError"),
+    # Did not finish (time grew with the number of empty rows).
+    ("print(np.asarray(lf.asarray(np.zeros((2**40, 0))) + 1).shape)", "(1099511627776, 0)"),
+])
+def test_huge_and_empty_arrays_raise_or_finish_instead_of_crashing(code, expected):
+    rc, out = _in_subprocess(
+        "import numpy as np, lazyfuse as lf, lazyfuse.numpy as l\n"
+        "try:\n"
+        f"    {code}\n"
+        "except Exception as e:\n"
+        "    print([c.__name__ for c in type(e).__mro__], e)\n")
+    assert rc == 0, out
+    assert expected in out, out
+
+
+def test_up_to_64_dimensions_as_numpy_2():
+    x = onp.ones(2)
+    for k in (31, 32, 33, 63):
+        want = x[(None,) * k]
+        got = np.asarray(x)[(None,) * k]
+        assert onp.asarray(got).shape == want.shape
+        assert onp.asarray(got * 2).shape == want.shape
+    deep = onp.ones((1,) * 40 + (3,))
+    assert onp.array_equal(onp.asarray(np.asarray(deep) + 1), deep + 1)
+    with pytest.raises(IndexError):
+        x[(None,) * 64]
+    with pytest.raises((IndexError, ValueError)):
+        np.asarray(x)[(None,) * 64]
+
+
+def test_rint_of_integers_is_float64_and_round_keeps_them():
+    for dtype in ("int32", "int64"):
+        x = onp.arange(-3, 4, dtype=dtype)
+        for f in (np.rint, onp.rint):
+            got = f(np.asarray(x))
+            assert got.dtype == onp.rint(x).dtype == onp.float64
+            assert onp.array_equal(onp.asarray(got), onp.rint(x))
+        assert np.round(np.asarray(x)).dtype == onp.round(x).dtype

@@ -293,6 +293,11 @@ impl CpuExecutor {
         order: &[usize],
         memory: &mut Memory,
     ) -> Result<(), CodegenError> {
+        if kernel.outer.contains(&0) {
+            // No outer point, nothing to store: work is proportional to elements, not to
+            // the extents of an empty array's other axes ((2**40, 0) + 1 spun for hours).
+            return Ok(());
+        }
         let params = kernel_params(kernel, memory)?;
         let all = memory.pointers();
         let pointers = Pointers(order.iter().map(|&b| all.0[b]).collect());
@@ -771,34 +776,64 @@ fn prefer_huge_pages(ptr: *const u8, bytes: usize) {
     }
 }
 
-fn zeros(dtype: DType, shape: &[usize]) -> Value {
+fn zeros(dtype: DType, shape: &[usize]) -> Result<Value, CodegenError> {
     let s = IxDyn(shape);
-    let value = zeros_untouched(dtype, s);
+    let value = zeros_untouched(dtype, s)?;
     lazyfuse_ir::with_value!(&value, a => prefer_huge_pages(a.as_ptr() as *const u8, a.len() * dtype.size_bytes()));
-    value
+    Ok(value)
 }
 
 /// Zeroed storage (large ones come from the OS as untouched zero pages) whose first
 /// element is 64-byte aligned (a cache line; whole vectors for every SIMD width).
-fn zeros_untouched(dtype: DType, s: IxDyn) -> Value {
-    match dtype {
-        DType::Bool => Value::from_array(aligned_zeros::<bool>(s)),
-        DType::I32 => Value::from_array(aligned_zeros::<i32>(s)),
-        DType::I64 => Value::from_array(aligned_zeros::<i64>(s)),
-        DType::F32 => Value::from_array(aligned_zeros::<f32>(s)),
-        DType::F64 => Value::from_array(aligned_zeros::<f64>(s)),
+fn zeros_untouched(dtype: DType, s: IxDyn) -> Result<Value, CodegenError> {
+    Ok(match dtype {
+        DType::Bool => Value::from_array(aligned_zeros::<bool>(s)?),
+        DType::I32 => Value::from_array(aligned_zeros::<i32>(s)?),
+        DType::I64 => Value::from_array(aligned_zeros::<i64>(s)?),
+        DType::F32 => Value::from_array(aligned_zeros::<f32>(s)?),
+        DType::F64 => Value::from_array(aligned_zeros::<f64>(s)?),
+    })
+}
+
+/// The element types whose all-zero bytes are their zero value (`false`, `0`, `+0.0`).
+trait ZeroBytes: Copy + Default {}
+impl ZeroBytes for bool {}
+impl ZeroBytes for i32 {}
+impl ZeroBytes for i64 {}
+impl ZeroBytes for f32 {}
+impl ZeroBytes for f64 {}
+
+/// `len` zeros from the allocator's zeroed memory (calloc: large ones are untouched
+/// pages), or OutOfMemory where the allocation fails: never an abort.
+fn try_zeroed_vec<T: ZeroBytes>(len: usize) -> Result<Vec<T>, CodegenError> {
+    let too_big = || CodegenError::OutOfMemory {
+        bytes: len.saturating_mul(std::mem::size_of::<T>()),
+    };
+    let layout = std::alloc::Layout::array::<T>(len).map_err(|_| too_big())?;
+    if layout.size() == 0 {
+        return Ok(Vec::new());
     }
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut T;
+    if ptr.is_null() {
+        return Err(too_big());
+    }
+    // SAFETY: allocated by the global allocator with T's layout for `len` elements, all
+    // initialised (zero bytes are a valid T: ZeroBytes).
+    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
 }
 
 /// A C-contiguous zeroed array starting on a 64-byte boundary: the allocation is one
 /// cache line longer and the array a slice of it (its storage owns the whole).
-fn aligned_zeros<T: Clone + Default>(s: IxDyn) -> ArrayD<T> {
+fn aligned_zeros<T: ZeroBytes>(s: IxDyn) -> Result<ArrayD<T>, CodegenError> {
     const ALIGN: usize = 64;
     let size = std::mem::size_of::<T>().max(1);
     let n = ndarray::Dimension::size(&s);
     let slack = ALIGN / size;
-    // vec! of zero-valued elements allocates zeroed memory (calloc): untouched pages.
-    let data = vec![T::default(); n + slack];
+    let data = try_zeroed_vec::<T>(
+        n.checked_add(slack)
+            .ok_or(CodegenError::OutOfMemory { bytes: usize::MAX })?,
+    )?;
     let misalignment = data.as_ptr() as usize % ALIGN;
     let skip = if misalignment == 0 {
         0
@@ -806,8 +841,9 @@ fn aligned_zeros<T: Clone + Default>(s: IxDyn) -> ArrayD<T> {
         (ALIGN - misalignment) / size
     };
     let flat = ndarray::Array1::from_vec(data).slice_move(ndarray::s![skip..skip + n]);
-    flat.into_shape_with_order(s)
-        .expect("a contiguous slice takes any shape of its size")
+    Ok(flat
+        .into_shape_with_order(s)
+        .expect("a contiguous slice takes any shape of its size"))
 }
 
 impl Memory {
@@ -854,7 +890,7 @@ impl Memory {
                 BufferKind::Temp => {
                     memory.strides[i] = contiguous_strides(b.ty.shape.dims());
                     if memory.root[i] == i {
-                        memory.values[i] = Some(zeros(b.ty.dtype, b.ty.shape.dims()));
+                        memory.values[i] = Some(zeros(b.ty.dtype, b.ty.shape.dims())?);
                     }
                 }
                 BufferKind::Alias(_) => {

@@ -7,7 +7,8 @@ kernels and compiled by LLVM for this CPU, with compiled kernels cached.
 
 from . import _native
 from .errors import (LazyfuseError, ShapeError, DTypeError, AxisError, ScalarOverflowError,
-                     IndexingError, InvalidArgumentError, BindingError, ParseError, CompileError,
+                     IndexingError, InvalidArgumentError, BindingError, ParseError,
+                     OutOfMemoryError, CompileError,
                      InternalError)
 from ._core import ndarray, asarray, array
 from ._jit import jit, explain, visualize, Explanation
@@ -15,7 +16,7 @@ from . import numpy
 
 __all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "visualize", "Explanation",
            "cache_info", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
-           "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError", "ParseError",
+           "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError", "ParseError", "OutOfMemoryError",
            "CompileError", "InternalError"]
 
 

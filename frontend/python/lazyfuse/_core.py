@@ -326,7 +326,7 @@ class ndarray:
         dtype = kwargs.pop("dtype", None)
         if method == "__call__" and not kwargs:
             if name in _UNARY and len(inputs) == 1:
-                return _with_dtype(ndarray(asarray(inputs[0])._native_array.unary(_UNARY[name])), dtype)
+                return _unary(_UNARY[name], inputs[0], dtype)
             if name in _BINARY and len(inputs) == 2:
                 a, b = inputs
                 if isinstance(a, ndarray):
@@ -681,7 +681,12 @@ def astype(a, dtype):
 
 def _unary(op, x, dtype):
     """The unary IR op `op` of x, cast to dtype if given (for _ufuncs.py)."""
-    return _with_dtype(ndarray(asarray(x)._native_array.unary(op)), dtype)
+    x = asarray(x)
+    if op == "round" and x.dtype.kind in "iu":
+        # The ufunc rint gives integers as float64 (the IR's round keeps them, as
+        # np.round does).
+        x = x.astype("float64")
+    return _with_dtype(ndarray(x._native_array.unary(op)), dtype)
 
 
 def _binary(op, a, b, dtype):

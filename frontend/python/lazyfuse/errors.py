@@ -18,6 +18,8 @@ class                       raised when                         also a
 ``BindingError``            a compiled call gets values that    ``ValueError``
                             do not match its signature
 ``ParseError``              program text does not parse         ``ValueError``
+``OutOfMemoryError``        memory for a result could not be    ``MemoryError``
+                            allocated
 ``CompileError``            LLVM refused to compile a kernel    ``RuntimeError``
 ``InternalError``           a bug in lazyfuse (the message      ``RuntimeError``
                             says "internal error"; please
@@ -30,7 +32,7 @@ All derive from ``LazyfuseError``.
 import numpy as _np
 
 __all__ = ["LazyfuseError", "ShapeError", "DTypeError", "AxisError", "ScalarOverflowError",
-           "IndexingError", "InvalidArgumentError", "BindingError", "ParseError", "CompileError",
+           "IndexingError", "InvalidArgumentError", "BindingError", "ParseError", "OutOfMemoryError", "CompileError",
            "InternalError"]
 
 
@@ -72,6 +74,10 @@ class BindingError(LazyfuseError, ValueError):
 
 class ParseError(LazyfuseError, ValueError):
     """Program text that does not parse (ValueError)."""
+
+
+class OutOfMemoryError(LazyfuseError, MemoryError):
+    """Memory for a result or temporary could not be allocated (MemoryError)."""
 
 
 class CompileError(LazyfuseError, RuntimeError):

@@ -3,7 +3,9 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use pyo3::exceptions::{PyIndexError, PyOverflowError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{
+    PyIndexError, PyMemoryError, PyOverflowError, PyRuntimeError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -22,6 +24,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Parse => "ParseError",
         ErrorKind::Binding => "BindingError",
         ErrorKind::Compile => "CompileError",
+        ErrorKind::Memory => "OutOfMemoryError",
         ErrorKind::Internal => "InternalError",
     }
 }
@@ -33,6 +36,7 @@ fn builtin(kind: ErrorKind, message: String) -> PyErr {
         ErrorKind::DType => PyTypeError::new_err(message),
         ErrorKind::Overflow => PyOverflowError::new_err(message),
         ErrorKind::Index => PyIndexError::new_err(message),
+        ErrorKind::Memory => PyMemoryError::new_err(message),
         ErrorKind::Compile | ErrorKind::Internal => PyRuntimeError::new_err(message),
         _ => PyValueError::new_err(message),
     }

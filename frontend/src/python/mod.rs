@@ -65,6 +65,15 @@ fn dtype_name(d: DType) -> &'static str {
 /// A NumPy array as a Value (copied into lazyfuse's storage).
 fn value_from_numpy(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     let obj = &native_layout(obj)?;
+    // rust-numpy reads at most 32 axes: more are read flat (C order) and reshaped.
+    if let Ok(shape) = obj.getattr("shape").and_then(|s| s.extract::<Vec<usize>>()) {
+        if shape.len() > 32 {
+            let flat = obj.call_method1("reshape", (-1,))?;
+            return value_from_numpy(&flat)?
+                .reshape(&shape)
+                .map_err(|e| to_pyerr(e.into()));
+        }
+    }
     macro_rules! try_dtype {
         ($t:ty) => {
             if let Ok(arr) = obj.cast::<PyArrayDyn<$t>>() {
@@ -111,6 +120,20 @@ fn native_layout<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 
 /// A Value as a NumPy array (its storage moves into NumPy when unshared).
 fn value_to_numpy(py: Python<'_>, v: Value) -> Py<PyAny> {
+    // rust-numpy converts at most 32 axes; NumPy 2 has up to 64: more go through a 1-d
+    // array reshaped by NumPy.
+    const RUST_NUMPY_MAX_DIMS: usize = 32;
+    if v.shape().len() > RUST_NUMPY_MAX_DIMS {
+        let shape = v.shape().to_vec();
+        let flat = v
+            .reshape(&[v.shape().iter().product()])
+            .expect("a C-order flattening has the same size");
+        return value_to_numpy(py, flat)
+            .bind(py)
+            .call_method1("reshape", (shape,))
+            .expect("NumPy reshapes a flat array to its own shape")
+            .unbind();
+    }
     match v {
         Value::F64(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
         Value::F32(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
