@@ -227,3 +227,15 @@ def test_rint_of_integers_is_float64_and_round_keeps_them():
             assert got.dtype == onp.rint(x).dtype == onp.float64
             assert onp.array_equal(onp.asarray(got), onp.rint(x))
         assert np.round(np.asarray(x)).dtype == onp.round(x).dtype
+
+
+def test_bool_arrays_holding_bytes_other_than_0_and_1_read_as_numpy_reads_them():
+    raw = onp.frombuffer(bytes([0, 2, 1, 255, 0, 7]), dtype=onp.bool_).reshape(2, 3)
+    a = np.asarray(raw)
+    assert onp.array_equal(onp.asarray(a.astype("int64")), raw.astype(onp.int64))
+    assert onp.array_equal(onp.asarray(np.logical_not(a)), onp.logical_not(raw))
+    assert int(a.sum()) == int(raw.sum())
+    # Made matmul fail with "internal error: matmul stack".
+    assert onp.array_equal(onp.asarray(a @ a.T), raw @ raw.T)
+    f = lazyfuse.jit(lambda x: x.astype("int32") * 2)
+    assert onp.array_equal(onp.asarray(f(raw)), raw.astype(onp.int32) * 2)

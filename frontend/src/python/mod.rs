@@ -108,11 +108,22 @@ fn native_layout<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let item: isize = dtype.getattr("itemsize")?.extract()?;
     let strides: Vec<isize> = obj.getattr("strides")?.extract()?;
     let whole = item > 0 && strides.iter().all(|s| s % item == 0);
+    let numpy = obj.py().import("numpy")?;
+    if dtype.getattr("kind")?.extract::<String>()? == "b" {
+        // Bytes other than 0 and 1 in a bool array become True, as NumPy reads them.
+        let bytes = obj.call_method1("view", (numpy.getattr("uint8")?,))?;
+        let odd: bool = bytes
+            .call_method1("__gt__", (1,))?
+            .call_method0("any")?
+            .extract()?;
+        if odd {
+            return bytes.call_method1("__ne__", (0,));
+        }
+    }
     if native && whole {
         return Ok(obj.clone());
     }
     let native_dtype = dtype.call_method1("newbyteorder", ("=",))?;
-    let numpy = obj.py().import("numpy")?;
     let kwargs = PyDict::new(obj.py());
     kwargs.set_item("dtype", native_dtype)?;
     numpy.call_method("ascontiguousarray", (obj,), Some(&kwargs))
@@ -582,9 +593,14 @@ fn numpy_view<'py>(arr: &Bound<'py, PyAny>, dtype: DType) -> Option<InputView<'p
                 .iter()
                 .map(|&s| (s % item == 0).then_some(s / item))
                 .collect::<Option<Vec<isize>>>()?;
+            let shape = typed.shape().to_vec();
+            // SAFETY: the strides and shape are the array's own, in whole elements.
+            if dtype == DType::Bool && !unsafe { bytes_are_bools(ptr, &shape, &strides) } {
+                return None; // bytes other than 0 and 1: copied and normalised instead
+            }
             // SAFETY: aligned (checked), whole-element strides (checked), data kept
             // allocated by the caller's reference for the view's use.
-            Some(unsafe { InputView::from_raw(ptr, dtype, typed.shape().to_vec(), strides) })
+            Some(unsafe { InputView::from_raw(ptr, dtype, shape, strides) })
         }};
     }
     match dtype {
@@ -593,6 +609,43 @@ fn numpy_view<'py>(arr: &Bound<'py, PyAny>, dtype: DType) -> Option<InputView<'p
         DType::I64 => typed!(i64),
         DType::I32 => typed!(i32),
         DType::Bool => typed!(bool),
+    }
+}
+
+/// Whether every byte of a bool array (one byte per element, `strides` in elements)
+/// is 0 or 1: NumPy lets other bytes in (`np.frombuffer(b'\x02', bool)`), and reading
+/// one as a Rust or LLVM bool is undefined.
+///
+/// # Safety
+/// `ptr`, `shape` and `strides` must describe readable memory of one array.
+unsafe fn bytes_are_bools(ptr: *const u8, shape: &[usize], strides: &[isize]) -> bool {
+    if shape.contains(&0) {
+        return true;
+    }
+    let mut index = vec![0usize; shape.len()];
+    loop {
+        let offset: isize = index
+            .iter()
+            .zip(strides)
+            .map(|(&i, &s)| i as isize * s)
+            .sum();
+        // SAFETY: an element of the array (the caller's contract).
+        if unsafe { *ptr.offset(offset) } > 1 {
+            return false;
+        }
+        // The next multi-index in C order.
+        let mut axis = shape.len();
+        loop {
+            if axis == 0 {
+                return true;
+            }
+            axis -= 1;
+            index[axis] += 1;
+            if index[axis] < shape[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
     }
 }
 
