@@ -239,3 +239,24 @@ def test_bool_arrays_holding_bytes_other_than_0_and_1_read_as_numpy_reads_them()
     assert onp.array_equal(onp.asarray(a @ a.T), raw @ raw.T)
     f = lazyfuse.jit(lambda x: x.astype("int32") * 2)
     assert onp.array_equal(onp.asarray(f(raw)), raw.astype(onp.int32) * 2)
+
+
+def test_wide_graphs_compile_in_bounded_time():
+    # A balanced add/mul tree over 4,096 inputs took 55 s (one kernel reading them all:
+    # LLVM's stride versioning was quadratic in the reads); 2,000 outputs x * i took 32 s
+    # (one kernel storing them all). Bounded kernels now; the limits here are loose.
+    import time
+    xs = [np.asarray(onp.full(4, 1.0 + i / 4096)) for i in range(4096)]
+    level = 0
+    while len(xs) > 1:
+        xs = [(xs[i] + xs[i + 1]) if level % 2 == 0 else (xs[i] * xs[i + 1])
+              for i in range(0, len(xs), 2)]
+        level += 1
+    t = time.perf_counter()
+    onp.asarray(xs[0])
+    assert time.perf_counter() - t < 20
+    x = np.asarray(onp.ones(8))
+    t = time.perf_counter()
+    outs = lazyfuse.eval(*[x * i for i in range(600)])
+    assert time.perf_counter() - t < 30
+    assert onp.array_equal(outs[599], onp.full(8, 599.0))

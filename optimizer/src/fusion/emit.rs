@@ -109,28 +109,6 @@ impl Planner<'_> {
         ))
     }
 
-    /// `roots` and every value a kernel computing them evaluates itself (fused
-    /// elementwise ops and views, not values read from memory), in program order.
-    fn computed_region(&self, roots: &[NodeId]) -> Vec<NodeId> {
-        let mut seen = std::collections::BTreeSet::new();
-        let mut stack: Vec<NodeId> = roots
-            .iter()
-            .copied()
-            .filter(|r| !self.is_input(*r))
-            .collect();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
-                continue;
-            }
-            for &a in &self.program.instr(n).args {
-                if !self.in_memory(a) {
-                    stack.push(a);
-                }
-            }
-        }
-        seen.into_iter().collect()
-    }
-
     fn emit_group(
         &self,
         members: &[NodeId],

@@ -30,10 +30,21 @@ impl Planner<'_> {
             .collect();
         let mut group_of: BTreeMap<NodeId, usize> = BTreeMap::new();
         let mut groups: Vec<(Space, Vec<NodeId>)> = Vec::new();
+        // Per group, the operations its kernel body evaluates (shared ones counted once
+        // per root: an upper bound), kept within max_fused_ops as one region's are.
+        let mut body_ops: Vec<usize> = Vec::new();
+        // Per group, the arrays its kernel reads (bounded by max_kernel_reads).
+        let mut group_reads: Vec<BTreeSet<NodeId>> = Vec::new();
         for &r in &roots {
             let space = self.space_of(r);
+            let ops = self.body_ops(r);
+            let reads: BTreeSet<NodeId> = self.root_reads(r).into_iter().collect();
             let target = if self.options.enabled {
                 self.join_target(r, &space, &groups, &group_of)
+                    .filter(|&g| {
+                        body_ops[g] + ops <= self.options.max_fused_ops
+                            && group_reads[g].union(&reads).count() <= self.options.max_kernel_reads
+                    })
             } else {
                 None
             };
@@ -41,10 +52,14 @@ impl Planner<'_> {
                 Some(g) => {
                     groups[g].1.push(r);
                     group_of.insert(r, g);
+                    body_ops[g] += ops;
+                    group_reads[g].extend(reads);
                 }
                 None => {
                     group_of.insert(r, groups.len());
                     groups.push((space, vec![r]));
+                    body_ops.push(ops);
+                    group_reads.push(reads);
                 }
             }
         }
@@ -83,6 +98,9 @@ impl Planner<'_> {
         // Candidates: the last group (joining earlier ones could reorder dependencies).
         let g = groups.len().checked_sub(1)?;
         let (gspace, members) = &groups[g];
+        if members.len() >= self.options.max_kernel_outputs {
+            return None;
+        }
         let depends_on_g = read_groups.contains(&g);
         match (gspace, space) {
             // Independent roots over one space share a kernel.

@@ -30,7 +30,7 @@ fn element_cost(op: &Op) -> f64 {
 
 impl Planner<'_> {
     /// What a root's kernel reads from memory.
-    fn root_reads(&self, root: NodeId) -> Vec<NodeId> {
+    pub(super) fn root_reads(&self, root: NodeId) -> Vec<NodeId> {
         let instr = self.program.instr(root);
         match &instr.op {
             Op::Reduce { axes, .. } => {
@@ -132,23 +132,29 @@ impl Planner<'_> {
                 }
             }
         }
-        // Bound every kernel body: a region growing past the cap ends in memory. Shared
-        // operands count once per use, an upper bound.
+        // Bound every kernel body: a region growing past the caps (operations, arrays
+        // read) ends in memory. Shared operands count once per use, an upper bound.
         let mut size = vec![0usize; p.len()];
+        let mut reads = vec![0usize; p.len()];
         for id in p.ids() {
             if self.in_memory(id) {
                 continue;
             }
             let own = usize::from(!self.op(id).is_view());
-            let inner: usize = p
-                .instr(id)
-                .args
-                .iter()
-                .filter(|a| !self.in_memory(**a))
-                .map(|a| size[a.index()])
-                .sum();
+            let (mut inner, mut streams) = (0usize, 0usize);
+            for a in &p.instr(id).args {
+                if self.in_memory(*a) {
+                    streams = streams.saturating_add(1);
+                } else {
+                    inner = inner.saturating_add(size[a.index()]);
+                    streams = streams.saturating_add(reads[a.index()]);
+                }
+            }
             size[id.index()] = own.saturating_add(inner);
-            if size[id.index()] > self.options.max_fused_ops && !self.op(id).is_view() {
+            reads[id.index()] = streams;
+            let too_big = size[id.index()] > self.options.max_fused_ops
+                || reads[id.index()] > self.options.max_kernel_reads;
+            if too_big && !self.op(id).is_view() {
                 self.materialized[id.index()] = true;
             }
         }
@@ -189,5 +195,36 @@ impl Planner<'_> {
             stack.extend(self.program.instr(n).args.iter().copied());
         }
         total
+    }
+
+    /// `roots` and every value a kernel computing them evaluates itself (fused
+    /// elementwise ops and views, not values read from memory), in program order.
+    pub(super) fn computed_region(&self, roots: &[NodeId]) -> Vec<NodeId> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack: Vec<NodeId> = roots
+            .iter()
+            .copied()
+            .filter(|r| !self.is_input(*r))
+            .collect();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            for &a in &self.program.instr(n).args {
+                if !self.in_memory(a) {
+                    stack.push(a);
+                }
+            }
+        }
+        seen.into_iter().collect()
+    }
+
+    /// How many operations (views aside) a kernel evaluates for `root`: its share of a
+    /// kernel body's size.
+    pub(super) fn body_ops(&self, root: NodeId) -> usize {
+        self.computed_region(&[root])
+            .into_iter()
+            .filter(|&n| !self.op(n).is_view())
+            .count()
     }
 }
