@@ -61,8 +61,11 @@ fn many_outputs(n: usize) -> Program {
     b.finish(outs).unwrap()
 }
 
+/// Builds a program of a given size.
+type MakeProgram = fn(usize) -> Program;
+
 fn main() {
-    let cases: [(&str, fn(usize) -> Program); 3] = [
+    let cases: [(&str, MakeProgram); 3] = [
         ("balanced tree", balanced_tree),
         ("chain", chain),
         ("many outputs", many_outputs),
