@@ -260,3 +260,17 @@ def test_wide_graphs_compile_in_bounded_time():
     outs = lazyfuse.eval(*[x * i for i in range(600)])
     assert time.perf_counter() - t < 30
     assert onp.array_equal(outs[599], onp.full(8, 599.0))
+
+
+def test_jit_inside_a_traced_function_and_functions_returning_python_values():
+    f = lazyfuse.jit(lambda x: x * 2)
+    g = lazyfuse.jit(lambda x: f(x) + 1)   # failed: "parameter 0 has no value"
+    assert onp.array_equal(onp.asarray(g(onp.ones(3))), [3.0] * 3)
+    assert onp.array_equal(onp.asarray(f(np.asarray(onp.ones(2)))), [2.0, 2.0])  # lazy in
+    constant = lazyfuse.jit(lambda x: 5)
+    assert constant(onp.ones(3)) == 5
+    mixed = lazyfuse.jit(lambda x: (x.sum(), "label", 3))
+    total, label, three = mixed(onp.ones(4))
+    assert float(total) == 4.0 and label == "label" and three == 3
+    listed = lazyfuse.jit(lambda xs: xs[0] + xs[1])
+    assert onp.array_equal(onp.asarray(listed([onp.ones(2), onp.ones(2)])), [2.0, 2.0])

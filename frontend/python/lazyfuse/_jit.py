@@ -113,6 +113,14 @@ class Jitted:
         return tuple(parts), values
 
     def __call__(self, *args):
+        dynamic = [a for i, a in enumerate(args) if i not in self._static]
+        leaves = []
+        _flatten(tuple(dynamic), leaves)
+        if any(isinstance(leaf, ndarray) for leaf in leaves):
+            # Lazy arguments (or the parameters of an enclosing trace: a jitted function
+            # called inside another one) are traced through, as JAX inlines nested jit:
+            # the caller's graph then fuses with this function's.
+            return self._f(*args)
         key, values = self._arguments(args)
         entry = self._cache.get(key)
         if entry is None:
@@ -120,16 +128,19 @@ class Jitted:
             out_leaves = []
             out_spec = _flatten(out, out_leaves)
             natives = [asarray(o)._native_array for o in out_leaves]
-            compiled = _native.compile(natives, [(d, list(s)) for d, s in signature])
+            # A function returning no array (only Python values) compiles nothing.
+            compiled = (_native.compile(natives, [(d, list(s)) for d, s in signature])
+                        if natives else None)
             entry = (compiled, out_spec)
             self._cache[key] = entry
             self.traces += 1
+        compiled, out_spec = entry
+        if compiled is None:
+            return _unflatten(out_spec, [])
         if self._front is not None and not self._static and all(
                 isinstance(a, _np.ndarray) for a in args):
-            spec = entry[1]
-            self._front.set_fast(entry[0], None if spec[0] == "leaf" else
-                                 (lambda out, spec=spec: _unflatten(spec, out)))
-        compiled, out_spec = entry
+            self._front.set_fast(compiled, None if out_spec[0] == "leaf" else
+                                 (lambda out, spec=out_spec: _unflatten(spec, out)))
         return _unflatten(out_spec, compiled(*values))
 
 
