@@ -689,8 +689,15 @@ def _unary(op, x, dtype):
     return _with_dtype(ndarray(x._native_array.unary(op)), dtype)
 
 
+def _is_python_scalar(x):
+    return isinstance(x, (bool, int, float)) and not isinstance(x, _np.generic)
+
+
 def _binary(op, a, b, dtype):
     """The binary IR op `op` of a and b (Python scalars weak), cast to dtype if given."""
+    if _is_python_scalar(a) and not _is_python_scalar(b):
+        # A Python scalar first stays weak: np.add(3, int32 array) is int32.
+        return _with_dtype(asarray(b)._binary(op, a, True), dtype)
     if isinstance(a, ndarray) or not isinstance(b, ndarray):
         return _with_dtype(asarray(a)._binary(op, b), dtype)
     return _with_dtype(b._binary(op, a, True), dtype)

@@ -124,9 +124,11 @@ fn native_layout<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         return Ok(obj.clone());
     }
     let native_dtype = dtype.call_method1("newbyteorder", ("=",))?;
+    // np.array, not np.ascontiguousarray: that one makes a 0-d array 1-d.
     let kwargs = PyDict::new(obj.py());
     kwargs.set_item("dtype", native_dtype)?;
-    numpy.call_method("ascontiguousarray", (obj,), Some(&kwargs))
+    kwargs.set_item("order", "C")?;
+    numpy.call_method("array", (obj,), Some(&kwargs))
 }
 
 /// A Value as a NumPy array (its storage moves into NumPy when unshared).
