@@ -401,12 +401,13 @@ def _with_dtype(a, dtype):
 
 
 def _getitem(a, key):
-    """Basic indexing in Rust (ir's compose::index); NumPy answers advanced indices."""
+    """Basic indexing in Rust (ir's compose::index); advanced indices (integer arrays,
+    boolean masks) are answered by NumPy on the evaluated values until lazyfuse has
+    them (issue 11)."""
     try:
         return ndarray(a._native_array.index(key))
     except NotImplementedError:
-        raise NotImplementedError(
-            "lazyfuse supports basic indexing only (integers, slices, None, ...)") from None
+        return _by_numpy(_operator.getitem, a, key)
 
 
 # --- construction ------------------------------------------------------------------
