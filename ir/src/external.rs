@@ -2,11 +2,13 @@
 //! kept alive by an owner handle, and read in place by the compiled backend.
 //!
 //! The memory is read when the program runs, not when the leaf is made: like a NumPy
-//! view, writing to the owner's data before evaluation changes the result.
+//! view, writing to the owner's data before evaluation changes the result. Leaves made
+//! through a [`BufferCell`] are the exception: the cell's owner (a mutable array base)
+//! moves them to a snapshot before it writes, so they keep the version they were made of.
 
 use std::any::Any;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::error::IrError;
 use crate::shape::TensorType;
@@ -16,10 +18,105 @@ use crate::value::Value;
 #[derive(Clone)]
 pub struct External {
     ty: TensorType,
-    /// Address of element 0 (kept as an integer so the type is Send and Sync).
-    address: usize,
+    location: Location,
     strides: Vec<isize>,
+}
+
+/// Where element 0 is.
+#[derive(Clone)]
+enum Location {
+    /// A fixed address (kept as an integer so the type is Send and Sync) and its owner.
+    Fixed {
+        address: usize,
+        _owner: Arc<dyn Any + Send + Sync>,
+    },
+    /// `offset` bytes into a cell's memory, wherever the cell points now.
+    InCell {
+        cell: Arc<BufferCell>,
+        offset: usize,
+    },
+}
+
+/// A span of bytes that leaves read through, which can be moved to a private snapshot.
+///
+/// A mutable array base (the Python frontend's model of a NumPy array) owns one cell
+/// per version of its buffer: every lazy read of the base is a leaf in the cell. Before
+/// writing the buffer in place the base asks [`BufferCell::readers`]; if pending leaves
+/// exist it calls [`BufferCell::snapshot`], which copies the bytes and points the cell
+/// (so every leaf in it) at the copy, then makes a new cell for the buffer. Pending
+/// programs so read the values they were built over, as NumPy's eager order would give.
+pub struct BufferCell {
+    span: usize,
+    target: Mutex<CellTarget>,
+}
+
+struct CellTarget {
+    start: usize,
     _owner: Arc<dyn Any + Send + Sync>,
+}
+
+impl BufferCell {
+    /// A cell over `span` bytes from `start`.
+    ///
+    /// # Safety
+    /// While `owner` lives, the bytes `start..start + span` must stay allocated and
+    /// readable; they may be written only when no program reading a leaf in this cell
+    /// runs (the owner calls `snapshot` first when leaves are pending).
+    pub unsafe fn new(
+        start: *const u8,
+        span: usize,
+        owner: Arc<dyn Any + Send + Sync>,
+    ) -> Arc<BufferCell> {
+        Arc::new(BufferCell {
+            span,
+            target: Mutex::new(CellTarget {
+                start: start as usize,
+                _owner: owner,
+            }),
+        })
+    }
+
+    /// The first byte the cell covers now.
+    pub fn start(&self) -> *const u8 {
+        self.target.lock().expect("buffer cell").start as *const u8
+    }
+
+    /// Bytes covered.
+    pub fn span(&self) -> usize {
+        self.span
+    }
+
+    /// Leaves (and programs) holding this cell, besides `cell` itself.
+    pub fn readers(cell: &Arc<BufferCell>) -> usize {
+        Arc::strong_count(cell) - 1
+    }
+
+    /// Copies the bytes into memory the cell owns and points the cell at the copy:
+    /// leaves in the cell read the values as they are now, whatever is written to the
+    /// original bytes afterwards.
+    pub fn snapshot(&self) {
+        let mut target = self.target.lock().expect("buffer cell");
+        // u64 words: aligned for every element type.
+        let mut copy = vec![0u64; self.span.div_ceil(8)];
+        // SAFETY: `new`'s contract: the span is readable while the owner lives, and
+        // the owner lives in `target`; the copy is at least `span` bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                target.start as *const u8,
+                copy.as_mut_ptr().cast::<u8>(),
+                self.span,
+            );
+        }
+        let copy: Arc<Vec<u64>> = Arc::new(copy);
+        target.start = copy.as_ptr() as usize;
+        target._owner = copy;
+    }
+}
+
+impl fmt::Debug for BufferCell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BufferCell({} bytes at {:p})", self.span, self.start())
+    }
 }
 
 impl External {
@@ -47,9 +144,41 @@ impl External {
         }
         Ok(External {
             ty,
-            address: ptr as usize,
+            location: Location::Fixed {
+                address: ptr as usize,
+                _owner: owner,
+            },
             strides,
-            _owner: owner,
+        })
+    }
+
+    /// A leaf whose element 0 is `offset` bytes into `cell`, with `strides` in elements.
+    ///
+    /// # Safety
+    /// Every element `offset + Σ i_k strides[k] * itemsize` (`i_k < shape[k]`) must lie
+    /// in the cell's span, aligned for `ty`'s dtype wherever the cell points (the span
+    /// starts 8-byte aligned and `offset` is a multiple of the itemsize), and hold a
+    /// valid value of the dtype (bool: a byte of 0 or 1).
+    pub unsafe fn in_cell(
+        ty: TensorType,
+        cell: Arc<BufferCell>,
+        offset: usize,
+        strides: Vec<isize>,
+    ) -> Result<External, IrError> {
+        if strides.len() != ty.shape.ndim() {
+            return Err(IrError::invalid(
+                "external",
+                format!(
+                    "{} strides for a {}-d array",
+                    strides.len(),
+                    ty.shape.ndim()
+                ),
+            ));
+        }
+        Ok(External {
+            ty,
+            location: Location::InCell { cell, offset },
+            strides,
         })
     }
 
@@ -58,9 +187,12 @@ impl External {
         &self.ty
     }
 
-    /// Element 0.
+    /// Element 0 (for a leaf in a cell: where the cell points now).
     pub fn ptr(&self) -> *const u8 {
-        self.address as *const u8
+        match &self.location {
+            Location::Fixed { address, .. } => *address as *const u8,
+            Location::InCell { cell, offset } => cell.start().wrapping_add(*offset),
+        }
     }
 
     /// Strides in elements.
@@ -87,8 +219,10 @@ impl fmt::Debug for External {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "External({} at {:#x}, strides {:?})",
-            self.ty, self.address, self.strides
+            "External({} at {:p}, strides {:?})",
+            self.ty,
+            self.ptr(),
+            self.strides
         )
     }
 }
