@@ -22,9 +22,18 @@ __all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "visualize",
 
 def eval(*arrays):
     """Evaluates several arrays as one program (shared work once): NumPy arrays, one per
-    argument (a single array for a single argument)."""
-    natives = [asarray(a)._native_array for a in arrays]
-    out = _native.evaluate(natives)
+    argument (a single array for a single argument). Each is the array's own memory, as
+    ``np.asarray`` gives."""
+    handles = [asarray(a) for a in arrays]
+    pending = {}
+    for h in handles:
+        if h._base.buffer is None:
+            pending.setdefault(id(h._base), h._base)
+    bases = list(pending.values())
+    if bases:
+        for base, value in zip(bases, _native.evaluate([b.node for b in bases])):
+            base.adopt(value)
+    out = [h._numpy_view() for h in handles]
     return out[0] if len(out) == 1 else tuple(out)
 
 

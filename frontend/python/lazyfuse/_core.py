@@ -12,7 +12,8 @@ import operator as _operator
 import numpy as _np
 
 from . import _native, _ops
-from .errors import DTypeError, InvalidArgumentError
+from ._base import _Base, replay_native, replay_numpy, stand_in
+from .errors import BindingError, DTypeError, InvalidArgumentError
 
 # NumPy's marker for "argument not given" (its keyword defaults use it too).
 _NOVALUE = _np._NoValue
@@ -62,32 +63,87 @@ def _index(i):
 
 
 class ndarray:
-    """A lazy array: operations build a graph; results are computed when needed."""
+    """A lazy array: operations build a graph; results are computed when needed.
 
-    __slots__ = ("_native_array", "__weakref__")
+    A handle on a base (its storage, `_base._Base`) through a chain of view
+    operations: views, in-place operators and item assignment alias as in NumPy."""
+
+    __slots__ = ("_base", "_chain", "_np", "_lazy", "__weakref__")
     __array_priority__ = 1000
     __hash__ = None
 
     def __init__(self, native):
-        self._native_array = native
+        self._base = _Base(node=native)
+        self._chain = ()
+        self._np = None
+        self._lazy = None
+
+    @classmethod
+    def _over(cls, base, chain=()):
+        """A handle on `base` through `chain`."""
+        out = cls.__new__(cls)
+        out._base = base
+        out._chain = chain
+        out._np = None
+        out._lazy = None
+        return out
+
+    @property
+    def _native_array(self):
+        """The current value, lazily: the base's pending node with the chain applied,
+        or a read of the buffer that keeps this version's values."""
+        base = self._base
+        if base.buffer is not None:
+            self._lazy = None
+            return base.cell.read(self._numpy_view())
+        if not self._chain:
+            return base.node
+        lazy = self._lazy
+        if lazy is None or lazy[0] is not base.node:
+            lazy = (base.node, replay_native(base.node, self._chain))
+            self._lazy = lazy
+        return lazy[1]
+
+    def _numpy_view(self):
+        """This handle as a NumPy view of the base's buffer (which must exist); the
+        buffer never changes once made, so the view is kept."""
+        view = self._np
+        if view is None:
+            view = replay_numpy(self._base.buffer, self._chain)
+            self._np = view
+        return view
+
+    def _view(self, name, arg):
+        """A view: this handle's chain followed by the view operation (name, arg),
+        checked now so that a bad argument raises here, as in NumPy."""
+        out = ndarray._over(self._base, self._chain + ((name, arg),))
+        if self._base.buffer is not None:
+            out._numpy_view()
+        else:
+            out._native_array
+        return out
 
     # --- attributes ---------------------------------------------------------------
     @property
     def shape(self):
+        if not self._chain:
+            return self._base.shape
+        if self._base.buffer is not None:
+            return self._numpy_view().shape
         return tuple(self._native_array.shape)
 
     @property
     def dtype(self):
-        return _np.dtype(self._native_array.dtype)
+        return self._base.dtype
 
     @property
     def ndim(self):
-        return len(self._native_array.shape)
+        return len(self.shape)
 
     @property
     def size(self):
         n = 1
-        for d in self._native_array.shape:
+        for d in self.shape:
             n *= d
         return n
 
@@ -95,20 +151,32 @@ class ndarray:
     def T(self):
         return self.transpose()
 
+    @property
+    def real(self):
+        return ndarray._over(self._base, self._chain)
+
+    @property
+    def imag(self):
+        return zeros(self.shape, self.dtype)
+
     def __len__(self):
-        shape = self._native_array.shape
+        shape = self.shape
         if not shape:
             raise TypeError("len() of unsized object")
         return shape[0]
 
     # --- evaluation -----------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
-        out = _native.evaluate([self._native_array])[0]
-        return out if dtype is None else out.astype(dtype, copy=False)
+        out = self.numpy()
+        if dtype is not None and _np.dtype(dtype) != out.dtype:
+            return out.astype(dtype)
+        return out.copy() if copy else out
 
     def numpy(self):
-        """The computed value as a NumPy array."""
-        return _native.evaluate([self._native_array])[0]
+        """The computed value as a NumPy array: the array's own memory (as
+        ``np.asarray`` of a NumPy array is), so writes through either are seen by both."""
+        self._base.materialise()
+        return self._numpy_view()
 
     def __repr__(self):
         return "lazyfuse." + repr(self.numpy()).replace("\n", "\n" + " " * 9)
@@ -199,9 +267,101 @@ class ndarray:
             return ndarray(self._native_array.unary("logical_not"))
         return self._binary("bitwise_xor", -1)
 
+    # NumPy's shifts are computed by NumPy on the evaluated values (the IR has none yet).
+    def __lshift__(self, o): return _by_numpy(_np.left_shift, self, o)
+    def __rlshift__(self, o): return _by_numpy(_np.left_shift, o, self)
+    def __rshift__(self, o): return _by_numpy(_np.right_shift, self, o)
+    def __rrshift__(self, o): return _by_numpy(_np.right_shift, o, self)
+
+    # --- in-place operators: they update this array (and every view of its base) -----
+    def _inplace(self, ufunc, op, other):
+        base = self._base
+        if base.buffer is None and not self._chain and op is not None:
+            # A whole pending array: the new version is a new node (it stays lazy and
+            # fuses), with NumPy's same_kind output cast and shape check.
+            try:
+                result = self._binary(op, other)
+            except ValueError:
+                _type_check(ufunc, self, other)  # NumPy checks the cast first
+                raise
+            if result is NotImplemented:
+                return NotImplemented
+            _check_output(ufunc, result, self)
+            if result.dtype != self.dtype:
+                result = result.astype(self.dtype)
+            base.replace(result._native_array)
+            return self
+        # Memory exists (or a part is updated): NumPy computes into it in place.
+        other = other.numpy() if isinstance(other, ndarray) else other
+        view = _writable(self)
+        ufunc(view, other, out=view)
+        return self
+
+    def __iadd__(self, o): return self._inplace(_np.add, "add", o)
+    def __isub__(self, o): return self._inplace(_np.subtract, "sub", o)
+    def __imul__(self, o): return self._inplace(_np.multiply, "mul", o)
+    def __itruediv__(self, o): return self._inplace(_np.true_divide, "div", o)
+    def __ifloordiv__(self, o): return self._inplace(_np.floor_divide, "floordiv", o)
+    def __imod__(self, o): return self._inplace(_np.remainder, "rem", o)
+    def __ipow__(self, o): return self._inplace(_np.power, "pow", o)
+    def __iand__(self, o): return self._inplace(_np.bitwise_and, "bitwise_and", o)
+    def __ior__(self, o): return self._inplace(_np.bitwise_or, "bitwise_or", o)
+    def __ixor__(self, o): return self._inplace(_np.bitwise_xor, "bitwise_xor", o)
+    def __ilshift__(self, o): return self._inplace(_np.left_shift, None, o)
+    def __irshift__(self, o): return self._inplace(_np.right_shift, None, o)
+
+    def __imatmul__(self, o):
+        # NumPy: a @= b is a = a @ b computed into a (same shape only).
+        result = self @ o
+        if result is NotImplemented:
+            return NotImplemented
+        if result.shape != self.shape:
+            raise ValueError(f"matmul: in-place result shape {result.shape} does not "
+                             f"match the array's {self.shape}")
+        _check_output(_np.matmul, result, self)
+        self[...] = result
+        return self
+
     # --- indexing -------------------------------------------------------------------
     def __getitem__(self, key):
-        return _getitem(self, key)
+        view = self._np
+        if view is not None and _is_int_key(key):
+            # Fast path of element loops: one element of a materialised base.
+            item = view[key]
+            if not isinstance(item, _np.ndarray):
+                return item
+        basic = _basic_key(key)
+        if basic is None:
+            # Integer arrays, boolean masks: answered by NumPy on the evaluated values
+            # (a copy, as NumPy's advanced indexing gives) until issue 11.
+            return _by_numpy(_operator.getitem, self, _evaluate_nested(key))
+        base = self._base
+        if base.buffer is None and _has_bounds(basic):
+            # An integer or a slice bound: the base is computed (flushed) once and the
+            # element or view read from its memory. Bounds then never enter a program,
+            # so a loop over indices compiles nothing new and its graphs do not grow
+            # (a loop-carried array is flushed once per iteration where it is read).
+            try:
+                base.materialise()
+            except BindingError:
+                pass  # a traced parameter: the element stays lazy
+        if base.buffer is not None:
+            item = self._numpy_view()[basic]
+            if not isinstance(item, _np.ndarray):
+                return item  # a NumPy scalar, as NumPy gives
+            out = ndarray._over(base, self._chain + (("index", basic),))
+            out._np = item
+            return out
+        return self._view("index", basic)
+
+    def __setitem__(self, key, value):
+        view = self._np
+        if view is not None and _is_int_key(key) and type(value) in _PLAIN_SCALARS:
+            # Fast path of element loops: one element of a materialised base.
+            self._base.before_write()
+            view[key] = value
+            return
+        _assign(self, key, value)
 
     # --- methods --------------------------------------------------------------------
     def _reduce(self, op, axis=None, keepdims=False):
@@ -279,26 +439,57 @@ class ndarray:
             shape = shape[0]
         if order != "C":
             return _by_numpy(_np.reshape, self, shape, order=order)
-        return ndarray(self._native_array.reshape([_index(s) for s in shape]))
+        native = self._native_array.reshape([_index(s) for s in shape])
+        shape = tuple(native.shape)
+        # A view where NumPy gives one (its stride arithmetic decides), else a copy.
+        base = self._base
+        probe = (self._numpy_view() if base.buffer is not None
+                 else replay_numpy(stand_in(base), self._chain))
+        try:
+            _np.reshape(probe, shape, copy=False)
+        except ValueError:
+            return ndarray(native)
+        return self._view("reshape", shape)
 
     def ravel(self):
-        return self.reshape(-1)
+        # NumPy's ravel is a view of C-contiguous memory only (reshape(-1) is one
+        # wherever strides allow).
+        base = self._base
+        probe = (self._numpy_view() if base.buffer is not None
+                 else replay_numpy(stand_in(base), self._chain))
+        if probe.flags.c_contiguous:
+            return self.reshape(-1)
+        return self.flatten()
 
-    flatten = ravel
+    def flatten(self):
+        return ndarray(self.reshape(-1)._native_array)
 
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
-        return ndarray(self._native_array.transpose(None if not axes else [_index(a) for a in axes]))
+        return self._view("transpose", None if not axes else tuple(_index(a) for a in axes))
 
     def swapaxes(self, a, b):
         return swapaxes(self, a, b)
 
     def squeeze(self, axis=None):
-        return ndarray(self._native_array.squeeze(_axes(axis)))
+        axes = _axes(axis)
+        return self._view("squeeze", None if axes is None else tuple(axes))
 
     def astype(self, dtype, copy=True):
+        if not copy and _np.dtype(dtype) == self.dtype:
+            return self
         return ndarray(self._native_array.astype(_dtype_name(dtype)))
+
+    def copy(self):
+        """An independent array with this one's current values (computed lazily)."""
+        return ndarray(self._native_array)
+
+    def fill(self, value):
+        self[...] = value
+
+    def view(self):
+        return ndarray._over(self._base, self._chain)
 
     def clip(self, a_min=None, a_max=None):
         return clip(self, a_min, a_max)
@@ -321,7 +512,8 @@ class ndarray:
     # --- NumPy protocols ------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
-            return NotImplemented
+            # Into given arrays (lazy ones written in place), or masked: by NumPy.
+            return _by_numpy(getattr(ufunc, method), *inputs, **kwargs)
         name = ufunc.__name__
         dtype = kwargs.pop("dtype", None)
         if method == "__call__" and not kwargs:
@@ -337,8 +529,11 @@ class ndarray:
             keepdims = kwargs.pop("keepdims", False)
             if not kwargs:
                 return _with_dtype(asarray(inputs[0])._reduce(_REDUCE_UFUNC[name], axis, keepdims), dtype)
-        # Anything else: computed by NumPy on the evaluated values.
+        # Anything else: computed by NumPy on the evaluated values (ufunc.at writes
+        # its first argument in place).
         args = [x.numpy() if isinstance(x, ndarray) else x for x in inputs]
+        if method == "at" and isinstance(inputs[0], ndarray):
+            args[0] = _writable(inputs[0])
         if dtype is not None:
             kwargs["dtype"] = dtype
         return getattr(ufunc, method)(*args, **kwargs)
@@ -351,11 +546,19 @@ class ndarray:
                 return ours(*args, **kwargs)
             except NotImplementedError:
                 pass
-        # Not (fully) supported lazily: NumPy computes it on the evaluated values.
+        # Not (fully) supported lazily: NumPy computes it on the evaluated values
+        # (those that write their first argument get it ready for writing).
+        first = args[0] if args else None
         args = _evaluate_nested(args)
         kwargs = _evaluate_nested(kwargs)
+        if func.__name__ in _WRITES_FIRST_ARGUMENT and isinstance(first, ndarray):
+            args = (_writable(first),) + tuple(args[1:])
         return func(*args, **kwargs)
 
+
+# NumPy functions that write into their first argument.
+_WRITES_FIRST_ARGUMENT = frozenset({"fill_diagonal", "put_along_axis", "place", "putmask",
+                                    "put", "copyto"})
 
 _COMPARISONS = {"eq": _operator.eq, "ne": _operator.ne, "lt": _operator.lt,
                 "le": _operator.le, "gt": _operator.gt, "ge": _operator.ge}
@@ -376,9 +579,21 @@ def _out_of_range_comparison(a, op, value, reflected):
 def _by_numpy(func, *args, **kwargs):
     """What lazyfuse does not compute lazily (an out=, initial= or where= argument, an
     F-order reshape, ...) is computed by NumPy on the evaluated values. The result is a
-    lazy array over NumPy's result where lazyfuse has its dtype, else NumPy's result."""
-    result = func(*_evaluate_nested(args), **_evaluate_nested(kwargs))
-    if kwargs.get("out") is not None or not isinstance(result, (_np.ndarray, _np.generic)):
+    lazy array over NumPy's result where lazyfuse has its dtype, else NumPy's result.
+    Lazy arrays given as ``out`` are written in place (and returned)."""
+    out = kwargs.get("out")
+    args, kwargs = _evaluate_nested(args), _evaluate_nested(
+        {k: v for k, v in kwargs.items() if k != "out"})
+    if out is not None:
+        outs = out if isinstance(out, tuple) else (out,)
+        views = tuple(_writable(o) if isinstance(o, ndarray) else o for o in outs)
+        result = func(*args, out=views if isinstance(out, tuple) else views[0], **kwargs)
+        # NumPy returns the out arrays it wrote: give back the lazy ones.
+        if isinstance(result, tuple):
+            return tuple(o if r is v else r for r, v, o in zip(result, views, outs))
+        return outs[0] if result is views[0] else result
+    result = func(*args, **kwargs)
+    if not isinstance(result, (_np.ndarray, _np.generic)):
         return result
     try:
         return asarray(result)
@@ -400,31 +615,210 @@ def _with_dtype(a, dtype):
     return a if dtype is None else a.astype(dtype)
 
 
-def _getitem(a, key):
-    """Basic indexing in Rust (ir's compose::index); advanced indices (integer arrays,
-    boolean masks) are answered by NumPy on the evaluated values until lazyfuse has
-    them (issue 11)."""
-    try:
-        return ndarray(a._native_array.index(key))
-    except NotImplementedError:
-        return _by_numpy(_operator.getitem, a, key)
+def _basic_key(key):
+    """`key` as a tuple of basic index items (ints, slices, None, Ellipsis), or None
+    when it holds an advanced index (an array, a list, a boolean)."""
+    items = key if isinstance(key, tuple) else (key,)
+    out = []
+    for k in items:
+        if k is None or k is Ellipsis:
+            out.append(k)
+        elif isinstance(k, slice):
+            out.append(slice(*(None if v is None else _index(v)
+                               for v in (k.start, k.stop, k.step))))
+        elif isinstance(k, (bool, _np.bool_)):
+            return None
+        elif isinstance(k, (int, _np.integer)):
+            out.append(int(k))
+        elif isinstance(k, (ndarray, _np.ndarray)) and k.ndim == 0 and k.dtype.kind in "iu":
+            out.append(int(k))
+        else:
+            return None
+    return tuple(out)
+
+
+_PLAIN_SCALARS = frozenset([float, int, bool, complex, _np.float64, _np.float32, _np.int64,
+                            _np.int32, _np.bool_])
+
+
+def _is_int_key(key):
+    """Whether `key` is a Python int or a tuple of them (an element, or a sub-array)."""
+    if type(key) is int:
+        return True
+    return type(key) is tuple and _builtins.all(type(k) is int for k in key)
+
+
+def _has_bounds(key):
+    """Whether a basic key holds an integer or a slice bound (a loop would vary it)."""
+    return _builtins.any(type(k) is int
+                         or (type(k) is slice and (k.start, k.stop) != (None, None))
+                         for k in key)
+
+
+def _selects_all(key, ndim):
+    """Whether a basic key selects the whole array in its own shape (``...``, ``:``);
+    ``a[()]`` of a 0-d array is its element, not the array."""
+    rest = [k for k in key if k is not Ellipsis]
+    if ndim == 0 and len(rest) == len(key):
+        return False
+    return len(rest) <= ndim and _builtins.all(k == slice(None) for k in rest)
+
+
+def _writable(a):
+    """`a` as a NumPy view of its base's buffer, ready to be written in place: the base
+    is computed if pending, and lazy reads still pending on it keep their values."""
+    base = a._base
+    base.materialise()
+    view = a._numpy_view()
+    base.before_write()
+    return view
+
+
+def _type_check(ufunc, out, other):
+    """NumPy's exception, if any, for ``ufunc(out, other, out=out)`` by dtypes alone."""
+    empty = _np.zeros(0, out.dtype)
+    if isinstance(other, (ndarray, _np.ndarray)):
+        other = _np.zeros(0, other.dtype)
+    ufunc(empty, other, out=empty)
+
+
+def _check_output(ufunc, result, out):
+    """NumPy's check of a ufunc's output array: the result casts to it same_kind and
+    has its shape; NumPy's own exception otherwise."""
+    if not _np.can_cast(result.dtype, out.dtype, "same_kind"):
+        raise _np._core._exceptions._UFuncOutputCastingError(
+            ufunc, "same_kind", result.dtype, out.dtype, 0)
+    if result.shape != out.shape:
+        raise ValueError(f"non-broadcastable output operand with shape {out.shape} doesn't "
+                         f"match the broadcast shape {result.shape}")
+
+
+def _assign(target, key, value):
+    """``target[key] = value`` with NumPy's semantics."""
+    base = target._base
+    basic = _basic_key(key)
+    if base.buffer is None and not target._chain and basic is not None and _selects_all(basic, len(base.shape)):
+        # The whole of a pending array: its new version is the value, cast and
+        # broadcast as NumPy does (lazy: it fuses with what follows).
+        base.replace(_as_version(value, base.shape, base.dtype))
+        return
+    if isinstance(value, ndarray):
+        value = value.numpy()
+    elif not isinstance(value, (_np.ndarray, _np.generic, bool, int, float, complex)):
+        value = _evaluate_nested(value)
+    view = _writable(target)
+    view[key if basic is None else basic] = value
+
+
+def _as_version(value, shape, dtype):
+    """`value` as a native array of `shape` and `dtype`: cast unsafely and broadcast as
+    NumPy's item assignment does (leading length-1 axes of the value dropped)."""
+    if isinstance(value, ndarray):
+        v = value if value.dtype == dtype else value.astype(dtype)
+    else:
+        # NumPy's conversion of the value to the array's dtype (and its errors: a NaN
+        # into an integer array, a Python int out of the dtype's range).
+        value = _evaluate_nested(value)
+        converted = _np.empty(_np.shape(value), dtype)
+        converted[...] = value
+        v = asarray(converted)
+    while v.ndim > len(shape) and v.shape[0] == 1:
+        v = v.reshape(v.shape[1:])
+    if v.shape != tuple(shape):
+        try:
+            v = broadcast_to(v, shape)
+        except ValueError:
+            raise ValueError(f"could not broadcast input array from shape {v.shape} into "
+                             f"shape {tuple(shape)}") from None
+    return v._native_array
 
 
 # --- construction ------------------------------------------------------------------
 
 def asarray(x, dtype=None):
-    """A lazy array of x (a lazy array, NumPy array, scalar or nested sequence)."""
+    """A lazy array of x (a lazy array, NumPy array, scalar or nested sequence). A
+    NumPy array's memory is shared, as NumPy's ``asarray`` shares it: writes through
+    either are seen by both."""
     if isinstance(x, ndarray):
-        return x if dtype is None else x.astype(dtype)
+        return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     arr = _np.asarray(x)
     if arr.dtype.name not in _SUPPORTED_DTYPES:
         raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
-    out = ndarray(_native.asarray(arr))
-    return out if dtype is None else out.astype(dtype)
+    out = ndarray._over(_Base(buffer=arr))
+    return out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)
 
 
 def array(x, dtype=None, copy=True):
-    return asarray(x, dtype)
+    """A new array with x's values (no memory shared unless ``copy=False``)."""
+    if not copy:
+        return asarray(x, dtype)
+    if isinstance(x, ndarray):
+        return x.copy() if dtype is None else x.astype(dtype)
+    return asarray(_np.array(_evaluate_nested(x), copy=True), dtype)
+
+
+def copy(a):
+    return asarray(a).copy() if isinstance(a, ndarray) else array(a)
+
+
+def copyto(dst, src, casting="same_kind", where=True):
+    """NumPy ``copyto``: src's values into dst, in place."""
+    if not isinstance(dst, ndarray):
+        return _np.copyto(dst, _evaluate_nested(src), casting=casting,
+                          where=_evaluate_nested(where))
+    src = _evaluate_nested(src)
+    where = _evaluate_nested(where)
+    _np.copyto(_writable(dst), src, casting=casting, where=where)
+
+
+def put(a, ind, v, mode="raise"):
+    ind, v = _evaluate_nested(ind), _evaluate_nested(v)
+    if not isinstance(a, ndarray):
+        return _np.put(a, ind, v, mode=mode)
+    _writable(a).put(ind, v, mode=mode)
+
+
+def place(arr, mask, vals):
+    mask, vals = _evaluate_nested(mask), _evaluate_nested(vals)
+    if not isinstance(arr, ndarray):
+        return _np.place(arr, mask, vals)
+    _np.place(_writable(arr), mask, vals)
+
+
+def putmask(a, mask, values):
+    mask, values = _evaluate_nested(mask), _evaluate_nested(values)
+    if not isinstance(a, ndarray):
+        return _np.putmask(a, mask, values)
+    _np.putmask(_writable(a), mask, values)
+
+
+def _memories(a, b):
+    """NumPy arrays standing for the memory of a and b (a lazy array: its view of its
+    base's buffer, or of one stand-in per pending base); None when they cannot share
+    (different pending bases, or a pending base and other memory)."""
+    pending = [x._base for x in (a, b) if isinstance(x, ndarray) and x._base.buffer is None]
+    if pending and (len(pending) == 1 or pending[0] is not pending[1]):
+        return None
+    fake = stand_in(pending[0]) if pending else None
+    out = []
+    for x in (a, b):
+        if not isinstance(x, ndarray):
+            out.append(_np.asarray(x))
+        elif x._base.buffer is not None:
+            out.append(x._numpy_view())
+        else:
+            out.append(replay_numpy(fake, x._chain))
+    return out
+
+
+def shares_memory(a, b, max_work=None):
+    memories = _memories(a, b)
+    return memories is not None and bool(_np.shares_memory(*memories, max_work=max_work))
+
+
+def may_share_memory(a, b, max_work=None):
+    memories = _memories(a, b)
+    return memories is not None and bool(_np.may_share_memory(*memories, max_work=max_work))
 
 
 def _shape(shape):
@@ -579,15 +973,15 @@ def transpose(a, axes=None):
 
 
 def swapaxes(a, axis1, axis2):
-    return ndarray(asarray(a)._native_array.swapaxes(_index(axis1), _index(axis2)))
+    return asarray(a)._view("swapaxes", (_index(axis1), _index(axis2)))
 
 
 def moveaxis(a, source, destination):
-    return ndarray(asarray(a)._native_array.moveaxis(_axes(source), _axes(destination)))
+    return asarray(a)._view("moveaxis", (tuple(_axes(source)), tuple(_axes(destination))))
 
 
 def expand_dims(a, axis):
-    return ndarray(asarray(a)._native_array.expand_dims(_axes(axis)))
+    return asarray(a)._view("expand_dims", tuple(_axes(axis)))
 
 
 def squeeze(a, axis=None):
@@ -595,7 +989,8 @@ def squeeze(a, axis=None):
 
 
 def broadcast_to(a, shape):
-    return ndarray(asarray(a)._native_array.broadcast_to(_shape(shape)))
+    """A read-only view, as NumPy's."""
+    return asarray(a)._view("broadcast_to", tuple(_shape(shape)))
 
 
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):

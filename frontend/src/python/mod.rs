@@ -16,6 +16,7 @@ use crate::error::{Error, ErrorKind};
 use crate::Array;
 use lazyfuse_ir::compose::IndexItem;
 
+mod cell;
 mod errors;
 
 use errors::{error, guarded, to_pyerr};
@@ -795,6 +796,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeArray>()?;
     m.add_class::<Compiled>()?;
     m.add_class::<JitFront>()?;
+    m.add_class::<cell::PyBufferCell>()?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
     m.add_function(wrap_pyfunction!(full, m)?)?;
     m.add_function(wrap_pyfunction!(ramp, m)?)?;

@@ -1,0 +1,151 @@
+"""Writes, views and in-place operators behave as NumPy's (issue 10): focused cases
+the stateful machine (test_array_model.py) may take long to draw."""
+
+import numpy as np
+import pytest
+
+import lazyfuse as lf
+import lazyfuse.numpy as lnp
+
+
+def test_inplace_on_argument_updates_the_callers_array():
+    def axpy(a, x, y):
+        y += a * x
+
+    x = lnp.arange(5.0)
+    y = lnp.ones(5)
+    axpy(2.0, x, y)
+    np.testing.assert_array_equal(np.asarray(y), 1 + 2 * np.arange(5.0))
+
+
+def test_alias_sees_inplace_update():
+    a = lnp.zeros(3)
+    b = a
+    a += 1
+    assert b is a
+    np.testing.assert_array_equal(np.asarray(b), np.ones(3))
+
+
+def test_view_write_is_seen_by_base_and_sibling_views():
+    a = lnp.arange(12.0).reshape(3, 4)
+    row = a[1]
+    col = a[:, 2]
+    t = a.T
+    row[:] = -1.0
+    expect = np.arange(12.0).reshape(3, 4)
+    expect[1] = -1.0
+    np.testing.assert_array_equal(np.asarray(a), expect)
+    np.testing.assert_array_equal(np.asarray(col), expect[:, 2])
+    np.testing.assert_array_equal(np.asarray(t), expect.T)
+    a[0, ::2] = 7
+    expect[0, ::2] = 7
+    np.testing.assert_array_equal(np.asarray(row), expect[1])
+    np.testing.assert_array_equal(np.asarray(t), expect.T)
+
+
+def test_asarray_shares_numpy_memory_both_ways():
+    base = np.arange(6.0)
+    a = lf.asarray(base)
+    a[2] = 100.0
+    assert base[2] == 100.0  # the write reached NumPy at once
+    base[3] = -5.0
+    assert float(a[3]) == -5.0
+    assert np.shares_memory(a, base)
+    a *= 2
+    np.testing.assert_array_equal(base, [0, 2, 200, -10, 8, 10])
+
+
+def test_lazy_reads_keep_the_version_they_were_made_of():
+    a = lf.asarray(np.arange(4.0))
+    before = a * 10  # pending: reads a's current values
+    a[:] = 0
+    a += 1
+    np.testing.assert_array_equal(np.asarray(before), [0, 10, 20, 30])
+    np.testing.assert_array_equal(np.asarray(a), np.ones(4))
+
+
+def test_every_index_kind_writes_as_numpy():
+    keys = [
+        1, 3, -1, slice(None, None, -2), (Ellipsis, 1), (None, slice(1, 4)),
+        np.array([True, False] * 4).reshape(2, 4), ([0, 1, 1], [3, 0, 2]),
+        (slice(None), [2, 0]), (1, Ellipsis, None),
+    ]
+    for key in keys:
+        n = np.arange(8.0).reshape(2, 4)
+        a = lnp.arange(8.0).reshape(2, 4)
+        try:
+            n[key] = -np.arange(1.0, 2.0)
+        except IndexError:
+            with pytest.raises(IndexError):
+                a[key] = -np.arange(1.0, 2.0)
+            continue
+        a[key] = -np.arange(1.0, 2.0)
+        np.testing.assert_array_equal(np.asarray(a), n, err_msg=repr(key))
+
+
+def test_write_casts_and_broadcasts_as_numpy():
+    n = np.zeros((2, 3), np.int32)
+    a = lnp.zeros((2, 3), dtype=np.int32)
+    n[:] = [1.7, -2.5, 3.9]
+    a[:] = [1.7, -2.5, 3.9]
+    np.testing.assert_array_equal(np.asarray(a), n)
+    assert a.dtype == np.int32
+
+
+def test_inplace_same_kind_casting_error_as_numpy():
+    a = lnp.zeros(3, dtype=np.int64)
+    with pytest.raises(np.exceptions.DTypeError if hasattr(np.exceptions, "DTypeError")
+                       else TypeError):
+        a += 1.5
+    np.testing.assert_array_equal(np.asarray(a), np.zeros(3))
+
+
+def test_readonly_broadcast_view_refuses_writes():
+    a = lnp.zeros(3)
+    b = lnp.broadcast_to(a, (2, 3))
+    with pytest.raises(ValueError):
+        b[0, 0] = 1.0
+
+
+def test_ufunc_out_aliasing_an_input():
+    n = np.arange(5.0)
+    a = lnp.arange(5.0)
+    np.add(n[:-1], n[1:], out=n[1:])
+    np.add(a[:-1], a[1:], out=a[1:])
+    np.testing.assert_array_equal(np.asarray(a), n)
+
+
+def test_fill_copyto_put_place_putmask_copy():
+    n = np.arange(6.0)
+    a = lnp.arange(6.0)
+    c = a.copy()
+    for target in (n, a):
+        np.copyto(target, 2.0, where=np.arange(6) % 2 == 0)
+        np.put(target, [1, 3], [-1.0, -3.0])
+        np.place(target, np.arange(6) == 5, [9.0])
+        np.putmask(target, np.arange(6) == 0, 4.0)
+    np.testing.assert_array_equal(np.asarray(a), n)
+    np.testing.assert_array_equal(np.asarray(c), np.arange(6.0))  # independent
+    a.fill(3.0)
+    np.testing.assert_array_equal(np.asarray(a), np.full(6, 3.0))
+
+
+def test_element_loop_reads_and_writes_numpy_scalars():
+    a = lnp.zeros(10)
+    b = lnp.arange(10.0)
+    for i in range(1, 10):
+        a[i] = a[i - 1] + b[i]
+    assert isinstance(a[3], np.float64)
+    np.testing.assert_array_equal(np.asarray(a), np.cumsum(np.arange(10.0)))
+
+
+def test_shares_memory_answers_as_numpy():
+    a = lnp.arange(10.0)
+    n = np.arange(10.0)
+    pairs = [(a[:5], a[5:]), (a[::2], a[1::2]), (a[:6], a[4:]), (a, a.copy()),
+             (a.reshape(2, 5), a[3:4])]
+    npairs = [(n[:5], n[5:]), (n[::2], n[1::2]), (n[:6], n[4:]), (n, n.copy()),
+              (n.reshape(2, 5), n[3:4])]
+    for (x, y), (u, v) in zip(pairs, npairs):
+        assert np.shares_memory(x, y) == np.shares_memory(u, v)
+        assert np.may_share_memory(x, y) == np.may_share_memory(u, v)
