@@ -6,7 +6,9 @@
 
 use std::ops;
 
-use lazyfuse_ir::{promote_weak, BinaryOp, DType, IrError, Node, Op, Scalar, UnaryOp, WeakKind};
+use lazyfuse_ir::{
+    promote_weak, BinaryOp, DType, IrError, Node, Op, Scalar, UnaryOp, Value, WeakKind,
+};
 
 use crate::array::Array;
 use crate::error::Result;
@@ -31,7 +33,13 @@ impl WeakScalar {
         }
     }
 
-    /// The constant this literal becomes next to an operand of dtype `other`.
+    /// The 0-d operand this literal becomes next to an operand of dtype `other`.
+    ///
+    /// Most values become a 0-d *data* leaf: a run-time input of the kernel, not part of
+    /// the program's structure, so a loop feeding a new value each iteration reuses one
+    /// compiled kernel. The few values rewrite rules key on (`x ** 2`, `x * 1`, `x / 2`,
+    /// ...) stay constants, so those rules still fire; they are a fixed handful, so they
+    /// cannot grow the caches either.
     fn resolve(self, op: &'static str, other: DType) -> Result<Node, IrError> {
         let dtype = promote_weak(other, self.kind());
         let value = match self {
@@ -39,7 +47,29 @@ impl WeakScalar {
             WeakScalar::Int(i) => Scalar::from_weak_int(op, i, dtype)?,
             WeakScalar::Float(f) => Scalar::F64(f).cast(dtype),
         };
-        Ok(Node::constant(value))
+        Ok(scalar_operand(value))
+    }
+}
+
+/// A 0-d operand holding `value`: a constant if rewrite rules key on the value, else a
+/// run-time data leaf (see [`WeakScalar::resolve`]).
+pub(crate) fn scalar_operand(value: Scalar) -> Node {
+    if is_rule_constant(value) {
+        Node::constant(value)
+    } else {
+        Node::data(Value::from_scalar(value))
+    }
+}
+
+/// Whether rewrite rules key on this value (identities, strength reduction of powers
+/// and divisions): it stays a constant of the program rather than a run-time input.
+fn is_rule_constant(value: Scalar) -> bool {
+    match value {
+        Scalar::Bool(_) => true,
+        s => {
+            let v = s.as_f64();
+            [0.0, 1.0, -1.0, 2.0, 3.0, 0.5].contains(&v)
+        }
     }
 }
 

@@ -416,7 +416,9 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
             ))
         }
     };
-    let a = Array::full(&shape, scalar);
+    // A fill value is a run-time input, as a weak scalar operand is: a loop filling
+    // with new values reuses one kernel.
+    let a = Array::from_node(crate::elementwise::scalar_operand(scalar)).broadcast_to(&shape);
     lazy(match dtype {
         Some(d) => a.astype(d),
         None => a,

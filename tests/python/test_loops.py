@@ -1,0 +1,114 @@
+"""Loops (issue 10): scalars, indices and slice bounds are run-time values, never part
+of a compiled program; element loops stay memory traffic; memory stays flat."""
+
+import gc
+import resource
+
+import numpy as np
+
+import lazyfuse as lf
+import lazyfuse.numpy as lnp
+
+
+def compiles():
+    return lf.cache_info()["compiles"]
+
+
+def test_a_thousand_scalars_compile_once():
+    base = np.random.default_rng(0).random(257)
+    a = lnp.asarray(base)
+    np.asarray(a * 1.2345 + 1.0)  # the one compile
+    before = compiles()
+    for i in range(1000):
+        s = 1.0 + i * 1e-3 + 1e-9
+        np.testing.assert_array_equal(np.asarray(a * s + 1.0), base * s + 1.0)
+    assert compiles() == before
+
+
+def test_scalars_keep_numpy_dtypes_and_special_values():
+    a32 = lnp.arange(4, dtype=np.float32)
+    n32 = np.arange(4, dtype=np.float32)
+    for s in [1.1, 2.2, float("nan"), float("inf"), -0.0, 1e300]:
+        with np.errstate(all="ignore"):
+            got, want = np.asarray(a32 * s), n32 * s
+        assert got.dtype == want.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+    i32 = lnp.arange(4, dtype=np.int32)
+    for s in [7, -9, 123456]:
+        got = np.asarray(i32 * s + s)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, np.arange(4, dtype=np.int32) * s + s)
+
+
+def test_fill_values_and_integer_scalars_compile_once():
+    np.asarray(lnp.full(5, 0.25) + lnp.arange(5.0) % 7)
+    before = compiles()
+    for i in range(300):
+        got = lnp.full(5, i + 0.25) + lnp.arange(5.0) % (i + 7)
+        np.testing.assert_array_equal(np.asarray(got),
+                                      np.full(5, i + 0.25) + np.arange(5.0) % (i + 7))
+    assert compiles() == before
+
+
+def test_a_thousand_indices_and_slice_bounds_compile_once_each():
+    xn = np.random.default_rng(1).random(1100)
+    x = lnp.asarray(xn)
+    y = x * 2.5 + 1.5
+    float(y[0]) + float(y[0:10].sum())
+    before = compiles()
+    for i in range(1000):
+        y = x * 2.5 + 1.5  # a new pending array each iteration
+        assert float(y[i]) == xn[i] * 2.5 + 1.5
+        # Summation order differs from NumPy's unrolled loop: within rounding.
+        assert np.isclose(float(y[i:i + 10].sum()), (xn[i:i + 10] * 2.5 + 1.5).sum(),
+                          rtol=1e-14, atol=0)
+    assert compiles() == before
+
+
+def test_element_loop_reads_and_writes():
+    n = 1000
+    a = lnp.zeros(n)
+    b = lnp.arange(float(n))
+    an, bn = np.zeros(n), np.arange(float(n))
+    before = compiles()
+    for i in range(1, n):
+        a[i] = a[i - 1] + b[i] * 0.5
+        an[i] = an[i - 1] + bn[i] * 0.5
+    assert compiles() - before <= 2  # materialising the two bases, not one per index
+    np.testing.assert_array_equal(np.asarray(a), an)
+
+
+def test_two_dimensional_recurrence():
+    a = lnp.ones((20, 30))
+    b = lnp.linspace(0, 1, 30)
+    an, bn = np.ones((20, 30)), np.linspace(0, 1, 30)
+    for i in range(1, 20):
+        for j in range(30):
+            a[i, j] = a[i - 1, j] + b[j]
+            an[i, j] = an[i - 1, j] + bn[j]
+    np.testing.assert_array_equal(np.asarray(a), an)
+
+
+def test_time_stepping_memory_is_flat_and_compiles_are_bounded():
+    """A heat-equation loop: the loop-carried array is flushed where it is sliced, so
+    the pending graph does not grow with the step count, nor does memory."""
+    def step(u):
+        lap = u[2:] - 2.0 * u[1:-1] + u[:-2]
+        un = u.copy()
+        un[1:-1] = u[1:-1] + 0.1 * lap
+        return un
+
+    u, un = lnp.zeros(64), np.zeros(64)
+    u[32], un[32] = 1.0, 1.0
+    for _ in range(50):
+        u, un = step(u), step(un)
+    gc.collect()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = compiles()
+    for _ in range(3000):
+        u, un = step(u), step(un)
+    gc.collect()
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
+    assert compiles() == before
+    assert grown_kib < 64 * 1024, f"peak RSS grew by {grown_kib} KiB over 3000 steps"
+    np.testing.assert_allclose(np.asarray(u), un, rtol=1e-12, atol=1e-300)
