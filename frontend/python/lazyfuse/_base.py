@@ -24,28 +24,54 @@ import numpy as _np
 from . import _native
 
 
+_DTYPES = {}
+
+
+def _dtype_named(name):
+    """NumPy's dtype of a native dtype name (cached: np.dtype parses its argument)."""
+    dtype = _DTYPES.get(name)
+    if dtype is None:
+        dtype = _DTYPES[name] = _np.dtype(name)
+    return dtype
+
+
 class _Base:
     """One array's storage: a pending node or a NumPy buffer (with its cell)."""
 
-    __slots__ = ("node", "buffer", "cell", "shape", "dtype")
+    __slots__ = ("node", "buffer", "cell", "_shape", "_dtype")
 
     def __init__(self, node=None, buffer=None):
         self.node = node  # NativeArray of the current version while pending
         self.buffer = None
         self.cell = None
+        # Shape and dtype are asked of the node on first use: building a pending
+        # base is on the path of every lazy operation.
+        self._shape = None
+        self._dtype = None
         if buffer is not None:
             self.adopt(buffer)
-        else:
-            self.shape = tuple(node.shape)
-            self.dtype = _np.dtype(node.dtype)
+
+    @property
+    def shape(self):
+        shape = self._shape
+        if shape is None:
+            shape = self._shape = tuple(self.node.shape)
+        return shape
+
+    @property
+    def dtype(self):
+        dtype = self._dtype
+        if dtype is None:
+            dtype = self._dtype = _dtype_named(self.node.dtype)
+        return dtype
 
     def adopt(self, buffer):
         """Makes `buffer` (a NumPy array) the storage: materialised from now on."""
         self.buffer = buffer
         self.cell = _native.BufferCell(buffer)
         self.node = None
-        self.shape = buffer.shape
-        self.dtype = buffer.dtype
+        self._shape = buffer.shape
+        self._dtype = buffer.dtype
 
     def materialise(self):
         """The buffer, computing the pending version first if needed."""
@@ -66,6 +92,21 @@ class _Base:
         """A whole-array write to a pending base: the new version is `node` (already
         of the base's shape and dtype)."""
         self.node = node
+
+
+def _pending_base(node):
+    """`_Base(node=node)` without the call to __init__ (this is on every operation's
+    path)."""
+    base = _new_base(_Base)
+    base.node = node
+    base.buffer = None
+    base.cell = None
+    base._shape = None
+    base._dtype = None
+    return base
+
+
+_new_base = object.__new__
 
 
 # --- view chains ----------------------------------------------------------------------
