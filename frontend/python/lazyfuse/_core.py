@@ -12,8 +12,8 @@ import operator as _operator
 import numpy as _np
 
 from . import _native, _ops
-from ._base import _Base, replay_native, replay_numpy, stand_in
-from .errors import BindingError, DTypeError, InvalidArgumentError
+from ._base import _Base, _pending_base, replay_native, replay_numpy, stand_in
+from .errors import BindingError, DTypeError, IndexingError, InvalidArgumentError
 
 # NumPy's marker for "argument not given" (its keyword defaults use it too).
 _NOVALUE = _np._NoValue
@@ -62,6 +62,19 @@ def _index(i):
     return _operator.index(i)
 
 
+def _binary_method(op, reflected=False):
+    """An operator method: arrays and floats (the common operands) take the short path,
+    every other operand ndarray._binary's checks."""
+    def method(self, other):
+        kind = type(other)
+        if kind is ndarray:
+            other = other._native_array
+        elif kind is not float:
+            return self._binary(op, other, reflected)
+        return ndarray(self._native_array.binary(op, other, reflected))
+    return method
+
+
 class ndarray:
     """A lazy array: operations build a graph; results are computed when needed.
 
@@ -73,7 +86,7 @@ class ndarray:
     __hash__ = None
 
     def __init__(self, native):
-        self._base = _Base(node=native)
+        self._base = _pending_base(native)
         self._chain = ()
         self._np = None
         self._lazy = None
@@ -209,42 +222,51 @@ class ndarray:
 
     # --- operators ------------------------------------------------------------------
     def _binary(self, op, other, reflected=False):
-        if op in _COMPARISONS and type(other) is int and self.dtype.kind in "iu":
-            answer = _out_of_range_comparison(self, op, other, reflected)
-            if answer is not None:
-                return answer
-        try:
-            other = _operand(other)
-        except TypeError:
-            return NotImplemented
+        kind = type(other)
+        if kind is ndarray:
+            other = other._native_array  # the common cases first: dispatch cost
+        elif kind is float:
+            pass
+        else:
+            if kind is int and op in _COMPARISONS and self.dtype.kind in "iu":
+                answer = _out_of_range_comparison(self, op, other, reflected)
+                if answer is not None:
+                    return answer
+            if _needs_numpy(other):
+                return _binary_by_numpy(op, self, other, reflected)
+            try:
+                other = _operand(other)
+            except TypeError:
+                return NotImplemented
         return ndarray(self._native_array.binary(op, other, reflected))
 
-    def __add__(self, o): return self._binary("add", o)
-    def __radd__(self, o): return self._binary("add", o, True)
-    def __sub__(self, o): return self._binary("sub", o)
-    def __rsub__(self, o): return self._binary("sub", o, True)
-    def __mul__(self, o): return self._binary("mul", o)
-    def __rmul__(self, o): return self._binary("mul", o, True)
-    def __truediv__(self, o): return self._binary("div", o)
-    def __rtruediv__(self, o): return self._binary("div", o, True)
-    def __floordiv__(self, o): return self._binary("floordiv", o)
-    def __rfloordiv__(self, o): return self._binary("floordiv", o, True)
-    def __mod__(self, o): return self._binary("rem", o)
-    def __rmod__(self, o): return self._binary("rem", o, True)
-    def __pow__(self, o): return self._binary("pow", o)
-    def __rpow__(self, o): return self._binary("pow", o, True)
-    def __and__(self, o): return self._binary("bitwise_and", o)
-    def __rand__(self, o): return self._binary("bitwise_and", o, True)
-    def __or__(self, o): return self._binary("bitwise_or", o)
-    def __ror__(self, o): return self._binary("bitwise_or", o, True)
-    def __xor__(self, o): return self._binary("bitwise_xor", o)
-    def __rxor__(self, o): return self._binary("bitwise_xor", o, True)
-    def __eq__(self, o): return self._binary("eq", o)
-    def __ne__(self, o): return self._binary("ne", o)
-    def __lt__(self, o): return self._binary("lt", o)
-    def __le__(self, o): return self._binary("le", o)
-    def __gt__(self, o): return self._binary("gt", o)
-    def __ge__(self, o): return self._binary("ge", o)
+    __add__ = _binary_method("add")
+    __radd__ = _binary_method("add", True)
+    __sub__ = _binary_method("sub")
+    __rsub__ = _binary_method("sub", True)
+    __mul__ = _binary_method("mul")
+    __rmul__ = _binary_method("mul", True)
+    __truediv__ = _binary_method("div")
+    __rtruediv__ = _binary_method("div", True)
+    __floordiv__ = _binary_method("floordiv")
+    __rfloordiv__ = _binary_method("floordiv", True)
+    __mod__ = _binary_method("rem")
+    __rmod__ = _binary_method("rem", True)
+    __pow__ = _binary_method("pow")
+    __rpow__ = _binary_method("pow", True)
+    __and__ = _binary_method("bitwise_and")
+    __rand__ = _binary_method("bitwise_and", True)
+    __or__ = _binary_method("bitwise_or")
+    __ror__ = _binary_method("bitwise_or", True)
+    __xor__ = _binary_method("bitwise_xor")
+    __rxor__ = _binary_method("bitwise_xor", True)
+    __eq__ = _binary_method("eq")
+    __ne__ = _binary_method("ne")
+    __lt__ = _binary_method("lt")
+    __le__ = _binary_method("le")
+    __gt__ = _binary_method("gt")
+    __ge__ = _binary_method("ge")
+
 
     def __matmul__(self, o):
         try:
@@ -327,7 +349,10 @@ class ndarray:
         view = self._np
         if view is not None and _is_int_key(key):
             # Fast path of element loops: one element of a materialised base.
-            item = view[key]
+            try:
+                item = view[key]
+            except IndexError as e:
+                raise IndexingError(str(e)) from None
             if not isinstance(item, _np.ndarray):
                 return item
         basic = _basic_key(key)
@@ -346,7 +371,10 @@ class ndarray:
             except BindingError:
                 pass  # a traced parameter: the element stays lazy
         if base.buffer is not None:
-            item = self._numpy_view()[basic]
+            try:
+                item = self._numpy_view()[basic]
+            except IndexError as e:
+                raise IndexingError(str(e)) from None
             if not isinstance(item, _np.ndarray):
                 return item  # a NumPy scalar, as NumPy gives
             out = ndarray._over(base, self._chain + (("index", basic),))
@@ -359,7 +387,10 @@ class ndarray:
         if view is not None and _is_int_key(key) and type(value) in _PLAIN_SCALARS:
             # Fast path of element loops: one element of a materialised base.
             self._base.before_write()
-            view[key] = value
+            try:
+                view[key] = value
+            except IndexError as e:
+                raise IndexingError(str(e)) from None
             return
         _assign(self, key, value)
 
@@ -540,7 +571,7 @@ class ndarray:
 
     def __array_function__(self, func, types, args, kwargs):
         from . import numpy as lnp
-        ours = getattr(lnp, func.__name__, None)
+        ours = vars(lnp).get(func.__name__)  # not NumPy's own through lnp.__getattr__
         if ours is not None and getattr(func, "__module__", "").startswith("numpy"):
             try:
                 return ours(*args, **kwargs)
@@ -549,11 +580,19 @@ class ndarray:
         # Not (fully) supported lazily: NumPy computes it on the evaluated values
         # (those that write their first argument get it ready for writing).
         first = args[0] if args else None
+        out = kwargs.get("out")
         args = _evaluate_nested(args)
         kwargs = _evaluate_nested(kwargs)
         if func.__name__ in _WRITES_FIRST_ARGUMENT and isinstance(first, ndarray):
             args = (_writable(first),) + tuple(args[1:])
-        return func(*args, **kwargs)
+        if isinstance(out, ndarray):
+            kwargs["out"] = _writable(out)
+        elif isinstance(out, tuple):
+            kwargs["out"] = tuple(_writable(o) if isinstance(o, ndarray) else o for o in out)
+        result = func(*args, **kwargs)
+        if out is not None and result is kwargs["out"]:
+            return out  # NumPy returns the array it wrote: give back the lazy one
+        return result
 
 
 # NumPy functions that write into their first argument.
@@ -619,6 +658,22 @@ def _basic_key(key):
     """`key` as a tuple of basic index items (ints, slices, None, Ellipsis), or None
     when it holds an advanced index (an array, a list, a boolean)."""
     items = key if isinstance(key, tuple) else (key,)
+    for k in items:
+        # Fast path (every lazy slice pays it): items already in canonical form.
+        kind = type(k)
+        if kind is int or k is None or k is Ellipsis:
+            continue
+        if kind is slice and type(k.start) in _BOUND_TYPES and type(k.stop) in _BOUND_TYPES \
+                and type(k.step) in _BOUND_TYPES:
+            continue
+        return _canonical_key(items)
+    return items
+
+
+_BOUND_TYPES = (int, type(None))
+
+
+def _canonical_key(items):
     out = []
     for k in items:
         if k is None or k is Ellipsis:
@@ -645,7 +700,12 @@ def _is_int_key(key):
     """Whether `key` is a Python int or a tuple of them (an element, or a sub-array)."""
     if type(key) is int:
         return True
-    return type(key) is tuple and _builtins.all(type(k) is int for k in key)
+    if type(key) is not tuple:
+        return False
+    for k in key:
+        if type(k) is not int:
+            return False
+    return True
 
 
 def _has_bounds(key):
@@ -707,7 +767,10 @@ def _assign(target, key, value):
     elif not isinstance(value, (_np.ndarray, _np.generic, bool, int, float, complex)):
         value = _evaluate_nested(value)
     view = _writable(target)
-    view[key if basic is None else basic] = value
+    try:
+        view[key if basic is None else basic] = value
+    except IndexError as e:
+        raise IndexingError(str(e)) from None
 
 
 def _as_version(value, shape, dtype):
@@ -1077,6 +1140,10 @@ def astype(a, dtype):
 
 def _unary(op, x, dtype):
     """The unary IR op `op` of x, cast to dtype if given (for _ufuncs.py)."""
+    if _needs_numpy(x):
+        names = [n for n in _ops.UNARY.get(op, ()) if isinstance(getattr(_np, n, None), _np.ufunc)]
+        if names:
+            return _by_numpy(getattr(_np, names[0]), x, dtype=dtype)
     x = asarray(x)
     if op == "round" and x.dtype.kind in "iu":
         # The ufunc rint gives integers as float64 (the IR's round keeps them, as
@@ -1085,12 +1152,47 @@ def _unary(op, x, dtype):
     return _with_dtype(ndarray(x._native_array.unary(op)), dtype)
 
 
+def _needs_numpy(x):
+    """Whether `x` has a dtype lazyfuse does not compute (complex, until issue 11):
+    operations with it fall back to NumPy, which computes them correctly."""
+    if isinstance(x, complex):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return isinstance(x, (_np.ndarray, _np.generic)) and dtype.name not in _SUPPORTED_DTYPES
+
+
+def _binary_by_numpy(op, a, b, reflected):
+    """`a op b` (`b op a` if reflected) computed by NumPy on the evaluated values."""
+    ufunc = _BINARY_UFUNC[op]
+    return _by_numpy(ufunc, b, a) if reflected else _by_numpy(ufunc, a, b)
+
+
+_BINARY_UFUNC = {"add": _np.add, "sub": _np.subtract, "mul": _np.multiply,
+                 "div": _np.true_divide, "floordiv": _np.floor_divide, "rem": _np.remainder,
+                 "pow": _np.power, "bitwise_and": _np.bitwise_and,
+                 "bitwise_or": _np.bitwise_or, "bitwise_xor": _np.bitwise_xor,
+                 "eq": _np.equal, "ne": _np.not_equal, "lt": _np.less, "le": _np.less_equal,
+                 "gt": _np.greater, "ge": _np.greater_equal}
+
+
+def _ufunc_into(name, args, out, where, dtype):
+    """A lazyfuse.numpy ufunc called with out= or where=: NumPy's ufunc of that name
+    computes it on the evaluated values, writing lazy ``out`` arrays in place."""
+    ufunc = getattr(_np, name, None)
+    if not isinstance(ufunc, _np.ufunc):
+        raise InvalidArgumentError(f"{name}: out= and where= are not supported (NumPy has "
+                                   f"no ufunc {name} to compute them)")
+    return _by_numpy(ufunc, *args, out=out, where=where, dtype=dtype)
+
+
 def _is_python_scalar(x):
     return isinstance(x, (bool, int, float)) and not isinstance(x, _np.generic)
 
 
 def _binary(op, a, b, dtype):
     """The binary IR op `op` of a and b (Python scalars weak), cast to dtype if given."""
+    if (_needs_numpy(a) or _needs_numpy(b)) and op in _BINARY_UFUNC:
+        return _by_numpy(_BINARY_UFUNC[op], a, b, dtype=dtype)
     if _is_python_scalar(a) and not _is_python_scalar(b):
         # A Python scalar first stays weak: np.add(3, int32 array) is int32.
         return _with_dtype(asarray(b)._binary(op, a, True), dtype)

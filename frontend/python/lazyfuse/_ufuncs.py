@@ -5,7 +5,7 @@ Generated from ir/src/op.rs by tests/op_tables.rs: do not edit; change op.rs and
 run `LAZYFUSE_BLESS=1 cargo test --test op_tables`.
 """
 
-from ._core import _unary, _binary
+from ._core import _binary, _ufunc_into, _unary
 
 __all__ = [
     "negative", "absolute", "abs", "sign", "exp", "expm1",
@@ -21,281 +21,393 @@ __all__ = [
 ]
 
 
-def negative(x, /, dtype=None):
+def negative(x, /, out=None, *, where=True, dtype=None):
     """Elementwise negative (IR op ``neg``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("negative", (x,), out, where, dtype)
     return _unary("neg", x, dtype)
 
 
-def absolute(x, /, dtype=None):
+def absolute(x, /, out=None, *, where=True, dtype=None):
     """Elementwise absolute (IR op ``abs``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("absolute", (x,), out, where, dtype)
     return _unary("abs", x, dtype)
 
 
-def abs(x, /, dtype=None):
+def abs(x, /, out=None, *, where=True, dtype=None):
     """Elementwise abs (IR op ``abs``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("abs", (x,), out, where, dtype)
     return _unary("abs", x, dtype)
 
 
-def sign(x, /, dtype=None):
+def sign(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sign (IR op ``sign``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("sign", (x,), out, where, dtype)
     return _unary("sign", x, dtype)
 
 
-def exp(x, /, dtype=None):
+def exp(x, /, out=None, *, where=True, dtype=None):
     """Elementwise exp (IR op ``exp``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("exp", (x,), out, where, dtype)
     return _unary("exp", x, dtype)
 
 
-def expm1(x, /, dtype=None):
+def expm1(x, /, out=None, *, where=True, dtype=None):
     """Elementwise expm1 (IR op ``expm1``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("expm1", (x,), out, where, dtype)
     return _unary("expm1", x, dtype)
 
 
-def log(x, /, dtype=None):
+def log(x, /, out=None, *, where=True, dtype=None):
     """Elementwise log (IR op ``log``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("log", (x,), out, where, dtype)
     return _unary("log", x, dtype)
 
 
-def log1p(x, /, dtype=None):
+def log1p(x, /, out=None, *, where=True, dtype=None):
     """Elementwise log1p (IR op ``log1p``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("log1p", (x,), out, where, dtype)
     return _unary("log1p", x, dtype)
 
 
-def log2(x, /, dtype=None):
+def log2(x, /, out=None, *, where=True, dtype=None):
     """Elementwise log2 (IR op ``log2``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("log2", (x,), out, where, dtype)
     return _unary("log2", x, dtype)
 
 
-def log10(x, /, dtype=None):
+def log10(x, /, out=None, *, where=True, dtype=None):
     """Elementwise log10 (IR op ``log10``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("log10", (x,), out, where, dtype)
     return _unary("log10", x, dtype)
 
 
-def sqrt(x, /, dtype=None):
+def sqrt(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sqrt (IR op ``sqrt``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("sqrt", (x,), out, where, dtype)
     return _unary("sqrt", x, dtype)
 
 
-def square(x, /, dtype=None):
+def square(x, /, out=None, *, where=True, dtype=None):
     """Elementwise square (IR op ``square``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("square", (x,), out, where, dtype)
     return _unary("square", x, dtype)
 
 
-def reciprocal(x, /, dtype=None):
+def reciprocal(x, /, out=None, *, where=True, dtype=None):
     """Elementwise reciprocal (IR op ``reciprocal``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("reciprocal", (x,), out, where, dtype)
     return _unary("reciprocal", x, dtype)
 
 
-def sin(x, /, dtype=None):
+def sin(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sin (IR op ``sin``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("sin", (x,), out, where, dtype)
     return _unary("sin", x, dtype)
 
 
-def cos(x, /, dtype=None):
+def cos(x, /, out=None, *, where=True, dtype=None):
     """Elementwise cos (IR op ``cos``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("cos", (x,), out, where, dtype)
     return _unary("cos", x, dtype)
 
 
-def tan(x, /, dtype=None):
+def tan(x, /, out=None, *, where=True, dtype=None):
     """Elementwise tan (IR op ``tan``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("tan", (x,), out, where, dtype)
     return _unary("tan", x, dtype)
 
 
-def arcsin(x, /, dtype=None):
+def arcsin(x, /, out=None, *, where=True, dtype=None):
     """Elementwise arcsin (IR op ``arcsin``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("arcsin", (x,), out, where, dtype)
     return _unary("arcsin", x, dtype)
 
 
-def arccos(x, /, dtype=None):
+def arccos(x, /, out=None, *, where=True, dtype=None):
     """Elementwise arccos (IR op ``arccos``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("arccos", (x,), out, where, dtype)
     return _unary("arccos", x, dtype)
 
 
-def arctan(x, /, dtype=None):
+def arctan(x, /, out=None, *, where=True, dtype=None):
     """Elementwise arctan (IR op ``arctan``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("arctan", (x,), out, where, dtype)
     return _unary("arctan", x, dtype)
 
 
-def sinh(x, /, dtype=None):
+def sinh(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sinh (IR op ``sinh``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("sinh", (x,), out, where, dtype)
     return _unary("sinh", x, dtype)
 
 
-def cosh(x, /, dtype=None):
+def cosh(x, /, out=None, *, where=True, dtype=None):
     """Elementwise cosh (IR op ``cosh``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("cosh", (x,), out, where, dtype)
     return _unary("cosh", x, dtype)
 
 
-def tanh(x, /, dtype=None):
+def tanh(x, /, out=None, *, where=True, dtype=None):
     """Elementwise tanh (IR op ``tanh``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("tanh", (x,), out, where, dtype)
     return _unary("tanh", x, dtype)
 
 
-def floor(x, /, dtype=None):
+def floor(x, /, out=None, *, where=True, dtype=None):
     """Elementwise floor (IR op ``floor``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("floor", (x,), out, where, dtype)
     return _unary("floor", x, dtype)
 
 
-def ceil(x, /, dtype=None):
+def ceil(x, /, out=None, *, where=True, dtype=None):
     """Elementwise ceil (IR op ``ceil``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("ceil", (x,), out, where, dtype)
     return _unary("ceil", x, dtype)
 
 
-def rint(x, /, dtype=None):
+def rint(x, /, out=None, *, where=True, dtype=None):
     """Elementwise rint (IR op ``round``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("rint", (x,), out, where, dtype)
     return _unary("round", x, dtype)
 
 
-def trunc(x, /, dtype=None):
+def trunc(x, /, out=None, *, where=True, dtype=None):
     """Elementwise trunc (IR op ``trunc``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("trunc", (x,), out, where, dtype)
     return _unary("trunc", x, dtype)
 
 
-def isnan(x, /, dtype=None):
+def isnan(x, /, out=None, *, where=True, dtype=None):
     """Elementwise isnan (IR op ``isnan``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("isnan", (x,), out, where, dtype)
     return _unary("isnan", x, dtype)
 
 
-def isinf(x, /, dtype=None):
+def isinf(x, /, out=None, *, where=True, dtype=None):
     """Elementwise isinf (IR op ``isinf``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("isinf", (x,), out, where, dtype)
     return _unary("isinf", x, dtype)
 
 
-def isfinite(x, /, dtype=None):
+def isfinite(x, /, out=None, *, where=True, dtype=None):
     """Elementwise isfinite (IR op ``isfinite``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("isfinite", (x,), out, where, dtype)
     return _unary("isfinite", x, dtype)
 
 
-def logical_not(x, /, dtype=None):
+def logical_not(x, /, out=None, *, where=True, dtype=None):
     """Elementwise logical_not (IR op ``logical_not``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("logical_not", (x,), out, where, dtype)
     return _unary("logical_not", x, dtype)
 
 
-def sigmoid(x, /, dtype=None):
+def sigmoid(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sigmoid (IR op ``sigmoid``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("sigmoid", (x,), out, where, dtype)
     return _unary("sigmoid", x, dtype)
 
 
-def erf(x, /, dtype=None):
+def erf(x, /, out=None, *, where=True, dtype=None):
     """Elementwise erf (IR op ``erf``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("erf", (x,), out, where, dtype)
     return _unary("erf", x, dtype)
 
 
-def add(x1, x2, /, dtype=None):
+def add(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise add (IR op ``add``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("add", (x1, x2), out, where, dtype)
     return _binary("add", x1, x2, dtype)
 
 
-def subtract(x1, x2, /, dtype=None):
+def subtract(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise subtract (IR op ``sub``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("subtract", (x1, x2), out, where, dtype)
     return _binary("sub", x1, x2, dtype)
 
 
-def multiply(x1, x2, /, dtype=None):
+def multiply(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise multiply (IR op ``mul``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("multiply", (x1, x2), out, where, dtype)
     return _binary("mul", x1, x2, dtype)
 
 
-def divide(x1, x2, /, dtype=None):
+def divide(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise divide (IR op ``div``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("divide", (x1, x2), out, where, dtype)
     return _binary("div", x1, x2, dtype)
 
 
-def true_divide(x1, x2, /, dtype=None):
+def true_divide(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise true_divide (IR op ``div``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("true_divide", (x1, x2), out, where, dtype)
     return _binary("div", x1, x2, dtype)
 
 
-def floor_divide(x1, x2, /, dtype=None):
+def floor_divide(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise floor_divide (IR op ``floordiv``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("floor_divide", (x1, x2), out, where, dtype)
     return _binary("floordiv", x1, x2, dtype)
 
 
-def remainder(x1, x2, /, dtype=None):
+def remainder(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise remainder (IR op ``rem``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("remainder", (x1, x2), out, where, dtype)
     return _binary("rem", x1, x2, dtype)
 
 
-def mod(x1, x2, /, dtype=None):
+def mod(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise mod (IR op ``rem``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("mod", (x1, x2), out, where, dtype)
     return _binary("rem", x1, x2, dtype)
 
 
-def power(x1, x2, /, dtype=None):
+def power(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise power (IR op ``pow``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("power", (x1, x2), out, where, dtype)
     return _binary("pow", x1, x2, dtype)
 
 
-def maximum(x1, x2, /, dtype=None):
+def maximum(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise maximum (IR op ``maximum``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("maximum", (x1, x2), out, where, dtype)
     return _binary("maximum", x1, x2, dtype)
 
 
-def minimum(x1, x2, /, dtype=None):
+def minimum(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise minimum (IR op ``minimum``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("minimum", (x1, x2), out, where, dtype)
     return _binary("minimum", x1, x2, dtype)
 
 
-def arctan2(x1, x2, /, dtype=None):
+def arctan2(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise arctan2 (IR op ``arctan2``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("arctan2", (x1, x2), out, where, dtype)
     return _binary("arctan2", x1, x2, dtype)
 
 
-def equal(x1, x2, /, dtype=None):
+def equal(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise equal (IR op ``eq``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("equal", (x1, x2), out, where, dtype)
     return _binary("eq", x1, x2, dtype)
 
 
-def not_equal(x1, x2, /, dtype=None):
+def not_equal(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise not_equal (IR op ``ne``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("not_equal", (x1, x2), out, where, dtype)
     return _binary("ne", x1, x2, dtype)
 
 
-def less(x1, x2, /, dtype=None):
+def less(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise less (IR op ``lt``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("less", (x1, x2), out, where, dtype)
     return _binary("lt", x1, x2, dtype)
 
 
-def less_equal(x1, x2, /, dtype=None):
+def less_equal(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise less_equal (IR op ``le``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("less_equal", (x1, x2), out, where, dtype)
     return _binary("le", x1, x2, dtype)
 
 
-def greater(x1, x2, /, dtype=None):
+def greater(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise greater (IR op ``gt``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("greater", (x1, x2), out, where, dtype)
     return _binary("gt", x1, x2, dtype)
 
 
-def greater_equal(x1, x2, /, dtype=None):
+def greater_equal(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise greater_equal (IR op ``ge``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("greater_equal", (x1, x2), out, where, dtype)
     return _binary("ge", x1, x2, dtype)
 
 
-def logical_and(x1, x2, /, dtype=None):
+def logical_and(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise logical_and (IR op ``logical_and``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("logical_and", (x1, x2), out, where, dtype)
     return _binary("logical_and", x1, x2, dtype)
 
 
-def logical_or(x1, x2, /, dtype=None):
+def logical_or(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise logical_or (IR op ``logical_or``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("logical_or", (x1, x2), out, where, dtype)
     return _binary("logical_or", x1, x2, dtype)
 
 
-def logical_xor(x1, x2, /, dtype=None):
+def logical_xor(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise logical_xor (IR op ``logical_xor``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("logical_xor", (x1, x2), out, where, dtype)
     return _binary("logical_xor", x1, x2, dtype)
 
 
-def bitwise_and(x1, x2, /, dtype=None):
+def bitwise_and(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise bitwise_and (IR op ``bitwise_and``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("bitwise_and", (x1, x2), out, where, dtype)
     return _binary("bitwise_and", x1, x2, dtype)
 
 
-def bitwise_or(x1, x2, /, dtype=None):
+def bitwise_or(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise bitwise_or (IR op ``bitwise_or``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("bitwise_or", (x1, x2), out, where, dtype)
     return _binary("bitwise_or", x1, x2, dtype)
 
 
-def bitwise_xor(x1, x2, /, dtype=None):
+def bitwise_xor(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise bitwise_xor (IR op ``bitwise_xor``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("bitwise_xor", (x1, x2), out, where, dtype)
     return _binary("bitwise_xor", x1, x2, dtype)

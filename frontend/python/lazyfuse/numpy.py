@@ -15,3 +15,14 @@ int64 = _np.int64
 int32 = _np.int32
 bool_ = _np.bool_
 dtype = _np.dtype
+
+
+def __getattr__(name):
+    """A NumPy name lazyfuse does not provide (yet) is NumPy's own: its functions take
+    lazy arrays through ``__array_function__`` (computed by NumPy on the evaluated
+    values, functions that write their argument writing the lazy array in place), and
+    its submodules, classes and constants are NumPy's."""
+    try:
+        return getattr(_np, name)
+    except AttributeError:
+        raise AttributeError(f"module 'lazyfuse.numpy' has no attribute {name!r}") from None
