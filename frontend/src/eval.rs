@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
-use lazyfuse_ir::{interpret, Element, Leaf, Program, ProgramHash, Value};
+use lazyfuse_ir::{interpret, Element, Leaf, Node, Program, ProgramHash, Value};
 use ndarray::ArrayD;
 
 use crate::array::Array;
@@ -44,13 +44,14 @@ pub(crate) fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
     Ok(plan)
 }
 
+/// The arrays' nodes, or the first error one carries.
+fn nodes(arrays: &[&Array]) -> Result<Vec<Node>> {
+    arrays.iter().map(|a| a.node().cloned()).collect()
+}
+
 /// The Program computing `arrays` and what its input slots are bound to.
 fn lower(arrays: &[&Array]) -> Result<(Program, Vec<Leaf>)> {
-    let nodes = arrays
-        .iter()
-        .map(|a| a.node().cloned())
-        .collect::<Result<Vec<_>>>()?;
-    let (program, leaves) = Program::from_outputs(&nodes)?;
+    let (program, leaves) = Program::from_outputs(&nodes(arrays)?)?;
     if let Some(Leaf::Param(n)) = leaves.iter().find(|l| matches!(l, Leaf::Param(_))) {
         return Err(Error::UnboundParameter(*n));
     }
@@ -108,14 +109,31 @@ pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
             Ok(interpret(&program, &inputs)?)
         }
         Backend::Cpu => {
+            // Work other arrays or graphs still hold is output too and remembered on its
+            // node: a loop evaluating a scalar each iteration (a norm, a residual) does
+            // not recompute the loop-carried arrays from the start, and the pending
+            // graph ends where the last evaluation did.
+            let outputs = nodes(arrays)?;
+            let shared = lazyfuse_ir::shared_intermediates(&outputs);
+            let (program, leaves) = if shared.is_empty() {
+                (program, leaves)
+            } else {
+                let all: Vec<Node> = outputs.iter().chain(&shared).cloned().collect();
+                Program::from_outputs(&all)?
+            };
             let plan = planned(&program)?;
-            if leaves.iter().all(|l| matches!(l, Leaf::Data(_))) {
+            let mut values = if leaves.iter().all(|l| matches!(l, Leaf::Data(_))) {
                 // Owned values: an output that is an input unchanged is shared.
                 let inputs: Vec<Value> = leaves.into_iter().filter_map(Leaf::into_value).collect();
-                return Ok(plan.run(&inputs)?);
+                plan.run(&inputs)?
+            } else {
+                let views: Vec<InputView<'_>> = leaves.iter().map(input_view).collect();
+                plan.run_views(&views)?
+            };
+            for (node, value) in shared.iter().zip(values.drain(outputs.len()..)) {
+                node.set_computed(value);
             }
-            let views: Vec<InputView<'_>> = leaves.iter().map(input_view).collect();
-            Ok(plan.run_views(&views)?)
+            Ok(values)
         }
     }
 }

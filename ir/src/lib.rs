@@ -53,7 +53,7 @@ pub use infer::{binary_dtype, reduce_dtype, unary_dtype};
 pub use interp::{evaluate_op, interpret};
 pub use node::{Leaf, Node};
 pub use op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};
-pub use program::{Instr, NodeId, Program, ProgramBuilder, ProgramHash};
+pub use program::{shared_intermediates, Instr, NodeId, Program, ProgramBuilder, ProgramHash};
 pub use shape::{
     broadcast_shapes, can_broadcast_to, normalize_axes, normalize_axis, Shape, TensorType,
 };

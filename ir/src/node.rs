@@ -4,7 +4,7 @@
 //! applied to other nodes. Its type is inferred, and the construction checked, when it
 //! is made; [`crate::Program::from_outputs`] turns a set of output nodes into a Program.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::dtype::Scalar;
 use crate::error::IrError;
@@ -21,6 +21,9 @@ pub struct Node(Arc<NodeData>);
 struct NodeData {
     kind: NodeKind,
     ty: TensorType,
+    /// The node's value once an evaluation computed it (see [`Node::set_computed`]):
+    /// later programs read it as data instead of computing the node again.
+    computed: OnceLock<Value>,
 }
 
 #[derive(Debug)]
@@ -59,6 +62,7 @@ impl Node {
         Node(Arc::new(NodeData {
             kind: NodeKind::Leaf(Leaf::Data(value)),
             ty,
+            computed: OnceLock::new(),
         }))
     }
 
@@ -68,6 +72,7 @@ impl Node {
         Node(Arc::new(NodeData {
             kind: NodeKind::Leaf(Leaf::External(data)),
             ty,
+            computed: OnceLock::new(),
         }))
     }
 
@@ -76,6 +81,7 @@ impl Node {
         Node(Arc::new(NodeData {
             kind: NodeKind::Leaf(Leaf::Param(index)),
             ty,
+            computed: OnceLock::new(),
         }))
     }
 
@@ -88,6 +94,7 @@ impl Node {
                 args: Vec::new(),
             },
             ty,
+            computed: OnceLock::new(),
         }))
     }
 
@@ -105,6 +112,7 @@ impl Node {
         Ok(Node(Arc::new(NodeData {
             kind: NodeKind::Apply { op, args },
             ty,
+            computed: OnceLock::new(),
         })))
     }
 
@@ -150,6 +158,35 @@ impl Node {
     /// An identity for this node, equal for clones of one handle.
     pub fn identity(&self) -> usize {
         Arc::as_ptr(&self.0) as usize
+    }
+
+    /// The value an evaluation computed for this node, if one did.
+    pub fn computed(&self) -> Option<&Value> {
+        self.0.computed.get()
+    }
+
+    /// Records the node's value (of the node's type; the first record stays): programs
+    /// built from now on bind it as data where the node appears, so work shared by
+    /// several evaluations is done once and pending graphs end at computed nodes.
+    pub fn set_computed(&self, value: Value) {
+        debug_assert_eq!(value.ty(), self.0.ty);
+        let _ = self.0.computed.set(value);
+    }
+
+    /// What a program binds for this node as an input slot: its leaf, or the data it
+    /// was computed to; None for a node a program computes.
+    pub fn binding(&self) -> Option<Leaf> {
+        match (&self.0.kind, self.computed()) {
+            (NodeKind::Leaf(leaf), _) => Some(leaf.clone()),
+            (_, Some(value)) => Some(Leaf::Data(value.clone())),
+            _ => None,
+        }
+    }
+
+    /// Handles to this node (graph edges, arrays, caches), for finding nodes shared
+    /// beyond one graph.
+    pub fn handle_count(&self) -> usize {
+        Arc::strong_count(&self.0)
     }
 }
 

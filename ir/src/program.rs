@@ -81,6 +81,10 @@ impl Program {
         let mut params: Vec<Option<&Node>> = Vec::new();
         let mut data: Vec<&Node> = Vec::new();
         for node in &order {
+            if node.leaf().is_none() && node.computed().is_some() {
+                data.push(node); // computed by an earlier evaluation: bound as data
+                continue;
+            }
             match node.leaf() {
                 Some(Leaf::Param(n)) => {
                     if *n >= params.len() {
@@ -107,9 +111,12 @@ impl Program {
         let mut leaves = Vec::with_capacity(slots.len());
         for node in &slots {
             ids.insert(node.identity(), builder.input(node.ty().clone())?);
-            leaves.push(node.leaf().cloned().expect("slots are leaves"));
+            leaves.push(node.binding().expect("slots are leaves or computed"));
         }
         for node in &order {
+            if node.computed().is_some() {
+                continue; // an input slot
+            }
             if let Some(op) = node.op() {
                 let args: Vec<NodeId> = node.args().iter().map(|a| ids[&a.identity()]).collect();
                 let id = builder.push_typed(op.clone(), args, node.ty().clone())?;
@@ -387,6 +394,47 @@ impl ProgramBuilder {
 }
 
 /// Unique nodes reachable from `outputs`, each after its operands (iterative DFS).
+/// The nodes a program computing `outputs` would compute (not leaves, not computed
+/// ones) that something outside that program also holds (an array, another graph): an
+/// evaluation that also outputs them does work later evaluations would repeat once.
+/// Constants, sources and views (cheap to recompute, or storage-free in NumPy) are left
+/// out, as are the outputs themselves.
+pub fn shared_intermediates(outputs: &[Node]) -> Vec<Node> {
+    let order = post_order(outputs);
+    let mut uses: HashMap<usize, usize> = HashMap::with_capacity(order.len());
+    for node in &order {
+        if node.computed().is_none() {
+            for arg in node.args() {
+                *uses.entry(arg.identity()).or_default() += 1;
+            }
+        }
+    }
+    let outputs: std::collections::HashSet<usize> = outputs.iter().map(Node::identity).collect();
+    let is_output = |n: &Node| outputs.contains(&n.identity());
+    order
+        .iter()
+        .filter(|n| {
+            n.computed().is_none()
+                && matches!(
+                    n.op(),
+                    Some(
+                        Op::Unary(_)
+                            | Op::Binary(_)
+                            | Op::Where
+                            | Op::Cast(_)
+                            | Op::Reduce { .. }
+                            | Op::MatMul
+                            | Op::Concat { .. }
+                    )
+                )
+                && !is_output(n)
+                // Handles besides `order`'s own and this graph's edges.
+                && n.handle_count() > 1 + uses.get(&n.identity()).copied().unwrap_or(0)
+        })
+        .cloned()
+        .collect()
+}
+
 fn post_order(outputs: &[Node]) -> Vec<Node> {
     let mut done: HashMap<usize, ()> = HashMap::new();
     let mut order = Vec::new();
@@ -398,7 +446,13 @@ fn post_order(outputs: &[Node]) -> Vec<Node> {
         }
         stack.push((out.clone(), 0));
         while let Some((node, next)) = stack.last_mut() {
-            if let Some(arg) = node.args().get(*next).cloned() {
+            // A computed node is data: its operands are not part of the program.
+            let args = if node.computed().is_some() {
+                &[]
+            } else {
+                node.args()
+            };
+            if let Some(arg) = args.get(*next).cloned() {
                 *next += 1;
                 if !done.contains_key(&arg.identity()) {
                     stack.push((arg, 0));
@@ -418,6 +472,48 @@ fn post_order(outputs: &[Node]) -> Vec<Node> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
+
+    fn leaf(values: &[f64]) -> Node {
+        Node::data(Value::from_array(
+            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[values.len()]), values.to_vec())
+                .unwrap(),
+        ))
+    }
+
+    fn mul(a: &Node, b: &Node) -> Node {
+        Node::apply(Op::Binary(crate::BinaryOp::Mul), vec![a.clone(), b.clone()]).unwrap()
+    }
+
+    #[test]
+    fn shared_intermediates_are_those_held_outside_the_graph() {
+        let x = leaf(&[1.0, 2.0]);
+        let held = mul(&x, &x); // also held by this test: shared
+        let out = mul(&mul(&held, &x), &held); // the inner product is a temporary
+        let shared = shared_intermediates(std::slice::from_ref(&out));
+        assert_eq!(shared.len(), 1);
+        assert_eq!(shared[0].identity(), held.identity());
+        drop(shared);
+        let temp_only = mul(&mul(&x, &x), &x);
+        assert!(shared_intermediates(&[temp_only]).is_empty());
+    }
+
+    #[test]
+    fn a_computed_node_is_an_input_slot_and_its_operands_are_not_visited() {
+        let x = leaf(&[1.0, 2.0]);
+        let y = mul(&x, &x);
+        let z = mul(&y, &y);
+        let (before, _) = Program::from_outputs(std::slice::from_ref(&z)).unwrap();
+        assert_eq!(before.inputs().len(), 1);
+        y.set_computed(Value::from_array(
+            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[2]), vec![1.0, 4.0]).unwrap(),
+        ));
+        let (after, leaves) = Program::from_outputs(&[z]).unwrap();
+        assert_eq!(after.len(), 2, "{after}"); // the input (y's value) and z
+        let values: Vec<Value> = leaves.into_iter().filter_map(Leaf::into_value).collect();
+        let out = crate::interpret(&after, &values).unwrap();
+        assert_eq!(out[0].to_scalars(), vec![1.0.into(), 16.0.into()]);
+    }
 
     const SOFTMAX: &str = "program(a: f64[4,5]) {
   b: f64[4,1] = reduce_max[axes=(1), keepdims] a

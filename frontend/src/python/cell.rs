@@ -115,7 +115,7 @@ impl PyBufferCell {
     }
 
     /// Lazy reads (leaves, programs) still holding this version.
-    fn readers(&self) -> usize {
+    pub(super) fn readers(&self) -> usize {
         BufferCell::readers(&self.cell)
     }
 

@@ -18,6 +18,7 @@ use lazyfuse_ir::compose::IndexItem;
 
 mod cell;
 mod errors;
+mod handle;
 
 use errors::{error, guarded, to_pyerr};
 
@@ -425,6 +426,22 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
     })
 }
 
+/// A 0-d array of `dtype` holding a NumPy scalar's value (a *strong* scalar: its dtype
+/// takes part in promotion). A run-time input like a weak scalar, so new values never
+/// compile new kernels.
+#[pyfunction]
+fn scalar(value: &Bound<'_, PyAny>, dtype: &str) -> PyResult<NativeArray> {
+    let d = dtype_from_name(dtype)?;
+    let s = if d.is_float() {
+        Scalar::F64(value.extract::<f64>()?).cast(d)
+    } else if d == DType::Bool {
+        Scalar::Bool(value.extract::<bool>()?)
+    } else {
+        Scalar::I64(value.extract::<i64>()?).cast(d)
+    };
+    lazy(Array::from_node(crate::elementwise::scalar_operand(s)))
+}
+
 /// `len` values `start + i * step` computed in `dtype` (the Python layer fixes the
 /// length and the first two values as NumPy's `arange` does).
 #[pyfunction]
@@ -799,8 +816,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Compiled>()?;
     m.add_class::<JitFront>()?;
     m.add_class::<cell::PyBufferCell>()?;
+    m.add_class::<handle::Handle>()?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
     m.add_function(wrap_pyfunction!(full, m)?)?;
+    m.add_function(wrap_pyfunction!(scalar, m)?)?;
     m.add_function(wrap_pyfunction!(ramp, m)?)?;
     m.add_function(wrap_pyfunction!(where_, m)?)?;
     m.add_function(wrap_pyfunction!(concatenate, m)?)?;
