@@ -229,3 +229,9 @@ ArrayModel.TestCase.settings = settings(
     max_examples=EXAMPLES, stateful_step_count=25, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_array_model = ArrayModel.TestCase
+
+
+@pytest.mark.eager
+class TestArrayModelEager(ArrayModel.TestCase):
+    """The same machine with lazyfuse's default eager limit: operations on tiny arrays in
+    memory are computed at once by NumPy, the rest stays lazy, and the two mix."""

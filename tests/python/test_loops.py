@@ -5,6 +5,7 @@ import gc
 import resource
 
 import numpy as np
+import pytest
 
 import lazyfuse as lf
 import lazyfuse.numpy as lnp
@@ -112,3 +113,35 @@ def test_time_stepping_memory_is_flat_and_compiles_are_bounded():
     assert compiles() == before
     assert grown_kib < 64 * 1024, f"peak RSS grew by {grown_kib} KiB over 3000 steps"
     np.testing.assert_allclose(np.asarray(u), un, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.eager
+def test_tiny_arrays_in_memory_are_computed_at_once_by_numpy():
+    xn = np.arange(10.0)
+    a = lnp.asarray(xn)
+    before = compiles()
+    b = (a * 2.5 + 1.0).sum()
+    assert compiles() == before  # nothing to compile: NumPy computed each step
+    assert float(b) == float((xn * 2.5 + 1.0).sum())
+    previous = lf.set_eager_limit(0)
+    try:
+        c = lnp.asarray(xn) * 2.5 + 1.0
+        assert c._base.buffer is None  # lazy again
+    finally:
+        lf.set_eager_limit(previous)
+
+
+def test_evaluating_a_scalar_keeps_the_loop_carried_array_computed():
+    """Power iteration: each float() evaluates a dot product of the loop-carried vector;
+    the vector's value is remembered, so the pending program stays a few nodes long
+    instead of growing by a matrix-vector product per iteration."""
+    a = lnp.asarray(np.random.default_rng(3).random((50, 50)))
+    an = np.asarray(a)
+    v, vn = lnp.ones(50), np.ones(50)
+    for _ in range(40):
+        w, wn = a @ v, an @ vn
+        lam, lamn = float(lnp.dot(v, w)), float(np.dot(vn, wn))
+        v, vn = w / np.sqrt(lam), wn / np.sqrt(lamn)
+        assert np.isclose(lam, lamn, rtol=1e-12)
+    assert len(lf.explain(v).before.splitlines()) < 10
+    np.testing.assert_allclose(np.asarray(v), vn, rtol=1e-12)

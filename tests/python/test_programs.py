@@ -10,8 +10,17 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "benches" /
 import runner  # noqa: E402
 
 
+@pytest.mark.eager
 @pytest.mark.parametrize("path", runner.discover(), ids=lambda p: p.stem)
 def test_program_agrees_with_numpy(path):
+    """As users run it: tiny arrays eager (the default), the rest lazy."""
+    row = runner.run_program(path, "small")
+    assert row["ok"], row.get("traceback", row["error"])
+
+
+@pytest.mark.parametrize("path", runner.discover(), ids=lambda p: p.stem)
+def test_program_agrees_with_numpy_all_lazy(path):
+    """Every operation lazy (compiled), whatever the size."""
     row = runner.run_program(path, "small")
     assert row["ok"], row.get("traceback", row["error"])
 

@@ -149,3 +149,26 @@ def test_shares_memory_answers_as_numpy():
     for (x, y), (u, v) in zip(pairs, npairs):
         assert np.shares_memory(x, y) == np.shares_memory(u, v)
         assert np.may_share_memory(x, y) == np.may_share_memory(u, v)
+
+
+def test_element_writes_keep_pending_reads_and_raise_numpys_errors():
+    """Single-element writes take the native fast path; pending reads, bad indices,
+    read-only views and values NumPy rejects still behave as NumPy's."""
+    a = lnp.asarray(np.arange(4.0))
+    pending = a * 2.0
+    a[1] = 100.0  # the buffer is read by `pending`: snapshot first
+    np.testing.assert_array_equal(np.asarray(pending), [0.0, 2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(np.asarray(a), [0.0, 100.0, 2.0, 3.0])
+    with pytest.raises(lf.IndexingError, match="out of bounds"):
+        a[7] = 1.0
+    with pytest.raises(lf.IndexingError):
+        a[(0, 0)] = 1.0
+    ro = lnp.broadcast_to(a, (2, 4))
+    np.asarray(ro)
+    with pytest.raises(ValueError, match="read-only"):
+        ro[0, 0] = 1.0
+    i = lnp.asarray(np.arange(3))
+    with pytest.raises(ValueError):
+        i[0] = float("nan")
+    i[1] = 2.9  # NumPy truncates
+    assert i[1] == 2 and type(i[1]) is np.int64

@@ -10,12 +10,12 @@ from .errors import (LazyfuseError, ShapeError, DTypeError, AxisError, ScalarOve
                      IndexingError, InvalidArgumentError, BindingError, ParseError,
                      OutOfMemoryError, CompileError,
                      InternalError)
-from ._core import ndarray, asarray, array
+from ._core import ndarray, asarray, array, _set_eager_limit as set_eager_limit
 from ._jit import jit, explain, visualize, Explanation
 from . import numpy
 
 __all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "visualize", "Explanation",
-           "cache_info", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
+           "cache_info", "set_eager_limit", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
            "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError", "ParseError", "OutOfMemoryError",
            "CompileError", "InternalError"]
 

@@ -68,7 +68,7 @@ class _Base:
     def adopt(self, buffer):
         """Makes `buffer` (a NumPy array) the storage: materialised from now on."""
         self.buffer = buffer
-        self.cell = _native.BufferCell(buffer)
+        self.cell = None  # made by the first lazy read (read_cell)
         self.node = None
         self._shape = buffer.shape
         self._dtype = buffer.dtype
@@ -84,9 +84,17 @@ class _Base:
         """Called right before the buffer is written in place: pending lazy reads of
         the buffer move to a snapshot of its current values, and later reads go
         through a new cell."""
-        if self.cell.readers():
-            self.cell.snapshot()
-            self.cell = _native.BufferCell(self.buffer)
+        cell = self.cell
+        if cell is not None and cell.readers():
+            cell.snapshot()
+            self.cell = None
+
+    def read_cell(self):
+        """The cell lazy reads of the buffer go through (made on first use)."""
+        cell = self.cell
+        if cell is None:
+            cell = self.cell = _native.BufferCell(self.buffer)
+        return cell
 
     def replace(self, node):
         """A whole-array write to a pending base: the new version is `node` (already

@@ -19,6 +19,12 @@ from .errors import BindingError, DTypeError, IndexingError, InvalidArgumentErro
 _NOVALUE = _np._NoValue
 
 _SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "bool")
+# Common dtype arguments, named without asking NumPy (np.dtype(x).name is Python code).
+_DTYPE_NAMES = {**{t: t.__name__ for t in (_np.float64, _np.float32, _np.int64, _np.int32)},
+                **{_np.dtype(n): n for n in _SUPPORTED_DTYPES}, **{n: n for n in _SUPPORTED_DTYPES},
+                float: "float64", int: "int64", bool: "bool", _np.bool_: "bool"}
+_SCALAR_DTYPES = {_np.float64: "float64", _np.float32: "float32", _np.int64: "int64",
+                  _np.int32: "int32", _np.bool_: "bool"}
 
 # NumPy ufunc name (and alias) -> IR op name, from the one table in ir/src/op.rs.
 _UNARY = {name: op for op, names in _ops.UNARY.items() for name in names}
@@ -31,6 +37,9 @@ _REDUCE_UFUNC = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": 
 def _dtype_name(dtype):
     if dtype is None:
         return None
+    name = _DTYPE_NAMES.get(dtype)
+    if name is not None:
+        return name
     name = _np.dtype(dtype).name
     if name not in _SUPPORTED_DTYPES:
         raise DTypeError(f"lazyfuse does not support dtype {name} ({', '.join(_SUPPORTED_DTYPES)})")
@@ -43,6 +52,9 @@ def _operand(x):
         return x._native_array
     if isinstance(x, (bool, int, float)) and not isinstance(x, _np.generic):
         return x
+    dtype = _SCALAR_DTYPES.get(type(x))
+    if dtype is not None:
+        return _native.scalar(x, dtype)  # a NumPy scalar: strong, a run-time input
     if isinstance(x, (_np.ndarray, _np.generic, list, tuple)) or isinstance(x, _numbers.Number):
         return asarray(x)._native_array
     raise TypeError(f"unsupported operand type {type(x).__name__}")
@@ -62,11 +74,35 @@ def _index(i):
     return _operator.index(i)
 
 
+_BINARY_UFUNC = {"add": _np.add, "sub": _np.subtract, "mul": _np.multiply,
+                 "div": _np.true_divide, "floordiv": _np.floor_divide, "rem": _np.remainder,
+                 "pow": _np.power, "bitwise_and": _np.bitwise_and,
+                 "bitwise_or": _np.bitwise_or, "bitwise_xor": _np.bitwise_xor,
+                 "eq": _np.equal, "ne": _np.not_equal, "lt": _np.less, "le": _np.less_equal,
+                 "gt": _np.greater, "ge": _np.greater_equal}
+
+
 def _binary_method(op, reflected=False):
     """An operator method: arrays and floats (the common operands) take the short path,
     every other operand ndarray._binary's checks."""
+    ufunc = _BINARY_UFUNC.get(op)
+
     def method(self, other):
         kind = type(other)
+        view = _small(self)
+        if view is not None and ufunc is not None:
+            # Tiny arrays in memory: NumPy now (see _small); on bad input the lazy path
+            # below raises lazyfuse's error.
+            try:
+                if kind is ndarray:
+                    other_view = _small(other)
+                    if other_view is not None:
+                        return _from_numpy(ufunc(other_view, view) if reflected
+                                           else ufunc(view, other_view))
+                elif kind in _EAGER_SCALARS:
+                    return _from_numpy(ufunc(other, view) if reflected else ufunc(view, other))
+            except (ValueError, TypeError, ArithmeticError):
+                pass
         if kind is ndarray:
             other = other._native_array
         elif kind is not float:
@@ -75,13 +111,64 @@ def _binary_method(op, reflected=False):
     return method
 
 
-class ndarray:
+_EAGER_ELEMENTS = 4096
+_EAGER_SCALARS = frozenset([float, int, bool, _np.float64, _np.float32, _np.int64, _np.int32,
+                            _np.bool_])
+
+
+def _set_eager_limit(elements):
+    """Operations on arrays already in memory with at most `elements` elements run at
+    once, by NumPy, instead of joining a lazy program (default 4096; 0 makes every
+    operation lazy). Returns the previous limit.
+
+    On arrays this small an operation costs its dispatch, not its memory traffic, and
+    NumPy's dispatch is cheaper than building, compiling and running a program; fusing
+    saves nothing. Measured in benches/programs (see README, "When lazyfuse computes")."""
+    global _EAGER_ELEMENTS
+    previous, _EAGER_ELEMENTS = _EAGER_ELEMENTS, int(elements)
+    return previous
+
+
+def _small(x):
+    """x's NumPy view if x is a lazy array in memory (a materialised base) of at most
+    the eager limit's elements, else None."""
+    view = x._np
+    if view is None:
+        if x._base.buffer is None:
+            return None
+        view = x._numpy_view()
+    return view if view.size <= _EAGER_ELEMENTS else None
+
+
+def _from_numpy(result):
+    """A lazy array in memory holding NumPy's `result` (an array or a scalar)."""
+    if type(result) is not _np.ndarray:
+        result = _np.asarray(result)
+    base = _new_base(_Base)
+    base.buffer = result
+    base.cell = None
+    base.node = None
+    base._shape = result.shape
+    base._dtype = result.dtype
+    out = ndarray.__new__(ndarray)
+    out._base = base
+    out._chain = ()
+    out._np = result
+    out._lazy = None
+    return out
+
+
+_new_base = object.__new__
+
+
+class ndarray(_native.Handle):
     """A lazy array: operations build a graph; results are computed when needed.
 
     A handle on a base (its storage, `_base._Base`) through a chain of view
     operations: views, in-place operators and item assignment alias as in NumPy."""
 
-    __slots__ = ("_base", "_chain", "_np", "_lazy", "__weakref__")
+    # `_np` (the NumPy view of a base in memory) lives in the native Handle.
+    __slots__ = ("_base", "_chain", "_lazy", "__weakref__")
     __array_priority__ = 1000
     __hash__ = None
 
@@ -108,7 +195,7 @@ class ndarray:
         base = self._base
         if base.buffer is not None:
             self._lazy = None
-            return base.cell.read(self._numpy_view())
+            return base.read_cell().read(self._numpy_view())
         if not self._chain:
             return base.node
         lazy = self._lazy
@@ -269,6 +356,14 @@ class ndarray:
 
 
     def __matmul__(self, o):
+        view = _small(self)
+        if view is not None and type(o) is ndarray:
+            other = _small(o)
+            if other is not None:
+                try:
+                    return _from_numpy(view @ other)
+                except (ValueError, TypeError):
+                    pass  # the lazy path raises lazyfuse's error
         try:
             return ndarray(self._native_array.matmul(asarray(o)._native_array))
         except TypeError:
@@ -345,23 +440,16 @@ class ndarray:
         return self
 
     # --- indexing -------------------------------------------------------------------
-    def __getitem__(self, key):
-        view = self._np
-        if view is not None and _is_int_key(key):
-            # Fast path of element loops: one element of a materialised base.
-            try:
-                item = view[key]
-            except IndexError as e:
-                raise IndexingError(str(e)) from None
-            if not isinstance(item, _np.ndarray):
-                return item
+    def _getitem(self, key):
+        """``self[key]`` (called by the native ``Handle.__getitem__``, which reads single
+        elements of arrays in memory itself)."""
         basic = _basic_key(key)
         if basic is None:
             # Integer arrays, boolean masks: answered by NumPy on the evaluated values
             # (a copy, as NumPy's advanced indexing gives) until issue 11.
             return _by_numpy(_operator.getitem, self, _evaluate_nested(key))
         base = self._base
-        if base.buffer is None and _has_bounds(basic):
+        if base.buffer is None and (_has_bounds(basic) or _is_element(basic, self.ndim)):
             # An integer or a slice bound: the base is computed (flushed) once and the
             # element or view read from its memory. Bounds then never enter a program,
             # so a loop over indices compiles nothing new and its graphs do not grow
@@ -375,6 +463,8 @@ class ndarray:
                 item = self._numpy_view()[basic]
             except IndexError as e:
                 raise IndexingError(str(e)) from None
+            except ValueError as e:  # a zero slice step
+                raise InvalidArgumentError(str(e)) from None
             if not isinstance(item, _np.ndarray):
                 return item  # a NumPy scalar, as NumPy gives
             out = ndarray._over(base, self._chain + (("index", basic),))
@@ -382,20 +472,19 @@ class ndarray:
             return out
         return self._view("index", basic)
 
-    def __setitem__(self, key, value):
-        view = self._np
-        if view is not None and _is_int_key(key) and type(value) in _PLAIN_SCALARS:
-            # Fast path of element loops: one element of a materialised base.
-            self._base.before_write()
-            try:
-                view[key] = value
-            except IndexError as e:
-                raise IndexingError(str(e)) from None
-            return
+    def _setitem(self, key, value):
+        """``self[key] = value`` (called by the native ``Handle.__setitem__``, which
+        writes plain scalars to single elements of arrays in memory itself)."""
         _assign(self, key, value)
 
     # --- methods --------------------------------------------------------------------
     def _reduce(self, op, axis=None, keepdims=False):
+        view = _small(self)
+        if view is not None and op in _REDUCE_NUMPY:
+            try:
+                return _from_numpy(_REDUCE_NUMPY[op](view, axis=axis, keepdims=keepdims))
+            except (ValueError, TypeError, ArithmeticError, IndexError):
+                pass  # the lazy path raises lazyfuse's error
         if op in ("argmax", "argmin") and axis is not None:
             axis = _index(axis)  # one axis: a tuple is a TypeError, as in NumPy
         axes = _axes(axis)
@@ -595,6 +684,11 @@ class ndarray:
         return result
 
 
+# The reductions NumPy computes for tiny arrays in memory (see _small).
+_REDUCE_NUMPY = {"sum": _np.sum, "prod": _np.prod, "max": _np.max, "min": _np.min,
+                 "mean": _np.mean, "any": _np.any, "all": _np.all, "argmax": _np.argmax,
+                 "argmin": _np.argmin}
+
 # NumPy functions that write into their first argument.
 _WRITES_FIRST_ARGUMENT = frozenset({"fill_diagonal", "put_along_axis", "place", "putmask",
                                     "put", "copyto"})
@@ -692,20 +786,9 @@ def _canonical_key(items):
     return tuple(out)
 
 
-_PLAIN_SCALARS = frozenset([float, int, bool, complex, _np.float64, _np.float32, _np.int64,
-                            _np.int32, _np.bool_])
-
-
-def _is_int_key(key):
-    """Whether `key` is a Python int or a tuple of them (an element, or a sub-array)."""
-    if type(key) is int:
-        return True
-    if type(key) is not tuple:
-        return False
-    for k in key:
-        if type(k) is not int:
-            return False
-    return True
+def _is_element(key, ndim):
+    """Whether a basic key reads one element (``a[()]`` of a 0-d array is one)."""
+    return len(key) == ndim and _builtins.all(type(k) is int for k in key)
 
 
 def _has_bounds(key):
@@ -891,6 +974,11 @@ def _shape(shape):
 
 
 def full(shape, fill_value, dtype=None):
+    shape = _shape(shape)
+    if _math.prod(shape) <= _EAGER_ELEMENTS and type(fill_value) in _EAGER_SCALARS:
+        # Tiny: in memory at once (see _set_eager_limit); NumPy's dtype rules.
+        _dtype_name(dtype)
+        return _from_numpy(_np.full(shape, fill_value, dtype))
     if isinstance(fill_value, (ndarray, _np.ndarray, _np.generic)):
         fill = asarray(fill_value)
         return broadcast_to(fill if dtype is None else fill.astype(dtype), tuple(_shape(shape)))
@@ -898,11 +986,15 @@ def full(shape, fill_value, dtype=None):
 
 
 def zeros(shape, dtype=float):
-    return full(shape, 0, _np.dtype(dtype))
+    if type(shape) is int and shape <= _EAGER_ELEMENTS or type(shape) is tuple and len(shape) == 2 \
+            and type(shape[0]) is int and type(shape[1]) is int and shape[0] * shape[1] <= _EAGER_ELEMENTS:
+        _dtype_name(dtype)  # the common tiny cases without full's checks
+        return _from_numpy(_np.zeros(shape, dtype))
+    return full(shape, 0, dtype)
 
 
 def ones(shape, dtype=float):
-    return full(shape, 1, _np.dtype(dtype))
+    return full(shape, 1, dtype)
 
 
 def empty(shape, dtype=float):
@@ -1073,6 +1165,13 @@ def matmul(a, b):
 
 
 def dot(a, b):
+    if type(a) is ndarray and type(b) is ndarray:
+        x, y = _small(a), _small(b)
+        if x is not None and y is not None:
+            try:
+                return _from_numpy(_np.dot(x, y))
+            except (ValueError, TypeError):
+                pass  # the lazy path raises lazyfuse's error
     return ndarray(asarray(a)._native_array.dot(asarray(b)._native_array))
 
 
@@ -1140,6 +1239,14 @@ def astype(a, dtype):
 
 def _unary(op, x, dtype):
     """The unary IR op `op` of x, cast to dtype if given (for _ufuncs.py)."""
+    if type(x) is ndarray and dtype is None:
+        view = _small(x)
+        ufunc = _UNARY_UFUNC.get(op)
+        if view is not None and ufunc is not None:
+            try:
+                return _from_numpy(ufunc(view))
+            except (ValueError, TypeError, ArithmeticError):
+                pass  # the lazy path raises lazyfuse's error
     if _needs_numpy(x):
         names = [n for n in _ops.UNARY.get(op, ()) if isinstance(getattr(_np, n, None), _np.ufunc)]
         if names:
@@ -1157,8 +1264,8 @@ def _needs_numpy(x):
     operations with it fall back to NumPy, which computes them correctly."""
     if isinstance(x, complex):
         return True
-    dtype = getattr(x, "dtype", None)
-    return isinstance(x, (_np.ndarray, _np.generic)) and dtype.name not in _SUPPORTED_DTYPES
+    # dtype.char: a C attribute (dtype.name is Python code); any byte order.
+    return isinstance(x, (_np.ndarray, _np.generic)) and x.dtype.char not in "dfilq?"
 
 
 def _binary_by_numpy(op, a, b, reflected):
@@ -1166,13 +1273,6 @@ def _binary_by_numpy(op, a, b, reflected):
     ufunc = _BINARY_UFUNC[op]
     return _by_numpy(ufunc, b, a) if reflected else _by_numpy(ufunc, a, b)
 
-
-_BINARY_UFUNC = {"add": _np.add, "sub": _np.subtract, "mul": _np.multiply,
-                 "div": _np.true_divide, "floordiv": _np.floor_divide, "rem": _np.remainder,
-                 "pow": _np.power, "bitwise_and": _np.bitwise_and,
-                 "bitwise_or": _np.bitwise_or, "bitwise_xor": _np.bitwise_xor,
-                 "eq": _np.equal, "ne": _np.not_equal, "lt": _np.less, "le": _np.less_equal,
-                 "gt": _np.greater, "ge": _np.greater_equal}
 
 
 def _ufunc_into(name, args, out, where, dtype):
@@ -1185,6 +1285,11 @@ def _ufunc_into(name, args, out, where, dtype):
     return _by_numpy(ufunc, *args, out=out, where=where, dtype=dtype)
 
 
+# IR unary op -> NumPy's ufunc (where NumPy has one); round keeps integers (np.round).
+_UNARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.UNARY.items()
+                if isinstance(getattr(_np, names[0], None), _np.ufunc) and op != "round"}
+
+
 def _is_python_scalar(x):
     return isinstance(x, (bool, int, float)) and not isinstance(x, _np.generic)
 
@@ -1193,6 +1298,14 @@ def _binary(op, a, b, dtype):
     """The binary IR op `op` of a and b (Python scalars weak), cast to dtype if given."""
     if (_needs_numpy(a) or _needs_numpy(b)) and op in _BINARY_UFUNC:
         return _by_numpy(_BINARY_UFUNC[op], a, b, dtype=dtype)
+    if dtype is None and op in _BINARY_UFUNC:
+        x = _small(a) if type(a) is ndarray else a if type(a) in _EAGER_SCALARS else None
+        y = _small(b) if type(b) is ndarray else b if type(b) in _EAGER_SCALARS else None
+        if x is not None and y is not None and (type(a) is ndarray or type(b) is ndarray):
+            try:
+                return _from_numpy(_BINARY_UFUNC[op](x, y))
+            except (ValueError, TypeError, ArithmeticError):
+                pass  # the lazy path raises lazyfuse's error
     if _is_python_scalar(a) and not _is_python_scalar(b):
         # A Python scalar first stays weak: np.add(3, int32 array) is int32.
         return _with_dtype(asarray(b)._binary(op, a, True), dtype)
