@@ -19,13 +19,16 @@ demo-rust: setup
 	cargo run --release --example demo
 
 # lazyfuse against NumPy, NumExpr, Numba and JAX: installs the peers into .venv (once per
-# change of requirements-bench.txt), then writes BENCHMARKS.md and benchmarks.png.
+# change of requirements-bench.txt), then writes BENCHMARKS.md and benchmarks.png; then
+# the loops over small arrays and the corpus of NumPy programs (their sections of it).
 bench: python-module
 	@want=$$(sha256sum requirements-bench.txt | cut -d' ' -f1); \
 	if [ "$$want" != "$$(cat .venv/.bench.sha256 2>/dev/null)" ]; then \
 		$(PYTHON) -m pip install -q -r requirements-bench.txt && echo "$$want" > .venv/.bench.sha256; \
 	fi
 	$(PYTHON) benches/python/compare.py
+	$(PYTHON) benches/python/loops.py --markdown BENCHMARKS.md
+	$(PYTHON) benches/programs/runner.py --markdown BENCHMARKS.md
 
 test: setup test-rust test-python
 

@@ -4,7 +4,7 @@
 //! applied to other nodes. Its type is inferred, and the construction checked, when it
 //! is made; [`crate::Program::from_outputs`] turns a set of output nodes into a Program.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::dtype::Scalar;
 use crate::error::IrError;
@@ -29,7 +29,12 @@ struct NodeData {
 #[derive(Debug)]
 enum NodeKind {
     Leaf(Leaf),
-    Apply { op: Op, args: Vec<Node> },
+    /// The operands are released (emptied) once the node is computed: a computed node
+    /// is data, and keeping its history alive would hold memory and keep buffers read.
+    Apply {
+        op: Op,
+        args: Mutex<Vec<Node>>,
+    },
 }
 
 /// What a leaf stands for.
@@ -91,7 +96,7 @@ impl Node {
         Node(Arc::new(NodeData {
             kind: NodeKind::Apply {
                 op: Op::Const(value),
-                args: Vec::new(),
+                args: Mutex::new(Vec::new()),
             },
             ty,
             computed: OnceLock::new(),
@@ -110,7 +115,10 @@ impl Node {
         let ty = op.infer(&types)?;
         check_array_type(op.name(), &ty)?;
         Ok(Node(Arc::new(NodeData {
-            kind: NodeKind::Apply { op, args },
+            kind: NodeKind::Apply {
+                op,
+                args: Mutex::new(args),
+            },
             ty,
             computed: OnceLock::new(),
         })))
@@ -147,11 +155,19 @@ impl Node {
         }
     }
 
-    /// The operands (empty for leaves and constants).
-    pub fn args(&self) -> &[Node] {
+    /// Operand `index`, if there is one (see [`Node::args`]).
+    pub fn arg(&self, index: usize) -> Option<Node> {
         match &self.0.kind {
-            NodeKind::Leaf(_) => &[],
-            NodeKind::Apply { args, .. } => args,
+            NodeKind::Leaf(_) => None,
+            NodeKind::Apply { args, .. } => args.lock().expect("node operands").get(index).cloned(),
+        }
+    }
+
+    /// The operands (empty for leaves, constants and computed nodes).
+    pub fn args(&self) -> Vec<Node> {
+        match &self.0.kind {
+            NodeKind::Leaf(_) => Vec::new(),
+            NodeKind::Apply { args, .. } => args.lock().expect("node operands").clone(),
         }
     }
 
@@ -170,7 +186,13 @@ impl Node {
     /// several evaluations is done once and pending graphs end at computed nodes.
     pub fn set_computed(&self, value: Value) {
         debug_assert_eq!(value.ty(), self.0.ty);
-        let _ = self.0.computed.set(value);
+        if self.0.computed.set(value).is_ok() {
+            if let NodeKind::Apply { args, .. } = &self.0.kind {
+                // Released outside the lock (dropping may free a long history).
+                let released = std::mem::take(&mut *args.lock().expect("node operands"));
+                drop(released);
+            }
+        }
     }
 
     /// What a program binds for this node as an input slot: its leaf, or the data it
@@ -195,13 +217,13 @@ impl Node {
 impl Drop for NodeData {
     fn drop(&mut self) {
         let mut stack = match &mut self.kind {
-            NodeKind::Apply { args, .. } if !args.is_empty() => std::mem::take(args),
+            NodeKind::Apply { args, .. } => std::mem::take(args.get_mut().expect("node operands")),
             _ => return,
         };
         while let Some(node) = stack.pop() {
             if let Ok(mut data) = Arc::try_unwrap(node.0) {
                 if let NodeKind::Apply { args, .. } = &mut data.kind {
-                    stack.append(args);
+                    stack.append(args.get_mut().expect("node operands"));
                 }
             }
         }

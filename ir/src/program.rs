@@ -447,12 +447,12 @@ fn post_order(outputs: &[Node]) -> Vec<Node> {
         stack.push((out.clone(), 0));
         while let Some((node, next)) = stack.last_mut() {
             // A computed node is data: its operands are not part of the program.
-            let args = if node.computed().is_some() {
-                &[]
+            let arg = if node.computed().is_some() {
+                None
             } else {
-                node.args()
+                node.arg(*next)
             };
-            if let Some(arg) = args.get(*next).cloned() {
+            if let Some(arg) = arg {
                 *next += 1;
                 if !done.contains_key(&arg.identity()) {
                     stack.push((arg, 0));

@@ -111,14 +111,44 @@ impl Value {
             strides: &[isize],
             shape: &[usize],
         ) -> Value {
-            let mut data = Vec::with_capacity(shape.iter().product());
-            for idx in ndarray::indices(ndarray::IxDyn(shape)) {
-                let at = offset
-                    + (0..shape.len())
-                        .map(|k| idx[k] as isize * strides[k])
-                        .sum::<isize>();
-                // SAFETY: the caller vouches for every reachable element.
-                data.push(unsafe { *ptr.offset(at) });
+            let len: usize = shape.iter().product();
+            let mut data = Vec::with_capacity(len);
+            if len > 0 {
+                // Row by row (the last axis), the outer axes counted like an odometer:
+                // a contiguous row is one copy, and no index is built per element.
+                let (row, row_stride) = match shape.last() {
+                    Some(&n) => (n, strides[shape.len() - 1]),
+                    None => (1, 0),
+                };
+                let outer = shape.len().saturating_sub(1);
+                let mut index = vec![0usize; outer];
+                let mut at = offset;
+                'rows: loop {
+                    // SAFETY: the caller vouches for every reachable element.
+                    unsafe {
+                        if row_stride == 1 {
+                            data.extend_from_slice(std::slice::from_raw_parts(ptr.offset(at), row));
+                        } else {
+                            for j in 0..row as isize {
+                                data.push(*ptr.offset(at + j * row_stride));
+                            }
+                        }
+                    }
+                    let mut k = outer;
+                    loop {
+                        if k == 0 {
+                            break 'rows;
+                        }
+                        k -= 1;
+                        index[k] += 1;
+                        at += strides[k];
+                        if index[k] < shape[k] {
+                            break;
+                        }
+                        at -= strides[k] * shape[k] as isize;
+                        index[k] = 0;
+                    }
+                }
             }
             Value::from_array(
                 ArrayD::from_shape_vec(ndarray::IxDyn(shape), data).expect("one element per index"),
@@ -288,5 +318,36 @@ mod tests {
         let v = Value::from_scalar(Scalar::I32(3));
         assert!(v.as_array::<f64>().is_err());
         assert_eq!(v.get(&[]), Some(Scalar::I32(3)));
+    }
+
+    #[test]
+    fn gather_reads_any_strided_layout_in_logical_order() {
+        let data: Vec<f64> = (0..60).map(f64::from).collect();
+        let base = data.as_ptr() as *const u8;
+        // (offset, strides, shape) in elements: contiguous, transposed, stepped,
+        // reversed rows and columns, 0-d, zero-size, broadcast (stride 0).
+        let cases: [(isize, Vec<isize>, Vec<usize>); 7] = [
+            (0, vec![12, 4, 1], vec![5, 3, 4]),
+            (0, vec![1, 12], vec![12, 5]),
+            (1, vec![24, 3], vec![3, 4]),
+            (59, vec![-12, -1], vec![5, 12]),
+            (7, vec![], vec![]),
+            (0, vec![12, 1], vec![0, 12]),
+            (2, vec![0, 1], vec![3, 4]),
+        ];
+        for (offset, strides, shape) in cases {
+            // SAFETY: every reachable element lies in `data`.
+            let got = unsafe { Value::gather(base, crate::DType::F64, offset, &strides, &shape) };
+            let want: Vec<f64> = ndarray::indices(ndarray::IxDyn(&shape))
+                .into_iter()
+                .map(|i| {
+                    let at: isize = (0..shape.len()).map(|k| i[k] as isize * strides[k]).sum();
+                    data[(offset + at) as usize]
+                })
+                .collect();
+            assert_eq!(got.shape(), &shape[..]);
+            let got: Vec<f64> = got.as_array::<f64>().unwrap().iter().copied().collect();
+            assert_eq!(got, want, "strides {strides:?} shape {shape:?}");
+        }
     }
 }
