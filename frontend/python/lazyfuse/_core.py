@@ -161,6 +161,56 @@ def _from_numpy(result):
 _new_base = object.__new__
 
 
+def _small_args(args):
+    """`args` with every lazy array replaced by its NumPy view, if each is small and in
+    memory (see _small), else None; lists and tuples are looked into."""
+    out = []
+    for a in args:
+        kind = type(a)
+        if kind is ndarray:
+            a = _small(a)
+            if a is None:
+                return None
+        elif kind is list or kind is tuple:
+            a = _small_args(a)
+            if a is None:
+                return None
+            a = kind(a)
+        elif isinstance(a, ndarray):
+            return None
+        elif kind is _np.ndarray and a.size > _EAGER_ELEMENTS:
+            return None  # NumPy would do large work the lazy path does better
+        out.append(a)
+    return out
+
+
+def _eager_when_small(numpy_func):
+    """Decorates a lazyfuse.numpy function: called on arrays that are all small and in
+    memory (see _small) it gives `numpy_func`'s answer at once, in memory; otherwise,
+    or if NumPy raises or answers in a dtype lazyfuse lacks, the lazy function runs
+    (and raises lazyfuse's error)."""
+    def wrap(lazy_func):
+        def function(*args, **kwargs):
+            if _EAGER_ELEMENTS:
+                views = _small_args(args)
+                if views is not None and not _builtins.any(isinstance(v, ndarray)
+                                                            for v in kwargs.values()):
+                    try:
+                        result = numpy_func(*views, **kwargs)
+                    except (ValueError, TypeError, ArithmeticError, IndexError):
+                        result = None
+                    if isinstance(result, (_np.ndarray, _np.generic)) \
+                            and result.dtype.char in "dfilq?" and result.size <= _EAGER_ELEMENTS:
+                        return _from_numpy(result)
+            return lazy_func(*args, **kwargs)
+        function.__name__ = lazy_func.__name__
+        function.__qualname__ = lazy_func.__qualname__
+        function.__doc__ = lazy_func.__doc__
+        function.__wrapped__ = lazy_func
+        return function
+    return wrap
+
+
 class ndarray(_native.Handle):
     """A lazy array: operations build a graph; results are computed when needed.
 
@@ -310,6 +360,17 @@ class ndarray(_native.Handle):
     # --- operators ------------------------------------------------------------------
     def _binary(self, op, other, reflected=False):
         kind = type(other)
+        view = _small(self)
+        ufunc = _BINARY_UFUNC.get(op)
+        if view is not None and ufunc is not None:
+            other_view = (_small(other) if kind is ndarray
+                          else other if kind in _EAGER_SCALARS else None)
+            if other_view is not None:
+                try:
+                    return _from_numpy(ufunc(other_view, view) if reflected
+                                       else ufunc(view, other_view))
+                except (ValueError, TypeError, ArithmeticError):
+                    pass  # the lazy path raises lazyfuse's error
         if kind is ndarray:
             other = other._native_array  # the common cases first: dispatch cost
         elif kind is float:
@@ -602,7 +663,11 @@ class ndarray(_native.Handle):
         return ndarray(self._native_array.astype(_dtype_name(dtype)))
 
     def copy(self):
-        """An independent array with this one's current values (computed lazily)."""
+        """An independent array with this one's current values (computed lazily, or at
+        once for a tiny array in memory)."""
+        view = _small(self)
+        if view is not None:
+            return _from_numpy(view.copy())
         return ndarray(self._native_array)
 
     def fill(self, value):
@@ -697,10 +762,21 @@ _COMPARISONS = {"eq": _operator.eq, "ne": _operator.ne, "lt": _operator.lt,
                 "le": _operator.le, "gt": _operator.gt, "ge": _operator.ge}
 
 
+_IINFO = {}
+
+
+def _iinfo(dtype):
+    """np.iinfo(dtype), cached (building one is Python code on every comparison)."""
+    info = _IINFO.get(dtype)
+    if info is None:
+        info = _IINFO[dtype] = _np.iinfo(dtype)
+    return info
+
+
 def _out_of_range_comparison(a, op, value, reflected):
     """NumPy 2 compares an integer array with a Python int outside its dtype's range
     (int32 < 2**40) exactly: every element gives the same answer. None if in range."""
-    info = _np.iinfo(a.dtype)
+    info = _iinfo(a.dtype)
     if info.min <= value <= info.max:
         return None
     # Any element compares as the dtype's extreme nearest to the value does.
@@ -1047,6 +1123,8 @@ def arange(start, stop=None, step=1, dtype=None):
             raise ValueError("arange: Maximum allowed size exceeded")
         length = _math.ceil(quotient)
     length = _builtins.max(length, 0)
+    if length <= _EAGER_ELEMENTS:
+        return _from_numpy(_np.arange(start, stop, step, dtype=name))  # tiny: at once
     dt = _np.dtype(name)
     with _np.errstate(all="ignore"):
         first = _np.array(start).astype(dt)
@@ -1065,6 +1143,9 @@ def _ramp_index(length):
     return ndarray(_native.ramp(0, 1, length, "int64"))
 
 
+@_eager_when_small(lambda start, stop, num=50, endpoint=True, dtype=None:
+                   _np.linspace(start, stop, num, endpoint, dtype=dtype)
+                   if _operator.index(num) <= _EAGER_ELEMENTS else None)
 def linspace(start, stop, num=50, endpoint=True, dtype=None):
     num = int(num)
     if num < 0:
@@ -1092,6 +1173,7 @@ def identity(n, dtype=float):
 
 # --- functions -----------------------------------------------------------------------
 
+@_eager_when_small(_np.where)
 def where(condition, x=_NOVALUE, y=_NOVALUE):
     if x is _NOVALUE or y is _NOVALUE:
         # where(c) is nonzero(c); one of x, y alone is NumPy's ValueError.
@@ -1100,6 +1182,7 @@ def where(condition, x=_NOVALUE, y=_NOVALUE):
     return ndarray(_native.where_(asarray(condition)._native_array, _operand(x), _operand(y)))
 
 
+@_eager_when_small(_np.clip)
 def clip(a, a_min=_NOVALUE, a_max=_NOVALUE, out=None, *, min=_NOVALUE, max=_NOVALUE):
     """NumPy ``clip``: bounds as ``a_min``/``a_max`` or (NumPy 2.1) ``min``/``max``."""
     lo = a_min if a_min is not _NOVALUE else min
@@ -1148,6 +1231,7 @@ def broadcast_to(a, shape):
     return asarray(a)._view("broadcast_to", tuple(_shape(shape)))
 
 
+@_eager_when_small(_np.concatenate)
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     if out is not None or dtype is not None or casting != "same_kind":
         return _by_numpy(_np.concatenate, arrays, axis, out=out, dtype=dtype, casting=casting)
@@ -1156,6 +1240,7 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     return ndarray(_native.concatenate([asarray(a)._native_array for a in arrays], _index(axis)))
 
 
+@_eager_when_small(_np.stack)
 def stack(arrays, axis=0):
     return ndarray(_native.stack([asarray(a)._native_array for a in arrays], _index(axis)))
 
@@ -1175,10 +1260,12 @@ def dot(a, b):
     return ndarray(asarray(a)._native_array.dot(asarray(b)._native_array))
 
 
+@_eager_when_small(_np.outer)
 def outer(a, b):
     return ravel(a).reshape(-1, 1) * ravel(b).reshape(1, -1)
 
 
+@_eager_when_small(_np.inner)
 def inner(a, b):
     a, b = asarray(a), asarray(b)
     if a.ndim == 0 or b.ndim == 0:
@@ -1225,14 +1312,17 @@ def argmin(a, axis=None, out=None, *, keepdims=False):
     return asarray(a).argmin(axis, out, keepdims=keepdims)
 
 
+@_eager_when_small(_np.var)
 def var(a, axis=None, ddof=0, keepdims=False):
     return ndarray(asarray(a)._native_array.var(_axes(axis), float(ddof), bool(keepdims)))
 
 
+@_eager_when_small(_np.std)
 def std(a, axis=None, ddof=0, keepdims=False):
     return ndarray(asarray(a)._native_array.std(_axes(axis), float(ddof), bool(keepdims)))
 
 
+@_eager_when_small(_np.astype)
 def astype(a, dtype):
     return asarray(a).astype(dtype)
 
