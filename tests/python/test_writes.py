@@ -172,3 +172,22 @@ def test_element_writes_keep_pending_reads_and_raise_numpys_errors():
         i[0] = float("nan")
     i[1] = 2.9  # NumPy truncates
     assert i[1] == 2 and type(i[1]) is np.int64
+
+
+def test_elementwise_results_take_numpys_memory_order():
+    """NumPy's K order: a result of Fortran-ordered operands is Fortran-ordered, so its
+    ravel is a copy (a write through it must not reach the result) and its strides are
+    NumPy's; mixed or C operands give C order."""
+    c = np.random.default_rng(4).random((3, 4))
+    f = np.asfortranarray(c)
+    lc, lf_ = lnp.asarray(c), lnp.asarray(f)
+    cases = [(lc.T * 2.0, c.T * 2.0), (lf_ + 1.0, f + 1.0), (lf_ + lc, f + c),
+             (lnp.sin(lf_), np.sin(f)), ((lc * 2.0).T - 1.0, (c * 2.0).T - 1.0),
+             (lnp.where(lf_ > 0.5, lf_, 0.0), np.where(f > 0.5, f, 0.0))]
+    for got, want in cases:
+        assert np.asarray(got).strides == want.strides
+        flat, flat_ref = got.ravel(), want.ravel()
+        assert np.shares_memory(flat, got) == np.shares_memory(flat_ref, want)
+        flat[0] = -7.0
+        flat_ref[0] = -7.0
+        np.testing.assert_array_equal(np.asarray(got), want)

@@ -5,7 +5,7 @@ when a value is needed the graph is optimised (equality saturation), fused into 
 kernels and compiled by LLVM for this CPU, with compiled kernels cached.
 """
 
-from . import _native
+from . import _base, _native
 from .errors import (LazyfuseError, ShapeError, DTypeError, AxisError, ScalarOverflowError,
                      IndexingError, InvalidArgumentError, BindingError, ParseError,
                      OutOfMemoryError, CompileError,
@@ -31,8 +31,7 @@ def eval(*arrays):
             pending.setdefault(id(h._base), h._base)
     bases = list(pending.values())
     if bases:
-        for base, value in zip(bases, _native.evaluate([b.node for b in bases])):
-            base.adopt(value)
+        _base.evaluate_bases(bases)
     out = [h._numpy_view() for h in handles]
     return out[0] if len(out) == 1 else tuple(out)
 

@@ -38,12 +38,16 @@ def _dtype_named(name):
 class _Base:
     """One array's storage: a pending node or a NumPy buffer (with its cell)."""
 
-    __slots__ = ("node", "buffer", "cell", "_shape", "_dtype")
+    __slots__ = ("node", "buffer", "cell", "_shape", "_dtype", "order")
 
     def __init__(self, node=None, buffer=None):
         self.node = node  # NativeArray of the current version while pending
         self.buffer = None
         self.cell = None
+        # The memory order NumPy would give this array ("C", or "F" for an elementwise
+        # result of Fortran-ordered operands): its buffer is made in that order, so
+        # views (ravel, reshape) and strides are NumPy's.
+        self.order = "C"
         # Shape and dtype are asked of the node on first use: building a pending
         # base is on the path of every lazy operation.
         self._shape = None
@@ -76,8 +80,7 @@ class _Base:
     def materialise(self):
         """The buffer, computing the pending version first if needed."""
         if self.buffer is None:
-            value = _native.evaluate([self.node])[0]
-            self.adopt(value)
+            evaluate_bases([self])
         return self.buffer
 
     def before_write(self):
@@ -102,6 +105,15 @@ class _Base:
         self.node = node
 
 
+def evaluate_bases(bases):
+    """Computes pending bases together (one program) and gives each its buffer, in the
+    base's memory order (an F-ordered base is computed transposed, in C order, and its
+    buffer is the transpose of that)."""
+    nodes = [b.node if b.order == "C" else b.node.transpose(None) for b in bases]
+    for base, value in zip(bases, _native.evaluate(nodes)):
+        base.adopt(value if base.order == "C" else value.T)
+
+
 def _pending_base(node):
     """`_Base(node=node)` without the call to __init__ (this is on every operation's
     path)."""
@@ -111,6 +123,7 @@ def _pending_base(node):
     base.cell = None
     base._shape = None
     base._dtype = None
+    base.order = "C"
     return base
 
 
@@ -168,17 +181,19 @@ def replay_native(node, chain):
 
 
 def stand_in(base):
-    """A NumPy array with the base's shape, dtype and C strides that owns no memory
-    of that size (its elements must never be read): view questions (is this reshape a
-    view? do two views overlap?) are answered by NumPy's stride arithmetic on it."""
+    """A NumPy array with the base's shape, dtype and strides (in its memory order)
+    that owns no memory of that size (its elements must never be read): view questions
+    (is this reshape a view? do two views overlap?) are answered by NumPy's stride
+    arithmetic on it."""
     if base.buffer is not None:
         return base.buffer
     itemsize = base.dtype.itemsize
     strides = []
     step = itemsize
-    for n in reversed(base.shape):
+    for n in (reversed(base.shape) if base.order == "C" else base.shape):
         strides.append(step)
         step *= max(n, 1)
-    strides.reverse()
+    if base.order == "C":
+        strides.reverse()
     return _np.lib.stride_tricks.as_strided(_np.zeros(1, base.dtype), shape=base.shape,
                                             strides=strides, writeable=False)

@@ -104,10 +104,11 @@ def _binary_method(op, reflected=False):
             except (ValueError, TypeError, ArithmeticError):
                 pass
         if kind is ndarray:
-            other = other._native_array
-        elif kind is not float:
+            return _elementwise(self._native_array.binary(op, other._native_array, reflected),
+                                self, other)
+        if kind is not float:
             return self._binary(op, other, reflected)
-        return ndarray(self._native_array.binary(op, other, reflected))
+        return _elementwise(self._native_array.binary(op, other, reflected), self)
     return method
 
 
@@ -150,6 +151,7 @@ def _from_numpy(result):
     base.node = None
     base._shape = result.shape
     base._dtype = result.dtype
+    base.order = "C"  # a buffer's own strides say its order
     out = ndarray.__new__(ndarray)
     out._base = base
     out._chain = ()
@@ -159,6 +161,65 @@ def _from_numpy(result):
 
 
 _new_base = object.__new__
+
+
+def _elementwise(native, *operands):
+    """The lazy array of an elementwise result, in the memory order NumPy's K order
+    would give it: Fortran order when every operand of the result's shape is in
+    Fortran order (broadcast operands and scalars do not count), else C order."""
+    out = ndarray(native)
+    for x in operands:
+        if _maybe_fortran(x):
+            out._base.order = _result_order(tuple(native.shape), operands)
+            break
+    return out
+
+
+def _maybe_fortran(x):
+    """Whether operand x may be laid out in Fortran order (a cheap first look)."""
+    if type(x) is ndarray:
+        base = x._base
+        if base.buffer is None:
+            return bool(x._chain) or base.order == "F"
+        view = x._np
+        if view is None:
+            view = x._numpy_view()
+        return not view.flags.c_contiguous
+    return type(x) is _np.ndarray and not x.flags.c_contiguous
+
+
+def _order_vote(x, shape):
+    """"C", "F" or None: how operand x orders an elementwise result of `shape`."""
+    if type(x) is ndarray:
+        if x.shape != shape:
+            return None  # broadcast: no say
+        base = x._base
+        if base.buffer is None and not x._chain:
+            view = stand_in(base)
+        elif base.buffer is None:
+            view = replay_numpy(stand_in(base), x._chain)
+        else:
+            view = x._numpy_view()
+    elif type(x) is _np.ndarray:
+        if x.shape != shape:
+            return None
+        view = x
+    else:
+        return None
+    c, f = view.flags.c_contiguous, view.flags.f_contiguous
+    if c != f:
+        return "C" if c else "F"
+    if c:
+        return None  # both (one long axis): no say
+    strides = [abs(st) for st, n in zip(view.strides, view.shape) if n > 1]
+    return "F" if strides == sorted(strides) and strides != sorted(strides, reverse=True) else "C"
+
+
+def _result_order(shape, operands):
+    if len(shape) < 2:
+        return "C"
+    votes = [v for v in (_order_vote(x, shape) for x in operands) if v is not None]
+    return "F" if votes and _builtins.all(v == "F" for v in votes) else "C"
 
 
 def _small_args(args):
@@ -371,6 +432,7 @@ class ndarray(_native.Handle):
                                        else ufunc(view, other_view))
                 except (ValueError, TypeError, ArithmeticError):
                     pass  # the lazy path raises lazyfuse's error
+        operand = other
         if kind is ndarray:
             other = other._native_array  # the common cases first: dispatch cost
         elif kind is float:
@@ -386,7 +448,7 @@ class ndarray(_native.Handle):
                 other = _operand(other)
             except TypeError:
                 return NotImplemented
-        return ndarray(self._native_array.binary(op, other, reflected))
+        return _elementwise(self._native_array.binary(op, other, reflected), self, operand)
 
     __add__ = _binary_method("add")
     __radd__ = _binary_method("add", True)
@@ -660,7 +722,7 @@ class ndarray(_native.Handle):
     def astype(self, dtype, copy=True):
         if not copy and _np.dtype(dtype) == self.dtype:
             return self
-        return ndarray(self._native_array.astype(_dtype_name(dtype)))
+        return _elementwise(self._native_array.astype(_dtype_name(dtype)), self)
 
     def copy(self):
         """An independent array with this one's current values (computed lazily, or at
@@ -1179,7 +1241,8 @@ def where(condition, x=_NOVALUE, y=_NOVALUE):
         # where(c) is nonzero(c); one of x, y alone is NumPy's ValueError.
         args = [v for v in (x, y) if v is not _NOVALUE]
         return _by_numpy(_np.where, condition, *args)
-    return ndarray(_native.where_(asarray(condition)._native_array, _operand(x), _operand(y)))
+    return _elementwise(_native.where_(asarray(condition)._native_array, _operand(x), _operand(y)),
+                        condition, x, y)
 
 
 @_eager_when_small(_np.clip)
@@ -1346,7 +1409,7 @@ def _unary(op, x, dtype):
         # The ufunc rint gives integers as float64 (the IR's round keeps them, as
         # np.round does).
         x = x.astype("float64")
-    return _with_dtype(ndarray(x._native_array.unary(op)), dtype)
+    return _with_dtype(_elementwise(x._native_array.unary(op), x), dtype)
 
 
 def _needs_numpy(x):
