@@ -19,6 +19,7 @@ use lazyfuse_ir::compose::IndexItem;
 mod cell;
 mod errors;
 mod handle;
+mod jit;
 
 use errors::{error, guarded, to_pyerr};
 
@@ -541,60 +542,6 @@ fn cache_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
-/// A traced function compiled once: its plan, and where each input slot comes from
-/// (captured data, or the n-th call argument).
-#[pyclass(name = "Compiled", module = "lazyfuse._native", frozen)]
-struct Compiled {
-    plan: Arc<PreparedPlan>,
-    leaves: Vec<Leaf>,
-    /// Whether the slots are exactly the parameters in order (no captured data), so a
-    /// call's arguments are the plan's inputs as they are.
-    params_only: bool,
-    params: Vec<(DType, Vec<usize>)>,
-}
-
-/// A placeholder for argument `index` of a traced function.
-#[pyfunction]
-fn param(index: usize, dtype: &str, shape: Vec<usize>) -> PyResult<NativeArray> {
-    lazy(Array::param(index, dtype_from_name(dtype)?, &shape))
-}
-
-/// Optimises, plans and compiles the program computing `outputs` from parameters
-/// `0..params.len()` (each given as (dtype, shape)).
-#[pyfunction]
-fn compile(
-    py: Python<'_>,
-    outputs: Vec<NativeArray>,
-    params: Vec<(String, Vec<usize>)>,
-) -> PyResult<Compiled> {
-    let params = params
-        .into_iter()
-        .map(|(d, s)| Ok((dtype_from_name(&d)?, s)))
-        .collect::<PyResult<Vec<_>>>()?;
-    guarded(|| {
-        py.detach(|| -> Result<Compiled, Error> {
-            let nodes = outputs
-                .iter()
-                .map(|l| l.a.node().cloned())
-                .collect::<Result<Vec<_>, Error>>()?;
-            let (program, leaves): (Program, Vec<Leaf>) = Program::from_outputs(&nodes)?;
-            let plan = crate::eval::planned(&program)?;
-            let params_only = leaves.len() == params.len()
-                && leaves
-                    .iter()
-                    .enumerate()
-                    .all(|(k, l)| matches!(l, Leaf::Param(n) if *n == k));
-            Ok(Compiled {
-                plan,
-                leaves,
-                params_only,
-                params,
-            })
-        })
-        .map_err(to_pyerr)
-    })
-}
-
 /// A view of a NumPy array's elements in place, when it has dtype `dtype`, aligned data
 /// and strides that are whole elements; None otherwise (such arrays are copied).
 ///
@@ -671,150 +618,12 @@ unsafe fn bytes_are_bools(ptr: *const u8, shape: &[usize], strides: &[isize]) ->
     }
 }
 
-impl Compiled {
-    /// Views of the call's arguments when they are NumPy arrays of exactly the traced
-    /// dtypes and shapes that can be read in place; None otherwise.
-    fn views_exact<'py>(&self, args: &Bound<'py, PyTuple>) -> Option<Vec<InputView<'py>>> {
-        if args.len() != self.params.len() {
-            return None;
-        }
-        args.iter()
-            .zip(&self.params)
-            .map(|(arg, (dtype, shape))| {
-                let v = numpy_view(&arg, *dtype)?;
-                (v.shape() == shape.as_slice()).then_some(v)
-            })
-            .collect()
-    }
-
-    /// Runs the plan with `args` in the parameters' slots (captured data in the others);
-    /// NumPy arrays out.
-    fn run(&self, py: Python<'_>, args: Vec<InputView<'_>>) -> PyResult<Vec<Py<PyAny>>> {
-        let views: Vec<InputView<'_>> = if self.params_only {
-            args
-        } else {
-            self.leaves
-                .iter()
-                .map(|leaf| match leaf {
-                    Leaf::Param(n) => args[*n].clone(),
-                    data => crate::eval::input_view(data),
-                })
-                .collect()
-        };
-        let values = guarded(|| {
-            py.detach(|| self.plan.run_views(&views))
-                .map_err(|e| to_pyerr(Error::Codegen(e)))
-        })?;
-        Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
-    }
-}
-
-#[pymethods]
-impl Compiled {
-    /// Runs the compiled plan on NumPy arrays (one per parameter); returns NumPy arrays.
-    #[pyo3(signature = (*args))]
-    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyList>> {
-        if let Some(views) = self.views_exact(args) {
-            return Ok(PyList::new(py, self.run(py, views)?)?.unbind());
-        }
-        // Arrays that cannot be read in place (unaligned, other sequences): copies.
-        let copies: Vec<Value> = args
-            .iter()
-            .map(|a| value_from_numpy(&a))
-            .collect::<PyResult<_>>()?;
-        let matches = copies.len() == self.params.len()
-            && copies
-                .iter()
-                .zip(&self.params)
-                .all(|(v, (d, shape))| v.dtype() == *d && v.shape() == shape.as_slice());
-        if matches {
-            let views: Vec<InputView<'_>> = copies.iter().map(InputView::of).collect();
-            return Ok(PyList::new(py, self.run(py, views)?)?.unbind());
-        }
-        let got: Vec<String> = copies
-            .iter()
-            .map(|v| format!("{} {:?}", dtype_name(v.dtype()), v.shape()))
-            .collect();
-        let want: Vec<String> = self
-            .params
-            .iter()
-            .map(|(d, s)| format!("{} {:?}", dtype_name(*d), s))
-            .collect();
-        Err(error(
-            ErrorKind::Binding,
-            format!(
-                "compiled function expects arrays [{}], got [{}]",
-                want.join(", "),
-                got.join(", ")
-            ),
-        ))
-    }
-}
-
-/// A compiled plan and how its outputs are returned: the single array, or the list
-/// passed to a Python function rebuilding the output structure.
-type FastPath = (Py<Compiled>, Option<Py<PyAny>>);
-
-/// The call path of a jitted function: NumPy arrays of the signature traced last go
-/// straight to its compiled plan, in Rust; any other call goes to the Python tracer
-/// (`slow`, which installs the fast path for array-only signatures).
-#[pyclass(name = "JitFront", module = "lazyfuse._native", frozen)]
-struct JitFront {
-    slow: Py<PyAny>,
-    fast: std::sync::RwLock<Option<FastPath>>,
-}
-
-#[pymethods]
-impl JitFront {
-    #[new]
-    fn new(slow: Py<PyAny>) -> JitFront {
-        JitFront {
-            slow,
-            fast: std::sync::RwLock::new(None),
-        }
-    }
-
-    /// Calls with arrays of `compiled`'s signature go straight to it; `unflatten`
-    /// (None: one output) rebuilds the output structure from the list of arrays.
-    #[pyo3(signature = (compiled, unflatten=None))]
-    fn set_fast(&self, compiled: Py<Compiled>, unflatten: Option<Py<PyAny>>) {
-        if let Ok(mut fast) = self.fast.write() {
-            *fast = Some((compiled, unflatten));
-        }
-    }
-
-    #[pyo3(signature = (*args))]
-    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        let fast = self.fast.read().ok().and_then(|f| {
-            f.as_ref()
-                .map(|(c, u)| (c.clone_ref(py), u.as_ref().map(|u| u.clone_ref(py))))
-        });
-        if let Some((compiled, unflatten)) = fast {
-            let compiled = compiled.get();
-            if let Some(views) = compiled.views_exact(args) {
-                let mut out = compiled.run(py, views)?;
-                return match unflatten {
-                    None if out.len() == 1 => Ok(out.remove(0)),
-                    None => Ok(PyTuple::new(py, out)?.into_any().unbind()),
-                    Some(u) => u.call1(py, (PyList::new(py, out)?,)),
-                };
-            }
-        }
-        self.slow.call1(py, args)
-    }
-
-    /// Everything else (traces, the wrapped function, ...) is the tracer's.
-    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        self.slow.getattr(py, name)
-    }
-}
-
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeArray>()?;
-    m.add_class::<Compiled>()?;
-    m.add_class::<JitFront>()?;
+    m.add_class::<jit::Compiled>()?;
+    m.add_class::<jit::JitFront>()?;
     m.add_class::<cell::PyBufferCell>()?;
     m.add_class::<handle::Handle>()?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
@@ -827,7 +636,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(cache_info, m)?)?;
-    m.add_function(wrap_pyfunction!(param, m)?)?;
-    m.add_function(wrap_pyfunction!(compile, m)?)?;
+    m.add_function(wrap_pyfunction!(jit::param, m)?)?;
+    m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
     Ok(())
 }
