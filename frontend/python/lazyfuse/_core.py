@@ -1045,194 +1045,6 @@ def copy(a):
     return asarray(a).copy() if isinstance(a, ndarray) else array(a)
 
 
-def copyto(dst, src, casting="same_kind", where=True):
-    """NumPy ``copyto``: src's values into dst, in place."""
-    if not isinstance(dst, ndarray):
-        return _np.copyto(dst, _evaluate_nested(src), casting=casting,
-                          where=_evaluate_nested(where))
-    src = _evaluate_nested(src)
-    where = _evaluate_nested(where)
-    _np.copyto(_writable(dst), src, casting=casting, where=where)
-
-
-def put(a, ind, v, mode="raise"):
-    ind, v = _evaluate_nested(ind), _evaluate_nested(v)
-    if not isinstance(a, ndarray):
-        return _np.put(a, ind, v, mode=mode)
-    _writable(a).put(ind, v, mode=mode)
-
-
-def place(arr, mask, vals):
-    mask, vals = _evaluate_nested(mask), _evaluate_nested(vals)
-    if not isinstance(arr, ndarray):
-        return _np.place(arr, mask, vals)
-    _np.place(_writable(arr), mask, vals)
-
-
-def putmask(a, mask, values):
-    mask, values = _evaluate_nested(mask), _evaluate_nested(values)
-    if not isinstance(a, ndarray):
-        return _np.putmask(a, mask, values)
-    _np.putmask(_writable(a), mask, values)
-
-
-def _memories(a, b):
-    """NumPy arrays standing for the memory of a and b (a lazy array: its view of its
-    base's buffer, or of one stand-in per pending base); None when they cannot share
-    (different pending bases, or a pending base and other memory)."""
-    pending = [x._base for x in (a, b) if isinstance(x, ndarray) and x._base.buffer is None]
-    if pending and (len(pending) == 1 or pending[0] is not pending[1]):
-        return None
-    fake = stand_in(pending[0]) if pending else None
-    out = []
-    for x in (a, b):
-        if not isinstance(x, ndarray):
-            out.append(_np.asarray(x))
-        elif x._base.buffer is not None:
-            out.append(x._numpy_view())
-        else:
-            out.append(replay_numpy(fake, x._chain))
-    return out
-
-
-def shares_memory(a, b, max_work=None):
-    memories = _memories(a, b)
-    return memories is not None and bool(_np.shares_memory(*memories, max_work=max_work))
-
-
-def may_share_memory(a, b, max_work=None):
-    memories = _memories(a, b)
-    return memories is not None and bool(_np.may_share_memory(*memories, max_work=max_work))
-
-
-def _shape(shape):
-    if isinstance(shape, (int, _np.integer)):
-        return [int(shape)]
-    return [int(s) for s in shape]
-
-
-def full(shape, fill_value, dtype=None):
-    shape = _shape(shape)
-    if _math.prod(shape) <= _EAGER_ELEMENTS and type(fill_value) in _EAGER_SCALARS:
-        # Tiny: in memory at once (see _set_eager_limit); NumPy's dtype rules.
-        _dtype_name(dtype)
-        return _from_numpy(_np.full(shape, fill_value, dtype))
-    if isinstance(fill_value, (ndarray, _np.ndarray, _np.generic)):
-        fill = asarray(fill_value)
-        return broadcast_to(fill if dtype is None else fill.astype(dtype), tuple(_shape(shape)))
-    return ndarray(_native.full(_shape(shape), fill_value, _dtype_name(dtype)))
-
-
-def zeros(shape, dtype=float):
-    if type(shape) is int and shape <= _EAGER_ELEMENTS or type(shape) is tuple and len(shape) == 2 \
-            and type(shape[0]) is int and type(shape[1]) is int and shape[0] * shape[1] <= _EAGER_ELEMENTS:
-        _dtype_name(dtype)  # the common tiny cases without full's checks
-        return _from_numpy(_np.zeros(shape, dtype))
-    return full(shape, 0, dtype)
-
-
-def ones(shape, dtype=float):
-    return full(shape, 1, dtype)
-
-
-def empty(shape, dtype=float):
-    return zeros(shape, dtype)
-
-
-def zeros_like(a, dtype=None):
-    a = asarray(a)
-    return zeros(a.shape, dtype or a.dtype)
-
-
-def ones_like(a, dtype=None):
-    a = asarray(a)
-    return ones(a.shape, dtype or a.dtype)
-
-
-def empty_like(a, dtype=None):
-    return zeros_like(a, dtype)
-
-
-def full_like(a, fill_value, dtype=None):
-    a = asarray(a)
-    return full(a.shape, fill_value, dtype or a.dtype)
-
-
-def arange(start, stop=None, step=1, dtype=None):
-    """NumPy ``arange``, lazily, with NumPy's values: ``ceil((stop - start) / step)``
-    values; the first is ``start`` and the next ``start + step``, both cast to the dtype,
-    and value i is ``first + i * (second - first)`` computed in the dtype (so
-    ``arange(0, 1, 0.1, dtype=int)`` is ten zeros, as in NumPy)."""
-    if stop is None:
-        start, stop = 0, start
-    for v in (start, stop, step):
-        if isinstance(v, ndarray) or not isinstance(v, (_numbers.Real, _np.number)):
-            raise TypeError(f"arange: unsupported value {v!r} (integers or floats)")
-    if dtype is None:
-        integral = _builtins.all(
-            isinstance(v, (int, _np.integer)) and not isinstance(v, bool) for v in (start, stop, step)
-        )
-        dtype = "int64" if integral else "float64"
-    name = _dtype_name(dtype)
-    if step == 0:
-        raise ZeroDivisionError("division by zero")
-    if _builtins.all(isinstance(v, (int, _np.integer)) for v in (start, stop, step)):
-        start, stop, step = int(start), int(stop), int(step)
-        length = -((start - stop) // step)  # exact ceil((stop - start) / step)
-    else:
-        quotient = (float(stop) - float(start)) / float(step)
-        if not _np.isfinite(quotient):
-            raise ValueError("arange: Maximum allowed size exceeded")
-        length = _math.ceil(quotient)
-    length = _builtins.max(length, 0)
-    if length <= _EAGER_ELEMENTS:
-        return _from_numpy(_np.arange(start, stop, step, dtype=name))  # tiny: at once
-    dt = _np.dtype(name)
-    with _np.errstate(all="ignore"):
-        first = _np.array(start).astype(dt)
-        second = _np.array(start + step).astype(dt) if length > 1 else first
-        delta = second - first
-        exact = (first + delta).tobytes() == second.tobytes()
-    out = ndarray(_native.ramp(first.item(), delta.item(), length, name))
-    if not exact:
-        # NumPy stores its second value as cast, not as first + delta (float rounding).
-        out = where(_ramp_index(length) == 1, asarray(second), out)
-    return out
-
-
-def _ramp_index(length):
-    """0, 1, ..., length - 1 as int64."""
-    return ndarray(_native.ramp(0, 1, length, "int64"))
-
-
-@_eager_when_small(lambda start, stop, num=50, endpoint=True, dtype=None:
-                   _np.linspace(start, stop, num, endpoint, dtype=dtype)
-                   if _operator.index(num) <= _EAGER_ELEMENTS else None)
-def linspace(start, stop, num=50, endpoint=True, dtype=None):
-    num = int(num)
-    if num < 0:
-        raise InvalidArgumentError(f"Number of samples, {num}, must be non-negative.")
-    div = (num - 1) if endpoint else num
-    step = (stop - start) / div if div > 0 else 0.0
-    out = arange(0, num, 1, dtype="float64") * step + start
-    if endpoint and num > 1:
-        out = where(arange(0, num, 1, dtype="int64") == num - 1, float(stop), out)
-    if dtype is not None and _np.dtype(dtype).kind in "iu":
-        out = floor(out)  # NumPy 2 floors before casting to an integer dtype
-    return out if dtype is None else out.astype(dtype)
-
-
-def eye(N, M=None, k=0, dtype=float):
-    M = N if M is None else M
-    rows = arange(0, N, 1, dtype="int64").reshape(N, 1)
-    cols = arange(0, M, 1, dtype="int64").reshape(1, M)
-    return (cols - rows == k).astype(dtype)
-
-
-def identity(n, dtype=float):
-    return eye(n, dtype=dtype)
-
-
 # --- functions -----------------------------------------------------------------------
 
 @_eager_when_small(_np.where)
@@ -1427,7 +1239,6 @@ def _binary_by_numpy(op, a, b, reflected):
     return _by_numpy(ufunc, b, a) if reflected else _by_numpy(ufunc, a, b)
 
 
-
 def _ufunc_into(name, args, out, where, dtype):
     """A lazyfuse.numpy ufunc called with out= or where=: NumPy's ufunc of that name
     computes it on the evaluated values, writing lazy ``out`` arrays in place."""
@@ -1495,4 +1306,7 @@ around = round
 
 # The elementwise functions: explicit definitions generated from ir/src/op.rs.
 from ._ufuncs import *  # noqa: E402,F401,F403
+from ._creation import *  # noqa: E402,F401,F403
+from ._creation import _shape, full, zeros  # noqa: E402  (used above)
+from ._writes import *  # noqa: E402,F401,F403
 from ._ufuncs import floor, rint, maximum, minimum, sqrt  # noqa: E402  (used above)

@@ -1,0 +1,142 @@
+"""lazyfuse.numpy's array creation: full, zeros, ones, empty and their ``*_like``
+forms, arange, linspace, eye, identity. Tiny arrays are made at once by NumPy (see
+``_core._set_eager_limit``); others are lazy nodes (a broadcast constant, a ramp)."""
+
+import builtins as _builtins
+import math as _math
+import numbers as _numbers
+import operator as _operator
+
+import numpy as _np
+
+from . import _core, _native
+from ._core import (_EAGER_SCALARS, _dtype_name, _eager_when_small, _from_numpy, asarray,
+                    broadcast_to, floor, ndarray, where)
+from .errors import InvalidArgumentError
+
+def _shape(shape):
+    if isinstance(shape, (int, _np.integer)):
+        return [int(shape)]
+    return [int(s) for s in shape]
+
+
+def full(shape, fill_value, dtype=None):
+    shape = _shape(shape)
+    if _math.prod(shape) <= _core._EAGER_ELEMENTS and type(fill_value) in _EAGER_SCALARS:
+        # Tiny: in memory at once (see _set_eager_limit); NumPy's dtype rules.
+        _dtype_name(dtype)
+        return _from_numpy(_np.full(shape, fill_value, dtype))
+    if isinstance(fill_value, (ndarray, _np.ndarray, _np.generic)):
+        fill = asarray(fill_value)
+        return broadcast_to(fill if dtype is None else fill.astype(dtype), tuple(_shape(shape)))
+    return ndarray(_native.full(_shape(shape), fill_value, _dtype_name(dtype)))
+
+
+def zeros(shape, dtype=float):
+    if type(shape) is int and shape <= _core._EAGER_ELEMENTS or type(shape) is tuple and len(shape) == 2 \
+            and type(shape[0]) is int and type(shape[1]) is int and shape[0] * shape[1] <= _core._EAGER_ELEMENTS:
+        _dtype_name(dtype)  # the common tiny cases without full's checks
+        return _from_numpy(_np.zeros(shape, dtype))
+    return full(shape, 0, dtype)
+
+
+def ones(shape, dtype=float):
+    return full(shape, 1, dtype)
+
+
+def empty(shape, dtype=float):
+    return zeros(shape, dtype)
+
+
+def zeros_like(a, dtype=None):
+    a = asarray(a)
+    return zeros(a.shape, dtype or a.dtype)
+
+
+def ones_like(a, dtype=None):
+    a = asarray(a)
+    return ones(a.shape, dtype or a.dtype)
+
+
+def empty_like(a, dtype=None):
+    return zeros_like(a, dtype)
+
+
+def full_like(a, fill_value, dtype=None):
+    a = asarray(a)
+    return full(a.shape, fill_value, dtype or a.dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    """NumPy ``arange``, lazily, with NumPy's values: ``ceil((stop - start) / step)``
+    values; the first is ``start`` and the next ``start + step``, both cast to the dtype,
+    and value i is ``first + i * (second - first)`` computed in the dtype (so
+    ``arange(0, 1, 0.1, dtype=int)`` is ten zeros, as in NumPy)."""
+    if stop is None:
+        start, stop = 0, start
+    for v in (start, stop, step):
+        if isinstance(v, ndarray) or not isinstance(v, (_numbers.Real, _np.number)):
+            raise TypeError(f"arange: unsupported value {v!r} (integers or floats)")
+    if dtype is None:
+        integral = _builtins.all(
+            isinstance(v, (int, _np.integer)) and not isinstance(v, bool) for v in (start, stop, step)
+        )
+        dtype = "int64" if integral else "float64"
+    name = _dtype_name(dtype)
+    if step == 0:
+        raise ZeroDivisionError("division by zero")
+    if _builtins.all(isinstance(v, (int, _np.integer)) for v in (start, stop, step)):
+        start, stop, step = int(start), int(stop), int(step)
+        length = -((start - stop) // step)  # exact ceil((stop - start) / step)
+    else:
+        quotient = (float(stop) - float(start)) / float(step)
+        if not _np.isfinite(quotient):
+            raise ValueError("arange: Maximum allowed size exceeded")
+        length = _math.ceil(quotient)
+    length = _builtins.max(length, 0)
+    if length <= _core._EAGER_ELEMENTS:
+        return _from_numpy(_np.arange(start, stop, step, dtype=name))  # tiny: at once
+    dt = _np.dtype(name)
+    with _np.errstate(all="ignore"):
+        first = _np.array(start).astype(dt)
+        second = _np.array(start + step).astype(dt) if length > 1 else first
+        delta = second - first
+        exact = (first + delta).tobytes() == second.tobytes()
+    out = ndarray(_native.ramp(first.item(), delta.item(), length, name))
+    if not exact:
+        # NumPy stores its second value as cast, not as first + delta (float rounding).
+        out = where(_ramp_index(length) == 1, asarray(second), out)
+    return out
+
+
+def _ramp_index(length):
+    """0, 1, ..., length - 1 as int64."""
+    return ndarray(_native.ramp(0, 1, length, "int64"))
+
+
+@_eager_when_small(lambda start, stop, num=50, endpoint=True, dtype=None:
+                   _np.linspace(start, stop, num, endpoint, dtype=dtype)
+                   if _operator.index(num) <= _core._EAGER_ELEMENTS else None)
+def linspace(start, stop, num=50, endpoint=True, dtype=None):
+    num = int(num)
+    if num < 0:
+        raise InvalidArgumentError(f"Number of samples, {num}, must be non-negative.")
+    div = (num - 1) if endpoint else num
+    step = (stop - start) / div if div > 0 else 0.0
+    out = arange(0, num, 1, dtype="float64") * step + start
+    if endpoint and num > 1:
+        out = where(arange(0, num, 1, dtype="int64") == num - 1, float(stop), out)
+    if dtype is not None and _np.dtype(dtype).kind in "iu":
+        out = floor(out)  # NumPy 2 floors before casting to an integer dtype
+    return out if dtype is None else out.astype(dtype)
+
+
+def eye(N, M=None, k=0, dtype=float):
+    M = N if M is None else M
+    rows = arange(0, N, 1, dtype="int64").reshape(N, 1)
+    cols = arange(0, M, 1, dtype="int64").reshape(1, M)
+    return (cols - rows == k).astype(dtype)
+
+
+def identity(n, dtype=float):
+    return eye(n, dtype=dtype)
