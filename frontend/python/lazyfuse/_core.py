@@ -987,6 +987,10 @@ def _assign(target, key, value):
         value = value.numpy()
     elif not isinstance(value, (_np.ndarray, _np.generic, bool, int, float, complex)):
         value = _evaluate_nested(value)
+    if basic is None:
+        # An advanced index (a mask of the target, say) is computed before the write,
+        # as NumPy's is: it then no longer reads the buffer, so it needs no snapshot.
+        key = _evaluate_nested(key)
     view = _writable(target)
     try:
         view[key if basic is None else basic] = value

@@ -7,6 +7,7 @@
 //! element go straight to that view; everything else, and every error, goes to the
 //! Python methods `_getitem` and `_setitem`, which have NumPy's full semantics.
 
+use numpy::npyffi::{NpyTypes, PY_ARRAY_API};
 use numpy::PyUntypedArray;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -32,11 +33,21 @@ fn is_int_key(key: &Bound<'_, PyAny>) -> bool {
     }
 }
 
-/// A value NumPy stores into one element without calling back into lazyfuse.
+/// A value NumPy stores into one element without calling back into lazyfuse: a Python
+/// float, int or bool, or a NumPy scalar.
 fn is_plain_scalar(value: &Bound<'_, PyAny>) -> bool {
-    value.is_instance_of::<PyFloat>()
+    if value.is_instance_of::<PyFloat>()
         || value.is_exact_instance_of::<PyInt>()
         || value.is_exact_instance_of::<PyBool>()
+    {
+        return true;
+    }
+    // SAFETY: NumPy's C API table (imported by the numpy crate) gives the type object of
+    // numpy.generic; the type check only reads the value's type.
+    unsafe {
+        let generic = PY_ARRAY_API.get_type_object(value.py(), NpyTypes::PyGenericArrType_Type);
+        pyo3::ffi::PyObject_TypeCheck(value.as_ptr(), generic) != 0
+    }
 }
 
 /// Whether lazy reads are pending on the handle's base buffer (a write must first move
