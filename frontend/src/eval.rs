@@ -44,6 +44,26 @@ pub(crate) fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
     Ok(plan)
 }
 
+/// Evaluates `array` straight into `out` (NumPy's `dst[...] = expr` without a
+/// temporary) and returns `Ok(true)`; `Ok(false)`, having computed nothing, where the
+/// compiled plan cannot write there (see `PreparedPlan::run_into`) or where the
+/// evaluation would also remember shared work.
+///
+/// # Safety
+/// As [`PreparedPlan::run_into`]: `out`'s elements are valid, aligned and writable, and
+/// nothing else touches them during the call.
+pub unsafe fn eval_into(array: &Array, out: &InputView<'_>) -> Result<bool> {
+    let outputs = nodes(&[array])?;
+    if !lazyfuse_ir::shared_intermediates(&outputs).is_empty() {
+        return Ok(false);
+    }
+    let (program, leaves) = lower(&[array])?;
+    let plan = planned(&program)?;
+    let views: Vec<InputView<'_>> = leaves.iter().map(input_view).collect();
+    // SAFETY: forwarded from the caller.
+    Ok(unsafe { plan.run_into(&views, out)? })
+}
+
 /// The arrays' nodes, or the first error one carries.
 fn nodes(arrays: &[&Array]) -> Result<Vec<Node>> {
     arrays.iter().map(|a| a.node().cloned()).collect()
@@ -191,6 +211,55 @@ mod tests {
             b.to_ndarray::<f32>(),
             Err(Error::DTypeMismatch { .. })
         ));
+    }
+
+    /// `eval_into` writes an elementwise result through any destination strides, and
+    /// refuses (writing nothing) where it cannot: an overlapping destination, another
+    /// shape, a reduction.
+    #[test]
+    fn eval_into_writes_strided_destinations_and_refuses_unsafe_ones() {
+        let a = Array::from(array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+        let expr = &a * 2.0 + 1.0;
+        // A 2x3 destination inside a 4x6 buffer, every other row and column, reversed.
+        let mut storage = vec![0.0f64; 24];
+        let base = storage.as_mut_ptr();
+        // SAFETY: element 0 is storage[20]; offsets 20 - 12i - 2j stay inside.
+        let out = unsafe {
+            InputView::from_raw(
+                base.add(20) as *const u8,
+                lazyfuse_ir::DType::F64,
+                vec![2, 3],
+                vec![-12, -2],
+            )
+        };
+        // SAFETY: the view's elements lie in `storage`, which nothing else touches.
+        assert!(unsafe { eval_into(&expr, &out) }.unwrap());
+        for (i, j) in [(0usize, 0usize), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)] {
+            let want = (a.to_ndarray::<f64>().unwrap()[[i, j]]) * 2.0 + 1.0;
+            assert_eq!(storage[20 - 12 * i - 2 * j], want);
+        }
+        assert_eq!(storage.iter().filter(|v| **v != 0.0).count(), 6);
+        let small = unsafe {
+            InputView::from_raw(
+                base as *const u8,
+                lazyfuse_ir::DType::F64,
+                vec![3, 2],
+                vec![2, 1],
+            )
+        };
+        // SAFETY: as above.
+        assert!(!unsafe { eval_into(&expr, &small) }.unwrap()); // another shape
+        let reduced = &a - a.sum_axes(&[1], true);
+        let whole = unsafe {
+            InputView::from_raw(
+                base as *const u8,
+                lazyfuse_ir::DType::F64,
+                vec![2, 3],
+                vec![3, 1],
+            )
+        };
+        // SAFETY: as above.
+        assert!(!unsafe { eval_into(&reduced, &whole) }.unwrap()); // not elementwise
     }
 
     /// Borrowed (external) data is read in place by the CPU backend, copied for the

@@ -30,7 +30,7 @@ pub use elementwise::binary_fns::*;
 pub use elementwise::unary_fns::*;
 pub use elementwise::{Operand, WeakScalar};
 pub use error::{Error, ErrorKind, Result};
-pub use eval::{eval, eval_with, explain, program, Backend};
+pub use eval::{eval, eval_into, eval_with, explain, program, Backend};
 pub use functions::*;
 pub use lazyfuse_ir::{DType, Element, Program, Scalar, Value};
 pub use lazyfuse_optimizer::{Explanation, FloatMode, FusionOptions, Options as OptimizerOptions};

@@ -191,3 +191,43 @@ def test_elementwise_results_take_numpys_memory_order():
         flat[0] = -7.0
         flat_ref[0] = -7.0
         np.testing.assert_array_equal(np.asarray(got), want)
+
+
+@pytest.mark.parametrize("dest", ["contiguous", "strided", "reversed", "transposed"])
+def test_slice_writes_compute_straight_into_the_destination(dest):
+    """`b[key] = expr` computes expr into b's memory when nothing pending reads b (no
+    temporary); the answer is NumPy's whatever the destination's layout, and writes
+    whose value reads the destination keep NumPy's semantics."""
+    rng = np.random.default_rng(5)
+    an = rng.random((90, 80))
+    a = lnp.asarray(an.copy())
+    bn = np.zeros((90, 80))
+    b = lnp.asarray(bn.copy())
+    key = {"contiguous": (slice(1, -1), slice(1, -1)), "strided": (slice(1, None, 2), slice(None, None, 3)),
+           "reversed": (slice(None, None, -1), slice(None, None, -2)), "transposed": (Ellipsis,)}[dest]
+    if dest == "transposed":
+        b.T[...] = (a * 2.0 + 1.0).T
+        bn.T[...] = (an * 2.0 + 1.0).T
+    else:
+        shape = bn[key].shape
+        src = tuple(slice(0, n) for n in shape)
+        b[key] = lnp.sin(a[src]) * 3.0 - a[src]
+        bn[key] = np.sin(an[src]) * 3.0 - an[src]
+    np.testing.assert_allclose(np.asarray(b), bn, rtol=1e-15, atol=0)
+    d, dn = lnp.asarray(np.arange(5000.0)), np.arange(5000.0)
+    d[1:] = d[:-1] * 2.0  # reads what it overwrites: computed first, as NumPy does
+    dn[1:] = dn[:-1] * 2.0
+    np.testing.assert_array_equal(np.asarray(d), dn)
+
+
+def test_computing_into_memory_an_input_reads_is_refused():
+    a = lnp.asarray(np.random.default_rng(6).random((40, 50)))
+    target = np.asarray(a)  # the very memory `a * 2` reads
+    assert not lf._native.evaluate_into((a * 2.0)._native_array, target)
+    assert not lf._native.evaluate_into((a * 2.0)._native_array, target[::2])
+    readonly = np.zeros((40, 50))
+    readonly.setflags(write=False)
+    assert not lf._native.evaluate_into((a * 2.0)._native_array, readonly)
+    fresh = np.zeros((40, 50))
+    assert lf._native.evaluate_into((a * 2.0)._native_array, fresh)
+    np.testing.assert_array_equal(fresh, target * 2.0)

@@ -542,6 +542,61 @@ impl PreparedPlan {
         self.execute(inputs, None)
     }
 
+    /// Runs a one-output plan writing its output straight into `out` (a caller's
+    /// strided memory, NumPy's `dst[...] = expr` without a temporary). Returns
+    /// `Ok(false)`, having run nothing, where the plan cannot: the output is not a
+    /// temporary of its own written only by elementwise loop kernels, its type differs
+    /// from `out`'s, or `out` overlaps an input (a kernel could read what it wrote).
+    ///
+    /// # Safety
+    /// `out`'s elements (`ptr + Σ i_k strides[k]`, in elements of its dtype) must be
+    /// valid, aligned and writable for the call, and nothing else may read or write them
+    /// meanwhile.
+    pub unsafe fn run_into(
+        &self,
+        inputs: &[InputView<'_>],
+        out: &InputView<'_>,
+    ) -> Result<bool, CodegenError> {
+        let plan = &self.plan;
+        let [target] = plan.outputs.as_slice() else {
+            return Ok(false);
+        };
+        let target = target.0 as usize;
+        let buffer = &plan.buffers[target];
+        let own_storage = self.roots[target] == target
+            && self
+                .roots
+                .iter()
+                .enumerate()
+                .all(|(i, &r)| r != target || i == target);
+        let elementwise = plan.kernels.iter().all(|k| {
+            matches!(k, Kernel::Loop(l) if l.kind() == lazyfuse_ir::kernel::LoopKind::Elementwise)
+        });
+        if !matches!(buffer.kind, BufferKind::Temp)
+            || !own_storage
+            || !elementwise
+            || buffer.ty.dtype != out.dtype
+            || buffer.ty.shape.dims() != out.shape.as_slice()
+            || out.strides.len() != out.shape.len()
+            || inputs.iter().any(|i| views_overlap(i, out))
+        {
+            return Ok(false);
+        }
+        let mut memory = Memory::new(&self.plan, &self.roots, inputs, None)?;
+        memory.values[target] = None;
+        memory.outside = Some((target, out.ptr as *mut u8));
+        memory.strides[target] = out.strides.clone();
+        for (kernel, step) in self.plan.kernels.iter().zip(&self.steps) {
+            match (kernel, step) {
+                (Kernel::Loop(l), Some((compiled, order))) => {
+                    CpuExecutor::launch(self.threads, compiled, l, order, &mut memory)?
+                }
+                _ => return Err(CodegenError::Internal("prepared plan out of step".into())),
+            }
+        }
+        Ok(true)
+    }
+
     /// Runs the plan; `owners`, where given, are the values the views borrow (an output
     /// that is an input unchanged is then shared instead of copied).
     fn execute(
@@ -560,6 +615,30 @@ impl PreparedPlan {
             }
         }
         memory.outputs(&self.plan)
+    }
+}
+
+/// Whether two views' byte ranges (lowest to highest element) intersect.
+fn views_overlap(a: &InputView<'_>, b: &InputView<'_>) -> bool {
+    fn range(v: &InputView<'_>) -> Option<(isize, isize)> {
+        if v.shape.contains(&0) {
+            return None;
+        }
+        let item = v.dtype.size_bytes() as isize;
+        let (mut lo, mut hi) = (v.ptr as isize, v.ptr as isize);
+        for (&n, &s) in v.shape.iter().zip(&v.strides) {
+            let span = s * item * (n as isize - 1);
+            if span < 0 {
+                lo += span;
+            } else {
+                hi += span;
+            }
+        }
+        Some((lo, hi + item))
+    }
+    match (range(a), range(b)) {
+        (Some((alo, ahi)), Some((blo, bhi))) => alo < bhi && blo < ahi,
+        _ => false,
     }
 }
 
@@ -780,6 +859,8 @@ fn compile(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> Result<CompiledKerne
 struct Memory {
     /// Each input buffer's borrowed element 0 (null for the others); only read.
     inputs: Vec<*const u8>,
+    /// A buffer stored in the caller's memory instead (`run_into`), and its element 0.
+    outside: Option<(usize, *mut u8)>,
     /// Each buffer's storage (aliases share their root's; inputs: their owner, if known).
     values: Vec<Option<Value>>,
     /// Root buffer of each buffer.
@@ -913,6 +994,7 @@ impl Memory {
         let n = plan.buffers.len();
         let mut memory = Memory {
             inputs: vec![std::ptr::null(); n],
+            outside: None,
             values: vec![None; n],
             root: roots.to_vec(),
             strides: vec![vec![]; n],
@@ -960,12 +1042,15 @@ impl Memory {
 
     fn pointers(&mut self) -> Pointers {
         // Inputs are only read, through their borrowed pointers (never made unique).
+        let outside = self.outside;
         let roots: Vec<*mut u8> = self
             .values
             .iter_mut()
             .zip(&self.inputs)
-            .map(|(v, &input)| match v {
+            .enumerate()
+            .map(|(i, (v, &input))| match v {
                 _ if !input.is_null() => input as *mut u8,
+                _ if outside.is_some_and(|(b, _)| b == i) => outside.expect("checked").1,
                 Some(v) => lazyfuse_ir::with_value!(v, a => a.as_mut_ptr() as *mut u8),
                 None => std::ptr::null_mut(),
             })

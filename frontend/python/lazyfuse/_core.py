@@ -983,6 +983,9 @@ def _assign(target, key, value):
         # broadcast as NumPy does (lazy: it fuses with what follows).
         base.replace(_as_version(value, base.shape, base.dtype))
         return
+    if type(value) is ndarray and basic is not None and value._base.buffer is None \
+            and _write_in_place(target, basic, value):
+        return
     if isinstance(value, ndarray):
         value = value.numpy()
     elif not isinstance(value, (_np.ndarray, _np.generic, bool, int, float, complex)):
@@ -996,6 +999,27 @@ def _assign(target, key, value):
         view[key if basic is None else basic] = value
     except IndexError as e:
         raise IndexingError(str(e)) from None
+
+
+def _write_in_place(target, basic, value):
+    """``target[basic] = value`` by computing the pending `value` straight into the
+    target's memory (no temporary, no copy), where that is the same: the value has the
+    destination's shape and dtype, and nothing pending reads the target's buffer (so
+    the value does not read what it overwrites). False, having written nothing,
+    otherwise."""
+    base = target._base
+    base.materialise()
+    cell = base.cell
+    if cell is not None and cell.readers():
+        return False
+    try:
+        dest = target._numpy_view()[basic]
+    except (IndexError, ValueError):
+        return False  # the usual path raises NumPy's error
+    if (type(dest) is not _np.ndarray or dest.shape != value.shape
+            or dest.dtype != value.dtype or dest.size <= _EAGER_ELEMENTS):
+        return False
+    return _native.evaluate_into(value._native_array, dest)
 
 
 def _as_version(value, shape, dtype):

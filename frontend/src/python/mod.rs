@@ -513,6 +513,33 @@ fn evaluate(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<Py<PyAny>>
     Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
 }
 
+/// Evaluates `array` straight into `out`, a writable NumPy array of its dtype and shape
+/// (`out[...] = array` without a temporary); False, having done nothing, where it
+/// cannot (see `lazyfuse_frontend::eval_into`): the caller then assigns as usual.
+#[pyfunction]
+fn evaluate_into(py: Python<'_>, array: NativeArray, out: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let Ok(untyped) = out.cast::<numpy::PyUntypedArray>() else {
+        return Ok(false);
+    };
+    // SAFETY: reading the flags of a live array object.
+    let flags = unsafe { (*untyped.as_array_ptr()).flags };
+    if flags & numpy::npyffi::NPY_ARRAY_WRITEABLE == 0 {
+        return Ok(false);
+    }
+    let Some(view) = numpy_view(out, array.a.node().map_err(to_pyerr)?.dtype()) else {
+        return Ok(false);
+    };
+    guarded(|| {
+        py.detach(|| {
+            // SAFETY: `out` is a writable, aligned NumPy array held by the caller for
+            // the call; its elements are the view's. Like NumPy's own ufuncs without the
+            // GIL, another thread touching it meanwhile races.
+            unsafe { crate::eval_into(&array.a, &view) }
+        })
+        .map_err(to_pyerr)
+    })
+}
+
 /// `explain`'s answer: program before and after (text), rewrites, kernels (text), and
 /// the Graphviz picture of both.
 type ExplainParts = (String, String, Vec<String>, Vec<String>, String);
@@ -634,6 +661,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(concatenate, m)?)?;
     m.add_function(wrap_pyfunction!(stack, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate_into, m)?)?;
     m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
