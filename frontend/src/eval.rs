@@ -46,17 +46,13 @@ pub(crate) fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
 
 /// Evaluates `array` straight into `out` (NumPy's `dst[...] = expr` without a
 /// temporary) and returns `Ok(true)`; `Ok(false)`, having computed nothing, where the
-/// compiled plan cannot write there (see `PreparedPlan::run_into`) or where the
-/// evaluation would also remember shared work.
+/// compiled plan cannot write there (see `PreparedPlan::run_into`). Shared work is not
+/// remembered here (the one output is the caller's memory).
 ///
 /// # Safety
 /// As [`PreparedPlan::run_into`]: `out`'s elements are valid, aligned and writable, and
 /// nothing else touches them during the call.
 pub unsafe fn eval_into(array: &Array, out: &InputView<'_>) -> Result<bool> {
-    let outputs = nodes(&[array])?;
-    if !lazyfuse_ir::shared_intermediates(&outputs).is_empty() {
-        return Ok(false);
-    }
     let (program, leaves) = lower(&[array])?;
     let plan = planned(&program)?;
     let views: Vec<InputView<'_>> = leaves.iter().map(input_view).collect();

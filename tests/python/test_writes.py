@@ -220,14 +220,49 @@ def test_slice_writes_compute_straight_into_the_destination(dest):
     np.testing.assert_array_equal(np.asarray(d), dn)
 
 
-def test_computing_into_memory_an_input_reads_is_refused():
-    a = lnp.asarray(np.random.default_rng(6).random((40, 50)))
+def test_computing_into_memory_an_input_reads_only_element_by_element():
+    """Into the very memory an input is (read element by element, in step with the
+    writes): allowed; into memory an input reads elsewhere: refused."""
+    an = np.random.default_rng(6).random((40, 50))
+    a = lnp.asarray(an.copy())
     target = np.asarray(a)  # the very memory `a * 2` reads
-    assert not lf._native.evaluate_into((a * 2.0)._native_array, target)
-    assert not lf._native.evaluate_into((a * 2.0)._native_array, target[::2])
+    assert not lf._native.evaluate_into((a[::2] * 2.0)._native_array, target[1::2][:20])
+    assert not lf._native.evaluate_into((a[::-1] * 2.0)._native_array, target)
+    np.testing.assert_array_equal(target, an)  # refusals wrote nothing
+    assert lf._native.evaluate_into((a * 2.0)._native_array, target)
+    np.testing.assert_array_equal(target, an * 2.0)
     readonly = np.zeros((40, 50))
     readonly.setflags(write=False)
     assert not lf._native.evaluate_into((a * 2.0)._native_array, readonly)
     fresh = np.zeros((40, 50))
     assert lf._native.evaluate_into((a * 2.0)._native_array, fresh)
-    np.testing.assert_array_equal(fresh, target * 2.0)
+    np.testing.assert_array_equal(fresh, an * 4.0)
+
+
+def test_inplace_operators_on_memory_run_as_one_pass_with_numpys_answers():
+    """`y op= expr` on an array in memory is one compiled pass reading and writing y;
+    cases it cannot take (other reads y, a cast, readers pending) keep NumPy's path."""
+    rng = np.random.default_rng(7)
+    yn, xn = rng.random((120, 90)), rng.random((120, 90))
+    y, x = lnp.asarray(yn.copy()), lnp.asarray(xn.copy())
+    alias = y[::2]  # a view sees the in-place update
+    y += x * 2.0
+    yn += xn * 2.0
+    y *= 0.5
+    yn *= 0.5
+    y -= lnp.sin(x)
+    yn -= np.sin(xn)
+    np.testing.assert_allclose(np.asarray(y), yn, rtol=1e-14, atol=0)  # sin: within 2 ulp
+    np.testing.assert_allclose(np.asarray(alias), yn[::2], rtol=1e-14, atol=0)
+    y += y[::-1]  # reads itself reversed: NumPy's path
+    yn += yn[::-1]
+    np.testing.assert_allclose(np.asarray(y), yn, rtol=1e-14, atol=0)
+    pending = y * 1.0  # a pending reader: snapshot, then NumPy's path
+    y += 1.0
+    yn += 1.0
+    np.testing.assert_allclose(np.asarray(pending), yn - 1.0, rtol=1e-14, atol=0)
+    f32 = lnp.asarray(np.ones((100, 100), np.float32))
+    f32 += lnp.asarray(np.full((100, 100), 0.1))  # float64 into float32
+    want = np.ones((100, 100), np.float32)
+    want += np.full((100, 100), 0.1)
+    np.testing.assert_array_equal(np.asarray(f32), want, strict=True)

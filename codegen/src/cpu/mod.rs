@@ -578,9 +578,13 @@ impl PreparedPlan {
             || buffer.ty.dtype != out.dtype
             || buffer.ty.shape.dims() != out.shape.as_slice()
             || out.strides.len() != out.shape.len()
-            || inputs.iter().any(|i| views_overlap(i, out))
         {
             return Ok(false);
+        }
+        for (slot, input) in inputs.iter().enumerate() {
+            if views_overlap(input, out) && !reads_in_step(plan, slot, input, out, target) {
+                return Ok(false);
+            }
         }
         let mut memory = Memory::new(&self.plan, &self.roots, inputs, None)?;
         memory.values[target] = None;
@@ -616,6 +620,76 @@ impl PreparedPlan {
         }
         memory.outputs(&self.plan)
     }
+}
+
+/// Whether input `slot`, whose view overlaps `out`, is safe to read while the plan
+/// writes `target` into `out`: it is `out` itself, nothing reshapes it, and only the
+/// last kernel stores `target` (once) and loads the input, always at the element it
+/// stores, so each element is read before it is written, by the same iteration.
+fn reads_in_step(
+    plan: &KernelPlan,
+    slot: usize,
+    input: &InputView<'_>,
+    out: &InputView<'_>,
+    target: usize,
+) -> bool {
+    if input.ptr != out.ptr || input.shape != out.shape || input.strides != out.strides {
+        return false;
+    }
+    let Some(buffer) = plan
+        .buffers
+        .iter()
+        .position(|b| matches!(b.kind, BufferKind::Input(s) if s == slot))
+    else {
+        return true; // an unused slot
+    };
+    if plan
+        .buffers
+        .iter()
+        .any(|b| matches!(b.kind, BufferKind::Alias(a) if a.0 as usize == buffer))
+    {
+        return false;
+    }
+    let loops: Vec<&LoopKernel> = plan
+        .kernels
+        .iter()
+        .filter_map(|k| match k {
+            Kernel::Loop(l) => Some(l),
+            Kernel::MatMul(_) => None,
+        })
+        .collect();
+    let Some((last, earlier)) = loops.split_last() else {
+        return false;
+    };
+    let touches = |l: &LoopKernel| {
+        l.phases.iter().any(|p| {
+            let (body, stores) = p.body_and_stores();
+            stores.iter().any(|s| s.buffer.0 as usize == target)
+                || body
+                    .instrs
+                    .iter()
+                    .any(|i| matches!(&i.op, ScalarOp::Load(b, _) if b.0 as usize == buffer))
+        })
+    };
+    if earlier.iter().any(|l| touches(l)) {
+        return false;
+    }
+    let stores: Vec<&IndexMap> = last
+        .phases
+        .iter()
+        .flat_map(|p| p.body_and_stores().1)
+        .filter(|s| s.buffer.0 as usize == target)
+        .map(|s| &s.index)
+        .collect();
+    let [store] = stores.as_slice() else {
+        return false;
+    };
+    last.phases.iter().all(|p| {
+        p.body_and_stores().0.instrs.iter().all(|i| match &i.op {
+            ScalarOp::Load(b, map) if b.0 as usize == buffer => map == *store,
+            _ => true,
+        })
+    })
 }
 
 /// Whether two views' byte ranges (lowest to highest element) intersect.

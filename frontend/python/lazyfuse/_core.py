@@ -13,7 +13,7 @@ import numpy as _np
 
 from . import _native, _ops
 from ._base import _Base, _pending_base, replay_native, replay_numpy, stand_in
-from .errors import BindingError, DTypeError, IndexingError, InvalidArgumentError
+from .errors import BindingError, DTypeError, IndexingError, InvalidArgumentError, LazyfuseError
 
 # NumPy's marker for "argument not given" (its keyword defaults use it too).
 _NOVALUE = _np._NoValue
@@ -211,7 +211,7 @@ def _order_vote(x, shape):
         return "C" if c else "F"
     if c:
         return None  # both (one long axis): no say
-    strides = [abs(st) for st, n in zip(view.strides, view.shape) if n > 1]
+    strides = [_builtins.abs(st) for st, n in zip(view.strides, view.shape) if n > 1]
     return "F" if strides == sorted(strides) and strides != sorted(strides, reverse=True) else "C"
 
 
@@ -531,11 +531,39 @@ class ndarray(_native.Handle):
                 result = result.astype(self.dtype)
             base.replace(result._native_array)
             return self
+        if op is not None and (type(other) is ndarray or type(other) in _EAGER_SCALARS) \
+                and self._inplace_by_plan(op, other):
+            return self
         # Memory exists (or a part is updated): NumPy computes into it in place.
         other = other.numpy() if isinstance(other, ndarray) else other
         view = _writable(self)
         ufunc(view, other, out=view)
         return self
+
+    def _inplace_by_plan(self, op, other):
+        """``self op= other`` on memory, as one compiled pass reading and writing it in
+        place (no temporary), where that is the same as NumPy's: the result has this
+        array's dtype and shape, other does not read this base, and nothing pending
+        reads it (that would need a snapshot). False, having written nothing, else."""
+        base = self._base
+        if type(other) is ndarray and other._base is base:
+            return False
+        base.materialise()
+        view = self._numpy_view()
+        if view.size <= _EAGER_ELEMENTS or not view.flags.writeable:
+            return False
+        cell = base.cell
+        if cell is not None and cell.readers():
+            return False
+        own = ndarray(_native.asarray(view))  # the destination, read in place
+        try:
+            value = own._binary(op, other)
+        except (ValueError, TypeError, ArithmeticError, LazyfuseError):
+            return False
+        if (type(value) is not ndarray or value.dtype != view.dtype
+                or value.shape != view.shape):
+            return False
+        return _native.evaluate_into(value._native_array, view)
 
     def __iadd__(self, o): return self._inplace(_np.add, "add", o)
     def __isub__(self, o): return self._inplace(_np.subtract, "sub", o)
