@@ -182,7 +182,9 @@ def update_markdown(path, text):
                 "`python benches/programs/runner.py --markdown BENCHMARKS.md` (part of `make "
                 "bench`): each program run with `numpy` bound to `lazyfuse.numpy`, checked "
                 "against NumPy, timed side by side (median of interleaved runs; times include "
-                "evaluating the results).\n\n" + block + "\n")
+                "evaluating the results). Large arrays on a shared VM time noisily (first "
+                "touches of fresh memory): single ratios move between runs, the geomean less."
+                "\n\n" + block + "\n")
     path.write_text(doc)
 
 
