@@ -74,12 +74,9 @@ def _index(i):
     return _operator.index(i)
 
 
-_BINARY_UFUNC = {"add": _np.add, "sub": _np.subtract, "mul": _np.multiply,
-                 "div": _np.true_divide, "floordiv": _np.floor_divide, "rem": _np.remainder,
-                 "pow": _np.power, "bitwise_and": _np.bitwise_and,
-                 "bitwise_or": _np.bitwise_or, "bitwise_xor": _np.bitwise_xor,
-                 "eq": _np.equal, "ne": _np.not_equal, "lt": _np.less, "le": _np.less_equal,
-                 "gt": _np.greater, "ge": _np.greater_equal}
+# IR binary op -> NumPy's ufunc, from the one table in ir/src/op.rs.
+_BINARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.BINARY.items()
+                 if isinstance(getattr(_np, names[0], None), _np.ufunc)}
 
 
 def _binary_method(op, reflected=False):
@@ -750,6 +747,10 @@ class ndarray(_native.Handle):
     def astype(self, dtype, copy=True):
         if not copy and _np.dtype(dtype) == self.dtype:
             return self
+        view = _small(self)
+        if view is not None:
+            _dtype_name(dtype)  # lazyfuse's DTypeError for a dtype it lacks
+            return _from_numpy(view.astype(dtype))
         return _elementwise(self._native_array.astype(_dtype_name(dtype)), self)
 
     def copy(self):
