@@ -96,8 +96,11 @@ def _binary_method(op, reflected=False):
                     if other_view is not None:
                         return _from_numpy(ufunc(other_view, view) if reflected
                                            else ufunc(view, other_view))
-                elif kind in _EAGER_SCALARS:
-                    return _from_numpy(ufunc(other, view) if reflected else ufunc(view, other))
+                else:
+                    other_view = _eager_operand(other)
+                    if other_view is not None:
+                        return _from_numpy(ufunc(other_view, view) if reflected
+                                           else ufunc(view, other_view))
             except (ValueError, TypeError, ArithmeticError):
                 pass
         if kind is ndarray:
@@ -217,6 +220,19 @@ def _result_order(shape, operands):
         return "C"
     votes = [v for v in (_order_vote(x, shape) for x in operands) if v is not None]
     return "F" if votes and _builtins.all(v == "F" for v in votes) else "C"
+
+
+def _eager_operand(x):
+    """x as NumPy computes it at once (a tiny lazy array in memory as its NumPy view, a
+    tiny NumPy array of a supported dtype, a scalar), or None."""
+    kind = type(x)
+    if kind is ndarray:
+        return _small(x)
+    if kind in _EAGER_SCALARS:
+        return x
+    if kind is _np.ndarray and x.size <= _EAGER_ELEMENTS and x.dtype.char in "dfilq?":
+        return x
+    return None
 
 
 def _small_args(args):
@@ -421,8 +437,7 @@ class ndarray(_native.Handle):
         view = _small(self)
         ufunc = _BINARY_UFUNC.get(op)
         if view is not None and ufunc is not None:
-            other_view = (_small(other) if kind is ndarray
-                          else other if kind in _EAGER_SCALARS else None)
+            other_view = _eager_operand(other)
             if other_view is not None:
                 try:
                     return _from_numpy(ufunc(other_view, view) if reflected
@@ -1083,7 +1098,7 @@ def asarray(x, dtype=None):
     if isinstance(x, ndarray):
         return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     arr = _np.asarray(x)
-    if arr.dtype.name not in _SUPPORTED_DTYPES:
+    if arr.dtype.char not in "dfilq?":  # (dtype.name is Python code: errors only)
         raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
     out = ndarray._over(_Base(buffer=arr))
     return out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)
@@ -1320,8 +1335,7 @@ def _binary(op, a, b, dtype):
     if (_needs_numpy(a) or _needs_numpy(b)) and op in _BINARY_UFUNC:
         return _by_numpy(_BINARY_UFUNC[op], a, b, dtype=dtype)
     if dtype is None and op in _BINARY_UFUNC:
-        x = _small(a) if type(a) is ndarray else a if type(a) in _EAGER_SCALARS else None
-        y = _small(b) if type(b) is ndarray else b if type(b) in _EAGER_SCALARS else None
+        x, y = _eager_operand(a), _eager_operand(b)
         if x is not None and y is not None and (type(a) is ndarray or type(b) is ndarray):
             try:
                 return _from_numpy(_BINARY_UFUNC[op](x, y))
