@@ -55,8 +55,8 @@ fn close(a: &Value, b: &Value, scale: f64, f32_upstream: bool) -> bool {
         })
 }
 
-fn largest_magnitude(program: &Program, inputs: &[Value]) -> f64 {
-    // Evaluate every node by making each an output.
+/// Every node's value (each node made an output).
+fn every_node(program: &Program, inputs: &[Value]) -> Vec<Value> {
     let text = program.to_string();
     let all: Vec<String> = program
         .ids()
@@ -67,13 +67,30 @@ fn largest_magnitude(program: &Program, inputs: &[Value]) -> f64 {
         .replace(&last, &format!("  return {}", all.join(", ")))
         .parse()
         .unwrap();
-    interpret(&every, inputs)
-        .unwrap()
+    interpret(&every, inputs).unwrap()
+}
+
+fn largest_magnitude(program: &Program, inputs: &[Value]) -> f64 {
+    every_node(program, inputs)
         .iter()
         .flat_map(|v| v.to_scalars())
         .map(|s| s.as_f64().abs())
         .filter(|m| m.is_finite())
         .fold(0.0, f64::max)
+}
+
+/// Whether the program overflows: some node computes an infinity from operands that
+/// hold none. There the algebraic tier may answer otherwise (log(exp(1000)) is inf, its
+/// rewrite 1000), and what follows (isinf, a comparison) may differ by more than rounding.
+fn overflows(program: &Program, inputs: &[Value]) -> bool {
+    let values = every_node(program, inputs);
+    let infinite = |v: &Value| v.to_scalars().iter().any(|s| s.as_f64().is_infinite());
+    program.ids().any(|id| {
+        let args = &program.instr(id).args;
+        !args.is_empty()
+            && infinite(&values[id.index()])
+            && !args.iter().any(|a| infinite(&values[a.index()]))
+    })
 }
 
 fn check(mode: FloatMode, case: &common::programs::Case) -> Result<(), TestCaseError> {
@@ -115,8 +132,19 @@ fn check(mode: FloatMode, case: &common::programs::Case) -> Result<(), TestCaseE
         let planned = lazyfuse::ir::kernel::interpret_plan(&plan, &inputs)
             .map_err(|e| TestCaseError::fail(format!("{e}\n{source}\n{plan}")))?;
         let reference = interpret(source, &inputs).unwrap();
-        let scale = largest_magnitude(source, &inputs);
+        // Sums fold in another order (sequentially here, pairwise in the reference): an
+        // ill-conditioned sum of integer extremes differs by a rounding of the largest
+        // magnitude, and a product with such a magnitude (mean(a) * a) scales that error
+        // again, so the bound is the square of the magnitude.
+        let magnitude = largest_magnitude(source, &inputs);
+        let scale = magnitude * (1.0 + magnitude);
+        // Past 2^53 such a sum is not even exact to 1, so a bool or integer computed from
+        // it (any(mean(a)), a comparison) is undetermined: those are not compared.
+        let undetermined = magnitude > 2f64.powi(53) && source.to_string().contains("reduce_");
         for (w, g) in reference.iter().zip(&planned) {
+            if undetermined && !w.dtype().is_float() {
+                continue;
+            }
             prop_assert!(
                 close(w, g, scale, source.to_string().contains("f32")),
                 "the plan computes another value\n{}\n{}\nwant {:?}\ngot  {:?}",
@@ -126,6 +154,9 @@ fn check(mode: FloatMode, case: &common::programs::Case) -> Result<(), TestCaseE
                 g
             );
         }
+    }
+    if mode == FloatMode::Algebraic && overflows(&program, &inputs) {
+        return Ok(()); // the tier's documented allowance (see rules/transcendental.rs)
     }
     let scale = if mode == FloatMode::Algebraic {
         largest_magnitude(&program, &inputs)

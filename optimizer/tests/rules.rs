@@ -262,6 +262,11 @@ fn arithmetic_identities() {
         "add-negative-zero",
         &p!("b: f64[] = const[0.5]", "c: f64[4] = add a b"; "c"; "a: f64[4]"),
     );
+    // A bool false is +0.0 too (found by the differential proptest: -0.0 + false).
+    does_not_fire(
+        "add-negative-zero",
+        &p!("b: bool[] = const[false]", "c: f32[4] = add a b"; "c"; "a: f32[4]"),
+    );
     let out = fires(
         "neg-neg",
         &p!("b: i32[4] = neg a", "c: i32[4] = neg b"; "c"; "a: i32[4]"),
@@ -509,6 +514,11 @@ fn reductions() {
     does_not_fire(
         "sum-linear",
         &p!("c: f64[4,5] = add a b", "d: f64[] = reduce_sum[axes=(0,1)] c"; "d"; "a: i32[4,5]", "b: f64[4,5]"),
+    );
+    // Bool add is a logical or: sum(c + c) is sum(c) (found by the differential proptest).
+    does_not_fire(
+        "sum-linear",
+        &p!("c: bool[4] = add a a", "d: i64[] = reduce_sum[axes=(0)] c"; "d"; "a: bool[4]"),
     );
     let out = fires(
         "sum-of-broadcast",

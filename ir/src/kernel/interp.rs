@@ -217,9 +217,15 @@ impl Accumulator {
         } else {
             v.cast(self.dtype)
         };
-        let Some(acc) = self.acc else {
-            self.acc = Some(v);
-            return Ok(());
+        let acc = match (self.acc, self.op) {
+            // Sums start from +0, as NumPy's and the executor's do: a sum of -0.0 alone
+            // is +0.0, not -0.0.
+            (None, ReduceOp::Sum | ReduceOp::Mean) => Scalar::I64(0).cast(self.dtype),
+            (None, _) => {
+                self.acc = Some(v);
+                return Ok(());
+            }
+            (Some(acc), _) => acc,
         };
         let bin = |op: BinaryOp| -> Result<Scalar, IrError> {
             Ok(crate::evaluate_op(

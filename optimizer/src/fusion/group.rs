@@ -93,7 +93,7 @@ impl Planner<'_> {
         };
         let read_groups: BTreeSet<usize> = reads
             .iter()
-            .filter_map(|(n, _)| group_of.get(n).copied())
+            .filter_map(|(n, _)| group_of.get(&self.through_reshapes(*n, group_of)).copied())
             .collect();
         // Candidates: the last group (joining earlier ones could reorder dependencies).
         let g = groups.len().checked_sub(1)?;
@@ -162,11 +162,24 @@ impl Planner<'_> {
         };
         reads
             .iter()
-            .filter(|(n, _)| group_of.get(n) == Some(&g))
+            .filter(|(n, _)| group_of.get(&self.through_reshapes(*n, group_of)) == Some(&g))
             .all(|(n, map)| {
-                matches!(self.op(*n), Op::Reduce { .. })
+                // (A reshape of a reduction reads other rows' results: not per row.)
+                group_of.get(n) == Some(&g)
+                    && matches!(self.op(*n), Op::Reduce { .. })
                     && self.space_of(*n) == *row_space
                     && *map == self.reduced_map(*n, shape.ndim())
             })
+    }
+
+    /// The grouped root whose buffer a read of `n` reads: `n`, or through reshapes
+    /// (aliases of a root's buffer) the root they view. A read through an alias depends
+    /// on the root's group as much as a direct read does: joining that group would load
+    /// elements (transposed, or of other rows) the same loop has yet to store.
+    fn through_reshapes(&self, mut n: NodeId, group_of: &BTreeMap<NodeId, usize>) -> NodeId {
+        while !group_of.contains_key(&n) && matches!(self.op(n), Op::Reshape(_)) {
+            n = self.program.instr(n).args[0];
+        }
+        n
     }
 }

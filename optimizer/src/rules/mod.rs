@@ -136,18 +136,19 @@ pub(crate) fn uniform(egraph: &LfEGraph, id: Id) -> Option<Scalar> {
     egraph[id].data.uniform
 }
 
-/// Whether every element of the class is known to equal `value` numerically
-/// (bool counts as 0 or 1; -0.0 equals 0.0).
-/// Whether the class is uniformly `value` with its sign: `-0.0` and `0.0` differ (for
-/// integers and bool, as [`is_value`]).
+/// Whether the class is uniformly `value` with its sign: `-0.0` and `0.0` differ (an
+/// integer or bool zero is `+0.0`).
 pub(crate) fn is_exactly(egraph: &LfEGraph, id: Id, value: f64) -> bool {
     match uniform(egraph, id) {
-        Some(Scalar::Bool(b)) => b as u8 as f64 == value,
+        // By bits: `false` is +0.0, not -0.0 (x + false is not x for x = -0.0).
+        Some(Scalar::Bool(b)) => (b as u8 as f64).to_bits() == value.to_bits(),
         Some(s) => s.as_f64().to_bits() == value.to_bits(),
         None => false,
     }
 }
 
+/// Whether every element of the class is known to equal `value` numerically
+/// (bool counts as 0 or 1; -0.0 equals 0.0).
 pub(crate) fn is_value(egraph: &LfEGraph, id: Id, value: f64) -> bool {
     match uniform(egraph, id) {
         Some(Scalar::Bool(b)) => b as u8 as f64 == value,

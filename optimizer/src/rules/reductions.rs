@@ -2,7 +2,7 @@
 //! sums of products that are really (matrix-)vector products.
 
 use egg::Id;
-use lazyfuse_ir::{BinaryOp, Op, ReduceOp, Shape};
+use lazyfuse_ir::{BinaryOp, DType, Op, ReduceOp, Shape};
 
 use super::{binary, class, constant_like, operands_of, shape, ty, uniform, Build, Rule, Tier};
 use crate::analysis::{node_type, LfEGraph};
@@ -113,7 +113,8 @@ fn sum_linear(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     for op in [BinaryOp::Add, BinaryOp::Sub] {
         for args in operands_of(eg, y, Op::Binary(op)) {
             let (a, b) = (args[0], args[1]);
-            if ty(eg, a) == ty(eg, y) && ty(eg, b) == ty(eg, y) {
+            // Not for bool: its add is a logical or (sum(c + c) is sum(c), not 2 sum(c)).
+            if ty(eg, a) == ty(eg, y) && ty(eg, b) == ty(eg, y) && ty(eg, y).dtype != DType::Bool {
                 let sum = |x| Build::Node(n.op.clone(), vec![class(x)]);
                 out.push(binary(op, sum(a), sum(b)));
             }
