@@ -481,3 +481,30 @@ fn a_plan_written_as_text_runs_compiled_as_interpreted() {
         assert_eq!(w.ty(), g.ty());
     }
 }
+
+/// Regressions: a kernel must not load, through a reshape alias, a buffer it is still
+/// storing (a transposed reshape of an elementwise result; a row reduction's epilogue
+/// reading other rows' results through a reshape).
+#[test]
+fn reads_through_reshape_aliases_wait_for_their_buffer() {
+    let exec = CpuExecutor::new(2);
+    let cases = [
+        "program(a: f64[3,2]) {\n  c: f64[3,2] = exp a\n  d: f64[2,3] = reshape[shape=(2,3)] c\n  e: f64[3,2] = transpose[perm=(1,0)] d\n  f: f64[3,2] = neg a\n  return e, f\n}",
+        "program(a: f64[2,3,2]) {\n  f: f64[2,3,2] = expm1 a\n  g: f64[2,3,1] = reduce_max[axes=(2), keepdims] f\n  h: f64[1,3,2] = reshape[shape=(1,3,2)] g\n  j: f64[2,3,2] = add a h\n  return j\n}",
+    ];
+    for text in cases {
+        let program: Program = text.parse().unwrap();
+        let plan = plan(&program, &FusionOptions::default()).unwrap();
+        let n: usize = program.inputs()[0].shape.dims().iter().product();
+        let dims = program.inputs()[0].shape.dims().to_vec();
+        let a = Value::from_array(
+            ndarray::ArrayD::from_shape_vec(dims, (0..n).map(|i| i as f64 * 0.37 - 1.0).collect())
+                .unwrap(),
+        );
+        let got = exec.run(&plan, std::slice::from_ref(&a)).unwrap();
+        let want = interpret(&program, &[a]).unwrap();
+        for (w, g) in want.iter().zip(&got) {
+            assert!(agree(w, g, 10.0), "{text}\n{plan}\nwant {w:?}\ngot {g:?}");
+        }
+    }
+}
