@@ -132,6 +132,22 @@ impl External {
         strides: Vec<isize>,
         owner: Arc<dyn Any + Send + Sync>,
     ) -> Result<External, IrError> {
+        External::located(
+            ty,
+            Location::Fixed {
+                address: ptr as usize,
+                _owner: owner,
+            },
+            strides,
+        )
+    }
+
+    /// A leaf at `location`, its strides checked against its type.
+    fn located(
+        ty: TensorType,
+        location: Location,
+        strides: Vec<isize>,
+    ) -> Result<External, IrError> {
         if strides.len() != ty.shape.ndim() {
             return Err(IrError::invalid(
                 "external",
@@ -144,10 +160,7 @@ impl External {
         }
         Ok(External {
             ty,
-            location: Location::Fixed {
-                address: ptr as usize,
-                _owner: owner,
-            },
+            location,
             strides,
         })
     }
@@ -165,21 +178,7 @@ impl External {
         offset: usize,
         strides: Vec<isize>,
     ) -> Result<External, IrError> {
-        if strides.len() != ty.shape.ndim() {
-            return Err(IrError::invalid(
-                "external",
-                format!(
-                    "{} strides for a {}-d array",
-                    strides.len(),
-                    ty.shape.ndim()
-                ),
-            ));
-        }
-        Ok(External {
-            ty,
-            location: Location::InCell { cell, offset },
-            strides,
-        })
+        External::located(ty, Location::InCell { cell, offset }, strides)
     }
 
     /// dtype and shape.

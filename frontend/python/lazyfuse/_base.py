@@ -19,20 +19,15 @@ new version is a new node and fuses with what follows.
 See docs/ARCHITECTURE.md, "The array model".
 """
 
+import functools
+
 import numpy as _np
 
 from . import _native
 
 
-_DTYPES = {}
-
-
-def _dtype_named(name):
-    """NumPy's dtype of a native dtype name (cached: np.dtype parses its argument)."""
-    dtype = _DTYPES.get(name)
-    if dtype is None:
-        dtype = _DTYPES[name] = _np.dtype(name)
-    return dtype
+# NumPy's dtype of a native dtype name, cached (np.dtype parses its argument).
+_dtype_named = functools.lru_cache(maxsize=None)(_np.dtype)
 
 
 class _Base:

@@ -5,6 +5,7 @@ result is needed (``np.asarray(x)``, ``float(x)``, ``repr(x)``, ``lazyfuse.eval`
 """
 
 import builtins as _builtins
+import functools as _functools
 import math as _math
 import numbers as _numbers
 import operator as _operator
@@ -88,21 +89,9 @@ def _binary_method(op, reflected=False):
         kind = type(other)
         view = _small(self)
         if view is not None and ufunc is not None:
-            # Tiny arrays in memory: NumPy now (see _small); on bad input the lazy path
-            # below raises lazyfuse's error.
-            try:
-                if kind is ndarray:
-                    other_view = _small(other)
-                    if other_view is not None:
-                        return _from_numpy(ufunc(other_view, view) if reflected
-                                           else ufunc(view, other_view))
-                else:
-                    other_view = _eager_operand(other)
-                    if other_view is not None:
-                        return _from_numpy(ufunc(other_view, view) if reflected
-                                           else ufunc(view, other_view))
-            except (ValueError, TypeError, ArithmeticError):
-                pass
+            out = _eager_binary(ufunc, view, other, reflected)
+            if out is not None:
+                return out
         if kind is ndarray:
             return _elementwise(self._native_array.binary(op, other._native_array, reflected),
                                 self, other)
@@ -220,6 +209,19 @@ def _result_order(shape, operands):
         return "C"
     votes = [v for v in (_order_vote(x, shape) for x in operands) if v is not None]
     return "F" if votes and _builtins.all(v == "F" for v in votes) else "C"
+
+
+def _eager_binary(ufunc, view, other, reflected):
+    """``ufunc(view, other)`` (``ufunc(other, view)`` if reflected) by NumPy at once, in
+    memory, when other is eager too (see _eager_operand); None where it is not or NumPy
+    raises (the lazy path then raises lazyfuse's error)."""
+    other_view = _eager_operand(other)
+    if other_view is None:
+        return None
+    try:
+        return _from_numpy(ufunc(other_view, view) if reflected else ufunc(view, other_view))
+    except (ValueError, TypeError, ArithmeticError):
+        return None
 
 
 def _eager_operand(x):
@@ -437,13 +439,9 @@ class ndarray(_native.Handle):
         view = _small(self)
         ufunc = _BINARY_UFUNC.get(op)
         if view is not None and ufunc is not None:
-            other_view = _eager_operand(other)
-            if other_view is not None:
-                try:
-                    return _from_numpy(ufunc(other_view, view) if reflected
-                                       else ufunc(view, other_view))
-                except (ValueError, TypeError, ArithmeticError):
-                    pass  # the lazy path raises lazyfuse's error
+            out = _eager_binary(ufunc, view, other, reflected)
+            if out is not None:
+                return out
         operand = other
         if kind is ndarray:
             other = other._native_array  # the common cases first: dispatch cost
@@ -868,15 +866,8 @@ _COMPARISONS = {"eq": _operator.eq, "ne": _operator.ne, "lt": _operator.lt,
                 "le": _operator.le, "gt": _operator.gt, "ge": _operator.ge}
 
 
-_IINFO = {}
-
-
-def _iinfo(dtype):
-    """np.iinfo(dtype), cached (building one is Python code on every comparison)."""
-    info = _IINFO.get(dtype)
-    if info is None:
-        info = _IINFO[dtype] = _np.iinfo(dtype)
-    return info
+# np.iinfo(dtype), cached (building one is Python code on every comparison).
+_iinfo = _functools.lru_cache(maxsize=None)(_np.iinfo)
 
 
 def _out_of_range_comparison(a, op, value, reflected):
@@ -1335,12 +1326,13 @@ def _binary(op, a, b, dtype):
     if (_needs_numpy(a) or _needs_numpy(b)) and op in _BINARY_UFUNC:
         return _by_numpy(_BINARY_UFUNC[op], a, b, dtype=dtype)
     if dtype is None and op in _BINARY_UFUNC:
-        x, y = _eager_operand(a), _eager_operand(b)
-        if x is not None and y is not None and (type(a) is ndarray or type(b) is ndarray):
-            try:
-                return _from_numpy(_BINARY_UFUNC[op](x, y))
-            except (ValueError, TypeError, ArithmeticError):
-                pass  # the lazy path raises lazyfuse's error
+        for lazy, other, reflected in ((a, b, False), (b, a, True)):
+            view = _small(lazy) if type(lazy) is ndarray else None
+            if view is not None:
+                out = _eager_binary(_BINARY_UFUNC[op], view, other, reflected)
+                if out is not None:
+                    return out
+                break
     if _is_python_scalar(a) and not _is_python_scalar(b):
         # A Python scalar first stays weak: np.add(3, int32 array) is int32.
         return _with_dtype(asarray(b)._binary(op, a, True), dtype)
