@@ -139,7 +139,27 @@ pub(crate) fn binary(op: BinaryOp, a: impl Into<Operand>, b: impl Into<Operand>)
         }
         (x, y) => (x.into_array(), y.into_array()),
     };
+    if op == BinaryOp::Pow {
+        if let Some(root) = scalar_half_power(&a, &b) {
+            return root;
+        }
+    }
     apply(Op::Binary(op), &[&a, &b])
+}
+
+/// NumPy's float power loop takes the square root when the exponent is one scalar
+/// (a stride-0 operand) equal to 0.5. That differs from C's pow, the IR's `pow`, at
+/// -inf (nan, not inf) and -0.0 (-0.0, not +0.0); `x ** 0.5` gives NumPy's answer.
+fn scalar_half_power(base: &Array, exponent: &Array) -> Option<Array> {
+    let (x, e) = (base.node().ok()?, exponent.node().ok()?);
+    if e.known_scalar()?.as_f64() != 0.5 {
+        return None;
+    }
+    let ty = Op::Binary(BinaryOp::Pow).infer(&[x.ty(), e.ty()]).ok()?;
+    if !ty.dtype.is_float() || ty.shape != *x.shape() {
+        return None;
+    }
+    Some(base.astype(ty.dtype).sqrt())
 }
 
 /// `op` applied to arrays, passing on the first error.
@@ -412,6 +432,23 @@ mod tests {
         assert_eq!((&ints + 1).dtype().unwrap(), DType::I32);
         assert_eq!((&ints * 0.5).dtype().unwrap(), DType::F64);
         assert!((&ints + (1i64 << 40)).error().is_some());
+    }
+
+    #[test]
+    fn a_scalar_half_power_is_numpys_square_root() {
+        let x = Array::from(ndarray::arr1(&[f64::NEG_INFINITY, -0.0, 9.0, 2.0]));
+        let bits = |a: Array| -> Vec<u64> {
+            let v = a.eval().unwrap().to_scalars();
+            v.iter().map(|s| s.as_f64().to_bits()).collect()
+        };
+        let root = bits(x.sqrt());
+        assert!(f64::from_bits(root[0]).is_nan() && root[1] == (-0.0f64).to_bits());
+        assert_eq!(bits(x.power(0.5)), root);
+        let half = Array::from(ndarray::arr0(0.5f64));
+        assert_eq!(bits(x.power(&half)), root);
+        // An array of exponents is C's pow: (-inf) ** 0.5 is inf there.
+        let halves = Array::from(ndarray::arr1(&[0.5f64; 4]));
+        assert_eq!(bits(x.power(&halves))[0], f64::INFINITY.to_bits());
     }
 
     #[test]

@@ -195,6 +195,27 @@ impl Node {
         }
     }
 
+    /// The value of a 0-d node known without computing anything: a constant, bound
+    /// data, or a computed result; None otherwise.
+    pub fn known_scalar(&self) -> Option<Scalar> {
+        if !self.shape().is_empty() {
+            return None;
+        }
+        if let Some(value) = self.computed() {
+            return value.get(&[]);
+        }
+        match &self.0.kind {
+            NodeKind::Leaf(Leaf::Data(value)) => value.get(&[]),
+            NodeKind::Leaf(Leaf::External(e)) => e.to_value().get(&[]),
+            NodeKind::Leaf(Leaf::Param(_)) => None,
+            NodeKind::Apply {
+                op: Op::Const(value),
+                ..
+            } => Some(*value),
+            NodeKind::Apply { .. } => None,
+        }
+    }
+
     /// What a program binds for this node as an input slot: its leaf, or the data it
     /// was computed to; None for a node a program computes.
     pub fn binding(&self) -> Option<Leaf> {

@@ -187,7 +187,11 @@ def evaluate(op, params, args, dtype, shape):
             common = np.result_type(a, b)
             if common.kind in "iu":
                 return int_pow(a.astype(common), b.astype(common)).astype(dtype)
-            return np.power(a, b).astype(dtype)
+            # The IR's pow is C's pow; NumPy's loop takes sqrt for a stride-0 exponent
+            # of 0.5 (the frontend builds sqrt then), so compare on contiguous copies.
+            a, b = np.broadcast_arrays(a, b)
+            flat = np.power(np.array(a).reshape(-1), np.array(b).reshape(-1))
+            return flat.reshape(a.shape).astype(dtype)
         if op in BINARY:
             return np.asarray(BINARY[op](*args)).astype(dtype)
         if op == "where":

@@ -308,3 +308,21 @@ def test_whole_array_means_are_summed_in_chunks_pairwise():
     exact = math.fsum(y) / len(y)
     got = float(np.mean(np.abs(np.asarray(y))))
     assert abs(got - exact) <= 4 * onp.spacing(exact), (got, exact)
+
+
+@pytest.mark.parametrize("exponent", [0.5, onp.float64(0.5), onp.float32(0.5), onp.array(0.5)])
+def test_a_scalar_half_power_takes_numpys_square_root(exponent):
+    # NumPy's power loop takes sqrt for a stride-0 exponent of 0.5: (-inf) ** 0.5 is nan
+    # and (-0.0) ** 0.5 is -0.0 there, where C's pow gives inf and +0.0.
+    a = onp.array([-onp.inf, -0.0, 0.0, 2.0, onp.inf, onp.nan])
+    for base in (a, a.astype("float32")):
+        with onp.errstate(invalid="ignore"):
+            want = base ** exponent
+            got = onp.asarray(np.asarray(base) ** exponent)
+        assert got.dtype == want.dtype
+        assert onp.array_equal(got, want, equal_nan=True)
+        assert onp.array_equal(onp.signbit(got), onp.signbit(want))
+    with onp.errstate(invalid="ignore"):  # an array of exponents is C's pow, as NumPy's
+        got = onp.asarray(np.power(np.asarray(a), np.asarray(onp.full(6, 0.5))))
+        onp.testing.assert_allclose(got, onp.power(a, onp.full(6, 0.5)), rtol=3e-16)  # 1 ulp
+        assert got[0] == onp.inf and not onp.signbit(got[1])
