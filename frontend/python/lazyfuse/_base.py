@@ -19,85 +19,17 @@ new version is a new node and fuses with what follows.
 See docs/ARCHITECTURE.md, "The array model".
 """
 
-import functools
-
 import numpy as _np
 
 from . import _native
 
 
-# NumPy's dtype of a native dtype name, cached (np.dtype parses its argument).
-_dtype_named = functools.lru_cache(maxsize=None)(_np.dtype)
-
-
-class _Base:
-    """One array's storage: a pending node or a NumPy buffer (with its cell)."""
-
-    __slots__ = ("node", "buffer", "cell", "_shape", "_dtype", "order")
-
-    def __init__(self, node=None, buffer=None):
-        self.node = node  # NativeArray of the current version while pending
-        self.buffer = None
-        self.cell = None
-        # The memory order NumPy would give this array ("C", or "F" for an elementwise
-        # result of Fortran-ordered operands): its buffer is made in that order, so
-        # views (ravel, reshape) and strides are NumPy's.
-        self.order = "C"
-        # Shape and dtype are asked of the node on first use: building a pending
-        # base is on the path of every lazy operation.
-        self._shape = None
-        self._dtype = None
-        if buffer is not None:
-            self.adopt(buffer)
-
-    @property
-    def shape(self):
-        shape = self._shape
-        if shape is None:
-            shape = self._shape = tuple(self.node.shape)
-        return shape
-
-    @property
-    def dtype(self):
-        dtype = self._dtype
-        if dtype is None:
-            dtype = self._dtype = _dtype_named(self.node.dtype)
-        return dtype
-
-    def adopt(self, buffer):
-        """Makes `buffer` (a NumPy array) the storage: materialised from now on."""
-        self.buffer = buffer
-        self.cell = None  # made by the first lazy read (read_cell)
-        self.node = None
-        self._shape = buffer.shape
-        self._dtype = buffer.dtype
-
-    def materialise(self):
-        """The buffer, computing the pending version first if needed."""
-        if self.buffer is None:
-            evaluate_bases([self])
-        return self.buffer
-
-    def before_write(self):
-        """Called right before the buffer is written in place: pending lazy reads of
-        the buffer move to a snapshot of its current values, and later reads go
-        through a new cell."""
-        cell = self.cell
-        if cell is not None and cell.readers():
-            cell.snapshot()
-            self.cell = None
-
-    def read_cell(self):
-        """The cell lazy reads of the buffer go through (made on first use)."""
-        cell = self.cell
-        if cell is None:
-            cell = self.cell = _native.BufferCell(self.buffer)
-        return cell
-
-    def replace(self, node):
-        """A whole-array write to a pending base: the new version is `node` (already
-        of the base's shape and dtype)."""
-        self.node = node
+# One array's storage (native: a base is made on every operation's path): `node` (the
+# pending version's NativeArray) or `buffer` (a NumPy array, after `adopt`), `cell` (made
+# by `read_cell`), `shape`, `dtype`, `order` ("C", or "F": NumPy would lay the array out
+# in Fortran order, and its buffer is made so), `materialise()`, `before_write()` (moves
+# pending lazy reads to a snapshot), `replace(node)` (a whole-array write while pending).
+_Base = _native.Base
 
 
 def evaluate_bases(bases):
@@ -109,20 +41,7 @@ def evaluate_bases(bases):
         base.adopt(value if base.order == "C" else value.T)
 
 
-def _pending_base(node):
-    """`_Base(node=node)` without the call to __init__ (this is on every operation's
-    path)."""
-    base = _new_base(_Base)
-    base.node = node
-    base.buffer = None
-    base.cell = None
-    base._shape = None
-    base._dtype = None
-    base.order = "C"
-    return base
-
-
-_new_base = object.__new__
+_pending_base = _native.Base  # _Base(node), the base of a new pending result
 
 
 # --- view chains ----------------------------------------------------------------------

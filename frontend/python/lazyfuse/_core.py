@@ -80,26 +80,7 @@ _BINARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.BINARY.items()
                  if isinstance(getattr(_np, names[0], None), _np.ufunc)}
 
 
-def _binary_method(op, reflected=False):
-    """An operator method: arrays and floats (the common operands) take the short path,
-    every other operand ndarray._binary's checks."""
-    ufunc = _BINARY_UFUNC.get(op)
-
-    def method(self, other):
-        kind = type(other)
-        view = _small(self)
-        if view is not None and ufunc is not None:
-            out = _eager_binary(ufunc, view, other, reflected)
-            if out is not None:
-                return out
-        if kind is ndarray:
-            return _elementwise(self._native_array.binary(op, other._native_array, reflected),
-                                self, other)
-        if kind is not float:
-            return self._binary(op, other, reflected)
-        return _elementwise(self._native_array.binary(op, other, reflected), self)
-    return method
-
+_native.register_ufuncs(_BINARY_UFUNC)
 
 _EAGER_ELEMENTS = 4096
 _EAGER_SCALARS = frozenset([float, int, bool, _np.float64, _np.float32, _np.int64, _np.int32,
@@ -115,7 +96,11 @@ def _set_eager_limit(elements):
     NumPy's dispatch is cheaper than building, compiling and running a program; fusing
     saves nothing. Measured in benches/programs (see README, "When lazyfuse computes")."""
     global _EAGER_ELEMENTS
-    previous, _EAGER_ELEMENTS = _EAGER_ELEMENTS, int(elements)
+    elements = _operator.index(elements)
+    if elements < 0:
+        raise ValueError(f"set_eager_limit: the limit must be >= 0, not {elements}")
+    previous, _EAGER_ELEMENTS = _EAGER_ELEMENTS, elements
+    _native.set_eager_limit(elements)  # the native operators' copy
     return previous
 
 
@@ -130,26 +115,7 @@ def _small(x):
     return view if view.size <= _EAGER_ELEMENTS else None
 
 
-def _from_numpy(result):
-    """A lazy array in memory holding NumPy's `result` (an array or a scalar)."""
-    if type(result) is not _np.ndarray:
-        result = _np.asarray(result)
-    base = _new_base(_Base)
-    base.buffer = result
-    base.cell = None
-    base.node = None
-    base._shape = result.shape
-    base._dtype = result.dtype
-    base.order = "C"  # a buffer's own strides say its order
-    out = ndarray.__new__(ndarray)
-    out._base = base
-    out._chain = ()
-    out._np = result
-    out._lazy = None
-    return out
-
-
-_new_base = object.__new__
+_from_numpy = _native.from_numpy  # a lazy array in memory holding NumPy's result
 
 
 def _elementwise(native, *operands):
@@ -293,26 +259,13 @@ class ndarray(_native.Handle):
     A handle on a base (its storage, `_base._Base`) through a chain of view
     operations: views, in-place operators and item assignment alias as in NumPy."""
 
-    # `_np` (the NumPy view of a base in memory) lives in the native Handle.
-    __slots__ = ("_base", "_chain", "_lazy", "__weakref__")
+    # The native Handle holds `_base`, `_chain` (view operations from the base), `_lazy`
+    # (the chain replayed on the base's node) and `_np` (the NumPy view of a base in
+    # memory); `ndarray(native)` is a handle on a new pending base, `ndarray._over(base,
+    # chain)` one on an existing base.
+    __slots__ = ("__weakref__",)
     __array_priority__ = 1000
     __hash__ = None
-
-    def __init__(self, native):
-        self._base = _pending_base(native)
-        self._chain = ()
-        self._np = None
-        self._lazy = None
-
-    @classmethod
-    def _over(cls, base, chain=()):
-        """A handle on `base` through `chain`."""
-        out = cls.__new__(cls)
-        out._base = base
-        out._chain = chain
-        out._np = None
-        out._lazy = None
-        return out
 
     @property
     def _native_array(self):
@@ -460,32 +413,10 @@ class ndarray(_native.Handle):
                 return NotImplemented
         return _elementwise(self._native_array.binary(op, other, reflected), self, operand)
 
-    __add__ = _binary_method("add")
-    __radd__ = _binary_method("add", True)
-    __sub__ = _binary_method("sub")
-    __rsub__ = _binary_method("sub", True)
-    __mul__ = _binary_method("mul")
-    __rmul__ = _binary_method("mul", True)
-    __truediv__ = _binary_method("div")
-    __rtruediv__ = _binary_method("div", True)
-    __floordiv__ = _binary_method("floordiv")
-    __rfloordiv__ = _binary_method("floordiv", True)
-    __mod__ = _binary_method("rem")
-    __rmod__ = _binary_method("rem", True)
-    __pow__ = _binary_method("pow")
-    __rpow__ = _binary_method("pow", True)
-    __and__ = _binary_method("bitwise_and")
-    __rand__ = _binary_method("bitwise_and", True)
-    __or__ = _binary_method("bitwise_or")
-    __ror__ = _binary_method("bitwise_or", True)
-    __xor__ = _binary_method("bitwise_xor")
-    __rxor__ = _binary_method("bitwise_xor", True)
-    __eq__ = _binary_method("eq")
-    __ne__ = _binary_method("ne")
-    __lt__ = _binary_method("lt")
-    __le__ = _binary_method("le")
-    __gt__ = _binary_method("gt")
-    __ge__ = _binary_method("ge")
+    # The operators (+, -, *, /, //, %, **, &, |, ^ and comparisons) are the native
+    # Handle's: tiny arrays in memory and plain operands take native paths, every other
+    # case comes here, to _binary.
+
 
 
     def __matmul__(self, o):
@@ -1368,6 +1299,8 @@ def round(a, decimals=0, out=None):
 around = round
 
 # The elementwise functions: explicit definitions generated from ir/src/op.rs.
+_native.register_array_type(ndarray)
+
 from ._ufuncs import *  # noqa: E402,F401,F403
 from ._creation import *  # noqa: E402,F401,F403
 from ._creation import _shape, full, zeros  # noqa: E402  (used above)

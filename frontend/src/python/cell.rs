@@ -85,7 +85,7 @@ impl PyBufferCell {
     /// A cell over `buffer`'s bytes (a NumPy array the caller keeps and writes only
     /// through `snapshot`'s protocol).
     #[new]
-    fn new(buffer: &Bound<'_, PyAny>) -> PyResult<PyBufferCell> {
+    pub(super) fn new(buffer: &Bound<'_, PyAny>) -> PyResult<PyBufferCell> {
         let array = buffer.cast::<PyUntypedArray>()?;
         let (start, span) = byte_extent(array);
         let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(buffer.clone().unbind());
@@ -98,7 +98,7 @@ impl PyBufferCell {
     /// A lazy read of `view` (a NumPy view of the buffer) that keeps this version's
     /// values; a view the cell cannot hold (outside it, unaligned, byte-swapped) is
     /// copied now, which keeps them too.
-    fn read(&self, view: &Bound<'_, PyAny>) -> PyResult<NativeArray> {
+    pub(super) fn read(&self, view: &Bound<'_, PyAny>) -> PyResult<NativeArray> {
         let in_cell = [DType::F64, DType::F32, DType::I64, DType::I32, DType::Bool]
             .into_iter()
             .find_map(|d| numpy_view(view, d))
@@ -120,7 +120,7 @@ impl PyBufferCell {
     }
 
     /// Moves every pending read to a private copy of the bytes as they are now.
-    fn snapshot(&self) {
+    pub(super) fn snapshot(&self) {
         self.cell.snapshot();
     }
 }

@@ -11,15 +11,133 @@ use numpy::npyffi::{NpyTypes, PY_ARRAY_API};
 use numpy::PyUntypedArray;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyTuple, PyType};
 
-use super::cell::PyBufferCell;
+use super::base::Base;
+use super::operators::binary_operator;
+use super::NativeArray;
 
 /// Python: `lazyfuse._native.Handle`, subclassed by `lazyfuse.ndarray`.
 #[pyclass(name = "Handle", module = "lazyfuse._native", subclass)]
 pub(super) struct Handle {
     /// The NumPy view of the materialised base this handle reads, once known.
     np: Option<Py<PyAny>>,
+    /// The storage this handle views (unset only between allocation and `_over`).
+    base: Option<Py<Base>>,
+    /// The view operations from the base to this handle: a tuple of (name, argument).
+    #[pyo3(get, set, name = "_chain")]
+    chain: Py<PyTuple>,
+    /// The chain replayed on the base's pending node, with that node: (node, result).
+    #[pyo3(get, set, name = "_lazy")]
+    lazy: Option<Py<PyAny>>,
+}
+
+impl Handle {
+    /// The NumPy view of the base's buffer this handle reads, once known.
+    pub(super) fn np_view<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.np.as_ref().map(|v| v.bind(py).clone())
+    }
+
+    /// The base, once set.
+    pub(super) fn base_ref(&self) -> Option<&Py<Base>> {
+        self.base.as_ref()
+    }
+
+    /// Whether the handle sees its base whole (no view operations).
+    pub(super) fn chain_is_empty(&self, py: Python<'_>) -> bool {
+        self.chain.bind(py).is_empty()
+    }
+}
+
+/// The Python class of lazy arrays (`lazyfuse.ndarray`), registered when it is made.
+static ARRAY_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Registers `lazyfuse.ndarray`, the class handles made natively belong to.
+#[pyfunction]
+pub(super) fn register_array_type(ty: &Bound<'_, PyType>) -> PyResult<()> {
+    let py = ty.py();
+    if !ty.is_subclass_of::<Handle>()? {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "the array type must subclass Handle",
+        ));
+    }
+    // The first registration stays (a reloaded module keeps the class arrays have).
+    let _ = ARRAY_TYPE.set(py, ty.clone().unbind());
+    Ok(())
+}
+
+/// A new `lazyfuse.ndarray` on `base` through `chain`, whose NumPy view is `np`.
+pub(super) fn new_handle<'py>(
+    py: Python<'py>,
+    base: Py<Base>,
+    chain: Option<Py<PyTuple>>,
+    np: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, Handle>> {
+    let ty = ARRAY_TYPE.get(py).ok_or_else(|| {
+        pyo3::exceptions::PyRuntimeError::new_err("lazyfuse.ndarray is not registered")
+    })?;
+    let out = allocate(ty.bind(py))?;
+    {
+        let mut h = out.borrow_mut();
+        h.base = Some(base);
+        if let Some(chain) = chain {
+            h.chain = chain;
+        }
+        h.np = np;
+    }
+    Ok(out)
+}
+
+/// A new instance of `ty` (Handle or a subclass) through its `tp_new` alone: `ty()`
+/// would also go through `type.__call__` and `__init__`, a large part of an
+/// operation's cost.
+fn allocate<'py>(ty: &Bound<'py, PyType>) -> PyResult<Bound<'py, Handle>> {
+    let py = ty.py();
+    let args = PyTuple::empty(py);
+    // SAFETY: `ty` is a heap type object (a Python subclass of Handle, checked at
+    // registration), so PyType_GetSlot answers for it and the slot is a newfunc;
+    // its tp_new is Handle's (Python subclasses inherit it) and is called with a valid
+    // argument tuple and no keywords, as `type.__call__` would call it.
+    unsafe {
+        let ty_ptr = ty.as_type_ptr();
+        let slot = pyo3::ffi::PyType_GetSlot(ty_ptr, pyo3::ffi::Py_tp_new);
+        if slot.is_null() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "lazyfuse.ndarray has no tp_new",
+            ));
+        }
+        let new: pyo3::ffi::newfunc = std::mem::transmute(slot);
+        let obj = new(ty_ptr, args.as_ptr(), std::ptr::null_mut());
+        Bound::from_owned_ptr_or_err(py, obj)?
+            .cast_into::<Handle>()
+            .map_err(Into::into)
+    }
+}
+
+/// A lazy array in memory holding `result` (a NumPy array, or anything `asarray`
+/// makes one of).
+#[pyfunction]
+pub(super) fn from_numpy<'py>(result: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Handle>> {
+    let py = result.py();
+    let array = match result.cast::<PyUntypedArray>() {
+        Ok(a) if a.is_exact_instance_of::<PyUntypedArray>() => a.clone(),
+        _ => numpy_asarray(result)?,
+    };
+    let base = Py::new(py, Base::in_memory(&array))?;
+    new_handle(py, base, None, Some(array.into_any().unbind()))
+}
+
+fn numpy_asarray<'py>(x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyUntypedArray>> {
+    static ASARRAY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let py = x.py();
+    let asarray = ASARRAY.get_or_try_init(py, || {
+        py.import("numpy")?.getattr("asarray").map(Bound::unbind)
+    })?;
+    Ok(asarray
+        .bind(py)
+        .call1((x,))?
+        .cast_into::<PyUntypedArray>()?)
 }
 
 /// A key of Python ints (one, or a tuple of them): maybe one element.
@@ -54,21 +172,67 @@ fn is_plain_scalar(value: &Bound<'_, PyAny>) -> bool {
 /// them to a snapshot: the Python path does that).
 fn has_pending_readers(slf: &Bound<'_, Handle>) -> PyResult<bool> {
     let py = slf.py();
-    let cell = slf
-        .getattr(intern!(py, "_base"))?
-        .getattr(intern!(py, "cell"))?;
-    if cell.is_none() {
+    let h = slf.borrow();
+    let Some(base) = &h.base else {
         return Ok(false);
-    }
-    Ok(cell.cast::<PyBufferCell>()?.get().readers() > 0)
+    };
+    let base = base.bind(py).borrow();
+    Ok(match &base.cell {
+        Some(cell) => cell.bind(py).get().readers() > 0,
+        None => false,
+    })
 }
 
 #[pymethods]
 impl Handle {
+    /// `ndarray(native)`: a handle on a new pending base whose version is `native`;
+    /// `ndarray()`: a handle without a base yet (see `_over`).
     #[new]
-    #[pyo3(signature = (*_args, **_kwargs))]
-    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Handle {
-        Handle { np: None }
+    #[pyo3(signature = (native=None))]
+    fn new(py: Python<'_>, native: Option<Py<NativeArray>>) -> PyResult<Handle> {
+        let base = match native {
+            Some(node) => Some(Py::new(py, Base::pending(node))?),
+            None => None,
+        };
+        Ok(Handle {
+            np: None,
+            base,
+            chain: PyTuple::empty(py).unbind(),
+            lazy: None,
+        })
+    }
+
+    /// A handle on `base` through `chain`.
+    #[classmethod]
+    #[pyo3(signature = (base, chain=None))]
+    fn _over<'py>(
+        cls: &Bound<'py, PyType>,
+        base: Py<Base>,
+        chain: Option<Py<PyTuple>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let out = cls.call0()?;
+        {
+            let handle = out.cast::<Handle>()?;
+            let mut h = handle.borrow_mut();
+            h.base = Some(base);
+            if let Some(chain) = chain {
+                h.chain = chain;
+            }
+        }
+        Ok(out)
+    }
+
+    #[getter(_base)]
+    fn get_base(&self, py: Python<'_>) -> PyResult<Py<Base>> {
+        match &self.base {
+            Some(base) => Ok(base.clone_ref(py)),
+            None => Err(pyo3::exceptions::PyAttributeError::new_err("_base")),
+        }
+    }
+
+    #[setter(_base)]
+    fn set_base(&mut self, base: Py<Base>) {
+        self.base = Some(base);
     }
 
     /// The NumPy view of the base's buffer (None while the base is pending).
@@ -115,5 +279,123 @@ impl Handle {
         }
         slf.call_method1(intern!(py, "_setitem"), (key, value))
             .map(|_| ())
+    }
+
+    fn __add__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "add", false)
+    }
+
+    fn __radd__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "add", true)
+    }
+
+    fn __sub__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "sub", false)
+    }
+
+    fn __rsub__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "sub", true)
+    }
+
+    fn __mul__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "mul", false)
+    }
+
+    fn __rmul__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "mul", true)
+    }
+
+    fn __truediv__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "div", false)
+    }
+
+    fn __rtruediv__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "div", true)
+    }
+
+    fn __floordiv__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "floordiv", false)
+    }
+
+    fn __rfloordiv__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "floordiv", true)
+    }
+
+    fn __mod__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "rem", false)
+    }
+
+    fn __rmod__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "rem", true)
+    }
+
+    fn __and__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "bitwise_and", false)
+    }
+
+    fn __rand__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "bitwise_and", true)
+    }
+
+    fn __or__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "bitwise_or", false)
+    }
+
+    fn __ror__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "bitwise_or", true)
+    }
+
+    fn __xor__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "bitwise_xor", false)
+    }
+
+    fn __rxor__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "bitwise_xor", true)
+    }
+
+    fn __pow__(
+        slf: &Bound<'_, Handle>,
+        other: &Bound<'_, PyAny>,
+        modulo: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        if !modulo.is_none() {
+            return Ok(slf.py().NotImplemented());
+        }
+        binary_operator(slf, other, "pow", false)
+    }
+
+    fn __rpow__(
+        slf: &Bound<'_, Handle>,
+        other: &Bound<'_, PyAny>,
+        modulo: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        if !modulo.is_none() {
+            return Ok(slf.py().NotImplemented());
+        }
+        binary_operator(slf, other, "pow", true)
+    }
+
+    fn __eq__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "eq", false)
+    }
+
+    fn __ne__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "ne", false)
+    }
+
+    fn __lt__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "lt", false)
+    }
+
+    fn __le__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "le", false)
+    }
+
+    fn __gt__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "gt", false)
+    }
+
+    fn __ge__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "ge", false)
     }
 }

@@ -16,10 +16,12 @@ use crate::error::{Error, ErrorKind};
 use crate::Array;
 use lazyfuse_ir::compose::IndexItem;
 
+mod base;
 mod cell;
 mod errors;
 mod handle;
 mod jit;
+mod operators;
 
 use errors::{error, guarded, to_pyerr};
 
@@ -653,6 +655,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<jit::JitFront>()?;
     m.add_class::<cell::PyBufferCell>()?;
     m.add_class::<handle::Handle>()?;
+    m.add_class::<base::Base>()?;
+    m.add_function(wrap_pyfunction!(handle::register_array_type, m)?)?;
+    m.add_function(wrap_pyfunction!(handle::from_numpy, m)?)?;
+    m.add_function(wrap_pyfunction!(operators::set_eager_limit, m)?)?;
+    m.add_function(wrap_pyfunction!(operators::register_ufuncs, m)?)?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
     m.add_function(wrap_pyfunction!(full, m)?)?;
     m.add_function(wrap_pyfunction!(scalar, m)?)?;

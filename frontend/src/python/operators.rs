@@ -1,0 +1,237 @@
+//! The arithmetic and comparison operators of `Handle` (`a + b`, `a < 1.0`, ...), with
+//! native paths for the common cases, since every operation of a NumPy program pays
+//! for its dispatch:
+//!
+//! * *eager*: both operands tiny and in memory (at most the eager limit's elements, see
+//!   `lazyfuse.set_eager_limit`): NumPy's ufunc computes the result at once;
+//! * *lazy*: both operands plain (a pending base seen whole, or a C-contiguous array in
+//!   memory; the other may be a Python float, int or bool): one native node and a
+//!   handle on a new pending base.
+//!
+//! Everything else (views of pending bases, Fortran order, NumPy scalars and arrays,
+//! comparisons with Python ints, errors) goes to Python's `ndarray._binary`, which has
+//! NumPy's full semantics; both paths give the same results.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use numpy::npyffi::{NpyTypes, PY_ARRAY_API};
+use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyArithmeticError, PyTypeError, PyValueError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt};
+
+use lazyfuse_ir::BinaryOp;
+
+use super::base::Base;
+use super::handle::{from_numpy, new_handle, Handle};
+use super::lazy;
+use crate::elementwise::{binary, Operand, WeakScalar};
+
+/// Arrays in memory with at most this many elements are computed by NumPy at once.
+static EAGER_LIMIT: AtomicUsize = AtomicUsize::new(4096);
+
+/// NumPy's ufunc of each binary IR op that has one, by op name (registered by
+/// `lazyfuse._core`; a short list, searched without making Python strings).
+static UFUNCS: PyOnceLock<Vec<(String, Py<PyAny>)>> = PyOnceLock::new();
+
+/// Sets the eager limit (see `lazyfuse.set_eager_limit`); returns the previous one.
+#[pyfunction]
+pub(super) fn set_eager_limit(elements: usize) -> usize {
+    EAGER_LIMIT.swap(elements, Ordering::Relaxed)
+}
+
+/// Registers NumPy's ufuncs by binary IR op name, for the eager path.
+#[pyfunction]
+pub(super) fn register_ufuncs(table: &Bound<'_, PyDict>) -> PyResult<()> {
+    let entries = table
+        .iter()
+        .map(|(name, ufunc)| Ok((name.extract::<String>()?, ufunc.unbind())))
+        .collect::<PyResult<Vec<_>>>()?;
+    let _ = UFUNCS.set(table.py(), entries);
+    Ok(())
+}
+
+/// NumPy's ufunc for the binary IR op `op`, if registered.
+fn ufunc<'py>(py: Python<'py>, op: &str) -> Option<&'py Py<PyAny>> {
+    UFUNCS
+        .get(py)?
+        .iter()
+        .find(|(name, _)| name == op)
+        .map(|(_, f)| f)
+}
+
+/// `slf op other` (`other op slf` if reflected).
+pub(super) fn binary_operator(
+    slf: &Bound<'_, Handle>,
+    other: &Bound<'_, PyAny>,
+    op: &'static str,
+    reflected: bool,
+) -> PyResult<Py<PyAny>> {
+    let py = slf.py();
+    if let Some(out) = eager(slf, other, op, reflected)? {
+        return Ok(out);
+    }
+    if let Some(out) = lazy_plain(slf, other, op, reflected)? {
+        return Ok(out);
+    }
+    slf.call_method1(intern!(py, "_binary"), (op, other, reflected))
+        .map(Bound::unbind)
+}
+
+/// The handle's NumPy view if its base is in memory with at most the eager limit's
+/// elements (and the view is known).
+fn small_view<'py>(h: &Bound<'py, Handle>, limit: usize) -> Option<Bound<'py, PyUntypedArray>> {
+    let view = h.borrow().np_view(h.py())?;
+    let view = view.cast_into::<PyUntypedArray>().ok()?;
+    (view.len() <= limit).then_some(view)
+}
+
+/// `x` as NumPy computes it at once: a tiny lazy array's view, a tiny NumPy array of
+/// a supported dtype, a Python or NumPy scalar of a supported type; else None.
+fn eager_operand<'py>(x: &Bound<'py, PyAny>, limit: usize) -> Option<Bound<'py, PyAny>> {
+    if let Ok(h) = x.cast::<Handle>() {
+        return small_view(h, limit).map(Bound::into_any);
+    }
+    if x.is_exact_instance_of::<PyFloat>()
+        || x.is_exact_instance_of::<PyInt>()
+        || x.is_exact_instance_of::<PyBool>()
+        || is_supported_numpy_scalar(x)
+    {
+        return Some(x.clone());
+    }
+    let array = x.cast_exact::<PyUntypedArray>().ok()?;
+    (array.len() <= limit && b"dfilq?".contains(&array.dtype().char())).then(|| x.clone())
+}
+
+/// Whether x's type is exactly one of NumPy's float64, float32, int64, int32 or bool_.
+fn is_supported_numpy_scalar(x: &Bound<'_, PyAny>) -> bool {
+    let py = x.py();
+    let ty = x.get_type().as_type_ptr();
+    [
+        NpyTypes::PyDoubleArrType_Type,
+        NpyTypes::PyFloatArrType_Type,
+        NpyTypes::PyLongArrType_Type,
+        NpyTypes::PyLongLongArrType_Type,
+        NpyTypes::PyIntArrType_Type,
+        NpyTypes::PyBoolArrType_Type,
+    ]
+    .into_iter()
+    // SAFETY: NumPy's C API table (imported by the numpy crate) gives type objects;
+    // only their addresses are compared.
+    .any(|t| unsafe { PY_ARRAY_API.get_type_object(py, t) } == ty)
+}
+
+/// The eager path: None if an operand is not tiny and in memory, or NumPy raises one
+/// of the errors the lazy path reports in lazyfuse's words.
+fn eager(
+    slf: &Bound<'_, Handle>,
+    other: &Bound<'_, PyAny>,
+    op: &str,
+    reflected: bool,
+) -> PyResult<Option<Py<PyAny>>> {
+    let py = slf.py();
+    let limit = EAGER_LIMIT.load(Ordering::Relaxed);
+    if limit == 0 {
+        return Ok(None);
+    }
+    let Some(view) = small_view(slf, limit) else {
+        return Ok(None);
+    };
+    let Some(other) = eager_operand(other, limit) else {
+        return Ok(None);
+    };
+    let Some(ufunc) = ufunc(py, op) else {
+        return Ok(None);
+    };
+    let ufunc = ufunc.bind(py);
+    let result = if reflected {
+        ufunc.call1((other, view))
+    } else {
+        ufunc.call1((view, other))
+    };
+    match result {
+        Ok(result) => Ok(Some(from_numpy(&result)?.into_any().unbind())),
+        Err(e)
+            if e.is_instance_of::<PyValueError>(py)
+                || e.is_instance_of::<PyTypeError>(py)
+                || e.is_instance_of::<PyArithmeticError>(py) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A plain operand's native value: a pending base seen whole in C order, or an array
+/// in memory whose view is C-contiguous (read through its base's cell).
+fn plain_native(h: &Bound<'_, Handle>) -> PyResult<Option<crate::Array>> {
+    let py = h.py();
+    let handle = h.borrow();
+    let Some(base) = handle.base_ref().map(|b| b.bind(py).clone()) else {
+        return Ok(None);
+    };
+    if base.borrow().buffer.is_none() {
+        let b = base.borrow();
+        if b.fortran || !handle.chain_is_empty(py) {
+            return Ok(None);
+        }
+        return Ok(b.node.as_ref().map(|n| n.bind(py).get().a.clone()));
+    }
+    let Some(view) = handle.np_view(py) else {
+        return Ok(None);
+    };
+    drop(handle);
+    let Ok(array) = view.cast::<PyUntypedArray>() else {
+        return Ok(None);
+    };
+    if !array.is_c_contiguous() {
+        return Ok(None);
+    }
+    let cell = Base::read_cell_of(&base)?;
+    let read = cell.bind(py).get().read(&view)?;
+    Ok(Some(read.a))
+}
+
+/// The lazy path for plain operands (see the module docs); None for any other.
+fn lazy_plain(
+    slf: &Bound<'_, Handle>,
+    other: &Bound<'_, PyAny>,
+    op: &str,
+    reflected: bool,
+) -> PyResult<Option<Py<PyAny>>> {
+    let py = slf.py();
+    let comparison = matches!(op, "eq" | "ne" | "lt" | "le" | "gt" | "ge");
+    let other = if let Ok(h) = other.cast::<Handle>() {
+        match plain_native(h)? {
+            Some(a) => Operand::Array(a),
+            None => return Ok(None),
+        }
+    } else if let Ok(f) = other.cast_exact::<PyFloat>() {
+        Operand::Weak(WeakScalar::Float(f.value()))
+    } else if let Ok(b) = other.cast_exact::<PyBool>() {
+        Operand::Weak(WeakScalar::Bool(b.is_true()))
+    } else if let (false, Ok(i)) = (comparison, other.cast_exact::<PyInt>()) {
+        match i.extract::<i64>() {
+            Ok(v) => Operand::Weak(WeakScalar::Int(v)),
+            Err(_) => return Ok(None),
+        }
+    } else {
+        return Ok(None);
+    };
+    let Some(me) = plain_native(slf)? else {
+        return Ok(None);
+    };
+    let Some(op) = BinaryOp::from_name(op) else {
+        return Ok(None);
+    };
+    let me = Operand::Array(me);
+    let result = lazy(if reflected {
+        binary(op, other, me)
+    } else {
+        binary(op, me, other)
+    })?;
+    let base = Py::new(py, Base::pending(Py::new(py, result)?))?;
+    Ok(Some(new_handle(py, base, None, None)?.into_any().unbind()))
+}
