@@ -80,8 +80,6 @@ _BINARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.BINARY.items()
                  if isinstance(getattr(_np, names[0], None), _np.ufunc)}
 
 
-_native.register_ufuncs(_BINARY_UFUNC)
-
 _EAGER_ELEMENTS = 4096
 _EAGER_SCALARS = frozenset([float, int, bool, _np.float64, _np.float32, _np.int64, _np.int32,
                             _np.bool_])
@@ -1199,6 +1197,12 @@ def astype(a, dtype):
 def _unary(op, x, dtype):
     """The unary IR op `op` of x, cast to dtype if given (for _ufuncs.py)."""
     if type(x) is ndarray and dtype is None:
+        return x._unary_op(op)  # native paths; it calls _unary_slow where they stop
+    return _unary_slow(op, x, dtype)
+
+
+def _unary_slow(op, x, dtype):
+    if type(x) is ndarray and dtype is None:
         view = _small(x)
         ufunc = _UNARY_UFUNC.get(op)
         if view is not None and ufunc is not None:
@@ -1246,6 +1250,7 @@ def _ufunc_into(name, args, out, where, dtype):
 # IR unary op -> NumPy's ufunc (where NumPy has one); round keeps integers (np.round).
 _UNARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.UNARY.items()
                 if isinstance(getattr(_np, names[0], None), _np.ufunc) and op != "round"}
+_native.register_ufuncs(_BINARY_UFUNC, _UNARY_UFUNC)
 
 
 def _is_python_scalar(x):
@@ -1254,6 +1259,11 @@ def _is_python_scalar(x):
 
 def _binary(op, a, b, dtype):
     """The binary IR op `op` of a and b (Python scalars weak), cast to dtype if given."""
+    if dtype is None:  # as the operators compute it (native paths first)
+        if type(a) is ndarray:
+            return a._operator(op, b, False)
+        if type(b) is ndarray and type(a) in _EAGER_SCALARS:
+            return b._operator(op, a, True)
     if (_needs_numpy(a) or _needs_numpy(b)) and op in _BINARY_UFUNC:
         return _by_numpy(_BINARY_UFUNC[op], a, b, dtype=dtype)
     if dtype is None and op in _BINARY_UFUNC:

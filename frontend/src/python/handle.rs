@@ -12,10 +12,10 @@ use numpy::PyUntypedArray;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyTuple, PyType};
+use pyo3::types::{PyBool, PyFloat, PyInt, PySlice, PyTuple, PyType};
 
 use super::base::Base;
-use super::operators::binary_operator;
+use super::operators::{binary_operator, unary_operator};
 use super::NativeArray;
 
 /// Python: `lazyfuse._native.Handle`, subclassed by `lazyfuse.ndarray`.
@@ -151,6 +151,35 @@ fn is_int_key(key: &Bound<'_, PyAny>) -> bool {
     }
 }
 
+/// `key` as a tuple of basic index items already in canonical form (Python ints, None,
+/// Ellipsis, slices of ints and None), or None for any other key (Python's `_getitem`
+/// canonicalises or rejects it).
+fn canonical_basic_key<'py>(key: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let py = key.py();
+    let items = match key.cast_exact::<PyTuple>() {
+        Ok(t) => t.clone(),
+        Err(_) => PyTuple::new(py, [key])?,
+    };
+    let bound = |v: Bound<'py, PyAny>| v.is_none() || v.is_exact_instance_of::<PyInt>();
+    for k in items.iter() {
+        let ok = k.is_exact_instance_of::<PyInt>()
+            || k.is_none()
+            || k.is(&py.Ellipsis())
+            || match k.cast_exact::<PySlice>() {
+                Ok(s) => {
+                    bound(s.getattr(intern!(py, "start"))?)
+                        && bound(s.getattr(intern!(py, "stop"))?)
+                        && bound(s.getattr(intern!(py, "step"))?)
+                }
+                Err(_) => false,
+            };
+        if !ok {
+            return Ok(None);
+        }
+    }
+    Ok(Some(items))
+}
+
 /// A value NumPy stores into one element without calling back into lazyfuse: a Python
 /// float, int or bool, or a NumPy scalar.
 fn is_plain_scalar(value: &Bound<'_, PyAny>) -> bool {
@@ -222,6 +251,22 @@ impl Handle {
         Ok(out)
     }
 
+    /// `self op other` (`other op self` if reflected) for the binary IR op `op`, as the
+    /// operators compute it (for the functions of `lazyfuse.numpy`).
+    fn _operator(
+        slf: &Bound<'_, Handle>,
+        op: &str,
+        other: &Bound<'_, PyAny>,
+        reflected: bool,
+    ) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, op, reflected)
+    }
+
+    /// `op(self)` for the unary IR op `op` (for the functions of `lazyfuse.numpy`).
+    fn _unary_op(slf: &Bound<'_, Handle>, op: &str) -> PyResult<Py<PyAny>> {
+        unary_operator(slf, op)
+    }
+
     #[getter(_base)]
     fn get_base(&self, py: Python<'_>) -> PyResult<Py<Base>> {
         match &self.base {
@@ -248,11 +293,32 @@ impl Handle {
 
     fn __getitem__(slf: &Bound<'_, Handle>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        if let Some(view) = &slf.borrow().np {
+        let view = slf.borrow().np_view(py);
+        if let Some(view) = view {
             if is_int_key(key) {
-                if let Ok(item) = view.bind(py).get_item(key) {
+                if let Ok(item) = view.get_item(key) {
                     if !item.is_instance_of::<PyUntypedArray>() {
                         return Ok(item.unbind()); // NumPy's scalar
+                    }
+                }
+            } else if let Some(items) = canonical_basic_key(key)? {
+                // A view of an array in memory: NumPy's view, and a handle on the
+                // same base whose chain ends with this index.
+                if let Ok(item) = view.get_item(&items) {
+                    if !item.is_instance_of::<PyUntypedArray>() {
+                        return Ok(item.unbind());
+                    }
+                    let h = slf.borrow();
+                    if let Some(base) = h.base_ref() {
+                        let step =
+                            PyTuple::new(py, [intern!(py, "index").as_any(), items.as_any()])?;
+                        let chain = h.chain.bind(py);
+                        let links: Vec<_> = chain.iter().chain([step.into_any()]).collect();
+                        let chain = PyTuple::new(py, links)?;
+                        let base = base.clone_ref(py);
+                        drop(h);
+                        let out = new_handle(py, base, Some(chain.unbind()), Some(item.unbind()))?;
+                        return Ok(out.into_any().unbind());
                     }
                 }
             }

@@ -22,19 +22,24 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt};
 
-use lazyfuse_ir::BinaryOp;
+use lazyfuse_ir::{BinaryOp, Op, UnaryOp};
 
 use super::base::Base;
 use super::handle::{from_numpy, new_handle, Handle};
 use super::lazy;
-use crate::elementwise::{binary, Operand, WeakScalar};
+use crate::elementwise::{apply, binary, Operand, WeakScalar};
 
 /// Arrays in memory with at most this many elements are computed by NumPy at once.
 static EAGER_LIMIT: AtomicUsize = AtomicUsize::new(4096);
 
-/// NumPy's ufunc of each binary IR op that has one, by op name (registered by
-/// `lazyfuse._core`; a short list, searched without making Python strings).
-static UFUNCS: PyOnceLock<Vec<(String, Py<PyAny>)>> = PyOnceLock::new();
+/// NumPy's ufunc of each IR op that has one, by op name (registered by
+/// `lazyfuse._core`; short lists, searched without making Python strings).
+static UFUNCS: PyOnceLock<Ufuncs> = PyOnceLock::new();
+
+struct Ufuncs {
+    binary: Vec<(String, Py<PyAny>)>,
+    unary: Vec<(String, Py<PyAny>)>,
+}
 
 /// Sets the eager limit (see `lazyfuse.set_eager_limit`); returns the previous one.
 #[pyfunction]
@@ -44,29 +49,79 @@ pub(super) fn set_eager_limit(elements: usize) -> usize {
 
 /// Registers NumPy's ufuncs by binary IR op name, for the eager path.
 #[pyfunction]
-pub(super) fn register_ufuncs(table: &Bound<'_, PyDict>) -> PyResult<()> {
-    let entries = table
-        .iter()
-        .map(|(name, ufunc)| Ok((name.extract::<String>()?, ufunc.unbind())))
-        .collect::<PyResult<Vec<_>>>()?;
-    let _ = UFUNCS.set(table.py(), entries);
+pub(super) fn register_ufuncs(
+    binary: &Bound<'_, PyDict>,
+    unary: &Bound<'_, PyDict>,
+) -> PyResult<()> {
+    let entries = |table: &Bound<'_, PyDict>| {
+        table
+            .iter()
+            .map(|(name, ufunc)| Ok((name.extract::<String>()?, ufunc.unbind())))
+            .collect::<PyResult<Vec<_>>>()
+    };
+    let ufuncs = Ufuncs {
+        binary: entries(binary)?,
+        unary: entries(unary)?,
+    };
+    let _ = UFUNCS.set(binary.py(), ufuncs);
     Ok(())
 }
 
-/// NumPy's ufunc for the binary IR op `op`, if registered.
-fn ufunc<'py>(py: Python<'py>, op: &str) -> Option<&'py Py<PyAny>> {
-    UFUNCS
-        .get(py)?
-        .iter()
-        .find(|(name, _)| name == op)
-        .map(|(_, f)| f)
+/// NumPy's ufunc for the IR op `op` (binary or unary), if registered.
+fn ufunc<'py>(py: Python<'py>, op: &str, binary: bool) -> Option<&'py Py<PyAny>> {
+    let ufuncs = UFUNCS.get(py)?;
+    let table = if binary {
+        &ufuncs.binary
+    } else {
+        &ufuncs.unary
+    };
+    table.iter().find(|(name, _)| name == op).map(|(_, f)| f)
+}
+
+/// `op(slf)` for the unary IR op `op`: tiny arrays in memory by NumPy's ufunc at once,
+/// plain operands as one native node; other cases by Python's `_unary`.
+pub(super) fn unary_operator(slf: &Bound<'_, Handle>, op: &str) -> PyResult<Py<PyAny>> {
+    let py = slf.py();
+    let limit = EAGER_LIMIT.load(Ordering::Relaxed);
+    if limit > 0 {
+        if let (Some(view), Some(ufunc)) = (small_view(slf, limit), ufunc(py, op, false)) {
+            match ufunc.bind(py).call1((view,)) {
+                Ok(result) => return Ok(from_numpy(&result)?.into_any().unbind()),
+                Err(e) if !is_lazy_reported(py, &e) => return Err(e),
+                Err(_) => {}
+            }
+        }
+    }
+    if let (Some(x), Some(u)) = (plain_native(slf)?, UnaryOp::from_name(op)) {
+        if op != "round" {
+            let result = lazy(apply(Op::Unary(u), &[&x]))?;
+            return pending_handle(py, result);
+        }
+    }
+    let core = py.import(intern!(py, "lazyfuse._core"))?;
+    core.getattr(intern!(py, "_unary_slow"))?
+        .call1((op, slf, py.None()))
+        .map(Bound::unbind)
+}
+
+/// Errors NumPy raises that the lazy path reports in lazyfuse's words instead.
+fn is_lazy_reported(py: Python<'_>, e: &PyErr) -> bool {
+    e.is_instance_of::<PyValueError>(py)
+        || e.is_instance_of::<PyTypeError>(py)
+        || e.is_instance_of::<PyArithmeticError>(py)
+}
+
+/// A handle on a new pending base whose version is `result`.
+fn pending_handle(py: Python<'_>, result: super::NativeArray) -> PyResult<Py<PyAny>> {
+    let base = Py::new(py, Base::pending(Py::new(py, result)?))?;
+    Ok(new_handle(py, base, None, None)?.into_any().unbind())
 }
 
 /// `slf op other` (`other op slf` if reflected).
 pub(super) fn binary_operator(
     slf: &Bound<'_, Handle>,
     other: &Bound<'_, PyAny>,
-    op: &'static str,
+    op: &str,
     reflected: bool,
 ) -> PyResult<Py<PyAny>> {
     let py = slf.py();
@@ -142,7 +197,7 @@ fn eager(
     let Some(other) = eager_operand(other, limit) else {
         return Ok(None);
     };
-    let Some(ufunc) = ufunc(py, op) else {
+    let Some(ufunc) = ufunc(py, op, true) else {
         return Ok(None);
     };
     let ufunc = ufunc.bind(py);
@@ -153,13 +208,7 @@ fn eager(
     };
     match result {
         Ok(result) => Ok(Some(from_numpy(&result)?.into_any().unbind())),
-        Err(e)
-            if e.is_instance_of::<PyValueError>(py)
-                || e.is_instance_of::<PyTypeError>(py)
-                || e.is_instance_of::<PyArithmeticError>(py) =>
-        {
-            Ok(None)
-        }
+        Err(e) if is_lazy_reported(py, &e) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -232,6 +281,5 @@ fn lazy_plain(
     } else {
         binary(op, me, other)
     })?;
-    let base = Py::new(py, Base::pending(Py::new(py, result)?))?;
-    Ok(Some(new_handle(py, base, None, None)?.into_any().unbind()))
+    pending_handle(py, result).map(Some)
 }
