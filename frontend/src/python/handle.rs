@@ -164,7 +164,7 @@ fn canonical_basic_key<'py>(key: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'p
     for k in items.iter() {
         let ok = k.is_exact_instance_of::<PyInt>()
             || k.is_none()
-            || k.is(&py.Ellipsis())
+            || k.is(py.Ellipsis())
             || match k.cast_exact::<PySlice>() {
                 Ok(s) => {
                     bound(s.getattr(intern!(py, "start"))?)
