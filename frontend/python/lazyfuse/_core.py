@@ -290,15 +290,7 @@ class ndarray(_native.Handle):
             self._np = view
         return view
 
-    def _view(self, name, arg):
-        """A view: this handle's chain followed by the view operation (name, arg),
-        checked now so that a bad argument raises here, as in NumPy."""
-        out = ndarray._over(self._base, self._chain + ((name, arg),))
-        if self._base.buffer is not None:
-            out._numpy_view()
-        else:
-            out._native_array
-        return out
+    # `_view(name, arg)` (a view: the chain and one more view operation) is native.
 
     # --- attributes ---------------------------------------------------------------
     @property
@@ -568,7 +560,8 @@ class ndarray(_native.Handle):
         _assign(self, key, value)
 
     # --- methods --------------------------------------------------------------------
-    def _reduce(self, op, axis=None, keepdims=False):
+    # `_reduce(op, axis, keepdims)` is native; it calls _reduce_slow where it stops.
+    def _reduce_slow(self, op, axis=None, keepdims=False):
         view = _small(self)
         if view is not None and op in _REDUCE_NUMPY:
             try:
@@ -786,6 +779,7 @@ class ndarray(_native.Handle):
 _REDUCE_NUMPY = {"sum": _np.sum, "prod": _np.prod, "max": _np.max, "min": _np.min,
                  "mean": _np.mean, "any": _np.any, "all": _np.all, "argmax": _np.argmax,
                  "argmin": _np.argmin}
+_native.register_reductions(_REDUCE_NUMPY)
 
 # NumPy functions that write into their first argument.
 _WRITES_FIRST_ARGUMENT = frozenset({"fill_diagonal", "put_along_axis", "place", "putmask",

@@ -192,7 +192,7 @@ impl Base {
     /// Called right before the buffer is written in place: pending lazy reads of the
     /// buffer move to a snapshot of its current values, and later reads go through a
     /// new cell.
-    fn before_write(&mut self, py: Python<'_>) {
+    pub(super) fn before_write(&mut self, py: Python<'_>) {
         if let Some(cell) = &self.cell {
             let cell = cell.bind(py).get();
             if cell.readers() > 0 {

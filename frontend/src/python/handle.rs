@@ -8,7 +8,7 @@
 //! Python methods `_getitem` and `_setitem`, which have NumPy's full semantics.
 
 use numpy::npyffi::{NpyTypes, PY_ARRAY_API};
-use numpy::PyUntypedArray;
+use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -27,7 +27,7 @@ pub(super) struct Handle {
     base: Option<Py<Base>>,
     /// The view operations from the base to this handle: a tuple of (name, argument).
     #[pyo3(get, set, name = "_chain")]
-    chain: Py<PyTuple>,
+    pub(super) chain: Py<PyTuple>,
     /// The chain replayed on the base's pending node, with that node: (node, result).
     #[pyo3(get, set, name = "_lazy")]
     lazy: Option<Py<PyAny>>,
@@ -42,6 +42,23 @@ impl Handle {
     /// The base, once set.
     pub(super) fn base_ref(&self) -> Option<&Py<Base>> {
         self.base.as_ref()
+    }
+
+    /// The cached view of the base's pending node, `_lazy`: (node, value).
+    pub(super) fn lazy_value(&self, py: Python<'_>) -> Option<(Py<PyAny>, Py<PyAny>)> {
+        let pair = self.lazy.as_ref()?.bind(py).cast::<PyTuple>().ok()?.clone();
+        if pair.len() != 2 {
+            return None;
+        }
+        Some((
+            pair.get_item(0).ok()?.unbind(),
+            pair.get_item(1).ok()?.unbind(),
+        ))
+    }
+
+    /// Sets `_lazy`.
+    pub(super) fn set_lazy_value(&mut self, pair: Py<PyAny>) {
+        self.lazy = Some(pair);
     }
 
     /// Whether the handle sees its base whole (no view operations).
@@ -180,6 +197,21 @@ fn canonical_basic_key<'py>(key: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'p
     Ok(Some(items))
 }
 
+/// A value NumPy writes as it is: a plain scalar, a NumPy array of a supported dtype,
+/// or a lazy array in memory (as its NumPy view); None for anything else.
+fn value_in_memory<'py>(value: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    if let Ok(h) = value.cast::<Handle>() {
+        return h.borrow().np_view(value.py());
+    }
+    if is_plain_scalar(value) {
+        return Some(value.clone());
+    }
+    let array = value.cast_exact::<PyUntypedArray>().ok()?;
+    b"dfilq?"
+        .contains(&array.dtype().char())
+        .then(|| value.clone())
+}
+
 /// A value NumPy stores into one element without calling back into lazyfuse: a Python
 /// float, int or bool, or a NumPy scalar.
 fn is_plain_scalar(value: &Bound<'_, PyAny>) -> bool {
@@ -262,6 +294,32 @@ impl Handle {
         binary_operator(slf, other, op, reflected)
     }
 
+    /// A view: this handle's chain followed by the view operation (name, arg),
+    /// checked now so that a bad argument raises here, as in NumPy.
+    fn _view(
+        slf: &Bound<'_, Handle>,
+        name: &Bound<'_, PyAny>,
+        arg: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        super::views::view(slf, name, arg)
+    }
+
+    /// The reduction `op` (`sum`, `max`, `argmax`, ...) over `axis`.
+    #[pyo3(signature = (op, axis=None, keepdims=None))]
+    fn _reduce(
+        slf: &Bound<'_, Handle>,
+        op: &str,
+        axis: Option<&Bound<'_, PyAny>>,
+        keepdims: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let none = slf.py().None().into_bound(slf.py());
+        let keepdims = match keepdims {
+            Some(k) => k.is_truthy()?,
+            None => false,
+        };
+        super::views::reduce(slf, op, axis.unwrap_or(&none), keepdims)
+    }
+
     /// `op(self)` for the unary IR op `op` (for the functions of `lazyfuse.numpy`).
     fn _unary_op(slf: &Bound<'_, Handle>, op: &str) -> PyResult<Py<PyAny>> {
         unary_operator(slf, op)
@@ -333,14 +391,26 @@ impl Handle {
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let py = slf.py();
-        let view = slf.borrow().np.as_ref().map(|v| v.clone_ref(py));
+        let view = slf.borrow().np_view(py);
         if let Some(view) = view {
             if is_int_key(key)
                 && is_plain_scalar(value)
                 && !has_pending_readers(slf)?
-                && view.bind(py).set_item(key, value).is_ok()
+                && view.set_item(key, value).is_ok()
             {
                 return Ok(());
+            }
+            // A basic index of an array in memory and a value in memory: NumPy writes
+            // it, once lazy reads pending on the buffer have their snapshot.
+            if let (Some(items), Some(value)) = (canonical_basic_key(key)?, value_in_memory(value))
+            {
+                let base = slf.borrow().base_ref().map(|b| b.clone_ref(py));
+                if let Some(base) = base {
+                    base.bind(py).borrow_mut().before_write(py);
+                    if view.set_item(&items, value).is_ok() {
+                        return Ok(());
+                    }
+                }
             }
         }
         slf.call_method1(intern!(py, "_setitem"), (key, value))

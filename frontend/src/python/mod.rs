@@ -22,6 +22,7 @@ mod errors;
 mod handle;
 mod jit;
 mod operators;
+mod views;
 
 use errors::{error, guarded, to_pyerr};
 
@@ -660,6 +661,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(handle::from_numpy, m)?)?;
     m.add_function(wrap_pyfunction!(operators::set_eager_limit, m)?)?;
     m.add_function(wrap_pyfunction!(operators::register_ufuncs, m)?)?;
+    m.add_function(wrap_pyfunction!(views::register_reductions, m)?)?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
     m.add_function(wrap_pyfunction!(full, m)?)?;
     m.add_function(wrap_pyfunction!(scalar, m)?)?;

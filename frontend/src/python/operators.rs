@@ -41,6 +41,11 @@ struct Ufuncs {
     unary: Vec<(String, Py<PyAny>)>,
 }
 
+/// The eager limit now.
+pub(super) fn eager_limit() -> usize {
+    EAGER_LIMIT.load(Ordering::Relaxed)
+}
+
 /// Sets the eager limit (see `lazyfuse.set_eager_limit`); returns the previous one.
 #[pyfunction]
 pub(super) fn set_eager_limit(elements: usize) -> usize {
@@ -105,14 +110,14 @@ pub(super) fn unary_operator(slf: &Bound<'_, Handle>, op: &str) -> PyResult<Py<P
 }
 
 /// Errors NumPy raises that the lazy path reports in lazyfuse's words instead.
-fn is_lazy_reported(py: Python<'_>, e: &PyErr) -> bool {
+pub(super) fn is_lazy_reported(py: Python<'_>, e: &PyErr) -> bool {
     e.is_instance_of::<PyValueError>(py)
         || e.is_instance_of::<PyTypeError>(py)
         || e.is_instance_of::<PyArithmeticError>(py)
 }
 
 /// A handle on a new pending base whose version is `result`.
-fn pending_handle(py: Python<'_>, result: super::NativeArray) -> PyResult<Py<PyAny>> {
+pub(super) fn pending_handle(py: Python<'_>, result: super::NativeArray) -> PyResult<Py<PyAny>> {
     let base = Py::new(py, Base::pending(Py::new(py, result)?))?;
     Ok(new_handle(py, base, None, None)?.into_any().unbind())
 }
@@ -137,7 +142,10 @@ pub(super) fn binary_operator(
 
 /// The handle's NumPy view if its base is in memory with at most the eager limit's
 /// elements (and the view is known).
-fn small_view<'py>(h: &Bound<'py, Handle>, limit: usize) -> Option<Bound<'py, PyUntypedArray>> {
+pub(super) fn small_view<'py>(
+    h: &Bound<'py, Handle>,
+    limit: usize,
+) -> Option<Bound<'py, PyUntypedArray>> {
     let view = h.borrow().np_view(h.py())?;
     let view = view.cast_into::<PyUntypedArray>().ok()?;
     (view.len() <= limit).then_some(view)
