@@ -316,9 +316,7 @@ class ndarray(_native.Handle):
             n *= d
         return n
 
-    @property
-    def T(self):
-        return self.transpose()
+    # `T` (the transpose, a view) is the native Handle's.
 
     @property
     def real(self):

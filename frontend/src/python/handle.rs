@@ -304,6 +304,17 @@ impl Handle {
         super::views::view(slf, name, arg)
     }
 
+    /// The transpose, a view (NumPy's `.T`).
+    #[getter(T)]
+    fn transposed(slf: &Bound<'_, Handle>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        super::views::view(
+            slf,
+            intern!(py, "transpose").as_any(),
+            &py.None().into_bound(py),
+        )
+    }
+
     /// The reduction `op` (`sum`, `max`, `argmax`, ...) over `axis`.
     #[pyo3(signature = (op, axis=None, keepdims=None))]
     fn _reduce(

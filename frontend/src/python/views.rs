@@ -55,6 +55,8 @@ pub(super) fn view(
     let Some(base) = h.base_ref().map(|b| b.clone_ref(py)) else {
         return Err(pyo3::exceptions::PyAttributeError::new_err("_base"));
     };
+    // `.T`: the most common view of all, done natively on either side.
+    let transpose_all = arg.is_none() && name.eq(intern!(py, "transpose"))?;
     let step = PyTuple::new(py, [name, arg])?;
     let steps = PyTuple::new(py, [&step])?;
     let links: Vec<_> = h.chain.bind(py).iter().chain([step.into_any()]).collect();
@@ -67,6 +69,7 @@ pub(super) fn view(
     if let Some(buffer) = &b.buffer {
         // In memory: NumPy's view, from the parent's view when known.
         let np = match parent_np {
+            Some(parent) if transpose_all => parent.getattr(intern!(py, "T"))?.unbind(),
             Some(parent) => replay_numpy.call1(py, (parent, steps))?,
             None => replay_numpy.call1(py, (buffer.clone_ref(py), &chain))?,
         };
@@ -87,7 +90,12 @@ pub(super) fn view(
         _ if slf.borrow().chain_is_empty(py) => node.clone_ref(py).into_any(),
         _ => replay_native.call1(py, (node.clone_ref(py), slf.borrow().chain.clone_ref(py)))?,
     };
-    let value = replay_native.call1(py, (parent, steps))?;
+    let value = if transpose_all {
+        let parent = parent.bind(py).cast::<NativeArray>()?.get().a.clone();
+        Py::new(py, lazy(crate::transpose(&parent, None))?)?.into_any()
+    } else {
+        replay_native.call1(py, (parent, steps))?
+    };
     let out = new_handle(py, base, Some(chain.unbind()), None)?;
     out.borrow_mut().set_lazy_value(
         PyTuple::new(py, [node.into_any(), value])?
