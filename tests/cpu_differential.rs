@@ -314,6 +314,16 @@ fn gemm_handles_transposes_batches_vectors_and_dtype_mixes() {
         "program(a: f64[4,0], b: f64[0,3]) {\n  c: f64[4,3] = matmul a b\n  return c\n}",
         "program(a: i32[5,6], b: f64[6,3]) {\n  c: f64[5,3] = matmul a b\n  return c\n}",
         "program(a: f64[8,6], b: f64[6,5]) {\n  c: f64[8,6] = slice[starts=(7,5), steps=(-1,-1), lens=(8,6)] a\n  d: f64[8,5] = matmul c b\n  return d\n}",
+        // Matrix-vector products (BLAS gemv): plain, transposed, a stepped vector, a
+        // reversed vector (negative stride: not BLAS), a row vector on the left, f32.
+        "program(a: f64[9,7], b: f64[7]) {\n  c: f64[9] = matmul a b\n  return c\n}",
+        "program(a: f64[7,9], b: f64[7]) {\n  c: f64[9,7] = transpose[perm=(1,0)] a\n  d: f64[9] = matmul c b\n  return d\n}",
+        "program(a: f64[9,7], b: f64[14]) {\n  c: f64[7] = slice[starts=(0), steps=(2), lens=(7)] b\n  d: f64[9] = matmul a c\n  return d\n}",
+        "program(a: f64[9,7], b: f64[7]) {\n  c: f64[7] = slice[starts=(6), steps=(-1), lens=(7)] b\n  d: f64[9] = matmul a c\n  return d\n}",
+        "program(a: f32[7], b: f32[7,9]) {\n  c: f32[9] = matmul a b\n  return c\n}",
+        "program(a: f64[7], b: f64[9,7]) {\n  c: f64[7,9] = transpose[perm=(1,0)] b\n  d: f64[9] = matmul a c\n  return d\n}",
+        "program(a: f64[1,7], b: f64[7,9]) {\n  c: f64[1,9] = matmul a b\n  return c\n}",
+        "program(a: f64[9,7], b: f64[7,1]) {\n  c: f64[9,1] = matmul a b\n  return c\n}",
     ];
     for text in cases {
         let program: Program = text.parse().unwrap();

@@ -30,6 +30,34 @@ extern "C" {
         c: *mut f64,
         ldc: i32,
     );
+    fn cblas_dgemv(
+        layout: i32,
+        trans: i32,
+        m: i32,
+        n: i32,
+        alpha: f64,
+        a: *const f64,
+        lda: i32,
+        x: *const f64,
+        incx: i32,
+        beta: f64,
+        y: *mut f64,
+        incy: i32,
+    );
+    fn cblas_sgemv(
+        layout: i32,
+        trans: i32,
+        m: i32,
+        n: i32,
+        alpha: f32,
+        a: *const f32,
+        lda: i32,
+        x: *const f32,
+        incx: i32,
+        beta: f32,
+        y: *mut f32,
+        incy: i32,
+    );
     fn cblas_sgemm(
         layout: i32,
         ta: i32,
@@ -46,6 +74,13 @@ extern "C" {
         c: *mut f32,
         ldc: i32,
     );
+}
+
+/// Which operand of a matrix-vector product is the matrix.
+#[derive(Clone, Copy)]
+enum Side {
+    A,
+    B,
 }
 
 /// BLAS's description of a `rows × cols` operand with strides `(rs, cs)` in row-major
@@ -190,6 +225,75 @@ fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), Codege
             oa += i * axis_stride(batch_a, &a.strides, ax);
             ob += i * axis_stride(batch_b, &b.strides, ax);
             oc += i * out_strides[ax];
+        }
+        // A matrix times a vector (either side): BLAS's gemv, several times faster than
+        // its gemm with one column (which OpenBLAS runs through its blocked path).
+        let gemv = (|| {
+            let fits = |v: isize| i32::try_from(v).ok().filter(|&v| v > 0);
+            if k == 0 || (mm == 1) == (n == 1) {
+                return None;
+            }
+            if n == 1 {
+                // y[mm] = A[mm×k] x[k]: A as stored (mm×k, or k×mm transposed).
+                let (ta, lda) = blas_layout(mm, k, rsa, csa)?;
+                let (rows, cols) = if ta == NO_TRANS { (mm, k) } else { (k, mm) };
+                Some((ta, rows, cols, lda, fits(rsb)?, fits(rsc)?, Side::A))
+            } else {
+                // y[n] = x[k] B[k×n] = Bᵀ x: B as stored, the other way round.
+                let (tb, ldb) = blas_layout(k, n, rsb, csb)?;
+                let (trans, rows, cols) = if tb == NO_TRANS {
+                    (TRANS, k, n)
+                } else {
+                    (NO_TRANS, n, k)
+                };
+                Some((trans, rows, cols, ldb, fits(csa)?, fits(csc)?, Side::B))
+            }
+        })();
+        if let Some((trans, rows, cols, ld, incx, incy, side)) = gemv {
+            let (rows, cols) = (i32::try_from(rows), i32::try_from(cols));
+            if let (Ok(rows), Ok(cols)) = (rows, cols) {
+                let (mat_ptr, mat_off, vec_ptr, vec_off) = match side {
+                    Side::A => (a_ptr, oa, b_ptr, ob),
+                    Side::B => (b_ptr, ob, a_ptr, oa),
+                };
+                // SAFETY: the matrix operand's rows×cols elements through `ld` are exactly
+                // its checked strides (blas_layout), the vector's k elements step by a
+                // positive increment inside its checked view, and the output's elements
+                // step by a positive increment inside the kernel's own output.
+                unsafe {
+                    match dtype {
+                        DType::F64 => cblas_dgemv(
+                            ROW_MAJOR,
+                            trans,
+                            rows,
+                            cols,
+                            1.0,
+                            (mat_ptr as *const f64).offset(mat_off),
+                            ld,
+                            (vec_ptr as *const f64).offset(vec_off),
+                            incx,
+                            0.0,
+                            (c_ptr as *mut f64).offset(oc),
+                            incy,
+                        ),
+                        _ => cblas_sgemv(
+                            ROW_MAJOR,
+                            trans,
+                            rows,
+                            cols,
+                            1.0,
+                            (mat_ptr as *const f32).offset(mat_off),
+                            ld,
+                            (vec_ptr as *const f32).offset(vec_off),
+                            incx,
+                            0.0,
+                            (c_ptr as *mut f32).offset(oc),
+                            incy,
+                        ),
+                    }
+                }
+                continue;
+            }
         }
         // Row-major output rows of n elements (a 1-d or 0-d result is one row or column).
         let blas = (|| {
