@@ -324,6 +324,11 @@ fn gemm_handles_transposes_batches_vectors_and_dtype_mixes() {
         "program(a: f64[7], b: f64[9,7]) {\n  c: f64[7,9] = transpose[perm=(1,0)] b\n  d: f64[9] = matmul a c\n  return d\n}",
         "program(a: f64[1,7], b: f64[7,9]) {\n  c: f64[1,9] = matmul a b\n  return c\n}",
         "program(a: f64[9,7], b: f64[7,1]) {\n  c: f64[9,1] = matmul a b\n  return c\n}",
+        // Dot products (BLAS dot): plain, stepped, reversed (not BLAS), f32, batched.
+        "program(a: f64[14], b: f64[7]) {\n  c: f64[7] = slice[starts=(0), steps=(2), lens=(7)] a\n  d: f64[] = matmul c b\n  return d\n}",
+        "program(a: f64[7], b: f64[7]) {\n  c: f64[7] = slice[starts=(6), steps=(-1), lens=(7)] b\n  d: f64[] = matmul a c\n  return d\n}",
+        "program(a: f32[7], b: f32[7]) {\n  c: f32[] = matmul a b\n  return c\n}",
+        "program(a: f64[3,1,7], b: f64[7,1]) {\n  c: f64[3,1,1] = matmul a b\n  return c\n}",
     ];
     for text in cases {
         let program: Program = text.parse().unwrap();

@@ -58,6 +58,8 @@ extern "C" {
         y: *mut f32,
         incy: i32,
     );
+    fn cblas_ddot(n: i32, x: *const f64, incx: i32, y: *const f64, incy: i32) -> f64;
+    fn cblas_sdot(n: i32, x: *const f32, incx: i32, y: *const f32, incy: i32) -> f32;
     fn cblas_sgemm(
         layout: i32,
         ta: i32,
@@ -225,6 +227,40 @@ fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), Codege
             oa += i * axis_stride(batch_a, &a.strides, ax);
             ob += i * axis_stride(batch_b, &b.strides, ax);
             oc += i * out_strides[ax];
+        }
+        // A vector times a vector: BLAS's dot (NumPy's too), not a 1×1 gemm.
+        let dot = (|| {
+            let fits = |v: isize| i32::try_from(v).ok().filter(|&v| v > 0);
+            (mm == 1 && n == 1 && k > 0)
+                .then_some(())
+                .and_then(|_| Some((i32::try_from(k).ok()?, fits(csa)?, fits(rsb)?)))
+        })();
+        if let Some((k32, inca, incb)) = dot {
+            // SAFETY: both vectors' k elements step by positive increments inside their
+            // checked views; the one output element is the kernel's own.
+            unsafe {
+                match dtype {
+                    DType::F64 => {
+                        *(c_ptr as *mut f64).offset(oc) = cblas_ddot(
+                            k32,
+                            (a_ptr as *const f64).offset(oa),
+                            inca,
+                            (b_ptr as *const f64).offset(ob),
+                            incb,
+                        )
+                    }
+                    _ => {
+                        *(c_ptr as *mut f32).offset(oc) = cblas_sdot(
+                            k32,
+                            (a_ptr as *const f32).offset(oa),
+                            inca,
+                            (b_ptr as *const f32).offset(ob),
+                            incb,
+                        )
+                    }
+                }
+            }
+            continue;
         }
         // A matrix times a vector (either side): BLAS's gemv, several times faster than
         // its gemm with one column (which OpenBLAS runs through its blocked path).
