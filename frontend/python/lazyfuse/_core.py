@@ -201,29 +201,6 @@ def _eager_operand(x):
     return None
 
 
-def _small_args(args):
-    """`args` with every lazy array replaced by its NumPy view, if each is small and in
-    memory (see _small), else None; lists and tuples are looked into."""
-    out = []
-    for a in args:
-        kind = type(a)
-        if kind is ndarray:
-            a = _small(a)
-            if a is None:
-                return None
-        elif kind is list or kind is tuple:
-            a = _small_args(a)
-            if a is None:
-                return None
-            a = kind(a)
-        elif isinstance(a, ndarray):
-            return None
-        elif kind is _np.ndarray and a.size > _EAGER_ELEMENTS:
-            return None  # NumPy would do large work the lazy path does better
-        out.append(a)
-    return out
-
-
 def _eager_when_small(numpy_func):
     """Decorates a lazyfuse.numpy function: called on arrays that are all small and in
     memory (see _small) it gives `numpy_func`'s answer at once, in memory; otherwise,
@@ -232,16 +209,9 @@ def _eager_when_small(numpy_func):
     def wrap(lazy_func):
         def function(*args, **kwargs):
             if _EAGER_ELEMENTS:
-                views = _small_args(args)
-                if views is not None and not _builtins.any(isinstance(v, ndarray)
-                                                            for v in kwargs.values()):
-                    try:
-                        result = numpy_func(*views, **kwargs)
-                    except (ValueError, TypeError, ArithmeticError, IndexError):
-                        result = None
-                    if isinstance(result, (_np.ndarray, _np.generic)) \
-                            and result.dtype.char in "dfilq?" and result.size <= _EAGER_ELEMENTS:
-                        return _from_numpy(result)
+                result = _native.eager_call(numpy_func, args, kwargs)
+                if result is not None:
+                    return result
             return lazy_func(*args, **kwargs)
         function.__name__ = lazy_func.__name__
         function.__qualname__ = lazy_func.__qualname__
@@ -443,7 +413,9 @@ class ndarray(_native.Handle):
     def __rrshift__(self, o): return _by_numpy(_np.right_shift, o, self)
 
     # --- in-place operators: they update this array (and every view of its base) -----
-    def _inplace(self, ufunc, op, other):
+    # `_inplace(ufunc, op, other)` is native (tiny arrays in memory); it calls
+    # _inplace_slow for everything else.
+    def _inplace_slow(self, ufunc, op, other):
         base = self._base
         if base.buffer is None and not self._chain and op is not None:
             # A whole pending array: the new version is a new node (it stays lazy and

@@ -294,6 +294,16 @@ impl Handle {
         binary_operator(slf, other, op, reflected)
     }
 
+    /// `self op= other` computed by NumPy's `ufunc` (IR op `op`, or None), in place.
+    fn _inplace(
+        slf: &Bound<'_, Handle>,
+        ufunc: &Bound<'_, PyAny>,
+        op: &Bound<'_, PyAny>,
+        other: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        super::operators::inplace_operator(slf, ufunc, op, other)
+    }
+
     /// A view: this handle's chain followed by the view operation (name, arg),
     /// checked now so that a bad argument raises here, as in NumPy.
     fn _view(

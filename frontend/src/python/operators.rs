@@ -20,7 +20,7 @@ use pyo3::exceptions::{PyArithmeticError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyTuple};
 
 use lazyfuse_ir::{BinaryOp, Op, UnaryOp};
 
@@ -290,4 +290,136 @@ fn lazy_plain(
         binary(op, me, other)
     })?;
     pending_handle(py, result).map(Some)
+}
+
+/// `slf op= other` by NumPy's `ufunc` into the handle's memory, when the handle is a
+/// tiny array in memory and `other` is eager too (as the Python path computes it);
+/// otherwise, or if NumPy raises, Python's `ndarray._inplace_slow`.
+pub(super) fn inplace_operator(
+    slf: &Bound<'_, Handle>,
+    ufunc: &Bound<'_, PyAny>,
+    op: &Bound<'_, PyAny>,
+    other: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    let py = slf.py();
+    let limit = eager_limit();
+    if limit > 0 {
+        if let (Some(view), Some(value)) = (small_view(slf, limit), eager_operand(other, limit)) {
+            let base = slf.borrow().base_ref().map(|b| b.clone_ref(py));
+            if let (Some(base), true) = (base, is_writeable(&view)) {
+                base.bind(py).borrow_mut().before_write(py);
+                let kwargs = PyDict::new(py);
+                kwargs.set_item(intern!(py, "out"), &view)?;
+                if ufunc.call((&view, value), Some(&kwargs)).is_ok() {
+                    return Ok(slf.clone().into_any().unbind());
+                }
+            }
+        }
+    }
+    slf.call_method1(intern!(py, "_inplace_slow"), (ufunc, op, other))
+        .map(Bound::unbind)
+}
+
+/// Whether NumPy lets `view` be written.
+fn is_writeable(view: &Bound<'_, PyUntypedArray>) -> bool {
+    // SAFETY: reading the flags of a live array object.
+    let flags = unsafe { (*view.as_array_ptr()).flags };
+    flags & numpy::npyffi::NPY_ARRAY_WRITEABLE != 0
+}
+
+/// `func(*args, **kwargs)` by NumPy at once when every lazy array among the arguments
+/// (lists and tuples looked into) is tiny and in memory, as its NumPy view; the result
+/// in memory if NumPy answers with an array or scalar of a supported dtype within the
+/// eager limit; None otherwise (NumPy's ValueError, TypeError, ArithmeticError or
+/// IndexError included: the lazy function then reports it in lazyfuse's words).
+#[pyfunction]
+#[pyo3(signature = (func, args, kwargs=None))]
+pub(super) fn eager_call(
+    func: &Bound<'_, PyAny>,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Option<Py<PyAny>>> {
+    let py = func.py();
+    let limit = eager_limit();
+    if limit == 0 {
+        return Ok(None);
+    }
+    let Some(views) = small_args(args.as_any(), limit)? else {
+        return Ok(None);
+    };
+    if let Some(kwargs) = kwargs {
+        if kwargs.values().iter().any(|v| v.cast::<Handle>().is_ok()) {
+            return Ok(None);
+        }
+    }
+    let result = match func.call(views.cast::<PyTuple>()?, kwargs) {
+        Ok(result) => result,
+        Err(e)
+            if is_lazy_reported(py, &e)
+                || e.is_instance_of::<pyo3::exceptions::PyIndexError>(py) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
+    let in_limits = if let Ok(array) = result.cast::<PyUntypedArray>() {
+        array.len() <= limit && b"dfilq?".contains(&array.dtype().char())
+    } else if is_numpy_scalar(&result) {
+        let char = result
+            .getattr(intern!(py, "dtype"))?
+            .getattr(intern!(py, "char"))?
+            .extract::<String>()?;
+        "dfilq?".contains(char.as_str()) && char.len() == 1
+    } else {
+        false
+    };
+    if !in_limits {
+        return Ok(None);
+    }
+    Ok(Some(from_numpy(&result)?.into_any().unbind()))
+}
+
+/// `args` (a list or tuple) with every lazy array replaced by its NumPy view, if each
+/// is tiny and in memory, looking into nested lists and tuples; None otherwise (and for
+/// a NumPy array over the limit, which the lazy path computes better).
+fn small_args<'py>(args: &Bound<'py, PyAny>, limit: usize) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = args.py();
+    let is_list = args.is_exact_instance_of::<PyList>();
+    let items: Vec<Bound<'py, PyAny>> = args.try_iter()?.collect::<PyResult<_>>()?;
+    let mut out = Vec::with_capacity(items.len());
+    for a in items {
+        if let Ok(h) = a.cast::<Handle>() {
+            match small_view(h, limit) {
+                Some(view) => out.push(view.into_any()),
+                None => return Ok(None),
+            }
+        } else if a.is_exact_instance_of::<PyList>() || a.is_exact_instance_of::<PyTuple>() {
+            match small_args(&a, limit)? {
+                Some(inner) => out.push(inner),
+                None => return Ok(None),
+            }
+        } else if a
+            .cast_exact::<PyUntypedArray>()
+            .is_ok_and(|x| x.len() > limit)
+        {
+            return Ok(None);
+        } else {
+            out.push(a);
+        }
+    }
+    Ok(Some(if is_list {
+        PyList::new(py, out)?.into_any()
+    } else {
+        PyTuple::new(py, out)?.into_any()
+    }))
+}
+
+/// Whether x is a NumPy scalar (an instance of numpy.generic).
+fn is_numpy_scalar(x: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: NumPy's C API table gives the type object of numpy.generic; the check
+    // only reads x's type.
+    unsafe {
+        let generic = PY_ARRAY_API.get_type_object(x.py(), NpyTypes::PyGenericArrType_Type);
+        pyo3::ffi::PyObject_TypeCheck(x.as_ptr(), generic) != 0
+    }
 }
