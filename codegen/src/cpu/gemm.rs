@@ -229,12 +229,13 @@ fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), Codege
             oc += i * out_strides[ax];
         }
         // A vector times a vector: BLAS's dot (NumPy's too), not a 1×1 gemm.
-        let dot = (|| {
-            let fits = |v: isize| i32::try_from(v).ok().filter(|&v| v > 0);
-            (mm == 1 && n == 1 && k > 0)
-                .then_some(())
-                .and_then(|_| Some((i32::try_from(k).ok()?, fits(csa)?, fits(rsb)?)))
-        })();
+        let positive = |v: isize| i32::try_from(v).ok().filter(|&v| v > 0);
+        let dot = match (mm == 1 && n == 1 && k > 0, i32::try_from(k)) {
+            (true, Ok(k32)) => positive(csa)
+                .zip(positive(rsb))
+                .map(|(ia, ib)| (k32, ia, ib)),
+            _ => None,
+        };
         if let Some((k32, inca, incb)) = dot {
             // SAFETY: both vectors' k elements step by positive increments inside their
             // checked views; the one output element is the kernel's own.
