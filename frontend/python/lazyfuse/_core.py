@@ -397,14 +397,14 @@ class ndarray(_native.Handle):
         except TypeError:
             return NotImplemented
 
-    def __neg__(self): return ndarray(self._native_array.unary("neg"))
+    def __neg__(self): return self._unary_op("neg")
     def __pos__(self): return self
-    def __abs__(self): return ndarray(self._native_array.unary("abs"))
+    def __abs__(self): return self._unary_op("abs")
 
     def __invert__(self):
-        if self._native_array.dtype == "bool":
-            return ndarray(self._native_array.unary("logical_not"))
-        return self._binary("bitwise_xor", -1)
+        if self.dtype.kind == "b":
+            return self._unary_op("logical_not")
+        return self._operator("bitwise_xor", -1, False)
 
     # NumPy's shifts are computed by NumPy on the evaluated values (the IR has none yet).
     def __lshift__(self, o): return _by_numpy(_np.left_shift, self, o)
@@ -984,7 +984,7 @@ def asarray(x, dtype=None):
     arr = _np.asarray(x)
     if arr.dtype.char not in "dfilq?":  # (dtype.name is Python code: errors only)
         raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
-    out = ndarray._over(_Base(buffer=arr))
+    out = _from_numpy(arr)  # shares arr's memory; its NumPy view is arr
     return out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)
 
 
@@ -1162,6 +1162,14 @@ def _unary(op, x, dtype):
     """The unary IR op `op` of x, cast to dtype if given (for _ufuncs.py)."""
     if type(x) is ndarray and dtype is None:
         return x._unary_op(op)  # native paths; it calls _unary_slow where they stop
+    if type(x) in _EAGER_SCALARS and dtype is None and _EAGER_ELEMENTS:
+        # A scalar (np.sqrt(t) of a Python float): NumPy's value at once, in memory.
+        ufunc = _UNARY_UFUNC.get(op)
+        if ufunc is not None:
+            try:
+                return _from_numpy(ufunc(x))
+            except (ValueError, TypeError, ArithmeticError):
+                pass  # the lazy path raises lazyfuse's error
     return _unary_slow(op, x, dtype)
 
 
