@@ -380,7 +380,9 @@ impl Handle {
                         return Ok(item.unbind()); // NumPy's scalar
                     }
                 }
-            } else if let Some(items) = canonical_basic_key(key)? {
+            }
+            // (An int key that gave a subarray, a row say, is a view as below.)
+            if let Some(items) = canonical_basic_key(key)? {
                 // A view of an array in memory: NumPy's view, and a handle on the
                 // same base whose chain ends with this index.
                 if let Ok(item) = view.get_item(&items) {
