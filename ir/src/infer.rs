@@ -179,6 +179,11 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
             unsupported("bitwise operations need integer or bool operands")
         }
         BitwiseAnd | BitwiseOr | BitwiseXor => Ok(common),
+        LeftShift | RightShift if common.is_float() => unsupported("shifts need integer operands"),
+        LeftShift | RightShift if common == DType::Bool => {
+            unsupported("NumPy's result would be int8, which lazyfuse lacks; cast first")
+        }
+        LeftShift | RightShift => Ok(common),
     }
 }
 

@@ -157,6 +157,11 @@ named_ops! {
         BitwiseOr => "bitwise_or",
         /// Bitwise xor (integers and bool).
         BitwiseXor => "bitwise_xor",
+        /// a << b (integers): 0 where b is negative or at least the bit width, as NumPy.
+        LeftShift => "left_shift",
+        /// a >> b (integers, arithmetic): where b is negative or at least the bit width,
+        /// -1 for negative a and 0 otherwise, as NumPy.
+        RightShift => "right_shift",
     }
 }
 
@@ -258,6 +263,8 @@ impl BinaryOp {
             BitwiseAnd => &["bitwise_and"],
             BitwiseOr => &["bitwise_or"],
             BitwiseXor => &["bitwise_xor"],
+            LeftShift => &["left_shift"],
+            RightShift => &["right_shift"],
         }
     }
 }

@@ -95,6 +95,8 @@ def test_every_ufunc_name_of_the_op_table_is_defined_and_lazy():
         f = getattr(np, name)
         arity = 1 if any(name in v for v in _ops.UNARY.values()) else 2
         arg = x > 0.5 if name.startswith("bitwise") else x
+        if name.endswith("_shift"):
+            arg = (x * 10).astype("int64")
         assert isinstance(f(*[arg] * arity), lazyfuse.ndarray), name
     for ir, names in _ops.UNARY.items():
         if ir not in _ops.NOT_IN_NUMPY:
@@ -122,3 +124,23 @@ def test_regression_adding_zero_keeps_the_sign_of_zero():
     # A sum of -0.0s is +0.0, also through the sum-of-broadcast rewrite.
     z = np.broadcast_to(np.asarray(onp.array([-0.0])), (3, 1))
     assert onp.signbit(onp.asarray(z.sum(axis=0))).tolist() == [False]
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+def test_shifts_match_numpy_for_every_count(dtype):
+    # Counts outside [0, bits) shift every bit out (-1 for >> of a negative), as NumPy.
+    bits = onp.dtype(dtype).itemsize * 8
+    a = onp.array([1, -1, 7, -8, 2**30, -(2**30), 0, 5] * 3, dtype=dtype)
+    counts = onp.array([0, 1, bits - 1, bits, bits + 3, -1, -bits, 2] * 3, dtype=dtype)
+    la, lc = np.asarray(a), np.asarray(counts)
+    for got, want in [(la << lc, a << counts), (la >> lc, a >> counts),
+                      (np.left_shift(la, 3), onp.left_shift(a, 3)),
+                      (7 >> lc, 7 >> counts), (la >> 1, a >> 1)]:
+        assert got.dtype == want.dtype
+        assert onp.array_equal(onp.asarray(got), want)
+    inplace, la = a.copy(), np.asarray(a.copy())
+    inplace <<= 2
+    la <<= 2
+    assert onp.array_equal(onp.asarray(la), inplace)
+    with pytest.raises(TypeError):
+        np.asarray(onp.ones(3)) << 1

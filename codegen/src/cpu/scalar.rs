@@ -528,6 +528,25 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 }
             }
             Pow => self.int_pow(x, y, d)?,
+            LeftShift | RightShift => {
+                // NumPy's shifts: a count outside [0, bits) (an unsigned compare) shifts
+                // every bit out; LLVM's shl/ashr would give poison there, so the count
+                // reaching them is clamped and the answer selected.
+                let bits = self.iconst(d, x.get_type().get_bit_width() as i64);
+                let in_range = b.build_int_compare(IntPredicate::ULT, y, bits, "inrange")?;
+                let count = b.build_select(in_range, y, zero, "count")?.into_int_value();
+                if op == LeftShift {
+                    let shifted = b.build_left_shift(x, count, "shl")?;
+                    b.build_select(in_range, shifted, zero, "lshift")?
+                } else {
+                    let shifted = b.build_right_shift(x, count, true, "ashr")?;
+                    let negative = b.build_int_compare(IntPredicate::SLT, x, zero, "neg")?;
+                    let out = b
+                        .build_select(negative, minus_one, zero, "out")?
+                        .into_int_value();
+                    b.build_select(in_range, shifted, out, "rshift")?
+                }
+            }
             _ => return Err(CodegenError::Internal(format!("{op:?} on integers"))),
         })
     }

@@ -371,7 +371,7 @@ class ndarray(_native.Handle):
                 return NotImplemented
         return _elementwise(self._native_array.binary(op, other, reflected), self, operand)
 
-    # The operators (+, -, *, /, //, %, **, &, |, ^ and comparisons) are the native
+    # The operators (+, -, *, /, //, %, **, &, |, ^, <<, >> and comparisons) are the native
     # Handle's: tiny arrays in memory and plain operands take native paths, every other
     # case comes here, to _binary.
 
@@ -405,12 +405,6 @@ class ndarray(_native.Handle):
         if self.dtype.kind == "b":
             return self._unary_op("logical_not")
         return self._operator("bitwise_xor", -1, False)
-
-    # NumPy's shifts are computed by NumPy on the evaluated values (the IR has none yet).
-    def __lshift__(self, o): return _by_numpy(_np.left_shift, self, o)
-    def __rlshift__(self, o): return _by_numpy(_np.left_shift, o, self)
-    def __rshift__(self, o): return _by_numpy(_np.right_shift, self, o)
-    def __rrshift__(self, o): return _by_numpy(_np.right_shift, o, self)
 
     # --- in-place operators: they update this array (and every view of its base) -----
     # `_inplace(ufunc, op, other)` is native (tiny arrays in memory); it calls
@@ -476,8 +470,8 @@ class ndarray(_native.Handle):
     def __iand__(self, o): return self._inplace(_np.bitwise_and, "bitwise_and", o)
     def __ior__(self, o): return self._inplace(_np.bitwise_or, "bitwise_or", o)
     def __ixor__(self, o): return self._inplace(_np.bitwise_xor, "bitwise_xor", o)
-    def __ilshift__(self, o): return self._inplace(_np.left_shift, None, o)
-    def __irshift__(self, o): return self._inplace(_np.right_shift, None, o)
+    def __ilshift__(self, o): return self._inplace(_np.left_shift, "left_shift", o)
+    def __irshift__(self, o): return self._inplace(_np.right_shift, "right_shift", o)
 
     def __imatmul__(self, o):
         # NumPy: a @= b is a = a @ b computed into a (same shape only).

@@ -67,6 +67,8 @@ BINARY = {
     "bitwise_and": ("bitwise_and",),
     "bitwise_or": ("bitwise_or",),
     "bitwise_xor": ("bitwise_xor",),
+    "left_shift": ("left_shift",),
+    "right_shift": ("right_shift",),
 }
 
 # IR reduction -> NumPy's function.

@@ -17,7 +17,7 @@ __all__ = [
     "true_divide", "floor_divide", "remainder", "mod", "power", "maximum",
     "minimum", "arctan2", "equal", "not_equal", "less", "less_equal",
     "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and",
-    "bitwise_or", "bitwise_xor",
+    "bitwise_or", "bitwise_xor", "left_shift", "right_shift",
 ]
 
 
@@ -411,3 +411,17 @@ def bitwise_xor(x1, x2, /, out=None, *, where=True, dtype=None):
     if out is not None or where is not True:
         return _ufunc_into("bitwise_xor", (x1, x2), out, where, dtype)
     return _binary("bitwise_xor", x1, x2, dtype)
+
+
+def left_shift(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise left_shift (IR op ``left_shift``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("left_shift", (x1, x2), out, where, dtype)
+    return _binary("left_shift", x1, x2, dtype)
+
+
+def right_shift(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise right_shift (IR op ``right_shift``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("right_shift", (x1, x2), out, where, dtype)
+    return _binary("right_shift", x1, x2, dtype)

@@ -512,6 +512,22 @@ impl Handle {
         binary_operator(slf, other, "bitwise_xor", true)
     }
 
+    fn __lshift__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "left_shift", false)
+    }
+
+    fn __rlshift__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "left_shift", true)
+    }
+
+    fn __rshift__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "right_shift", false)
+    }
+
+    fn __rrshift__(slf: &Bound<'_, Handle>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        binary_operator(slf, other, "right_shift", true)
+    }
+
     fn __pow__(
         slf: &Bound<'_, Handle>,
         other: &Bound<'_, PyAny>,

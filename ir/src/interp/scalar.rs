@@ -47,6 +47,8 @@ pub(crate) trait Int: Element + Ord {
     fn and(self, o: Self) -> Self;
     fn or(self, o: Self) -> Self;
     fn xor(self, o: Self) -> Self;
+    fn left_shift(self, o: Self) -> Self;
+    fn right_shift(self, o: Self) -> Self;
 }
 
 macro_rules! int_impl {
@@ -130,6 +132,24 @@ macro_rules! int_impl {
             }
             fn xor(self, o: Self) -> Self {
                 self ^ o
+            }
+            // NumPy's npy_lshift/npy_rshift: a count outside [0, bits) shifts every bit
+            // out (the sign bit fills a right shift).
+            fn left_shift(self, o: Self) -> Self {
+                if (0..<$t>::BITS as $t).contains(&o) {
+                    self << o
+                } else {
+                    0
+                }
+            }
+            fn right_shift(self, o: Self) -> Self {
+                if (0..<$t>::BITS as $t).contains(&o) {
+                    self >> o
+                } else if self < 0 {
+                    -1
+                } else {
+                    0
+                }
             }
         }
     };
@@ -299,6 +319,8 @@ pub(crate) fn int_binary<T: Int>(op: BinaryOp) -> fn(T, T) -> T {
         BitwiseAnd => |a: T, b: T| a.and(b),
         BitwiseOr => |a: T, b: T| a.or(b),
         BitwiseXor => |a: T, b: T| a.xor(b),
+        LeftShift => |a: T, b: T| a.left_shift(b),
+        RightShift => |a: T, b: T| a.right_shift(b),
         _ => unreachable!("the type rule sends {op:?} on integers elsewhere"),
     }
 }
