@@ -132,7 +132,8 @@ class ArrayModel(RuleBasedStateMachine):
     @rule(data=st.data())
     def view(self, data):
         ref, lazy = data.draw(st.sampled_from(self.pairs))
-        kind = data.draw(st.sampled_from(["index", "T", "reshape", "ravel", "swap", "newaxis"]))
+        kind = data.draw(st.sampled_from(["index", "T", "reshape", "ravel", "swap", "newaxis",
+                                          "diagonal"]))
         if kind == "index":
             key = data.draw(basic_keys(ref.shape))
             r, l, ok = same_outcome(lambda: ref[key], lambda: lazy[key])
@@ -145,6 +146,9 @@ class ArrayModel(RuleBasedStateMachine):
             r, l, ok = ref.ravel(), lazy.ravel(), True
         elif kind == "swap" and ref.ndim >= 2:
             r, l, ok = np.swapaxes(ref, 0, -1), lnp.swapaxes(lazy, 0, -1), True
+        elif kind == "diagonal" and ref.ndim >= 2:
+            offset = data.draw(st.integers(-3, 3))
+            r, l, ok = ref.diagonal(offset), lazy.diagonal(offset), True  # read-only views
         else:
             r, l, ok = ref[None], lazy[None], True
         if ok:

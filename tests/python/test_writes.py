@@ -266,3 +266,26 @@ def test_inplace_operators_on_memory_run_as_one_pass_with_numpys_answers():
     want = np.ones((100, 100), np.float32)
     want += np.full((100, 100), 0.1)
     np.testing.assert_array_equal(np.asarray(f32), want, strict=True)
+
+
+@pytest.mark.parametrize("pending", [False, True])
+@pytest.mark.parametrize("shape,args", [((3, 4), (0, 0, 1)), ((3, 4), (1, 0, 1)),
+                                        ((3, 4), (-2, 0, 1)), ((3, 4), (7, 0, 1)),
+                                        ((2, 3, 4), (1, 0, 2)), ((2, 3, 4), (-1, 2, 0)),
+                                        ((2, 3, 4), (0, -1, -2)), ((0, 3), (0, 0, 1))])
+def test_diagonal_is_a_read_only_view_that_sees_later_writes(pending, shape, args):
+    a = np.arange(float(np.prod(shape))).reshape(shape)
+    x = lnp.asarray(a.copy())
+    if pending:
+        a, x = a * 2.0, x * 2.0
+    d, want = x.diagonal(*args), a.diagonal(*args)
+    assert np.array_equal(np.asarray(d), want)
+    x += 1.0
+    a += 1.0
+    assert np.array_equal(np.asarray(d), a.diagonal(*args))
+    assert np.array_equal(np.asarray(lnp.diagonal(x, *args)), a.diagonal(*args))
+    if want.size:
+        with pytest.raises(ValueError, match="read-only"):
+            d[(0,) * d.ndim] = 5.0
+    with pytest.raises(ValueError):
+        x.diagonal(0, 1, 1)

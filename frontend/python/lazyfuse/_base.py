@@ -66,6 +66,8 @@ def replay_numpy(view, chain):
             view = _np.expand_dims(view, arg)
         elif name == "broadcast_to":
             view = _np.broadcast_to(view, arg)
+        elif name == "diagonal":
+            view = view.diagonal(*arg)  # read-only, as NumPy's
         else:
             raise AssertionError(f"unknown view operation {name}")
     return view
@@ -89,9 +91,24 @@ def replay_native(node, chain):
             node = node.expand_dims(list(arg))
         elif name == "broadcast_to":
             node = node.broadcast_to(list(arg))
+        elif name == "diagonal":
+            node = diagonal_native(node, *arg)
         else:
             raise AssertionError(f"unknown view operation {name}")
     return node
+
+
+def diagonal_native(node, offset, axis1, axis2):
+    """NumPy's ``diagonal`` of a native array (axes already checked and normalised):
+    the two axes moved last and merged, then every (m+1)-th element from the start of
+    the diagonal, m the second axis's length."""
+    shape = list(node.shape)
+    n, m = shape[axis1], shape[axis2]
+    rest = [k for k in range(len(shape)) if k not in (axis1, axis2)]
+    merged = node.transpose(rest + [axis1, axis2]).reshape([shape[k] for k in rest] + [n * m])
+    length = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
+    start = offset if offset >= 0 else -offset * m
+    return merged.index((Ellipsis, slice(start, start + length * (m + 1), m + 1)))
 
 
 def stand_in(base):

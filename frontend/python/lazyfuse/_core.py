@@ -636,6 +636,16 @@ class ndarray(_native.Handle):
             axes = axes[0]
         return self._view("transpose", None if not axes else tuple(_index(a) for a in axes))
 
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        """NumPy's ``diagonal``: a read-only view (writes to the array are seen in it)."""
+        offset, axis1, axis2 = _index(offset), _index(axis1), _index(axis2)
+        ndim = self.ndim
+        # NumPy's own checks and errors (AxisError, ValueError), on a stand-in.
+        _np.lib.stride_tricks.as_strided(_np.zeros(1), shape=self.shape,
+                                         strides=(0,) * ndim).diagonal(offset, axis1, axis2)
+        axis1, axis2 = axis1 % ndim, axis2 % ndim
+        return self._view("diagonal", (offset, axis1, axis2))
+
     def swapaxes(self, a, b):
         return swapaxes(self, a, b)
 
@@ -1033,6 +1043,11 @@ def ravel(a):
 
 def transpose(a, axes=None):
     return asarray(a).transpose(axes)
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """NumPy's ``diagonal``: a read-only view of `a`."""
+    return asarray(a).diagonal(offset, axis1, axis2)
 
 
 def swapaxes(a, axis1, axis2):
