@@ -254,6 +254,17 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// (degree 13 for f64, 7 for f32), then scaled by 2^n in two steps so subnormal
     /// results are reached; overflow, underflow, ±inf and NaN by selects.
     pub(crate) fn exp(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        self.exp_of_sum(x, None)
+    }
+
+    /// e^(x + tail) for a small `tail` (the low part of a double-double argument): the
+    /// tail joins the reduced argument before the polynomial, so the result is rounded
+    /// once (pow's results that are representable, 8^-3 say, come out exact).
+    pub(crate) fn exp_of_sum(
+        &self,
+        x: FloatValue<'ctx>,
+        tail: Option<FloatValue<'ctx>>,
+    ) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let (ln2_hi, ln2_lo) = if self.f64() {
             (6.931_471_803_691_238e-1, 1.908_214_929_270_587_7e-10)
@@ -271,6 +282,10 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         )?;
         let r = self.fma(n, self.c(-ln2_hi), x)?;
         let r = self.fma(n, self.c(-ln2_lo), r)?;
+        let r = match tail {
+            Some(t) => b.build_float_add(r, t, "rt")?,
+            None => r,
+        };
         let taylor: Vec<f64> = (0..if self.f64() { 14 } else { 8 })
             .map(|k| 1.0 / factorial(k))
             .collect();

@@ -1,7 +1,8 @@
 //! pow and erf in the vector math library.
 //!
 //! pow(x, y) = exp(y ln|x|) with ln|x| in double-double from a 128-row table (so y ln|x|
-//! keeps about 66 bits even where it is near the overflow threshold), then C99's special
+//! keeps about 66 bits even where it is near the overflow threshold) and the exponential
+//! taking both parts (rounded once: exact results stay exact), then C99's special
 //! cases and the sign for negative x by selects. erf: x P(2x² - 1) below 1, 1 - e^(-x²)
 //! Q(1/x) up to 6, ±1 beyond; P and Q are Chebyshev fits (scripts/gen_vmath_tables.py).
 //! float32 is computed in float64 and rounded once.
@@ -35,9 +36,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let zl = self.fma(y, ll, zl)?;
         let finite = self.fcmp(FloatPredicate::OLT, self.abs(zh)?, inf)?;
         let zl = self.select(finite, zl, self.c(0.0))?;
-        let e = self.exp(zh)?;
-        let r = self.fma(e, zl, e)?;
-        let r = self.select(self.fcmp(FloatPredicate::OEQ, e, inf)?, e, r)?;
+        let r = self.exp_of_sum(zh, Some(zl))?;
         // Sign and domain: y an odd integer flips the sign for negative x (-0, -inf
         // included); a finite negative x with a non-integer y has no real power.
         let y_int = self.fcmp(FloatPredicate::OEQ, self.intrinsic("llvm.trunc", &[y])?, y)?;
