@@ -524,14 +524,46 @@ fn reads_through_reshape_aliases_wait_for_their_buffer() {
     }
 }
 
+/// An element type of the summation test: f64 or f32, summed in its own precision.
+trait SumElem: Copy + Default + std::ops::Add<Output = Self> + std::ops::AddAssign {
+    const NAME: &'static str;
+    fn from_f64(v: f64) -> Self;
+    fn to_f64(self) -> f64;
+    fn value(v: &[Self]) -> Value;
+    fn value2(v: &[Self], rows: usize, cols: usize) -> Value;
+}
+
+macro_rules! sum_elem {
+    ($t:ty, $name:literal) => {
+        impl SumElem for $t {
+            const NAME: &'static str = $name;
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            fn value(v: &[Self]) -> Value {
+                Value::from_array(ndarray::Array1::from(v.to_vec()).into_dyn())
+            }
+            fn value2(v: &[Self], rows: usize, cols: usize) -> Value {
+                let a = ndarray::Array2::from_shape_vec((rows, cols), v.to_vec()).unwrap();
+                Value::from_array(a.into_dyn())
+            }
+        }
+    };
+}
+sum_elem!(f64, "f64");
+sum_elem!(f32, "f32");
+
 /// NumPy's pairwise summation (numpy/_core/src/umath/loops_utils.h.src): blocks of at
 /// most 128 elements summed with 8 partial sums, halves summed recursively.
-fn numpy_pairwise(a: &[f64]) -> f64 {
+fn numpy_pairwise<T: SumElem>(a: &[T]) -> T {
     let n = a.len();
     if n < 8 {
-        a.iter().fold(0.0, |s, &v| s + v)
+        a.iter().fold(T::default(), |s, &v| s + v)
     } else if n <= 128 {
-        let mut r: [f64; 8] = a[..8].try_into().unwrap();
+        let mut r: [T; 8] = a[..8].try_into().unwrap();
         let full = n - n % 8;
         for i in (8..full).step_by(8) {
             for j in 0..8 {
@@ -553,63 +585,60 @@ fn numpy_pairwise(a: &[f64]) -> f64 {
 fn float_sums_are_as_accurate_as_numpys_pairwise_on_cancelling_data() {
     // Large values cancelling in pairs (a random walk of partial sums): whole-array
     // sums, sums of a fused product (exact: the factors are powers of two) and row
-    // sums. The median error over trials is compared with NumPy's algorithm on the
-    // same data; before the reduce loops summed pairwise (blocks of 128, then a tree),
-    // a kernel not split into chunks was about 7x less accurate.
+    // sums, in float64 and float32. The median error over trials is compared with
+    // NumPy's algorithm on the same data; before the reduce loops summed pairwise
+    // (blocks of 128, then a tree), a kernel not split into chunks was about 7x less
+    // accurate.
+    check_sums::<f64>();
+    check_sums::<f32>();
+}
+
+fn check_sums<T: SumElem>() {
     let (rows, cols) = (40, 2_500);
     let n = rows * cols;
+    let d = T::NAME;
     let program: Program = format!(
-        "program(a: f64[{n}], b: f64[{n}], c: f64[{rows},{cols}]) {{\n  d: f64[] = reduce_sum[axes=(0)] a\n  e: f64[{n}] = mul a b\n  f: f64[] = reduce_sum[axes=(0)] e\n  g: f64[{rows}] = reduce_sum[axes=(1)] c\n  return d, f, g\n}}"
+        "program(a: {d}[{n}], b: {d}[{n}], c: {d}[{rows},{cols}]) {{\n  d: {d}[] = reduce_sum[axes=(0)] a\n  e: {d}[{n}] = mul a b\n  f: {d}[] = reduce_sum[axes=(0)] e\n  g: {d}[{rows}] = reduce_sum[axes=(1)] c\n  return d, f, g\n}}"
     )
     .parse()
     .unwrap();
     let plan = plan(&program, &FusionOptions::default()).unwrap();
     let mut rng = common::Rng(7);
     let (mut ours, mut numpys) = (vec![Vec::new(); 3], vec![Vec::new(); 3]);
+    let exact = |v: &[T]| exact_sum(&v.iter().map(|x| x.to_f64()).collect::<Vec<_>>());
     for _ in 0..15 {
-        let mut a: Vec<f64> = (0..n / 2).map(|_| (rng.unit() - 0.5) * 2e8).collect();
-        let negated: Vec<f64> = a.iter().map(|&v| -v + (rng.unit() - 0.5)).collect();
-        a.extend(negated);
+        let half: Vec<f64> = (0..n / 2).map(|_| (rng.unit() - 0.5) * 2e8).collect();
+        let mut a: Vec<T> = half.iter().map(|&v| T::from_f64(v)).collect();
+        a.extend(half.iter().map(|&v| T::from_f64(-v + (rng.unit() - 0.5))));
         for i in (1..n).rev() {
             a.swap(i, rng.below(i as u64 + 1) as usize);
         }
-        let b: Vec<f64> = (0..n)
-            .map(|_| [0.5, 1.0, 2.0, 4.0][rng.below(4) as usize])
+        let b: Vec<T> = (0..n)
+            .map(|_| T::from_f64([0.5, 1.0, 2.0, 4.0][rng.below(4) as usize]))
             .collect();
-        let ab: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x * y).collect();
-        let value = |v: &Vec<f64>| Value::from_array(ndarray::Array1::from(v.clone()).into_dyn());
-        let c = Value::from_array(
-            ndarray::Array2::from_shape_vec((rows, cols), a.clone())
-                .unwrap()
-                .into_dyn(),
-        );
+        let ab: Vec<T> = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| T::from_f64(x.to_f64() * y.to_f64()))
+            .collect();
         let got = CpuExecutor::global()
-            .run(&plan, &[value(&a), value(&b), c])
+            .run(
+                &plan,
+                &[T::value(&a), T::value(&b), T::value2(&a, rows, cols)],
+            )
             .unwrap();
         let scalar = |v: &Value, i: &[usize]| v.get(i).unwrap().as_f64();
-        let err = |x: f64, exact: f64| (x - exact).abs();
-        let row_err = |sum: &dyn Fn(&[f64]) -> f64, k: usize| {
-            err(
-                sum(&a[k * cols..(k + 1) * cols]),
-                exact_sum(&a[k * cols..(k + 1) * cols]),
-            )
-        };
-        ours[0].push(err(scalar(&got[0], &[]), exact_sum(&a)));
-        numpys[0].push(err(numpy_pairwise(&a), exact_sum(&a)));
-        ours[1].push(err(scalar(&got[1], &[]), exact_sum(&ab)));
-        numpys[1].push(err(numpy_pairwise(&ab), exact_sum(&ab)));
-        let ours_rows = (0..rows).map(|k| {
-            err(
-                scalar(&got[2], &[k]),
-                exact_sum(&a[k * cols..(k + 1) * cols]),
-            )
-        });
-        ours[2].push(ours_rows.fold(0.0, f64::max));
-        numpys[2].push(
-            (0..rows)
-                .map(|k| row_err(&numpy_pairwise, k))
-                .fold(0.0, f64::max),
-        );
+        let err = |x: f64, want: f64| (x - want).abs();
+        let row = |k: usize| &a[k * cols..(k + 1) * cols];
+        ours[0].push(err(scalar(&got[0], &[]), exact(&a)));
+        numpys[0].push(err(numpy_pairwise(&a).to_f64(), exact(&a)));
+        ours[1].push(err(scalar(&got[1], &[]), exact(&ab)));
+        numpys[1].push(err(numpy_pairwise(&ab).to_f64(), exact(&ab)));
+        let worst = |f: &dyn Fn(usize) -> f64| (0..rows).map(f).fold(0.0, f64::max);
+        ours[2].push(worst(&|k| err(scalar(&got[2], &[k]), exact(row(k)))));
+        numpys[2].push(worst(&|k| {
+            err(numpy_pairwise(row(k)).to_f64(), exact(row(k)))
+        }));
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(|x, y| x.total_cmp(y));
@@ -620,10 +649,10 @@ fn float_sums_are_as_accurate_as_numpys_pairwise_on_cancelling_data() {
         .zip(ours.iter_mut().zip(numpys.iter_mut()))
     {
         let (o, p) = (median(o), median(p));
-        eprintln!("{form}: median error {o:e}, NumPy's pairwise {p:e}");
+        eprintln!("{d} {form}: median error {o:e}, NumPy's pairwise {p:e}");
         assert!(
             o <= 2.0 * p,
-            "{form}: median error {o:e} against NumPy's {p:e}"
+            "{d} {form}: median error {o:e} against NumPy's {p:e}"
         );
     }
 }
