@@ -1,5 +1,5 @@
-"""First-call time of wide lazy graphs (issue 18's blow-ups): a balanced add/mul tree
-over N inputs, and lazyfuse.eval of N outputs x * i. First calls include optimising,
+"""First-call time of wide and deep lazy graphs (issue 18's blow-ups): a balanced
+add/mul tree over N inputs, lazyfuse.eval of N outputs x * i, and a chain of N nodes. First calls include optimising,
 planning and compiling. `.venv/bin/python benches/python/wide_graphs.py`."""
 
 import time
@@ -37,6 +37,19 @@ def main():
         start = time.perf_counter()
         lazyfuse.eval(*outs)
         print(f"eval of {n} outputs x * i: {time.perf_counter() - start:.2f} s")
+    for n in (5_000, 10_000):
+        start = time.perf_counter()
+        onp.asarray(deep_chain(x, n))
+        print(f"deep chain of {n} nodes (sin, scale, add): first call "
+              f"{time.perf_counter() - start:.2f} s")
+
+
+def deep_chain(x, nodes):
+    """A chain of `nodes` operations, each reading the previous result (and x)."""
+    y = x
+    for i in range(nodes // 2):
+        y = np.sin(y) if i % 3 == 0 else (y * 0.9 if i % 3 == 1 else y + x)
+    return y
 
 
 if __name__ == "__main__":
