@@ -94,23 +94,83 @@ impl BufferCell {
     /// Copies the bytes into memory the cell owns and points the cell at the copy:
     /// leaves in the cell read the values as they are now, whatever is written to the
     /// original bytes afterwards.
-    pub fn snapshot(&self) {
+    ///
+    /// Fails, changing nothing, if the copy cannot be allocated (the caller reports
+    /// it; an allocation failure must not abort). Large spans are copied by several
+    /// threads (the copy, and the page faults of fresh memory, are what a write after
+    /// a pending read costs).
+    pub fn snapshot(&self) -> Result<(), SnapshotError> {
         let mut target = self.target.lock().expect("buffer cell");
         // u64 words: aligned for every element type.
-        let mut copy = vec![0u64; self.span.div_ceil(8)];
-        // SAFETY: `new`'s contract: the span is readable while the owner lives, and
-        // the owner lives in `target`; the copy is at least `span` bytes.
+        let words = self.span.div_ceil(8);
+        let mut copy: Vec<u64> = Vec::new();
+        copy.try_reserve_exact(words)
+            .map_err(|_| SnapshotError { bytes: self.span })?;
+        let (from, to) = (target.start, copy.as_mut_ptr() as usize);
+        let pieces = copy_pieces(self.span);
+        let piece = self.span.div_ceil(pieces);
+        let copy_range = |k: usize| {
+            let lo = (k * piece).min(self.span);
+            let hi = ((k + 1) * piece).min(self.span);
+            // SAFETY: `new`'s contract: the span is readable while the owner lives
+            // (held in `target`, locked); the copy has capacity for `span` bytes and
+            // the pieces are disjoint.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    (from + lo) as *const u8,
+                    (to + lo) as *mut u8,
+                    hi - lo,
+                );
+            }
+        };
+        if pieces == 1 {
+            copy_range(0);
+        } else {
+            std::thread::scope(|s| {
+                for k in 1..pieces {
+                    s.spawn(move || copy_range(k));
+                }
+                copy_range(0);
+            });
+        }
+        // SAFETY: every byte of the `words` words was written above (the last word's
+        // padding bytes beyond `span` are never read as elements, but are initialised
+        // here so the Vec holds no uninitialised memory).
         unsafe {
-            std::ptr::copy_nonoverlapping(
-                target.start as *const u8,
-                copy.as_mut_ptr().cast::<u8>(),
-                self.span,
-            );
+            let tail = words * 8 - self.span;
+            std::ptr::write_bytes((to + self.span) as *mut u8, 0, tail);
+            copy.set_len(words);
         }
         let copy: Arc<Vec<u64>> = Arc::new(copy);
         target.start = copy.as_ptr() as usize;
         target._owner = copy;
+        Ok(())
     }
+}
+
+/// A snapshot's copy could not be allocated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SnapshotError {
+    /// The bytes it needed.
+    pub bytes: usize,
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "snapshot of a buffer before a write: cannot allocate {} bytes",
+            self.bytes
+        )
+    }
+}
+
+/// How many threads copy a snapshot of `span` bytes: one below 16 MiB (a thread's
+/// start costs more than it saves), else up to four.
+fn copy_pieces(span: usize) -> usize {
+    const PER_THREAD: usize = 16 << 20;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (span / PER_THREAD).clamp(1, threads.min(4))
 }
 
 impl fmt::Debug for BufferCell {
@@ -223,5 +283,33 @@ impl fmt::Debug for External {
             self.ptr(),
             self.strides
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_keeps_the_bytes_as_they_were_and_copies_large_spans_in_pieces() {
+        // 40 MiB and an odd length: copied in pieces (on a machine with several
+        // threads), with a partial last word.
+        for len in [13usize, (40 << 20) + 5] {
+            let original: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let data = Arc::new(Mutex::new(original.clone()));
+            let start = data.lock().unwrap().as_ptr();
+            // SAFETY: the Vec is never resized, so its bytes stay allocated while `data`
+            // (the owner) lives; it is written below only after the snapshot.
+            let cell = unsafe { BufferCell::new(start, len, data.clone()) };
+            cell.snapshot().unwrap();
+            data.lock().unwrap().iter_mut().for_each(|b| *b = 0);
+            // SAFETY: the cell now points at its own copy of `len` bytes.
+            let seen = unsafe { std::slice::from_raw_parts(cell.start(), len) };
+            assert!(
+                seen == original.as_slice(),
+                "snapshot of {len} bytes changed"
+            );
+            assert_ne!(cell.start(), start);
+        }
     }
 }

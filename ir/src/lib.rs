@@ -48,7 +48,7 @@ mod value;
 pub use dot::DotCluster;
 pub use dtype::{promote, promote_weak, DType, Scalar, WeakKind};
 pub use error::IrError;
-pub use external::{BufferCell, External};
+pub use external::{BufferCell, External, SnapshotError};
 pub use infer::{binary_dtype, reduce_dtype, unary_dtype};
 pub use interp::{evaluate_op, interpret};
 pub use node::{Leaf, Node};

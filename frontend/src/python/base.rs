@@ -192,14 +192,15 @@ impl Base {
     /// Called right before the buffer is written in place: pending lazy reads of the
     /// buffer move to a snapshot of its current values, and later reads go through a
     /// new cell.
-    pub(super) fn before_write(&mut self, py: Python<'_>) {
+    pub(super) fn before_write(&mut self, py: Python<'_>) -> PyResult<()> {
         if let Some(cell) = &self.cell {
             let cell = cell.bind(py).get();
             if cell.readers() > 0 {
-                cell.snapshot();
+                cell.snapshot()?;
                 self.cell = None;
             }
         }
+        Ok(())
     }
 
     /// The cell lazy reads of the buffer go through (made on first use).

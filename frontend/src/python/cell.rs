@@ -120,7 +120,9 @@ impl PyBufferCell {
     }
 
     /// Moves every pending read to a private copy of the bytes as they are now.
-    pub(super) fn snapshot(&self) {
-        self.cell.snapshot();
+    pub(super) fn snapshot(&self) -> PyResult<()> {
+        self.cell
+            .snapshot()
+            .map_err(|e| pyo3::exceptions::PyMemoryError::new_err(e.to_string()))
     }
 }

@@ -429,7 +429,7 @@ impl Handle {
             {
                 let base = slf.borrow().base_ref().map(|b| b.clone_ref(py));
                 if let Some(base) = base {
-                    base.bind(py).borrow_mut().before_write(py);
+                    base.bind(py).borrow_mut().before_write(py)?;
                     if view.set_item(&items, value).is_ok() {
                         return Ok(());
                     }

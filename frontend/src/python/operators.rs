@@ -307,7 +307,7 @@ pub(super) fn inplace_operator(
         if let (Some(view), Some(value)) = (small_view(slf, limit), eager_operand(other, limit)) {
             let base = slf.borrow().base_ref().map(|b| b.clone_ref(py));
             if let (Some(base), true) = (base, is_writeable(&view)) {
-                base.bind(py).borrow_mut().before_write(py);
+                base.bind(py).borrow_mut().before_write(py)?;
                 let kwargs = PyDict::new(py);
                 kwargs.set_item(intern!(py, "out"), &view)?;
                 if ufunc.call((&view, value), Some(&kwargs)).is_ok() {
