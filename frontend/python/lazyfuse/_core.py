@@ -1296,4 +1296,5 @@ from ._ufuncs import *  # noqa: E402,F401,F403
 from ._creation import *  # noqa: E402,F401,F403
 from ._creation import _shape, full, zeros  # noqa: E402  (used above)
 from ._writes import *  # noqa: E402,F401,F403
+from ._manipulation import *  # noqa: E402,F401,F403
 from ._ufuncs import floor, rint, maximum, minimum, sqrt  # noqa: E402  (used above)

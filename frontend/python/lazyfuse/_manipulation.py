@@ -1,0 +1,308 @@
+"""Array manipulation, lazily: each function is a composition of views, broadcasts,
+reshapes, slices, concatenations and selects, so it fuses with what reads it instead
+of being computed by NumPy on evaluated values. Views are views where NumPy's are
+(flip, rot90, atleast_*d, 2-d diag); the others give new arrays, as NumPy's do.
+
+Arguments lazyfuse does not compute lazily (repeat counts given as an array, tril/triu
+of a 1-d array, keyword arguments beyond NumPy's common ones) are computed by NumPy on
+the evaluated values, as every function lazyfuse lacks is."""
+
+import numpy as _np
+
+from ._core import _by_numpy, _index, asarray, concatenate, ndarray, stack, where
+
+__all__ = [
+    "flip", "fliplr", "flipud", "rot90", "roll", "diff", "tile", "repeat", "triu", "tril",
+    "diag", "trace", "atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack",
+    "dstack", "column_stack", "meshgrid", "indices",
+]
+
+_normalize_axis_tuple = _np.lib.array_utils.normalize_axis_tuple
+_normalize_axis_index = _np.lib.array_utils.normalize_axis_index
+
+
+def _fresh(x):
+    """A new array (its own base) with x's values, lazily: for results NumPy gives as
+    copies, so that writes to them reach nothing else."""
+    return ndarray(x._native_array)
+
+
+def flip(m, axis=None):
+    """NumPy's ``flip``: a view with the order of elements along `axis` reversed."""
+    m = asarray(m)
+    axes = range(m.ndim) if axis is None else _normalize_axis_tuple(axis, m.ndim)
+    key = [slice(None)] * m.ndim
+    for a in axes:
+        key[a] = slice(None, None, -1)
+    return m[tuple(key)]
+
+
+def fliplr(m):
+    m = asarray(m)
+    if m.ndim < 2:
+        raise ValueError("Input must be >= 2-d.")
+    return flip(m, 1)
+
+
+def flipud(m):
+    m = asarray(m)
+    if m.ndim < 1:
+        raise ValueError("Input must be >= 1-d.")
+    return flip(m, 0)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """NumPy's ``rot90``: a view rotated by 90 degrees `k` times in the plane `axes`."""
+    m = asarray(m)
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == m.ndim:
+        raise ValueError("Axes must be different.")
+    if not (-m.ndim <= axes[0] < m.ndim and -m.ndim <= axes[1] < m.ndim):
+        raise ValueError(f"Axes={axes} out of range for array of ndim={m.ndim}.")
+    k = _index(k) % 4
+    if k == 0:
+        return m[...]
+    if k == 2:
+        return flip(flip(m, axes[0]), axes[1])
+    perm = list(range(m.ndim))
+    perm[axes[0]], perm[axes[1]] = perm[axes[1]], perm[axes[0]]
+    if k == 1:
+        return flip(m, axes[1]).transpose(perm)
+    return flip(m.transpose(perm), axes[1])
+
+
+def roll(a, shift, axis=None):
+    """NumPy's ``roll``: elements shifted along `axis` (the flattened array if None),
+    wrapping around; a new array, two slices joined."""
+    a = asarray(a)
+    if axis is None:
+        return roll(a.ravel(), shift, 0).reshape(a.shape)
+    shifts = _np.broadcast_arrays(_np.asarray(shift), _np.asarray(axis))
+    total = {}
+    for s, ax in zip(shifts[0].ravel(), shifts[1].ravel()):
+        ax = _normalize_axis_index(int(ax), a.ndim)
+        total[ax] = total.get(ax, 0) + int(s)
+    out = a
+    for ax, s in total.items():
+        n = a.shape[ax]
+        s = s % n if n else 0
+        if s == 0:
+            continue
+        head = [slice(None)] * a.ndim
+        tail = [slice(None)] * a.ndim
+        head[ax], tail[ax] = slice(n - s, None), slice(None, n - s)
+        out = concatenate((out[tuple(head)], out[tuple(tail)]), axis=ax)
+    return _fresh(out) if out is a else out
+
+
+def diff(a, n=1, axis=-1, prepend=_np._NoValue, append=_np._NoValue):
+    """NumPy's ``diff``: the n-th difference along `axis` (``!=`` for booleans)."""
+    n = _index(n)
+    if n < 0:
+        raise ValueError("order must be non-negative but got " + repr(n))
+    a = asarray(a)
+    if a.ndim == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = _normalize_axis_index(_index(axis), a.ndim)
+    if n == 0:
+        return a
+    parts = []
+    for value in (prepend, append):
+        if value is _np._NoValue:
+            parts.append(None)
+            continue
+        value = asarray(value)
+        if value.ndim == 0:
+            shape = list(a.shape)
+            shape[axis] = 1
+            value = ndarray(value._native_array.broadcast_to(shape))
+        parts.append(value)
+    pieces = [p for p in (parts[0], a, parts[1]) if p is not None]
+    if len(pieces) > 1:
+        a = concatenate(pieces, axis=axis)
+    hi = [slice(None)] * a.ndim
+    lo = [slice(None)] * a.ndim
+    hi[axis], lo[axis] = slice(1, None), slice(None, -1)
+    hi, lo = tuple(hi), tuple(lo)
+    for _ in range(n):
+        a = (a[hi] != a[lo]) if a.dtype.kind == "b" else a[hi] - a[lo]
+    return a
+
+
+def tile(A, reps):
+    """NumPy's ``tile``: A repeated `reps` times along each axis (one broadcast and a
+    reshape: the copies are read, not written)."""
+    A = asarray(A)
+    reps = tuple(_index(r) for r in (reps if isinstance(reps, (tuple, list)) else (reps,)))
+    if any(r < 0 for r in reps):
+        raise ValueError("negative dimensions are not allowed")
+    d = max(len(reps), A.ndim)
+    reps = (1,) * (d - len(reps)) + reps
+    shape = (1,) * (d - A.ndim) + A.shape
+    interleaved = [s for pair in ((1, n) for n in shape) for s in pair]
+    spread = [s for pair in zip(reps, shape) for s in pair]
+    native = A._native_array.reshape(interleaved).broadcast_to(spread)
+    return ndarray(native.reshape([r * n for r, n in zip(reps, shape)]))
+
+
+def repeat(a, repeats, axis=None):
+    """NumPy's ``repeat`` for one count (a broadcast and a reshape); counts per element
+    (an array) give a data-dependent shape and are computed by NumPy."""
+    if not isinstance(repeats, (int, _np.integer)) or isinstance(repeats, (bool, _np.bool_)):
+        return _by_numpy(_np.repeat, a, repeats, axis=axis)
+    a = asarray(a)
+    r = int(repeats)
+    if r < 0:
+        raise ValueError("negative dimensions are not allowed")
+    if axis is None:
+        a, axis = a.ravel(), 0
+    axis = _normalize_axis_index(_index(axis), a.ndim)
+    shape = a.shape
+    inner = shape[:axis + 1] + (1,) + shape[axis + 1:]
+    spread = shape[:axis + 1] + (r,) + shape[axis + 1:]
+    native = a._native_array.reshape(list(inner)).broadcast_to(list(spread))
+    out = shape[:axis] + (shape[axis] * r,) + shape[axis + 1:]
+    return ndarray(native.reshape(list(out)))
+
+
+def _diagonal_offsets(rows, cols):
+    """j - i over a rows x cols grid, lazily (two small ramps broadcast: the grid is
+    never in memory, and masks built on it fuse with their select)."""
+    i = asarray(_np.arange(rows).reshape(rows, 1))._native_array
+    j = asarray(_np.arange(cols).reshape(1, cols))._native_array
+    return ndarray(j.binary("sub", i, False))
+
+
+def _triangle(m, k, upper):
+    m = asarray(m)
+    if m.ndim < 2:
+        return _by_numpy(_np.triu if upper else _np.tril, m, k)
+    offset = _diagonal_offsets(m.shape[-2], m.shape[-1])._native_array
+    keep = ndarray(offset.binary("ge" if upper else "le", _index(k), False))
+    return where(keep, m, _np.zeros((), m.dtype))
+
+
+def triu(m, k=0):
+    """NumPy's ``triu``: zeros below the k-th diagonal of the last two axes."""
+    return _triangle(m, k, True)
+
+
+def tril(m, k=0):
+    """NumPy's ``tril``: zeros above the k-th diagonal of the last two axes."""
+    return _triangle(m, k, False)
+
+
+def diag(v, k=0):
+    """NumPy's ``diag``: the k-th diagonal of a 2-d array (a read-only view), or a 2-d
+    array with a 1-d array on its k-th diagonal."""
+    v = asarray(v)
+    k = _index(k)
+    if v.ndim == 2:
+        return v.diagonal(k)
+    if v.ndim != 1:
+        raise ValueError("Input must be 1- or 2-d.")
+    n = v.shape[0] + abs(k)
+    padded = concatenate((v, asarray(_np.zeros(abs(k), v.dtype)))) if k else v
+    on = ndarray(_diagonal_offsets(n, n)._native_array.binary("eq", k, False))
+    # Row i holds v[i] (k >= 0) or column j holds v[j] (k < 0) where the mask is set.
+    values = padded.reshape((n, 1)) if k >= 0 else padded.reshape((1, n))
+    return where(on, values, _np.zeros((), v.dtype))
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """NumPy's ``trace``: the sum along a diagonal."""
+    if out is not None:
+        return _by_numpy(_np.trace, a, offset, axis1, axis2, dtype=dtype, out=out)
+    return asarray(a).diagonal(offset, axis1, axis2).sum(-1, dtype=dtype)
+
+
+def _each(arys, one):
+    out = [one(asarray(a)) for a in arys]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_1d(*arys):
+    return _each(arys, lambda a: a if a.ndim >= 1 else a.reshape((1,)))
+
+
+def atleast_2d(*arys):
+    def two(a):
+        if a.ndim >= 2:
+            return a
+        return a.reshape((1, 1)) if a.ndim == 0 else a[None, :]
+    return _each(arys, two)
+
+
+def atleast_3d(*arys):
+    def three(a):
+        if a.ndim == 0:
+            return a.reshape((1, 1, 1))
+        if a.ndim == 1:
+            return a[None, :, None]
+        if a.ndim == 2:
+            return a[:, :, None]
+        return a
+    return _each(arys, three)
+
+
+def _stack_args(tup, name):
+    if not isinstance(tup, (list, tuple)):
+        raise TypeError(f"arrays to {name} must be passed as a sequence type such as "
+                        "list or tuple.")
+    return [asarray(a) for a in tup]
+
+
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    if dtype is not None or casting != "same_kind":
+        return _by_numpy(_np.vstack, tup, dtype=dtype, casting=casting)
+    return concatenate([atleast_2d(a) for a in _stack_args(tup, "stack")], axis=0)
+
+
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    if dtype is not None or casting != "same_kind":
+        return _by_numpy(_np.hstack, tup, dtype=dtype, casting=casting)
+    arrs = [atleast_1d(a) for a in _stack_args(tup, "stack")]
+    return concatenate(arrs, axis=0 if arrs and arrs[0].ndim == 1 else 1)
+
+
+def dstack(tup):
+    return concatenate([atleast_3d(a) for a in _stack_args(tup, "stack")], axis=2)
+
+
+def column_stack(tup):
+    arrs = [a.reshape((a.shape[0], 1)) if a.ndim < 2 else a
+            for a in (atleast_1d(x) for x in _stack_args(tup, "stack"))]
+    return concatenate(arrs, axis=1)
+
+
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """NumPy's ``meshgrid`` (a tuple of arrays)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    ndim = len(xi)
+    out = []
+    for i, x in enumerate(xi):
+        shape = [1] * ndim
+        shape[i] = -1
+        out.append(asarray(x).reshape(shape))
+    if indexing == "xy" and ndim > 1:
+        for i, x in enumerate(out):
+            axes = list(range(ndim))
+            axes[0], axes[1] = 1, 0
+            out[i] = x.transpose(axes)
+    if not sparse:
+        full = tuple(max(x.shape[d] for x in out) for d in range(ndim))
+        out = [ndarray(x._native_array.broadcast_to(list(full))) for x in out]
+    elif copy:
+        out = [_fresh(x) for x in out]
+    return tuple(out)
+
+
+def indices(dimensions, dtype=int, sparse=False):
+    """NumPy's ``indices``: a grid of each axis's index."""
+    dimensions = tuple(_index(d) for d in dimensions)
+    grids = meshgrid(*[_np.arange(d, dtype=dtype) for d in dimensions], indexing="ij",
+                     sparse=sparse)
+    return grids if sparse else stack(grids)
