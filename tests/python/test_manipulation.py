@@ -105,3 +105,30 @@ def test_triangles_fuse_into_one_kernel():
     x = np.asarray(onp.random.rand(300, 200))
     text = str(lazyfuse.explain(np.triu(x * 2.0, 1)))
     assert "kernels (1)" in text
+
+
+NAN = onp.array([[1.0, onp.nan, 3.0], [onp.nan, onp.nan, 2.0]])
+
+REDUCTION_CASES = [
+    ("pad", (A2, 1), {}), ("pad", (A2, ((0, 1), (2, 0))), {"mode": "edge"}),
+    ("pad", (onp.arange(4), 6), {"mode": "reflect"}), ("pad", (onp.arange(4), 3), {"mode": "symmetric"}),
+    ("pad", (onp.arange(4), 9), {"mode": "wrap"}), ("pad", (A3, ((1, 0), (0, 2), (1, 1))), {"mode": "reflect"}),
+    ("pad", (V, (2, 3)), {"constant_values": -1.5}), ("pad", (onp.arange(1), 3), {"mode": "reflect"}),
+    ("pad", (A2, 2), {"mode": "linear_ramp"}),
+    ("ptp", (A2,), {"axis": 1}), ("ptp", (A3,), {}),
+    ("count_nonzero", (A2 - 3,), {"axis": 0}), ("count_nonzero", (B,), {"axis": None, "keepdims": True}),
+    ("average", (A2,), {}), ("average", (A2,), {"axis": 1, "weights": [1.0, 2.0, 3.0, 4.0]}),
+    ("average", (A3,), {"weights": onp.arange(24).reshape(2, 3, 4) % 5 + 1}),
+    ("average", (A2.astype(onp.float32),), {"axis": 0, "weights": onp.ones(3, onp.float32)}),
+    ("nansum", (NAN,), {}), ("nansum", (NAN,), {"axis": 1}), ("nanprod", (NAN,), {"axis": 0}),
+    ("nansum", (A3,), {"axis": (0, 2)}),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs", REDUCTION_CASES)
+def test_padding_and_reductions_match_numpy(name, args, kwargs):
+    want = getattr(onp, name)(*args, **kwargs)
+    got = getattr(np, name)(*(lazy(a) for a in args), **kwargs)
+    got = onp.asarray(got)
+    assert got.dtype == want.dtype and got.shape == onp.shape(want)
+    assert onp.allclose(got, want, rtol=1e-12, equal_nan=True)

@@ -14,7 +14,8 @@ from ._core import _by_numpy, _index, asarray, concatenate, ndarray, stack, wher
 __all__ = [
     "flip", "fliplr", "flipud", "rot90", "roll", "diff", "tile", "repeat", "triu", "tril",
     "diag", "trace", "atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack",
-    "dstack", "column_stack", "meshgrid", "indices",
+    "dstack", "column_stack", "meshgrid", "indices", "pad", "ptp", "count_nonzero",
+    "average", "nansum", "nanprod",
 ]
 
 _normalize_axis_tuple = _np.lib.array_utils.normalize_axis_tuple
@@ -306,3 +307,148 @@ def indices(dimensions, dtype=int, sparse=False):
     grids = meshgrid(*[_np.arange(d, dtype=dtype) for d in dimensions], indexing="ij",
                      sparse=sparse)
     return grids if sparse else stack(grids)
+
+
+# Where each output position of a padded axis reads (p runs over -before .. n + after - 1).
+_PAD_SOURCES = {
+    "edge": lambda p, n: min(max(p, 0), n - 1),
+    "wrap": lambda p, n: p % n,
+    "reflect": lambda p, n: 0 if n == 1 else (
+        (p % (2 * n - 2)) if p % (2 * n - 2) < n else 2 * n - 2 - p % (2 * n - 2)),
+    "symmetric": lambda p, n: (p % (2 * n)) if p % (2 * n) < n else 2 * n - 1 - p % (2 * n),
+}
+
+
+def _runs(indices):
+    """Static indices as runs (start, step, length) of step +1, -1 or 0."""
+    runs = []
+    for i in indices:
+        if runs:
+            start, step, length = runs[-1]
+            last = start + step * (length - 1)
+            if length == 1 and i - last in (1, -1, 0):
+                runs[-1] = (start, i - last, 2)
+                continue
+            if length > 1 and i - last == step:
+                runs[-1] = (start, step, length + 1)
+                continue
+        runs.append((i, 0, 1))
+    return runs
+
+
+def _take_static(a, axis, indices):
+    """a's elements at the static `indices` along `axis`: slices of runs of neighbours
+    (a repeated index broadcast) joined by one concatenation."""
+    pieces = []
+    for start, step, length in _runs(indices):
+        key = [slice(None)] * a.ndim
+        if step == 0:
+            key[axis] = slice(start, start + 1)
+            shape = list(a.shape)
+            shape[axis] = length
+            pieces.append(ndarray(a[tuple(key)]._native_array.broadcast_to(shape)))
+            continue
+        stop = start + step * length
+        key[axis] = slice(start, None if stop < 0 else stop, step)
+        pieces.append(a[tuple(key)])
+    return pieces[0] if len(pieces) == 1 else concatenate(pieces, axis=axis)
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    """NumPy's ``pad`` for the modes that are rearrangements (constant with a scalar
+    value, edge, wrap, reflect, symmetric), lazily: slices of the array and broadcast
+    constants, joined; other modes and options are computed by NumPy."""
+    a = asarray(array)
+    simple_constant = mode == "constant" and set(kwargs) <= {"constant_values"} \
+        and _np.ndim(kwargs.get("constant_values", 0)) == 0
+    if not (simple_constant or (mode in _PAD_SOURCES and not kwargs)):
+        return _by_numpy(_np.pad, a, pad_width, mode, **kwargs)
+    widths = _np.asarray(pad_width)
+    if widths.dtype.kind not in "iu":
+        raise TypeError("`pad_width` must be of integral type.")
+    widths = _np.broadcast_to(widths, (a.ndim, 2)).tolist()
+    if any(w < 0 for pair in widths for w in pair):
+        raise ValueError("index can't contain negative values")
+    out = a
+    for axis, (before, after) in enumerate(widths):
+        if before == 0 and after == 0:
+            continue
+        n = out.shape[axis]
+        if mode == "constant":
+            value = asarray(_np.asarray(kwargs.get("constant_values", 0)).astype(a.dtype))
+            pieces = []
+            for width in (before, None, after):
+                if width is None:
+                    pieces.append(out)
+                elif width:
+                    shape = list(out.shape)
+                    shape[axis] = width
+                    pieces.append(ndarray(value._native_array.broadcast_to(shape)))
+            out = concatenate(pieces, axis=axis)
+            continue
+        if n == 0:
+            return _by_numpy(_np.pad, a, pad_width, mode)  # NumPy's error
+        source = _PAD_SOURCES[mode]
+        out = _take_static(out, axis, [source(p, n) for p in range(-before, n + after)])
+    return _fresh(out) if out is a else out
+
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    """NumPy's ``ptp``: max - min."""
+    if out is not None:
+        return _by_numpy(_np.ptp, a, axis=axis, out=out, keepdims=keepdims)
+    a = asarray(a)
+    return a.max(axis=axis, keepdims=keepdims) - a.min(axis=axis, keepdims=keepdims)
+
+
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """NumPy's ``count_nonzero`` (int64)."""
+    a = asarray(a)
+    return (a != 0).sum(axis=axis, keepdims=keepdims).astype("int64")
+
+
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """NumPy's ``average`` (weights of a's shape or 1-d along one axis); the weight
+    sum is not checked for zero here (NumPy raises ZeroDivisionError: that needs the
+    value, so such weights are checked by NumPy when ``returned`` asks for the sum)."""
+    if returned:
+        return _by_numpy(_np.average, a, axis=axis, weights=weights, returned=True,
+                         keepdims=keepdims)
+    a = asarray(a)
+    if weights is None:
+        return a.mean(axis=axis, keepdims=keepdims)
+    w = asarray(weights)
+    if w.shape != a.shape:
+        if axis is None or w.ndim != 1 or isinstance(axis, tuple):
+            return _by_numpy(_np.average, a, axis=axis, weights=weights, keepdims=keepdims)
+        ax = _normalize_axis_index(_index(axis), a.ndim)
+        if w.shape[0] != a.shape[ax]:
+            raise ValueError("Length of weights not compatible with specified axis.")
+        shape = [1] * a.ndim
+        shape[ax] = w.shape[0]
+        w = w.reshape(shape)
+    # NumPy's dtype: the promotion of a and the weights, float64 for integers.
+    dtype = _np.result_type(a.dtype, w.dtype)
+    dtype = dtype if dtype.kind == "f" else _np.dtype("float64")
+    a, w = a.astype(dtype), ndarray(w.astype(dtype)._native_array.broadcast_to(list(a.shape)))
+    return (a * w).sum(axis=axis, keepdims=keepdims) / w.sum(axis=axis, keepdims=keepdims)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
+    """NumPy's ``nansum``: NaNs count as zero."""
+    if out is not None:
+        return _by_numpy(_np.nansum, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
+    a = asarray(a)
+    if a.dtype.kind == "f":
+        a = where(a != a, _np.zeros((), a.dtype), a)
+    return a.sum(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
+    """NumPy's ``nanprod``: NaNs count as one."""
+    if out is not None:
+        return _by_numpy(_np.nanprod, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
+    a = asarray(a)
+    if a.dtype.kind == "f":
+        a = where(a != a, _np.ones((), a.dtype), a)
+    return a.prod(axis=axis, dtype=dtype, keepdims=keepdims)
