@@ -65,7 +65,7 @@ fn ops_py() -> String {
 
 fn ufuncs_py() -> String {
     let mut s = format!(
-        "\"\"\"lazyfuse.numpy's elementwise functions, one definition per name; each builds a\nlazy node (nothing is computed).\n\n{GENERATED}\n\"\"\"\n\nfrom ._core import _binary, _ufunc_into, _unary\n\n"
+        "\"\"\"lazyfuse.numpy's elementwise functions, one definition per name; each builds a\nlazy node (nothing is computed) and is a ufunc (`_ufunc.py`: NumPy's methods).\n\n{GENERATED}\n\"\"\"\n\nfrom ._core import _binary, _ufunc_into, _unary\nfrom ._ufunc import binary, unary\n\n"
     );
     let mut all = Vec::new();
     let mut defs = String::new();
@@ -74,7 +74,7 @@ fn ufuncs_py() -> String {
             all.push(*name);
             writeln!(
                 defs,
-                "\ndef {name}(x, /, out=None, *, where=True, dtype=None):\n    \"\"\"Elementwise {name} (IR op ``{}``).\"\"\"\n    if out is not None or where is not True:\n        return _ufunc_into(\"{name}\", (x,), out, where, dtype)\n    return _unary(\"{}\", x, dtype)\n",
+                "\n@unary\ndef {name}(x, /, out=None, *, where=True, dtype=None):\n    \"\"\"Elementwise {name} (IR op ``{}``).\"\"\"\n    if out is not None or where is not True:\n        return _ufunc_into(\"{name}\", (x,), out, where, dtype)\n    return _unary(\"{}\", x, dtype)\n",
                 op.name(),
                 op.name()
             )
@@ -86,7 +86,7 @@ fn ufuncs_py() -> String {
             all.push(*name);
             writeln!(
                 defs,
-                "\ndef {name}(x1, x2, /, out=None, *, where=True, dtype=None):\n    \"\"\"Elementwise {name} (IR op ``{}``).\"\"\"\n    if out is not None or where is not True:\n        return _ufunc_into(\"{name}\", (x1, x2), out, where, dtype)\n    return _binary(\"{}\", x1, x2, dtype)\n",
+                "\n@binary\ndef {name}(x1, x2, /, out=None, *, where=True, dtype=None):\n    \"\"\"Elementwise {name} (IR op ``{}``).\"\"\"\n    if out is not None or where is not True:\n        return _ufunc_into(\"{name}\", (x1, x2), out, where, dtype)\n    return _binary(\"{}\", x1, x2, dtype)\n",
                 op.name(),
                 op.name()
             )

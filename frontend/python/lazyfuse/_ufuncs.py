@@ -1,11 +1,12 @@
 """lazyfuse.numpy's elementwise functions, one definition per name; each builds a
-lazy node (nothing is computed).
+lazy node (nothing is computed) and is a ufunc (`_ufunc.py`: NumPy's methods).
 
 Generated from ir/src/op.rs by tests/op_tables.rs: do not edit; change op.rs and
 run `LAZYFUSE_BLESS=1 cargo test --test op_tables`.
 """
 
 from ._core import _binary, _ufunc_into, _unary
+from ._ufunc import binary, unary
 
 __all__ = [
     "negative", "absolute", "abs", "sign", "exp", "expm1",
@@ -21,6 +22,7 @@ __all__ = [
 ]
 
 
+@unary
 def negative(x, /, out=None, *, where=True, dtype=None):
     """Elementwise negative (IR op ``neg``)."""
     if out is not None or where is not True:
@@ -28,6 +30,7 @@ def negative(x, /, out=None, *, where=True, dtype=None):
     return _unary("neg", x, dtype)
 
 
+@unary
 def absolute(x, /, out=None, *, where=True, dtype=None):
     """Elementwise absolute (IR op ``abs``)."""
     if out is not None or where is not True:
@@ -35,6 +38,7 @@ def absolute(x, /, out=None, *, where=True, dtype=None):
     return _unary("abs", x, dtype)
 
 
+@unary
 def abs(x, /, out=None, *, where=True, dtype=None):
     """Elementwise abs (IR op ``abs``)."""
     if out is not None or where is not True:
@@ -42,6 +46,7 @@ def abs(x, /, out=None, *, where=True, dtype=None):
     return _unary("abs", x, dtype)
 
 
+@unary
 def sign(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sign (IR op ``sign``)."""
     if out is not None or where is not True:
@@ -49,6 +54,7 @@ def sign(x, /, out=None, *, where=True, dtype=None):
     return _unary("sign", x, dtype)
 
 
+@unary
 def exp(x, /, out=None, *, where=True, dtype=None):
     """Elementwise exp (IR op ``exp``)."""
     if out is not None or where is not True:
@@ -56,6 +62,7 @@ def exp(x, /, out=None, *, where=True, dtype=None):
     return _unary("exp", x, dtype)
 
 
+@unary
 def expm1(x, /, out=None, *, where=True, dtype=None):
     """Elementwise expm1 (IR op ``expm1``)."""
     if out is not None or where is not True:
@@ -63,6 +70,7 @@ def expm1(x, /, out=None, *, where=True, dtype=None):
     return _unary("expm1", x, dtype)
 
 
+@unary
 def log(x, /, out=None, *, where=True, dtype=None):
     """Elementwise log (IR op ``log``)."""
     if out is not None or where is not True:
@@ -70,6 +78,7 @@ def log(x, /, out=None, *, where=True, dtype=None):
     return _unary("log", x, dtype)
 
 
+@unary
 def log1p(x, /, out=None, *, where=True, dtype=None):
     """Elementwise log1p (IR op ``log1p``)."""
     if out is not None or where is not True:
@@ -77,6 +86,7 @@ def log1p(x, /, out=None, *, where=True, dtype=None):
     return _unary("log1p", x, dtype)
 
 
+@unary
 def log2(x, /, out=None, *, where=True, dtype=None):
     """Elementwise log2 (IR op ``log2``)."""
     if out is not None or where is not True:
@@ -84,6 +94,7 @@ def log2(x, /, out=None, *, where=True, dtype=None):
     return _unary("log2", x, dtype)
 
 
+@unary
 def log10(x, /, out=None, *, where=True, dtype=None):
     """Elementwise log10 (IR op ``log10``)."""
     if out is not None or where is not True:
@@ -91,6 +102,7 @@ def log10(x, /, out=None, *, where=True, dtype=None):
     return _unary("log10", x, dtype)
 
 
+@unary
 def sqrt(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sqrt (IR op ``sqrt``)."""
     if out is not None or where is not True:
@@ -98,6 +110,7 @@ def sqrt(x, /, out=None, *, where=True, dtype=None):
     return _unary("sqrt", x, dtype)
 
 
+@unary
 def square(x, /, out=None, *, where=True, dtype=None):
     """Elementwise square (IR op ``square``)."""
     if out is not None or where is not True:
@@ -105,6 +118,7 @@ def square(x, /, out=None, *, where=True, dtype=None):
     return _unary("square", x, dtype)
 
 
+@unary
 def reciprocal(x, /, out=None, *, where=True, dtype=None):
     """Elementwise reciprocal (IR op ``reciprocal``)."""
     if out is not None or where is not True:
@@ -112,6 +126,7 @@ def reciprocal(x, /, out=None, *, where=True, dtype=None):
     return _unary("reciprocal", x, dtype)
 
 
+@unary
 def sin(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sin (IR op ``sin``)."""
     if out is not None or where is not True:
@@ -119,6 +134,7 @@ def sin(x, /, out=None, *, where=True, dtype=None):
     return _unary("sin", x, dtype)
 
 
+@unary
 def cos(x, /, out=None, *, where=True, dtype=None):
     """Elementwise cos (IR op ``cos``)."""
     if out is not None or where is not True:
@@ -126,6 +142,7 @@ def cos(x, /, out=None, *, where=True, dtype=None):
     return _unary("cos", x, dtype)
 
 
+@unary
 def tan(x, /, out=None, *, where=True, dtype=None):
     """Elementwise tan (IR op ``tan``)."""
     if out is not None or where is not True:
@@ -133,6 +150,7 @@ def tan(x, /, out=None, *, where=True, dtype=None):
     return _unary("tan", x, dtype)
 
 
+@unary
 def arcsin(x, /, out=None, *, where=True, dtype=None):
     """Elementwise arcsin (IR op ``arcsin``)."""
     if out is not None or where is not True:
@@ -140,6 +158,7 @@ def arcsin(x, /, out=None, *, where=True, dtype=None):
     return _unary("arcsin", x, dtype)
 
 
+@unary
 def arccos(x, /, out=None, *, where=True, dtype=None):
     """Elementwise arccos (IR op ``arccos``)."""
     if out is not None or where is not True:
@@ -147,6 +166,7 @@ def arccos(x, /, out=None, *, where=True, dtype=None):
     return _unary("arccos", x, dtype)
 
 
+@unary
 def arctan(x, /, out=None, *, where=True, dtype=None):
     """Elementwise arctan (IR op ``arctan``)."""
     if out is not None or where is not True:
@@ -154,6 +174,7 @@ def arctan(x, /, out=None, *, where=True, dtype=None):
     return _unary("arctan", x, dtype)
 
 
+@unary
 def sinh(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sinh (IR op ``sinh``)."""
     if out is not None or where is not True:
@@ -161,6 +182,7 @@ def sinh(x, /, out=None, *, where=True, dtype=None):
     return _unary("sinh", x, dtype)
 
 
+@unary
 def cosh(x, /, out=None, *, where=True, dtype=None):
     """Elementwise cosh (IR op ``cosh``)."""
     if out is not None or where is not True:
@@ -168,6 +190,7 @@ def cosh(x, /, out=None, *, where=True, dtype=None):
     return _unary("cosh", x, dtype)
 
 
+@unary
 def tanh(x, /, out=None, *, where=True, dtype=None):
     """Elementwise tanh (IR op ``tanh``)."""
     if out is not None or where is not True:
@@ -175,6 +198,7 @@ def tanh(x, /, out=None, *, where=True, dtype=None):
     return _unary("tanh", x, dtype)
 
 
+@unary
 def floor(x, /, out=None, *, where=True, dtype=None):
     """Elementwise floor (IR op ``floor``)."""
     if out is not None or where is not True:
@@ -182,6 +206,7 @@ def floor(x, /, out=None, *, where=True, dtype=None):
     return _unary("floor", x, dtype)
 
 
+@unary
 def ceil(x, /, out=None, *, where=True, dtype=None):
     """Elementwise ceil (IR op ``ceil``)."""
     if out is not None or where is not True:
@@ -189,6 +214,7 @@ def ceil(x, /, out=None, *, where=True, dtype=None):
     return _unary("ceil", x, dtype)
 
 
+@unary
 def rint(x, /, out=None, *, where=True, dtype=None):
     """Elementwise rint (IR op ``round``)."""
     if out is not None or where is not True:
@@ -196,6 +222,7 @@ def rint(x, /, out=None, *, where=True, dtype=None):
     return _unary("round", x, dtype)
 
 
+@unary
 def trunc(x, /, out=None, *, where=True, dtype=None):
     """Elementwise trunc (IR op ``trunc``)."""
     if out is not None or where is not True:
@@ -203,6 +230,7 @@ def trunc(x, /, out=None, *, where=True, dtype=None):
     return _unary("trunc", x, dtype)
 
 
+@unary
 def isnan(x, /, out=None, *, where=True, dtype=None):
     """Elementwise isnan (IR op ``isnan``)."""
     if out is not None or where is not True:
@@ -210,6 +238,7 @@ def isnan(x, /, out=None, *, where=True, dtype=None):
     return _unary("isnan", x, dtype)
 
 
+@unary
 def isinf(x, /, out=None, *, where=True, dtype=None):
     """Elementwise isinf (IR op ``isinf``)."""
     if out is not None or where is not True:
@@ -217,6 +246,7 @@ def isinf(x, /, out=None, *, where=True, dtype=None):
     return _unary("isinf", x, dtype)
 
 
+@unary
 def isfinite(x, /, out=None, *, where=True, dtype=None):
     """Elementwise isfinite (IR op ``isfinite``)."""
     if out is not None or where is not True:
@@ -224,6 +254,7 @@ def isfinite(x, /, out=None, *, where=True, dtype=None):
     return _unary("isfinite", x, dtype)
 
 
+@unary
 def logical_not(x, /, out=None, *, where=True, dtype=None):
     """Elementwise logical_not (IR op ``logical_not``)."""
     if out is not None or where is not True:
@@ -231,6 +262,7 @@ def logical_not(x, /, out=None, *, where=True, dtype=None):
     return _unary("logical_not", x, dtype)
 
 
+@unary
 def sigmoid(x, /, out=None, *, where=True, dtype=None):
     """Elementwise sigmoid (IR op ``sigmoid``)."""
     if out is not None or where is not True:
@@ -238,6 +270,7 @@ def sigmoid(x, /, out=None, *, where=True, dtype=None):
     return _unary("sigmoid", x, dtype)
 
 
+@unary
 def erf(x, /, out=None, *, where=True, dtype=None):
     """Elementwise erf (IR op ``erf``)."""
     if out is not None or where is not True:
@@ -245,6 +278,7 @@ def erf(x, /, out=None, *, where=True, dtype=None):
     return _unary("erf", x, dtype)
 
 
+@binary
 def add(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise add (IR op ``add``)."""
     if out is not None or where is not True:
@@ -252,6 +286,7 @@ def add(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("add", x1, x2, dtype)
 
 
+@binary
 def subtract(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise subtract (IR op ``sub``)."""
     if out is not None or where is not True:
@@ -259,6 +294,7 @@ def subtract(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("sub", x1, x2, dtype)
 
 
+@binary
 def multiply(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise multiply (IR op ``mul``)."""
     if out is not None or where is not True:
@@ -266,6 +302,7 @@ def multiply(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("mul", x1, x2, dtype)
 
 
+@binary
 def divide(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise divide (IR op ``div``)."""
     if out is not None or where is not True:
@@ -273,6 +310,7 @@ def divide(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("div", x1, x2, dtype)
 
 
+@binary
 def true_divide(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise true_divide (IR op ``div``)."""
     if out is not None or where is not True:
@@ -280,6 +318,7 @@ def true_divide(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("div", x1, x2, dtype)
 
 
+@binary
 def floor_divide(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise floor_divide (IR op ``floordiv``)."""
     if out is not None or where is not True:
@@ -287,6 +326,7 @@ def floor_divide(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("floordiv", x1, x2, dtype)
 
 
+@binary
 def remainder(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise remainder (IR op ``rem``)."""
     if out is not None or where is not True:
@@ -294,6 +334,7 @@ def remainder(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("rem", x1, x2, dtype)
 
 
+@binary
 def mod(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise mod (IR op ``rem``)."""
     if out is not None or where is not True:
@@ -301,6 +342,7 @@ def mod(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("rem", x1, x2, dtype)
 
 
+@binary
 def power(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise power (IR op ``pow``)."""
     if out is not None or where is not True:
@@ -308,6 +350,7 @@ def power(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("pow", x1, x2, dtype)
 
 
+@binary
 def maximum(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise maximum (IR op ``maximum``)."""
     if out is not None or where is not True:
@@ -315,6 +358,7 @@ def maximum(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("maximum", x1, x2, dtype)
 
 
+@binary
 def minimum(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise minimum (IR op ``minimum``)."""
     if out is not None or where is not True:
@@ -322,6 +366,7 @@ def minimum(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("minimum", x1, x2, dtype)
 
 
+@binary
 def arctan2(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise arctan2 (IR op ``arctan2``)."""
     if out is not None or where is not True:
@@ -329,6 +374,7 @@ def arctan2(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("arctan2", x1, x2, dtype)
 
 
+@binary
 def equal(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise equal (IR op ``eq``)."""
     if out is not None or where is not True:
@@ -336,6 +382,7 @@ def equal(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("eq", x1, x2, dtype)
 
 
+@binary
 def not_equal(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise not_equal (IR op ``ne``)."""
     if out is not None or where is not True:
@@ -343,6 +390,7 @@ def not_equal(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("ne", x1, x2, dtype)
 
 
+@binary
 def less(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise less (IR op ``lt``)."""
     if out is not None or where is not True:
@@ -350,6 +398,7 @@ def less(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("lt", x1, x2, dtype)
 
 
+@binary
 def less_equal(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise less_equal (IR op ``le``)."""
     if out is not None or where is not True:
@@ -357,6 +406,7 @@ def less_equal(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("le", x1, x2, dtype)
 
 
+@binary
 def greater(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise greater (IR op ``gt``)."""
     if out is not None or where is not True:
@@ -364,6 +414,7 @@ def greater(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("gt", x1, x2, dtype)
 
 
+@binary
 def greater_equal(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise greater_equal (IR op ``ge``)."""
     if out is not None or where is not True:
@@ -371,6 +422,7 @@ def greater_equal(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("ge", x1, x2, dtype)
 
 
+@binary
 def logical_and(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise logical_and (IR op ``logical_and``)."""
     if out is not None or where is not True:
@@ -378,6 +430,7 @@ def logical_and(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("logical_and", x1, x2, dtype)
 
 
+@binary
 def logical_or(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise logical_or (IR op ``logical_or``)."""
     if out is not None or where is not True:
@@ -385,6 +438,7 @@ def logical_or(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("logical_or", x1, x2, dtype)
 
 
+@binary
 def logical_xor(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise logical_xor (IR op ``logical_xor``)."""
     if out is not None or where is not True:
@@ -392,6 +446,7 @@ def logical_xor(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("logical_xor", x1, x2, dtype)
 
 
+@binary
 def bitwise_and(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise bitwise_and (IR op ``bitwise_and``)."""
     if out is not None or where is not True:
@@ -399,6 +454,7 @@ def bitwise_and(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("bitwise_and", x1, x2, dtype)
 
 
+@binary
 def bitwise_or(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise bitwise_or (IR op ``bitwise_or``)."""
     if out is not None or where is not True:
@@ -406,6 +462,7 @@ def bitwise_or(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("bitwise_or", x1, x2, dtype)
 
 
+@binary
 def bitwise_xor(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise bitwise_xor (IR op ``bitwise_xor``)."""
     if out is not None or where is not True:
@@ -413,6 +470,7 @@ def bitwise_xor(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("bitwise_xor", x1, x2, dtype)
 
 
+@binary
 def left_shift(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise left_shift (IR op ``left_shift``)."""
     if out is not None or where is not True:
@@ -420,6 +478,7 @@ def left_shift(x1, x2, /, out=None, *, where=True, dtype=None):
     return _binary("left_shift", x1, x2, dtype)
 
 
+@binary
 def right_shift(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise right_shift (IR op ``right_shift``)."""
     if out is not None or where is not True:

@@ -3,6 +3,7 @@
 import numpy as _np
 
 from ._core import *  # noqa: F401,F403 - every public name of _core is a NumPy name
+from ._ufunc import ufunc  # noqa: F401 - the class of add, exp, ... (NumPy's methods)
 
 pi = _np.pi
 e = _np.e
