@@ -1,0 +1,247 @@
+"""Elementwise functions of NumPy that are compositions of IR ops (selects, arithmetic,
+the vector math), built lazily as NumPy computes them (the same formulas and special
+cases as NumPy's C loops: `npy_logaddexp`, `npy_hypot`'s special values, ...), so they
+fuse with their neighbours. The ufuncs among them are ufunc objects (`_ufunc.py`); an
+``out=``, ``where=`` or ``dtype=`` argument is computed by NumPy's ufunc."""
+
+import math as _math
+
+import numpy as _np
+
+from ._core import _by_numpy, _ufunc_into, asarray
+from ._core import where as _where  # (the ufuncs' where= argument shadows the name)
+from ._ufunc import binary, unary
+from ._ufuncs import (absolute, exp, isinf, isnan, isfinite, log1p, maximum, minimum,
+                      power, sin, sqrt)
+
+__all__ = [
+    "deg2rad", "rad2deg", "radians", "degrees", "exp2", "logaddexp", "logaddexp2",
+    "hypot", "heaviside", "float_power", "fmax", "fmin", "conjugate", "conj", "fabs",
+    "sinc", "nan_to_num", "isclose", "allclose", "array_equal",
+]
+
+
+def _by_ufunc(name, args, out, where_, dtype):
+    """Whether NumPy's ufunc computes the call (out=, where= or dtype= given)."""
+    return out is not None or where_ is not True or dtype is not None
+
+
+def _floats(*xs):
+    """The operands in the float dtype NumPy's loop computes in: their promotion, or
+    float64 for integers and bools."""
+    xs = [asarray(x) for x in xs]
+    dt = _np.result_type(*[x.dtype for x in xs])
+    dt = dt if dt.kind == "f" else _np.dtype("float64")
+    return [x if x.dtype == dt else x.astype(dt) for x in xs]
+
+
+def _in_dtype(numerator, denominator, dtype):
+    """numerator / denominator computed in `dtype`, as NumPy's C constant is (for
+    float32, 180.0F / NPY_PIf is not float32(180 / pi))."""
+    return _np.asarray(numerator, dtype) / _np.asarray(denominator, dtype)
+
+
+@unary
+def deg2rad(x, /, out=None, *, where=True, dtype=None):
+    """Degrees to radians: x times pi/180."""
+    if _by_ufunc("deg2rad", (x,), out, where, dtype):
+        return _ufunc_into("deg2rad", (x,), out, where, dtype)
+    (x,) = _floats(x)
+    return x * _in_dtype(_math.pi, 180.0, x.dtype)
+
+
+@unary
+def rad2deg(x, /, out=None, *, where=True, dtype=None):
+    """Radians to degrees: x times 180/pi."""
+    if _by_ufunc("rad2deg", (x,), out, where, dtype):
+        return _ufunc_into("rad2deg", (x,), out, where, dtype)
+    (x,) = _floats(x)
+    return x * _in_dtype(180.0, _math.pi, x.dtype)
+
+
+@unary
+def radians(x, /, out=None, *, where=True, dtype=None):
+    """Degrees to radians (NumPy's other name for deg2rad)."""
+    if _by_ufunc("radians", (x,), out, where, dtype):
+        return _ufunc_into("radians", (x,), out, where, dtype)
+    return deg2rad(x)
+
+
+@unary
+def degrees(x, /, out=None, *, where=True, dtype=None):
+    """Radians to degrees (NumPy's other name for rad2deg)."""
+    if _by_ufunc("degrees", (x,), out, where, dtype):
+        return _ufunc_into("degrees", (x,), out, where, dtype)
+    return rad2deg(x)
+
+
+@unary
+def exp2(x, /, out=None, *, where=True, dtype=None):
+    """2 ** x."""
+    if _by_ufunc("exp2", (x,), out, where, dtype):
+        return _ufunc_into("exp2", (x,), out, where, dtype)
+    (x,) = _floats(x)
+    return power(_np.asarray(2.0, x.dtype), x)
+
+
+@binary
+def logaddexp(x1, x2, /, out=None, *, where=True, dtype=None):
+    """log(exp(x1) + exp(x2)) without overflow, as NumPy's npy_logaddexp."""
+    if _by_ufunc("logaddexp", (x1, x2), out, where, dtype):
+        return _ufunc_into("logaddexp", (x1, x2), out, where, dtype)
+    x, y = _floats(x1, x2)
+    d = x - y
+    return _log_add(x, y, d, _math.log(2.0), lambda t: log1p(exp(t)))
+
+
+@binary
+def logaddexp2(x1, x2, /, out=None, *, where=True, dtype=None):
+    """log2(2**x1 + 2**x2) without overflow, as NumPy's npy_logaddexp2."""
+    if _by_ufunc("logaddexp2", (x1, x2), out, where, dtype):
+        return _ufunc_into("logaddexp2", (x1, x2), out, where, dtype)
+    x, y = _floats(x1, x2)
+    d = x - y
+    return _log_add(x, y, d, 1.0, lambda t: log1p(exp2(t)) * (1.0 / _math.log(2.0)))
+
+
+def _log_add(x, y, d, equal_term, log1p_of):
+    # x == y (infinities of one sign included): x + the log of 2; else the larger plus
+    # the log of one plus the smaller's share; NaN differences: x + y (NaN).
+    larger = _where(d > 0, x + log1p_of(-d), y + log1p_of(d))
+    return _where(x == y, x + equal_term, _where(d == d, larger, x + y))
+
+
+@binary
+def hypot(x1, x2, /, out=None, *, where=True, dtype=None):
+    """sqrt(x1**2 + x2**2) without overflow; an infinite side gives inf, even with NaN."""
+    if _by_ufunc("hypot", (x1, x2), out, where, dtype):
+        return _ufunc_into("hypot", (x1, x2), out, where, dtype)
+    x, y = _floats(x1, x2)
+    ax, ay = absolute(x), absolute(y)
+    big, small = maximum(ax, ay), minimum(ax, ay)
+    ratio = small / _where(big == 0, _np.ones((), big.dtype), big)
+    r = big * sqrt(ratio * ratio + 1.0)
+    return _where(isinf(x) | isinf(y), _np.asarray(_np.inf, big.dtype), r)
+
+
+@binary
+def heaviside(x1, x2, /, out=None, *, where=True, dtype=None):
+    """0 below zero, 1 above, x2 at zero, NaN for NaN."""
+    if _by_ufunc("heaviside", (x1, x2), out, where, dtype):
+        return _ufunc_into("heaviside", (x1, x2), out, where, dtype)
+    x, h = _floats(x1, x2)
+    zero, one = _np.zeros((), x.dtype), _np.ones((), x.dtype)
+    return _where(x < 0, zero, _where(x > 0, one, _where(x != x, x, h)))
+
+
+@binary
+def float_power(x1, x2, /, out=None, *, where=True, dtype=None):
+    """x1 ** x2 in float64."""
+    if _by_ufunc("float_power", (x1, x2), out, where, dtype):
+        return _ufunc_into("float_power", (x1, x2), out, where, dtype)
+    x, y = asarray(x1).astype("float64"), asarray(x2).astype("float64")
+    return power(x, y)
+
+
+@binary
+def fmax(x1, x2, /, out=None, *, where=True, dtype=None):
+    """The larger of x1 and x2, ignoring a NaN (C's fmax: x1 where they are equal)."""
+    if _by_ufunc("fmax", (x1, x2), out, where, dtype):
+        return _ufunc_into("fmax", (x1, x2), out, where, dtype)
+    x, y = asarray(x1), asarray(x2)
+    if _np.result_type(x.dtype, y.dtype).kind != "f":
+        return maximum(x, y)
+    return _where((y != y) | (x >= y), x, y)
+
+
+@binary
+def fmin(x1, x2, /, out=None, *, where=True, dtype=None):
+    """The smaller of x1 and x2, ignoring a NaN (C's fmin: x1 where they are equal)."""
+    if _by_ufunc("fmin", (x1, x2), out, where, dtype):
+        return _ufunc_into("fmin", (x1, x2), out, where, dtype)
+    x, y = asarray(x1), asarray(x2)
+    if _np.result_type(x.dtype, y.dtype).kind != "f":
+        return minimum(x, y)
+    return _where((y != y) | (x <= y), x, y)
+
+
+@unary
+def conjugate(x, /, out=None, *, where=True, dtype=None):
+    """The complex conjugate: a copy, for the real dtypes lazyfuse has."""
+    if _by_ufunc("conjugate", (x,), out, where, dtype):
+        return _ufunc_into("conjugate", (x,), out, where, dtype)
+    if _np.iscomplexobj(x):
+        return _by_numpy(_np.conjugate, x)
+    return asarray(x).copy()
+
+
+@unary
+def conj(x, /, out=None, *, where=True, dtype=None):
+    """The complex conjugate (NumPy's other name for conjugate)."""
+    return conjugate(x, out=out, where=where, dtype=dtype)
+
+
+@unary
+def fabs(x, /, out=None, *, where=True, dtype=None):
+    """|x| as a float (integers give float64; bools NumPy's float16, by NumPy)."""
+    if _by_ufunc("fabs", (x,), out, where, dtype):
+        return _ufunc_into("fabs", (x,), out, where, dtype)
+    x = asarray(x)
+    if x.dtype.kind == "b":
+        return _by_numpy(_np.fabs, x)
+    (x,) = _floats(x)
+    return absolute(x)
+
+
+def sinc(x):
+    """sin(pi x) / (pi x), 1 at 0 (NumPy's formula: 0 replaced by 1e-20)."""
+    (x,) = _floats(x)
+    y = _where(x == 0, _np.asarray(1.0e-20, x.dtype), x) * _math.pi
+    return sin(y) / y
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """NaN and infinities replaced by finite numbers (the dtype's extremes by default);
+    other dtypes unchanged. With copy=False the array itself is written."""
+    x = asarray(x)
+    if x.dtype.kind != "f":
+        return x.copy() if copy else x
+    info = _np.finfo(x.dtype)
+    fill = lambda v, default: _np.asarray(default if v is None else v).astype(x.dtype)  # noqa: E731
+    result = _where(x != x, fill(nan, 0.0),
+                   _where(x == _np.inf, fill(posinf, info.max),
+                         _where(x == -_np.inf, fill(neginf, info.min), x)))
+    if copy:
+        return result
+    x[...] = result
+    return x
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """NumPy's ``isclose``: |a - b| <= atol + rtol |b| for finite b, or a == b."""
+    x, y = asarray(a), asarray(b)
+    ydt = _np.result_type(y.dtype, 1.0)
+    y = y if y.dtype == ydt else y.astype(ydt)
+    result = ((absolute(x - y) <= atol + rtol * absolute(y)) & isfinite(y)) | (x == y)
+    if equal_nan:
+        result = result | (isnan(x) & isnan(y))
+    return result
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether every element is close (see isclose): a Python bool."""
+    return bool(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan).all())
+
+
+def array_equal(a1, a2, equal_nan=False):
+    """Whether the arrays have one shape and equal elements: a Python bool."""
+    try:
+        x, y = asarray(a1), asarray(a2)
+    except Exception:
+        return False
+    if x.shape != y.shape:
+        return False
+    same = x == y
+    if equal_nan and x.dtype.kind == "f" and y.dtype.kind == "f":
+        same = same | (isnan(x) & isnan(y))
+    return bool(same.all())
