@@ -560,29 +560,40 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
     }
 
     /// Adds the tree's partial sums (the set bits of the block count, smallest level
-    /// first, each older sum on the left) into the accumulator.
+    /// first, each older sum on the left) into the accumulator. The loop stops at the
+    /// count's highest bit: one pass for a reduction of one block (a short row).
     fn collapse_tree(&mut self, pw: Pairwise<'ctx>, acc: Acc<'ctx>) -> Res<()> {
         let d = acc.dtype;
         let t = self.s.reg_type(d);
+        let ctx = self.s.ctx;
+        let i64t = ctx.i64_type();
         let b = self.s.builder;
         b.build_store(pw.block, self.identity(ReduceOp::Sum, d))?;
-        let count = b
-            .build_load(self.s.ctx.i64_type(), pw.count, "count")?
-            .into_int_value();
-        self.for_range(self.i64(0), self.i64(64), "tree", |e, level| {
-            let b = e.s.builder;
-            let shifted = b.build_right_shift(count, level, false, "bits")?;
-            let bit = b.build_and(shifted, e.i64(1), "bit")?;
-            let set = b.build_int_compare(IntPredicate::EQ, bit, e.i64(1), "set")?;
-            let slot = e.tree_slot(pw, d, level)?;
-            let left = b.build_load(t, slot, "left")?;
-            let right = b.build_load(t, pw.block, "right")?;
-            let merged = e.s.binary(BinaryOp::Add, left, d, right, d, d)?;
-            let next = b.build_select(set, merged, right, "next")?;
-            b.build_store(pw.block, next)?;
-            Ok(())
-        })?;
-        let b = self.s.builder;
+        let count = b.build_load(i64t, pw.count, "count")?.into_int_value();
+        let pre = b.get_insert_block().expect("positioned");
+        let head = ctx.append_basic_block(self.function, "tree.head");
+        let body = ctx.append_basic_block(self.function, "tree.body");
+        let exit = ctx.append_basic_block(self.function, "tree.exit");
+        b.build_unconditional_branch(head)?;
+        b.position_at_end(head);
+        let level = b.build_phi(i64t, "level")?;
+        let lv = level.as_basic_value().into_int_value();
+        let rest = b.build_right_shift(count, lv, false, "rest")?;
+        let more = b.build_int_compare(IntPredicate::NE, rest, self.i64(0), "more")?;
+        b.build_conditional_branch(more, body, exit)?;
+        b.position_at_end(body);
+        let bit = b.build_and(rest, self.i64(1), "bit")?;
+        let set = b.build_int_compare(IntPredicate::EQ, bit, self.i64(1), "set")?;
+        let slot = self.tree_slot(pw, d, lv)?;
+        let left = b.build_load(t, slot, "left")?;
+        let right = b.build_load(t, pw.block, "right")?;
+        let merged = self.s.binary(BinaryOp::Add, left, d, right, d, d)?;
+        let next = b.build_select(set, merged, right, "next")?;
+        b.build_store(pw.block, next)?;
+        let next_level = b.build_int_add(lv, self.i64(1), "nlevel")?;
+        b.build_unconditional_branch(head)?;
+        level.add_incoming(&[(&self.i64(0), pre), (&next_level, body)]);
+        b.position_at_end(exit);
         let total = b.build_load(t, pw.block, "total")?;
         let prior = b.build_load(t, acc.value, "prior")?;
         let sum = self.s.binary(BinaryOp::Add, prior, d, total, d, d)?;
