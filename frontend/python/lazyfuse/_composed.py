@@ -143,26 +143,27 @@ def float_power(x1, x2, /, out=None, *, where=True, dtype=None):
     return power(x, y)
 
 
-@binary
-def fmax(x1, x2, /, out=None, *, where=True, dtype=None):
-    """The larger of x1 and x2, ignoring a NaN (C's fmax: x1 where they are equal)."""
-    if _by_ufunc("fmax", (x1, x2), out, where, dtype):
-        return _ufunc_into("fmax", (x1, x2), out, where, dtype)
+def _nan_ignoring(name, keep_first, x1, x2, out, where_, dtype):
+    """C's fmax/fmin: x1 where keep_first(x1, x2) holds or x2 is NaN, else x2 (so a NaN
+    is ignored, and x1 is kept where they are equal); integers have no NaN."""
+    if _by_ufunc(name, (x1, x2), out, where_, dtype):
+        return _ufunc_into(name, (x1, x2), out, where_, dtype)
     x, y = asarray(x1), asarray(x2)
     if _np.result_type(x.dtype, y.dtype).kind != "f":
-        return maximum(x, y)
-    return _where((y != y) | (x >= y), x, y)
+        return (maximum if name == "fmax" else minimum)(x, y)
+    return _where((y != y) | keep_first(x, y), x, y)
+
+
+@binary
+def fmax(x1, x2, /, out=None, *, where=True, dtype=None):
+    """The larger of x1 and x2, ignoring a NaN."""
+    return _nan_ignoring("fmax", lambda x, y: x >= y, x1, x2, out, where, dtype)
 
 
 @binary
 def fmin(x1, x2, /, out=None, *, where=True, dtype=None):
-    """The smaller of x1 and x2, ignoring a NaN (C's fmin: x1 where they are equal)."""
-    if _by_ufunc("fmin", (x1, x2), out, where, dtype):
-        return _ufunc_into("fmin", (x1, x2), out, where, dtype)
-    x, y = asarray(x1), asarray(x2)
-    if _np.result_type(x.dtype, y.dtype).kind != "f":
-        return minimum(x, y)
-    return _where((y != y) | (x <= y), x, y)
+    """The smaller of x1 and x2, ignoring a NaN."""
+    return _nan_ignoring("fmin", lambda x, y: x <= y, x1, x2, out, where, dtype)
 
 
 @unary

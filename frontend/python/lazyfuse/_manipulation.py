@@ -434,21 +434,21 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     return (a * w).sum(axis=axis, keepdims=keepdims) / w.sum(axis=axis, keepdims=keepdims)
 
 
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
-    """NumPy's ``nansum``: NaNs count as zero."""
+def _nan_reduce(numpy_function, method, fill, a, axis, dtype, out, keepdims):
+    """A reduction of a with its NaNs replaced by `fill` (the reduction's identity)."""
     if out is not None:
-        return _by_numpy(_np.nansum, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
+        return _by_numpy(numpy_function, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
     a = asarray(a)
     if a.dtype.kind == "f":
-        a = where(a != a, _np.zeros((), a.dtype), a)
-    return a.sum(axis=axis, dtype=dtype, keepdims=keepdims)
+        a = where(a != a, _np.asarray(fill, a.dtype), a)
+    return getattr(a, method)(axis=axis, dtype=dtype, keepdims=keepdims)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
+    """NumPy's ``nansum``: NaNs count as zero."""
+    return _nan_reduce(_np.nansum, "sum", 0, a, axis, dtype, out, keepdims)
 
 
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
     """NumPy's ``nanprod``: NaNs count as one."""
-    if out is not None:
-        return _by_numpy(_np.nanprod, a, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
-    a = asarray(a)
-    if a.dtype.kind == "f":
-        a = where(a != a, _np.ones((), a.dtype), a)
-    return a.prod(axis=axis, dtype=dtype, keepdims=keepdims)
+    return _nan_reduce(_np.nanprod, "prod", 1, a, axis, dtype, out, keepdims)

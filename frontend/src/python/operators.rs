@@ -97,7 +97,7 @@ pub(super) fn unary_operator(slf: &Bound<'_, Handle>, op: &str) -> PyResult<Py<P
             }
         }
     }
-    if let (Some(x), Some(u)) = (plain_native(slf)?, UnaryOp::from_name(op)) {
+    if let (Some(x), Some(u)) = (native_value(slf, Reading::Plain)?, UnaryOp::from_name(op)) {
         if op != "round" {
             let result = lazy(apply(Op::Unary(u), &[&x]))?;
             return pending_handle(py, result);
@@ -221,34 +221,61 @@ fn eager(
     }
 }
 
-/// A plain operand's native value: a pending base seen whole in C order, or an array
-/// in memory whose view is C-contiguous (read through its base's cell).
-fn plain_native(h: &Bound<'_, Handle>) -> PyResult<Option<crate::Array>> {
+/// Which handles a native path may read without Python (see [`native_value`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reading {
+    /// Elementwise operands: the result's memory order is C's only if theirs is, so a
+    /// pending base seen whole in C order, or an array in memory with a C-contiguous
+    /// view.
+    Plain,
+    /// Reductions: any array in memory, a pending base seen whole, or the cached view
+    /// of a pending base's current node.
+    Any,
+}
+
+/// The handle's value as a native array (a read through its base's cell for an array
+/// in memory), if `reading` allows it without Python; None otherwise.
+pub(super) fn native_value(
+    h: &Bound<'_, Handle>,
+    reading: Reading,
+) -> PyResult<Option<crate::Array>> {
     let py = h.py();
     let handle = h.borrow();
     let Some(base) = handle.base_ref().map(|b| b.bind(py).clone()) else {
         return Ok(None);
     };
-    if base.borrow().buffer.is_none() {
-        let b = base.borrow();
-        if b.fortran || !handle.chain_is_empty(py) {
+    if base.borrow().buffer.is_some() {
+        let Some(view) = handle.np_view(py) else {
+            return Ok(None);
+        };
+        drop(handle);
+        let contiguous = view
+            .cast::<PyUntypedArray>()
+            .is_ok_and(|a| a.is_c_contiguous());
+        if reading == Reading::Plain && !contiguous {
             return Ok(None);
         }
-        return Ok(b.node.as_ref().map(|n| n.bind(py).get().a.clone()));
+        let cell = Base::read_cell_of(&base)?;
+        return Ok(Some(cell.bind(py).get().read(&view)?.a));
     }
-    let Some(view) = handle.np_view(py) else {
+    let b = base.borrow();
+    let Some(node) = &b.node else {
         return Ok(None);
     };
-    drop(handle);
-    let Ok(array) = view.cast::<PyUntypedArray>() else {
-        return Ok(None);
-    };
-    if !array.is_c_contiguous() {
+    if handle.chain_is_empty(py) && !(reading == Reading::Plain && b.fortran) {
+        return Ok(Some(node.bind(py).get().a.clone()));
+    }
+    if reading == Reading::Plain {
         return Ok(None);
     }
-    let cell = Base::read_cell_of(&base)?;
-    let read = cell.bind(py).get().read(&view)?;
-    Ok(Some(read.a))
+    Ok(match handle.lazy_value(py) {
+        Some((made_of, value)) if made_of.is(node) => value
+            .bind(py)
+            .cast::<super::NativeArray>()
+            .ok()
+            .map(|v| v.get().a.clone()),
+        _ => None,
+    })
 }
 
 /// The lazy path for plain operands (see the module docs); None for any other.
@@ -261,7 +288,7 @@ fn lazy_plain(
     let py = slf.py();
     let comparison = matches!(op, "eq" | "ne" | "lt" | "le" | "gt" | "ge");
     let other = if let Ok(h) = other.cast::<Handle>() {
-        match plain_native(h)? {
+        match native_value(h, Reading::Plain)? {
             Some(a) => Operand::Array(a),
             None => return Ok(None),
         }
@@ -277,7 +304,7 @@ fn lazy_plain(
     } else {
         return Ok(None);
     };
-    let Some(me) = plain_native(slf)? else {
+    let Some(me) = native_value(slf, Reading::Plain)? else {
         return Ok(None);
     };
     let Some(op) = BinaryOp::from_name(op) else {

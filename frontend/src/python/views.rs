@@ -13,7 +13,9 @@ use lazyfuse_ir::ReduceOp;
 
 use super::handle::from_numpy;
 use super::handle::{new_handle, Handle};
-use super::operators::{eager_limit, is_lazy_reported, pending_handle, small_view};
+use super::operators::{
+    eager_limit, is_lazy_reported, native_value, pending_handle, small_view, Reading,
+};
 use super::{lazy, NativeArray};
 
 /// `lazyfuse._base`'s replay functions, for view operations not handled natively.
@@ -159,11 +161,14 @@ pub(super) fn reduce(
     let arg_op = matches!(op, "argmax" | "argmin");
     if let (Some(axes), Some(r)) = (
         plain_axes(axis),
-        ReduceOp::from_name(&format!("reduce_{op}")),
+        ReduceOp::ALL
+            .iter()
+            .copied()
+            .find(|r| r.name().strip_prefix("reduce_") == Some(op)),
     ) {
         // argmax/argmin take one axis (a tuple is NumPy's TypeError: Python raises it).
         if !(arg_op && axis.cast_exact::<PyTuple>().is_ok()) {
-            if let Some(x) = any_native(slf)? {
+            if let Some(x) = native_value(slf, Reading::Any)? {
                 // 0-d arrays with an axis follow NumPy's special cases in Python.
                 if axes.is_none() || !x.shape().map(|s| s.is_empty()).unwrap_or(true) {
                     let result = lazy(x.reduce(r, axes.as_deref(), keepdims))?;
@@ -174,38 +179,4 @@ pub(super) fn reduce(
     }
     slf.call_method1(intern!(py, "_reduce_slow"), (op, axis, keepdims))
         .map(Bound::unbind)
-}
-
-/// The handle's value as a native array without Python: an array in memory read
-/// through its base's cell (any layout), a pending base seen whole, or the cached view
-/// of a pending base's current node; None otherwise.
-fn any_native(h: &Bound<'_, Handle>) -> PyResult<Option<crate::Array>> {
-    let py = h.py();
-    let handle = h.borrow();
-    let Some(base) = handle.base_ref().map(|b| b.bind(py).clone()) else {
-        return Ok(None);
-    };
-    if base.borrow().buffer.is_some() {
-        let Some(view) = handle.np_view(py) else {
-            return Ok(None);
-        };
-        drop(handle);
-        let cell = super::base::Base::read_cell_of(&base)?;
-        return Ok(Some(cell.bind(py).get().read(&view)?.a));
-    }
-    let b = base.borrow();
-    let Some(node) = &b.node else {
-        return Ok(None);
-    };
-    if handle.chain_is_empty(py) {
-        return Ok(Some(node.bind(py).get().a.clone()));
-    }
-    match handle.lazy_value(py) {
-        Some((made_of, value)) if made_of.is(node) => Ok(value
-            .bind(py)
-            .cast::<NativeArray>()
-            .ok()
-            .map(|v| v.get().a.clone())),
-        _ => Ok(None),
-    }
 }
