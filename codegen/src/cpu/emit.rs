@@ -19,7 +19,6 @@
 
 use inkwell::context::Context;
 use inkwell::module::Module;
-use inkwell::types::BasicType;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
@@ -35,6 +34,11 @@ type Res<T> = Result<T, CodegenError>;
 pub(crate) fn is_elementwise(k: &LoopKernel) -> bool {
     k.kind() == LoopKind::Elementwise
 }
+
+#[path = "pairwise.rs"]
+mod pairwise;
+
+use pairwise::Pairwise;
 
 struct Emit<'a, 'ctx> {
     s: ScalarLowering<'a, 'ctx>,
@@ -69,22 +73,6 @@ struct Emit<'a, 'ctx> {
     pairwise: Vec<Option<Pairwise<'ctx>>>,
     /// The pairwise sum of the reduce phase being emitted, if it has one.
     active_pairwise: Option<Pairwise<'ctx>>,
-}
-
-/// Elements per block of a pairwise float sum: each block is summed by the vectorised
-/// loop (several partial sums), the block sums pairwise, as NumPy's pairwise summation
-/// does (its blocks are 128 elements with 8 partial sums).
-const PAIRWISE_BLOCK: i64 = 128;
-
-/// Slots of a float sum computed pairwise: the block being summed, the count of blocks
-/// done, and a binary counter of partial sums (`stack[k]` holds the sum of 2^k blocks
-/// while bit k of the count is set), so the block sums combine as a balanced tree.
-#[derive(Clone, Copy)]
-struct Pairwise<'ctx> {
-    dtype: DType,
-    block: PointerValue<'ctx>,
-    count: PointerValue<'ctx>,
-    stack: PointerValue<'ctx>,
 }
 
 #[derive(Clone, Copy)]
@@ -169,18 +157,7 @@ pub(crate) fn emit_kernel<'ctx>(
             let value = builder.build_alloca(e.s.reg_type(acc_dtype), "acc")?;
             let index = builder.build_alloca(i64t, "arg")?;
             let counter = builder.build_alloca(i64t, "flat")?;
-            let pairwise =
-                if acc_dtype.is_float() && matches!(combiner, ReduceOp::Sum | ReduceOp::Mean) {
-                    let t = e.s.reg_type(acc_dtype);
-                    Some(Pairwise {
-                        dtype: acc_dtype,
-                        block: builder.build_alloca(t, "block")?,
-                        count: builder.build_alloca(i64t, "blocks")?,
-                        stack: builder.build_alloca(t.array_type(64), "tree")?,
-                    })
-                } else {
-                    None
-                };
+            let pairwise = Pairwise::allocate(&builder, &e.s, acc_dtype, *combiner)?;
             e.pairwise.push(pairwise);
             e.accs.push(Acc {
                 value,
@@ -342,25 +319,11 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                     f(e)
                 });
             };
-            // A pairwise float sum: the loop in blocks, each block's sum pushed on the tree.
-            let b = self.s.builder;
-            let len = b.build_int_sub(extent, zero, "len")?;
-            let len = b.build_int_add(len, self.i64(PAIRWISE_BLOCK - 1), "lenr")?;
-            let blocks = b.build_int_signed_div(len, self.i64(PAIRWISE_BLOCK), "nblocks")?;
-            return self.for_range(self.i64(0), blocks, "block", |e, blk| {
-                let b = e.s.builder;
-                let lo = b.build_int_nsw_mul(blk, e.i64(PAIRWISE_BLOCK), "lo")?;
-                let lo = b.build_int_nsw_add(zero, lo, "lo")?;
-                let hi = b.build_int_nsw_add(lo, e.i64(PAIRWISE_BLOCK), "hi")?;
-                let short = b.build_int_compare(IntPredicate::SLT, extent, hi, "short")?;
-                let hi = b.build_select(short, extent, hi, "hi")?.into_int_value();
-                let d = pw.dtype;
-                b.build_store(pw.block, e.identity(ReduceOp::Sum, d))?;
+            return self.pairwise_loop(pw, zero, extent, &mut |e, lo, hi| {
                 e.versioned(k, sites.clone(), lo, hi, "inner", &mut |e, i| {
                     e.idx[k] = i;
                     f(e)
-                })?;
-                e.push_block(pw, d)
+                })
             });
         }
         self.for_range(zero, extent, "inner", |e, i| {
@@ -518,107 +481,6 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 Ok(())
             }
         }
-    }
-
-    /// Pushes the finished block's sum on the tree: like incrementing a binary counter,
-    /// each trailing one bit of the count merges an equal-sized partial sum (older on
-    /// the left), and the result goes to the first zero bit's level.
-    fn push_block(&mut self, pw: Pairwise<'ctx>, d: DType) -> Res<()> {
-        let ctx = self.s.ctx;
-        let b = self.s.builder;
-        let t = self.s.reg_type(d);
-        let i64t = ctx.i64_type();
-        let count = b.build_load(i64t, pw.count, "count")?.into_int_value();
-        let pre = b.get_insert_block().expect("positioned");
-        let head = ctx.append_basic_block(self.function, "merge.head");
-        let body = ctx.append_basic_block(self.function, "merge.body");
-        let exit = ctx.append_basic_block(self.function, "merge.exit");
-        b.build_unconditional_branch(head)?;
-        b.position_at_end(head);
-        let level = b.build_phi(i64t, "level")?;
-        let lv = level.as_basic_value().into_int_value();
-        let shifted = b.build_right_shift(count, lv, false, "bits")?;
-        let bit = b.build_and(shifted, self.i64(1), "bit")?;
-        let set = b.build_int_compare(IntPredicate::EQ, bit, self.i64(1), "set")?;
-        b.build_conditional_branch(set, body, exit)?;
-        b.position_at_end(body);
-        let slot = self.tree_slot(pw, d, lv)?;
-        let left = b.build_load(t, slot, "left")?;
-        let right = b.build_load(t, pw.block, "right")?;
-        let merged = self.s.binary(BinaryOp::Add, left, d, right, d, d)?;
-        b.build_store(pw.block, merged)?;
-        let next = b.build_int_add(lv, self.i64(1), "nlevel")?;
-        b.build_unconditional_branch(head)?;
-        level.add_incoming(&[(&self.i64(0), pre), (&next, body)]);
-        b.position_at_end(exit);
-        let slot = self.tree_slot(pw, d, lv)?;
-        let sum = b.build_load(t, pw.block, "sum")?;
-        b.build_store(slot, sum)?;
-        let count = b.build_int_add(count, self.i64(1), "count1")?;
-        b.build_store(pw.count, count)?;
-        Ok(())
-    }
-
-    /// Adds the tree's partial sums (the set bits of the block count, smallest level
-    /// first, each older sum on the left) into the accumulator. The loop stops at the
-    /// count's highest bit: one pass for a reduction of one block (a short row).
-    fn collapse_tree(&mut self, pw: Pairwise<'ctx>, acc: Acc<'ctx>) -> Res<()> {
-        let d = acc.dtype;
-        let t = self.s.reg_type(d);
-        let ctx = self.s.ctx;
-        let i64t = ctx.i64_type();
-        let b = self.s.builder;
-        b.build_store(pw.block, self.identity(ReduceOp::Sum, d))?;
-        let count = b.build_load(i64t, pw.count, "count")?.into_int_value();
-        let pre = b.get_insert_block().expect("positioned");
-        let head = ctx.append_basic_block(self.function, "tree.head");
-        let body = ctx.append_basic_block(self.function, "tree.body");
-        let exit = ctx.append_basic_block(self.function, "tree.exit");
-        b.build_unconditional_branch(head)?;
-        b.position_at_end(head);
-        let level = b.build_phi(i64t, "level")?;
-        let lv = level.as_basic_value().into_int_value();
-        let rest = b.build_right_shift(count, lv, false, "rest")?;
-        let more = b.build_int_compare(IntPredicate::NE, rest, self.i64(0), "more")?;
-        b.build_conditional_branch(more, body, exit)?;
-        b.position_at_end(body);
-        let bit = b.build_and(rest, self.i64(1), "bit")?;
-        let set = b.build_int_compare(IntPredicate::EQ, bit, self.i64(1), "set")?;
-        let slot = self.tree_slot(pw, d, lv)?;
-        let left = b.build_load(t, slot, "left")?;
-        let right = b.build_load(t, pw.block, "right")?;
-        let merged = self.s.binary(BinaryOp::Add, left, d, right, d, d)?;
-        let next = b.build_select(set, merged, right, "next")?;
-        b.build_store(pw.block, next)?;
-        let next_level = b.build_int_add(lv, self.i64(1), "nlevel")?;
-        b.build_unconditional_branch(head)?;
-        level.add_incoming(&[(&self.i64(0), pre), (&next_level, body)]);
-        b.position_at_end(exit);
-        let total = b.build_load(t, pw.block, "total")?;
-        let prior = b.build_load(t, acc.value, "prior")?;
-        let sum = self.s.binary(BinaryOp::Add, prior, d, total, d, d)?;
-        b.build_store(acc.value, sum)?;
-        Ok(())
-    }
-
-    /// The address of level `level` of a pairwise tree.
-    fn tree_slot(
-        &self,
-        pw: Pairwise<'ctx>,
-        d: DType,
-        level: IntValue<'ctx>,
-    ) -> Res<PointerValue<'ctx>> {
-        let t = self.s.reg_type(d);
-        // SAFETY (of the GEP): levels stay below 64, the tree's length, as a count of
-        // blocks (each at least one element) has fewer than 64 bits.
-        Ok(unsafe {
-            self.s.builder.build_in_bounds_gep(
-                t.array_type(64),
-                pw.stack,
-                &[self.i64(0), level],
-                "lvl",
-            )?
-        })
     }
 
     fn identity(&self, combiner: ReduceOp, d: DType) -> BasicValueEnum<'ctx> {
