@@ -2,6 +2,9 @@
 //! buffers on a few threads; a cache so that a kernel of the same structure (any
 //! sizes) compiles once.
 
+mod alloc;
+mod chunked;
+mod compile;
 mod emit;
 mod gemm;
 mod into;
@@ -12,6 +15,10 @@ mod vmath_pow;
 mod vmath_tables;
 mod vmath_trig;
 
+use alloc::zeros;
+use chunked::{chunkable_reduction, combine_pairwise, scalar_from_bits, CHUNK};
+use compile::{compile, host_machine, prepare_module, structure_key};
+
 pub use storage::storage_roots;
 
 use std::collections::HashMap;
@@ -21,12 +28,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use inkwell::context::Context;
 use inkwell::execution_engine::ExecutionEngine;
-use inkwell::passes::PassBuilderOptions;
-use inkwell::targets::{CodeModel, InitializationConfig, RelocMode, Target, TargetMachine};
-use inkwell::OptimizationLevel;
 use lazyfuse_ir::kernel::{
-    Affine, BufferKind, IndexMap, Kernel, KernelPlan, LoopKernel, LoopKind, MatMulKernel, Phase,
-    ScalarOp,
+    Affine, BufferKind, IndexMap, Kernel, KernelPlan, LoopKernel, MatMulKernel, Phase, ScalarOp,
 };
 use lazyfuse_ir::{evaluate_op, DType, Op, ReduceOp, Value};
 use ndarray::{ArrayD, IxDyn};
@@ -378,112 +381,6 @@ impl CpuExecutor {
     }
 }
 
-/// The value a kernel stored in an 8-byte slot.
-fn scalar_from_bits(bits: u64, dtype: DType) -> lazyfuse_ir::Scalar {
-    use lazyfuse_ir::Scalar;
-    match dtype {
-        DType::Bool => Scalar::Bool(bits & 0xff != 0),
-        DType::I32 => Scalar::I32(bits as u32 as i32),
-        DType::I64 => Scalar::I64(bits as i64),
-        DType::F32 => Scalar::F32(f32::from_bits(bits as u32)),
-        DType::F64 => Scalar::F64(f64::from_bits(bits)),
-    }
-}
-
-/// Partials combined as a balanced tree, left to right (a fixed order).
-fn combine_pairwise(
-    values: &[lazyfuse_ir::Scalar],
-    combiner: ReduceOp,
-) -> Result<lazyfuse_ir::Scalar, CodegenError> {
-    use lazyfuse_ir::BinaryOp;
-    let op = match combiner {
-        ReduceOp::Sum => BinaryOp::Add,
-        ReduceOp::Prod => BinaryOp::Mul,
-        ReduceOp::Max => BinaryOp::Maximum,
-        ReduceOp::Min => BinaryOp::Minimum,
-        ReduceOp::Any => BinaryOp::LogicalOr,
-        _ => BinaryOp::LogicalAnd,
-    };
-    // Float sums, the common case: pairwise in the native type (the interpreter's
-    // per-pair evaluation cost microseconds, and there is a partial per chunk).
-    if combiner == ReduceOp::Sum {
-        use lazyfuse_ir::Scalar;
-        if let Some(Scalar::F64(_)) = values.first() {
-            let v: Vec<f64> = values.iter().map(|s| s.as_f64()).collect();
-            return Ok(Scalar::F64(pairwise_sum(v)));
-        }
-        if let Some(Scalar::F32(_)) = values.first() {
-            let v: Vec<f32> = values.iter().map(|s| s.as_f64() as f32).collect();
-            return Ok(Scalar::F32(pairwise_sum(v)));
-        }
-    }
-    let mut level: Vec<lazyfuse_ir::Scalar> = values.to_vec();
-    while level.len() > 1 {
-        let mut next = Vec::with_capacity(level.len().div_ceil(2));
-        for pair in level.chunks(2) {
-            next.push(match pair {
-                [a, b] => evaluate_op(
-                    &Op::Binary(op),
-                    &[Value::from_scalar(*a), Value::from_scalar(*b)],
-                )?
-                .get(&[])
-                .expect("0-d")
-                .cast(a.dtype()),
-                [a] => *a,
-                _ => unreachable!("chunks of two"),
-            });
-        }
-        level = next;
-    }
-    level
-        .pop()
-        .ok_or_else(|| CodegenError::Internal("no partials".into()))
-}
-
-/// Sums neighbours level by level (the same tree as the generic combine).
-fn pairwise_sum<T: Copy + std::ops::Add<Output = T>>(mut level: Vec<T>) -> T {
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| if let [a, b] = pair { *a + *b } else { pair[0] })
-            .collect();
-    }
-    level[0]
-}
-
-/// Elements of the first inner axis per chunk of a long whole-array reduction. Within
-/// a chunk values are summed in order (no reassociation without fast-math), chunks
-/// pairwise. Measured: 2,048 did not help accuracy (float32 sum of 4M normal values 93
-/// -> 117 ulp off math.fsum, NumPy 19; float64 with cancellation 3,513 -> 1,465 ulp,
-/// NumPy 583): the in-chunk order dominates, so the fix is pairwise (or several
-/// accumulators) inside the reduce loop, not smaller chunks.
-const CHUNK: usize = 8192;
-
-/// The combiner of a kernel that only folds one value per outer point and stores it
-/// (`sum(expr)`, `max(expr)` ...), which the executor may split into chunks.
-fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
-    let rows: usize = kernel.outer.iter().product();
-    let first = *kernel.inner.first()?;
-    match kernel.kind() {
-        LoopKind::Reduction { combiner, .. }
-            if rows == 1
-                && first >= 2 * CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)
-                && matches!(
-                    combiner,
-                    ReduceOp::Sum
-                        | ReduceOp::Prod
-                        | ReduceOp::Max
-                        | ReduceOp::Min
-                        | ReduceOp::Any
-                        | ReduceOp::All
-                ) =>
-        {
-            Some(combiner)
-        }
-        _ => None,
-    }
-}
-
 /// The kernel with its buffers renumbered 0, 1, ... in order of first use, and the
 /// plan buffer of each new number: kernels that differ only in which buffers they
 /// touch share compiled code.
@@ -634,149 +531,6 @@ impl<'a> InputView<'a> {
     }
 }
 
-/// A key that equal kernel structures share, whatever their sizes and index-map
-/// numbers (those are run-time parameters).
-fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> String {
-    let mut k = kernel.clone();
-    // Numbers are run-time parameters; which loops an access moves with is compiled in.
-    let blank = |a: &mut Affine| {
-        a.offset = 0;
-        a.coefs.iter_mut().for_each(|c| *c = (*c != 0) as i64);
-    };
-    let blank_map = |m: &mut IndexMap| m.0.iter_mut().for_each(blank);
-    k.outer.iter_mut().for_each(|d| *d = 0);
-    k.inner.iter_mut().for_each(|d| *d = 0);
-    let mut used = std::collections::BTreeSet::new();
-    for phase in &mut k.phases {
-        let (body, stores) = phase.body_and_stores_mut();
-        for instr in &mut body.instrs {
-            match &mut instr.op {
-                ScalarOp::Load(b, m) => {
-                    used.insert(b.0);
-                    blank_map(m)
-                }
-                ScalarOp::Ramp { index, .. } => blank(index),
-                _ => {}
-            }
-        }
-        for st in stores.iter_mut() {
-            used.insert(st.buffer.0);
-            blank_map(&mut st.index);
-        }
-    }
-    let dtypes: Vec<String> = used
-        .iter()
-        .map(|&b| format!("{b}:{}", buffer_dtypes[b as usize]))
-        .collect();
-    format!("{k:?}|{}", dtypes.join(","))
-}
-
-/// LLVM options set once per process, before the first compilation.
-///
-/// `-enable-mem-access-versioning=0`: a kernel's inner loop is already emitted twice,
-/// a version for unit strides (constants, so LLVM vectorises it without checks) and a
-/// general one (`Emit::versioned`). In the general one LLVM's loop access analysis
-/// would version every pointer on "run-time stride == 1" again, and compare those
-/// predicates pairwise: a kernel reading 1,000 arrays (a balanced sum tree over 2,048
-/// inputs) spent 33% of 9.7 s in `SCEVComparePredicate::implies` (perf record).
-fn set_llvm_options() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let args = [
-            c"lazyfuse".as_ptr(),
-            c"-enable-mem-access-versioning=0".as_ptr(),
-        ];
-        // SAFETY: NUL-terminated strings that live for the whole program; called once,
-        // before any LLVM pass runs.
-        unsafe {
-            inkwell::llvm_sys::support::LLVMParseCommandLineOptions(
-                args.len() as i32,
-                args.as_ptr(),
-                c"".as_ptr(),
-            );
-        }
-    });
-}
-
-fn host_machine() -> Result<TargetMachine, CodegenError> {
-    set_llvm_options();
-    Target::initialize_native(&InitializationConfig::default()).map_err(CodegenError::Llvm)?;
-    let triple = TargetMachine::get_default_triple();
-    let target = Target::from_triple(&triple).map_err(|e| CodegenError::Llvm(e.to_string()))?;
-    target
-        .create_target_machine(
-            &triple,
-            &TargetMachine::get_host_cpu_name().to_string(),
-            &TargetMachine::get_host_cpu_features().to_string(),
-            OptimizationLevel::Aggressive,
-            RelocMode::Default,
-            CodeModel::JITDefault,
-        )
-        .ok_or_else(|| CodegenError::Llvm("cannot create a target machine for the host".into()))
-}
-
-/// Sets the host triple, data layout and CPU attributes, verifies, and runs the O2
-/// pipeline (it vectorises as O3 does; measured: a 10-op kernel compiles in 28 ms
-/// instead of 35, softmax runs as fast within noise).
-fn prepare_module(
-    module: &inkwell::module::Module<'_>,
-    machine: &TargetMachine,
-    optimize: bool,
-) -> Result<(), CodegenError> {
-    module.set_triple(&machine.get_triple());
-    module.set_data_layout(&machine.get_target_data().get_data_layout());
-    let ctx = module.get_context();
-    let cpu = ctx.create_string_attribute(
-        "target-cpu",
-        &TargetMachine::get_host_cpu_name().to_string(),
-    );
-    let features = ctx.create_string_attribute(
-        "target-features",
-        &TargetMachine::get_host_cpu_features().to_string(),
-    );
-    let mut f = module.get_first_function();
-    while let Some(func) = f {
-        if func.count_basic_blocks() > 0 {
-            func.add_attribute(inkwell::attributes::AttributeLoc::Function, cpu);
-            func.add_attribute(inkwell::attributes::AttributeLoc::Function, features);
-        }
-        f = func.get_next_function();
-    }
-    module
-        .verify()
-        .map_err(|e| CodegenError::Internal(format!("invalid LLVM IR: {e}")))?;
-    if optimize {
-        module
-            .run_passes("default<O2>", machine, PassBuilderOptions::create())
-            .map_err(|e| CodegenError::Llvm(e.to_string()))?;
-    }
-    Ok(())
-}
-
-fn compile(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> Result<CompiledKernel, CodegenError> {
-    let context = Box::new(Context::create());
-    // SAFETY: the context is boxed (its address is stable) and outlives the engine,
-    // which `CompiledKernel::drop` drops first.
-    let ctx: &'static Context = unsafe { &*(context.as_ref() as *const Context) };
-    let module = ctx.create_module("lazyfuse");
-    let machine = host_machine()?;
-    emit::emit_kernel(ctx, &module, "kernel", kernel, buffer_dtypes)?;
-    prepare_module(&module, &machine, true)?;
-    let engine = module
-        .create_jit_execution_engine(OptimizationLevel::Aggressive)
-        .map_err(|e| CodegenError::Llvm(e.to_string()))?;
-    let address = engine
-        .get_function_address("kernel")
-        .map_err(|e| CodegenError::Llvm(e.to_string()))?;
-    // SAFETY: `kernel` was emitted with exactly this signature.
-    let entry: KernelFn = unsafe { std::mem::transmute::<usize, KernelFn>(address) };
-    Ok(CompiledKernel {
-        engine: ManuallyDrop::new(engine),
-        context: ManuallyDrop::new(context),
-        entry,
-    })
-}
-
 /// The buffers of a running plan.
 struct Memory {
     /// Each input buffer's borrowed element 0 (null for the others); only read.
@@ -806,104 +560,6 @@ fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
         strides[k] = strides[k + 1] * shape[k + 1].max(1) as isize;
     }
     strides
-}
-
-/// Asks the kernel for 2 MiB pages under a large fresh allocation: a fresh 80 MB output
-/// otherwise takes ~20,000 page faults on first write, which can cost as much as the
-/// kernel (measured: a fused 10-op chain on 10M float64 takes 37 ms without, 14 ms with;
-/// `cargo bench -p lazyfuse-codegen --bench cpu`). NumPy does the same for arrays of
-/// 4 MB and more. Only a hint; where the OS compacts memory synchronously to find huge
-/// pages a call can occasionally stall. `LAZYFUSE_HUGE_PAGES=0` switches it off.
-fn prefer_huge_pages(ptr: *const u8, bytes: usize) {
-    const HUGE: usize = 2 << 20;
-    static ENABLED: OnceLock<bool> = OnceLock::new();
-    let enabled =
-        *ENABLED.get_or_init(|| std::env::var("LAZYFUSE_HUGE_PAGES").map_or(true, |v| v != "0"));
-    if bytes < 2 * HUGE || !enabled {
-        return;
-    }
-    #[cfg(target_os = "linux")]
-    {
-        let start = (ptr as usize).div_ceil(HUGE) * HUGE;
-        let end = (ptr as usize + bytes) / HUGE * HUGE;
-        if end > start {
-            // SAFETY: the range lies inside an allocation we own; MADV_HUGEPAGE only
-            // changes how the kernel backs it, never its contents.
-            unsafe {
-                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-            }
-        }
-    }
-}
-
-fn zeros(dtype: DType, shape: &[usize]) -> Result<Value, CodegenError> {
-    let s = IxDyn(shape);
-    let value = zeros_untouched(dtype, s)?;
-    lazyfuse_ir::with_value!(&value, a => prefer_huge_pages(a.as_ptr() as *const u8, a.len() * dtype.size_bytes()));
-    Ok(value)
-}
-
-/// Zeroed storage (large ones come from the OS as untouched zero pages) whose first
-/// element is 64-byte aligned (a cache line; whole vectors for every SIMD width).
-fn zeros_untouched(dtype: DType, s: IxDyn) -> Result<Value, CodegenError> {
-    Ok(match dtype {
-        DType::Bool => Value::from_array(aligned_zeros::<bool>(s)?),
-        DType::I32 => Value::from_array(aligned_zeros::<i32>(s)?),
-        DType::I64 => Value::from_array(aligned_zeros::<i64>(s)?),
-        DType::F32 => Value::from_array(aligned_zeros::<f32>(s)?),
-        DType::F64 => Value::from_array(aligned_zeros::<f64>(s)?),
-    })
-}
-
-/// The element types whose all-zero bytes are their zero value (`false`, `0`, `+0.0`).
-trait ZeroBytes: Copy + Default {}
-impl ZeroBytes for bool {}
-impl ZeroBytes for i32 {}
-impl ZeroBytes for i64 {}
-impl ZeroBytes for f32 {}
-impl ZeroBytes for f64 {}
-
-/// `len` zeros from the allocator's zeroed memory (calloc: large ones are untouched
-/// pages), or OutOfMemory where the allocation fails: never an abort.
-fn try_zeroed_vec<T: ZeroBytes>(len: usize) -> Result<Vec<T>, CodegenError> {
-    let too_big = || CodegenError::OutOfMemory {
-        bytes: len.saturating_mul(std::mem::size_of::<T>()),
-    };
-    let layout = std::alloc::Layout::array::<T>(len).map_err(|_| too_big())?;
-    if layout.size() == 0 {
-        return Ok(Vec::new());
-    }
-    // SAFETY: the layout has a non-zero size.
-    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut T;
-    if ptr.is_null() {
-        return Err(too_big());
-    }
-    // SAFETY: allocated by the global allocator with T's layout for `len` elements, all
-    // initialised (zero bytes are a valid T: ZeroBytes).
-    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
-}
-
-/// A C-contiguous zeroed array starting on a 64-byte boundary: the allocation is one
-/// cache line longer and the array a slice of it (its storage owns the whole).
-fn aligned_zeros<T: ZeroBytes>(s: IxDyn) -> Result<ArrayD<T>, CodegenError> {
-    const ALIGN: usize = 64;
-    let size = std::mem::size_of::<T>().max(1);
-    let n = ndarray::Dimension::size(&s);
-    let slack = ALIGN / size;
-    let data = try_zeroed_vec::<T>(
-        n.checked_add(slack)
-            .ok_or(CodegenError::OutOfMemory { bytes: usize::MAX })?,
-    )?;
-    let misalignment = data.as_ptr() as usize % ALIGN;
-    let skip = if misalignment == 0 {
-        0
-    } else {
-        (ALIGN - misalignment) / size
-    };
-    let flat = ndarray::Array1::from_vec(data).slice_move(ndarray::s![skip..skip + n]);
-    Ok(flat
-        .into_shape_with_order(s)
-        .expect("a contiguous slice takes any shape of its size"))
 }
 
 impl Memory {
