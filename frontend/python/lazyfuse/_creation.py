@@ -10,15 +10,10 @@ import operator as _operator
 import numpy as _np
 
 from . import _core, _native
-from ._core import (_EAGER_SCALARS, _dtype_name, _eager_when_small, _from_numpy, asarray,
-                    broadcast_to, floor, ndarray, where)
+from ._core import (_EAGER_SCALARS, _dtype_name, _eager_when_small, _from_numpy, _shape,
+                    asarray, floor, ndarray)
+from ._functions import broadcast_to, where
 from .errors import InvalidArgumentError
-
-def _shape(shape):
-    if isinstance(shape, (int, _np.integer)):
-        return [int(shape)]
-    return [int(s) for s in shape]
-
 
 def full(shape, fill_value, dtype=None):
     shape = _shape(shape)

@@ -1,0 +1,206 @@
+"""lazyfuse.numpy's module-level functions over the lazy array (where, clip, the
+view functions, concatenate and stack, the products, the reductions, round): thin
+forms of ndarray's methods and native operations, NumPy's signatures and fallbacks."""
+
+import builtins as _builtins
+
+import numpy as _np
+
+from . import _native
+from ._core import (_NOVALUE, _axes, _by_numpy, _eager_when_small, _elementwise, _from_numpy,
+                    _index, _operand, _shape, _small, asarray, ndarray)
+from ._ufuncs import maximum, minimum, rint
+
+__all__ = [
+    "all", "any", "argmax", "argmin", "around", "astype", "broadcast_to", "clip",
+    "concatenate", "diagonal", "dot", "expand_dims", "inner", "matmul", "max", "mean",
+    "min", "moveaxis", "outer", "prod", "ravel", "reshape", "round", "squeeze",
+    "stack", "std", "sum", "swapaxes", "transpose", "var", "where",
+]
+
+
+@_eager_when_small(_np.where)
+def where(condition, x=_NOVALUE, y=_NOVALUE):
+    if x is _NOVALUE or y is _NOVALUE:
+        # where(c) is nonzero(c); one of x, y alone is NumPy's ValueError.
+        args = [v for v in (x, y) if v is not _NOVALUE]
+        return _by_numpy(_np.where, condition, *args)
+    return _elementwise(_native.where_(asarray(condition)._native_array, _operand(x), _operand(y)),
+                        condition, x, y)
+
+
+@_eager_when_small(_np.clip)
+def clip(a, a_min=_NOVALUE, a_max=_NOVALUE, out=None, *, min=_NOVALUE, max=_NOVALUE):
+    """NumPy ``clip``: bounds as ``a_min``/``a_max`` or (NumPy 2.1) ``min``/``max``."""
+    lo = a_min if a_min is not _NOVALUE else min
+    hi = a_max if a_max is not _NOVALUE else max
+    if out is not None:
+        return _by_numpy(_np.clip, a, None if lo is _NOVALUE else lo,
+                         None if hi is _NOVALUE else hi, out=out)
+    a = asarray(a)
+    if lo is not _NOVALUE and lo is not None:
+        a = maximum(a, lo)
+    if hi is not _NOVALUE and hi is not None:
+        a = minimum(a, hi)
+    return a
+
+
+def reshape(a, shape, order="C"):
+    return asarray(a).reshape(shape, order=order)
+
+
+def ravel(a):
+    return asarray(a).ravel()
+
+
+def transpose(a, axes=None):
+    return asarray(a).transpose(axes)
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """NumPy's ``diagonal``: a read-only view of `a`."""
+    return asarray(a).diagonal(offset, axis1, axis2)
+
+
+def swapaxes(a, axis1, axis2):
+    return asarray(a)._view("swapaxes", (_index(axis1), _index(axis2)))
+
+
+def moveaxis(a, source, destination):
+    return asarray(a)._view("moveaxis", (tuple(_axes(source)), tuple(_axes(destination))))
+
+
+def expand_dims(a, axis):
+    return asarray(a)._view("expand_dims", tuple(_axes(axis)))
+
+
+def squeeze(a, axis=None):
+    return asarray(a).squeeze(axis)
+
+
+def broadcast_to(a, shape):
+    """A read-only view, as NumPy's."""
+    return asarray(a)._view("broadcast_to", tuple(_shape(shape)))
+
+
+@_eager_when_small(_np.concatenate)
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    if out is not None or dtype is not None or casting != "same_kind":
+        return _by_numpy(_np.concatenate, arrays, axis, out=out, dtype=dtype, casting=casting)
+    if axis is None:
+        return concatenate([ravel(a) for a in arrays], 0)
+    return ndarray(_native.concatenate([asarray(a)._native_array for a in arrays], _index(axis)))
+
+
+@_eager_when_small(_np.stack)
+def stack(arrays, axis=0):
+    return ndarray(_native.stack([asarray(a)._native_array for a in arrays], _index(axis)))
+
+
+def matmul(a, b):
+    return asarray(a) @ asarray(b)
+
+
+def dot(a, b):
+    if type(a) is ndarray and type(b) is ndarray:
+        x, y = _small(a), _small(b)
+        if x is not None and y is not None:
+            try:
+                return _from_numpy(_np.dot(x, y))
+            except (ValueError, TypeError):
+                pass  # the lazy path raises lazyfuse's error
+    return ndarray(asarray(a)._native_array.dot(asarray(b)._native_array))
+
+
+@_eager_when_small(_np.outer)
+def outer(a, b):
+    return ravel(a).reshape(-1, 1) * ravel(b).reshape(1, -1)
+
+
+@_eager_when_small(_np.inner)
+def inner(a, b):
+    a, b = asarray(a), asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return a @ swapaxes(b, -1, -2) if b.ndim > 1 else a @ b
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+    return asarray(a).sum(axis, dtype, out, keepdims, initial, where)
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+    return asarray(a).prod(axis, dtype, out, keepdims, initial, where)
+
+
+def max(a, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+    return asarray(a).max(axis, out, keepdims, initial, where)
+
+
+def min(a, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
+    return asarray(a).min(axis, out, keepdims, initial, where)
+
+
+amax, amin = max, min
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    return asarray(a).mean(axis, dtype, out, keepdims, where=where)
+
+
+def any(a, axis=None, out=None, keepdims=False, *, where=True):
+    return asarray(a).any(axis, out, keepdims, where=where)
+
+
+def all(a, axis=None, out=None, keepdims=False, *, where=True):
+    return asarray(a).all(axis, out, keepdims, where=where)
+
+
+def argmax(a, axis=None, out=None, *, keepdims=False):
+    return asarray(a).argmax(axis, out, keepdims=keepdims)
+
+
+def argmin(a, axis=None, out=None, *, keepdims=False):
+    return asarray(a).argmin(axis, out, keepdims=keepdims)
+
+
+@_eager_when_small(_np.var)
+def var(a, axis=None, ddof=0, keepdims=False):
+    return ndarray(asarray(a)._native_array.var(_axes(axis), float(ddof), bool(keepdims)))
+
+
+@_eager_when_small(_np.std)
+def std(a, axis=None, ddof=0, keepdims=False):
+    return ndarray(asarray(a)._native_array.std(_axes(axis), float(ddof), bool(keepdims)))
+
+
+@_eager_when_small(_np.astype)
+def astype(a, dtype):
+    return asarray(a).astype(dtype)
+
+
+def round(a, decimals=0, out=None):
+    """NumPy ``round``: half to even at ``decimals`` digits, as NumPy computes it
+    (scaled by 10**decimals, rounded, scaled back); integers with decimals >= 0 and
+    bools are returned as they are."""
+    if out is not None:
+        return _np.round(asarray(a).numpy(), decimals, out=out)
+    a = asarray(a)
+    decimals = _index(decimals)
+    if a.dtype.kind == "b" or (a.dtype.kind in "iu" and decimals >= 0):
+        return a
+    if decimals == 0:
+        return rint(a)
+    if a.dtype.kind in "iu":
+        # NumPy rounds integers to negative decimals in integer arithmetic.
+        return asarray(_np.round(a.numpy(), decimals))
+    # The scale is a bound 0-d value, not a constant, so the algebraic tier cannot turn
+    # the division into a product with an inexact reciprocal (x/10 != x*0.1): the
+    # digits must be NumPy's.
+    scale = asarray(_np.asarray(10.0 ** _builtins.abs(decimals), dtype=a.dtype))
+    if decimals > 0:
+        return rint(a * scale) / scale
+    return rint(a / scale) * scale
+
+
+around = round
