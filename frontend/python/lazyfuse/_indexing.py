@@ -1,0 +1,173 @@
+"""Index keys (basic ones in canonical form) and item assignment with NumPy's
+semantics: ``a[key] = value`` on a lazy array, writes computed straight into memory,
+whole-array writes to pending bases, and the write checks in-place operators share."""
+
+import builtins as _builtins
+
+import numpy as _np
+
+from . import _core, _native
+from ._core import _evaluate_nested, _index, asarray, ndarray
+from .errors import IndexingError
+
+
+def _basic_key(key):
+    """`key` as a tuple of basic index items (ints, slices, None, Ellipsis), or None
+    when it holds an advanced index (an array, a list, a boolean)."""
+    items = key if isinstance(key, tuple) else (key,)
+    for k in items:
+        # Fast path (every lazy slice pays it): items already in canonical form.
+        kind = type(k)
+        if kind is int or k is None or k is Ellipsis:
+            continue
+        if kind is slice and type(k.start) in _BOUND_TYPES and type(k.stop) in _BOUND_TYPES \
+                and type(k.step) in _BOUND_TYPES:
+            continue
+        return _canonical_key(items)
+    return items
+
+
+_BOUND_TYPES = (int, type(None))
+
+
+def _canonical_key(items):
+    out = []
+    for k in items:
+        if k is None or k is Ellipsis:
+            out.append(k)
+        elif isinstance(k, slice):
+            out.append(slice(*(None if v is None else _index(v)
+                               for v in (k.start, k.stop, k.step))))
+        elif isinstance(k, (bool, _np.bool_)):
+            return None
+        elif isinstance(k, (int, _np.integer)):
+            out.append(int(k))
+        elif isinstance(k, (ndarray, _np.ndarray)) and k.ndim == 0 and k.dtype.kind in "iu":
+            out.append(int(k))
+        else:
+            return None
+    return tuple(out)
+
+
+def _is_element(key, ndim):
+    """Whether a basic key reads one element (``a[()]`` of a 0-d array is one)."""
+    return len(key) == ndim and _builtins.all(type(k) is int for k in key)
+
+
+def _has_bounds(key):
+    """Whether a basic key holds an integer or a slice bound (a loop would vary it)."""
+    return _builtins.any(type(k) is int
+                         or (type(k) is slice and (k.start, k.stop) != (None, None))
+                         for k in key)
+
+
+def _selects_all(key, ndim):
+    """Whether a basic key selects the whole array in its own shape (``...``, ``:``);
+    ``a[()]`` of a 0-d array is its element, not the array."""
+    rest = [k for k in key if k is not Ellipsis]
+    if ndim == 0 and len(rest) == len(key):
+        return False
+    return len(rest) <= ndim and _builtins.all(k == slice(None) for k in rest)
+
+
+def _writable(a):
+    """`a` as a NumPy view of its base's buffer, ready to be written in place: the base
+    is computed if pending, and lazy reads still pending on it keep their values."""
+    base = a._base
+    base.materialise()
+    view = a._numpy_view()
+    base.before_write()
+    return view
+
+
+def _type_check(ufunc, out, other):
+    """NumPy's exception, if any, for ``ufunc(out, other, out=out)`` by dtypes alone."""
+    empty = _np.zeros(0, out.dtype)
+    if isinstance(other, (ndarray, _np.ndarray)):
+        other = _np.zeros(0, other.dtype)
+    ufunc(empty, other, out=empty)
+
+
+def _check_output(ufunc, result, out):
+    """NumPy's check of a ufunc's output array: the result casts to it same_kind and
+    has its shape; NumPy's own exception otherwise."""
+    if not _np.can_cast(result.dtype, out.dtype, "same_kind"):
+        raise _np._core._exceptions._UFuncOutputCastingError(
+            ufunc, "same_kind", result.dtype, out.dtype, 0)
+    if result.shape != out.shape:
+        raise ValueError(f"non-broadcastable output operand with shape {out.shape} doesn't "
+                         f"match the broadcast shape {result.shape}")
+
+
+def _assign(target, key, value):
+    """``target[key] = value`` with NumPy's semantics."""
+    base = target._base
+    basic = _basic_key(key)
+    if base.buffer is None and not target._chain and basic is not None and _selects_all(basic, len(base.shape)):
+        # The whole of a pending array: its new version is the value, cast and
+        # broadcast as NumPy does (lazy: it fuses with what follows).
+        base.replace(_as_version(value, base.shape, base.dtype))
+        return
+    if type(value) is ndarray and basic is not None and value._base.buffer is None \
+            and _write_in_place(target, basic, value):
+        return
+    if isinstance(value, ndarray):
+        value = value.numpy()
+    elif not isinstance(value, (_np.ndarray, _np.generic, bool, int, float, complex)):
+        value = _evaluate_nested(value)
+    if basic is None:
+        # An advanced index (a mask of the target, say) is computed before the write,
+        # as NumPy's is: it then no longer reads the buffer, so it needs no snapshot.
+        key = _evaluate_nested(key)
+    view = _writable(target)
+    try:
+        view[key if basic is None else basic] = value
+    except IndexError as e:
+        raise IndexingError(str(e)) from None
+
+
+def _write_in_place(target, basic, value):
+    """``target[basic] = value`` by computing the pending `value` straight into the
+    target's memory (no temporary, no copy), where that is the same: the value has the
+    destination's shape and dtype, and nothing pending reads the target's buffer (so
+    the value does not read what it overwrites). False, having written nothing,
+    otherwise."""
+    base = target._base
+    base.materialise()
+    cell = base.cell
+    if cell is not None and cell.readers():
+        return False
+    try:
+        dest = target._numpy_view()[basic]
+    except (IndexError, ValueError):
+        return False  # the usual path raises NumPy's error
+    if (type(dest) is not _np.ndarray or dest.shape != value.shape
+            or dest.dtype != value.dtype or dest.size <= _core._EAGER_ELEMENTS):
+        return False
+    return _native.evaluate_into(value._native_array, dest)
+
+
+def _as_version(value, shape, dtype):
+    """`value` as a native array of `shape` and `dtype`: cast unsafely and broadcast as
+    NumPy's item assignment does (leading length-1 axes of the value dropped)."""
+    if isinstance(value, ndarray):
+        v = value if value.dtype == dtype else value.astype(dtype)
+    else:
+        # NumPy's conversion of the value to the array's dtype (and its errors: a NaN
+        # into an integer array, a Python int out of the dtype's range).
+        value = _evaluate_nested(value)
+        converted = _np.empty(_np.shape(value), dtype)
+        converted[...] = value
+        v = asarray(converted)
+    while v.ndim > len(shape) and v.shape[0] == 1:
+        v = v.reshape(v.shape[1:])
+    if v.shape != tuple(shape):
+        try:
+            v = _core.broadcast_to(v, shape)
+        except ValueError:
+            raise ValueError(f"could not broadcast input array from shape {v.shape} into "
+                             f"shape {tuple(shape)}") from None
+    return v._native_array
+
+
+# --- construction ------------------------------------------------------------------
