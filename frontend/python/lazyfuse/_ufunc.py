@@ -103,11 +103,20 @@ class ufunc:
         numpy_ufunc.at(target, _evaluate_nested(indices), *extra)
 
 
+def _make(nin, function):
+    """`function` as a ufunc whose class calls it directly (a class per function, with
+    `function` as its ``__call__``): a call costs no frame beyond the function's own,
+    as every operation of a program pays it."""
+    cls = type(function.__name__, (ufunc,), {"__call__": staticmethod(function),
+                                            "__module__": ufunc.__module__})
+    return cls(nin, function)
+
+
 def unary(function):
     """Decorator: `function` (of one array) as a ufunc."""
-    return ufunc(1, function)
+    return _make(1, function)
 
 
 def binary(function):
     """Decorator: `function` (of two arrays) as a ufunc."""
-    return ufunc(2, function)
+    return _make(2, function)
