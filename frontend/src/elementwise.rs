@@ -18,8 +18,8 @@ use crate::error::Result;
 pub enum WeakScalar {
     /// A bool literal.
     Bool(bool),
-    /// An integer literal.
-    Int(i64),
+    /// An integer literal (wide enough for every uint64 and int64 value).
+    Int(i128),
     /// A float literal.
     Float(f64),
 }
@@ -44,7 +44,7 @@ impl WeakScalar {
         let dtype = promote_weak(other, self.kind());
         let value = match self {
             WeakScalar::Bool(b) => Scalar::Bool(b).cast(dtype),
-            WeakScalar::Int(i) => Scalar::from_weak_int(op, i, dtype)?,
+            WeakScalar::Int(i) => Scalar::from_weak_int_wide(op, i, dtype)?,
             WeakScalar::Float(f) => Scalar::F64(f).cast(dtype),
         };
         Ok(scalar_operand(value))
@@ -104,7 +104,7 @@ macro_rules! weak_from {
     )*};
 }
 
-weak_from!(bool => Bool as bool, i32 => Int as i64, i64 => Int as i64, f32 => Float as f64, f64 => Float as f64);
+weak_from!(bool => Bool as bool, i32 => Int as i128, i64 => Int as i128, u64 => Int as i128, f32 => Float as f64, f64 => Float as f64);
 
 impl Operand {
     fn into_array(self) -> Array {

@@ -8,15 +8,28 @@ use crate::error::IrError;
 
 /// The element types lazyfuse supports.
 ///
-/// The order is the promotion lattice's order within each kind (bool < ints < floats).
+/// The order is the promotion lattice's order within each kind (bool < signed ints <
+/// unsigned ints < floats); [`promote`] holds NumPy's rules across kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DType {
     /// `bool`: one byte, 0 or 1.
     Bool,
+    /// `int8`: two's complement, wrapping arithmetic.
+    I8,
+    /// `int16`: two's complement, wrapping arithmetic.
+    I16,
     /// `int32`: two's complement, wrapping arithmetic.
     I32,
     /// `int64`: two's complement, wrapping arithmetic; the default integer.
     I64,
+    /// `uint8`: unsigned, wrapping arithmetic.
+    U8,
+    /// `uint16`: unsigned, wrapping arithmetic.
+    U16,
+    /// `uint32`: unsigned, wrapping arithmetic.
+    U32,
+    /// `uint64`: unsigned, wrapping arithmetic.
+    U64,
     /// `float32`: IEEE 754 binary32.
     F32,
     /// `float64`: IEEE 754 binary64; the default float.
@@ -25,25 +38,49 @@ pub enum DType {
 
 impl DType {
     /// Every dtype, in lattice order.
-    pub const ALL: [DType; 5] = [DType::Bool, DType::I32, DType::I64, DType::F32, DType::F64];
+    pub const ALL: [DType; 11] = [
+        DType::Bool,
+        DType::I8,
+        DType::I16,
+        DType::I32,
+        DType::I64,
+        DType::U8,
+        DType::U16,
+        DType::U32,
+        DType::U64,
+        DType::F32,
+        DType::F64,
+    ];
 
-    /// The short name used by the textual IR (`bool`, `i32`, `i64`, `f32`, `f64`).
+    /// The short name used by the textual IR (`bool`, `i8` ... `u64`, `f32`, `f64`).
     pub fn name(self) -> &'static str {
         match self {
             DType::Bool => "bool",
+            DType::I8 => "i8",
+            DType::I16 => "i16",
             DType::I32 => "i32",
             DType::I64 => "i64",
+            DType::U8 => "u8",
+            DType::U16 => "u16",
+            DType::U32 => "u32",
+            DType::U64 => "u64",
             DType::F32 => "f32",
             DType::F64 => "f64",
         }
     }
 
-    /// NumPy's name for this dtype (`bool`, `int32`, `int64`, `float32`, `float64`).
+    /// NumPy's name for this dtype (`bool`, `int8` ... `uint64`, `float32`, `float64`).
     pub fn numpy_name(self) -> &'static str {
         match self {
             DType::Bool => "bool",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
             DType::I32 => "int32",
             DType::I64 => "int64",
+            DType::U8 => "uint8",
+            DType::U16 => "uint16",
+            DType::U32 => "uint32",
+            DType::U64 => "uint64",
             DType::F32 => "float32",
             DType::F64 => "float64",
         }
@@ -61,31 +98,69 @@ impl DType {
         matches!(self, DType::F32 | DType::F64)
     }
 
-    /// True for the signed integer types.
+    /// True for every integer type, signed or unsigned (not bool).
     pub fn is_int(self) -> bool {
-        matches!(self, DType::I32 | DType::I64)
+        self.is_signed() || self.is_unsigned()
+    }
+
+    /// True for the signed integer types.
+    pub fn is_signed(self) -> bool {
+        matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64)
+    }
+
+    /// True for the unsigned integer types.
+    pub fn is_unsigned(self) -> bool {
+        matches!(self, DType::U8 | DType::U16 | DType::U32 | DType::U64)
     }
 
     /// Size of one element in bytes.
     pub fn size_bytes(self) -> usize {
         match self {
-            DType::Bool => 1,
-            DType::I32 | DType::F32 => 4,
-            DType::I64 | DType::F64 => 8,
+            DType::Bool | DType::I8 | DType::U8 => 1,
+            DType::I16 | DType::U16 => 2,
+            DType::I32 | DType::U32 | DType::F32 => 4,
+            DType::I64 | DType::U64 | DType::F64 => 8,
         }
     }
 
+    /// Width in bits (bool counts as 8, its storage).
+    pub fn bits(self) -> u32 {
+        self.size_bytes() as u32 * 8
+    }
+
+    /// The integer type of a kind (signed or not) and width in bits.
+    fn int_of(signed: bool, bits: u32) -> Option<DType> {
+        DType::ALL.into_iter().find(|d| {
+            d.bits() == bits
+                && if signed {
+                    d.is_signed()
+                } else {
+                    d.is_unsigned()
+                }
+        })
+    }
+
     /// The float type NumPy computes float-valued functions of this type in
-    /// (`sqrt`, `exp`, true division ...): ints become `f64`.
+    /// (`sqrt`, `exp`, ...): the smallest float that holds every value (ints of 32 bits
+    /// and more become `f64`).
     ///
-    /// `bool` has no such type here: NumPy answers `float16`, which lazyfuse does not
+    /// `None` where NumPy answers `float16` (bool, int8, uint8), which lazyfuse does not
     /// support, so the caller reports the dtype as unsupported.
     pub fn float_result(self) -> Option<DType> {
         match self {
-            DType::Bool => None,
-            DType::I32 | DType::I64 => Some(DType::F64),
-            DType::F32 => Some(DType::F32),
-            DType::F64 => Some(DType::F64),
+            DType::Bool | DType::I8 | DType::U8 => None,
+            DType::I16 | DType::U16 | DType::F32 => Some(DType::F32),
+            DType::I32 | DType::I64 | DType::U32 | DType::U64 | DType::F64 => Some(DType::F64),
+        }
+    }
+
+    /// The dtype NumPy sums and multiplies integers and bools in: the platform's
+    /// `int64`, or `uint64` for unsigned types; floats keep theirs.
+    pub fn accumulator(self) -> DType {
+        match self {
+            d if d.is_float() => d,
+            d if d.is_unsigned() => DType::U64,
+            _ => DType::I64,
         }
     }
 }
@@ -106,15 +181,32 @@ impl FromStr for DType {
 /// NumPy 2's result type of two array dtypes (`np.result_type(a, b)`).
 pub fn promote(a: DType, b: DType) -> DType {
     use DType::*;
-    match (a.min(b), a.max(b)) {
+    let (lo, hi) = (a.min(b), a.max(b));
+    match (lo, hi) {
         (x, y) if x == y => x,
         (Bool, y) => y,
-        (I32, I64) => I64,
-        // Integers mixed with a float need a float that holds them: float64,
-        // except that NumPy keeps float32 only for small ints, which we do not have.
-        (I32 | I64, F32 | F64) => F64,
-        (F32, F64) => F64,
-        _ => unreachable!("promotion table is symmetric and total"),
+        // Same kind: the wider one.
+        (x, y) if x.is_signed() == y.is_signed() && x.is_unsigned() == y.is_unsigned() => {
+            if x.bits() >= y.bits() {
+                x
+            } else {
+                y
+            }
+        }
+        // Signed with unsigned: a signed type that holds both, float64 past 64 bits.
+        (s, u) if s.is_signed() && u.is_unsigned() => {
+            let bits = s.bits().max(2 * u.bits());
+            DType::int_of(true, bits).unwrap_or(F64)
+        }
+        // An integer with a float: a float whose mantissa holds the integer's values.
+        (i, f) => {
+            debug_assert!(i.is_int() && f.is_float(), "{i} with {f}");
+            if f == F32 && i.bits() <= 16 {
+                F32
+            } else {
+                F64
+            }
+        }
     }
 }
 
@@ -160,14 +252,45 @@ pub fn promote_weak(array: DType, weak: WeakKind) -> DType {
 pub enum Scalar {
     /// A bool.
     Bool(bool),
+    /// An int8.
+    I8(i8),
+    /// An int16.
+    I16(i16),
     /// An int32.
     I32(i32),
     /// An int64.
     I64(i64),
+    /// A uint8.
+    U8(u8),
+    /// A uint16.
+    U16(u16),
+    /// A uint32.
+    U32(u32),
+    /// A uint64.
+    U64(u64),
     /// A float32.
     F32(f32),
     /// A float64.
     F64(f64),
+}
+
+/// Applies `$body` to the value inside a [`Scalar`] (bound as `$v`), whatever its type.
+macro_rules! with_scalar {
+    ($s:expr, $v:ident => $body:expr) => {
+        match $s {
+            Scalar::Bool($v) => $body,
+            Scalar::I8($v) => $body,
+            Scalar::I16($v) => $body,
+            Scalar::I32($v) => $body,
+            Scalar::I64($v) => $body,
+            Scalar::U8($v) => $body,
+            Scalar::U16($v) => $body,
+            Scalar::U32($v) => $body,
+            Scalar::U64($v) => $body,
+            Scalar::F32($v) => $body,
+            Scalar::F64($v) => $body,
+        }
+    };
 }
 
 impl Scalar {
@@ -175,33 +298,51 @@ impl Scalar {
     pub fn dtype(self) -> DType {
         match self {
             Scalar::Bool(_) => DType::Bool,
+            Scalar::I8(_) => DType::I8,
+            Scalar::I16(_) => DType::I16,
             Scalar::I32(_) => DType::I32,
             Scalar::I64(_) => DType::I64,
+            Scalar::U8(_) => DType::U8,
+            Scalar::U16(_) => DType::U16,
+            Scalar::U32(_) => DType::U32,
+            Scalar::U64(_) => DType::U64,
             Scalar::F32(_) => DType::F32,
             Scalar::F64(_) => DType::F64,
         }
     }
 
-    /// The value as f64 (exact for everything but int64 beyond 2^53).
+    /// An integer or bool value exactly; None for floats.
+    fn as_i128(self) -> Option<i128> {
+        match self {
+            Scalar::Bool(b) => Some(b as i128),
+            Scalar::F32(_) | Scalar::F64(_) => None,
+            Scalar::I8(v) => Some(v as i128),
+            Scalar::I16(v) => Some(v as i128),
+            Scalar::I32(v) => Some(v as i128),
+            Scalar::I64(v) => Some(v as i128),
+            Scalar::U8(v) => Some(v as i128),
+            Scalar::U16(v) => Some(v as i128),
+            Scalar::U32(v) => Some(v as i128),
+            Scalar::U64(v) => Some(v as i128),
+        }
+    }
+
+    /// The value as f64 (exact for everything but 64-bit integers beyond 2^53).
     pub fn as_f64(self) -> f64 {
         match self {
-            Scalar::Bool(b) => b as u8 as f64,
-            Scalar::I32(v) => v as f64,
-            Scalar::I64(v) => v as f64,
             Scalar::F32(v) => v as f64,
             Scalar::F64(v) => v,
+            other => other.as_i128().expect("an integer") as f64,
         }
     }
 
     /// The value as i64, with float-to-int conversion truncating toward zero and
-    /// saturating (NaN becomes 0).
+    /// saturating (NaN becomes 0), and uint64 wrapping.
     pub fn as_i64(self) -> i64 {
         match self {
-            Scalar::Bool(b) => b as i64,
-            Scalar::I32(v) => v as i64,
-            Scalar::I64(v) => v,
             Scalar::F32(v) => v as i64,
             Scalar::F64(v) => v as i64,
+            other => other.as_i128().expect("an integer") as i64,
         }
     }
 
@@ -209,77 +350,169 @@ impl Scalar {
     pub fn truthy(self) -> bool {
         match self {
             Scalar::Bool(b) => b,
-            Scalar::I32(v) => v != 0,
-            Scalar::I64(v) => v != 0,
             Scalar::F32(v) => v != 0.0,
             Scalar::F64(v) => v != 0.0,
+            other => other.as_i128() != Some(0),
         }
     }
 
-    /// Converts to another dtype with `cast` semantics (see [`crate::Value::cast`]).
+    /// Converts to another dtype with `cast` semantics (see [`crate::Value::cast`]):
+    /// integers wrap modulo 2^bits, integers to floats round to nearest, and floats to
+    /// integers truncate toward zero as NumPy's compiled casts do on x86-64 (C's
+    /// conversions, built from the `cvtt` instructions): through int32 for types of 32
+    /// bits and less, int64 for 64 bits, wrapped to the target; uint32 and uint64 take
+    /// values from 2^31 (2^63) up by subtracting that first. A value out of the range
+    /// converted through, and NaN, gives that type's minimum (`cvtt`'s "indefinite").
     pub fn cast(self, to: DType) -> Scalar {
+        let float_to_int = |v: f64, to: DType| -> i128 {
+            match to {
+                DType::U32 if v >= TWO_31 => (cvtt32(v - TWO_31) as u32 ^ (1 << 31)) as i128,
+                DType::U64 if v >= TWO_63 => (cvtt64(v - TWO_63) as u64 ^ (1 << 63)) as i128,
+                DType::I64 | DType::U64 => cvtt64(v) as i128,
+                _ => cvtt32(v) as i128,
+            }
+        };
+        macro_rules! to_int {
+            ($t:ty, $variant:ident) => {
+                Scalar::$variant(match self {
+                    Scalar::F32(v) => float_to_int(v as f64, to) as $t,
+                    Scalar::F64(v) => float_to_int(v, to) as $t,
+                    other => other.as_i128().expect("an integer") as $t,
+                })
+            };
+        }
         match to {
             DType::Bool => Scalar::Bool(self.truthy()),
-            DType::I32 => Scalar::I32(match self {
-                Scalar::I64(v) => v as i32,
-                Scalar::F32(v) => v as i32,
-                Scalar::F64(v) => v as i32,
-                other => other.as_i64() as i32,
-            }),
-            DType::I64 => Scalar::I64(self.as_i64()),
+            DType::I8 => to_int!(i8, I8),
+            DType::I16 => to_int!(i16, I16),
+            DType::I32 => to_int!(i32, I32),
+            DType::I64 => to_int!(i64, I64),
+            DType::U8 => to_int!(u8, U8),
+            DType::U16 => to_int!(u16, U16),
+            DType::U32 => to_int!(u32, U32),
+            DType::U64 => to_int!(u64, U64),
             DType::F32 => Scalar::F32(match self {
+                Scalar::F32(v) => v,
                 Scalar::F64(v) => v as f32,
-                Scalar::I64(v) => v as f32,
-                other => other.as_f64() as f32,
+                // Straight from the integer: through f64 would round twice.
+                other => other.as_i128().expect("an integer") as f32,
             }),
             DType::F64 => Scalar::F64(self.as_f64()),
         }
     }
 
     /// A weak integer literal given the dtype it promotes to; errors when it does not
-    /// fit (NumPy 2 raises `OverflowError` for `int32_array + 2**40`).
+    /// fit (NumPy 2 raises `OverflowError` for `int32_array + 2**40`, `uint8_array - 1`).
     pub fn from_weak_int(op: &'static str, value: i64, dtype: DType) -> Result<Scalar, IrError> {
-        match dtype {
-            DType::I32 => i32::try_from(value)
-                .map(Scalar::I32)
-                .map_err(|_| IrError::Overflow {
-                    op,
-                    value: value.to_string(),
-                    dtype,
-                }),
-            DType::Bool => Err(IrError::Overflow {
-                op,
-                value: value.to_string(),
-                dtype,
-            }),
-            _ => Ok(Scalar::I64(value).cast(dtype)),
+        Scalar::from_weak_int_wide(op, value as i128, dtype)
+    }
+
+    /// [`Scalar::from_weak_int`] for any Python integer up to 128 bits (a uint64
+    /// operand may be as large as 2^64 - 1).
+    pub fn from_weak_int_wide(
+        op: &'static str,
+        value: i128,
+        dtype: DType,
+    ) -> Result<Scalar, IrError> {
+        let overflow = || IrError::Overflow {
+            op,
+            value: value.to_string(),
+            dtype,
+        };
+        if dtype == DType::Bool {
+            return Err(overflow());
+        }
+        if dtype.is_int() {
+            let (lo, hi) = int_range(dtype);
+            if value < lo || value > hi {
+                return Err(overflow());
+            }
+        }
+        Ok(match dtype {
+            DType::F32 => Scalar::F32(value as f32),
+            DType::F64 => Scalar::F64(value as f64),
+            d => Scalar::I64(value as i64).cast(d).with_u64(d, value),
+        })
+    }
+
+    /// For uint64, the exact value (an i64 cannot hold the top half of the range).
+    fn with_u64(self, dtype: DType, value: i128) -> Scalar {
+        if dtype == DType::U64 {
+            Scalar::U64(value as u64)
+        } else {
+            self
         }
     }
 
     /// Parses a literal of the given dtype, as the printer writes it.
     pub fn parse(text: &str, dtype: DType) -> Result<Scalar, String> {
         let bad = |e: &dyn fmt::Display| format!("invalid {dtype} literal `{text}`: {e}");
+        macro_rules! num {
+            ($variant:ident) => {
+                Scalar::$variant(text.parse().map_err(|e| bad(&e))?)
+            };
+        }
         Ok(match dtype {
             DType::Bool => match text {
                 "true" => Scalar::Bool(true),
                 "false" => Scalar::Bool(false),
                 _ => return Err(bad(&"expected true or false")),
             },
-            DType::I32 => Scalar::I32(text.parse().map_err(|e| bad(&e))?),
-            DType::I64 => Scalar::I64(text.parse().map_err(|e| bad(&e))?),
-            DType::F32 => Scalar::F32(text.parse().map_err(|e| bad(&e))?),
-            DType::F64 => Scalar::F64(text.parse().map_err(|e| bad(&e))?),
+            DType::I8 => num!(I8),
+            DType::I16 => num!(I16),
+            DType::I32 => num!(I32),
+            DType::I64 => num!(I64),
+            DType::U8 => num!(U8),
+            DType::U16 => num!(U16),
+            DType::U32 => num!(U32),
+            DType::U64 => num!(U64),
+            DType::F32 => num!(F32),
+            DType::F64 => num!(F64),
         })
     }
 
-    fn bits(self) -> (u8, u64) {
-        match self {
-            Scalar::Bool(b) => (0, b as u64),
-            Scalar::I32(v) => (1, v as u32 as u64),
-            Scalar::I64(v) => (2, v as u64),
-            Scalar::F32(v) => (3, v.to_bits() as u64),
-            Scalar::F64(v) => (4, v.to_bits()),
-        }
+    /// The value's bits, zero-extended, tagged by dtype (for equality, order, hashing).
+    fn bits(self) -> (DType, u64) {
+        let bits = match self {
+            Scalar::F32(v) => v.to_bits() as u64,
+            Scalar::F64(v) => v.to_bits(),
+            other => {
+                let mask = u64::MAX >> (64 - other.dtype().bits());
+                (other.as_i128().expect("an integer") as u64) & mask
+            }
+        };
+        (self.dtype(), bits)
+    }
+}
+
+const TWO_31: f64 = 2147483648.0;
+const TWO_63: f64 = 9223372036854775808.0;
+
+/// x86's `cvttsd2si` to 32 bits: truncation toward zero, `i32::MIN` out of range or NaN.
+pub fn cvtt32(v: f64) -> i32 {
+    if v > -TWO_31 - 1.0 && v < TWO_31 {
+        v as i32
+    } else {
+        i32::MIN
+    }
+}
+
+/// x86's `cvttsd2si` to 64 bits: truncation toward zero, `i64::MIN` out of range or NaN.
+pub fn cvtt64(v: f64) -> i64 {
+    if (-TWO_63..TWO_63).contains(&v) {
+        v as i64
+    } else {
+        i64::MIN
+    }
+}
+
+/// The smallest and largest value of an integer dtype.
+pub fn int_range(dtype: DType) -> (i128, i128) {
+    let bits = dtype.bits();
+    if dtype.is_unsigned() {
+        (0, (1i128 << bits) - 1)
+    } else {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
     }
 }
 
@@ -316,11 +549,9 @@ impl Hash for Scalar {
 impl fmt::Display for Scalar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Scalar::Bool(b) => write!(f, "{b}"),
-            Scalar::I32(v) => write!(f, "{v}"),
-            Scalar::I64(v) => write!(f, "{v}"),
             Scalar::F32(v) => write!(f, "{v:?}"),
             Scalar::F64(v) => write!(f, "{v:?}"),
+            other => with_scalar!(other, v => write!(f, "{v}")),
         }
     }
 }
@@ -335,7 +566,10 @@ macro_rules! scalar_from {
     )*};
 }
 
-scalar_from!(bool => Bool, i32 => I32, i64 => I64, f32 => F32, f64 => F64);
+scalar_from!(
+    bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64,
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64, f32 => F32, f64 => F64
+);
 
 #[cfg(test)]
 mod tests {
@@ -361,8 +595,96 @@ mod tests {
     }
 
     #[test]
+    fn float_to_int_casts_match_numpy_on_x86_64() {
+        // NumPy 2.x's answers (x86-64) for each value cast to each type.
+        let values = [
+            -1.0,
+            -3e9,
+            3e9,
+            5e9,
+            1e19,
+            3e19,
+            -1e19,
+            f64::NAN,
+            f64::INFINITY,
+            300.0,
+            -129.0,
+        ];
+        let want: [(DType, [i128; 11]); 5] = [
+            (DType::U8, [255, 0, 0, 0, 0, 0, 0, 0, 0, 44, 127]),
+            (
+                DType::I32,
+                [
+                    -1,
+                    -2147483648,
+                    -2147483648,
+                    -2147483648,
+                    -2147483648,
+                    -2147483648,
+                    -2147483648,
+                    -2147483648,
+                    -2147483648,
+                    300,
+                    -129,
+                ],
+            ),
+            (
+                DType::U32,
+                [
+                    4294967295, 2147483648, 3000000000, 0, 0, 0, 2147483648, 2147483648, 0, 300,
+                    4294967167,
+                ],
+            ),
+            (
+                DType::I64,
+                [
+                    -1,
+                    -3000000000,
+                    3000000000,
+                    5000000000,
+                    i64::MIN as i128,
+                    i64::MIN as i128,
+                    i64::MIN as i128,
+                    i64::MIN as i128,
+                    i64::MIN as i128,
+                    300,
+                    -129,
+                ],
+            ),
+            (
+                DType::U64,
+                [
+                    18446744073709551615,
+                    18446744070709551616,
+                    3000000000,
+                    5000000000,
+                    10000000000000000000,
+                    0,
+                    9223372036854775808,
+                    9223372036854775808,
+                    0,
+                    300,
+                    18446744073709551487,
+                ],
+            ),
+        ];
+        for (dtype, answers) in want {
+            for (v, w) in values.iter().zip(answers) {
+                let got = Scalar::F64(*v).cast(dtype).as_i128().unwrap();
+                assert_eq!(got, w, "{v} as {dtype}");
+            }
+        }
+    }
+
+    #[test]
     fn weak_int_overflow_is_an_error() {
         assert!(Scalar::from_weak_int("add", 1 << 40, DType::I32).is_err());
+        assert!(Scalar::from_weak_int("sub", -1, DType::U8).is_err());
+        assert!(Scalar::from_weak_int("add", 256, DType::U8).is_err());
+        assert_eq!(
+            Scalar::from_weak_int_wide("add", u64::MAX as i128, DType::U64).unwrap(),
+            Scalar::U64(u64::MAX)
+        );
         assert_eq!(
             Scalar::from_weak_int("add", 7, DType::F32).unwrap(),
             Scalar::F32(7.0)
@@ -381,6 +703,9 @@ mod tests {
             Scalar::F32(f32::MAX),
             Scalar::I64(i64::MIN),
             Scalar::I32(-7),
+            Scalar::I8(-128),
+            Scalar::U64(u64::MAX),
+            Scalar::U16(65535),
             Scalar::Bool(true),
         ];
         for v in values {

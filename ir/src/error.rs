@@ -59,7 +59,7 @@ pub enum IrError {
         hint: String,
     },
     /// A scalar that does not fit the dtype it must take.
-    #[error("{op}: Python integer {value} out of bounds for {dtype}")]
+    #[error("{op}: Python integer {value} out of bounds for {}", dtype.numpy_name())]
     Overflow {
         /// The operation.
         op: &'static str,

@@ -136,8 +136,10 @@ pub fn unary_dtype(op: UnaryOp, d: DType) -> Result<DType, IrError> {
     match op {
         Neg if d == DType::Bool => unsupported("use logical_not for booleans"),
         Sign if d == DType::Bool => unsupported("cast to an integer or float first"),
-        Square | Reciprocal | Round if d == DType::Bool => {
-            unsupported("NumPy's result would be a dtype lazyfuse lacks; cast first")
+        // NumPy has no bool loop for these: bool goes to the int8 one.
+        Square | Reciprocal if d == DType::Bool => Ok(DType::I8),
+        Round if d == DType::Bool => {
+            unsupported("NumPy's result would be float16, which lazyfuse lacks; cast first")
         }
         Neg | Abs | Sign | Square | Reciprocal | Floor | Ceil | Trunc | Round => Ok(d),
         IsNan | IsInf | IsFinite | LogicalNot => Ok(DType::Bool),
@@ -161,18 +163,21 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
         Add | Mul | Maximum | Minimum => Ok(common),
         Sub if common == DType::Bool => unsupported("use logical_xor for booleans"),
         Sub => Ok(common),
-        FloorDiv | Rem | Pow if common == DType::Bool => {
-            unsupported("NumPy's result would be int8, which lazyfuse lacks; cast first")
-        }
+        FloorDiv | Rem | Pow if common == DType::Bool => Ok(DType::I8),
         FloorDiv | Rem | Pow => Ok(common),
         Div => Ok(if common.is_float() {
             common
         } else {
             DType::F64
         }),
-        Arctan2 => match common.float_result() {
-            Some(f) => Ok(f),
-            None => unsupported("NumPy would compute in float16, which lazyfuse lacks; cast first"),
+        // The first float loop both operands cast to safely (not the promoted
+        // dtype's: int8 with uint8 is float16, not int16's float32).
+        Arctan2 => match (a.float_result(), b.float_result()) {
+            (Some(fa), Some(fb)) => Ok(fa.max(fb)),
+            (Some(f), None) | (None, Some(f)) => Ok(f),
+            (None, None) => {
+                unsupported("NumPy would compute in float16, which lazyfuse lacks; cast first")
+            }
         },
         Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor => Ok(DType::Bool),
         BitwiseAnd | BitwiseOr | BitwiseXor if common.is_float() => {
@@ -180,9 +185,7 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
         }
         BitwiseAnd | BitwiseOr | BitwiseXor => Ok(common),
         LeftShift | RightShift if common.is_float() => unsupported("shifts need integer operands"),
-        LeftShift | RightShift if common == DType::Bool => {
-            unsupported("NumPy's result would be int8, which lazyfuse lacks; cast first")
-        }
+        LeftShift | RightShift if common == DType::Bool => Ok(DType::I8),
         LeftShift | RightShift => Ok(common),
     }
 }
@@ -190,9 +193,10 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
 /// The dtype a reduction produces from `d`.
 pub fn reduce_dtype(op: ReduceOp, d: DType) -> DType {
     match op {
-        ReduceOp::Sum | ReduceOp::Prod if !d.is_float() => DType::I64,
-        ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Max | ReduceOp::Min => d,
-        ReduceOp::Mean => d.float_result().unwrap_or(DType::F64),
+        ReduceOp::Sum | ReduceOp::Prod => d.accumulator(),
+        ReduceOp::Max | ReduceOp::Min => d,
+        ReduceOp::Mean if d.is_float() => d,
+        ReduceOp::Mean => DType::F64,
         ReduceOp::ArgMax | ReduceOp::ArgMin => DType::I64,
         ReduceOp::Any | ReduceOp::All => DType::Bool,
     }

@@ -46,7 +46,7 @@ mod text;
 mod value;
 
 pub use dot::DotCluster;
-pub use dtype::{promote, promote_weak, DType, Scalar, WeakKind};
+pub use dtype::{int_range, promote, promote_weak, DType, Scalar, WeakKind};
 pub use error::IrError;
 pub use external::{BufferCell, External, SnapshotError};
 pub use infer::{binary_dtype, reduce_dtype, unary_dtype};

@@ -14,10 +14,22 @@ use crate::shape::{Shape, TensorType};
 pub enum Value {
     /// bool data.
     Bool(ArcArray<bool, IxDyn>),
+    /// int8 data.
+    I8(ArcArray<i8, IxDyn>),
+    /// int16 data.
+    I16(ArcArray<i16, IxDyn>),
     /// int32 data.
     I32(ArcArray<i32, IxDyn>),
     /// int64 data.
     I64(ArcArray<i64, IxDyn>),
+    /// uint8 data.
+    U8(ArcArray<u8, IxDyn>),
+    /// uint16 data.
+    U16(ArcArray<u16, IxDyn>),
+    /// uint32 data.
+    U32(ArcArray<u32, IxDyn>),
+    /// uint64 data.
+    U64(ArcArray<u64, IxDyn>),
     /// float32 data.
     F32(ArcArray<f32, IxDyn>),
     /// float64 data.
@@ -31,10 +43,70 @@ macro_rules! with_value {
     ($value:expr, $arr:ident => $body:expr) => {
         match $value {
             $crate::Value::Bool($arr) => $body,
+            $crate::Value::I8($arr) => $body,
+            $crate::Value::I16($arr) => $body,
             $crate::Value::I32($arr) => $body,
             $crate::Value::I64($arr) => $body,
+            $crate::Value::U8($arr) => $body,
+            $crate::Value::U16($arr) => $body,
+            $crate::Value::U32($arr) => $body,
+            $crate::Value::U64($arr) => $body,
             $crate::Value::F32($arr) => $body,
             $crate::Value::F64($arr) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$t` the Rust element type of a [`DType`](crate::DType).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_dtype {
+    ($dtype:expr, $t:ident => $body:expr) => {
+        match $dtype {
+            $crate::DType::Bool => {
+                type $t = bool;
+                $body
+            }
+            $crate::DType::I8 => {
+                type $t = i8;
+                $body
+            }
+            $crate::DType::I16 => {
+                type $t = i16;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $t = i32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $t = i64;
+                $body
+            }
+            $crate::DType::U8 => {
+                type $t = u8;
+                $body
+            }
+            $crate::DType::U16 => {
+                type $t = u16;
+                $body
+            }
+            $crate::DType::U32 => {
+                type $t = u32;
+                $body
+            }
+            $crate::DType::U64 => {
+                type $t = u64;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $t = f64;
+                $body
+            }
         }
     };
 }
@@ -43,7 +115,7 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// The Rust element types of the supported dtypes (`bool`, `i32`, `i64`, `f32`, `f64`).
+/// The Rust element types of the supported dtypes (`bool`, `i8` ... `u64`, `f32`, `f64`).
 pub trait Element:
     Copy + Send + Sync + std::fmt::Debug + PartialEq + Default + 'static + sealed::Sealed
 {
@@ -87,8 +159,14 @@ macro_rules! element {
 }
 
 element!(bool, Bool);
+element!(i8, I8);
+element!(i16, I16);
 element!(i32, I32);
 element!(i64, I64);
+element!(u8, U8);
+element!(u16, U16);
+element!(u32, U32);
+element!(u64, U64);
 element!(f32, F32);
 element!(f64, F64);
 
@@ -154,17 +232,8 @@ impl Value {
                 ArrayD::from_shape_vec(ndarray::IxDyn(shape), data).expect("one element per index"),
             )
         }
-        use crate::DType::*;
         // SAFETY: forwarded from the caller.
-        unsafe {
-            match dtype {
-                Bool => typed(ptr as *const bool, offset, strides, shape),
-                I32 => typed(ptr as *const i32, offset, strides, shape),
-                I64 => typed(ptr as *const i64, offset, strides, shape),
-                F32 => typed(ptr as *const f32, offset, strides, shape),
-                F64 => typed(ptr as *const f64, offset, strides, shape),
-            }
-        }
+        unsafe { crate::with_dtype!(dtype, T => typed(ptr as *const T, offset, strides, shape)) }
     }
 
     /// Wraps an owned ndarray of any supported element type (no copy).
@@ -174,24 +243,15 @@ impl Value {
 
     /// A 0-d array holding `s`.
     pub fn from_scalar(s: Scalar) -> Value {
-        match s {
-            Scalar::Bool(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
-            Scalar::I32(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
-            Scalar::I64(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
-            Scalar::F32(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
-            Scalar::F64(v) => Value::from_array(ArrayD::from_elem(IxDyn(&[]), v)),
-        }
+        crate::with_dtype!(s.dtype(), T => Value::from_array(ArrayD::from_elem(IxDyn(&[]), T::from_scalar(s))))
     }
 
     /// The element type.
     pub fn dtype(&self) -> DType {
-        match self {
-            Value::Bool(_) => DType::Bool,
-            Value::I32(_) => DType::I32,
-            Value::I64(_) => DType::I64,
-            Value::F32(_) => DType::F32,
-            Value::F64(_) => DType::F64,
+        fn of<T: Element>(_: &ArcArray<T, IxDyn>) -> DType {
+            T::DTYPE
         }
+        with_value!(self, a => of(a))
     }
 
     /// The extents.
@@ -231,13 +291,7 @@ impl Value {
                     IrError::invalid("value", format!("{} elements for type {ty}", data.len()))
                 })
         }
-        match ty.dtype {
-            DType::Bool => build::<bool>(ty, data),
-            DType::I32 => build::<i32>(ty, data),
-            DType::I64 => build::<i64>(ty, data),
-            DType::F32 => build::<f32>(ty, data),
-            DType::F64 => build::<f64>(ty, data),
-        }
+        crate::with_dtype!(ty.dtype, T => build::<T>(ty, data))
     }
 
     /// The element at a multi-index, as a scalar.
@@ -268,9 +322,9 @@ impl Value {
         }))
     }
 
-    /// Converts to another dtype: ints and floats as Rust's `as` (float to int truncates
-    /// toward zero and saturates, NaN becomes 0), anything to bool is `!= 0`, bool to a
-    /// number is 0 or 1. Same dtype: shares the buffer.
+    /// Converts to another dtype as [`Scalar::cast`] does (NumPy's conversions,
+    /// float to int as on x86-64), anything to bool is `!= 0`, bool to a number is 0
+    /// or 1. Same dtype: shares the buffer.
     pub fn cast(&self, to: DType) -> Value {
         if self.dtype() == to {
             return self.clone();
@@ -278,13 +332,7 @@ impl Value {
         fn conv<S: Element, T: Element>(a: &ArcArray<S, IxDyn>) -> ArrayD<T> {
             a.mapv(|v| T::from_scalar(v.to_scalar()))
         }
-        match to {
-            DType::Bool => with_value!(self, a => Value::from_array(conv::<_, bool>(a))),
-            DType::I32 => with_value!(self, a => Value::from_array(conv::<_, i32>(a))),
-            DType::I64 => with_value!(self, a => Value::from_array(conv::<_, i64>(a))),
-            DType::F32 => with_value!(self, a => Value::from_array(conv::<_, f32>(a))),
-            DType::F64 => with_value!(self, a => Value::from_array(conv::<_, f64>(a))),
-        }
+        crate::with_dtype!(to, T => with_value!(self, a => Value::from_array(conv::<_, T>(a))))
     }
 }
 
@@ -307,8 +355,9 @@ mod tests {
     #[test]
     fn casts_follow_documented_rules() {
         let v = Value::from_array(ndarray::arr1(&[f64::NAN, 2.9, -2.9, 1e30, 0.0]).into_dyn());
+        // NumPy's x86-64 answers: out of range and NaN give the minimum.
         let ints = v.cast(DType::I32).into_array::<i32>().unwrap();
-        assert_eq!(ints.as_slice().unwrap(), &[0, 2, -2, i32::MAX, 0]);
+        assert_eq!(ints.as_slice().unwrap(), &[i32::MIN, 2, -2, i32::MIN, 0]);
         let bools = v.cast(DType::Bool).into_array::<bool>().unwrap();
         assert_eq!(bools.as_slice().unwrap(), &[true, true, true, true, false]);
     }

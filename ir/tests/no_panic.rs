@@ -53,7 +53,7 @@ fn random_op(k: u8, a: &[i64], big: usize) -> Op {
             step: Scalar::I64(1),
             len: big.max(a.len()),
         },
-        10 => Op::Cast(DType::ALL[a.len() % 5]),
+        10 => Op::Cast(DType::ALL[a.len() % DType::ALL.len()]),
         _ => Op::Where,
     }
 }

@@ -44,25 +44,19 @@ fn inputs(program: &Program, seed: u64) -> Vec<Value> {
                     ArrayD::from_shape_vec(shape, floats.iter().map(|v| *v > 0.0).collect())
                         .unwrap(),
                 ),
-                DType::I32 => Value::from_array(
-                    ArrayD::from_shape_vec(
-                        shape,
-                        floats.iter().map(|v| (v * 5.0) as i32).collect(),
-                    )
-                    .unwrap(),
-                ),
-                DType::I64 => Value::from_array(
-                    ArrayD::from_shape_vec(
-                        shape,
-                        floats.iter().map(|v| (v * 5.0) as i64).collect(),
-                    )
-                    .unwrap(),
-                ),
                 DType::F32 => Value::from_array(
                     ArrayD::from_shape_vec(shape, specials.iter().map(|v| *v as f32).collect())
                         .unwrap(),
                 ),
                 DType::F64 => Value::from_array(ArrayD::from_shape_vec(shape, specials).unwrap()),
+                // Integers: small values of either sign, wrapped into the dtype.
+                _ => {
+                    let ints: Vec<Scalar> = floats
+                        .iter()
+                        .map(|v| Scalar::I64((v * 5.0) as i64))
+                        .collect();
+                    Value::from_scalars(ty, &ints).unwrap()
+                }
             }
         })
         .collect()

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use lazyfuse::ir::{DType, Program, Value};
+use lazyfuse::ir::{DType, Program, Scalar, Value};
 
 /// The Python with NumPy that `make test` prepares (`LAZYFUSE_PYTHON`, else `.venv`).
 pub fn python() -> PathBuf {
@@ -96,20 +96,18 @@ impl Drop for NumpyReference {
 fn write_value(out: &mut Vec<u8>, v: &Value) {
     let dims: Vec<String> = v.shape().iter().map(|d| d.to_string()).collect();
     writeln!(out, "{} {} {}", v.dtype(), v.shape().len(), dims.join(" ")).unwrap();
-    match v {
-        Value::Bool(a) => out.extend(a.iter().map(|&b| b as u8)),
-        Value::I32(a) => a
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        Value::I64(a) => a
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        Value::F32(a) => a
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        Value::F64(a) => a
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+    for s in v.to_scalars() {
+        // Each element's little-endian bytes (a bool is one byte).
+        let bytes = match s {
+            Scalar::Bool(b) => vec![b as u8],
+            Scalar::F32(x) => x.to_le_bytes().to_vec(),
+            Scalar::F64(x) => x.to_le_bytes().to_vec(),
+            int => {
+                let size = int.dtype().size_bytes();
+                (int.as_i64() as u64).to_le_bytes()[..size].to_vec()
+            }
+        };
+        out.extend(bytes);
     }
 }
 
@@ -153,15 +151,13 @@ impl Rng {
     }
 
     /// An integer: mostly small, sometimes the type's extremes.
+    /// An integer for `dtype` (its extremes, zero or a small value of either sign;
+    /// negatives wrap for the unsigned types), as an int64 whose low bits are the value.
     pub fn int(&mut self, dtype: DType) -> i64 {
-        let (min, max) = if dtype == DType::I32 {
-            (i32::MIN as i64, i32::MAX as i64)
-        } else {
-            (i64::MIN, i64::MAX)
-        };
+        let (min, max) = lazyfuse::ir::int_range(dtype);
         match self.below(20) {
-            0 => min,
-            1 => max,
+            0 => min as i64,
+            1 => max as i64,
             2 => 0,
             _ => self.below(41) as i64 - 20,
         }

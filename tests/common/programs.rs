@@ -73,7 +73,7 @@ pub fn case_strategy(max_steps: usize) -> impl Strategy<Value = Case> {
 
 /// Data for one input, laid out as the spec asks (views share a larger buffer).
 pub fn make_input(spec: &InputSpec) -> Value {
-    let dtype = DType::ALL[spec.dtype as usize % 5];
+    let dtype = DType::ALL[spec.dtype as usize % DType::ALL.len()];
     let mut rng = Rng(spec.seed);
     let dims = &spec.dims;
     // Allocate what the layout needs, fill it, then take the view.
@@ -94,28 +94,18 @@ pub fn make_input(spec: &InputSpec) -> Value {
     }
     let n: usize = alloc.iter().product();
     let shape = IxDyn(&alloc);
-    match dtype {
-        DType::Bool => view(
-            ArrayD::from_shape_fn(shape, |_| rng.below(2) == 1),
-            spec.layout,
-        ),
-        DType::I32 => view(
-            ArrayD::from_shape_vec(shape, (0..n).map(|_| rng.int(dtype) as i32).collect()).unwrap(),
-            spec.layout,
-        ),
-        DType::I64 => view(
-            ArrayD::from_shape_vec(shape, (0..n).map(|_| rng.int(dtype)).collect()).unwrap(),
-            spec.layout,
-        ),
-        DType::F32 => view(
-            ArrayD::from_shape_vec(shape, (0..n).map(|_| rng.float() as f32).collect()).unwrap(),
-            spec.layout,
-        ),
-        DType::F64 => view(
-            ArrayD::from_shape_vec(shape, (0..n).map(|_| rng.float()).collect()).unwrap(),
-            spec.layout,
-        ),
-    }
+    lazyfuse::ir::with_dtype!(dtype, T => {
+        let data: Vec<T> = (0..n)
+            .map(|_| {
+                <T as lazyfuse::ir::Element>::from_scalar(match dtype {
+                    DType::Bool => Scalar::Bool(rng.below(2) == 1),
+                    d if d.is_float() => Scalar::F64(rng.float()),
+                    d => Scalar::I64(rng.int(d)),
+                })
+            })
+            .collect();
+        view(ArrayD::from_shape_vec(shape, data).unwrap(), spec.layout)
+    })
 }
 
 fn pick(pool: &[Node], i: u16) -> &Node {
@@ -209,7 +199,11 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
                 .filter(|b| lazyfuse::ir::broadcast_shapes("t", cond.shape(), b.shape()).is_ok())?;
             Node::apply(Op::Where, vec![cond, a, b]).ok()
         }
-        3 => Node::apply(Op::Cast(DType::ALL[s.p as usize % 5]), vec![a]).ok(),
+        3 => Node::apply(
+            Op::Cast(DType::ALL[s.p as usize % DType::ALL.len()]),
+            vec![a],
+        )
+        .ok(),
         4 => {
             let dims = a.shape().dims();
             let target: Vec<i64> = match s.p % 3 {

@@ -40,29 +40,22 @@ pub(super) fn prefer_huge_pages(ptr: *const u8, bytes: usize) {
 pub(super) fn zeros(dtype: DType, shape: &[usize]) -> Result<Value, CodegenError> {
     let s = IxDyn(shape);
     let value = zeros_untouched(dtype, s)?;
-    lazyfuse_ir::with_value!(&value, a => prefer_huge_pages(a.as_ptr() as *const u8, a.len() * dtype.size_bytes()));
+    lazyfuse_ir::with_value!(&value, a => prefer_huge_pages(a.as_ptr().cast::<u8>(), a.len() * dtype.size_bytes()));
     Ok(value)
 }
 
 /// Zeroed storage (large ones come from the OS as untouched zero pages) whose first
 /// element is 64-byte aligned (a cache line; whole vectors for every SIMD width).
 pub(super) fn zeros_untouched(dtype: DType, s: IxDyn) -> Result<Value, CodegenError> {
-    Ok(match dtype {
-        DType::Bool => Value::from_array(aligned_zeros::<bool>(s)?),
-        DType::I32 => Value::from_array(aligned_zeros::<i32>(s)?),
-        DType::I64 => Value::from_array(aligned_zeros::<i64>(s)?),
-        DType::F32 => Value::from_array(aligned_zeros::<f32>(s)?),
-        DType::F64 => Value::from_array(aligned_zeros::<f64>(s)?),
-    })
+    Ok(lazyfuse_ir::with_dtype!(dtype, T => Value::from_array(aligned_zeros::<T>(s)?)))
 }
 
 /// The element types whose all-zero bytes are their zero value (`false`, `0`, `+0.0`).
 trait ZeroBytes: Copy + Default {}
-impl ZeroBytes for bool {}
-impl ZeroBytes for i32 {}
-impl ZeroBytes for i64 {}
-impl ZeroBytes for f32 {}
-impl ZeroBytes for f64 {}
+macro_rules! zero_bytes {
+    ($($t:ty),*) => {$(impl ZeroBytes for $t {})*};
+}
+zero_bytes!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
 /// `len` zeros from the allocator's zeroed memory (calloc: large ones are untouched
 /// pages), or OutOfMemory where the allocation fails: never an abort.

@@ -12,10 +12,10 @@ pub(super) fn scalar_from_bits(bits: u64, dtype: DType) -> lazyfuse_ir::Scalar {
     use lazyfuse_ir::Scalar;
     match dtype {
         DType::Bool => Scalar::Bool(bits & 0xff != 0),
-        DType::I32 => Scalar::I32(bits as u32 as i32),
-        DType::I64 => Scalar::I64(bits as i64),
         DType::F32 => Scalar::F32(f32::from_bits(bits as u32)),
         DType::F64 => Scalar::F64(f64::from_bits(bits)),
+        // An integer's low bits (wrapping to the dtype keeps exactly those).
+        d => Scalar::U64(bits).cast(d),
     }
 }
 

@@ -492,10 +492,14 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
             (ReduceOp::All, _) => s(Scalar::Bool(true)),
             (ReduceOp::Max | ReduceOp::ArgMax, DType::Bool) => s(Scalar::Bool(false)),
             (ReduceOp::Min | ReduceOp::ArgMin, DType::Bool) => s(Scalar::Bool(true)),
-            (ReduceOp::Max | ReduceOp::ArgMax, DType::I32) => s(Scalar::I32(i32::MIN)),
-            (ReduceOp::Min | ReduceOp::ArgMin, DType::I32) => s(Scalar::I32(i32::MAX)),
-            (ReduceOp::Max | ReduceOp::ArgMax, DType::I64) => s(Scalar::I64(i64::MIN)),
-            (ReduceOp::Min | ReduceOp::ArgMin, DType::I64) => s(Scalar::I64(i64::MAX)),
+            // Integers start from the dtype's extreme (the low bits of an i128 wrap
+            // to it exactly).
+            (ReduceOp::Max | ReduceOp::ArgMax, d) if d.is_int() => {
+                s(Scalar::I64(lazyfuse_ir::int_range(d).0 as i64))
+            }
+            (ReduceOp::Min | ReduceOp::ArgMin, d) if d.is_int() => {
+                s(Scalar::I64(lazyfuse_ir::int_range(d).1 as i64))
+            }
             (ReduceOp::Max | ReduceOp::ArgMax, _) => s(Scalar::F64(f64::NEG_INFINITY)),
             (ReduceOp::Min | ReduceOp::ArgMin, _) => s(Scalar::F64(f64::INFINITY)),
         }

@@ -501,7 +501,7 @@ impl<'a> InputView<'a> {
     /// A view of a value's elements.
     pub fn of(value: &'a Value) -> InputView<'a> {
         lazyfuse_ir::with_value!(value, a => InputView {
-            ptr: a.as_ptr() as *const u8,
+            ptr: a.as_ptr().cast::<u8>(),
             dtype: value.dtype(),
             shape: a.shape().to_vec(),
             strides: a.strides().to_vec(),
@@ -629,7 +629,7 @@ impl Memory {
             .map(|(i, (v, &input))| match v {
                 _ if !input.is_null() => input as *mut u8,
                 _ if outside.is_some_and(|(b, _)| b == i) => outside.expect("checked").1,
-                Some(v) => lazyfuse_ir::with_value!(v, a => a.as_mut_ptr() as *mut u8),
+                Some(v) => lazyfuse_ir::with_value!(v, a => a.as_mut_ptr().cast::<u8>()),
                 None => std::ptr::null_mut(),
             })
             .collect();

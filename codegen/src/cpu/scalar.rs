@@ -30,8 +30,10 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
     pub fn reg_type(&self, d: DType) -> BasicTypeEnum<'ctx> {
         match d {
             DType::Bool => self.ctx.bool_type().into(),
-            DType::I32 => self.ctx.i32_type().into(),
-            DType::I64 => self.ctx.i64_type().into(),
+            DType::I8 | DType::U8 => self.ctx.i8_type().into(),
+            DType::I16 | DType::U16 => self.ctx.i16_type().into(),
+            DType::I32 | DType::U32 => self.ctx.i32_type().into(),
+            DType::I64 | DType::U64 => self.ctx.i64_type().into(),
             DType::F32 => self.ctx.f32_type().into(),
             DType::F64 => self.ctx.f64_type().into(),
         }
@@ -57,10 +59,13 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
     pub fn constant(&self, s: Scalar) -> BasicValueEnum<'ctx> {
         match s {
             Scalar::Bool(b) => self.ctx.bool_type().const_int(b as u64, false).into(),
-            Scalar::I32(v) => self.ctx.i32_type().const_int(v as u32 as u64, false).into(),
-            Scalar::I64(v) => self.ctx.i64_type().const_int(v as u64, false).into(),
             Scalar::F32(v) => self.ctx.f32_type().const_float(v as f64).into(),
             Scalar::F64(v) => self.ctx.f64_type().const_float(v).into(),
+            // The value's low bits, as the two's complement (or unsigned) pattern.
+            int => self
+                .int_type(int.dtype())
+                .const_int(int.as_i64() as u64, false)
+                .into(),
         }
     }
 
@@ -77,13 +82,13 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         let b = self.builder;
         Ok(match d {
             DType::Bool => v.into_int_value(),
-            DType::I32 | DType::I64 => b.build_int_compare(
+            d if d.is_int() => b.build_int_compare(
                 IntPredicate::NE,
                 v.into_int_value(),
                 self.iconst(d, 0),
                 "nz",
             )?,
-            DType::F32 | DType::F64 => b.build_float_compare(
+            _ => b.build_float_compare(
                 FloatPredicate::UNE,
                 v.into_float_value(),
                 self.fconst(d, 0.0),
@@ -114,29 +119,27 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 .build_unsigned_int_to_float(v.into_int_value(), self.float_type(t), "b2f")?
                 .into(),
             (f, t) if f.is_int() && t.is_int() => {
-                if f.size_bytes() < t.size_bytes() {
-                    b.build_int_s_extend(v.into_int_value(), self.int_type(t), "sext")?
-                        .into()
-                } else {
-                    b.build_int_truncate(v.into_int_value(), self.int_type(t), "trunc")?
-                        .into()
+                let x = v.into_int_value();
+                match f.bits().cmp(&t.bits()) {
+                    std::cmp::Ordering::Equal => x.into(), // same bits, reinterpreted
+                    std::cmp::Ordering::Less if f.is_signed() => {
+                        b.build_int_s_extend(x, self.int_type(t), "sext")?.into()
+                    }
+                    std::cmp::Ordering::Less => {
+                        b.build_int_z_extend(x, self.int_type(t), "zext")?.into()
+                    }
+                    std::cmp::Ordering::Greater => {
+                        b.build_int_truncate(x, self.int_type(t), "trunc")?.into()
+                    }
                 }
             }
-            (f, t) if f.is_int() => b
+            (f, t) if f.is_signed() => b
                 .build_signed_int_to_float(v.into_int_value(), self.float_type(t), "i2f")?
                 .into(),
-            (f, t) if t.is_int() => {
-                // llvm.fptosi.sat: saturating, NaN to 0, as Rust's `as`.
-                let name = "llvm.fptosi.sat";
-                let intr = Intrinsic::find(name).ok_or(CodegenError::Internal(name.into()))?;
-                let decl = intr
-                    .get_declaration(
-                        self.module,
-                        &[self.int_type(t).into(), self.float_type(f).into()],
-                    )
-                    .ok_or(CodegenError::Internal(name.into()))?;
-                self.call(decl, &[v])?
-            }
+            (f, t) if f.is_unsigned() => b
+                .build_unsigned_int_to_float(v.into_int_value(), self.float_type(t), "u2f")?
+                .into(),
+            (f, t) if t.is_int() => self.float_to_int(v.into_float_value(), f, t)?,
             (DType::F32, DType::F64) => b
                 .build_float_ext(v.into_float_value(), self.ctx.f64_type(), "fext")?
                 .into(),
@@ -144,6 +147,74 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 .build_float_trunc(v.into_float_value(), self.ctx.f32_type(), "ftrunc")?
                 .into(),
             _ => unreachable!("all dtype pairs handled"),
+        })
+    }
+
+    /// Float to integer as [`Scalar::cast`] defines it (NumPy's x86-64 conversions:
+    /// `cvtt` to 32 or 64 bits, "indefinite" minimum out of range, then wrapped; uint32
+    /// and uint64 from 2^31 or 2^63 up through `x - 2^k` with the top bit set back).
+    fn float_to_int(
+        &self,
+        x: FloatValue<'ctx>,
+        from: DType,
+        to: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        let b = self.builder;
+        let wide_bits = if matches!(to, DType::I64 | DType::U64) {
+            64
+        } else {
+            32
+        };
+        let wide = if wide_bits == 64 {
+            self.ctx.i64_type()
+        } else {
+            self.ctx.i32_type()
+        };
+        let limit = 2f64.powi(wide_bits as i32 - 1);
+        // cvtt: in range (ordered compares: NaN is not) the truncation, else the minimum.
+        let cvtt = |v: FloatValue<'ctx>| -> Res<IntValue<'ctx>> {
+            let name = "llvm.fptosi.sat";
+            let intr = Intrinsic::find(name).ok_or(CodegenError::Internal(name.into()))?;
+            let decl = intr
+                .get_declaration(self.module, &[wide.into(), self.float_type(from).into()])
+                .ok_or(CodegenError::Internal(name.into()))?;
+            let t = self.call(decl, &[v.into()])?.into_int_value();
+            let lo = if wide_bits == 64 {
+                self.fconst(from, -limit)
+            } else {
+                self.fconst(from, -limit - 1.0)
+            };
+            let lo_pred = if wide_bits == 64 {
+                FloatPredicate::OGE
+            } else {
+                FloatPredicate::OGT
+            };
+            let above = b.build_float_compare(lo_pred, v, lo, "above")?;
+            let below =
+                b.build_float_compare(FloatPredicate::OLT, v, self.fconst(from, limit), "below")?;
+            let ok = b.build_and(above, below, "inrange")?;
+            let min = wide.const_int(1u64 << (wide_bits - 1), false);
+            Ok(b.build_select(ok, t, min, "cvtt")?.into_int_value())
+        };
+        let mut r = cvtt(x)?;
+        if matches!(to, DType::U32 | DType::U64) {
+            let top = self.fconst(from, limit);
+            let high = b.build_float_compare(FloatPredicate::OGE, x, top, "high")?;
+            let shifted = b.build_float_sub(x, top, "minus")?;
+            let flipped = b.build_xor(
+                cvtt(shifted)?,
+                wide.const_int(1u64 << (wide_bits - 1), false),
+                "flip",
+            )?;
+            r = b
+                .build_select(high, flipped, r, "unsigned")?
+                .into_int_value();
+        }
+        let t = self.int_type(to);
+        Ok(if wide_bits == t.get_bit_width() {
+            r.into()
+        } else {
+            b.build_int_truncate(r, t, "wrap")?.into()
         })
     }
 
@@ -233,6 +304,9 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             let zero = self.iconst(out, 0);
             return Ok(match op {
                 Neg => b.build_int_sub(zero, x, "neg")?.into(),
+                Abs | Sign | Reciprocal if out.is_unsigned() => {
+                    return self.unsigned_unary(op, x, out);
+                }
                 Abs => {
                     let neg = b.build_int_sub(zero, x, "neg")?;
                     let is_neg = b.build_int_compare(IntPredicate::SLT, x, zero, "lt0")?;
@@ -316,6 +390,23 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         })
     }
 
+    /// abs, sign and reciprocal of an unsigned integer: x, x != 0, x == 1.
+    fn unsigned_unary(
+        &self,
+        op: UnaryOp,
+        x: IntValue<'ctx>,
+        out: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        let b = self.builder;
+        let pred = match op {
+            UnaryOp::Abs => return Ok(x.into()),
+            UnaryOp::Sign => (IntPredicate::NE, 0),
+            _ => (IntPredicate::EQ, 1),
+        };
+        let c = b.build_int_compare(pred.0, x, self.iconst(out, pred.1), "c")?;
+        Ok(b.build_int_z_extend(c, self.int_type(out), "u")?.into())
+    }
+
     /// A binary op on registers of dtypes `da` and `db`, giving dtype `out`.
     pub fn binary(
         &self,
@@ -344,7 +435,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                     b.build_float_compare(pred, x.into_float_value(), y.into_float_value(), "cmp")?
                         .into()
                 } else {
-                    let signed = common != DType::Bool;
+                    let signed = common.is_signed();
                     let pred = match (op, signed) {
                         (Eq, _) => IntPredicate::EQ,
                         (Ne, _) => IntPredicate::NE,
@@ -487,21 +578,43 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         let zero = self.iconst(d, 0);
         let one = self.iconst(d, 1);
         let minus_one = self.iconst(d, -1);
+        let signed = d.is_signed();
         Ok(match op {
             Add => b.build_int_add(x, y, "add")?.into(),
             Sub => b.build_int_sub(x, y, "sub")?.into(),
             Mul => b.build_int_mul(x, y, "mul")?.into(),
             Maximum => {
-                let c = b.build_int_compare(IntPredicate::SGE, x, y, "ge")?;
+                let pred = if signed {
+                    IntPredicate::SGE
+                } else {
+                    IntPredicate::UGE
+                };
+                let c = b.build_int_compare(pred, x, y, "ge")?;
                 b.build_select(c, x, y, "max")?
             }
             Minimum => {
-                let c = b.build_int_compare(IntPredicate::SLE, x, y, "le")?;
+                let pred = if signed {
+                    IntPredicate::SLE
+                } else {
+                    IntPredicate::ULE
+                };
+                let c = b.build_int_compare(pred, x, y, "le")?;
                 b.build_select(c, x, y, "min")?
             }
             BitwiseAnd => b.build_and(x, y, "and")?.into(),
             BitwiseOr => b.build_or(x, y, "or")?.into(),
             BitwiseXor => b.build_xor(x, y, "xor")?.into(),
+            FloorDiv | Rem if !signed => {
+                // A zero divisor never reaches udiv/urem (it traps); the answer is 0.
+                let is_zero = b.build_int_compare(IntPredicate::EQ, y, zero, "z")?;
+                let safe = b.build_select(is_zero, one, y, "safe")?.into_int_value();
+                let r = if op == FloorDiv {
+                    b.build_int_unsigned_div(x, safe, "q")?
+                } else {
+                    b.build_int_unsigned_rem(x, safe, "r")?
+                };
+                b.build_select(is_zero, zero, r, "udivrem")?
+            }
             FloorDiv | Rem => {
                 // Divisors 0 and -1 never reach sdiv/srem (0 traps, MIN / -1 overflows).
                 let is_zero = b.build_int_compare(IntPredicate::EQ, y, zero, "z")?;
@@ -539,8 +652,13 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                     let shifted = b.build_left_shift(x, count, "shl")?;
                     b.build_select(in_range, shifted, zero, "lshift")?
                 } else {
-                    let shifted = b.build_right_shift(x, count, true, "ashr")?;
-                    let negative = b.build_int_compare(IntPredicate::SLT, x, zero, "neg")?;
+                    let shifted = b.build_right_shift(x, count, signed, "shr")?;
+                    // Shifted out: the sign fills a signed value, zeros an unsigned one.
+                    let negative = if signed {
+                        b.build_int_compare(IntPredicate::SLT, x, zero, "neg")?
+                    } else {
+                        self.ctx.bool_type().const_zero()
+                    };
                     let out = b
                         .build_select(negative, minus_one, zero, "out")?
                         .into_int_value();
@@ -581,7 +699,11 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         );
         let c = |v: i64| t.const_int(v as u64, true);
         b.position_at_end(entry);
-        let is_neg = b.build_int_compare(IntPredicate::SLT, e, c(0), "neg")?;
+        let is_neg = if d.is_signed() {
+            b.build_int_compare(IntPredicate::SLT, e, c(0), "neg")?
+        } else {
+            self.ctx.bool_type().const_zero()
+        };
         b.build_conditional_branch(is_neg, negative, head)?;
         // Negative exponent: 1 for x == 1, ±1 for x == -1 by parity, else 0.
         b.position_at_end(negative);
@@ -598,8 +720,9 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         let acc = b.build_phi(t, "acc")?;
         let base = b.build_phi(t, "base")?;
         let exp = b.build_phi(t, "exp")?;
+        // The exponent is not negative here: any bit left means more to do.
         let more = b.build_int_compare(
-            IntPredicate::SGT,
+            IntPredicate::NE,
             exp.as_basic_value().into_int_value(),
             c(0),
             "more",

@@ -19,13 +19,13 @@ from .errors import BindingError, DTypeError, IndexingError, InvalidArgumentErro
 # NumPy's marker for "argument not given" (its keyword defaults use it too).
 _NOVALUE = _np._NoValue
 
-_SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "bool")
+_SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32",
+                     "uint16", "uint8", "bool")
 # Common dtype arguments, named without asking NumPy (np.dtype(x).name is Python code).
-_DTYPE_NAMES = {**{t: t.__name__ for t in (_np.float64, _np.float32, _np.int64, _np.int32)},
-                **{_np.dtype(n): n for n in _SUPPORTED_DTYPES}, **{n: n for n in _SUPPORTED_DTYPES},
-                float: "float64", int: "int64", bool: "bool", _np.bool_: "bool"}
-_SCALAR_DTYPES = {_np.float64: "float64", _np.float32: "float32", _np.int64: "int64",
-                  _np.int32: "int32", _np.bool_: "bool"}
+_SCALAR_DTYPES = {getattr(_np, n) if n != "bool" else _np.bool_: n for n in _SUPPORTED_DTYPES}
+_DTYPE_NAMES = {**_SCALAR_DTYPES, **{_np.dtype(n): n for n in _SUPPORTED_DTYPES},
+                **{n: n for n in _SUPPORTED_DTYPES},
+                float: "float64", int: "int64", bool: "bool"}
 
 # NumPy ufunc name (and alias) -> IR op name, from the one table in ir/src/op.rs.
 _UNARY = {name: op for op, names in _ops.UNARY.items() for name in names}
@@ -88,8 +88,7 @@ _BINARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.BINARY.items()
 
 
 _EAGER_ELEMENTS = 4096
-_EAGER_SCALARS = frozenset([float, int, bool, _np.float64, _np.float32, _np.int64, _np.int32,
-                            _np.bool_])
+_EAGER_SCALARS = frozenset([float, int, bool, *_SCALAR_DTYPES])
 
 
 def _set_eager_limit(elements):
@@ -203,7 +202,7 @@ def _eager_operand(x):
         return _small(x)
     if kind in _EAGER_SCALARS:
         return x
-    if kind is _np.ndarray and x.size <= _EAGER_ELEMENTS and x.dtype.char in "dfilq?":
+    if kind is _np.ndarray and x.size <= _EAGER_ELEMENTS and x.dtype.char in "dfbhilqBHILQ?":
         return x
     return None
 
@@ -832,7 +831,7 @@ def asarray(x, dtype=None):
     if isinstance(x, ndarray):
         return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     arr = _np.asarray(x)
-    if arr.dtype.char not in "dfilq?":  # (dtype.name is Python code: errors only)
+    if arr.dtype.char not in "dfbhilqBHILQ?":  # (dtype.name is Python code: errors only)
         raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
     out = _from_numpy(arr)  # shares arr's memory; its NumPy view is arr
     return out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)
@@ -883,9 +882,9 @@ def _unary_slow(op, x, dtype):
             return _by_numpy(getattr(_np, names[0]), x, dtype=dtype)
     x = asarray(x)
     if op == "round" and x.dtype.kind in "iu":
-        # The ufunc rint gives integers as float64 (the IR's round keeps them, as
-        # np.round does).
-        x = x.astype("float64")
+        # The ufunc rint gives integers as the float NumPy computes them in (float32 for
+        # int16, float16 for int8); the IR's round keeps them, as np.round does.
+        x = x.astype(_np.result_type(x.dtype, _np.float16))
     return _with_dtype(_elementwise(x._native_array.unary(op), x), dtype)
 
 
@@ -895,7 +894,7 @@ def _needs_numpy(x):
     if isinstance(x, complex):
         return True
     # dtype.char: a C attribute (dtype.name is Python code); any byte order.
-    return isinstance(x, (_np.ndarray, _np.generic)) and x.dtype.char not in "dfilq?"
+    return isinstance(x, (_np.ndarray, _np.generic)) and x.dtype.char not in "dfbhilqBHILQ?"
 
 
 def _binary_by_numpy(op, a, b, reflected):

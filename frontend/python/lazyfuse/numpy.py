@@ -14,6 +14,12 @@ float64 = _np.float64
 float32 = _np.float32
 int64 = _np.int64
 int32 = _np.int32
+int16 = _np.int16
+int8 = _np.int8
+uint64 = _np.uint64
+uint32 = _np.uint32
+uint16 = _np.uint16
+uint8 = _np.uint8
 bool_ = _np.bool_
 dtype = _np.dtype
 

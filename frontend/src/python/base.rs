@@ -34,13 +34,7 @@ pub(super) struct Base {
 
 /// NumPy's dtype object for a native dtype.
 pub(super) fn numpy_dtype(py: Python<'_>, dtype: DType) -> Bound<'_, PyArrayDescr> {
-    match dtype {
-        DType::Bool => numpy::dtype::<bool>(py),
-        DType::I32 => numpy::dtype::<i32>(py),
-        DType::I64 => numpy::dtype::<i64>(py),
-        DType::F32 => numpy::dtype::<f32>(py),
-        DType::F64 => numpy::dtype::<f64>(py),
-    }
+    lazyfuse_ir::with_dtype!(dtype, T => numpy::dtype::<T>(py))
 }
 
 impl Base {

@@ -7,11 +7,11 @@
 use std::sync::Arc;
 
 use lazyfuse_codegen::InputView;
-use lazyfuse_ir::{BufferCell, DType, TensorType};
+use lazyfuse_ir::{BufferCell, TensorType};
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
-use super::{asarray, numpy_view, NativeArray};
+use super::{asarray, numpy_view_any, NativeArray};
 use crate::Array;
 
 /// A version of a base's buffer that lazy reads go through (Python:
@@ -99,10 +99,7 @@ impl PyBufferCell {
     /// values; a view the cell cannot hold (outside it, unaligned, byte-swapped) is
     /// copied now, which keeps them too.
     pub(super) fn read(&self, view: &Bound<'_, PyAny>) -> PyResult<NativeArray> {
-        let in_cell = [DType::F64, DType::F32, DType::I64, DType::I32, DType::Bool]
-            .into_iter()
-            .find_map(|d| numpy_view(view, d))
-            .and_then(|v| view_in_cell(self, &v));
+        let in_cell = numpy_view_any(view).and_then(|v| view_in_cell(self, &v));
         match in_cell {
             Some(external) => Ok(NativeArray {
                 a: Array::from_node(lazyfuse_ir::Node::external(external)),

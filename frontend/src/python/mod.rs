@@ -42,30 +42,46 @@ fn lazy(a: Array) -> PyResult<NativeArray> {
     Ok(NativeArray { a })
 }
 
+/// The dtypes lazyfuse supports, as NumPy names them (for error messages).
+fn supported_dtypes() -> String {
+    DType::ALL
+        .iter()
+        .map(|d| d.numpy_name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn dtype_from_name(name: &str) -> PyResult<DType> {
     match name {
-        "float64" | "f8" | "double" => Ok(DType::F64),
-        "float32" | "f4" | "single" => Ok(DType::F32),
-        "int64" | "i8" => Ok(DType::I64),
-        "int32" | "i4" => Ok(DType::I32),
-        "bool" | "?" => Ok(DType::Bool),
-        other => Err(error(
-            ErrorKind::DType,
-            format!(
-                "lazyfuse does not support dtype {other} (float64, float32, int64, int32, bool)"
-            ),
-        )),
+        "f8" | "double" => Ok(DType::F64),
+        "f4" | "single" => Ok(DType::F32),
+        "i8" => Ok(DType::I64),
+        "i4" => Ok(DType::I32),
+        "i2" => Ok(DType::I16),
+        "i1" => Ok(DType::I8),
+        "u8" => Ok(DType::U64),
+        "u4" => Ok(DType::U32),
+        "u2" => Ok(DType::U16),
+        "u1" => Ok(DType::U8),
+        "?" => Ok(DType::Bool),
+        // NumPy's names only: the IR's short names (`i8` is int64 to NumPy) are not.
+        other => DType::ALL
+            .into_iter()
+            .find(|d| d.numpy_name() == other)
+            .ok_or_else(|| {
+                error(
+                    ErrorKind::DType,
+                    format!(
+                        "lazyfuse does not support dtype {other} ({})",
+                        supported_dtypes()
+                    ),
+                )
+            }),
     }
 }
 
 fn dtype_name(d: DType) -> &'static str {
-    match d {
-        DType::F64 => "float64",
-        DType::F32 => "float32",
-        DType::I64 => "int64",
-        DType::I32 => "int32",
-        DType::Bool => "bool",
-    }
+    d.numpy_name()
 }
 
 /// A NumPy array as a Value (copied into lazyfuse's storage).
@@ -93,13 +109,22 @@ fn value_from_numpy(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     try_dtype!(i64);
     try_dtype!(i32);
     try_dtype!(bool);
+    try_dtype!(u8);
+    try_dtype!(i8);
+    try_dtype!(i16);
+    try_dtype!(u16);
+    try_dtype!(u32);
+    try_dtype!(u64);
     let dtype = obj
         .getattr("dtype")
         .map(|d| d.to_string())
         .unwrap_or_else(|_| obj.get_type().to_string());
     Err(error(
         ErrorKind::DType,
-        format!("lazyfuse does not support dtype {dtype} (float64, float32, int64, int32, bool)"),
+        format!(
+            "lazyfuse does not support dtype {dtype} ({})",
+            supported_dtypes()
+        ),
     ))
 }
 
@@ -153,13 +178,7 @@ fn value_to_numpy(py: Python<'_>, v: Value) -> Py<PyAny> {
             .expect("NumPy reshapes a flat array to its own shape")
             .unbind();
     }
-    match v {
-        Value::F64(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
-        Value::F32(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
-        Value::I64(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
-        Value::I32(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
-        Value::Bool(a) => a.into_owned().into_pyarray(py).into_any().unbind(),
-    }
+    lazyfuse_ir::with_value!(v, a => a.into_owned().into_pyarray(py).into_any().unbind())
 }
 
 /// A Python operand: a lazy array, or a Python scalar (weak, as NumPy 2 treats them).
@@ -171,7 +190,7 @@ fn operand(obj: &Bound<'_, PyAny>) -> PyResult<Operand> {
         return Ok(Operand::Weak(WeakScalar::Bool(b.is_true())));
     }
     if let Ok(i) = obj.cast::<pyo3::types::PyInt>() {
-        return match i.extract::<i64>() {
+        return match i.extract::<i128>() {
             Ok(v) => Ok(Operand::Weak(WeakScalar::Int(v))),
             Err(_) => Err(error(
                 ErrorKind::Overflow,
@@ -386,9 +405,7 @@ fn asarray(obj: &Bound<'_, PyAny>) -> PyResult<NativeArray> {
 /// A NumPy array that can be read in place, as external data owned by a reference to
 /// the array.
 fn external_numpy(obj: &Bound<'_, PyAny>) -> Option<lazyfuse_ir::External> {
-    let view = [DType::F64, DType::F32, DType::I64, DType::I32, DType::Bool]
-        .into_iter()
-        .find_map(|d| numpy_view(obj, d))?;
+    let view = numpy_view_any(obj)?;
     let ty = lazyfuse_ir::TensorType::new(view.dtype(), lazyfuse_ir::Shape::from(view.shape()));
     let owner: Arc<dyn std::any::Any + Send + Sync> = Arc::new(obj.clone().unbind());
     // SAFETY: numpy_view checked alignment and strides; `owner` (a reference to the
@@ -406,13 +423,8 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
         Operand::Weak(WeakScalar::Bool(b)) => Scalar::Bool(b),
         Operand::Weak(WeakScalar::Int(i)) => {
             // A Python integer must fit an integer dtype, as NumPy checks.
-            if dtype == Some(DType::I32) && i32::try_from(i).is_err() {
-                return Err(error(
-                    ErrorKind::Overflow,
-                    format!("Python integer {i} out of bounds for int32"),
-                ));
-            }
-            Scalar::I64(i)
+            let d = dtype.filter(|d| d.is_int()).unwrap_or(DType::I64);
+            Scalar::from_weak_int_wide("full", i, d).map_err(|e| to_pyerr(e.into()))?
         }
         Operand::Weak(WeakScalar::Float(f)) => Scalar::F64(f),
         _ => {
@@ -602,13 +614,15 @@ fn numpy_view<'py>(arr: &Bound<'py, PyAny>, dtype: DType) -> Option<InputView<'p
             Some(unsafe { InputView::from_raw(ptr, dtype, shape, strides) })
         }};
     }
-    match dtype {
-        DType::F64 => typed!(f64),
-        DType::F32 => typed!(f32),
-        DType::I64 => typed!(i64),
-        DType::I32 => typed!(i32),
-        DType::Bool => typed!(bool),
-    }
+    lazyfuse_ir::with_dtype!(dtype, T => typed!(T))
+}
+
+/// [`numpy_view`] in whichever dtype the array has (the common ones tried first).
+pub(super) fn numpy_view_any<'py>(arr: &Bound<'py, PyAny>) -> Option<InputView<'py>> {
+    use DType::*;
+    [F64, F32, I64, I32, Bool, U8, I8, I16, U16, U32, U64]
+        .into_iter()
+        .find_map(|d| numpy_view(arr, d))
 }
 
 /// Whether every byte of a bool array (one byte per element, `strides` in elements)

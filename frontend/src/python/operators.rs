@@ -297,7 +297,7 @@ fn lazy_plain(
     } else if let Ok(b) = other.cast_exact::<PyBool>() {
         Operand::Weak(WeakScalar::Bool(b.is_true()))
     } else if let (false, Ok(i)) = (comparison, other.cast_exact::<PyInt>()) {
-        match i.extract::<i64>() {
+        match i.extract::<i128>() {
             Ok(v) => Operand::Weak(WeakScalar::Int(v)),
             Err(_) => return Ok(None),
         }

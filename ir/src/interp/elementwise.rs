@@ -3,7 +3,7 @@
 use ndarray::{ArcArray, IxDyn, Zip};
 
 use super::internal;
-use super::scalar::{bool_binary, compare, float_binary, float_unary, int_binary, int_unary};
+use super::scalar::{compare, Arith};
 use crate::dtype::{promote, DType};
 use crate::error::IrError;
 use crate::op::{BinaryOp, UnaryOp};
@@ -41,14 +41,7 @@ pub(super) fn unary(op: UnaryOp, x: &Value, ty: &TensorType) -> Value {
         IsInf => with_value!(x, a => map(a, |v| v.to_scalar().as_f64().is_infinite())),
         IsFinite => with_value!(x, a => map(a, |v| v.to_scalar().as_f64().is_finite())),
         LogicalNot => with_value!(x, a => map(a, |v| !v.to_scalar().truthy())),
-        _ => match x.cast(ty.dtype) {
-            Value::F64(a) => map(&a, float_unary::<f64>(op)),
-            Value::F32(a) => map(&a, float_unary::<f32>(op)),
-            Value::I64(a) => map(&a, int_unary::<i64>(op)),
-            Value::I32(a) => map(&a, int_unary::<i32>(op)),
-            // Only the rounding functions and abs accept bool; all are the identity.
-            Value::Bool(a) => map(&a, |v: bool| v),
-        },
+        _ => with_value!(&x.cast(ty.dtype), a => map(a, Arith::unary(op))),
     }
 }
 
@@ -65,14 +58,8 @@ pub(super) fn binary(
     match op {
         Eq | Ne | Lt | Le | Gt | Ge => {
             let common = promote(a.dtype(), b.dtype());
-            match (a.cast(common), b.cast(common)) {
-                (Value::Bool(x), Value::Bool(y)) => zip2(&x, &y, shape, compare::<bool>(op)),
-                (Value::I32(x), Value::I32(y)) => zip2(&x, &y, shape, compare::<i32>(op)),
-                (Value::I64(x), Value::I64(y)) => zip2(&x, &y, shape, compare::<i64>(op)),
-                (Value::F32(x), Value::F32(y)) => zip2(&x, &y, shape, compare::<f32>(op)),
-                (Value::F64(x), Value::F64(y)) => zip2(&x, &y, shape, compare::<f64>(op)),
-                _ => Err(internal("comparison operands differ in dtype")),
-            }
+            let (x, y) = (a.cast(common), b.cast(common));
+            with_value!(&x, xa => zip2(xa, y.as_array()?, shape, compare(op)))
         }
         LogicalAnd | LogicalOr | LogicalXor => {
             let (Value::Bool(x), Value::Bool(y)) = (a.cast(DType::Bool), b.cast(DType::Bool))
@@ -86,14 +73,10 @@ pub(super) fn binary(
             };
             zip2(&x, &y, shape, f)
         }
-        _ => match (a.cast(ty.dtype), b.cast(ty.dtype)) {
-            (Value::F64(x), Value::F64(y)) => zip2(&x, &y, shape, float_binary::<f64>(op)),
-            (Value::F32(x), Value::F32(y)) => zip2(&x, &y, shape, float_binary::<f32>(op)),
-            (Value::I64(x), Value::I64(y)) => zip2(&x, &y, shape, int_binary::<i64>(op)),
-            (Value::I32(x), Value::I32(y)) => zip2(&x, &y, shape, int_binary::<i32>(op)),
-            (Value::Bool(x), Value::Bool(y)) => zip2(&x, &y, shape, bool_binary(op)),
-            _ => Err(internal("arithmetic operands differ in dtype")),
-        },
+        _ => {
+            let (x, y) = (a.cast(ty.dtype), b.cast(ty.dtype));
+            with_value!(&x, xa => zip2(xa, y.as_array()?, shape, Arith::binary(op)))
+        }
     }
 }
 
@@ -125,11 +108,5 @@ pub(super) fn select(
         ))
     }
     let (a, b, shape) = (a.cast(ty.dtype), b.cast(ty.dtype), ty.shape.dims());
-    match ty.dtype {
-        DType::Bool => pick::<bool>(&c, &a, &b, shape),
-        DType::I32 => pick::<i32>(&c, &a, &b, shape),
-        DType::I64 => pick::<i64>(&c, &a, &b, shape),
-        DType::F32 => pick::<f32>(&c, &a, &b, shape),
-        DType::F64 => pick::<f64>(&c, &a, &b, shape),
-    }
+    crate::with_dtype!(ty.dtype, T => pick::<T>(&c, &a, &b, shape))
 }

@@ -3,7 +3,6 @@
 use ndarray::{Array2, ArrayD, ArrayView2, Ix3, IxDyn};
 
 use super::internal;
-use crate::dtype::DType;
 use crate::error::IrError;
 use crate::shape::{broadcast_shapes, Shape, TensorType};
 use crate::value::{Element, Value};
@@ -38,17 +37,17 @@ fn int_matmul<T: Element>(
     })
 }
 
-impl MatMulElement for i32 {
-    fn matmul2(a: ArrayView2<i32>, b: ArrayView2<i32>) -> Array2<i32> {
-        int_matmul(a, b, 0, |acc, x, y| acc.wrapping_add(x.wrapping_mul(y)))
-    }
+macro_rules! int_matmul_element {
+    ($($t:ty),*) => {$(
+        impl MatMulElement for $t {
+            fn matmul2(a: ArrayView2<$t>, b: ArrayView2<$t>) -> Array2<$t> {
+                int_matmul(a, b, 0, |acc, x, y| acc.wrapping_add(x.wrapping_mul(y)))
+            }
+        }
+    )*};
 }
 
-impl MatMulElement for i64 {
-    fn matmul2(a: ArrayView2<i64>, b: ArrayView2<i64>) -> Array2<i64> {
-        int_matmul(a, b, 0, |acc, x, y| acc.wrapping_add(x.wrapping_mul(y)))
-    }
-}
+int_matmul_element!(i8, i16, i32, i64, u8, u16, u32, u64);
 
 /// Boolean matmul is "any (a and b)", as in NumPy.
 impl MatMulElement for bool {
@@ -59,13 +58,7 @@ impl MatMulElement for bool {
 
 pub(super) fn matmul(a: &Value, b: &Value, ty: &TensorType) -> Result<Value, IrError> {
     let (a, b) = (a.cast(ty.dtype), b.cast(ty.dtype));
-    match ty.dtype {
-        DType::Bool => batched::<bool>(&a, &b, ty),
-        DType::I32 => batched::<i32>(&a, &b, ty),
-        DType::I64 => batched::<i64>(&a, &b, ty),
-        DType::F32 => batched::<f32>(&a, &b, ty),
-        DType::F64 => batched::<f64>(&a, &b, ty),
-    }
+    crate::with_dtype!(ty.dtype, T => batched::<T>(&a, &b, ty))
 }
 
 fn batched<T: MatMulElement>(a: &Value, b: &Value, ty: &TensorType) -> Result<Value, IrError> {

@@ -150,12 +150,20 @@ fn arange(start: Scalar, step: Scalar, len: usize) -> Value {
         Value::from_array(ArrayD::from_shape_fn(IxDyn(&[len]), |i| f(i[0])))
     }
     match (start, step) {
-        (Scalar::I32(s), Scalar::I32(d)) => fill(len, |i| s.wrapping_add(d.wrapping_mul(i as i32))),
-        (Scalar::I64(s), Scalar::I64(d)) => fill(len, |i| s.wrapping_add(d.wrapping_mul(i as i64))),
         (Scalar::F32(s), Scalar::F32(d)) => fill(len, |i| s + d * i as f32),
         (Scalar::F64(s), Scalar::F64(d)) => fill(len, |i| s + d * i as f64),
         (Scalar::Bool(s), Scalar::Bool(d)) => fill(len, |i| if i == 0 { s } else { s || d }),
-        _ => unreachable!("the type rule requires one dtype"),
+        // Integers: start + i * step, wrapping in the dtype (computed in i128, which
+        // holds every product of a 64-bit value and an index; wrapping modulo 2^64
+        // first and then to the dtype's width is wrapping modulo the width).
+        (s, d) => {
+            let (s0, d0) = (s.as_i64() as i128, d.as_i64() as i128);
+            let dtype = s.dtype();
+            crate::with_dtype!(dtype, T => fill(len, |i| {
+                let v = s0.wrapping_add(d0.wrapping_mul(i as i128)) as i64;
+                T::from_scalar(Scalar::I64(v).cast(dtype))
+            }))
+        }
     }
 }
 
@@ -170,11 +178,5 @@ fn concat(axis: usize, args: &[&Value], ty: &TensorType) -> Result<Value, IrErro
             ndarray::concatenate(ndarray::Axis(axis), &views).map_err(|_| internal("concat"))?;
         Ok(Value::from_array(joined))
     }
-    match ty.dtype {
-        crate::DType::Bool => join::<bool>(axis, &cast),
-        crate::DType::I32 => join::<i32>(axis, &cast),
-        crate::DType::I64 => join::<i64>(axis, &cast),
-        crate::DType::F32 => join::<f32>(axis, &cast),
-        crate::DType::F64 => join::<f64>(axis, &cast),
-    }
+    crate::with_dtype!(ty.dtype, T => join::<T>(axis, &cast))
 }

@@ -5,45 +5,66 @@
 //! folded. The reduced axes keep their order, so an arg-reduction's index is the
 //! position in the C-order flattening of the reduced axes.
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArcArray, ArrayD, IxDyn};
 
-use super::internal;
+use super::scalar::Arith;
 use crate::dtype::DType;
 use crate::error::IrError;
 use crate::op::ReduceOp;
 use crate::shape::TensorType;
 use crate::value::{Element, Value};
+use crate::with_value;
 
 /// Element types the row folds work on.
-trait Reducible: Element + PartialOrd {
+trait Reducible: Arith {
     fn is_nan(self) -> bool;
+    /// Sum, product or mean of a row (in the accumulator type the rule chose).
+    fn accumulate(op: ReduceOp, row: &[Self]) -> Self;
 }
 
 impl Reducible for bool {
     fn is_nan(self) -> bool {
         false
     }
-}
-impl Reducible for i32 {
-    fn is_nan(self) -> bool {
-        false
+    fn accumulate(_: ReduceOp, _: &[bool]) -> bool {
+        unreachable!("booleans are summed as int64")
     }
 }
-impl Reducible for i64 {
-    fn is_nan(self) -> bool {
-        false
-    }
+
+macro_rules! reducible_int {
+    ($($t:ty),*) => {$(
+        impl Reducible for $t {
+            fn is_nan(self) -> bool {
+                false
+            }
+            fn accumulate(op: ReduceOp, row: &[$t]) -> $t {
+                // Wrapping, as NumPy's integer sums and products are.
+                match op {
+                    ReduceOp::Sum => row.iter().fold(0, |acc: $t, &v| acc.wrapping_add(v)),
+                    ReduceOp::Prod => row.iter().fold(1, |acc: $t, &v| acc.wrapping_mul(v)),
+                    _ => unreachable!("integers are averaged as float64"),
+                }
+            }
+        }
+    )*};
 }
-impl Reducible for f32 {
-    fn is_nan(self) -> bool {
-        f32::is_nan(self)
-    }
+
+reducible_int!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+macro_rules! reducible_float {
+    ($($t:ty),*) => {$(
+        impl Reducible for $t {
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+            fn accumulate(op: ReduceOp, row: &[$t]) -> $t {
+                float_fold(op, row)
+            }
+        }
+    )*};
 }
-impl Reducible for f64 {
-    fn is_nan(self) -> bool {
-        f64::is_nan(self)
-    }
-}
+
+reducible_float!(f32, f64);
 
 pub(super) fn reduce(
     op: ReduceOp,
@@ -52,51 +73,31 @@ pub(super) fn reduce(
     ty: &TensorType,
 ) -> Result<Value, IrError> {
     use ReduceOp::*;
-    let rows = |v: Value| Rows::new(v, axes, &ty.shape);
-    Ok(match op {
-        Sum | Prod | Mean => match rows(x.cast(ty.dtype))? {
-            Rows::F64(r) => r.fold(|row| float_fold(op, row)),
-            Rows::F32(r) => r.fold(|row| float_fold(op, row)),
-            Rows::I64(r) => r.fold(|row| int_fold(op, row)),
-            _ => return Err(internal("sum/prod accumulate in int64 or a float")),
-        },
-        Max | Min => match rows(x.clone())? {
-            Rows::Bool(r) => r.fold(|row| extreme(op, row)),
-            Rows::I32(r) => r.fold(|row| extreme(op, row)),
-            Rows::I64(r) => r.fold(|row| extreme(op, row)),
-            Rows::F32(r) => r.fold(|row| extreme(op, row)),
-            Rows::F64(r) => r.fold(|row| extreme(op, row)),
-        },
-        ArgMax | ArgMin => match rows(x.clone())? {
-            Rows::Bool(r) => r.fold(|row| arg_extreme(op, row)),
-            Rows::I32(r) => r.fold(|row| arg_extreme(op, row)),
-            Rows::I64(r) => r.fold(|row| arg_extreme(op, row)),
-            Rows::F32(r) => r.fold(|row| arg_extreme(op, row)),
-            Rows::F64(r) => r.fold(|row| arg_extreme(op, row)),
-        },
-        Any | All => match rows(x.cast(DType::Bool))? {
-            Rows::Bool(r) => r.fold(|row| {
+    let shape = &ty.shape;
+    let folded = match op {
+        Sum | Prod | Mean => {
+            let x = x.cast(ty.dtype);
+            with_value!(&x, a => rows(a, axes, shape).fold(|row| Reducible::accumulate(op, row)))
+        }
+        Max | Min => with_value!(x, a => rows(a, axes, shape).fold(|row| extreme(op, row))),
+        ArgMax | ArgMin => {
+            with_value!(x, a => rows(a, axes, shape).fold(|row| arg_extreme(op, row)))
+        }
+        Any | All => {
+            let x = x.cast(DType::Bool);
+            rows(x.as_array::<bool>()?, axes, shape).fold(|row| {
                 if op == Any {
                     row.iter().any(|&v| v)
                 } else {
                     row.iter().all(|&v| v)
                 }
-            }),
-            _ => return Err(internal("any/all work on bool")),
-        },
-    }
-    .finish(ty))
+            })
+        }
+    };
+    Ok(folded.finish(ty))
 }
 
 /// The operand as a matrix whose rows are the groups of elements each output reduces.
-enum Rows {
-    Bool(RowMatrix<bool>),
-    I32(RowMatrix<i32>),
-    I64(RowMatrix<i64>),
-    F32(RowMatrix<f32>),
-    F64(RowMatrix<f64>),
-}
-
 struct RowMatrix<T> {
     data: Vec<T>,
     n_rows: usize,
@@ -110,13 +111,7 @@ impl Folded {
     fn finish(self, ty: &TensorType) -> Value {
         // The rows are in C order of the kept axes, which is also the output's C order
         // with or without the kept extent-1 axes.
-        match self.0 {
-            Value::Bool(a) => reshape(a.into_owned(), ty),
-            Value::I32(a) => reshape(a.into_owned(), ty),
-            Value::I64(a) => reshape(a.into_owned(), ty),
-            Value::F32(a) => reshape(a.into_owned(), ty),
-            Value::F64(a) => reshape(a.into_owned(), ty),
-        }
+        with_value!(self.0, a => reshape(a.into_owned(), ty))
     }
 }
 
@@ -147,38 +142,22 @@ impl<T: Element> RowMatrix<T> {
     }
 }
 
-impl Rows {
-    fn new(x: Value, axes: &[usize], out_shape: &[usize]) -> Result<Rows, IrError> {
-        fn build<T: Element>(
-            x: &Value,
-            axes: &[usize],
-            n_rows: usize,
-        ) -> Result<RowMatrix<T>, IrError> {
-            let a = x.as_array::<T>()?;
-            let ndim = a.ndim();
-            let mut perm: Vec<usize> = (0..ndim).filter(|k| !axes.contains(k)).collect();
-            perm.extend_from_slice(axes);
-            let row_len: usize = axes.iter().map(|&k| a.shape()[k]).product();
-            let data: Vec<T> = a
-                .view()
-                .permuted_axes(IxDyn(&perm))
-                .iter()
-                .copied()
-                .collect();
-            Ok(RowMatrix {
-                data,
-                n_rows,
-                row_len,
-            })
-        }
-        let n_rows: usize = out_shape.iter().product();
-        Ok(match x.dtype() {
-            DType::Bool => Rows::Bool(build(&x, axes, n_rows)?),
-            DType::I32 => Rows::I32(build(&x, axes, n_rows)?),
-            DType::I64 => Rows::I64(build(&x, axes, n_rows)?),
-            DType::F32 => Rows::F32(build(&x, axes, n_rows)?),
-            DType::F64 => Rows::F64(build(&x, axes, n_rows)?),
-        })
+/// The rows of `a` that reduce over `axes` into an output of `out_shape`.
+fn rows<T: Element>(a: &ArcArray<T, IxDyn>, axes: &[usize], out_shape: &[usize]) -> RowMatrix<T> {
+    let ndim = a.ndim();
+    let mut perm: Vec<usize> = (0..ndim).filter(|k| !axes.contains(k)).collect();
+    perm.extend_from_slice(axes);
+    let row_len: usize = axes.iter().map(|&k| a.shape()[k]).product();
+    let data: Vec<T> = a
+        .view()
+        .permuted_axes(IxDyn(&perm))
+        .iter()
+        .copied()
+        .collect();
+    RowMatrix {
+        data,
+        n_rows: out_shape.iter().product(),
+        row_len,
     }
 }
 
@@ -198,14 +177,6 @@ fn float_fold<T: num_traits::Float>(op: ReduceOp, row: &[T]) -> T {
         ReduceOp::Prod => row.iter().fold(T::one(), |acc, &v| acc * v),
         ReduceOp::Mean => pairwise_sum(row) / T::from(row.len()).expect("row length fits a float"),
         _ => unreachable!("float_fold handles sum, prod and mean"),
-    }
-}
-
-fn int_fold(op: ReduceOp, row: &[i64]) -> i64 {
-    match op {
-        ReduceOp::Sum => row.iter().fold(0i64, |acc, &v| acc.wrapping_add(v)),
-        ReduceOp::Prod => row.iter().fold(1i64, |acc, &v| acc.wrapping_mul(v)),
-        _ => unreachable!("int_fold handles sum and prod"),
     }
 }
 

@@ -32,7 +32,7 @@ impl Float for f64 {
     }
 }
 
-/// Signed integer element types (`i32`, `i64`) with NumPy's non-trapping semantics.
+/// Integer element types (`i8` ... `u64`) with NumPy's non-trapping semantics.
 pub(crate) trait Int: Element + Ord {
     fn wrapping_add(self, o: Self) -> Self;
     fn wrapping_sub(self, o: Self) -> Self;
@@ -51,7 +51,7 @@ pub(crate) trait Int: Element + Ord {
     fn right_shift(self, o: Self) -> Self;
 }
 
-macro_rules! int_impl {
+macro_rules! signed_impl {
     ($t:ty) => {
         impl Int for $t {
             fn wrapping_add(self, o: Self) -> Self {
@@ -155,8 +155,118 @@ macro_rules! int_impl {
     };
 }
 
-int_impl!(i32);
-int_impl!(i64);
+signed_impl!(i8);
+signed_impl!(i16);
+signed_impl!(i32);
+signed_impl!(i64);
+
+macro_rules! unsigned_impl {
+    ($t:ty) => {
+        impl Int for $t {
+            fn wrapping_add(self, o: Self) -> Self {
+                <$t>::wrapping_add(self, o)
+            }
+            fn wrapping_sub(self, o: Self) -> Self {
+                <$t>::wrapping_sub(self, o)
+            }
+            fn wrapping_mul(self, o: Self) -> Self {
+                <$t>::wrapping_mul(self, o)
+            }
+            fn wrapping_neg(self) -> Self {
+                <$t>::wrapping_neg(self)
+            }
+            fn wrapping_abs(self) -> Self {
+                self
+            }
+            fn signum(self) -> Self {
+                (self > 0) as $t
+            }
+            fn floor_div(self, o: Self) -> Self {
+                self.checked_div(o).unwrap_or(0)
+            }
+            fn floor_rem(self, o: Self) -> Self {
+                self.checked_rem(o).unwrap_or(0)
+            }
+            fn trunc_recip(self) -> Self {
+                (self == 1) as $t
+            }
+            fn int_pow(self, exponent: Self) -> Self {
+                let (mut base, mut e, mut acc) = (self, exponent, 1 as $t);
+                while e > 0 {
+                    if e & 1 == 1 {
+                        acc = acc.wrapping_mul(base);
+                    }
+                    base = base.wrapping_mul(base);
+                    e >>= 1;
+                }
+                acc
+            }
+            fn and(self, o: Self) -> Self {
+                self & o
+            }
+            fn or(self, o: Self) -> Self {
+                self | o
+            }
+            fn xor(self, o: Self) -> Self {
+                self ^ o
+            }
+            fn left_shift(self, o: Self) -> Self {
+                if o < <$t>::BITS as $t {
+                    self << o
+                } else {
+                    0
+                }
+            }
+            fn right_shift(self, o: Self) -> Self {
+                if o < <$t>::BITS as $t {
+                    self >> o
+                } else {
+                    0
+                }
+            }
+        }
+    };
+}
+
+unsigned_impl!(u8);
+unsigned_impl!(u16);
+unsigned_impl!(u32);
+unsigned_impl!(u64);
+
+/// An element type's unary and arithmetic binary functions, so that callers dispatch
+/// once on the dtype ([`crate::with_value!`]) rather than once per type family.
+pub(crate) trait Arith: Element + PartialOrd {
+    /// The function of a unary op that keeps the type.
+    fn unary(op: UnaryOp) -> fn(Self) -> Self;
+    /// The function of an arithmetic binary op (operands already promoted).
+    fn binary(op: BinaryOp) -> fn(Self, Self) -> Self;
+}
+
+macro_rules! arith {
+    ($unary:ident, $binary:ident: $($t:ty),*) => {$(
+        impl Arith for $t {
+            fn unary(op: UnaryOp) -> fn(Self) -> Self {
+                $unary::<$t>(op)
+            }
+            fn binary(op: BinaryOp) -> fn(Self, Self) -> Self {
+                $binary::<$t>(op)
+            }
+        }
+    )*};
+}
+
+arith!(int_unary, int_binary: i8, i16, i32, i64, u8, u16, u32, u64);
+arith!(float_unary, float_binary: f32, f64);
+
+impl Arith for bool {
+    fn unary(_: UnaryOp) -> fn(bool) -> bool {
+        // Only the rounding functions and abs accept bool; all are the identity.
+        |v| v
+    }
+    fn binary(op: BinaryOp) -> fn(bool, bool) -> bool {
+        bool_binary(op)
+    }
+}
 
 /// NumPy's `sign` for floats: -1, 0 (for ±0) or 1; NaN stays NaN.
 fn float_sign<T: Float>(x: T) -> T {

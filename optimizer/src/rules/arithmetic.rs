@@ -123,7 +123,27 @@ fn cast_same(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
 /// Whether every value of `from` converts to `to` and back exactly.
 fn lossless(from: DType, to: DType) -> bool {
     use DType::*;
-    from == to || matches!((from, to), (Bool, _) | (I32, I64) | (I32, F64) | (F32, F64))
+    match (from, to) {
+        _ if from == to => true,
+        (Bool, _) | (F32, F64) => true,
+        // Wider integers of a kind that holds the sign.
+        (f, t) if f.is_int() && t.is_int() => {
+            f.bits() < t.bits() && (f.is_unsigned() || t.is_signed())
+        }
+        // A float whose mantissa holds every value (24 and 53 bits).
+        (f, F32) if f.is_int() => f.bits() <= 16,
+        (f, F64) if f.is_int() => f.bits() <= 32,
+        _ => false,
+    }
+}
+
+/// Whether `cast(cast(x, via), to) == cast(x, to)` for every `x` of dtype `from`.
+///
+/// Needs a lossless first cast, and where a float leads back to an integer, values
+/// that NumPy's float-to-integer conversion (through int32 for narrow targets)
+/// handles like the direct integer conversion: uint32 beyond int32's range is not.
+fn chain_is_direct(from: DType, via: DType, to: DType) -> bool {
+    lossless(from, via) && !(via.is_float() && to.is_int() && from == DType::U32)
 }
 
 // cast(cast(x, a), b) == cast(x, b) when the cast to a loses nothing
@@ -135,7 +155,7 @@ fn cast_lossless_chain(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
         .nodes
         .iter()
         .filter_map(|inner| match (&inner.op, inner.children.as_slice()) {
-            (Op::Cast(a), &[x]) if lossless(ty(eg, x).dtype, *a) => {
+            (Op::Cast(a), &[x]) if chain_is_direct(ty(eg, x).dtype, *a, *b) => {
                 Some(Build::Node(Op::Cast(*b), vec![class(x)]))
             }
             _ => None,

@@ -46,6 +46,11 @@ fn sum_constant_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let Some(out_ty) = node_type(eg, n) else {
         return vec![];
     };
+    if out_ty.dtype != ty(eg, y).dtype {
+        // Integers summed in a wider type (or averaged as floats): c * x wraps in its
+        // own dtype first, c * sum(x) does not.
+        return vec![];
+    }
     let mut out = vec![];
     for (a, b) in products(eg, y) {
         for (c, x) in [(a, b), (b, a)] {
@@ -73,6 +78,9 @@ fn sum_broadcast_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let Some(out_ty) = node_type(eg, n) else {
         return vec![];
     };
+    if out_ty.dtype != ty(eg, y).dtype {
+        return vec![]; // as in sum_constant_factor: the product wraps before the sum
+    }
     let full = shape(eg, y).clone();
     let mut out = vec![];
     for (a, b) in products(eg, y) {
@@ -104,11 +112,14 @@ fn sum_broadcast_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     out
 }
 
-// sum(a ± b) == sum(a) ± sum(b) when a, b and a ± b have one type
+// sum(a ± b) == sum(a) ± sum(b) when a, b, a ± b and the sum have one type
 fn sum_linear(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let Some((ReduceOp::Sum, _, _, y)) = reduce_args(n) else {
         return vec![];
     };
+    if node_type(eg, n).map(|t| t.dtype) != Some(ty(eg, y).dtype) {
+        return vec![]; // int32 a + b wraps before an int64 sum; sum(a) + sum(b) does not
+    }
     let mut out = vec![];
     for op in [BinaryOp::Add, BinaryOp::Sub] {
         for args in operands_of(eg, y, Op::Binary(op)) {
@@ -198,8 +209,11 @@ fn disjoint(a: &Shape, b: &Shape) -> bool {
     })
 }
 
+/// Whether `n` sums all of `y` in `y`'s own dtype (integers narrower than 64 bits are
+/// summed in a wider type, so their products wrap differently from the sum's).
 fn is_total(n: &ENode, eg: &LfEGraph, y: Id) -> bool {
     matches!(reduce_args(n), Some((ReduceOp::Sum, axes, false, _)) if axes.len() == shape(eg, y).ndim())
+        && node_type(eg, n).map(|t| t.dtype) == Some(ty(eg, y).dtype)
 }
 
 fn sum_all(x: Id, eg: &LfEGraph) -> Build {
