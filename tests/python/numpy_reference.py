@@ -130,16 +130,17 @@ def int_pow(a, b):
     neg = b < 0
     with np.errstate(over="ignore"):
         out = np.power(a, np.where(neg, 0, b))
-    special = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0)).astype(out.dtype)
+    with np.errstate(all="ignore"):
+        zero = np.reciprocal(np.zeros((), out.dtype))  # 0 as reciprocal gives it
+    special = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1),
+                                           np.where(a == 0, zero, 0))).astype(out.dtype)
     return np.where(neg, special, out)
 
 
 def reciprocal(x):
-    """DEPARTURE for integers: 1 / 0 gives 0 (NumPy's result is platform-defined)."""
-    if x.dtype.kind == "f":
-        return np.reciprocal(x)
-    safe = np.where(x == 0, 1, x)
-    return np.where(x == 0, 0, (1 // safe) * (np.abs(safe) == 1)).astype(x.dtype)
+    """NumPy's reciprocal (integers: float64 1.0 / x converted back; 1 / 0 gives the
+    x86 conversion's answer for inf)."""
+    return np.reciprocal(x)
 
 
 def sigmoid(x):

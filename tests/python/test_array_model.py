@@ -21,7 +21,8 @@ from lazyfuse import _native
 
 EXAMPLES = int(os.environ.get("LAZYFUSE_MODEL_EXAMPLES", "60"))
 
-DTYPES = ["float64", "float32", "int64", "int32", "bool"]
+DTYPES = ["float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16",
+          "uint8", "bool"]
 SHAPES = [(), (5,), (4, 3), (2, 3, 4), (0,), (3, 1)]
 
 
@@ -36,6 +37,8 @@ def values(dtype, shape, seed):
         return rng.random(shape) < 0.5
     if dtype.startswith("int"):
         return rng.integers(-20, 20, shape).astype(dtype)
+    if dtype.startswith("uint"):
+        return rng.integers(0, 40, shape).astype(dtype)
     v = rng.normal(size=shape).astype(dtype)
     if v.size:
         v.flat[0] = -0.0

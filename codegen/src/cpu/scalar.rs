@@ -321,13 +321,17 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 }
                 Square => b.build_int_mul(x, x, "sq")?.into(),
                 Reciprocal => {
-                    // 1/x truncated: 1 for 1, -1 for -1, else 0 (also for 0).
+                    // 1/x truncated: 1 for 1, -1 for -1, NumPy's 1/0 for 0, else 0.
                     let one =
                         b.build_int_compare(IntPredicate::EQ, x, self.iconst(out, 1), "is1")?;
                     let minus =
                         b.build_int_compare(IntPredicate::EQ, x, self.iconst(out, -1), "ism1")?;
+                    let is_zero = b.build_int_compare(IntPredicate::EQ, x, zero, "is0")?;
                     let r = b
-                        .build_select(minus, self.iconst(out, -1), zero, "r")?
+                        .build_select(is_zero, self.recip_of_zero(out), zero, "r0")?
+                        .into_int_value();
+                    let r = b
+                        .build_select(minus, self.iconst(out, -1), r, "r")?
                         .into_int_value();
                     b.build_select(one, self.iconst(out, 1), r, "recip")?
                 }
@@ -388,6 +392,16 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             }
             IsNan | IsInf | IsFinite | LogicalNot => unreachable!("handled above"),
         })
+    }
+
+    /// NumPy's integer reciprocal of 0: float64 1.0 / 0 = inf converted back, the
+    /// minimum for signed 32- and 64-bit types (x86's conversion), 0 otherwise.
+    fn recip_of_zero(&self, d: DType) -> IntValue<'ctx> {
+        if d.is_signed() && d.bits() >= 32 {
+            self.iconst(d, lazyfuse_ir::int_range(d).0 as i64)
+        } else {
+            self.iconst(d, 0)
+        }
     }
 
     /// abs, sign and reciprocal of an unsigned integer: x, x != 0, x == 1.
@@ -705,14 +719,19 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             self.ctx.bool_type().const_zero()
         };
         b.build_conditional_branch(is_neg, negative, head)?;
-        // Negative exponent: 1 for x == 1, ±1 for x == -1 by parity, else 0.
+        // Negative exponent: 1 for x == 1, ±1 for x == -1 by parity, reciprocal's
+        // answer for 0, else 0.
         b.position_at_end(negative);
         let is_one = b.build_int_compare(IntPredicate::EQ, x, c(1), "one")?;
         let is_m1 = b.build_int_compare(IntPredicate::EQ, x, c(-1), "m1")?;
         let odd = b.build_and(e, c(1), "odd")?;
         let odd = b.build_int_compare(IntPredicate::NE, odd, c(0), "isodd")?;
         let m1_val = b.build_select(odd, c(-1), c(1), "m1v")?.into_int_value();
-        let r = b.build_select(is_m1, m1_val, c(0), "r")?.into_int_value();
+        let is_zero = b.build_int_compare(IntPredicate::EQ, x, c(0), "zero")?;
+        let r = b
+            .build_select(is_zero, self.recip_of_zero(d), c(0), "r0")?
+            .into_int_value();
+        let r = b.build_select(is_m1, m1_val, r, "r")?.into_int_value();
         let r = b.build_select(is_one, c(1), r, "r1")?;
         b.build_return(Some(&r))?;
         // Squaring loop.

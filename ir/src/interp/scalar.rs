@@ -2,8 +2,9 @@
 //!
 //! This is the definition the compiled code must match. Float ops follow NumPy (and
 //! IEEE 754 via the platform libm); integer ops wrap on overflow and never trap:
-//! division and remainder by zero give 0, `MIN / -1` gives `MIN`, a negative integer
-//! power gives the truncated value of `1 / x^n` (NumPy raises there).
+//! division and remainder by zero give 0, `MIN / -1` gives `MIN`, reciprocal is NumPy's
+//! float64 `1.0 / x` converted back, a negative integer power gives the truncated value
+//! of `1 / x^n`, with 0 as reciprocal has it (NumPy raises there).
 
 use crate::op::{BinaryOp, UnaryOp};
 use crate::value::Element;
@@ -97,9 +98,12 @@ macro_rules! signed_impl {
                     r
                 }
             }
+            // NumPy computes 1.0 / x in float64 and converts: 1 / 0 is inf, which
+            // x86's conversion makes the minimum at 32 and 64 bits (0 below, after the
+            // int32 conversion wraps).
             fn trunc_recip(self) -> Self {
                 match self {
-                    0 => 0,
+                    0 if <$t>::BITS >= 32 => <$t>::MIN,
                     1 => 1,
                     -1 => -1,
                     _ => 0,
@@ -111,7 +115,7 @@ macro_rules! signed_impl {
                         1 => 1,
                         -1 if exponent % 2 == 0 => 1,
                         -1 => -1,
-                        _ => 0,
+                        _ => self.trunc_recip(), // 1 / 0 as reciprocal gives it
                     };
                 }
                 let (mut base, mut e, mut acc) = (self, exponent, 1 as $t);
