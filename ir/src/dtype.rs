@@ -30,6 +30,9 @@ pub enum DType {
     U32,
     /// `uint64`: unsigned, wrapping arithmetic.
     U64,
+    /// `float16`: IEEE 754 binary16, stored as half and computed in float32 with each
+    /// result rounded to half, as NumPy does.
+    F16,
     /// `float32`: IEEE 754 binary32.
     F32,
     /// `float64`: IEEE 754 binary64; the default float.
@@ -38,7 +41,7 @@ pub enum DType {
 
 impl DType {
     /// Every dtype, in lattice order.
-    pub const ALL: [DType; 11] = [
+    pub const ALL: [DType; 12] = [
         DType::Bool,
         DType::I8,
         DType::I16,
@@ -48,6 +51,7 @@ impl DType {
         DType::U16,
         DType::U32,
         DType::U64,
+        DType::F16,
         DType::F32,
         DType::F64,
     ];
@@ -64,6 +68,7 @@ impl DType {
             DType::U16 => "u16",
             DType::U32 => "u32",
             DType::U64 => "u64",
+            DType::F16 => "f16",
             DType::F32 => "f32",
             DType::F64 => "f64",
         }
@@ -81,6 +86,7 @@ impl DType {
             DType::U16 => "uint16",
             DType::U32 => "uint32",
             DType::U64 => "uint64",
+            DType::F16 => "float16",
             DType::F32 => "float32",
             DType::F64 => "float64",
         }
@@ -93,9 +99,9 @@ impl DType {
             .find(|d| d.name() == name || d.numpy_name() == name)
     }
 
-    /// True for `f32` and `f64`.
+    /// True for `f16`, `f32` and `f64`.
     pub fn is_float(self) -> bool {
-        matches!(self, DType::F32 | DType::F64)
+        matches!(self, DType::F16 | DType::F32 | DType::F64)
     }
 
     /// True for every integer type, signed or unsigned (not bool).
@@ -117,7 +123,7 @@ impl DType {
     pub fn size_bytes(self) -> usize {
         match self {
             DType::Bool | DType::I8 | DType::U8 => 1,
-            DType::I16 | DType::U16 => 2,
+            DType::I16 | DType::U16 | DType::F16 => 2,
             DType::I32 | DType::U32 | DType::F32 => 4,
             DType::I64 | DType::U64 | DType::F64 => 8,
         }
@@ -141,16 +147,13 @@ impl DType {
     }
 
     /// The float type NumPy computes float-valued functions of this type in
-    /// (`sqrt`, `exp`, ...): the smallest float that holds every value (ints of 32 bits
-    /// and more become `f64`).
-    ///
-    /// `None` where NumPy answers `float16` (bool, int8, uint8), which lazyfuse does not
-    /// support, so the caller reports the dtype as unsupported.
-    pub fn float_result(self) -> Option<DType> {
+    /// (`sqrt`, `exp`, ...): the smallest float that holds every value (bool and 8-bit
+    /// ints become `f16`, 16-bit ints `f32`, wider ints `f64`).
+    pub fn float_result(self) -> DType {
         match self {
-            DType::Bool | DType::I8 | DType::U8 => None,
-            DType::I16 | DType::U16 | DType::F32 => Some(DType::F32),
-            DType::I32 | DType::I64 | DType::U32 | DType::U64 | DType::F64 => Some(DType::F64),
+            DType::Bool | DType::I8 | DType::U8 | DType::F16 => DType::F16,
+            DType::I16 | DType::U16 | DType::F32 => DType::F32,
+            DType::I32 | DType::I64 | DType::U32 | DType::U64 | DType::F64 => DType::F64,
         }
     }
 
@@ -201,11 +204,7 @@ pub fn promote(a: DType, b: DType) -> DType {
         // An integer with a float: a float whose mantissa holds the integer's values.
         (i, f) => {
             debug_assert!(i.is_int() && f.is_float(), "{i} with {f}");
-            if f == F32 && i.bits() <= 16 {
-                F32
-            } else {
-                F64
-            }
+            f.max(i.float_result())
         }
     }
 }
@@ -268,6 +267,8 @@ pub enum Scalar {
     U32(u32),
     /// A uint64.
     U64(u64),
+    /// A float16.
+    F16(half::f16),
     /// A float32.
     F32(f32),
     /// A float64.
@@ -287,6 +288,7 @@ macro_rules! with_scalar {
             Scalar::U16($v) => $body,
             Scalar::U32($v) => $body,
             Scalar::U64($v) => $body,
+            Scalar::F16($v) => $body,
             Scalar::F32($v) => $body,
             Scalar::F64($v) => $body,
         }
@@ -306,6 +308,7 @@ impl Scalar {
             Scalar::U16(_) => DType::U16,
             Scalar::U32(_) => DType::U32,
             Scalar::U64(_) => DType::U64,
+            Scalar::F16(_) => DType::F16,
             Scalar::F32(_) => DType::F32,
             Scalar::F64(_) => DType::F64,
         }
@@ -315,7 +318,7 @@ impl Scalar {
     fn as_i128(self) -> Option<i128> {
         match self {
             Scalar::Bool(b) => Some(b as i128),
-            Scalar::F32(_) | Scalar::F64(_) => None,
+            Scalar::F16(_) | Scalar::F32(_) | Scalar::F64(_) => None,
             Scalar::I8(v) => Some(v as i128),
             Scalar::I16(v) => Some(v as i128),
             Scalar::I32(v) => Some(v as i128),
@@ -330,6 +333,7 @@ impl Scalar {
     /// The value as f64 (exact for everything but 64-bit integers beyond 2^53).
     pub fn as_f64(self) -> f64 {
         match self {
+            Scalar::F16(v) => v.to_f64(),
             Scalar::F32(v) => v as f64,
             Scalar::F64(v) => v,
             other => other.as_i128().expect("an integer") as f64,
@@ -340,6 +344,7 @@ impl Scalar {
     /// saturating (NaN becomes 0), and uint64 wrapping.
     pub fn as_i64(self) -> i64 {
         match self {
+            Scalar::F16(v) => v.to_f64() as i64,
             Scalar::F32(v) => v as i64,
             Scalar::F64(v) => v as i64,
             other => other.as_i128().expect("an integer") as i64,
@@ -350,6 +355,7 @@ impl Scalar {
     pub fn truthy(self) -> bool {
         match self {
             Scalar::Bool(b) => b,
+            Scalar::F16(v) => v.to_f32() != 0.0,
             Scalar::F32(v) => v != 0.0,
             Scalar::F64(v) => v != 0.0,
             other => other.as_i128() != Some(0),
@@ -375,6 +381,7 @@ impl Scalar {
         macro_rules! to_int {
             ($t:ty, $variant:ident) => {
                 Scalar::$variant(match self {
+                    Scalar::F16(v) => float_to_int(v.to_f64(), to) as $t,
                     Scalar::F32(v) => float_to_int(v as f64, to) as $t,
                     Scalar::F64(v) => float_to_int(v, to) as $t,
                     other => other.as_i128().expect("an integer") as $t,
@@ -391,7 +398,17 @@ impl Scalar {
             DType::U16 => to_int!(u16, U16),
             DType::U32 => to_int!(u32, U32),
             DType::U64 => to_int!(u64, U64),
+            // Correctly rounded from each source (half's conversions round to nearest
+            // even from f32 and f64 directly; integers beyond f32's exact range are
+            // beyond half's finite range too).
+            DType::F16 => Scalar::F16(match self {
+                Scalar::F16(v) => v,
+                Scalar::F64(v) => half::f16::from_f64(v),
+                Scalar::F32(v) => half::f16::from_f32(v),
+                other => half::f16::from_f32(other.as_i128().expect("an integer") as f32),
+            }),
             DType::F32 => Scalar::F32(match self {
+                Scalar::F16(v) => v.to_f32(),
                 Scalar::F32(v) => v,
                 Scalar::F64(v) => v as f32,
                 // Straight from the integer: through f64 would round twice.
@@ -429,6 +446,7 @@ impl Scalar {
             }
         }
         Ok(match dtype {
+            DType::F16 => Scalar::F16(half::f16::from_f32(value as f32)),
             DType::F32 => Scalar::F32(value as f32),
             DType::F64 => Scalar::F64(value as f64),
             d => Scalar::I64(value as i64).cast(d).with_u64(d, value),
@@ -466,6 +484,7 @@ impl Scalar {
             DType::U16 => num!(U16),
             DType::U32 => num!(U32),
             DType::U64 => num!(U64),
+            DType::F16 => Scalar::F16(half::f16::from_f32(text.parse().map_err(|e| bad(&e))?)),
             DType::F32 => num!(F32),
             DType::F64 => num!(F64),
         })
@@ -474,6 +493,7 @@ impl Scalar {
     /// The value's bits, zero-extended, tagged by dtype (for equality, order, hashing).
     fn bits(self) -> (DType, u64) {
         let bits = match self {
+            Scalar::F16(v) => v.to_bits() as u64,
             Scalar::F32(v) => v.to_bits() as u64,
             Scalar::F64(v) => v.to_bits(),
             other => {
@@ -549,6 +569,8 @@ impl Hash for Scalar {
 impl fmt::Display for Scalar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // The half's value as the shortest f32 text, which parses back to it.
+            Scalar::F16(v) => write!(f, "{:?}", v.to_f32()),
             Scalar::F32(v) => write!(f, "{v:?}"),
             Scalar::F64(v) => write!(f, "{v:?}"),
             other => with_scalar!(other, v => write!(f, "{v}")),
@@ -568,7 +590,7 @@ macro_rules! scalar_from {
 
 scalar_from!(
     bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64,
-    u8 => U8, u16 => U16, u32 => U32, u64 => U64, f32 => F32, f64 => F64
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64, half::f16 => F16, f32 => F32, f64 => F64
 );
 
 #[cfg(test)]
@@ -706,6 +728,9 @@ mod tests {
             Scalar::I8(-128),
             Scalar::U64(u64::MAX),
             Scalar::U16(65535),
+            Scalar::F16(half::f16::from_f32(0.1)),
+            Scalar::F16(half::f16::NEG_INFINITY),
+            Scalar::F16(half::f16::from_bits(1)),
             Scalar::Bool(true),
         ];
         for v in values {

@@ -138,18 +138,12 @@ pub fn unary_dtype(op: UnaryOp, d: DType) -> Result<DType, IrError> {
         Sign if d == DType::Bool => unsupported("cast to an integer or float first"),
         // NumPy has no bool loop for these: bool goes to the int8 one.
         Square | Reciprocal if d == DType::Bool => Ok(DType::I8),
-        Round if d == DType::Bool => {
-            unsupported("NumPy's result would be float16, which lazyfuse lacks; cast first")
-        }
+        // (np.round of bool is float16; rint's float result is the caller's cast.)
+        Round if d == DType::Bool => Ok(DType::F16),
         Neg | Abs | Sign | Square | Reciprocal | Floor | Ceil | Trunc | Round => Ok(d),
         IsNan | IsInf | IsFinite | LogicalNot => Ok(DType::Bool),
         Exp | Expm1 | Log | Log1p | Log2 | Log10 | Sqrt | Sin | Cos | Tan | Arcsin | Arccos
-        | Arctan | Sinh | Cosh | Tanh | Sigmoid | Erf => match d.float_result() {
-            Some(f) => Ok(f),
-            None => unsupported(
-                "NumPy would compute in float16, which lazyfuse lacks; cast to float32 first",
-            ),
-        },
+        | Arctan | Sinh | Cosh | Tanh | Sigmoid | Erf => Ok(d.float_result()),
     }
 }
 
@@ -172,13 +166,7 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
         }),
         // The first float loop both operands cast to safely (not the promoted
         // dtype's: int8 with uint8 is float16, not int16's float32).
-        Arctan2 => match (a.float_result(), b.float_result()) {
-            (Some(fa), Some(fb)) => Ok(fa.max(fb)),
-            (Some(f), None) | (None, Some(f)) => Ok(f),
-            (None, None) => {
-                unsupported("NumPy would compute in float16, which lazyfuse lacks; cast first")
-            }
-        },
+        Arctan2 => Ok(a.float_result().max(b.float_result())),
         Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor => Ok(DType::Bool),
         BitwiseAnd | BitwiseOr | BitwiseXor if common.is_float() => {
             unsupported("bitwise operations need integer or bool operands")

@@ -49,6 +49,8 @@ pub use dot::DotCluster;
 pub use dtype::{int_range, promote, promote_weak, DType, Scalar, WeakKind};
 pub use error::IrError;
 pub use external::{BufferCell, External, SnapshotError};
+/// The `f16` type of float16 data (re-exported so callers name the same type).
+pub use half;
 pub use infer::{binary_dtype, reduce_dtype, unary_dtype};
 pub use interp::{evaluate_op, interpret};
 pub use node::{Leaf, Node};

@@ -30,6 +30,8 @@ pub enum Value {
     U32(ArcArray<u32, IxDyn>),
     /// uint64 data.
     U64(ArcArray<u64, IxDyn>),
+    /// float16 data.
+    F16(ArcArray<half::f16, IxDyn>),
     /// float32 data.
     F32(ArcArray<f32, IxDyn>),
     /// float64 data.
@@ -51,6 +53,7 @@ macro_rules! with_value {
             $crate::Value::U16($arr) => $body,
             $crate::Value::U32($arr) => $body,
             $crate::Value::U64($arr) => $body,
+            $crate::Value::F16($arr) => $body,
             $crate::Value::F32($arr) => $body,
             $crate::Value::F64($arr) => $body,
         }
@@ -97,6 +100,10 @@ macro_rules! with_dtype {
             }
             $crate::DType::U64 => {
                 type $t = u64;
+                $body
+            }
+            $crate::DType::F16 => {
+                type $t = $crate::half::f16;
                 $body
             }
             $crate::DType::F32 => {
@@ -167,6 +174,7 @@ element!(u8, U8);
 element!(u16, U16);
 element!(u32, U32);
 element!(u64, U64);
+element!(half::f16, F16);
 element!(f32, F32);
 element!(f64, F64);
 

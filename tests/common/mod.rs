@@ -100,6 +100,7 @@ fn write_value(out: &mut Vec<u8>, v: &Value) {
         // Each element's little-endian bytes (a bool is one byte).
         let bytes = match s {
             Scalar::Bool(b) => vec![b as u8],
+            Scalar::F16(x) => x.to_bits().to_le_bytes().to_vec(),
             Scalar::F32(x) => x.to_le_bytes().to_vec(),
             Scalar::F64(x) => x.to_le_bytes().to_vec(),
             int => {

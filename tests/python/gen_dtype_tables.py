@@ -4,7 +4,7 @@ result dtype of every op lazyfuse has, on every dtype lazyfuse has.
 These tables are produced by NumPy, never typed by hand. `make bless` regenerates them;
 tests/python/test_dtype_tables.py checks that the committed tables are what the
 installed NumPy answers, and ir/tests/numpy_dtype_tables.rs checks lazyfuse's rules
-against them. A result outside lazyfuse's dtypes (float16) is written as
+against them. A result outside lazyfuse's dtypes (complex) would be written as
 `unsupported`; an exception as `error`.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 OUT = pathlib.Path(__file__).resolve().parents[2] / "ir" / "tests" / "data"
 NAMES = {"bool": "bool", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
          "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
-         "float32": "f32", "float64": "f64"}
+         "float16": "f16", "float32": "f32", "float64": "f64"}
 DTYPES = list(NAMES)
 WEAK = {"weak_bool": True, "weak_int": 1, "weak_float": 1.0}
 

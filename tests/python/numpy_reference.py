@@ -26,7 +26,7 @@ import numpy as np
 
 DTYPES = {"bool": np.bool_, "i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64,
           "u8": np.uint8, "u16": np.uint16, "u32": np.uint32, "u64": np.uint64,
-          "f32": np.float32, "f64": np.float64}
+          "f16": np.float16, "f32": np.float32, "f64": np.float64}
 
 # The ops and their NumPy functions come from the one table (generated from ir/src/op.rs).
 OPS = runpy.run_path(str(pathlib.Path(__file__).resolve().parents[2]
@@ -144,9 +144,13 @@ def reciprocal(x):
 
 
 def sigmoid(x):
+    """1 / (1 + e^-x), as e^x / (1 + e^x) for negative x (no cancellation); float16
+    computes in float32, rounded once."""
+    if x.dtype == np.float16:
+        return sigmoid(x.astype(np.float32)).astype(np.float16)
     with np.errstate(over="ignore"):
-        pos = 1 / (1 + np.exp(-np.abs(x)))
-    return np.where(x >= 0, pos, 1 - pos).astype(x.dtype)
+        e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
 def erf(x):
@@ -190,7 +194,7 @@ def evaluate(op, params, args, dtype, shape):
         if op in UNARY:
             x = args[0]
             if op in ("floor", "ceil", "trunc", "round") and x.dtype.kind in "iub":
-                return x.copy()
+                return x.astype(dtype)  # the values (round of bool is float16)
             return np.asarray(UNARY[op](x)).astype(dtype)
         if op == "reciprocal":
             return reciprocal(args[0].astype(dtype))
@@ -239,6 +243,8 @@ def evaluate(op, params, args, dtype, shape):
 def tolerance(op, dtype):
     if op not in INEXACT or np.dtype(dtype).kind != "f":
         return None
+    if dtype is np.float16:
+        return (2e-3, 1e-5)
     return (2e-5, 1e-6) if dtype is np.float32 else (1e-12, 1e-13)
 
 

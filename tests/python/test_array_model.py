@@ -21,7 +21,7 @@ from lazyfuse import _native
 
 EXAMPLES = int(os.environ.get("LAZYFUSE_MODEL_EXAMPLES", "60"))
 
-DTYPES = ["float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16",
+DTYPES = ["float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16",
           "uint8", "bool"]
 SHAPES = [(), (5,), (4, 3), (2, 3, 4), (0,), (3, 1)]
 

@@ -24,14 +24,16 @@ EXAMPLES = int(os.environ.get("LAZYFUSE_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
-DTYPES = ["float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16",
-          "uint8", "bool"]
+DTYPES = ["float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint64", "uint32",
+          "uint16", "uint8", "bool"]
 SPECIAL_FLOATS = [onp.nan, onp.inf, -onp.inf, -0.0, 0.0, 1.0, -1.5, 1e300, 5e-324]
 
 
 def _values(dtype, n, draw):
     if dtype.startswith("float"):
-        plain = st.floats(-1e6, 1e6, allow_nan=False, width=32 if dtype == "float32" else 64)
+        width = {"float16": 16, "float32": 32}.get(dtype, 64)
+        plain = st.floats(-6e4 if width == 16 else -1e6, 6e4 if width == 16 else 1e6,
+                          allow_nan=False, width=width)
         return draw(st.lists(st.one_of(plain, st.sampled_from(SPECIAL_FLOATS)), min_size=n, max_size=n))
     if dtype == "bool":
         return draw(st.lists(st.booleans(), min_size=n, max_size=n))
@@ -86,7 +88,7 @@ def _same(got, want, zero_sign=True):
     # NumPy's dtype, or its native byte order (lazyfuse computes in native order).
     assert got.dtype in (want.dtype, want.dtype.newbyteorder("=")), (got.dtype, want.dtype)
     if want.dtype.kind == "f":
-        rtol = 2e-5 if want.dtype == onp.float32 else 1e-12
+        rtol = {onp.float16: 1e-3, onp.float32: 2e-5}.get(want.dtype.type, 1e-12)
         onp.testing.assert_allclose(got, want, rtol=rtol, atol=0, equal_nan=True)
         if zero_sign:
             zeros = want == 0
@@ -107,8 +109,7 @@ def _both(f_numpy, f_lazy, zero_sign=True):
                 onp.asarray(f_lazy())
             return
     if onp.asarray(want).dtype.newbyteorder("=").name not in DTYPES:
-        # NumPy answers in a dtype lazyfuse lacks (float16 for rint of bool or sqrt of
-        # int8):
+        # NumPy answers in a dtype lazyfuse lacks (complex):
         # lazyfuse says so with a DTypeError until it has every dtype (issue 11).
         with pytest.raises(lazyfuse.DTypeError):
             onp.asarray(f_lazy())

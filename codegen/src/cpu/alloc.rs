@@ -56,6 +56,7 @@ macro_rules! zero_bytes {
     ($($t:ty),*) => {$(impl ZeroBytes for $t {})*};
 }
 zero_bytes!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+zero_bytes!(lazyfuse_ir::half::f16);
 
 /// `len` zeros from the allocator's zeroed memory (calloc: large ones are untouched
 /// pages), or OutOfMemory where the allocation fails: never an abort.

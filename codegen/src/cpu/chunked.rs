@@ -12,6 +12,7 @@ pub(super) fn scalar_from_bits(bits: u64, dtype: DType) -> lazyfuse_ir::Scalar {
     use lazyfuse_ir::Scalar;
     match dtype {
         DType::Bool => Scalar::Bool(bits & 0xff != 0),
+        DType::F16 => Scalar::F16(lazyfuse_ir::half::f16::from_bits(bits as u16)),
         DType::F32 => Scalar::F32(f32::from_bits(bits as u32)),
         DType::F64 => Scalar::F64(f64::from_bits(bits)),
         // An integer's low bits (wrapping to the dtype keeps exactly those).
@@ -94,8 +95,11 @@ pub(super) fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
     let rows: usize = kernel.outer.iter().product();
     let first = *kernel.inner.first()?;
     match kernel.kind() {
-        LoopKind::Reduction { combiner, .. }
+        // (float16 sums and products accumulate in float32: partials rounded to half
+        // would lose what NumPy keeps.)
+        LoopKind::Reduction { combiner, dtype }
             if rows == 1
+                && !(dtype == DType::F16 && matches!(combiner, ReduceOp::Sum | ReduceOp::Prod))
                 && first >= 2 * CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)
                 && matches!(
                     combiner,

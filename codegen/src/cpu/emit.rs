@@ -149,10 +149,13 @@ pub(crate) fn emit_kernel<'ctx>(
         } = phase
         {
             let value_dtype = body.instrs[*value].dtype;
-            let acc_dtype = if matches!(combiner, ReduceOp::ArgMax | ReduceOp::ArgMin) {
-                value_dtype
-            } else {
-                *dtype
+            let acc_dtype = match combiner {
+                ReduceOp::ArgMax | ReduceOp::ArgMin => value_dtype,
+                // NumPy sums and multiplies float16 in float32, rounding at the end.
+                ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean if *dtype == DType::F16 => {
+                    DType::F32
+                }
+                _ => *dtype,
             };
             let value = builder.build_alloca(e.s.reg_type(acc_dtype), "acc")?;
             let index = builder.build_alloca(i64t, "arg")?;
@@ -580,14 +583,25 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 ScalarOp::Load(buf, _) => {
                     let (at, mem) = self.element_ptr(buf.0, instr.dtype)?;
                     let raw = self.s.builder.build_load(mem, at, "ld")?;
-                    if instr.dtype == DType::Bool {
-                        let zero = self.s.ctx.i8_type().const_zero();
-                        self.s
+                    match instr.dtype {
+                        DType::Bool => {
+                            let zero = self.s.ctx.i8_type().const_zero();
+                            self.s
+                                .builder
+                                .build_int_compare(
+                                    IntPredicate::NE,
+                                    raw.into_int_value(),
+                                    zero,
+                                    "b",
+                                )?
+                                .into()
+                        }
+                        DType::F16 => self
+                            .s
                             .builder
-                            .build_int_compare(IntPredicate::NE, raw.into_int_value(), zero, "b")?
-                            .into()
-                    } else {
-                        raw
+                            .build_float_ext(raw.into_float_value(), self.s.ctx.f32_type(), "h2f")?
+                            .into(),
+                        _ => raw,
                     }
                 }
                 ScalarOp::Ramp { start, step, .. } => {
@@ -658,11 +672,15 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
             let (at, _) = self.element_ptr(st.buffer.0, dtype)?;
             let b = self.s.builder;
             let v = regs[st.value];
-            let v = if dtype == DType::Bool {
-                b.build_int_z_extend(v.into_int_value(), self.s.ctx.i8_type(), "zb")?
-                    .into()
-            } else {
-                v
+            let v = match dtype {
+                DType::Bool => b
+                    .build_int_z_extend(v.into_int_value(), self.s.ctx.i8_type(), "zb")?
+                    .into(),
+                // Exact: the register holds a half's value.
+                DType::F16 => b
+                    .build_float_trunc(v.into_float_value(), self.s.ctx.f16_type(), "f2h")?
+                    .into(),
+                _ => v,
             };
             b.build_store(at, v)?;
         }

@@ -169,7 +169,10 @@ pub(super) fn float_matmul(
     let out_dtype = memory.values[memory.root[m.out.0 as usize]]
         .as_ref()?
         .dtype();
-    if !out_dtype.is_float() || m.a_ty.dtype != out_dtype || m.b_ty.dtype != out_dtype {
+    if !matches!(out_dtype, DType::F32 | DType::F64)
+        || m.a_ty.dtype != out_dtype
+        || m.b_ty.dtype != out_dtype
+    {
         return None;
     }
     Some(run(m, memory, out_dtype))

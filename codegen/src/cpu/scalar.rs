@@ -2,7 +2,9 @@
 //! semantics: NumPy's float rules, wrapping integers, and no trapping or undefined
 //! behaviour (integer division by zero and `MIN / -1` are guarded by selects).
 //!
-//! Registers of dtype bool are `i1`; in memory a bool is one byte.
+//! Registers of dtype bool are `i1`; in memory a bool is one byte. Registers of dtype
+//! float16 are `float` holding a value representable in half (each op computes in
+//! float32 and rounds to half, as NumPy's float16 loops do); in memory a `half`.
 
 use inkwell::builder::Builder;
 use inkwell::context::Context;
@@ -34,7 +36,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             DType::I16 | DType::U16 => self.ctx.i16_type().into(),
             DType::I32 | DType::U32 => self.ctx.i32_type().into(),
             DType::I64 | DType::U64 => self.ctx.i64_type().into(),
-            DType::F32 => self.ctx.f32_type().into(),
+            DType::F16 | DType::F32 => self.ctx.f32_type().into(),
             DType::F64 => self.ctx.f64_type().into(),
         }
     }
@@ -43,6 +45,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
     pub fn mem_type(&self, d: DType) -> BasicTypeEnum<'ctx> {
         match d {
             DType::Bool => self.ctx.i8_type().into(),
+            DType::F16 => self.ctx.f16_type().into(),
             other => self.reg_type(other),
         }
     }
@@ -59,6 +62,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
     pub fn constant(&self, s: Scalar) -> BasicValueEnum<'ctx> {
         match s {
             Scalar::Bool(b) => self.ctx.bool_type().const_int(b as u64, false).into(),
+            Scalar::F16(v) => self.ctx.f32_type().const_float(v.to_f64()).into(),
             Scalar::F32(v) => self.ctx.f32_type().const_float(v as f64).into(),
             Scalar::F64(v) => self.ctx.f64_type().const_float(v).into(),
             // The value's low bits, as the two's complement (or unsigned) pattern.
@@ -97,7 +101,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         })
     }
 
-    /// `cast` semantics: float to int truncates and saturates (NaN to 0).
+    /// `cast` semantics ([`Scalar::cast`]).
     pub fn convert(
         &self,
         v: BasicValueEnum<'ctx>,
@@ -110,6 +114,22 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         let b = self.builder;
         if to == DType::Bool {
             return Ok(self.truthy(v, from)?.into());
+        }
+        // float16 registers are floats holding a half's value.
+        match (from, to) {
+            (DType::F16, DType::F32) => return Ok(v),
+            (DType::F16, DType::F64) => return self.convert(v, DType::F32, DType::F64),
+            (DType::F32, DType::F16) => return Ok(self.round_half(v.into_float_value())?.into()),
+            (DType::F64, DType::F16) => {
+                return Ok(self.double_to_half(v.into_float_value())?.into())
+            }
+            // Integers and bools: to float32 (exact up to 2^24, and anything larger is
+            // beyond half's range either way), then to half.
+            (f, DType::F16) => {
+                let wide = self.convert(v, f, DType::F32)?;
+                return Ok(self.round_half(wide.into_float_value())?.into());
+            }
+            _ => {}
         }
         Ok(match (from, to) {
             (DType::Bool, t) if t.is_int() => b
@@ -148,6 +168,38 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 .into(),
             _ => unreachable!("all dtype pairs handled"),
         })
+    }
+
+    /// A float32 value rounded to half precision (to nearest even), kept as float32.
+    fn round_half(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.builder;
+        let h = b.build_float_trunc(x, self.ctx.f16_type(), "half")?;
+        Ok(b.build_float_ext(h, self.ctx.f32_type(), "halfval")?)
+    }
+
+    /// A float64 value correctly rounded to half (as NumPy's cast), kept as float32:
+    /// through float32 rounded to odd (truncated, the last bit set when inexact), which
+    /// keeps the one rounding to half correct; float32's round-to-nearest would round
+    /// twice.
+    fn double_to_half(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.builder;
+        let i32t = self.ctx.i32_type();
+        let f = b.build_float_trunc(x, self.ctx.f32_type(), "f")?;
+        let back = b.build_float_ext(f, self.ctx.f64_type(), "back")?;
+        let abs_back = self.intrinsic("llvm.fabs", DType::F64, &[back.into()])?;
+        let abs_x = self.intrinsic("llvm.fabs", DType::F64, &[x.into()])?;
+        // Rounded away from zero: one step back toward it (the magnitude's bits).
+        let away = b.build_float_compare(FloatPredicate::OGT, abs_back, abs_x, "away")?;
+        let bits = b.build_bit_cast(f, i32t, "bits")?.into_int_value();
+        let toward = b.build_int_sub(bits, i32t.const_int(1, false), "toward")?;
+        let bits = b
+            .build_select(away, toward, bits, "trunc")?
+            .into_int_value();
+        let inexact = b.build_float_compare(FloatPredicate::ONE, back, x, "inexact")?;
+        let odd = b.build_or(bits, i32t.const_int(1, false), "odd")?;
+        let bits = b.build_select(inexact, odd, bits, "rto")?.into_int_value();
+        let f = b.build_bit_cast(bits, self.ctx.f32_type(), "rtof")?;
+        self.round_half(f.into_float_value())
     }
 
     /// Float to integer as [`Scalar::cast`] defines it (NumPy's x86-64 conversions:
@@ -296,6 +348,10 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         }
         // Everything else computes in the result dtype.
         let v = self.convert(v, d, out)?;
+        if out == DType::F16 {
+            let r = self.unary(op, v, DType::F32, DType::F32)?;
+            return Ok(self.round_half(r.into_float_value())?.into());
+        }
         if out == DType::Bool {
             return Ok(v); // abs, floor, ceil, trunc of bool are the identity
         }
@@ -478,6 +534,11 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             _ => {}
         }
         let (x, y) = (self.convert(a, da, out)?, self.convert(bv, db, out)?);
+        if out == DType::F16 {
+            let (x, y) = (x.into_float_value(), y.into_float_value());
+            let r = self.float_binary(op, x, y, DType::F32)?;
+            return Ok(self.round_half(r.into_float_value())?.into());
+        }
         if out.is_float() {
             return self.float_binary(op, x.into_float_value(), y.into_float_value(), out);
         }

@@ -19,8 +19,8 @@ from .errors import BindingError, DTypeError, IndexingError, InvalidArgumentErro
 # NumPy's marker for "argument not given" (its keyword defaults use it too).
 _NOVALUE = _np._NoValue
 
-_SUPPORTED_DTYPES = ("float64", "float32", "int64", "int32", "int16", "int8", "uint64", "uint32",
-                     "uint16", "uint8", "bool")
+_SUPPORTED_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint64",
+                     "uint32", "uint16", "uint8", "bool")
 # Common dtype arguments, named without asking NumPy (np.dtype(x).name is Python code).
 _SCALAR_DTYPES = {getattr(_np, n) if n != "bool" else _np.bool_: n for n in _SUPPORTED_DTYPES}
 _DTYPE_NAMES = {**_SCALAR_DTYPES, **{_np.dtype(n): n for n in _SUPPORTED_DTYPES},
@@ -202,7 +202,7 @@ def _eager_operand(x):
         return _small(x)
     if kind in _EAGER_SCALARS:
         return x
-    if kind is _np.ndarray and x.size <= _EAGER_ELEMENTS and x.dtype.char in "dfbhilqBHILQ?":
+    if kind is _np.ndarray and x.size <= _EAGER_ELEMENTS and x.dtype.char in "efdbhilqBHILQ?":
         return x
     return None
 
@@ -831,7 +831,7 @@ def asarray(x, dtype=None):
     if isinstance(x, ndarray):
         return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     arr = _np.asarray(x)
-    if arr.dtype.char not in "dfbhilqBHILQ?":  # (dtype.name is Python code: errors only)
+    if arr.dtype.char not in "efdbhilqBHILQ?":  # (dtype.name is Python code: errors only)
         raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
     out = _from_numpy(arr)  # shares arr's memory; its NumPy view is arr
     return out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)
@@ -894,7 +894,7 @@ def _needs_numpy(x):
     if isinstance(x, complex):
         return True
     # dtype.char: a C attribute (dtype.name is Python code); any byte order.
-    return isinstance(x, (_np.ndarray, _np.generic)) and x.dtype.char not in "dfbhilqBHILQ?"
+    return isinstance(x, (_np.ndarray, _np.generic)) and x.dtype.char not in "efdbhilqBHILQ?"
 
 
 def _binary_by_numpy(op, a, b, reflected):

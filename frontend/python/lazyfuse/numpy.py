@@ -12,6 +12,7 @@ nan = _np.nan
 newaxis = None
 float64 = _np.float64
 float32 = _np.float32
+float16 = _np.float16
 int64 = _np.int64
 int32 = _np.int32
 int16 = _np.int16

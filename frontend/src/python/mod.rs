@@ -55,6 +55,7 @@ fn dtype_from_name(name: &str) -> PyResult<DType> {
     match name {
         "f8" | "double" => Ok(DType::F64),
         "f4" | "single" => Ok(DType::F32),
+        "f2" | "half" | "e" => Ok(DType::F16),
         "i8" => Ok(DType::I64),
         "i4" => Ok(DType::I32),
         "i2" => Ok(DType::I16),
@@ -115,6 +116,7 @@ fn value_from_numpy(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     try_dtype!(u16);
     try_dtype!(u32);
     try_dtype!(u64);
+    try_dtype!(lazyfuse_ir::half::f16);
     let dtype = obj
         .getattr("dtype")
         .map(|d| d.to_string())
@@ -620,7 +622,7 @@ fn numpy_view<'py>(arr: &Bound<'py, PyAny>, dtype: DType) -> Option<InputView<'p
 /// [`numpy_view`] in whichever dtype the array has (the common ones tried first).
 pub(super) fn numpy_view_any<'py>(arr: &Bound<'py, PyAny>) -> Option<InputView<'py>> {
     use DType::*;
-    [F64, F32, I64, I32, Bool, U8, I8, I16, U16, U32, U64]
+    [F64, F32, I64, I32, Bool, U8, I8, I16, U16, U32, U64, F16]
         .into_iter()
         .find_map(|d| numpy_view(arr, d))
 }

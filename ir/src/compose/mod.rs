@@ -282,6 +282,13 @@ pub fn reduce(
 /// whole-array sum is a plain reduction the executor splits into chunks summed
 /// pairwise: a float32 mean of 10M values accumulated in one pass was 0.3% off.
 fn mean(x: &Node, axes: Vec<usize>, keepdims: bool) -> Result<Node, IrError> {
+    // float16: summed and divided in float32, the quotient rounded to half (NumPy's
+    // `_mean`), not a half sum divided in half.
+    if x.dtype() == DType::F16 {
+        let wide = Node::apply(Op::Cast(DType::F32), vec![x.clone()])?;
+        let m = mean(&wide, axes, keepdims)?;
+        return Node::apply(Op::Cast(DType::F16), vec![m]);
+    }
     let x = if x.dtype().is_float() {
         x.clone()
     } else {

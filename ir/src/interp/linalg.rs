@@ -24,6 +24,14 @@ impl MatMulElement for f64 {
     }
 }
 
+/// float16 products accumulate in float32, rounded once per element.
+impl MatMulElement for half::f16 {
+    fn matmul2(a: ArrayView2<half::f16>, b: ArrayView2<half::f16>) -> Array2<half::f16> {
+        let wide = |m: ArrayView2<half::f16>| m.mapv(|v| v.to_f32());
+        wide(a).dot(&wide(b)).mapv(half::f16::from_f32)
+    }
+}
+
 /// Integer products wrap, as NumPy's do.
 fn int_matmul<T: Element>(
     a: ArrayView2<T>,

@@ -152,6 +152,11 @@ fn arange(start: Scalar, step: Scalar, len: usize) -> Value {
     match (start, step) {
         (Scalar::F32(s), Scalar::F32(d)) => fill(len, |i| s + d * i as f32),
         (Scalar::F64(s), Scalar::F64(d)) => fill(len, |i| s + d * i as f64),
+        // start + step * i with each op rounded to half, as the compiled ramp does.
+        (Scalar::F16(s), Scalar::F16(d)) => fill(len, |i| {
+            let step = half::f16::from_f32(d.to_f32() * half::f16::from_f32(i as f32).to_f32());
+            half::f16::from_f32(s.to_f32() + step.to_f32())
+        }),
         (Scalar::Bool(s), Scalar::Bool(d)) => fill(len, |i| if i == 0 { s } else { s || d }),
         // Integers: start + i * step, wrapping in the dtype (computed in i128, which
         // holds every product of a 64-bit value and an index; wrapping modulo 2^64

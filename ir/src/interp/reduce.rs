@@ -66,6 +66,17 @@ macro_rules! reducible_float {
 
 reducible_float!(f32, f64);
 
+/// NumPy sums, multiplies and averages float16 in float32, rounding once at the end.
+impl Reducible for half::f16 {
+    fn is_nan(self) -> bool {
+        half::f16::is_nan(self)
+    }
+    fn accumulate(op: ReduceOp, row: &[half::f16]) -> half::f16 {
+        let wide: Vec<f32> = row.iter().map(|v| v.to_f32()).collect();
+        half::f16::from_f32(float_fold(op, &wide))
+    }
+}
+
 pub(super) fn reduce(
     op: ReduceOp,
     axes: &[usize],

@@ -6,6 +6,8 @@
 //! float64 `1.0 / x` converted back, a negative integer power gives the truncated value
 //! of `1 / x^n`, with 0 as reciprocal has it (NumPy raises there).
 
+use half::f16;
+
 use crate::op::{BinaryOp, UnaryOp};
 use crate::value::Element;
 
@@ -241,19 +243,19 @@ unsigned_impl!(u64);
 /// once on the dtype ([`crate::with_value!`]) rather than once per type family.
 pub(crate) trait Arith: Element + PartialOrd {
     /// The function of a unary op that keeps the type.
-    fn unary(op: UnaryOp) -> fn(Self) -> Self;
+    fn unary(op: UnaryOp) -> Box<dyn Fn(Self) -> Self>;
     /// The function of an arithmetic binary op (operands already promoted).
-    fn binary(op: BinaryOp) -> fn(Self, Self) -> Self;
+    fn binary(op: BinaryOp) -> Box<dyn Fn(Self, Self) -> Self>;
 }
 
 macro_rules! arith {
     ($unary:ident, $binary:ident: $($t:ty),*) => {$(
         impl Arith for $t {
-            fn unary(op: UnaryOp) -> fn(Self) -> Self {
-                $unary::<$t>(op)
+            fn unary(op: UnaryOp) -> Box<dyn Fn(Self) -> Self> {
+                Box::new($unary::<$t>(op))
             }
-            fn binary(op: BinaryOp) -> fn(Self, Self) -> Self {
-                $binary::<$t>(op)
+            fn binary(op: BinaryOp) -> Box<dyn Fn(Self, Self) -> Self> {
+                Box::new($binary::<$t>(op))
             }
         }
     )*};
@@ -263,12 +265,26 @@ arith!(int_unary, int_binary: i8, i16, i32, i64, u8, u16, u32, u64);
 arith!(float_unary, float_binary: f32, f64);
 
 impl Arith for bool {
-    fn unary(_: UnaryOp) -> fn(bool) -> bool {
+    fn unary(_: UnaryOp) -> Box<dyn Fn(bool) -> bool> {
         // Only the rounding functions and abs accept bool; all are the identity.
-        |v| v
+        Box::new(|v| v)
     }
-    fn binary(op: BinaryOp) -> fn(bool, bool) -> bool {
-        bool_binary(op)
+    fn binary(op: BinaryOp) -> Box<dyn Fn(bool, bool) -> bool> {
+        Box::new(bool_binary(op))
+    }
+}
+
+/// float16 computes in float32 and rounds each result to half, as NumPy's loops do
+/// (for +, -, *, / and sqrt the double rounding is exact: float32 carries more than
+/// twice half's precision).
+impl Arith for f16 {
+    fn unary(op: UnaryOp) -> Box<dyn Fn(f16) -> f16> {
+        let f = float_unary::<f32>(op);
+        Box::new(move |x| f16::from_f32(f(x.to_f32())))
+    }
+    fn binary(op: BinaryOp) -> Box<dyn Fn(f16, f16) -> f16> {
+        let f = float_binary::<f32>(op);
+        Box::new(move |x, y| f16::from_f32(f(x.to_f32(), y.to_f32())))
     }
 }
 

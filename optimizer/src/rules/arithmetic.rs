@@ -125,12 +125,13 @@ fn lossless(from: DType, to: DType) -> bool {
     use DType::*;
     match (from, to) {
         _ if from == to => true,
-        (Bool, _) | (F32, F64) => true,
+        (Bool, _) | (F16 | F32, F64) | (F16, F32) => true,
         // Wider integers of a kind that holds the sign.
         (f, t) if f.is_int() && t.is_int() => {
             f.bits() < t.bits() && (f.is_unsigned() || t.is_signed())
         }
-        // A float whose mantissa holds every value (24 and 53 bits).
+        // A float whose mantissa holds every value (11, 24 and 53 bits).
+        (f, F16) if f.is_int() => f.bits() <= 8,
         (f, F32) if f.is_int() => f.bits() <= 16,
         (f, F64) if f.is_int() => f.bits() <= 32,
         _ => false,

@@ -137,7 +137,11 @@ fn reciprocal_multiply(eg: &LfEGraph, n: &ENode, exact: bool) -> Vec<Build> {
     let c = c.as_f64();
     let r = 1.0 / c;
     let is_exact = c.is_finite() && c != 0.0 && r.is_normal() && (c.abs().log2().fract() == 0.0);
-    let representable = out.dtype == DType::F64 || (r as f32).is_normal();
+    let representable = match out.dtype {
+        DType::F64 => true,
+        DType::F16 => lazyfuse_ir::half::f16::from_f64(r).is_normal(),
+        _ => (r as f32).is_normal(),
+    };
     if !c.is_finite() || c == 0.0 || !r.is_finite() || !representable || is_exact != exact {
         return vec![];
     }
