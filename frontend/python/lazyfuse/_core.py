@@ -15,6 +15,7 @@ import numpy as _np
 from . import _native, _ops
 from ._base import _Base, _pending_base, replay_native, replay_numpy, stand_in
 from .errors import BindingError, DTypeError, IndexingError, InvalidArgumentError, LazyfuseError
+from ._methods import ArrayMethods
 
 # NumPy's marker for "argument not given" (its keyword defaults use it too).
 _NOVALUE = _np._NoValue
@@ -227,7 +228,7 @@ def _eager_when_small(numpy_func):
     return wrap
 
 
-class ndarray(_native.Handle):
+class ndarray(_native.Handle, ArrayMethods):
     """A lazy array: operations build a graph; results are computed when needed.
 
     A handle on a base (its storage, `_base._Base`) through a chain of view

@@ -1,0 +1,99 @@
+"""Array attributes and methods beyond the core (NumPy's memory attributes, the method
+forms of module functions, the Array API's device, mT, namespace and DLPack) against
+NumPy's."""
+
+import numpy as onp
+import pytest
+
+import lazyfuse.numpy as np
+
+
+def pair(shape=(3, 4), dtype="float64"):
+    ref = (onp.arange(onp.prod(shape)) % 7).astype(dtype).reshape(shape)[::-1]
+    return ref, np.asarray(ref.copy())
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int16", "uint8", "bool"])
+def test_memory_attributes(dtype):
+    ref, lazy = pair((3, 5), dtype)
+    assert lazy.itemsize == ref.itemsize
+    assert lazy.nbytes == ref.nbytes
+    assert lazy.strides == onp.ascontiguousarray(ref).strides
+    assert lazy.tobytes() == ref.tobytes()
+    assert lazy.mT.shape == ref.mT.shape
+    onp.testing.assert_array_equal(onp.asarray(lazy.mT), ref.mT)
+
+
+def test_mT_needs_two_dimensions():
+    with pytest.raises(ValueError, match="ndim"):
+        np.ones(3).mT
+
+
+@pytest.mark.parametrize("name,args", [("cumsum", ()), ("cumprod", ()), ("argsort", ()),
+                                       ("trace", ()), ("repeat", (2,)),
+                                       ("take", ([0, 2],)), ("compress", ([True, False, True],)),
+                                       ("searchsorted", (5.0,)), ("round", (1,)), ("conj", ())])
+def test_function_methods(name, args):
+    ref, lazy = pair((3, 3))
+    ref = ref / 3
+    lazy = lazy / 3
+    if name == "searchsorted":
+        ref, lazy = onp.sort(ref.ravel()), np.sort(lazy.ravel())
+    want = getattr(ref, name)(*args)
+    got = getattr(lazy, name)(*args)
+    onp.testing.assert_allclose(onp.asarray(got), want)
+
+
+def test_in_place_methods_write_the_array_and_its_views():
+    ref, lazy = pair((2, 5))
+    rv, lv = ref[1], lazy[1]
+    rv.sort()
+    lv.sort()
+    onp.testing.assert_array_equal(onp.asarray(lazy), ref)
+    ref.partition(2, axis=1)
+    lazy.partition(2, axis=1)
+    onp.testing.assert_array_equal(onp.asarray(lazy)[:, 2], ref[:, 2])
+    ref.put([0, 7], [-1, -2])
+    lazy.put([0, 7], [-1, -2])
+    onp.testing.assert_array_equal(onp.asarray(lazy), ref)
+
+
+def test_flat_reads_and_writes_in_c_order_through_any_view():
+    ref, lazy = pair((4, 6))
+    rv, lv = ref[::2, 1::2], lazy[::2, 1::2]
+    assert len(lv.flat) == len(rv.flat)
+    assert lv.flat[4] == rv.flat[4]
+    onp.testing.assert_array_equal(onp.asarray(lv.flat[1:5]), rv.flat[1:5])
+    rv.flat[3] = 100
+    lv.flat[3] = 100
+    rv.flat[[0, 5]] = -1
+    lv.flat[[0, 5]] = -1
+    onp.testing.assert_array_equal(onp.asarray(lazy), ref)
+    assert list(lv.flat) == list(rv.flat)
+
+
+def test_array_api_device_namespace_and_dlpack():
+    ref, lazy = pair()
+    assert lazy.device == "cpu"
+    assert lazy.to_device("cpu") is lazy
+    with pytest.raises(ValueError):
+        lazy.to_device("cuda:0")
+    assert lazy.__array_namespace__() is np
+    assert np.__array_api_version__ == "2024.12"
+    back = onp.from_dlpack(lazy)
+    onp.testing.assert_array_equal(back, ref)
+    assert lazy.__dlpack_device__() == (1, 0)
+    imported = np.from_dlpack(ref)
+    assert isinstance(imported, np.ndarray)
+    onp.testing.assert_array_equal(onp.asarray(imported), ref)
+
+
+def test_namespace_info_lists_what_lazyfuse_has():
+    info = np.__array_namespace_info__()
+    assert info.default_device() == "cpu" and info.devices() == ["cpu"]
+    assert info.default_dtypes()["real floating"] == onp.float64
+    assert set(info.dtypes(kind="unsigned integer")) == {"uint8", "uint16", "uint32", "uint64"}
+    assert "float16" in info.dtypes(kind=("real floating", "bool"))
+    assert info.capabilities()["boolean indexing"]
+    with pytest.raises(ValueError):
+        info.dtypes(kind="no such kind")
