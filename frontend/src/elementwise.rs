@@ -258,6 +258,18 @@ unary_ops! {
     sigmoid => Sigmoid,
     /// Elementwise error function.
     erf => Erf,
+    /// Elementwise inverse hyperbolic sine.
+    arcsinh => Arcsinh,
+    /// Elementwise inverse hyperbolic cosine.
+    arccosh => Arccosh,
+    /// Elementwise inverse hyperbolic tangent.
+    arctanh => Arctanh,
+    /// Elementwise cube root.
+    cbrt => Cbrt,
+    /// Elementwise sign-bit test (true for -0.0).
+    signbit => Signbit,
+    /// Elementwise bitwise not (integers), logical not (bool).
+    invert => Invert,
 }
 
 macro_rules! binary_ops {
@@ -330,6 +342,12 @@ binary_ops! {
     bitwise_or => BitwiseOr,
     /// Elementwise bitwise xor (integers, bool).
     bitwise_xor => BitwiseXor,
+    /// Elementwise |a| with the sign of b.
+    copysign => Copysign,
+    /// Elementwise C `fmod` (the dividend's sign; integer division by 0 gives 0).
+    fmod => Fmod,
+    /// Elementwise next float after a toward b.
+    nextafter => Nextafter,
 }
 
 impl Array {

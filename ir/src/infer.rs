@@ -141,9 +141,13 @@ pub fn unary_dtype(op: UnaryOp, d: DType) -> Result<DType, IrError> {
         // (np.round of bool is float16; rint's float result is the caller's cast.)
         Round if d == DType::Bool => Ok(DType::F16),
         Neg | Abs | Sign | Square | Reciprocal | Floor | Ceil | Trunc | Round => Ok(d),
-        IsNan | IsInf | IsFinite | LogicalNot => Ok(DType::Bool),
+        IsNan | IsInf | IsFinite | LogicalNot | Signbit => Ok(DType::Bool),
         Exp | Expm1 | Log | Log1p | Log2 | Log10 | Sqrt | Sin | Cos | Tan | Arcsin | Arccos
-        | Arctan | Sinh | Cosh | Tanh | Sigmoid | Erf => Ok(d.float_result()),
+        | Arctan | Sinh | Cosh | Tanh | Sigmoid | Erf | Arcsinh | Arccosh | Arctanh | Cbrt => {
+            Ok(d.float_result())
+        }
+        Invert if d.is_float() => unsupported("invert needs integer or bool operands"),
+        Invert => Ok(d),
     }
 }
 
@@ -157,8 +161,8 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
         Add | Mul | Maximum | Minimum => Ok(common),
         Sub if common == DType::Bool => unsupported("use logical_xor for booleans"),
         Sub => Ok(common),
-        FloorDiv | Rem | Pow if common == DType::Bool => Ok(DType::I8),
-        FloorDiv | Rem | Pow => Ok(common),
+        FloorDiv | Rem | Pow | Fmod if common == DType::Bool => Ok(DType::I8),
+        FloorDiv | Rem | Pow | Fmod => Ok(common),
         Div => Ok(if common.is_float() {
             common
         } else {
@@ -166,7 +170,7 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
         }),
         // The first float loop both operands cast to safely (not the promoted
         // dtype's: int8 with uint8 is float16, not int16's float32).
-        Arctan2 => Ok(a.float_result().max(b.float_result())),
+        Arctan2 | Copysign | Nextafter => Ok(a.float_result().max(b.float_result())),
         Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor => Ok(DType::Bool),
         BitwiseAnd | BitwiseOr | BitwiseXor if common.is_float() => {
             unsupported("bitwise operations need integer or bool operands")

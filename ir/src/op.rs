@@ -107,6 +107,18 @@ named_ops! {
         Sigmoid => "sigmoid",
         /// The error function.
         Erf => "erf",
+        /// Inverse hyperbolic sine.
+        Arcsinh => "arcsinh",
+        /// Inverse hyperbolic cosine.
+        Arccosh => "arccosh",
+        /// Inverse hyperbolic tangent.
+        Arctanh => "arctanh",
+        /// Cube root.
+        Cbrt => "cbrt",
+        /// Whether the sign bit is set (true for -0.0 and negative NaNs).
+        Signbit => "signbit",
+        /// Bitwise not (integers), logical not (bool): NumPy `invert`.
+        Invert => "invert",
     }
 }
 
@@ -162,6 +174,12 @@ named_ops! {
         /// a >> b (integers, arithmetic): where b is negative or at least the bit width,
         /// -1 for negative a and 0 otherwise, as NumPy.
         RightShift => "right_shift",
+        /// |a| with the sign of b (floats).
+        Copysign => "copysign",
+        /// C's fmod: a - trunc(a / b) * b, with the sign of a (integers: 0 for b == 0).
+        Fmod => "fmod",
+        /// The next float after a toward b.
+        Nextafter => "nextafter",
     }
 }
 
@@ -211,9 +229,9 @@ impl UnaryOp {
             Sin => &["sin"],
             Cos => &["cos"],
             Tan => &["tan"],
-            Arcsin => &["arcsin"],
-            Arccos => &["arccos"],
-            Arctan => &["arctan"],
+            Arcsin => &["arcsin", "asin"],
+            Arccos => &["arccos", "acos"],
+            Arctan => &["arctan", "atan"],
             Sinh => &["sinh"],
             Cosh => &["cosh"],
             Tanh => &["tanh"],
@@ -227,6 +245,12 @@ impl UnaryOp {
             LogicalNot => &["logical_not"],
             Sigmoid => &["sigmoid"],
             Erf => &["erf"],
+            Arcsinh => &["arcsinh", "asinh"],
+            Arccosh => &["arccosh", "acosh"],
+            Arctanh => &["arctanh", "atanh"],
+            Cbrt => &["cbrt"],
+            Signbit => &["signbit"],
+            Invert => &["invert", "bitwise_not", "bitwise_invert"],
         }
     }
 
@@ -247,10 +271,10 @@ impl BinaryOp {
             Div => &["divide", "true_divide"],
             FloorDiv => &["floor_divide"],
             Rem => &["remainder", "mod"],
-            Pow => &["power"],
+            Pow => &["power", "pow"],
             Maximum => &["maximum"],
             Minimum => &["minimum"],
-            Arctan2 => &["arctan2"],
+            Arctan2 => &["arctan2", "atan2"],
             Eq => &["equal"],
             Ne => &["not_equal"],
             Lt => &["less"],
@@ -263,8 +287,11 @@ impl BinaryOp {
             BitwiseAnd => &["bitwise_and"],
             BitwiseOr => &["bitwise_or"],
             BitwiseXor => &["bitwise_xor"],
-            LeftShift => &["left_shift"],
-            RightShift => &["right_shift"],
+            LeftShift => &["left_shift", "bitwise_left_shift"],
+            RightShift => &["right_shift", "bitwise_right_shift"],
+            Copysign => &["copysign"],
+            Fmod => &["fmod"],
+            Nextafter => &["nextafter"],
         }
     }
 }

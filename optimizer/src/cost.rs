@@ -14,11 +14,13 @@ pub fn unary_weight(op: UnaryOp) -> f64 {
     use UnaryOp::*;
     match op {
         Neg | Abs | Sign | Floor | Ceil | Round | Trunc | IsNan | IsInf | IsFinite | LogicalNot
-        | Square => 1.0,
+        | Square | Signbit | Invert => 1.0,
         Sqrt | Reciprocal => 4.0,
         Exp | Expm1 | Log | Log1p | Log2 | Log10 => 8.0,
         Sin | Cos | Sinh | Cosh | Tanh | Sigmoid => 10.0,
         Tan | Arcsin | Arccos | Arctan | Erf => 12.0,
+        // Scalar C library calls: not vectorised.
+        Arcsinh | Arccosh | Arctanh | Cbrt => 30.0,
     }
 }
 
@@ -27,7 +29,8 @@ pub fn binary_weight(op: BinaryOp) -> f64 {
     use BinaryOp::*;
     match op {
         Div => 4.0,
-        FloorDiv | Rem => 6.0,
+        FloorDiv | Rem | Fmod => 6.0,
+        Nextafter => 20.0,
         Arctan2 => 15.0,
         Pow => 20.0,
         _ => 1.0,

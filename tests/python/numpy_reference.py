@@ -45,7 +45,7 @@ REDUCE = {op: getattr(np, name) for op, name in OPS["REDUCE"].items() if op not 
 INEXACT = {
     "exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "arcsin", "arccos",
     "arctan", "sinh", "cosh", "tanh", "sigmoid", "erf", "pow", "arctan2", "reduce_sum",
-    "reduce_prod", "reduce_mean", "matmul",
+    "reduce_prod", "reduce_mean", "matmul", "arcsinh", "arccosh", "arctanh", "cbrt",
 }
 # Reductions whose result over a row holding inf or NaN depends on summation order.
 ORDER_DEPENDENT = {"reduce_sum", "reduce_prod", "reduce_mean", "matmul"}

@@ -119,11 +119,12 @@ def _both(f_numpy, f_lazy, zero_sign=True):
 
 # Exact elementwise functions: results must match bit for bit (up to NaN payloads).
 EXACT_UNARY = ["negative", "absolute", "sign", "floor", "ceil", "trunc", "rint", "isnan",
-               "isinf", "isfinite", "logical_not", "square", "sqrt"]
+               "isinf", "isfinite", "logical_not", "square", "sqrt", "signbit", "invert"]
 # maximum(0.0, -0.0): NumPy's SIMD loops return either zero, by operand order.
 UNSPECIFIED_ZERO_SIGN = ("maximum", "minimum")
 EXACT_BINARY = ["add", "subtract", "multiply", "divide", "maximum", "minimum", "equal",
-                "not_equal", "less", "greater_equal", "logical_and", "logical_xor"]
+                "not_equal", "less", "greater_equal", "logical_and", "logical_xor", "copysign",
+                "fmod", "nextafter"]
 
 
 @FUZZ

@@ -170,6 +170,53 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         })
     }
 
+    /// NumPy's `npy_half_nextafter` on half registers (see the interpreter's
+    /// `half_nextafter`): a step of the half's bits, not of float32's.
+    fn half_nextafter(&self, x: FloatValue<'ctx>, y: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.builder;
+        let (h, i16t) = (self.ctx.f16_type(), self.ctx.i16_type());
+        let c = |v: u64| i16t.const_int(v, false);
+        let bits_of = |v: FloatValue<'ctx>| -> Res<IntValue<'ctx>> {
+            let half = b.build_float_trunc(v, h, "h")?;
+            Ok(b.build_bit_cast(half, i16t, "hb")?.into_int_value())
+        };
+        let (xb, yb) = (bits_of(x)?, bits_of(y)?);
+        let sign_mask = c(0x8000);
+        let mag_mask = c(0x7fff);
+        let x_mag = b.build_and(xb, mag_mask, "xmag")?;
+        let y_mag = b.build_and(yb, mag_mask, "ymag")?;
+        let y_sign = b.build_and(yb, sign_mask, "ysign")?;
+        let x_zero = b.build_int_compare(IntPredicate::EQ, x_mag, c(0), "xzero")?;
+        let x_neg = b.build_int_compare(
+            IntPredicate::NE,
+            b.build_and(xb, sign_mask, "xs")?,
+            c(0),
+            "xneg",
+        )?;
+        let y_pos = b.build_int_compare(IntPredicate::EQ, y_sign, c(0), "ypos")?;
+        let down = b.build_int_sub(xb, c(1), "down")?;
+        let up = b.build_int_add(xb, c(1), "up")?;
+        // x > 0: down when x's bits exceed y's as signed ints; x < 0: down when y is
+        // positive or smaller in magnitude.
+        let pos_down = b.build_int_compare(IntPredicate::SGT, xb, yb, "posdown")?;
+        let mag_gt = b.build_int_compare(IntPredicate::UGT, x_mag, y_mag, "maggt")?;
+        let neg_down = b.build_or(y_pos, mag_gt, "negdown")?;
+        let go_down = b
+            .build_select(x_neg, neg_down, pos_down, "godown")?
+            .into_int_value();
+        let stepped = b.build_select(go_down, down, up, "step")?.into_int_value();
+        let tiny = b.build_int_add(y_sign, c(1), "tiny")?;
+        let r = b.build_select(x_zero, tiny, stepped, "r")?.into_int_value();
+        let r = b.build_bit_cast(r, h, "rh")?.into_float_value();
+        let r = b.build_float_ext(r, self.ctx.f32_type(), "rf")?;
+        let equal = b.build_float_compare(FloatPredicate::OEQ, x, y, "eq")?;
+        let r = b.build_select(equal, x, r, "same")?.into_float_value();
+        let nan = b.build_float_compare(FloatPredicate::UNO, x, y, "nan")?;
+        let qnan = self.fconst(DType::F32, f64::NAN);
+        Ok(b.build_select(nan, qnan, r, "nextafter")?
+            .into_float_value())
+    }
+
     /// A float32 value rounded to half precision (to nearest even), kept as float32.
     fn round_half(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.builder;
@@ -300,6 +347,47 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         Ok(self.call(decl, args)?.into_float_value())
     }
 
+    /// A function of the C math library (`name` for float64, `namef` for float32),
+    /// declared for the JIT to resolve from the process.
+    fn libm(&self, name: &str, d: DType, args: &[BasicValueEnum<'ctx>]) -> Res<FloatValue<'ctx>> {
+        let (symbol, t) = match d {
+            DType::F64 => (name.to_string(), self.ctx.f64_type()),
+            _ => (format!("{name}f"), self.ctx.f32_type()),
+        };
+        let f = match self.module.get_function(&symbol) {
+            Some(f) => f,
+            None => {
+                let params: Vec<_> = args.iter().map(|_| t.into()).collect();
+                self.module
+                    .add_function(&symbol, t.fn_type(&params, false), None)
+            }
+        };
+        Ok(self.call(f, args)?.into_float_value())
+    }
+
+    /// Whether the sign bit is set: of the float's bits (so -0.0 and negative NaNs
+    /// count, as in NumPy), of a signed integer; never for unsigned and bool.
+    fn signbit(&self, v: BasicValueEnum<'ctx>, d: DType) -> Res<BasicValueEnum<'ctx>> {
+        let b = self.builder;
+        Ok(if d.is_float() {
+            // (A float16 register is a float32 of the same sign.)
+            let bits = if self.float_type(d) == self.ctx.f64_type() {
+                self.ctx.i64_type()
+            } else {
+                self.ctx.i32_type()
+            };
+            let i = b.build_bit_cast(v, bits, "bits")?.into_int_value();
+            b.build_int_compare(IntPredicate::SLT, i, bits.const_zero(), "signbit")?
+                .into()
+        } else if d.is_signed() {
+            let x = v.into_int_value();
+            b.build_int_compare(IntPredicate::SLT, x, x.get_type().const_zero(), "neg")?
+                .into()
+        } else {
+            self.ctx.bool_type().const_zero().into()
+        })
+    }
+
     /// A function of the vector math library (IR, inlined, vectorisable).
     fn vmath(&self, name: &str, d: DType, x: BasicValueEnum<'ctx>) -> Res<FloatValue<'ctx>> {
         let f = super::vmath::function(self.ctx, self.module, name, d)?;
@@ -344,6 +432,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 let t = self.truthy(v, d)?;
                 return Ok(b.build_not(t, "not")?.into());
             }
+            Signbit => return self.signbit(v, d),
             _ => {}
         }
         // Everything else computes in the result dtype.
@@ -353,6 +442,9 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             return Ok(self.round_half(r.into_float_value())?.into());
         }
         if out == DType::Bool {
+            if op == Invert {
+                return Ok(b.build_not(v.into_int_value(), "not")?.into());
+            }
             return Ok(v); // abs, floor, ceil, trunc of bool are the identity
         }
         if out.is_int() {
@@ -392,6 +484,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                     b.build_select(one, self.iconst(out, 1), r, "recip")?
                 }
                 Floor | Ceil | Round | Trunc => x.into(),
+                Invert => b.build_not(x, "invert")?.into(),
                 _ => return Err(CodegenError::Internal(format!("{op:?} on integers"))),
             });
         }
@@ -434,6 +527,11 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             Cosh => self.vmath("cosh", out, v)?.into(),
             Tanh => self.vmath("tanh", out, v)?.into(),
             Erf => self.vmath("erf", out, v)?.into(),
+            // The C library's functions (as NumPy calls them), not vectorised.
+            Arcsinh => self.libm("asinh", out, &[v])?.into(),
+            Arccosh => self.libm("acosh", out, &[v])?.into(),
+            Arctanh => self.libm("atanh", out, &[v])?.into(),
+            Cbrt => self.libm("cbrt", out, &[v])?.into(),
             Sigmoid => {
                 // x >= 0: 1 / (1 + e^-x); else e^x / (1 + e^x): no overflow.
                 let zero = self.fconst(out, 0.0);
@@ -446,7 +544,8 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 let neg = b.build_float_div(e, denom, "negside")?;
                 b.build_select(nonneg, pos, neg, "sigmoid")?
             }
-            IsNan | IsInf | IsFinite | LogicalNot => unreachable!("handled above"),
+            IsNan | IsInf | IsFinite | LogicalNot | Signbit => unreachable!("handled above"),
+            Invert => return Err(CodegenError::Internal("invert on floats".into())),
         })
     }
 
@@ -534,6 +633,11 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             _ => {}
         }
         let (x, y) = (self.convert(a, da, out)?, self.convert(bv, db, out)?);
+        if out == DType::F16 && op == Nextafter {
+            return Ok(self
+                .half_nextafter(x.into_float_value(), y.into_float_value())?
+                .into());
+        }
         if out == DType::F16 {
             let (x, y) = (x.into_float_value(), y.into_float_value());
             let r = self.float_binary(op, x, y, DType::F32)?;
@@ -575,6 +679,11 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 let f = super::vmath::function(self.ctx, self.module, name, d)?;
                 self.call(f, &[x.into(), y.into()])?
             }
+            Copysign => self
+                .intrinsic("llvm.copysign", d, &[x.into(), y.into()])?
+                .into(),
+            Fmod => b.build_float_rem(x, y, "fmod")?.into(),
+            Nextafter => self.libm("nextafter", d, &[x.into(), y.into()])?.into(),
             Maximum | Minimum => {
                 // NumPy: NaN in either propagates; otherwise a if a >= b (max) else b.
                 let pred = if op == Maximum {
@@ -679,6 +788,24 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             BitwiseAnd => b.build_and(x, y, "and")?.into(),
             BitwiseOr => b.build_or(x, y, "or")?.into(),
             BitwiseXor => b.build_xor(x, y, "xor")?.into(),
+            Fmod => {
+                // C's remainder (the dividend's sign); divisors 0 and -1 (MIN % -1
+                // overflows) give 0, as NumPy's fmod, and never reach the instruction.
+                let is_zero = b.build_int_compare(IntPredicate::EQ, y, zero, "z")?;
+                let special = if signed {
+                    let is_m1 = b.build_int_compare(IntPredicate::EQ, y, minus_one, "m1")?;
+                    b.build_or(is_zero, is_m1, "special")?
+                } else {
+                    is_zero
+                };
+                let safe = b.build_select(special, one, y, "safe")?.into_int_value();
+                let r = if signed {
+                    b.build_int_signed_rem(x, safe, "srem")?
+                } else {
+                    b.build_int_unsigned_rem(x, safe, "urem")?
+                };
+                b.build_select(special, zero, r, "fmod")?
+            }
             FloorDiv | Rem if !signed => {
                 // A zero divisor never reaches udiv/urem (it traps); the answer is 0.
                 let is_zero = b.build_int_compare(IntPredicate::EQ, y, zero, "z")?;

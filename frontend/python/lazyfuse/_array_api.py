@@ -77,3 +77,59 @@ def from_dlpack(x, /, *, device=None, copy=None):
     if device not in (None, "cpu"):
         raise ValueError(f"from_dlpack: unsupported device {device!r} (lazyfuse has 'cpu')")
     return asarray(_np.from_dlpack(x, copy=copy))
+
+
+# --- The standard's function names that NumPy 1 spelled differently, over the lazy
+# functions (NumPy 2 has them too; these keep them lazy and fusing). -----------------
+
+def concat(arrays, /, *, axis=0):
+    """Joins arrays along an existing axis (``axis=None``: flattened first)."""
+    from ._core import concatenate
+    if axis is None:
+        return concatenate([asarray(a).reshape(-1) for a in arrays], axis=0)
+    return concatenate(arrays, axis=axis)
+
+
+def permute_dims(x, /, axes):
+    """The axes of `x` permuted (a view): ``transpose``."""
+    return asarray(x).transpose(axes)
+
+
+def matrix_transpose(x, /):
+    """The transpose of the last two axes (a view)."""
+    return asarray(x).mT
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    """The dot product of vectors along `axis` (broadcasting the others), in the
+    operands' promoted dtype as NumPy's ``vecdot`` (integers are not widened)."""
+    from ._core import conjugate
+    x1, x2 = asarray(x1), asarray(x2)
+    dtype = _np.result_type(x1.dtype, x2.dtype)
+    if x1.shape[axis] != x2.shape[axis]:
+        raise ValueError(f"vecdot: shapes {x1.shape} and {x2.shape} differ along axis {axis}")
+    product = conjugate(x1) * x2
+    return product.sum(axis=axis).astype(dtype, copy=False)
+
+
+def unstack(x, /, *, axis=0):
+    """The views of `x` along `axis`, as a tuple."""
+    from ._core import moveaxis
+    moved = moveaxis(asarray(x), axis, 0)
+    return tuple(moved[i] for i in range(moved.shape[0]))
+
+
+def _dtype_of(x):
+    """A lazy array's dtype (so NumPy's dtype functions never evaluate it)."""
+    from ._core import ndarray
+    return x.dtype if isinstance(x, ndarray) else x
+
+
+def result_type(*arrays_and_dtypes):
+    """NumPy's ``result_type``, with lazy arrays standing for their dtypes."""
+    return _np.result_type(*[_dtype_of(a) for a in arrays_and_dtypes])
+
+
+def can_cast(from_, to, casting="safe"):
+    """NumPy's ``can_cast``, with a lazy array standing for its dtype."""
+    return _np.can_cast(_dtype_of(from_), to, casting=casting)

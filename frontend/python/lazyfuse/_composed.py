@@ -11,13 +11,14 @@ import numpy as _np
 from ._core import _by_numpy, _ufunc_into, asarray
 from ._core import where as _where  # (the ufuncs' where= argument shadows the name)
 from ._ufunc import binary, unary
-from ._ufuncs import (absolute, exp, isinf, isnan, isfinite, log1p, maximum, minimum,
-                      power, sin, sqrt)
+from ._ufuncs import (absolute, arctan2, exp, floor_divide, isinf, isnan, isfinite, log1p,
+                      maximum, minimum, power, remainder, sin, sqrt)
 
 __all__ = [
     "deg2rad", "rad2deg", "radians", "degrees", "exp2", "logaddexp", "logaddexp2",
     "hypot", "heaviside", "float_power", "fmax", "fmin", "conjugate", "conj", "fabs",
-    "sinc", "nan_to_num", "isclose", "allclose", "array_equal",
+    "sinc", "nan_to_num", "isclose", "allclose", "array_equal", "divmod", "angle", "real",
+    "imag",
 ]
 
 
@@ -27,11 +28,11 @@ def _by_ufunc(name, args, out, where_, dtype):
 
 
 def _floats(*xs):
-    """The operands in the float dtype NumPy's loop computes in: their promotion, or
-    float64 for integers and bools."""
+    """The operands in the float dtype NumPy's loop computes in: the first float loop
+    every operand casts to safely (float16 for bools and 8-bit integers, float32 for
+    16-bit ones, float64 beyond; int8 with uint8 is float16, not int16's float32)."""
     xs = [asarray(x) for x in xs]
-    dt = _np.result_type(*[x.dtype for x in xs])
-    dt = dt if dt.kind == "f" else _np.dtype("float64")
+    dt = _np.result_type(*[_np.result_type(x.dtype, _np.float16) for x in xs])
     return [x if x.dtype == dt else x.astype(dt) for x in xs]
 
 
@@ -246,3 +247,27 @@ def array_equal(a1, a2, equal_nan=False):
     if equal_nan and x.dtype.kind == "f" and y.dtype.kind == "f":
         same = same | (isnan(x) & isnan(y))
     return bool(same.all())
+
+
+def divmod(x1, x2, /, out=(None, None), *, where=True, dtype=None):  # noqa: A001 - NumPy's name
+    """``(x1 // x2, x1 % x2)``: NumPy's floor division and remainder."""
+    if out != (None, None) or where is not True or dtype is not None:
+        return _by_numpy(_np.divmod, x1, x2, out=out, where=where, dtype=dtype)
+    return floor_divide(x1, x2), remainder(x1, x2)
+
+
+def angle(z, deg=False):
+    """The angle of the complex argument: ``arctan2(0, z)`` for real `z` (pi for
+    negative values and -0.0, as NumPy's)."""
+    a = arctan2(0, asarray(z))
+    return a * (180.0 / _math.pi) if deg else a
+
+
+def real(val):
+    """The real part: the values themselves for real dtypes."""
+    return asarray(val).real
+
+
+def imag(val):
+    """The imaginary part: zeros for real dtypes."""
+    return asarray(val).imag

@@ -408,10 +408,7 @@ class ndarray(_native.Handle, ArrayMethods):
     def __pos__(self): return self
     def __abs__(self): return self._unary_op("abs")
 
-    def __invert__(self):
-        if self.dtype.kind == "b":
-            return self._unary_op("logical_not")
-        return self._operator("bitwise_xor", -1, False)
+    def __invert__(self): return self._unary_op("invert")
 
     # --- in-place operators: they update this array (and every view of its base) -----
     # `_inplace(ufunc, op, other)` is native (tiny arrays in memory); it calls

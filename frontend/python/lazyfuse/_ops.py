@@ -22,9 +22,9 @@ UNARY = {
     "sin": ("sin",),
     "cos": ("cos",),
     "tan": ("tan",),
-    "arcsin": ("arcsin",),
-    "arccos": ("arccos",),
-    "arctan": ("arctan",),
+    "arcsin": ("arcsin", "asin"),
+    "arccos": ("arccos", "acos"),
+    "arctan": ("arctan", "atan"),
     "sinh": ("sinh",),
     "cosh": ("cosh",),
     "tanh": ("tanh",),
@@ -38,6 +38,12 @@ UNARY = {
     "logical_not": ("logical_not",),
     "sigmoid": ("sigmoid",),
     "erf": ("erf",),
+    "arcsinh": ("arcsinh", "asinh"),
+    "arccosh": ("arccosh", "acosh"),
+    "arctanh": ("arctanh", "atanh"),
+    "cbrt": ("cbrt",),
+    "signbit": ("signbit",),
+    "invert": ("invert", "bitwise_not", "bitwise_invert"),
 }
 
 # Unary ops NumPy does not have (lazyfuse's own functions).
@@ -51,10 +57,10 @@ BINARY = {
     "div": ("divide", "true_divide"),
     "floordiv": ("floor_divide",),
     "rem": ("remainder", "mod"),
-    "pow": ("power",),
+    "pow": ("power", "pow"),
     "maximum": ("maximum",),
     "minimum": ("minimum",),
-    "arctan2": ("arctan2",),
+    "arctan2": ("arctan2", "atan2"),
     "eq": ("equal",),
     "ne": ("not_equal",),
     "lt": ("less",),
@@ -67,8 +73,11 @@ BINARY = {
     "bitwise_and": ("bitwise_and",),
     "bitwise_or": ("bitwise_or",),
     "bitwise_xor": ("bitwise_xor",),
-    "left_shift": ("left_shift",),
-    "right_shift": ("right_shift",),
+    "left_shift": ("left_shift", "bitwise_left_shift"),
+    "right_shift": ("right_shift", "bitwise_right_shift"),
+    "copysign": ("copysign",),
+    "fmod": ("fmod",),
+    "nextafter": ("nextafter",),
 }
 
 # IR reduction -> NumPy's function.

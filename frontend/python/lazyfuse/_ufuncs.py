@@ -11,14 +11,18 @@ from ._ufunc import binary, unary
 __all__ = [
     "negative", "absolute", "abs", "sign", "exp", "expm1",
     "log", "log1p", "log2", "log10", "sqrt", "square",
-    "reciprocal", "sin", "cos", "tan", "arcsin", "arccos",
-    "arctan", "sinh", "cosh", "tanh", "floor", "ceil",
-    "rint", "trunc", "isnan", "isinf", "isfinite", "logical_not",
-    "sigmoid", "erf", "add", "subtract", "multiply", "divide",
-    "true_divide", "floor_divide", "remainder", "mod", "power", "maximum",
-    "minimum", "arctan2", "equal", "not_equal", "less", "less_equal",
-    "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and",
-    "bitwise_or", "bitwise_xor", "left_shift", "right_shift",
+    "reciprocal", "sin", "cos", "tan", "arcsin", "asin",
+    "arccos", "acos", "arctan", "atan", "sinh", "cosh",
+    "tanh", "floor", "ceil", "rint", "trunc", "isnan",
+    "isinf", "isfinite", "logical_not", "sigmoid", "erf", "arcsinh",
+    "asinh", "arccosh", "acosh", "arctanh", "atanh", "cbrt",
+    "signbit", "invert", "bitwise_not", "bitwise_invert", "add", "subtract",
+    "multiply", "divide", "true_divide", "floor_divide", "remainder", "mod",
+    "power", "pow", "maximum", "minimum", "arctan2", "atan2",
+    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "left_shift", "bitwise_left_shift", "right_shift", "bitwise_right_shift", "copysign", "fmod",
+    "nextafter",
 ]
 
 
@@ -159,6 +163,14 @@ def arcsin(x, /, out=None, *, where=True, dtype=None):
 
 
 @unary
+def asin(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise asin (IR op ``arcsin``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("asin", (x,), out, where, dtype)
+    return _unary("arcsin", x, dtype)
+
+
+@unary
 def arccos(x, /, out=None, *, where=True, dtype=None):
     """Elementwise arccos (IR op ``arccos``)."""
     if out is not None or where is not True:
@@ -167,10 +179,26 @@ def arccos(x, /, out=None, *, where=True, dtype=None):
 
 
 @unary
+def acos(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise acos (IR op ``arccos``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("acos", (x,), out, where, dtype)
+    return _unary("arccos", x, dtype)
+
+
+@unary
 def arctan(x, /, out=None, *, where=True, dtype=None):
     """Elementwise arctan (IR op ``arctan``)."""
     if out is not None or where is not True:
         return _ufunc_into("arctan", (x,), out, where, dtype)
+    return _unary("arctan", x, dtype)
+
+
+@unary
+def atan(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise atan (IR op ``arctan``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("atan", (x,), out, where, dtype)
     return _unary("arctan", x, dtype)
 
 
@@ -278,6 +306,94 @@ def erf(x, /, out=None, *, where=True, dtype=None):
     return _unary("erf", x, dtype)
 
 
+@unary
+def arcsinh(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise arcsinh (IR op ``arcsinh``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("arcsinh", (x,), out, where, dtype)
+    return _unary("arcsinh", x, dtype)
+
+
+@unary
+def asinh(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise asinh (IR op ``arcsinh``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("asinh", (x,), out, where, dtype)
+    return _unary("arcsinh", x, dtype)
+
+
+@unary
+def arccosh(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise arccosh (IR op ``arccosh``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("arccosh", (x,), out, where, dtype)
+    return _unary("arccosh", x, dtype)
+
+
+@unary
+def acosh(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise acosh (IR op ``arccosh``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("acosh", (x,), out, where, dtype)
+    return _unary("arccosh", x, dtype)
+
+
+@unary
+def arctanh(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise arctanh (IR op ``arctanh``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("arctanh", (x,), out, where, dtype)
+    return _unary("arctanh", x, dtype)
+
+
+@unary
+def atanh(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise atanh (IR op ``arctanh``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("atanh", (x,), out, where, dtype)
+    return _unary("arctanh", x, dtype)
+
+
+@unary
+def cbrt(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise cbrt (IR op ``cbrt``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("cbrt", (x,), out, where, dtype)
+    return _unary("cbrt", x, dtype)
+
+
+@unary
+def signbit(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise signbit (IR op ``signbit``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("signbit", (x,), out, where, dtype)
+    return _unary("signbit", x, dtype)
+
+
+@unary
+def invert(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise invert (IR op ``invert``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("invert", (x,), out, where, dtype)
+    return _unary("invert", x, dtype)
+
+
+@unary
+def bitwise_not(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise bitwise_not (IR op ``invert``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("bitwise_not", (x,), out, where, dtype)
+    return _unary("invert", x, dtype)
+
+
+@unary
+def bitwise_invert(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise bitwise_invert (IR op ``invert``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("bitwise_invert", (x,), out, where, dtype)
+    return _unary("invert", x, dtype)
+
+
 @binary
 def add(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise add (IR op ``add``)."""
@@ -351,6 +467,14 @@ def power(x1, x2, /, out=None, *, where=True, dtype=None):
 
 
 @binary
+def pow(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise pow (IR op ``pow``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("pow", (x1, x2), out, where, dtype)
+    return _binary("pow", x1, x2, dtype)
+
+
+@binary
 def maximum(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise maximum (IR op ``maximum``)."""
     if out is not None or where is not True:
@@ -371,6 +495,14 @@ def arctan2(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise arctan2 (IR op ``arctan2``)."""
     if out is not None or where is not True:
         return _ufunc_into("arctan2", (x1, x2), out, where, dtype)
+    return _binary("arctan2", x1, x2, dtype)
+
+
+@binary
+def atan2(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise atan2 (IR op ``arctan2``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("atan2", (x1, x2), out, where, dtype)
     return _binary("arctan2", x1, x2, dtype)
 
 
@@ -479,8 +611,48 @@ def left_shift(x1, x2, /, out=None, *, where=True, dtype=None):
 
 
 @binary
+def bitwise_left_shift(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise bitwise_left_shift (IR op ``left_shift``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("bitwise_left_shift", (x1, x2), out, where, dtype)
+    return _binary("left_shift", x1, x2, dtype)
+
+
+@binary
 def right_shift(x1, x2, /, out=None, *, where=True, dtype=None):
     """Elementwise right_shift (IR op ``right_shift``)."""
     if out is not None or where is not True:
         return _ufunc_into("right_shift", (x1, x2), out, where, dtype)
     return _binary("right_shift", x1, x2, dtype)
+
+
+@binary
+def bitwise_right_shift(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise bitwise_right_shift (IR op ``right_shift``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("bitwise_right_shift", (x1, x2), out, where, dtype)
+    return _binary("right_shift", x1, x2, dtype)
+
+
+@binary
+def copysign(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise copysign (IR op ``copysign``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("copysign", (x1, x2), out, where, dtype)
+    return _binary("copysign", x1, x2, dtype)
+
+
+@binary
+def fmod(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise fmod (IR op ``fmod``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("fmod", (x1, x2), out, where, dtype)
+    return _binary("fmod", x1, x2, dtype)
+
+
+@binary
+def nextafter(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise nextafter (IR op ``nextafter``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("nextafter", (x1, x2), out, where, dtype)
+    return _binary("nextafter", x1, x2, dtype)

@@ -41,6 +41,13 @@ pub(super) fn unary(op: UnaryOp, x: &Value, ty: &TensorType) -> Value {
         IsInf => with_value!(x, a => map(a, |v| v.to_scalar().as_f64().is_infinite())),
         IsFinite => with_value!(x, a => map(a, |v| v.to_scalar().as_f64().is_finite())),
         LogicalNot => with_value!(x, a => map(a, |v| !v.to_scalar().truthy())),
+        // The sign bit: of the float, or of a negative integer (NumPy casts to float).
+        Signbit => with_value!(x, a => map(a, |v| match v.to_scalar() {
+            crate::Scalar::F16(f) => f.is_sign_negative(),
+            crate::Scalar::F32(f) => f.is_sign_negative(),
+            crate::Scalar::F64(f) => f.is_sign_negative(),
+            s => s.as_f64() < 0.0,
+        })),
         _ => with_value!(&x.cast(ty.dtype), a => map(a, Arith::unary(op))),
     }
 }

@@ -15,23 +15,60 @@ use crate::value::Element;
 pub(crate) trait Float: num_traits::Float + Element {
     fn erf(self) -> Self;
     fn round_even(self) -> Self;
+    fn next_after(self, toward: Self) -> Self;
+    /// The C library's asinh, acosh, atanh and cbrt (as NumPy and compiled kernels
+    /// call them; Rust's own formulas differ in the last place).
+    fn c_asinh(self) -> Self;
+    fn c_acosh(self) -> Self;
+    fn c_atanh(self) -> Self;
+    fn c_cbrt(self) -> Self;
+}
+
+// The platform's C math library (linked by std on every target lazyfuse builds for).
+extern "C" {
+    fn asinh(x: f64) -> f64;
+    fn acosh(x: f64) -> f64;
+    fn atanh(x: f64) -> f64;
+    fn cbrt(x: f64) -> f64;
+    fn asinhf(x: f32) -> f32;
+    fn acoshf(x: f32) -> f32;
+    fn atanhf(x: f32) -> f32;
+    fn cbrtf(x: f32) -> f32;
+}
+
+macro_rules! c_math {
+    ($($method:ident => $f:ident),*) => {$(
+        fn $method(self) -> Self {
+            // SAFETY: pure C math functions, defined for every input (NaN outside
+            // their domain).
+            unsafe { $f(self) }
+        }
+    )*};
 }
 
 impl Float for f32 {
+    c_math!(c_asinh => asinhf, c_acosh => acoshf, c_atanh => atanhf, c_cbrt => cbrtf);
     fn erf(self) -> Self {
         libm::erff(self)
     }
     fn round_even(self) -> Self {
         self.round_ties_even()
     }
+    fn next_after(self, toward: Self) -> Self {
+        libm::nextafterf(self, toward)
+    }
 }
 
 impl Float for f64 {
+    c_math!(c_asinh => asinh, c_acosh => acosh, c_atanh => atanh, c_cbrt => cbrt);
     fn erf(self) -> Self {
         libm::erf(self)
     }
     fn round_even(self) -> Self {
         self.round_ties_even()
+    }
+    fn next_after(self, toward: Self) -> Self {
+        libm::nextafter(self, toward)
     }
 }
 
@@ -52,6 +89,11 @@ pub(crate) trait Int: Element + Ord {
     fn xor(self, o: Self) -> Self;
     fn left_shift(self, o: Self) -> Self;
     fn right_shift(self, o: Self) -> Self;
+    /// C's `%`: the remainder with the dividend's sign; 0 for a zero divisor (and for
+    /// `MIN % -1`), as NumPy's `fmod` gives.
+    fn c_rem(self, o: Self) -> Self;
+    /// Every bit set.
+    fn all_ones() -> Self;
 }
 
 macro_rules! signed_impl {
@@ -139,6 +181,12 @@ macro_rules! signed_impl {
             fn xor(self, o: Self) -> Self {
                 self ^ o
             }
+            fn c_rem(self, o: Self) -> Self {
+                self.checked_rem(o).unwrap_or(0)
+            }
+            fn all_ones() -> Self {
+                -1
+            }
             // NumPy's npy_lshift/npy_rshift: a count outside [0, bits) shifts every bit
             // out (the sign bit fills a right shift).
             fn left_shift(self, o: Self) -> Self {
@@ -216,6 +264,12 @@ macro_rules! unsigned_impl {
             fn xor(self, o: Self) -> Self {
                 self ^ o
             }
+            fn c_rem(self, o: Self) -> Self {
+                self.checked_rem(o).unwrap_or(0)
+            }
+            fn all_ones() -> Self {
+                <$t>::MAX
+            }
             fn left_shift(self, o: Self) -> Self {
                 if o < <$t>::BITS as $t {
                     self << o
@@ -265,9 +319,14 @@ arith!(int_unary, int_binary: i8, i16, i32, i64, u8, u16, u32, u64);
 arith!(float_unary, float_binary: f32, f64);
 
 impl Arith for bool {
-    fn unary(_: UnaryOp) -> Box<dyn Fn(bool) -> bool> {
-        // Only the rounding functions and abs accept bool; all are the identity.
-        Box::new(|v| v)
+    fn unary(op: UnaryOp) -> Box<dyn Fn(bool) -> bool> {
+        // Only invert (logical not), the rounding functions and abs (the identity)
+        // accept bool.
+        if op == UnaryOp::Invert {
+            Box::new(|v: bool| !v)
+        } else {
+            Box::new(|v| v)
+        }
     }
     fn binary(op: BinaryOp) -> Box<dyn Fn(bool, bool) -> bool> {
         Box::new(bool_binary(op))
@@ -283,9 +342,39 @@ impl Arith for f16 {
         Box::new(move |x| f16::from_f32(f(x.to_f32())))
     }
     fn binary(op: BinaryOp) -> Box<dyn Fn(f16, f16) -> f16> {
+        if op == BinaryOp::Nextafter {
+            return Box::new(half_nextafter); // a step in half, not in float32
+        }
         let f = float_binary::<f32>(op);
         Box::new(move |x, y| f16::from_f32(f(x.to_f32(), y.to_f32())))
     }
+}
+
+/// NumPy's `npy_half_nextafter`: the neighbouring half of `x` toward `y` (NaN if
+/// either is NaN; `x` itself if they are equal, so `nextafter(0.0, -0.0)` is `0.0`).
+pub(crate) fn half_nextafter(x: f16, y: f16) -> f16 {
+    if x.is_nan() || y.is_nan() {
+        return f16::NAN;
+    }
+    if x == y {
+        return x;
+    }
+    let (xb, yb) = (x.to_bits(), y.to_bits());
+    let bits = if xb & 0x7fff == 0 {
+        (yb & 0x8000) + 1 // the smallest subnormal, with y's sign
+    } else if xb & 0x8000 == 0 {
+        // x > 0: away from zero when y is larger (both positive), else toward it.
+        if (xb as i16) > (yb as i16) {
+            xb - 1
+        } else {
+            xb + 1
+        }
+    } else if yb & 0x8000 == 0 || (xb & 0x7fff) > (yb & 0x7fff) {
+        xb - 1
+    } else {
+        xb + 1
+    };
+    f16::from_bits(bits)
 }
 
 /// NumPy's `sign` for floats: -1, 0 (for ±0) or 1; NaN stays NaN.
@@ -342,7 +431,12 @@ pub(crate) fn float_unary<T: Float>(op: UnaryOp) -> fn(T) -> T {
         Trunc => |x: T| x.trunc(),
         Sigmoid => sigmoid,
         Erf => |x: T| x.erf(),
-        IsNan | IsInf | IsFinite | LogicalNot => unreachable!("predicates return bool"),
+        Arcsinh => |x: T| x.c_asinh(),
+        Arccosh => |x: T| x.c_acosh(),
+        Arctanh => |x: T| x.c_atanh(),
+        Cbrt => |x: T| x.c_cbrt(),
+        IsNan | IsInf | IsFinite | LogicalNot | Signbit => unreachable!("predicates return bool"),
+        Invert => unreachable!("the type rule rejects invert on floats"),
     }
 }
 
@@ -356,6 +450,7 @@ pub(crate) fn int_unary<T: Int>(op: UnaryOp) -> fn(T) -> T {
         Square => |x: T| x.wrapping_mul(x),
         Reciprocal => |x: T| x.trunc_recip(),
         Floor | Ceil | Round | Trunc => |x: T| x,
+        Invert => |x: T| x.xor(T::all_ones()),
         _ => unreachable!("the type rule sends {op:?} on integers to float"),
     }
 }
@@ -430,6 +525,9 @@ pub(crate) fn float_binary<T: Float>(op: BinaryOp) -> fn(T, T) -> T {
         Maximum => |a: T, b: T| if b.is_nan() { b } else { nan_max(a, b) },
         Minimum => |a: T, b: T| if b.is_nan() { b } else { nan_min(a, b) },
         Arctan2 => |a: T, b: T| a.atan2(b),
+        Copysign => |a: T, b: T| a.copysign(b),
+        Fmod => |a: T, b: T| a % b,
+        Nextafter => |a: T, b: T| a.next_after(b),
         _ => unreachable!("{op:?} is not arithmetic"),
     }
 }
@@ -451,6 +549,7 @@ pub(crate) fn int_binary<T: Int>(op: BinaryOp) -> fn(T, T) -> T {
         BitwiseXor => |a: T, b: T| a.xor(b),
         LeftShift => |a: T, b: T| a.left_shift(b),
         RightShift => |a: T, b: T| a.right_shift(b),
+        Fmod => |a: T, b: T| a.c_rem(b),
         _ => unreachable!("the type rule sends {op:?} on integers elsewhere"),
     }
 }
