@@ -348,6 +348,10 @@ binary_ops! {
     fmod => Fmod,
     /// Elementwise next float after a toward b.
     nextafter => Nextafter,
+    /// Elementwise greatest common divisor (integers).
+    gcd => Gcd,
+    /// Elementwise least common multiple (integers, wrapping).
+    lcm => Lcm,
 }
 
 impl Array {

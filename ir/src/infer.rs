@@ -179,6 +179,18 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
         LeftShift | RightShift if common.is_float() => unsupported("shifts need integer operands"),
         LeftShift | RightShift if common == DType::Bool => Ok(DType::I8),
         LeftShift | RightShift => Ok(common),
+        Gcd | Lcm if !common.is_int() => unsupported("gcd and lcm need integer operands"),
+        Gcd | Lcm => Ok(common),
+    }
+}
+
+/// The dtype a reduction of result dtype `out` accumulates in: float32 for float16
+/// sums, products and means (NumPy's float16 loops add in float32 and round once at the
+/// end), else `out` itself.
+pub fn accumulator_dtype(op: ReduceOp, out: DType) -> DType {
+    match op {
+        ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean if out == DType::F16 => DType::F32,
+        _ => out,
     }
 }
 

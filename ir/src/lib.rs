@@ -51,7 +51,7 @@ pub use error::IrError;
 pub use external::{BufferCell, External, SnapshotError};
 /// The `f16` type of float16 data (re-exported so callers name the same type).
 pub use half;
-pub use infer::{binary_dtype, reduce_dtype, unary_dtype};
+pub use infer::{accumulator_dtype, binary_dtype, reduce_dtype, unary_dtype};
 pub use interp::{evaluate_op, interpret};
 pub use node::{Leaf, Node};
 pub use op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};

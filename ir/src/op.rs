@@ -180,6 +180,10 @@ named_ops! {
         Fmod => "fmod",
         /// The next float after a toward b.
         Nextafter => "nextafter",
+        /// Greatest common divisor of |a| and |b| (integers).
+        Gcd => "gcd",
+        /// Least common multiple of |a| and |b| (integers, wrapping).
+        Lcm => "lcm",
     }
 }
 
@@ -292,6 +296,8 @@ impl BinaryOp {
             Copysign => &["copysign"],
             Fmod => &["fmod"],
             Nextafter => &["nextafter"],
+            Gcd => &["gcd"],
+            Lcm => &["lcm"],
         }
     }
 }

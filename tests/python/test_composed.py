@@ -116,7 +116,7 @@ def test_new_unary_ops(dtype, name, ulps):
 
 
 @pytest.mark.parametrize("dtype", NEW_DTYPES)
-@pytest.mark.parametrize("name", ["copysign", "fmod", "nextafter"])
+@pytest.mark.parametrize("name", ["copysign", "fmod", "nextafter", "gcd", "lcm"])
 def test_new_binary_ops_are_exact(dtype, name):
     x = _values(dtype)
     y = onp.roll(x, 1)

@@ -95,11 +95,8 @@ pub(super) fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
     let rows: usize = kernel.outer.iter().product();
     let first = *kernel.inner.first()?;
     match kernel.kind() {
-        // (float16 sums and products accumulate in float32: partials rounded to half
-        // would lose what NumPy keeps.)
-        LoopKind::Reduction { combiner, dtype }
+        LoopKind::Reduction { combiner, .. }
             if rows == 1
-                && !(dtype == DType::F16 && matches!(combiner, ReduceOp::Sum | ReduceOp::Prod))
                 && first >= 2 * CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)
                 && matches!(
                     combiner,

@@ -149,12 +149,9 @@ pub(crate) fn emit_kernel<'ctx>(
         } = phase
         {
             let value_dtype = body.instrs[*value].dtype;
+            // (The planner chose the dtype: float32 for float16 sums.)
             let acc_dtype = match combiner {
                 ReduceOp::ArgMax | ReduceOp::ArgMin => value_dtype,
-                // NumPy sums and multiplies float16 in float32, rounding at the end.
-                ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Mean if *dtype == DType::F16 => {
-                    DType::F32
-                }
                 _ => *dtype,
             };
             let value = builder.build_alloca(e.s.reg_type(acc_dtype), "acc")?;

@@ -78,6 +78,8 @@ BINARY = {
     "copysign": ("copysign",),
     "fmod": ("fmod",),
     "nextafter": ("nextafter",),
+    "gcd": ("gcd",),
+    "lcm": ("lcm",),
 }
 
 # IR reduction -> NumPy's function.

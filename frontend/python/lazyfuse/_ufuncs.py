@@ -22,7 +22,7 @@ __all__ = [
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
     "left_shift", "bitwise_left_shift", "right_shift", "bitwise_right_shift", "copysign", "fmod",
-    "nextafter",
+    "nextafter", "gcd", "lcm",
 ]
 
 
@@ -656,3 +656,19 @@ def nextafter(x1, x2, /, out=None, *, where=True, dtype=None):
     if out is not None or where is not True:
         return _ufunc_into("nextafter", (x1, x2), out, where, dtype)
     return _binary("nextafter", x1, x2, dtype)
+
+
+@binary
+def gcd(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise gcd (IR op ``gcd``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("gcd", (x1, x2), out, where, dtype)
+    return _binary("gcd", x1, x2, dtype)
+
+
+@binary
+def lcm(x1, x2, /, out=None, *, where=True, dtype=None):
+    """Elementwise lcm (IR op ``lcm``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("lcm", (x1, x2), out, where, dtype)
+    return _binary("lcm", x1, x2, dtype)

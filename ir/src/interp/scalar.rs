@@ -94,6 +94,31 @@ pub(crate) trait Int: Element + Ord {
     fn c_rem(self, o: Self) -> Self;
     /// Every bit set.
     fn all_ones() -> Self;
+    /// The magnitude as an unsigned value (`MIN`'s too: 2^(bits-1)).
+    fn magnitude(self) -> u128;
+    /// The low bits of `v`, as this type (wrapping).
+    fn from_wide(v: u128) -> Self;
+}
+
+/// NumPy's gcd: Euclid on the magnitudes (gcd(MIN, 0) wraps back to MIN).
+fn int_gcd<T: Int>(a: T, b: T) -> T {
+    T::from_wide(gcd_wide(a.magnitude(), b.magnitude()))
+}
+
+fn gcd_wide(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// NumPy's lcm: |a| / gcd * |b|, wrapping; 0 when both are 0.
+fn int_lcm<T: Int>(a: T, b: T) -> T {
+    let (a, b) = (a.magnitude(), b.magnitude());
+    match gcd_wide(a, b) {
+        0 => T::from_wide(0),
+        g => T::from_wide((a / g).wrapping_mul(b)),
+    }
 }
 
 macro_rules! signed_impl {
@@ -187,6 +212,12 @@ macro_rules! signed_impl {
             fn all_ones() -> Self {
                 -1
             }
+            fn magnitude(self) -> u128 {
+                self.unsigned_abs() as u128
+            }
+            fn from_wide(v: u128) -> Self {
+                v as $t
+            }
             // NumPy's npy_lshift/npy_rshift: a count outside [0, bits) shifts every bit
             // out (the sign bit fills a right shift).
             fn left_shift(self, o: Self) -> Self {
@@ -269,6 +300,12 @@ macro_rules! unsigned_impl {
             }
             fn all_ones() -> Self {
                 <$t>::MAX
+            }
+            fn magnitude(self) -> u128 {
+                self as u128
+            }
+            fn from_wide(v: u128) -> Self {
+                v as $t
             }
             fn left_shift(self, o: Self) -> Self {
                 if o < <$t>::BITS as $t {
@@ -550,6 +587,8 @@ pub(crate) fn int_binary<T: Int>(op: BinaryOp) -> fn(T, T) -> T {
         LeftShift => |a: T, b: T| a.left_shift(b),
         RightShift => |a: T, b: T| a.right_shift(b),
         Fmod => |a: T, b: T| a.c_rem(b),
+        Gcd => int_gcd,
+        Lcm => int_lcm,
         _ => unreachable!("the type rule sends {op:?} on integers elsewhere"),
     }
 }

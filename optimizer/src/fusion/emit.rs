@@ -298,7 +298,7 @@ impl Planner<'_> {
             };
             let mut emitter = Emitter::new(self, buffer_of, n_loops, &reduced);
             let value = emitter.value(self.program.instr(r).args[0], full_phi.clone(), false);
-            let dtype = self.program.instr(r).ty.dtype;
+            let dtype = lazyfuse_ir::accumulator_dtype(op, self.program.instr(r).ty.dtype);
             let combiner = if op == ReduceOp::Mean {
                 ReduceOp::Sum
             } else {
@@ -459,21 +459,25 @@ impl<'p, 'a> Emitter<'p, 'a> {
             .iter()
             .position(|&x| x == r)
             .expect("a reduction of this kernel");
-        let mut reg = self.push(ScalarOp::Reduced(phase), instr.ty.dtype);
-        if let Op::Reduce {
-            op: ReduceOp::Mean,
-            axes,
-            ..
-        } = &instr.op
-        {
+        let Op::Reduce { op, axes, .. } = &instr.op else {
+            unreachable!("a reduction")
+        };
+        // The accumulator's dtype (float32 for float16 sums), the mean's division in
+        // it, then the result's dtype: one rounding to half, as NumPy's.
+        let acc = lazyfuse_ir::accumulator_dtype(*op, instr.ty.dtype);
+        let mut reg = self.push(ScalarOp::Reduced(phase), acc);
+        if *op == ReduceOp::Mean {
             let full = self.planner.shape(instr.args[0]);
             let count: usize = axes.iter().map(|&k| full[k]).product();
-            let c = self.push(
-                ScalarOp::Const(Scalar::I64(count as i64).cast(instr.ty.dtype)),
-                instr.ty.dtype,
-            );
+            let c = self.push(ScalarOp::Const(Scalar::I64(count as i64).cast(acc)), acc);
             reg = self.push(
                 ScalarOp::Apply(ElementwiseOp::Binary(BinaryOp::Div), vec![reg, c]),
+                acc,
+            );
+        }
+        if acc != instr.ty.dtype {
+            reg = self.push(
+                ScalarOp::Apply(ElementwiseOp::Cast(instr.ty.dtype), vec![reg]),
                 instr.ty.dtype,
             );
         }
