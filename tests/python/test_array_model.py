@@ -81,6 +81,40 @@ def any_keys(draw, shape):
     return draw(basic_keys(shape))
 
 
+@st.composite
+def advanced_keys(draw, shape):
+    """Integer-array and mask indices mixed with slices, None and Ellipsis: broadcast
+    index arrays on several axes, arrays separated by a slice (their axes move first),
+    out-of-range indices (IndexError) and masks of leading axes."""
+    if not shape:
+        return draw(st.sampled_from([np.array(True), np.array(False), (None, np.array([0]))]))
+    kind = draw(st.sampled_from(["ints", "two", "split", "ellipsis", "mask", "bad"]))
+
+    def ints(n, size):
+        dtype = draw(st.sampled_from([np.int64, np.int32, np.uint8, np.intp]))
+        low = 0 if dtype == np.uint8 else -n  # (unsigned indices count from the start)
+        return np.asarray(draw(st.lists(st.integers(low, n - 1), min_size=size, max_size=size)),
+                          dtype=dtype)
+
+    n0 = shape[0]
+    if n0 == 0:
+        return (np.array([], dtype=np.intp),)
+    if kind == "mask":
+        k = draw(st.integers(1, len(shape)))
+        size = int(np.prod(shape[:k]))
+        bits = draw(st.lists(st.booleans(), min_size=size, max_size=size))
+        return np.asarray(bits, bool).reshape(shape[:k])
+    if kind == "bad":
+        return (np.array([n0]),)
+    if kind == "two" and len(shape) >= 2 and shape[1] > 0:
+        return ints(n0, 3).reshape(3, 1), ints(shape[1], 2).reshape(1, 2)
+    if kind == "split" and len(shape) >= 3 and shape[2] > 0:
+        return ints(n0, 2), slice(None, None, -1), ints(shape[2], 2)
+    if kind == "ellipsis" and shape[-1] > 0:
+        return Ellipsis, None, ints(shape[-1], 3)
+    return ints(n0, draw(st.integers(0, 4)))
+
+
 def same_outcome(numpy_call, lazy_call):
     """Runs both; they must both succeed or raise the same kind of exception."""
     with warnings.catch_warnings():
@@ -160,6 +194,18 @@ class ArrayModel(RuleBasedStateMachine):
                 assert r == l or (r != r and l != l)
                 return
             assert np.shares_memory(r, ref) == lnp.shares_memory(l, lazy)
+            self.add(r, l)
+
+    @precondition(lambda self: self.pairs)
+    @rule(data=st.data())
+    def advanced_read(self, data):
+        """Fancy and mask indexing (a copy, as in NumPy), on every dtype."""
+        ref, lazy = data.draw(st.sampled_from(self.pairs))
+        key = data.draw(advanced_keys(ref.shape))
+        r, l, ok = same_outcome(lambda: ref[key], lambda: lazy[key])
+        if ok:
+            assert isinstance(l, lazyfuse.ndarray)
+            assert not lnp.shares_memory(l, lazy)
             self.add(r, l)
 
     @precondition(lambda self: self.pairs)
