@@ -18,6 +18,7 @@ def test_every_class_derives_from_the_base_and_numpys_exception():
         errors.IndexingError: IndexError,
         errors.InvalidArgumentError: ValueError,
         errors.BindingError: ValueError,
+        errors.ConcretizationError: TypeError,
         errors.ParseError: ValueError,
         errors.OutOfMemoryError: MemoryError,
         errors.CompileError: RuntimeError,
@@ -111,3 +112,16 @@ def test_matrix_products_report_the_core_dimension_as_numpy_does(sa, sb):
         with pytest.raises(lazyfuse.ShapeError) as got:
             ours(np.ones(sa), np.ones(sb))
         assert str(want.value) in str(got.value), (str(got.value), str(want.value))
+
+
+@pytest.mark.parametrize("body", [lambda x: x[x > 0].sum(), lambda x: x[onp.array([1, 2])],
+                                  lambda x: x * 2 if float(x.sum()) > 0 else x,
+                                  lambda x: x if x.sum() > 0 else -x])
+def test_jit_of_a_function_that_needs_values_says_so(body):
+    x = onp.linspace(-1.0, 1.0, 10)
+    with pytest.raises(lazyfuse.ConcretizationError, match="traced") as info:
+        lazyfuse.jit(body)(x)
+    assert isinstance(info.value, TypeError)  # as JAX's ConcretizationTypeError
+    assert "without jit" in str(info.value)
+    with pytest.raises(lazyfuse.ConcretizationError):
+        lazyfuse.explain(body, x)

@@ -7,16 +7,16 @@ kernels and compiled by LLVM for this CPU, with compiled kernels cached.
 
 from . import _base, _native
 from .errors import (LazyfuseError, ShapeError, DTypeError, AxisError, ScalarOverflowError,
-                     IndexingError, InvalidArgumentError, BindingError, ParseError,
-                     OutOfMemoryError, CompileError,
-                     InternalError)
+                     IndexingError, InvalidArgumentError, BindingError, ConcretizationError,
+                     ParseError, OutOfMemoryError, CompileError, InternalError)
 from ._core import ndarray, asarray, array, _set_eager_limit as set_eager_limit
 from ._jit import jit, explain, visualize, Explanation
 from . import numpy
 
 __all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "visualize", "Explanation",
            "cache_info", "set_eager_limit", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
-           "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError", "ParseError", "OutOfMemoryError",
+           "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError",
+           "ConcretizationError", "ParseError", "OutOfMemoryError",
            "CompileError", "InternalError"]
 
 

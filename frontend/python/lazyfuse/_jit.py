@@ -6,6 +6,7 @@ import numpy as _np
 
 from . import _native, _pictures
 from ._core import ndarray, asarray
+from .errors import BindingError, ConcretizationError
 
 
 def _is_array(x):
@@ -75,7 +76,19 @@ def _trace(f, args, static_argnums):
         params.append(ndarray(_native.param(k, dtype, list(shape))))
         signature.append((dtype, shape))
     traced_args = [_unflatten(s, params) for s in specs]
-    return f(*traced_args), leaves, signature
+    try:
+        out = f(*traced_args)
+    except BindingError as e:
+        if "placeholders for tracing" not in str(e):
+            raise
+        raise ConcretizationError(
+            f"jit: {getattr(f, '__name__', 'the function')} needs the values of its array "
+            "arguments while it is traced (boolean-mask or integer-array indexing, "
+            "nonzero/unique, float(x), `if x > 0:`), but a traced function is compiled "
+            "for shapes and dtypes, not values. Use where(mask, x, 0)-style code, pass "
+            "the value as a static argument (static_argnums), or call the function "
+            "without jit") from None
+    return out, leaves, signature
 
 
 class Jitted:

@@ -17,6 +17,8 @@ class                       raised when                         also a
 ``InvalidArgumentError``    any other invalid argument          ``ValueError``
 ``BindingError``            a compiled call gets values that    ``ValueError``
                             do not match its signature
+``ConcretizationError``     a function traced by jit needs the  ``TypeError``
+                            values of its array arguments
 ``ParseError``              program text does not parse         ``ValueError``
 ``OutOfMemoryError``        memory for a result could not be    ``MemoryError``
                             allocated
@@ -32,8 +34,8 @@ All derive from ``LazyfuseError``.
 import numpy as _np
 
 __all__ = ["LazyfuseError", "ShapeError", "DTypeError", "AxisError", "ScalarOverflowError",
-           "IndexingError", "InvalidArgumentError", "BindingError", "ParseError", "OutOfMemoryError", "CompileError",
-           "InternalError"]
+           "IndexingError", "InvalidArgumentError", "BindingError", "ConcretizationError",
+           "ParseError", "OutOfMemoryError", "CompileError", "InternalError"]
 
 
 class LazyfuseError(Exception):
@@ -70,6 +72,13 @@ class InvalidArgumentError(LazyfuseError, ValueError):
 
 class BindingError(LazyfuseError, ValueError):
     """Values bound to a compiled program that do not match its inputs (ValueError)."""
+
+
+class ConcretizationError(LazyfuseError, TypeError):
+    """A function traced by ``jit`` (or ``explain``) needs its array arguments' values:
+    boolean-mask or integer-array indexing, ``float(x)``, ``if x > 0:``. A traced
+    function is compiled for shapes and dtypes, not values (TypeError, as JAX's
+    ConcretizationTypeError)."""
 
 
 class ParseError(LazyfuseError, ValueError):
