@@ -169,3 +169,17 @@ def test_uint8_image_pipeline():
 
     for got, want in zip(pipeline(np, limg), pipeline(onp, img)):
         same(got, want)
+
+
+def test_strong_numpy_scalars_and_creation_over_the_whole_range():
+    u = onp.arange(3, dtype=onp.uint64)
+    lu = np.asarray(u)
+    for s in (onp.uint64(2**64 - 1), onp.int8(-1), onp.uint8(200), onp.float16(1.5)):
+        both(lambda: u + s, lambda: lu + s)
+    same(np.full(3, 2**64 - 1, dtype=onp.uint64), onp.full(3, 2**64 - 1, dtype=onp.uint64))
+    same(np.arange(2**63, 2**63 + 3, dtype=onp.uint64),
+         onp.arange(2**63, 2**63 + 3, dtype=onp.uint64))
+    for dtype in INTS:
+        same(np.arange(5, dtype=dtype), onp.arange(5, dtype=dtype))
+    with pytest.raises(OverflowError):
+        np.full(3, 256, dtype=onp.uint8)

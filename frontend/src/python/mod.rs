@@ -455,7 +455,7 @@ fn scalar(value: &Bound<'_, PyAny>, dtype: &str) -> PyResult<NativeArray> {
     } else if d == DType::Bool {
         Scalar::Bool(value.extract::<bool>()?)
     } else {
-        Scalar::I64(value.extract::<i64>()?).cast(d)
+        Scalar::I64(value.extract::<i128>()? as i64).cast(d) // uint64 too: its low bits
     };
     lazy(Array::from_node(crate::elementwise::scalar_operand(s)))
 }
@@ -476,7 +476,7 @@ fn ramp(
         } else if d == DType::Bool {
             Scalar::Bool(v.extract::<bool>()?)
         } else {
-            Scalar::I64(v.extract::<i64>()?).cast(d)
+            Scalar::I64(v.extract::<i128>()? as i64).cast(d) // uint64 too: its low bits
         })
     };
     lazy(Array::from_result(lazyfuse_ir::compose::ramp(
