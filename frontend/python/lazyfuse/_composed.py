@@ -185,12 +185,10 @@ def conj(x, /, out=None, *, where=True, dtype=None):
 
 @unary
 def fabs(x, /, out=None, *, where=True, dtype=None):
-    """|x| as a float (integers give float64; bools NumPy's float16, by NumPy)."""
+    """|x| as a float (NumPy's float loop for the dtype: float16 for bools and 8-bit
+    integers, float32 for 16-bit ones, float64 beyond)."""
     if _by_ufunc("fabs", (x,), out, where, dtype):
         return _ufunc_into("fabs", (x,), out, where, dtype)
-    x = asarray(x)
-    if x.dtype.kind == "b":
-        return _by_numpy(_np.fabs, x)
     (x,) = _floats(x)
     return absolute(x)
 
