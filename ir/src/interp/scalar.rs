@@ -84,6 +84,8 @@ pub(crate) trait Int: Element + Ord {
     fn floor_rem(self, o: Self) -> Self;
     fn trunc_recip(self) -> Self;
     fn int_pow(self, exponent: Self) -> Self;
+    /// `self ** exponent` for `exponent >= 0`, wrapping.
+    fn pow_by_squaring(self, exponent: Self) -> Self;
     fn and(self, o: Self) -> Self;
     fn or(self, o: Self) -> Self;
     fn xor(self, o: Self) -> Self;
@@ -121,21 +123,54 @@ fn int_lcm<T: Int>(a: T, b: T) -> T {
     }
 }
 
+/// The methods of [`Int`] that read the same for signed and unsigned types.
+macro_rules! shared_int_methods {
+    ($t:ty) => {
+        fn wrapping_add(self, o: Self) -> Self {
+            <$t>::wrapping_add(self, o)
+        }
+        fn wrapping_sub(self, o: Self) -> Self {
+            <$t>::wrapping_sub(self, o)
+        }
+        fn wrapping_mul(self, o: Self) -> Self {
+            <$t>::wrapping_mul(self, o)
+        }
+        fn wrapping_neg(self) -> Self {
+            <$t>::wrapping_neg(self)
+        }
+        fn and(self, o: Self) -> Self {
+            self & o
+        }
+        fn or(self, o: Self) -> Self {
+            self | o
+        }
+        fn xor(self, o: Self) -> Self {
+            self ^ o
+        }
+        fn c_rem(self, o: Self) -> Self {
+            self.checked_rem(o).unwrap_or(0)
+        }
+        fn from_wide(v: u128) -> Self {
+            v as $t
+        }
+        fn pow_by_squaring(self, exponent: Self) -> Self {
+            let (mut base, mut e, mut acc) = (self, exponent, 1 as $t);
+            while e > 0 {
+                if e & 1 == 1 {
+                    acc = acc.wrapping_mul(base);
+                }
+                base = base.wrapping_mul(base);
+                e >>= 1;
+            }
+            acc
+        }
+    };
+}
+
 macro_rules! signed_impl {
     ($t:ty) => {
         impl Int for $t {
-            fn wrapping_add(self, o: Self) -> Self {
-                <$t>::wrapping_add(self, o)
-            }
-            fn wrapping_sub(self, o: Self) -> Self {
-                <$t>::wrapping_sub(self, o)
-            }
-            fn wrapping_mul(self, o: Self) -> Self {
-                <$t>::wrapping_mul(self, o)
-            }
-            fn wrapping_neg(self) -> Self {
-                <$t>::wrapping_neg(self)
-            }
+            shared_int_methods!($t);
             fn wrapping_abs(self) -> Self {
                 <$t>::wrapping_abs(self)
             }
@@ -187,36 +222,13 @@ macro_rules! signed_impl {
                         _ => self.trunc_recip(), // 1 / 0 as reciprocal gives it
                     };
                 }
-                let (mut base, mut e, mut acc) = (self, exponent, 1 as $t);
-                while e > 0 {
-                    if e & 1 == 1 {
-                        acc = acc.wrapping_mul(base);
-                    }
-                    base = base.wrapping_mul(base);
-                    e >>= 1;
-                }
-                acc
-            }
-            fn and(self, o: Self) -> Self {
-                self & o
-            }
-            fn or(self, o: Self) -> Self {
-                self | o
-            }
-            fn xor(self, o: Self) -> Self {
-                self ^ o
-            }
-            fn c_rem(self, o: Self) -> Self {
-                self.checked_rem(o).unwrap_or(0)
+                self.pow_by_squaring(exponent)
             }
             fn all_ones() -> Self {
                 -1
             }
             fn magnitude(self) -> u128 {
                 self.unsigned_abs() as u128
-            }
-            fn from_wide(v: u128) -> Self {
-                v as $t
             }
             // NumPy's npy_lshift/npy_rshift: a count outside [0, bits) shifts every bit
             // out (the sign bit fills a right shift).
@@ -248,18 +260,7 @@ signed_impl!(i64);
 macro_rules! unsigned_impl {
     ($t:ty) => {
         impl Int for $t {
-            fn wrapping_add(self, o: Self) -> Self {
-                <$t>::wrapping_add(self, o)
-            }
-            fn wrapping_sub(self, o: Self) -> Self {
-                <$t>::wrapping_sub(self, o)
-            }
-            fn wrapping_mul(self, o: Self) -> Self {
-                <$t>::wrapping_mul(self, o)
-            }
-            fn wrapping_neg(self) -> Self {
-                <$t>::wrapping_neg(self)
-            }
+            shared_int_methods!($t);
             fn wrapping_abs(self) -> Self {
                 self
             }
@@ -276,36 +277,13 @@ macro_rules! unsigned_impl {
                 (self == 1) as $t
             }
             fn int_pow(self, exponent: Self) -> Self {
-                let (mut base, mut e, mut acc) = (self, exponent, 1 as $t);
-                while e > 0 {
-                    if e & 1 == 1 {
-                        acc = acc.wrapping_mul(base);
-                    }
-                    base = base.wrapping_mul(base);
-                    e >>= 1;
-                }
-                acc
-            }
-            fn and(self, o: Self) -> Self {
-                self & o
-            }
-            fn or(self, o: Self) -> Self {
-                self | o
-            }
-            fn xor(self, o: Self) -> Self {
-                self ^ o
-            }
-            fn c_rem(self, o: Self) -> Self {
-                self.checked_rem(o).unwrap_or(0)
+                self.pow_by_squaring(exponent)
             }
             fn all_ones() -> Self {
                 <$t>::MAX
             }
             fn magnitude(self) -> u128 {
                 self as u128
-            }
-            fn from_wide(v: u128) -> Self {
-                v as $t
             }
             fn left_shift(self, o: Self) -> Self {
                 if o < <$t>::BITS as $t {

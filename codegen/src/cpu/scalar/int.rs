@@ -1,6 +1,8 @@
 //! Integer arithmetic with NumPy's non-trapping semantics: wrapping, guarded division
 //! and remainder, shifts, powers, and the unsigned forms.
 
+use inkwell::builder::Builder;
+use inkwell::types::IntType;
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue};
 use inkwell::IntPredicate;
 use lazyfuse_ir::{BinaryOp, DType, UnaryOp};
@@ -175,13 +177,7 @@ impl<'ctx> ScalarLowering<'_, 'ctx> {
     }
 
     pub(super) fn emit_int_pow(&self, name: &str, d: DType) -> Res<FunctionValue<'ctx>> {
-        let t = self.int_type(d);
-        let f = self.module.add_function(
-            name,
-            t.fn_type(&[t.into(), t.into()], false),
-            Some(inkwell::module::Linkage::Private),
-        );
-        let b = self.ctx.create_builder();
+        let (f, b, t) = self.binary_helper(name, d);
         let entry = self.ctx.append_basic_block(f, "entry");
         let negative = self.ctx.append_basic_block(f, "negative");
         let head = self.ctx.append_basic_block(f, "head");
@@ -292,13 +288,7 @@ impl<'ctx> ScalarLowering<'_, 'ctx> {
     }
 
     fn emit_gcd(&self, name: &str, d: DType) -> Res<FunctionValue<'ctx>> {
-        let t = self.int_type(d);
-        let f = self.module.add_function(
-            name,
-            t.fn_type(&[t.into(), t.into()], false),
-            Some(inkwell::module::Linkage::Private),
-        );
-        let b = self.ctx.create_builder();
+        let (f, b, t) = self.binary_helper(name, d);
         let entry = self.ctx.append_basic_block(f, "entry");
         let head = self.ctx.append_basic_block(f, "head");
         let body = self.ctx.append_basic_block(f, "body");
@@ -327,5 +317,21 @@ impl<'ctx> ScalarLowering<'_, 'ctx> {
         b.position_at_end(done);
         b.build_return(Some(&av))?;
         Ok(f)
+    }
+
+    /// A private function `name(t, t) -> t` over dtype `d`'s integer type, with a
+    /// builder of its own (the caller's stays where it is).
+    fn binary_helper(
+        &self,
+        name: &str,
+        d: DType,
+    ) -> (FunctionValue<'ctx>, Builder<'ctx>, IntType<'ctx>) {
+        let t = self.int_type(d);
+        let f = self.module.add_function(
+            name,
+            t.fn_type(&[t.into(), t.into()], false),
+            Some(inkwell::module::Linkage::Private),
+        );
+        (f, self.ctx.create_builder(), t)
     }
 }
