@@ -1,0 +1,167 @@
+"""Elementwise dispatch: a unary or binary IR op applied to lazyfuse.numpy's arguments
+(lazy arrays, NumPy arrays and scalars, Python scalars) along the fastest path that
+gives NumPy's answer: the native operators, NumPy at once for tiny arrays in memory, NumPy
+for dtypes lazyfuse lacks, else a lazy node. The ufuncs of ``_ufuncs.py`` call these.
+
+The eager limit is read from ``_core`` at call time, as ``set_eager_limit`` changes it."""
+
+import functools as _functools
+import operator as _operator
+
+import numpy as _np
+
+from . import _core, _native, _ops
+from ._core import (_BINARY_UFUNC, _EAGER_SCALARS, DTypeError, InvalidArgumentError,
+                    _eager_binary, _elementwise, _from_numpy, _small, _with_dtype, asarray,
+                    ndarray)
+
+
+_COMPARISONS = {"eq": _operator.eq, "ne": _operator.ne, "lt": _operator.lt,
+                "le": _operator.le, "gt": _operator.gt, "ge": _operator.ge}
+
+
+# np.iinfo(dtype), cached (building one is Python code on every comparison).
+_iinfo = _functools.lru_cache(maxsize=None)(_np.iinfo)
+
+
+def _out_of_range_comparison(a, op, value, reflected):
+    """NumPy 2 compares an integer array with a Python int outside its dtype's range
+    (int32 < 2**40) exactly: every element gives the same answer. None if in range."""
+    info = _iinfo(a.dtype)
+    if info.min <= value <= info.max:
+        return None
+    # Any element compares as the dtype's extreme nearest to the value does.
+    element = info.max if value > info.max else info.min
+    left, right = (value, element) if reflected else (element, value)
+    return _core.full(a.shape, bool(_COMPARISONS[op](left, right)), dtype="bool")
+
+
+def _by_numpy(func, *args, **kwargs):
+    """What lazyfuse does not compute lazily (an out=, initial= or where= argument, an
+    F-order reshape, ...) is computed by NumPy on the evaluated values. The result is a
+    lazy array over NumPy's result where lazyfuse has its dtype, else NumPy's result.
+    Lazy arrays given as ``out`` are written in place (and returned)."""
+    out = kwargs.get("out")
+    args, kwargs = _evaluate_nested(args), _evaluate_nested(
+        {k: v for k, v in kwargs.items() if k != "out"})
+    if out is not None:
+        outs = out if isinstance(out, tuple) else (out,)
+        views = tuple(_core._writable(o) if isinstance(o, ndarray) else o for o in outs)
+        result = func(*args, out=views if isinstance(out, tuple) else views[0], **kwargs)
+        # NumPy returns the out arrays it wrote: give back the lazy ones.
+        if isinstance(result, tuple):
+            return tuple(o if r is v else r for r, v, o in zip(result, views, outs))
+        return outs[0] if result is views[0] else result
+    result = func(*args, **kwargs)
+    if not isinstance(result, (_np.ndarray, _np.generic)):
+        return result
+    try:
+        return asarray(result)
+    except DTypeError:
+        return result
+
+
+def _evaluate_nested(x):
+    if isinstance(x, ndarray):
+        return x.numpy()
+    if isinstance(x, (list, tuple)):
+        return type(x)(_evaluate_nested(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _evaluate_nested(v) for k, v in x.items()}
+    return x
+
+
+def _unary(op, x, dtype):
+    """The unary IR op `op` of x, cast to dtype if given (for _ufuncs.py)."""
+    if type(x) is ndarray and dtype is None:
+        return x._unary_op(op)  # native paths; it calls _unary_slow where they stop
+    if type(x) in _EAGER_SCALARS and dtype is None and _core._EAGER_ELEMENTS:
+        # A scalar (np.sqrt(t) of a Python float): NumPy's value at once, in memory.
+        ufunc = _UNARY_UFUNC.get(op)
+        if ufunc is not None:
+            try:
+                return _from_numpy(ufunc(x))
+            except (ValueError, TypeError, ArithmeticError):
+                pass  # the lazy path raises lazyfuse's error
+    return _unary_slow(op, x, dtype)
+
+
+def _unary_slow(op, x, dtype):
+    if type(x) is ndarray and dtype is None:
+        view = _small(x)
+        ufunc = _UNARY_UFUNC.get(op)
+        if view is not None and ufunc is not None:
+            try:
+                return _from_numpy(ufunc(view))
+            except (ValueError, TypeError, ArithmeticError):
+                pass  # the lazy path raises lazyfuse's error
+    if _needs_numpy(x):
+        names = [n for n in _ops.UNARY.get(op, ()) if isinstance(getattr(_np, n, None), _np.ufunc)]
+        if names:
+            return _by_numpy(getattr(_np, names[0]), x, dtype=dtype)
+    x = asarray(x)
+    if op == "round" and x.dtype.kind in "iu":
+        # The ufunc rint gives integers as the float NumPy computes them in (float32 for
+        # int16, float16 for int8); the IR's round keeps them, as np.round does.
+        x = x.astype(_np.result_type(x.dtype, _np.float16))
+    return _with_dtype(_elementwise(x._native_array.unary(op), x), dtype)
+
+
+def _needs_numpy(x):
+    """Whether `x` has a dtype lazyfuse does not compute (complex, until issue 11):
+    operations with it fall back to NumPy, which computes them correctly."""
+    if isinstance(x, complex):
+        return True
+    # dtype.char: a C attribute (dtype.name is Python code); any byte order.
+    return isinstance(x, (_np.ndarray, _np.generic)) and x.dtype.char not in "efdbhilqBHILQ?"
+
+
+def _binary_by_numpy(op, a, b, reflected):
+    """`a op b` (`b op a` if reflected) computed by NumPy on the evaluated values."""
+    ufunc = _BINARY_UFUNC[op]
+    return _by_numpy(ufunc, b, a) if reflected else _by_numpy(ufunc, a, b)
+
+
+def _ufunc_into(name, args, out, where, dtype):
+    """A lazyfuse.numpy ufunc called with out= or where=: NumPy's ufunc of that name
+    computes it on the evaluated values, writing lazy ``out`` arrays in place."""
+    ufunc = getattr(_np, name, None)
+    if not isinstance(ufunc, _np.ufunc):
+        raise InvalidArgumentError(f"{name}: out= and where= are not supported (NumPy has "
+                                   f"no ufunc {name} to compute them)")
+    return _by_numpy(ufunc, *args, out=out, where=where, dtype=dtype)
+
+
+# IR unary op -> NumPy's ufunc (where NumPy has one); round keeps integers (np.round).
+_UNARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.UNARY.items()
+                if isinstance(getattr(_np, names[0], None), _np.ufunc) and op != "round"}
+_native.register_ufuncs(_BINARY_UFUNC, _UNARY_UFUNC)
+
+
+def _is_python_scalar(x):
+    return isinstance(x, (bool, int, float)) and not isinstance(x, _np.generic)
+
+
+def _binary(op, a, b, dtype):
+    """The binary IR op `op` of a and b (Python scalars weak), cast to dtype if given."""
+    if dtype is None:  # as the operators compute it (native paths first)
+        if type(a) is ndarray:
+            return a._operator(op, b, False)
+        if type(b) is ndarray and type(a) in _EAGER_SCALARS:
+            return b._operator(op, a, True)
+    if (_needs_numpy(a) or _needs_numpy(b)) and op in _BINARY_UFUNC:
+        return _by_numpy(_BINARY_UFUNC[op], a, b, dtype=dtype)
+    if dtype is None and op in _BINARY_UFUNC:
+        for lazy, other, reflected in ((a, b, False), (b, a, True)):
+            view = _small(lazy) if type(lazy) is ndarray else None
+            if view is not None:
+                out = _eager_binary(_BINARY_UFUNC[op], view, other, reflected)
+                if out is not None:
+                    return out
+                break
+    if _is_python_scalar(a) and not _is_python_scalar(b):
+        # A Python scalar first stays weak: np.add(3, int32 array) is int32.
+        return _with_dtype(asarray(b)._binary(op, a, True), dtype)
+    if isinstance(a, ndarray) or not isinstance(b, ndarray):
+        return _with_dtype(asarray(a)._binary(op, b), dtype)
+    return _with_dtype(b._binary(op, a, True), dtype)
