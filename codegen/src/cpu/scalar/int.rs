@@ -55,23 +55,16 @@ impl<'ctx> ScalarLowering<'_, 'ctx> {
             Add => b.build_int_add(x, y, "add")?.into(),
             Sub => b.build_int_sub(x, y, "sub")?.into(),
             Mul => b.build_int_mul(x, y, "mul")?.into(),
-            Maximum => {
-                let pred = if signed {
-                    IntPredicate::SGE
-                } else {
-                    IntPredicate::UGE
+            Maximum | Minimum => {
+                // x where x >= y (max) or x <= y (min), compared by signedness.
+                let pred = match (op == Maximum, signed) {
+                    (true, true) => IntPredicate::SGE,
+                    (true, false) => IntPredicate::UGE,
+                    (false, true) => IntPredicate::SLE,
+                    (false, false) => IntPredicate::ULE,
                 };
-                let c = b.build_int_compare(pred, x, y, "ge")?;
-                b.build_select(c, x, y, "max")?
-            }
-            Minimum => {
-                let pred = if signed {
-                    IntPredicate::SLE
-                } else {
-                    IntPredicate::ULE
-                };
-                let c = b.build_int_compare(pred, x, y, "le")?;
-                b.build_select(c, x, y, "min")?
+                let keep_x = b.build_int_compare(pred, x, y, "keep")?;
+                b.build_select(keep_x, x, y, "extreme")?
             }
             BitwiseAnd => b.build_and(x, y, "and")?.into(),
             BitwiseOr => b.build_or(x, y, "or")?.into(),
