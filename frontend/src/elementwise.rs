@@ -22,6 +22,8 @@ pub enum WeakScalar {
     Int(i128),
     /// A float literal.
     Float(f64),
+    /// A complex literal (real and imaginary parts).
+    Complex(f64, f64),
 }
 
 impl WeakScalar {
@@ -30,6 +32,7 @@ impl WeakScalar {
             WeakScalar::Bool(_) => WeakKind::Bool,
             WeakScalar::Int(_) => WeakKind::Int,
             WeakScalar::Float(_) => WeakKind::Float,
+            WeakScalar::Complex(..) => WeakKind::Complex,
         }
     }
 
@@ -46,6 +49,9 @@ impl WeakScalar {
             WeakScalar::Bool(b) => Scalar::Bool(b).cast(dtype),
             WeakScalar::Int(i) => Scalar::from_weak_int_wide(op, i, dtype)?,
             WeakScalar::Float(f) => Scalar::F64(f).cast(dtype),
+            WeakScalar::Complex(re, im) => {
+                Scalar::C128(lazyfuse_ir::num_complex::Complex64::new(re, im)).cast(dtype)
+            }
         };
         Ok(scalar_operand(value))
     }
@@ -67,8 +73,8 @@ fn is_rule_constant(value: Scalar) -> bool {
     match value {
         Scalar::Bool(_) => true,
         s => {
-            let v = s.as_f64();
-            [0.0, 1.0, -1.0, 2.0, 3.0, 0.5].contains(&v)
+            let (v, im) = s.parts();
+            im == 0.0 && [0.0, 1.0, -1.0, 2.0, 3.0, 0.5].contains(&v)
         }
     }
 }

@@ -4,6 +4,8 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
+use num_complex::{Complex32, Complex64};
+
 use crate::error::IrError;
 
 /// The element types lazyfuse supports.
@@ -37,11 +39,15 @@ pub enum DType {
     F32,
     /// `float64`: IEEE 754 binary64; the default float.
     F64,
+    /// `complex64`: two float32s, real part first.
+    C64,
+    /// `complex128`: two float64s, real part first; the default complex type.
+    C128,
 }
 
 impl DType {
     /// Every dtype, in lattice order.
-    pub const ALL: [DType; 12] = [
+    pub const ALL: [DType; 14] = [
         DType::Bool,
         DType::I8,
         DType::I16,
@@ -54,6 +60,8 @@ impl DType {
         DType::F16,
         DType::F32,
         DType::F64,
+        DType::C64,
+        DType::C128,
     ];
 
     /// The short name used by the textual IR (`bool`, `i8` ... `u64`, `f32`, `f64`).
@@ -71,6 +79,8 @@ impl DType {
             DType::F16 => "f16",
             DType::F32 => "f32",
             DType::F64 => "f64",
+            DType::C64 => "c64",
+            DType::C128 => "c128",
         }
     }
 
@@ -89,6 +99,8 @@ impl DType {
             DType::F16 => "float16",
             DType::F32 => "float32",
             DType::F64 => "float64",
+            DType::C64 => "complex64",
+            DType::C128 => "complex128",
         }
     }
 
@@ -102,6 +114,34 @@ impl DType {
     /// True for `f16`, `f32` and `f64`.
     pub fn is_float(self) -> bool {
         matches!(self, DType::F16 | DType::F32 | DType::F64)
+    }
+
+    /// True for `c64` and `c128`.
+    pub fn is_complex(self) -> bool {
+        matches!(self, DType::C64 | DType::C128)
+    }
+
+    /// True for the float and complex types (NumPy's `inexact`).
+    pub fn is_inexact(self) -> bool {
+        self.is_float() || self.is_complex()
+    }
+
+    /// The dtype of one part of a complex type (`c64` -> `f32`); others map to themselves.
+    pub fn real_part(self) -> DType {
+        match self {
+            DType::C64 => DType::F32,
+            DType::C128 => DType::F64,
+            d => d,
+        }
+    }
+
+    /// The complex type whose parts hold this float type (`f16` and `f32` -> `c64`,
+    /// `f64` -> `c128`); complex types map to themselves.
+    pub fn complex_of(self) -> DType {
+        match self.float_result() {
+            DType::F16 | DType::F32 | DType::C64 => DType::C64,
+            _ => DType::C128,
+        }
     }
 
     /// True for every integer type, signed or unsigned (not bool).
@@ -125,7 +165,8 @@ impl DType {
             DType::Bool | DType::I8 | DType::U8 => 1,
             DType::I16 | DType::U16 | DType::F16 => 2,
             DType::I32 | DType::U32 | DType::F32 => 4,
-            DType::I64 | DType::U64 | DType::F64 => 8,
+            DType::I64 | DType::U64 | DType::F64 | DType::C64 => 8,
+            DType::C128 => 16,
         }
     }
 
@@ -154,6 +195,7 @@ impl DType {
             DType::Bool | DType::I8 | DType::U8 | DType::F16 => DType::F16,
             DType::I16 | DType::U16 | DType::F32 => DType::F32,
             DType::I32 | DType::I64 | DType::U32 | DType::U64 | DType::F64 => DType::F64,
+            DType::C64 | DType::C128 => self,
         }
     }
 
@@ -161,7 +203,7 @@ impl DType {
     /// `int64`, or `uint64` for unsigned types; floats keep theirs.
     pub fn accumulator(self) -> DType {
         match self {
-            d if d.is_float() => d,
+            d if d.is_inexact() => d,
             d if d.is_unsigned() => DType::U64,
             _ => DType::I64,
         }
@@ -188,6 +230,8 @@ pub fn promote(a: DType, b: DType) -> DType {
     match (lo, hi) {
         (x, y) if x == y => x,
         (Bool, y) => y,
+        // With a complex type: the complex type whose parts hold both.
+        (x, y) if y.is_complex() => y.real_part().max(x.real_part().float_result()).complex_of(),
         // Same kind: the wider one.
         (x, y) if x.is_signed() == y.is_signed() && x.is_unsigned() == y.is_unsigned() => {
             if x.bits() >= y.bits() {
@@ -219,6 +263,8 @@ pub enum WeakKind {
     Int,
     /// A float literal.
     Float,
+    /// A complex literal.
+    Complex,
 }
 
 impl WeakKind {
@@ -228,6 +274,7 @@ impl WeakKind {
             WeakKind::Bool => DType::Bool,
             WeakKind::Int => DType::I64,
             WeakKind::Float => DType::F64,
+            WeakKind::Complex => DType::C128,
         }
     }
 }
@@ -238,8 +285,10 @@ pub fn promote_weak(array: DType, weak: WeakKind) -> DType {
         WeakKind::Bool => array,
         WeakKind::Int if array == DType::Bool => DType::I64,
         WeakKind::Int => array,
-        WeakKind::Float if array.is_float() => array,
+        WeakKind::Float if array.is_inexact() => array,
         WeakKind::Float => DType::F64,
+        WeakKind::Complex if array.is_inexact() => array.complex_of(),
+        WeakKind::Complex => DType::C128,
     }
 }
 
@@ -273,6 +322,10 @@ pub enum Scalar {
     F32(f32),
     /// A float64.
     F64(f64),
+    /// A complex64.
+    C64(Complex32),
+    /// A complex128.
+    C128(Complex64),
 }
 
 /// Applies `$body` to the value inside a [`Scalar`] (bound as `$v`), whatever its type.
@@ -291,6 +344,8 @@ macro_rules! with_scalar {
             Scalar::F16($v) => $body,
             Scalar::F32($v) => $body,
             Scalar::F64($v) => $body,
+            Scalar::C64($v) => $body,
+            Scalar::C128($v) => $body,
         }
     };
 }
@@ -311,6 +366,8 @@ impl Scalar {
             Scalar::F16(_) => DType::F16,
             Scalar::F32(_) => DType::F32,
             Scalar::F64(_) => DType::F64,
+            Scalar::C64(_) => DType::C64,
+            Scalar::C128(_) => DType::C128,
         }
     }
 
@@ -319,6 +376,7 @@ impl Scalar {
         match self {
             Scalar::Bool(b) => Some(b as i128),
             Scalar::F16(_) | Scalar::F32(_) | Scalar::F64(_) => None,
+            Scalar::C64(_) | Scalar::C128(_) => None,
             Scalar::I8(v) => Some(v as i128),
             Scalar::I16(v) => Some(v as i128),
             Scalar::I32(v) => Some(v as i128),
@@ -330,23 +388,28 @@ impl Scalar {
         }
     }
 
-    /// The value as f64 (exact for everything but 64-bit integers beyond 2^53).
+    /// The value as f64 (exact for everything but 64-bit integers beyond 2^53; the
+    /// real part of a complex value).
     pub fn as_f64(self) -> f64 {
         match self {
             Scalar::F16(v) => v.to_f64(),
             Scalar::F32(v) => v as f64,
             Scalar::F64(v) => v,
+            Scalar::C64(v) => v.re as f64,
+            Scalar::C128(v) => v.re,
             other => other.as_i128().expect("an integer") as f64,
         }
     }
 
     /// The value as i64, with float-to-int conversion truncating toward zero and
-    /// saturating (NaN becomes 0), and uint64 wrapping.
+    /// saturating (NaN becomes 0), and uint64 wrapping (the real part of a complex value).
     pub fn as_i64(self) -> i64 {
         match self {
             Scalar::F16(v) => v.to_f64() as i64,
             Scalar::F32(v) => v as i64,
             Scalar::F64(v) => v as i64,
+            Scalar::C64(v) => v.re as i64,
+            Scalar::C128(v) => v.re as i64,
             other => other.as_i128().expect("an integer") as i64,
         }
     }
@@ -358,6 +421,8 @@ impl Scalar {
             Scalar::F16(v) => v.to_f32() != 0.0,
             Scalar::F32(v) => v != 0.0,
             Scalar::F64(v) => v != 0.0,
+            Scalar::C64(v) => v.re != 0.0 || v.im != 0.0,
+            Scalar::C128(v) => v.re != 0.0 || v.im != 0.0,
             other => other.as_i128() != Some(0),
         }
     }
@@ -369,7 +434,31 @@ impl Scalar {
     /// bits and less, int64 for 64 bits, wrapped to the target; uint32 and uint64 take
     /// values from 2^31 (2^63) up by subtracting that first. A value out of the range
     /// converted through, and NaN, gives that type's minimum (`cvtt`'s "indefinite").
+    /// A complex value converts to a real type through its real part (NumPy warns that
+    /// the imaginary part is discarded); a real value becomes the real part of a complex
+    /// one, converted to the part's type.
     pub fn cast(self, to: DType) -> Scalar {
+        if self.dtype().is_complex() {
+            let (re, im) = self.parts();
+            return match to {
+                DType::Bool => Scalar::Bool(self.truthy()),
+                DType::C64 => Scalar::C64(Complex32::new(re as f32, im as f32)),
+                DType::C128 => Scalar::C128(Complex64::new(re, im)),
+                // The real part, from its own precision (exact in f64 for complex64).
+                _ if self.dtype() == DType::C64 => Scalar::F32(re as f32).cast(to),
+                _ => Scalar::F64(re).cast(to),
+            };
+        }
+        match to {
+            DType::C64 => {
+                let Scalar::F32(re) = self.cast(DType::F32) else {
+                    unreachable!("cast returns the requested dtype")
+                };
+                return Scalar::C64(Complex32::new(re, 0.0));
+            }
+            DType::C128 => return Scalar::C128(Complex64::new(self.as_f64(), 0.0)),
+            _ => {}
+        }
         let float_to_int = |v: f64, to: DType| -> i128 {
             match to {
                 DType::U32 if v >= TWO_31 => (cvtt32(v - TWO_31) as u32 ^ (1 << 31)) as i128,
@@ -415,6 +504,16 @@ impl Scalar {
                 other => other.as_i128().expect("an integer") as f32,
             }),
             DType::F64 => Scalar::F64(self.as_f64()),
+            DType::C64 | DType::C128 => unreachable!("complex targets are handled above"),
+        }
+    }
+
+    /// The real and imaginary parts as f64 (a real value's imaginary part is 0).
+    pub fn parts(self) -> (f64, f64) {
+        match self {
+            Scalar::C64(v) => (v.re as f64, v.im as f64),
+            Scalar::C128(v) => (v.re, v.im),
+            real => (real.as_f64(), 0.0),
         }
     }
 
@@ -449,6 +548,8 @@ impl Scalar {
             DType::F16 => Scalar::F16(half::f16::from_f32(value as f32)),
             DType::F32 => Scalar::F32(value as f32),
             DType::F64 => Scalar::F64(value as f64),
+            DType::C64 => Scalar::C64(Complex32::new(value as f32, 0.0)),
+            DType::C128 => Scalar::C128(Complex64::new(value as f64, 0.0)),
             d => Scalar::I64(value as i64).cast(d).with_u64(d, value),
         })
     }
@@ -487,22 +588,49 @@ impl Scalar {
             DType::F16 => Scalar::F16(half::f16::from_f32(text.parse().map_err(|e| bad(&e))?)),
             DType::F32 => num!(F32),
             DType::F64 => num!(F64),
+            DType::C64 | DType::C128 => {
+                let (re, im) = split_complex(text).ok_or_else(|| bad(&"expected re+imj"))?;
+                let part = |t: &str| t.parse::<f64>().map_err(|e| bad(&e));
+                let (re, im) = if dtype == DType::C64 {
+                    let part32 = |t: &str| t.parse::<f32>().map_err(|e| bad(&e));
+                    return Ok(Scalar::C64(Complex32::new(part32(re)?, part32(im)?)));
+                } else {
+                    (part(re)?, part(im)?)
+                };
+                Scalar::C128(Complex64::new(re, im))
+            }
         })
     }
 
-    /// The value's bits, zero-extended, tagged by dtype (for equality, order, hashing).
-    fn bits(self) -> (DType, u64) {
+    /// The value's bits, zero-extended, tagged by dtype (for equality, order, hashing);
+    /// the second word is a complex value's imaginary part.
+    fn bits(self) -> (DType, u64, u64) {
         let bits = match self {
-            Scalar::F16(v) => v.to_bits() as u64,
-            Scalar::F32(v) => v.to_bits() as u64,
-            Scalar::F64(v) => v.to_bits(),
+            Scalar::F16(v) => (v.to_bits() as u64, 0),
+            Scalar::F32(v) => (v.to_bits() as u64, 0),
+            Scalar::F64(v) => (v.to_bits(), 0),
+            Scalar::C64(v) => (v.re.to_bits() as u64, v.im.to_bits() as u64),
+            Scalar::C128(v) => (v.re.to_bits(), v.im.to_bits()),
             other => {
                 let mask = u64::MAX >> (64 - other.dtype().bits());
-                (other.as_i128().expect("an integer") as u64) & mask
+                ((other.as_i128().expect("an integer") as u64) & mask, 0)
             }
         };
-        (self.dtype(), bits)
+        (self.dtype(), bits.0, bits.1)
     }
+}
+
+/// Splits `re+imj` (as [`Scalar`]'s `Display` writes complex values) into its parts'
+/// texts: the sign before the imaginary part is the last one not opening the text nor
+/// an exponent.
+fn split_complex(text: &str) -> Option<(&str, &str)> {
+    let body = text.strip_suffix('j')?;
+    let bytes = body.as_bytes();
+    let at = (1..bytes.len())
+        .rev()
+        .find(|&i| matches!(bytes[i], b'+' | b'-') && !matches!(bytes[i - 1], b'e' | b'E'))?;
+    let im = &body[at..];
+    Some((&body[..at], im.strip_prefix('+').unwrap_or(im)))
 }
 
 const TWO_31: f64 = 2147483648.0;
@@ -573,9 +701,25 @@ impl fmt::Display for Scalar {
             Scalar::F16(v) => write!(f, "{:?}", v.to_f32()),
             Scalar::F32(v) => write!(f, "{v:?}"),
             Scalar::F64(v) => write!(f, "{v:?}"),
+            Scalar::C64(v) => {
+                write_complex(f, v.re as f64, v.im as f64, |x| format!("{:?}", x as f32))
+            }
+            Scalar::C128(v) => write_complex(f, v.re, v.im, |x| format!("{x:?}")),
             other => with_scalar!(other, v => write!(f, "{v}")),
         }
     }
+}
+
+/// `re+imj` (or `re-imj`), each part as `part` writes it.
+fn write_complex(
+    f: &mut fmt::Formatter<'_>,
+    re: f64,
+    im: f64,
+    part: impl Fn(f64) -> String,
+) -> fmt::Result {
+    let im_text = part(im);
+    let sign = if im_text.starts_with('-') { "" } else { "+" };
+    write!(f, "{}{sign}{im_text}j", part(re))
 }
 
 macro_rules! scalar_from {
@@ -590,7 +734,8 @@ macro_rules! scalar_from {
 
 scalar_from!(
     bool => Bool, i8 => I8, i16 => I16, i32 => I32, i64 => I64,
-    u8 => U8, u16 => U16, u32 => U32, u64 => U64, half::f16 => F16, f32 => F32, f64 => F64
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64, half::f16 => F16, f32 => F32, f64 => F64,
+    Complex32 => C64, Complex64 => C128
 );
 
 #[cfg(test)]
@@ -732,6 +877,10 @@ mod tests {
             Scalar::F16(half::f16::NEG_INFINITY),
             Scalar::F16(half::f16::from_bits(1)),
             Scalar::Bool(true),
+            Scalar::C128(Complex64::new(1.5, -2.0)),
+            Scalar::C128(Complex64::new(-0.0, 1e-300)),
+            Scalar::C128(Complex64::new(f64::NEG_INFINITY, f64::NAN)),
+            Scalar::C64(Complex32::new(0.1, -1e-7)),
         ];
         for v in values {
             assert_eq!(Scalar::parse(&v.to_string(), v.dtype()).unwrap(), v, "{v}");

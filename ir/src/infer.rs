@@ -133,14 +133,25 @@ impl Op {
 pub fn unary_dtype(op: UnaryOp, d: DType) -> Result<DType, IrError> {
     use UnaryOp::*;
     let unsupported = |hint: &str| Err(IrError::dtype(op.name(), &[d], hint));
+    if d.is_complex() {
+        return match op {
+            Abs | Real | Imag => Ok(d.real_part()),
+            IsNan | IsInf | IsFinite | LogicalNot => Ok(DType::Bool),
+            Floor | Ceil | Trunc | Sigmoid | Erf | Cbrt | Signbit | Invert => {
+                unsupported("not defined for complex values")
+            }
+            _ => Ok(d),
+        };
+    }
     match op {
         Neg if d == DType::Bool => unsupported("use logical_not for booleans"),
         Sign if d == DType::Bool => unsupported("cast to an integer or float first"),
         // NumPy has no bool loop for these: bool goes to the int8 one.
-        Square | Reciprocal if d == DType::Bool => Ok(DType::I8),
+        Square | Reciprocal | Conj if d == DType::Bool => Ok(DType::I8),
         // (np.round of bool is float16; rint's float result is the caller's cast.)
         Round if d == DType::Bool => Ok(DType::F16),
         Neg | Abs | Sign | Square | Reciprocal | Floor | Ceil | Trunc | Round => Ok(d),
+        Conj | Real | Imag => Ok(d),
         IsNan | IsInf | IsFinite | LogicalNot | Signbit => Ok(DType::Bool),
         Exp | Expm1 | Log | Log1p | Log2 | Log10 | Sqrt | Sin | Cos | Tan | Arcsin | Arccos
         | Arctan | Sinh | Cosh | Tanh | Sigmoid | Erf | Arcsinh | Arccosh | Arctanh | Cbrt => {
@@ -157,6 +168,13 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
     use BinaryOp::*;
     let common = promote(a, b);
     let unsupported = |hint: &str| Err(IrError::dtype(op.name(), &[a, b], hint));
+    if common.is_complex() {
+        return match op {
+            Add | Sub | Mul | Div | Pow | Maximum | Minimum => Ok(common),
+            Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr | LogicalXor => Ok(DType::Bool),
+            _ => unsupported("not defined for complex values"),
+        };
+    }
     match op {
         Add | Mul | Maximum | Minimum => Ok(common),
         Sub if common == DType::Bool => unsupported("use logical_xor for booleans"),
@@ -199,7 +217,7 @@ pub fn reduce_dtype(op: ReduceOp, d: DType) -> DType {
     match op {
         ReduceOp::Sum | ReduceOp::Prod => d.accumulator(),
         ReduceOp::Max | ReduceOp::Min => d,
-        ReduceOp::Mean if d.is_float() => d,
+        ReduceOp::Mean if d.is_inexact() => d,
         ReduceOp::Mean => DType::F64,
         ReduceOp::ArgMax | ReduceOp::ArgMin => DType::I64,
         ReduceOp::Any | ReduceOp::All => DType::Bool,

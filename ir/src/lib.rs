@@ -36,7 +36,7 @@ mod dtype;
 mod error;
 mod external;
 mod infer;
-mod interp;
+pub mod interp;
 pub mod kernel;
 mod node;
 mod op;
@@ -54,6 +54,7 @@ pub use half;
 pub use infer::{accumulator_dtype, binary_dtype, reduce_dtype, unary_dtype};
 pub use interp::{evaluate_op, interpret};
 pub use node::{Leaf, Node};
+pub use num_complex;
 pub use op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};
 pub use program::{shared_intermediates, Instr, NodeId, Program, ProgramBuilder, ProgramHash};
 pub use shape::{

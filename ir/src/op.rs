@@ -119,6 +119,12 @@ named_ops! {
         Signbit => "signbit",
         /// Bitwise not (integers), logical not (bool): NumPy `invert`.
         Invert => "invert",
+        /// The complex conjugate (the identity on real values).
+        Conj => "conj",
+        /// The real part (the value itself for real types).
+        Real => "real",
+        /// The imaginary part (zero for real types).
+        Imag => "imag",
     }
 }
 
@@ -255,12 +261,18 @@ impl UnaryOp {
             Cbrt => &["cbrt"],
             Signbit => &["signbit"],
             Invert => &["invert", "bitwise_not", "bitwise_invert"],
+            Conj => &["conjugate", "conj"],
+            Real => &[],
+            Imag => &[],
         }
     }
 
     /// Whether NumPy has the op as a ufunc (false for `sigmoid` and `erf`).
     pub fn is_numpy_ufunc(self) -> bool {
-        !matches!(self, UnaryOp::Sigmoid | UnaryOp::Erf)
+        !matches!(
+            self,
+            UnaryOp::Sigmoid | UnaryOp::Erf | UnaryOp::Real | UnaryOp::Imag
+        )
     }
 }
 

@@ -1,6 +1,7 @@
 //! Run-time array data: one shared, possibly strided ndarray of one of the dtypes.
 
 use ndarray::{ArcArray, ArrayD, IxDyn};
+use num_complex::{Complex32, Complex64};
 
 use crate::dtype::{DType, Scalar};
 use crate::error::IrError;
@@ -36,6 +37,10 @@ pub enum Value {
     F32(ArcArray<f32, IxDyn>),
     /// float64 data.
     F64(ArcArray<f64, IxDyn>),
+    /// complex64 data.
+    C64(ArcArray<Complex32, IxDyn>),
+    /// complex128 data.
+    C128(ArcArray<Complex64, IxDyn>),
 }
 
 /// Applies `$body` to the array inside a [`Value`], whatever its element type.
@@ -56,6 +61,8 @@ macro_rules! with_value {
             $crate::Value::F16($arr) => $body,
             $crate::Value::F32($arr) => $body,
             $crate::Value::F64($arr) => $body,
+            $crate::Value::C64($arr) => $body,
+            $crate::Value::C128($arr) => $body,
         }
     };
 }
@@ -114,6 +121,14 @@ macro_rules! with_dtype {
                 type $t = f64;
                 $body
             }
+            $crate::DType::C64 => {
+                type $t = $crate::num_complex::Complex32;
+                $body
+            }
+            $crate::DType::C128 => {
+                type $t = $crate::num_complex::Complex64;
+                $body
+            }
         }
     };
 }
@@ -122,7 +137,8 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// The Rust element types of the supported dtypes (`bool`, `i8` ... `u64`, `f32`, `f64`).
+/// The Rust element types of the supported dtypes (`bool`, `i8` ... `u64`, `f16`, `f32`,
+/// `f64`, `Complex32`, `Complex64`).
 pub trait Element:
     Copy + Send + Sync + std::fmt::Debug + PartialEq + Default + 'static + sealed::Sealed
 {
@@ -177,6 +193,8 @@ element!(u64, U64);
 element!(half::f16, F16);
 element!(f32, F32);
 element!(f64, F64);
+element!(Complex32, C64);
+element!(Complex64, C128);
 
 impl Value {
     /// A C-ordered copy of the strided elements starting `offset` elements from `ptr`.

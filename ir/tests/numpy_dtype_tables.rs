@@ -32,13 +32,14 @@ fn expected(answer: &str) -> Option<DType> {
 fn promotion_matches_numpy() {
     let table = rows("promotion.tsv");
     let n = DType::ALL.len();
-    assert_eq!(table.len(), n * (n + 3));
+    assert_eq!(table.len(), n * (n + 4)); // every pair, and each dtype with 4 weak kinds
     for row in table {
         let a = dtype(&row[0]);
         let got = match row[1].as_str() {
             "weak_bool" => promote_weak(a, WeakKind::Bool),
             "weak_int" => promote_weak(a, WeakKind::Int),
             "weak_float" => promote_weak(a, WeakKind::Float),
+            "weak_complex" => promote_weak(a, WeakKind::Complex),
             b => promote(a, dtype(b)),
         };
         assert_eq!(got, dtype(&row[2]), "{} with {}", row[0], row[1]);

@@ -14,7 +14,7 @@ pub fn unary_weight(op: UnaryOp) -> f64 {
     use UnaryOp::*;
     match op {
         Neg | Abs | Sign | Floor | Ceil | Round | Trunc | IsNan | IsInf | IsFinite | LogicalNot
-        | Square | Signbit | Invert => 1.0,
+        | Square | Signbit | Invert | Conj | Real | Imag => 1.0,
         Sqrt | Reciprocal => 4.0,
         Exp | Expm1 | Log | Log1p | Log2 | Log10 => 8.0,
         Sin | Cos | Sinh | Cosh | Tanh | Sigmoid => 10.0,

@@ -170,6 +170,12 @@ pub fn saturate(egraph: &mut LfEGraph, rules: &[&Rule], limits: &Limits) -> Satu
     }
 }
 
+/// Whether the class's value or one of the node's operands is complex.
+fn involves_complex(egraph: &LfEGraph, id: Id, node: &crate::lang::ENode) -> bool {
+    let complex = |c: Id| egraph[c].data.ty.dtype.is_complex();
+    complex(id) || node.children.iter().any(|&c| complex(c))
+}
+
 /// Every candidate `rule` produces on the current e-graph, in a deterministic order.
 fn search(egraph: &LfEGraph, rule: &Rule) -> Vec<(Id, Build)> {
     let mut classes: Vec<Id> = egraph.classes().map(|c| c.id).collect();
@@ -177,6 +183,9 @@ fn search(egraph: &LfEGraph, rule: &Rule) -> Vec<(Id, Build)> {
     let mut out = Vec::new();
     for id in classes {
         for node in &egraph[id].nodes {
+            if !rule.complex && involves_complex(egraph, id, node) {
+                continue;
+            }
             for build in (rule.apply)(egraph, node) {
                 out.push((id, build));
             }

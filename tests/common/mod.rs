@@ -103,6 +103,8 @@ fn write_value(out: &mut Vec<u8>, v: &Value) {
             Scalar::F16(x) => x.to_bits().to_le_bytes().to_vec(),
             Scalar::F32(x) => x.to_le_bytes().to_vec(),
             Scalar::F64(x) => x.to_le_bytes().to_vec(),
+            Scalar::C64(z) => [z.re.to_le_bytes(), z.im.to_le_bytes()].concat(),
+            Scalar::C128(z) => [z.re.to_le_bytes(), z.im.to_le_bytes()].concat(),
             int => {
                 let size = int.dtype().size_bytes();
                 (int.as_i64() as u64).to_le_bytes()[..size].to_vec()

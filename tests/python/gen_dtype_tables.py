@@ -4,8 +4,8 @@ result dtype of every op lazyfuse has, on every dtype lazyfuse has.
 These tables are produced by NumPy, never typed by hand. `make bless` regenerates them;
 tests/python/test_dtype_tables.py checks that the committed tables are what the
 installed NumPy answers, and ir/tests/numpy_dtype_tables.rs checks lazyfuse's rules
-against them. A result outside lazyfuse's dtypes (complex) would be written as
-`unsupported`; an exception as `error`.
+against them. A result outside lazyfuse's dtypes would be written as `unsupported`; an
+exception as `error`.
 """
 
 from __future__ import annotations
@@ -20,16 +20,19 @@ import numpy as np
 OUT = pathlib.Path(__file__).resolve().parents[2] / "ir" / "tests" / "data"
 NAMES = {"bool": "bool", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
          "uint8": "u8", "uint16": "u16", "uint32": "u32", "uint64": "u64",
-         "float16": "f16", "float32": "f32", "float64": "f64"}
+         "float16": "f16", "float32": "f32", "float64": "f64",
+         "complex64": "c64", "complex128": "c128"}
 DTYPES = list(NAMES)
-WEAK = {"weak_bool": True, "weak_int": 1, "weak_float": 1.0}
+WEAK = {"weak_bool": True, "weak_int": 1, "weak_float": 1.0, "weak_complex": 1j}
 
 # The ops and their NumPy functions come from the one table (generated from ir/src/op.rs).
 OPS = runpy.run_path(str(pathlib.Path(__file__).resolve().parents[2]
                          / "frontend" / "python" / "lazyfuse" / "_ops.py"))
 # Where the dtype rule is not the op's NumPy ufunc's: sigmoid and erf are not NumPy
-# functions (their rule is exp's); lazyfuse's round keeps integer dtypes (np.round's rule).
-DTYPE_RULE_OF = {"sigmoid": np.exp, "erf": np.exp, "round": np.round}
+# functions (their rule is cbrt's: exp's on real dtypes, none on complex); lazyfuse's
+# round keeps integer dtypes (np.round's rule); real and imag are functions, not ufuncs.
+DTYPE_RULE_OF = {"sigmoid": np.cbrt, "erf": np.cbrt, "round": np.round, "real": np.real,
+                 "imag": np.imag}
 UNARY = {op: DTYPE_RULE_OF.get(op) or getattr(np, names[0]) for op, names in OPS["UNARY"].items()}
 BINARY = {op: getattr(np, names[0]) for op, names in OPS["BINARY"].items()}
 REDUCE = {op: getattr(np, name) for op, name in OPS["REDUCE"].items()}

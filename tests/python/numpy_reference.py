@@ -26,7 +26,8 @@ import numpy as np
 
 DTYPES = {"bool": np.bool_, "i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64,
           "u8": np.uint8, "u16": np.uint16, "u32": np.uint32, "u64": np.uint64,
-          "f16": np.float16, "f32": np.float32, "f64": np.float64}
+          "f16": np.float16, "f32": np.float32, "f64": np.float64,
+          "c64": np.complex64, "c128": np.complex128}
 
 # The ops and their NumPy functions come from the one table (generated from ir/src/op.rs).
 OPS = runpy.run_path(str(pathlib.Path(__file__).resolve().parents[2]
@@ -34,8 +35,9 @@ OPS = runpy.run_path(str(pathlib.Path(__file__).resolve().parents[2]
 # Evaluated by functions below rather than by their ufunc (reciprocal of integers,
 # sigmoid and erf are not NumPy's); pow and argmax/argmin likewise.
 SPECIAL = {"reciprocal", "sigmoid", "erf", "pow", "reduce_argmax", "reduce_argmin"}
-# lazyfuse's round keeps integer dtypes as np.round does (its values are rint's).
-UNARY = {op: np.round if op == "round" else getattr(np, names[0])
+# lazyfuse's round keeps integer dtypes as np.round does (its values are rint's); real
+# and imag are NumPy functions, not ufuncs.
+UNARY = {op: {"round": np.round, "real": np.real, "imag": np.imag}.get(op) or getattr(np, names[0])
          for op, names in OPS["UNARY"].items() if op not in SPECIAL}
 BINARY = {op: getattr(np, names[0]) for op, names in OPS["BINARY"].items() if op not in SPECIAL}
 REDUCE = {op: getattr(np, name) for op, name in OPS["REDUCE"].items() if op not in SPECIAL}
@@ -47,6 +49,9 @@ INEXACT = {
     "arctan", "sinh", "cosh", "tanh", "sigmoid", "erf", "pow", "arctan2", "reduce_sum",
     "reduce_prod", "reduce_mean", "matmul", "arcsinh", "arccosh", "arctanh", "cbrt",
 }
+# Ops NumPy computes on complex values with other roundings (fused multiply-adds in its
+# SIMD products, its own complex abs): compared with a tolerance when complex.
+COMPLEX_ROUNDING = {"mul", "div", "square", "reciprocal", "abs", "sign", "pow"}
 # Reductions whose result over a row holding inf or NaN depends on summation order.
 ORDER_DEPENDENT = {"reduce_sum", "reduce_prod", "reduce_mean", "matmul"}
 
@@ -94,6 +99,8 @@ def literal(text, dtype):
         return np.bool_(text == "true")
     if np.dtype(dtype).kind in "iu":
         return dtype(int(text))
+    if np.dtype(dtype).kind == "c":
+        return dtype(complex(text))
     return dtype(float(text))
 
 
@@ -112,6 +119,8 @@ def cast(x, dtype):
     int32 (int64 for 64-bit types), uint32/uint64 from 2^31/2^63 up via x - 2^k."""
     x = np.asarray(x)
     to = np.dtype(dtype)
+    if x.dtype.kind == "c" and to.kind != "c":
+        x = x.real if to.kind != "b" else x != 0  # (NumPy warns it drops the imaginary part)
     if x.dtype.kind == "f" and to.kind in "iu":
         with np.errstate(invalid="ignore"):
             t = x.astype(np.float64)
@@ -240,9 +249,11 @@ def evaluate(op, params, args, dtype, shape):
     raise ValueError(f"unknown op {op}")
 
 
-def tolerance(op, dtype):
-    if op not in INEXACT or np.dtype(dtype).kind != "f":
+def tolerance(op, dtype, args=()):
+    complex_op = op in COMPLEX_ROUNDING and any(a.dtype.kind == "c" for a in args)
+    if not (op in INEXACT or complex_op) or np.dtype(dtype).kind not in "fc":
         return None
+    dtype = {np.complex64: np.float32, np.complex128: np.float64}.get(dtype, dtype)
     if dtype is np.float16:
         return (2e-3, 1e-5)
     return (2e-5, 1e-6) if dtype is np.float32 else (1e-12, 1e-13)
@@ -255,8 +266,8 @@ def compare(name, op, args, got, want, dtype):
         return f"{name} = {op}: lazyfuse gives {got.dtype}{got.shape}, NumPy {want.dtype}{want.shape}"
     if got.size == 0:
         return None
-    tol = tolerance(op, dtype)
-    if np.dtype(dtype).kind != "f":
+    tol = tolerance(op, dtype, args)
+    if np.dtype(dtype).kind not in "fc":
         bad = got != want
     elif tol is None:
         bad = ~((got == want) | (np.isnan(got) & np.isnan(want)))
@@ -281,9 +292,9 @@ def compare(name, op, args, got, want, dtype):
 def magnitude(op, args, shape):
     with np.errstate(all="ignore"):
         if op == "matmul":
-            a, b = (np.abs(np.nan_to_num(x.astype(np.float64), posinf=0, neginf=0)) for x in args)
+            a, b = (np.nan_to_num(np.abs(x).astype(np.float64), posinf=0, neginf=0) for x in args)
             return np.broadcast_to(np.asarray(np.matmul(a, b)), shape)
-        x = np.abs(np.nan_to_num(args[0].astype(np.float64), posinf=0, neginf=0))
+        x = np.nan_to_num(np.abs(args[0]).astype(np.float64), posinf=0, neginf=0)
         return (np.max(x) if x.size else 0.0) * max(1, x.size)
 
 
@@ -313,14 +324,14 @@ def check(text, values):
         want = evaluate(op, parse_params(ptext), args, dtype, shape)
         upstream = any(a in rounded for a in arg_names)
         if name in given:
-            if upstream and np.dtype(dtype).kind != "f":
+            if upstream and np.dtype(dtype).kind not in "fc":
                 continue
             problem = compare(name, "reduce_sum" if upstream else op, args, given[name], want, dtype)
             if problem:
                 return problem
         else:
             env[name] = np.asarray(want)
-            if upstream or op in INEXACT:
+            if upstream or op in INEXACT or tolerance(op, dtype, args) is not None:
                 rounded.add(name)
     return None
 

@@ -48,10 +48,10 @@ def test_bad_axis_is_numpys_axis_error():
 
 
 def test_unsupported_dtype_is_a_dtype_error():
-    with pytest.raises(lazyfuse.DTypeError, match="complex128"):
-        np.asarray(onp.ones(3, dtype=onp.complex128))
-    with pytest.raises(lazyfuse.DTypeError, match="complex"):
-        np.zeros(3, dtype=complex)
+    with pytest.raises(lazyfuse.DTypeError, match="longdouble|float128"):
+        np.asarray(onp.ones(3, dtype=onp.longdouble))
+    with pytest.raises(lazyfuse.DTypeError, match="complex256|clongdouble"):
+        np.zeros(3, dtype=onp.clongdouble)
 
 
 def test_out_of_range_python_integer_is_an_overflow_error():

@@ -57,6 +57,10 @@ macro_rules! zero_bytes {
 }
 zero_bytes!(bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 zero_bytes!(lazyfuse_ir::half::f16);
+zero_bytes!(
+    lazyfuse_ir::num_complex::Complex32,
+    lazyfuse_ir::num_complex::Complex64
+);
 
 /// `len` zeros from the allocator's zeroed memory (calloc: large ones are untouched
 /// pages), or OutOfMemory where the allocation fails: never an abort.

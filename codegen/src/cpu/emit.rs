@@ -20,7 +20,7 @@
 use inkwell::context::Context;
 use inkwell::module::Module;
 use inkwell::types::BasicTypeEnum;
-use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
 use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, LoopKind, Phase, ScalarOp, Store};
 use lazyfuse_ir::{BinaryOp, DType, ReduceOp, Scalar};
@@ -534,7 +534,13 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                     .s
                     .binary(cmp, v, vd, acc, d, DType::Bool)?
                     .into_int_value();
-                let take = if d.is_float() {
+                let take = if d.is_complex() {
+                    let acc_nan = self.s.complex_has_nan(acc)?;
+                    let v_nan = self.s.complex_has_nan(v)?;
+                    let t = b.build_or(v_nan, better, "t")?;
+                    let not_acc_nan = b.build_not(acc_nan, "ok")?;
+                    b.build_and(t, not_acc_nan, "take")?
+                } else if d.is_float() {
                     let acc_nan = b.build_float_compare(
                         FloatPredicate::UNO,
                         acc.into_float_value(),
@@ -688,15 +694,34 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
 /// Marks a float accumulation as reassociable, so LLVM vectorises it with several
 /// partial sums (a fixed order for a given compiled kernel and split, so results are
 /// the same run to run, and more accurate than one running sum).
+/// A complex accumulation is a struct built from its parts: each part's operation is
+/// marked.
 fn reassociable(v: BasicValueEnum<'_>) -> BasicValueEnum<'_> {
-    let instr = if v.is_float_value() {
-        v.into_float_value().as_instruction()
-    } else {
-        None
-    };
-    if let Some(instr) = instr {
+    let mark = |instr: inkwell::values::InstructionValue<'_>| {
         if instr.can_use_fast_math_flags() {
             let _ = instr.set_fast_math_flags(inkwell::values::FastMathFlags::AllowReassoc);
+        }
+    };
+    if v.is_float_value() {
+        if let Some(instr) = v.into_float_value().as_instruction() {
+            mark(instr);
+        }
+    } else if v.is_struct_value() {
+        // insertvalue(insertvalue(undef, re, 0), im, 1): the inserted operands.
+        let mut at = v.into_struct_value().as_instruction();
+        while let Some(insert) = at {
+            if insert.get_opcode() != inkwell::values::InstructionOpcode::InsertValue {
+                break;
+            }
+            if let Some(part) = insert.get_operand(1).and_then(|o| o.value()) {
+                if let Some(instr) = part.as_instruction_value() {
+                    mark(instr);
+                }
+            }
+            at = insert
+                .get_operand(0)
+                .and_then(|o| o.value())
+                .and_then(|o| o.as_instruction_value());
         }
     }
     v

@@ -36,7 +36,7 @@ impl<'ctx> Pairwise<'ctx> {
         dtype: DType,
         combiner: ReduceOp,
     ) -> Res<Option<Pairwise<'ctx>>> {
-        if !dtype.is_float() || !matches!(combiner, ReduceOp::Sum | ReduceOp::Mean) {
+        if !dtype.is_inexact() || !matches!(combiner, ReduceOp::Sum | ReduceOp::Mean) {
             return Ok(None);
         }
         let t = s.reg_type(dtype);

@@ -1,7 +1,6 @@
 """The Array API standard's namespace-level names that describe lazyfuse itself (its
 devices, dtypes and capabilities) rather than computing: ``__array_namespace_info__``,
-``from_dlpack``. Complex dtypes are not supported yet (issue 11), so they are absent
-from the dtypes listed here."""
+``from_dlpack``."""
 
 from __future__ import annotations
 
@@ -17,9 +16,9 @@ _KINDS = {
     "unsigned integer": ("uint8", "uint16", "uint32", "uint64"),
     "integral": ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"),
     "real floating": ("float16", "float32", "float64"),
-    "complex floating": (),
+    "complex floating": ("complex64", "complex128"),
     "numeric": ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                "float16", "float32", "float64"),
+                "float16", "float32", "float64", "complex64", "complex128"),
 }
 
 
@@ -39,8 +38,8 @@ class Info:
 
     def default_dtypes(self, *, device=None):
         self._check(device)
-        return {"real floating": _np.dtype("float64"), "integral": _np.dtype("int64"),
-                "indexing": _np.dtype("int64")}
+        return {"real floating": _np.dtype("float64"), "complex floating": _np.dtype("complex128"),
+                "integral": _np.dtype("int64"), "indexing": _np.dtype("int64")}
 
     def dtypes(self, *, device=None, kind=None):
         self._check(device)

@@ -8,7 +8,7 @@ import math as _math
 
 import numpy as _np
 
-from ._core import _by_numpy, _ufunc_into, asarray
+from ._core import _by_numpy, _ufunc_into, _unary, asarray
 from ._core import where as _where  # (the ufuncs' where= argument shadows the name)
 from ._ufunc import binary, unary
 from ._ufuncs import (absolute, arctan2, exp, floor_divide, isinf, isnan, isfinite, log1p,
@@ -16,7 +16,7 @@ from ._ufuncs import (absolute, arctan2, exp, floor_divide, isinf, isnan, isfini
 
 __all__ = [
     "deg2rad", "rad2deg", "radians", "degrees", "exp2", "logaddexp", "logaddexp2",
-    "hypot", "heaviside", "float_power", "fmax", "fmin", "conjugate", "conj", "fabs",
+    "hypot", "heaviside", "float_power", "fmax", "fmin", "fabs",
     "sinc", "nan_to_num", "isclose", "allclose", "array_equal", "divmod", "angle", "real",
     "imag",
 ]
@@ -168,22 +168,6 @@ def fmin(x1, x2, /, out=None, *, where=True, dtype=None):
 
 
 @unary
-def conjugate(x, /, out=None, *, where=True, dtype=None):
-    """The complex conjugate: a copy, for the real dtypes lazyfuse has."""
-    if _by_ufunc("conjugate", (x,), out, where, dtype):
-        return _ufunc_into("conjugate", (x,), out, where, dtype)
-    if _np.iscomplexobj(x):
-        return _by_numpy(_np.conjugate, x)
-    return asarray(x).copy()
-
-
-@unary
-def conj(x, /, out=None, *, where=True, dtype=None):
-    """The complex conjugate (NumPy's other name for conjugate)."""
-    return conjugate(x, out=out, where=where, dtype=dtype)
-
-
-@unary
 def fabs(x, /, out=None, *, where=True, dtype=None):
     """|x| as a float (NumPy's float loop for the dtype: float16 for bools and 8-bit
     integers, float32 for 16-bit ones, float64 beyond)."""
@@ -255,9 +239,13 @@ def divmod(x1, x2, /, out=(None, None), *, where=True, dtype=None):  # noqa: A00
 
 
 def angle(z, deg=False):
-    """The angle of the complex argument: ``arctan2(0, z)`` for real `z` (pi for
-    negative values and -0.0, as NumPy's)."""
-    a = arctan2(0, asarray(z))
+    """The angle of the complex argument, ``arctan2(z.imag, z.real)``: for real `z`
+    ``arctan2(0, z)`` (pi for negative values and -0.0, as NumPy's)."""
+    z = asarray(z)
+    if z.dtype.kind == "c":
+        a = arctan2(_unary("imag", z, None), _unary("real", z, None))
+    else:
+        a = arctan2(0, z)
     return a * (180.0 / _math.pi) if deg else a
 
 

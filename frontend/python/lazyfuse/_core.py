@@ -18,12 +18,14 @@ from ._methods import ArrayMethods
 _NOVALUE = _np._NoValue
 
 _SUPPORTED_DTYPES = ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint64",
-                     "uint32", "uint16", "uint8", "bool")
+                     "uint32", "uint16", "uint8", "bool", "complex128", "complex64")
+# Their dtype.char (a C attribute: dtype.name is Python code), any byte order.
+_DTYPE_CHARS = "efdbhilqBHILQ?FD"
 # Common dtype arguments, named without asking NumPy (np.dtype(x).name is Python code).
 _SCALAR_DTYPES = {getattr(_np, n) if n != "bool" else _np.bool_: n for n in _SUPPORTED_DTYPES}
 _DTYPE_NAMES = {**_SCALAR_DTYPES, **{_np.dtype(n): n for n in _SUPPORTED_DTYPES},
                 **{n: n for n in _SUPPORTED_DTYPES},
-                float: "float64", int: "int64", bool: "bool"}
+                float: "float64", int: "int64", bool: "bool", complex: "complex128"}
 
 # NumPy ufunc name (and alias) -> IR op name, from the one table in ir/src/op.rs.
 _UNARY = {name: op for op, names in _ops.UNARY.items() for name in names}
@@ -49,7 +51,7 @@ def _operand(x):
     """A native operand: a native array, or a Python scalar (weak, as in NumPy 2)."""
     if isinstance(x, ndarray):
         return x._native_array
-    if isinstance(x, (bool, int, float)) and not isinstance(x, _np.generic):
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, _np.generic):
         return x
     dtype = _SCALAR_DTYPES.get(type(x))
     if dtype is not None:
@@ -141,7 +143,7 @@ def _eager_operand(x):
         return _small(x)
     if kind in _EAGER_SCALARS:
         return x
-    if kind is _np.ndarray and x.size <= _EAGER_ELEMENTS and x.dtype.char in "efdbhilqBHILQ?":
+    if kind is _np.ndarray and x.size <= _EAGER_ELEMENTS and x.dtype.char in _DTYPE_CHARS:
         return x
     return None
 
@@ -235,11 +237,29 @@ class ndarray(_native.Handle, ArrayMethods):
 
     @property
     def real(self):
+        """The real part: the array itself for real dtypes; for complex ones a view of
+        the real parts in memory (writes to it change this array, as in NumPy)."""
+        if self.dtype.kind == "c":
+            return asarray(self.numpy().real)
         return ndarray._over(self._base, self._chain)
+
+    @real.setter
+    def real(self, value):
+        self.real[...] = value
 
     @property
     def imag(self):
+        """The imaginary part: a view of it in memory for complex dtypes (writable, as
+        in NumPy); zeros for real dtypes."""
+        if self.dtype.kind == "c":
+            return asarray(self.numpy().imag)
         return zeros(self.shape, self.dtype)
+
+    @imag.setter
+    def imag(self, value):
+        if self.dtype.kind != "c":
+            raise TypeError("array does not have imaginary part to set")
+        self.imag[...] = value
 
     def __len__(self):
         shape = self.shape
@@ -712,7 +732,7 @@ def asarray(x, dtype=None):
     if isinstance(x, ndarray):
         return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     arr = _np.asarray(x)
-    if arr.dtype.char not in "efdbhilqBHILQ?":  # (dtype.name is Python code: errors only)
+    if arr.dtype.char not in _DTYPE_CHARS:  # (dtype.name is Python code: errors only)
         raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
     out = _from_numpy(arr)  # shares arr's memory; its NumPy view is arr
     return out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)

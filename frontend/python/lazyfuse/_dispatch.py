@@ -108,12 +108,10 @@ def _unary_slow(op, x, dtype):
 
 
 def _needs_numpy(x):
-    """Whether `x` has a dtype lazyfuse does not compute (complex, until issue 11):
-    operations with it fall back to NumPy, which computes them correctly."""
-    if isinstance(x, complex):
-        return True
+    """Whether `x` has a dtype lazyfuse does not compute (long double, datetime,
+    object, ...): operations with it fall back to NumPy, which computes them correctly."""
     # dtype.char: a C attribute (dtype.name is Python code); any byte order.
-    return isinstance(x, (_np.ndarray, _np.generic)) and x.dtype.char not in "efdbhilqBHILQ?"
+    return isinstance(x, (_np.ndarray, _np.generic)) and x.dtype.char not in _core._DTYPE_CHARS
 
 
 def _binary_by_numpy(op, a, b, reflected):
@@ -134,7 +132,7 @@ def _ufunc_into(name, args, out, where, dtype):
 
 # IR unary op -> NumPy's ufunc (where NumPy has one); round keeps integers (np.round).
 _UNARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.UNARY.items()
-                if isinstance(getattr(_np, names[0], None), _np.ufunc) and op != "round"}
+                if names and isinstance(getattr(_np, names[0], None), _np.ufunc) and op != "round"}
 _native.register_ufuncs(_BINARY_UFUNC, _UNARY_UFUNC)
 
 

@@ -44,10 +44,13 @@ UNARY = {
     "cbrt": ("cbrt",),
     "signbit": ("signbit",),
     "invert": ("invert", "bitwise_not", "bitwise_invert"),
+    "conj": ("conjugate", "conj"),
+    "real": (),
+    "imag": (),
 }
 
 # Unary ops NumPy does not have (lazyfuse's own functions).
-NOT_IN_NUMPY = ("sigmoid", "erf",)
+NOT_IN_NUMPY = ("sigmoid", "erf", "real", "imag",)
 
 # IR binary op -> its names: NumPy's ufunc first, then aliases.
 BINARY = {

@@ -16,13 +16,13 @@ __all__ = [
     "tanh", "floor", "ceil", "rint", "trunc", "isnan",
     "isinf", "isfinite", "logical_not", "sigmoid", "erf", "arcsinh",
     "asinh", "arccosh", "acosh", "arctanh", "atanh", "cbrt",
-    "signbit", "invert", "bitwise_not", "bitwise_invert", "add", "subtract",
-    "multiply", "divide", "true_divide", "floor_divide", "remainder", "mod",
-    "power", "pow", "maximum", "minimum", "arctan2", "atan2",
-    "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-    "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "left_shift", "bitwise_left_shift", "right_shift", "bitwise_right_shift", "copysign", "fmod",
-    "nextafter", "gcd", "lcm",
+    "signbit", "invert", "bitwise_not", "bitwise_invert", "conjugate", "conj",
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide",
+    "remainder", "mod", "power", "pow", "maximum", "minimum",
+    "arctan2", "atan2", "equal", "not_equal", "less", "less_equal",
+    "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and",
+    "bitwise_or", "bitwise_xor", "left_shift", "bitwise_left_shift", "right_shift", "bitwise_right_shift",
+    "copysign", "fmod", "nextafter", "gcd", "lcm",
 ]
 
 
@@ -392,6 +392,22 @@ def bitwise_invert(x, /, out=None, *, where=True, dtype=None):
     if out is not None or where is not True:
         return _ufunc_into("bitwise_invert", (x,), out, where, dtype)
     return _unary("invert", x, dtype)
+
+
+@unary
+def conjugate(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise conjugate (IR op ``conj``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("conjugate", (x,), out, where, dtype)
+    return _unary("conj", x, dtype)
+
+
+@unary
+def conj(x, /, out=None, *, where=True, dtype=None):
+    """Elementwise conj (IR op ``conj``)."""
+    if out is not None or where is not True:
+        return _ufunc_into("conj", (x,), out, where, dtype)
+    return _unary("conj", x, dtype)
 
 
 @binary

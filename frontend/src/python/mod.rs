@@ -56,6 +56,8 @@ fn dtype_from_name(name: &str) -> PyResult<DType> {
         "f8" | "double" => Ok(DType::F64),
         "f4" | "single" => Ok(DType::F32),
         "f2" | "half" | "e" => Ok(DType::F16),
+        "c16" | "cdouble" | "D" => Ok(DType::C128),
+        "c8" | "csingle" | "F" => Ok(DType::C64),
         "i8" => Ok(DType::I64),
         "i4" => Ok(DType::I32),
         "i2" => Ok(DType::I16),
@@ -117,6 +119,8 @@ fn value_from_numpy(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     try_dtype!(u32);
     try_dtype!(u64);
     try_dtype!(lazyfuse_ir::half::f16);
+    try_dtype!(lazyfuse_ir::num_complex::Complex64);
+    try_dtype!(lazyfuse_ir::num_complex::Complex32);
     let dtype = obj
         .getattr("dtype")
         .map(|d| d.to_string())
@@ -202,6 +206,9 @@ fn operand(obj: &Bound<'_, PyAny>) -> PyResult<Operand> {
     }
     if let Ok(f) = obj.cast::<pyo3::types::PyFloat>() {
         return Ok(Operand::Weak(WeakScalar::Float(f.value())));
+    }
+    if let Ok(c) = obj.cast::<pyo3::types::PyComplex>() {
+        return Ok(Operand::Weak(WeakScalar::Complex(c.real(), c.imag())));
     }
     Err(pyo3::exceptions::PyTypeError::new_err(format!(
         "unsupported operand type {}",
@@ -450,7 +457,14 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
 #[pyfunction]
 fn scalar(value: &Bound<'_, PyAny>, dtype: &str) -> PyResult<NativeArray> {
     let d = dtype_from_name(dtype)?;
-    let s = if d.is_float() {
+    let s = if d.is_complex() {
+        let part = |name: &str| value.getattr(name)?.extract::<f64>();
+        Scalar::C128(lazyfuse_ir::num_complex::Complex64::new(
+            part("real")?,
+            part("imag")?,
+        ))
+        .cast(d)
+    } else if d.is_float() {
         Scalar::F64(value.extract::<f64>()?).cast(d)
     } else if d == DType::Bool {
         Scalar::Bool(value.extract::<bool>()?)
@@ -622,9 +636,11 @@ fn numpy_view<'py>(arr: &Bound<'py, PyAny>, dtype: DType) -> Option<InputView<'p
 /// [`numpy_view`] in whichever dtype the array has (the common ones tried first).
 pub(super) fn numpy_view_any<'py>(arr: &Bound<'py, PyAny>) -> Option<InputView<'py>> {
     use DType::*;
-    [F64, F32, I64, I32, Bool, U8, I8, I16, U16, U32, U64, F16]
-        .into_iter()
-        .find_map(|d| numpy_view(arr, d))
+    [
+        F64, F32, I64, I32, Bool, U8, I8, I16, U16, U32, U64, F16, C128, C64,
+    ]
+    .into_iter()
+    .find_map(|d| numpy_view(arr, d))
 }
 
 /// Whether every byte of a bool array (one byte per element, `strides` in elements)

@@ -294,6 +294,8 @@ fn lazy_plain(
         }
     } else if let Ok(f) = other.cast_exact::<PyFloat>() {
         Operand::Weak(WeakScalar::Float(f.value()))
+    } else if let Ok(c) = other.cast_exact::<pyo3::types::PyComplex>() {
+        Operand::Weak(WeakScalar::Complex(c.real(), c.imag()))
     } else if let Ok(b) = other.cast_exact::<PyBool>() {
         Operand::Weak(WeakScalar::Bool(b.is_true()))
     } else if let (false, Ok(i)) = (comparison, other.cast_exact::<PyInt>()) {

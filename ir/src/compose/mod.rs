@@ -289,7 +289,7 @@ fn mean(x: &Node, axes: Vec<usize>, keepdims: bool) -> Result<Node, IrError> {
         let m = mean(&wide, axes, keepdims)?;
         return Node::apply(Op::Cast(DType::F16), vec![m]);
     }
-    let x = if x.dtype().is_float() {
+    let x = if x.dtype().is_inexact() {
         x.clone()
     } else {
         Node::apply(Op::Cast(DType::F64), vec![x.clone()])?

@@ -3,7 +3,7 @@
 use ndarray::{ArcArray, IxDyn, Zip};
 
 use super::internal;
-use super::scalar::{compare, Arith};
+use super::scalar::Arith;
 use crate::dtype::{promote, DType};
 use crate::error::IrError;
 use crate::op::{BinaryOp, UnaryOp};
@@ -36,10 +36,30 @@ fn zip2<A: Element, B: Element, R: Element>(
 /// float-valued functions), except for the bool-valued predicates.
 pub(super) fn unary(op: UnaryOp, x: &Value, ty: &TensorType) -> Value {
     use UnaryOp::*;
+    let parts = |v: crate::Scalar| v.parts();
     match op {
-        IsNan => with_value!(x, a => map(a, |v| v.to_scalar().as_f64().is_nan())),
-        IsInf => with_value!(x, a => map(a, |v| v.to_scalar().as_f64().is_infinite())),
-        IsFinite => with_value!(x, a => map(a, |v| v.to_scalar().as_f64().is_finite())),
+        IsNan => with_value!(x, a => map(a, |v| {
+            let (re, im) = parts(v.to_scalar());
+            re.is_nan() || im.is_nan()
+        })),
+        IsInf => with_value!(x, a => map(a, |v| {
+            let (re, im) = parts(v.to_scalar());
+            re.is_infinite() || im.is_infinite()
+        })),
+        IsFinite => with_value!(x, a => map(a, |v| {
+            let (re, im) = parts(v.to_scalar());
+            re.is_finite() && im.is_finite()
+        })),
+        // Complex to real: a part, or the magnitude (C's hypot, as NumPy's cabs).
+        Real | Imag | Abs if x.dtype().is_complex() => with_value!(x, a => map(a, |v| {
+            let (re, im) = parts(v.to_scalar());
+            match op {
+                Real => re,
+                Imag => im,
+                _ => re.hypot(im),
+            }
+        }))
+        .cast(ty.dtype),
         LogicalNot => with_value!(x, a => map(a, |v| !v.to_scalar().truthy())),
         // The sign bit: of the float, or of a negative integer (NumPy casts to float).
         Signbit => with_value!(x, a => map(a, |v| match v.to_scalar() {
@@ -66,7 +86,7 @@ pub(super) fn binary(
         Eq | Ne | Lt | Le | Gt | Ge => {
             let common = promote(a.dtype(), b.dtype());
             let (x, y) = (a.cast(common), b.cast(common));
-            with_value!(&x, xa => zip2(xa, y.as_array()?, shape, compare(op)))
+            with_value!(&x, xa => zip2(xa, y.as_array()?, shape, Arith::compare(op)))
         }
         LogicalAnd | LogicalOr | LogicalXor => {
             let (Value::Bool(x), Value::Bool(y)) = (a.cast(DType::Bool), b.cast(DType::Bool))

@@ -32,6 +32,18 @@ impl MatMulElement for half::f16 {
     }
 }
 
+impl MatMulElement for num_complex::Complex32 {
+    fn matmul2(a: ArrayView2<Self>, b: ArrayView2<Self>) -> Array2<Self> {
+        a.dot(&b)
+    }
+}
+
+impl MatMulElement for num_complex::Complex64 {
+    fn matmul2(a: ArrayView2<Self>, b: ArrayView2<Self>) -> Array2<Self> {
+        a.dot(&b)
+    }
+}
+
 /// Integer products wrap, as NumPy's do.
 fn int_matmul<T: Element>(
     a: ArrayView2<T>,

@@ -4,6 +4,7 @@
 //! clarity, not speed: each op is computed in the dtype its type rule names, with the
 //! scalar semantics of `scalar.rs`.
 
+pub mod complex;
 mod elementwise;
 mod linalg;
 mod reduce;

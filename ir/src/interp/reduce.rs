@@ -7,6 +7,9 @@
 
 use ndarray::{ArcArray, ArrayD, IxDyn};
 
+use num_complex::Complex;
+
+use super::complex;
 use super::scalar::Arith;
 use crate::dtype::DType;
 use crate::error::IrError;
@@ -18,11 +21,28 @@ use crate::with_value;
 /// Element types the row folds work on.
 trait Reducible: Arith {
     fn is_nan(self) -> bool;
+    /// `self > other` in the order max and argmax use.
+    fn greater(self, other: Self) -> bool;
+    /// `self < other` in the order min and argmin use.
+    fn less(self, other: Self) -> bool;
     /// Sum, product or mean of a row (in the accumulator type the rule chose).
     fn accumulate(op: ReduceOp, row: &[Self]) -> Self;
 }
 
+/// `greater` and `less` from the type's own order.
+macro_rules! ordered {
+    () => {
+        fn greater(self, other: Self) -> bool {
+            self > other
+        }
+        fn less(self, other: Self) -> bool {
+            self < other
+        }
+    };
+}
+
 impl Reducible for bool {
+    ordered!();
     fn is_nan(self) -> bool {
         false
     }
@@ -34,6 +54,7 @@ impl Reducible for bool {
 macro_rules! reducible_int {
     ($($t:ty),*) => {$(
         impl Reducible for $t {
+            ordered!();
             fn is_nan(self) -> bool {
                 false
             }
@@ -54,6 +75,7 @@ reducible_int!(i8, i16, i32, i64, u8, u16, u32, u64);
 macro_rules! reducible_float {
     ($($t:ty),*) => {$(
         impl Reducible for $t {
+            ordered!();
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
             }
@@ -68,12 +90,46 @@ reducible_float!(f32, f64);
 
 /// NumPy sums, multiplies and averages float16 in float32, rounding once at the end.
 impl Reducible for half::f16 {
+    ordered!();
     fn is_nan(self) -> bool {
         half::f16::is_nan(self)
     }
     fn accumulate(op: ReduceOp, row: &[half::f16]) -> half::f16 {
         let wide: Vec<f32> = row.iter().map(|v| v.to_f32()).collect();
         half::f16::from_f32(float_fold(op, &wide))
+    }
+}
+
+/// Complex values: pairwise sums, NumPy's products, the mean as the sum divided by the
+/// count (as a complex division), order lexicographic (real part first).
+impl<T: complex::Part> Reducible for Complex<T>
+where
+    Complex<T>: Element,
+{
+    fn is_nan(self) -> bool {
+        complex::has_nan(self)
+    }
+    fn greater(self, other: Self) -> bool {
+        self.re > other.re || (self.re == other.re && self.im > other.im)
+    }
+    fn less(self, other: Self) -> bool {
+        self.re < other.re || (self.re == other.re && self.im < other.im)
+    }
+    fn accumulate(op: ReduceOp, row: &[Self]) -> Self {
+        let sum = || pairwise_sum(row);
+        match op {
+            ReduceOp::Sum => sum(),
+            ReduceOp::Prod => row
+                .iter()
+                .fold(Complex::new(T::one(), T::zero()), |acc, &v| {
+                    complex::mul(acc, v)
+                }),
+            ReduceOp::Mean => {
+                let n = T::from(row.len()).expect("row length fits a float");
+                complex::div(sum(), Complex::new(n, T::zero()))
+            }
+            _ => unreachable!("accumulate handles sum, prod and mean"),
+        }
     }
 }
 
@@ -173,7 +229,7 @@ fn rows<T: Element>(a: &ArcArray<T, IxDyn>, axes: &[usize], out_shape: &[usize])
 }
 
 /// Pairwise summation: error grows like O(log n) ulps, as NumPy's does.
-fn pairwise_sum<T: num_traits::Float>(row: &[T]) -> T {
+fn pairwise_sum<T: Copy + num_traits::Zero>(row: &[T]) -> T {
     const BLOCK: usize = 8;
     if row.len() <= BLOCK {
         return row.iter().fold(T::zero(), |acc, &v| acc + v);
@@ -199,9 +255,9 @@ fn extreme<T: Reducible>(op: ReduceOp, row: &[T]) -> T {
             break;
         }
         let better = if op == ReduceOp::Max {
-            v > best
+            v.greater(best)
         } else {
-            v < best
+            v.less(best)
         };
         if v.is_nan() || better {
             best = v;
@@ -218,9 +274,9 @@ fn arg_extreme<T: Reducible>(op: ReduceOp, row: &[T]) -> i64 {
             break;
         }
         let better = if op == ReduceOp::ArgMax {
-            v > row[best]
+            v.greater(row[best])
         } else {
-            v < row[best]
+            v.less(row[best])
         };
         if v.is_nan() || better {
             best = i;

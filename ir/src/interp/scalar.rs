@@ -310,15 +310,17 @@ unsigned_impl!(u64);
 
 /// An element type's unary and arithmetic binary functions, so that callers dispatch
 /// once on the dtype ([`crate::with_value!`]) rather than once per type family.
-pub(crate) trait Arith: Element + PartialOrd {
+pub(crate) trait Arith: Element {
     /// The function of a unary op that keeps the type.
     fn unary(op: UnaryOp) -> Box<dyn Fn(Self) -> Self>;
     /// The function of an arithmetic binary op (operands already promoted).
     fn binary(op: BinaryOp) -> Box<dyn Fn(Self, Self) -> Self>;
+    /// A comparison (operands already promoted).
+    fn compare(op: BinaryOp) -> fn(Self, Self) -> bool;
 }
 
 macro_rules! arith {
-    ($unary:ident, $binary:ident: $($t:ty),*) => {$(
+    ($unary:ident, $binary:ident, $compare:path: $($t:ty),*) => {$(
         impl Arith for $t {
             fn unary(op: UnaryOp) -> Box<dyn Fn(Self) -> Self> {
                 Box::new($unary::<$t>(op))
@@ -326,25 +328,46 @@ macro_rules! arith {
             fn binary(op: BinaryOp) -> Box<dyn Fn(Self, Self) -> Self> {
                 Box::new($binary::<$t>(op))
             }
+            fn compare(op: BinaryOp) -> fn(Self, Self) -> bool {
+                $compare(op)
+            }
         }
     )*};
 }
 
-arith!(int_unary, int_binary: i8, i16, i32, i64, u8, u16, u32, u64);
-arith!(float_unary, float_binary: f32, f64);
+arith!(int_unary, int_binary, compare: i8, i16, i32, i64, u8, u16, u32, u64);
+arith!(float_unary, float_binary, compare: f32, f64);
+
+impl<T: super::complex::Part> Arith for num_complex::Complex<T>
+where
+    num_complex::Complex<T>: Element,
+{
+    fn unary(op: UnaryOp) -> Box<dyn Fn(Self) -> Self> {
+        super::complex::unary::<T>(op)
+    }
+    fn binary(op: BinaryOp) -> Box<dyn Fn(Self, Self) -> Self> {
+        Box::new(super::complex::binary::<T>(op))
+    }
+    fn compare(op: BinaryOp) -> fn(Self, Self) -> bool {
+        super::complex::compare::<T>(op)
+    }
+}
 
 impl Arith for bool {
     fn unary(op: UnaryOp) -> Box<dyn Fn(bool) -> bool> {
-        // Only invert (logical not), the rounding functions and abs (the identity)
-        // accept bool.
-        if op == UnaryOp::Invert {
-            Box::new(|v: bool| !v)
-        } else {
-            Box::new(|v| v)
+        // Only invert (logical not), imag (false), the rounding functions, abs and
+        // real (the identity) accept bool.
+        match op {
+            UnaryOp::Invert => Box::new(|v: bool| !v),
+            UnaryOp::Imag => Box::new(|_| false),
+            _ => Box::new(|v| v),
         }
     }
     fn binary(op: BinaryOp) -> Box<dyn Fn(bool, bool) -> bool> {
         Box::new(bool_binary(op))
+    }
+    fn compare(op: BinaryOp) -> fn(bool, bool) -> bool {
+        compare(op)
     }
 }
 
@@ -355,6 +378,9 @@ impl Arith for f16 {
     fn unary(op: UnaryOp) -> Box<dyn Fn(f16) -> f16> {
         let f = float_unary::<f32>(op);
         Box::new(move |x| f16::from_f32(f(x.to_f32())))
+    }
+    fn compare(op: BinaryOp) -> fn(f16, f16) -> bool {
+        compare(op)
     }
     fn binary(op: BinaryOp) -> Box<dyn Fn(f16, f16) -> f16> {
         if op == BinaryOp::Nextafter {
@@ -450,6 +476,8 @@ pub(crate) fn float_unary<T: Float>(op: UnaryOp) -> fn(T) -> T {
         Arccosh => |x: T| x.c_acosh(),
         Arctanh => |x: T| x.c_atanh(),
         Cbrt => |x: T| x.c_cbrt(),
+        Conj | Real => |x: T| x,
+        Imag => |_: T| T::zero(),
         IsNan | IsInf | IsFinite | LogicalNot | Signbit => unreachable!("predicates return bool"),
         Invert => unreachable!("the type rule rejects invert on floats"),
     }
@@ -464,7 +492,8 @@ pub(crate) fn int_unary<T: Int>(op: UnaryOp) -> fn(T) -> T {
         Sign => |x: T| x.signum(),
         Square => |x: T| x.wrapping_mul(x),
         Reciprocal => |x: T| x.trunc_recip(),
-        Floor | Ceil | Round | Trunc => |x: T| x,
+        Floor | Ceil | Round | Trunc | Conj | Real => |x: T| x,
+        Imag => |_: T| T::from_wide(0),
         Invert => |x: T| x.xor(T::all_ones()),
         _ => unreachable!("the type rule sends {op:?} on integers to float"),
     }

@@ -10,10 +10,13 @@ use crate::analysis::LfEGraph;
 use crate::lang::ENode;
 
 pub(super) fn rules() -> Vec<Rule> {
+    // A complex product or quotient by 1 is not z when a part is infinite or NaN
+    // (NumPy's formulas give NaN); casts between complex types are not checked here.
     let rule = |name, tier, apply| Rule {
         name,
         family: "arithmetic",
         tier,
+        complex: name == "cast-same",
         apply,
     };
     vec![

@@ -9,10 +9,12 @@ use crate::analysis::LfEGraph;
 use crate::lang::ENode;
 
 pub(super) fn rules() -> Vec<Rule> {
+    // Field identities: they hold for complex values too.
     let rule = |name, apply| Rule {
         name,
         family: "distribution",
         tier: Tier::Algebraic,
+        complex: true,
         apply,
     };
     vec![

@@ -10,10 +10,12 @@ use crate::analysis::LfEGraph;
 use crate::lang::ENode;
 
 pub(super) fn rules() -> Vec<Rule> {
+    // Layout moves elements, whatever their type.
     let rule = |name, tier, apply| Rule {
         name,
         family: "layout",
         tier,
+        complex: true,
         apply,
     };
     vec![

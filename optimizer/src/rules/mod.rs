@@ -40,6 +40,9 @@ pub struct Rule {
     pub family: &'static str,
     /// Its tier.
     pub tier: Tier,
+    /// Whether the identity holds for complex values too; if not, the rule is never
+    /// applied to an e-node whose value or operands are complex.
+    pub complex: bool,
     /// Candidates equal to the matched e-node's class.
     pub apply: fn(&LfEGraph, &ENode) -> Vec<Build>,
 }
@@ -142,7 +145,10 @@ pub(crate) fn is_exactly(egraph: &LfEGraph, id: Id, value: f64) -> bool {
     match uniform(egraph, id) {
         // By bits: `false` is +0.0, not -0.0 (x + false is not x for x = -0.0).
         Some(Scalar::Bool(b)) => (b as u8 as f64).to_bits() == value.to_bits(),
-        Some(s) => s.as_f64().to_bits() == value.to_bits(),
+        Some(s) => {
+            let (re, im) = s.parts();
+            re.to_bits() == value.to_bits() && im.to_bits() == 0
+        }
         None => false,
     }
 }
@@ -152,7 +158,7 @@ pub(crate) fn is_exactly(egraph: &LfEGraph, id: Id, value: f64) -> bool {
 pub(crate) fn is_value(egraph: &LfEGraph, id: Id, value: f64) -> bool {
     match uniform(egraph, id) {
         Some(Scalar::Bool(b)) => b as u8 as f64 == value,
-        Some(s) => s.as_f64() == value,
+        Some(s) => s.parts() == (value, 0.0),
         None => false,
     }
 }

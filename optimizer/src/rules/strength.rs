@@ -7,10 +7,16 @@ use crate::analysis::{node_type, LfEGraph};
 use crate::lang::ENode;
 
 pub(super) fn rules() -> Vec<Rule> {
+    // NumPy computes z**0, z**2 and z**3 with exactly these products; the other
+    // strength reductions differ for complex values (other formulas, other infinities).
     let rule = |name, tier, apply| Rule {
         name,
         family: "strength",
         tier,
+        complex: matches!(
+            name,
+            "mul-self" | "pow-zero" | "pow-two-float" | "pow-three"
+        ),
         apply,
     };
     vec![

@@ -9,10 +9,12 @@ use crate::analysis::LfEGraph;
 use crate::lang::ENode;
 
 pub(super) fn rules() -> Vec<Rule> {
+    // log(exp(z)) is not z for complex z (the imaginary part wraps).
     let rule = |name, apply| Rule {
         name,
         family: "transcendental",
         tier: Tier::Algebraic,
+        complex: name != "log-exp",
         apply,
     };
     vec![

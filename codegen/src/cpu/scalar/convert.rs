@@ -20,6 +20,9 @@ impl<'ctx> ScalarLowering<'_, 'ctx> {
         if from == to {
             return Ok(v);
         }
+        if from.is_complex() || to.is_complex() {
+            return self.complex_convert(v, from, to);
+        }
         let b = self.builder;
         if to == DType::Bool {
             return Ok(self.truthy(v, from)?.into());

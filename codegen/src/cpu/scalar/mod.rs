@@ -18,6 +18,7 @@ use lazyfuse_ir::{promote, BinaryOp, DType, Scalar, UnaryOp};
 
 use crate::error::CodegenError;
 
+mod complex;
 mod convert;
 mod float;
 mod int;
@@ -42,6 +43,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             DType::I64 | DType::U64 => self.ctx.i64_type().into(),
             DType::F16 | DType::F32 => self.ctx.f32_type().into(),
             DType::F64 => self.ctx.f64_type().into(),
+            DType::C64 | DType::C128 => self.complex_type(d).into(),
         }
     }
 
@@ -69,6 +71,13 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             Scalar::F16(v) => self.ctx.f32_type().const_float(v.to_f64()).into(),
             Scalar::F32(v) => self.ctx.f32_type().const_float(v as f64).into(),
             Scalar::F64(v) => self.ctx.f64_type().const_float(v).into(),
+            Scalar::C64(_) | Scalar::C128(_) => {
+                let (re, im) = s.parts();
+                let p = self.float_type(s.dtype().real_part());
+                self.complex_type(s.dtype())
+                    .const_named_struct(&[p.const_float(re).into(), p.const_float(im).into()])
+                    .into()
+            }
             // The value's low bits, as the two's complement (or unsigned) pattern.
             int => self
                 .int_type(int.dtype())
@@ -90,6 +99,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         let b = self.builder;
         Ok(match d {
             DType::Bool => v.into_int_value(),
+            d if d.is_complex() => self.complex_truthy(v)?,
             d if d.is_int() => b.build_int_compare(
                 IntPredicate::NE,
                 v.into_int_value(),
@@ -192,6 +202,14 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
     ) -> Res<BasicValueEnum<'ctx>> {
         use UnaryOp::*;
         let b = self.builder;
+        if d.is_complex() {
+            return self.complex_unary(op, v, d, out);
+        }
+        if out.is_complex() {
+            // (A real operand of a complex function: computed as complex.)
+            let z = self.convert(v, d, out)?;
+            return self.complex_unary(op, z, out, out);
+        }
         match op {
             IsNan | IsInf | IsFinite if !d.is_float() => {
                 return Ok(self
@@ -221,6 +239,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 return Ok(b.build_not(t, "not")?.into());
             }
             Signbit => return self.signbit(v, d),
+            Imag => return Ok(self.constant(lazyfuse_ir::Scalar::I64(0).cast(out))),
             _ => {}
         }
         // Everything else computes in the result dtype.
@@ -233,7 +252,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             if op == Invert {
                 return Ok(b.build_not(v.into_int_value(), "not")?.into());
             }
-            return Ok(v); // abs, floor, ceil, trunc of bool are the identity
+            return Ok(v); // abs, floor, ceil, trunc, real of bool are the identity
         }
         if out.is_int() {
             let x = v.into_int_value();
@@ -271,7 +290,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                         .into_int_value();
                     b.build_select(one, self.iconst(out, 1), r, "recip")?
                 }
-                Floor | Ceil | Round | Trunc => x.into(),
+                Floor | Ceil | Round | Trunc | Conj | Real => x.into(),
                 Invert => b.build_not(x, "invert")?.into(),
                 _ => return Err(CodegenError::Internal(format!("{op:?} on integers"))),
             });
@@ -332,7 +351,10 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 let neg = b.build_float_div(e, denom, "negside")?;
                 b.build_select(nonneg, pos, neg, "sigmoid")?
             }
-            IsNan | IsInf | IsFinite | LogicalNot | Signbit => unreachable!("handled above"),
+            Conj | Real => x.into(),
+            IsNan | IsInf | IsFinite | LogicalNot | Signbit | Imag => {
+                unreachable!("handled above")
+            }
             Invert => return Err(CodegenError::Internal("invert on floats".into())),
         })
     }
@@ -353,6 +375,9 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             Eq | Ne | Lt | Le | Gt | Ge => {
                 let common = promote(da, db);
                 let (x, y) = (self.convert(a, da, common)?, self.convert(bv, db, common)?);
+                if common.is_complex() {
+                    return Ok(self.complex_compare(op, x, y)?.into());
+                }
                 return Ok(if common.is_float() {
                     let pred = match op {
                         Eq => FloatPredicate::OEQ,
@@ -394,6 +419,9 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             _ => {}
         }
         let (x, y) = (self.convert(a, da, out)?, self.convert(bv, db, out)?);
+        if out.is_complex() {
+            return self.complex_binary(op, x, y, out);
+        }
         if out == DType::F16 && op == Nextafter {
             return Ok(self
                 .half_nextafter(x.into_float_value(), y.into_float_value())?
