@@ -25,11 +25,15 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 DTYPES = ["float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint64", "uint32",
-          "uint16", "uint8", "bool"]
+          "uint16", "uint8", "bool", "complex128", "complex64"]
 SPECIAL_FLOATS = [onp.nan, onp.inf, -onp.inf, -0.0, 0.0, 1.0, -1.5, 1e300, 5e-324]
 
 
 def _values(dtype, n, draw):
+    if dtype.startswith("complex"):
+        part = "float32" if dtype == "complex64" else "float64"
+        re, im = _values(part, n, draw), _values(part, n, draw)
+        return [complex(r, i) for r, i in zip(re, im)]
     if dtype.startswith("float"):
         width = {"float16": 16, "float32": 32}.get(dtype, 64)
         plain = st.floats(-6e4 if width == 16 else -1e6, 6e4 if width == 16 else 1e6,
@@ -87,7 +91,13 @@ def _same(got, want, zero_sign=True):
     assert got.shape == want.shape, (got.shape, want.shape)
     # NumPy's dtype, or its native byte order (lazyfuse computes in native order).
     assert got.dtype in (want.dtype, want.dtype.newbyteorder("=")), (got.dtype, want.dtype)
-    if want.dtype.kind == "f":
+    if want.dtype.kind == "c":
+        # Close as complex numbers (|got - want| <= rtol |want|), NaN in the same parts.
+        rtol = 2e-5 if want.dtype.type == onp.complex64 else 1e-12
+        onp.testing.assert_allclose(got, want, rtol=rtol, atol=0, equal_nan=True)
+        for part in (onp.real, onp.imag):
+            onp.testing.assert_array_equal(onp.isnan(part(got)), onp.isnan(part(want)))
+    elif want.dtype.kind == "f":
         rtol = {onp.float16: 1e-3, onp.float32: 2e-5}.get(want.dtype.type, 1e-12)
         onp.testing.assert_allclose(got, want, rtol=rtol, atol=0, equal_nan=True)
         if zero_sign:
@@ -108,12 +118,7 @@ def _both(f_numpy, f_lazy, zero_sign=True):
             with pytest.raises(kinds or Exception):
                 onp.asarray(f_lazy())
             return
-    if onp.asarray(want).dtype.newbyteorder("=").name not in DTYPES:
-        # NumPy answers in a dtype lazyfuse lacks (complex):
-        # lazyfuse says so with a DTypeError until it has every dtype (issue 11).
-        with pytest.raises(lazyfuse.DTypeError):
-            onp.asarray(f_lazy())
-        return
+    assert onp.asarray(want).dtype.newbyteorder("=").name in DTYPES
     _same(f_lazy(), want, zero_sign)
 
 

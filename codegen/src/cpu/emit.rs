@@ -514,6 +514,10 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
             ReduceOp::Sum | ReduceOp::Mean => {
                 reassociable(self.s.binary(BinaryOp::Add, acc, d, v, vd, d)?)
             }
+            ReduceOp::Prod if d.is_complex() => {
+                let v = self.s.convert(v, vd, d)?;
+                self.s.complex_product(acc, v, d)?
+            }
             ReduceOp::Prod => reassociable(self.s.binary(BinaryOp::Mul, acc, d, v, vd, d)?),
             ReduceOp::Max => self.s.binary(BinaryOp::Maximum, acc, d, v, vd, d)?,
             ReduceOp::Min => self.s.binary(BinaryOp::Minimum, acc, d, v, vd, d)?,

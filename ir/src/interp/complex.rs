@@ -1,6 +1,7 @@
 //! Complex semantics, as NumPy's complex loops define them: arithmetic written out the
-//! way NumPy writes it (Smith's division, plain products without C99's infinity
-//! recovery), order lexicographic with NumPy's NaN rules, and the transcendental
+//! way NumPy writes it (Smith's division, products without C99's infinity recovery:
+//! fused multiply-adds in elementwise products as NumPy's SIMD loops, plain ones in
+//! powers and product reductions as its scalar code), order lexicographic with NumPy's NaN rules, and the transcendental
 //! functions from the platform's C library (`cexp`, `clog`, ...), which NumPy calls too.
 //!
 //! Compiled kernels call the same C functions and [`pow`]'s integer-exponent path is
@@ -118,8 +119,19 @@ fn constant<T: Part>(v: f64) -> T {
     T::from(v).expect("a representable constant")
 }
 
-/// `a * b` as NumPy writes it (no recovery of infinities from NaN parts).
+/// `a * b` as NumPy's SIMD loops compute it: each part one fused multiply-add
+/// (`fma(ar, br, -(ai bi))`, `fma(ar, bi, ai br)`), no recovery of infinities from NaN
+/// parts.
 pub(crate) fn mul<T: Part>(a: Complex<T>, b: Complex<T>) -> Complex<T> {
+    c(
+        a.re.mul_add(b.re, -(a.im * b.im)),
+        a.re.mul_add(b.im, a.im * b.re),
+    )
+}
+
+/// `a * b` as NumPy's scalar code computes it (its `pow` and its product reductions):
+/// the textbook formula, each product rounded.
+pub(crate) fn mul_plain<T: Part>(a: Complex<T>, b: Complex<T>) -> Complex<T> {
     c(a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re)
 }
 
@@ -197,7 +209,7 @@ fn log1p<T: Part>(z: Complex<T>) -> Complex<T> {
 }
 
 /// `a ** b` as NumPy's `nc_pow`: 1 for a zero exponent, 0 for a zero base under an
-/// exponent of positive real part (else NaN), repeated
+/// exponent of positive real part (else NaN), repeated (unfused)
 /// products for integer exponents below 100 in magnitude, the C library's `cpow`
 /// otherwise.
 pub(crate) fn pow<T: Part>(a: Complex<T>, b: Complex<T>) -> Complex<T> {
@@ -218,22 +230,22 @@ pub(crate) fn pow<T: Part>(a: Complex<T>, b: Complex<T>) -> Complex<T> {
                 return a;
             }
             if n == 2 {
-                return mul(a, a);
+                return mul_plain(a, a);
             }
             if n == 3 {
-                return mul(mul(a, a), a);
+                return mul_plain(mul_plain(a, a), a);
             }
             if n > -100 && n < 100 {
                 let (mut acc, mut p, mut e) = (c(T::one(), zero), a, n.unsigned_abs());
                 loop {
                     if e & 1 == 1 {
-                        acc = mul(acc, p);
+                        acc = mul_plain(acc, p);
                     }
                     e >>= 1;
                     if e == 0 {
                         break;
                     }
-                    p = mul(p, p);
+                    p = mul_plain(p, p);
                 }
                 return if n < 0 {
                     div(c(T::one(), zero), acc)
@@ -244,6 +256,45 @@ pub(crate) fn pow<T: Part>(a: Complex<T>, b: Complex<T>) -> Complex<T> {
         }
     }
     T::c_pow(a, b)
+}
+
+/// |z| as NumPy's SIMD absolute computes it: `larger * sqrt(ratio^2 + 1)` with the
+/// square-plus-one fused, infinite for an infinite part, NaN for a NaN part otherwise.
+pub(crate) fn abs<T: Part>(z: Complex<T>) -> T {
+    let (re, im) = (z.re.abs(), z.im.abs());
+    if re.is_infinite() || im.is_infinite() {
+        return T::infinity();
+    }
+    if re.is_nan() || im.is_nan() {
+        return T::nan();
+    }
+    let (larger, smaller) = if re >= im { (re, im) } else { (im, re) };
+    let ratio = if larger == T::zero() {
+        T::zero()
+    } else {
+        smaller / larger
+    };
+    larger * ratio.mul_add(ratio, T::one()).sqrt()
+}
+
+/// A complex array's real part, imaginary part or magnitude (`op` is real, imag or
+/// abs), in the part's type.
+pub(crate) fn to_real(op: UnaryOp, x: &crate::Value) -> crate::Value {
+    fn parts<T: Part>(
+        a: &ndarray::ArcArray<Complex<T>, ndarray::IxDyn>,
+        op: UnaryOp,
+    ) -> ndarray::ArrayD<T> {
+        a.mapv(|z| match op {
+            UnaryOp::Real => z.re,
+            UnaryOp::Imag => z.im,
+            _ => abs(z),
+        })
+    }
+    match x {
+        crate::Value::C64(a) => crate::Value::from_array(parts(a, op)),
+        crate::Value::C128(a) => crate::Value::from_array(parts(a, op)),
+        _ => unreachable!("to_real takes complex values"),
+    }
 }
 
 /// Whether either part is NaN.

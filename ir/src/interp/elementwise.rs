@@ -50,16 +50,8 @@ pub(super) fn unary(op: UnaryOp, x: &Value, ty: &TensorType) -> Value {
             let (re, im) = parts(v.to_scalar());
             re.is_finite() && im.is_finite()
         })),
-        // Complex to real: a part, or the magnitude (C's hypot, as NumPy's cabs).
-        Real | Imag | Abs if x.dtype().is_complex() => with_value!(x, a => map(a, |v| {
-            let (re, im) = parts(v.to_scalar());
-            match op {
-                Real => re,
-                Imag => im,
-                _ => re.hypot(im),
-            }
-        }))
-        .cast(ty.dtype),
+        // Complex to real: a part, or the magnitude.
+        Real | Imag | Abs if x.dtype().is_complex() => super::complex::to_real(op, x),
         LogicalNot => with_value!(x, a => map(a, |v| !v.to_scalar().truthy())),
         // The sign bit: of the float, or of a negative integer (NumPy casts to float).
         Signbit => with_value!(x, a => map(a, |v| match v.to_scalar() {

@@ -122,7 +122,7 @@ where
             ReduceOp::Prod => row
                 .iter()
                 .fold(Complex::new(T::one(), T::zero()), |acc, &v| {
-                    complex::mul(acc, v)
+                    complex::mul_plain(acc, v)
                 }),
             ReduceOp::Mean => {
                 let n = T::from(row.len()).expect("row length fits a float");

@@ -7,16 +7,14 @@ use crate::analysis::{node_type, LfEGraph};
 use crate::lang::ENode;
 
 pub(super) fn rules() -> Vec<Rule> {
-    // NumPy computes z**0, z**2 and z**3 with exactly these products; the other
-    // strength reductions differ for complex values (other formulas, other infinities).
+    // NumPy computes z**0 as 1 and z**2 (the operator) as its square, whose product
+    // is x*x's; its z**3 is an unfused product, and the other strength reductions use
+    // other formulas (other roundings and infinities) for complex values.
     let rule = |name, tier, apply| Rule {
         name,
         family: "strength",
         tier,
-        complex: matches!(
-            name,
-            "mul-self" | "pow-zero" | "pow-two-float" | "pow-three"
-        ),
+        complex: matches!(name, "mul-self" | "pow-zero" | "pow-two-float"),
         apply,
     };
     vec![

@@ -128,8 +128,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             LogicalNot => return Ok(b.build_not(self.complex_truthy(v)?, "not")?.into()),
             Real => return self.convert(re.into(), p, out),
             Imag => return self.convert(im.into(), p, out),
-            // C's hypot, as NumPy's cabs.
-            Abs => return Ok(self.libm("hypot", p, &[re.into(), im.into()])?.into()),
+            Abs => return Ok(self.cabs((re, im), p)?.into()),
             _ => {}
         }
         let (re, im) = match op {
@@ -278,8 +277,20 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         self.cgt(a, c, true)
     }
 
-    /// `a * c` without recovery of infinities (NumPy's).
+    /// `a * c` as NumPy's SIMD loops (and the interpreter's `mul`): one fused
+    /// multiply-add per part, no recovery of infinities.
     fn cmul(&self, a: Parts<'ctx>, c: Parts<'ctx>) -> Res<Parts<'ctx>> {
+        let b = self.builder;
+        let fma = |x: FloatValue<'ctx>, y: FloatValue<'ctx>, z: FloatValue<'ctx>| self.fma(x, y, z);
+        let ii = b.build_float_mul(a.1, c.1, "ii")?;
+        let neg_ii = b.build_float_neg(ii, "nii")?;
+        let ir = b.build_float_mul(a.1, c.0, "ir")?;
+        Ok((fma(a.0, c.0, neg_ii)?, fma(a.0, c.1, ir)?))
+    }
+
+    /// `a * c` as NumPy's scalar code (its powers and product reductions): each
+    /// product rounded.
+    fn cmul_plain(&self, a: Parts<'ctx>, c: Parts<'ctx>) -> Res<Parts<'ctx>> {
         let b = self.builder;
         let rr = b.build_float_mul(a.0, c.0, "rr")?;
         let ii = b.build_float_mul(a.1, c.1, "ii")?;
@@ -289,6 +300,34 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             b.build_float_sub(rr, ii, "re")?,
             b.build_float_add(ri, ir, "im")?,
         ))
+    }
+
+    /// The running product of a complex product reduction (unfused, as NumPy's).
+    pub(crate) fn complex_product(
+        &self,
+        x: BasicValueEnum<'ctx>,
+        y: BasicValueEnum<'ctx>,
+        d: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        let r = self.cmul_plain(self.parts(x)?, self.parts(y)?)?;
+        self.pack(d, r)
+    }
+
+    /// `x * y + z` rounded once (`llvm.fma`).
+    fn fma(
+        &self,
+        x: FloatValue<'ctx>,
+        y: FloatValue<'ctx>,
+        z: FloatValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
+        let intr = inkwell::intrinsics::Intrinsic::find("llvm.fma")
+            .ok_or_else(|| CodegenError::Internal("no llvm.fma".into()))?;
+        let decl = intr
+            .get_declaration(self.module, &[x.get_type().into()])
+            .ok_or_else(|| CodegenError::Internal("no llvm.fma declaration".into()))?;
+        Ok(self
+            .call(decl, &[x.into(), y.into(), z.into()])?
+            .into_float_value())
     }
 
     /// `a / c` by Smith's method, as NumPy (both branches computed, one selected;
@@ -344,6 +383,37 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             b.build_select(real_larger, i1, i2, "im")?
                 .into_float_value(),
         ))
+    }
+
+    /// |z| as the interpreter's `abs` (NumPy's SIMD absolute): `larger * sqrt(ratio^2
+    /// + 1)`, infinite for an infinite part, else NaN for a NaN part.
+    fn cabs(&self, z: Parts<'ctx>, p: DType) -> Res<FloatValue<'ctx>> {
+        let b = self.builder;
+        let re = self.intrinsic("llvm.fabs", p, &[z.0.into()])?;
+        let im = self.intrinsic("llvm.fabs", p, &[z.1.into()])?;
+        let (zero, one) = (self.fconst(p, 0.0), self.fconst(p, 1.0));
+        let (inf, nan) = (self.fconst(p, f64::INFINITY), self.fconst(p, f64::NAN));
+        let re_larger = b.build_float_compare(FloatPredicate::OGE, re, im, "rl")?;
+        let larger = b
+            .build_select(re_larger, re, im, "larger")?
+            .into_float_value();
+        let smaller = b
+            .build_select(re_larger, im, re, "smaller")?
+            .into_float_value();
+        let ratio = b.build_float_div(smaller, larger, "ratio")?;
+        let larger_zero = b.build_float_compare(FloatPredicate::OEQ, larger, zero, "lz")?;
+        let ratio = b
+            .build_select(larger_zero, zero, ratio, "ratio")?
+            .into_float_value();
+        let root = self.fma(ratio, ratio, one)?;
+        let root = self.intrinsic("llvm.sqrt", p, &[root.into()])?;
+        let abs = b.build_float_mul(larger, root, "abs")?;
+        let any_nan = b.build_float_compare(FloatPredicate::UNO, re, im, "nan")?;
+        let abs = b.build_select(any_nan, nan, abs, "abs")?.into_float_value();
+        let re_inf = b.build_float_compare(FloatPredicate::OEQ, re, inf, "ri")?;
+        let im_inf = b.build_float_compare(FloatPredicate::OEQ, im, inf, "ii")?;
+        let any_inf = b.build_or(re_inf, im_inf, "inf")?;
+        Ok(b.build_select(any_inf, inf, abs, "abs")?.into_float_value())
     }
 
     /// `1 / z`, as NumPy's reciprocal loop.
@@ -596,10 +666,10 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         b.position_at_end(n1);
         ret_parts(a)?;
         b.position_at_end(n2);
-        ret_parts(inner.cmul(a, a)?)?;
+        ret_parts(inner.cmul_plain(a, a)?)?;
         b.position_at_end(n3);
-        let sq = inner.cmul(a, a)?;
-        ret_parts(inner.cmul(sq, a)?)?;
+        let sq = inner.cmul_plain(a, a)?;
+        ret_parts(inner.cmul_plain(sq, a)?)?;
         b.position_at_end(loop_start);
         let neg = b.build_int_compare(IntPredicate::SLT, n, i64t.const_zero(), "neg")?;
         let mag = b.build_int_neg(n, "mag")?;
@@ -621,7 +691,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         let ev = e.as_basic_value().into_int_value();
         let bit = b.build_and(ev, i64t.const_int(1, false), "bit")?;
         let bit = b.build_int_compare(IntPredicate::NE, bit, i64t.const_zero(), "set")?;
-        let prod = inner.cmul(acc, pw)?;
+        let prod = inner.cmul_plain(acc, pw)?;
         let acc_next = (
             b.build_select(bit, prod.0, acc.0, "anr")?
                 .into_float_value(),
@@ -632,7 +702,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         let more = b.build_int_compare(IntPredicate::NE, e_next, i64t.const_zero(), "more")?;
         b.build_conditional_branch(more, body, done)?;
         b.position_at_end(body);
-        let p_next = inner.cmul(pw, pw)?;
+        let p_next = inner.cmul_plain(pw, pw)?;
         b.build_unconditional_branch(head)?;
         acc_r.add_incoming(&[(&one, loop_start), (&acc_next.0, body)]);
         acc_i.add_incoming(&[(&zero, loop_start), (&acc_next.1, body)]);
