@@ -22,7 +22,7 @@ from lazyfuse import _native
 EXAMPLES = int(os.environ.get("LAZYFUSE_MODEL_EXAMPLES", "60"))
 
 DTYPES = ["float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint64", "uint32", "uint16",
-          "uint8", "bool"]
+          "uint8", "bool", "complex128", "complex64"]
 SHAPES = [(), (5,), (4, 3), (2, 3, 4), (0,), (3, 1)]
 
 
@@ -40,6 +40,8 @@ def values(dtype, shape, seed):
     if dtype.startswith("uint"):
         return rng.integers(0, 40, shape).astype(dtype)
     v = rng.normal(size=shape).astype(dtype)
+    if dtype.startswith("complex"):
+        v = v + 1j * rng.normal(size=shape).astype(dtype)
     if v.size:
         v.flat[0] = -0.0
     return v
@@ -221,6 +223,16 @@ class ArrayModel(RuleBasedStateMachine):
         else:
             same_outcome(lambda: ref.__setitem__(key, scalar),
                          lambda: lazy.__setitem__(key, scalar))
+
+    @precondition(lambda self: self.pairs)
+    @rule(data=st.data(), part=st.sampled_from(["real", "imag"]),
+          scalar=st.sampled_from([0, -2.5, float("nan")]))
+    def write_part(self, data, part, scalar):
+        """Writes through ``.real`` and ``.imag`` (views of a complex array's memory)."""
+        ref, lazy = data.draw(st.sampled_from(self.pairs))
+        key = data.draw(basic_keys(ref.shape))
+        same_outcome(lambda: getattr(ref, part).__setitem__(key, scalar),
+                     lambda: getattr(lazy, part).__setitem__(key, scalar))
 
     @precondition(lambda self: self.pairs)
     @rule(data=st.data(), op=st.sampled_from(["iadd", "isub", "imul", "itruediv",

@@ -47,6 +47,18 @@ _pending_base = _native.Base  # _Base(node), the base of a new pending result
 # --- view chains ----------------------------------------------------------------------
 # A chain is a tuple of view operations (name, argument). Each has a NumPy form (on a
 # buffer's view) and a native form (on a pending node); both give the same values.
+# ``real`` and ``imag`` (of a complex array) change the dtype to the part's: see
+# ``part_dtype``.
+
+
+def part_dtype(dtype, chain):
+    """The dtype of a view through `chain` of a base of `dtype`: the part's dtype after
+    a ``real`` or ``imag`` link, else the base's."""
+    if dtype.kind == "c":
+        for name, _ in chain:
+            if name == "real" or name == "imag":
+                return _np.dtype(dtype.char.lower())
+    return dtype
 
 def replay_numpy(view, chain):
     for name, arg in chain:
@@ -68,6 +80,10 @@ def replay_numpy(view, chain):
             view = _np.broadcast_to(view, arg)
         elif name == "diagonal":
             view = view.diagonal(*arg)  # read-only, as NumPy's
+        elif name == "real":
+            view = view.real  # a complex array's real parts in its memory (writable)
+        elif name == "imag":
+            view = view.imag
         else:
             raise AssertionError(f"unknown view operation {name}")
     return view
@@ -93,6 +109,8 @@ def replay_native(node, chain):
             node = node.broadcast_to(list(arg))
         elif name == "diagonal":
             node = diagonal_native(node, *arg)
+        elif name in ("real", "imag"):
+            node = node.unary(name)
         else:
             raise AssertionError(f"unknown view operation {name}")
     return node

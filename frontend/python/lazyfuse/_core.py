@@ -10,7 +10,7 @@ import operator as _operator
 import numpy as _np
 
 from . import _native, _ops
-from ._base import _Base, _pending_base, replay_native, replay_numpy, stand_in
+from ._base import _Base, _pending_base, part_dtype, replay_native, replay_numpy, stand_in
 from .errors import BindingError, DTypeError, IndexingError, InvalidArgumentError, LazyfuseError
 from ._methods import ArrayMethods
 
@@ -220,7 +220,8 @@ class ndarray(_native.Handle, ArrayMethods):
 
     @property
     def dtype(self):
-        return self._base.dtype
+        dtype = self._base.dtype
+        return part_dtype(dtype, self._chain) if dtype.kind == "c" else dtype
 
     @property
     def ndim(self):
@@ -237,10 +238,10 @@ class ndarray(_native.Handle, ArrayMethods):
 
     @property
     def real(self):
-        """The real part: the array itself for real dtypes; for complex ones a view of
-        the real parts in memory (writes to it change this array, as in NumPy)."""
+        """The real part: the array itself for real dtypes, a view of the real parts
+        for complex ones (writes to it change this array, as in NumPy)."""
         if self.dtype.kind == "c":
-            return asarray(self.numpy().real)
+            return self._view("real", None)
         return ndarray._over(self._base, self._chain)
 
     @real.setter
@@ -249,11 +250,11 @@ class ndarray(_native.Handle, ArrayMethods):
 
     @property
     def imag(self):
-        """The imaginary part: a view of it in memory for complex dtypes (writable, as
-        in NumPy); zeros for real dtypes."""
+        """The imaginary part: a view of it for complex dtypes (writable, as in NumPy);
+        read-only zeros for real dtypes."""
         if self.dtype.kind == "c":
-            return asarray(self.numpy().imag)
-        return zeros(self.shape, self.dtype)
+            return self._view("imag", None)
+        return asarray(_np.broadcast_to(_np.zeros((), self.dtype), self.shape))
 
     @imag.setter
     def imag(self, value):
