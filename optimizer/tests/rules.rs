@@ -849,3 +849,37 @@ fn every_rule_has_a_test_above() {
         );
     }
 }
+
+#[test]
+fn complex_values_get_only_the_rules_that_hold_for_them() {
+    // log(exp(z)) wraps z's imaginary part into (-pi, pi]: not z.
+    does_not_fire(
+        "log-exp",
+        &p!("b: c128[4] = exp a", "c: c128[4] = log b"; "c"; "a: c128[4]"),
+    );
+    // z * 1 is NaN + inf j for z = inf j in NumPy's product: not z.
+    does_not_fire(
+        "mul-one",
+        &p!("b: c128[] = const[1.0+0.0j]", "c: c128[4] = mul a b"; "c"; "a: c128[4]"),
+    );
+    // A zero with a non-zero imaginary part is no zero (nor is 1j a one).
+    does_not_fire(
+        "mul-one",
+        &p!("b: f64[] = const[1.0]", "d: c128[] = const[0.0+1.0j]", "e: c128[] = add b d", "c: c128[4] = mul a e"; "c"; "a: c128[4]"),
+    );
+    // NumPy's z ** 3 is an unfused product; (z * z) * z is fused.
+    does_not_fire(
+        "pow-three",
+        &p!("b: c64[] = const[3.0+0.0j]", "c: c64[4] = pow a b"; "c"; "a: c64[4]"),
+    );
+    // z ** 2 is NumPy's square: x * x.
+    fires(
+        "pow-two-float",
+        &p!("b: c128[] = const[2.0+0.0j]", "c: c128[4] = pow a b"; "c"; "a: c128[4]"),
+    );
+    // Layout and field identities hold whatever the dtype.
+    fires(
+        "transpose-transpose",
+        &p!("b: c64[3,2] = transpose[perm=(1,0)] a", "c: c64[2,3] = transpose[perm=(1,0)] b", "d: c64[2,3] = exp c"; "d"; "a: c64[2,3]"),
+    );
+}

@@ -8,8 +8,9 @@ use crate::lang::ENode;
 
 pub(super) fn rules() -> Vec<Rule> {
     // NumPy computes z**0 as 1 and z**2 (the operator) as its square, whose product
-    // is x*x's; its z**3 is an unfused product, and the other strength reductions use
-    // other formulas (other roundings and infinities) for complex values.
+    // is x*x's (np.power(z, 2) rounds its product once more: within an ulp); its z**3
+    // is an unfused product, and the other strength reductions use other formulas
+    // (other roundings and infinities) for complex values.
     let rule = |name, tier, apply| Rule {
         name,
         family: "strength",
@@ -61,7 +62,7 @@ fn pow_zero(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
 
 fn square_of(eg: &LfEGraph, n: &ENode, float: bool) -> Vec<Build> {
     match pow_args(n) {
-        Some((a, b)) if is_value(eg, b, 2.0) && ty(eg, a).dtype.is_float() == float => {
+        Some((a, b)) if is_value(eg, b, 2.0) && ty(eg, a).dtype.is_inexact() == float => {
             vec![binary(BinaryOp::Mul, class(a), class(a))]
         }
         _ => vec![],
@@ -73,7 +74,8 @@ fn pow_two_int(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     square_of(eg, n, false)
 }
 
-// x ** 2 == x * x (floats: pow is not guaranteed correctly rounded)
+// x ** 2 == x * x (floats: pow is not guaranteed correctly rounded; complex: NumPy's
+// `z ** 2` is its square, the fused product x * x is)
 fn pow_two_float(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     square_of(eg, n, true)
 }
