@@ -1,7 +1,7 @@
-//! Float matrix products, reading operands in place through their index maps, batch
-//! axes broadcast: OpenBLAS (`cblas_?gemm`) when each operand has a unit stride along
-//! one of its two matrix axes (plain and transposed layouts), `matrixmultiply` for any
-//! other strides (reversed or stepped slices).
+//! Float and complex matrix products, reading operands in place through their index
+//! maps, batch axes broadcast: OpenBLAS (`cblas_?gemm`) when each operand has a unit
+//! stride along one of its two matrix axes (plain and transposed layouts),
+//! `matrixmultiply` for any other strides (reversed or stepped slices).
 
 use lazyfuse_ir::kernel::{BufferId, IndexMap, MatMulKernel};
 use lazyfuse_ir::{DType, TensorType};
@@ -58,6 +58,38 @@ extern "C" {
         y: *mut f32,
         incy: i32,
     );
+    fn cblas_zgemm(
+        layout: i32,
+        ta: i32,
+        tb: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        alpha: *const f64,
+        a: *const f64,
+        lda: i32,
+        b: *const f64,
+        ldb: i32,
+        beta: *const f64,
+        c: *mut f64,
+        ldc: i32,
+    );
+    fn cblas_cgemm(
+        layout: i32,
+        ta: i32,
+        tb: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        alpha: *const f32,
+        a: *const f32,
+        lda: i32,
+        b: *const f32,
+        ldb: i32,
+        beta: *const f32,
+        c: *mut f32,
+        ldc: i32,
+    );
     fn cblas_ddot(n: i32, x: *const f64, incx: i32, y: *const f64, incy: i32) -> f64;
     fn cblas_sdot(n: i32, x: *const f32, incx: i32, y: *const f32, incy: i32) -> f32;
     fn cblas_sgemm(
@@ -83,6 +115,155 @@ extern "C" {
 enum Side {
     A,
     B,
+}
+
+/// The address of element `offset` (in elements of `dtype`) from `base`.
+fn element(base: *mut u8, offset: isize, dtype: DType) -> *mut u8 {
+    base.wrapping_offset(offset * dtype.size_bytes() as isize)
+}
+
+/// A row-major BLAS GEMM's transposes, sizes and leading dimensions.
+struct BlasGemm {
+    ta: i32,
+    tb: i32,
+    m: i32,
+    n: i32,
+    k: i32,
+    lda: i32,
+    ldb: i32,
+    ldc: i32,
+}
+
+/// `C = A B` by OpenBLAS's `cblas_?gemm` for `dtype` (float or complex).
+///
+/// # Safety
+/// `a`, `b` and `c` must address `dtype` elements that `g` describes exactly.
+unsafe fn blas_gemm(dtype: DType, g: &BlasGemm, a: *mut u8, b: *mut u8, c: *mut u8) {
+    let BlasGemm {
+        ta,
+        tb,
+        m,
+        n,
+        k,
+        lda,
+        ldb,
+        ldc,
+    } = *g;
+    // SAFETY: forwarded from the caller; complex alpha and beta are read through
+    // pointers to values that outlive the call.
+    unsafe {
+        match dtype {
+            DType::F64 => cblas_dgemm(
+                ROW_MAJOR, ta, tb, m, n, k, 1.0, a as _, lda, b as _, ldb, 0.0, c as _, ldc,
+            ),
+            DType::F32 => cblas_sgemm(
+                ROW_MAJOR, ta, tb, m, n, k, 1.0, a as _, lda, b as _, ldb, 0.0, c as _, ldc,
+            ),
+            DType::C128 => {
+                let (one, zero) = ([1.0f64, 0.0], [0.0f64, 0.0]);
+                cblas_zgemm(
+                    ROW_MAJOR,
+                    ta,
+                    tb,
+                    m,
+                    n,
+                    k,
+                    one.as_ptr() as _,
+                    a as _,
+                    lda,
+                    b as _,
+                    ldb,
+                    zero.as_ptr() as _,
+                    c as _,
+                    ldc,
+                )
+            }
+            _ => {
+                let (one, zero) = ([1.0f32, 0.0], [0.0f32, 0.0]);
+                cblas_cgemm(
+                    ROW_MAJOR,
+                    ta,
+                    tb,
+                    m,
+                    n,
+                    k,
+                    one.as_ptr() as _,
+                    a as _,
+                    lda,
+                    b as _,
+                    ldb,
+                    zero.as_ptr() as _,
+                    c as _,
+                    ldc,
+                )
+            }
+        }
+    }
+}
+
+/// An operand of [`strided_gemm`]: its first element and (row, column) strides.
+type Strided = (*mut u8, isize, isize);
+
+/// `C = A B` for any strides by matrixmultiply (`(m, k, n)` the sizes).
+///
+/// # Safety
+/// Every element the sizes and strides reach must lie inside its operand's buffer, and
+/// `c`'s must be the kernel's own.
+unsafe fn strided_gemm(
+    dtype: DType,
+    (m, k, n): (usize, usize, usize),
+    a: Strided,
+    b: Strided,
+    c: Strided,
+) {
+    use matrixmultiply::CGemmOption::Standard;
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match dtype {
+            DType::F64 => matrixmultiply::dgemm(
+                m, k, n, 1.0, a.0 as _, a.1, a.2, b.0 as _, b.1, b.2, 0.0, c.0 as _, c.1, c.2,
+            ),
+            DType::F32 => matrixmultiply::sgemm(
+                m, k, n, 1.0, a.0 as _, a.1, a.2, b.0 as _, b.1, b.2, 0.0, c.0 as _, c.1, c.2,
+            ),
+            DType::C128 => matrixmultiply::zgemm(
+                Standard,
+                Standard,
+                m,
+                k,
+                n,
+                [1.0, 0.0],
+                a.0 as _,
+                a.1,
+                a.2,
+                b.0 as _,
+                b.1,
+                b.2,
+                [0.0, 0.0],
+                c.0 as _,
+                c.1,
+                c.2,
+            ),
+            _ => matrixmultiply::cgemm(
+                Standard,
+                Standard,
+                m,
+                k,
+                n,
+                [1.0, 0.0],
+                a.0 as _,
+                a.1,
+                a.2,
+                b.0 as _,
+                b.1,
+                b.2,
+                [0.0, 0.0],
+                c.0 as _,
+                c.1,
+                c.2,
+            ),
+        }
+    }
 }
 
 /// BLAS's description of a `rows × cols` operand with strides `(rs, cs)` in row-major
@@ -160,8 +341,8 @@ pub(super) fn view(
     })
 }
 
-/// `Some(result)` when the product is a float GEMM (operands and result of one float
-/// dtype); `None` to use the general path.
+/// `Some(result)` when the product is a float or complex GEMM (operands and result of
+/// one such dtype); `None` to use the general path.
 pub(super) fn float_matmul(
     m: &MatMulKernel,
     memory: &mut Memory,
@@ -169,8 +350,10 @@ pub(super) fn float_matmul(
     let out_dtype = memory.values[memory.root[m.out.0 as usize]]
         .as_ref()?
         .dtype();
-    if !matches!(out_dtype, DType::F32 | DType::F64)
-        || m.a_ty.dtype != out_dtype
+    if !matches!(
+        out_dtype,
+        DType::F32 | DType::F64 | DType::C64 | DType::C128
+    ) || m.a_ty.dtype != out_dtype
         || m.b_ty.dtype != out_dtype
     {
         return None;
@@ -233,7 +416,8 @@ fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), Codege
         }
         // A vector times a vector: BLAS's dot (NumPy's too), not a 1×1 gemm.
         let positive = |v: isize| i32::try_from(v).ok().filter(|&v| v > 0);
-        let dot = match (mm == 1 && n == 1 && k > 0, i32::try_from(k)) {
+        let real = !dtype.is_complex();
+        let dot = match (real && mm == 1 && n == 1 && k > 0, i32::try_from(k)) {
             (true, Ok(k32)) => positive(csa)
                 .zip(positive(rsb))
                 .map(|(ia, ib)| (k32, ia, ib)),
@@ -270,7 +454,7 @@ fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), Codege
         // its gemm with one column (which OpenBLAS runs through its blocked path).
         let gemv = (|| {
             let fits = |v: isize| i32::try_from(v).ok().filter(|&v| v > 0);
-            if k == 0 || (mm == 1) == (n == 1) {
+            if !real || k == 0 || (mm == 1) == (n == 1) {
                 return None;
             }
             if n == 1 {
@@ -353,86 +537,42 @@ fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), Codege
             (c_ok && k > 0).then_some((ta, lda, tb, ldb, i32::try_from(ldc.max(1)).ok()?, dims))
         })();
         if let Some((ta, lda, tb, ldb, ldc, (m32, n32, k32))) = blas {
+            let layout = BlasGemm {
+                ta,
+                tb,
+                m: m32,
+                n: n32,
+                k: k32,
+                lda,
+                ldb,
+                ldc,
+            };
             // SAFETY: as below; OpenBLAS reads m×k and k×n elements through the given
             // leading dimensions, which describe exactly the checked strides, and writes
             // the m×n output rows of the contiguous temporary.
             unsafe {
-                match dtype {
-                    DType::F64 => cblas_dgemm(
-                        ROW_MAJOR,
-                        ta,
-                        tb,
-                        m32,
-                        n32,
-                        k32,
-                        1.0,
-                        (a_ptr as *const f64).offset(oa),
-                        lda,
-                        (b_ptr as *const f64).offset(ob),
-                        ldb,
-                        0.0,
-                        (c_ptr as *mut f64).offset(oc),
-                        ldc,
-                    ),
-                    _ => cblas_sgemm(
-                        ROW_MAJOR,
-                        ta,
-                        tb,
-                        m32,
-                        n32,
-                        k32,
-                        1.0,
-                        (a_ptr as *const f32).offset(oa),
-                        lda,
-                        (b_ptr as *const f32).offset(ob),
-                        ldb,
-                        0.0,
-                        (c_ptr as *mut f32).offset(oc),
-                        ldc,
-                    ),
-                }
-            }
+                blas_gemm(
+                    dtype,
+                    &layout,
+                    element(a_ptr, oa, dtype),
+                    element(b_ptr, ob, dtype),
+                    element(c_ptr, oc, dtype),
+                )
+            };
             continue;
         }
         // SAFETY: every operand element lies inside its buffer (checked in `view`), the
         // output is the kernel's own contiguous temporary of the result's shape, and
         // matrixmultiply reads and writes exactly the m×k, k×n and m×n elements given.
         unsafe {
-            match dtype {
-                DType::F64 => matrixmultiply::dgemm(
-                    mm,
-                    k,
-                    n,
-                    1.0,
-                    (a_ptr as *const f64).offset(oa),
-                    rsa,
-                    csa,
-                    (b_ptr as *const f64).offset(ob),
-                    rsb,
-                    csb,
-                    0.0,
-                    (c_ptr as *mut f64).offset(oc),
-                    rsc,
-                    csc,
-                ),
-                _ => matrixmultiply::sgemm(
-                    mm,
-                    k,
-                    n,
-                    1.0,
-                    (a_ptr as *const f32).offset(oa),
-                    rsa,
-                    csa,
-                    (b_ptr as *const f32).offset(ob),
-                    rsb,
-                    csb,
-                    0.0,
-                    (c_ptr as *mut f32).offset(oc),
-                    rsc,
-                    csc,
-                ),
-            }
-        }
+            strided_gemm(
+                dtype,
+                (mm, k, n),
+                (element(a_ptr, oa, dtype), rsa, csa),
+                (element(b_ptr, ob, dtype), rsb, csb),
+                (element(c_ptr, oc, dtype), rsc, csc),
+            )
+        };
     }
     Ok(())
 }

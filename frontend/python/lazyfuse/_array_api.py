@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from ._core import _SUPPORTED_DTYPES, asarray
+from ._core import _SUPPORTED_DTYPES, asarray, ndarray
 
 __array_api_version__ = "2024.12"
 
@@ -15,10 +15,10 @@ _KINDS = {
     "signed integer": ("int8", "int16", "int32", "int64"),
     "unsigned integer": ("uint8", "uint16", "uint32", "uint64"),
     "integral": ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"),
-    "real floating": ("float16", "float32", "float64"),
+    "real floating": ("float32", "float64"),
     "complex floating": ("complex64", "complex128"),
     "numeric": ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                "float16", "float32", "float64", "complex64", "complex128"),
+                "float32", "float64", "complex64", "complex128"),
 }
 
 
@@ -44,7 +44,8 @@ class Info:
     def dtypes(self, *, device=None, kind=None):
         self._check(device)
         if kind is None:
-            names = _SUPPORTED_DTYPES
+            # The standard's dtypes (float16 is lazyfuse's and NumPy's, not the standard's).
+            names = [n for n in _SUPPORTED_DTYPES if n != "float16"]
         else:
             kinds = kind if isinstance(kind, tuple) else (kind,)
             names = []
@@ -132,3 +133,42 @@ def result_type(*arrays_and_dtypes):
 def can_cast(from_, to, casting="safe"):
     """NumPy's ``can_cast``, with a lazy array standing for its dtype."""
     return _np.can_cast(_dtype_of(from_), to, casting=casting)
+
+
+class finfo:
+    """NumPy's ``finfo`` of a float or complex dtype (or array), whose Array API
+    attributes (``bits``, ``eps``, ``max``, ``min``, ``smallest_normal``, ``dtype``) are
+    Python numbers as the standard asks; every other attribute is NumPy's."""
+
+    def __init__(self, type, /):  # noqa: A002 - NumPy's and the standard's name
+        info = _np.finfo(type.dtype if isinstance(type, ndarray) else type)
+        self._info = info
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.smallest_normal = float(info.smallest_normal)
+        self.dtype = info.dtype
+
+    def __getattr__(self, name):
+        return getattr(self._info, name)
+
+    def __repr__(self):
+        return repr(self._info)
+
+
+class iinfo:
+    """NumPy's ``iinfo`` of an integer dtype (or array): ``bits``, ``max``, ``min`` as
+    Python ints, ``dtype``; every other attribute is NumPy's."""
+
+    def __init__(self, type, /):  # noqa: A002 - NumPy's and the standard's name
+        info = _np.iinfo(type.dtype if isinstance(type, ndarray) else type)
+        self._info = info
+        self.bits, self.max, self.min = int(info.bits), int(info.max), int(info.min)
+        self.dtype = info.dtype
+
+    def __getattr__(self, name):
+        return getattr(self._info, name)
+
+    def __repr__(self):
+        return repr(self._info)

@@ -31,9 +31,20 @@ def _floats(*xs):
     """The operands in the float dtype NumPy's loop computes in: the first float loop
     every operand casts to safely (float16 for bools and 8-bit integers, float32 for
     16-bit ones, float64 beyond; int8 with uint8 is float16, not int16's float32)."""
-    xs = [asarray(x) for x in xs]
-    dt = _np.result_type(*[_np.result_type(x.dtype, _np.float16) for x in xs])
+    arrays = [asarray(x).dtype for x in xs if not _is_weak(x)]
+    if not arrays:  # Python scalars only: NumPy's float64
+        return [asarray(float(x)) for x in xs]
+    # A Python scalar is weak (NEP 50): its type is what it makes with the arrays
+    # (an int with int8 stays int8, a float with int8 is float64).
+    kinds = arrays + [_np.result_type(*arrays, x) for x in xs if _is_weak(x)]
+    dt = _np.result_type(*[_np.result_type(d, _np.float16) for d in kinds])
+    xs = [asarray(_np.asarray(x, dt)) if _is_weak(x) else asarray(x) for x in xs]
     return [x if x.dtype == dt else x.astype(dt) for x in xs]
+
+
+def _is_weak(x):
+    """A Python bool, int or float (not a NumPy scalar): weak under NEP 50."""
+    return type(x) in (bool, int, float)
 
 
 def _in_dtype(numerator, denominator, dtype):

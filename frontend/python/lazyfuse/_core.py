@@ -290,6 +290,9 @@ class ndarray(_native.Handle, ArrayMethods):
     def __float__(self):
         return float(self.numpy())
 
+    def __complex__(self):
+        return complex(self.numpy())
+
     def __int__(self):
         return int(self.numpy())
 
@@ -564,6 +567,15 @@ class ndarray(_native.Handle, ArrayMethods):
     def std(self, axis=None, ddof=0, keepdims=False):
         return std(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
+    def _layout_probe(self):
+        """A NumPy array with this handle's shape, dtype and strides (its memory view,
+        or a stand-in owning no memory when pending): NumPy's stride arithmetic on it
+        says whether a reshape is a view."""
+        base = self._base
+        if base.buffer is not None:
+            return self._numpy_view()
+        return replay_numpy(stand_in(base), self._chain)
+
     def reshape(self, *shape, order="C"):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
@@ -572,11 +584,8 @@ class ndarray(_native.Handle, ArrayMethods):
         native = self._native_array.reshape([_index(s) for s in shape])
         shape = tuple(native.shape)
         # A view where NumPy gives one (its stride arithmetic decides), else a copy.
-        base = self._base
-        probe = (self._numpy_view() if base.buffer is not None
-                 else replay_numpy(stand_in(base), self._chain))
         try:
-            _np.reshape(probe, shape, copy=False)
+            _np.reshape(self._layout_probe(), shape, copy=False)
         except ValueError:
             return ndarray(native)
         return self._view("reshape", shape)
@@ -584,10 +593,7 @@ class ndarray(_native.Handle, ArrayMethods):
     def ravel(self):
         # NumPy's ravel is a view of C-contiguous memory only (reshape(-1) is one
         # wherever strides allow).
-        base = self._base
-        probe = (self._numpy_view() if base.buffer is not None
-                 else replay_numpy(stand_in(base), self._chain))
-        if probe.flags.c_contiguous:
+        if self._layout_probe().flags.c_contiguous:
             return self.reshape(-1)
         return self.flatten()
 
@@ -726,10 +732,19 @@ def _with_dtype(a, dtype):
     return a if dtype is None else a.astype(dtype)
 
 
-def asarray(x, dtype=None):
+def asarray(x, dtype=None, order=None, *, device=None, copy=None):
     """A lazy array of x (a lazy array, NumPy array, scalar or nested sequence). A
     NumPy array's memory is shared, as NumPy's ``asarray`` shares it: writes through
-    either are seen by both."""
+    either are seen by both. ``copy=True`` always copies; ``copy=False`` raises
+    ValueError where a copy would be needed (a dtype change, a Python sequence)."""
+    if device is not None and device != "cpu":
+        raise ValueError(f"asarray: unsupported device {device!r} (lazyfuse has 'cpu')")
+    if copy:
+        return array(x, dtype)
+    if copy is False:
+        shared = isinstance(x, (ndarray, _np.ndarray)) and (dtype is None or _np.dtype(dtype) == x.dtype)
+        if not shared:
+            raise ValueError("asarray: a copy is needed (copy=False was given)")
     if isinstance(x, ndarray):
         return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
     arr = _np.asarray(x)

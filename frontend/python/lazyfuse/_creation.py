@@ -15,7 +15,14 @@ from ._core import (_EAGER_SCALARS, _dtype_name, _eager_when_small, _from_numpy,
 from ._functions import broadcast_to, where
 from .errors import InvalidArgumentError
 
-def full(shape, fill_value, dtype=None):
+def _check_device(device):
+    """The Array API's ``device=`` argument: None or "cpu", lazyfuse's one device."""
+    if device is not None and device != "cpu":
+        raise ValueError(f"unsupported device {device!r} (lazyfuse has 'cpu')")
+
+
+def full(shape, fill_value, dtype=None, order="C", *, device=None):
+    _check_device(device)
     shape = _shape(shape)
     if _math.prod(shape) <= _core._EAGER_ELEMENTS and type(fill_value) in _EAGER_SCALARS:
         # Tiny: in memory at once (see _set_eager_limit); NumPy's dtype rules.
@@ -27,7 +34,9 @@ def full(shape, fill_value, dtype=None):
     return ndarray(_native.full(_shape(shape), fill_value, _dtype_name(dtype)))
 
 
-def zeros(shape, dtype=float):
+def zeros(shape, dtype=None, order="C", *, device=None):
+    _check_device(device)
+    dtype = float if dtype is None else dtype
     if type(shape) is int and shape <= _core._EAGER_ELEMENTS or type(shape) is tuple and len(shape) == 2 \
             and type(shape[0]) is int and type(shape[1]) is int and shape[0] * shape[1] <= _core._EAGER_ELEMENTS:
         _dtype_name(dtype)  # the common tiny cases without full's checks
@@ -35,38 +44,43 @@ def zeros(shape, dtype=float):
     return full(shape, 0, dtype)
 
 
-def ones(shape, dtype=float):
-    return full(shape, 1, dtype)
+def ones(shape, dtype=None, order="C", *, device=None):
+    _check_device(device)
+    return full(shape, 1, float if dtype is None else dtype)
 
 
-def empty(shape, dtype=float):
-    return zeros(shape, dtype)
+def empty(shape, dtype=None, order="C", *, device=None):
+    return zeros(shape, dtype, device=device)
 
 
-def zeros_like(a, dtype=None):
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    _check_device(device)
     a = asarray(a)
-    return zeros(a.shape, dtype or a.dtype)
+    return zeros(a.shape if shape is None else shape, dtype or a.dtype)
 
 
-def ones_like(a, dtype=None):
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    _check_device(device)
     a = asarray(a)
-    return ones(a.shape, dtype or a.dtype)
+    return ones(a.shape if shape is None else shape, dtype or a.dtype)
 
 
-def empty_like(a, dtype=None):
-    return zeros_like(a, dtype)
+def empty_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    return zeros_like(a, dtype, shape=shape, device=device)
 
 
-def full_like(a, fill_value, dtype=None):
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    _check_device(device)
     a = asarray(a)
-    return full(a.shape, fill_value, dtype or a.dtype)
+    return full(a.shape if shape is None else shape, fill_value, dtype or a.dtype)
 
 
-def arange(start, stop=None, step=1, dtype=None):
+def arange(start, stop=None, step=1, dtype=None, *, device=None):
     """NumPy ``arange``, lazily, with NumPy's values: ``ceil((stop - start) / step)``
     values; the first is ``start`` and the next ``start + step``, both cast to the dtype,
     and value i is ``first + i * (second - first)`` computed in the dtype (so
     ``arange(0, 1, 0.1, dtype=int)`` is ten zeros, as in NumPy)."""
+    _check_device(device)
     if stop is None:
         start, stop = 0, start
     for v in (start, stop, step):
@@ -109,10 +123,12 @@ def _ramp_index(length):
     return ndarray(_native.ramp(0, 1, length, "int64"))
 
 
-@_eager_when_small(lambda start, stop, num=50, endpoint=True, dtype=None:
+@_eager_when_small(lambda start, stop, num=50, endpoint=True, dtype=None, *, device=None:
                    _np.linspace(start, stop, num, endpoint, dtype=dtype)
-                   if _operator.index(num) <= _core._EAGER_ELEMENTS else None)
-def linspace(start, stop, num=50, endpoint=True, dtype=None):
+                   if device in (None, "cpu") and _operator.index(num) <= _core._EAGER_ELEMENTS
+                   else None)
+def linspace(start, stop, num=50, endpoint=True, dtype=None, *, device=None):
+    _check_device(device)
     num = int(num)
     if num < 0:
         raise InvalidArgumentError(f"Number of samples, {num}, must be non-negative.")
@@ -126,7 +142,8 @@ def linspace(start, stop, num=50, endpoint=True, dtype=None):
     return out if dtype is None else out.astype(dtype)
 
 
-def eye(N, M=None, k=0, dtype=float):
+def eye(N, M=None, k=0, dtype=float, order="C", *, device=None):
+    _check_device(device)
     M = N if M is None else M
     rows = arange(0, N, 1, dtype="int64").reshape(N, 1)
     cols = arange(0, M, 1, dtype="int64").reshape(1, M)

@@ -15,7 +15,7 @@ __all__ = [
     "all", "any", "argmax", "argmin", "around", "astype", "broadcast_to", "clip",
     "concatenate", "diagonal", "dot", "expand_dims", "inner", "matmul", "max", "mean",
     "min", "moveaxis", "outer", "prod", "ravel", "reshape", "round", "squeeze",
-    "stack", "std", "sum", "swapaxes", "transpose", "var", "where",
+    "stack", "std", "sum", "swapaxes", "transpose", "var", "where", "sort", "argsort",
 ]
 
 
@@ -45,8 +45,19 @@ def clip(a, a_min=_NOVALUE, a_max=_NOVALUE, out=None, *, min=_NOVALUE, max=_NOVA
     return a
 
 
-def reshape(a, shape, order="C"):
-    return asarray(a).reshape(shape, order=order)
+def reshape(a, shape, order="C", *, copy=None):
+    """NumPy's ``reshape``: a view where the layout allows, else a copy; ``copy=True``
+    always copies, ``copy=False`` raises ValueError where a view is impossible."""
+    a = asarray(a)
+    if copy:
+        return a.copy().reshape(shape, order=order)
+    if copy is False:
+        try:
+            _np.reshape(a._layout_probe(), shape, order=order, copy=False)
+        except ValueError:
+            raise ValueError("reshape: the array cannot be reshaped without a copy "
+                             "(copy=False)") from None
+    return a.reshape(shape, order=order)
 
 
 def ravel(a):
@@ -164,19 +175,36 @@ def argmin(a, axis=None, out=None, *, keepdims=False):
     return asarray(a).argmin(axis, out, keepdims=keepdims)
 
 
+def _ddof(ddof, correction, name):
+    """NumPy's ``ddof`` or the Array API's ``correction`` (the same number)."""
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError(f"{name}: ddof and correction can't be provided simultaneously.")
+    return correction
+
+
 @_eager_when_small(_np.var)
-def var(a, axis=None, ddof=0, keepdims=False):
+def var(a, axis=None, ddof=0, keepdims=False, *, correction=None):
+    ddof = _ddof(ddof, correction, "var")
     return ndarray(asarray(a)._native_array.var(_axes(axis), float(ddof), bool(keepdims)))
 
 
 @_eager_when_small(_np.std)
-def std(a, axis=None, ddof=0, keepdims=False):
+def std(a, axis=None, ddof=0, keepdims=False, *, correction=None):
+    ddof = _ddof(ddof, correction, "std")
     return ndarray(asarray(a)._native_array.std(_axes(axis), float(ddof), bool(keepdims)))
 
 
 @_eager_when_small(_np.astype)
-def astype(a, dtype):
-    return asarray(a).astype(dtype)
+def astype(a, dtype, /, *, copy=True, device=None):
+    """``a`` as `dtype` (a copy unless ``copy=False`` and the dtype is a's)."""
+    if device is not None and device != "cpu":
+        raise ValueError(f"astype: unsupported device {device!r} (lazyfuse has 'cpu')")
+    a = asarray(a)
+    if not copy and _np.dtype(dtype) == a.dtype:
+        return a
+    return a.astype(dtype)
 
 
 def round(a, decimals=0, out=None):
@@ -204,3 +232,33 @@ def round(a, decimals=0, out=None):
 
 
 around = round
+
+
+def _descending_order(x, axis, kind, stable):
+    """Indices that sort `x` (a NumPy array) along `axis` from largest to smallest,
+    equal elements keeping their order (stable): the ascending stable order of the
+    reversed array, reversed and mapped back."""
+    n = x.shape[axis]
+    flipped = _np.flip(x, axis)
+    order = _np.argsort(flipped, axis=axis, kind="stable" if stable or kind is None else kind)
+    return (n - 1) - _np.flip(order, axis)
+
+
+def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
+    """NumPy's ``sort`` (computed by NumPy), with the Array API's ``descending``."""
+    if not descending:
+        return _by_numpy(_np.sort, a, axis=axis, kind=kind, order=order, stable=stable)
+    x = _np.asarray(asarray(a).numpy())
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    return asarray(_np.take_along_axis(x, _descending_order(x, axis, kind, stable), axis))
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
+    """NumPy's ``argsort`` (computed by NumPy), with the Array API's ``descending``."""
+    if not descending:
+        return _by_numpy(_np.argsort, a, axis=axis, kind=kind, order=order, stable=stable)
+    x = _np.asarray(asarray(a).numpy())
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    return asarray(_descending_order(x, axis, kind, stable))

@@ -294,7 +294,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
             axes[0], axes[1] = 1, 0
             out[i] = x.transpose(axes)
     if not sparse:
-        full = tuple(max(x.shape[d] for x in out) for d in range(ndim))
+        full = _np.broadcast_shapes(*[x.shape for x in out])
         out = [ndarray(x._native_array.broadcast_to(list(full))) for x in out]
     elif copy:
         out = [_fresh(x) for x in out]

@@ -5,8 +5,8 @@ import numpy as _np
 from ._core import *  # noqa: F401,F403 - every public name of _core is a NumPy name
 from ._ufunc import ufunc  # noqa: F401 - the class of add, exp, ... (NumPy's methods)
 from ._array_api import (__array_api_version__, __array_namespace_info__,  # noqa: F401
-                         can_cast, concat, from_dlpack, matrix_transpose, permute_dims,
-                         result_type, unstack, vecdot)
+                         can_cast, concat, finfo, from_dlpack, iinfo, matrix_transpose,
+                         permute_dims, result_type, unstack, vecdot)
 
 pi = _np.pi
 e = _np.e

@@ -436,6 +436,9 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
             Scalar::from_weak_int_wide("full", i, d).map_err(|e| to_pyerr(e.into()))?
         }
         Operand::Weak(WeakScalar::Float(f)) => Scalar::F64(f),
+        Operand::Weak(WeakScalar::Complex(re, im)) => {
+            Scalar::C128(lazyfuse_ir::num_complex::Complex64::new(re, im))
+        }
         _ => {
             return Err(pyo3::exceptions::PyTypeError::new_err(
                 "full: the fill value must be a Python scalar",
