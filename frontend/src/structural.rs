@@ -94,6 +94,13 @@ impl Array {
         crate::elementwise::apply(Op::MatMul, &[self, other])
     }
 
+    /// The elements at flat C-order `positions` (an int64 array, each in
+    /// `0..self.size()`), in the positions' shape: NumPy's fancy and mask indexing once
+    /// the index arithmetic is done (`x[idx]` is `x.gather(flat positions of idx)`).
+    pub fn gather(&self, positions: &Array) -> Array {
+        crate::elementwise::apply(Op::Gather, &[self, positions])
+    }
+
     /// NumPy `dot`.
     pub fn dot(&self, other: &Array) -> Array {
         match (self.node(), other.node()) {

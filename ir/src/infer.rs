@@ -125,6 +125,22 @@ impl Op {
             Op::Reduce { op, axes, keepdims } => reduce_type(*op, axes, *keepdims, args[0]),
             Op::MatMul => matmul_type(args[0], args[1]),
             Op::Concat { axis } => concat_type(*axis, args),
+            Op::Gather => {
+                if args[1].dtype != DType::I64 {
+                    return Err(IrError::dtype(
+                        "gather",
+                        &[args[0].dtype, args[1].dtype],
+                        "positions must be int64",
+                    ));
+                }
+                if args[0].shape.numel() == 0 && args[1].shape.numel() > 0 {
+                    return Err(IrError::invalid(
+                        "gather",
+                        format!("positions into an empty array of shape {}", args[0].shape),
+                    ));
+                }
+                Ok(TensorType::new(args[0].dtype, args[1].shape.clone()))
+            }
         }
     }
 }

@@ -469,6 +469,10 @@ pub enum Op {
         /// The joined axis.
         axis: usize,
     },
+    /// `gather(x, positions)`: the elements of `x` at flat C-order `positions` (an
+    /// int64 array, each in `0..x.size`), in the positions' shape. NumPy's fancy and
+    /// mask indexing, whose index arithmetic the frontend does on concrete indices.
+    Gather,
 }
 
 impl Op {
@@ -489,6 +493,7 @@ impl Op {
             Op::Reduce { op, .. } => op.name(),
             Op::MatMul => "matmul",
             Op::Concat { .. } => "concat",
+            Op::Gather => "gather",
         }
     }
 
@@ -503,7 +508,7 @@ impl Op {
             | Op::BroadcastTo(_)
             | Op::Slice(_)
             | Op::Reduce { .. } => 1,
-            Op::Binary(_) | Op::MatMul => 2,
+            Op::Binary(_) | Op::MatMul | Op::Gather => 2,
             Op::Where => 3,
             Op::Concat { .. } => return None,
         })
@@ -541,7 +546,7 @@ impl fmt::Display for Op {
             Op::Arange { start, step, len } => {
                 write!(f, "[start={start}, step={step}, len={len}]")
             }
-            Op::Unary(_) | Op::Binary(_) | Op::Where | Op::MatMul => Ok(()),
+            Op::Unary(_) | Op::Binary(_) | Op::Where | Op::MatMul | Op::Gather => Ok(()),
             Op::Cast(to) => write!(f, "[{to}]"),
             Op::Reshape(shape) | Op::BroadcastTo(shape) => {
                 f.write_str("[shape=")?;
@@ -599,6 +604,7 @@ mod tests {
             "slice",
             "matmul",
             "concat",
+            "gather",
         ]);
         let mut sorted = names.clone();
         sorted.sort_unstable();

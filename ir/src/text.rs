@@ -335,6 +335,7 @@ pub(crate) fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
         },
         "where" => Op::Where,
         "matmul" => Op::MatMul,
+        "gather" => Op::Gather,
         "cast" => Op::Cast(DType::from_name(p.positional()?).ok_or("cast: unknown dtype")?),
         "reshape" => Op::Reshape(Shape(parse_tuple(p.get("shape")?)?)),
         "broadcast_to" => Op::BroadcastTo(Shape(parse_tuple(p.get("shape")?)?)),

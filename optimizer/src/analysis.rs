@@ -50,6 +50,8 @@ fn fold(egraph: &LfEGraph, enode: &ENode, ty: &TensorType) -> Option<Scalar> {
     match &enode.op {
         Op::Const(v) => Some(*v),
         Op::Input(_) | Op::Arange { .. } | Op::MatMul | Op::Concat { .. } => None,
+        // Uniform x: every gathered element is its value.
+        Op::Gather => uniform(&enode.children[0]),
         _ if ty.shape.numel() == 0 => None,
         Op::Reshape(_) | Op::Transpose(_) | Op::BroadcastTo(_) | Op::Slice(_) => {
             uniform(&enode.children[0])

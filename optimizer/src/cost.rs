@@ -47,6 +47,8 @@ pub fn node_cost(op: &Op, out: &TensorType, args: &[&TensorType]) -> f64 {
         Op::Unary(u) => unary_weight(*u) * n,
         Op::Binary(b) => binary_weight(*b) * n,
         Op::Where | Op::Cast(_) => n,
+        // A random-access read per element, and its position's read.
+        Op::Gather => 4.0 * n,
         Op::Reduce { op, .. } => {
             let input = args.first().map_or(0.0, |a| a.shape.numel() as f64);
             input

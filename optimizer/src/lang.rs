@@ -64,6 +64,7 @@ impl FromOp for ENode {
             match op {
                 "where" => Op::Where,
                 "matmul" => Op::MatMul,
+                "gather" => Op::Gather,
                 other => {
                     return Err(format!(
                         "`{other}` has parameters: it cannot be parsed from egg text"

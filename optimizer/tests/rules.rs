@@ -883,3 +883,19 @@ fn complex_values_get_only_the_rules_that_hold_for_them() {
         &p!("b: c64[3,2] = transpose[perm=(1,0)] a", "c: c64[2,3] = transpose[perm=(1,0)] b", "d: c64[2,3] = exp c"; "d"; "a: c64[2,3]"),
     );
 }
+
+#[test]
+fn regression_scalar_factors_leave_no_bool_product() {
+    // (e*2) @ (e*2) for bool e is an int64 dot product: factoring out both 2s would
+    // leave e @ e, a bool product ("any (and)"), not a sum.
+    let (program, optimized) = run(
+        &p!("c: i64[] = const[2]", "d: i64[3] = mul a c", "e: i64[] = matmul d d"; "e"; "a: bool[3]"),
+        FloatMode::Algebraic,
+    );
+    assert!(
+        !optimized.program.to_string().contains("bool[] = matmul"),
+        "{}",
+        optimized.program
+    );
+    check_numbers(&program, &optimized.program, Tier::Strict);
+}

@@ -201,10 +201,18 @@ class ArrayModel(RuleBasedStateMachine):
     @precondition(lambda self: self.pairs)
     @rule(data=st.data())
     def advanced_read(self, data):
-        """Fancy and mask indexing (a copy, as in NumPy), on every dtype."""
+        """Fancy and mask indexing (a copy, as in NumPy; lazy: a gather), on every
+        dtype, with index arrays given as NumPy arrays or as pending lazy arrays."""
         ref, lazy = data.draw(st.sampled_from(self.pairs))
         key = data.draw(advanced_keys(ref.shape))
-        r, l, ok = same_outcome(lambda: ref[key], lambda: lazy[key])
+        lazy_key = key
+        if data.draw(st.booleans()):
+            # The same indices computed lazily (a pending array of the same dtype).
+            parts = key if isinstance(key, tuple) else (key,)
+            parts = tuple(lnp.asarray(k.copy())[...] * 1 if isinstance(k, np.ndarray) and k.ndim
+                          and k.dtype.kind in "iu" else k for k in parts)
+            lazy_key = parts if isinstance(key, tuple) else parts[0]
+        r, l, ok = same_outcome(lambda: ref[key], lambda: lazy[lazy_key])
         if ok:
             assert isinstance(l, lazyfuse.ndarray)
             assert not lnp.shares_memory(l, lazy)

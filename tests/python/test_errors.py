@@ -114,10 +114,11 @@ def test_matrix_products_report_the_core_dimension_as_numpy_does(sa, sb):
         assert str(want.value) in str(got.value), (str(got.value), str(want.value))
 
 
-@pytest.mark.parametrize("body", [lambda x: x[x > 0].sum(), lambda x: x[onp.array([1, 2])],
+@pytest.mark.parametrize("body", [lambda x: x[x > 0].sum(), lambda x: x[(x > 0).nonzero()],
                                   lambda x: x * 2 if float(x.sum()) > 0 else x,
                                   lambda x: x if x.sum() > 0 else -x])
 def test_jit_of_a_function_that_needs_values_says_so(body):
+    """A mask or positions computed from traced values make the shape data-dependent."""
     x = onp.linspace(-1.0, 1.0, 10)
     with pytest.raises(lazyfuse.ConcretizationError, match="traced") as info:
         lazyfuse.jit(body)(x)
@@ -125,3 +126,13 @@ def test_jit_of_a_function_that_needs_values_says_so(body):
     assert "without jit" in str(info.value)
     with pytest.raises(lazyfuse.ConcretizationError):
         lazyfuse.explain(body, x)
+
+
+def test_jit_of_fancy_indexing_with_concrete_indices_is_a_gather():
+    """Index arrays known at trace time (NumPy arrays, lists) are not data-dependent:
+    the traced program gathers, and runs for new inputs."""
+    f = lazyfuse.jit(lambda x: (x * 2)[onp.array([[1, -1], [0, 2]])].sum(axis=0) + x[[3, 3]])
+    for seed in (0, 1):
+        x = onp.random.default_rng(seed).standard_normal(10)
+        onp.testing.assert_allclose(f(x), (x * 2)[onp.array([[1, -1], [0, 2]])].sum(axis=0) + x[[3, 3]])
+    assert "gather" in str(lazyfuse.explain(lambda x: x[[1, 2]] * 2, onp.ones(5)))

@@ -67,6 +67,12 @@ pub fn storage_roots(plan: &KernelPlan) -> Vec<usize> {
 fn touched(kernel: &Kernel) -> Vec<usize> {
     match kernel {
         Kernel::MatMul(m) => vec![m.a.0 .0 as usize, m.b.0 .0 as usize, m.out.0 as usize],
+        Kernel::Call(c) => c
+            .args
+            .iter()
+            .map(|((b, _), _)| b.0 as usize)
+            .chain([c.out.0 as usize])
+            .collect(),
         Kernel::Loop(l) => {
             let mut out = Vec::new();
             for phase in &l.phases {

@@ -457,9 +457,11 @@ class ndarray(_native.Handle, ArrayMethods):
         elements of arrays in memory itself)."""
         basic = _basic_key(key)
         if basic is None:
-            # Integer arrays, boolean masks: answered by NumPy on the evaluated values
-            # (a copy, as NumPy's advanced indexing gives) until issue 11.
-            return _by_numpy(_operator.getitem, self, _evaluate_nested(key))
+            # Integer arrays, boolean masks: a copy, as NumPy's advanced indexing gives;
+            # tiny arrays in memory by NumPy at once, others a lazy gather.
+            if _small(self) is not None:
+                return _by_numpy(_operator.getitem, self, _evaluate_nested(key))
+            return _gather(self, key)
         base = self._base
         if base.buffer is None and (_has_bounds(basic) or _is_element(basic, self.ndim)):
             # An integer or a slice bound: the base is computed (flushed) once and the
@@ -777,7 +779,7 @@ from ._dispatch import (_COMPARISONS, _UNARY_UFUNC, _binary,  # noqa: E402,F401
                         _binary_by_numpy, _by_numpy, _evaluate_nested, _is_python_scalar,
                         _needs_numpy, _out_of_range_comparison, _ufunc_into, _unary,
                         _unary_slow)
-from ._indexing import (_assign, _basic_key, _check_output, _has_bounds,  # noqa: E402
+from ._indexing import (_assign, _basic_key, _gather, _check_output, _has_bounds,  # noqa: E402
                         _is_element, _type_check, _writable)
 
 from ._ufuncs import *  # noqa: E402,F401,F403

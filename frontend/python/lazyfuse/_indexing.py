@@ -49,6 +49,59 @@ def _canonical_key(items):
     return tuple(out)
 
 
+def _gather(x, key):
+    """``x[key]`` for a key holding advanced indices (integer arrays, masks), lazily:
+    NumPy applies the key to coordinate grids of x's shape (broadcast views, no memory),
+    which gives every result element's flat C-order position in x with NumPy's rules
+    (index broadcasting, the placement of advanced axes, masks, negative indices and
+    IndexError for one out of bounds); x's elements at those positions are gathered
+    lazily (x is not evaluated; the index arrays are: the result's shape depends on a
+    mask's values, and positions are checked now, as NumPy checks them)."""
+    key = _evaluate_nested(key)
+    shape = x.shape
+    try:
+        if isinstance(key, _np.ndarray) and key.dtype == _np.bool_ and key.shape == shape:
+            positions = _np.flatnonzero(key)  # a full mask: its flat positions
+        else:
+            positions = _flat_positions(shape, key)
+    except IndexError as e:
+        raise IndexingError(str(e)) from None
+    positions = _np.asarray(positions, dtype=_np.int64)
+    # NumPy lays a fancy-indexed result out with the indexed dimensions first in memory
+    # (x[:, idx] is F-ordered), and ravel, reshape and writes through them see it: the
+    # gather computes in that memory order and the result is its transposed view.
+    order = _memory_order(positions)
+    gathered = ndarray(x._native_array.gather(
+        asarray(_np.ascontiguousarray(positions.transpose(order)))._native_array))
+    if order == sorted(order):
+        return gathered
+    return gathered.transpose(tuple(_np.argsort(order)))
+
+
+def _memory_order(a):
+    """a's axes from the outermost in memory to the innermost (extent-1 axes, which
+    never move, first)."""
+    if a.size == 0:
+        return list(range(a.ndim))
+    return sorted(range(a.ndim), key=lambda k: (a.shape[k] != 1, -abs(a.strides[k]), k))
+
+
+def _flat_positions(shape, key):
+    """The flat C-order position in an array of `shape` of each element ``array[key]``
+    selects, computed by NumPy on per-axis coordinate grids."""
+    ndim = len(shape)
+    positions = _np.zeros((), _np.int64)[key] if ndim == 0 else None
+    stride = 1
+    for axis in reversed(range(ndim)):
+        coords = _np.arange(shape[axis], dtype=_np.int64).reshape(
+            [-1 if k == axis else 1 for k in range(ndim)])
+        picked = _np.broadcast_to(coords, shape)[key]
+        term = picked * stride if stride != 1 else picked
+        positions = term if positions is None else positions + term
+        stride *= shape[axis]
+    return positions
+
+
 def _is_element(key, ndim):
     """Whether a basic key reads one element (``a[()]`` of a 0-d array is one)."""
     return len(key) == ndim and _builtins.all(type(k) is int for k in key)

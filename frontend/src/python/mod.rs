@@ -359,6 +359,11 @@ impl NativeArray {
         lazy(self.a.dot(&other.a))
     }
 
+    /// The elements at flat C-order `positions` (a native int64 array).
+    fn gather(&self, positions: &NativeArray) -> PyResult<NativeArray> {
+        lazy(self.a.gather(&positions.a))
+    }
+
     #[pyo3(signature = (axes=None, ddof=0.0, keepdims=false))]
     fn var(&self, axes: Option<Vec<i64>>, ddof: f64, keepdims: bool) -> PyResult<NativeArray> {
         lazy(self.a.var(axes.as_deref(), ddof, keepdims))

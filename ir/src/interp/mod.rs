@@ -129,6 +129,28 @@ fn eval_op(op: &Op, args: &[&Value], ty: &TensorType, inputs: &[Value]) -> Resul
         Op::Reduce { op, axes, .. } => reduce::reduce(*op, axes, args[0], ty)?,
         Op::MatMul => linalg::matmul(args[0], args[1], ty)?,
         Op::Concat { axis } => concat(*axis, args, ty)?,
+        Op::Gather => gather(args[0], args[1])?,
+    })
+}
+
+/// The elements of `x` at flat C-order `positions` (an error for one out of range).
+fn gather(x: &Value, positions: &Value) -> Result<Value, IrError> {
+    let positions = positions.as_array::<i64>()?;
+    with_value!(x, a => {
+        let flat: Vec<_> = a.iter().copied().collect();
+        let mut out = Vec::with_capacity(positions.len());
+        for &p in positions.iter() {
+            let v = usize::try_from(p).ok().and_then(|p| flat.get(p)).ok_or_else(|| {
+                IrError::index(format!(
+                    "gather: index {p} is out of bounds for size {}",
+                    flat.len()
+                ))
+            })?;
+            out.push(*v);
+        }
+        Ok(Value::from_array(
+            ArrayD::from_shape_vec(IxDyn(positions.shape()), out).map_err(|_| internal("gather"))?,
+        ))
     })
 }
 

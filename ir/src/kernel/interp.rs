@@ -7,8 +7,8 @@ use crate::shape::{Shape, TensorType};
 use crate::value::Value;
 
 use super::{
-    Body, BufferId, BufferKind, IndexMap, Kernel, KernelPlan, LoopKernel, MatMulKernel, Phase,
-    ScalarOp, Store,
+    Body, BufferId, BufferKind, CallKernel, IndexMap, Kernel, KernelPlan, LoopKernel, MatMulKernel,
+    Phase, ScalarOp, Store,
 };
 
 /// Runs a plan with scalar loops: the meaning of a plan, for tests (slow; every scalar
@@ -42,6 +42,7 @@ pub fn interpret_plan(plan: &KernelPlan, inputs: &[Value]) -> Result<Vec<Value>,
         match kernel {
             Kernel::Loop(l) => run_loop(plan, l, &mut memory, &root)?,
             Kernel::MatMul(m) => run_matmul(plan, m, &mut memory, &root)?,
+            Kernel::Call(c) => run_call(plan, c, &mut memory, &root)?,
         }
     }
     plan.outputs
@@ -277,23 +278,47 @@ impl Accumulator {
     }
 }
 
+/// An operand of a matmul or call kernel read through its index map.
+fn operand_value(
+    plan: &KernelPlan,
+    memory: &[Vec<Scalar>],
+    root: &dyn Fn(BufferId) -> BufferId,
+    (b, map): &(BufferId, IndexMap),
+    ty: &TensorType,
+) -> Result<Value, IrError> {
+    let shape = &plan.buffers[b.0 as usize].ty.shape;
+    let data = points(ty.shape.dims())
+        .iter()
+        .map(|p| Ok(memory[root(*b).0 as usize][flat_index(shape, map, p)?]))
+        .collect::<Result<Vec<_>, IrError>>()?;
+    Value::from_scalars(ty, &data)
+}
+
 fn run_matmul(
     plan: &KernelPlan,
     m: &MatMulKernel,
     memory: &mut [Vec<Scalar>],
     root: &dyn Fn(BufferId) -> BufferId,
 ) -> Result<(), IrError> {
-    let gather = |(b, map): &(BufferId, IndexMap), ty: &TensorType| -> Result<Value, IrError> {
-        let shape = &plan.buffers[b.0 as usize].ty.shape;
-        let data = points(ty.shape.dims())
-            .iter()
-            .map(|p| Ok(memory[root(*b).0 as usize][flat_index(shape, map, p)?]))
-            .collect::<Result<Vec<_>, IrError>>()?;
-        Value::from_scalars(ty, &data)
-    };
-    let a = gather(&m.a, &m.a_ty)?;
-    let b = gather(&m.b, &m.b_ty)?;
+    let a = operand_value(plan, memory, root, &m.a, &m.a_ty)?;
+    let b = operand_value(plan, memory, root, &m.b, &m.b_ty)?;
     let out = crate::evaluate_op(&Op::MatMul, &[a, b])?;
     memory[root(m.out).0 as usize] = out.to_scalars();
+    Ok(())
+}
+
+fn run_call(
+    plan: &KernelPlan,
+    c: &CallKernel,
+    memory: &mut [Vec<Scalar>],
+    root: &dyn Fn(BufferId) -> BufferId,
+) -> Result<(), IrError> {
+    let args = c
+        .args
+        .iter()
+        .map(|(access, ty)| operand_value(plan, memory, root, access, ty))
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = crate::evaluate_op(&c.op, &args)?;
+    memory[root(c.out).0 as usize] = out.to_scalars();
     Ok(())
 }

@@ -336,6 +336,19 @@ pub struct MatMulKernel {
     pub out: BufferId,
 }
 
+/// `out = op(args...)` computed by a library routine on operands read through index
+/// maps (whose domains are the operands' logical indices): the ops loops do not
+/// express (`gather`: data-dependent positions).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallKernel {
+    /// The op.
+    pub op: Op,
+    /// Each operand: its buffer, the map from operand index to buffer index, its type.
+    pub args: Vec<((BufferId, IndexMap), TensorType)>,
+    /// The output (C-contiguous).
+    pub out: BufferId,
+}
+
 /// A kernel.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kernel {
@@ -343,6 +356,8 @@ pub enum Kernel {
     Loop(LoopKernel),
     /// A matrix product.
     MatMul(MatMulKernel),
+    /// A library routine.
+    Call(CallKernel),
 }
 
 /// A program as buffers and kernels.

@@ -61,6 +61,19 @@ fn kernel_text(i: usize, k: &Kernel) -> String {
             "kernel {i}: matmul {}{} ({}) @ {}{} ({}) -> {}\n",
             m.a.0, m.a.1, m.a_ty, m.b.0, m.b.1, m.b_ty, m.out
         ),
+        Kernel::Call(c) => {
+            let args: Vec<String> = c
+                .args
+                .iter()
+                .map(|((b, map), ty)| format!("{b}{map} ({ty})"))
+                .collect();
+            format!(
+                "kernel {i}: call {} {} -> {}\n",
+                c.op,
+                args.join(", "),
+                c.out
+            )
+        }
         Kernel::Loop(l) => {
             let outer: Vec<String> = l.outer.iter().map(|d| d.to_string()).collect();
             let inner: Vec<String> = l.inner.iter().map(|d| d.to_string()).collect();

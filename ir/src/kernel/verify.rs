@@ -58,6 +58,14 @@ impl KernelPlan {
                         return bad(k, format!("cannot write {}", m.out));
                     }
                 }
+                Kernel::Call(c) => {
+                    for ((b, map), ty) in &c.args {
+                        check_map(k, *b, map, ty.shape.ndim())?;
+                    }
+                    if buffer(c.out).is_none_or(|b| matches!(b.kind, BufferKind::Input(_))) {
+                        return bad(k, format!("cannot write {}", c.out));
+                    }
+                }
                 Kernel::Loop(l) => {
                     let loops = l.outer.len() + l.inner.len();
                     let mut reductions = 0;

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use lazyfuse_ir::kernel::{
-    Affine, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel, KernelPlan,
-    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
+    Affine, Body, Buffer, BufferId, BufferKind, CallKernel, ElementwiseOp, IndexMap, Kernel,
+    KernelPlan, LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
 };
 use lazyfuse_ir::{BinaryOp, IrError, NodeId, Op, ReduceOp, Scalar};
 
@@ -116,21 +116,33 @@ impl Planner<'_> {
         kernels: &mut Vec<Kernel>,
     ) -> Result<(), IrError> {
         let first = members[0];
+        // An operand in memory, seen through its views: its buffer and index map.
+        let access = |operand: NodeId| {
+            let n = self.shape(operand).ndim();
+            let mut phi: Vec<Affine> = identity_map(n);
+            let mut node = operand;
+            while !self.in_memory(node) {
+                let src = self.program.instr(node).args[0];
+                phi = view_map(self.op(node), self.shape(node), self.shape(src), &phi, n)
+                    .expect("library operands are views of buffers");
+                node = src;
+            }
+            (buffer_of[&node], IndexMap(phi))
+        };
         match self.op(first).clone() {
+            Op::Gather => {
+                let args = &self.program.instr(first).args;
+                kernels.push(Kernel::Call(CallKernel {
+                    op: Op::Gather,
+                    args: args
+                        .iter()
+                        .map(|&a| (access(a), self.program.instr(a).ty.clone()))
+                        .collect(),
+                    out: buffer_of[&first],
+                }));
+            }
             Op::MatMul => {
                 let args = &self.program.instr(first).args;
-                let access = |operand: NodeId| {
-                    let n = self.shape(operand).ndim();
-                    let mut phi: Vec<Affine> = identity_map(n);
-                    let mut node = operand;
-                    while !self.in_memory(node) {
-                        let src = self.program.instr(node).args[0];
-                        phi = view_map(self.op(node), self.shape(node), self.shape(src), &phi, n)
-                            .expect("matmul operands are views of buffers");
-                        node = src;
-                    }
-                    (buffer_of[&node], IndexMap(phi))
-                };
                 kernels.push(Kernel::MatMul(MatMulKernel {
                     a: access(args[0]),
                     a_ty: self.program.instr(args[0]).ty.clone(),

@@ -17,6 +17,7 @@ impl Planner<'_> {
             ),
             Op::MatMul => Space::MatMul,
             Op::Concat { .. } => Space::Concat,
+            Op::Gather => Space::Call,
             _ => Space::Elementwise(self.shape(root).clone()),
         }
     }
@@ -74,7 +75,7 @@ impl Planner<'_> {
         groups: &[(Space, Vec<NodeId>)],
         group_of: &BTreeMap<NodeId, usize>,
     ) -> Option<usize> {
-        if matches!(space, Space::MatMul | Space::Concat) {
+        if matches!(space, Space::MatMul | Space::Concat | Space::Call) {
             return None;
         }
         // The groups whose outputs this root reads.

@@ -45,7 +45,7 @@ impl Planner<'_> {
                 .map(|(n, _)| n)
                 .collect()
             }
-            Op::MatMul => instr.args.iter().map(|&a| self.view_base(a)).collect(),
+            Op::MatMul | Op::Gather => instr.args.iter().map(|&a| self.view_base(a)).collect(),
             Op::Concat { .. } => instr
                 .args
                 .iter()
@@ -100,7 +100,11 @@ impl Planner<'_> {
             if self.is_input(id) {
                 continue;
             }
-            if self.is_output[i] || matches!(op, Op::Reduce { .. } | Op::MatMul | Op::Concat { .. })
+            if self.is_output[i]
+                || matches!(
+                    op,
+                    Op::Reduce { .. } | Op::MatMul | Op::Concat { .. } | Op::Gather
+                )
             {
                 self.materialized[i] = true;
             }
@@ -123,7 +127,8 @@ impl Planner<'_> {
                     }
                 }
             }
-            if let Op::MatMul = op {
+            // Library routines read their operands in memory (through views).
+            if let Op::MatMul | Op::Gather = op {
                 for &operand in &p.instr(id).args {
                     let base = self.view_base(operand);
                     if !self.in_memory(base) {

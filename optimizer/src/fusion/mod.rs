@@ -90,6 +90,8 @@ enum Space {
     MatMul,
     /// A concatenation.
     Concat,
+    /// A library routine over operands in memory (`gather`).
+    Call,
 }
 
 struct Planner<'a> {

@@ -3,9 +3,9 @@
 //! scalars pulled out, distribution over addition.
 
 use egg::Id;
-use lazyfuse_ir::{BinaryOp, Op};
+use lazyfuse_ir::{promote, BinaryOp, Op};
 
-use super::{binary, class, operands_of, shape, uniform, Build, Rule, Tier};
+use super::{binary, class, operands_of, shape, ty, uniform, Build, Rule, Tier};
 use crate::analysis::LfEGraph;
 use crate::lang::ENode;
 
@@ -95,12 +95,20 @@ fn matmul_scalar(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
             .filter(|&(c, _)| shape(eg, c).ndim() == 0 && uniform(eg, c).is_some())
             .collect()
     };
+    // The product without c must be computed in the original product's dtype: a bool
+    // product is "any (and)", not a sum, and a narrower integer one wraps elsewhere.
+    let dtype = |id: Id| ty(eg, id).dtype;
+    let want = promote(dtype(a), dtype(b));
     let mut out = vec![];
     for (c, x) in scaled(a) {
-        out.push(binary(BinaryOp::Mul, mm(class(x), class(b)), class(c)));
+        if promote(dtype(x), dtype(b)) == want {
+            out.push(binary(BinaryOp::Mul, mm(class(x), class(b)), class(c)));
+        }
     }
     for (c, x) in scaled(b) {
-        out.push(binary(BinaryOp::Mul, mm(class(a), class(x)), class(c)));
+        if promote(dtype(a), dtype(x)) == want {
+            out.push(binary(BinaryOp::Mul, mm(class(a), class(x)), class(c)));
+        }
     }
     out
 }
