@@ -53,6 +53,9 @@ pub(crate) fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
 /// As [`PreparedPlan::run_into`]: `out`'s elements are valid, aligned and writable, and
 /// nothing else touches them during the call.
 pub unsafe fn eval_into(array: &Array, out: &InputView<'_>) -> Result<bool> {
+    if !crate::warnings::division_probes(&nodes(&[array])?).is_empty() {
+        return Ok(false); // an integer division's warnings need the probes' outputs
+    }
     let (program, leaves) = lower(&[array])?;
     let plan = planned(&program)?;
     let views: Vec<InputView<'_>> = leaves.iter().map(input_view).collect();
@@ -67,7 +70,12 @@ fn nodes(arrays: &[&Array]) -> Result<Vec<Node>> {
 
 /// The Program computing `arrays` and what its input slots are bound to.
 fn lower(arrays: &[&Array]) -> Result<(Program, Vec<Leaf>)> {
-    let (program, leaves) = Program::from_outputs(&nodes(arrays)?)?;
+    lower_nodes(&nodes(arrays)?)
+}
+
+/// The Program computing `nodes` and what its input slots are bound to.
+fn lower_nodes(nodes: &[Node]) -> Result<(Program, Vec<Leaf>)> {
+    let (program, leaves) = Program::from_outputs(nodes)?;
     if let Some(Leaf::Param(n)) = leaves.iter().find(|l| matches!(l, Leaf::Param(_))) {
         return Err(Error::UnboundParameter(*n));
     }
@@ -117,26 +125,35 @@ pub fn eval(arrays: &[&Array]) -> Result<Vec<Value>> {
 
 /// [`eval`] on a chosen backend.
 pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
-    let (program, leaves) = lower(arrays)?;
+    let outputs = nodes(arrays)?;
+    // Whether integer divisions meet a zero divisor (NumPy's warning), computed with
+    // the outputs.
+    let probes = crate::warnings::division_probes(&outputs);
+    let probe_nodes = probes.iter().map(|(_, n)| n.clone());
     match backend {
         Backend::Interpreter => {
+            let all: Vec<Node> = outputs.iter().cloned().chain(probe_nodes).collect();
+            let (program, leaves) = lower_nodes(&all)?;
             // The oracle works on owned values: borrowed data is copied.
             let inputs: Vec<Value> = leaves.into_iter().filter_map(Leaf::into_value).collect();
-            Ok(interpret(&program, &inputs)?)
+            let mut values = interpret(&program, &inputs)?;
+            crate::warnings::record(&probes, &values[outputs.len()..]);
+            values.truncate(outputs.len());
+            Ok(values)
         }
         Backend::Cpu => {
             // Work other arrays or graphs still hold is output too and remembered on its
             // node: a loop evaluating a scalar each iteration (a norm, a residual) does
             // not recompute the loop-carried arrays from the start, and the pending
             // graph ends where the last evaluation did.
-            let outputs = nodes(arrays)?;
             let shared = lazyfuse_ir::shared_intermediates(&outputs);
-            let (program, leaves) = if shared.is_empty() {
-                (program, leaves)
-            } else {
-                let all: Vec<Node> = outputs.iter().chain(&shared).cloned().collect();
-                Program::from_outputs(&all)?
-            };
+            let all: Vec<Node> = outputs
+                .iter()
+                .chain(&shared)
+                .cloned()
+                .chain(probe_nodes)
+                .collect();
+            let (program, leaves) = lower_nodes(&all)?;
             let plan = planned(&program)?;
             let mut values = if leaves.iter().all(|l| matches!(l, Leaf::Data(_))) {
                 // Owned values: an output that is an input unchanged is shared.
@@ -146,6 +163,8 @@ pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
                 let views: Vec<InputView<'_>> = leaves.iter().map(input_view).collect();
                 plan.run_views(&views)?
             };
+            let probed = values.split_off(outputs.len() + shared.len());
+            crate::warnings::record(&probes, &probed);
             for (node, value) in shared.iter().zip(values.drain(outputs.len()..)) {
                 node.set_computed(value);
             }

@@ -24,6 +24,7 @@ mod functions;
 #[cfg(feature = "python")]
 mod python;
 mod structural;
+mod warnings;
 
 pub use array::Array;
 pub use elementwise::binary_fns::*;
@@ -35,6 +36,7 @@ pub use functions::*;
 pub use lazyfuse_ir::{DType, Element, Program, Scalar, Value};
 pub use lazyfuse_optimizer::{Explanation, FloatMode, FusionOptions, Options as OptimizerOptions};
 pub use structural::{concatenate, stack, SliceSpec};
+pub use warnings::{take_warnings, Warning};
 
 /// NumPy `where(cond, a, b)`.
 pub fn where_(cond: &Array, a: impl Into<Operand>, b: impl Into<Operand>) -> Array {

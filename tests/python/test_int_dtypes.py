@@ -183,3 +183,28 @@ def test_strong_numpy_scalars_and_creation_over_the_whole_range():
         same(np.arange(5, dtype=dtype), onp.arange(5, dtype=dtype))
     with pytest.raises(OverflowError):
         np.full(3, 256, dtype=onp.uint8)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int8", "uint16", "uint64"])
+def test_integer_division_by_zero_warns_as_numpy(dtype):
+    """0 for a zero divisor, with NumPy's RuntimeWarning (under numpy.errstate)."""
+    a = onp.arange(12).astype(dtype)
+    b = (onp.arange(12) % 3).astype(dtype)
+    for name, op in [("floor_divide", lambda x, y: x // y), ("remainder", lambda x, y: x % y),
+                     ("fmod", lambda x, y: np.fmod(x, y))]:
+        with pytest.warns(RuntimeWarning, match=f"divide by zero encountered in {name}"):
+            got = onp.asarray(op(np.asarray(a) * 1, np.asarray(b)))
+        with onp.errstate(divide="ignore"):
+            want = op(a, b) if name != "fmod" else onp.fmod(a, b)
+        onp.testing.assert_array_equal(got, want)
+        with onp.errstate(divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            onp.asarray(op(np.asarray(a) * 1, np.asarray(b)))
+        with onp.errstate(divide="raise"), pytest.raises(FloatingPointError):
+            onp.asarray(op(np.asarray(a) * 1, np.asarray(b)))
+    # No zero divisor, no warning; a zero-size result neither.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        onp.asarray(np.asarray(a) // (np.asarray(b) + 1))
+        onp.asarray(np.asarray(a[:0]) // np.asarray(b[:0]))
+        onp.asarray(np.asarray(a) // 2)
