@@ -74,6 +74,7 @@ extern "C" {
         c: *mut f64,
         ldc: i32,
     );
+    // (Declared over f64 pointers like zgemm: complex64 data is passed by address.)
     fn cblas_cgemm(
         layout: i32,
         ta: i32,
@@ -81,13 +82,13 @@ extern "C" {
         m: i32,
         n: i32,
         k: i32,
-        alpha: *const f32,
-        a: *const f32,
+        alpha: *const f64,
+        a: *const f64,
         lda: i32,
-        b: *const f32,
+        b: *const f64,
         ldb: i32,
-        beta: *const f32,
-        c: *mut f32,
+        beta: *const f64,
+        c: *mut f64,
         ldc: i32,
     );
     fn cblas_ddot(n: i32, x: *const f64, incx: i32, y: *const f64, incy: i32) -> f64;
@@ -109,6 +110,24 @@ extern "C" {
         ldc: i32,
     );
 }
+
+/// `cblas_zgemm` and `cblas_cgemm`: complex data, alpha and beta by address.
+type ComplexGemm = unsafe extern "C" fn(
+    i32,
+    i32,
+    i32,
+    i32,
+    i32,
+    i32,
+    *const f64,
+    *const f64,
+    i32,
+    *const f64,
+    i32,
+    *const f64,
+    *mut f64,
+    i32,
+);
 
 /// Which operand of a matrix-vector product is the matrix.
 #[derive(Clone, Copy)]
@@ -159,42 +178,18 @@ unsafe fn blas_gemm(dtype: DType, g: &BlasGemm, a: *mut u8, b: *mut u8, c: *mut 
             DType::F32 => cblas_sgemm(
                 ROW_MAJOR, ta, tb, m, n, k, 1.0, a as _, lda, b as _, ldb, 0.0, c as _, ldc,
             ),
-            DType::C128 => {
-                let (one, zero) = ([1.0f64, 0.0], [0.0f64, 0.0]);
-                cblas_zgemm(
-                    ROW_MAJOR,
-                    ta,
-                    tb,
-                    m,
-                    n,
-                    k,
-                    one.as_ptr() as _,
-                    a as _,
-                    lda,
-                    b as _,
-                    ldb,
-                    zero.as_ptr() as _,
-                    c as _,
-                    ldc,
-                )
-            }
             _ => {
-                let (one, zero) = ([1.0f32, 0.0], [0.0f32, 0.0]);
-                cblas_cgemm(
-                    ROW_MAJOR,
-                    ta,
-                    tb,
-                    m,
-                    n,
-                    k,
-                    one.as_ptr() as _,
-                    a as _,
-                    lda,
-                    b as _,
-                    ldb,
-                    zero.as_ptr() as _,
-                    c as _,
-                    ldc,
+                // Complex: alpha = 1 and beta = 0 by pointer, in the parts' precision.
+                let (one64, zero64) = ([1.0f64, 0.0], [0.0f64, 0.0]);
+                let (one32, zero32) = ([1.0f32, 0.0], [0.0f32, 0.0]);
+                let (gemm, one, zero): (ComplexGemm, *const f64, *const f64) =
+                    if dtype == DType::C128 {
+                        (cblas_zgemm, one64.as_ptr(), zero64.as_ptr())
+                    } else {
+                        (cblas_cgemm, one32.as_ptr() as _, zero32.as_ptr() as _)
+                    };
+                gemm(
+                    ROW_MAJOR, ta, tb, m, n, k, one, a as _, lda, b as _, ldb, zero, c as _, ldc,
                 )
             }
         }
