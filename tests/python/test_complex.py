@@ -207,3 +207,22 @@ def test_big_endian_and_strided_complex_inputs():
     s = onp.arange(20, dtype="c8")[::-3]
     _same(np.sqrt(np.asarray(s)), onp.sqrt(s))
     assert lazyfuse.numpy.asarray(s).dtype == onp.complex64
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "complex64"])
+def test_long_whole_array_reductions(dtype):
+    """Past the length where real reductions are split into chunks (whose 8-byte
+    partials would not hold a complex128): regression for heap corruption."""
+    n = 200_003
+    z = (onp.ones(n) + 1j * onp.linspace(-1, 1, n)).astype(dtype)
+    lz = np.asarray(z) * 1
+    rtol = 1e-6 if dtype == "complex64" else 1e-13
+    # Sums to within rounding of the sum of magnitudes (the parts cancel to 0 here).
+    for got, want in [(lz.sum(), z.sum()), (lz.mean() * n, z.mean() * n)]:
+        got, want = complex(got), complex(want)
+        assert abs(got.real - want.real) <= rtol * n and abs(got.imag - want.imag) <= rtol * n
+    w = (onp.ones(n) + 1j * onp.linspace(-1e-3, 1e-3, n)).astype(dtype)
+    _close((np.asarray(w) * 1).prod(), w.prod(), 1e-3 if dtype == "complex64" else 1e-9)
+    _same(lz.max(), z.max())
+    _same(lz.argmin(), z.argmin())
+    assert bool(lz.all()) == bool(z.all())

@@ -95,8 +95,10 @@ pub(super) fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
     let rows: usize = kernel.outer.iter().product();
     let first = *kernel.inner.first()?;
     match kernel.kind() {
-        LoopKind::Reduction { combiner, .. }
+        // (A complex partial needs 16 bytes: complex reductions run unsplit.)
+        LoopKind::Reduction { combiner, dtype }
             if rows == 1
+                && !dtype.is_complex()
                 && first >= 2 * CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)
                 && matches!(
                     combiner,

@@ -243,7 +243,8 @@ impl CpuExecutor {
         let chunks = extent.div_ceil(per_chunk);
         let all = memory.pointers();
         let base = Pointers(order.iter().map(|&b| all.0[b]).collect());
-        // One 8-byte slot per chunk holds its partial (any dtype fits).
+        // One 8-byte slot per chunk holds its partial (any real dtype fits; complex
+        // reductions are not split: see chunkable_reduction).
         let mut partials = vec![0u64; chunks];
         let slots = Pointers(
             partials
