@@ -45,24 +45,34 @@ pub(super) fn gather(c: &CallKernel, memory: &mut Memory) -> Option<Result<(), C
     }
     let (pos_access, pos_ty) = &c.args[1];
     Some((|| {
-        let positions = operand(memory, pos_access, pos_ty)?;
-        let positions = positions.as_array::<i64>()?;
+        // The positions in place when C-contiguous (the frontend's always are), else a
+        // C-ordered copy.
+        let pos_view = gemm::view(memory, pos_access, pos_ty)?;
+        let pos_dense = contiguous_strides(pos_ty.shape.dims());
+        let in_place = (0..pos_ty.shape.ndim())
+            .all(|k| pos_ty.shape[k] == 1 || pos_view.strides[k] == pos_dense[k]);
+        let copied;
+        let positions: &[i64] = if in_place {
+            let ptr = memory.pointers().0[pos_view.base] as *const i64;
+            // SAFETY: `view` checked the positions' elements lie in their buffer; they
+            // are C-contiguous from `offset` and nothing writes them during the kernel.
+            unsafe { std::slice::from_raw_parts(ptr.offset(pos_view.offset), pos_ty.shape.numel()) }
+        } else {
+            copied = operand(memory, pos_access, pos_ty)?;
+            copied
+                .as_array::<i64>()?
+                .as_slice()
+                .ok_or_else(|| CodegenError::Internal("gather: positions copy".into()))?
+        };
         let size = x_ty.shape.numel();
         let base = memory.pointers().0[view.base];
         fn read<T: Element>(
             base: *const u8,
             offset: isize,
             size: usize,
-            positions: &ndarray::ArcArray<i64, IxDyn>,
+            positions_slice: &[i64],
+            shape: &[usize],
         ) -> Result<Value, CodegenError> {
-            let flat: Vec<i64>;
-            let positions_slice = match positions.as_slice() {
-                Some(s) => s,
-                None => {
-                    flat = positions.iter().copied().collect();
-                    &flat
-                }
-            };
             let mut out = vec![T::default(); positions_slice.len()];
             let x = SendPtr(base as *const T);
             // Chunks of the output in parallel on the kernel pool (each a disjoint range).
@@ -91,11 +101,11 @@ pub(super) fn gather(c: &CallKernel, memory: &mut Memory) -> Option<Result<(), C
                 ))
                 .into());
             }
-            let array = ArrayD::from_shape_vec(IxDyn(positions.shape()), out)
+            let array = ArrayD::from_shape_vec(IxDyn(shape), out)
                 .map_err(|_| CodegenError::Internal("gather: output shape".into()))?;
             Ok(Value::from_array(array))
         }
-        let result = with_dtype!(x_ty.dtype, T => read::<T>(base, view.offset, size, positions))?;
+        let result = with_dtype!(x_ty.dtype, T => read::<T>(base, view.offset, size, positions, pos_ty.shape.dims()))?;
         store_result(memory, c.out, result);
         Ok(())
     })())

@@ -62,6 +62,8 @@ def _gather(x, key):
     try:
         if isinstance(key, _np.ndarray) and key.dtype == _np.bool_ and key.shape == shape:
             positions = _np.flatnonzero(key)  # a full mask: its flat positions
+        elif (rows := _row_positions(shape, key)) is not None:
+            positions = rows
         else:
             positions = _flat_positions(shape, key)
     except IndexError as e:
@@ -84,6 +86,35 @@ def _memory_order(a):
     if a.size == 0:
         return list(range(a.ndim))
     return sorted(range(a.ndim), key=lambda k: (a.shape[k] != 1, -abs(a.strides[k]), k))
+
+
+def _row_positions(shape, key):
+    """The positions of ``array[idx]`` for one integer array (or list) `idx` indexing
+    the first axis, the most common fancy index, without coordinate grids; None for any
+    other key."""
+    if isinstance(key, tuple):
+        if len(key) != 1:
+            return None
+        key = key[0]
+    if isinstance(key, list) and key and _builtins.all(type(k) is int for k in key):
+        key = _np.asarray(key, dtype=_np.int64)
+    if not (isinstance(key, _np.ndarray) and key.dtype.kind in "iu" and shape):
+        return None
+    n = shape[0]
+    idx = key.astype(_np.int64, copy=False)
+    if idx.size:
+        low, high = idx.min(), idx.max()
+        if low < -n or high >= n:
+            bad = low if low < -n else high
+            raise IndexError(f"index {bad} is out of bounds for axis 0 with size {n}")
+        if low < 0:
+            idx = _np.where(idx < 0, idx + n, idx)
+    row = 1
+    for d in shape[1:]:
+        row *= d
+    if len(shape) == 1:
+        return idx
+    return (idx[..., None] * row + _np.arange(row, dtype=_np.int64)).reshape(idx.shape + shape[1:])
 
 
 def _flat_positions(shape, key):
