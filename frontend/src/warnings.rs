@@ -88,11 +88,15 @@ fn zero_probe(divisor: &Node, dtype: DType) -> Option<Node> {
 
 /// Records the warnings whose probes (`values`, in the order of `probes`) are true.
 pub(crate) fn record(probes: &[(&'static str, Node)], values: &[Value]) {
-    let raised: Vec<Warning> = probes
-        .iter()
+    record_functions(probes.iter().map(|(f, _)| *f), values);
+}
+
+/// [`record`] given the probes' functions only (a compiled function keeps those).
+pub(crate) fn record_functions(functions: impl Iterator<Item = &'static str>, values: &[Value]) {
+    let raised: Vec<Warning> = functions
         .zip(values)
         .filter(|(_, v)| v.get(&[]).is_some_and(|s| s.truthy()))
-        .map(|((function, _), _)| Warning {
+        .map(|(function, _)| Warning {
             category: "divide",
             function,
         })

@@ -208,3 +208,17 @@ def test_integer_division_by_zero_warns_as_numpy(dtype):
         onp.asarray(np.asarray(a) // (np.asarray(b) + 1))
         onp.asarray(np.asarray(a[:0]) // np.asarray(b[:0]))
         onp.asarray(np.asarray(a) // 2)
+
+
+def test_jitted_integer_division_by_zero_warns():
+    f = lazyfuse.jit(lambda a, b: a // b + a % b)
+    a, b = onp.arange(6), onp.array([0, 1, 2, 0, 1, 2])
+    with pytest.warns(RuntimeWarning) as record:
+        got = f(a, b)
+    assert {str(w.message) for w in record} == {"divide by zero encountered in floor_divide",
+                                                 "divide by zero encountered in remainder"}
+    with onp.errstate(divide="ignore"):
+        onp.testing.assert_array_equal(got, a // b + a % b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f(a, b + 1)

@@ -14,6 +14,9 @@ pub(super) struct Compiled {
     /// call's arguments are the plan's inputs as they are.
     params_only: bool,
     params: Vec<(DType, Vec<usize>)>,
+    /// The NumPy functions of the integer divisions whose zero-divisor probes follow
+    /// the outputs (see `crate::warnings`).
+    probes: Vec<&'static str>,
 }
 
 /// A placeholder for argument `index` of a traced function.
@@ -40,7 +43,13 @@ pub(super) fn compile(
                 .iter()
                 .map(|l| l.a.node().cloned())
                 .collect::<Result<Vec<_>, Error>>()?;
-            let (program, leaves): (Program, Vec<Leaf>) = Program::from_outputs(&nodes)?;
+            let probes = crate::warnings::division_probes(&nodes);
+            let all: Vec<_> = nodes
+                .iter()
+                .cloned()
+                .chain(probes.iter().map(|(_, n)| n.clone()))
+                .collect();
+            let (program, leaves): (Program, Vec<Leaf>) = Program::from_outputs(&all)?;
             let plan = crate::eval::planned(&program)?;
             let params_only = leaves.len() == params.len()
                 && leaves
@@ -52,6 +61,7 @@ pub(super) fn compile(
                 leaves,
                 params_only,
                 params,
+                probes: probes.into_iter().map(|(f, _)| f).collect(),
             })
         })
         .map_err(to_pyerr)
@@ -88,10 +98,15 @@ impl Compiled {
                 })
                 .collect()
         };
-        let values = guarded(|| {
+        let mut values = guarded(|| {
             py.detach(|| self.plan.run_views(&views))
                 .map_err(|e| to_pyerr(Error::Codegen(e)))
         })?;
+        if !self.probes.is_empty() {
+            let probed = values.split_off(values.len() - self.probes.len());
+            crate::warnings::record_functions(self.probes.iter().copied(), &probed);
+            super::numpy_warnings(py)?;
+        }
         Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
     }
 }

@@ -555,7 +555,7 @@ fn evaluate(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<Py<PyAny>>
 
 /// The warnings the evaluation raised, as NumPy raises them under its error state
 /// (`numpy.errstate`): ignored, a `RuntimeWarning`, or a `FloatingPointError`.
-fn numpy_warnings(py: Python<'_>) -> PyResult<()> {
+pub(super) fn numpy_warnings(py: Python<'_>) -> PyResult<()> {
     let warnings = crate::take_warnings();
     if warnings.is_empty() {
         return Ok(());
