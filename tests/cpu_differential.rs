@@ -76,6 +76,16 @@ fn agree_within(want: &Value, got: &Value, scale: f64, loose: bool) -> bool {
             .all(|(x, y)| match (x, y) {
                 (Scalar::F64(p), Scalar::F64(q)) => close(*p, q, f64_tol, scale),
                 (Scalar::F32(p), Scalar::F32(q)) => close(*p as f64, q as f64, 1e-5, scale),
+                // float16 exactly, complex per part; NaN matches NaN (any payload).
+                (p, q) if p.dtype().is_inexact() => {
+                    let tol = match p {
+                        Scalar::C128(_) => f64_tol,
+                        Scalar::C64(_) => 1e-5,
+                        _ => 0.0,
+                    };
+                    let ((pr, pi), (qr, qi)) = (p.parts(), q.parts());
+                    p.dtype() == q.dtype() && close(pr, qr, tol, scale) && close(pi, qi, tol, scale)
+                }
                 (p, q) => loose || *p == q,
             })
 }

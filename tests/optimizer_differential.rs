@@ -18,18 +18,17 @@ fn bound(leaves: Vec<Leaf>) -> Vec<Value> {
 
 fn same_bits(a: &Value, b: &Value) -> bool {
     a.ty() == b.ty()
-        && a.to_scalars()
-            .iter()
-            .zip(b.to_scalars())
-            .all(|(x, y)| match (x, y) {
-                (Scalar::F64(p), Scalar::F64(q)) => {
-                    p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan())
-                }
-                (Scalar::F32(p), Scalar::F32(q)) => {
-                    p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan())
-                }
-                (p, q) => *p == q,
-            })
+        && a.to_scalars().iter().zip(b.to_scalars()).all(|(x, y)| {
+            if x.dtype().is_inexact() {
+                // Float and complex parts: the same bits, or both NaN (any payload).
+                let ((pr, pi), (qr, qi)) = (x.parts(), y.parts());
+                let part =
+                    |p: f64, q: f64| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan());
+                part(pr, qr) && part(pi, qi)
+            } else {
+                *x == y
+            }
+        })
 }
 
 /// Within rounding: finite results agree to a tolerance scaled by the largest finite
@@ -45,12 +44,19 @@ fn close(a: &Value, b: &Value, scale: f64, f32_upstream: bool) -> bool {
             } else {
                 1e-9
             };
-            match (x, y) {
-                (Scalar::F64(_) | Scalar::F32(_), _) => {
-                    let (p, q) = (x.as_f64(), y.as_f64());
+            if x.dtype().is_inexact() {
+                let tol = if matches!(x, Scalar::C64(_) | Scalar::F16(_)) {
+                    1e-3
+                } else {
+                    tol
+                };
+                let ((pr, pi), (qr, qi)) = (x.parts(), y.parts());
+                let part = |p: f64, q: f64| {
                     !(p.is_finite() && q.is_finite()) || (p - q).abs() <= tol * (1.0 + scale)
-                }
-                (p, q) => *p == q,
+                };
+                part(pr, qr) && part(pi, qi)
+            } else {
+                *x == y
             }
         })
 }

@@ -41,12 +41,13 @@ pub mod kernel;
 mod node;
 mod op;
 mod program;
+mod scalar;
 mod shape;
 mod text;
 mod value;
 
 pub use dot::DotCluster;
-pub use dtype::{int_range, promote, promote_weak, DType, Scalar, WeakKind};
+pub use dtype::{promote, promote_weak, DType, WeakKind};
 pub use error::IrError;
 pub use external::{BufferCell, External, SnapshotError};
 /// The `f16` type of float16 data (re-exported so callers name the same type).
@@ -57,6 +58,7 @@ pub use node::{Leaf, Node};
 pub use num_complex;
 pub use op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};
 pub use program::{shared_intermediates, Instr, NodeId, Program, ProgramBuilder, ProgramHash};
+pub use scalar::{int_range, Scalar};
 pub use shape::{
     broadcast_shapes, can_broadcast_to, normalize_axes, normalize_axis, Shape, TensorType,
 };

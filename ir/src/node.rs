@@ -6,10 +6,10 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::dtype::Scalar;
 use crate::error::IrError;
 use crate::external::External;
 use crate::op::Op;
+use crate::scalar::Scalar;
 use crate::shape::{Shape, TensorType};
 use crate::value::Value;
 

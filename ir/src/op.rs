@@ -6,8 +6,9 @@
 
 use std::fmt;
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::DType;
 use crate::error::IrError;
+use crate::scalar::Scalar;
 use crate::shape::Shape;
 
 /// Declares a fieldless op enum together with its textual names, so that printing and

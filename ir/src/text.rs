@@ -18,10 +18,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::DType;
 use crate::error::IrError;
 use crate::op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};
 use crate::program::{NodeId, Program, ProgramBuilder};
+use crate::scalar::Scalar;
 use crate::shape::{Shape, TensorType};
 
 /// The printed name of node `index`: bijective base 26 (a..z, aa..az, ba.., zz, aaa..).

@@ -3,8 +3,9 @@
 use ndarray::{ArcArray, ArrayD, IxDyn};
 use num_complex::{Complex32, Complex64};
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::DType;
 use crate::error::IrError;
+use crate::scalar::Scalar;
 use crate::shape::{Shape, TensorType};
 
 /// Array data bound to an input slot or produced by evaluation.

@@ -7,7 +7,8 @@ use lazyfuse_ir::{with_dtype, Element, IrError, Value};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
-use super::{contiguous_strides, gemm, operand, store_result, Memory};
+use super::library::{operand, store_result};
+use super::{contiguous_strides, gemm, Memory};
 use crate::error::CodegenError;
 
 /// x's element pointer, shared by the threads reading it (reads only).

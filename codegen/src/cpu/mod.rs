@@ -9,6 +9,7 @@ mod emit;
 mod gather;
 mod gemm;
 mod into;
+mod library;
 mod scalar;
 mod storage;
 mod vmath;
@@ -29,11 +30,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use inkwell::context::Context;
 use inkwell::execution_engine::ExecutionEngine;
-use lazyfuse_ir::kernel::{
-    Affine, BufferKind, CallKernel, IndexMap, Kernel, KernelPlan, LoopKernel, MatMulKernel, Phase,
-    ScalarOp,
-};
-use lazyfuse_ir::{evaluate_op, DType, Op, ReduceOp, Value};
+use lazyfuse_ir::kernel::{Affine, BufferKind, Kernel, KernelPlan, LoopKernel, Phase, ScalarOp};
+use lazyfuse_ir::{DType, ReduceOp, Value};
 use ndarray::{ArrayD, IxDyn};
 
 use crate::error::CodegenError;
@@ -456,8 +454,8 @@ impl PreparedPlan {
                 (Kernel::Loop(l), Some((compiled, order))) => {
                     CpuExecutor::launch(self.threads, compiled, l, order, &mut memory)?
                 }
-                (Kernel::MatMul(m), None) => matmul(m, &mut memory)?,
-                (Kernel::Call(c), None) => call(c, &mut memory)?,
+                (Kernel::MatMul(m), None) => library::matmul(m, &mut memory)?,
+                (Kernel::Call(c), None) => library::call(c, &mut memory)?,
                 _ => return Err(CodegenError::Internal("prepared plan out of step".into())),
             }
         }
@@ -749,64 +747,4 @@ fn kernel_params(kernel: &LoopKernel, memory: &Memory) -> Result<Vec<i64>, Codeg
         }
     }
     Ok(params)
-}
-
-/// A matrix product: float operands of the result's dtype go to a blocked, threaded
-/// GEMM reading the operands in place (any strides, transposes included); other dtype
-/// mixes use the reference matmul on gathered copies.
-/// An operand of a matmul or call kernel, gathered into a C-ordered copy through the
-/// same bounds-checked strided view as the GEMM path.
-fn operand(
-    memory: &mut Memory,
-    access: &(lazyfuse_ir::kernel::BufferId, IndexMap),
-    ty: &lazyfuse_ir::TensorType,
-) -> Result<Value, CodegenError> {
-    let v = gemm::view(memory, access, ty)?;
-    let pointers = memory.pointers();
-    // SAFETY: `view` checked the whole range against the buffer.
-    Ok(unsafe {
-        Value::gather(
-            pointers.0[v.base],
-            ty.dtype,
-            v.offset,
-            &v.strides,
-            ty.shape.dims(),
-        )
-    })
-}
-
-/// Stores a library routine's result as the output's storage root: a shared root is
-/// only ever seen through pointers as C-contiguous elements of this dtype and count.
-fn store_result(memory: &mut Memory, out: lazyfuse_ir::kernel::BufferId, value: Value) {
-    let root = memory.root[out.0 as usize];
-    memory.values[root] = Some(value);
-}
-
-fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), CodegenError> {
-    if let Some(result) = gemm::float_matmul(m, memory) {
-        return result;
-    }
-    let a = operand(memory, &m.a, &m.a_ty)?;
-    let b = operand(memory, &m.b, &m.b_ty)?;
-    let product = evaluate_op(&Op::MatMul, &[a, b])?;
-    store_result(memory, m.out, product);
-    Ok(())
-}
-
-/// A call kernel: its op evaluated by the reference implementation on the gathered
-/// operands (`gather` checks every position against the array).
-fn call(c: &CallKernel, memory: &mut Memory) -> Result<(), CodegenError> {
-    if c.op == Op::Gather {
-        if let Some(result) = gather::gather(c, memory) {
-            return result;
-        }
-    }
-    let args = c
-        .args
-        .iter()
-        .map(|(access, ty)| operand(&mut *memory, access, ty))
-        .collect::<Result<Vec<_>, _>>()?;
-    let result = evaluate_op(&c.op, &args)?;
-    store_result(memory, c.out, result);
-    Ok(())
 }

@@ -5,10 +5,11 @@
 //! see only primitives (`stack` is `expand_dims` + `concat`, `expand_dims` and `squeeze`
 //! are reshapes, `full` is a broadcast constant, `dot` is `matmul` after reshapes).
 
-use crate::dtype::{promote, DType, Scalar};
+use crate::dtype::{promote, DType};
 use crate::error::IrError;
 use crate::node::Node;
 use crate::op::{Op, ReduceOp, SliceAxis};
+use crate::scalar::Scalar;
 use crate::shape::{normalize_axes, normalize_axis, Shape};
 
 mod index;

@@ -1,10 +1,11 @@
 //! Statistics composed from reductions: `var` and `std`, as NumPy computes them
 //! (mean, squared deviations, sum, divided by `max(n - ddof, 0)`).
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::DType;
 use crate::error::IrError;
 use crate::node::Node;
 use crate::op::{BinaryOp, Op, ReduceOp, UnaryOp};
+use crate::scalar::Scalar;
 use crate::shape::normalize_axes;
 
 use super::reduce;

@@ -12,10 +12,10 @@ pub(crate) mod scalar;
 
 use ndarray::{ArrayD, IxDyn, Slice};
 
-use crate::dtype::Scalar;
 use crate::error::IrError;
 use crate::op::{Op, SliceAxis};
 use crate::program::Program;
+use crate::scalar::Scalar;
 use crate::shape::TensorType;
 use crate::value::{Element, Value};
 use crate::with_value;

@@ -1,8 +1,9 @@
 //! The plan interpreter: scalar loops giving a plan its meaning, for tests.
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::DType;
 use crate::error::IrError;
 use crate::op::{BinaryOp, Op, ReduceOp};
+use crate::scalar::Scalar;
 use crate::shape::{Shape, TensorType};
 use crate::value::Value;
 

@@ -24,8 +24,9 @@ pub use interp::interpret_plan;
 
 use std::fmt;
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::DType;
 use crate::op::{BinaryOp, Op, ReduceOp, UnaryOp};
+use crate::scalar::Scalar;
 use crate::shape::TensorType;
 
 /// Identifies a buffer of a plan.

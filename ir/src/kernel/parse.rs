@@ -3,9 +3,10 @@
 
 use std::str::FromStr;
 
-use crate::dtype::{DType, Scalar};
+use crate::dtype::DType;
 use crate::error::IrError;
 use crate::op::ReduceOp;
+use crate::scalar::Scalar;
 use crate::text::{parse_op, parse_type};
 
 use super::{
