@@ -212,6 +212,14 @@ unsafe fn strided_gemm(
     c: Strided,
 ) {
     use matrixmultiply::CGemmOption::Standard;
+    // The complex GEMMs take the same arguments (alpha = 1, beta = 0 as pairs).
+    #[rustfmt::skip]
+    macro_rules! complex_gemm {
+        ($gemm:path) => {
+            $gemm(Standard, Standard, m, k, n, [1.0, 0.0], a.0 as _, a.1, a.2, b.0 as _, b.1,
+                  b.2, [0.0, 0.0], c.0 as _, c.1, c.2)
+        };
+    }
     // SAFETY: forwarded from the caller.
     unsafe {
         match dtype {
@@ -221,42 +229,8 @@ unsafe fn strided_gemm(
             DType::F32 => matrixmultiply::sgemm(
                 m, k, n, 1.0, a.0 as _, a.1, a.2, b.0 as _, b.1, b.2, 0.0, c.0 as _, c.1, c.2,
             ),
-            DType::C128 => matrixmultiply::zgemm(
-                Standard,
-                Standard,
-                m,
-                k,
-                n,
-                [1.0, 0.0],
-                a.0 as _,
-                a.1,
-                a.2,
-                b.0 as _,
-                b.1,
-                b.2,
-                [0.0, 0.0],
-                c.0 as _,
-                c.1,
-                c.2,
-            ),
-            _ => matrixmultiply::cgemm(
-                Standard,
-                Standard,
-                m,
-                k,
-                n,
-                [1.0, 0.0],
-                a.0 as _,
-                a.1,
-                a.2,
-                b.0 as _,
-                b.1,
-                b.2,
-                [0.0, 0.0],
-                c.0 as _,
-                c.1,
-                c.2,
-            ),
+            DType::C128 => complex_gemm!(matrixmultiply::zgemm),
+            _ => complex_gemm!(matrixmultiply::cgemm),
         }
     }
 }
