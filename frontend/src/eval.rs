@@ -53,10 +53,10 @@ pub(crate) fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
 /// As [`PreparedPlan::run_into`]: `out`'s elements are valid, aligned and writable, and
 /// nothing else touches them during the call.
 pub unsafe fn eval_into(array: &Array, out: &InputView<'_>) -> Result<bool> {
-    if !crate::warnings::division_probes(&nodes(&[array])?).is_empty() {
+    let (program, leaves) = lower(&[array])?;
+    if crate::warnings::has_integer_division(&program) {
         return Ok(false); // an integer division's warnings need the probes' outputs
     }
-    let (program, leaves) = lower(&[array])?;
     let plan = planned(&program)?;
     let views: Vec<InputView<'_>> = leaves.iter().map(input_view).collect();
     // SAFETY: forwarded from the caller.
@@ -71,6 +71,23 @@ fn nodes(arrays: &[&Array]) -> Result<Vec<Node>> {
 /// The Program computing `arrays` and what its input slots are bound to.
 fn lower(arrays: &[&Array]) -> Result<(Program, Vec<Leaf>)> {
     lower_nodes(&nodes(arrays)?)
+}
+
+/// Probes of the integer divisions in `outputs`' graph (see `crate::warnings`).
+type Probes = Vec<(&'static str, Node)>;
+
+/// [`lower_nodes`] of `all` (the outputs first), with the zero-divisor probes of the
+/// integer divisions computing `outputs` appended as further outputs when the program
+/// holds any (the graph is walked for them only then).
+fn lower_probed(mut all: Vec<Node>, outputs: &[Node]) -> Result<(Program, Vec<Leaf>, Probes)> {
+    let (program, leaves) = lower_nodes(&all)?;
+    if !crate::warnings::has_integer_division(&program) {
+        return Ok((program, leaves, Vec::new()));
+    }
+    let probes = crate::warnings::division_probes(outputs);
+    all.extend(probes.iter().map(|(_, n)| n.clone()));
+    let (program, leaves) = lower_nodes(&all)?;
+    Ok((program, leaves, probes))
 }
 
 /// The Program computing `nodes` and what its input slots are bound to.
@@ -126,14 +143,9 @@ pub fn eval(arrays: &[&Array]) -> Result<Vec<Value>> {
 /// [`eval`] on a chosen backend.
 pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
     let outputs = nodes(arrays)?;
-    // Whether integer divisions meet a zero divisor (NumPy's warning), computed with
-    // the outputs.
-    let probes = crate::warnings::division_probes(&outputs);
-    let probe_nodes = probes.iter().map(|(_, n)| n.clone());
     match backend {
         Backend::Interpreter => {
-            let all: Vec<Node> = outputs.iter().cloned().chain(probe_nodes).collect();
-            let (program, leaves) = lower_nodes(&all)?;
+            let (program, leaves, probes) = lower_probed(outputs.clone(), &outputs)?;
             // The oracle works on owned values: borrowed data is copied.
             let inputs: Vec<Value> = leaves.into_iter().filter_map(Leaf::into_value).collect();
             let mut values = interpret(&program, &inputs)?;
@@ -147,13 +159,8 @@ pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
             // not recompute the loop-carried arrays from the start, and the pending
             // graph ends where the last evaluation did.
             let shared = lazyfuse_ir::shared_intermediates(&outputs);
-            let all: Vec<Node> = outputs
-                .iter()
-                .chain(&shared)
-                .cloned()
-                .chain(probe_nodes)
-                .collect();
-            let (program, leaves) = lower_nodes(&all)?;
+            let all: Vec<Node> = outputs.iter().chain(&shared).cloned().collect();
+            let (program, leaves, probes) = lower_probed(all, &outputs)?;
             let plan = planned(&program)?;
             let mut values = if leaves.iter().all(|l| matches!(l, Leaf::Data(_))) {
                 // Owned values: an output that is an input unchanged is shared.

@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 
-use lazyfuse_ir::{BinaryOp, DType, Node, Op, ReduceOp, Scalar, Value};
+use lazyfuse_ir::{BinaryOp, DType, Node, Op, Program, ReduceOp, Scalar, Value};
 
 /// A warning an evaluation raised: NumPy's floating-point-error category and message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +34,18 @@ thread_local! {
 /// The warnings this thread's evaluations raised since the last call, oldest first.
 pub fn take_warnings() -> Vec<Warning> {
     PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()))
+}
+
+/// Whether `program` holds an integer `floordiv`, `rem` or `fmod` (a cheap scan of the
+/// lowered program, so evaluations without one never walk the graph for probes).
+pub(crate) fn has_integer_division(program: &Program) -> bool {
+    program.ids().any(|id| {
+        let instr = program.instr(id);
+        matches!(
+            instr.op,
+            Op::Binary(BinaryOp::FloorDiv | BinaryOp::Rem | BinaryOp::Fmod)
+        ) && instr.ty.dtype.is_int()
+    })
 }
 
 /// One probe per integer division in the graph of `outputs` that is still to be
