@@ -71,6 +71,14 @@ pub fn node_cost(op: &Op, out: &TensorType, args: &[&TensorType]) -> f64 {
     work + NODE_OVERHEAD
 }
 
+/// The extra cost of an operand a kernel must read from memory (a gather's source)
+/// when it is computed rather than an input: it is stored, then read back, one write
+/// and one read per element. (Pushing a gather through the ops computing its source
+/// saves that, besides computing them at the gathered positions only.)
+pub fn stored_operand_cost(operand: &TensorType) -> f64 {
+    2.0 * operand.shape.numel() as f64
+}
+
 /// The cost of a whole Program: every node reachable from the outputs, once.
 pub fn program_cost(program: &lazyfuse_ir::Program) -> f64 {
     let mut live = vec![false; program.len()];
@@ -85,6 +93,9 @@ pub fn program_cost(program: &lazyfuse_ir::Program) -> f64 {
         let instr = program.instr(id);
         let args: Vec<&TensorType> = instr.args.iter().map(|a| &program.instr(*a).ty).collect();
         total += node_cost(&instr.op, &instr.ty, &args);
+        if instr.op == Op::Gather && !matches!(program.instr(instr.args[0]).op, Op::Input(_)) {
+            total += stored_operand_cost(args[0]);
+        }
         for a in &instr.args {
             live[a.index()] = true;
         }

@@ -15,7 +15,7 @@ use egg::{Id, RecExpr};
 use lazyfuse_ir::{Op, TensorType};
 
 use crate::analysis::LfEGraph;
-use crate::cost::node_cost;
+use crate::cost::{node_cost, stored_operand_cost};
 use crate::lang::{ENode, Term};
 
 /// Above this many e-classes extraction uses tree cost.
@@ -39,7 +39,14 @@ pub fn extract(egraph: &LfEGraph, roots: &[Id]) -> Term {
 
 fn own_cost(egraph: &LfEGraph, class: Id, node: &ENode) -> f64 {
     let args: Vec<&TensorType> = node.children.iter().map(|c| &egraph[*c].data.ty).collect();
-    node_cost(&node.op, &egraph[class].data.ty, &args)
+    let mut cost = node_cost(&node.op, &egraph[class].data.ty, &args);
+    if node.op == Op::Gather {
+        let source = &egraph[node.children[0]];
+        if !source.nodes.iter().any(|n| matches!(n.op, Op::Input(_))) {
+            cost += stored_operand_cost(&source.data.ty);
+        }
+    }
+    cost
 }
 
 /// A worklist fixpoint: a class is re-priced only when one of its children improved.

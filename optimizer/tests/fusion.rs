@@ -383,7 +383,7 @@ fn loop_kinds(plan: &KernelPlan) -> Vec<LoopKind> {
         .iter()
         .filter_map(|k| match k {
             Kernel::Loop(l) => Some(l.kind()),
-            Kernel::MatMul(_) | Kernel::Call(_) => None,
+            Kernel::MatMul(_) => None,
         })
         .collect()
 }

@@ -436,6 +436,20 @@ fn layout() {
         &p!("c: f64[3,2] = add a b", "d: f64[2,3] = transpose[perm=(1,0)] c"; "d"; "a: f64[3,2]", "b: f64[2]"),
     );
     fires(
+        "gather-through-elementwise",
+        &p!("q: i64[3] = arange[start=5, step=-2, len=3]", "c: f64[2,3] = exp a", "d: f64[3] = gather c q"; "d"; "a: f64[2,3]"),
+    );
+    // A 0-d operand is the same at every position: it stays as it is.
+    fires(
+        "gather-through-elementwise",
+        &p!("q: i64[4] = arange[start=0, step=2, len=4]", "c: f64[8] = mul a b", "d: f64[4] = gather c q"; "d"; "a: f64[8]", "b: f64[]"),
+    );
+    // A broadcast operand of another shape has other flat positions: not pushed.
+    does_not_fire(
+        "gather-through-elementwise",
+        &p!("q: i64[3] = arange[start=5, step=-2, len=3]", "c: f64[2,3] = add a b", "d: f64[3] = gather c q"; "d"; "a: f64[2,3]", "b: f64[3]"),
+    );
+    fires(
         "reduce-of-transpose-exact",
         &p!("b: f64[4,3,2] = transpose[perm=(2,1,0)] a", "c: f64[4,2] = reduce_max[axes=(1)] b"; "c"; "a: f64[2,3,4]"),
     );

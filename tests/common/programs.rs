@@ -171,7 +171,7 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
         0..=69 => 0,
         70..=139 => 1,
         140..=169 => 8,
-        k => 2 + (k - 170) % 10,
+        k => 2 + (k - 170) % 11,
     };
     match kind {
         0 => {
@@ -332,6 +332,23 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
             }
             _ => compose::full(&a.shape().0, random_scalar(&mut rng)).ok(),
         },
+        12 => {
+            // Fancy indexing: data-dependent positions from an integer node, taken
+            // modulo the size (NumPy's remainder: in range), or a reversing ramp.
+            let n = a.shape().numel() as i64;
+            let b = pick(pool, s.b).clone();
+            let positions = if b.dtype().is_int() || b.dtype() == DType::Bool {
+                if n == 0 && b.shape().numel() > 0 {
+                    return None;
+                }
+                let wide = Node::apply(Op::Cast(DType::I64), vec![b]).ok()?;
+                let size = Node::constant(Scalar::I64(n.max(1)));
+                Node::apply(Op::Binary(BinaryOp::Rem), vec![wide, size]).ok()?
+            } else {
+                compose::arange(Scalar::I64(n - 1), Scalar::I64(-1), Scalar::I64(-1)).ok()?
+            };
+            Node::apply(Op::Gather, vec![a, positions]).ok()
+        }
         _ => None,
     }
 }

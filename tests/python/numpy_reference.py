@@ -246,6 +246,8 @@ def evaluate(op, params, args, dtype, shape):
             return np.asarray(np.matmul(*args)).astype(dtype)
         if op == "concat":
             return np.concatenate(args, axis=int(params["axis"])).astype(dtype)
+        if op == "gather":
+            return np.asarray(args[0]).reshape(-1)[args[1]]
     raise ValueError(f"unknown op {op}")
 
 

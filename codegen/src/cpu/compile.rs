@@ -35,6 +35,9 @@ pub(super) fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> Str
                     blank_map(m)
                 }
                 ScalarOp::Ramp { index, .. } => blank(index),
+                ScalarOp::Gather { buffer, .. } => {
+                    used.insert(buffer.0);
+                }
                 _ => {}
             }
         }

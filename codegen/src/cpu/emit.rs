@@ -20,10 +20,10 @@
 use inkwell::context::Context;
 use inkwell::module::Module;
 use inkwell::types::BasicTypeEnum;
-use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
-use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
+use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::{AddressSpace, IntPredicate};
 use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, LoopKind, Phase, ScalarOp, Store};
-use lazyfuse_ir::{BinaryOp, DType, ReduceOp, Scalar};
+use lazyfuse_ir::{BinaryOp, DType, ReduceOp};
 
 use super::scalar::ScalarLowering;
 use crate::error::CodegenError;
@@ -35,6 +35,8 @@ pub(crate) fn is_elementwise(k: &LoopKernel) -> bool {
     k.kind() == LoopKind::Elementwise
 }
 
+#[path = "accumulate.rs"]
+mod accumulate;
 #[path = "pairwise.rs"]
 mod pairwise;
 
@@ -73,6 +75,8 @@ struct Emit<'a, 'ctx> {
     pairwise: Vec<Option<Pairwise<'ctx>>>,
     /// The pairwise sum of the reduce phase being emitted, if it has one.
     active_pairwise: Option<Pairwise<'ctx>>,
+    /// In kernels that gather, whether a position was out of bounds (an i1 slot).
+    out_of_bounds: Option<PointerValue<'ctx>>,
 }
 
 #[derive(Clone, Copy)]
@@ -132,7 +136,13 @@ pub(crate) fn emit_kernel<'ctx>(
         phase_sites: 0..0,
         pairwise: Vec::new(),
         active_pairwise: None,
+        out_of_bounds: None,
     };
+    if gathers(kernel) {
+        let flag = builder.build_alloca(ctx.bool_type(), "oob")?;
+        builder.build_store(flag, ctx.bool_type().const_zero())?;
+        e.out_of_bounds = Some(flag);
+    }
     let (row_begin, row_end) = (p(2).into_int_value(), p(3).into_int_value());
     let (col_begin, col_end) = (p(4).into_int_value(), p(5).into_int_value());
     if !is_elementwise(kernel) {
@@ -200,8 +210,23 @@ pub(crate) fn emit_kernel<'ctx>(
             Ok(())
         }
     })?;
+    if let Some(flag) = e.out_of_bounds {
+        e.report_out_of_bounds(flag, buffer_dtypes.len())?;
+    }
     builder.build_return(None)?;
     Ok(function)
+}
+
+/// Whether a kernel reads data-dependent positions (it then takes a status word after
+/// its buffers: see [`Emit::report_out_of_bounds`]).
+pub(crate) fn gathers(kernel: &LoopKernel) -> bool {
+    kernel.phases.iter().any(|p| {
+        p.body_and_stores()
+            .0
+            .instrs
+            .iter()
+            .any(|i| matches!(i.op, ScalarOp::Gather { .. }))
+    })
 }
 
 impl<'a, 'ctx> Emit<'a, 'ctx> {
@@ -224,6 +249,7 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                     ScalarOp::Ramp { index, .. } => self
                         .depends
                         .push(depends_on(std::slice::from_ref(index), loops)),
+                    ScalarOp::Gather { .. } => self.depends.push(vec![false; loops]),
                     _ => {}
                 }
             }
@@ -233,13 +259,7 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
             let used = body
                 .instrs
                 .iter()
-                .filter_map(|i| {
-                    if let ScalarOp::Load(buf, _) = &i.op {
-                        Some(buf.0)
-                    } else {
-                        None
-                    }
-                })
+                .filter_map(|i| i.op.buffer_read().map(|b| b.0))
                 .chain(stores.iter().map(|s| s.buffer.0));
             for buf in used {
                 if self.buffer_values[buf as usize].is_none() {
@@ -258,6 +278,33 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
             self.param_values
                 .push(b.build_load(i64t, at, "param")?.into_int_value());
         }
+        Ok(())
+    }
+
+    /// At exit: when a gathered position was out of bounds, sets the status word (an
+    /// i64 the executor passes after the `n_buffers` buffer pointers) to 1, atomically
+    /// (the threads of one launch share it).
+    fn report_out_of_bounds(&mut self, flag: PointerValue<'ctx>, n_buffers: usize) -> Res<()> {
+        let ctx = self.s.ctx;
+        let b = self.s.builder;
+        let seen = b.build_load(ctx.bool_type(), flag, "oob")?.into_int_value();
+        let report = ctx.append_basic_block(self.function, "oob.report");
+        let done = ctx.append_basic_block(self.function, "oob.done");
+        b.build_conditional_branch(seen, report, done)?;
+        b.position_at_end(report);
+        let ptr_t = ctx.ptr_type(AddressSpace::default());
+        let slot = unsafe {
+            b.build_in_bounds_gep(ptr_t, self.buffers, &[self.i64(n_buffers as i64)], "st")?
+        };
+        let status = b.build_load(ptr_t, slot, "status")?.into_pointer_value();
+        b.build_atomicrmw(
+            inkwell::AtomicRMWBinOp::Or,
+            status,
+            self.i64(1),
+            inkwell::AtomicOrdering::Monotonic,
+        )?;
+        b.build_unconditional_branch(done)?;
+        b.position_at_end(done);
         Ok(())
     }
 
@@ -483,102 +530,60 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         }
     }
 
-    fn identity(&self, combiner: ReduceOp, d: DType) -> BasicValueEnum<'ctx> {
-        let s = |v: Scalar| self.s.constant(v.cast(d));
-        match (combiner, d) {
-            (ReduceOp::Sum | ReduceOp::Mean, _) => s(Scalar::I64(0)),
-            (ReduceOp::Prod, _) => s(Scalar::I64(1)),
-            (ReduceOp::Any, _) => s(Scalar::Bool(false)),
-            (ReduceOp::All, _) => s(Scalar::Bool(true)),
-            (ReduceOp::Max | ReduceOp::ArgMax, DType::Bool) => s(Scalar::Bool(false)),
-            (ReduceOp::Min | ReduceOp::ArgMin, DType::Bool) => s(Scalar::Bool(true)),
-            // Integers start from the dtype's extreme (the low bits of an i128 wrap
-            // to it exactly).
-            (ReduceOp::Max | ReduceOp::ArgMax, d) if d.is_int() => {
-                s(Scalar::I64(lazyfuse_ir::int_range(d).0 as i64))
+    /// Loads the element at `at` into its register form (bools as i1, halves widened).
+    fn load_element(
+        &mut self,
+        at: PointerValue<'ctx>,
+        mem: BasicTypeEnum<'ctx>,
+        dtype: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        let b = self.s.builder;
+        let raw = b.build_load(mem, at, "ld")?;
+        Ok(match dtype {
+            DType::Bool => {
+                let zero = self.s.ctx.i8_type().const_zero();
+                b.build_int_compare(IntPredicate::NE, raw.into_int_value(), zero, "b")?
+                    .into()
             }
-            (ReduceOp::Min | ReduceOp::ArgMin, d) if d.is_int() => {
-                s(Scalar::I64(lazyfuse_ir::int_range(d).1 as i64))
-            }
-            (ReduceOp::Max | ReduceOp::ArgMax, _) => s(Scalar::F64(f64::NEG_INFINITY)),
-            (ReduceOp::Min | ReduceOp::ArgMin, _) => s(Scalar::F64(f64::INFINITY)),
-        }
+            DType::F16 => b
+                .build_float_ext(raw.into_float_value(), self.s.ctx.f32_type(), "h2f")?
+                .into(),
+            _ => raw,
+        })
     }
 
-    fn combine(&mut self, a: Acc<'ctx>, v: BasicValueEnum<'ctx>, vd: DType) -> Res<()> {
-        let (slot, index_slot, counter, d, combiner) =
-            (a.value, a.index, a.counter, a.dtype, a.combiner);
+    /// The element of `buffer` at flat position `p`. The site's parameter is the
+    /// buffer's size: a position outside it reads element 0 instead (the executor
+    /// gives an empty buffer a readable dummy element) and raises the kernel's
+    /// out-of-bounds flag, so no address is ever outside the buffer.
+    fn gather(
+        &mut self,
+        buffer: lazyfuse_ir::kernel::BufferId,
+        p: IntValue<'ctx>,
+        dtype: DType,
+    ) -> Res<BasicValueEnum<'ctx>> {
+        let base_param =
+            self.kernel.outer.len() + self.kernel.inner.len() + self.site * (1 + self.idx.len());
+        self.site += 1;
+        let size = self.param(base_param)?;
         let b = self.s.builder;
-        let acc = b.build_load(self.s.reg_type(d), slot, "acc")?;
-        let next = match combiner {
-            ReduceOp::Sum | ReduceOp::Mean => {
-                reassociable(self.s.binary(BinaryOp::Add, acc, d, v, vd, d)?)
-            }
-            ReduceOp::Prod if d.is_complex() => {
-                let v = self.s.convert(v, vd, d)?;
-                self.s.complex_product(acc, v, d)?
-            }
-            ReduceOp::Prod => reassociable(self.s.binary(BinaryOp::Mul, acc, d, v, vd, d)?),
-            ReduceOp::Max => self.s.binary(BinaryOp::Maximum, acc, d, v, vd, d)?,
-            ReduceOp::Min => self.s.binary(BinaryOp::Minimum, acc, d, v, vd, d)?,
-            ReduceOp::Any => self
-                .s
-                .binary(BinaryOp::LogicalOr, acc, d, v, vd, DType::Bool)?,
-            ReduceOp::All => self
-                .s
-                .binary(BinaryOp::LogicalAnd, acc, d, v, vd, DType::Bool)?,
-            ReduceOp::ArgMax | ReduceOp::ArgMin => {
-                // Update on the first NaN, or on a strictly better value while no NaN is held.
-                let cmp = if combiner == ReduceOp::ArgMax {
-                    BinaryOp::Gt
-                } else {
-                    BinaryOp::Lt
-                };
-                let better = self
-                    .s
-                    .binary(cmp, v, vd, acc, d, DType::Bool)?
-                    .into_int_value();
-                let take = if d.is_complex() {
-                    let acc_nan = self.s.complex_has_nan(acc)?;
-                    let v_nan = self.s.complex_has_nan(v)?;
-                    let t = b.build_or(v_nan, better, "t")?;
-                    let not_acc_nan = b.build_not(acc_nan, "ok")?;
-                    b.build_and(t, not_acc_nan, "take")?
-                } else if d.is_float() {
-                    let acc_nan = b.build_float_compare(
-                        FloatPredicate::UNO,
-                        acc.into_float_value(),
-                        acc.into_float_value(),
-                        "accnan",
-                    )?;
-                    let v_nan = b.build_float_compare(
-                        FloatPredicate::UNO,
-                        v.into_float_value(),
-                        v.into_float_value(),
-                        "vnan",
-                    )?;
-                    let t = b.build_or(v_nan, better, "t")?;
-                    let not_acc_nan = b.build_not(acc_nan, "ok")?;
-                    b.build_and(t, not_acc_nan, "take")?
-                } else {
-                    better
-                };
-                let flat = b
-                    .build_load(self.s.ctx.i64_type(), counter, "flat")?
-                    .into_int_value();
-                let old_index = b.build_load(self.s.ctx.i64_type(), index_slot, "idx")?;
-                let new_index = b.build_select(take, flat.into(), old_index, "nidx")?;
-                b.build_store(index_slot, new_index)?;
-                b.build_select(take, v, acc, "nacc")?
-            }
-        };
-        b.build_store(slot, next)?;
-        let flat = b
-            .build_load(self.s.ctx.i64_type(), counter, "flat")?
+        let inside = b.build_int_compare(IntPredicate::ULT, p, size, "inside")?;
+        let at = b
+            .build_select(inside, p, self.i64(0), "pos")?
             .into_int_value();
-        let inc = b.build_int_add(flat, self.i64(1), "inc")?;
-        b.build_store(counter, inc)?;
-        Ok(())
+        let flag = self
+            .out_of_bounds
+            .ok_or_else(|| CodegenError::Internal("gather without a bounds flag".into()))?;
+        let bool_t = self.s.ctx.bool_type();
+        let seen = b.build_load(bool_t, flag, "oob")?.into_int_value();
+        let outside = b.build_not(inside, "outside")?;
+        let seen = b.build_or(seen, outside, "oob")?;
+        b.build_store(flag, seen)?;
+        let base = self.buffer_values[buffer.0 as usize]
+            .ok_or_else(|| CodegenError::Internal(format!("buffer {buffer} not preloaded")))?;
+        let mem = self.s.mem_type(dtype);
+        let ptr = unsafe { b.build_in_bounds_gep(mem, base, &[at], "gat")? };
+        self.load_element(ptr, mem, dtype)
     }
 
     /// Evaluates a body; returns its registers.
@@ -589,27 +594,10 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 ScalarOp::Const(c) => self.s.constant(*c),
                 ScalarOp::Load(buf, _) => {
                     let (at, mem) = self.element_ptr(buf.0, instr.dtype)?;
-                    let raw = self.s.builder.build_load(mem, at, "ld")?;
-                    match instr.dtype {
-                        DType::Bool => {
-                            let zero = self.s.ctx.i8_type().const_zero();
-                            self.s
-                                .builder
-                                .build_int_compare(
-                                    IntPredicate::NE,
-                                    raw.into_int_value(),
-                                    zero,
-                                    "b",
-                                )?
-                                .into()
-                        }
-                        DType::F16 => self
-                            .s
-                            .builder
-                            .build_float_ext(raw.into_float_value(), self.s.ctx.f32_type(), "h2f")?
-                            .into(),
-                        _ => raw,
-                    }
+                    self.load_element(at, mem, instr.dtype)?
+                }
+                ScalarOp::Gather { buffer, position } => {
+                    self.gather(*buffer, regs[*position].into_int_value(), instr.dtype)?
                 }
                 ScalarOp::Ramp { start, step, .. } => {
                     let i = self.site_offset()?;
@@ -695,42 +683,6 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
     }
 }
 
-/// Marks a float accumulation as reassociable, so LLVM vectorises it with several
-/// partial sums (a fixed order for a given compiled kernel and split, so results are
-/// the same run to run, and more accurate than one running sum).
-/// A complex accumulation is a struct built from its parts: each part's operation is
-/// marked.
-fn reassociable(v: BasicValueEnum<'_>) -> BasicValueEnum<'_> {
-    let mark = |instr: inkwell::values::InstructionValue<'_>| {
-        if instr.can_use_fast_math_flags() {
-            let _ = instr.set_fast_math_flags(inkwell::values::FastMathFlags::AllowReassoc);
-        }
-    };
-    if v.is_float_value() {
-        if let Some(instr) = v.into_float_value().as_instruction() {
-            mark(instr);
-        }
-    } else if v.is_struct_value() {
-        // insertvalue(insertvalue(undef, re, 0), im, 1): the inserted operands.
-        let mut at = v.into_struct_value().as_instruction();
-        while let Some(insert) = at {
-            if insert.get_opcode() != inkwell::values::InstructionOpcode::InsertValue {
-                break;
-            }
-            if let Some(part) = insert.get_operand(1).and_then(|o| o.value()) {
-                if let Some(instr) = part.as_instruction_value() {
-                    mark(instr);
-                }
-            }
-            at = insert
-                .get_operand(0)
-                .and_then(|o| o.value())
-                .and_then(|o| o.as_instruction_value());
-        }
-    }
-    v
-}
-
 /// Whether an index map moves with each of `loops` loop indices.
 fn depends_on(map: &[Affine], loops: usize) -> Vec<bool> {
     (0..loops)
@@ -742,7 +694,12 @@ fn depends_on(map: &[Affine], loops: usize) -> Vec<bool> {
 pub(crate) fn count_sites(body: &Body, stores: &[Store]) -> usize {
     body.instrs
         .iter()
-        .filter(|i| matches!(i.op, ScalarOp::Load(..) | ScalarOp::Ramp { .. }))
+        .filter(|i| {
+            matches!(
+                i.op,
+                ScalarOp::Load(..) | ScalarOp::Ramp { .. } | ScalarOp::Gather { .. }
+            )
+        })
         .count()
         + stores.len()
 }

@@ -102,7 +102,7 @@ fn reads_in_step(
         .iter()
         .filter_map(|k| match k {
             Kernel::Loop(l) => Some(l),
-            Kernel::MatMul(_) | Kernel::Call(_) => None,
+            Kernel::MatMul(_) => None,
         })
         .collect();
     let Some((last, earlier)) = loops.split_last() else {
@@ -115,7 +115,7 @@ fn reads_in_step(
                 || body
                     .instrs
                     .iter()
-                    .any(|i| matches!(&i.op, ScalarOp::Load(b, _) if b.0 as usize == buffer))
+                    .any(|i| i.op.buffer_read().is_some_and(|b| b.0 as usize == buffer))
         })
     };
     if earlier.iter().any(|l| touches(l)) {
@@ -134,6 +134,8 @@ fn reads_in_step(
     last.phases.iter().all(|p| {
         p.body_and_stores().0.instrs.iter().all(|i| match &i.op {
             ScalarOp::Load(b, map) if b.0 as usize == buffer => map == *store,
+            // Data-dependent positions may read elements stored earlier in the loop.
+            ScalarOp::Gather { buffer: b, .. } => b.0 as usize != buffer,
             _ => true,
         })
     })

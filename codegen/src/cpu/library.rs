@@ -1,14 +1,13 @@
 //! Kernels run by library routines rather than compiled loops: matrix products (BLAS,
-//! else the reference implementation) and call kernels (`gather`, else the reference
-//! implementation on gathered operands).
+//! else the reference implementation on gathered operands).
 
-use lazyfuse_ir::kernel::{CallKernel, IndexMap, MatMulKernel};
+use lazyfuse_ir::kernel::{IndexMap, MatMulKernel};
 use lazyfuse_ir::{evaluate_op, Op, Value};
 
-use super::{gather, gemm, Memory};
+use super::{gemm, Memory};
 use crate::error::CodegenError;
 
-/// An operand of a matmul or call kernel, gathered into a C-ordered copy through the
+/// An operand of a matmul kernel, gathered into a C-ordered copy through the
 /// same bounds-checked strided view as the GEMM path.
 pub(super) fn operand(
     memory: &mut Memory,
@@ -47,23 +46,5 @@ pub(super) fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), Codege
     let b = operand(memory, &m.b, &m.b_ty)?;
     let product = evaluate_op(&Op::MatMul, &[a, b])?;
     store_result(memory, m.out, product);
-    Ok(())
-}
-
-/// A call kernel: its op evaluated by the reference implementation on the gathered
-/// operands (`gather` checks every position against the array).
-pub(super) fn call(c: &CallKernel, memory: &mut Memory) -> Result<(), CodegenError> {
-    if c.op == Op::Gather {
-        if let Some(result) = gather::gather(c, memory) {
-            return result;
-        }
-    }
-    let args = c
-        .args
-        .iter()
-        .map(|(access, ty)| operand(&mut *memory, access, ty))
-        .collect::<Result<Vec<_>, _>>()?;
-    let result = evaluate_op(&c.op, &args)?;
-    store_result(memory, c.out, result);
     Ok(())
 }

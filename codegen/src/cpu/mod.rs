@@ -9,6 +9,7 @@ mod emit;
 mod gather;
 mod gemm;
 mod into;
+mod launch;
 mod library;
 mod scalar;
 mod storage;
@@ -18,7 +19,6 @@ mod vmath_tables;
 mod vmath_trig;
 
 use alloc::zeros;
-use chunked::{chunkable_reduction, combine_pairwise, scalar_from_bits, CHUNK};
 use compile::{compile, host_machine, prepare_module, structure_key};
 
 pub use storage::storage_roots;
@@ -30,8 +30,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use inkwell::context::Context;
 use inkwell::execution_engine::ExecutionEngine;
-use lazyfuse_ir::kernel::{Affine, BufferKind, Kernel, KernelPlan, LoopKernel, Phase, ScalarOp};
-use lazyfuse_ir::{DType, ReduceOp, Value};
+use lazyfuse_ir::kernel::{BufferKind, Kernel, KernelPlan, LoopKernel};
+use lazyfuse_ir::{DType, Value};
 use ndarray::{ArrayD, IxDyn};
 
 use crate::error::CodegenError;
@@ -200,7 +200,7 @@ impl CpuExecutor {
                     let canonical_dtypes: Vec<DType> = order.iter().map(|&b| dtypes[b]).collect();
                     Some((self.compiled(&canonical, &canonical_dtypes)?, order))
                 }
-                Kernel::MatMul(_) | Kernel::Call(_) => None,
+                Kernel::MatMul(_) => None,
             });
         }
         Ok(PreparedPlan {
@@ -209,176 +209,6 @@ impl CpuExecutor {
             steps,
             threads: self.threads,
         })
-    }
-
-    /// A whole-array reduction in chunks of the first inner axis: each chunk folds into
-    /// its own partial (on any thread), then partials combine pairwise in a fixed order.
-    /// More accurate than one running sum (error grows with the log of the chunk count),
-    /// parallel, and bitwise identical whatever the thread count.
-    fn launch_chunked(
-        threads: usize,
-        compiled: &CompiledKernel,
-        kernel: &LoopKernel,
-        order: &[usize],
-        memory: &mut Memory,
-        combiner: ReduceOp,
-        params: Vec<i64>,
-    ) -> Result<(), CodegenError> {
-        let Some(Phase::Outer { stores, .. }) = kernel.phases.last() else {
-            unreachable!("checked")
-        };
-        let out = stores[0].buffer.0 as usize;
-        let out_slot = order
-            .iter()
-            .position(|&b| b == out)
-            .expect("the store's buffer is used");
-        let dtype = memory.values[memory.root[out]]
-            .as_ref()
-            .expect("temporary")
-            .dtype();
-        let extent = kernel.inner[0];
-        let per_chunk = (CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)).max(1);
-        let chunks = extent.div_ceil(per_chunk);
-        let all = memory.pointers();
-        let base = Pointers(order.iter().map(|&b| all.0[b]).collect());
-        // One 8-byte slot per chunk holds its partial (any real dtype fits; complex
-        // reductions are not split: see chunkable_reduction).
-        let mut partials = vec![0u64; chunks];
-        let slots = Pointers(
-            partials
-                .iter_mut()
-                .map(|p| p as *mut u64 as *mut u8)
-                .collect(),
-        );
-        let threads = threads.min(chunks).max(1);
-        let (base, slots, params) = (&base, &slots, &params);
-        let run = move |c0: usize, c1: usize| {
-            let mut pointers = base.0.clone();
-            for c in c0..c1 {
-                pointers[out_slot] = slots.0[c];
-                let (i0, i1) = (c * per_chunk, ((c + 1) * per_chunk).min(extent));
-                // SAFETY: accesses were bounds-checked for the whole range (a chunk is a
-                // sub-range); the output is replaced by this chunk's own slot, and the
-                // store's offset is 0 (a one-element result).
-                unsafe {
-                    (compiled.entry)(
-                        pointers.as_ptr(),
-                        params.as_ptr(),
-                        0,
-                        1,
-                        i0 as i64,
-                        i1 as i64,
-                    )
-                }
-            }
-        };
-        pool().scope(|scope| {
-            for t in 0..threads {
-                let (c0, c1) = (chunks * t / threads, chunks * (t + 1) / threads);
-                scope.spawn(move |_| run(c0, c1));
-            }
-        });
-        let scalars: Vec<lazyfuse_ir::Scalar> = partials
-            .iter()
-            .map(|&bits| scalar_from_bits(bits, dtype))
-            .collect();
-        let total = combine_pairwise(&scalars, combiner)?;
-        let target = memory.values[memory.root[out]].as_mut().expect("temporary");
-        lazyfuse_ir::with_value!(target, a => {
-            let v = a.iter_mut().next().ok_or_else(|| CodegenError::Internal("empty reduction output".into()))?;
-            *v = lazyfuse_ir::Element::from_scalar(total);
-        });
-        Ok(())
-    }
-
-    fn launch(
-        threads_max: usize,
-        compiled: &CompiledKernel,
-        kernel: &LoopKernel,
-        order: &[usize],
-        memory: &mut Memory,
-    ) -> Result<(), CodegenError> {
-        if kernel.outer.contains(&0) {
-            // No outer point, nothing to store: work is proportional to elements, not to
-            // the extents of an empty array's other axes ((2**40, 0) + 1 spun for hours).
-            return Ok(());
-        }
-        let params = kernel_params(kernel, memory)?;
-        let all = memory.pointers();
-        let pointers = Pointers(order.iter().map(|&b| all.0[b]).collect());
-        let elementwise = emit::is_elementwise(kernel);
-        if let Some(combiner) = chunkable_reduction(kernel) {
-            return Self::launch_chunked(
-                threads_max,
-                compiled,
-                kernel,
-                order,
-                memory,
-                combiner,
-                params,
-            );
-        }
-        let (rows, cols) = if elementwise {
-            let last = *kernel
-                .outer
-                .last()
-                .expect("elementwise kernels have an outer axis");
-            (
-                kernel.outer[..kernel.outer.len() - 1]
-                    .iter()
-                    .product::<usize>(),
-                last,
-            )
-        } else {
-            // The first inner axis runs whole.
-            (
-                kernel.outer.iter().product::<usize>(),
-                kernel.inner.first().copied().unwrap_or(1),
-            )
-        };
-        let per_row: usize = if elementwise {
-            cols
-        } else {
-            kernel.inner.iter().product::<usize>().max(1)
-        };
-        let work = rows.saturating_mul(per_row);
-        // Below this much work a thread costs more than it saves.
-        const MIN_WORK_PER_THREAD: usize = 1 << 15;
-        let threads = threads_max.min(work / MIN_WORK_PER_THREAD).max(1);
-        let (pointers, params) = (&pointers, &params);
-        let split_columns = elementwise;
-        let call = &move |r0: usize, r1: usize, c0: usize, c1: usize| {
-            // SAFETY: the plan is verified and every access was bounds-checked against
-            // its buffer by `kernel_params`; chunks write disjoint rows or columns.
-            unsafe {
-                (compiled.entry)(
-                    pointers.0.as_ptr(),
-                    params.as_ptr(),
-                    r0 as i64,
-                    r1 as i64,
-                    c0 as i64,
-                    c1 as i64,
-                )
-            }
-        };
-        if threads == 1 || rows == 0 {
-            call(0, rows, 0, cols);
-            return Ok(());
-        }
-        pool().scope(|scope| {
-            if rows >= threads || !split_columns {
-                for t in 0..threads {
-                    let (r0, r1) = (rows * t / threads, rows * (t + 1) / threads);
-                    scope.spawn(move |_| call(r0, r1, 0, cols));
-                }
-            } else {
-                for t in 0..threads {
-                    let (c0, c1) = (cols * t / threads, cols * (t + 1) / threads);
-                    scope.spawn(move |_| call(0, rows, c0, c1));
-                }
-            }
-        });
-        Ok(())
     }
 }
 
@@ -402,7 +232,7 @@ fn canonical_buffers(kernel: &LoopKernel) -> (LoopKernel, Vec<usize>) {
     for phase in &mut k.phases {
         let (body, stores) = phase.body_and_stores_mut();
         for instr in &mut body.instrs {
-            if let ScalarOp::Load(b, _) = &mut instr.op {
+            if let Some(b) = instr.op.buffer_read_mut() {
                 renumber(b);
             }
         }
@@ -455,7 +285,6 @@ impl PreparedPlan {
                     CpuExecutor::launch(self.threads, compiled, l, order, &mut memory)?
                 }
                 (Kernel::MatMul(m), None) => library::matmul(m, &mut memory)?,
-                (Kernel::Call(c), None) => library::call(c, &mut memory)?,
                 _ => return Err(CodegenError::Internal("prepared plan out of step".into())),
             }
         }
@@ -547,6 +376,8 @@ struct Memory {
     strides: Vec<Vec<isize>>,
     /// Each buffer's shape.
     shapes: Vec<Vec<usize>>,
+    /// Each buffer's dtype.
+    dtypes: Vec<DType>,
 }
 
 /// Raw pointers to each buffer's element 0, for one launch.
@@ -579,6 +410,7 @@ impl Memory {
             root: roots.to_vec(),
             strides: vec![vec![]; n],
             shapes: vec![vec![]; n],
+            dtypes: plan.buffers.iter().map(|b| b.ty.dtype).collect(),
         };
         for (i, b) in plan.buffers.iter().enumerate() {
             memory.shapes[i] = b.ty.shape.dims().to_vec();
@@ -618,6 +450,11 @@ impl Memory {
             }
         }
         Ok(memory)
+    }
+
+    /// Buffer `b`'s dtype.
+    fn dtype(&self, b: usize) -> DType {
+        self.dtypes[b]
     }
 
     fn pointers(&mut self) -> Pointers {
@@ -684,67 +521,4 @@ impl Memory {
             })
             .collect()
     }
-}
-
-/// The run-time parameters of a loop kernel: extents, then per access site its offset
-/// and per-loop strides in elements. Every site's address range over the iteration
-/// space is checked against its buffer, so a kernel can never touch memory outside.
-fn kernel_params(kernel: &LoopKernel, memory: &Memory) -> Result<Vec<i64>, CodegenError> {
-    let extents: Vec<usize> = kernel.outer.iter().chain(&kernel.inner).copied().collect();
-    let mut params: Vec<i64> = extents.iter().map(|&e| e as i64).collect();
-    let empty = extents.contains(&0);
-    let mut site = |buffer: Option<usize>, map: &[Affine]| -> Result<(), CodegenError> {
-        let (offset, strides): (i64, Vec<i64>) = match buffer {
-            Some(b) => {
-                let s = &memory.strides[b];
-                let offset = map.iter().zip(s).map(|(a, &st)| a.offset * st as i64).sum();
-                let strides = (0..extents.len())
-                    .map(|k| {
-                        map.iter()
-                            .zip(s)
-                            .map(|(a, &st)| a.coefs[k] * st as i64)
-                            .sum()
-                    })
-                    .collect();
-                (offset, strides)
-            }
-            None => (map[0].offset, map[0].coefs.clone()),
-        };
-        if let (Some(b), false) = (buffer, empty) {
-            let (mut lo, mut hi) = (offset as isize, offset as isize);
-            for (k, &st) in strides.iter().enumerate() {
-                let span = st as isize * (extents[k] as isize - 1);
-                if span < 0 {
-                    lo += span;
-                } else {
-                    hi += span;
-                }
-            }
-            let ok = memory
-                .extent(b)
-                .is_some_and(|(blo, bhi)| lo >= blo && hi <= bhi);
-            if !ok {
-                return Err(CodegenError::Internal(format!(
-                    "kernel access [{lo}, {hi}] outside buffer %{b}"
-                )));
-            }
-        }
-        params.push(offset);
-        params.extend(strides);
-        Ok(())
-    };
-    for phase in &kernel.phases {
-        let (body, stores) = phase.body_and_stores();
-        for instr in &body.instrs {
-            match &instr.op {
-                ScalarOp::Load(b, map) => site(Some(b.0 as usize), &map.0)?,
-                ScalarOp::Ramp { index, .. } => site(None, std::slice::from_ref(index))?,
-                _ => {}
-            }
-        }
-        for st in stores {
-            site(Some(st.buffer.0 as usize), &st.index.0)?;
-        }
-    }
-    Ok(params)
 }

@@ -2,7 +2,7 @@
 //! temporaries whose lifetimes do not overlap reuse each other's memory when dtype and
 //! size match, so a chain of kernels does not hold every intermediate at once.
 
-use lazyfuse_ir::kernel::{BufferKind, Kernel, KernelPlan, ScalarOp};
+use lazyfuse_ir::kernel::{BufferKind, Kernel, KernelPlan};
 
 /// For each buffer, the buffer whose storage it uses (itself when it owns storage).
 ///
@@ -67,18 +67,12 @@ pub fn storage_roots(plan: &KernelPlan) -> Vec<usize> {
 fn touched(kernel: &Kernel) -> Vec<usize> {
     match kernel {
         Kernel::MatMul(m) => vec![m.a.0 .0 as usize, m.b.0 .0 as usize, m.out.0 as usize],
-        Kernel::Call(c) => c
-            .args
-            .iter()
-            .map(|((b, _), _)| b.0 as usize)
-            .chain([c.out.0 as usize])
-            .collect(),
         Kernel::Loop(l) => {
             let mut out = Vec::new();
             for phase in &l.phases {
                 let (body, stores) = phase.body_and_stores();
                 for instr in &body.instrs {
-                    if let ScalarOp::Load(b, _) = &instr.op {
+                    if let Some(b) = instr.op.buffer_read() {
                         out.push(b.0 as usize);
                     }
                 }

@@ -8,8 +8,8 @@ use crate::shape::{Shape, TensorType};
 use crate::value::Value;
 
 use super::{
-    Body, BufferId, BufferKind, CallKernel, IndexMap, Kernel, KernelPlan, LoopKernel, MatMulKernel,
-    Phase, ScalarOp, Store,
+    Body, BufferId, BufferKind, IndexMap, Kernel, KernelPlan, LoopKernel, MatMulKernel, Phase,
+    ScalarOp, Store,
 };
 
 /// Runs a plan with scalar loops: the meaning of a plan, for tests (slow; every scalar
@@ -43,7 +43,6 @@ pub fn interpret_plan(plan: &KernelPlan, inputs: &[Value]) -> Result<Vec<Value>,
         match kernel {
             Kernel::Loop(l) => run_loop(plan, l, &mut memory, &root)?,
             Kernel::MatMul(m) => run_matmul(plan, m, &mut memory, &root)?,
-            Kernel::Call(c) => run_call(plan, c, &mut memory, &root)?,
         }
     }
     plan.outputs
@@ -99,6 +98,27 @@ fn eval_body(
                 sum.get(&[]).expect("0-d")
             }
             ScalarOp::Reduced(p) => reduced[*p],
+            ScalarOp::Gather { buffer, position } => {
+                let data = &memory[root(*buffer).0 as usize];
+                let size = plan.buffers[buffer.0 as usize].ty.shape.numel();
+                let p = match regs[*position] {
+                    Scalar::I64(p) => p,
+                    other => {
+                        return Err(IrError::invalid(
+                            "kernel",
+                            format!("gather position {other}"),
+                        ))
+                    }
+                };
+                match usize::try_from(p).ok().filter(|&p| p < size) {
+                    Some(p) => data[p],
+                    None => {
+                        return Err(IrError::index(format!(
+                            "gather: index {p} is out of bounds for size {size}"
+                        )))
+                    }
+                }
+            }
             ScalarOp::Apply(op, args) => {
                 let vals: Vec<Value> = args.iter().map(|&r| Value::from_scalar(regs[r])).collect();
                 crate::evaluate_op(&op.to_op(), &vals)?
@@ -305,21 +325,5 @@ fn run_matmul(
     let b = operand_value(plan, memory, root, &m.b, &m.b_ty)?;
     let out = crate::evaluate_op(&Op::MatMul, &[a, b])?;
     memory[root(m.out).0 as usize] = out.to_scalars();
-    Ok(())
-}
-
-fn run_call(
-    plan: &KernelPlan,
-    c: &CallKernel,
-    memory: &mut [Vec<Scalar>],
-    root: &dyn Fn(BufferId) -> BufferId,
-) -> Result<(), IrError> {
-    let args = c
-        .args
-        .iter()
-        .map(|(access, ty)| operand_value(plan, memory, root, access, ty))
-        .collect::<Result<Vec<_>, _>>()?;
-    let out = crate::evaluate_op(&c.op, &args)?;
-    memory[root(c.out).0 as usize] = out.to_scalars();
     Ok(())
 }

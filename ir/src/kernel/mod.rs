@@ -173,6 +173,33 @@ pub enum ScalarOp {
     Reduced(usize),
     /// An elementwise op on registers.
     Apply(ElementwiseOp, Vec<Reg>),
+    /// Reads the buffer's element at the flat C-order position an int64 register holds
+    /// (`gather` fused into a loop: data-dependent addresses). A position outside the
+    /// buffer is an IndexError, never a read outside it.
+    Gather {
+        /// The buffer read.
+        buffer: BufferId,
+        /// The register holding the position.
+        position: Reg,
+    },
+}
+
+impl ScalarOp {
+    /// The buffer the instruction reads, if any.
+    pub fn buffer_read(&self) -> Option<BufferId> {
+        match self {
+            ScalarOp::Load(b, _) | ScalarOp::Gather { buffer: b, .. } => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The buffer the instruction reads, to renumber it.
+    pub fn buffer_read_mut(&mut self) -> Option<&mut BufferId> {
+        match self {
+            ScalarOp::Load(b, _) | ScalarOp::Gather { buffer: b, .. } => Some(b),
+            _ => None,
+        }
+    }
 }
 
 /// The ops a scalar body applies: elementwise ones only, so a body cannot hold a view,
@@ -337,19 +364,6 @@ pub struct MatMulKernel {
     pub out: BufferId,
 }
 
-/// `out = op(args...)` computed by a library routine on operands read through index
-/// maps (whose domains are the operands' logical indices): the ops loops do not
-/// express (`gather`: data-dependent positions).
-#[derive(Clone, Debug, PartialEq)]
-pub struct CallKernel {
-    /// The op.
-    pub op: Op,
-    /// Each operand: its buffer, the map from operand index to buffer index, its type.
-    pub args: Vec<((BufferId, IndexMap), TensorType)>,
-    /// The output (C-contiguous).
-    pub out: BufferId,
-}
-
 /// A kernel.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kernel {
@@ -357,8 +371,6 @@ pub enum Kernel {
     Loop(LoopKernel),
     /// A matrix product.
     MatMul(MatMulKernel),
-    /// A library routine.
-    Call(CallKernel),
 }
 
 /// A program as buffers and kernels.

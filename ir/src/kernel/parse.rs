@@ -10,8 +10,8 @@ use crate::scalar::Scalar;
 use crate::text::{parse_op, parse_type};
 
 use super::{
-    Affine, Body, Buffer, BufferId, BufferKind, CallKernel, ElementwiseOp, IndexMap, Kernel,
-    KernelPlan, LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
+    Affine, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel, KernelPlan,
+    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
 };
 
 type Res<T> = Result<T, String>;
@@ -102,9 +102,6 @@ impl<'a> Parser<'a> {
             .ok_or_else(|| format!("bad kernel header `{header}`"))?;
         if let Some(rest) = what.strip_prefix("matmul ") {
             return matmul(rest).map(Kernel::MatMul);
-        }
-        if let Some(rest) = what.strip_prefix("call ") {
-            return call(rest).map(Kernel::Call);
         }
         let rest = what
             .strip_prefix("loop outer ")
@@ -316,6 +313,17 @@ fn scalar_op(text: &str, dtype: DType, loops: usize) -> Res<ScalarOp> {
     if let Some(rest) = text.strip_prefix("const ") {
         return Ok(ScalarOp::Const(Scalar::parse(rest, dtype)?));
     }
+    if let Some(rest) = text.strip_prefix("gather %") {
+        let (b, r) = rest.split_once(' ').ok_or("expected `gather %buffer rN`")?;
+        let buffer = b
+            .parse()
+            .map(BufferId)
+            .map_err(|_| format!("bad buffer in `{text}`"))?;
+        return Ok(ScalarOp::Gather {
+            buffer,
+            position: register(r)?,
+        });
+    }
     if let Some(rest) = text.strip_prefix("reduced ") {
         return rest
             .parse()
@@ -349,44 +357,13 @@ fn scalar_op(text: &str, dtype: DType, loops: usize) -> Res<ScalarOp> {
     Ok(ScalarOp::Apply(op, args))
 }
 
-/// An operand of a matmul or call kernel: `%0[i0, i1] (f64[3,4])`.
+/// An operand of a matmul kernel: `%0[i0, i1] (f64[3,4])`.
 fn operand(t: &str) -> Res<((BufferId, IndexMap), crate::shape::TensorType)> {
     let (access_text, ty) = t
         .split_once(" (")
         .ok_or("expected `(type)` after an operand")?;
     let ty = parse_type(ty.strip_suffix(')').ok_or("expected `)`")?)?;
     Ok((access(access_text, ty.shape.ndim())?, ty))
-}
-
-/// `gather %0[i0] (f64[10]), %1[i0] (i64[5]) -> %2`.
-fn call(text: &str) -> Res<CallKernel> {
-    let (call, out) = text.split_once(" -> ").ok_or("expected `-> %out`")?;
-    let (name, operands) = call.split_once(' ').ok_or("expected `op operands`")?;
-    let op = match name {
-        "gather" => crate::op::Op::Gather,
-        other => return Err(format!("`{other}` is not a call kernel's op")),
-    };
-    // Operands are separated by `, ` outside the brackets of maps and types.
-    let mut args = Vec::new();
-    let (mut depth, mut start) = (0i32, 0);
-    let bytes = operands.as_bytes();
-    for (i, &c) in bytes.iter().enumerate() {
-        match c {
-            b'[' | b'(' => depth += 1,
-            b']' | b')' => depth -= 1,
-            b',' if depth == 0 => {
-                args.push(operand(operands[start..i].trim())?);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    args.push(operand(operands[start..].trim())?);
-    Ok(CallKernel {
-        op,
-        args,
-        out: buffer_id(out)?,
-    })
 }
 
 /// `%0[i0, i1] (f64[3,4]) @ %1[i0, i1] (f64[4,5]) -> %2`.

@@ -45,6 +45,7 @@ fn body_text(body: &Body, indent: &str) -> String {
             ScalarOp::Const(v) => format!("const {v}"),
             ScalarOp::Ramp { start, step, index } => format!("ramp {start} + {step} * ({index})"),
             ScalarOp::Reduced(p) => format!("reduced {p}"),
+            ScalarOp::Gather { buffer, position } => format!("gather {buffer} r{position}"),
             ScalarOp::Apply(op, args) => {
                 let args: Vec<String> = args.iter().map(|a| format!("r{a}")).collect();
                 format!("{op} {}", args.join(" "))
@@ -61,19 +62,6 @@ fn kernel_text(i: usize, k: &Kernel) -> String {
             "kernel {i}: matmul {}{} ({}) @ {}{} ({}) -> {}\n",
             m.a.0, m.a.1, m.a_ty, m.b.0, m.b.1, m.b_ty, m.out
         ),
-        Kernel::Call(c) => {
-            let args: Vec<String> = c
-                .args
-                .iter()
-                .map(|((b, map), ty)| format!("{b}{map} ({ty})"))
-                .collect();
-            format!(
-                "kernel {i}: call {} {} -> {}\n",
-                c.op,
-                args.join(", "),
-                c.out
-            )
-        }
         Kernel::Loop(l) => {
             let outer: Vec<String> = l.outer.iter().map(|d| d.to_string()).collect();
             let inner: Vec<String> = l.inner.iter().map(|d| d.to_string()).collect();

@@ -58,14 +58,6 @@ impl KernelPlan {
                         return bad(k, format!("cannot write {}", m.out));
                     }
                 }
-                Kernel::Call(c) => {
-                    for ((b, map), ty) in &c.args {
-                        check_map(k, *b, map, ty.shape.ndim())?;
-                    }
-                    if buffer(c.out).is_none_or(|b| matches!(b.kind, BufferKind::Input(_))) {
-                        return bad(k, format!("cannot write {}", c.out));
-                    }
-                }
                 Kernel::Loop(l) => {
                     let loops = l.outer.len() + l.inner.len();
                     let mut reductions = 0;
@@ -86,6 +78,23 @@ impl KernelPlan {
                                         k,
                                         format!("r{r} reads reduction {p} before it exists"),
                                     )
+                                }
+                                ScalarOp::Gather { buffer: b, .. } if buffer(*b).is_none() => {
+                                    return bad(k, format!("r{r} gathers from no buffer {b}"))
+                                }
+                                ScalarOp::Gather { position, .. }
+                                    if *position >= r
+                                        || body.instrs[*position].dtype != crate::DType::I64 =>
+                                {
+                                    return bad(
+                                        k,
+                                        format!("r{r}: gather positions must be an earlier int64 register"),
+                                    )
+                                }
+                                ScalarOp::Gather { buffer: b, .. }
+                                    if buffer(*b).is_some_and(|buf| buf.ty.dtype != instr.dtype) =>
+                                {
+                                    return bad(k, format!("r{r}: gather of {b} in another dtype"))
                                 }
                                 ScalarOp::Apply(_, args) if args.iter().any(|&a| a >= r) => {
                                     return bad(k, format!("r{r} uses a later register"))

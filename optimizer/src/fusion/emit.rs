@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use lazyfuse_ir::kernel::{
-    Affine, Body, Buffer, BufferId, BufferKind, CallKernel, ElementwiseOp, IndexMap, Kernel,
-    KernelPlan, LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
+    Affine, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel, KernelPlan,
+    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
 };
 use lazyfuse_ir::{BinaryOp, IrError, NodeId, Op, ReduceOp, Scalar};
 
@@ -130,17 +130,6 @@ impl Planner<'_> {
             (buffer_of[&node], IndexMap(phi))
         };
         match self.op(first).clone() {
-            Op::Gather => {
-                let args = &self.program.instr(first).args;
-                kernels.push(Kernel::Call(CallKernel {
-                    op: Op::Gather,
-                    args: args
-                        .iter()
-                        .map(|&a| (access(a), self.program.instr(a).ty.clone()))
-                        .collect(),
-                    out: buffer_of[&first],
-                }));
-            }
             Op::MatMul => {
                 let args = &self.program.instr(first).args;
                 kernels.push(Kernel::MatMul(MatMulKernel {
@@ -210,7 +199,7 @@ impl Planner<'_> {
         let reads_buffer = |body: &Body| {
             body.instrs
                 .iter()
-                .any(|i| matches!(&i.op, ScalarOp::Load(b, _) if *b == buffer))
+                .any(|i| i.op.buffer_read() == Some(buffer))
         };
         if phases.iter().any(|p| reads_buffer(p.body_and_stores().0)) {
             return None;
@@ -538,6 +527,26 @@ impl<'p, 'a> Emitter<'p, 'a> {
                         instr.ty.dtype,
                     );
                     self.memo.insert(key, reg);
+                }
+                Op::Gather => {
+                    let (source, positions) = (instr.args[0], instr.args[1]);
+                    match self.memo.get(&(positions, phi.clone())) {
+                        Some(&position) => {
+                            let reg = self.push(
+                                ScalarOp::Gather {
+                                    buffer: self.buffer_of[&source],
+                                    position,
+                                },
+                                instr.ty.dtype,
+                            );
+                            self.memo.insert(key, reg);
+                        }
+                        None => {
+                            assert!(!expanded, "positions evaluated before their gather");
+                            stack.push((n, phi.clone(), true));
+                            stack.push((positions, phi, false));
+                        }
+                    }
                 }
                 op if op.is_view() => {
                     let (src, map) = p.operand_maps(n, &phi, self.n_loops).remove(0);

@@ -17,7 +17,6 @@ impl Planner<'_> {
             ),
             Op::MatMul => Space::MatMul,
             Op::Concat { .. } => Space::Concat,
-            Op::Gather => Space::Call,
             _ => Space::Elementwise(self.shape(root).clone()),
         }
     }
@@ -75,7 +74,7 @@ impl Planner<'_> {
         groups: &[(Space, Vec<NodeId>)],
         group_of: &BTreeMap<NodeId, usize>,
     ) -> Option<usize> {
-        if matches!(space, Space::MatMul | Space::Concat | Space::Call) {
+        if matches!(space, Space::MatMul | Space::Concat) {
             return None;
         }
         // The groups whose outputs this root reads.

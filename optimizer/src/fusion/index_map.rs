@@ -99,6 +99,12 @@ pub(super) fn reshape_map(
     Some(out)
 }
 
+/// The map of a read at data-dependent positions (a gather's source): no affine map,
+/// and equal to none a loop computes, so no kernel that writes the source reads it.
+pub(super) fn anywhere(loops: usize) -> Vec<Affine> {
+    vec![Affine::constant(i64::MIN, loops)]
+}
+
 impl Planner<'_> {
     /// The memory-resident nodes `root`'s value is computed from, each with the index
     /// maps at which it is read when `root` is evaluated at `phi`. `root_is_computed`:
@@ -153,6 +159,11 @@ impl Planner<'_> {
                 // the map of that space directly (see `emit_group`).
                 vec![]
             }
+            // The positions at the gather's own point; the source (in memory) anywhere.
+            Op::Gather => vec![
+                (instr.args[0], anywhere(loops)),
+                (instr.args[1], phi.to_vec()),
+            ],
             _ => vec![],
         }
     }

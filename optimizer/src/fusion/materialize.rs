@@ -14,7 +14,13 @@ use super::Planner;
 fn is_elementwise(op: &Op) -> bool {
     matches!(
         op,
-        Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_) | Op::Const(_) | Op::Arange { .. }
+        Op::Unary(_)
+            | Op::Binary(_)
+            | Op::Where
+            | Op::Cast(_)
+            | Op::Const(_)
+            | Op::Arange { .. }
+            | Op::Gather
     )
 }
 
@@ -24,6 +30,8 @@ fn element_cost(op: &Op) -> f64 {
         Op::Unary(u) => unary_weight(*u),
         Op::Binary(b) => binary_weight(*b),
         Op::Where | Op::Cast(_) | Op::Arange { .. } => 1.0,
+        // A data-dependent read: a cache miss when positions scatter.
+        Op::Gather => 4.0,
         _ => 0.0,
     }
 }
@@ -45,7 +53,7 @@ impl Planner<'_> {
                 .map(|(n, _)| n)
                 .collect()
             }
-            Op::MatMul | Op::Gather => instr.args.iter().map(|&a| self.view_base(a)).collect(),
+            Op::MatMul => instr.args.iter().map(|&a| self.view_base(a)).collect(),
             Op::Concat { .. } => instr
                 .args
                 .iter()
@@ -100,11 +108,7 @@ impl Planner<'_> {
             if self.is_input(id) {
                 continue;
             }
-            if self.is_output[i]
-                || matches!(
-                    op,
-                    Op::Reduce { .. } | Op::MatMul | Op::Concat { .. } | Op::Gather
-                )
+            if self.is_output[i] || matches!(op, Op::Reduce { .. } | Op::MatMul | Op::Concat { .. })
             {
                 self.materialized[i] = true;
             }
@@ -128,12 +132,20 @@ impl Planner<'_> {
                 }
             }
             // Library routines read their operands in memory (through views).
-            if let Op::MatMul | Op::Gather = op {
+            if let Op::MatMul = op {
                 for &operand in &p.instr(id).args {
                     let base = self.view_base(operand);
                     if !self.in_memory(base) {
                         self.materialized[base.index()] = true;
                     }
+                }
+            }
+            // A gather reads its source at flat positions of the source's own buffer
+            // (a view of a buffer is copied into one first).
+            if let Op::Gather = op {
+                let source = p.instr(id).args[0];
+                if !self.in_memory(source) {
+                    self.materialized[source.index()] = true;
                 }
             }
         }

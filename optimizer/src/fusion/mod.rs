@@ -90,8 +90,6 @@ enum Space {
     MatMul,
     /// A concatenation.
     Concat,
-    /// A library routine over operands in memory (`gather`).
-    Call,
 }
 
 struct Planner<'a> {

@@ -32,6 +32,11 @@ pub(super) fn rules() -> Vec<Rule> {
             transpose_through_elementwise,
         ),
         rule(
+            "gather-through-elementwise",
+            Tier::Strict,
+            gather_through_elementwise,
+        ),
+        rule(
             "reduce-of-transpose-exact",
             Tier::Strict,
             reduce_of_transpose_exact,
@@ -173,6 +178,42 @@ fn transpose_through_elementwise(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
                 .children
                 .iter()
                 .map(|&c| Build::Node(Op::Transpose(p.clone()), vec![class(c)]))
+                .collect();
+            Build::Node(m.op.clone(), args)
+        })
+        .collect()
+}
+
+// gather(f(a, b, ...), q) == f(gather(a, q), gather(b, q), ...) for an elementwise f
+// whose operands have its shape (a 0-d operand is the same at every position and stays
+// as it is): f is then computed at the gathered positions only (a mask keeping a few
+// elements computes only those), and the gathers read the operands in memory. The
+// cost model decides whether that pays (repeated positions compute f more often).
+fn gather_through_elementwise(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let (Op::Gather, &[y, q]) = (&n.op, n.children.as_slice()) else {
+        return vec![];
+    };
+    let full = shape(eg, y);
+    eg[y]
+        .nodes
+        .iter()
+        .filter(|m| matches!(m.op, Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_)))
+        .filter(|m| {
+            m.children
+                .iter()
+                .all(|&c| shape(eg, c) == full || shape(eg, c).ndim() == 0)
+        })
+        .map(|m| {
+            let args = m
+                .children
+                .iter()
+                .map(|&c| {
+                    if shape(eg, c) == full {
+                        Build::Node(Op::Gather, vec![class(c), class(q)])
+                    } else {
+                        class(c)
+                    }
+                })
                 .collect();
             Build::Node(m.op.clone(), args)
         })

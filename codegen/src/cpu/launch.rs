@@ -1,0 +1,283 @@
+//! Launching a compiled loop kernel: its run-time parameters (bounds-checked against
+//! every buffer), its pointers, and the split of its iteration space across threads
+//! (rows, columns, or chunks of a whole-array reduction).
+
+use lazyfuse_ir::kernel::{Affine, LoopKernel, Phase, ScalarOp};
+use lazyfuse_ir::ReduceOp;
+
+use super::chunked::{chunkable_reduction, combine_pairwise, scalar_from_bits, CHUNK};
+use super::{emit, gather, pool, CompiledKernel, CpuExecutor, Memory, Pointers};
+use crate::error::CodegenError;
+
+/// What one launch of a kernel reads: its run-time parameters and its pointers.
+struct Bound {
+    params: Vec<i64>,
+    pointers: Pointers,
+}
+
+impl CpuExecutor {
+    /// A whole-array reduction in chunks of the first inner axis: each chunk folds into
+    /// its own partial (on any thread), then partials combine pairwise in a fixed order.
+    /// More accurate than one running sum (error grows with the log of the chunk count),
+    /// parallel, and bitwise identical whatever the thread count.
+    fn launch_chunked(
+        threads: usize,
+        compiled: &CompiledKernel,
+        kernel: &LoopKernel,
+        order: &[usize],
+        memory: &mut Memory,
+        combiner: ReduceOp,
+        Bound {
+            params,
+            pointers: base,
+        }: Bound,
+    ) -> Result<(), CodegenError> {
+        let Some(Phase::Outer { stores, .. }) = kernel.phases.last() else {
+            unreachable!("checked")
+        };
+        let out = stores[0].buffer.0 as usize;
+        let out_slot = order
+            .iter()
+            .position(|&b| b == out)
+            .expect("the store's buffer is used");
+        let dtype = memory.values[memory.root[out]]
+            .as_ref()
+            .expect("temporary")
+            .dtype();
+        let extent = kernel.inner[0];
+        let per_chunk = (CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)).max(1);
+        let chunks = extent.div_ceil(per_chunk);
+        // One 8-byte slot per chunk holds its partial (any real dtype fits; complex
+        // reductions are not split: see chunkable_reduction).
+        let mut partials = vec![0u64; chunks];
+        let slots = Pointers(
+            partials
+                .iter_mut()
+                .map(|p| p as *mut u64 as *mut u8)
+                .collect(),
+        );
+        let threads = threads.min(chunks).max(1);
+        let (base, slots, params) = (&base, &slots, &params);
+        let run = move |c0: usize, c1: usize| {
+            let mut pointers = base.0.clone();
+            for c in c0..c1 {
+                pointers[out_slot] = slots.0[c];
+                let (i0, i1) = (c * per_chunk, ((c + 1) * per_chunk).min(extent));
+                // SAFETY: accesses were bounds-checked for the whole range (a chunk is a
+                // sub-range); the output is replaced by this chunk's own slot, and the
+                // store's offset is 0 (a one-element result).
+                unsafe {
+                    (compiled.entry)(
+                        pointers.as_ptr(),
+                        params.as_ptr(),
+                        0,
+                        1,
+                        i0 as i64,
+                        i1 as i64,
+                    )
+                }
+            }
+        };
+        pool().scope(|scope| {
+            for t in 0..threads {
+                let (c0, c1) = (chunks * t / threads, chunks * (t + 1) / threads);
+                scope.spawn(move |_| run(c0, c1));
+            }
+        });
+        let scalars: Vec<lazyfuse_ir::Scalar> = partials
+            .iter()
+            .map(|&bits| scalar_from_bits(bits, dtype))
+            .collect();
+        let total = combine_pairwise(&scalars, combiner)?;
+        let target = memory.values[memory.root[out]].as_mut().expect("temporary");
+        lazyfuse_ir::with_value!(target, a => {
+            let v = a.iter_mut().next().ok_or_else(|| CodegenError::Internal("empty reduction output".into()))?;
+            *v = lazyfuse_ir::Element::from_scalar(total);
+        });
+        Ok(())
+    }
+
+    pub(super) fn launch(
+        threads_max: usize,
+        compiled: &CompiledKernel,
+        kernel: &LoopKernel,
+        order: &[usize],
+        memory: &mut Memory,
+    ) -> Result<(), CodegenError> {
+        if kernel.outer.contains(&0) {
+            // No outer point, nothing to store: work is proportional to elements, not to
+            // the extents of an empty array's other axes ((2**40, 0) + 1 spun for hours).
+            return Ok(());
+        }
+        let gathers = emit::gathers(kernel);
+        if gathers {
+            gather::contiguous_sources(kernel, memory)?;
+        }
+        let params = kernel_params(kernel, memory)?;
+        let all = memory.pointers();
+        let mut pointers = Pointers(order.iter().map(|&b| all.0[b]).collect());
+        let status = gather::Status::default();
+        if gathers {
+            status.bind(kernel, order, memory, &mut pointers);
+        }
+        let bound = Bound { params, pointers };
+        Self::launch_bound(threads_max, compiled, kernel, order, memory, bound)?;
+        if gathers {
+            status.check(kernel, memory)?;
+        }
+        Ok(())
+    }
+
+    /// Runs a kernel on its parameters and pointers, on up to `threads_max` threads.
+    fn launch_bound(
+        threads_max: usize,
+        compiled: &CompiledKernel,
+        kernel: &LoopKernel,
+        order: &[usize],
+        memory: &mut Memory,
+        Bound { params, pointers }: Bound,
+    ) -> Result<(), CodegenError> {
+        let elementwise = emit::is_elementwise(kernel);
+        if let Some(combiner) = chunkable_reduction(kernel) {
+            return Self::launch_chunked(
+                threads_max,
+                compiled,
+                kernel,
+                order,
+                memory,
+                combiner,
+                Bound { params, pointers },
+            );
+        }
+        let (rows, cols) = if elementwise {
+            let last = *kernel
+                .outer
+                .last()
+                .expect("elementwise kernels have an outer axis");
+            (
+                kernel.outer[..kernel.outer.len() - 1]
+                    .iter()
+                    .product::<usize>(),
+                last,
+            )
+        } else {
+            // The first inner axis runs whole.
+            (
+                kernel.outer.iter().product::<usize>(),
+                kernel.inner.first().copied().unwrap_or(1),
+            )
+        };
+        let per_row: usize = if elementwise {
+            cols
+        } else {
+            kernel.inner.iter().product::<usize>().max(1)
+        };
+        let work = rows.saturating_mul(per_row);
+        // Below this much work a thread costs more than it saves.
+        const MIN_WORK_PER_THREAD: usize = 1 << 15;
+        let threads = threads_max.min(work / MIN_WORK_PER_THREAD).max(1);
+        let (pointers, params) = (&pointers, &params);
+        let split_columns = elementwise;
+        let call = &move |r0: usize, r1: usize, c0: usize, c1: usize| {
+            // SAFETY: the plan is verified and every access was bounds-checked against
+            // its buffer by `kernel_params`; chunks write disjoint rows or columns.
+            unsafe {
+                (compiled.entry)(
+                    pointers.0.as_ptr(),
+                    params.as_ptr(),
+                    r0 as i64,
+                    r1 as i64,
+                    c0 as i64,
+                    c1 as i64,
+                )
+            }
+        };
+        if threads == 1 || rows == 0 {
+            call(0, rows, 0, cols);
+            return Ok(());
+        }
+        pool().scope(|scope| {
+            if rows >= threads || !split_columns {
+                for t in 0..threads {
+                    let (r0, r1) = (rows * t / threads, rows * (t + 1) / threads);
+                    scope.spawn(move |_| call(r0, r1, 0, cols));
+                }
+            } else {
+                for t in 0..threads {
+                    let (c0, c1) = (cols * t / threads, cols * (t + 1) / threads);
+                    scope.spawn(move |_| call(0, rows, c0, c1));
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+/// The run-time parameters of a loop kernel: extents, then per access site its offset
+/// and per-loop strides in elements. Every site's address range over the iteration
+/// space is checked against its buffer, so a kernel can never touch memory outside.
+fn kernel_params(kernel: &LoopKernel, memory: &Memory) -> Result<Vec<i64>, CodegenError> {
+    let extents: Vec<usize> = kernel.outer.iter().chain(&kernel.inner).copied().collect();
+    let mut params: Vec<i64> = extents.iter().map(|&e| e as i64).collect();
+    let empty = extents.contains(&0);
+    let mut site = |buffer: Option<usize>, map: &[Affine]| -> Result<(), CodegenError> {
+        let (offset, strides): (i64, Vec<i64>) = match buffer {
+            Some(b) => {
+                let s = &memory.strides[b];
+                let offset = map.iter().zip(s).map(|(a, &st)| a.offset * st as i64).sum();
+                let strides = (0..extents.len())
+                    .map(|k| {
+                        map.iter()
+                            .zip(s)
+                            .map(|(a, &st)| a.coefs[k] * st as i64)
+                            .sum()
+                    })
+                    .collect();
+                (offset, strides)
+            }
+            None => (map[0].offset, map[0].coefs.clone()),
+        };
+        if let (Some(b), false) = (buffer, empty) {
+            let (mut lo, mut hi) = (offset as isize, offset as isize);
+            for (k, &st) in strides.iter().enumerate() {
+                let span = st as isize * (extents[k] as isize - 1);
+                if span < 0 {
+                    lo += span;
+                } else {
+                    hi += span;
+                }
+            }
+            let ok = memory
+                .extent(b)
+                .is_some_and(|(blo, bhi)| lo >= blo && hi <= bhi);
+            if !ok {
+                return Err(CodegenError::Internal(format!(
+                    "kernel access [{lo}, {hi}] outside buffer %{b}"
+                )));
+            }
+        }
+        params.push(offset);
+        params.extend(strides);
+        Ok(())
+    };
+    for phase in &kernel.phases {
+        let (body, stores) = phase.body_and_stores();
+        for instr in &body.instrs {
+            match &instr.op {
+                ScalarOp::Load(b, map) => site(Some(b.0 as usize), &map.0)?,
+                ScalarOp::Ramp { index, .. } => site(None, std::slice::from_ref(index))?,
+                // A gather site's parameter is its buffer's size (the bound its
+                // positions are checked against in the kernel).
+                ScalarOp::Gather { buffer, .. } => {
+                    let size = memory.shapes[buffer.0 as usize].iter().product::<usize>();
+                    site(None, &[Affine::constant(size as i64, extents.len())])?
+                }
+                _ => {}
+            }
+        }
+        for st in stores {
+            site(Some(st.buffer.0 as usize), &st.index.0)?;
+        }
+    }
+    Ok(params)
+}
