@@ -132,7 +132,12 @@ pub fn explain(
     arrays: &[&Array],
     options: &lazyfuse_optimizer::Options,
 ) -> Result<lazyfuse_optimizer::Explanation> {
-    Ok(lazyfuse_optimizer::explain(&program(arrays)?, options)?)
+    let mut e = lazyfuse_optimizer::explain(&program(arrays)?, options)?;
+    e.inputs = Program::input_notes(&nodes(arrays)?)?
+        .into_iter()
+        .map(|(slot, note)| format!("{}: {note}", lazyfuse_ir::node_name(slot)))
+        .collect();
+    Ok(e)
 }
 
 /// Evaluates several arrays as one program (shared work is done once).

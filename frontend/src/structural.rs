@@ -101,6 +101,14 @@ impl Array {
         crate::elementwise::apply(Op::Gather, &[self, positions])
     }
 
+    /// Attaches what `explain` says about this array when a program reads it as an
+    /// input (how it was made: the evaluated positions of a mask, ...).
+    pub fn set_note(&self, note: &str) {
+        if let Ok(node) = self.node() {
+            node.set_note(note);
+        }
+    }
+
     /// NumPy `dot`.
     pub fn dot(&self, other: &Array) -> Array {
         match (self.node(), other.node()) {

@@ -24,6 +24,9 @@ struct NodeData {
     /// The node's value once an evaluation computed it (see [`Node::set_computed`]):
     /// later programs read it as data instead of computing the node again.
     computed: OnceLock<Value>,
+    /// What `explain` says about the node when it is an input of a program (how the
+    /// frontend made it: the evaluated positions of a mask, ...).
+    note: OnceLock<Box<str>>,
 }
 
 #[derive(Debug)]
@@ -68,6 +71,7 @@ impl Node {
             kind: NodeKind::Leaf(Leaf::Data(value)),
             ty,
             computed: OnceLock::new(),
+            note: OnceLock::new(),
         }))
     }
 
@@ -78,6 +82,7 @@ impl Node {
             kind: NodeKind::Leaf(Leaf::External(data)),
             ty,
             computed: OnceLock::new(),
+            note: OnceLock::new(),
         }))
     }
 
@@ -87,6 +92,7 @@ impl Node {
             kind: NodeKind::Leaf(Leaf::Param(index)),
             ty,
             computed: OnceLock::new(),
+            note: OnceLock::new(),
         }))
     }
 
@@ -100,6 +106,7 @@ impl Node {
             },
             ty,
             computed: OnceLock::new(),
+            note: OnceLock::new(),
         }))
     }
 
@@ -121,7 +128,19 @@ impl Node {
             },
             ty,
             computed: OnceLock::new(),
+            note: OnceLock::new(),
         })))
+    }
+
+    /// Attaches what `explain` says about this node as a program input (the first
+    /// note stays).
+    pub fn set_note(&self, note: &str) {
+        let _ = self.0.note.set(note.into());
+    }
+
+    /// The note attached with [`Node::set_note`], if any.
+    pub fn note(&self) -> Option<&str> {
+        self.0.note.get().map(|n| &**n)
     }
 
     /// dtype and shape.

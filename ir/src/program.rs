@@ -78,34 +78,7 @@ impl Program {
     /// outputs first finishes them. Shared nodes appear once.
     pub fn from_outputs(outputs: &[Node]) -> Result<(Program, Vec<Leaf>), IrError> {
         let order = post_order(outputs);
-        let mut params: Vec<Option<&Node>> = Vec::new();
-        let mut data: Vec<&Node> = Vec::new();
-        for node in &order {
-            if node.leaf().is_none() && node.computed().is_some() {
-                data.push(node); // computed by an earlier evaluation: bound as data
-                continue;
-            }
-            match node.leaf() {
-                Some(Leaf::Param(n)) => {
-                    if *n >= params.len() {
-                        params.resize(n + 1, None);
-                    }
-                    if params[*n].replace(node).is_some() {
-                        return Err(IrError::Binding {
-                            message: format!("two different parameters numbered {n}"),
-                        });
-                    }
-                }
-                Some(Leaf::Data(_) | Leaf::External(_)) => data.push(node),
-                None => {}
-            }
-        }
-        // Parameters in number order; one the outputs do not use (a traced function
-        // ignoring an argument) has no slot: callers bind slots through their leaves.
-        let mut slots: Vec<&Node> = Vec::with_capacity(params.len() + data.len());
-        slots.extend(params.iter().flatten());
-        slots.extend(data);
-
+        let slots = input_slots(&order)?;
         let mut builder = ProgramBuilder::new();
         let mut ids: HashMap<usize, NodeId> = HashMap::with_capacity(order.len());
         let mut leaves = Vec::with_capacity(slots.len());
@@ -125,6 +98,17 @@ impl Program {
         }
         let outs = outputs.iter().map(|o| ids[&o.identity()]).collect();
         Ok((builder.finish(outs)?, leaves))
+    }
+
+    /// The notes ([`Node::set_note`]) of the input slots of the program
+    /// [`Program::from_outputs`] makes of `outputs`: (slot, note).
+    pub fn input_notes(outputs: &[Node]) -> Result<Vec<(usize, String)>, IrError> {
+        let order = post_order(outputs);
+        Ok(input_slots(&order)?
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, node)| node.note().map(|n| (slot, n.to_string())))
+            .collect())
     }
 
     /// The input slots' types.
@@ -433,6 +417,40 @@ pub fn shared_intermediates(outputs: &[Node]) -> Vec<Node> {
         })
         .cloned()
         .collect()
+}
+
+/// The nodes bound to input slots, in slot order: parameters by number, then data
+/// leaves and nodes computed by an earlier evaluation, in `order`.
+fn input_slots(order: &[Node]) -> Result<Vec<&Node>, IrError> {
+    let mut params: Vec<Option<&Node>> = Vec::new();
+    let mut data: Vec<&Node> = Vec::new();
+    for node in order {
+        if node.leaf().is_none() && node.computed().is_some() {
+            data.push(node); // computed by an earlier evaluation: bound as data
+            continue;
+        }
+        match node.leaf() {
+            Some(Leaf::Param(n)) => {
+                if *n >= params.len() {
+                    params.resize(n + 1, None);
+                }
+                if params[*n].replace(node).is_some() {
+                    return Err(IrError::Binding {
+                        message: format!("two different parameters numbered {n}"),
+                    });
+                }
+            }
+            Some(Leaf::Data(_) | Leaf::External(_)) => data.push(node),
+            None => {}
+        }
+    }
+    // Parameters in number order; one the outputs do not use (a traced function
+    // ignoring an argument) has no slot: callers bind slots through their leaves.
+    let mut slots: Vec<&Node> = Vec::with_capacity(params.len() + data.len());
+    slots.extend(params.iter().flatten());
+    slots.extend(data);
+
+    Ok(slots)
 }
 
 fn post_order(outputs: &[Node]) -> Vec<Node> {

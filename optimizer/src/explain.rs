@@ -29,6 +29,9 @@ pub struct Explanation {
     pub optimized: Program,
     /// For each kernel, the nodes of the optimised program it computes.
     pub kernel_nodes: Vec<Vec<NodeId>>,
+    /// What some inputs are, as the frontend noted when it made them (`b: the
+    /// positions of a boolean mask, evaluated first: ...`); the caller fills it in.
+    pub inputs: Vec<String>,
 }
 
 impl Explanation {
@@ -91,12 +94,16 @@ pub fn explain(program: &Program, options: &Options) -> Result<Explanation, Opti
         original: program.clone(),
         optimized: optimized.program,
         kernel_nodes,
+        inputs: Vec::new(),
     })
 }
 
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "== before ==\n{}\n", self.before)?;
+        if !self.inputs.is_empty() {
+            writeln!(f, "== inputs ==\n{}\n", self.inputs.join("\n"))?;
+        }
         writeln!(f, "== after ==\n{}\n", self.after)?;
         writeln!(f, "== rewrites ==")?;
         if self.rewrites.is_empty() {

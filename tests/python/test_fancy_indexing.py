@@ -62,11 +62,30 @@ def test_index_arrays_may_be_lazy_and_errors_are_numpys():
 
 
 def test_the_gather_fuses_into_what_follows_in_one_program():
-    text = str(lazyfuse.explain(lambda a: (np.exp(a)[[1, 0]] * 2).sum(), X))
-    assert "gather" in text
+    e = lazyfuse.explain(lambda a: (np.exp(a)[[1, 0]] * 2).sum(), X)
+    assert "gather" in e.before
+    # One kernel reads the positions, gathers, computes and sums: no temporary.
+    assert "gather %" in e.kernels[0] and "reduce_sum" in e.kernels[0]
     x = np.asarray(X)
     onp.testing.assert_allclose(onp.asarray((np.exp(x)[[1, 0]] * 2).sum()),
                                 (onp.exp(X)[[1, 0]] * 2).sum())
+
+
+def test_explain_says_which_inputs_a_mask_made_and_that_it_was_evaluated():
+    x = np.asarray(onp.linspace(-1, 1, 4096))
+    y = np.exp(x)[x > 0.5].sum()
+    e = lazyfuse.explain(y)
+    assert len(e.inputs) == 1
+    assert e.inputs[0].startswith("b: flat positions into shape (4096,) of a boolean mask")
+    assert "evaluated first" in e.inputs[0] and "1024 of them" in e.inputs[0]
+    assert "inputs:" in str(e)
+    # exp runs at the selected elements only, in the loop of the sum.
+    assert "gather a b" in e.after and len(e.kernels) == 1
+    onp.testing.assert_allclose(float(y), onp.exp(onp.linspace(-1, 1, 4096))[
+        onp.linspace(-1, 1, 4096) > 0.5].sum())
+    # A concrete NumPy index was not evaluated by lazyfuse: the note says only what it is.
+    e = lazyfuse.explain(np.exp(x)[onp.arange(3000)])
+    assert "evaluated first" not in e.inputs[0] and "an advanced index" in e.inputs[0]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -57,10 +57,12 @@ def _gather(x, key):
     IndexError for one out of bounds); x's elements at those positions are gathered
     lazily (x is not evaluated; the index arrays are: the result's shape depends on a
     mask's values, and positions are checked now, as NumPy checks them)."""
+    lazy_key = _holds_lazy(key)
     key = _evaluate_nested(key)
     shape = x.shape
+    full_mask = isinstance(key, _np.ndarray) and key.dtype == _np.bool_ and key.shape == shape
     try:
-        if isinstance(key, _np.ndarray) and key.dtype == _np.bool_ and key.shape == shape:
+        if full_mask:
             positions = _np.flatnonzero(key)  # a full mask: its flat positions
         elif (rows := _row_positions(shape, key)) is not None:
             positions = rows
@@ -73,11 +75,25 @@ def _gather(x, key):
     # (x[:, idx] is F-ordered), and ravel, reshape and writes through them see it: the
     # gather computes in that memory order and the result is its transposed view.
     order = _memory_order(positions)
+    made = "a boolean mask's True elements" if full_mask else "an advanced index"
+    evaluated = " (the lazy index was evaluated first)" if lazy_key else ""
+    note = (f"flat positions into shape {shape} of {made}, {positions.size} of them, "
+            f"computed before the program{evaluated}: the result's shape and the "
+            "bounds checks depend on the index's values")
     gathered = ndarray(x._native_array.gather(
-        asarray(_np.ascontiguousarray(positions.transpose(order)))._native_array))
+        asarray(_np.ascontiguousarray(positions.transpose(order)))._native_array, note))
     if order == sorted(order):
         return gathered
     return gathered.transpose(tuple(_np.argsort(order)))
+
+
+def _holds_lazy(key):
+    """Whether an index key holds a lazy array (which indexing must evaluate)."""
+    if isinstance(key, ndarray):
+        return True
+    if isinstance(key, (tuple, list)):
+        return _builtins.any(_holds_lazy(k) for k in key)
+    return False
 
 
 def _memory_order(a):

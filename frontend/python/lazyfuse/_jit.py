@@ -169,16 +169,22 @@ def jit(f=None, static_argnums=()):
 
 class Explanation:
     """What the optimizer does: ``before`` and ``after`` (program text), ``rewrites``
-    and ``kernels`` (lists of str). ``to_dot()`` draws both programs with the kernels as
+    and ``kernels`` (lists of str), and ``inputs``: what some program inputs are (the
+    positions of a mask or index, evaluated first because the result's shape or its
+    bounds checks depend on them). ``to_dot()`` draws both programs with the kernels as
     boxes; in a notebook it shows as that picture (Graphviz) or as text."""
 
-    def __init__(self, before, after, rewrites, kernels, dot):
+    def __init__(self, before, after, rewrites, kernels, dot, inputs=()):
         self.before, self.after = before, after
         self.rewrites, self.kernels = list(rewrites), list(kernels)
+        self.inputs = list(inputs)
         self._dot = dot
 
     def __str__(self):
-        parts = ["before:", self.before, "after:", self.after, "rewrites:"]
+        parts = ["before:", self.before]
+        if self.inputs:
+            parts += ["inputs:"] + ["  " + i for i in self.inputs]
+        parts += ["after:", self.after, "rewrites:"]
         parts += ["  " + r for r in self.rewrites] or ["  (none)"]
         parts += [f"kernels ({len(self.kernels)}):"] + self.kernels
         return "\n".join(parts)

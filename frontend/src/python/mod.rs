@@ -360,7 +360,13 @@ impl NativeArray {
     }
 
     /// The elements at flat C-order `positions` (a native int64 array).
-    fn gather(&self, positions: &NativeArray) -> PyResult<NativeArray> {
+    /// `gather(x, positions)`; `note` (how the positions were made) is attached to the
+    /// positions for `explain`.
+    #[pyo3(signature = (positions, note=None))]
+    fn gather(&self, positions: &NativeArray, note: Option<&str>) -> PyResult<NativeArray> {
+        if let Some(note) = note {
+            positions.a.set_note(note);
+        }
         lazy(self.a.gather(&positions.a))
     }
 
@@ -637,7 +643,14 @@ fn evaluate_into(py: Python<'_>, array: NativeArray, out: &Bound<'_, PyAny>) -> 
 
 /// `explain`'s answer: program before and after (text), rewrites, kernels (text), and
 /// the Graphviz picture of both.
-type ExplainParts = (String, String, Vec<String>, Vec<String>, String);
+type ExplainParts = (
+    String,
+    String,
+    Vec<String>,
+    Vec<String>,
+    String,
+    Vec<String>,
+);
 
 /// (before, after, rewrites, kernels, DOT) for the program computing `arrays`.
 #[pyfunction]
@@ -650,7 +663,7 @@ fn explain(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<ExplainParts> {
             })
             .map_err(to_pyerr)?;
         let dot = e.to_dot();
-        Ok((e.before, e.after, e.rewrites, e.kernels, dot))
+        Ok((e.before, e.after, e.rewrites, e.kernels, dot, e.inputs))
     })
 }
 
