@@ -433,6 +433,56 @@ fn whole_array_sums_are_as_accurate_as_pairwise_and_thread_count_independent() {
     );
 }
 
+/// Complex whole-array reductions split into chunks like real ones (16-byte partial
+/// slots): the same values on 1 and 3 threads, and the interpreter's within rounding.
+#[test]
+fn complex_reductions_split_across_threads() {
+    let n = 100_000;
+    for (dtype, tol) in [("c128", 1e-12), ("c64", 1e-4)] {
+        for op in ["reduce_sum", "reduce_prod", "reduce_max", "reduce_min"] {
+            let text = format!(
+                "program(a: f64[{n}], b: f64[{n}]) {{\n  c: {dtype}[{n}] = cast[{dtype}] a\n  d: {dtype}[{n}] = cast[{dtype}] b\n  j: {dtype}[] = const[0+1j]\n  e: {dtype}[{n}] = mul d j\n  f: {dtype}[{n}] = add c e\n  g: {dtype}[] = {op}[axes=(0)] f\n  return g\n}}"
+            );
+            let program: Program = text.parse().unwrap();
+            let kernel_plan = plan(&program, &FusionOptions::default()).unwrap();
+            // Products of values near the unit circle stay finite.
+            let re: Vec<f64> = (0..n)
+                .map(|i| ((i * 37 % 101) as f64 / 101.0 - 0.5) * 0.02 + 1.0)
+                .collect();
+            let im: Vec<f64> = (0..n)
+                .map(|i| ((i * 53 % 97) as f64 / 97.0 - 0.5) * 0.002)
+                .collect();
+            let inputs = [
+                Value::from_array(ndarray::Array1::from(re).into_dyn()),
+                Value::from_array(ndarray::Array1::from(im).into_dyn()),
+            ];
+            let want = interpret(&program, &inputs).unwrap()[0]
+                .get(&[])
+                .unwrap()
+                .parts();
+            let got: Vec<(f64, f64)> = [1, 3]
+                .into_iter()
+                .map(|t| {
+                    CpuExecutor::new(t).run(&kernel_plan, &inputs).unwrap()[0]
+                        .get(&[])
+                        .unwrap()
+                        .parts()
+                })
+                .collect();
+            assert_eq!(
+                got[0], got[1],
+                "{op} {dtype}: thread count changed the result"
+            );
+            let close = |a: f64, b: f64| (a - b).abs() <= tol * a.abs().max(1.0);
+            assert!(
+                close(want.0, got[0].0) && close(want.1, got[0].1),
+                "{op} {dtype}: {want:?} vs {:?}",
+                got[0]
+            );
+        }
+    }
+}
+
 #[test]
 fn several_threads_evaluate_at_once() {
     let handles: Vec<_> = (0..4)

@@ -1,5 +1,5 @@
 //! Whole-array reductions split into chunks: which kernels may be split, and how the
-//! chunks' partials (8-byte slots) combine, pairwise in a fixed order so results do not
+//! chunks' partials (16-byte slots) combine, pairwise in a fixed order so results do not
 //! depend on the thread count.
 
 use lazyfuse_ir::kernel::{LoopKernel, LoopKind};
@@ -7,10 +7,21 @@ use lazyfuse_ir::{evaluate_op, DType, Op, ReduceOp, Value};
 
 use crate::error::CodegenError;
 
-/// The value a kernel stored in an 8-byte slot.
-pub(super) fn scalar_from_bits(bits: u64, dtype: DType) -> lazyfuse_ir::Scalar {
+/// The value a kernel stored in a 16-byte slot (little-endian: a value's low bytes,
+/// a complex value's real part, first).
+pub(super) fn scalar_from_bits(slot: [u64; 2], dtype: DType) -> lazyfuse_ir::Scalar {
+    use lazyfuse_ir::num_complex::{Complex32, Complex64};
     use lazyfuse_ir::Scalar;
+    let bits = slot[0];
     match dtype {
+        DType::C64 => Scalar::C64(Complex32::new(
+            f32::from_bits(bits as u32),
+            f32::from_bits((bits >> 32) as u32),
+        )),
+        DType::C128 => Scalar::C128(Complex64::new(
+            f64::from_bits(bits),
+            f64::from_bits(slot[1]),
+        )),
         DType::Bool => Scalar::Bool(bits & 0xff != 0),
         DType::F16 => Scalar::F16(lazyfuse_ir::half::f16::from_bits(bits as u16)),
         DType::F32 => Scalar::F32(f32::from_bits(bits as u32)),
@@ -95,10 +106,8 @@ pub(super) fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
     let rows: usize = kernel.outer.iter().product();
     let first = *kernel.inner.first()?;
     match kernel.kind() {
-        // (A complex partial needs 16 bytes: complex reductions run unsplit.)
-        LoopKind::Reduction { combiner, dtype }
+        LoopKind::Reduction { combiner, .. }
             if rows == 1
-                && !dtype.is_complex()
                 && first >= 2 * CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)
                 && matches!(
                     combiner,

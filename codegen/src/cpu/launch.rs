@@ -47,13 +47,13 @@ impl CpuExecutor {
         let extent = kernel.inner[0];
         let per_chunk = (CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)).max(1);
         let chunks = extent.div_ceil(per_chunk);
-        // One 8-byte slot per chunk holds its partial (any real dtype fits; complex
-        // reductions are not split: see chunkable_reduction).
-        let mut partials = vec![0u64; chunks];
+        // One 16-byte slot per chunk holds its partial (every dtype fits, complex128
+        // included, aligned as an f64).
+        let mut partials = vec![[0u64; 2]; chunks];
         let slots = Pointers(
             partials
                 .iter_mut()
-                .map(|p| p as *mut u64 as *mut u8)
+                .map(|p| p.as_mut_ptr() as *mut u8)
                 .collect(),
         );
         let threads = threads.min(chunks).max(1);
@@ -86,7 +86,7 @@ impl CpuExecutor {
         });
         let scalars: Vec<lazyfuse_ir::Scalar> = partials
             .iter()
-            .map(|&bits| scalar_from_bits(bits, dtype))
+            .map(|&slot| scalar_from_bits(slot, dtype))
             .collect();
         let total = combine_pairwise(&scalars, combiner)?;
         let target = memory.values[memory.root[out]].as_mut().expect("temporary");
