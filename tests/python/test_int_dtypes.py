@@ -222,3 +222,15 @@ def test_jitted_integer_division_by_zero_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         f(a, b + 1)
+
+
+@pytest.mark.parametrize("make", ["asarray", "array"])
+def test_sequences_convert_straight_to_the_dtype_asked_for(make):
+    # NumPy infers float64 for [1, 2**63 + 1]; asked for uint64 it converts exactly.
+    values = [0, 2**63 + 1, 2**64 - 1, 7]
+    got = getattr(np, make)(values, dtype=onp.uint64)
+    assert [int(got[i]) for i in range(4)] == values
+    assert got.dtype == onp.uint64
+    with pytest.raises(OverflowError):
+        getattr(np, make)([-1, 3], dtype=onp.uint8)
+    same(getattr(np, make)([1.5, -2.7], dtype="int32"), onp.array([1.5, -2.7], dtype="int32"))

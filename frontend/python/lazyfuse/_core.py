@@ -749,7 +749,9 @@ def asarray(x, dtype=None, order=None, *, device=None, copy=None):
             raise ValueError("asarray: a copy is needed (copy=False was given)")
     if isinstance(x, ndarray):
         return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
-    arr = _np.asarray(x)
+    # A Python sequence or scalar converts straight to the dtype asked for, as NumPy
+    # converts it (exact for integers past 2**63, which an inferred float64 is not).
+    arr = _np.asarray(x) if dtype is None or isinstance(x, _np.ndarray) else _np.asarray(x, dtype)
     if arr.dtype.char not in _DTYPE_CHARS:  # (dtype.name is Python code: errors only)
         raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
     out = _from_numpy(arr)  # shares arr's memory; its NumPy view is arr
@@ -762,7 +764,10 @@ def array(x, dtype=None, copy=True):
         return asarray(x, dtype)
     if isinstance(x, ndarray):
         return x.copy() if dtype is None else x.astype(dtype)
-    return asarray(_np.array(_evaluate_nested(x), copy=True), dtype)
+    x = _evaluate_nested(x)
+    if dtype is None or isinstance(x, _np.ndarray):
+        return asarray(_np.array(x, copy=True), dtype)
+    return asarray(_np.array(x, dtype=dtype, copy=True))
 
 
 def copy(a):
