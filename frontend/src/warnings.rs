@@ -60,6 +60,10 @@ pub(crate) fn division_probes(outputs: &[Node]) -> Vec<(&'static str, Node)> {
         }
         if let Some(Op::Binary(op)) = node.op() {
             let function = match op {
+                // Both halves of `divmod` warn as NumPy's one function does.
+                BinaryOp::FloorDiv | BinaryOp::Rem if node.note() == Some("divmod") => {
+                    Some("divmod")
+                }
                 BinaryOp::FloorDiv => Some("floor_divide"),
                 BinaryOp::Rem => Some("remainder"),
                 BinaryOp::Fmod => Some("fmod"),
@@ -105,14 +109,20 @@ pub(crate) fn record(probes: &[(&'static str, Node)], values: &[Value]) {
 
 /// [`record`] given the probes' functions only (a compiled function keeps those).
 pub(crate) fn record_functions(functions: impl Iterator<Item = &'static str>, values: &[Value]) {
-    let raised: Vec<Warning> = functions
+    let mut raised: Vec<Warning> = Vec::new();
+    let hits = functions
         .zip(values)
-        .filter(|(_, v)| v.get(&[]).is_some_and(|s| s.truthy()))
-        .map(|(function, _)| Warning {
+        .filter(|(_, v)| v.get(&[]).is_some_and(|s| s.truthy()));
+    for (function, _) in hits {
+        let warning = Warning {
             category: "divide",
             function,
-        })
-        .collect();
+        };
+        // One warning per function and evaluation (divmod's two halves are one).
+        if !raised.contains(&warning) {
+            raised.push(warning);
+        }
+    }
     if !raised.is_empty() {
         PENDING.with(|p| p.borrow_mut().extend(raised));
     }

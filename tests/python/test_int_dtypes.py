@@ -210,6 +210,19 @@ def test_integer_division_by_zero_warns_as_numpy(dtype):
         onp.asarray(np.asarray(a) // 2)
 
 
+@pytest.mark.parametrize("n", [4, 100_000])
+def test_divmod_warns_once_naming_divmod(n):
+    """NumPy's divmod warns once ("... in divmod"), small (eager) or large (lazy)."""
+    a = onp.arange(1, n + 1)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        q, r = np.divmod(np.asarray(a), 0)
+        lazyfuse.eval(q, r)
+    assert [str(w.message) for w in record] == ["divide by zero encountered in divmod"]
+    onp.testing.assert_array_equal(onp.asarray(q), onp.zeros(n, dtype=int))
+    onp.testing.assert_array_equal(onp.asarray(r), onp.zeros(n, dtype=int))
+
+
 def test_jitted_integer_division_by_zero_warns():
     f = lazyfuse.jit(lambda a, b: a // b + a % b)
     a, b = onp.arange(6), onp.array([0, 1, 2, 0, 1, 2])

@@ -5,10 +5,11 @@ fuse with their neighbours. The ufuncs among them are ufunc objects (`_ufunc.py`
 ``out=``, ``where=`` or ``dtype=`` argument is computed by NumPy's ufunc."""
 
 import math as _math
+import warnings as _warnings
 
 import numpy as _np
 
-from ._core import _by_numpy, _ufunc_into, _unary, asarray
+from ._core import _by_numpy, _ufunc_into, _unary, asarray, ndarray
 from ._core import where as _where  # (the ufuncs' where= argument shadows the name)
 from ._ufunc import binary, unary
 from ._ufuncs import (absolute, arctan2, exp, floor_divide, isinf, isnan, isfinite, log1p,
@@ -246,7 +247,25 @@ def divmod(x1, x2, /, out=(None, None), *, where=True, dtype=None):  # noqa: A00
     """``(x1 // x2, x1 % x2)``: NumPy's floor division and remainder."""
     if out != (None, None) or where is not True or dtype is not None:
         return _by_numpy(_np.divmod, x1, x2, out=out, where=where, dtype=dtype)
-    return floor_divide(x1, x2), remainder(x1, x2)
+    # NumPy warns once, naming divmod: the halves computed at once (small arrays, by
+    # NumPy) have their two warnings merged; lazy halves carry a note that names their
+    # warnings when they are evaluated.
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always")
+        parts = floor_divide(x1, x2), remainder(x1, x2)
+    divide = "divide by zero encountered in "
+    merged = False
+    for w in caught:
+        if str(w.message).startswith(divide):
+            if not merged:
+                _warnings.warn_explicit(divide + "divmod", w.category, w.filename, w.lineno)
+            merged = True
+        else:
+            _warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for part in parts:
+        if isinstance(part, ndarray):
+            part._native_array.set_note("divmod")
+    return parts
 
 
 def angle(z, deg=False):

@@ -359,9 +359,13 @@ impl NativeArray {
         lazy(self.a.dot(&other.a))
     }
 
-    /// The elements at flat C-order `positions` (a native int64 array).
-    /// `gather(x, positions)`; `note` (how the positions were made) is attached to the
-    /// positions for `explain`.
+    /// The elements at flat C-order `positions` (a native int64 array); `note` (how the
+    /// positions were made) is attached to the positions for `explain`.
+    /// Attaches a note to the array's node (`divmod` names its divisions' warnings).
+    fn set_note(&self, note: &str) {
+        self.a.set_note(note);
+    }
+
     #[pyo3(signature = (positions, note=None))]
     fn gather(&self, positions: &NativeArray, note: Option<&str>) -> PyResult<NativeArray> {
         if let Some(note) = note {
