@@ -150,6 +150,23 @@ def test_numpy_arguments_lazyfuse_does_not_compute_lazily_fall_back_to_numpy():
     assert float(onp.sum(a, initial=5)) == onp.sum(x, initial=5)
 
 
+def test_numpy_submodule_functions_are_not_confused_with_top_level_namesakes():
+    # numpy.linalg.trace and .diagonal work on the last two axes, numpy.trace and
+    # .diagonal on the first two: a lazy array must get the one called.
+    x = onp.arange(24.0).reshape(2, 3, 4)
+    a = np.asarray(x)
+    onp.testing.assert_array_equal(onp.linalg.trace(np.asarray(x[:, :3, :3])),
+                                   onp.linalg.trace(x[:, :3, :3]))
+    onp.testing.assert_array_equal(onp.asarray(onp.linalg.diagonal(a)), onp.linalg.diagonal(x))
+    onp.testing.assert_array_equal(onp.asarray(onp.trace(a)), onp.trace(x))
+    onp.testing.assert_allclose(onp.asarray(onp.fft.fft(a)), onp.fft.fft(x))
+    # lazyfuse.numpy.fft: NumPy's, with the Array API's dtype= on the frequencies.
+    f = np.fft.fftfreq(8, 0.5, dtype=onp.float32)
+    assert f.dtype == onp.float32
+    onp.testing.assert_allclose(onp.asarray(f), onp.fft.fftfreq(8, 0.5), rtol=1e-7)
+    assert np.fft.rfftfreq(9).shape == (5,) and np.fft.ifft is onp.fft.ifft
+
+
 def test_comparisons_with_out_of_range_python_ints_answer_as_numpy_2():
     x = onp.array([1, -5, 7], dtype=onp.int32)
     a = np.asarray(x)

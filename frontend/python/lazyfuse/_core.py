@@ -696,8 +696,11 @@ class ndarray(_native.Handle, ArrayMethods):
 
     def __array_function__(self, func, types, args, kwargs):
         from . import numpy as lnp
-        ours = vars(lnp).get(func.__name__)  # not NumPy's own through lnp.__getattr__
-        if ours is not None and getattr(func, "__module__", "").startswith("numpy"):
+        # Ours of the same name in the same module (numpy.linalg.trace is not
+        # numpy.trace), not NumPy's own through lnp.__getattr__.
+        namespace = {"numpy": lnp, "numpy.fft": lnp.fft}.get(getattr(func, "__module__", None))
+        ours = vars(namespace).get(func.__name__) if namespace is not None else None
+        if callable(ours) and not isinstance(ours, type(lnp)):
             try:
                 return ours(*args, **kwargs)
             except NotImplementedError:

@@ -4,6 +4,7 @@ import numpy as _np
 
 from ._core import *  # noqa: F401,F403 - every public name of _core is a NumPy name
 from ._ufunc import ufunc  # noqa: F401 - the class of add, exp, ... (NumPy's methods)
+from . import _fft as fft  # noqa: F401 - NumPy's fft with the Array API's keywords
 from ._array_api import (__array_api_version__, __array_namespace_info__,  # noqa: F401
                          can_cast, concat, finfo, from_dlpack, iinfo, matrix_transpose,
                          permute_dims, result_type, unstack, vecdot)
