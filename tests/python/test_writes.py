@@ -289,3 +289,22 @@ def test_diagonal_is_a_read_only_view_that_sees_later_writes(pending, shape, arg
             d[(0,) * d.ndim] = 5.0
     with pytest.raises(ValueError):
         x.diagonal(0, 1, 1)
+
+
+def test_dtype_views_share_memory_both_ways_as_numpy():
+    x = np.arange(6.0).reshape(2, 3) + 1j
+    a = lnp.asarray(x) * 1  # pending: the view computes it
+    v = a.view(np.float64)
+    assert v.shape == (2, 6) and v.dtype == np.float64
+    np.testing.assert_array_equal(np.asarray(v), (x * 1).view(np.float64))
+    before = a * 2  # a lazy read made before the write keeps its version
+    v[0, 0] = 100.0
+    assert complex(np.asarray(a)[0, 0]) == 100 + 1j
+    assert complex(np.asarray(before)[0, 0]) == 2j
+    a[1, 2] = -5
+    np.testing.assert_array_equal(np.asarray(v)[1, 4:], [-5.0, 0.0])
+    b = lnp.asarray(np.arange(4, dtype=np.int32)).view(np.uint8)
+    assert b.shape == (16,) and (b + 1).dtype == np.uint8
+    with pytest.raises(ValueError):
+        lnp.asarray(np.arange(3, dtype=np.int32)).view(np.int64)
+    assert a.view(lnp.ndarray).dtype == a.dtype and a.view(np.complex128).real.dtype == np.float64

@@ -47,17 +47,18 @@ _pending_base = _native.Base  # _Base(node), the base of a new pending result
 # --- view chains ----------------------------------------------------------------------
 # A chain is a tuple of view operations (name, argument). Each has a NumPy form (on a
 # buffer's view) and a native form (on a pending node); both give the same values.
-# ``real`` and ``imag`` (of a complex array) change the dtype to the part's: see
-# ``part_dtype``.
+# ``real`` and ``imag`` (of a complex array) change the dtype to the part's, ``view``
+# (NumPy's ``view(dtype)``: the bytes read as another dtype, on a materialised base
+# only) to its own: see ``part_dtype``.
 
 
 def part_dtype(dtype, chain):
-    """The dtype of a view through `chain` of a base of `dtype`: the part's dtype after
-    a ``real`` or ``imag`` link, else the base's."""
-    if dtype.kind == "c":
-        for name, _ in chain:
-            if name == "real" or name == "imag":
-                return _np.dtype(dtype.char.lower())
+    """The dtype of a view through `chain` of a base of `dtype`."""
+    for name, arg in chain:
+        if name == "view":
+            dtype = _np.dtype(arg)
+        elif (name == "real" or name == "imag") and dtype.kind == "c":
+            dtype = _np.dtype(dtype.char.lower())
     return dtype
 
 def replay_numpy(view, chain):
@@ -84,6 +85,8 @@ def replay_numpy(view, chain):
             view = view.real  # a complex array's real parts in its memory (writable)
         elif name == "imag":
             view = view.imag
+        elif name == "view":
+            view = view.view(_np.dtype(arg))
         else:
             raise AssertionError(f"unknown view operation {name}")
     return view
@@ -111,6 +114,9 @@ def replay_native(node, chain):
             node = diagonal_native(node, *arg)
         elif name in ("real", "imag"):
             node = node.unary(name)
+        elif name == "view":
+            # (Reads of a dtype view go through the base's memory, which view() made.)
+            raise AssertionError("a dtype view of a base that has no memory")
         else:
             raise AssertionError(f"unknown view operation {name}")
     return node

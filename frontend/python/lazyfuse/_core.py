@@ -220,8 +220,7 @@ class ndarray(_native.Handle, ArrayMethods):
 
     @property
     def dtype(self):
-        dtype = self._base.dtype
-        return part_dtype(dtype, self._chain) if dtype.kind == "c" else dtype
+        return part_dtype(self._base.dtype, self._chain) if self._chain else self._base.dtype
 
     @property
     def ndim(self):
@@ -644,8 +643,23 @@ class ndarray(_native.Handle, ArrayMethods):
     def fill(self, value):
         self[...] = value
 
-    def view(self):
-        return ndarray._over(self._base, self._chain)
+    def view(self, dtype=None, type=None):
+        """A new handle on the same memory: ``view()`` the same elements, ``view(dtype)``
+        their bytes read as another dtype (NumPy's rules: the last axis rescaled by the
+        item sizes). A dtype view needs memory, so it computes a pending array; writes
+        through either handle are seen by the other."""
+        if type is not None and type is not ndarray:
+            raise TypeError(f"view: lazyfuse arrays cannot be viewed as {type!r} "
+                            "(use numpy.asarray(a).view(...) for a NumPy subclass)")
+        if dtype is None:
+            return ndarray._over(self._base, self._chain)
+        if dtype is ndarray:  # view(ndarray): NumPy's type-as-first-argument form
+            return ndarray._over(self._base, self._chain)
+        dtype = _np.dtype(dtype)
+        _dtype_name(dtype)  # lazyfuse's DTypeError for a dtype it lacks
+        self._base.materialise()
+        self._numpy_view().view(dtype)  # NumPy's ValueError for a shape that does not fit
+        return self._view("view", dtype.str)
 
     def clip(self, a_min=None, a_max=None):
         return clip(self, a_min, a_max)
