@@ -30,6 +30,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod autodiff;
 pub mod compose;
 mod dot;
 mod dtype;

@@ -1,0 +1,149 @@
+//! Reverse-mode differentiation (VJP) over expression graphs.
+//!
+//! [`vjp`] walks the graph of some output nodes back to the nodes differentiated
+//! against, building the cotangent of every node on the way as more graph: the
+//! gradient is a lazy array like any other, so a program computing a value and its
+//! gradient is one program, optimised and fused as a whole (a term the forward and the
+//! backward pass share, such as `exp(x)` in a softmax, is computed once).
+//!
+//! Each op's derivative lives in [`rules`], an exhaustive match over the ops: a new op
+//! does not compile without its rule. The walk is iterative (no recursion a deep graph
+//! could overflow) and linear in the graph's size.
+//!
+//! Semantics are JAX's: integer and bool values carry no gradient (comparisons, floor,
+//! sign, argmax have zero derivative); `maximum`/`minimum` and the max/min reductions
+//! split the gradient evenly between ties; `abs` has derivative `sign(x)` (0 at 0).
+
+mod rules;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::compose;
+use crate::error::IrError;
+use crate::node::Node;
+use crate::op::{BinaryOp, Op};
+use crate::scalar::Scalar;
+
+/// The note ([`Node::set_note`]) that makes a node a constant for differentiation
+/// (`stop_gradient`): no cotangent flows through it.
+pub const STOP_GRADIENT: &str = "stop_gradient";
+
+/// The cotangents of `wrt` given those of `outputs` (`cotangents[i]` has the shape of
+/// `outputs[i]`): the vector-Jacobian product, as nodes. Nodes in `wrt` are treated as
+/// leaves (what they are computed from is not differentiated); a node in `wrt` the
+/// outputs do not depend on gets zeros. Errors: a float gradient through complex values
+/// or through `gather`'s source, which are not differentiable yet.
+pub fn vjp(outputs: &[Node], cotangents: &[Node], wrt: &[Node]) -> Result<Vec<Node>, IrError> {
+    if outputs.len() != cotangents.len() {
+        return Err(IrError::invalid(
+            "vjp",
+            format!(
+                "{} outputs but {} cotangents",
+                outputs.len(),
+                cotangents.len()
+            ),
+        ));
+    }
+    let roots: HashSet<usize> = wrt.iter().map(Node::identity).collect();
+    let order = post_order(outputs, &roots);
+    // Which nodes depend on a differentiated node: only those carry cotangents.
+    let mut depends: HashSet<usize> = HashSet::new();
+    for node in &order {
+        if roots.contains(&node.identity())
+            || (node.note() != Some(STOP_GRADIENT)
+                && node.args().iter().any(|a| depends.contains(&a.identity())))
+        {
+            depends.insert(node.identity());
+        }
+    }
+    let mut cotangent: HashMap<usize, Node> = HashMap::new();
+    for (output, ct) in outputs.iter().zip(cotangents) {
+        if ct.shape() != output.shape() {
+            return Err(IrError::invalid(
+                "vjp",
+                format!(
+                    "a cotangent of shape {} for an output of shape {}",
+                    ct.shape(),
+                    output.shape()
+                ),
+            ));
+        }
+        if depends.contains(&output.identity()) && output.dtype().is_inexact() {
+            let ct = rules::cast(ct, output.dtype())?;
+            accumulate(&mut cotangent, output, ct)?;
+        }
+    }
+    for node in order.iter().rev() {
+        let id = node.identity();
+        if roots.contains(&id) || node.note() == Some(STOP_GRADIENT) {
+            continue;
+        }
+        let Some(g) = cotangent.remove(&id) else {
+            continue;
+        };
+        let Some(op) = node.op() else { continue };
+        if node.dtype().is_complex() {
+            return Err(IrError::invalid(
+                "grad",
+                format!("differentiating through complex values ({op}) is not supported yet"),
+            ));
+        }
+        let args = node.args();
+        let grads = rules::vjp_rule(op, &args, node, &g)?;
+        for (arg, grad) in args.iter().zip(grads) {
+            let Some(grad) = grad else { continue };
+            if depends.contains(&arg.identity()) && arg.dtype().is_inexact() {
+                let grad = rules::fit(&grad, arg)?;
+                accumulate(&mut cotangent, arg, grad)?;
+            }
+        }
+    }
+    wrt.iter()
+        .map(|w| match cotangent.remove(&w.identity()) {
+            Some(g) => Ok(g),
+            None => compose::full(w.shape().dims(), Scalar::I64(0).cast(w.dtype())),
+        })
+        .collect()
+}
+
+/// Adds `g` to the cotangent collected for `node`.
+fn accumulate(cotangent: &mut HashMap<usize, Node>, node: &Node, g: Node) -> Result<(), IrError> {
+    let total = match cotangent.remove(&node.identity()) {
+        Some(previous) => Node::apply(Op::Binary(BinaryOp::Add), vec![previous, g])?,
+        None => g,
+    };
+    cotangent.insert(node.identity(), total);
+    Ok(())
+}
+
+/// The nodes reachable from `outputs`, operands before users, not entering `roots`'
+/// operands.
+fn post_order(outputs: &[Node], roots: &HashSet<usize>) -> Vec<Node> {
+    let mut done: HashSet<usize> = HashSet::new();
+    let mut order = Vec::new();
+    let mut stack: Vec<(Node, bool)> = outputs.iter().rev().map(|o| (o.clone(), false)).collect();
+    while let Some((node, expanded)) = stack.pop() {
+        let id = node.identity();
+        if expanded {
+            if done.insert(id) {
+                order.push(node);
+            }
+            continue;
+        }
+        if done.contains(&id) {
+            continue;
+        }
+        stack.push((node.clone(), true));
+        if !roots.contains(&id) {
+            for a in node.args().into_iter().rev() {
+                if !done.contains(&a.identity()) {
+                    stack.push((a, false));
+                }
+            }
+        }
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests;

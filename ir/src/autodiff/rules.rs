@@ -1,0 +1,451 @@
+//! Each op's vector-Jacobian product: given an op's operands, its output `y` and the
+//! output's cotangent `g`, the cotangent of each operand (None: no gradient flows,
+//! as for integer results and piecewise-constant functions). Results have the op's
+//! output dtype and may have the output's (broadcast) shape: the walk casts and sums
+//! them to each operand's type ([`fit`]).
+
+use crate::compose;
+use crate::dtype::DType;
+use crate::error::IrError;
+use crate::node::Node;
+use crate::op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};
+use crate::scalar::Scalar;
+use crate::shape::Shape;
+
+type R = Result<Node, IrError>;
+
+/// The cotangents of `args` for `y = op(args)` with output cotangent `g`.
+pub(super) fn vjp_rule(
+    op: &Op,
+    args: &[Node],
+    y: &Node,
+    g: &Node,
+) -> Result<Vec<Option<Node>>, IrError> {
+    Ok(match op {
+        Op::Input(_) | Op::Const(_) | Op::Arange { .. } => vec![],
+        Op::Unary(u) => vec![unary(*u, &args[0], y, g)?],
+        Op::Binary(b) => {
+            let (ga, gb) = binary(*b, &args[0], &args[1], y, g)?;
+            vec![ga, gb]
+        }
+        Op::Where => {
+            let zero = konst(0.0, g.dtype());
+            vec![
+                None,
+                Some(select(&args[0], g, &zero)?),
+                Some(select(&args[0], &zero, g)?),
+            ]
+        }
+        Op::Cast(_) => vec![Some(g.clone())],
+        Op::Reshape(_) => vec![Some(reshape(g, args[0].shape())?)],
+        Op::Transpose(perm) => {
+            let mut inverse = vec![0; perm.len()];
+            for (i, &p) in perm.iter().enumerate() {
+                inverse[p] = i;
+            }
+            vec![Some(Node::apply(Op::Transpose(inverse), vec![g.clone()])?)]
+        }
+        Op::BroadcastTo(_) => vec![Some(unbroadcast(g, args[0].shape())?)],
+        Op::Slice(axes) => vec![Some(unslice(g, axes, args[0].shape())?)],
+        Op::Reduce { op, axes, keepdims } => {
+            vec![reduction(*op, axes, *keepdims, &args[0], y, g)?]
+        }
+        Op::MatMul => {
+            let (ga, gb) = matmul(&args[0], &args[1], g)?;
+            vec![Some(ga), Some(gb)]
+        }
+        Op::Concat { axis } => {
+            let mut start = 0;
+            let mut out = Vec::with_capacity(args.len());
+            for a in args {
+                let len = a.shape()[*axis];
+                let mut slices: Vec<SliceAxis> =
+                    g.shape().iter().map(|&d| SliceAxis::full(d)).collect();
+                slices[*axis] = SliceAxis {
+                    start,
+                    step: 1,
+                    len,
+                };
+                out.push(Some(Node::apply(Op::Slice(slices), vec![g.clone()])?));
+                start += len;
+            }
+            out
+        }
+        Op::Gather => {
+            return Err(IrError::invalid(
+                "grad",
+                "differentiating fancy or mask indexing (gather) with respect to the \
+                 indexed array is not supported yet",
+            ))
+        }
+    })
+}
+
+/// d/dx of unary ops, times g.
+fn unary(u: UnaryOp, x: &Node, y: &Node, g: &Node) -> Result<Option<Node>, IrError> {
+    use UnaryOp::*;
+    let d = g.dtype();
+    let c = |v: f64| konst(v, d);
+    let x = &cast(x, d)?;
+    let sq = |v: &Node| mul(v, v);
+    Ok(Some(match u {
+        Sign | Floor | Ceil | Round | Trunc | IsNan | IsInf | IsFinite | LogicalNot | Signbit
+        | Invert => return Ok(None),
+        Conj | Real | Imag => {
+            return Err(IrError::invalid(
+                "grad",
+                format!(
+                    "differentiating {} of complex values is not supported yet",
+                    u.name()
+                ),
+            ))
+        }
+        Neg => neg(g)?,
+        Abs => mul(g, &un(Sign, x)?)?,
+        Exp => mul(g, y)?,
+        Expm1 => mul(g, &add(y, &c(1.0))?)?,
+        Log => div(g, x)?,
+        Log1p => div(g, &add(x, &c(1.0))?)?,
+        Log2 => div(g, &mul(x, &c(std::f64::consts::LN_2))?)?,
+        Log10 => div(g, &mul(x, &c(std::f64::consts::LN_10))?)?,
+        Sqrt => div(&mul(g, &c(0.5))?, y)?,
+        Square => mul(g, &mul(x, &c(2.0))?)?,
+        Reciprocal => neg(&mul(g, &sq(y)?)?)?,
+        Sin => mul(g, &un(Cos, x)?)?,
+        Cos => neg(&mul(g, &un(Sin, x)?)?)?,
+        Tan => mul(g, &add(&c(1.0), &sq(y)?)?)?,
+        Arcsin => div(g, &un(Sqrt, &sub(&c(1.0), &sq(x)?)?)?)?,
+        Arccos => neg(&div(g, &un(Sqrt, &sub(&c(1.0), &sq(x)?)?)?)?)?,
+        Arctan => div(g, &add(&c(1.0), &sq(x)?)?)?,
+        Sinh => mul(g, &un(Cosh, x)?)?,
+        Cosh => mul(g, &un(Sinh, x)?)?,
+        Tanh => mul(g, &sub(&c(1.0), &sq(y)?)?)?,
+        Sigmoid => mul(g, &mul(y, &sub(&c(1.0), y)?)?)?,
+        Erf => {
+            let scale = c(std::f64::consts::FRAC_2_SQRT_PI);
+            mul(g, &mul(&scale, &un(Exp, &neg(&sq(x)?)?)?)?)?
+        }
+        Arcsinh => div(g, &un(Sqrt, &add(&sq(x)?, &c(1.0))?)?)?,
+        Arccosh => div(g, &un(Sqrt, &sub(&sq(x)?, &c(1.0))?)?)?,
+        Arctanh => div(g, &sub(&c(1.0), &sq(x)?)?)?,
+        Cbrt => div(g, &mul(&c(3.0), &sq(y)?)?)?,
+    }))
+}
+
+/// (d/da, d/db) of binary ops, times g (in the output's broadcast shape).
+fn binary(
+    b: BinaryOp,
+    a: &Node,
+    bb: &Node,
+    y: &Node,
+    g: &Node,
+) -> Result<(Option<Node>, Option<Node>), IrError> {
+    use BinaryOp::*;
+    let d = g.dtype();
+    let c = |v: f64| konst(v, d);
+    if !d.is_inexact() {
+        return Ok((None, None));
+    }
+    let (a, b2) = (&cast(a, d)?, &cast(bb, d)?);
+    Ok(match b {
+        Add => (Some(g.clone()), Some(g.clone())),
+        Sub => (Some(g.clone()), Some(neg(g)?)),
+        Mul => (Some(mul(g, b2)?), Some(mul(g, a)?)),
+        Div => (Some(div(g, b2)?), Some(neg(&div(&mul(g, y)?, b2)?)?)),
+        Pow => {
+            // JAX's: 0 where the exponent is 0 (d/da) or the base is 0 (d/db).
+            let zero = c(0.0);
+            let da = mul(b2, &bin(Pow, a, &sub(b2, &c(1.0))?)?)?;
+            let da = select(&bin(Eq, b2, &zero)?, &zero, &da)?;
+            let safe_a = select(&bin(Eq, a, &zero)?, &c(1.0), a)?;
+            let db = mul(y, &un(UnaryOp::Log, &safe_a)?)?;
+            (Some(mul(g, &da)?), Some(mul(g, &db)?))
+        }
+        Maximum | Minimum => {
+            // JAX's balanced rule: a tie gives each operand half.
+            let share = |p: &Node, q: &Node| -> R {
+                let half_or_one = select(&bin(Eq, q, y)?, &c(0.5), &c(1.0))?;
+                mul(g, &select(&bin(Eq, p, y)?, &half_or_one, &c(0.0))?)
+            };
+            (Some(share(a, b2)?), Some(share(b2, a)?))
+        }
+        Arctan2 => {
+            let r2 = add(&mul(a, a)?, &mul(b2, b2)?)?;
+            (
+                Some(div(&mul(g, b2)?, &r2)?),
+                Some(neg(&div(&mul(g, a)?, &r2)?)?),
+            )
+        }
+        Rem => {
+            let q = un(UnaryOp::Floor, &div(a, b2)?)?;
+            (Some(g.clone()), Some(neg(&mul(g, &q)?)?))
+        }
+        Fmod => {
+            let q = un(UnaryOp::Trunc, &div(a, b2)?)?;
+            (Some(g.clone()), Some(neg(&mul(g, &q)?)?))
+        }
+        Copysign => {
+            let same = bin(Eq, &un(UnaryOp::Signbit, a)?, &un(UnaryOp::Signbit, y)?)?;
+            (Some(select(&same, g, &neg(g)?)?), None)
+        }
+        FloorDiv | Nextafter | Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr
+        | LogicalXor | BitwiseAnd | BitwiseOr | BitwiseXor | LeftShift | RightShift | Gcd | Lcm => {
+            (None, None)
+        }
+    })
+}
+
+/// The cotangent of a reduction's operand.
+fn reduction(
+    op: ReduceOp,
+    axes: &[usize],
+    keepdims: bool,
+    x: &Node,
+    y: &Node,
+    g: &Node,
+) -> Result<Option<Node>, IrError> {
+    let d = g.dtype();
+    if !d.is_inexact() {
+        return Ok(None);
+    }
+    // The result and its cotangent with the reduced axes kept, broadcast to x's shape.
+    let kept = |v: &Node| -> R {
+        let mut dims = x.shape().dims().to_vec();
+        for &k in axes {
+            dims[k] = 1;
+        }
+        let v = if keepdims {
+            v.clone()
+        } else {
+            reshape(v, &Shape(dims))?
+        };
+        Node::apply(Op::BroadcastTo(x.shape().clone()), vec![v])
+    };
+    let count: usize = axes.iter().map(|&k| x.shape()[k]).product();
+    let x = &cast(x, d)?;
+    Ok(match op {
+        ReduceOp::Sum => Some(kept(g)?),
+        ReduceOp::Mean => Some(div(&kept(g)?, &konst(count as f64, d))?),
+        ReduceOp::Max | ReduceOp::Min => {
+            // Split evenly between the elements equal to the result (JAX's rule).
+            let hit = cast(&bin(BinaryOp::Eq, x, &kept(&cast(y, d)?)?)?, d)?;
+            let ties = Node::apply(
+                Op::Reduce {
+                    op: ReduceOp::Sum,
+                    axes: axes.to_vec(),
+                    keepdims: true,
+                },
+                vec![hit.clone()],
+            )?;
+            let ties = Node::apply(Op::BroadcastTo(x.shape().clone()), vec![ties])?;
+            Some(div(&mul(&kept(g)?, &hit)?, &ties)?)
+        }
+        ReduceOp::Prod => {
+            // The product of the others: y / x without zeros; with one zero, the
+            // product of the non-zeros at the zero and 0 elsewhere; with more, 0.
+            let zero = konst(0.0, d);
+            let is_zero = bin(BinaryOp::Eq, x, &zero)?;
+            let sum_kept = |v: &Node, reduce: ReduceOp| -> R {
+                let r = Node::apply(
+                    Op::Reduce {
+                        op: reduce,
+                        axes: axes.to_vec(),
+                        keepdims: true,
+                    },
+                    vec![v.clone()],
+                )?;
+                Node::apply(Op::BroadcastTo(x.shape().clone()), vec![r])
+            };
+            let zeros = sum_kept(&cast(&is_zero, d)?, ReduceOp::Sum)?;
+            let nonzero_x = select(&is_zero, &konst(1.0, d), x)?;
+            let prod_nonzero = sum_kept(&nonzero_x, ReduceOp::Prod)?;
+            let no_zero = bin(BinaryOp::Eq, &zeros, &zero)?;
+            let one_zero = bin(BinaryOp::Eq, &zeros, &konst(1.0, d))?;
+            let others = select(
+                &no_zero,
+                &div(&prod_nonzero, &nonzero_x)?,
+                &select(&one_zero, &select(&is_zero, &prod_nonzero, &zero)?, &zero)?,
+            )?;
+            Some(mul(&kept(g)?, &others)?)
+        }
+        ReduceOp::ArgMax | ReduceOp::ArgMin | ReduceOp::Any | ReduceOp::All => None,
+    })
+}
+
+/// The cotangents of NumPy matmul's operands (1-d operands promoted as NumPy does,
+/// batch axes summed back to each operand's).
+fn matmul(a: &Node, b: &Node, g: &Node) -> Result<(Node, Node), IrError> {
+    let d = g.dtype();
+    let (a, b) = (&cast(a, d)?, &cast(b, d)?);
+    let a2 = if a.shape().ndim() == 1 {
+        reshape(a, &Shape(vec![1, a.shape()[0]]))?
+    } else {
+        a.clone()
+    };
+    let b2 = if b.shape().ndim() == 1 {
+        reshape(b, &Shape(vec![b.shape()[0], 1]))?
+    } else {
+        b.clone()
+    };
+    let out2 = Node::apply(Op::MatMul, vec![a2.clone(), b2.clone()])?;
+    let g2 = reshape(g, out2.shape())?;
+    let swap = |v: &Node| compose::swapaxes(v, -1, -2);
+    let ga = Node::apply(Op::MatMul, vec![g2.clone(), swap(&b2)?])?;
+    let gb = Node::apply(Op::MatMul, vec![swap(&a2)?, g2])?;
+    let ga = reshape(&unbroadcast(&ga, a2.shape())?, a.shape())?;
+    let gb = reshape(&unbroadcast(&gb, b2.shape())?, b.shape())?;
+    Ok((ga, gb))
+}
+
+/// The cotangent of a slice's operand: g's elements at the sliced positions of zeros
+/// of `shape`, one axis at a time (reversed, spread by the step, padded).
+fn unslice(g: &Node, axes: &[SliceAxis], shape: &Shape) -> R {
+    let d = g.dtype();
+    if g.shape().numel() == 0 {
+        return zeros(shape.dims(), d);
+    }
+    let mut v = g.clone();
+    for (k, s) in axes.iter().enumerate() {
+        let n = shape[k];
+        if s.len == n && s.step == 1 {
+            continue;
+        }
+        let mut start = s.start;
+        if s.step < 0 {
+            let mut rev: Vec<SliceAxis> = v.shape().iter().map(|&e| SliceAxis::full(e)).collect();
+            rev[k] = SliceAxis {
+                start: s.len - 1,
+                step: -1,
+                len: s.len,
+            };
+            v = Node::apply(Op::Slice(rev), vec![v])?;
+            start = (s.start as i64 + s.step * (s.len as i64 - 1)) as usize;
+        }
+        let step = s.step.unsigned_abs() as usize;
+        if step > 1 {
+            // [.., len, ..] -> [.., len, step, ..] (zeros after each) -> [.., len*step, ..].
+            let mut dims = v.shape().dims().to_vec();
+            dims.insert(k + 1, 1);
+            let expanded = reshape(&v, &Shape(dims.clone()))?;
+            dims[k + 1] = step - 1;
+            let spread = Node::apply(Op::Concat { axis: k + 1 }, vec![expanded, zeros(&dims, d)?])?;
+            let mut merged = v.shape().dims().to_vec();
+            merged[k] *= step;
+            let spread = reshape(&spread, &Shape(merged))?;
+            let mut keep: Vec<SliceAxis> =
+                spread.shape().iter().map(|&e| SliceAxis::full(e)).collect();
+            keep[k] = SliceAxis {
+                start: 0,
+                step: 1,
+                len: (s.len - 1) * step + 1,
+            };
+            v = Node::apply(Op::Slice(keep), vec![spread])?;
+        }
+        let taken = v.shape()[k];
+        let mut parts = Vec::new();
+        let pad = |len: usize, parts: &mut Vec<Node>| -> Result<(), IrError> {
+            if len > 0 {
+                let mut dims = v.shape().dims().to_vec();
+                dims[k] = len;
+                parts.push(zeros(&dims, d)?);
+            }
+            Ok(())
+        };
+        pad(start, &mut parts)?;
+        parts.push(v.clone());
+        pad(n - start - taken, &mut parts)?;
+        v = if parts.len() == 1 {
+            v
+        } else {
+            Node::apply(Op::Concat { axis: k }, parts)?
+        };
+    }
+    Ok(v)
+}
+
+/// `g` (of a broadcast shape) summed down to `shape`: over the leading axes `shape`
+/// lacks and the axes where `shape` has extent 1.
+pub(super) fn unbroadcast(g: &Node, shape: &Shape) -> R {
+    if g.shape() == shape {
+        return Ok(g.clone());
+    }
+    let lead = g.shape().ndim() - shape.ndim();
+    let axes: Vec<usize> = (0..g.shape().ndim())
+        .filter(|&k| k < lead || (shape[k - lead] == 1 && g.shape()[k] != 1))
+        .collect();
+    let summed = if axes.is_empty() {
+        g.clone()
+    } else {
+        Node::apply(
+            Op::Reduce {
+                op: ReduceOp::Sum,
+                axes,
+                keepdims: true,
+            },
+            vec![g.clone()],
+        )?
+    };
+    reshape(&summed, shape)
+}
+
+/// An operand's cotangent from a rule's result: in the operand's dtype, summed to its
+/// shape.
+pub(super) fn fit(grad: &Node, operand: &Node) -> R {
+    unbroadcast(&cast(grad, operand.dtype())?, operand.shape())
+}
+
+pub(super) fn cast(x: &Node, d: DType) -> R {
+    if x.dtype() == d {
+        Ok(x.clone())
+    } else {
+        Node::apply(Op::Cast(d), vec![x.clone()])
+    }
+}
+
+fn reshape(x: &Node, shape: &Shape) -> R {
+    if x.shape() == shape {
+        Ok(x.clone())
+    } else {
+        Node::apply(Op::Reshape(shape.clone()), vec![x.clone()])
+    }
+}
+
+fn zeros(dims: &[usize], d: DType) -> R {
+    compose::full(dims, Scalar::I64(0).cast(d))
+}
+
+fn konst(v: f64, d: DType) -> Node {
+    Node::constant(Scalar::F64(v).cast(d))
+}
+
+fn un(op: UnaryOp, x: &Node) -> R {
+    Node::apply(Op::Unary(op), vec![x.clone()])
+}
+
+fn bin(op: BinaryOp, a: &Node, b: &Node) -> R {
+    Node::apply(Op::Binary(op), vec![a.clone(), b.clone()])
+}
+
+fn select(c: &Node, a: &Node, b: &Node) -> R {
+    Node::apply(Op::Where, vec![c.clone(), a.clone(), b.clone()])
+}
+
+fn add(a: &Node, b: &Node) -> R {
+    bin(BinaryOp::Add, a, b)
+}
+
+fn sub(a: &Node, b: &Node) -> R {
+    bin(BinaryOp::Sub, a, b)
+}
+
+fn mul(a: &Node, b: &Node) -> R {
+    bin(BinaryOp::Mul, a, b)
+}
+
+fn div(a: &Node, b: &Node) -> R {
+    bin(BinaryOp::Div, a, b)
+}
+
+fn neg(a: &Node) -> R {
+    un(UnaryOp::Neg, a)
+}

@@ -1,0 +1,244 @@
+//! Every differentiable op's VJP against central finite differences in float64.
+
+use super::*;
+use crate::compose;
+use crate::dtype::DType;
+use crate::op::{ReduceOp, SliceAxis, UnaryOp};
+use crate::program::Program;
+use crate::shape::Shape;
+use crate::value::Value;
+use ndarray::{ArrayD, IxDyn};
+
+/// Values of `nodes` (built from data leaves), by the reference interpreter.
+fn evaluate(nodes: &[Node]) -> Vec<Value> {
+    let (program, leaves) = Program::from_outputs(nodes).unwrap();
+    let inputs: Vec<Value> = leaves.into_iter().filter_map(|l| l.into_value()).collect();
+    crate::interpret(&program, &inputs).unwrap()
+}
+
+fn data(shape: &[usize], seed: usize, f: impl Fn(f64) -> f64) -> Value {
+    let n: usize = shape.iter().product();
+    let values = (0..n)
+        .map(|i| f((((i + seed) * 7919 + 13 * seed) % 1000) as f64 / 1000.0))
+        .collect();
+    Value::from_array(ArrayD::from_shape_vec(IxDyn(shape), values).unwrap())
+}
+
+/// A weighted sum of `f(inputs)` (the weights make every output element count
+/// differently) differentiated by `vjp`, against central differences.
+fn check(name: &str, inputs: Vec<Value>, f: impl Fn(&[Node]) -> Result<Node, IrError>) {
+    let loss = |values: &[Value]| -> (Node, Vec<Node>) {
+        let leaves: Vec<Node> = values.iter().map(|v| Node::data(v.clone())).collect();
+        let out = f(&leaves).unwrap();
+        let w = Node::data(data(out.shape().dims(), 99, |u| u + 0.5));
+        let weighted = Node::apply(Op::Binary(BinaryOp::Mul), vec![out, w]).unwrap();
+        let total = compose::reduce(ReduceOp::Sum, &weighted, None, false).unwrap();
+        (total, leaves)
+    };
+    let (total, leaves) = loss(&inputs);
+    let one = Node::constant(Scalar::F64(1.0));
+    let grads = vjp(std::slice::from_ref(&total), &[one], &leaves).unwrap();
+    let got = evaluate(&grads);
+    for (k, input) in inputs.iter().enumerate() {
+        assert_eq!(got[k].ty(), input.ty(), "{name}: gradient {k} type");
+        let base = input.to_scalars();
+        for (i, g) in got[k].to_scalars().iter().enumerate() {
+            let h = 1e-6 * base[i].as_f64().abs().max(1.0);
+            let at = |delta: f64| {
+                let mut moved = base.clone();
+                moved[i] = Scalar::F64(base[i].as_f64() + delta);
+                let mut values = inputs.clone();
+                values[k] = Value::from_scalars(&input.ty(), &moved).unwrap();
+                evaluate(&[loss(&values).0])[0].get(&[]).unwrap().as_f64()
+            };
+            let numeric = (at(h) - at(-h)) / (2.0 * h);
+            let g = g.as_f64();
+            assert!(
+                (g - numeric).abs() <= 1e-5 * numeric.abs().max(1.0),
+                "{name}: d/d input {k}[{i}]: vjp {g}, finite differences {numeric}"
+            );
+        }
+    }
+}
+
+fn un(op: UnaryOp) -> impl Fn(&[Node]) -> Result<Node, IrError> {
+    move |x| Node::apply(Op::Unary(op), vec![x[0].clone()])
+}
+
+fn bin(op: BinaryOp) -> impl Fn(&[Node]) -> Result<Node, IrError> {
+    move |x| Node::apply(Op::Binary(op), vec![x[0].clone(), x[1].clone()])
+}
+
+#[test]
+fn unary_ops_match_finite_differences() {
+    use UnaryOp::*;
+    for op in [
+        Neg, Abs, Exp, Expm1, Log, Log1p, Log2, Log10, Sqrt, Square, Reciprocal, Sin, Cos, Tan,
+        Arcsin, Arccos, Arctan, Sinh, Cosh, Tanh, Sigmoid, Erf, Arcsinh, Arctanh, Cbrt,
+    ] {
+        // Inside every domain: (0.1, 0.9).
+        check(op.name(), vec![data(&[2, 3], 1, |u| 0.1 + 0.8 * u)], un(op));
+    }
+    check("arccosh", vec![data(&[4], 2, |u| 1.5 + u)], un(Arccosh));
+    check(
+        "abs of negatives",
+        vec![data(&[5], 3, |u| u - 0.5)],
+        un(Abs),
+    );
+    // Piecewise-constant functions have zero derivative.
+    let x = Node::data(data(&[3], 4, |u| u));
+    let y = Node::apply(Op::Unary(Floor), vec![x.clone()]).unwrap();
+    let total = compose::reduce(ReduceOp::Sum, &y, None, false).unwrap();
+    let g = vjp(&[total], &[Node::constant(Scalar::F64(1.0))], &[x]).unwrap();
+    assert!(evaluate(&g)[0]
+        .to_scalars()
+        .iter()
+        .all(|s| s.as_f64() == 0.0));
+}
+
+#[test]
+fn binary_ops_with_broadcasting_match_finite_differences() {
+    use BinaryOp::*;
+    for op in [Add, Sub, Mul, Div, Pow, Arctan2, Rem, Fmod, Copysign] {
+        check(
+            op.name(),
+            vec![data(&[2, 3], 5, |u| 0.5 + u), data(&[3], 6, |u| 0.3 + u)],
+            bin(op),
+        );
+    }
+    // Maximum/minimum away from ties; with a 0-d operand and a leading axis.
+    for op in [Maximum, Minimum] {
+        check(
+            op.name(),
+            vec![data(&[4, 1, 3], 7, |u| u), data(&[], 8, |_| 0.45)],
+            bin(op),
+        );
+    }
+}
+
+#[test]
+fn ties_split_evenly_as_jax() {
+    let a = Node::data(data(&[2], 1, |_| 1.0));
+    let b = Node::data(data(&[2], 1, |_| 1.0));
+    let m = Node::apply(Op::Binary(BinaryOp::Maximum), vec![a.clone(), b.clone()]).unwrap();
+    let total = compose::reduce(ReduceOp::Sum, &m, None, false).unwrap();
+    let g = evaluate(&vjp(&[total], &[Node::constant(Scalar::F64(1.0))], &[a, b]).unwrap());
+    assert_eq!(g[0].to_scalars(), vec![Scalar::F64(0.5); 2]);
+    // max over ties: each of the two maxima gets half.
+    let x = Node::data(Value::from_array(
+        ndarray::arr1(&[3.0, 1.0, 3.0]).into_dyn(),
+    ));
+    let mx = compose::reduce(ReduceOp::Max, &x, None, false).unwrap();
+    let g = evaluate(&vjp(&[mx], &[Node::constant(Scalar::F64(1.0))], &[x]).unwrap());
+    assert_eq!(
+        g[0].to_scalars(),
+        vec![Scalar::F64(0.5), Scalar::F64(0.0), Scalar::F64(0.5)]
+    );
+}
+
+#[test]
+fn reductions_match_finite_differences() {
+    let x = || vec![data(&[2, 3, 4], 9, |u| 0.2 + u)];
+    for op in [
+        ReduceOp::Sum,
+        ReduceOp::Mean,
+        ReduceOp::Max,
+        ReduceOp::Min,
+        ReduceOp::Prod,
+    ] {
+        for (axes, keepdims) in [
+            (vec![1i64], false),
+            (vec![0, 2], true),
+            (vec![0, 1, 2], false),
+        ] {
+            check(op.name(), x(), move |n| {
+                compose::reduce(op, &n[0], Some(&axes), keepdims)
+            });
+        }
+    }
+    // A product with one zero and with two zeros along the reduced axis.
+    let with_zeros = Value::from_array(
+        ndarray::arr2(&[[0.0, 2.0, 3.0], [0.0, 0.0, 5.0], [1.5, 2.0, 0.5]]).into_dyn(),
+    );
+    check("prod with zeros", vec![with_zeros], |n| {
+        compose::reduce(ReduceOp::Prod, &n[0], Some(&[1]), false)
+    });
+}
+
+#[test]
+fn matmul_shapes_match_finite_differences() {
+    for (a, b) in [
+        (vec![3, 4], vec![4, 2]),
+        (vec![4], vec![4, 2]),
+        (vec![3, 4], vec![4]),
+        (vec![4], vec![4]),
+        (vec![2, 3, 4], vec![4, 2]),
+        (vec![2, 1, 3, 4], vec![5, 4, 2]),
+    ] {
+        check(
+            "matmul",
+            vec![data(&a, 10, |u| u - 0.5), data(&b, 11, |u| u - 0.3)],
+            |n| Node::apply(Op::MatMul, vec![n[0].clone(), n[1].clone()]),
+        );
+    }
+}
+
+#[test]
+fn views_concat_and_where_match_finite_differences() {
+    let x = || vec![data(&[5, 6], 12, |u| u)];
+    check("transpose", x(), |n| compose::transpose(&n[0], None));
+    check("reshape", x(), |n| compose::reshape(&n[0], &[3, 10]));
+    check("broadcast_to", vec![data(&[1, 6], 13, |u| u)], |n| {
+        Node::apply(Op::BroadcastTo(Shape(vec![4, 5, 6])), vec![n[0].clone()])
+    });
+    for (start, step, len) in [(1, 2, 3), (4, -1, 3), (5, -2, 3), (0, 3, 2), (2, 1, 0)] {
+        check("slice", x(), move |n| {
+            Node::apply(
+                Op::Slice(vec![SliceAxis::full(5), SliceAxis { start, step, len }]),
+                vec![n[0].clone()],
+            )
+        });
+    }
+    check(
+        "concat",
+        vec![data(&[2, 3], 14, |u| u), data(&[4, 3], 15, |u| u)],
+        |n| compose::concatenate(n, 0),
+    );
+    check(
+        "where",
+        vec![data(&[2, 3], 16, |u| u), data(&[3], 17, |u| u)],
+        |n| {
+            let c = Node::apply(
+                Op::Binary(BinaryOp::Gt),
+                vec![n[0].clone(), Node::constant(Scalar::F64(0.5))],
+            )?;
+            Node::apply(Op::Where, vec![c, n[0].clone(), n[1].clone()])
+        },
+    );
+    // A cast passes the cotangent through, in the operand's dtype (float32 steps are
+    // too coarse for finite differences).
+    let x = Node::data(data(&[3], 20, |u| u));
+    let f = Node::apply(Op::Cast(DType::F32), vec![x.clone()]).unwrap();
+    let back = Node::apply(Op::Cast(DType::F64), vec![f]).unwrap();
+    let total = compose::reduce(ReduceOp::Sum, &back, None, false).unwrap();
+    let g = evaluate(&vjp(&[total], &[Node::constant(Scalar::F64(1.0))], &[x]).unwrap());
+    assert_eq!(g[0].to_scalars(), vec![Scalar::F64(1.0); 3]);
+}
+
+#[test]
+fn shared_terms_accumulate_and_stop_gradient_stops() {
+    // f(x) = x * exp(x) + exp(x): exp(x) used twice.
+    check("shared", vec![data(&[4], 18, |u| u)], |n| {
+        let e = Node::apply(Op::Unary(UnaryOp::Exp), vec![n[0].clone()])?;
+        let xe = Node::apply(Op::Binary(BinaryOp::Mul), vec![n[0].clone(), e.clone()])?;
+        Node::apply(Op::Binary(BinaryOp::Add), vec![xe, e])
+    });
+    let x = Node::data(data(&[3], 19, |u| u));
+    let frozen = Node::apply(Op::Reshape(Shape(vec![3])), vec![x.clone()]).unwrap();
+    frozen.set_note(STOP_GRADIENT);
+    let y = Node::apply(Op::Binary(BinaryOp::Mul), vec![x.clone(), frozen.clone()]).unwrap();
+    let total = compose::reduce(ReduceOp::Sum, &y, None, false).unwrap();
+    let g = evaluate(&vjp(&[total], &[Node::constant(Scalar::F64(1.0))], &[x.clone()]).unwrap());
+    // d/dx (x * stop(x)) = stop(x) = x.
+    assert_eq!(g[0].to_scalars(), evaluate(&[x])[0].to_scalars());
+}
