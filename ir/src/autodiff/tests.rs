@@ -238,7 +238,14 @@ fn shared_terms_accumulate_and_stop_gradient_stops() {
     frozen.set_note(STOP_GRADIENT);
     let y = Node::apply(Op::Binary(BinaryOp::Mul), vec![x.clone(), frozen.clone()]).unwrap();
     let total = compose::reduce(ReduceOp::Sum, &y, None, false).unwrap();
-    let g = evaluate(&vjp(&[total], &[Node::constant(Scalar::F64(1.0))], &[x.clone()]).unwrap());
+    let g = evaluate(
+        &vjp(
+            &[total],
+            &[Node::constant(Scalar::F64(1.0))],
+            std::slice::from_ref(&x),
+        )
+        .unwrap(),
+    );
     // d/dx (x * stop(x)) = stop(x) = x.
     assert_eq!(g[0].to_scalars(), evaluate(&[x])[0].to_scalars());
 }
