@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod array;
+mod autodiff;
 mod elementwise;
 mod error;
 mod eval;
@@ -27,6 +28,7 @@ mod structural;
 mod warnings;
 
 pub use array::Array;
+pub use autodiff::{grad, value_and_grad, vjp};
 pub use elementwise::binary_fns::*;
 pub use elementwise::unary_fns::*;
 pub use elementwise::{Operand, WeakScalar};

@@ -22,6 +22,7 @@ mod errors;
 mod handle;
 mod jit;
 mod operators;
+mod transforms;
 mod views;
 
 use errors::{error, guarded, to_pyerr};
@@ -789,5 +790,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
     m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
+    m.add_function(wrap_pyfunction!(transforms::vjp, m)?)?;
+    m.add_function(wrap_pyfunction!(transforms::fresh, m)?)?;
+    m.add_function(wrap_pyfunction!(transforms::stop_gradient, m)?)?;
     Ok(())
 }

@@ -1,0 +1,220 @@
+"""JAX-style transforms: ``grad``, ``value_and_grad``, ``vjp``, ``jacrev``, ``hessian``,
+``stop_gradient``.
+
+A transformed function is traced as ``jit`` traces (array arguments become parameters,
+so the function is compiled once per signature), and its derivative is built by the
+native reverse-mode pass (``lazyfuse_ir::autodiff``) as more graph in the same trace:
+the value and the gradient are one program, optimised and fused together, so a term
+both passes use (``exp(x)`` in a softmax) is computed once. Called inside another trace
+(``grad(grad(f))``, ``jit(grad(f))``, a transformed function called from a jitted
+one), it traces through, as JAX inlines.
+"""
+
+import numpy as _np
+
+from . import _native
+from ._core import asarray, ndarray
+from ._jit import _flatten, _unflatten, jit
+from .errors import BindingError
+
+
+def stop_gradient(x):
+    """x's values, a constant for differentiation (no gradient flows through it)."""
+    return ndarray(_native.stop_gradient(asarray(x)._native_array))
+
+
+def _argnums(argnums, nargs, name):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise ValueError(f"{name}: argnums {argnums} out of range for {nargs} positional "
+                             "arguments")
+    return tuple(i % nargs for i in nums)
+
+
+def _check_input(leaf, name):
+    dtype = asarray(leaf).dtype
+    if dtype.kind != "f":
+        raise TypeError(f"{name} requires real-valued (floating) inputs, but got {dtype.name}"
+                        + (" (complex differentiation is not supported yet)"
+                           if dtype.kind == "c" else
+                           ": cast integer and boolean arguments to a float dtype"))
+
+
+def _check_output(value, name):
+    value = asarray(value)
+    if value.shape != ():
+        raise TypeError(f"{name}: gradient only defined for scalar-output functions; the "
+                        f"output had shape {value.shape}")
+    if value.dtype.kind != "f":
+        raise TypeError(f"{name} requires real-valued (floating) outputs, but the output has "
+                        f"dtype {value.dtype.name}")
+    return value
+
+
+def _roots(args, nums, name):
+    """args with the leaves of args[i] for i in nums replaced by fresh roots; and per
+    differentiated argument its structure and roots."""
+    args = list(args)
+    roots = []
+    for i in nums:
+        leaves = []
+        spec = _flatten(args[i], leaves)
+        for leaf in leaves:
+            _check_input(leaf, name)
+        fresh = [ndarray(_native.fresh(asarray(leaf)._native_array)) for leaf in leaves]
+        roots.append((spec, fresh))
+        args[i] = _unflatten(spec, fresh)
+    return args, roots
+
+
+def _cotangents_of(roots, outputs, cotangents):
+    """The cotangents of every root, structured as the differentiated arguments."""
+    wrt = [leaf for _, fresh in roots for leaf in fresh]
+    grads = _native.vjp([asarray(o)._native_array for o in outputs],
+                        [None if c is None else asarray(c)._native_array for c in cotangents],
+                        [w._native_array for w in wrt])
+    grads = iter([ndarray(g) for g in grads])
+    return [_unflatten(spec, [next(grads) for _ in fresh]) for spec, fresh in roots]
+
+
+class _Transformed:
+    """A transformed function: traced and compiled per signature (its jitted form) when
+    called with concrete arrays; traced through inside an enclosing trace."""
+
+    def __init__(self, traced, f):
+        self._traced = traced
+        self._jitted = jit(traced)
+        self.__wrapped__ = f
+        self.__name__ = getattr(f, "__name__", "transformed")
+        self.__doc__ = getattr(f, "__doc__", None)
+
+    def __call__(self, *args):
+        leaves = []
+        _flatten(args, leaves)
+        lazy = [leaf for leaf in leaves if isinstance(leaf, ndarray)]
+        if lazy:
+            # Lazy arguments: their values (the function is differentiated on
+            # parameters, never on a graph an evaluation inside it could cut), unless
+            # they are an enclosing trace's parameters, which are traced through.
+            try:
+                values = {id(leaf): leaf.numpy() for leaf in lazy}
+            except BindingError:
+                return self._traced(*args)
+            args = _unflatten(_flatten(args, []), [values.get(id(v), v) for v in leaves])
+        return self._jitted(*args)
+
+
+def value_and_grad(f, argnums=0, has_aux=False):
+    """``(f(*args), gradient)``: the gradient of f (a float scalar) with respect to the
+    arguments `argnums` (an int, or a tuple giving a tuple of gradients), each shaped as
+    its argument (pytrees of arrays included). ``has_aux``: f returns ``(value, aux)``
+    and the result is ``((value, aux), gradient)``."""
+
+    def traced(*args):
+        nums = _argnums(argnums, len(args), "grad")
+        args, roots = _roots(args, nums, "grad")
+        out = f(*args)
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError("grad with has_aux=True: the function must return a pair "
+                                "(value, aux)")
+            value, aux = out
+        else:
+            value, aux = out, None
+        value = _check_output(value, "grad")
+        grads = _cotangents_of(roots, [value], [None])
+        g = grads[0] if isinstance(argnums, int) else tuple(grads)
+        return ((value, aux), g) if has_aux else (value, g)
+
+    return _Transformed(traced, f)
+
+
+def grad(f, argnums=0, has_aux=False):
+    """The gradient of f (a float scalar) with respect to argument `argnums` (see
+    ``value_and_grad``); with ``has_aux``, ``(gradient, aux)``."""
+    vg = value_and_grad(f, argnums, has_aux)
+
+    def gradient(*args):
+        out = vg(*args)
+        if has_aux:
+            (_, aux), g = out
+            return g, aux
+        return out[1]
+
+    gradient.__name__ = getattr(f, "__name__", "grad")
+    gradient.__wrapped__ = f
+    return gradient
+
+
+def vjp(f, *primals, has_aux=False):
+    """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` gives the cotangents of the
+    primals (a tuple, one per primal) for a cotangent of f's output (an array or a
+    pytree of arrays shaped as the output). With ``has_aux``, ``(out, vjp_fn, aux)``."""
+    out = f(*primals)
+    aux = None
+    if has_aux:
+        out, aux = out
+
+    def backward(*args):
+        primal_args, cotangent = args[:-1], args[-1]
+        nums = tuple(range(len(primal_args)))
+        primal_args, roots = _roots(primal_args, nums, "vjp")
+        result = f(*primal_args)
+        if has_aux:
+            result = result[0]
+        outs, cts = [], []
+        _flatten(result, outs)
+        _flatten(cotangent, cts)
+        if len(outs) != len(cts):
+            raise ValueError(f"vjp: a cotangent of {len(cts)} arrays for an output of "
+                             f"{len(outs)}")
+        for o, c in zip(outs, cts):
+            if asarray(o).shape != asarray(c).shape:
+                raise ValueError(f"vjp: cotangent of shape {asarray(c).shape} for an output "
+                                 f"of shape {asarray(o).shape}")
+        return tuple(_cotangents_of(roots, outs, cts))
+
+    transformed = _Transformed(backward, f)
+
+    def vjp_fn(cotangent):
+        return transformed(*primals, cotangent)
+
+    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+
+
+def jacrev(f, argnums=0):
+    """The Jacobian of f by reverse mode: one VJP per output element, all in one
+    program; shaped ``out.shape + arg.shape`` (a tuple over `argnums` if a tuple)."""
+
+    def traced(*args):
+        nums = _argnums(argnums, len(args), "jacrev")
+        args, roots = _roots(args, nums, "jacrev")
+        out = asarray(f(*args))
+        if out.dtype.kind != "f":
+            raise TypeError(f"jacrev requires real-valued (floating) outputs, but got "
+                            f"{out.dtype.name}")
+        rows = []
+        for k in range(out.size):
+            basis = _np.zeros(out.size, out.dtype)
+            basis[k] = 1
+            rows.append(_cotangents_of(roots, [out], [basis.reshape(out.shape)]))
+        from . import numpy as lnp
+        jac = []
+        for j, (_, fresh) in enumerate(roots):
+            shape = out.shape + asarray(_unflatten(roots[j][0], fresh)).shape
+            if rows:
+                jac.append(lnp.stack([asarray(r[j]) for r in rows]).reshape(shape))
+            else:
+                jac.append(lnp.zeros(shape, out.dtype))
+        return jac[0] if isinstance(argnums, int) else tuple(jac)
+
+    return _Transformed(traced, f)
+
+
+def hessian(f, argnums=0):
+    """The Hessian of f (a float scalar) with respect to one array argument:
+    ``jacrev(grad(f))``."""
+    if not isinstance(argnums, int):
+        raise NotImplementedError("hessian: one argument (an int argnums) for now")
+    return jacrev(grad(f, argnums), argnums)

@@ -1,0 +1,80 @@
+//! Reverse-mode differentiation of lazy arrays: the Rust API's `vjp`, `grad` and
+//! `value_and_grad` over closures of [`Array`]s, on `lazyfuse_ir::autodiff`.
+//!
+//! The gradient is lazy, as any array: evaluating the value and the gradient together
+//! ([`crate::eval`]) runs one program holding both, optimised and fused as a whole.
+
+use lazyfuse_ir::autodiff::{self, STOP_GRADIENT};
+use lazyfuse_ir::{Node, Op, Scalar};
+
+use crate::array::Array;
+use crate::error::{Error, Result};
+
+impl Array {
+    /// The same values as a new node: a root to differentiate against that nothing
+    /// else computes from (so a gradient with respect to it does not flow into other
+    /// uses of this array).
+    pub fn fresh(&self) -> Array {
+        match self.node() {
+            Ok(n) => {
+                Array::from_result(Node::apply(Op::Reshape(n.shape().clone()), vec![n.clone()]))
+            }
+            Err(e) => Array { inner: Err(e) },
+        }
+    }
+
+    /// The same values, a constant for differentiation (JAX's `stop_gradient`).
+    pub fn stop_gradient(&self) -> Array {
+        let out = self.fresh();
+        if let Ok(n) = out.node() {
+            n.set_note(STOP_GRADIENT);
+        }
+        out
+    }
+}
+
+/// The vector-Jacobian product: the cotangents of `wrt` given those of `outputs`
+/// (`cotangents[i]` has the shape of `outputs[i]`). `wrt` are treated as leaves.
+pub fn vjp(outputs: &[&Array], cotangents: &[&Array], wrt: &[&Array]) -> Result<Vec<Array>> {
+    let nodes = |arrays: &[&Array]| -> Result<Vec<Node>> {
+        arrays.iter().map(|a| a.node().cloned()).collect()
+    };
+    let grads = autodiff::vjp(&nodes(outputs)?, &nodes(cotangents)?, &nodes(wrt)?)?;
+    Ok(grads.into_iter().map(Array::from_node).collect())
+}
+
+/// `f(x)` and its gradient with respect to `x` (f must give a 0-d float array; x must
+/// be a float array), both lazy: evaluating them together runs one program.
+pub fn value_and_grad(f: impl FnOnce(&Array) -> Array, x: &Array) -> Result<(Array, Array)> {
+    let x = x.fresh();
+    let xn = x.node()?;
+    if !xn.dtype().is_float() {
+        return Err(Error::from(lazyfuse_ir::IrError::InvalidArgument {
+            op: "grad",
+            message: format!(
+                "grad requires float inputs, but the input has dtype {}",
+                xn.dtype().numpy_name()
+            ),
+        }));
+    }
+    let value = f(&x);
+    let vn = value.node()?;
+    if !vn.shape().is_empty() || !vn.dtype().is_float() {
+        return Err(Error::from(lazyfuse_ir::IrError::InvalidArgument {
+            op: "grad",
+            message: format!(
+                "grad of a function whose output is not a float scalar: shape {}, dtype {}",
+                vn.shape(),
+                vn.dtype().numpy_name()
+            ),
+        }));
+    }
+    let one = Array::scalar(Scalar::F64(1.0).cast(vn.dtype()));
+    let grad = vjp(&[&value], &[&one], &[&x])?.remove(0);
+    Ok((value, grad))
+}
+
+/// The gradient of `f` (a 0-d float result) with respect to `x`, lazily.
+pub fn grad(f: impl FnOnce(&Array) -> Array, x: &Array) -> Result<Array> {
+    Ok(value_and_grad(f, x)?.1)
+}

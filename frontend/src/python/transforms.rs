@@ -1,0 +1,52 @@
+//! The transforms' native side: `vjp` over native arrays, and the differentiation
+//! roots and constants (`fresh`, `stop_gradient`) `lazyfuse._transforms` builds on.
+
+use pyo3::prelude::*;
+
+use super::errors::{guarded, to_pyerr};
+use super::{lazy, NativeArray};
+
+/// The cotangents of `wrt` given those of `outputs` (see `lazyfuse::vjp`); a None
+/// cotangent is ones (constants the optimizer folds: `grad`'s seed).
+#[pyfunction]
+pub(super) fn vjp(
+    outputs: Vec<NativeArray>,
+    cotangents: Vec<Option<NativeArray>>,
+    wrt: Vec<NativeArray>,
+) -> PyResult<Vec<NativeArray>> {
+    guarded(|| {
+        fn arrays(v: &[NativeArray]) -> Vec<&crate::Array> {
+            v.iter().map(|n| &n.a).collect()
+        }
+        let seeds = outputs
+            .iter()
+            .zip(&cotangents)
+            .map(|(o, c)| match c {
+                Some(c) => Ok(c.a.clone()),
+                None => Ok(crate::Array::ones(o.a.shape()?, o.a.dtype()?)),
+            })
+            .collect::<crate::Result<Vec<_>>>()
+            .map_err(to_pyerr)?;
+        crate::vjp(
+            &arrays(&outputs),
+            &seeds.iter().collect::<Vec<_>>(),
+            &arrays(&wrt),
+        )
+        .map_err(to_pyerr)?
+        .into_iter()
+        .map(lazy)
+        .collect()
+    })
+}
+
+/// The same values as a new node: a root to differentiate against.
+#[pyfunction]
+pub(super) fn fresh(a: &NativeArray) -> PyResult<NativeArray> {
+    lazy(a.a.fresh())
+}
+
+/// The same values, a constant for differentiation.
+#[pyfunction]
+pub(super) fn stop_gradient(a: &NativeArray) -> PyResult<NativeArray> {
+    lazy(a.a.stop_gradient())
+}

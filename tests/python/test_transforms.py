@@ -1,0 +1,176 @@
+"""grad, value_and_grad, vjp, jacrev, hessian and stop_gradient against central finite
+differences (float64), JAX's semantics, and their compositions with jit."""
+
+import numpy as onp
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import lazyfuse as lf
+import lazyfuse.numpy as np
+
+RNG = onp.random.default_rng(7)
+
+
+def numeric_grad(f, args, argnum, h=1e-6):
+    """Central differences of the float f(*args) with respect to args[argnum]."""
+    x = onp.array(args[argnum], dtype=float)
+    g = onp.zeros_like(x)
+    for i in onp.ndindex(x.shape):
+        def at(delta):
+            moved = x.copy()
+            moved[i] += delta
+            a = list(args)
+            a[argnum] = moved
+            return float(onp.asarray(f(*a)))
+        g[i] = (at(h) - at(-h)) / (2 * h)
+    return g
+
+
+def close(got, want):
+    onp.testing.assert_allclose(onp.asarray(got), want, rtol=1e-5, atol=1e-7)
+
+
+def softmax_xent(logits, labels):
+    m = logits.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(logits - m).sum(axis=1, keepdims=True)) + m
+    return -np.mean(np.sum(labels * (logits - lse), axis=1))
+
+
+def mlp(W1, W2, X):
+    return np.sum(np.tanh(np.tanh(X @ W1) @ W2) ** 2)
+
+
+FUNCTIONS = [
+    ("exp-sin", lambda x: np.sum(np.exp(x) * np.sin(x)), [(5,)]),
+    ("log-sqrt", lambda x: np.sum(np.log(x * x + 1) / np.sqrt(x * x + 2)), [(3, 4)]),
+    ("broadcast", lambda x, y: np.sum((x + y) * x / (y * y + 1)), [(3, 4), (4,)]),
+    ("reductions", lambda x: np.sum(x.max(axis=0)) + np.mean(x.min(axis=1) ** 2)
+     + np.prod(x[:2], axis=1).sum(), [(3, 4)]),
+    ("slices", lambda x: np.sum(x[::2, 1:] * x[1::-1, :-1]) + np.sum(x.T[::-2] ** 3),
+     [(4, 5)]),
+    ("matmul", lambda a, b: np.sum((a @ b) ** 2), [(3, 4), (4, 2)]),
+    ("matvec", lambda a, v: np.sum(np.tanh(a @ v)), [(3, 4), (4,)]),
+    ("concat-where", lambda x: np.sum(np.where(x > 0, x ** 2, -x) +
+                                      np.concatenate([x, 2 * x], axis=0)[1:4]), [(3, 2)]),
+    ("softmax-xent", lambda z: softmax_xent(z, onp.eye(4)[[0, 2, 1]]), [(3, 4)]),
+    ("maximum-clip", lambda x: np.sum(np.maximum(x, 0.1) + np.clip(x, -0.5, 0.5) ** 2), [(6,)]),
+    ("pow-arctan2", lambda x, y: np.sum(np.abs(x) ** y + np.arctan2(x, y)), [(4,), (4,)]),
+    ("mlp", mlp, [(3, 4), (4, 2), (5, 3)]),
+]
+
+
+@pytest.mark.parametrize("name,f,shapes", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
+def test_gradients_match_finite_differences(name, f, shapes):
+    args = [RNG.uniform(0.2, 1.2, s) * RNG.choice([-1, 1], s) for s in shapes]
+    if name == "pow-arctan2":
+        args[1] = onp.abs(args[1]) + 0.5
+    grads = lf.grad(f, argnums=tuple(range(len(args))))(*args)
+    for k, g in enumerate(grads):
+        assert onp.asarray(g).shape == args[k].shape
+        close(g, numeric_grad(f, args, k))
+    value, g0 = lf.value_and_grad(f)(*args)
+    close(value, float(onp.asarray(f(*args))))
+    close(g0, grads[0])
+
+
+@settings(max_examples=20, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=3),
+       axis=st.integers(0, 2), keepdims=st.booleans(), seed=st.integers(0, 2**31))
+def test_random_reductions_and_broadcasts(shape, axis, keepdims, seed):
+    rng = onp.random.default_rng(seed)
+    x = rng.normal(size=shape)
+    y = rng.normal(size=shape[1:])
+    axes = None if not shape else axis % len(shape)
+
+    def f(x, y):
+        s = np.sum(np.sin(x) * (y + 2), axis=axes, keepdims=keepdims)
+        return np.sum(s * s) + np.mean(np.exp(x - y))
+
+    gx, gy = lf.grad(f, argnums=(0, 1))(x, y)
+    close(gx, numeric_grad(f, [x, y], 0))
+    close(gy, numeric_grad(f, [x, y], 1))
+
+
+def test_higher_order_and_compositions():
+    x = onp.array([0.5, -1.0, 2.0])
+    cube = lambda x: np.sum(x ** 3)
+    # grad of grad (summed), hessian against the analytic 6x on the diagonal.
+    close(lf.grad(lambda x: lf.grad(cube)(x).sum())(x), 6 * x)
+    close(lf.hessian(cube)(x), onp.diag(6 * x))
+    # No perturbation confusion: d/dx [d/dy sum(x*y)](x) = d/dx sum(x) = 1.
+    close(lf.grad(lambda x: lf.grad(lambda y: np.sum(x * y))(x).sum())(x), onp.ones(3))
+    # jit of grad, and grad inside jit, compile once per signature.
+    jg = lf.jit(lf.grad(cube))
+    close(jg(x), 3 * x ** 2)
+    close(jg(x + 1), 3 * (x + 1) ** 2)
+    inside = lf.jit(lambda x: lf.grad(cube)(x) * 2)
+    close(inside(x), 6 * x ** 2)
+    g = lf.grad(cube)
+    g(x)
+    before = lf.cache_info()["compiles"]
+    g(x * 2)
+    assert lf.cache_info()["compiles"] == before  # a new value reuses the compiled code
+
+
+def test_vjp_jacrev_pytrees_and_aux():
+    x = RNG.normal(size=(3,))
+    out, vjp_fn = lf.vjp(lambda a: np.sin(a) * 2, x)
+    close(out, 2 * onp.sin(x))
+    (gx,) = vjp_fn(onp.array([1.0, 2.0, 3.0]))
+    close(gx, 2 * onp.cos(x) * [1, 2, 3])
+    close(lf.jacrev(lambda a: np.sin(a) * a[0])(x),
+          onp.diag(onp.cos(x) * x[0]) + onp.outer(onp.sin(x), [1, 0, 0]))
+    params = {"w": RNG.normal(size=(2, 3)), "b": RNG.normal(size=3)}
+
+    def loss(p, X):
+        pred = X @ p["w"] + p["b"]
+        return np.sum(pred ** 2), pred.shape
+
+    X = RNG.normal(size=(4, 2))
+    g, aux = lf.grad(loss, has_aux=True)(params, X)
+    assert aux == (4, 3) and set(g) == {"w", "b"}
+    close(g["w"], 2 * X.T @ (X @ params["w"] + params["b"]))
+    close(g["b"], 2 * (X @ params["w"] + params["b"]).sum(axis=0))
+
+
+def test_semantics_and_errors_are_jaxs():
+    x = onp.array([1.0, -2.0, 0.0])
+    with pytest.raises(TypeError, match=r"scalar-output.*shape \(3,\)"):
+        lf.grad(lambda a: a * 2)(x)
+    with pytest.raises(TypeError, match="int64"):
+        lf.grad(lambda a: np.sum(a))(onp.arange(3))
+    with pytest.raises(TypeError, match="floating"):
+        lf.grad(lambda a: np.sum(a > 0))(x)
+    # Zero derivative for piecewise-constant ops; sign(0) for abs at 0; stop_gradient.
+    close(lf.grad(lambda a: np.sum(np.floor(a) + np.sign(a) + (a > 0)))(x), onp.zeros(3))
+    close(lf.grad(lambda a: np.sum(np.abs(a)))(x), [1.0, -1.0, 0.0])
+    close(lf.grad(lambda a: np.sum(a * lf.stop_gradient(a)))(x), x)
+    # maximum's tie splits the gradient as JAX's.
+    close(lf.grad(lambda a: np.sum(np.maximum(a, 0.0)))(x), [1.0, 0.0, 0.5])
+    # Differentiating gather (fancy indexing) says so.
+    with pytest.raises(Exception, match="gather"):
+        lf.grad(lambda a: np.sum(a[onp.array([0, 2])]))(x)
+
+
+def test_value_and_grad_is_one_program_sharing_the_forward_terms():
+    z = RNG.normal(size=(8, 4))
+    labels = onp.eye(4)[onp.arange(8) % 4]
+    e = lf.explain(lf.value_and_grad(softmax_xent), z, labels)
+    # exp(z - max) is computed once for the value and the gradient.
+    assert e.after.count("= exp ") == 1
+    value, g = lf.value_and_grad(softmax_xent)(z, labels)
+    p = onp.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    close(g, (p - labels) / 8)
+
+
+def test_against_jax_where_installed():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    W1, W2, X = RNG.normal(size=(3, 4)), RNG.normal(size=(4, 2)), RNG.normal(size=(5, 3))
+    want = jax.grad(lambda a, b, c: jnp.sum(jnp.tanh(jnp.tanh(c @ a) @ b) ** 2),
+                    argnums=(0, 1))(W1, W2, X)
+    got = lf.grad(mlp, argnums=(0, 1))(W1, W2, X)
+    for g, w in zip(got, want):
+        close(g, onp.asarray(w))
