@@ -78,3 +78,30 @@ pub fn value_and_grad(f: impl FnOnce(&Array) -> Array, x: &Array) -> Result<(Arr
 pub fn grad(f: impl FnOnce(&Array) -> Array, x: &Array) -> Result<Array> {
     Ok(value_and_grad(f, x)?.1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grad_of_a_closure_is_lazy_and_evaluates_with_the_value() {
+        let x = Array::from(ndarray::arr1(&[0.5, -1.0, 2.0]));
+        // f(x) = sum(x * exp(x)); f'(x) = exp(x) * (1 + x).
+        let (value, g) = value_and_grad(|x| (x * &x.exp()).sum(), &x).unwrap();
+        let values = crate::eval(&[&value, &g]).unwrap();
+        let xs = [0.5f64, -1.0, 2.0];
+        let want: f64 = xs.iter().map(|v| v * v.exp()).sum();
+        assert!((values[0].get(&[]).unwrap().as_f64() - want).abs() < 1e-12);
+        for (i, v) in xs.iter().enumerate() {
+            let got = values[1].get(&[i]).unwrap().as_f64();
+            assert!((got - v.exp() * (1.0 + v)).abs() < 1e-12);
+        }
+        // Errors: a non-scalar output, an integer input.
+        assert!(grad(|x| x.exp(), &x).is_err());
+        let ints = Array::from(ndarray::arr1(&[1i64, 2]));
+        assert!(grad(|x| x.sum(), &ints).is_err());
+        // stop_gradient: d/dx sum(x * stop(x)) = x.
+        let g = grad(|x| (x * &x.stop_gradient()).sum(), &x).unwrap();
+        assert_eq!(g.eval().unwrap().to_scalars(), x.eval().unwrap().to_scalars());
+    }
+}
