@@ -43,6 +43,16 @@ pub fn vjp(outputs: &[&Array], cotangents: &[&Array], wrt: &[&Array]) -> Result<
     Ok(grads.into_iter().map(Array::from_node).collect())
 }
 
+/// The Jacobian-vector product: the tangents of `outputs` given those of `wrt`
+/// (`tangents[i]` has the shape of `wrt[i]`).
+pub fn jvp(outputs: &[&Array], wrt: &[&Array], tangents: &[&Array]) -> Result<Vec<Array>> {
+    let nodes = |arrays: &[&Array]| -> Result<Vec<Node>> {
+        arrays.iter().map(|a| a.node().cloned()).collect()
+    };
+    let out = autodiff::jvp(&nodes(outputs)?, &nodes(wrt)?, &nodes(tangents)?)?;
+    Ok(out.into_iter().map(Array::from_node).collect())
+}
+
 /// `f(x)` and its gradient with respect to `x` (f must give a 0-d float array; x must
 /// be a float array), both lazy: evaluating them together runs one program.
 pub fn value_and_grad(f: impl FnOnce(&Array) -> Array, x: &Array) -> Result<(Array, Array)> {
@@ -102,6 +112,9 @@ mod tests {
         assert!(grad(|x| x.sum(), &ints).is_err());
         // stop_gradient: d/dx sum(x * stop(x)) = x.
         let g = grad(|x| (x * &x.stop_gradient()).sum(), &x).unwrap();
-        assert_eq!(g.eval().unwrap().to_scalars(), x.eval().unwrap().to_scalars());
+        assert_eq!(
+            g.eval().unwrap().to_scalars(),
+            x.eval().unwrap().to_scalars()
+        );
     }
 }

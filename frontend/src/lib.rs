@@ -28,7 +28,7 @@ mod structural;
 mod warnings;
 
 pub use array::Array;
-pub use autodiff::{grad, value_and_grad, vjp};
+pub use autodiff::{grad, jvp, value_and_grad, vjp};
 pub use elementwise::binary_fns::*;
 pub use elementwise::unary_fns::*;
 pub use elementwise::{Operand, WeakScalar};

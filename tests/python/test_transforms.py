@@ -174,3 +174,24 @@ def test_against_jax_where_installed():
     got = lf.grad(mlp, argnums=(0, 1))(W1, W2, X)
     for g, w in zip(got, want):
         close(g, onp.asarray(w))
+
+
+@pytest.mark.parametrize("name,f,shapes", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
+def test_jvp_matches_directional_finite_differences(name, f, shapes):
+    args = [RNG.uniform(0.2, 1.2, s) * RNG.choice([-1, 1], s) for s in shapes]
+    if name == "pow-arctan2":
+        args[1] = onp.abs(args[1]) + 0.5
+    dirs = [RNG.normal(size=s) for s in shapes]
+    out, tangent = lf.jvp(f, tuple(args), tuple(dirs))
+    h = 1e-6
+    moved = lambda s: float(onp.asarray(f(*[a + s * d for a, d in zip(args, dirs)])))
+    close(tangent, (moved(h) - moved(-h)) / (2 * h))
+    close(out, float(onp.asarray(f(*args))))
+
+
+def test_jacfwd_equals_jacrev():
+    x = RNG.normal(size=(4,))
+    f = lambda a: np.tanh(a * a[::-1]) @ onp.arange(8.0).reshape(4, 2)
+    close(lf.jacfwd(f)(x), onp.asarray(lf.jacrev(f)(x)))
+    with pytest.raises(ValueError, match="tangent of shape"):
+        lf.jvp(lambda a: a * 2, (x,), (onp.ones(3),))

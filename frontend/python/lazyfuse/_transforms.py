@@ -183,6 +183,67 @@ def vjp(f, *primals, has_aux=False):
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
+def jvp(f, primals, tangents):
+    """``(f(*primals), tangent_out)``: the Jacobian of f at the primals applied to the
+    tangents (tuples of arrays or pytrees shaped as the primals), JAX's ``jvp``."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    n = len(primals)
+
+    def traced(*args):
+        primal_args, tangent_args = args[:n], args[n:]
+        primal_args, roots = _roots(primal_args, tuple(range(n)), "jvp")
+        out = f(*primal_args)
+        outs = []
+        spec = _flatten(out, outs)
+        wrt = [leaf for _, fresh in roots for leaf in fresh]
+        ts = []
+        for (s, fresh), t in zip(roots, tangent_args):
+            leaves = []
+            if _flatten(t, leaves) != s:
+                raise ValueError("jvp: the tangents must have the primals' structure")
+            ts.extend(leaves)
+        for w, t in zip(wrt, ts):
+            if asarray(t).shape != w.shape:
+                raise ValueError(f"jvp: a tangent of shape {asarray(t).shape} for a primal "
+                                 f"of shape {w.shape}")
+        tangent_out = _native.jvp([asarray(o)._native_array for o in outs],
+                                  [w._native_array for w in wrt],
+                                  [asarray(t)._native_array for t in ts])
+        return out, _unflatten(spec, [ndarray(t) for t in tangent_out])
+
+    return _Transformed(traced, f)(*primals, *tangents)
+
+
+def jacfwd(f, argnums=0):
+    """The Jacobian of f by forward mode: one JVP per input element, all in one
+    program; shaped ``out.shape + arg.shape``."""
+    if not isinstance(argnums, int):
+        raise NotImplementedError("jacfwd: one argument (an int argnums) for now")
+
+    def traced(*args):
+        (i,) = _argnums(argnums, len(args), "jacfwd")
+        args, roots = _roots(args, (i,), "jacfwd")
+        x = args[i]
+        if not isinstance(x, ndarray):
+            raise NotImplementedError("jacfwd: an array argument (not a pytree) for now")
+        out = asarray(f(*args))
+        columns = []
+        for k in range(x.size):
+            basis = _np.zeros(x.size, x.dtype)
+            basis[k] = 1
+            (col,) = _native.jvp([out._native_array], [x._native_array],
+                                 [asarray(basis.reshape(x.shape))._native_array])
+            columns.append(ndarray(col))
+        from . import numpy as lnp
+        if not columns:
+            return lnp.zeros(out.shape + x.shape, out.dtype)
+        return lnp.stack(columns, axis=-1).reshape(out.shape + x.shape)
+
+    return _Transformed(traced, f)
+
+
 def jacrev(f, argnums=0):
     """The Jacobian of f by reverse mode: one VJP per output element, all in one
     program; shaped ``out.shape + arg.shape`` (a tuple over `argnums` if a tuple)."""

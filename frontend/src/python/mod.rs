@@ -791,6 +791,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
     m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
     m.add_function(wrap_pyfunction!(transforms::vjp, m)?)?;
+    m.add_function(wrap_pyfunction!(transforms::jvp, m)?)?;
     m.add_function(wrap_pyfunction!(transforms::fresh, m)?)?;
     m.add_function(wrap_pyfunction!(transforms::stop_gradient, m)?)?;
     Ok(())

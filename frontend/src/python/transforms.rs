@@ -39,6 +39,25 @@ pub(super) fn vjp(
     })
 }
 
+/// The tangents of `outputs` given those of `wrt` (see `lazyfuse::jvp`).
+#[pyfunction]
+pub(super) fn jvp(
+    outputs: Vec<NativeArray>,
+    wrt: Vec<NativeArray>,
+    tangents: Vec<NativeArray>,
+) -> PyResult<Vec<NativeArray>> {
+    guarded(|| {
+        fn arrays(v: &[NativeArray]) -> Vec<&crate::Array> {
+            v.iter().map(|n| &n.a).collect()
+        }
+        crate::jvp(&arrays(&outputs), &arrays(&wrt), &arrays(&tangents))
+            .map_err(to_pyerr)?
+            .into_iter()
+            .map(lazy)
+            .collect()
+    })
+}
+
 /// The same values as a new node: a root to differentiate against.
 #[pyfunction]
 pub(super) fn fresh(a: &NativeArray) -> PyResult<NativeArray> {

@@ -106,6 +106,44 @@ pub fn vjp(outputs: &[Node], cotangents: &[Node], wrt: &[Node]) -> Result<Vec<No
         .collect()
 }
 
+/// The tangents of `outputs` given those of `wrt` (`tangents[i]` has the shape of
+/// `wrt[i]`): the Jacobian-vector product, as nodes, by transposing the VJP. For
+/// placeholder cotangents `u` (zeros: distinct nodes, folded away later), `vjp` gives
+/// `J^T u`, linear in `u`; its own VJP with respect to `u` for the cotangents
+/// `tangents` is `J t`. Every op's forward derivative so follows from its reverse rule
+/// (whose operations are all differentiable), and both stay in one place.
+pub fn jvp(outputs: &[Node], wrt: &[Node], tangents: &[Node]) -> Result<Vec<Node>, IrError> {
+    if wrt.len() != tangents.len() {
+        return Err(IrError::invalid(
+            "jvp",
+            format!("{} primals but {} tangents", wrt.len(), tangents.len()),
+        ));
+    }
+    for (w, t) in wrt.iter().zip(tangents) {
+        if w.shape() != t.shape() {
+            return Err(IrError::invalid(
+                "jvp",
+                format!(
+                    "a tangent of shape {} for a primal of shape {}",
+                    t.shape(),
+                    w.shape()
+                ),
+            ));
+        }
+    }
+    let placeholders = outputs
+        .iter()
+        .map(|o| compose::full(o.shape().dims(), Scalar::I64(0).cast(o.dtype())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let transposed = vjp(outputs, &placeholders, wrt)?;
+    let tangents = tangents
+        .iter()
+        .zip(wrt)
+        .map(|(t, w)| rules::cast(t, w.dtype()))
+        .collect::<Result<Vec<_>, _>>()?;
+    vjp(&transposed, &tangents, &placeholders)
+}
+
 /// Adds `g` to the cotangent collected for `node`.
 fn accumulate(cotangent: &mut HashMap<usize, Node>, node: &Node, g: Node) -> Result<(), IrError> {
     let total = match cotangent.remove(&node.identity()) {

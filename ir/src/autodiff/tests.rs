@@ -249,3 +249,69 @@ fn shared_terms_accumulate_and_stop_gradient_stops() {
     // d/dx (x * stop(x)) = stop(x) = x.
     assert_eq!(g[0].to_scalars(), evaluate(&[x])[0].to_scalars());
 }
+
+/// `jvp` against central differences along a direction, for a function touching many
+/// rules (broadcasting, reductions, matmul, slices, where, max).
+#[test]
+fn jvp_matches_directional_finite_differences() {
+    let f = |n: &[Node]| -> Result<Node, IrError> {
+        let e = Node::apply(Op::Unary(UnaryOp::Tanh), vec![n[0].clone()])?;
+        let m = Node::apply(Op::MatMul, vec![e.clone(), n[1].clone()])?;
+        let s = Node::apply(
+            Op::Slice(vec![
+                SliceAxis {
+                    start: 2,
+                    step: -1,
+                    len: 3,
+                },
+                SliceAxis::full(2),
+            ]),
+            vec![m],
+        )?;
+        let mx = compose::reduce(ReduceOp::Max, &s, Some(&[1]), true)?;
+        let c = Node::apply(
+            Op::Binary(BinaryOp::Gt),
+            vec![s.clone(), Node::constant(Scalar::F64(0.0))],
+        )?;
+        let w = Node::apply(Op::Where, vec![c, s.clone(), mx])?;
+        Node::apply(Op::Binary(BinaryOp::Mul), vec![w, s])
+    };
+    let inputs = [
+        data(&[3, 4], 21, |u| u - 0.5),
+        data(&[4, 2], 22, |u| u - 0.4),
+    ];
+    let dirs = [
+        data(&[3, 4], 23, |u| u - 0.3),
+        data(&[4, 2], 24, |u| 0.2 - u),
+    ];
+    let leaves: Vec<Node> = inputs.iter().map(|v| Node::data(v.clone())).collect();
+    let tangents: Vec<Node> = dirs.iter().map(|v| Node::data(v.clone())).collect();
+    let out = f(&leaves).unwrap();
+    let jt = evaluate(&jvp(std::slice::from_ref(&out), &leaves, &tangents).unwrap());
+    let h = 1e-6;
+    let at = |s: f64| {
+        let moved: Vec<Node> = inputs
+            .iter()
+            .zip(&dirs)
+            .map(|(x, d)| {
+                let v: Vec<Scalar> = x
+                    .to_scalars()
+                    .iter()
+                    .zip(d.to_scalars())
+                    .map(|(a, b)| Scalar::F64(a.as_f64() + s * b.as_f64()))
+                    .collect();
+                Node::data(Value::from_scalars(&x.ty(), &v).unwrap())
+            })
+            .collect();
+        evaluate(&[f(&moved).unwrap()])[0].to_scalars()
+    };
+    let (up, down) = (at(h), at(-h));
+    for (i, g) in jt[0].to_scalars().iter().enumerate() {
+        let numeric = (up[i].as_f64() - down[i].as_f64()) / (2.0 * h);
+        assert!(
+            (g.as_f64() - numeric).abs() <= 1e-5 * numeric.abs().max(1.0),
+            "element {i}: jvp {}, finite differences {numeric}",
+            g.as_f64()
+        );
+    }
+}
