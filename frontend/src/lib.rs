@@ -18,6 +18,7 @@
 
 mod array;
 mod autodiff;
+mod batching;
 mod elementwise;
 mod error;
 mod eval;
@@ -29,6 +30,7 @@ mod warnings;
 
 pub use array::Array;
 pub use autodiff::{grad, jvp, value_and_grad, vjp};
+pub use batching::vmap;
 pub use elementwise::binary_fns::*;
 pub use elementwise::unary_fns::*;
 pub use elementwise::{Operand, WeakScalar};

@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod autodiff;
+pub mod batching;
 pub mod compose;
 mod dot;
 mod dtype;

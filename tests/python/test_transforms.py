@@ -195,3 +195,43 @@ def test_jacfwd_equals_jacrev():
     close(lf.jacfwd(f)(x), onp.asarray(lf.jacrev(f)(x)))
     with pytest.raises(ValueError, match="tangent of shape"):
         lf.jvp(lambda a: a * 2, (x,), (onp.ones(3),))
+
+
+VMAP_CASES = [
+    ("tanh-matvec", lambda x, w: np.tanh(x @ w).sum(), (0, None), [(5, 3), (3, 2)]),
+    ("outer-broadcast", lambda x, y: x[:, None] * y + np.exp(x).sum(), (0, 0), [(4, 3), (4, 2)]),
+    ("views", lambda x: (x.T[::-1, 1:] ** 2).reshape(-1)[:4], (0,), [(3, 2, 5)]),
+    ("reductions", lambda x: x.max(axis=0) - x.mean(axis=1, keepdims=True).T, (1,), [(4, 3, 4)]),
+    ("where-concat", lambda x, s: np.concatenate([np.where(x > 0, x, s), s]), (0, None),
+     [(3, 4), (4,)]),
+    ("matmul-batched-both", lambda a, b: a @ b, (0, 2), [(3, 2, 4), (4, 5, 3)]),
+    ("softmax", lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(), (0,), [(6, 5)]),
+]
+
+
+@pytest.mark.parametrize("name,f,axes,shapes", VMAP_CASES, ids=[c[0] for c in VMAP_CASES])
+def test_vmap_matches_a_loop(name, f, axes, shapes):
+    args = [RNG.normal(size=s) for s in shapes]
+    got = onp.asarray(lf.vmap(f, in_axes=axes)(*args))
+    size = next(a.shape[ax] for a, ax in zip(args, axes) if ax is not None)
+    want = onp.stack([onp.asarray(f(*[a if ax is None else onp.take(a, i, axis=ax)
+                                      for a, ax in zip(args, axes)])) for i in range(size)])
+    close(got, want)
+
+
+def test_vmap_composes_with_grad_and_jit_and_checks_sizes():
+    X, W = RNG.normal(size=(5, 3)), RNG.normal(size=(3, 2))
+    f = lambda x, w: np.tanh(x @ w).sum()
+    # Per-example gradients, and the gradient of a batched sum.
+    per_example = lf.vmap(lf.grad(f), in_axes=(0, None))(X, W)
+    close(per_example, onp.stack([onp.asarray(lf.grad(f)(x, W)) for x in X]))
+    total = lf.grad(lambda w: lf.vmap(f, in_axes=(0, None))(X, w).sum())(W)
+    close(total, sum(onp.asarray(lf.grad(f, argnums=1)(x, W)) for x in X))
+    close(lf.jit(lf.vmap(lambda x: x.max()))(X), X.max(axis=1))
+    # out_axes, pytrees and axis_size.
+    close(lf.vmap(lambda a: a[::-1] * 2, in_axes=1, out_axes=1)(X), X[::-1] * 2)
+    d = lf.vmap(lambda p: {"s": p["a"] + p["b"]})({"a": X, "b": X * 2})
+    close(d["s"], 3 * X)
+    close(lf.vmap(lambda: np.ones(2), axis_size=3)(), onp.ones((3, 2)))
+    with pytest.raises(ValueError, match="inconsistent sizes.*argument 0: 5, argument 1: 4"):
+        lf.vmap(lambda a, b: a + b)(X, onp.ones((4, 3)))

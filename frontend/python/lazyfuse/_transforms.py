@@ -273,6 +273,68 @@ def jacrev(f, argnums=0):
     return _Transformed(traced, f)
 
 
+# Placeholders of vmap's examples are parameters numbered from here, apart from those
+# of an enclosing trace (they leave the graph when the batch replaces them).
+_PLACEHOLDER_BASE = 1 << 16
+
+
+def vmap(f, in_axes=0, out_axes=0, axis_size=None):
+    """f (written for one example) over a batch, JAX's ``vmap``: `in_axes` gives each
+    argument's mapped axis (an int, None for an argument shared by all examples, or a
+    tuple of those, one per argument; a pytree argument maps every leaf); the results
+    carry the batch along `out_axes`. f is traced once on per-example placeholders and
+    the graph rebuilt for the batch: no Python loop."""
+
+    def traced(*args):
+        axes = in_axes if isinstance(in_axes, (tuple, list)) else (in_axes,) * len(args)
+        if len(axes) != len(args):
+            raise ValueError(f"vmap: in_axes has {len(axes)} entries for {len(args)} "
+                             "positional arguments")
+        placeholders, values, sizes, example_args = [], [], [], []
+        for i, (arg, ax) in enumerate(zip(args, axes)):
+            if ax is None:
+                example_args.append(arg)
+                continue
+            leaves = []
+            spec = _flatten(arg, leaves)
+            examples = []
+            for leaf in leaves:
+                a = asarray(leaf)
+                if not -a.ndim <= ax < a.ndim:
+                    raise ValueError(f"vmap: in_axes {ax} for argument {i} of shape {a.shape}")
+                from . import numpy as lnp
+                moved = lnp.moveaxis(a, ax, 0)
+                sizes.append((i, moved.shape[0]))
+                p = ndarray(_native.param(_PLACEHOLDER_BASE + len(placeholders),
+                                          a.dtype.name, list(moved.shape[1:])))
+                placeholders.append(p)
+                values.append(moved)
+                examples.append(p)
+            example_args.append(_unflatten(spec, examples))
+        lengths = {n for _, n in sizes}
+        if axis_size is not None:
+            lengths.add(axis_size)
+        if len(lengths) != 1:
+            detail = ", ".join(f"argument {i}: {n}" for i, n in sizes)
+            raise ValueError("vmap got inconsistent sizes for the mapped axes"
+                             + (f" ({detail}" + (f"; axis_size {axis_size})" if axis_size
+                                                 is not None else ")") if sizes else
+                                " (no mapped argument: give axis_size)"))
+        size = lengths.pop()
+        out = f(*example_args)
+        outs = []
+        out_spec = _flatten(out, outs)
+        batched = _native.vmap([asarray(o)._native_array for o in outs],
+                               [p._native_array for p in placeholders],
+                               [v._native_array for v in values], size)
+        from . import numpy as lnp
+        results = [lnp.moveaxis(ndarray(b), 0, out_axes) if out_axes != 0 else ndarray(b)
+                   for b in batched]
+        return _unflatten(out_spec, results)
+
+    return _Transformed(traced, f)
+
+
 def hessian(f, argnums=0):
     """The Hessian of f (a float scalar) with respect to one array argument:
     ``jacrev(grad(f))``."""

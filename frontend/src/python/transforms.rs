@@ -58,6 +58,32 @@ pub(super) fn jvp(
     })
 }
 
+/// `outputs` (computed from the per-example `placeholders`) rebuilt for a batch: each
+/// placeholder replaced by its batched value (`values`, the mapped axis first, of
+/// length `size`); every result gets a leading batch axis.
+#[pyfunction]
+pub(super) fn vmap(
+    outputs: Vec<NativeArray>,
+    placeholders: Vec<NativeArray>,
+    values: Vec<NativeArray>,
+    size: usize,
+) -> PyResult<Vec<NativeArray>> {
+    guarded(|| {
+        let node = |n: &NativeArray| n.a.node().cloned().map_err(to_pyerr);
+        let outs = outputs.iter().map(node).collect::<PyResult<Vec<_>>>()?;
+        let subs = placeholders
+            .iter()
+            .zip(&values)
+            .map(|(p, v)| Ok((node(p)?, node(v)?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        lazyfuse_ir::batching::vmap(&outs, &subs, size)
+            .map_err(|e| to_pyerr(e.into()))?
+            .into_iter()
+            .map(|n| lazy(crate::Array::from_node(n)))
+            .collect()
+    })
+}
+
 /// The same values as a new node: a root to differentiate against.
 #[pyfunction]
 pub(super) fn fresh(a: &NativeArray) -> PyResult<NativeArray> {
