@@ -20,7 +20,8 @@ demo-rust: setup
 
 # lazyfuse against NumPy, NumExpr, Numba and JAX: installs the peers into .venv (once per
 # change of requirements-bench.txt), then writes BENCHMARKS.md and benchmarks.png; then
-# the loops over small arrays and the corpus of NumPy programs (their sections of it).
+# the loops over small arrays, the corpus of NumPy programs and value_and_grad against
+# JAX and hand-written NumPy gradients (their sections of it).
 bench: python-module
 	@want=$$(sha256sum requirements-bench.txt | cut -d' ' -f1); \
 	if [ "$$want" != "$$(cat .venv/.bench.sha256 2>/dev/null)" ]; then \
@@ -29,6 +30,7 @@ bench: python-module
 	$(PYTHON) benches/python/compare.py
 	$(PYTHON) benches/python/loops.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/programs/runner.py --markdown BENCHMARKS.md
+	$(PYTHON) benches/python/gradients.py --markdown BENCHMARKS.md
 
 test: setup test-rust test-python
 
