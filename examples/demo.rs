@@ -76,5 +76,28 @@ fn main() -> Result<(), lazyfuse::Error> {
     println!("expression, textual IR:\n{}\n", expr.program()?);
     println!("{}", expr.explain()?);
     println!("value: {}", expr.eval()?.into_array::<f64>()?);
+
+    // A training step: least squares by gradient descent, value and gradient lazily
+    // built by `value_and_grad` and evaluated as one program per step.
+    let xs = Array::from(ndarray::Array2::from_shape_fn((256, 4), |(i, j)| {
+        ((i * 7 + j * 3) % 11) as f64 / 11.0 - 0.5
+    }));
+    let truth = Array::from(ndarray::array![1.0, -2.0, 0.5, 3.0]);
+    let ys = xs.matmul(&truth);
+    let mut w = Array::from(ndarray::Array1::<f64>::zeros(4));
+    let mut losses = Vec::new();
+    for _ in 0..200 {
+        let (loss, grad) = lazyfuse::value_and_grad(|w| (&xs.matmul(w) - &ys).square().mean(), &w)?;
+        let values = lazyfuse::eval(&[&loss, &grad])?;
+        losses.push(values[0].get(&[]).map_or(f64::NAN, |s| s.as_f64()));
+        let step = Array::from_value(values[1].clone());
+        w = Array::from_value((&w - &(&step * 0.5)).eval()?);
+    }
+    println!(
+        "least squares by value_and_grad: loss {:.3e} -> {:.3e} in 200 steps; w = {}",
+        losses[0],
+        losses[199],
+        w.eval()?.into_array::<f64>()?
+    );
     Ok(())
 }
