@@ -147,9 +147,12 @@ def test_semantics_and_errors_are_jaxs():
     close(lf.grad(lambda a: np.sum(a * lf.stop_gradient(a)))(x), x)
     # maximum's tie splits the gradient as JAX's.
     close(lf.grad(lambda a: np.sum(np.maximum(a, 0.0)))(x), [1.0, 0.0, 0.5])
-    # Differentiating gather (fancy indexing) says so.
-    with pytest.raises(Exception, match="gather"):
-        lf.grad(lambda a: np.sum(a[onp.array([0, 2])]))(x)
+    # Fancy and mask indexing: each element gets the cotangents of its reads.
+    idx = onp.array([0, 2, 2, 1, 2])
+    close(lf.grad(lambda a: np.sum(np.sin(a[idx]) * onp.arange(5.0)))(x),
+          [0.0 * onp.cos(x[0]), 3 * onp.cos(x[1]), (1 + 2 + 4) * onp.cos(x[2])])
+    close(lf.grad(lambda a: np.sum(a[a.shape[0] - 1:] ** 2) + np.sum(a[onp.array(
+        [True, False, True])] * 3))(x), [3.0, 0.0, 3.0 + 2 * x[2]])
 
 
 def test_value_and_grad_is_one_program_sharing_the_forward_terms():

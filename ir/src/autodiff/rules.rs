@@ -71,13 +71,7 @@ pub(super) fn vjp_rule(
             }
             out
         }
-        Op::Gather => {
-            return Err(IrError::invalid(
-                "grad",
-                "differentiating fancy or mask indexing (gather) with respect to the \
-                 indexed array is not supported yet",
-            ))
-        }
+        Op::Gather => vec![Some(gather_transpose(&args[0], &args[1], g)?), None],
     })
 }
 
@@ -270,6 +264,104 @@ fn reduction(
         }
         ReduceOp::ArgMax | ReduceOp::ArgMin | ReduceOp::Any | ReduceOp::All => None,
     })
+}
+
+/// Above this many gathered index entries per source element (the repeats of the most
+/// repeated position), the transpose of a gather is refused rather than materialised.
+const MAX_TRANSPOSE_ENTRIES: usize = 1 << 26;
+
+/// The cotangent of a gather's source: each source element sums the cotangents of the
+/// result elements read from it (a scatter-add). The positions are data (NumPy's index
+/// arithmetic on concrete indices), so the scatter is planned here: with the results
+/// of each position in order of appearance padded to the most repeated position's
+/// count `R`, it is a gather of `g` (and a zero for padding) at an `n x R` index table
+/// summed over its rows: one fused loop, deterministic order.
+fn gather_transpose(x: &Node, positions: &Node, g: &Node) -> R {
+    let values = concrete(positions)?;
+    let n = x.shape().numel();
+    let p: Vec<i64> = values
+        .to_scalars()
+        .iter()
+        .map(|s| s.as_f64() as i64)
+        .collect();
+    let m = p.len();
+    let mut counts = vec![0usize; n];
+    for &q in &p {
+        let q = usize::try_from(q).ok().filter(|&q| q < n).ok_or_else(|| {
+            IrError::index(format!("gather: index {q} is out of bounds for size {n}"))
+        })?;
+        counts[q] += 1;
+    }
+    let repeats = counts.iter().copied().max().unwrap_or(0);
+    if repeats == 0 {
+        return zeros(x.shape().dims(), g.dtype());
+    }
+    if n.saturating_mul(repeats) > MAX_TRANSPOSE_ENTRIES {
+        return Err(IrError::invalid(
+            "grad",
+            format!(
+                "differentiating an index that repeats a position {repeats} times into an \
+                 array of {n} elements is not supported yet"
+            ),
+        ));
+    }
+    let mut starts = vec![0usize; n + 1];
+    for j in 0..n {
+        starts[j + 1] = starts[j] + counts[j];
+    }
+    let mut filled = starts.clone();
+    let mut order = vec![0usize; m];
+    for (i, &q) in p.iter().enumerate() {
+        let q = q as usize;
+        order[filled[q]] = i;
+        filled[q] += 1;
+    }
+    // Row j: the results read from source element j, then the padding slot m.
+    let mut table = vec![m as i64; n * repeats];
+    for j in 0..n {
+        for r in 0..counts[j] {
+            table[j * repeats + r] = order[starts[j] + r] as i64;
+        }
+    }
+    let table = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[n, repeats]), table)
+        .map_err(|e| IrError::internal(e.to_string()))?;
+    let flat = reshape(g, &Shape(vec![m]))?;
+    let padded = Node::apply(Op::Concat { axis: 0 }, vec![flat, zeros(&[1], g.dtype())?])?;
+    let picked = Node::apply(
+        Op::Gather,
+        vec![padded, Node::data(crate::value::Value::from_array(table))],
+    )?;
+    let summed = Node::apply(
+        Op::Reduce {
+            op: ReduceOp::Sum,
+            axes: vec![1],
+            keepdims: false,
+        },
+        vec![picked],
+    )?;
+    reshape(&summed, x.shape())
+}
+
+/// A node's value, computed now: the positions of a gather, which are data (an error
+/// if they depend on a traced parameter).
+fn concrete(node: &Node) -> Result<crate::value::Value, IrError> {
+    if let Some(v) = node.computed() {
+        return Ok(v.clone());
+    }
+    let (program, leaves) = crate::program::Program::from_outputs(std::slice::from_ref(node))?;
+    let mut inputs = Vec::with_capacity(leaves.len());
+    for leaf in leaves {
+        match leaf.into_value() {
+            Some(v) => inputs.push(v),
+            None => {
+                return Err(IrError::invalid(
+                    "grad",
+                    "the positions of fancy indexing depend on the traced arguments",
+                ))
+            }
+        }
+    }
+    Ok(crate::interp::interpret(&program, &inputs)?.remove(0))
 }
 
 /// The cotangents of NumPy matmul's operands (1-d operands promoted as NumPy does,

@@ -315,3 +315,15 @@ fn jvp_matches_directional_finite_differences() {
         );
     }
 }
+
+#[test]
+fn gather_transposes_to_a_scatter_add_with_repeats() {
+    // Positions with repeats and a zero-size case; the weights tell them apart.
+    for positions in [vec![5i64, 0, 3, 3, 5, 5, 1], vec![2], vec![]] {
+        let p = Node::data(Value::from_array(ndarray::arr1(&positions).into_dyn()));
+        check("gather", vec![data(&[2, 3], 25, |u| u)], |n| {
+            let g = Node::apply(Op::Gather, vec![n[0].clone(), p.clone()])?;
+            Node::apply(Op::Unary(UnaryOp::Sin), vec![g])
+        });
+    }
+}
