@@ -4,7 +4,7 @@
 //! The gradient is lazy, as any array: evaluating the value and the gradient together
 //! ([`crate::eval`]) runs one program holding both, optimised and fused as a whole.
 
-use lazyfuse_ir::autodiff::{self, STOP_GRADIENT};
+use lazyfuse_ir::autodiff::{self, CustomRule, CustomRules, STOP_GRADIENT};
 use lazyfuse_ir::{Node, Op, Scalar};
 
 use crate::array::Array;
@@ -36,20 +36,81 @@ impl Array {
 /// The vector-Jacobian product: the cotangents of `wrt` given those of `outputs`
 /// (`cotangents[i]` has the shape of `outputs[i]`). `wrt` are treated as leaves.
 pub fn vjp(outputs: &[&Array], cotangents: &[&Array], wrt: &[&Array]) -> Result<Vec<Array>> {
-    let nodes = |arrays: &[&Array]| -> Result<Vec<Node>> {
-        arrays.iter().map(|a| a.node().cloned()).collect()
-    };
-    let grads = autodiff::vjp(&nodes(outputs)?, &nodes(cotangents)?, &nodes(wrt)?)?;
+    vjp_custom(outputs, cotangents, wrt, Vec::new())
+}
+
+/// A user-given derivative (`custom_vjp`): `node` stands for a function of `inputs`, and
+/// `rule(g)` gives the inputs' cotangents (None: none) for the node's cotangent `g`.
+pub type Custom<'a> = (Array, Vec<Array>, CustomRuleFn<'a>);
+
+/// The rule of a [`Custom`]: the inputs' cotangents for the node's cotangent.
+pub type CustomRuleFn<'a> = Box<dyn Fn(&Array) -> Result<Vec<Option<Array>>> + 'a>;
+
+fn nodes(arrays: &[&Array]) -> Result<Vec<Node>> {
+    arrays.iter().map(|a| a.node().cloned()).collect()
+}
+
+fn custom_rules<'a>(customs: Vec<Custom<'a>>) -> Result<CustomRules<'a>> {
+    let mut rules = CustomRules::new();
+    for (node, inputs, rule) in customs {
+        let inputs = inputs
+            .iter()
+            .map(|a| a.node().cloned())
+            .collect::<Result<Vec<_>>>()?;
+        let rule = move |g: &Node| -> std::result::Result<Vec<Option<Node>>, lazyfuse_ir::IrError> {
+            let grads = rule(&Array::from_node(g.clone())).map_err(|e| {
+                lazyfuse_ir::IrError::InvalidArgument {
+                    op: "custom_vjp",
+                    message: e.to_string(),
+                }
+            })?;
+            grads
+                .into_iter()
+                .map(|g| g.map(|a| a.node().cloned()).transpose())
+                .collect::<Result<Vec<_>>>()
+                .map_err(|e| lazyfuse_ir::IrError::InvalidArgument {
+                    op: "custom_vjp",
+                    message: e.to_string(),
+                })
+        };
+        rules.insert(
+            node.node()?.identity(),
+            CustomRule {
+                inputs,
+                rule: Box::new(rule),
+            },
+        );
+    }
+    Ok(rules)
+}
+
+/// [`vjp`] with user-given derivatives for some arrays of the graph.
+pub fn vjp_custom(
+    outputs: &[&Array],
+    cotangents: &[&Array],
+    wrt: &[&Array],
+    customs: Vec<Custom<'_>>,
+) -> Result<Vec<Array>> {
+    let rules = custom_rules(customs)?;
+    let grads = autodiff::vjp_with(&nodes(outputs)?, &nodes(cotangents)?, &nodes(wrt)?, &rules)?;
     Ok(grads.into_iter().map(Array::from_node).collect())
 }
 
 /// The Jacobian-vector product: the tangents of `outputs` given those of `wrt`
 /// (`tangents[i]` has the shape of `wrt[i]`).
 pub fn jvp(outputs: &[&Array], wrt: &[&Array], tangents: &[&Array]) -> Result<Vec<Array>> {
-    let nodes = |arrays: &[&Array]| -> Result<Vec<Node>> {
-        arrays.iter().map(|a| a.node().cloned()).collect()
-    };
-    let out = autodiff::jvp(&nodes(outputs)?, &nodes(wrt)?, &nodes(tangents)?)?;
+    jvp_custom(outputs, wrt, tangents, Vec::new())
+}
+
+/// [`jvp`] with user-given reverse derivatives for some arrays of the graph.
+pub fn jvp_custom(
+    outputs: &[&Array],
+    wrt: &[&Array],
+    tangents: &[&Array],
+    customs: Vec<Custom<'_>>,
+) -> Result<Vec<Array>> {
+    let rules = custom_rules(customs)?;
+    let out = autodiff::jvp_with(&nodes(outputs)?, &nodes(wrt)?, &nodes(tangents)?, &rules)?;
     Ok(out.into_iter().map(Array::from_node).collect())
 }
 

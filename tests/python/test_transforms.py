@@ -238,3 +238,40 @@ def test_vmap_composes_with_grad_and_jit_and_checks_sizes():
     close(lf.vmap(lambda: np.ones(2), axis_size=3)(), onp.ones((3, 2)))
     with pytest.raises(ValueError, match="inconsistent sizes.*argument 0: 5, argument 1: 4"):
         lf.vmap(lambda a, b: a + b)(X, onp.ones((4, 3)))
+
+
+def test_custom_vjp_and_custom_jvp_rules_are_used():
+    @lf.custom_vjp
+    def clip_gradient(x):
+        return x
+
+    def fwd(x):
+        return x, None
+
+    def bwd(_, g):
+        return (np.clip(g, -0.1, 0.1),)
+
+    clip_gradient.defvjp(fwd, bwd)
+    x = onp.array([1.0, 2.0, 3.0])
+    close(lf.grad(lambda a: np.sum(clip_gradient(a) * onp.array([1.0, 0.05, -5.0])))(x),
+          [0.1, 0.05, -0.1])
+    close(clip_gradient(np.asarray(x)), x)  # outside differentiation: f itself
+
+    @lf.custom_jvp
+    def log1pexp(x):
+        return np.log1p(np.exp(x))
+
+    @log1pexp.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return log1pexp(x), t * (1 - 1 / (1 + np.exp(x)))
+
+    big = onp.array([0.0, 100.0, 1000.0])
+    # The plain derivative overflows to nan at 1000; the custom rule does not.
+    assert onp.isnan(onp.asarray(lf.grad(lambda a: np.sum(np.log1p(np.exp(a))))(big))[2])
+    close(lf.grad(lambda a: np.sum(log1pexp(a)))(big), [0.5, 1.0, 1.0])
+    close(lf.jvp(log1pexp, (big,), (onp.ones(3),))[1], [0.5, 1.0, 1.0])
+    # Second order through the rule: d2/dx2 log(1 + e^x) = sigmoid'(x).
+    s = 1 / (1 + onp.exp(-onp.array([0.0, 1.0])))
+    close(lf.grad(lambda a: lf.grad(lambda b: np.sum(log1pexp(b)))(a).sum())(
+        onp.array([0.0, 1.0])), s * (1 - s))

@@ -12,11 +12,11 @@ from .errors import (LazyfuseError, ShapeError, DTypeError, AxisError, ScalarOve
 from ._core import ndarray, asarray, array, _set_eager_limit as set_eager_limit
 from ._jit import jit, explain, visualize, Explanation
 from ._transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian,
-                          stop_gradient, vmap)
+                          stop_gradient, vmap, custom_vjp, custom_jvp)
 from . import numpy
 
 __all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "visualize", "Explanation",
-           "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "stop_gradient", "vmap",
+           "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "stop_gradient", "vmap", "custom_vjp", "custom_jvp",
            "cache_info", "set_eager_limit", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
            "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError",
            "ConcretizationError", "ParseError", "OutOfMemoryError",

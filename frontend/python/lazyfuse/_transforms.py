@@ -10,12 +10,143 @@ both passes use (``exp(x)`` in a softmax) is computed once. Called inside anothe
 one), it traces through, as JAX inlines.
 """
 
+import functools as _functools
+
 import numpy as _np
 
 from . import _native
 from ._core import asarray, ndarray
 from ._jit import _flatten, _unflatten, jit
 from .errors import BindingError
+
+
+# The differentiations being traced, innermost last: each collects the custom rules
+# (custom_vjp, custom_jvp) of the functions called while its function runs.
+_CONTEXTS = []
+
+
+class _Differentiating:
+    """Collects the custom rules registered while a differentiated function runs."""
+
+    def __enter__(self):
+        self.rules = []
+        _CONTEXTS.append(self.rules)
+        return self.rules
+
+    def __exit__(self, *exc):
+        _CONTEXTS.pop()
+
+
+class _Suspended:
+    """No differentiation is active (a custom rule running: its own calls of custom
+    functions compute them plainly, as JAX's)."""
+
+    def __enter__(self):
+        self.saved = _CONTEXTS[:]
+        _CONTEXTS.clear()
+
+    def __exit__(self, *exc):
+        _CONTEXTS[:] = self.saved
+
+
+def _register(out, args, rule):
+    """`out` (an array computed from `args`) as a node of every active differentiation
+    whose cotangents `rule(g)` gives (one per array leaf of args, or None)."""
+    out = asarray(out)
+    leaves = []
+    _flatten(tuple(args), leaves)
+    inputs = [asarray(leaf)._native_array for leaf in leaves]
+    node = ndarray(_native.fresh(out._native_array))
+    for rules in _CONTEXTS:
+        rules.append((node._native_array, inputs, rule))
+    return node
+
+
+def _cotangent_leaves(args, cts, name):
+    """The cotangents a rule returned, one per array leaf of args (None for none)."""
+    if not isinstance(cts, (tuple, list)) or len(cts) != len(args):
+        raise TypeError(f"{name}: the rule must return a tuple with one cotangent per "
+                        f"positional argument ({len(args)})")
+    flat = []
+    for a, c in zip(args, cts):
+        leaves = []
+        spec = _flatten(a, leaves)
+        if c is None:
+            flat += [None] * len(leaves)
+            continue
+        c_leaves = []
+        if _flatten(c, c_leaves) != spec:
+            raise TypeError(f"{name}: a cotangent's structure differs from its argument's")
+        flat += [asarray(x)._native_array for x in c_leaves]
+    return flat
+
+
+class custom_vjp:
+    """A function with a user-given reverse derivative, as JAX's: ``f.defvjp(fwd, bwd)``
+    with ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, g) -> tuple`` of one
+    cotangent per argument (None for none). Outside differentiation f itself runs; its
+    output must be one array."""
+
+    def __init__(self, fun):
+        _functools.update_wrapper(self, fun)
+        self.fun, self.fwd, self.bwd = fun, None, None
+
+    def defvjp(self, fwd, bwd):
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args):
+        if not _CONTEXTS:
+            return self.fun(*args)
+        if self.fwd is None:
+            raise TypeError(f"custom_vjp {self.__name__}: no rule (call defvjp(fwd, bwd))")
+        with _Suspended():
+            out, residuals = self.fwd(*args)
+        if not isinstance(out, (ndarray, _np.ndarray, _np.generic, float, int)):
+            raise NotImplementedError("custom_vjp: a function returning one array for now")
+        def transpose(g):
+            with _Suspended():
+                cts = self.bwd(residuals, ndarray(g))
+            return _cotangent_leaves(args, cts, "custom_vjp")
+
+        return _register(out, args, transpose)
+
+
+class custom_jvp:
+    """A function with a user-given forward derivative, as JAX's: ``@f.defjvp`` on
+    ``rule(primals, tangents) -> (out, tangent_out)``, linear in the tangents. The
+    reverse derivative is its transpose (built by the same reverse pass), so grad, vjp,
+    jvp and their compositions all use it. Its output must be one array."""
+
+    def __init__(self, fun):
+        _functools.update_wrapper(self, fun)
+        self.fun, self.rule = fun, None
+
+    def defjvp(self, rule):
+        self.rule = rule
+        return rule
+
+    def __call__(self, *args):
+        if not _CONTEXTS:
+            return self.fun(*args)
+        if self.rule is None:
+            raise TypeError(f"custom_jvp {self.__name__}: no rule (use @f.defjvp)")
+        # Tangent placeholders: zeros, each a distinct node, differentiated against.
+        from . import numpy as lnp
+        tangents = tuple(None if asarray(a).dtype.kind != "f" else
+                         ndarray(_native.fresh(lnp.zeros_like(asarray(a))._native_array))
+                         for a in args)
+        with _Suspended():
+            out, tangent_out = self.rule(args, tangents)
+        if not isinstance(out, (ndarray, _np.ndarray, _np.generic, float, int)):
+            raise NotImplementedError("custom_jvp: a function returning one array for now")
+        placeholders = [t for t in tangents if t is not None]
+
+        def transpose(g):
+            cts = iter(_native.vjp([asarray(tangent_out)._native_array], [g],
+                                   [t._native_array for t in placeholders]))
+            return [None if t is None else next(cts) for t in tangents]
+
+        return _register(out, args, transpose)
 
 
 def stop_gradient(x):
@@ -68,12 +199,12 @@ def _roots(args, nums, name):
     return args, roots
 
 
-def _cotangents_of(roots, outputs, cotangents):
+def _cotangents_of(roots, outputs, cotangents, rules=()):
     """The cotangents of every root, structured as the differentiated arguments."""
     wrt = [leaf for _, fresh in roots for leaf in fresh]
     grads = _native.vjp([asarray(o)._native_array for o in outputs],
                         [None if c is None else asarray(c)._native_array for c in cotangents],
-                        [w._native_array for w in wrt])
+                        [w._native_array for w in wrt], list(rules))
     grads = iter([ndarray(g) for g in grads])
     return [_unflatten(spec, [next(grads) for _ in fresh]) for spec, fresh in roots]
 
@@ -114,7 +245,8 @@ def value_and_grad(f, argnums=0, has_aux=False):
     def traced(*args):
         nums = _argnums(argnums, len(args), "grad")
         args, roots = _roots(args, nums, "grad")
-        out = f(*args)
+        with _Differentiating() as rules:
+            out = f(*args)
         if has_aux:
             if not (isinstance(out, tuple) and len(out) == 2):
                 raise TypeError("grad with has_aux=True: the function must return a pair "
@@ -123,7 +255,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
         else:
             value, aux = out, None
         value = _check_output(value, "grad")
-        grads = _cotangents_of(roots, [value], [None])
+        grads = _cotangents_of(roots, [value], [None], rules)
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
         return ((value, aux), g) if has_aux else (value, g)
 
@@ -160,7 +292,8 @@ def vjp(f, *primals, has_aux=False):
         primal_args, cotangent = args[:-1], args[-1]
         nums = tuple(range(len(primal_args)))
         primal_args, roots = _roots(primal_args, nums, "vjp")
-        result = f(*primal_args)
+        with _Differentiating() as rules:
+            result = f(*primal_args)
         if has_aux:
             result = result[0]
         outs, cts = [], []
@@ -173,7 +306,7 @@ def vjp(f, *primals, has_aux=False):
             if asarray(o).shape != asarray(c).shape:
                 raise ValueError(f"vjp: cotangent of shape {asarray(c).shape} for an output "
                                  f"of shape {asarray(o).shape}")
-        return tuple(_cotangents_of(roots, outs, cts))
+        return tuple(_cotangents_of(roots, outs, cts, rules))
 
     transformed = _Transformed(backward, f)
 
@@ -194,7 +327,8 @@ def jvp(f, primals, tangents):
     def traced(*args):
         primal_args, tangent_args = args[:n], args[n:]
         primal_args, roots = _roots(primal_args, tuple(range(n)), "jvp")
-        out = f(*primal_args)
+        with _Differentiating() as rules:
+            out = f(*primal_args)
         outs = []
         spec = _flatten(out, outs)
         wrt = [leaf for _, fresh in roots for leaf in fresh]
@@ -210,7 +344,7 @@ def jvp(f, primals, tangents):
                                  f"of shape {w.shape}")
         tangent_out = _native.jvp([asarray(o)._native_array for o in outs],
                                   [w._native_array for w in wrt],
-                                  [asarray(t)._native_array for t in ts])
+                                  [asarray(t)._native_array for t in ts], list(rules))
         return out, _unflatten(spec, [ndarray(t) for t in tangent_out])
 
     return _Transformed(traced, f)(*primals, *tangents)
@@ -228,13 +362,14 @@ def jacfwd(f, argnums=0):
         x = args[i]
         if not isinstance(x, ndarray):
             raise NotImplementedError("jacfwd: an array argument (not a pytree) for now")
-        out = asarray(f(*args))
+        with _Differentiating() as rules:
+            out = asarray(f(*args))
         columns = []
         for k in range(x.size):
             basis = _np.zeros(x.size, x.dtype)
             basis[k] = 1
             (col,) = _native.jvp([out._native_array], [x._native_array],
-                                 [asarray(basis.reshape(x.shape))._native_array])
+                                 [asarray(basis.reshape(x.shape))._native_array], list(rules))
             columns.append(ndarray(col))
         from . import numpy as lnp
         if not columns:
@@ -251,7 +386,8 @@ def jacrev(f, argnums=0):
     def traced(*args):
         nums = _argnums(argnums, len(args), "jacrev")
         args, roots = _roots(args, nums, "jacrev")
-        out = asarray(f(*args))
+        with _Differentiating() as rules:
+            out = asarray(f(*args))
         if out.dtype.kind != "f":
             raise TypeError(f"jacrev requires real-valued (floating) outputs, but got "
                             f"{out.dtype.name}")
@@ -259,7 +395,7 @@ def jacrev(f, argnums=0):
         for k in range(out.size):
             basis = _np.zeros(out.size, out.dtype)
             basis[k] = 1
-            rows.append(_cotangents_of(roots, [out], [basis.reshape(out.shape)]))
+            rows.append(_cotangents_of(roots, [out], [basis.reshape(out.shape)], rules))
         from . import numpy as lnp
         jac = []
         for j, (_, fresh) in enumerate(roots):

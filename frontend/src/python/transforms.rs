@@ -6,13 +6,45 @@ use pyo3::prelude::*;
 use super::errors::{guarded, to_pyerr};
 use super::{lazy, NativeArray};
 
+/// A custom rule from Python: the node, its inputs and `rule(g) -> [cotangent or None]`.
+type PyCustom = (NativeArray, Vec<NativeArray>, Py<PyAny>);
+
+/// A rule as the Rust API takes it.
+type CustomFn<'a> = Box<dyn Fn(&crate::Array) -> crate::Result<Vec<Option<crate::Array>>> + 'a>;
+
+/// Python's custom rules as the Rust API's: each rule calls back into Python (the GIL
+/// is held: the transforms run inside a Python call).
+fn customs<'py>(py: Python<'py>, list: Vec<PyCustom>) -> Vec<crate::Custom<'py>> {
+    list.into_iter()
+        .map(|(node, inputs, rule)| {
+            let call = move |g: &crate::Array| -> crate::Result<Vec<Option<crate::Array>>> {
+                let out = rule
+                    .call1(py, (NativeArray { a: g.clone() },))
+                    .and_then(|r| r.extract::<Vec<Option<NativeArray>>>(py))
+                    .map_err(|e| {
+                        crate::Error::from(lazyfuse_ir::IrError::InvalidArgument {
+                            op: "custom_vjp",
+                            message: format!("the backward rule raised {e}"),
+                        })
+                    })?;
+                Ok(out.into_iter().map(|o| o.map(|n| n.a)).collect())
+            };
+            let boxed: CustomFn<'py> = Box::new(call);
+            (node.a, inputs.into_iter().map(|n| n.a).collect(), boxed)
+        })
+        .collect()
+}
+
 /// The cotangents of `wrt` given those of `outputs` (see `lazyfuse::vjp`); a None
 /// cotangent is ones (constants the optimizer folds: `grad`'s seed).
 #[pyfunction]
+#[pyo3(signature = (outputs, cotangents, wrt, custom=Vec::new()))]
 pub(super) fn vjp(
+    py: Python<'_>,
     outputs: Vec<NativeArray>,
     cotangents: Vec<Option<NativeArray>>,
     wrt: Vec<NativeArray>,
+    custom: Vec<PyCustom>,
 ) -> PyResult<Vec<NativeArray>> {
     guarded(|| {
         fn arrays(v: &[NativeArray]) -> Vec<&crate::Array> {
@@ -27,10 +59,11 @@ pub(super) fn vjp(
             })
             .collect::<crate::Result<Vec<_>>>()
             .map_err(to_pyerr)?;
-        crate::vjp(
+        crate::vjp_custom(
             &arrays(&outputs),
             &seeds.iter().collect::<Vec<_>>(),
             &arrays(&wrt),
+            customs(py, custom),
         )
         .map_err(to_pyerr)?
         .into_iter()
@@ -41,20 +74,28 @@ pub(super) fn vjp(
 
 /// The tangents of `outputs` given those of `wrt` (see `lazyfuse::jvp`).
 #[pyfunction]
+#[pyo3(signature = (outputs, wrt, tangents, custom=Vec::new()))]
 pub(super) fn jvp(
+    py: Python<'_>,
     outputs: Vec<NativeArray>,
     wrt: Vec<NativeArray>,
     tangents: Vec<NativeArray>,
+    custom: Vec<PyCustom>,
 ) -> PyResult<Vec<NativeArray>> {
     guarded(|| {
         fn arrays(v: &[NativeArray]) -> Vec<&crate::Array> {
             v.iter().map(|n| &n.a).collect()
         }
-        crate::jvp(&arrays(&outputs), &arrays(&wrt), &arrays(&tangents))
-            .map_err(to_pyerr)?
-            .into_iter()
-            .map(lazy)
-            .collect()
+        crate::jvp_custom(
+            &arrays(&outputs),
+            &arrays(&wrt),
+            &arrays(&tangents),
+            customs(py, custom),
+        )
+        .map_err(to_pyerr)?
+        .into_iter()
+        .map(lazy)
+        .collect()
     })
 }
 

@@ -34,6 +34,30 @@ pub const STOP_GRADIENT: &str = "stop_gradient";
 /// outputs do not depend on gets zeros. Errors: a float gradient through complex values
 /// or through `gather`'s source, which are not differentiable yet.
 pub fn vjp(outputs: &[Node], cotangents: &[Node], wrt: &[Node]) -> Result<Vec<Node>, IrError> {
+    vjp_with(outputs, cotangents, wrt, &CustomRules::new())
+}
+
+/// A derivative a user gives for a node (`custom_vjp`): the node stands for a function
+/// of `inputs`, and `rule(g)` gives the inputs' cotangents for the node's cotangent `g`
+/// (None: no gradient). The walk does not enter the node's own graph.
+pub struct CustomRule<'a> {
+    /// What the node is a function of.
+    pub inputs: Vec<Node>,
+    /// The inputs' cotangents for the node's.
+    #[allow(clippy::type_complexity)]
+    pub rule: Box<dyn Fn(&Node) -> Result<Vec<Option<Node>>, IrError> + 'a>,
+}
+
+/// Custom rules by node identity ([`Node::identity`]).
+pub type CustomRules<'a> = HashMap<usize, CustomRule<'a>>;
+
+/// [`vjp`] with user-given derivatives for some nodes.
+pub fn vjp_with(
+    outputs: &[Node],
+    cotangents: &[Node],
+    wrt: &[Node],
+    custom: &CustomRules<'_>,
+) -> Result<Vec<Node>, IrError> {
     if outputs.len() != cotangents.len() {
         return Err(IrError::invalid(
             "vjp",
@@ -45,13 +69,20 @@ pub fn vjp(outputs: &[Node], cotangents: &[Node], wrt: &[Node]) -> Result<Vec<No
         ));
     }
     let roots: HashSet<usize> = wrt.iter().map(Node::identity).collect();
-    let order = post_order(outputs, &roots);
+    // A node's operands for differentiation: a custom rule's inputs, else its args.
+    let operands = |node: &Node| match custom.get(&node.identity()) {
+        Some(c) => c.inputs.clone(),
+        None => node.args(),
+    };
+    let order = post_order(outputs, &roots, &operands);
     // Which nodes depend on a differentiated node: only those carry cotangents.
     let mut depends: HashSet<usize> = HashSet::new();
     for node in &order {
         if roots.contains(&node.identity())
             || (node.note() != Some(STOP_GRADIENT)
-                && node.args().iter().any(|a| depends.contains(&a.identity())))
+                && operands(node)
+                    .iter()
+                    .any(|a| depends.contains(&a.identity())))
         {
             depends.insert(node.identity());
         }
@@ -81,6 +112,37 @@ pub fn vjp(outputs: &[Node], cotangents: &[Node], wrt: &[Node]) -> Result<Vec<No
         let Some(g) = cotangent.remove(&id) else {
             continue;
         };
+        if let Some(c) = custom.get(&id) {
+            let grads = (c.rule)(&g)?;
+            if grads.len() != c.inputs.len() {
+                return Err(IrError::invalid(
+                    "custom_vjp",
+                    format!(
+                        "the backward rule gave {} cotangents for {} inputs",
+                        grads.len(),
+                        c.inputs.len()
+                    ),
+                ));
+            }
+            for (input, grad) in c.inputs.iter().zip(grads) {
+                let Some(grad) = grad else { continue };
+                if depends.contains(&input.identity()) && input.dtype().is_inexact() {
+                    if grad.shape() != input.shape() {
+                        return Err(IrError::invalid(
+                            "custom_vjp",
+                            format!(
+                                "the backward rule gave a cotangent of shape {} for an input of shape {}",
+                                grad.shape(),
+                                input.shape()
+                            ),
+                        ));
+                    }
+                    let grad = rules::cast(&grad, input.dtype())?;
+                    accumulate(&mut cotangent, input, grad)?;
+                }
+            }
+            continue;
+        }
         let Some(op) = node.op() else { continue };
         if node.dtype().is_complex() {
             return Err(IrError::invalid(
@@ -113,6 +175,17 @@ pub fn vjp(outputs: &[Node], cotangents: &[Node], wrt: &[Node]) -> Result<Vec<No
 /// `tangents` is `J t`. Every op's forward derivative so follows from its reverse rule
 /// (whose operations are all differentiable), and both stay in one place.
 pub fn jvp(outputs: &[Node], wrt: &[Node], tangents: &[Node]) -> Result<Vec<Node>, IrError> {
+    jvp_with(outputs, wrt, tangents, &CustomRules::new())
+}
+
+/// [`jvp`] with user-given reverse derivatives for some nodes (their forward
+/// derivatives follow by the same transposition).
+pub fn jvp_with(
+    outputs: &[Node],
+    wrt: &[Node],
+    tangents: &[Node],
+    custom: &CustomRules<'_>,
+) -> Result<Vec<Node>, IrError> {
     if wrt.len() != tangents.len() {
         return Err(IrError::invalid(
             "jvp",
@@ -135,7 +208,7 @@ pub fn jvp(outputs: &[Node], wrt: &[Node], tangents: &[Node]) -> Result<Vec<Node
         .iter()
         .map(|o| compose::full(o.shape().dims(), Scalar::I64(0).cast(o.dtype())))
         .collect::<Result<Vec<_>, _>>()?;
-    let transposed = vjp(outputs, &placeholders, wrt)?;
+    let transposed = vjp_with(outputs, &placeholders, wrt, custom)?;
     let tangents = tangents
         .iter()
         .zip(wrt)
@@ -154,9 +227,13 @@ fn accumulate(cotangent: &mut HashMap<usize, Node>, node: &Node, g: Node) -> Res
     Ok(())
 }
 
-/// The nodes reachable from `outputs`, operands before users, not entering `roots`'
-/// operands.
-fn post_order(outputs: &[Node], roots: &HashSet<usize>) -> Vec<Node> {
+/// The nodes reachable from `outputs` through `operands`, operands before users, not
+/// entering `roots`' operands.
+fn post_order(
+    outputs: &[Node],
+    roots: &HashSet<usize>,
+    operands: &dyn Fn(&Node) -> Vec<Node>,
+) -> Vec<Node> {
     let mut done: HashSet<usize> = HashSet::new();
     let mut order = Vec::new();
     let mut stack: Vec<(Node, bool)> = outputs.iter().rev().map(|o| (o.clone(), false)).collect();
@@ -173,7 +250,7 @@ fn post_order(outputs: &[Node], roots: &HashSet<usize>) -> Vec<Node> {
         }
         stack.push((node.clone(), true));
         if !roots.contains(&id) {
-            for a in node.args().into_iter().rev() {
+            for a in operands(&node).into_iter().rev() {
                 if !done.contains(&a.identity()) {
                     stack.push((a, false));
                 }
