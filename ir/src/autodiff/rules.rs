@@ -389,70 +389,68 @@ fn matmul(a: &Node, b: &Node, g: &Node) -> Result<(Node, Node), IrError> {
     Ok((ga, gb))
 }
 
-/// The cotangent of a slice's operand: g's elements at the sliced positions of zeros
-/// of `shape`, one axis at a time (reversed, spread by the step, padded).
+/// The cotangent of a slice's operand: zeros of `shape` with g's elements at the
+/// sliced positions, as one elementwise expression over the operand's coordinates
+/// (`arange`s, free in a kernel): per axis the index into g, `(c - start) / step`, and
+/// whether the coordinate was taken; g gathered at the flat index where taken. The
+/// whole pad fuses into the loop that uses it (no padded copy in memory).
 fn unslice(g: &Node, axes: &[SliceAxis], shape: &Shape) -> R {
     let d = g.dtype();
-    if g.shape().numel() == 0 {
+    if g.shape().numel() == 0 || shape.numel() == 0 {
         return zeros(shape.dims(), d);
     }
-    let mut v = g.clone();
+    let r = shape.ndim();
+    let int = |v: i64| Node::constant(Scalar::I64(v));
+    let mut flat: Option<Node> = None;
+    let mut taken: Option<Node> = None;
     for (k, s) in axes.iter().enumerate() {
         let n = shape[k];
-        if s.len == n && s.step == 1 {
-            continue;
-        }
-        let mut start = s.start;
-        if s.step < 0 {
-            let mut rev: Vec<SliceAxis> = v.shape().iter().map(|&e| SliceAxis::full(e)).collect();
-            rev[k] = SliceAxis {
-                start: s.len - 1,
-                step: -1,
-                len: s.len,
-            };
-            v = Node::apply(Op::Slice(rev), vec![v])?;
-            start = (s.start as i64 + s.step * (s.len as i64 - 1)) as usize;
-        }
-        let step = s.step.unsigned_abs() as usize;
-        if step > 1 {
-            // [.., len, ..] -> [.., len, step, ..] (zeros after each) -> [.., len*step, ..].
-            let mut dims = v.shape().dims().to_vec();
-            dims.insert(k + 1, 1);
-            let expanded = reshape(&v, &Shape(dims.clone()))?;
-            dims[k + 1] = step - 1;
-            let spread = Node::apply(Op::Concat { axis: k + 1 }, vec![expanded, zeros(&dims, d)?])?;
-            let mut merged = v.shape().dims().to_vec();
-            merged[k] *= step;
-            let spread = reshape(&spread, &Shape(merged))?;
-            let mut keep: Vec<SliceAxis> =
-                spread.shape().iter().map(|&e| SliceAxis::full(e)).collect();
-            keep[k] = SliceAxis {
-                start: 0,
-                step: 1,
-                len: (s.len - 1) * step + 1,
-            };
-            v = Node::apply(Op::Slice(keep), vec![spread])?;
-        }
-        let taken = v.shape()[k];
-        let mut parts = Vec::new();
-        let pad = |len: usize, parts: &mut Vec<Node>| -> Result<(), IrError> {
-            if len > 0 {
-                let mut dims = v.shape().dims().to_vec();
-                dims[k] = len;
-                parts.push(zeros(&dims, d)?);
-            }
-            Ok(())
-        };
-        pad(start, &mut parts)?;
-        parts.push(v.clone());
-        pad(n - start - taken, &mut parts)?;
-        v = if parts.len() == 1 {
-            v
+        let mut dims = vec![1; r];
+        dims[k] = n;
+        let coord = Node::apply(
+            Op::Arange {
+                start: Scalar::I64(0),
+                step: Scalar::I64(1),
+                len: n,
+            },
+            vec![],
+        )?;
+        let coord = reshape(&coord, &Shape(dims))?;
+        let index = if s.step == 1 && s.start == 0 && s.len == n {
+            coord
         } else {
-            Node::apply(Op::Concat { axis: k }, parts)?
+            // Distance from the first taken element along the step's direction.
+            let dist = if s.step > 0 {
+                bin(BinaryOp::Sub, &coord, &int(s.start as i64))?
+            } else {
+                bin(BinaryOp::Sub, &int(s.start as i64), &coord)?
+            };
+            let a = int(s.step.abs());
+            let index = bin(BinaryOp::FloorDiv, &dist, &a)?;
+            let on_step = bin(BinaryOp::Eq, &bin(BinaryOp::Rem, &dist, &a)?, &int(0))?;
+            let inside = bin(
+                BinaryOp::LogicalAnd,
+                &bin(BinaryOp::Ge, &dist, &int(0))?,
+                &bin(BinaryOp::Lt, &index, &int(s.len as i64))?,
+            )?;
+            let here = bin(BinaryOp::LogicalAnd, &on_step, &inside)?;
+            taken = Some(match taken {
+                Some(t) => bin(BinaryOp::LogicalAnd, &t, &here)?,
+                None => here,
+            });
+            index
         };
+        flat = Some(match flat {
+            Some(f) => add(&mul(&f, &int(s.len as i64))?, &index)?,
+            None => index,
+        });
     }
-    Ok(v)
+    let (Some(flat), Some(taken)) = (flat, taken) else {
+        return reshape(g, shape); // every element taken, in order: a reshape
+    };
+    let safe = select(&taken, &flat, &int(0))?;
+    let picked = Node::apply(Op::Gather, vec![g.clone(), safe])?;
+    select(&taken, &picked, &konst(0.0, d))
 }
 
 /// `g` (of a broadcast shape) summed down to `shape`: over the leading axes `shape`
