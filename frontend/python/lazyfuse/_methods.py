@@ -27,6 +27,36 @@ class ArrayMethods:
 
     __slots__ = ()
 
+    def view(self, dtype=None, type=None):
+        """A new handle on the same memory: ``view()`` the same elements, ``view(dtype)``
+        their bytes read as another dtype (NumPy's rules: the last axis rescaled by the
+        item sizes). A dtype view needs memory, so it computes a pending array; writes
+        through either handle are seen by the other."""
+        if type is not None and type is not ndarray:
+            raise TypeError(f"view: lazyfuse arrays cannot be viewed as {type!r} "
+                            "(use numpy.asarray(a).view(...) for a NumPy subclass)")
+        from ._core import _dtype_name, ndarray
+        if dtype is None:
+            return ndarray._over(self._base, self._chain)
+        if dtype is ndarray:  # view(ndarray): NumPy's type-as-first-argument form
+            return ndarray._over(self._base, self._chain)
+        dtype = _np.dtype(dtype)
+        _dtype_name(dtype)  # lazyfuse's DTypeError for a dtype it lacks
+        self._base.materialise()
+        self._numpy_view().view(dtype)  # NumPy's ValueError for a shape that does not fit
+        return self._view("view", dtype.str)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        """NumPy's ``diagonal``: a read-only view (writes to the array are seen in it)."""
+        from ._core import _index
+        offset, axis1, axis2 = _index(offset), _index(axis1), _index(axis2)
+        ndim = self.ndim
+        # NumPy's own checks and errors (AxisError, ValueError), on a stand-in.
+        _np.lib.stride_tricks.as_strided(_np.zeros(1), shape=self.shape,
+                                         strides=(0,) * ndim).diagonal(offset, axis1, axis2)
+        axis1, axis2 = axis1 % ndim, axis2 % ndim
+        return self._view("diagonal", (offset, axis1, axis2))
+
     @property
     def itemsize(self):
         """Bytes per element."""
