@@ -425,15 +425,26 @@ fn unslice(g: &Node, axes: &[SliceAxis], shape: &Shape) -> R {
             } else {
                 bin(BinaryOp::Sub, &int(s.start as i64), &coord)?
             };
-            let a = int(s.step.abs());
-            let index = bin(BinaryOp::FloorDiv, &dist, &a)?;
-            let on_step = bin(BinaryOp::Eq, &bin(BinaryOp::Rem, &dist, &a)?, &int(0))?;
+            // (Steps of one, the common case, need no division.)
+            let (index, on_step) = if s.step.abs() == 1 {
+                (dist.clone(), None)
+            } else {
+                let a = int(s.step.abs());
+                let rem = bin(BinaryOp::Rem, &dist, &a)?;
+                (
+                    bin(BinaryOp::FloorDiv, &dist, &a)?,
+                    Some(bin(BinaryOp::Eq, &rem, &int(0))?),
+                )
+            };
             let inside = bin(
                 BinaryOp::LogicalAnd,
                 &bin(BinaryOp::Ge, &dist, &int(0))?,
                 &bin(BinaryOp::Lt, &index, &int(s.len as i64))?,
             )?;
-            let here = bin(BinaryOp::LogicalAnd, &on_step, &inside)?;
+            let here = match on_step {
+                Some(on_step) => bin(BinaryOp::LogicalAnd, &on_step, &inside)?,
+                None => inside,
+            };
             taken = Some(match taken {
                 Some(t) => bin(BinaryOp::LogicalAnd, &t, &here)?,
                 None => here,
