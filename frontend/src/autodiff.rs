@@ -23,6 +23,24 @@ impl Array {
         }
     }
 
+    /// Whether the array's graph reads a traced function's parameters (a placeholder
+    /// that has no value: such an array can only be compiled, not computed now).
+    pub fn is_traced(&self) -> bool {
+        let Ok(node) = self.node() else { return false };
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![node.clone()];
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.identity()) || n.computed().is_some() {
+                continue;
+            }
+            if matches!(n.leaf(), Some(lazyfuse_ir::Leaf::Param(_))) {
+                return true;
+            }
+            stack.extend(n.args());
+        }
+        false
+    }
+
     /// The same values, a constant for differentiation (JAX's `stop_gradient`).
     pub fn stop_gradient(&self) -> Array {
         let out = self.fresh();

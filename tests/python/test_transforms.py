@@ -275,3 +275,23 @@ def test_custom_vjp_and_custom_jvp_rules_are_used():
     s = 1 / (1 + onp.exp(-onp.array([0.0, 1.0])))
     close(lf.grad(lambda a: lf.grad(lambda b: np.sum(log1pexp(b)))(a).sum())(
         onp.array([0.0, 1.0])), s * (1 - s))
+
+
+def test_writes_inside_traced_functions_are_functional_updates():
+    def f(x):
+        a = np.zeros(4)
+        a[1:3] = x * 2  # a slice of an array made inside
+        a += x.sum()  # a whole-array in-place operator
+        a[::-1][0] = 7.0  # through a reversed view
+        b = np.ones((2, 3))
+        b[:, 1] = x
+        b[0] *= 3  # an in-place operator on a view
+        c = np.zeros(5)
+        c[onp.array([0, 2, 2])] = x[[0, 1, 1]] * onp.array([1.0, 5.0, 7.0])  # last wins
+        return np.sum(a ** 2) + np.sum(b * b) + np.sum(c * onp.arange(5.0))
+
+    x = onp.array([1.0, 2.0])
+    want = float(onp.asarray(f(x)))  # eagerly, NumPy's semantics
+    close(lf.jit(f)(x), want)
+    close(lf.grad(f)(x), numeric_grad(f, [x], 0))
+    close(lf.vmap(f)(onp.stack([x, x + 1])), [want, float(onp.asarray(f(x + 1)))])

@@ -391,6 +391,13 @@ class ndarray(_native.Handle, ArrayMethods):
                 result = result.astype(self.dtype)
             base.replace(result._native_array)
             return self
+        if op is not None and base.buffer is None and (_native.is_traced(base.node) or (
+                type(other) is ndarray and _native.is_traced(other._native_array))):
+            # A part of a pending array inside a traced function: a functional update.
+            result = self._binary(op, other)
+            _check_output(ufunc, result, self)
+            _assign(self, Ellipsis, result)
+            return self
         if op is not None and (type(other) is ndarray or type(other) in _EAGER_SCALARS) \
                 and self._inplace_by_plan(op, other):
             return self

@@ -201,6 +201,50 @@ def _check_output(ufunc, result, out):
 
 def _assign(target, key, value):
     """``target[key] = value`` with NumPy's semantics."""
+    # Inside a traced function (jit, grad, vmap) nothing can be computed: a write of a
+    # traced value to an array the function made (pending) is a functional update of
+    # its pending version.
+    base = target._base
+    if base.buffer is None and (_native.is_traced(base.node) or (
+            isinstance(value, ndarray) and _native.is_traced(value._native_array))):
+        _assign_functionally(target, key, value)
+        return
+    _assign_now(target, key, value)
+
+
+def _assign_functionally(target, key, value):
+    """``target[key] = value`` on a pending base as a new version of it: the base where
+    the key writes (its flat positions, by NumPy's indexing of a grid of them) takes the
+    value's elements (the last write of a position wins, as NumPy's), elsewhere keeps
+    the old version. Differentiable, and compiled with the rest of the function."""
+    from ._base import replay_numpy
+    from . import numpy as lnp
+    base = target._base
+    shape, dtype = tuple(base.shape), base.dtype
+    size = int(_np.prod(shape, dtype=_np.int64))
+    key = _evaluate_nested(key)
+    try:
+        region = replay_numpy(_np.arange(size, dtype=_np.int64).reshape(shape),
+                              target._chain)[key]
+    except IndexError as e:
+        raise IndexingError(str(e)) from None
+    positions = _np.asarray(region).reshape(-1)
+    source = _np.full(size, -1, dtype=_np.int64)
+    _np.maximum.at(source, positions, _np.arange(positions.size, dtype=_np.int64))
+    written = source >= 0
+    value = asarray(value)
+    if value.dtype != dtype:
+        value = value.astype(dtype)
+    while value.ndim > _np.ndim(region) and value.shape[0] == 1:
+        value = value[0]  # NumPy drops a value's leading unit axes when writing
+    flat = lnp.broadcast_to(value, _np.shape(region)).reshape(-1)
+    picked = ndarray(flat._native_array.gather(
+        asarray(_np.where(written, source, 0).reshape(shape))._native_array))
+    new = lnp.where(written.reshape(shape), picked, ndarray(base.node))
+    base.replace(new._native_array)
+
+
+def _assign_now(target, key, value):
     base = target._base
     basic = _basic_key(key)
     if base.buffer is None and not target._chain and basic is not None and _selects_all(basic, len(base.shape)):

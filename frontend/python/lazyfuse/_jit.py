@@ -4,7 +4,7 @@ import struct as _struct
 
 import numpy as _np
 
-from . import _native, _pictures
+from . import _core, _native, _pictures
 from ._core import ndarray, asarray
 from .errors import BindingError, ConcretizationError
 
@@ -76,6 +76,9 @@ def _trace(f, args, static_argnums):
         params.append(ndarray(_native.param(k, dtype, list(shape))))
         signature.append((dtype, shape))
     traced_args = [_unflatten(s, params) for s in specs]
+    # Nothing is computed at once while tracing (tiny arrays included): arrays the
+    # function makes stay pending, so its writes to them are functional updates.
+    eager = _core._set_eager_limit(0)
     try:
         out = f(*traced_args)
     except BindingError as e:
@@ -88,6 +91,8 @@ def _trace(f, args, static_argnums):
             "for shapes and dtypes, not values. Use where(mask, x, 0)-style code, pass "
             "the value as a static argument (static_argnums), or call the function "
             "without jit") from None
+    finally:
+        _core._set_eager_limit(eager)
     return out, leaves, signature
 
 

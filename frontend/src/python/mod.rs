@@ -794,6 +794,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(transforms::jvp, m)?)?;
     m.add_function(wrap_pyfunction!(transforms::vmap, m)?)?;
     m.add_function(wrap_pyfunction!(transforms::fresh, m)?)?;
+    m.add_function(wrap_pyfunction!(transforms::is_traced, m)?)?;
     m.add_function(wrap_pyfunction!(transforms::stop_gradient, m)?)?;
     Ok(())
 }

@@ -125,6 +125,12 @@ pub(super) fn vmap(
     })
 }
 
+/// Whether the array's graph reads a traced function's parameters.
+#[pyfunction]
+pub(super) fn is_traced(a: &NativeArray) -> bool {
+    a.a.is_traced()
+}
+
 /// The same values as a new node: a root to differentiate against.
 #[pyfunction]
 pub(super) fn fresh(a: &NativeArray) -> PyResult<NativeArray> {
