@@ -35,6 +35,11 @@ fn customs<'py>(py: Python<'py>, list: Vec<PyCustom>) -> Vec<crate::Custom<'py>>
         .collect()
 }
 
+/// The Rust arrays of native ones.
+fn arrays(v: &[NativeArray]) -> Vec<&crate::Array> {
+    v.iter().map(|n| &n.a).collect()
+}
+
 /// The cotangents of `wrt` given those of `outputs` (see `lazyfuse::vjp`); a None
 /// cotangent is ones (constants the optimizer folds: `grad`'s seed).
 #[pyfunction]
@@ -47,9 +52,6 @@ pub(super) fn vjp(
     custom: Vec<PyCustom>,
 ) -> PyResult<Vec<NativeArray>> {
     guarded(|| {
-        fn arrays(v: &[NativeArray]) -> Vec<&crate::Array> {
-            v.iter().map(|n| &n.a).collect()
-        }
         let seeds = outputs
             .iter()
             .zip(&cotangents)
@@ -83,9 +85,6 @@ pub(super) fn jvp(
     custom: Vec<PyCustom>,
 ) -> PyResult<Vec<NativeArray>> {
     guarded(|| {
-        fn arrays(v: &[NativeArray]) -> Vec<&crate::Array> {
-            v.iter().map(|n| &n.a).collect()
-        }
         crate::jvp_custom(
             &arrays(&outputs),
             &arrays(&wrt),

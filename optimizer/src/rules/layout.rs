@@ -161,6 +161,19 @@ fn slice_whole(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     }
 }
 
+/// The elementwise e-nodes of class `y` whose operands all satisfy `operand_ok`.
+fn elementwise_nodes<'a>(
+    eg: &'a LfEGraph,
+    y: Id,
+    operand_ok: impl Fn(Id) -> bool + 'a,
+) -> impl Iterator<Item = &'a ENode> + 'a {
+    eg[y]
+        .nodes
+        .iter()
+        .filter(|m| matches!(m.op, Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_)))
+        .filter(move |m| m.children.iter().all(|&c| operand_ok(c)))
+}
+
 // transpose(f(a, b, ...), p) == f(transpose(a, p), transpose(b, p), ...) for elementwise f
 // whose operands all have the result's shape
 fn transpose_through_elementwise(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
@@ -168,11 +181,7 @@ fn transpose_through_elementwise(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
         return vec![];
     };
     let full = shape(eg, y);
-    eg[y]
-        .nodes
-        .iter()
-        .filter(|m| matches!(m.op, Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_)))
-        .filter(|m| m.children.iter().all(|&c| shape(eg, c) == full))
+    elementwise_nodes(eg, y, |c| shape(eg, c) == full)
         .map(|m| {
             let args = m
                 .children
@@ -194,15 +203,7 @@ fn gather_through_elementwise(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
         return vec![];
     };
     let full = shape(eg, y);
-    eg[y]
-        .nodes
-        .iter()
-        .filter(|m| matches!(m.op, Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_)))
-        .filter(|m| {
-            m.children
-                .iter()
-                .all(|&c| shape(eg, c) == full || shape(eg, c).ndim() == 0)
-        })
+    elementwise_nodes(eg, y, |c| shape(eg, c) == full || shape(eg, c).ndim() == 0)
         .map(|m| {
             let args = m
                 .children
