@@ -168,6 +168,102 @@ pub fn grad(f: impl FnOnce(&Array) -> Array, x: &Array) -> Result<Array> {
     Ok(value_and_grad(f, x)?.1)
 }
 
+/// One-hot arrays of `shape` and `dtype`, one per element (as data: the transforms
+/// seed one derivative pass with each).
+fn basis(shape: &[usize], dtype: lazyfuse_ir::DType) -> Vec<Array> {
+    let n: usize = shape.iter().product();
+    (0..n)
+        .map(|k| {
+            let mut v = vec![0.0f64; n];
+            v[k] = 1.0;
+            let a = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(shape), v)
+                .expect("the shape's element count");
+            Array::from(a).astype(dtype)
+        })
+        .collect()
+}
+
+/// `rows` stacked along a new axis 0 and reshaped to `out_shape + in_shape`.
+fn jacobian(
+    rows: Vec<Array>,
+    out_shape: &[usize],
+    in_shape: &[usize],
+    dtype: lazyfuse_ir::DType,
+) -> Array {
+    let dims: Vec<i64> = out_shape
+        .iter()
+        .chain(in_shape)
+        .map(|&d| d as i64)
+        .collect();
+    if rows.is_empty() {
+        let shape: Vec<usize> = out_shape.iter().chain(in_shape).copied().collect();
+        return Array::zeros(&shape, dtype);
+    }
+    crate::stack(&rows, 0).reshape(&dims)
+}
+
+/// The Jacobian of `f` at `x` by reverse mode (one VJP per output element, one
+/// program), shaped `out.shape + x.shape`.
+pub fn jacrev(f: impl FnOnce(&Array) -> Array, x: &Array) -> Result<Array> {
+    let x = x.fresh();
+    let out = f(&x);
+    let (on, xn) = (out.node()?.clone(), x.node()?.clone());
+    let rows = basis(on.shape().dims(), on.dtype())
+        .iter()
+        .map(|e| Ok(vjp(&[&out], &[e], &[&x])?.remove(0)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(jacobian(
+        rows,
+        on.shape().dims(),
+        xn.shape().dims(),
+        on.dtype(),
+    ))
+}
+
+/// The Jacobian of `f` at `x` by forward mode (one JVP per input element, one
+/// program), shaped `out.shape + x.shape`.
+pub fn jacfwd(f: impl FnOnce(&Array) -> Array, x: &Array) -> Result<Array> {
+    let x = x.fresh();
+    let out = f(&x);
+    let (on, xn) = (out.node()?.clone(), x.node()?.clone());
+    let columns = basis(xn.shape().dims(), xn.dtype())
+        .iter()
+        .map(|e| Ok(jvp(&[&out], &[&x], &[e])?.remove(0)))
+        .collect::<Result<Vec<_>>>()?;
+    // Columns stacked first, then moved behind the output axes.
+    let n_in = xn.shape().ndim();
+    let stacked = jacobian(columns, xn.shape().dims(), on.shape().dims(), on.dtype());
+    if n_in == 0 {
+        return Ok(stacked);
+    }
+    let flat_in: usize = xn.shape().numel();
+    let cols = stacked.reshape(&[flat_in as i64, -1]).t();
+    let dims: Vec<i64> = on
+        .shape()
+        .iter()
+        .chain(xn.shape().iter())
+        .map(|&d| d as i64)
+        .collect();
+    Ok(cols.reshape(&dims))
+}
+
+/// The Hessian of `f` (a float scalar) at `x`: the Jacobian of its gradient.
+pub fn hessian(f: impl Fn(&Array) -> Array, x: &Array) -> Result<Array> {
+    let x = x.fresh();
+    let g = grad(&f, &x)?;
+    let xn = x.node()?.clone();
+    let rows = basis(xn.shape().dims(), xn.dtype())
+        .iter()
+        .map(|e| Ok(vjp(&[&g], &[e], &[&x])?.remove(0)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(jacobian(
+        rows,
+        xn.shape().dims(),
+        xn.shape().dims(),
+        xn.dtype(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +285,42 @@ mod tests {
         assert!(grad(|x| x.exp(), &x).is_err());
         let ints = Array::from(ndarray::arr1(&[1i64, 2]));
         assert!(grad(|x| x.sum(), &ints).is_err());
+        // Jacobians and the Hessian of sum(x^3): diag(3x^2) and diag(6x).
+        let jr = jacrev(|x| x.square(), &x)
+            .unwrap()
+            .eval()
+            .unwrap()
+            .to_scalars();
+        let jf = jacfwd(|x| x.square(), &x)
+            .unwrap()
+            .eval()
+            .unwrap()
+            .to_scalars();
+        let h = hessian(|x| (x * &x.square()).sum(), &x)
+            .unwrap()
+            .eval()
+            .unwrap()
+            .to_scalars();
+        for i in 0..3 {
+            for j in 0..3 {
+                let d = if i == j { xs[i] } else { 0.0 };
+                assert!((jr[i * 3 + j].as_f64() - 2.0 * d).abs() < 1e-12);
+                assert!((jf[i * 3 + j].as_f64() - 2.0 * d).abs() < 1e-12);
+                assert!((h[i * 3 + j].as_f64() - 6.0 * d).abs() < 1e-12);
+            }
+        }
+        // A non-symmetric Jacobian: both modes agree, rows are outputs.
+        let f = |x: &Array| &x.exp() * &x.sum();
+        let jr = jacrev(f, &x).unwrap().eval().unwrap().to_scalars();
+        let jf = jacfwd(f, &x).unwrap().eval().unwrap().to_scalars();
+        let s: f64 = xs.iter().sum();
+        for i in 0..3 {
+            for j in 0..3 {
+                let want = xs[i].exp() * (if i == j { s } else { 0.0 } + 1.0);
+                assert!((jr[i * 3 + j].as_f64() - want).abs() < 1e-9 * want.abs().max(1.0));
+                assert!((jf[i * 3 + j].as_f64() - want).abs() < 1e-9 * want.abs().max(1.0));
+            }
+        }
         // stop_gradient: d/dx sum(x * stop(x)) = x.
         let g = grad(|x| (x * &x.stop_gradient()).sum(), &x).unwrap();
         assert_eq!(

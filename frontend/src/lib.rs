@@ -29,7 +29,10 @@ mod structural;
 mod warnings;
 
 pub use array::Array;
-pub use autodiff::{grad, jvp, jvp_custom, value_and_grad, vjp, vjp_custom, Custom, CustomRuleFn};
+pub use autodiff::{
+    grad, hessian, jacfwd, jacrev, jvp, jvp_custom, value_and_grad, vjp, vjp_custom, Custom,
+    CustomRuleFn,
+};
 pub use batching::vmap;
 pub use elementwise::binary_fns::*;
 pub use elementwise::unary_fns::*;
