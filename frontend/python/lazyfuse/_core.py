@@ -91,6 +91,11 @@ _EAGER_ELEMENTS = 4096
 _EAGER_SCALARS = frozenset([float, int, bool, *_SCALAR_DTYPES])
 
 
+# How many traced functions (jit, grad, vmap) are running: writes then check whether
+# they must be functional updates (see _indexing._assign).
+_TRACING = 0
+
+
 def _set_eager_limit(elements):
     """Operations on arrays already in memory with at most `elements` elements run at
     once, by NumPy, instead of joining a lazy program (default 4096; 0 makes every
@@ -391,8 +396,9 @@ class ndarray(_native.Handle, ArrayMethods):
                 result = result.astype(self.dtype)
             base.replace(result._native_array)
             return self
-        if op is not None and base.buffer is None and (_native.is_traced(base.node) or (
-                type(other) is ndarray and _native.is_traced(other._native_array))):
+        if op is not None and _TRACING and base.buffer is None and (
+                _native.is_traced(base.node)
+                or (type(other) is ndarray and _native.is_traced(other._native_array))):
             # A part of a pending array inside a traced function: a functional update.
             result = self._binary(op, other)
             _check_output(ufunc, result, self)

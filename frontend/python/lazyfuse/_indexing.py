@@ -203,9 +203,9 @@ def _assign(target, key, value):
     """``target[key] = value`` with NumPy's semantics."""
     # Inside a traced function (jit, grad, vmap) nothing can be computed: a write of a
     # traced value to an array the function made (pending) is a functional update of
-    # its pending version.
+    # its pending version. (The graph walks happen only while tracing.)
     base = target._base
-    if base.buffer is None and (_native.is_traced(base.node) or (
+    if _core._TRACING and base.buffer is None and (_native.is_traced(base.node) or (
             isinstance(value, ndarray) and _native.is_traced(value._native_array))):
         _assign_functionally(target, key, value)
         return

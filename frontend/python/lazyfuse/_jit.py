@@ -79,6 +79,7 @@ def _trace(f, args, static_argnums):
     # Nothing is computed at once while tracing (tiny arrays included): arrays the
     # function makes stay pending, so its writes to them are functional updates.
     eager = _core._set_eager_limit(0)
+    _core._TRACING += 1
     try:
         out = f(*traced_args)
     except BindingError as e:
@@ -92,6 +93,7 @@ def _trace(f, args, static_argnums):
             "the value as a static argument (static_argnums), or call the function "
             "without jit") from None
     finally:
+        _core._TRACING -= 1
         _core._set_eager_limit(eager)
     return out, leaves, signature
 
