@@ -295,3 +295,33 @@ def test_writes_inside_traced_functions_are_functional_updates():
     close(lf.jit(f)(x), want)
     close(lf.grad(f)(x), numeric_grad(f, [x], 0))
     close(lf.vmap(f)(onp.stack([x, x + 1])), [want, float(onp.asarray(f(x + 1)))])
+
+
+def test_custom_rules_of_functions_with_several_outputs():
+    @lf.custom_vjp
+    def sincos(x):
+        return np.sin(x), np.cos(x)
+
+    def fwd(x):
+        return (np.sin(x), np.cos(x)), x
+
+    def bwd(x, g):
+        g_sin, g_cos = g
+        return (g_sin * np.cos(x) - 10 * g_cos * np.sin(x),)  # the cos part scaled
+
+    sincos.defvjp(fwd, bwd)
+    x = onp.array([0.3, 1.2])
+    close(lf.grad(lambda a: np.sum(sincos(a)[0] + sincos(a)[1]))(x),
+          onp.cos(x) - 10 * onp.sin(x))
+
+    @lf.custom_jvp
+    def pair(x):
+        return {"double": x * 2, "exp": np.exp(x)}
+
+    @pair.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return pair(x), {"double": 2 * t, "exp": t * np.exp(x)}
+
+    close(lf.grad(lambda a: np.sum(pair(a)["double"] * pair(a)["exp"]))(x),
+          2 * onp.exp(x) * (1 + x))

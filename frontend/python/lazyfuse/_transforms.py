@@ -81,11 +81,39 @@ def _cotangent_leaves(args, cts, name):
     return flat
 
 
+def _is_one_array(out):
+    return isinstance(out, (ndarray, _np.ndarray, _np.generic, float, int))
+
+
+def _packed(out):
+    """The array leaves of `out` (a pytree) as one 1-d array of their common dtype, and
+    the function splitting such an array back into out's structure and dtypes: a custom
+    rule then sees one node, whose cotangent holds every output's."""
+    from . import numpy as lnp
+    leaves = []
+    spec = _flatten(out, leaves)
+    arrays = [asarray(leaf) for leaf in leaves]
+    if not arrays:
+        raise TypeError("a custom rule's function must return at least one array")
+    dtype = _np.result_type(*[a.dtype for a in arrays])
+    flat = lnp.concatenate([a.astype(dtype).reshape(-1) for a in arrays])
+
+    def unpack(v):
+        parts, start = [], 0
+        for a in arrays:
+            part = v[start:start + a.size].reshape(a.shape)
+            parts.append(part if part.dtype == a.dtype else part.astype(a.dtype))
+            start += a.size
+        return _unflatten(spec, parts)
+
+    return flat, unpack
+
+
 class custom_vjp:
     """A function with a user-given reverse derivative, as JAX's: ``f.defvjp(fwd, bwd)``
     with ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, g) -> tuple`` of one
-    cotangent per argument (None for none). Outside differentiation f itself runs; its
-    output must be one array."""
+    cotangent per argument (None for none); `out` and `g` may be pytrees of arrays.
+    Outside differentiation f itself runs."""
 
     def __init__(self, fun):
         _functools.update_wrapper(self, fun)
@@ -101,21 +129,22 @@ class custom_vjp:
             raise TypeError(f"custom_vjp {self.__name__}: no rule (call defvjp(fwd, bwd))")
         with _Suspended():
             out, residuals = self.fwd(*args)
-        if not isinstance(out, (ndarray, _np.ndarray, _np.generic, float, int)):
-            raise NotImplementedError("custom_vjp: a function returning one array for now")
+        one = _is_one_array(out)
+        flat, unpack = (out, lambda v: v) if one else _packed(out)
+
         def transpose(g):
             with _Suspended():
-                cts = self.bwd(residuals, ndarray(g))
+                cts = self.bwd(residuals, unpack(ndarray(g)))
             return _cotangent_leaves(args, cts, "custom_vjp")
 
-        return _register(out, args, transpose)
+        return unpack(_register(flat, args, transpose))
 
 
 class custom_jvp:
     """A function with a user-given forward derivative, as JAX's: ``@f.defjvp`` on
     ``rule(primals, tangents) -> (out, tangent_out)``, linear in the tangents. The
     reverse derivative is its transpose (built by the same reverse pass), so grad, vjp,
-    jvp and their compositions all use it. Its output must be one array."""
+    jvp and their compositions all use it. The output may be a pytree of arrays."""
 
     def __init__(self, fun):
         _functools.update_wrapper(self, fun)
@@ -137,16 +166,17 @@ class custom_jvp:
                          for a in args)
         with _Suspended():
             out, tangent_out = self.rule(args, tangents)
-        if not isinstance(out, (ndarray, _np.ndarray, _np.generic, float, int)):
-            raise NotImplementedError("custom_jvp: a function returning one array for now")
+        one = _is_one_array(out)
+        flat, unpack = (out, lambda v: v) if one else _packed(out)
+        flat_tangent = tangent_out if one else _packed(tangent_out)[0]
         placeholders = [t for t in tangents if t is not None]
 
         def transpose(g):
-            cts = iter(_native.vjp([asarray(tangent_out)._native_array], [g],
+            cts = iter(_native.vjp([asarray(flat_tangent)._native_array], [g],
                                    [t._native_array for t in placeholders]))
             return [None if t is None else next(cts) for t in tangents]
 
-        return _register(out, args, transpose)
+        return unpack(_register(flat, args, transpose))
 
 
 def stop_gradient(x):
