@@ -483,6 +483,53 @@ fn complex_reductions_split_across_threads() {
     }
 }
 
+/// Kernels of different structures compile at once on several threads (each in its
+/// own LLVM context) and compute what the interpreter does.
+#[test]
+fn distinct_kernels_compile_concurrently() {
+    use lazyfuse::ir::UnaryOp;
+    let ops = [
+        UnaryOp::Exp,
+        UnaryOp::Sin,
+        UnaryOp::Tanh,
+        UnaryOp::Log1p,
+        UnaryOp::Sqrt,
+        UnaryOp::Cos,
+        UnaryOp::Arctan,
+        UnaryOp::Expm1,
+    ];
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let exec = CpuExecutor::new(2);
+                for (i, a) in ops.iter().enumerate() {
+                    let b = ops[(i + t + 1) % ops.len()];
+                    let text = format!(
+                        "program(x: f64[{n}]) {{\n  a: f64[{n}] = abs x\n  b: f64[{n}] = {} a\n  c: f64[{n}] = {} b\n  d: f64[] = reduce_sum[axes=(0)] c\n  return c, d\n}}",
+                        a.name(),
+                        b.name(),
+                        n = 3000 + t
+                    );
+                    let program: Program = text.parse().unwrap();
+                    let kernel_plan = plan(&program, &FusionOptions::default()).unwrap();
+                    let x = Value::from_array(ndarray::Array1::from_shape_fn(3000 + t, |k| {
+                        (k as f64 * 0.001).sin()
+                    }).into_dyn());
+                    let want = interpret(&program, std::slice::from_ref(&x)).unwrap();
+                    let got = exec.run(&kernel_plan, &[x]).unwrap();
+                    let scale = magnitude(&want);
+                    for (w, g) in want.iter().zip(&got) {
+                        assert!(agree(w, g, scale), "{text}");
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
 #[test]
 fn several_threads_evaluate_at_once() {
     let handles: Vec<_> = (0..4)

@@ -80,9 +80,20 @@ pub(super) fn set_llvm_options() {
     });
 }
 
+/// LLVM's process-wide set-up (options, the native target's registration), once:
+/// after it, compilations in separate contexts may run on several threads at once.
+fn initialize_llvm() -> Result<(), CodegenError> {
+    static INIT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    INIT.get_or_init(|| {
+        set_llvm_options();
+        Target::initialize_native(&InitializationConfig::default())
+    })
+    .clone()
+    .map_err(CodegenError::Llvm)
+}
+
 pub(super) fn host_machine() -> Result<TargetMachine, CodegenError> {
-    set_llvm_options();
-    Target::initialize_native(&InitializationConfig::default()).map_err(CodegenError::Llvm)?;
+    initialize_llvm()?;
     let triple = TargetMachine::get_default_triple();
     let target = Target::from_triple(&triple).map_err(|e| CodegenError::Llvm(e.to_string()))?;
     target

@@ -80,7 +80,6 @@ pub struct CacheStats {
 /// Runs kernel plans on this machine's CPU.
 pub struct CpuExecutor {
     cache: Mutex<HashMap<String, Arc<CompiledKernel>>>,
-    compile_lock: Mutex<()>,
     compiles: AtomicU64,
     hits: AtomicU64,
     threads: usize,
@@ -122,7 +121,6 @@ impl CpuExecutor {
     pub fn new(threads: usize) -> CpuExecutor {
         CpuExecutor {
             cache: Mutex::new(HashMap::new()),
-            compile_lock: Mutex::new(()),
             compiles: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             threads: threads.max(1),
@@ -163,12 +161,8 @@ impl CpuExecutor {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(k.clone());
         }
-        // LLVM contexts are single-threaded: compile under a lock.
-        let _guard = self.compile_lock.lock().expect("compile lock");
-        if let Some(k) = self.cache.lock().expect("cache lock").get(&key) {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(k.clone());
-        }
+        // Each compilation has its own LLVM context: several may run at once (two
+        // threads compiling one structure both finish; the cache keeps one).
         let compiled = Arc::new(compile(kernel, buffer_dtypes)?);
         self.compiles.fetch_add(1, Ordering::Relaxed);
         let mut cache = self.cache.lock().expect("cache lock");
@@ -177,8 +171,7 @@ impl CpuExecutor {
         if cache.len() >= MAX_CACHED_KERNELS {
             cache.clear();
         }
-        cache.insert(key, compiled.clone());
-        Ok(compiled)
+        Ok(cache.entry(key).or_insert(compiled).clone())
     }
 
     /// Runs `plan` on `inputs` (one value per input slot).
@@ -192,16 +185,39 @@ impl CpuExecutor {
     pub fn prepare(&self, plan: Arc<KernelPlan>) -> Result<PreparedPlan, CodegenError> {
         plan.verify()?;
         let dtypes: Vec<DType> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
-        let mut steps = Vec::with_capacity(plan.kernels.len());
-        for kernel in &plan.kernels {
-            steps.push(match kernel {
+        // The plan's loop kernels compile in parallel on the kernel pool (a first call
+        // of a program with several kernels mostly waits for LLVM).
+        let loops: Vec<(usize, LoopKernel, Vec<usize>, Vec<DType>)> = plan
+            .kernels
+            .iter()
+            .enumerate()
+            .filter_map(|(i, kernel)| match kernel {
                 Kernel::Loop(l) => {
                     let (canonical, order) = canonical_buffers(l);
-                    let canonical_dtypes: Vec<DType> = order.iter().map(|&b| dtypes[b]).collect();
-                    Some((self.compiled(&canonical, &canonical_dtypes)?, order))
+                    let canonical_dtypes = order.iter().map(|&b| dtypes[b]).collect();
+                    Some((i, canonical, order, canonical_dtypes))
                 }
                 Kernel::MatMul(_) => None,
-            });
+            })
+            .collect();
+        let compiled: Vec<Result<Arc<CompiledKernel>, CodegenError>> = if loops.len() > 1 {
+            use rayon::prelude::*;
+            pool().install(|| {
+                loops
+                    .par_iter()
+                    .map(|(_, k, _, d)| self.compiled(k, d))
+                    .collect()
+            })
+        } else {
+            loops
+                .iter()
+                .map(|(_, k, _, d)| self.compiled(k, d))
+                .collect()
+        };
+        let mut steps: Vec<Option<(Arc<CompiledKernel>, Vec<usize>)>> =
+            vec![None; plan.kernels.len()];
+        for ((i, _, order, _), c) in loops.into_iter().zip(compiled) {
+            steps[i] = Some((c?, order));
         }
         Ok(PreparedPlan {
             roots: storage_roots(&plan),
