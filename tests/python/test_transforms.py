@@ -196,6 +196,10 @@ def test_jacfwd_equals_jacrev():
     x = RNG.normal(size=(4,))
     f = lambda a: np.tanh(a * a[::-1]) @ onp.arange(8.0).reshape(4, 2)
     close(lf.jacfwd(f)(x), onp.asarray(lf.jacrev(f)(x)))
+    g = lambda a, b: np.sin(a)[:2] * b + a[0] * b ** 2
+    y = RNG.normal(size=(2,))
+    for fwd, rev in zip(lf.jacfwd(g, argnums=(0, 1))(x, y), lf.jacrev(g, argnums=(0, 1))(x, y)):
+        close(fwd, onp.asarray(rev))
     with pytest.raises(ValueError, match="tangent of shape"):
         lf.jvp(lambda a: a * 2, (x,), (onp.ones(3),))
 

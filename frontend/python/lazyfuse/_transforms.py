@@ -382,29 +382,33 @@ def jvp(f, primals, tangents):
 
 def jacfwd(f, argnums=0):
     """The Jacobian of f by forward mode: one JVP per input element, all in one
-    program; shaped ``out.shape + arg.shape``."""
-    if not isinstance(argnums, int):
-        raise NotImplementedError("jacfwd: one argument (an int argnums) for now")
+    program; shaped ``out.shape + arg.shape`` (a tuple over `argnums` if a tuple; each
+    differentiated argument an array)."""
 
     def traced(*args):
-        (i,) = _argnums(argnums, len(args), "jacfwd")
-        args, roots = _roots(args, (i,), "jacfwd")
-        x = args[i]
-        if not isinstance(x, ndarray):
-            raise NotImplementedError("jacfwd: an array argument (not a pytree) for now")
+        nums = _argnums(argnums, len(args), "jacfwd")
+        args, roots = _roots(args, nums, "jacfwd")
+        xs = [args[i] for i in nums]
+        if not all(isinstance(x, ndarray) for x in xs):
+            raise NotImplementedError("jacfwd: array arguments (not pytrees) for now")
         with _Differentiating() as rules:
             out = asarray(f(*args))
-        columns = []
-        for k in range(x.size):
-            basis = _np.zeros(x.size, x.dtype)
-            basis[k] = 1
-            (col,) = _native.jvp([out._native_array], [x._native_array],
-                                 [asarray(basis.reshape(x.shape))._native_array], list(rules))
-            columns.append(ndarray(col))
         from . import numpy as lnp
-        if not columns:
-            return lnp.zeros(out.shape + x.shape, out.dtype)
-        return lnp.stack(columns, axis=-1).reshape(out.shape + x.shape)
+        jac = []
+        for j, x in enumerate(xs):
+            columns = []
+            for k in range(x.size):
+                tangents = [_np.zeros(y.shape, y.dtype) for y in xs]
+                tangents[j].reshape(-1)[k] = 1
+                (col,) = _native.jvp([out._native_array], [y._native_array for y in xs],
+                                     [asarray(t)._native_array for t in tangents],
+                                     list(rules))
+                columns.append(ndarray(col))
+            if columns:
+                jac.append(lnp.stack(columns, axis=-1).reshape(out.shape + x.shape))
+            else:
+                jac.append(lnp.zeros(out.shape + x.shape, out.dtype))
+        return jac[0] if isinstance(argnums, int) else tuple(jac)
 
     return _Transformed(traced, f)
 
