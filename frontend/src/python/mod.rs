@@ -790,11 +790,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
     m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
-    m.add_function(wrap_pyfunction!(transforms::vjp, m)?)?;
-    m.add_function(wrap_pyfunction!(transforms::jvp, m)?)?;
-    m.add_function(wrap_pyfunction!(transforms::vmap, m)?)?;
-    m.add_function(wrap_pyfunction!(transforms::fresh, m)?)?;
-    m.add_function(wrap_pyfunction!(transforms::is_traced, m)?)?;
-    m.add_function(wrap_pyfunction!(transforms::stop_gradient, m)?)?;
+    transforms::register(m)?;
     Ok(())
 }

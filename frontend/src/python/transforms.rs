@@ -35,6 +35,22 @@ fn customs<'py>(py: Python<'py>, list: Vec<PyCustom>) -> Vec<crate::Custom<'py>>
         .collect()
 }
 
+/// The native arrays of a transform's results (its error as Python's).
+fn natives(result: crate::Result<Vec<crate::Array>>) -> PyResult<Vec<NativeArray>> {
+    result.map_err(to_pyerr)?.into_iter().map(lazy).collect()
+}
+
+/// Registers the transforms' functions in the native module.
+pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(vjp, m)?)?;
+    m.add_function(wrap_pyfunction!(jvp, m)?)?;
+    m.add_function(wrap_pyfunction!(vmap, m)?)?;
+    m.add_function(wrap_pyfunction!(fresh, m)?)?;
+    m.add_function(wrap_pyfunction!(is_traced, m)?)?;
+    m.add_function(wrap_pyfunction!(stop_gradient, m)?)?;
+    Ok(())
+}
+
 /// The Rust arrays of native ones.
 fn arrays(v: &[NativeArray]) -> Vec<&crate::Array> {
     v.iter().map(|n| &n.a).collect()
@@ -61,16 +77,12 @@ pub(super) fn vjp(
             })
             .collect::<crate::Result<Vec<_>>>()
             .map_err(to_pyerr)?;
-        crate::vjp_custom(
+        natives(crate::vjp_custom(
             &arrays(&outputs),
             &seeds.iter().collect::<Vec<_>>(),
             &arrays(&wrt),
             customs(py, custom),
-        )
-        .map_err(to_pyerr)?
-        .into_iter()
-        .map(lazy)
-        .collect()
+        ))
     })
 }
 
@@ -85,16 +97,12 @@ pub(super) fn jvp(
     custom: Vec<PyCustom>,
 ) -> PyResult<Vec<NativeArray>> {
     guarded(|| {
-        crate::jvp_custom(
+        natives(crate::jvp_custom(
             &arrays(&outputs),
             &arrays(&wrt),
             &arrays(&tangents),
             customs(py, custom),
-        )
-        .map_err(to_pyerr)?
-        .into_iter()
-        .map(lazy)
-        .collect()
+        ))
     })
 }
 
