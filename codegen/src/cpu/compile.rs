@@ -170,5 +170,6 @@ pub(super) fn compile(
         engine: ManuallyDrop::new(engine),
         context: ManuallyDrop::new(context),
         entry,
+        gathers: emit::gathers(kernel),
     })
 }

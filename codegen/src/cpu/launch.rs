@@ -109,7 +109,7 @@ impl CpuExecutor {
             // the extents of an empty array's other axes ((2**40, 0) + 1 spun for hours).
             return Ok(());
         }
-        let gathers = emit::gathers(kernel);
+        let gathers = compiled.gathers;
         if gathers {
             gather::contiguous_sources(kernel, memory)?;
         }

@@ -49,6 +49,9 @@ struct CompiledKernel {
     engine: ManuallyDrop<ExecutionEngine<'static>>,
     context: ManuallyDrop<Box<Context>>,
     entry: KernelFn,
+    /// Whether the kernel gathers (it then takes a status word: see `gather::Status`);
+    /// known at compile time, so launches do not scan the kernel.
+    gathers: bool,
 }
 
 impl Drop for CompiledKernel {
