@@ -136,3 +136,13 @@ def test_jit_of_fancy_indexing_with_concrete_indices_is_a_gather():
         x = onp.random.default_rng(seed).standard_normal(10)
         onp.testing.assert_allclose(f(x), (x * 2)[onp.array([[1, -1], [0, 2]])].sum(axis=0) + x[[3, 3]])
     assert "gather" in str(lazyfuse.explain(lambda x: x[[1, 2]] * 2, onp.ones(5)))
+
+
+def test_a_panic_in_graph_building_is_an_internal_error_not_a_base_exception():
+    # pyo3 turns an uncaught panic into PanicException, a BaseException that
+    # `except Exception` does not catch; lazyfuse's entry points catch panics.
+    from lazyfuse import _native
+
+    with pytest.raises(lazyfuse.errors.InternalError, match="internal error: panic probe") as info:
+        _native._panic_probe()
+    assert isinstance(info.value, RuntimeError)

@@ -79,3 +79,10 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
         ))
     })
 }
+
+/// Panics while building a lazy array, as a bug in graph building would: the tests
+/// check that Python sees `lazyfuse.errors.InternalError`, not pyo3's PanicException.
+#[pyfunction]
+pub(crate) fn _panic_probe() -> PyResult<super::NativeArray> {
+    super::lazy(|| panic!("panic probe"))
+}

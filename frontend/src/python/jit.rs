@@ -22,7 +22,8 @@ pub(super) struct Compiled {
 /// A placeholder for argument `index` of a traced function.
 #[pyfunction]
 pub(super) fn param(index: usize, dtype: &str, shape: Vec<usize>) -> PyResult<NativeArray> {
-    lazy(Array::param(index, dtype_from_name(dtype)?, &shape))
+    let dtype = dtype_from_name(dtype)?;
+    lazy(|| Array::param(index, dtype, &shape))
 }
 
 /// Optimises, plans and compiles the program computing `outputs` from parameters

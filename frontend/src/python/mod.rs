@@ -35,7 +35,10 @@ struct NativeArray {
     a: Array,
 }
 
-fn lazy(a: Array) -> PyResult<NativeArray> {
+/// The lazy array `build` makes, built with panics caught (a bug in graph building is
+/// an InternalError, never pyo3's PanicException, which `except Exception` misses).
+fn lazy(build: impl FnOnce() -> Array) -> PyResult<NativeArray> {
+    let a = guarded(|| Ok(build()))?;
     // Errors are deferred in the Rust API; Python raises them at the call that made them.
     if let Some(e) = a.error() {
         return Err(to_pyerr(e.clone()));
@@ -299,7 +302,7 @@ impl NativeArray {
     /// An elementwise unary op by IR name (`exp`, `neg`, ...).
     fn unary(&self, op: &str) -> PyResult<NativeArray> {
         let u = op_from_name("unary", op, UnaryOp::from_name)?;
-        lazy(apply(Op::Unary(u), &[&self.a]))
+        lazy(|| apply(Op::Unary(u), &[&self.a]))
     }
 
     /// A binary op by IR name with a lazy array or Python scalar; `reflected` swaps sides.
@@ -307,10 +310,12 @@ impl NativeArray {
         let b = op_from_name("binary", op, BinaryOp::from_name)?;
         let other = operand(other)?;
         let me = Operand::Array(self.a.clone());
-        lazy(if reflected {
-            binary(b, other, me)
-        } else {
-            binary(b, me, other)
+        lazy(|| {
+            if reflected {
+                binary(b, other, me)
+            } else {
+                binary(b, me, other)
+            }
         })
     }
 
@@ -318,20 +323,20 @@ impl NativeArray {
     #[pyo3(signature = (op, axes=None, keepdims=false))]
     fn reduce(&self, op: &str, axes: Option<Vec<i64>>, keepdims: bool) -> PyResult<NativeArray> {
         let r = op_from_name("reduction", op, ReduceOp::from_name)?;
-        lazy(self.a.reduce(r, axes.as_deref(), keepdims))
+        lazy(|| self.a.reduce(r, axes.as_deref(), keepdims))
     }
 
     fn reshape(&self, shape: Vec<i64>) -> PyResult<NativeArray> {
-        lazy(self.a.reshape(&shape))
+        lazy(|| self.a.reshape(&shape))
     }
 
     #[pyo3(signature = (perm=None))]
     fn transpose(&self, perm: Option<Vec<i64>>) -> PyResult<NativeArray> {
-        lazy(crate::transpose(&self.a, perm.as_deref()))
+        lazy(|| crate::transpose(&self.a, perm.as_deref()))
     }
 
     fn broadcast_to(&self, shape: Vec<usize>) -> PyResult<NativeArray> {
-        lazy(self.a.broadcast_to(&shape))
+        lazy(|| self.a.broadcast_to(&shape))
     }
 
     /// NumPy basic indexing `x[key]` (integers, slices, None, one Ellipsis); NumPy's
@@ -345,61 +350,62 @@ impl NativeArray {
                 .collect::<PyResult<Vec<_>>>()?,
             Err(_) => vec![index_item(key)?],
         };
-        lazy(self.a.index(&items))
+        lazy(|| self.a.index(&items))
     }
 
     fn swapaxes(&self, a: i64, b: i64) -> PyResult<NativeArray> {
-        lazy(self.a.swapaxes(a, b))
+        lazy(|| self.a.swapaxes(a, b))
     }
 
     fn moveaxis(&self, source: Vec<i64>, destination: Vec<i64>) -> PyResult<NativeArray> {
-        lazy(self.a.moveaxis(&source, &destination))
+        lazy(|| self.a.moveaxis(&source, &destination))
     }
 
     fn dot(&self, other: &NativeArray) -> PyResult<NativeArray> {
-        lazy(self.a.dot(&other.a))
+        lazy(|| self.a.dot(&other.a))
     }
 
-    /// The elements at flat C-order `positions` (a native int64 array); `note` (how the
-    /// positions were made) is attached to the positions for `explain`.
     /// Attaches a note to the array's node (`divmod` names its divisions' warnings).
     fn set_note(&self, note: &str) {
         self.a.set_note(note);
     }
 
+    /// The elements at flat C-order `positions` (a native int64 array); `note` (how the
+    /// positions were made) is attached to the positions for `explain`.
     #[pyo3(signature = (positions, note=None))]
     fn gather(&self, positions: &NativeArray, note: Option<&str>) -> PyResult<NativeArray> {
         if let Some(note) = note {
             positions.a.set_note(note);
         }
-        lazy(self.a.gather(&positions.a))
+        lazy(|| self.a.gather(&positions.a))
     }
 
     #[pyo3(signature = (axes=None, ddof=0.0, keepdims=false))]
     fn var(&self, axes: Option<Vec<i64>>, ddof: f64, keepdims: bool) -> PyResult<NativeArray> {
-        lazy(self.a.var(axes.as_deref(), ddof, keepdims))
+        lazy(|| self.a.var(axes.as_deref(), ddof, keepdims))
     }
 
     #[pyo3(signature = (axes=None, ddof=0.0, keepdims=false))]
     fn std(&self, axes: Option<Vec<i64>>, ddof: f64, keepdims: bool) -> PyResult<NativeArray> {
-        lazy(self.a.std(axes.as_deref(), ddof, keepdims))
+        lazy(|| self.a.std(axes.as_deref(), ddof, keepdims))
     }
 
     fn expand_dims(&self, axes: Vec<i64>) -> PyResult<NativeArray> {
-        lazy(self.a.expand_dims(&axes))
+        lazy(|| self.a.expand_dims(&axes))
     }
 
     #[pyo3(signature = (axes=None))]
     fn squeeze(&self, axes: Option<Vec<i64>>) -> PyResult<NativeArray> {
-        lazy(crate::squeeze(&self.a, axes.as_deref()))
+        lazy(|| crate::squeeze(&self.a, axes.as_deref()))
     }
 
     fn matmul(&self, other: &NativeArray) -> PyResult<NativeArray> {
-        lazy(self.a.matmul(&other.a))
+        lazy(|| self.a.matmul(&other.a))
     }
 
     fn astype(&self, dtype: &str) -> PyResult<NativeArray> {
-        lazy(self.a.astype(dtype_from_name(dtype)?))
+        let dtype = dtype_from_name(dtype)?;
+        lazy(|| self.a.astype(dtype))
     }
 
     /// The program computing this array, as text.
@@ -463,10 +469,12 @@ fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyR
     };
     // A fill value is a run-time input, as a weak scalar operand is: a loop filling
     // with new values reuses one kernel.
-    let a = Array::from_node(crate::elementwise::scalar_operand(scalar)).broadcast_to(&shape);
-    lazy(match dtype {
-        Some(d) => a.astype(d),
-        None => a,
+    lazy(|| {
+        let a = Array::from_node(crate::elementwise::scalar_operand(scalar)).broadcast_to(&shape);
+        match dtype {
+            Some(d) => a.astype(d),
+            None => a,
+        }
     })
 }
 
@@ -490,7 +498,7 @@ fn scalar(value: &Bound<'_, PyAny>, dtype: &str) -> PyResult<NativeArray> {
     } else {
         Scalar::I64(value.extract::<i128>()? as i64).cast(d) // uint64 too: its low bits
     };
-    lazy(Array::from_node(crate::elementwise::scalar_operand(s)))
+    lazy(|| Array::from_node(crate::elementwise::scalar_operand(s)))
 }
 
 /// `len` values `start + i * step` computed in `dtype` (the Python layer fixes the
@@ -512,11 +520,8 @@ fn ramp(
             Scalar::I64(v.extract::<i128>()? as i64).cast(d) // uint64 too: its low bits
         })
     };
-    lazy(Array::from_result(lazyfuse_ir::compose::ramp(
-        scalar(start)?,
-        scalar(step)?,
-        len,
-    )))
+    let (start, step) = (scalar(start)?, scalar(step)?);
+    lazy(|| Array::from_result(lazyfuse_ir::compose::ramp(start, step, len)))
 }
 
 /// NumPy `where`.
@@ -534,19 +539,20 @@ fn where_(
             ))
         }
     };
-    lazy(Array::select(&cond, operand(a)?, operand(b)?))
+    let (a, b) = (operand(a)?, operand(b)?);
+    lazy(|| Array::select(&cond, a, b))
 }
 
 #[pyfunction]
 fn concatenate(arrays: Vec<NativeArray>, axis: i64) -> PyResult<NativeArray> {
     let arrays: Vec<Array> = arrays.into_iter().map(|l| l.a).collect();
-    lazy(crate::concatenate(&arrays, axis))
+    lazy(|| crate::concatenate(&arrays, axis))
 }
 
 #[pyfunction]
 fn stack(arrays: Vec<NativeArray>, axis: i64) -> PyResult<NativeArray> {
     let arrays: Vec<Array> = arrays.into_iter().map(|l| l.a).collect();
-    lazy(crate::stack(&arrays, axis))
+    lazy(|| crate::stack(&arrays, axis))
 }
 
 /// Evaluates several lazy arrays as one program (shared work once), without the GIL;
@@ -790,6 +796,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
     m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_panic_probe, m)?)?;
     transforms::register(m)?;
     Ok(())
 }

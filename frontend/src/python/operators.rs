@@ -99,7 +99,7 @@ pub(super) fn unary_operator(slf: &Bound<'_, Handle>, op: &str) -> PyResult<Py<P
     }
     if let (Some(x), Some(u)) = (native_value(slf, Reading::Plain)?, UnaryOp::from_name(op)) {
         if op != "round" {
-            let result = lazy(apply(Op::Unary(u), &[&x]))?;
+            let result = lazy(|| apply(Op::Unary(u), &[&x]))?;
             return pending_handle(py, result);
         }
     }
@@ -313,10 +313,12 @@ fn lazy_plain(
         return Ok(None);
     };
     let me = Operand::Array(me);
-    let result = lazy(if reflected {
-        binary(op, other, me)
-    } else {
-        binary(op, me, other)
+    let result = lazy(|| {
+        if reflected {
+            binary(op, other, me)
+        } else {
+            binary(op, me, other)
+        }
     })?;
     pending_handle(py, result).map(Some)
 }

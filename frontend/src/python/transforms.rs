@@ -37,7 +37,11 @@ fn customs<'py>(py: Python<'py>, list: Vec<PyCustom>) -> Vec<crate::Custom<'py>>
 
 /// The native arrays of a transform's results (its error as Python's).
 fn natives(result: crate::Result<Vec<crate::Array>>) -> PyResult<Vec<NativeArray>> {
-    result.map_err(to_pyerr)?.into_iter().map(lazy).collect()
+    result
+        .map_err(to_pyerr)?
+        .into_iter()
+        .map(|a| lazy(|| a))
+        .collect()
 }
 
 /// Registers the transforms' functions in the native module.
@@ -127,7 +131,7 @@ pub(super) fn vmap(
         lazyfuse_ir::batching::vmap(&outs, &subs, size)
             .map_err(|e| to_pyerr(e.into()))?
             .into_iter()
-            .map(|n| lazy(crate::Array::from_node(n)))
+            .map(|n| lazy(|| crate::Array::from_node(n)))
             .collect()
     })
 }
@@ -141,11 +145,11 @@ pub(super) fn is_traced(a: &NativeArray) -> bool {
 /// The same values as a new node: a root to differentiate against.
 #[pyfunction]
 pub(super) fn fresh(a: &NativeArray) -> PyResult<NativeArray> {
-    lazy(a.a.fresh())
+    lazy(|| a.a.fresh())
 }
 
 /// The same values, a constant for differentiation.
 #[pyfunction]
 pub(super) fn stop_gradient(a: &NativeArray) -> PyResult<NativeArray> {
-    lazy(a.a.stop_gradient())
+    lazy(|| a.a.stop_gradient())
 }

@@ -94,7 +94,7 @@ pub(super) fn view(
     };
     let value = if transpose_all {
         let parent = parent.bind(py).cast::<NativeArray>()?.get().a.clone();
-        Py::new(py, lazy(crate::transpose(&parent, None))?)?.into_any()
+        Py::new(py, lazy(|| crate::transpose(&parent, None))?)?.into_any()
     } else {
         replay_native.call1(py, (parent, steps))?
     };
@@ -171,7 +171,7 @@ pub(super) fn reduce(
             if let Some(x) = native_value(slf, Reading::Any)? {
                 // 0-d arrays with an axis follow NumPy's special cases in Python.
                 if axes.is_none() || !x.shape().map(|s| s.is_empty()).unwrap_or(true) {
-                    let result = lazy(x.reduce(r, axes.as_deref(), keepdims))?;
+                    let result = lazy(|| x.reduce(r, axes.as_deref(), keepdims))?;
                     return pending_handle(py, result);
                 }
             }
