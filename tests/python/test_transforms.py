@@ -177,6 +177,18 @@ def test_against_jax_where_installed():
     got = lf.grad(mlp, argnums=(0, 1))(W1, W2, X)
     for g, w in zip(got, want):
         close(g, onp.asarray(w))
+    # Jacobians and Hessians of pytrees: the same structure and values as JAX's.
+    p, q = {"u": RNG.normal(size=3), "v": RNG.normal(size=(2, 2))}, RNG.normal(size=2)
+    f = lambda m: lambda p, q: {"a": m.sin(p["u"]) * q.sum(), "b": (p["v"] * p["u"][0], q)}
+    g = lambda m: lambda a, b: (m.sin(a) * b[0]).sum() + (a[:2] * b).sum() ** 2
+    for ours, theirs, fn, args in (
+            (lf.jacfwd, jax.jacfwd, f, (p, q)), (lf.jacrev, jax.jacrev, f, (p, q)),
+            (lf.hessian, jax.hessian, g, (p["u"], q))):
+        got = jax.tree_util.tree_map(onp.asarray, ours(fn(np), argnums=(0, 1))(*args))
+        want = theirs(fn(jnp), argnums=(0, 1))(*args)
+        assert jax.tree_util.tree_structure(got) == jax.tree_util.tree_structure(want)
+        for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+            close(a, onp.asarray(b))
 
 
 @pytest.mark.parametrize("name,f,shapes", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
@@ -203,6 +215,57 @@ def test_jacfwd_equals_jacrev():
     with pytest.raises(ValueError, match="tangent of shape"):
         lf.jvp(lambda a: a * 2, (x,), (onp.ones(3),))
 
+
+
+def test_jacobians_of_pytrees_are_structured_as_jaxs():
+    # Output pytree -> per output leaf, per argument (a tuple over a tuple argnums), the
+    # argument's pytree of blocks shaped out_leaf.shape + in_leaf.shape.
+    x, y, z = RNG.normal(size=3), RNG.normal(size=(2, 2)), RNG.normal(size=2)
+    f = lambda p, q: {"a": np.sin(p["u"]) * q.sum(),
+                      "b": (p["v"] * p["u"][0], np.tanh(q) * p["v"][0, 0])}
+    p = {"u": x, "v": y}
+    flat = lambda u, v, q: onp.concatenate([onp.ravel(onp.asarray(t)) for t in (
+        lambda o: (o["a"], o["b"][0], o["b"][1]))(f({"u": u, "v": v}, q))])
+    for jac in (lf.jacfwd, lf.jacrev):
+        J = jac(f, argnums=(0, 1))(p, z)
+        assert set(J) == {"a", "b"} and len(J["b"]) == 2
+        assert J["a"][0]["u"].shape == (3, 3) and J["a"][0]["v"].shape == (3, 2, 2)
+        assert J["b"][0][0]["v"].shape == (2, 2, 2, 2) and J["b"][1][1].shape == (2, 2)
+        rows = lambda block_of: onp.concatenate([onp.asarray(b).reshape(n, -1) for b, n in (
+            (block_of(J["a"]), 3), (block_of(J["b"][0]), 4), (block_of(J["b"][1]), 2))])
+        for name, argnum, shape in (("u", 0, (3,)), ("v", 1, (2, 2))):
+            numeric = onp.stack([
+                (flat(*[a + h * e.reshape(shape) if i == argnum else a
+                        for i, a in enumerate((x, y, z))]) - flat(x, y, z)) / h
+                for e in onp.eye(int(onp.prod(shape))) for h in [1e-7]], axis=-1)
+            onp.testing.assert_allclose(rows(lambda leaf: leaf[0][name]), numeric,
+                                        rtol=1e-4, atol=1e-5)
+        numeric_q = onp.stack([(flat(x, y, z + 1e-7 * e) - flat(x, y, z)) / 1e-7
+                               for e in onp.eye(2)], axis=-1)
+        onp.testing.assert_allclose(rows(lambda leaf: leaf[1]), numeric_q, rtol=1e-4, atol=1e-5)
+
+
+def test_hessian_over_several_arguments_gives_blocks():
+    x, z = RNG.normal(size=3), RNG.normal(size=2)
+    g = lambda a, b: (np.sin(a) * b[0]).sum() + (a[:2] * b).sum() ** 2
+    H = lf.hessian(g, argnums=(0, 1))(x, z)
+    assert [[onp.asarray(H[i][j]).shape for j in range(2)] for i in range(2)] == [
+        [(3, 3), (3, 2)], [(2, 3), (2, 2)]]
+    full = onp.block([[onp.asarray(H[i][j]) for j in range(2)] for i in range(2)])
+    onp.testing.assert_allclose(full, full.T, rtol=1e-10, atol=1e-12)  # symmetric
+    gx = lf.grad(g, argnums=(0, 1))
+    h = 1e-6
+    for j, (a, n) in enumerate(((x, 3), (z, 2))):
+        for k in range(n):
+            e = onp.zeros(n)
+            e[k] = h
+            args_p = [x, z]
+            args_m = [x, z]
+            args_p[j], args_m[j] = a + e, a - e
+            column = [(onp.asarray(p) - onp.asarray(m)) / (2 * h)
+                      for p, m in zip(gx(*args_p), gx(*args_m))]
+            close(onp.asarray(H[0][j])[:, k], column[0])
+            close(onp.asarray(H[1][j])[:, k], column[1])
 
 VMAP_CASES = [
     ("tanh-matvec", lambda x, w: np.tanh(x @ w).sum(), (0, None), [(5, 3), (3, 2)]),

@@ -380,65 +380,90 @@ def jvp(f, primals, tangents):
     return _Transformed(traced, f)(*primals, *tangents)
 
 
+def _jacobian(blocks, roots, out_spec, argnums):
+    """The Jacobian as JAX structures it: the output's pytree, each leaf holding, per
+    differentiated argument (a tuple over `argnums` if it is a tuple), that argument's
+    pytree of blocks shaped ``out_leaf.shape + in_leaf.shape``. ``blocks[o][r]``: the
+    block of output leaf o and input leaf r (input leaves numbered across arguments)."""
+    per_out = []
+    for row in blocks:
+        row, per_arg = iter(row), []
+        for spec, fresh in roots:
+            per_arg.append(_unflatten(spec, [next(row) for _ in fresh]))
+        per_out.append(per_arg[0] if isinstance(argnums, int) else tuple(per_arg))
+    return _unflatten(out_spec, per_out)
+
+
+def _stacked(columns, shape, dtype, axis):
+    from . import numpy as lnp
+    if not columns:
+        return lnp.zeros(shape, dtype)
+    return lnp.stack(columns, axis=axis).reshape(shape)
+
+
 def jacfwd(f, argnums=0):
     """The Jacobian of f by forward mode: one JVP per input element, all in one
-    program; shaped ``out.shape + arg.shape`` (a tuple over `argnums` if a tuple; each
-    differentiated argument an array)."""
+    program. Arguments and output may be pytrees of arrays (structured as JAX's: see
+    ``_jacobian``); each block is shaped ``out.shape + arg.shape``."""
 
     def traced(*args):
         nums = _argnums(argnums, len(args), "jacfwd")
         args, roots = _roots(args, nums, "jacfwd")
-        xs = [args[i] for i in nums]
-        if not all(isinstance(x, ndarray) for x in xs):
-            raise NotImplementedError("jacfwd: array arguments (not pytrees) for now")
         with _Differentiating() as rules:
-            out = asarray(f(*args))
-        from . import numpy as lnp
-        jac = []
+            out = f(*args)
+        outs = []
+        out_spec = _flatten(out, outs)
+        outs = [asarray(o) for o in outs]
+        xs = [leaf for _, fresh in roots for leaf in fresh]
+        columns = [[[] for _ in xs] for _ in outs]  # per output leaf, per input leaf
         for j, x in enumerate(xs):
-            columns = []
             for k in range(x.size):
                 tangents = [_np.zeros(y.shape, y.dtype) for y in xs]
                 tangents[j].reshape(-1)[k] = 1
-                (col,) = _native.jvp([out._native_array], [y._native_array for y in xs],
-                                     [asarray(t)._native_array for t in tangents],
-                                     list(rules))
-                columns.append(ndarray(col))
-            if columns:
-                jac.append(lnp.stack(columns, axis=-1).reshape(out.shape + x.shape))
-            else:
-                jac.append(lnp.zeros(out.shape + x.shape, out.dtype))
-        return jac[0] if isinstance(argnums, int) else tuple(jac)
+                tangent_out = _native.jvp([o._native_array for o in outs],
+                                          [y._native_array for y in xs],
+                                          [asarray(t)._native_array for t in tangents],
+                                          list(rules))
+                for o, t in enumerate(tangent_out):
+                    columns[o][j].append(ndarray(t))
+        blocks = [[_stacked(columns[o][j], o_arr.shape + x.shape, o_arr.dtype, -1)
+                   for j, x in enumerate(xs)] for o, o_arr in enumerate(outs)]
+        return _jacobian(blocks, roots, out_spec, argnums)
 
     return _Transformed(traced, f)
 
 
 def jacrev(f, argnums=0):
     """The Jacobian of f by reverse mode: one VJP per output element, all in one
-    program; shaped ``out.shape + arg.shape`` (a tuple over `argnums` if a tuple)."""
+    program. Arguments and output may be pytrees of arrays (structured as JAX's: see
+    ``_jacobian``); each block is shaped ``out.shape + arg.shape``."""
 
     def traced(*args):
         nums = _argnums(argnums, len(args), "jacrev")
         args, roots = _roots(args, nums, "jacrev")
         with _Differentiating() as rules:
-            out = asarray(f(*args))
-        if out.dtype.kind != "f":
-            raise TypeError(f"jacrev requires real-valued (floating) outputs, but got "
-                            f"{out.dtype.name}")
-        rows = []
-        for k in range(out.size):
-            basis = _np.zeros(out.size, out.dtype)
-            basis[k] = 1
-            rows.append(_cotangents_of(roots, [out], [basis.reshape(out.shape)], rules))
-        from . import numpy as lnp
-        jac = []
-        for j, (_, fresh) in enumerate(roots):
-            shape = out.shape + asarray(_unflatten(roots[j][0], fresh)).shape
-            if rows:
-                jac.append(lnp.stack([asarray(r[j]) for r in rows]).reshape(shape))
-            else:
-                jac.append(lnp.zeros(shape, out.dtype))
-        return jac[0] if isinstance(argnums, int) else tuple(jac)
+            out = f(*args)
+        outs = []
+        out_spec = _flatten(out, outs)
+        outs = [asarray(o) for o in outs]
+        xs = [leaf for _, fresh in roots for leaf in fresh]
+        blocks = []
+        for o in outs:
+            if o.dtype.kind != "f":
+                raise TypeError(f"jacrev requires real-valued (floating) outputs, but got "
+                                f"{o.dtype.name}")
+            rows = [[] for _ in xs]  # per input leaf, one row per element of o
+            for k in range(o.size):
+                basis = _np.zeros(o.size, o.dtype)
+                basis[k] = 1
+                g = _native.vjp([o._native_array],
+                                [asarray(basis.reshape(o.shape))._native_array],
+                                [x._native_array for x in xs], list(rules))
+                for j, row in enumerate(g):
+                    rows[j].append(ndarray(row))
+            blocks.append([_stacked(rows[j], o.shape + x.shape, o.dtype, 0)
+                           for j, x in enumerate(xs)])
+        return _jacobian(blocks, roots, out_spec, argnums)
 
     return _Transformed(traced, f)
 
@@ -506,8 +531,7 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None):
 
 
 def hessian(f, argnums=0):
-    """The Hessian of f (a float scalar) with respect to one array argument:
-    ``jacrev(grad(f))``."""
-    if not isinstance(argnums, int):
-        raise NotImplementedError("hessian: one argument (an int argnums) for now")
+    """The Hessian of f (a float scalar) with respect to `argnums`, JAX's
+    ``jacfwd(jacrev(f))`` structure: for a tuple argnums ``H[i][j]`` is the block of
+    arguments i and j; pytree arguments give pytrees of blocks."""
     return jacrev(grad(f, argnums), argnums)
