@@ -91,11 +91,6 @@ _EAGER_ELEMENTS = 4096
 _EAGER_SCALARS = frozenset([float, int, bool, *_SCALAR_DTYPES])
 
 
-# How many traced functions (jit, grad, vmap) are running: writes then check whether
-# they must be functional updates (see _indexing._assign).
-_TRACING = 0
-
-
 def _set_eager_limit(elements):
     """Operations on arrays already in memory with at most `elements` elements run at
     once, by NumPy, instead of joining a lazy program (default 4096; 0 makes every
@@ -396,7 +391,7 @@ class ndarray(_native.Handle, ArrayMethods):
                 result = result.astype(self.dtype)
             base.replace(result._native_array)
             return self
-        if op is not None and _TRACING and base.buffer is None and (
+        if op is not None and _native.tracing() and base.buffer is None and (
                 _native.is_traced(base.node)
                 or (type(other) is ndarray and _native.is_traced(other._native_array))):
             # A part of a pending array inside a traced function: a functional update.

@@ -205,7 +205,7 @@ def _assign(target, key, value):
     # traced value to an array the function made (pending) is a functional update of
     # its pending version. (The graph walks happen only while tracing.)
     base = target._base
-    if _core._TRACING and base.buffer is None and (_native.is_traced(base.node) or (
+    if _native.tracing() and base.buffer is None and (_native.is_traced(base.node) or (
             isinstance(value, ndarray) and _native.is_traced(value._native_array))):
         _assign_functionally(target, key, value)
         return

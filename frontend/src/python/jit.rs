@@ -1,6 +1,4 @@
-//! The jitted call path: a traced function compiled once (`Compiled`) and the front
-//! that calls it straight from Rust when the arguments are NumPy arrays of the traced
-//! dtypes and shapes (`JitFront`).
+//! A traced function compiled once (`Compiled`), called by `tracing::Jitted`.
 
 use super::*;
 
@@ -72,7 +70,10 @@ pub(super) fn compile(
 impl Compiled {
     /// Views of the call's arguments when they are NumPy arrays of exactly the traced
     /// dtypes and shapes that can be read in place; None otherwise.
-    fn views_exact<'py>(&self, args: &Bound<'py, PyTuple>) -> Option<Vec<InputView<'py>>> {
+    pub(super) fn views_exact<'py>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+    ) -> Option<Vec<InputView<'py>>> {
         if args.len() != self.params.len() {
             return None;
         }
@@ -87,7 +88,7 @@ impl Compiled {
 
     /// Runs the plan with `args` in the parameters' slots (captured data in the others);
     /// NumPy arrays out.
-    fn run(&self, py: Python<'_>, args: Vec<InputView<'_>>) -> PyResult<Vec<Py<PyAny>>> {
+    pub(super) fn run(&self, py: Python<'_>, args: Vec<InputView<'_>>) -> PyResult<Vec<Py<PyAny>>> {
         let views: Vec<InputView<'_>> = if self.params_only {
             args
         } else {
@@ -117,8 +118,20 @@ impl Compiled {
     /// Runs the compiled plan on NumPy arrays (one per parameter); returns NumPy arrays.
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyList>> {
+        Ok(PyList::new(py, self.call_values(py, args)?)?.unbind())
+    }
+}
+
+impl Compiled {
+    /// Runs the compiled plan on NumPy arrays or sequences (one per parameter, copied
+    /// where they cannot be read in place); NumPy arrays out.
+    pub(super) fn call_values(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
         if let Some(views) = self.views_exact(args) {
-            return Ok(PyList::new(py, self.run(py, views)?)?.unbind());
+            return self.run(py, views);
         }
         // Arrays that cannot be read in place (unaligned, other sequences): copies.
         let copies: Vec<Value> = args
@@ -132,7 +145,7 @@ impl Compiled {
                 .all(|(v, (d, shape))| v.dtype() == *d && v.shape() == shape.as_slice());
         if matches {
             let views: Vec<InputView<'_>> = copies.iter().map(InputView::of).collect();
-            return Ok(PyList::new(py, self.run(py, views)?)?.unbind());
+            return self.run(py, views);
         }
         let got: Vec<String> = copies
             .iter()
@@ -151,63 +164,5 @@ impl Compiled {
                 got.join(", ")
             ),
         ))
-    }
-}
-
-/// A compiled plan and how its outputs are returned: the single array, or the list
-/// passed to a Python function rebuilding the output structure.
-type FastPath = (Py<Compiled>, Option<Py<PyAny>>);
-
-/// The call path of a jitted function: NumPy arrays of the signature traced last go
-/// straight to its compiled plan, in Rust; any other call goes to the Python tracer
-/// (`slow`, which installs the fast path for array-only signatures).
-#[pyclass(name = "JitFront", module = "lazyfuse._native", frozen)]
-pub(super) struct JitFront {
-    slow: Py<PyAny>,
-    fast: std::sync::RwLock<Option<FastPath>>,
-}
-
-#[pymethods]
-impl JitFront {
-    #[new]
-    fn new(slow: Py<PyAny>) -> JitFront {
-        JitFront {
-            slow,
-            fast: std::sync::RwLock::new(None),
-        }
-    }
-
-    /// Calls with arrays of `compiled`'s signature go straight to it; `unflatten`
-    /// (None: one output) rebuilds the output structure from the list of arrays.
-    #[pyo3(signature = (compiled, unflatten=None))]
-    fn set_fast(&self, compiled: Py<Compiled>, unflatten: Option<Py<PyAny>>) {
-        if let Ok(mut fast) = self.fast.write() {
-            *fast = Some((compiled, unflatten));
-        }
-    }
-
-    #[pyo3(signature = (*args))]
-    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        let fast = self.fast.read().ok().and_then(|f| {
-            f.as_ref()
-                .map(|(c, u)| (c.clone_ref(py), u.as_ref().map(|u| u.clone_ref(py))))
-        });
-        if let Some((compiled, unflatten)) = fast {
-            let compiled = compiled.get();
-            if let Some(views) = compiled.views_exact(args) {
-                let mut out = compiled.run(py, views)?;
-                return match unflatten {
-                    None if out.len() == 1 => Ok(out.remove(0)),
-                    None => Ok(PyTuple::new(py, out)?.into_any().unbind()),
-                    Some(u) => u.call1(py, (PyList::new(py, out)?,)),
-                };
-            }
-        }
-        self.slow.call1(py, args)
-    }
-
-    /// Everything else (traces, the wrapped function, ...) is the tracer's.
-    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        self.slow.getattr(py, name)
     }
 }

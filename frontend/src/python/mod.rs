@@ -22,6 +22,8 @@ mod errors;
 mod handle;
 mod jit;
 mod operators;
+mod pytree;
+mod tracing;
 mod transforms;
 mod views;
 
@@ -773,7 +775,6 @@ unsafe fn bytes_are_bools(ptr: *const u8, shape: &[usize], strides: &[isize]) ->
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeArray>()?;
     m.add_class::<jit::Compiled>()?;
-    m.add_class::<jit::JitFront>()?;
     m.add_class::<cell::PyBufferCell>()?;
     m.add_class::<handle::Handle>()?;
     m.add_class::<base::Base>()?;
@@ -797,6 +798,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
     m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_panic_probe, m)?)?;
+    tracing::register(m)?;
     transforms::register(m)?;
     Ok(())
 }
