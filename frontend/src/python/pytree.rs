@@ -99,6 +99,11 @@ fn flatten_at<'py>(
 /// "a") flatten too; keys of one type in their own order.
 fn sorted_keys<'py>(dict: &Bound<'py, PyDict>) -> PyResult<Vec<Bound<'py, PyAny>>> {
     let py = dict.py();
+    let keys = dict.keys();
+    if keys.iter().all(|k| k.is_exact_instance_of::<PyString>()) {
+        keys.sort()?; // the common case: one key type, no decoration needed
+        return Ok(keys.iter().collect());
+    }
     let decorated = dict
         .keys()
         .iter()
@@ -161,7 +166,10 @@ pub(super) fn unflatten<'py>(
 /// 0.0 and -0.0, and a NaN matches itself (its bit pattern). Unhashable values are
 /// rejected with TypeError, as JAX does: a key by repr() could confuse two values (NumPy
 /// abbreviates long arrays). `place` names the value in that message.
-pub(super) fn key<'py>(x: &Bound<'py, PyAny>, place: &str) -> PyResult<Bound<'py, PyAny>> {
+pub(super) fn key<'py>(
+    x: &Bound<'py, PyAny>,
+    place: &dyn Fn() -> String,
+) -> PyResult<Bound<'py, PyAny>> {
     let py = x.py();
     let tagged = |tag: Bound<'py, PyAny>, value: Bound<'py, PyAny>| {
         PyTuple::new(py, [tag, value]).map(Bound::into_any)
@@ -190,8 +198,9 @@ pub(super) fn key<'py>(x: &Bound<'py, PyAny>, place: &str) -> PyResult<Bound<'py
     }
     if x.hash().is_err() {
         return Err(PyTypeError::new_err(format!(
-            "jit: {place} holds a value of unhashable type {}; pass arrays as array \
+            "jit: {} holds a value of unhashable type {}; pass arrays as array \
              arguments, and static arguments as hashable values (a tuple instead of a list)",
+            place(),
             x.get_type().name()?
         )));
     }

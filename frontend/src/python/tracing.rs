@@ -214,16 +214,13 @@ impl Jitted {
 
     /// One pass over the arguments: the cache key and the arrays (as NumPy arrays) in
     /// leaf order; None if a leaf is a lazy array (f is then traced through).
-    fn arguments<'py>(
-        &self,
-        args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Option<CallArguments<'py>>> {
+    fn arguments<'py>(&self, args: &Bound<'py, PyTuple>) -> PyResult<Option<CallArguments<'py>>> {
         let py = args.py();
         let mut parts = Vec::with_capacity(args.len());
         let mut values = Vec::new();
         for (i, a) in args.iter().enumerate() {
             if self.is_static(i, args.len()) {
-                let k = key(&a, &format!("static argument {i}"))?;
+                let k = key(&a, &|| format!("static argument {i}"))?;
                 parts.push(PyTuple::new(
                     py,
                     [intern!(py, "static").clone().into_any(), k],
@@ -255,7 +252,7 @@ impl Jitted {
             parts.push(PyTuple::new(
                 py,
                 [
-                    key(spec.as_any(), &format!("argument {i}"))?,
+                    key(spec.as_any(), &|| format!("argument {i}"))?,
                     PyTuple::new(py, shapes)?.into_any(),
                 ],
             )?);
