@@ -211,6 +211,39 @@ def test_jit_traces_once_per_signature_and_handles_pytrees():
     assert g.traces == 4
 
 
+
+def test_jit_static_argnums_count_from_the_end_and_pytrees_round_trip():
+    import collections
+    calls = []
+
+    def f(x, n):
+        calls.append(n)
+        return x * n
+
+    g = lazyfuse.jit(f, static_argnums=-1)
+    x = onp.arange(3.0)
+    same(g(x, 2), x * 2, 0)
+    same(g(x + 1, 2), (x + 1) * 2, 0)
+    assert g.traces == 1 and calls == [2]
+    same(g(x, 3), x * 3, 0)
+    assert g.traces == 2
+    assert g.__wrapped__ is f and g.__name__ == "f"
+    # The native pytrees rebuild lists, tuples, namedtuples and dicts (keys of mixed
+    # types) with their constants; a structure nested too deeply is a RecursionError.
+    P = collections.namedtuple("P", "u v")
+    tree = {"b": [x, (1.5, None)], 2: P(x, "s"), "a": x}
+    leaves = []
+    spec = lazyfuse._native.flatten(tree, leaves)
+    assert len(leaves) == 3
+    back = lazyfuse._native.unflatten(spec, ["l0", "l1", "l2"])
+    assert back == {2: P("l0", "s"), "a": "l1", "b": ["l2", (1.5, None)]}  # int keys first
+    assert type(back[2]) is P
+    deep = x
+    for _ in range(400):
+        deep = [deep]
+    with pytest.raises(RecursionError, match="nested more than"):
+        lazyfuse.jit(lambda t: 1.0)(deep)
+
 def test_explain_and_cache_info():
     x = onp.random.default_rng(0).random((50, 40))
 
