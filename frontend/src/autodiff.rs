@@ -133,15 +133,16 @@ pub fn jvp_custom(
 }
 
 /// `f(x)` and its gradient with respect to `x` (f must give a 0-d float array; x must
-/// be a float array), both lazy: evaluating them together runs one program.
+/// be a float or complex array), both lazy: evaluating them together runs one program.
+/// For a complex x = a + ib the gradient is df/da - i df/db, as JAX's.
 pub fn value_and_grad(f: impl FnOnce(&Array) -> Array, x: &Array) -> Result<(Array, Array)> {
     let x = x.fresh();
     let xn = x.node()?;
-    if !xn.dtype().is_float() {
+    if !xn.dtype().is_inexact() {
         return Err(Error::from(lazyfuse_ir::IrError::InvalidArgument {
             op: "grad",
             message: format!(
-                "grad requires float inputs, but the input has dtype {}",
+                "grad requires float or complex inputs, but the input has dtype {}",
                 xn.dtype().numpy_name()
             ),
         }));

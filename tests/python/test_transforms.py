@@ -177,6 +177,17 @@ def test_against_jax_where_installed():
     got = lf.grad(mlp, argnums=(0, 1))(W1, W2, X)
     for g, w in zip(got, want):
         close(g, onp.asarray(w))
+    # Complex gradients (JAX's convention), holomorphic ones, jvp and vjp.
+    z = RNG.normal(size=4) + 1j * RNG.normal(size=4)
+    w = RNG.normal(size=4) + 1j * RNG.normal(size=4)
+    for f in (lambda m: lambda z: (m.abs(z) ** 2).sum() + m.real(z @ w),
+              lambda m: lambda z: m.angle(m.exp(z) * m.conj(z)).sum()):
+        close(lf.grad(f(np))(z), onp.asarray(jax.grad(f(jnp))(z)))
+    holo = lambda m: lambda z: (m.exp(z) * z + 1 / z).sum()
+    close(lf.grad(holo(np), holomorphic=True)(z),
+          onp.asarray(jax.grad(holo(jnp), holomorphic=True)(z)))
+    close(lf.vjp(lambda z: np.exp(z) * np.conj(z), z)[1](w)[0],
+          onp.asarray(jax.vjp(lambda z: jnp.exp(z) * jnp.conj(z), z)[1](w)[0]))
     # Jacobians and Hessians of pytrees: the same structure and values as JAX's.
     p, q = {"u": RNG.normal(size=3), "v": RNG.normal(size=(2, 2))}, RNG.normal(size=2)
     f = lambda m: lambda p, q: {"a": m.sin(p["u"]) * q.sum(), "b": (p["v"] * p["u"][0], q)}
@@ -266,6 +277,55 @@ def test_hessian_over_several_arguments_gives_blocks():
                       for p, m in zip(gx(*args_p), gx(*args_m))]
             close(onp.asarray(H[0][j])[:, k], column[0])
             close(onp.asarray(H[1][j])[:, k], column[1])
+
+
+def test_complex_gradients_are_jaxs():
+    # A real f of z = a + ib: the gradient is df/da - i df/db (central differences on
+    # each part); holomorphic=True gives f'(z); jvp is the directional derivative.
+    z = RNG.normal(size=4) + 1j * RNG.normal(size=4)
+    w = RNG.normal(size=4) + 1j * RNG.normal(size=4)
+    cases = [
+        lambda z: (np.abs(z) ** 2).sum(),
+        lambda z: (np.real(z) * np.imag(z)).sum(),
+        lambda z: np.abs(np.exp(z) * w).sum(),
+        lambda z: np.real((np.conj(z) * z ** 2).sum() + z @ w),
+        lambda z: np.angle(z).sum() + np.log(np.abs(np.sin(z))).sum(),
+    ]
+    h = 1e-6
+    for f in cases:
+        g = onp.asarray(lf.grad(f)(z))
+        assert g.dtype == onp.complex128
+        value = lambda v: float(onp.asarray(f(v)))
+        for k in range(4):
+            e = onp.zeros(4)
+            e[k] = h
+            d_re = (value(z + e) - value(z - e)) / (2 * h)
+            d_im = (value(z + 1j * e) - value(z - 1j * e)) / (2 * h)
+            onp.testing.assert_allclose(g[k], d_re - 1j * d_im, rtol=1e-5, atol=1e-7)
+    holo = lambda z: (np.exp(z) * z + 1 / z).sum()
+    close(lf.grad(holo, holomorphic=True)(z), onp.exp(z) * (z + 1) - 1 / z ** 2)
+    close(lf.jacfwd(lambda z: np.exp(z) * z, holomorphic=True)(z),
+          onp.diag(onp.exp(z) * (z + 1)))
+    close(lf.jacrev(lambda z: np.exp(z) * z, holomorphic=True)(z),
+          onp.diag(onp.exp(z) * (z + 1)))
+    f = lambda z: np.exp(z) * np.conj(z)
+    _, tangent = lf.jvp(f, (z,), (w,))
+    g = lambda v: onp.exp(v) * onp.conj(v)
+    close(tangent, (g(z + h * w) - g(z - h * w)) / (2 * h))
+    # complex64 stays complex64; a real input through complex values gets a real gradient.
+    assert onp.asarray(lf.grad(lambda z: np.abs(z).sum())(z.astype("complex64"))).dtype \
+        == onp.complex64
+    x = RNG.normal(size=4)
+    fx = lambda x: np.abs(np.exp(1j * x) + x).sum()
+    gx = onp.asarray(lf.grad(fx)(x))
+    assert gx.dtype == onp.float64
+    close(gx, numeric_grad(fx, [x], 0))
+    with pytest.raises(TypeError, match="holomorphic=True"):
+        lf.grad(lambda z: (z * z).sum())(z)  # a complex output
+    with pytest.raises(TypeError, match="requires inputs with complex dtype"):
+        lf.grad(lambda v: (v * v).sum(), holomorphic=True)(x)
+    with pytest.raises(TypeError, match="jacfwd requires real-valued inputs"):
+        lf.jacfwd(lambda z: z * 2)(z)
 
 VMAP_CASES = [
     ("tanh-matvec", lambda x, w: np.tanh(x @ w).sum(), (0, None), [(5, 3), (3, 2)]),

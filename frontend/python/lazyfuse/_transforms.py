@@ -193,27 +193,52 @@ def _argnums(argnums, nargs, name):
     return tuple(i % nargs for i in nums)
 
 
-def _check_input(leaf, name):
+def _check_input(leaf, name, holomorphic=False, complex_ok=True):
+    """JAX's input rules: real or complex values (only real ones for jacfwd, which
+    pushes real tangents), complex ones only with `holomorphic`."""
     dtype = asarray(leaf).dtype
-    if dtype.kind != "f":
-        raise TypeError(f"{name} requires real-valued (floating) inputs, but got {dtype.name}"
-                        + (" (complex differentiation is not supported yet)"
-                           if dtype.kind == "c" else
-                           ": cast integer and boolean arguments to a float dtype"))
+    if holomorphic:
+        if dtype.kind != "c":
+            raise TypeError(f"{name} with holomorphic=True requires inputs with complex "
+                            f"dtype, but got {dtype.name}.")
+        return
+    if dtype.kind == "f" or (dtype.kind == "c" and complex_ok):
+        return
+    if dtype.kind == "c":
+        raise TypeError(f"{name} requires real-valued inputs (input dtype that is a "
+                        f"sub-dtype of np.floating), but got {dtype.name}. For holomorphic "
+                        f"differentiation, pass holomorphic=True. For differentiation of "
+                        f"non-holomorphic functions involving complex inputs, use jvp "
+                        f"directly.")
+    raise TypeError(f"{name} requires real- or complex-valued inputs (input dtype that is "
+                    f"a sub-dtype of np.inexact), but got {dtype.name}: cast integer and "
+                    f"boolean arguments to a float dtype")
 
 
-def _check_output(value, name):
+def _check_real_output(dtype, name, holomorphic=False):
+    """JAX's output rules: real outputs, or complex ones with `holomorphic`."""
+    if holomorphic:
+        if dtype.kind != "c":
+            raise TypeError(f"{name} with holomorphic=True requires outputs with complex "
+                            f"dtype, but got {dtype.name}.")
+    elif dtype.kind != "f":
+        raise TypeError(f"{name} requires real-valued outputs (output dtype that is a "
+                        f"sub-dtype of np.floating), but got {dtype.name}."
+                        + (" For holomorphic differentiation, pass holomorphic=True. For "
+                           "differentiation of non-holomorphic functions involving complex "
+                           "outputs, use vjp directly." if dtype.kind == "c" else ""))
+
+
+def _check_output(value, name, holomorphic=False):
     value = asarray(value)
     if value.shape != ():
         raise TypeError(f"{name}: gradient only defined for scalar-output functions; the "
                         f"output had shape {value.shape}")
-    if value.dtype.kind != "f":
-        raise TypeError(f"{name} requires real-valued (floating) outputs, but the output has "
-                        f"dtype {value.dtype.name}")
+    _check_real_output(value.dtype, name, holomorphic)
     return value
 
 
-def _roots(args, nums, name):
+def _roots(args, nums, name, holomorphic=False, complex_ok=True):
     """args with the leaves of args[i] for i in nums replaced by fresh roots; and per
     differentiated argument its structure and roots."""
     args = list(args)
@@ -222,7 +247,7 @@ def _roots(args, nums, name):
         leaves = []
         spec = _flatten(args[i], leaves)
         for leaf in leaves:
-            _check_input(leaf, name)
+            _check_input(leaf, name, holomorphic, complex_ok)
         fresh = [ndarray(_native.fresh(asarray(leaf)._native_array)) for leaf in leaves]
         roots.append((spec, fresh))
         args[i] = _unflatten(spec, fresh)
@@ -266,15 +291,17 @@ class _Transformed:
         return self._jitted(*args)
 
 
-def value_and_grad(f, argnums=0, has_aux=False):
+def value_and_grad(f, argnums=0, has_aux=False, holomorphic=False):
     """``(f(*args), gradient)``: the gradient of f (a float scalar) with respect to the
     arguments `argnums` (an int, or a tuple giving a tuple of gradients), each shaped as
     its argument (pytrees of arrays included). ``has_aux``: f returns ``(value, aux)``
-    and the result is ``((value, aux), gradient)``."""
+    and the result is ``((value, aux), gradient)``. Complex inputs follow JAX: for a
+    real f of z = a + ib the gradient is df/da - i df/db (step along its conjugate to
+    descend); ``holomorphic=True`` (complex inputs and output) gives f'(z)."""
 
     def traced(*args):
         nums = _argnums(argnums, len(args), "grad")
-        args, roots = _roots(args, nums, "grad")
+        args, roots = _roots(args, nums, "grad", holomorphic)
         with _Differentiating() as rules:
             out = f(*args)
         if has_aux:
@@ -284,7 +311,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
             value, aux = out
         else:
             value, aux = out, None
-        value = _check_output(value, "grad")
+        value = _check_output(value, "grad", holomorphic)
         grads = _cotangents_of(roots, [value], [None], rules)
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
         return ((value, aux), g) if has_aux else (value, g)
@@ -292,10 +319,10 @@ def value_and_grad(f, argnums=0, has_aux=False):
     return _Transformed(traced, f)
 
 
-def grad(f, argnums=0, has_aux=False):
+def grad(f, argnums=0, has_aux=False, holomorphic=False):
     """The gradient of f (a float scalar) with respect to argument `argnums` (see
     ``value_and_grad``); with ``has_aux``, ``(gradient, aux)``."""
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     def gradient(*args):
         out = vg(*args)
@@ -401,14 +428,14 @@ def _stacked(columns, shape, dtype, axis):
     return lnp.stack(columns, axis=axis).reshape(shape)
 
 
-def jacfwd(f, argnums=0):
+def jacfwd(f, argnums=0, holomorphic=False):
     """The Jacobian of f by forward mode: one JVP per input element, all in one
     program. Arguments and output may be pytrees of arrays (structured as JAX's: see
     ``_jacobian``); each block is shaped ``out.shape + arg.shape``."""
 
     def traced(*args):
         nums = _argnums(argnums, len(args), "jacfwd")
-        args, roots = _roots(args, nums, "jacfwd")
+        args, roots = _roots(args, nums, "jacfwd", holomorphic, complex_ok=False)
         with _Differentiating() as rules:
             out = f(*args)
         outs = []
@@ -433,14 +460,14 @@ def jacfwd(f, argnums=0):
     return _Transformed(traced, f)
 
 
-def jacrev(f, argnums=0):
+def jacrev(f, argnums=0, holomorphic=False):
     """The Jacobian of f by reverse mode: one VJP per output element, all in one
     program. Arguments and output may be pytrees of arrays (structured as JAX's: see
     ``_jacobian``); each block is shaped ``out.shape + arg.shape``."""
 
     def traced(*args):
         nums = _argnums(argnums, len(args), "jacrev")
-        args, roots = _roots(args, nums, "jacrev")
+        args, roots = _roots(args, nums, "jacrev", holomorphic)
         with _Differentiating() as rules:
             out = f(*args)
         outs = []
@@ -449,9 +476,7 @@ def jacrev(f, argnums=0):
         xs = [leaf for _, fresh in roots for leaf in fresh]
         blocks = []
         for o in outs:
-            if o.dtype.kind != "f":
-                raise TypeError(f"jacrev requires real-valued (floating) outputs, but got "
-                                f"{o.dtype.name}")
+            _check_real_output(o.dtype, "jacrev", holomorphic)
             rows = [[] for _ in xs]  # per input leaf, one row per element of o
             for k in range(o.size):
                 basis = _np.zeros(o.size, o.dtype)
@@ -530,8 +555,8 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None):
     return _Transformed(traced, f)
 
 
-def hessian(f, argnums=0):
+def hessian(f, argnums=0, holomorphic=False):
     """The Hessian of f (a float scalar) with respect to `argnums`, JAX's
     ``jacfwd(jacrev(f))`` structure: for a tuple argnums ``H[i][j]`` is the block of
     arguments i and j; pytree arguments give pytrees of blocks."""
-    return jacrev(grad(f, argnums), argnums)
+    return jacrev(grad(f, argnums, holomorphic=holomorphic), argnums, holomorphic)

@@ -13,6 +13,9 @@
 //! Semantics are JAX's: integer and bool values carry no gradient (comparisons, floor,
 //! sign, argmax have zero derivative); `maximum`/`minimum` and the max/min reductions
 //! split the gradient evenly between ties; `abs` has derivative `sign(x)` (0 at 0).
+//! Complex values follow JAX's convention (see `rules::complex_to_real`): the gradient
+//! of a real function of z = a + ib is df/da - i df/db, and a holomorphic function's
+//! derivative is f'(z).
 
 mod rules;
 
@@ -31,8 +34,7 @@ pub const STOP_GRADIENT: &str = "stop_gradient";
 /// The cotangents of `wrt` given those of `outputs` (`cotangents[i]` has the shape of
 /// `outputs[i]`): the vector-Jacobian product, as nodes. Nodes in `wrt` are treated as
 /// leaves (what they are computed from is not differentiated); a node in `wrt` the
-/// outputs do not depend on gets zeros. Errors: a float gradient through complex values
-/// or through `gather`'s source, which are not differentiable yet.
+/// outputs do not depend on gets zeros. Errors: a gather whose positions depend on `wrt`.
 pub fn vjp(outputs: &[Node], cotangents: &[Node], wrt: &[Node]) -> Result<Vec<Node>, IrError> {
     vjp_with(outputs, cotangents, wrt, &CustomRules::new())
 }
@@ -144,12 +146,6 @@ pub fn vjp_with(
             continue;
         }
         let Some(op) = node.op() else { continue };
-        if node.dtype().is_complex() {
-            return Err(IrError::invalid(
-                "grad",
-                format!("differentiating through complex values ({op}) is not supported yet"),
-            ));
-        }
         let args = node.args();
         let grads = rules::vjp_rule(op, &args, node, &g)?;
         for (arg, grad) in args.iter().zip(grads) {

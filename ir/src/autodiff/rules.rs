@@ -78,6 +78,11 @@ pub(super) fn vjp_rule(
 /// d/dx of unary ops, times g.
 fn unary(u: UnaryOp, x: &Node, y: &Node, g: &Node) -> Result<Option<Node>, IrError> {
     use UnaryOp::*;
+    if x.dtype().is_complex() {
+        if let Some(grad) = complex_to_real(u, x, y, g)? {
+            return Ok(Some(grad));
+        }
+    }
     let d = g.dtype();
     let c = |v: f64| konst(v, d);
     let x = &cast(x, d)?;
@@ -85,15 +90,9 @@ fn unary(u: UnaryOp, x: &Node, y: &Node, g: &Node) -> Result<Option<Node>, IrErr
     Ok(Some(match u {
         Sign | Floor | Ceil | Round | Trunc | IsNan | IsInf | IsFinite | LogicalNot | Signbit
         | Invert => return Ok(None),
-        Conj | Real | Imag => {
-            return Err(IrError::invalid(
-                "grad",
-                format!(
-                    "differentiating {} of complex values is not supported yet",
-                    u.name()
-                ),
-            ))
-        }
+        // Of a real x: conj and real are x, imag is the constant 0.
+        Conj | Real => g.clone(),
+        Imag => return Ok(None),
         Neg => neg(g)?,
         Abs => mul(g, &un(Sign, x)?)?,
         Exp => mul(g, y)?,
@@ -123,6 +122,35 @@ fn unary(u: UnaryOp, x: &Node, y: &Node, g: &Node) -> Result<Option<Node>, IrErr
         Arccosh => div(g, &un(Sqrt, &sub(&sq(x)?, &c(1.0))?)?)?,
         Arctanh => div(g, &sub(&c(1.0), &sq(x)?)?)?,
         Cbrt => div(g, &mul(&c(3.0), &sq(y)?)?)?,
+    }))
+}
+
+/// The cotangent of a complex x through the ops that are not complex-differentiable
+/// (conj, real, imag, abs); None for the others, whose rules hold for complex values as
+/// written. Cotangents follow JAX's convention: a linear map's transpose under the
+/// pairing <u, v> = Re(u v), without conjugation, so a holomorphic op's rule is the
+/// real one (g f'(x)) and the gradient of a real f of z = a + ib is df/da - i df/db.
+/// Under that pairing the transposes are: real, g + 0i; imag, -i g; conj, conj(g);
+/// abs (d|z| = Re(conj(z) dz) / |z|), g conj(z) / |z|, and 0 at z = 0.
+fn complex_to_real(u: UnaryOp, x: &Node, y: &Node, g: &Node) -> Result<Option<Node>, IrError> {
+    let cd = x.dtype();
+    let complex = |re: f64, im: f64| {
+        Node::constant(Scalar::C128(num_complex::Complex64::new(re, im)).cast(cd))
+    };
+    Ok(Some(match u {
+        UnaryOp::Real => cast(g, cd)?,
+        UnaryOp::Imag => mul(&cast(g, cd)?, &complex(0.0, -1.0))?,
+        UnaryOp::Conj => un(UnaryOp::Conj, g)?,
+        UnaryOp::Abs => {
+            let at_zero = bin(BinaryOp::Eq, y, &konst(0.0, y.dtype()))?;
+            let safe = select(&at_zero, &konst(1.0, y.dtype()), y)?;
+            let grad = div(
+                &mul(&cast(g, cd)?, &un(UnaryOp::Conj, x)?)?,
+                &cast(&safe, cd)?,
+            )?;
+            select(&at_zero, &complex(0.0, 0.0), &grad)?
+        }
+        _ => return Ok(None),
     }))
 }
 

@@ -327,3 +327,164 @@ fn gather_transposes_to_a_scatter_add_with_repeats() {
         });
     }
 }
+
+/// Complex data of `shape`: parts from `data`, the imaginary part from another seed.
+fn complex_data(shape: &[usize], seed: usize) -> Value {
+    let re = data(shape, seed, |u| 0.2 + 0.7 * u).to_scalars();
+    let im = data(shape, seed + 5, |u| 0.6 * u - 0.3).to_scalars();
+    let values: Vec<Scalar> = re
+        .iter()
+        .zip(&im)
+        .map(|(a, b)| Scalar::C128(num_complex::Complex64::new(a.as_f64(), b.as_f64())))
+        .collect();
+    let ty = crate::shape::TensorType {
+        dtype: DType::C128,
+        shape: Shape(shape.to_vec()),
+    };
+    Value::from_scalars(&ty, &values).unwrap()
+}
+
+/// The real loss Re(sum(f(inputs) * w)) (w complex, so both parts of a complex output
+/// count) differentiated by `vjp`, against central differences: the gradient of a
+/// complex input z = a + ib must be dL/da - i dL/db (JAX's convention).
+fn check_complex(name: &str, inputs: Vec<Value>, f: impl Fn(&[Node]) -> Result<Node, IrError>) {
+    let loss = |values: &[Value]| -> (Node, Vec<Node>) {
+        let leaves: Vec<Node> = values.iter().map(|v| Node::data(v.clone())).collect();
+        let out = f(&leaves).unwrap();
+        let w = if out.dtype().is_complex() {
+            Node::data(complex_data(out.shape().dims(), 77))
+        } else {
+            Node::data(data(out.shape().dims(), 99, |u| u + 0.5))
+        };
+        let weighted = Node::apply(Op::Binary(BinaryOp::Mul), vec![out, w]).unwrap();
+        let total = compose::reduce(ReduceOp::Sum, &weighted, None, false).unwrap();
+        let total = if total.dtype().is_complex() {
+            Node::apply(Op::Unary(UnaryOp::Real), vec![total]).unwrap()
+        } else {
+            total
+        };
+        (total, leaves)
+    };
+    let (total, leaves) = loss(&inputs);
+    let one = Node::constant(Scalar::F64(1.0));
+    let grads = vjp(std::slice::from_ref(&total), &[one], &leaves).unwrap();
+    let got = evaluate(&grads);
+    let h = 1e-6;
+    for (k, input) in inputs.iter().enumerate() {
+        assert_eq!(got[k].ty(), input.ty(), "{name}: gradient {k} type");
+        let base = input.to_scalars();
+        for (i, g) in got[k].to_scalars().iter().enumerate() {
+            let at = |delta: (f64, f64)| {
+                let mut moved = base.clone();
+                let (re, im) = base[i].parts();
+                moved[i] = if input.dtype().is_complex() {
+                    Scalar::C128(num_complex::Complex64::new(re + delta.0, im + delta.1))
+                        .cast(input.dtype())
+                } else {
+                    Scalar::F64(re + delta.0)
+                };
+                let mut values = inputs.clone();
+                values[k] = Value::from_scalars(&input.ty(), &moved).unwrap();
+                evaluate(&[loss(&values).0])[0].get(&[]).unwrap().as_f64()
+            };
+            let d_re = (at((h, 0.0)) - at((-h, 0.0))) / (2.0 * h);
+            let d_im = if input.dtype().is_complex() {
+                (at((0.0, h)) - at((0.0, -h))) / (2.0 * h)
+            } else {
+                0.0
+            };
+            let (g_re, g_im) = g.parts();
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * b.abs().max(1.0);
+            assert!(
+                close(g_re, d_re) && close(g_im, -d_im),
+                "{name}: d/d input {k}[{i}]: vjp {g_re}{g_im:+}i, finite differences {d_re}{:+}i",
+                -d_im
+            );
+        }
+    }
+}
+
+#[test]
+fn complex_gradients_match_finite_differences_in_jaxs_convention() {
+    use UnaryOp::*;
+    let z = || complex_data(&[2, 3], 1);
+    for op in [
+        Neg, Exp, Log, Sqrt, Square, Reciprocal, Sin, Cos, Tanh, Conj, Real, Imag, Abs,
+    ] {
+        check_complex(op.name(), vec![z()], un(op));
+    }
+    for op in [
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Pow,
+    ] {
+        check_complex(op.name(), vec![z(), complex_data(&[2, 3], 3)], bin(op));
+        // A real operand next to a complex one: its gradient is the real part.
+        check_complex(
+            &format!("{} real-complex", op.name()),
+            vec![data(&[2, 3], 4, |u| 0.3 + 0.5 * u), z()],
+            bin(op),
+        );
+    }
+    check_complex("matmul", vec![z(), complex_data(&[3, 2], 2)], |x| {
+        Node::apply(Op::MatMul, x.to_vec())
+    });
+    check_complex("cast real to complex", vec![data(&[4], 2, |u| u)], |x| {
+        Node::apply(Op::Cast(DType::C128), vec![x[0].clone()])
+    });
+    check_complex(
+        "abs squared of a product",
+        vec![z(), complex_data(&[2, 3], 6)],
+        |x| {
+            let p = Node::apply(Op::Binary(BinaryOp::Mul), x.to_vec())?;
+            let a = Node::apply(Op::Unary(Abs), vec![p])?;
+            Node::apply(Op::Binary(BinaryOp::Mul), vec![a.clone(), a])
+        },
+    );
+    check_complex("mean of a sum", vec![z()], |x| {
+        compose::reduce(ReduceOp::Mean, &x[0], Some(&[1]), false)
+    });
+}
+
+#[test]
+fn complex_jvp_is_the_directional_derivative() {
+    // f(z) = exp(z) * conj(z) + |z|: a tangent t gives (f(z + h t) - f(z - h t)) / 2h.
+    let z = complex_data(&[3], 1);
+    let t = complex_data(&[3], 8);
+    let f = |x: &Node| -> Result<Node, IrError> {
+        let e = Node::apply(Op::Unary(UnaryOp::Exp), vec![x.clone()])?;
+        let c = Node::apply(Op::Unary(UnaryOp::Conj), vec![x.clone()])?;
+        let a = Node::apply(Op::Unary(UnaryOp::Abs), vec![x.clone()])?;
+        let a = Node::apply(Op::Cast(DType::C128), vec![a])?;
+        let p = Node::apply(Op::Binary(BinaryOp::Mul), vec![e, c])?;
+        Node::apply(Op::Binary(BinaryOp::Add), vec![p, a])
+    };
+    let x = Node::data(z.clone());
+    let tangent = jvp(&[f(&x).unwrap()], &[x], &[Node::data(t.clone())]).unwrap();
+    let got = evaluate(&tangent)[0].to_scalars();
+    let h = 1e-6;
+    let moved = |s: f64| {
+        let values: Vec<Scalar> = z
+            .to_scalars()
+            .iter()
+            .zip(t.to_scalars())
+            .map(|(a, b)| {
+                let (a, b) = (a.parts(), b.parts());
+                Scalar::C128(num_complex::Complex64::new(a.0 + s * b.0, a.1 + s * b.1))
+            })
+            .collect();
+        let v = Value::from_scalars(&z.ty(), &values).unwrap();
+        evaluate(&[f(&Node::data(v)).unwrap()])[0].to_scalars()
+    };
+    let (plus, minus) = (moved(h), moved(-h));
+    for i in 0..3 {
+        let (p, m, g) = (plus[i].parts(), minus[i].parts(), got[i].parts());
+        let numeric = ((p.0 - m.0) / (2.0 * h), (p.1 - m.1) / (2.0 * h));
+        assert!(
+            (g.0 - numeric.0).abs() < 1e-6 && (g.1 - numeric.1).abs() < 1e-6,
+            "jvp {g:?}, finite differences {numeric:?}"
+        );
+    }
+}
