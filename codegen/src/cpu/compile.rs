@@ -92,6 +92,17 @@ fn initialize_llvm() -> Result<(), CodegenError> {
     .map_err(CodegenError::Llvm)
 }
 
+/// The host's preferred vector width (see [`crate::target::preferred_vector_width`]),
+/// decided once.
+fn vector_width() -> Option<u32> {
+    static WIDTH: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *WIDTH.get_or_init(|| {
+        crate::target::host()
+            .ok()
+            .and_then(|h| crate::target::preferred_vector_width(&h))
+    })
+}
+
 pub(super) fn host_machine() -> Result<TargetMachine, CodegenError> {
     initialize_llvm()?;
     let triple = TargetMachine::get_default_triple();
@@ -127,11 +138,18 @@ pub(super) fn prepare_module(
         "target-features",
         &TargetMachine::get_host_cpu_features().to_string(),
     );
+    let width = vector_width().map(|w| w.to_string());
     let mut f = module.get_first_function();
     while let Some(func) = f {
         if func.count_basic_blocks() > 0 {
             func.add_attribute(inkwell::attributes::AttributeLoc::Function, cpu);
             func.add_attribute(inkwell::attributes::AttributeLoc::Function, features);
+            if let Some(w) = &width {
+                func.add_attribute(
+                    inkwell::attributes::AttributeLoc::Function,
+                    ctx.create_string_attribute("prefer-vector-width", w),
+                );
+            }
         }
         f = func.get_next_function();
     }
