@@ -107,7 +107,7 @@ impl Compiled {
         if !self.probes.is_empty() {
             let probed = values.split_off(values.len() - self.probes.len());
             crate::warnings::record_functions(self.probes.iter().copied(), &probed);
-            super::numpy_warnings(py)?;
+            super::warnings::numpy_warnings(py)?;
         }
         Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
     }
