@@ -20,6 +20,10 @@ pub enum CodegenError {
         /// The size asked for.
         bytes: usize,
     },
+    /// A function that cannot be exported as asked (a name that is not a C identifier,
+    /// an unknown target CPU, no C compiler, something exports do not support yet).
+    #[error("{0}")]
+    Export(String),
     /// A broken invariant of the code generator: a bug, reported with what failed.
     #[error("internal code generation error: {0}")]
     Internal(String),

@@ -13,8 +13,10 @@
 
 mod cpu;
 mod error;
+mod export;
 mod target;
 
 pub use cpu::{storage_roots, CacheStats, CpuExecutor, InputView, PreparedPlan};
 pub use error::CodegenError;
+pub use export::{export_plan, ExportOptions, ExportTarget, Exported, SlotSource};
 pub use target::{host, llvm_version, nvptx, TargetError, TargetInfo};

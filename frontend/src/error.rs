@@ -79,6 +79,7 @@ impl Error {
                 ErrorKind::Binding
             }
             Error::Codegen(CodegenError::Internal(_)) => ErrorKind::Internal,
+            Error::Codegen(CodegenError::Export(_)) => ErrorKind::InvalidArgument,
             Error::Codegen(CodegenError::OutOfMemory { .. }) => ErrorKind::Memory,
         }
     }

@@ -102,7 +102,7 @@ pub(super) const CHUNK: usize = 8192;
 
 /// The combiner of a kernel that only folds one value per outer point and stores it
 /// (`sum(expr)`, `max(expr)` ...), which the executor may split into chunks.
-pub(super) fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
+pub(crate) fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
     let rows: usize = kernel.outer.iter().product();
     let first = *kernel.inner.first()?;
     match kernel.kind() {

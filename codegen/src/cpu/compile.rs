@@ -15,7 +15,7 @@ use crate::error::CodegenError;
 
 /// A key that equal kernel structures share, whatever their sizes and index-map
 /// numbers (those are run-time parameters).
-pub(super) fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> String {
+pub(crate) fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> String {
     let mut k = kernel.clone();
     // Numbers are run-time parameters; which loops an access moves with is compiled in.
     let blank = |a: &mut Affine| {
@@ -103,20 +103,51 @@ fn vector_width() -> Option<u32> {
     })
 }
 
+/// The CPU a module is compiled for: LLVM's CPU name, its feature string and the
+/// preferred vector width (None: LLVM's choice for the CPU).
+#[derive(Clone, Debug)]
+pub(crate) struct CpuModel {
+    pub(crate) cpu: String,
+    pub(crate) features: String,
+    pub(crate) vector_width: Option<u32>,
+}
+
+impl CpuModel {
+    /// This machine's CPU.
+    pub(crate) fn host() -> CpuModel {
+        CpuModel {
+            cpu: TargetMachine::get_host_cpu_name().to_string(),
+            features: TargetMachine::get_host_cpu_features().to_string(),
+            vector_width: vector_width(),
+        }
+    }
+}
+
 pub(super) fn host_machine() -> Result<TargetMachine, CodegenError> {
+    target_machine(&CpuModel::host(), RelocMode::Default, CodeModel::JITDefault)
+}
+
+/// A target machine for `model` on this machine's architecture.
+pub(crate) fn target_machine(
+    model: &CpuModel,
+    reloc: RelocMode,
+    code_model: CodeModel,
+) -> Result<TargetMachine, CodegenError> {
     initialize_llvm()?;
     let triple = TargetMachine::get_default_triple();
     let target = Target::from_triple(&triple).map_err(|e| CodegenError::Llvm(e.to_string()))?;
     target
         .create_target_machine(
             &triple,
-            &TargetMachine::get_host_cpu_name().to_string(),
-            &TargetMachine::get_host_cpu_features().to_string(),
+            &model.cpu,
+            &model.features,
             OptimizationLevel::Aggressive,
-            RelocMode::Default,
-            CodeModel::JITDefault,
+            reloc,
+            code_model,
         )
-        .ok_or_else(|| CodegenError::Llvm("cannot create a target machine for the host".into()))
+        .ok_or_else(|| {
+            CodegenError::Llvm(format!("cannot create a target machine for {}", model.cpu))
+        })
 }
 
 /// Sets the host triple, data layout and CPU attributes, verifies, and runs the O2
@@ -127,18 +158,22 @@ pub(super) fn prepare_module(
     machine: &TargetMachine,
     optimize: bool,
 ) -> Result<(), CodegenError> {
+    prepare_module_for(module, machine, &CpuModel::host(), optimize)
+}
+
+/// [`prepare_module`] for the CPU `model` (which `machine` was made for).
+pub(crate) fn prepare_module_for(
+    module: &inkwell::module::Module<'_>,
+    machine: &TargetMachine,
+    model: &CpuModel,
+    optimize: bool,
+) -> Result<(), CodegenError> {
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
     let ctx = module.get_context();
-    let cpu = ctx.create_string_attribute(
-        "target-cpu",
-        &TargetMachine::get_host_cpu_name().to_string(),
-    );
-    let features = ctx.create_string_attribute(
-        "target-features",
-        &TargetMachine::get_host_cpu_features().to_string(),
-    );
-    let width = vector_width().map(|w| w.to_string());
+    let cpu = ctx.create_string_attribute("target-cpu", &model.cpu);
+    let features = ctx.create_string_attribute("target-features", &model.features);
+    let width = model.vector_width.map(|w| w.to_string());
     let mut f = module.get_first_function();
     while let Some(func) = f {
         if func.count_basic_blocks() > 0 {

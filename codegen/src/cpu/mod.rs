@@ -11,6 +11,7 @@ mod gemm;
 mod into;
 mod launch;
 mod library;
+mod object;
 mod scalar;
 mod storage;
 mod vmath;
@@ -22,6 +23,54 @@ use alloc::zeros;
 use compile::{compile, host_machine, prepare_module, structure_key};
 
 pub use storage::storage_roots;
+
+/// What ahead-of-time export (`crate::export`) uses of the CPU backend.
+pub(crate) mod aot {
+    pub(crate) use super::canonical_buffers;
+    pub(crate) use super::chunked::chunkable_reduction;
+    pub(crate) use super::compile::{structure_key, CpuModel};
+    pub(crate) use super::emit::is_elementwise;
+    pub(crate) use super::object::{write_object, ObjectKernel};
+    pub(crate) use super::storage::storage_roots;
+
+    use crate::error::CodegenError;
+
+    /// CPUs an export may name besides the host's (LLVM names).
+    pub(crate) const NAMED_CPUS: &[&str] = &[
+        "x86-64",
+        "x86-64-v2",
+        "x86-64-v3",
+        "x86-64-v4",
+        "haswell",
+        "broadwell",
+        "skylake",
+        "skylake-avx512",
+        "cascadelake",
+        "icelake-server",
+        "sapphirerapids",
+        "znver2",
+        "znver3",
+        "znver4",
+    ];
+
+    /// The CPU model of an export: the host's, or a named CPU with its own features.
+    pub(crate) fn cpu_model(name: Option<&str>) -> Result<CpuModel, CodegenError> {
+        let host = CpuModel::host();
+        match name {
+            None => Ok(host),
+            Some(n) if n == "host" || n == "native" => Ok(host),
+            Some(n) if NAMED_CPUS.contains(&n) || n == host.cpu => Ok(CpuModel {
+                cpu: n.to_string(),
+                features: String::new(),
+                vector_width: None,
+            }),
+            Some(n) => Err(CodegenError::Export(format!(
+                "export: unknown target CPU {n:?}; use \"host\" or one of {}",
+                NAMED_CPUS.join(", ")
+            ))),
+        }
+    }
+}
 
 use std::collections::HashMap;
 use std::mem::ManuallyDrop;
@@ -234,7 +283,7 @@ impl CpuExecutor {
 /// The kernel with its buffers renumbered 0, 1, ... in order of first use, and the
 /// plan buffer of each new number: kernels that differ only in which buffers they
 /// touch share compiled code.
-fn canonical_buffers(kernel: &LoopKernel) -> (LoopKernel, Vec<usize>) {
+pub(crate) fn canonical_buffers(kernel: &LoopKernel) -> (LoopKernel, Vec<usize>) {
     let mut k = kernel.clone();
     let mut order: Vec<usize> = Vec::new();
     let mut renumber = |b: &mut lazyfuse_ir::kernel::BufferId| {

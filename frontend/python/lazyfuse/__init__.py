@@ -11,11 +11,12 @@ from .errors import (LazyfuseError, ShapeError, DTypeError, AxisError, ScalarOve
                      ParseError, OutOfMemoryError, CompileError, InternalError)
 from ._core import ndarray, asarray, array, _set_eager_limit as set_eager_limit
 from ._jit import jit, explain, visualize, Explanation
+from ._export import export, Exported
 from ._transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian,
                           stop_gradient, vmap, custom_vjp, custom_jvp)
 from . import numpy
 
-__all__ = ["ndarray", "asarray", "array", "eval", "jit", "explain", "visualize", "Explanation",
+__all__ = ["ndarray", "asarray", "array", "eval", "jit", "export", "Exported", "explain", "visualize", "Explanation",
            "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "stop_gradient", "vmap", "custom_vjp", "custom_jvp",
            "cache_info", "set_eager_limit", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
            "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError",

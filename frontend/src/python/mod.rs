@@ -19,6 +19,7 @@ use lazyfuse_ir::compose::IndexItem;
 mod base;
 mod cell;
 mod errors;
+mod export;
 mod handle;
 mod jit;
 mod operators;
@@ -744,6 +745,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
     m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
+    m.add_function(wrap_pyfunction!(export::export, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_panic_probe, m)?)?;
     tracing::register(m)?;
     transforms::register(m)?;

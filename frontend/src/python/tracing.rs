@@ -163,7 +163,7 @@ pub(super) fn py_trace<'py>(
 
 /// The native lazy array of a traced output leaf (a lazy array, a NumPy array or a
 /// NumPy scalar), through `lazyfuse.asarray`.
-fn native_of(leaf: &Bound<'_, PyAny>) -> PyResult<NativeArray> {
+pub(super) fn native_of(leaf: &Bound<'_, PyAny>) -> PyResult<NativeArray> {
     let py = leaf.py();
     let array = if leaf.is_instance_of::<Handle>() {
         leaf.clone()
