@@ -252,7 +252,13 @@ fn build_in(
     );
     let library_c = build.join(format!("{name}_lib.c"));
     write(&library_c, &source)?;
-    // Compile and link.
+    // Compile and link; LAZYFUSE_EXPORT_CFLAGS adds flags to both (the tests build the
+    // runtime with -fsanitize=address).
+    let extra_flags: Vec<String> = std::env::var("LAZYFUSE_EXPORT_CFLAGS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
     let library_o = build.join(format!("{name}_lib.o"));
     let mut compile = compiler();
     compile.args([
@@ -268,6 +274,7 @@ fn build_in(
     if defs.uses_blas {
         compile.arg("-DLFRT_BLAS");
     }
+    compile.args(&extra_flags);
     compile
         .arg("-I")
         .arg(build)
@@ -282,6 +289,7 @@ fn build_in(
         .arg(&shared)
         .arg(&library_o)
         .arg(&kernels_o)
+        .args(&extra_flags)
         .args(libraries.iter().map(|l| format!("-l{l}")));
     run(link, "link the shared library")?;
     let archive = out_dir.join(format!("lib{name}.a"));

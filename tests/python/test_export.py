@@ -1,0 +1,313 @@
+"""lf.export: functions compiled ahead of time into C libraries, called through ctypes
+and from C programs built here with gcc (no Python in their process), checked against
+lazyfuse's jit and NumPy; the C runner also under AddressSanitizer."""
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import lazyfuse as lf
+import lazyfuse.numpy as lnp
+
+RUNNER = pathlib.Path(__file__).resolve().parents[1] / "export" / "runner.c"
+CC = os.environ.get("CC", "cc")
+RNG = np.random.default_rng(20261203)
+X = RNG.standard_normal((300, 200))
+C = RNG.standard_normal(200)
+IDX = RNG.integers(0, 300, 50)
+
+
+def softmax(x):
+    e = lnp.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def polynomial(x):
+    return 3 * x**3 - 2 * x**2 + x * C + 1.5
+
+
+def mse(w, a, y):
+    return lnp.mean((lnp.tanh(a @ w) - y) ** 2)
+
+
+W, A, Y = RNG.standard_normal(20), RNG.standard_normal((100, 20)), RNG.standard_normal(100)
+
+# (name, function, example arguments): every kind of kernel the runtime runs.
+CASES = [
+    ("softmax", softmax, (X,)),
+    ("polynomial", polynomial, (X,)),
+    ("big_sum", lambda x: (x * x).sum(), (RNG.standard_normal(3_000_000),)),
+    ("big_max", lambda x: lnp.max(x), (RNG.standard_normal(3_000_000),)),
+    ("sum_f32", lambda x: x.sum(), (RNG.standard_normal(2_000_000).astype(np.float32),)),
+    ("sum_int", lambda x: x.sum(), (RNG.integers(-100, 100, 2_000_000),)),
+    ("any_rows", lambda x: (x > 1).any(axis=1), (X,)),
+    ("mean_axis0", lambda x: x.mean(axis=0), (X,)),
+    ("softmax_axis0", lambda x: lnp.exp(x) / lnp.exp(x).sum(axis=0), (X,)),
+    ("matmul", lambda a, b: a @ b, (RNG.standard_normal((64, 48)), RNG.standard_normal((48, 32)))),
+    ("gram", lambda a: a.T @ a + 1, (RNG.standard_normal((64, 48)),)),
+    ("matmul_f32", lambda a, b: a @ b,
+     (RNG.standard_normal((33, 17)).astype(np.float32),
+      RNG.standard_normal((17, 5)).astype(np.float32))),
+    ("matmul_int", lambda a, b: a @ b, (RNG.integers(0, 9, (5, 7)), RNG.integers(0, 9, (7, 3)))),
+    ("three_outputs", lambda x: (x.sum(axis=1), x * 2, lnp.tanh(x)), (X,)),
+    ("grad_mse", lf.grad(mse), (W, A, Y)),
+    ("captured_gather", lambda x: x[IDX] * 2 + x[:, IDX[IDX < 200]].sum(), (X,)),
+    ("complex", lambda z: (z * z.conj()).sum() + lnp.exp(z),
+     (RNG.standard_normal(1000) + 1j * RNG.standard_normal(1000),)),
+    ("views", lambda x: x[::-1, ::2] + x[:, :100].T.sum(axis=1), (X,)),
+    ("zero_d", lambda x: lnp.sqrt(x) + 1, (np.float64(3.0),)),
+    ("empty", lambda x: (x * 2, x.sum(axis=0)), (np.zeros((0, 4)),)),
+    ("half", lambda x: x * 2 + 1, (RNG.standard_normal(100).astype(np.float16),)),
+    ("uint8", lambda x: x + 3, (RNG.integers(0, 255, 100).astype(np.uint8),)),
+    ("nan_inf", lambda x: lnp.maximum(x, 0.0) + x.min(), (np.array([np.nan, -np.inf, -0.0, 2.0]),)),
+]
+
+
+def as_tuple(r):
+    return r if isinstance(r, (tuple, list)) else (r,)
+
+
+def assert_same(got, want):
+    got, want = as_tuple(got), as_tuple(want)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.dtype == w.dtype and g.shape == w.shape
+        if w.dtype.kind in "fc":
+            # Same plan, same kernels: equal but for BLAS builds (gradients' products).
+            np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-15)
+        else:
+            np.testing.assert_array_equal(g, w)
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("export")
+
+
+@pytest.fixture(scope="module")
+def exported(out_dir):
+    """Each case exported once."""
+    return {name: lf.export(f, *args, name=name, out_dir=out_dir) for name, f, args in CASES}
+
+
+@pytest.mark.parametrize("name,f,args", CASES, ids=[c[0] for c in CASES])
+def test_ctypes_call_matches_jit(exported, name, f, args):
+    ex = exported[name]
+    assert_same(ex(*args), lf.jit(f)(*args))
+
+
+def test_softmax_matches_numpy(exported):
+    e = np.exp(X - X.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(exported["softmax"](X), e / e.sum(axis=1, keepdims=True),
+                               rtol=1e-14)
+
+
+def test_gradient_matches_finite_differences(exported):
+    g = exported["grad_mse"](W, A, Y)
+    h = 1e-6
+    fd = [(float(np.asarray(mse(W + h * e, A, Y))) - float(np.asarray(mse(W - h * e, A, Y))))
+          / (2 * h) for e in np.eye(len(W))]
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-9)
+
+
+def test_reductions_same_bits_for_any_thread_count(exported):
+    ex = exported["big_sum"]
+    x = CASES[2][2][0]
+    results = []
+    for n in (1, 2, 3, 7):
+        ex.set_num_threads(n)
+        results.append(ex(x))
+    ex.set_num_threads(0)
+    assert all(r.tobytes() == results[0].tobytes() for r in results)
+    assert results[0] == lf.jit(CASES[2][1])(x)
+
+
+def test_strided_reversed_inputs_and_strided_outputs(exported):
+    ex = exported["softmax"]
+    big = RNG.standard_normal((600, 401))
+    x = big[::-2, 1::2]  # reversed rows, every other column
+    assert x.shape == X.shape
+    out = np.zeros((300, 400))[:, ::2]
+    ex(x, out=[out])
+    assert_same(out, lf.jit(softmax)(np.ascontiguousarray(x)))
+    ft = np.asfortranarray(x)
+    assert_same(ex(ft), lf.jit(softmax)(np.ascontiguousarray(x)))
+
+
+def test_output_may_overlap_its_input(exported):
+    x = X.copy()
+    want = np.asarray(lf.jit(softmax)(x))
+    exported["softmax"](x, out=[x])
+    assert_same(x, want)
+
+
+def test_bad_calls_report_status_and_message(exported):
+    ex = exported["softmax"]
+    with pytest.raises(RuntimeError, match=r"softmax: input 0 .*shape.*\(300, 200\).*\(10, 200\).*status 3"):
+        ex(X[:10])
+    with pytest.raises(RuntimeError, match=r"softmax: input 0 must be float64, got float32 .status 2"):
+        ex(X.astype(np.float32))
+    with pytest.raises(RuntimeError, match=r"softmax: takes 1 input tensors, got 2 .*status 1"):
+        ex(X, X)
+    with pytest.raises(RuntimeError, match=r"status 3"):
+        ex(X, out=[np.empty((300, 199))])
+    # Afterwards the library still works.
+    assert_same(ex(X), lf.jit(softmax)(X))
+
+
+def test_export_arguments_are_checked(out_dir):
+    with pytest.raises(lf.errors.InvalidArgumentError, match="not a C identifier"):
+        lf.export(softmax, X, name="2fast", out_dir=out_dir)
+    with pytest.raises(lf.errors.InvalidArgumentError, match="unknown target CPU"):
+        lf.export(softmax, X, out_dir=out_dir, target="pentium9")
+    with pytest.raises(ValueError, match="pass name="):
+        lf.export(lambda x: x + 1, X, out_dir=out_dir)
+
+
+def test_static_argnums_and_scalars(out_dir):
+    def scaled(x, k, shift):
+        return x * k + shift
+
+    ex = lf.export(scaled, X, 2.5, np.float64(1.0), static_argnums=(1,), out_dir=out_dir)
+    assert [d for d, _ in ex.inputs] == ["float64", "float64"]
+    assert_same(ex(X, np.float64(-1.0)), X * 2.5 - 1.0)
+
+
+def _host_flags():
+    try:
+        text = pathlib.Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    m = re.search(r"^flags\s*:(.*)$", text, re.M)
+    return set(m.group(1).split()) if m else set()
+
+
+@pytest.mark.parametrize("target,needs", [("x86-64-v2", "sse4_2"), ("x86-64-v3", "avx2"),
+                                          ("x86-64-v4", "avx512f")])
+def test_named_baselines(out_dir, target, needs):
+    name = "rows_" + target[-2:].replace("-", "")
+    ex = lf.export(lambda x: lnp.exp(x).sum(axis=1), X, name=name, out_dir=out_dir, target=target)
+    assert ex.cpu == target
+    header = pathlib.Path(ex.header).read_text()
+    assert f'#define {name.upper()}_TARGET_CPU "{target}"' in header
+    if needs not in _host_flags():
+        pytest.skip(f"this CPU lacks {needs}: {target} code is built but not run")
+    np.testing.assert_allclose(ex(X), np.exp(X).sum(axis=1), rtol=1e-13)
+
+
+# ---- C programs, no Python in the process -----------------------------------------------
+
+
+def _build_runner(ex, directory, extra=(), static=False):
+    """The generic C runner (tests/export/runner.c) for `ex`, linked with gcc."""
+    exe = pathlib.Path(directory) / (f"run_{ex.name}" + ("_static" if static else "")
+                                     + ("_asan" if extra else ""))
+    lib_dir = os.path.dirname(os.path.abspath(ex.shared_library))
+    cmd = [CC, "-std=c11", "-O1", "-g", *extra, f"-DLF_NAME={ex.name}", "-include", ex.header,
+           "-I", lib_dir, str(RUNNER), "-o", str(exe)]
+    if static:
+        cmd += [ex.static_library] + [f"-l{lib}" for lib in ex.link_libraries]
+    else:
+        cmd += [f"-L{lib_dir}", f"-l{ex.name}", f"-Wl,-rpath,{lib_dir}"]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return exe
+
+
+def _run_runner(exe, ex, args, tmp_path, env=None):
+    paths_in, paths_out = [], []
+    for k, a in enumerate(args):
+        p = tmp_path / f"in{k}.bin"
+        np.ascontiguousarray(a).tofile(p)
+        paths_in.append(str(p))
+    for k in range(len(ex.outputs)):
+        paths_out.append(str(tmp_path / f"out{k}.bin"))
+    # A clean environment: no PYTHONPATH, nothing from this interpreter.
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    proc = subprocess.run([str(exe), *paths_in, "--", *paths_out], env={**base, **(env or {})},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return tuple(np.fromfile(p, dtype=d).reshape(s) for p, (d, s) in zip(paths_out, ex.outputs))
+
+
+C_CASES = ["softmax", "polynomial", "big_sum", "sum_int", "matmul", "three_outputs", "grad_mse",
+           "captured_gather", "complex", "empty", "softmax_axis0"]
+
+
+@pytest.mark.parametrize("name", C_CASES)
+def test_c_program_matches_lazyfuse(exported, tmp_path, name):
+    ex = exported[name]
+    f, args = next((f, a) for n, f, a in CASES if n == name)
+    exe = _build_runner(ex, tmp_path)
+    want = lf.jit(f)(*args)
+    assert_same(_run_runner(exe, ex, args, tmp_path), want)
+    assert_same(_run_runner(exe, ex, args, tmp_path, {"LF_STRIDED": "1"}), want)
+
+
+def test_c_program_has_no_python(exported, tmp_path):
+    ex = exported["softmax"]
+    for binary in (_build_runner(ex, tmp_path), ex.shared_library):
+        deps = subprocess.run(["ldd", str(binary)], capture_output=True, text=True).stdout
+        assert "python" not in deps.lower(), deps
+        assert "libsoftmax" in deps or binary == ex.shared_library
+
+
+def test_static_library_links_alone(exported, tmp_path):
+    for name in ("softmax", "matmul", "big_sum"):
+        ex = exported[name]
+        f, args = next((f, a) for n, f, a in CASES if n == name)
+        exe = _build_runner(ex, tmp_path, static=True)
+        deps = subprocess.run(["ldd", str(exe)], capture_output=True, text=True).stdout
+        assert f"lib{name}.so" not in deps and "python" not in deps.lower()
+        assert_same(_run_runner(exe, ex, args, tmp_path, {"LF_REPEAT": "3"}), lf.jit(f)(*args))
+
+
+def test_c_bad_call_exit_status(exported, tmp_path):
+    """A short input file is the runner's error; a wrong-dtype tensor is the library's."""
+    src = tmp_path / "bad.c"
+    src.write_text(
+        '#include <stdio.h>\n#include "softmax.h"\n'
+        "int main(void) {\n"
+        "  static float data[300 * 200]; int64_t shape[2] = {300, 200};\n"
+        "  DLTensor in = {data, {kDLCPU, 0}, 2, {kDLFloat, 32, 1}, shape, NULL, 0};\n"
+        "  DLTensor out = in;\n"
+        "  int rc = softmax(&in, 1, &out, 1);\n"
+        "  printf(\"%d|%s|%s\\n\", rc, softmax_strerror(rc), softmax_last_error());\n"
+        "  in.dtype.bits = 64; in.device.device_type = kDLCUDA;\n"
+        "  rc = softmax(&in, 1, &out, 1);\n"
+        "  printf(\"%d|%s\\n\", rc, softmax_last_error());\n"
+        "  return 0;\n}\n")
+    ex = exported["softmax"]
+    lib_dir = os.path.dirname(os.path.abspath(ex.shared_library))
+    exe = tmp_path / "bad"
+    subprocess.run([CC, "-std=c11", "-I", lib_dir, str(src), "-o", str(exe), f"-L{lib_dir}",
+                    "-lsoftmax", f"-Wl,-rpath,{lib_dir}"], check=True)
+    lines = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.splitlines()
+    code, meaning, message = lines[0].split("|")
+    assert code == "2" and "type" in meaning and "float32" in message
+    assert lines[1].startswith("4|") and "CPU" in lines[1]
+
+
+@pytest.mark.skipif(shutil.which("ldd") is None, reason="needs ldd")
+def test_c_program_under_address_sanitizer(tmp_path, monkeypatch):
+    """The runtime compiled with -fsanitize=address (LAZYFUSE_EXPORT_CFLAGS), the runner
+    too: heap errors in the runtime's C or in the runner's use of the API abort the run.
+    (The LLVM kernels themselves are not instrumented.)"""
+    flags = ["-fsanitize=address", "-fno-omit-frame-pointer"]
+    monkeypatch.setenv("LAZYFUSE_EXPORT_CFLAGS", " ".join(flags))
+    env = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99"}
+    for name in ("softmax", "big_sum", "matmul", "three_outputs", "captured_gather", "empty"):
+        f, args = next((f, a) for n, f, a in CASES if n == name)
+        ex = lf.export(f, *args, name=name + "_asan", out_dir=tmp_path)
+        exe = _build_runner(ex, tmp_path, extra=flags)
+        for binary in (exe, ex.shared_library):
+            deps = subprocess.run(["ldd", str(binary)], capture_output=True, text=True).stdout
+            assert "libasan" in deps, deps
+        want = lf.jit(f)(*args)
+        assert_same(_run_runner(exe, ex, args, tmp_path, env), want)
+        assert_same(_run_runner(exe, ex, args, tmp_path, {**env, "LF_STRIDED": "1"}), want)
