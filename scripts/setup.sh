@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # graphviz: explain()'s pictures (optional for users; installed so the tests draw them).
-APT_PACKAGES=(llvm-19-dev libpolly-19-dev libzstd-dev zlib1g-dev libxml2-dev libopenblas-dev graphviz)
+# gcc, libc6-dev, binutils: lf.export compiles and links C libraries (the tests also
+# build C programs against them, with AddressSanitizer: libasan comes with gcc).
+APT_PACKAGES=(llvm-19-dev libpolly-19-dev libzstd-dev zlib1g-dev libxml2-dev libopenblas-dev graphviz
+              gcc libc6-dev binutils)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
