@@ -147,6 +147,14 @@ def test_semantics_and_errors_are_jaxs():
     close(lf.grad(lambda a: np.sum(a * lf.stop_gradient(a)))(x), x)
     # maximum's tie splits the gradient as JAX's.
     close(lf.grad(lambda a: np.sum(np.maximum(a, 0.0)))(x), [1.0, 0.0, 0.5])
+    # logaddexp at a tie is smooth: e^x / (e^x + e^y) = 1/2 on each side (a logistic
+    # loss at w = 0 has every margin at the tie).
+    z = onp.array([0.0, -0.0, 3.0, 1.0])
+    for other in (0.0, onp.array([0.0, 0.0, 3.0, 0.0])):
+        share = 1 / (1 + onp.exp(other - z))
+        close(lf.grad(lambda a: np.sum(np.logaddexp(other, a)))(z), share)
+        close(lf.grad(lambda a: np.sum(np.logaddexp(a, other)))(z), share)
+    close(lf.grad(lambda a: np.sum(np.logaddexp2(0.0, a)))(z)[:2], [0.5, 0.5])
     # Fancy and mask indexing: each element gets the cotangents of its reads.
     idx = onp.array([0, 2, 2, 1, 2])
     close(lf.grad(lambda a: np.sum(np.sin(a[idx]) * onp.arange(5.0)))(x),

@@ -118,10 +118,13 @@ def logaddexp2(x1, x2, /, out=None, *, where=True, dtype=None):
 
 
 def _log_add(x, y, d, equal_term, log1p_of):
-    # x == y (infinities of one sign included): x + the log of 2; else the larger plus
-    # the log of one plus the smaller's share; NaN differences: x + y (NaN).
+    # x == y (infinities of one sign included): x + the log of 2, written as the mean of
+    # x and y (the same value, without 2x's overflow) so that gradients split evenly at
+    # a tie, as the derivative e^x / (e^x + e^y) = 1/2 says; else the larger plus the log
+    # of one plus the smaller's share; NaN differences: x + y (NaN).
     larger = _where(d > 0, x + log1p_of(-d), y + log1p_of(d))
-    return _where(x == y, x + equal_term, _where(d == d, larger, x + y))
+    tie = x * 0.5 + y * 0.5 + equal_term
+    return _where(x == y, tie, _where(d == d, larger, x + y))
 
 
 @binary
