@@ -6,7 +6,7 @@ export LLVM_SYS_191_PREFIX ?= /usr/lib/llvm-19
 export LAZYFUSE_PYTHON ?= $(CURDIR)/.venv/bin/python
 PYTHON := $(CURDIR)/.venv/bin/python
 
-.PHONY: setup demo demo-rust bench test test-rust test-python python-module lint fmt bless
+.PHONY: setup demo demo-rust example-export bench test test-rust test-python python-module lint fmt bless
 
 setup:
 	@bash scripts/setup.sh
@@ -18,10 +18,16 @@ demo: python-module
 demo-rust: setup
 	cargo run --release --example demo
 
+# A C program calling an exported row softmax and an exported gradient (no Python at
+# run time): examples/export/.
+example-export: python-module
+	PYTHON=$(PYTHON) bash examples/export/run.sh
+
 # lazyfuse against NumPy, NumExpr, Numba and JAX: installs the peers into .venv (once per
 # change of requirements-bench.txt), then writes BENCHMARKS.md and benchmarks.png; then
 # the loops over small arrays, the corpus of NumPy programs and value_and_grad against
-# JAX and hand-written NumPy gradients (their sections of it).
+# JAX and hand-written NumPy gradients, exported kernels against hand-written C (their
+# sections of it).
 bench: python-module
 	@want=$$(sha256sum requirements-bench.txt | cut -d' ' -f1); \
 	if [ "$$want" != "$$(cat .venv/.bench.sha256 2>/dev/null)" ]; then \
@@ -31,6 +37,7 @@ bench: python-module
 	$(PYTHON) benches/python/loops.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/programs/runner.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/python/gradients.py --markdown BENCHMARKS.md
+	$(PYTHON) benches/export/bench.py --markdown BENCHMARKS.md
 
 test: setup test-rust test-python
 

@@ -7,6 +7,7 @@ import pathlib
 import re
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -311,3 +312,15 @@ def test_c_program_under_address_sanitizer(tmp_path, monkeypatch):
         want = lf.jit(f)(*args)
         assert_same(_run_runner(exe, ex, args, tmp_path, env), want)
         assert_same(_run_runner(exe, ex, args, tmp_path, {**env, "LF_STRIDED": "1"}), want)
+
+
+def test_example_program_runs(tmp_path):
+    """examples/export/run.sh: exports, builds main.c with gcc, runs it without Python."""
+    script = RUNNER.parents[2] / "examples" / "export" / "run.sh"
+    proc = subprocess.run(["bash", str(script), str(tmp_path)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHON": sys.executable}, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 Python libraries linked" in proc.stdout
+    assert "status 3" in proc.stdout
+    accuracy = float(re.search(r"training accuracy: ([0-9.]+)%", proc.stdout).group(1))
+    assert accuracy > 95.0, proc.stdout
