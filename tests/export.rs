@@ -52,6 +52,7 @@ fn options(name: &str, dir: &Path) -> ExportOptions {
         target: ExportTarget::Host,
         arg_names: vec![],
         summary: format!("the test's {name}"),
+        dynamic: false,
     }
 }
 
@@ -225,5 +226,42 @@ fn exported_gradient_matches_lazyfuse() {
     let mut outputs = [tensor(&mut out, &shape, 2)];
     assert_eq!(call(&lib, &inputs, &mut outputs).0, 0);
     assert_eq!(out, want);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn shape_generic_export_takes_other_sizes() {
+    let dir = out_dir("dynamic");
+    let softmax = |x: &Array| {
+        let e = (x - x.max_axes(&[1], true)).exp();
+        &e / e.sum_axes(&[1], true)
+    };
+    let mut opts = options("rs_dyn_softmax", &dir);
+    opts.dynamic = true;
+    let exported = export(
+        |x| vec![softmax(&x[0])],
+        &[(DType::F64, vec![64, 100])],
+        &opts,
+    )
+    .unwrap();
+    let lib = load(&exported.shared_library, "rs_dyn_softmax");
+    for (rows, cols) in [(64usize, 100usize), (3, 5), (1, 1), (200, 7)] {
+        let mut x = data(rows * cols, (rows * cols) as u64);
+        let want = f64s(
+            &softmax(&Array::from_value(value(&[rows, cols], x.clone())))
+                .eval()
+                .unwrap(),
+        );
+        let shape = [rows as i64, cols as i64];
+        let mut out = vec![0.0f64; rows * cols];
+        let inputs = [tensor(&mut x, &shape, 2)];
+        let mut outputs = [tensor(&mut out, &shape, 2)];
+        assert_eq!(call(&lib, &inputs, &mut outputs), (0, String::new()));
+        assert_eq!(out, want, "{rows} x {cols}");
+    }
+    // Exporting traced outputs cannot be shape-generic.
+    let x = Array::param(0, DType::F64, &[4, 4]);
+    let e = export_traced(&[&softmax(&x)], &[(DType::F64, vec![4, 4])], &opts).unwrap_err();
+    assert!(e.to_string().contains("export_with"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }

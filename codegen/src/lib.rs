@@ -8,7 +8,8 @@
 //! several threads; transcendental functions emitted as vectorisable LLVM IR (no libm
 //! call); float matmul through OpenBLAS where operands have a unit stride
 //! (`matrixmultiply` otherwise); whole-array reductions in chunks combined pairwise in a
-//! fixed order. Not yet: NVPTX kernels (only the target is set up), export.
+//! fixed order; ahead-of-time export as C libraries ([`export_plan`],
+//! [`export_dynamic`]). Not yet: NVPTX kernels (only the target is set up).
 #![warn(missing_docs)]
 
 mod cpu;
@@ -18,5 +19,8 @@ mod target;
 
 pub use cpu::{storage_roots, CacheStats, CpuExecutor, InputView, PreparedPlan};
 pub use error::CodegenError;
-pub use export::{export_plan, ExportOptions, ExportTarget, Exported, SlotSource};
+pub use export::{
+    check_offsets, export_dynamic, export_plan, grid_offsets, ExportOptions, ExportTarget,
+    Exported, PlanInstance, SizeSymbol, SlotSource, MAX_SIZES,
+};
 pub use target::{host, llvm_version, nvptx, TargetError, TargetInfo};

@@ -1,22 +1,24 @@
 //! Ahead-of-time export: a function of arrays traced on parameters, optimised and
 //! planned as `eval` does, and compiled into a shared and a static library with a C
-//! header (see `lazyfuse_codegen::export_plan`).
+//! header (see `lazyfuse_codegen::export_plan`); shape-generic exports plan it at a
+//! grid of sizes (`lazyfuse_codegen::export_dynamic`).
 
-use lazyfuse_codegen::{export_plan, SlotSource};
+use std::collections::HashMap;
+
+use lazyfuse_codegen::{
+    check_offsets, export_dynamic, export_plan, grid_offsets, PlanInstance, SizeSymbol, SlotSource,
+    MAX_SIZES,
+};
 pub use lazyfuse_codegen::{ExportOptions, ExportTarget, Exported};
+use lazyfuse_ir::kernel::KernelPlan;
 use lazyfuse_ir::{DType, Leaf, Program, Shape, TensorType};
 
 use crate::array::Array;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-/// Exports the outputs `outputs` of a function traced on `params` (arrays made by
-/// [`Array::param`] with indices `0..params.len()`); data the outputs read besides the
-/// parameters is embedded in the library.
-pub fn export_traced(
-    outputs: &[&Array],
-    params: &[(DType, Vec<usize>)],
-    options: &ExportOptions,
-) -> Result<Exported> {
+/// The plan of the outputs of a function traced on `nparams` parameters, and where
+/// each of its input slots comes from (a parameter, or data embedded in the library).
+pub fn plan_traced(outputs: &[&Array], nparams: usize) -> Result<(KernelPlan, Vec<SlotSource>)> {
     let nodes = outputs
         .iter()
         .map(|a| a.node().cloned())
@@ -25,27 +27,134 @@ pub fn export_traced(
     let slots = leaves
         .into_iter()
         .map(|leaf| match leaf {
-            Leaf::Param(n) if n < params.len() => Ok(SlotSource::Argument(n)),
-            Leaf::Param(n) => Err(crate::Error::UnboundParameter(n)),
+            Leaf::Param(n) if n < nparams => Ok(SlotSource::Argument(n)),
+            Leaf::Param(n) => Err(Error::UnboundParameter(n)),
             data => Ok(SlotSource::Constant(
                 data.into_value().expect("a data leaf has a value"),
             )),
         })
         .collect::<Result<Vec<_>>>()?;
-    let fusion = lazyfuse_optimizer::Options::default();
-    let optimized = lazyfuse_optimizer::optimize(&program, &fusion)?;
-    let plan = lazyfuse_optimizer::plan(&optimized.program, &fusion.fusion)
+    let options = lazyfuse_optimizer::Options::default();
+    let optimized = lazyfuse_optimizer::optimize(&program, &options)?;
+    let plan = lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
         .map_err(lazyfuse_optimizer::OptimizeError::Plan)?;
-    let args: Vec<TensorType> = params
+    Ok((plan, slots))
+}
+
+fn tensor_types(params: &[(DType, Vec<usize>)]) -> Vec<TensorType> {
+    params
         .iter()
         .map(|(d, s)| TensorType::new(*d, Shape::new(s.clone())))
-        .collect();
-    Ok(export_plan(&plan, &slots, &args, options)?)
+        .collect()
+}
+
+/// Exports the outputs `outputs` of a function traced on `params` (arrays made by
+/// [`Array::param`] with indices `0..params.len()`); data the outputs read besides the
+/// parameters is embedded in the library. Static shapes only (a shape-generic export
+/// must trace the function again: [`export`] or [`export_with`]).
+pub fn export_traced(
+    outputs: &[&Array],
+    params: &[(DType, Vec<usize>)],
+    options: &ExportOptions,
+) -> Result<Exported> {
+    if options.dynamic {
+        return Err(Error::Codegen(lazyfuse_codegen::CodegenError::Export(
+            "export: a shape-generic export (dynamic) traces the function at several sizes; \
+             use export or export_with"
+                .into(),
+        )));
+    }
+    let (plan, slots) = plan_traced(outputs, params.len())?;
+    Ok(export_plan(&plan, &slots, &tensor_types(params), options)?)
+}
+
+/// The sizes of a shape-generic export: one per distinct input dimension value other
+/// than 0 and 1 (dimensions traced with equal values stay equal), in order of first
+/// appearance.
+pub fn size_symbols(params: &[(DType, Vec<usize>)]) -> Vec<SizeSymbol> {
+    let mut seen = HashMap::new();
+    let mut symbols = Vec::new();
+    for (arg, (_, shape)) in params.iter().enumerate() {
+        for (axis, &v) in shape.iter().enumerate() {
+            if v > 1 && !seen.contains_key(&v) {
+                seen.insert(v, symbols.len());
+                symbols.push(SizeSymbol {
+                    arg,
+                    axis,
+                    example: v,
+                });
+            }
+        }
+    }
+    symbols
+}
+
+/// Exports a function given as `plan_at`, which traces and plans it for parameters of
+/// the given dtypes and shapes (called once, or, for a shape-generic export, at every
+/// size of the grid around `params`' shapes).
+pub fn export_with(
+    mut plan_at: impl FnMut(&[(DType, Vec<usize>)]) -> Result<(KernelPlan, Vec<SlotSource>)>,
+    params: &[(DType, Vec<usize>)],
+    options: &ExportOptions,
+) -> Result<Exported> {
+    if !options.dynamic {
+        let (plan, slots) = plan_at(params)?;
+        return Ok(export_plan(&plan, &slots, &tensor_types(params), options)?);
+    }
+    let symbols = size_symbols(params);
+    if symbols.len() > MAX_SIZES {
+        return Err(Error::Codegen(lazyfuse_codegen::CodegenError::Export(
+            format!(
+                "export(dynamic=True): the arguments have {} distinct sizes ({}); a shape-generic \
+             export takes at most {MAX_SIZES} (dimensions traced with equal sizes stay equal: \
+             trace with fewer distinct sizes, or export with static shapes)",
+                symbols.len(),
+                symbols
+                    .iter()
+                    .map(|s| s.example.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )));
+    }
+    let n = symbols.len();
+    let mut instances = Vec::new();
+    for offsets in grid_offsets(n).into_iter().chain(check_offsets(n)) {
+        let sizes: Vec<usize> = symbols
+            .iter()
+            .zip(&offsets)
+            .map(|(s, g)| s.example + g)
+            .collect();
+        let shaped: Vec<(DType, Vec<usize>)> = params
+            .iter()
+            .map(|(d, shape)| {
+                let dims = shape
+                    .iter()
+                    .map(
+                        |&v| match symbols.iter().position(|s| v > 1 && s.example == v) {
+                            Some(k) => sizes[k],
+                            None => v,
+                        },
+                    )
+                    .collect();
+                (*d, dims)
+            })
+            .collect();
+        let (plan, slots) = plan_at(&shaped)?;
+        instances.push(PlanInstance {
+            sizes,
+            plan,
+            slots,
+            args: tensor_types(&shaped),
+        });
+    }
+    Ok(export_dynamic(&instances, &symbols, options)?)
 }
 
 /// Exports `f` traced on arguments of the given dtypes and shapes as the C function
 /// `options.name`, in `lib<name>.so`, `lib<name>.a` and `<name>.h` (with `dlpack.h`)
-/// in `options.out_dir`.
+/// in `options.out_dir`. With `options.dynamic`, the library takes any sizes the
+/// program allows (f is traced at several sizes).
 ///
 /// ```no_run
 /// use lazyfuse_frontend::{export, DType, ExportOptions, ExportTarget};
@@ -56,6 +165,7 @@ pub fn export_traced(
 ///     target: ExportTarget::Host,
 ///     arg_names: vec!["x".into()],
 ///     summary: "a row softmax".into(),
+///     dynamic: true,
 /// };
 /// let exported = export(
 ///     |x| {
@@ -69,16 +179,22 @@ pub fn export_traced(
 /// # Ok::<(), lazyfuse_frontend::Error>(())
 /// ```
 pub fn export(
-    f: impl FnOnce(&[Array]) -> Vec<Array>,
+    f: impl Fn(&[Array]) -> Vec<Array>,
     args: &[(DType, Vec<usize>)],
     options: &ExportOptions,
 ) -> Result<Exported> {
-    let params: Vec<Array> = args
-        .iter()
-        .enumerate()
-        .map(|(i, (d, s))| Array::param(i, *d, s))
-        .collect();
-    let outputs = f(&params);
-    let refs: Vec<&Array> = outputs.iter().collect();
-    export_traced(&refs, args, options)
+    export_with(
+        |shaped| {
+            let params: Vec<Array> = shaped
+                .iter()
+                .enumerate()
+                .map(|(i, (d, s))| Array::param(i, *d, s))
+                .collect();
+            let outputs = f(&params);
+            let refs: Vec<&Array> = outputs.iter().collect();
+            plan_traced(&refs, shaped.len())
+        },
+        args,
+        options,
+    )
 }

@@ -40,7 +40,10 @@ pub use elementwise::unary_fns::*;
 pub use elementwise::{Operand, WeakScalar};
 pub use error::{Error, ErrorKind, Result};
 pub use eval::{eval, eval_into, eval_with, explain, program, Backend};
-pub use export::{export, export_traced, ExportOptions, ExportTarget, Exported};
+pub use export::{
+    export, export_traced, export_with, plan_traced, size_symbols, ExportOptions, ExportTarget,
+    Exported,
+};
 pub use functions::*;
 pub use lazyfuse_ir::{DType, Element, Program, Scalar, Value};
 pub use lazyfuse_optimizer::{Explanation, FloatMode, FusionOptions, Options as OptimizerOptions};

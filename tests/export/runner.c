@@ -6,7 +6,8 @@
  *   ./runner x.bin -- out0.bin
  *
  * With LF_STRIDED=1 in the environment every input is passed through a padded,
- * strided copy (each row followed by a gap), to check strided DLTensors. Exit status 0
+ * strided copy (each row followed by a gap), to check strided DLTensors; with
+ * LF_SHAPE<k>=d0,d1,... input k has that shape instead of the traced one. Exit status 0
  * on success; else the library's status code, and its message on stderr. */
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,16 @@ int main(int argc, char **argv) {
     int nd = LF(_input_ndim)(k);
     int64_t *shape = calloc((size_t)nd + 1, sizeof(int64_t));
     LF(_input_shape)(k, shape);
+    /* LF_SHAPE<k>="d0,d1,...": another shape for input k (a shape-generic export). */
+    char var[32];
+    snprintf(var, sizeof var, "LF_SHAPE%d", k);
+    if (getenv(var)) {
+      char *p = getenv(var);
+      for (int d = 0; d < nd; d++) {
+        shape[d] = strtoll(p, &p, 10);
+        if (*p == ',') p++;
+      }
+    }
     DLDataType t = LF(_input_dtype)(k);
     size_t n = 1;
     for (int d = 0; d < nd; d++) n *= (size_t)shape[d];

@@ -220,7 +220,7 @@ def _build_runner(ex, directory, extra=(), static=False):
     return exe
 
 
-def _run_runner(exe, ex, args, tmp_path, env=None):
+def _run_runner(exe, ex, args, tmp_path, env=None, out_shapes=None):
     paths_in, paths_out = [], []
     for k, a in enumerate(args):
         p = tmp_path / f"in{k}.bin"
@@ -233,7 +233,9 @@ def _run_runner(exe, ex, args, tmp_path, env=None):
     proc = subprocess.run([str(exe), *paths_in, "--", *paths_out], env={**base, **(env or {})},
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    return tuple(np.fromfile(p, dtype=d).reshape(s) for p, (d, s) in zip(paths_out, ex.outputs))
+    shapes = out_shapes or [s for _, s in ex.outputs]
+    return tuple(np.fromfile(p, dtype=d).reshape(s)
+                 for p, (d, _), s in zip(paths_out, ex.outputs, shapes))
 
 
 C_CASES = ["softmax", "polynomial", "big_sum", "sum_int", "matmul", "three_outputs", "grad_mse",
@@ -324,3 +326,98 @@ def test_example_program_runs(tmp_path):
     assert "status 3" in proc.stdout
     accuracy = float(re.search(r"training accuracy: ([0-9.]+)%", proc.stdout).group(1))
     assert accuracy > 95.0, proc.stdout
+
+
+# ---- shape-generic exports (dynamic=True) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dynamic(out_dir):
+    d = out_dir / "dynamic"
+    return {
+        "softmax": lf.export(softmax, X, name="dyn_softmax", out_dir=d, dynamic=True),
+        "scaled": lf.export(lambda x, c: (x * c).sum(axis=0) + x.max(), X, C, name="dyn_scaled",
+                            out_dir=d, dynamic=True),
+        "matmul": lf.export(lambda a, b: lnp.tanh(a @ b), RNG.standard_normal((30, 20)),
+                            RNG.standard_normal((20, 10)), name="dyn_matmul", out_dir=d,
+                            dynamic=True),
+        "rosenbrock": lf.export(lf.grad(lambda x: lnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2
+                                                          + (1.0 - x[:-1]) ** 2)),
+                                RNG.standard_normal(1000), name="dyn_rosenbrock", out_dir=d,
+                                dynamic=True),
+        "flatten": lf.export(lambda x: (x[:, None] * x[None, :]).reshape(-1)[::-1] + x.sum(),
+                             RNG.standard_normal(30), name="dyn_flatten", out_dir=d,
+                             dynamic=True),
+    }
+
+
+def test_dynamic_sizes_are_named_in_header(dynamic):
+    ex = dynamic["softmax"]
+    assert ex.sizes == [(0, 0, 300), (0, 1, 200)]
+    header = pathlib.Path(ex.header).read_text()
+    assert "input 0 (x): f64 (n0, n1)" in header and "output 0: f64 (n0, n1)" in header
+    assert "#define DYN_SOFTMAX_NUM_SIZES 2" in header
+    assert "(n1,)" in pathlib.Path(dynamic["scaled"].header).read_text()
+
+
+@pytest.mark.parametrize("shape", [(300, 200), (1, 1), (5, 7), (1000, 3), (3, 4097)])
+def test_dynamic_softmax_any_shape(dynamic, shape):
+    x = RNG.standard_normal(shape)
+    assert_same(dynamic["softmax"](x), lf.jit(softmax)(x))
+
+
+def test_dynamic_tied_sizes_and_errors(dynamic):
+    ex = dynamic["scaled"]
+    f = lambda x, c: (x * c).sum(axis=0) + x.max()  # noqa: E731
+    for rows, cols in [(300, 200), (4, 9), (1, 1), (2, 1000)]:
+        x, c = RNG.standard_normal((rows, cols)), RNG.standard_normal(cols)
+        assert_same(ex(x, c), lf.jit(f)(x, c))
+    # c's length is x's column count: tied when traced (both 200).
+    with pytest.raises(RuntimeError, match=r"input 1 must have shape \(9,\).*got shape \(8,\).*status 3"):
+        ex(RNG.standard_normal((4, 9)), RNG.standard_normal(8))
+    with pytest.raises(RuntimeError, match=r"dimension 0 is 0; .*at least 1.*status 3"):
+        ex(np.zeros((0, 9)), np.zeros(9))
+    with pytest.raises(RuntimeError, match=r"input 0 must have 2 dimensions, got 1.*status 3"):
+        ex(np.zeros(9), np.zeros(9))
+
+
+def test_dynamic_matmul_gradient_and_flattened_outer(dynamic):
+    for m, k, n in [(30, 20, 10), (1, 1, 1), (7, 3, 50)]:
+        a, b = RNG.standard_normal((m, k)), RNG.standard_normal((k, n))
+        assert_same(dynamic["matmul"](a, b), lf.jit(lambda a, b: lnp.tanh(a @ b))(a, b))
+    g = lf.grad(lambda x: lnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2))
+    for n in (1000, 2, 3, 77, 100_003):
+        x = RNG.standard_normal(n)
+        assert_same(dynamic["rosenbrock"](x), lf.jit(g)(x))
+    flat = lambda x: (x[:, None] * x[None, :]).reshape(-1)[::-1] + x.sum()  # noqa: E731
+    for n in (30, 1, 2, 45):
+        x = RNG.standard_normal(n)
+        assert_same(dynamic["flatten"](x), lf.jit(flat)(x))
+
+
+def test_dynamic_refuses_what_it_cannot_fit(out_dir):
+    d = out_dir / "refused"
+    with pytest.raises(lf.errors.InvalidArgumentError, match=r"not an integer .*1/n of a mean"):
+        lf.export(lambda x: x.mean(axis=0), X, name="dyn_mean", out_dir=d, dynamic=True)
+    with pytest.raises(lf.errors.InvalidArgumentError, match="not polynomials"):
+        lf.export(lambda x: x[::2] * 2, RNG.standard_normal(100), name="dyn_step", out_dir=d,
+                  dynamic=True)
+    with pytest.raises(lf.errors.InvalidArgumentError, match="at most 4"):
+        lf.export(lambda a, b, c, e, f: a.sum() + b.sum() + c.sum() + e.sum() + f.sum(),
+                  *[np.ones(n) for n in (2, 3, 4, 5, 6)], name="dyn_five", out_dir=d,
+                  dynamic=True)
+
+
+def test_dynamic_c_program_under_address_sanitizer(tmp_path, monkeypatch):
+    flags = ["-fsanitize=address", "-fno-omit-frame-pointer"]
+    monkeypatch.setenv("LAZYFUSE_EXPORT_CFLAGS", " ".join(flags))
+    ex = lf.export(softmax, X, name="dyn_softmax_asan", out_dir=tmp_path, dynamic=True)
+    exe = _build_runner(ex, tmp_path, extra=flags)
+    env = {"ASAN_OPTIONS": "detect_leaks=1:exitcode=99"}
+    for shape in [(300, 200), (3, 5), (1, 1), (64, 1000)]:
+        x = RNG.standard_normal(shape)
+        shape_env = {**env, "LF_SHAPE0": ",".join(map(str, shape))}
+        want = lf.jit(softmax)(x)
+        assert_same(_run_runner(exe, ex, (x,), tmp_path, shape_env, [shape]), want)
+        assert_same(_run_runner(exe, ex, (x,), tmp_path, {**shape_env, "LF_STRIDED": "1"},
+                                [shape]), want)

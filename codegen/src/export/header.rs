@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use lazyfuse_ir::{DType, TensorType};
 
+use super::dynamic::SizeSymbol;
 use super::tables::dtype_code;
 
 /// What the header documents about one export.
@@ -16,6 +17,11 @@ pub(super) struct Description<'a> {
     pub(super) cpu: &'a str,
     pub(super) features: &'a str,
     pub(super) libraries: &'a [&'a str],
+    /// A shape-generic export's sizes (empty: static shapes).
+    pub(super) sizes: &'a [SizeSymbol],
+    /// How each input's and output's dimensions are documented (`n0`, `200`).
+    pub(super) input_dims: Vec<Vec<String>>,
+    pub(super) output_dims: Vec<Vec<String>>,
 }
 
 /// The C type the typed wrapper takes for a dtype's elements.
@@ -34,8 +40,7 @@ fn c_type(d: DType) -> &'static str {
     }
 }
 
-fn shape_text(t: &TensorType) -> String {
-    let dims: Vec<String> = t.shape.dims().iter().map(|d| d.to_string()).collect();
+fn shape_text(dims: &[String]) -> String {
     match dims.len() {
         1 => format!("({},)", dims[0]),
         _ => format!("({})", dims.join(", ")),
@@ -97,11 +102,31 @@ pub(super) fn header(d: &Description<'_>) -> String {
             h,
             " *   input {n}{label}: {} {}",
             t.dtype.name(),
-            shape_text(t)
+            shape_text(&d.input_dims[n])
         );
     }
     for (k, t) in d.outputs.iter().enumerate() {
-        let _ = writeln!(h, " *   output {k}: {} {}", t.dtype.name(), shape_text(t));
+        let _ = writeln!(
+            h,
+            " *   output {k}: {} {}",
+            t.dtype.name(),
+            shape_text(&d.output_dims[k])
+        );
+    }
+    if !d.sizes.is_empty() {
+        let _ = writeln!(
+            h,
+            " *\n * Shape-generic: each named size takes any value of at least 1 at run time, the\n \
+             * same wherever it appears; the other dimensions are fixed. The typed wrapper\n \
+             * takes the traced sizes."
+        );
+        for (k, sym) in d.sizes.iter().enumerate() {
+            let _ = writeln!(
+                h,
+                " *   n{k}: input {}'s dimension {} (traced as {})",
+                sym.arg, sym.axis, sym.example
+            );
+        }
     }
     let _ = write!(
         h,
@@ -153,6 +178,7 @@ enum {{
 
 #define {upper}_NUM_INPUTS {}
 #define {upper}_NUM_OUTPUTS {}
+#define {upper}_NUM_SIZES {} /* 0: static shapes */
 #define {upper}_TARGET_CPU \"{cpu}\"
 
 /** Runs {name}: `inputs` and `outputs` as listed above. */
@@ -170,8 +196,8 @@ LAZYFUSE_API int {name}_input_ndim(int k);
 /** Input k's element type (lanes 0 when there is no input k). */
 LAZYFUSE_API DLDataType {name}_input_dtype(int k);
 
-/** Writes input k's shape to `shape` ({name}_input_ndim(k) values); 0, or -1 when
- * there is no input k. */
+/** Writes input k's traced shape to `shape` ({name}_input_ndim(k) values); 0, or -1
+ * when there is no input k. */
 LAZYFUSE_API int {name}_input_shape(int k, int64_t *shape);
 
 /** Output k's number of dimensions (-1 when there is no output k). */
@@ -202,6 +228,7 @@ LAZYFUSE_API int {name}_typed({});
 ",
         d.args.len(),
         d.outputs.len(),
+        d.sizes.len(),
         typed_params(d).join(", "),
         cpu = d.cpu,
         features = if d.features.is_empty() {
@@ -224,31 +251,97 @@ pub(super) fn entry_points(d: &Description<'_>) -> String {
     let name = d.name;
     let plan = format!("{name}__plan");
     let mut c = String::new();
-    let _ = write!(
-        c,
-        "
-LAZYFUSE_API int {name}(const DLTensor *inputs, int num_inputs, DLTensor *outputs,
+    // The two public calls: with the static plan, or with the plan at the sizes read
+    // from the inputs (a shape-generic export).
+    let dispatch = if d.sizes.is_empty() {
+        format!(
+            "LAZYFUSE_API int {name}(const DLTensor *inputs, int num_inputs, DLTensor *outputs,
     int num_outputs) {{
-  return lfrt_run(&{plan}, inputs, num_inputs, outputs, num_outputs);
+  {name}__call c = {{inputs, num_inputs, outputs, num_outputs}};
+  return {name}__run_at(&{plan}, &c);
 }}
 
 LAZYFUSE_API int {name}_output_shapes(const DLTensor *inputs, int num_inputs,
     int64_t *const *shapes, int num_outputs) {{
   lfrt_message[0] = 0;
-  int rc = lfrt_check_inputs(&{plan}, inputs, num_inputs);
+  {name}__shapes_call c = {{inputs, num_inputs, shapes, num_outputs}};
+  return {name}__shapes_at(&{plan}, &c);
+}}
+"
+        )
+    } else {
+        let k = d.sizes.len();
+        let args: Vec<String> = d.sizes.iter().map(|s| s.arg.to_string()).collect();
+        let axes: Vec<String> = d.sizes.iter().map(|s| s.axis.to_string()).collect();
+        format!(
+            "static const int32_t {name}__size_args[] = {{{}}};
+static const int32_t {name}__size_axes[] = {{{}}};
+
+LAZYFUSE_API int {name}(const DLTensor *inputs, int num_inputs, DLTensor *outputs,
+    int num_outputs) {{
+  int64_t s[{k}];
+  lfrt_message[0] = 0;
+  int rc = lfrt_read_sizes(&{plan}, inputs, num_inputs, {k}, {name}__size_args,
+                           {name}__size_axes, s);
   if (rc) return rc;
-  if (num_outputs != {plan}.noutputs || (num_outputs > 0 && !shapes))
+  {name}__call c = {{inputs, num_inputs, outputs, num_outputs}};
+  return {name}__with_sizes(s, {name}__run_at, &c);
+}}
+
+LAZYFUSE_API int {name}_output_shapes(const DLTensor *inputs, int num_inputs,
+    int64_t *const *shapes, int num_outputs) {{
+  int64_t s[{k}];
+  lfrt_message[0] = 0;
+  int rc = lfrt_read_sizes(&{plan}, inputs, num_inputs, {k}, {name}__size_args,
+                           {name}__size_axes, s);
+  if (rc) return rc;
+  {name}__shapes_call c = {{inputs, num_inputs, shapes, num_outputs}};
+  return {name}__with_sizes(s, {name}__shapes_at, &c);
+}}
+",
+            args.join(", "),
+            axes.join(", ")
+        )
+    };
+    let _ = write!(
+        c,
+        "
+typedef struct {{
+  const DLTensor *inputs;
+  int num_inputs;
+  DLTensor *outputs;
+  int num_outputs;
+}} {name}__call;
+
+static int {name}__run_at(const lfrt_plan *plan, void *context) {{
+  {name}__call *c = ({name}__call *)context;
+  return lfrt_run(plan, c->inputs, c->num_inputs, c->outputs, c->num_outputs);
+}}
+
+typedef struct {{
+  const DLTensor *inputs;
+  int num_inputs;
+  int64_t *const *shapes;
+  int num_outputs;
+}} {name}__shapes_call;
+
+static int {name}__shapes_at(const lfrt_plan *plan, void *context) {{
+  {name}__shapes_call *c = ({name}__shapes_call *)context;
+  int rc = lfrt_check_inputs(plan, c->inputs, c->num_inputs);
+  if (rc) return rc;
+  if (c->num_outputs != plan->noutputs || (c->num_outputs > 0 && !c->shapes))
     return lfrt_fail(LAZYFUSE_ERR_ARGUMENTS, \"{name}_output_shapes: %d outputs, got %d\",
-                     {plan}.noutputs, shapes ? num_outputs : 0);
-  for (int k = 0; k < num_outputs; k++) {{
-    const lfrt_buffer *b = &{plan}.buffers[{plan}.outputs[k]];
-    if (!shapes[k] && b->ndim > 0)
+                     plan->noutputs, c->shapes ? c->num_outputs : 0);
+  for (int k = 0; k < c->num_outputs; k++) {{
+    const lfrt_buffer *b = &plan->buffers[plan->outputs[k]];
+    if (!c->shapes[k] && b->ndim > 0)
       return lfrt_fail(LAZYFUSE_ERR_ARGUMENTS, \"{name}_output_shapes: shapes[%d] is null\", k);
-    for (int d = 0; d < b->ndim; d++) shapes[k][d] = b->shape[d];
+    for (int d = 0; d < b->ndim; d++) c->shapes[k][d] = b->shape[d];
   }}
   return LAZYFUSE_OK;
 }}
 
+{dispatch}
 LAZYFUSE_API int {name}_input_ndim(int k) {{
   return k < 0 || k >= {plan}.nargs ? -1 : {plan}.arg_ndims[k];
 }}

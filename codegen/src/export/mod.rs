@@ -8,8 +8,11 @@
 //! chunked reductions, matrix products) runs as the CPU executor does. The system C
 //! compiler (`$CC`, else `cc`) compiles that C and links the libraries.
 
+mod dynamic;
 mod header;
 mod tables;
+
+pub use dynamic::{check_offsets, grid_offsets, PlanInstance, SizeSymbol, MAX_SIZES};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +22,7 @@ use lazyfuse_ir::{TensorType, Value};
 
 use crate::cpu::aot;
 use crate::error::CodegenError;
+use tables::Numbers;
 
 /// The CPU an export is compiled for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -53,6 +57,10 @@ pub struct ExportOptions {
     pub arg_names: Vec<String>,
     /// What the function computes, for the header's first lines.
     pub summary: String,
+    /// Shape-generic: the function takes any sizes its program allows (see
+    /// [`export_dynamic`]); the frontends plan it at the sizes [`grid_offsets`] and
+    /// [`check_offsets`] give.
+    pub dynamic: bool,
 }
 
 /// The files an export wrote.
@@ -106,6 +114,49 @@ pub fn export_plan(
     args: &[TensorType],
     options: &ExportOptions,
 ) -> Result<Exported, CodegenError> {
+    export_family(&[(&[], plan, slots, args)], &[], options)
+}
+
+/// Exports a shape-generic function: `instances` are its plans at the sizes
+/// `symbols[k].example + g_k` for every grid point g of [`grid_offsets`] (the first
+/// instance at the traced sizes) and at any further checking sizes. The plans must
+/// have one structure; their numbers become polynomials of the sizes, computed at run
+/// time from the input tensors' shapes (module `dynamic`).
+pub fn export_dynamic(
+    instances: &[PlanInstance],
+    symbols: &[SizeSymbol],
+    options: &ExportOptions,
+) -> Result<Exported, CodegenError> {
+    if instances.is_empty() {
+        return Err(CodegenError::Internal("export_dynamic: no plans".into()));
+    }
+    let family: Vec<Instance<'_>> = instances
+        .iter()
+        .map(|i| {
+            (
+                i.sizes.as_slice(),
+                &i.plan,
+                i.slots.as_slice(),
+                i.args.as_slice(),
+            )
+        })
+        .collect();
+    export_family(&family, symbols, options)
+}
+
+/// A plan with its sizes, slots and arguments.
+type Instance<'a> = (
+    &'a [usize],
+    &'a KernelPlan,
+    &'a [SlotSource],
+    &'a [TensorType],
+);
+
+fn export_family(
+    family: &[Instance<'_>],
+    symbols: &[SizeSymbol],
+    options: &ExportOptions,
+) -> Result<Exported, CodegenError> {
     let name = options.name.as_str();
     if !is_c_identifier(name) {
         return Err(CodegenError::Export(format!(
@@ -113,21 +164,144 @@ pub fn export_plan(
              with a digit, not a C keyword)"
         )));
     }
-    plan.verify()?;
-    check_slots(plan, slots, args)?;
+    for &(_, plan, slots, args) in family {
+        plan.verify()?;
+        check_slots(plan, slots, args)?;
+    }
     let model = aot::cpu_model(match &options.target {
         ExportTarget::Host => None,
         ExportTarget::Cpu(cpu) => Some(cpu.as_str()),
     })?;
-    let (tables, defs) = tables::write_tables(name, plan, slots, args)?;
+    // Shape-generic: kernel constants that vary with the sizes become run-time numbers.
+    let lifted = if symbols.is_empty() {
+        Vec::new()
+    } else {
+        let plans: Vec<&KernelPlan> = family.iter().map(|f| f.1).collect();
+        let sizes: Vec<&[usize]> = family.iter().map(|f| f.0).collect();
+        dynamic::lift_varying_constants(&plans, &sizes)?
+    };
+    let family: Vec<Instance<'_>> = if lifted.is_empty() {
+        family.to_vec()
+    } else {
+        family
+            .iter()
+            .zip(&lifted)
+            .map(|(&(at, _, slots, args), plan)| (at, plan, slots, args))
+            .collect()
+    };
+    let (_, plan, slots, args) = family[0];
+    let (tables, defs) = tables::write_tables(name, plan, slots, args, &mut Numbers::literal())?;
+    let generic = if symbols.is_empty() {
+        None
+    } else {
+        Some(shape_generic(name, &family, symbols, &defs)?)
+    };
     let out_dir = &options.out_dir;
     std::fs::create_dir_all(out_dir).map_err(|e| io_error("cannot create", out_dir, e))?;
     // Intermediate files in a private directory, removed afterwards.
     let build = out_dir.join(format!(".lazyfuse-build-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&build).map_err(|e| io_error("cannot create", &build, e))?;
-    let result = build_in(plan, slots, args, options, &model, &tables, &defs, &build);
+    let tables = match &generic {
+        Some(g) => format!("{tables}\n{}", g.function),
+        None => tables,
+    };
+    let result = build_in(
+        plan,
+        slots,
+        args,
+        options,
+        &model,
+        &tables,
+        &defs,
+        &build,
+        symbols,
+        generic.as_ref(),
+    );
     let _ = std::fs::remove_dir_all(&build);
     result
+}
+
+/// A shape-generic export's C: the plan-building function, and each input's and
+/// output's dimensions as the header names them.
+struct ShapeGeneric {
+    function: String,
+    output_dims: Vec<Vec<String>>,
+}
+
+/// Checks that the family's plans share one structure, fits their numbers, and writes
+/// the function that builds the plan at run-time sizes.
+fn shape_generic(
+    name: &str,
+    family: &[Instance<'_>],
+    symbols: &[SizeSymbol],
+    defs: &tables::Definitions,
+) -> Result<ShapeGeneric, CodegenError> {
+    let key = |d: &tables::Definitions| -> Vec<String> {
+        d.kernels
+            .iter()
+            .map(|(symbol, k, dtypes)| format!("{symbol}:{}", aot::structure_key(k, dtypes)))
+            .collect()
+    };
+    let base_keys = key(defs);
+    let mut text = None;
+    let mut numbers = Vec::new();
+    let mut sizes = Vec::new();
+    for &(at, plan, slots, args) in family {
+        let mut n = Numbers::placeholders();
+        let (t, d) = tables::write_tables(name, plan, slots, args, &mut n)?;
+        let same_constants = slots.len() == family[0].2.len()
+            && slots.iter().zip(family[0].2).all(|(a, b)| match (a, b) {
+                (SlotSource::Argument(x), SlotSource::Argument(y)) => x == y,
+                (SlotSource::Constant(x), SlotSource::Constant(y)) => {
+                    x.dtype() == y.dtype()
+                        && x.shape() == y.shape()
+                        && constant_bytes(x) == constant_bytes(y)
+                }
+                _ => false,
+            });
+        let first = text.get_or_insert_with(|| t.clone());
+        if *first != t || key(&d) != base_keys || !same_constants {
+            return Err(CodegenError::Export(format!(
+                "export(dynamic=True): the plan's structure at sizes {at:?} differs from the \
+                 one at the traced sizes {:?} (lazyfuse plans this program differently for \
+                 different sizes); export with static shapes",
+                family[0].0
+            )));
+        }
+        numbers.push(n.values);
+        sizes.push(at.to_vec());
+    }
+    let fitted = dynamic::fit_numbers(symbols, &numbers, &sizes)?;
+    let text = text.unwrap_or_default();
+    // The outputs' dimensions: the numbers of their buffers' shapes, in order.
+    let (_, plan, _, _) = family[0];
+    let mut offsets = Vec::new();
+    let mut position = 0;
+    for b in &plan.buffers {
+        offsets.push(position);
+        position += b.ty.shape.ndim();
+    }
+    let output_dims = plan
+        .outputs
+        .iter()
+        .map(|o| {
+            let b = &plan.buffers[o.0 as usize];
+            (0..b.ty.shape.ndim())
+                .map(|d| {
+                    let p = &fitted[offsets[o.0 as usize] + d];
+                    match (p.constant(), p.size(symbols)) {
+                        (Some(c), _) => c.to_string(),
+                        (None, Some(k)) => format!("n{k}"),
+                        _ => "(a function of the sizes)".to_string(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Ok(ShapeGeneric {
+        function: dynamic::with_sizes_function(name, symbols, &text, &fitted),
+        output_dims,
+    })
 }
 
 /// Every slot is an argument of the plan's slot type or a constant of it.
@@ -180,6 +354,8 @@ fn build_in(
     tables: &str,
     defs: &tables::Definitions,
     build: &Path,
+    sizes: &[SizeSymbol],
+    generic: Option<&ShapeGeneric>,
 ) -> Result<Exported, CodegenError> {
     let name = options.name.as_str();
     let out_dir = &options.out_dir;
@@ -230,6 +406,30 @@ fn build_in(
         cpu: &model.cpu,
         features: "",
         libraries: &libraries,
+        sizes,
+        // A size names every input dimension traced with its value (not 0 or 1).
+        input_dims: args
+            .iter()
+            .map(|t| {
+                t.shape
+                    .dims()
+                    .iter()
+                    .map(
+                        |&v| match sizes.iter().position(|s| v > 1 && s.example == v) {
+                            Some(k) => format!("n{k}"),
+                            None => v.to_string(),
+                        },
+                    )
+                    .collect()
+            })
+            .collect(),
+        output_dims: match generic {
+            Some(g) => g.output_dims.clone(),
+            None => outputs
+                .iter()
+                .map(|t| t.shape.dims().iter().map(|d| d.to_string()).collect())
+                .collect(),
+        },
     };
     let header_path = out_dir.join(format!("{name}.h"));
     let dlpack_path = out_dir.join("dlpack.h");

@@ -46,6 +46,51 @@ pub(super) struct Definitions {
     pub(super) uses_blas: bool,
 }
 
+/// How the plan's size-dependent numbers (shapes, extents, index maps) are written:
+/// as literals, or (for a shape-generic export) as placeholders `@k@` whose values are
+/// collected in order, to be fitted across plans and replaced by expressions.
+pub(super) struct Numbers {
+    placeholders: bool,
+    /// The numbers written, in order.
+    pub(super) values: Vec<i64>,
+}
+
+impl Numbers {
+    /// Numbers as literals.
+    pub(super) fn literal() -> Numbers {
+        Numbers {
+            placeholders: false,
+            values: Vec::new(),
+        }
+    }
+
+    /// Numbers as placeholders.
+    pub(super) fn placeholders() -> Numbers {
+        Numbers {
+            placeholders: true,
+            values: Vec::new(),
+        }
+    }
+
+    fn text(&mut self, v: i64) -> String {
+        self.values.push(v);
+        if self.placeholders {
+            format!("@{}@", self.values.len() - 1)
+        } else {
+            v.to_string()
+        }
+    }
+
+    /// A list of size-dependent numbers as a C array.
+    fn write<T: Copy + Into<i128>>(&mut self, out: &mut String, name: &str, values: &[T]) {
+        let texts: Vec<String> = values
+            .iter()
+            .map(|&v| self.text(i64::try_from(v.into()).expect("plan numbers fit int64")))
+            .collect();
+        ints(out, name, "int64_t", &texts);
+    }
+}
+
 /// Writes C for one list of integers.
 fn ints<T: std::fmt::Display>(out: &mut String, name: &str, ty: &str, values: &[T]) {
     let body: Vec<String> = values.iter().map(|v| v.to_string()).collect();
@@ -95,6 +140,7 @@ pub(super) fn write_tables(
     plan: &KernelPlan,
     slots: &[SlotSource],
     args: &[TensorType],
+    numbers: &mut Numbers,
 ) -> Result<(String, Definitions), CodegenError> {
     let mut c = String::new();
     let mut defs = Definitions {
@@ -111,7 +157,8 @@ pub(super) fn write_tables(
                 b.ty.shape.ndim()
             )));
         }
-        ints(&mut c, &format!("b{i}_shape"), "int64_t", b.ty.shape.dims());
+        let dims: Vec<i64> = b.ty.shape.dims().iter().map(|&d| d as i64).collect();
+        numbers.write(&mut c, &format!("b{i}_shape"), &dims);
     }
     // Slots: arguments or constants defined by the object file.
     let mut slot_rows = Vec::new();
@@ -177,7 +224,7 @@ pub(super) fn write_tables(
                         s
                     }
                 };
-                write_loop(&mut c, i, l, &order, &symbol, &dtypes)?;
+                write_loop(&mut c, i, l, &order, &symbol, &dtypes, numbers)?;
                 kernel_rows.push(format!("{{&k{i}, NULL}}"));
             }
             Kernel::MatMul(m) => {
@@ -193,18 +240,9 @@ pub(super) fn write_tables(
                 }
                 defs.uses_blas |= matches!(out, DType::F32 | DType::F64 | DType::C64 | DType::C128);
                 for (side, (buf, map), ty) in [("a", &m.a, &m.a_ty), ("b", &m.b, &m.b_ty)] {
-                    ints(
-                        &mut c,
-                        &format!("k{i}_{side}_shape"),
-                        "int64_t",
-                        ty.shape.dims(),
-                    );
-                    ints(
-                        &mut c,
-                        &format!("k{i}_{side}_map"),
-                        "int64_t",
-                        &map_numbers(map),
-                    );
+                    let dims: Vec<i64> = ty.shape.dims().iter().map(|&d| d as i64).collect();
+                    numbers.write(&mut c, &format!("k{i}_{side}_shape"), &dims);
+                    numbers.write(&mut c, &format!("k{i}_{side}_map"), &map_numbers(map));
                     let _ = buf;
                 }
                 let operand = |side: &str, buf: u32, ty: &TensorType| {
@@ -241,7 +279,8 @@ pub(super) fn write_tables(
     ints(&mut c, "arg_dtypes", "int32_t", &arg_dtypes);
     ints(&mut c, "arg_ndims", "int32_t", &arg_ndims);
     for (n, t) in args.iter().enumerate() {
-        ints(&mut c, &format!("arg{n}_shape"), "int64_t", t.shape.dims());
+        let dims: Vec<i64> = t.shape.dims().iter().map(|&d| d as i64).collect();
+        numbers.write(&mut c, &format!("arg{n}_shape"), &dims);
     }
     let arg_shapes: Vec<String> = (0..args.len()).map(|n| format!("arg{n}_shape")).collect();
     let _ = writeln!(
@@ -274,16 +313,18 @@ fn write_loop(
     order: &[usize],
     symbol: &str,
     dtypes: &[DType],
+    numbers: &mut Numbers,
 ) -> Result<(), CodegenError> {
     let _ = writeln!(
         c,
         "void {symbol}(void **, const int64_t *, int64_t, int64_t, int64_t, int64_t);"
     );
-    let extents: Vec<usize> = l.outer.iter().chain(&l.inner).copied().collect();
-    ints(c, &format!("k{i}_extents"), "int64_t", &extents);
+    let extents: Vec<i64> = l.outer.iter().chain(&l.inner).map(|&d| d as i64).collect();
+    numbers.write(c, &format!("k{i}_extents"), &extents);
     ints(c, &format!("k{i}_order"), "int32_t", order);
     // Access sites in the executor's order: per phase, its body's reads, then stores.
     let mut sites = Vec::new();
+    let mut site_numbers = Vec::new();
     let mut site = |kind: u32, buffer: i64, map: Option<&IndexMap>, ramp: Option<&Affine>| {
         let s = sites.len();
         let (rows, numbers) = match (map, ramp) {
@@ -296,7 +337,7 @@ fn write_loop(
             ),
             _ => (0, Vec::new()),
         };
-        ints(c, &format!("k{i}_s{s}"), "int64_t", &numbers);
+        site_numbers.push((format!("k{i}_s{s}"), numbers));
         sites.push(format!("{{{kind}, {buffer}, {rows}, k{i}_s{s}}}"));
     };
     let mut sources = Vec::new();
@@ -316,6 +357,9 @@ fn write_loop(
         for st in stores {
             site(0, st.buffer.0 as i64, Some(&st.index), None);
         }
+    }
+    for (name, values) in &site_numbers {
+        numbers.write(c, name, values);
     }
     sources.sort_unstable();
     sources.dedup();

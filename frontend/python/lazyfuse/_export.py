@@ -67,6 +67,7 @@ class Exported:
         self.cpu = info["cpu"]
         self.inputs = [(d, tuple(s)) for d, s in info["inputs"]]
         self.outputs = [(d, tuple(s)) for d, s in info["outputs"]]
+        self.sizes = [tuple(s) for s in info["sizes"]]
         self._lib = None
 
     def __repr__(self):
@@ -87,7 +88,12 @@ class Exported:
                               ctypes.POINTER(_DLTensor), ctypes.c_int]
             last_error = getattr(lib, self.name + "_last_error")
             last_error.restype = ctypes.c_char_p
+            shapes = getattr(lib, self.name + "_output_shapes")
+            shapes.restype = ctypes.c_int
+            shapes.argtypes = [ctypes.POINTER(_DLTensor), ctypes.c_int,
+                               ctypes.POINTER(ctypes.POINTER(ctypes.c_int64)), ctypes.c_int]
             self._lib = (lib, entry, last_error)
+            self._shapes = shapes
         return self._lib
 
     def set_num_threads(self, n):
@@ -105,7 +111,17 @@ class Exported:
         inputs = [np.asarray(a) for a in arrays]
         tensors_in = (_DLTensor * max(len(inputs), 1))(*[_tensor(a, keep) for a in inputs])
         if out is None:
-            out = [np.empty(shape, dtype) for dtype, shape in self.outputs]
+            shapes = [shape for _, shape in self.outputs]
+            if self.sizes:
+                # The outputs' shapes at these inputs' sizes, from the library.
+                rows = [(ctypes.c_int64 * max(len(s), 1))() for s in shapes]
+                table = (ctypes.POINTER(ctypes.c_int64) * max(len(rows), 1))(
+                    *[ctypes.cast(r, ctypes.POINTER(ctypes.c_int64)) for r in rows])
+                rc = self._shapes(tensors_in, len(inputs), table, len(rows))
+                if rc != 0:
+                    raise RuntimeError(f"{last_error().decode()} (status {rc})")
+                shapes = [tuple(r[:len(s)]) for r, s in zip(rows, shapes)]
+            out = [np.empty(shape, dtype) for (dtype, _), shape in zip(self.outputs, shapes)]
         tensors_out = (_DLTensor * max(len(out), 1))(*[_tensor(o, keep) for o in out])
         rc = entry(tensors_in, len(inputs), tensors_out, len(out))
         if rc != 0:
@@ -133,7 +149,8 @@ def _argument_names(f, args, static_argnums):
     return names
 
 
-def export(f, *example_args, name=None, out_dir=".", target="host", static_argnums=()):
+def export(f, *example_args, name=None, out_dir=".", target="host", static_argnums=(),
+           dynamic=False):
     """Compiles ``f`` ahead of time into ``lib<name>.so``, ``lib<name>.a`` and
     ``<name>.h`` in ``out_dir``, for the example arguments' dtypes and shapes.
 
@@ -142,7 +159,13 @@ def export(f, *example_args, name=None, out_dir=".", target="host", static_argnu
     ``"x86-64-v4"`` (AVX-512); ``static_argnums`` as for ``jit``. Arrays f captures are
     embedded in the library. Gradients export like any function:
     ``export(grad(loss), w)``. Needs a C compiler (``$CC`` or ``cc``) and ``ar``.
-    Returns an :class:`Exported`.
+
+    ``dynamic=True`` makes the library shape-generic: every input dimension traced with
+    a size other than 0 and 1 takes any size of at least 1 at run time, dimensions
+    traced with equal sizes staying equal (so trace with distinct sizes where they
+    should vary independently; at most 4 distinct ones). f is traced again at a grid of
+    sizes around the example's; a program lazyfuse plans differently for different
+    sizes is refused with an error naming the sizes. Returns an :class:`Exported`.
     """
     if isinstance(static_argnums, int):
         static_argnums = (static_argnums,)
@@ -154,5 +177,6 @@ def export(f, *example_args, name=None, out_dir=".", target="host", static_argnu
                                    getattr(f, "__qualname__", None)) if p) or name
     info = _native.export(f, tuple(example_args), [int(s) for s in static_argnums], name,
                           os.fspath(out_dir), target,
-                          _argument_names(f, example_args, static_argnums), summary)
+                          _argument_names(f, example_args, static_argnums), summary,
+                          bool(dynamic))
     return Exported(name, info)

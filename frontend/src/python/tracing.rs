@@ -77,6 +77,17 @@ pub(super) fn trace<'py>(
     args: &Bound<'py, PyTuple>,
     is_static: impl Fn(usize) -> bool,
 ) -> PyResult<Trace<'py>> {
+    trace_shaped(f, args, is_static, None)
+}
+
+/// [`trace`], with each array leaf's shape replaced by `shapes[k]` when given (the
+/// dtypes stay the arguments'): how a shape-generic export traces f at other sizes.
+pub(super) fn trace_shaped<'py>(
+    f: &Bound<'py, PyAny>,
+    args: &Bound<'py, PyTuple>,
+    is_static: impl Fn(usize) -> bool,
+    shapes: Option<&[Vec<usize>]>,
+) -> PyResult<Trace<'py>> {
     let py = f.py();
     let mut leaves = Vec::new();
     let specs = args
@@ -97,7 +108,10 @@ pub(super) fn trace<'py>(
             .getattr(intern!(py, "dtype"))?
             .getattr(intern!(py, "name"))?
             .extract()?;
-        let shape: Vec<usize> = leaf.getattr(intern!(py, "shape"))?.extract()?;
+        let shape: Vec<usize> = match shapes.and_then(|s| s.get(k)) {
+            Some(shape) => shape.clone(),
+            None => leaf.getattr(intern!(py, "shape"))?.extract()?,
+        };
         params.push(pending_handle(py, param(k, &dtype, shape.clone())?)?.into_bound(py));
         signature.push((dtype, shape));
     }

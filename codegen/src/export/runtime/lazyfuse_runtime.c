@@ -834,6 +834,41 @@ static void lfrt_copy_out(const char *src, const int64_t *sstrides, char *dst,
   }
 }
 
+/* ---- shape-generic plans ------------------------------------------------------------ */
+
+/* A plan number computed in 128 bits, if it fits int64. */
+static int lfrt_int64(__int128 v, int64_t *out) {
+  if (v < INT64_MIN || v > INT64_MAX) return 0;
+  *out = (int64_t)v;
+  return 1;
+}
+
+/* Reads a shape-generic plan's sizes: size k is dimension axes[k] of input args[k]
+ * (the inputs' ranks checked first); each at least 1. */
+static int lfrt_read_sizes(const lfrt_plan *plan, const DLTensor *inputs, int num_inputs,
+                           int nsizes, const int32_t *args, const int32_t *axes, int64_t *s) {
+  if (num_inputs != plan->nargs || (num_inputs > 0 && !inputs))
+    return lfrt_fail(LAZYFUSE_ERR_ARGUMENTS, "%s: takes %d input tensors, got %d", plan->name,
+                     plan->nargs, inputs ? num_inputs : 0);
+  for (int i = 0; i < plan->nargs; i++) {
+    const DLTensor *t = &inputs[i];
+    if (t->ndim != plan->arg_ndims[i])
+      return lfrt_fail(LAZYFUSE_ERR_SHAPE, "%s: input %d must have %d dimensions, got %d",
+                       plan->name, i, plan->arg_ndims[i], t->ndim);
+    if (t->ndim > 0 && !t->shape)
+      return lfrt_fail(LAZYFUSE_ERR_ARGUMENTS, "%s: input %d has no shape", plan->name, i);
+  }
+  for (int k = 0; k < nsizes; k++) {
+    s[k] = inputs[args[k]].shape[axes[k]];
+    if (s[k] < 1)
+      return lfrt_fail(LAZYFUSE_ERR_SHAPE,
+                       "%s: input %d's dimension %d is %lld; this shape-generic export takes "
+                       "sizes of at least 1 there",
+                       plan->name, args[k], axes[k], (long long)s[k]);
+  }
+  return LAZYFUSE_OK;
+}
+
 /* ---- a run ----------------------------------------------------------------------- */
 
 static int lfrt_run(const lfrt_plan *plan, const DLTensor *inputs, int num_inputs,
