@@ -15,6 +15,10 @@ import pytest
 import lazyfuse as lf
 import lazyfuse.numpy as lnp
 
+# Every temporary the libraries allocate or reuse starts as 0xff bytes (NaN, -1): a
+# kernel reading what it did not write shows in the results.
+os.environ["LAZYFUSE_EXPORT_POISON"] = "1"
+
 RUNNER = pathlib.Path(__file__).resolve().parents[1] / "export" / "runner.c"
 CC = os.environ.get("CC", "cc")
 RNG = np.random.default_rng(20261203)
@@ -229,7 +233,7 @@ def _run_runner(exe, ex, args, tmp_path, env=None, out_shapes=None):
     for k in range(len(ex.outputs)):
         paths_out.append(str(tmp_path / f"out{k}.bin"))
     # A clean environment: no PYTHONPATH, nothing from this interpreter.
-    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LAZYFUSE_EXPORT_POISON": "1"}
     proc = subprocess.run([str(exe), *paths_in, "--", *paths_out], env={**base, **(env or {})},
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "lazyfuse_runtime.h"
@@ -226,6 +227,103 @@ static void lfrt_parallel(int64_t tasks, int threads, lfrt_task_fn fn, void *con
   pthread_mutex_unlock(&lfrt_region);
 }
 
+/* ---- temporaries ------------------------------------------------------------------ */
+
+/* Temporaries are 64-byte aligned blocks with a 64-byte header. Large ones come from
+ * mmap with a hint for 2 MiB pages (a fresh 80 MB temporary otherwise costs ~20,000
+ * page faults, more than the kernels writing it), and a released large block is kept
+ * for the next call (up to LAZYFUSE_EXPORT_CACHE_MB in all, default 1024): a call's
+ * temporaries are then the previous call's, with no faults and no zeroing. Every
+ * temporary is written by the plan before it is read, so reused blocks are not
+ * cleared; LAZYFUSE_EXPORT_POISON=1 fills every block with 0xff bytes instead (NaN,
+ * -1), which the tests use to check that no kernel reads what it did not write. */
+typedef struct lfrt_block {
+  size_t length; /* bytes, header included */
+  int mapped;
+  struct lfrt_block *next;
+} lfrt_block;
+
+#define LFRT_HEADER 64
+#define LFRT_LARGE ((size_t)4 << 20)
+
+static struct {
+  pthread_mutex_t lock;
+  lfrt_block *free;
+  size_t cached;
+} lfrt_blocks = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
+
+static size_t lfrt_cache_limit(void) {
+  const char *env = getenv("LAZYFUSE_EXPORT_CACHE_MB");
+  long long mb = env ? strtoll(env, NULL, 10) : 1024;
+  return mb > 0 ? (size_t)mb << 20 : 0;
+}
+
+static void lfrt_poison(char *data, size_t bytes) {
+  const char *env = getenv("LAZYFUSE_EXPORT_POISON");
+  if (env && env[0] == '1') memset(data, 0xff, bytes);
+}
+
+/* A block of at least `bytes` (NULL when memory is exhausted). */
+static void *lfrt_alloc(int64_t bytes) {
+  size_t want = (((size_t)(bytes > 0 ? bytes : 1) + 63) & ~(size_t)63) + LFRT_HEADER;
+  pthread_mutex_lock(&lfrt_blocks.lock);
+  lfrt_block **best = NULL;
+  for (lfrt_block **b = &lfrt_blocks.free; *b; b = &(*b)->next)
+    if ((*b)->length >= want && (*b)->length / 2 <= want &&
+        (!best || (*b)->length < (*best)->length))
+      best = b;
+  lfrt_block *block = NULL;
+  if (best) {
+    block = *best;
+    *best = block->next;
+    lfrt_blocks.cached -= block->length;
+  }
+  pthread_mutex_unlock(&lfrt_blocks.lock);
+  if (!block && want >= LFRT_LARGE) {
+    void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+#ifdef MADV_HUGEPAGE
+    const char *huge = getenv("LAZYFUSE_HUGE_PAGES");
+    if (!huge || strcmp(huge, "0") != 0) madvise(p, want, MADV_HUGEPAGE);
+#endif
+    block = (lfrt_block *)p;
+    block->mapped = 1;
+  } else if (!block) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, want) != 0) return NULL;
+    memset(p, 0, want);
+    block = (lfrt_block *)p;
+    block->mapped = 0;
+  }
+  block->length = want;
+  block->next = NULL;
+  char *data = (char *)block + LFRT_HEADER;
+  lfrt_poison(data, want - LFRT_HEADER);
+  return data;
+}
+
+/* Gives a block back: kept for the next call when large and the cache has room. */
+static void lfrt_release(void *data) {
+  if (!data) return;
+  lfrt_block *block = (lfrt_block *)((char *)data - LFRT_HEADER);
+  if (block->length >= LFRT_LARGE) {
+    size_t limit = lfrt_cache_limit();
+    pthread_mutex_lock(&lfrt_blocks.lock);
+    int keep = lfrt_blocks.cached + block->length <= limit;
+    if (keep) {
+      block->next = lfrt_blocks.free;
+      lfrt_blocks.free = block;
+      lfrt_blocks.cached += block->length;
+    }
+    pthread_mutex_unlock(&lfrt_blocks.lock);
+    if (keep) return;
+  }
+  if (block->mapped)
+    munmap(block, block->length);
+  else
+    free(block);
+}
+
 /* ---- a run's memory -------------------------------------------------------------- */
 
 typedef struct {
@@ -238,7 +336,7 @@ typedef struct {
 
 static void lfrt_free_memory(lfrt_memory *m) {
   if (m->owned)
-    for (int b = 0; b < m->plan->nbuffers; b++) free(m->owned[b]);
+    for (int b = 0; b < m->plan->nbuffers; b++) lfrt_release(m->owned[b]);
   if (m->strides)
     for (int b = 0; b < m->plan->nbuffers; b++) free(m->strides[b]);
   free(m->owned);
@@ -440,7 +538,7 @@ static int lfrt_contiguous_sources(const lfrt_loop *k, lfrt_memory *m) {
       return lfrt_fail(LAZYFUSE_ERR_INTERNAL, "%s: gather source %d is a strided temporary",
                        m->plan->name, b);
     int64_t size = lfrt_sizes[buf->dtype];
-    char *copy = malloc((size_t)(n * size));
+    char *copy = lfrt_alloc(n * size);
     if (!copy)
       return lfrt_fail(LAZYFUSE_ERR_ALLOC, "%s: cannot allocate %lld bytes", m->plan->name,
                        (long long)(n * size));
@@ -454,7 +552,7 @@ static int lfrt_contiguous_sources(const lfrt_loop *k, lfrt_memory *m) {
         index[d] = 0;
       }
     }
-    free(m->owned[b]);
+    lfrt_release(m->owned[b]);
     m->owned[b] = copy;
     m->ptr[b] = copy;
     lfrt_contiguous(buf->shape, buf->ndim, m->strides[b]);
@@ -942,14 +1040,14 @@ static int lfrt_run(const lfrt_plan *plan, const DLTensor *inputs, int num_input
     m.ptr[root] = out_data[o];
     direct[o] = 1;
   }
-  /* Temporaries: each storage root allocated once (zeroed, as the executor's). */
+  /* Temporaries: each storage root allocated once (lfrt_alloc: not cleared). */
   for (int b = 0; b < nb; b++) {
     const lfrt_buffer *buf = &plan->buffers[b];
     if (buf->kind == LFRT_INPUT) continue;
     lfrt_contiguous(buf->shape, buf->ndim, m.strides[b]);
     if (buf->root != b || m.ptr[b]) continue;
     int64_t bytes = lfrt_numel(buf->shape, buf->ndim) * lfrt_sizes[buf->dtype];
-    m.owned[b] = calloc((size_t)(bytes > 0 ? bytes : 1), 1);
+    m.owned[b] = lfrt_alloc(bytes);
     if (!m.owned[b]) {
       rc = lfrt_fail(LAZYFUSE_ERR_ALLOC, "%s: cannot allocate %lld bytes for a temporary",
                      plan->name, (long long)bytes);
