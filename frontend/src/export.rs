@@ -18,7 +18,14 @@ use crate::error::{Error, Result};
 
 /// The plan of the outputs of a function traced on `nparams` parameters, and where
 /// each of its input slots comes from (a parameter, or data embedded in the library).
-pub fn plan_traced(outputs: &[&Array], nparams: usize) -> Result<(KernelPlan, Vec<SlotSource>)> {
+/// For a shape-generic export (`shape_generic`), divisions by constants stay divisions
+/// (a mean's count is then a size-dependent integer the library computes, not a
+/// rounded reciprocal; the quotient is NumPy's).
+pub fn plan_traced(
+    outputs: &[&Array],
+    nparams: usize,
+    shape_generic: bool,
+) -> Result<(KernelPlan, Vec<SlotSource>)> {
     let nodes = outputs
         .iter()
         .map(|a| a.node().cloned())
@@ -34,7 +41,10 @@ pub fn plan_traced(outputs: &[&Array], nparams: usize) -> Result<(KernelPlan, Ve
             )),
         })
         .collect::<Result<Vec<_>>>()?;
-    let options = lazyfuse_optimizer::Options::default();
+    let mut options = lazyfuse_optimizer::Options::default();
+    if shape_generic {
+        options.disabled_rules.push("div-constant".into());
+    }
     let optimized = lazyfuse_optimizer::optimize(&program, &options)?;
     let plan = lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
         .map_err(lazyfuse_optimizer::OptimizeError::Plan)?;
@@ -64,7 +74,7 @@ pub fn export_traced(
                 .into(),
         )));
     }
-    let (plan, slots) = plan_traced(outputs, params.len())?;
+    let (plan, slots) = plan_traced(outputs, params.len(), false)?;
     Ok(export_plan(&plan, &slots, &tensor_types(params), options)?)
 }
 
@@ -192,7 +202,7 @@ pub fn export(
                 .collect();
             let outputs = f(&params);
             let refs: Vec<&Array> = outputs.iter().collect();
-            plan_traced(&refs, shaped.len())
+            plan_traced(&refs, shaped.len(), options.dynamic)
         },
         args,
         options,

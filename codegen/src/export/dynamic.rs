@@ -228,7 +228,10 @@ pub(super) fn with_sizes_function(
     symbols: &[SizeSymbol],
     tables: &str,
     fitted: &[Polynomial],
-) -> String {
+    reciprocals: &[Reciprocal],
+    first_slot: usize,
+    sizes: &[Vec<usize>],
+) -> Result<String, CodegenError> {
     let mut c = String::new();
     let _ = writeln!(
         c,
@@ -257,6 +260,28 @@ pub(super) fn with_sizes_function(
             fitted[j].c_expression()
         );
     }
+    // Reciprocal constants: numerator / count, the count a polynomial of the sizes.
+    if !reciprocals.is_empty() {
+        let counts: Vec<Vec<i64>> = (0..sizes.len())
+            .map(|i| reciprocals.iter().map(|r| r.counts[i]).collect())
+            .collect();
+        let fitted_counts = fit_numbers(symbols, &counts, sizes)?;
+        for (r, (rec, p)) in reciprocals.iter().zip(&fitted_counts).enumerate() {
+            let ty = if rec.dtype == DType::F32 {
+                "float"
+            } else {
+                "double"
+            };
+            let _ = writeln!(
+                c,
+                "  int64_t count{r};\n  if (!lfrt_int64({}, &count{r}) || count{r} == 0) return \
+                 lfrt_fail(LAZYFUSE_ERR_SHAPE, \"%s: these sizes are too large\", \"{name}\");\n  \
+                 const {ty} reciprocal{r} = ({ty}){:?} / ({ty})count{r};",
+                p.c_expression(),
+                rec.numerator
+            );
+        }
+    }
     // The tables as locals: placeholders replaced, declarations already at file scope.
     let mut body = String::new();
     let mut rest = tables;
@@ -275,6 +300,10 @@ pub(super) fn with_sizes_function(
         rest = &rest[end + 1..];
     }
     body.push_str(rest);
+    for r in 0..reciprocals.len() {
+        let symbol = format!("{{-1, {name}__c{}}}", first_slot + r);
+        body = body.replace(&symbol, &format!("{{-1, &reciprocal{r}}}"));
+    }
     for line in body.lines() {
         if line.starts_with("extern ") || line.starts_with("void ") {
             continue;
@@ -288,7 +317,7 @@ pub(super) fn with_sizes_function(
         let _ = writeln!(c, "  {line}");
     }
     let _ = writeln!(c, "  return use(&{name}__plan_at, context);\n}}");
-    c
+    Ok(c)
 }
 
 /// The constants of a plan's loop kernels, in order.
@@ -330,8 +359,11 @@ fn exact_integer(c: Scalar) -> Option<i64> {
 /// constant that is not an integer (the `1/n` of a mean) is refused.
 pub(super) fn lift_varying_constants(
     plans: &[&KernelPlan],
+    slots: &[&[SlotSource]],
     sizes: &[&[usize]],
-) -> Result<Vec<KernelPlan>, CodegenError> {
+) -> Result<(Vec<KernelPlan>, Lifted), CodegenError> {
+    let (plans, lifted_slots) = lift_varying_scalars(plans, slots, sizes)?;
+    let plans: Vec<&KernelPlan> = plans.iter().collect();
     let lists: Vec<Vec<Scalar>> = plans.iter().map(|p| constants(p)).collect();
     let changes = |i: usize| {
         if lists[i].len() != lists[0].len() {
@@ -347,6 +379,7 @@ pub(super) fn lift_varying_constants(
         changes(i)?;
     }
     let mut lifted = vec![false; lists[0].len()];
+    let mut reciprocals = Vec::new();
     for (j, lift) in lifted.iter_mut().enumerate() {
         let first = lists[0][j];
         let varies = lists.iter().any(|l| l[j] != first);
@@ -354,6 +387,15 @@ pub(super) fn lift_varying_constants(
             continue;
         }
         let other = lists.iter().position(|l| l[j] != first).unwrap_or_default();
+        if let Some((numerator, counts)) = reciprocal_of_counts(&lists, j) {
+            reciprocals.push(Reciprocal {
+                constant: j,
+                numerator,
+                counts,
+                dtype: first.dtype(),
+            });
+            continue;
+        }
         for l in &lists {
             if l[j].dtype() != first.dtype() || exact_integer(l[j]).is_none() {
                 let i = other;
@@ -367,9 +409,29 @@ pub(super) fn lift_varying_constants(
         }
         *lift = true;
     }
+    // Each reciprocal becomes a 0-d input buffer (inserted after the inputs) read
+    // through a new slot the library fills at run time.
+    let base_slots = slots[0].len();
     let mut out = Vec::with_capacity(plans.len());
     for (i, plan) in plans.iter().enumerate() {
         let mut plan = (*plan).clone();
+        let first_new = plan
+            .buffers
+            .iter()
+            .rposition(|b| matches!(b.kind, lazyfuse_ir::kernel::BufferKind::Input(_)))
+            .map_or(0, |p| p + 1) as u32;
+        if !reciprocals.is_empty() {
+            shift_buffers(&mut plan, first_new, reciprocals.len() as u32);
+            for (r, rec) in reciprocals.iter().enumerate() {
+                plan.buffers.insert(
+                    (first_new as usize) + r,
+                    lazyfuse_ir::kernel::Buffer {
+                        ty: TensorType::new(rec.dtype, lazyfuse_ir::Shape::new(vec![])),
+                        kind: lazyfuse_ir::kernel::BufferKind::Input(base_slots + r),
+                    },
+                );
+            }
+        }
         let mut j = 0;
         for kernel in &mut plan.kernels {
             let Kernel::Loop(l) = kernel else { continue };
@@ -378,15 +440,12 @@ pub(super) fn lift_varying_constants(
                 for instr in &mut phase.body_and_stores_mut().0.instrs {
                     if let ScalarOp::Const(c) = instr.op {
                         if lifted[j] {
-                            let d = c.dtype();
-                            instr.op = ScalarOp::Ramp {
-                                start: Scalar::I64(0).cast(d),
-                                step: Scalar::I64(1).cast(d),
-                                index: Affine {
-                                    offset: exact_integer(lists[i][j]).unwrap_or_default(),
-                                    coefs: vec![0; loops],
-                                },
-                            };
+                            let value = exact_integer(lists[i][j]).unwrap_or_default();
+                            instr.op = constant_ramp(c.dtype(), value, loops);
+                        } else if let Some(r) = reciprocals.iter().position(|r| r.constant == j) {
+                            let buffer = lazyfuse_ir::kernel::BufferId(first_new + r as u32);
+                            instr.op =
+                                ScalarOp::Load(buffer, lazyfuse_ir::kernel::IndexMap(vec![]));
                         }
                         j += 1;
                     }
@@ -395,7 +454,211 @@ pub(super) fn lift_varying_constants(
         }
         out.push(plan);
     }
-    Ok(out)
+    Ok((
+        out,
+        Lifted {
+            slots: lifted_slots,
+            reciprocals,
+        },
+    ))
+}
+
+/// What [`lift_varying_constants`] made run-time values.
+#[derive(Default)]
+pub(super) struct Lifted {
+    /// Captured scalars whose loads became ramps (their data is no longer read).
+    pub(super) slots: Vec<usize>,
+    /// Constants `numerator / count` read from new slots after the family's own.
+    pub(super) reciprocals: Vec<Reciprocal>,
+}
+
+/// A kernel constant `numerator / count` (the `1/n` of a mean, the `2/n` of its
+/// gradient) with an integer count that varies with the sizes.
+pub(super) struct Reciprocal {
+    constant: usize,
+    /// The numerator, the same at every size.
+    pub(super) numerator: f64,
+    /// The count at each instance.
+    pub(super) counts: Vec<i64>,
+    /// The constant's dtype (float32 or float64).
+    pub(super) dtype: DType,
+}
+
+/// Whether constant j is `a / count` at every instance, for one small numerator a and
+/// integer counts (each quotient checked to the bit in the constant's dtype).
+fn reciprocal_of_counts(lists: &[Vec<Scalar>], j: usize) -> Option<(f64, Vec<i64>)> {
+    let dtype = lists[0][j].dtype();
+    if !matches!(dtype, DType::F64 | DType::F32) {
+        return None;
+    }
+    [1.0, -1.0, 2.0, -2.0, 0.5, -0.5]
+        .into_iter()
+        .find_map(|a: f64| {
+            let counts: Option<Vec<i64>> = lists
+                .iter()
+                .map(|l| {
+                    let c = l[j];
+                    if c.dtype() != dtype || c.as_f64() == 0.0 {
+                        return None;
+                    }
+                    let k = (a / c.as_f64()).round();
+                    if !(1.0..9.0e15).contains(&k) {
+                        return None;
+                    }
+                    let same = match dtype {
+                        DType::F64 => (a / k).to_bits() == c.as_f64().to_bits(),
+                        _ => {
+                            ((a as f32) / (k as f32)).to_bits() == (c.as_f64() as f32).to_bits()
+                                && k < 16_777_216.0
+                        }
+                    };
+                    same.then_some(k as i64)
+                })
+                .collect();
+            counts.map(|c| (a, c))
+        })
+}
+
+/// Renumbers buffers `from..` to `from + by..` (room for new buffers at `from`).
+fn shift_buffers(plan: &mut KernelPlan, from: u32, by: u32) {
+    use lazyfuse_ir::kernel::{BufferId, BufferKind};
+    let shift = |b: &mut BufferId| {
+        if b.0 >= from {
+            b.0 += by;
+        }
+    };
+    for buffer in &mut plan.buffers {
+        if let BufferKind::Alias(of) = &mut buffer.kind {
+            shift(of);
+        }
+    }
+    for o in &mut plan.outputs {
+        shift(o);
+    }
+    for kernel in &mut plan.kernels {
+        match kernel {
+            Kernel::Loop(l) => {
+                for phase in &mut l.phases {
+                    let (body, stores) = phase.body_and_stores_mut();
+                    for instr in &mut body.instrs {
+                        if let Some(b) = instr.op.buffer_read_mut() {
+                            shift(b);
+                        }
+                    }
+                    for st in stores.iter_mut() {
+                        shift(&mut st.buffer);
+                    }
+                }
+            }
+            Kernel::MatMul(m) => {
+                shift(&mut m.a.0);
+                shift(&mut m.b.0);
+                shift(&mut m.out);
+            }
+        }
+    }
+}
+
+/// A ramp of `value` (no loop coefficients) in `dtype`.
+fn constant_ramp(dtype: DType, value: i64, loops: usize) -> ScalarOp {
+    ScalarOp::Ramp {
+        start: Scalar::I64(0).cast(dtype),
+        step: Scalar::I64(1).cast(dtype),
+        index: Affine {
+            offset: value,
+            coefs: vec![0; loops],
+        },
+    }
+}
+
+/// Captured 0-d data that varies with the sizes (a Python scalar computed from a
+/// shape, such as `x.sum() / x.shape[0]`): when it is an integer read only by loop
+/// kernels, its loads become ramps of run-time numbers; returns the plans and the slots
+/// so lifted (their data is no longer read).
+fn lift_varying_scalars(
+    plans: &[&KernelPlan],
+    slots: &[&[SlotSource]],
+    sizes: &[&[usize]],
+) -> Result<(Vec<KernelPlan>, Vec<usize>), CodegenError> {
+    let mut out: Vec<KernelPlan> = plans.iter().map(|p| (*p).clone()).collect();
+    let mut lifted = Vec::new();
+    for s in 0..slots[0].len() {
+        let values: Vec<Option<Scalar>> = slots
+            .iter()
+            .map(|sl| match sl.get(s) {
+                Some(SlotSource::Constant(v)) if v.shape().is_empty() => {
+                    v.to_scalars().first().copied()
+                }
+                _ => None,
+            })
+            .collect();
+        let Some(first) = values[0] else { continue };
+        if values.iter().all(|v| *v == Some(first)) {
+            continue;
+        }
+        let integers: Option<Vec<i64>> = values
+            .iter()
+            .map(|v| {
+                v.filter(|c| c.dtype() == first.dtype())
+                    .and_then(exact_integer)
+            })
+            .collect();
+        let other = values
+            .iter()
+            .position(|v| *v != Some(first))
+            .unwrap_or_default();
+        let refuse = || {
+            CodegenError::Export(format!(
+                "export(dynamic=True): a scalar the function computes from the sizes is not an \
+                 integer read by loops ({first} at sizes {:?}, {} at {:?}); export with static \
+                 shapes",
+                sizes[0],
+                values[other].map_or("?".to_string(), |v| v.to_string()),
+                sizes[other]
+            ))
+        };
+        let integers = integers.ok_or_else(refuse)?;
+        for (plan, &value) in out.iter_mut().zip(&integers) {
+            let reads: Vec<u32> = plan
+                .buffers
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.kind == lazyfuse_ir::kernel::BufferKind::Input(s))
+                .map(|(i, _)| i as u32)
+                .collect();
+            let aliased = plan.buffers.iter().any(|b| {
+                matches!(b.kind, lazyfuse_ir::kernel::BufferKind::Alias(of) if reads.contains(&of.0))
+            });
+            if aliased || plan.outputs.iter().any(|o| reads.contains(&o.0)) {
+                return Err(refuse());
+            }
+            for kernel in &mut plan.kernels {
+                let l = match kernel {
+                    Kernel::Loop(l) => l,
+                    Kernel::MatMul(m) if reads.contains(&m.a.0 .0) || reads.contains(&m.b.0 .0) => {
+                        return Err(refuse())
+                    }
+                    Kernel::MatMul(_) => continue,
+                };
+                let loops = l.outer.len() + l.inner.len();
+                for phase in &mut l.phases {
+                    for instr in &mut phase.body_and_stores_mut().0.instrs {
+                        match instr.op {
+                            ScalarOp::Load(b, _) if reads.contains(&b.0) => {
+                                instr.op = constant_ramp(first.dtype(), value, loops);
+                            }
+                            ScalarOp::Gather { buffer, .. } if reads.contains(&buffer.0) => {
+                                return Err(refuse())
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        lifted.push(s);
+    }
+    Ok((out, lifted))
 }
 
 #[cfg(test)]

@@ -173,28 +173,62 @@ fn export_family(
         ExportTarget::Cpu(cpu) => Some(cpu.as_str()),
     })?;
     // Shape-generic: kernel constants that vary with the sizes become run-time numbers.
-    let lifted = if symbols.is_empty() {
-        Vec::new()
+    let (lifted, lifted_info) = if symbols.is_empty() {
+        (Vec::new(), dynamic::Lifted::default())
     } else {
         let plans: Vec<&KernelPlan> = family.iter().map(|f| f.1).collect();
+        let slots: Vec<&[SlotSource]> = family.iter().map(|f| f.2).collect();
         let sizes: Vec<&[usize]> = family.iter().map(|f| f.0).collect();
-        dynamic::lift_varying_constants(&plans, &sizes)?
+        dynamic::lift_varying_constants(&plans, &slots, &sizes)?
+    };
+    // Reciprocal constants are read from new slots: at each size, its value.
+    let extended_slots: Vec<Vec<SlotSource>> = if lifted_info.reciprocals.is_empty() {
+        Vec::new()
+    } else {
+        family
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let mut slots = f.2.to_vec();
+                for r in &lifted_info.reciprocals {
+                    let v = r.numerator / r.counts[i] as f64;
+                    let value = match r.dtype {
+                        lazyfuse_ir::DType::F32 => {
+                            lazyfuse_ir::Scalar::F32((r.numerator as f32) / (r.counts[i] as f32))
+                        }
+                        _ => lazyfuse_ir::Scalar::F64(v),
+                    };
+                    slots.push(SlotSource::Constant(Value::from_scalar(value)));
+                }
+                slots
+            })
+            .collect()
     };
     let family: Vec<Instance<'_>> = if lifted.is_empty() {
         family.to_vec()
     } else {
         family
             .iter()
+            .enumerate()
             .zip(&lifted)
-            .map(|(&(at, _, slots, args), plan)| (at, plan, slots, args))
+            .map(|((i, &(at, _, slots, args)), plan)| {
+                let slots = extended_slots.get(i).map_or(slots, |s| s.as_slice());
+                (at, plan, slots, args)
+            })
             .collect()
     };
+    if !lifted.is_empty() {
+        for &(_, plan, slots, args) in &family {
+            plan.verify()?;
+            check_slots(plan, slots, args)?;
+        }
+    }
     let (_, plan, slots, args) = family[0];
     let (tables, defs) = tables::write_tables(name, plan, slots, args, &mut Numbers::literal())?;
     let generic = if symbols.is_empty() {
         None
     } else {
-        Some(shape_generic(name, &family, symbols, &defs)?)
+        Some(shape_generic(name, &family, symbols, &defs, &lifted_info)?)
     };
     let out_dir = &options.out_dir;
     std::fs::create_dir_all(out_dir).map_err(|e| io_error("cannot create", out_dir, e))?;
@@ -235,7 +269,10 @@ fn shape_generic(
     family: &[Instance<'_>],
     symbols: &[SizeSymbol],
     defs: &tables::Definitions,
+    lifted: &dynamic::Lifted,
 ) -> Result<ShapeGeneric, CodegenError> {
+    let base_slots = family[0].2.len() - lifted.reciprocals.len();
+    let skip = |s: usize| lifted.slots.contains(&s) || s >= base_slots;
     let key = |d: &tables::Definitions| -> Vec<String> {
         d.kernels
             .iter()
@@ -250,15 +287,20 @@ fn shape_generic(
         let mut n = Numbers::placeholders();
         let (t, d) = tables::write_tables(name, plan, slots, args, &mut n)?;
         let same_constants = slots.len() == family[0].2.len()
-            && slots.iter().zip(family[0].2).all(|(a, b)| match (a, b) {
-                (SlotSource::Argument(x), SlotSource::Argument(y)) => x == y,
-                (SlotSource::Constant(x), SlotSource::Constant(y)) => {
-                    x.dtype() == y.dtype()
-                        && x.shape() == y.shape()
-                        && constant_bytes(x) == constant_bytes(y)
-                }
-                _ => false,
-            });
+            && slots
+                .iter()
+                .zip(family[0].2)
+                .enumerate()
+                .all(|(s, (a, b))| match (a, b) {
+                    _ if skip(s) => true,
+                    (SlotSource::Argument(x), SlotSource::Argument(y)) => x == y,
+                    (SlotSource::Constant(x), SlotSource::Constant(y)) => {
+                        x.dtype() == y.dtype()
+                            && x.shape() == y.shape()
+                            && constant_bytes(x) == constant_bytes(y)
+                    }
+                    _ => false,
+                });
         let first = text.get_or_insert_with(|| t.clone());
         if *first != t || key(&d) != base_keys || !same_constants {
             return Err(CodegenError::Export(format!(
@@ -299,7 +341,15 @@ fn shape_generic(
         })
         .collect();
     Ok(ShapeGeneric {
-        function: dynamic::with_sizes_function(name, symbols, &text, &fitted),
+        function: dynamic::with_sizes_function(
+            name,
+            symbols,
+            &text,
+            &fitted,
+            &lifted.reciprocals,
+            base_slots,
+            &sizes,
+        )?,
         output_dims,
     })
 }

@@ -88,7 +88,7 @@ pub(super) fn export<'py>(
                     }
                 };
                 let refs: Vec<&Array> = arrays.iter().collect();
-                py.detach(|| plan_traced(&refs, shaped.len()))
+                py.detach(|| plan_traced(&refs, shaped.len(), dynamic))
             },
             &params,
             &options,
