@@ -90,7 +90,7 @@ impl Polynomial {
         for k in 0..n {
             let step = 3usize.pow(k as u32);
             for i in 0..c.len() {
-                if (i / step) % 3 != 0 {
+                if !(i / step).is_multiple_of(3) {
                     continue;
                 }
                 let (a, b, d) = (c[i], c[i + step], c[i + 2 * step]);
@@ -196,6 +196,7 @@ pub(super) fn fit_numbers(
     let grid_rows = grid.iter().map(|g| at(g)).collect::<Result<Vec<_>, _>>()?;
     let count = numbers[0].len();
     let mut fitted = Vec::with_capacity(count);
+    #[allow(clippy::needless_range_loop)] // j indexes every instance's numbers
     for j in 0..count {
         let values: Vec<i128> = grid_rows.iter().map(|&r| numbers[r][j] as i128).collect();
         let p = Polynomial::fit(&values, n);

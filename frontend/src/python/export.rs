@@ -9,6 +9,9 @@ use super::tracing::{native_of, trace_shaped};
 use super::*;
 use crate::export::{export_with, plan_traced, ExportOptions, ExportTarget};
 
+/// A trace's output arrays and its parameters' (dtype name, shape).
+type Traced = (Vec<NativeArray>, Vec<(String, Vec<usize>)>);
+
 /// Traces `f` on `args` (static positions as jit's) and exports it (shape-generic:
 /// traced again at a grid of sizes); returns the paths written, the link libraries,
 /// the CPU, each output's (dtype, shape) and the sizes [(input, axis, traced value)].
@@ -34,20 +37,19 @@ pub(super) fn export<'py>(
             .any(|&s| s == i as i64 || s == i as i64 - n)
     };
     // The outputs traced at `shapes` (None: the arguments' own).
-    let outputs_at =
-        |shapes: Option<&[Vec<usize>]>| -> PyResult<(Vec<NativeArray>, Vec<(String, Vec<usize>)>)> {
-            let traced = trace_shaped(f, args, is_static, shapes)?;
-            let mut leaves = Vec::new();
-            super::pytree::flatten(&traced.out, &mut leaves)?;
-            if leaves.is_empty() {
-                return Err(error(
-                    ErrorKind::InvalidArgument,
-                    format!("export: {summary} returns no array"),
-                ));
-            }
-            let natives = leaves.iter().map(native_of).collect::<PyResult<Vec<_>>>()?;
-            Ok((natives, traced.signature))
-        };
+    let outputs_at = |shapes: Option<&[Vec<usize>]>| -> PyResult<Traced> {
+        let traced = trace_shaped(f, args, is_static, shapes)?;
+        let mut leaves = Vec::new();
+        super::pytree::flatten(&traced.out, &mut leaves)?;
+        if leaves.is_empty() {
+            return Err(error(
+                ErrorKind::InvalidArgument,
+                format!("export: {summary} returns no array"),
+            ));
+        }
+        let natives = leaves.iter().map(native_of).collect::<PyResult<Vec<_>>>()?;
+        Ok((natives, traced.signature))
+    };
     let (natives, signature) = outputs_at(None)?;
     let params = signature
         .iter()
