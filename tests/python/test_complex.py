@@ -226,3 +226,20 @@ def test_long_whole_array_reductions(dtype):
     _same(lz.max(), z.max())
     _same(lz.argmin(), z.argmin())
     assert bool(lz.all()) == bool(z.all())
+
+
+def test_complex_min_max_keep_infinite_elements():
+    """An element inf+1j is the min (or -inf-1j the max) of an array holding only it:
+    the reduction's start value is beyond every complex value in both parts."""
+    previous = lazyfuse.set_eager_limit(0)
+    try:
+        for y in [onp.array([complex(onp.inf, 1)]),
+                  onp.array([complex(onp.inf, 1), complex(onp.inf, 2)]),
+                  onp.array([complex(-onp.inf, -1), complex(-onp.inf, 2)]),
+                  onp.array([complex(onp.inf, onp.inf)]), onp.array([complex(onp.nan, 1), 0]),
+                  onp.array([complex(0, onp.nan), 1])]:
+            for f in ("min", "max", "argmin", "argmax"):
+                got = onp.asarray(getattr(np, f)(np.asarray(y)))
+                onp.testing.assert_array_equal(got, getattr(onp, f)(y), err_msg=f"{f} {y}")
+    finally:
+        lazyfuse.set_eager_limit(previous)

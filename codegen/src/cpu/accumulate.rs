@@ -27,6 +27,14 @@ impl<'ctx> Emit<'_, 'ctx> {
             (ReduceOp::Min | ReduceOp::ArgMin, d) if d.is_int() => {
                 s(Scalar::I64(lazyfuse_ir::int_range(d).1 as i64))
             }
+            // Complex values order lexicographically: the identity is below (above)
+            // every value in both parts, so an element such as inf+1j replaces it.
+            (ReduceOp::Max | ReduceOp::ArgMax, d) if d.is_complex() => s(Scalar::C128(
+                lazyfuse_ir::num_complex::Complex64::new(f64::NEG_INFINITY, f64::NEG_INFINITY),
+            )),
+            (ReduceOp::Min | ReduceOp::ArgMin, d) if d.is_complex() => s(Scalar::C128(
+                lazyfuse_ir::num_complex::Complex64::new(f64::INFINITY, f64::INFINITY),
+            )),
             (ReduceOp::Max | ReduceOp::ArgMax, _) => s(Scalar::F64(f64::NEG_INFINITY)),
             (ReduceOp::Min | ReduceOp::ArgMin, _) => s(Scalar::F64(f64::INFINITY)),
         }
