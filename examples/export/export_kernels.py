@@ -1,6 +1,7 @@
 """Exports the two kernels examples/export/main.c uses, into build/:
 
-  row_softmax(logits)        float64 (1000, 10) -> (1000, 10)
+  row_softmax(logits)        float64 (n0, n1) -> (n0, n1), any sizes (dynamic=True;
+                             traced at (1000, 10))
   logistic_grad(w, X, y)     the gradient of the mean logistic loss with respect to w:
                              float64 (10,), (1000, 10), (1000,) -> (10,)
 
@@ -29,9 +30,10 @@ def logistic_loss(w, X, y):
 
 def main(out_dir):
     x = np.zeros((N, D))
-    for f, args, name in [(row_softmax, (x,), "row_softmax"),
-                          (lf.grad(logistic_loss), (np.zeros(D), x, np.zeros(N)), "logistic_grad")]:
-        ex = lf.export(f, *args, name=name, out_dir=out_dir)
+    for f, args, name, dynamic in [
+            (row_softmax, (x,), "row_softmax", True),
+            (lf.grad(logistic_loss), (np.zeros(D), x, np.zeros(N)), "logistic_grad", False)]:
+        ex = lf.export(f, *args, name=name, out_dir=out_dir, dynamic=dynamic)
         print(f"exported {name}: {ex.shared_library} (for {ex.cpu}; links {' '.join(ex.link_flags())})")
 
 

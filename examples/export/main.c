@@ -1,6 +1,7 @@
 /* A C program using two kernels exported by lazyfuse (export_kernels.py), with no
- * Python at run time: a row softmax called over DLPack tensors, and the gradient of a
- * logistic loss called through its typed wrapper, in a few steps of gradient descent.
+ * Python at run time: a shape-generic row softmax called over DLPack tensors, and the
+ * gradient of a logistic loss called through its typed wrapper, in a few steps of
+ * gradient descent.
  *
  *   python export_kernels.py build
  *   cc -std=c11 -O2 -Ibuild main.c -Lbuild -lrow_softmax -llogistic_grad \
@@ -44,11 +45,21 @@ int main(void) {
   printf("row_softmax: row 0 = [%.4f %.4f %.4f ...], max |row sum - 1| = %.1e\n", probs[0][0],
          probs[0][1], probs[0][2], worst);
 
-  /* A wrong shape is an error code and a message, never a crash. */
+  /* The export is shape-generic: any number of rows and columns. */
+  double small[2][3] = {{1, 2, 3}, {0, 0, 0}}, small_out[2][3];
+  int64_t small_shape[2] = {2, 3};
+  DLTensor in2 = {small, {kDLCPU, 0}, 2, {kDLFloat, 64, 1}, small_shape, NULL, 0};
+  DLTensor out2 = {small_out, {kDLCPU, 0}, 2, {kDLFloat, 64, 1}, small_shape, NULL, 0};
+  rc = row_softmax(&in2, 1, &out2, 1);
+  printf("row_softmax on (2, 3): status %d, rows [%.4f %.4f %.4f] [%.4f %.4f %.4f]\n", rc,
+         small_out[0][0], small_out[0][1], small_out[0][2], small_out[1][0], small_out[1][1],
+         small_out[1][2]);
+
+  /* A shape that does not fit is an error code and a message, never a crash. */
   int64_t wrong[2] = {N, D + 1};
   in.shape = wrong;
   rc = row_softmax(&in, 1, &out, 1);
-  printf("row_softmax on (%d, %d): status %d (%s): %s\n", N, D + 1, rc,
+  printf("row_softmax from (%d, %d) into (%d, %d): status %d (%s): %s\n", N, D + 1, N, D, rc,
          row_softmax_strerror(rc), row_softmax_last_error());
 
   /* 2. Gradient descent on a logistic loss, with the exported gradient. */

@@ -328,6 +328,7 @@ def test_example_program_runs(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 Python libraries linked" in proc.stdout
     assert "status 3" in proc.stdout
+    assert "row_softmax on (2, 3): status 0, rows [0.0900 0.2447 0.6652]" in proc.stdout
     accuracy = float(re.search(r"training accuracy: ([0-9.]+)%", proc.stdout).group(1))
     assert accuracy > 95.0, proc.stdout
 

@@ -161,7 +161,7 @@ enum {{
   LAZYFUSE_OK = 0,
   LAZYFUSE_ERR_ARGUMENTS = 1, /* wrong number of tensors, a null tensor or no data */
   LAZYFUSE_ERR_DTYPE = 2,     /* an element type other than the one exported */
-  LAZYFUSE_ERR_SHAPE = 3,     /* a shape other than the one exported */
+  LAZYFUSE_ERR_SHAPE = 3,     /* a shape the exported function does not take */
   LAZYFUSE_ERR_DEVICE = 4,    /* a tensor not in CPU memory */
   LAZYFUSE_ERR_ALIGNMENT = 5, /* data not aligned to its element size */
   LAZYFUSE_ERR_ALLOC = 6,     /* memory allocation failed */

@@ -36,7 +36,7 @@ static const char *lfrt_strerror(int code) {
     case LAZYFUSE_OK: return "success";
     case LAZYFUSE_ERR_ARGUMENTS: return "wrong number of tensors, or a null tensor";
     case LAZYFUSE_ERR_DTYPE: return "a tensor's element type is not the one exported";
-    case LAZYFUSE_ERR_SHAPE: return "a tensor's shape is not the one exported";
+    case LAZYFUSE_ERR_SHAPE: return "a tensor's shape does not fit the exported function";
     case LAZYFUSE_ERR_DEVICE: return "a tensor is not in CPU memory";
     case LAZYFUSE_ERR_ALIGNMENT: return "a tensor's data is not aligned to its element size";
     case LAZYFUSE_ERR_ALLOC: return "memory allocation failed";
