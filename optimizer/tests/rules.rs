@@ -449,6 +449,34 @@ fn layout() {
         "gather-through-elementwise",
         &p!("q: i64[3] = arange[start=5, step=-2, len=3]", "c: f64[2,3] = add a b", "d: f64[3] = gather c q"; "d"; "a: f64[2,3]", "b: f64[3]"),
     );
+    // A slice of rows steps by one: its element p is x's element p + start * row.
+    fires(
+        "gather-through-slice",
+        &p!("b: f64[3,2] = slice[starts=(1,0), steps=(1,1), lens=(3,2)] a", "q: i64[4] = arange[start=5, step=-1, len=4]", "d: f64[4] = gather b q"; "d"; "a: f64[4,2]"),
+    );
+    // A slice of columns has gaps between its rows: not a shifted gather.
+    does_not_fire(
+        "gather-through-slice",
+        &p!("b: f64[4,1] = slice[starts=(0,1), steps=(1,1), lens=(4,1)] a", "q: i64[2] = arange[start=3, step=-2, len=2]", "d: f64[2] = gather b q"; "d"; "a: f64[4,2]"),
+    );
+    fires(
+        "where-constant-condition",
+        &p!("c: bool[] = const[false]", "d: f64[4] = where c a b"; "d"; "a: f64[4]", "b: f64[4]"),
+    );
+    // The chosen operand has another dtype than the result: not an identity.
+    does_not_fire(
+        "where-constant-condition",
+        &p!("c: bool[] = const[true]", "d: f64[4] = where c a b"; "d"; "a: f32[4]", "b: f64[4]"),
+    );
+    fires(
+        "scalar-operand",
+        &p!("c: f64[4] = broadcast_to[shape=(4)] b", "d: f64[4] = mul a c"; "d"; "a: f64[4]", "b: f64[]"),
+    );
+    // With no operand of the result's shape, the broadcast sets the shape: kept.
+    does_not_fire(
+        "scalar-operand",
+        &p!("c: f64[4] = broadcast_to[shape=(4)] b", "d: f64[4] = mul c a"; "d"; "a: f64[]", "b: f64[]"),
+    );
     fires(
         "reduce-of-transpose-exact",
         &p!("b: f64[4,3,2] = transpose[perm=(2,1,0)] a", "c: f64[4,2] = reduce_max[axes=(1)] b"; "c"; "a: f64[2,3,4]"),

@@ -5,8 +5,8 @@
 
 use lazyfuse_ir::{BinaryOp, DType, Op, UnaryOp};
 
-use super::{class, is_exactly, is_value, operands_of, ty, Build, Rule, Tier};
-use crate::analysis::LfEGraph;
+use super::{class, is_exactly, is_value, operands_of, ty, uniform, Build, Rule, Tier};
+use crate::analysis::{node_type, LfEGraph};
 use crate::lang::ENode;
 
 pub(super) fn rules() -> Vec<Rule> {
@@ -29,7 +29,78 @@ pub(super) fn rules() -> Vec<Rule> {
         rule("neg-neg", Tier::Strict, neg_neg),
         rule("cast-same", Tier::Strict, cast_same),
         rule("cast-lossless-chain", Tier::Strict, cast_lossless_chain),
+        rule(
+            "where-constant-condition",
+            Tier::Strict,
+            where_constant_condition,
+        ),
+        rule("scalar-operand", Tier::Strict, scalar_operand),
     ]
+}
+
+// where(c, a, b) == a (b) when every element of c is true (false) and a (b) has the
+// result's dtype (broadcast to the result's shape when smaller). Derivatives make such
+// selects (pow's rule guards its exponent with `exponent == 0`).
+fn where_constant_condition(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let (Op::Where, &[c, a, b]) = (&n.op, n.children.as_slice()) else {
+        return vec![];
+    };
+    let (Some(flag), Some(out)) = (uniform(eg, c), node_type(eg, n)) else {
+        return vec![];
+    };
+    let chosen = if flag.as_f64() != 0.0 { a } else { b };
+    if ty(eg, chosen).dtype != out.dtype {
+        return vec![];
+    }
+    if ty(eg, chosen).shape == out.shape {
+        vec![class(chosen)]
+    } else {
+        vec![Build::Node(Op::BroadcastTo(out.shape), vec![class(chosen)])]
+    }
+}
+
+// f(broadcast_to(s), y) == f(s, y) for a 0-d s and an elementwise f whose other operand
+// already has the result's shape (f broadcasts s itself): a gradient's seed, broadcast
+// to a shape, then moves through gathers and transposes as a scalar.
+fn scalar_operand(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    if !matches!(n.op, Op::Binary(_) | Op::Where) {
+        return vec![];
+    }
+    let Some(out) = node_type(eg, n) else {
+        return vec![];
+    };
+    let full = |c: egg::Id| ty(eg, c).shape == out.shape;
+    let mut builds = Vec::new();
+    for (k, &c) in n.children.iter().enumerate() {
+        let others_full = n
+            .children
+            .iter()
+            .enumerate()
+            .any(|(j, &o)| j != k && full(o));
+        if !others_full {
+            continue;
+        }
+        for m in &eg[c].nodes {
+            let (Op::BroadcastTo(_), &[s]) = (&m.op, m.children.as_slice()) else {
+                continue;
+            };
+            if ty(eg, s).shape.ndim() != 0 {
+                continue;
+            }
+            let args = n
+                .children
+                .iter()
+                .enumerate()
+                .map(|(j, &o)| if j == k { class(s) } else { class(o) })
+                .collect();
+            let build = Build::Node(n.op.clone(), args);
+            // (The same type: a 0-d operand promotes as its broadcast did.)
+            if build.ty(eg).as_ref() == Some(&out) {
+                builds.push(build);
+            }
+        }
+    }
+    builds
 }
 
 fn args(node: &ENode, op: Op) -> Option<&[egg::Id]> {

@@ -3,9 +3,9 @@
 //! index arithmetic and exposes more matches to the other families.
 
 use egg::Id;
-use lazyfuse_ir::{Op, ReduceOp, SliceAxis};
+use lazyfuse_ir::{BinaryOp, Op, ReduceOp, Scalar, SliceAxis};
 
-use super::{class, shape, Build, Rule, Tier};
+use super::{binary, class, constant, shape, Build, Rule, Tier};
 use crate::analysis::LfEGraph;
 use crate::lang::ENode;
 
@@ -36,6 +36,7 @@ pub(super) fn rules() -> Vec<Rule> {
             Tier::Strict,
             gather_through_elementwise,
         ),
+        rule("gather-through-slice", Tier::Strict, gather_through_slice),
         rule(
             "reduce-of-transpose-exact",
             Tier::Strict,
@@ -217,6 +218,40 @@ fn gather_through_elementwise(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
                 })
                 .collect();
             Build::Node(m.op.clone(), args)
+        })
+        .collect()
+}
+
+// gather(slice(x), q) == gather(x, q + offset) when the slice steps by one along its
+// first axis and keeps every other axis whole: its element at flat position p is x's at
+// p + offset (offset = start * the size of a row). The gradient of a slice is such a
+// gather; this lets it reach x (through the elementwise ops in between) and fuse as
+// loads of x at shifted positions.
+fn gather_through_slice(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
+    let (Op::Gather, &[y, q]) = (&n.op, n.children.as_slice()) else {
+        return vec![];
+    };
+    inner(eg, y, |o| matches!(o, Op::Slice(_)))
+        .filter_map(|(op, x)| {
+            let Op::Slice(axes) = op else { return None };
+            let dims = shape(eg, x).dims();
+            let first = axes.first()?;
+            let whole = axes
+                .iter()
+                .enumerate()
+                .skip(1)
+                .all(|(k, a)| a.start == 0 && a.step == 1 && a.len == dims[k]);
+            if first.step != 1 || !whole || shape(eg, y).numel() == 0 {
+                return None;
+            }
+            let row: usize = dims[1..].iter().product();
+            let offset = i64::try_from(first.start.checked_mul(row)?).ok()?;
+            let positions = if offset == 0 {
+                class(q)
+            } else {
+                binary(BinaryOp::Add, class(q), constant(Scalar::I64(offset)))
+            };
+            Some(Build::Node(Op::Gather, vec![class(x), positions]))
         })
         .collect()
 }
