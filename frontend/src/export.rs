@@ -103,13 +103,31 @@ pub fn size_symbols(params: &[(DType, Vec<usize>)]) -> Vec<SizeSymbol> {
 /// the given dtypes and shapes (called once, or, for a shape-generic export, at every
 /// size of the grid around `params`' shapes).
 pub fn export_with(
-    mut plan_at: impl FnMut(&[(DType, Vec<usize>)]) -> Result<(KernelPlan, Vec<SlotSource>)>,
+    plan_at: impl FnMut(&[(DType, Vec<usize>)]) -> Result<(KernelPlan, Vec<SlotSource>)>,
     params: &[(DType, Vec<usize>)],
     options: &ExportOptions,
 ) -> Result<Exported> {
+    let (instances, symbols) = plan_instances(plan_at, params, options)?;
+    export_instances(&instances, &symbols, options)
+}
+
+/// The plans an export compiles: one at `params`' shapes, or (shape-generic) one per
+/// size of the grid and the checking sizes, with the sizes. Tracing happens here; the
+/// compilation ([`export_instances`]) needs no interpreter.
+pub fn plan_instances(
+    mut plan_at: impl FnMut(&[(DType, Vec<usize>)]) -> Result<(KernelPlan, Vec<SlotSource>)>,
+    params: &[(DType, Vec<usize>)],
+    options: &ExportOptions,
+) -> Result<(Vec<PlanInstance>, Vec<SizeSymbol>)> {
     if !options.dynamic {
         let (plan, slots) = plan_at(params)?;
-        return Ok(export_plan(&plan, &slots, &tensor_types(params), options)?);
+        let instance = PlanInstance {
+            sizes: Vec::new(),
+            plan,
+            slots,
+            args: tensor_types(params),
+        };
+        return Ok((vec![instance], Vec::new()));
     }
     let symbols = size_symbols(params);
     if symbols.len() > MAX_SIZES {
@@ -158,7 +176,24 @@ pub fn export_with(
             args: tensor_types(&shaped),
         });
     }
-    Ok(export_dynamic(&instances, &symbols, options)?)
+    Ok((instances, symbols))
+}
+
+/// Compiles and links the plans [`plan_instances`] made.
+pub fn export_instances(
+    instances: &[PlanInstance],
+    symbols: &[SizeSymbol],
+    options: &ExportOptions,
+) -> Result<Exported> {
+    if symbols.is_empty() {
+        let i = instances.first().ok_or_else(|| {
+            Error::Codegen(lazyfuse_codegen::CodegenError::Internal(
+                "export: no plan".into(),
+            ))
+        })?;
+        return Ok(export_plan(&i.plan, &i.slots, &i.args, options)?);
+    }
+    Ok(export_dynamic(instances, symbols, options)?)
 }
 
 /// Exports `f` traced on arguments of the given dtypes and shapes as the C function

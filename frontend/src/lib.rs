@@ -41,8 +41,8 @@ pub use elementwise::{Operand, WeakScalar};
 pub use error::{Error, ErrorKind, Result};
 pub use eval::{eval, eval_into, eval_with, explain, program, Backend};
 pub use export::{
-    export, export_traced, export_with, plan_traced, size_symbols, ExportOptions, ExportTarget,
-    Exported,
+    export, export_instances, export_traced, export_with, plan_instances, plan_traced,
+    size_symbols, ExportOptions, ExportTarget, Exported,
 };
 pub use functions::*;
 pub use lazyfuse_ir::{DType, Element, Program, Scalar, Value};

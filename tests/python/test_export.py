@@ -455,3 +455,29 @@ def test_dynamic_c_program_under_address_sanitizer(tmp_path, monkeypatch):
         assert_same(_run_runner(exe, ex, (x,), tmp_path, shape_env, [shape]), want)
         assert_same(_run_runner(exe, ex, (x,), tmp_path, {**shape_env, "LF_STRIDED": "1"},
                                 [shape]), want)
+
+
+def test_calls_from_several_threads_at_once(tmp_path):
+    """tests/export/threads.c: four threads call a shape-generic softmax at once, each
+    with its own shapes, checked against a plain C softmax (also under ASan)."""
+    for flags in ([], ["-fsanitize=address", "-fno-omit-frame-pointer"]):
+        d = tmp_path / ("asan" if flags else "plain")
+        env = {**os.environ, "LAZYFUSE_EXPORT_CFLAGS": " ".join(flags)}
+        previous = os.environ.get("LAZYFUSE_EXPORT_CFLAGS")
+        os.environ["LAZYFUSE_EXPORT_CFLAGS"] = env["LAZYFUSE_EXPORT_CFLAGS"]
+        try:
+            ex = lf.export(softmax, X, name="lf_softmax", out_dir=d, dynamic=True)
+        finally:
+            if previous is None:
+                del os.environ["LAZYFUSE_EXPORT_CFLAGS"]
+            else:
+                os.environ["LAZYFUSE_EXPORT_CFLAGS"] = previous
+        exe = d / "threads"
+        subprocess.run([CC, "-std=gnu11", "-O1", "-pthread", *flags, "-include", ex.header,
+                        "-I", str(d), str(RUNNER.parent / "threads.c"), "-o", str(exe),
+                        f"-L{d}", "-llf_softmax", f"-Wl,-rpath,{d}", "-lm"], check=True)
+        proc = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
+                              env={"PATH": os.environ.get("PATH", ""),
+                                   "LAZYFUSE_EXPORT_POISON": "1", "LAZYFUSE_NUM_THREADS": "2"})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "120 calls from 4 threads, 0 failures" in proc.stdout

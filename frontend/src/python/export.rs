@@ -7,7 +7,7 @@ use pyo3::types::PyTuple;
 
 use super::tracing::{native_of, trace_shaped};
 use super::*;
-use crate::export::{export_with, plan_traced, ExportOptions, ExportTarget};
+use crate::export::{export_instances, plan_instances, plan_traced, ExportOptions, ExportTarget};
 
 /// A trace's output arrays and its parameters' (dtype name, shape).
 type Traced = (Vec<NativeArray>, Vec<(String, Vec<usize>)>);
@@ -69,8 +69,8 @@ pub(super) fn export<'py>(
     // Tracing needs the interpreter; planning and compiling run without the GIL's help.
     let mut first = Some(natives.iter().map(|a| a.a.clone()).collect::<Vec<Array>>());
     let mut python_error = None;
-    let exported = guarded(|| {
-        export_with(
+    let planned = guarded(|| {
+        plan_instances(
             |shaped| {
                 let arrays = match first.take() {
                     Some(arrays) if shaped == params.as_slice() => arrays,
@@ -100,7 +100,12 @@ pub(super) fn export<'py>(
     if let Some(e) = python_error {
         return Err(e);
     }
-    let exported = exported?;
+    let (instances, symbols) = planned?;
+    // LLVM and the C compiler run without the GIL.
+    let exported = guarded(|| {
+        py.detach(|| export_instances(&instances, &symbols, &options))
+            .map_err(to_pyerr)
+    })?;
     let outputs = natives
         .iter()
         .map(|a| -> PyResult<(String, Vec<usize>)> {
