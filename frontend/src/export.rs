@@ -43,7 +43,9 @@ pub fn plan_traced(
         .collect::<Result<Vec<_>>>()?;
     let mut options = lazyfuse_optimizer::Options::default();
     if shape_generic {
+        // (Both: at a power-of-two size a division would otherwise become a product.)
         options.disabled_rules.push("div-constant".into());
+        options.disabled_rules.push("div-power-of-two".into());
     }
     let optimized = lazyfuse_optimizer::optimize(&program, &options)?;
     let plan = lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
@@ -147,7 +149,8 @@ pub fn plan_instances(
     }
     let n = symbols.len();
     let mut instances = Vec::new();
-    for offsets in grid_offsets(n).into_iter().chain(check_offsets(n)) {
+    let examples: Vec<usize> = symbols.iter().map(|s| s.example).collect();
+    for offsets in grid_offsets(n).into_iter().chain(check_offsets(&examples)) {
         let sizes: Vec<usize> = symbols
             .iter()
             .zip(&offsets)

@@ -410,6 +410,8 @@ def test_dynamic_means_variances_and_their_gradients(out_dir):
          / lnp.sqrt(x.var(axis=1, keepdims=True) + 1e-5), (X,)),
         ("dyn_std32", lambda x: x.std() + x.mean(axis=1), (X.astype(np.float32),)),
         ("dyn_by_shape", lambda x: x.sum(axis=0) / x.shape[0] + x.shape[1], (X,)),
+        # Traced at 30 rows: the grid reaches 32, where 1/32 is exact.
+        ("dyn_centered", lambda x: x - x.mean(axis=0, keepdims=True), (X[:30],)),
         ("dyn_mse_grad", lf.grad(lambda w, a, y: lnp.mean((a @ w - y) ** 2)), (W, A, Y)),
         ("dyn_logistic_grad", lf.grad(lambda w, a, y: lnp.mean(lnp.logaddexp(0.0, -y * (a @ w)))),
          (W, A, Y)),
@@ -435,6 +437,10 @@ def test_dynamic_refuses_what_it_cannot_fit(out_dir):
                   dynamic=True)
     with pytest.raises(lf.errors.InvalidArgumentError, match="not polynomials"):
         lf.export(lambda x: x[::2] * 2, RNG.standard_normal(100), name="dyn_step", out_dir=d,
+                  dynamic=True)
+    # x[:40] traced with 30 elements is the whole array up to 40: the far sizes see it.
+    with pytest.raises(lf.errors.InvalidArgumentError, match="not polynomials"):
+        lf.export(lambda x: x[:40] * 2, RNG.standard_normal(30), name="dyn_clamp", out_dir=d,
                   dynamic=True)
     with pytest.raises(lf.errors.InvalidArgumentError, match="at most 4"):
         lf.export(lambda a, b, c, e, f: a.sum() + b.sum() + c.sum() + e.sum() + f.sum(),

@@ -68,11 +68,26 @@ pub fn grid_offsets(n: usize) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// Offsets off the grid at which the fitted numbers are checked.
-pub fn check_offsets(n: usize) -> Vec<Vec<usize>> {
+/// Offsets off the grid (for sizes traced as `examples`) at which the fitted numbers
+/// are checked: two near the grid, and two far from it (about 2 and 16 times the traced
+/// sizes), where a bound that only clamps at larger sizes (`x[:40]` traced with 30
+/// elements is the whole array up to 40) changes the plan and is refused.
+pub fn check_offsets(examples: &[usize]) -> Vec<Vec<usize>> {
+    let n = examples.len();
     vec![
         (0..n).map(|k| 3 + 2 * (k % 2)).collect(),
         (0..n).map(|k| 7 + 3 * k).collect(),
+        examples
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| v + 5 + k)
+            .collect(),
+        // (At most 2^24 further, so products of sizes stay far from overflow.)
+        examples
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| (15 * v).min(1 << 24) + 11 + 2 * k)
+            .collect(),
     ]
 }
 
@@ -387,7 +402,6 @@ pub(super) fn lift_varying_constants(
         if !varies {
             continue;
         }
-        let other = lists.iter().position(|l| l[j] != first).unwrap_or_default();
         if let Some((numerator, counts)) = reciprocal_of_counts(&lists, j) {
             reciprocals.push(Reciprocal {
                 constant: j,
@@ -397,9 +411,10 @@ pub(super) fn lift_varying_constants(
             });
             continue;
         }
+        let bad = |c: Scalar| c.dtype() != first.dtype() || exact_integer(c).is_none();
         for l in &lists {
-            if l[j].dtype() != first.dtype() || exact_integer(l[j]).is_none() {
-                let i = other;
+            if bad(l[j]) {
+                let i = lists.iter().position(|l| bad(l[j])).unwrap_or_default();
                 return Err(CodegenError::Export(format!(
                     "export(dynamic=True): a constant of the program depends on the sizes and \
                      is not an integer ({} at sizes {:?}, {} at {:?}; for example the 1/n of a \
@@ -686,7 +701,10 @@ mod tests {
             vec![7, a, a * b, (a - 1) * b, a * a * b * b - 3 * b, -b]
         };
         let mut sizes = Vec::new();
-        for g in grid_offsets(2).into_iter().chain(check_offsets(2)) {
+        for g in grid_offsets(2)
+            .into_iter()
+            .chain(check_offsets(&[300, 200]))
+        {
             sizes.push(vec![300 + g[0], 200 + g[1]]);
         }
         let numbers: Vec<Vec<i64>> = sizes.iter().map(|s| f(s)).collect();
@@ -706,7 +724,7 @@ mod tests {
     fn refuses_numbers_of_higher_degree() {
         let syms = symbols(&[10]);
         let mut sizes = Vec::new();
-        for g in grid_offsets(1).into_iter().chain(check_offsets(1)) {
+        for g in grid_offsets(1).into_iter().chain(check_offsets(&[10])) {
             sizes.push(vec![10 + g[0]]);
         }
         let numbers: Vec<Vec<i64>> = sizes.iter().map(|s| vec![(s[0] as i64).pow(3)]).collect();
