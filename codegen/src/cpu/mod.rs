@@ -297,17 +297,7 @@ pub(crate) fn canonical_buffers(kernel: &LoopKernel) -> (LoopKernel, Vec<usize>)
             });
         b.0 = index as u32;
     };
-    for phase in &mut k.phases {
-        let (body, stores) = phase.body_and_stores_mut();
-        for instr in &mut body.instrs {
-            if let Some(b) = instr.op.buffer_read_mut() {
-                renumber(b);
-            }
-        }
-        for st in stores.iter_mut() {
-            renumber(&mut st.buffer);
-        }
-    }
+    k.for_each_buffer_mut(&mut renumber);
     (k, order)
 }
 

@@ -553,19 +553,7 @@ fn shift_buffers(plan: &mut KernelPlan, from: u32, by: u32) {
     }
     for kernel in &mut plan.kernels {
         match kernel {
-            Kernel::Loop(l) => {
-                for phase in &mut l.phases {
-                    let (body, stores) = phase.body_and_stores_mut();
-                    for instr in &mut body.instrs {
-                        if let Some(b) = instr.op.buffer_read_mut() {
-                            shift(b);
-                        }
-                    }
-                    for st in stores.iter_mut() {
-                        shift(&mut st.buffer);
-                    }
-                }
-            }
+            Kernel::Loop(l) => l.for_each_buffer_mut(shift),
             Kernel::MatMul(m) => {
                 shift(&mut m.a.0);
                 shift(&mut m.b.0);

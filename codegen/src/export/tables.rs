@@ -81,6 +81,12 @@ impl Numbers {
         }
     }
 
+    /// A shape (size-dependent numbers) as a C array.
+    fn write_dims(&mut self, out: &mut String, name: &str, dims: &[usize]) {
+        let dims: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+        self.write(out, name, &dims);
+    }
+
     /// A list of size-dependent numbers as a C array.
     fn write<T: Copy + Into<i128>>(&mut self, out: &mut String, name: &str, values: &[T]) {
         let texts: Vec<String> = values
@@ -157,8 +163,7 @@ pub(super) fn write_tables(
                 b.ty.shape.ndim()
             )));
         }
-        let dims: Vec<i64> = b.ty.shape.dims().iter().map(|&d| d as i64).collect();
-        numbers.write(&mut c, &format!("b{i}_shape"), &dims);
+        numbers.write_dims(&mut c, &format!("b{i}_shape"), b.ty.shape.dims());
     }
     // Slots: arguments or constants defined by the object file.
     let mut slot_rows = Vec::new();
@@ -239,11 +244,9 @@ pub(super) fn write_tables(
                     )));
                 }
                 defs.uses_blas |= matches!(out, DType::F32 | DType::F64 | DType::C64 | DType::C128);
-                for (side, (buf, map), ty) in [("a", &m.a, &m.a_ty), ("b", &m.b, &m.b_ty)] {
-                    let dims: Vec<i64> = ty.shape.dims().iter().map(|&d| d as i64).collect();
-                    numbers.write(&mut c, &format!("k{i}_{side}_shape"), &dims);
+                for (side, (_, map), ty) in [("a", &m.a, &m.a_ty), ("b", &m.b, &m.b_ty)] {
+                    numbers.write_dims(&mut c, &format!("k{i}_{side}_shape"), ty.shape.dims());
                     numbers.write(&mut c, &format!("k{i}_{side}_map"), &map_numbers(map));
-                    let _ = buf;
                 }
                 let operand = |side: &str, buf: u32, ty: &TensorType| {
                     format!(
@@ -279,8 +282,7 @@ pub(super) fn write_tables(
     ints(&mut c, "arg_dtypes", "int32_t", &arg_dtypes);
     ints(&mut c, "arg_ndims", "int32_t", &arg_ndims);
     for (n, t) in args.iter().enumerate() {
-        let dims: Vec<i64> = t.shape.dims().iter().map(|&d| d as i64).collect();
-        numbers.write(&mut c, &format!("arg{n}_shape"), &dims);
+        numbers.write_dims(&mut c, &format!("arg{n}_shape"), t.shape.dims());
     }
     let arg_shapes: Vec<String> = (0..args.len()).map(|n| format!("arg{n}_shape")).collect();
     let _ = writeln!(
@@ -319,8 +321,8 @@ fn write_loop(
         c,
         "void {symbol}(void **, const int64_t *, int64_t, int64_t, int64_t, int64_t);"
     );
-    let extents: Vec<i64> = l.outer.iter().chain(&l.inner).map(|&d| d as i64).collect();
-    numbers.write(c, &format!("k{i}_extents"), &extents);
+    let extents: Vec<usize> = l.outer.iter().chain(&l.inner).copied().collect();
+    numbers.write_dims(c, &format!("k{i}_extents"), &extents);
     ints(c, &format!("k{i}_order"), "int32_t", order);
     // Access sites in the executor's order: per phase, its body's reads, then stores.
     let mut sites = Vec::new();
@@ -396,29 +398,9 @@ fn write_loop(
         l.outer.len(),
         l.inner.len(),
         order.len(),
-        rows_len(l),
+        rows.len(),
         aot::is_elementwise(l) as i32,
         sources.len()
     );
     Ok(())
-}
-
-/// The number of access sites of a kernel.
-fn rows_len(l: &LoopKernel) -> usize {
-    l.phases
-        .iter()
-        .map(|p| {
-            let (body, stores) = p.body_and_stores();
-            body.instrs
-                .iter()
-                .filter(|i| {
-                    matches!(
-                        i.op,
-                        ScalarOp::Load(..) | ScalarOp::Ramp { .. } | ScalarOp::Gather { .. }
-                    )
-                })
-                .count()
-                + stores.len()
-        })
-        .sum()
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use pyo3::types::PyTuple;
 
-use super::tracing::{native_of, trace_shaped};
+use super::tracing::{is_static_arg, native_of, trace_shaped};
 use super::*;
 use crate::export::{export_instances, plan_instances, plan_traced, ExportOptions, ExportTarget};
 
@@ -30,12 +30,8 @@ pub(super) fn export<'py>(
     summary: String,
     dynamic: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let n = args.len() as i64;
-    let is_static = |i: usize| {
-        static_argnums
-            .iter()
-            .any(|&s| s == i as i64 || s == i as i64 - n)
-    };
+    let n = args.len();
+    let is_static = |i: usize| is_static_arg(&static_argnums, i, n);
     // The outputs traced at `shapes` (None: the arguments' own).
     let outputs_at = |shapes: Option<&[Vec<usize>]>| -> PyResult<Traced> {
         let traced = trace_shaped(f, args, is_static, shapes)?;

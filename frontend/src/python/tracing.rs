@@ -159,6 +159,13 @@ fn concretization(py: Python<'_>, f: &Bound<'_, PyAny>, e: PyErr) -> PyErr {
     }
 }
 
+/// Whether argument `i` of `n` is static under `static_argnums` (negative ones count
+/// from the end, as jit's).
+pub(super) fn is_static_arg(static_argnums: &[i64], i: usize, n: usize) -> bool {
+    let (i, n) = (i as i64, n as i64);
+    static_argnums.iter().any(|&s| s == i || s == i - n)
+}
+
 /// `trace` for Python (`explain`): f's output traced on `args`.
 #[pyfunction(name = "trace")]
 pub(super) fn py_trace<'py>(
@@ -166,13 +173,8 @@ pub(super) fn py_trace<'py>(
     args: &Bound<'py, PyTuple>,
     static_argnums: Vec<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let n = args.len() as i64;
-    let is_static = |i: usize| {
-        static_argnums
-            .iter()
-            .any(|&s| s == i as i64 || s == i as i64 - n)
-    };
-    Ok(trace(f, args, is_static)?.out)
+    let n = args.len();
+    Ok(trace(f, args, |i| is_static_arg(&static_argnums, i, n))?.out)
 }
 
 /// The native lazy array of a traced output leaf (a lazy array, a NumPy array or a
@@ -222,8 +224,7 @@ pub(super) struct Jitted {
 impl Jitted {
     /// Whether argument `i` of `n` is static.
     fn is_static(&self, i: usize, n: usize) -> bool {
-        let (i, n) = (i as i64, n as i64);
-        self.static_argnums.iter().any(|&s| s == i || s == i - n)
+        is_static_arg(&self.static_argnums, i, n)
     }
 
     /// One pass over the arguments: the cache key and the arrays (as NumPy arrays) in

@@ -405,6 +405,22 @@ pub enum LoopKind {
 }
 
 impl LoopKernel {
+    /// Calls `f` on every buffer reference (reads and stores), in phase order, each
+    /// body's reads before its stores: to renumber buffers.
+    pub fn for_each_buffer_mut(&mut self, mut f: impl FnMut(&mut BufferId)) {
+        for phase in &mut self.phases {
+            let (body, stores) = phase.body_and_stores_mut();
+            for instr in &mut body.instrs {
+                if let Some(b) = instr.op.buffer_read_mut() {
+                    f(b);
+                }
+            }
+            for st in stores.iter_mut() {
+                f(&mut st.buffer);
+            }
+        }
+    }
+
     /// What the kernel computes (see [`LoopKind`]).
     pub fn kind(&self) -> LoopKind {
         match self.phases.as_slice() {

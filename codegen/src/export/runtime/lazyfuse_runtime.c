@@ -232,7 +232,8 @@ static void lfrt_parallel(int64_t tasks, int threads, lfrt_task_fn fn, void *con
 /* Temporaries are 64-byte aligned blocks with a 64-byte header. Large ones come from
  * mmap with a hint for 2 MiB pages (a fresh 80 MB temporary otherwise costs ~20,000
  * page faults, more than the kernels writing it), and a released large block is kept
- * for the next call (up to LAZYFUSE_EXPORT_CACHE_MB in all, default 1024): a call's
+ * for the next call (up to LAZYFUSE_EXPORT_CACHE_MB in all, default 1024; the
+ * variables are read once, at the first allocation): a call's
  * temporaries are then the previous call's, with no faults and no zeroing. Every
  * temporary is written by the plan before it is read, so reused blocks are not
  * cleared; LAZYFUSE_EXPORT_POISON=1 fills every block with 0xff bytes instead (NaN,
@@ -252,19 +253,27 @@ static struct {
   size_t cached;
 } lfrt_blocks = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
 
-static size_t lfrt_cache_limit(void) {
-  const char *env = getenv("LAZYFUSE_EXPORT_CACHE_MB");
-  long long mb = env ? strtoll(env, NULL, 10) : 1024;
-  return mb > 0 ? (size_t)mb << 20 : 0;
-}
+/* The memory settings, read from the environment at the first allocation. */
+static struct {
+  pthread_once_t once;
+  size_t cache_limit; /* LAZYFUSE_EXPORT_CACHE_MB */
+  int poison;         /* LAZYFUSE_EXPORT_POISON=1 */
+  int huge_pages;     /* LAZYFUSE_HUGE_PAGES (not 0) */
+} lfrt_settings = {PTHREAD_ONCE_INIT, 0, 0, 1};
 
-static void lfrt_poison(char *data, size_t bytes) {
-  const char *env = getenv("LAZYFUSE_EXPORT_POISON");
-  if (env && env[0] == '1') memset(data, 0xff, bytes);
+static void lfrt_read_settings(void) {
+  const char *mb = getenv("LAZYFUSE_EXPORT_CACHE_MB");
+  long long limit = mb ? strtoll(mb, NULL, 10) : 1024;
+  lfrt_settings.cache_limit = limit > 0 ? (size_t)limit << 20 : 0;
+  const char *poison = getenv("LAZYFUSE_EXPORT_POISON");
+  lfrt_settings.poison = poison && poison[0] == '1';
+  const char *huge = getenv("LAZYFUSE_HUGE_PAGES");
+  lfrt_settings.huge_pages = !huge || strcmp(huge, "0") != 0;
 }
 
 /* A block of at least `bytes` (NULL when memory is exhausted). */
 static void *lfrt_alloc(int64_t bytes) {
+  pthread_once(&lfrt_settings.once, lfrt_read_settings);
   size_t want = (((size_t)(bytes > 0 ? bytes : 1) + 63) & ~(size_t)63) + LFRT_HEADER;
   pthread_mutex_lock(&lfrt_blocks.lock);
   lfrt_block **best = NULL;
@@ -283,8 +292,7 @@ static void *lfrt_alloc(int64_t bytes) {
     void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return NULL;
 #ifdef MADV_HUGEPAGE
-    const char *huge = getenv("LAZYFUSE_HUGE_PAGES");
-    if (!huge || strcmp(huge, "0") != 0) madvise(p, want, MADV_HUGEPAGE);
+    if (lfrt_settings.huge_pages) madvise(p, want, MADV_HUGEPAGE);
 #endif
     block = (lfrt_block *)p;
     block->mapped = 1;
@@ -298,7 +306,7 @@ static void *lfrt_alloc(int64_t bytes) {
   block->length = want;
   block->next = NULL;
   char *data = (char *)block + LFRT_HEADER;
-  lfrt_poison(data, want - LFRT_HEADER);
+  if (lfrt_settings.poison) memset(data, 0xff, want - LFRT_HEADER);
   return data;
 }
 
@@ -307,9 +315,8 @@ static void lfrt_release(void *data) {
   if (!data) return;
   lfrt_block *block = (lfrt_block *)((char *)data - LFRT_HEADER);
   if (block->length >= LFRT_LARGE) {
-    size_t limit = lfrt_cache_limit();
     pthread_mutex_lock(&lfrt_blocks.lock);
-    int keep = lfrt_blocks.cached + block->length <= limit;
+    int keep = lfrt_blocks.cached + block->length <= lfrt_settings.cache_limit;
     if (keep) {
       block->next = lfrt_blocks.free;
       lfrt_blocks.free = block;
