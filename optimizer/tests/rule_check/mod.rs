@@ -92,8 +92,14 @@ pub fn close(p: f64, q: f64, tier: Tier) -> bool {
 
 pub fn run(text: &str, mode: FloatMode) -> (Program, lazyfuse_optimizer::Optimized) {
     let program: Program = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+    // Only the iteration and node limits may stop a rule case: the goal must not depend
+    // on how loaded the machine is.
     let options = Options {
         float_mode: mode,
+        limits: lazyfuse_optimizer::Limits {
+            time: std::time::Duration::from_secs(120),
+            ..lazyfuse_optimizer::Limits::default()
+        },
         ..Options::default()
     };
     let optimized = optimize(&program, &options).unwrap();
