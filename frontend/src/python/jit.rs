@@ -166,3 +166,104 @@ impl Compiled {
         ))
     }
 }
+
+/// The canonical text of the program computing `outputs` from parameters only, and the
+/// parameter each of its inputs is (input k is parameter `order[k]`). The text is what
+/// lazyfuse.dask sends to its workers: it names no memory of this process. Captured
+/// arrays (anything but parameters) are refused.
+#[pyfunction]
+pub(super) fn program_of(outputs: Vec<NativeArray>) -> PyResult<(String, Vec<usize>)> {
+    guarded(|| {
+        let nodes = outputs
+            .iter()
+            .map(|l| l.a.node().cloned())
+            .collect::<Result<Vec<_>, Error>>()
+            .map_err(to_pyerr)?;
+        let (program, leaves) = Program::from_outputs(&nodes).map_err(|e| to_pyerr(e.into()))?;
+        let (program, order) = with_scalars_inlined(&program, leaves)?;
+        Ok((program.to_string(), order))
+    })
+}
+
+/// `program` with its 0-d data inputs (the Python scalars of an expression) as
+/// constants, and the parameter each remaining input is. Other data is refused.
+fn with_scalars_inlined(program: &Program, leaves: Vec<Leaf>) -> PyResult<(Program, Vec<usize>)> {
+    let ir = |e: lazyfuse_ir::IrError| to_pyerr(e.into());
+    let mut builder = lazyfuse_ir::ProgramBuilder::new();
+    let mut slot_ids = Vec::with_capacity(leaves.len());
+    let mut order = Vec::new();
+    for (slot, leaf) in leaves.iter().enumerate() {
+        slot_ids.push(match leaf {
+            Leaf::Param(n) => {
+                order.push(*n);
+                Some(builder.input(program.inputs()[slot].clone()).map_err(ir)?)
+            }
+            _ => None,
+        });
+    }
+    let mut ids = Vec::with_capacity(program.len());
+    for (id, leaf) in program.ids().zip(
+        leaves
+            .into_iter()
+            .map(Some)
+            .chain(std::iter::repeat_with(|| None)),
+    ) {
+        let instr = program.instr(id);
+        let new = match (&instr.op, leaf) {
+            (lazyfuse_ir::Op::Input(slot), _) if slot_ids[*slot].is_some() => {
+                slot_ids[*slot].unwrap()
+            }
+            (lazyfuse_ir::Op::Input(_), Some(leaf)) => {
+                let value = leaf.into_value().expect("not a parameter");
+                if value.ty().shape.ndim() != 0 {
+                    return Err(error(
+                        ErrorKind::InvalidArgument,
+                        format!(
+                            "program_of: the program reads a {} array that is not a parameter \
+                             (its text would not carry the data)",
+                            value.ty()
+                        ),
+                    ));
+                }
+                builder
+                    .push(lazyfuse_ir::Op::Const(value.to_scalars()[0]), Vec::new())
+                    .map_err(ir)?
+            }
+            _ => {
+                let args = instr.args.iter().map(|a| ids[a.index()]).collect();
+                builder
+                    .push_typed(instr.op.clone(), args, instr.ty.clone())
+                    .map_err(ir)?
+            }
+        };
+        ids.push(new);
+    }
+    let outputs = program.outputs().iter().map(|o| ids[o.index()]).collect();
+    Ok((builder.finish(outputs).map_err(ir)?, order))
+}
+
+/// Compiles a program given as text (as [`program_of`] writes it): a plan whose
+/// parameters are the program's inputs in order. Equal programs share one plan (the
+/// plan cache is keyed by the canonical program), so a process compiles each once.
+#[pyfunction]
+pub(super) fn compile_text(py: Python<'_>, text: &str) -> PyResult<Compiled> {
+    guarded(|| {
+        py.detach(|| -> Result<Compiled, Error> {
+            let program: Program = text.parse()?;
+            let params: Vec<(DType, Vec<usize>)> = program
+                .inputs()
+                .iter()
+                .map(|ty| (ty.dtype, ty.shape.dims().to_vec()))
+                .collect();
+            let plan = crate::eval::planned(&program)?;
+            Ok(Compiled {
+                plan,
+                leaves: (0..params.len()).map(Leaf::Param).collect(),
+                params_only: true,
+                params,
+                probes: Vec::new(),
+            })
+        })
+        .map_err(to_pyerr)
+    })
+}

@@ -745,6 +745,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
     m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
+    m.add_function(wrap_pyfunction!(jit::program_of, m)?)?;
+    m.add_function(wrap_pyfunction!(jit::compile_text, m)?)?;
     m.add_function(wrap_pyfunction!(export::export, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_panic_probe, m)?)?;
     tracing::register(m)?;
