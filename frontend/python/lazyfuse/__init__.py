@@ -16,7 +16,7 @@ from ._transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessia
                           stop_gradient, vmap, custom_vjp, custom_jvp)
 from . import numpy
 
-__all__ = ["ndarray", "asarray", "array", "eval", "jit", "export", "Exported", "explain", "visualize", "Explanation",
+__all__ = ["ndarray", "asarray", "array", "eval", "from_dask", "jit", "export", "Exported", "explain", "visualize", "Explanation",
            "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "stop_gradient", "vmap", "custom_vjp", "custom_jvp",
            "cache_info", "set_eager_limit", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
            "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError",
@@ -38,6 +38,13 @@ def eval(*arrays):
         _base.evaluate_bases(bases)
     out = [h._numpy_view() for h in handles]
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def from_dask(x):
+    """A Dask array as a lazyfuse expression (``lazyfuse.dask.Array``): operations on it
+    build a Dask graph running one fused lazyfuse program per block."""
+    from .dask import from_dask as wrap
+    return wrap(x)
 
 
 def cache_info():

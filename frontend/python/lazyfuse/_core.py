@@ -90,6 +90,11 @@ _BINARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.BINARY.items()
 _EAGER_ELEMENTS = 4096
 _EAGER_SCALARS = frozenset([float, int, bool, *_SCALAR_DTYPES])
 
+# Array types that record operations on arrays elsewhere (lazyfuse.dask.Array, added when
+# lazyfuse.dask is imported): lazyfuse.numpy's functions hand them to NumPy's function of
+# the same name, which they implement (__array_ufunc__, __array_function__).
+_DEFERRED_TYPES = set()
+
 
 def _set_eager_limit(elements):
     """Operations on arrays already in memory with at most `elements` elements run at

@@ -87,6 +87,9 @@ def _unary(op, x, dtype):
 
 
 def _unary_slow(op, x, dtype):
+    if _core._DEFERRED_TYPES and type(x) in _core._DEFERRED_TYPES:
+        return type(x)._elementwise_op(lambda v: _unary(op, v, dtype), (x,), op,
+                                       _UNARY_UFUNC.get(op) if dtype is None else None)
     if type(x) is ndarray and dtype is None:
         view = _small(x)
         ufunc = _UNARY_UFUNC.get(op)
@@ -147,6 +150,11 @@ def _binary(op, a, b, dtype):
             return a._operator(op, b, False)
         if type(b) is ndarray and type(a) in _EAGER_SCALARS:
             return b._operator(op, a, True)
+    if _core._DEFERRED_TYPES and (type(a) in _core._DEFERRED_TYPES or
+                                  type(b) in _core._DEFERRED_TYPES):
+        deferred = type(a) if type(a) in _core._DEFERRED_TYPES else type(b)
+        return deferred._elementwise_op(lambda x, y: _binary(op, x, y, dtype), (a, b), op,
+                                        _BINARY_UFUNC.get(op) if dtype is None else None)
     if (_needs_numpy(a) or _needs_numpy(b)) and op in _BINARY_UFUNC:
         return _by_numpy(_BINARY_UFUNC[op], a, b, dtype=dtype)
     if dtype is None and op in _BINARY_UFUNC:

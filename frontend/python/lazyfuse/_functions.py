@@ -9,6 +9,7 @@ import numpy as _np
 from . import _native
 from ._core import (_NOVALUE, _axes, _by_numpy, _eager_when_small, _elementwise, _from_numpy,
                     _index, _operand, _shape, _small, asarray, ndarray)
+from . import _core
 from ._ufuncs import maximum, minimum, rint
 
 __all__ = [
@@ -19,6 +20,22 @@ __all__ = [
 ]
 
 
+def _deferred_to(numpy_function):
+    """Decorator: calls with an array of a deferred type (lazyfuse.dask.Array) go to
+    NumPy's function, which hands them to that type (``__array_function__``)."""
+    def wrap(function):
+        def call(*args, **kwargs):
+            if _core._DEFERRED_TYPES and _builtins.any(
+                    type(a) in _core._DEFERRED_TYPES for a in args):
+                return numpy_function(*args, **kwargs)
+            return function(*args, **kwargs)
+        call.__name__, call.__qualname__ = function.__name__, function.__qualname__
+        call.__doc__, call.__wrapped__ = function.__doc__, function
+        call.__module__ = function.__module__
+        return call
+    return wrap
+
+@_deferred_to(_np.where)
 @_eager_when_small(_np.where)
 def where(condition, x=_NOVALUE, y=_NOVALUE):
     if x is _NOVALUE or y is _NOVALUE:
@@ -29,6 +46,7 @@ def where(condition, x=_NOVALUE, y=_NOVALUE):
                         condition, x, y)
 
 
+@_deferred_to(_np.clip)
 @_eager_when_small(_np.clip)
 def clip(a, a_min=_NOVALUE, a_max=_NOVALUE, out=None, *, min=_NOVALUE, max=_NOVALUE):
     """NumPy ``clip``: bounds as ``a_min``/``a_max`` or (NumPy 2.1) ``min``/``max``."""
@@ -64,6 +82,7 @@ def ravel(a):
     return asarray(a).ravel()
 
 
+@_deferred_to(_np.transpose)
 def transpose(a, axes=None):
     return asarray(a).transpose(axes)
 
@@ -108,10 +127,12 @@ def stack(arrays, axis=0):
     return ndarray(_native.stack([asarray(a)._native_array for a in arrays], _index(axis)))
 
 
+@_deferred_to(_np.matmul)
 def matmul(a, b):
     return asarray(a) @ asarray(b)
 
 
+@_deferred_to(_np.dot)
 def dot(a, b):
     if type(a) is ndarray and type(b) is ndarray:
         x, y = _small(a), _small(b)
@@ -136,18 +157,22 @@ def inner(a, b):
     return a @ swapaxes(b, -1, -2) if b.ndim > 1 else a @ b
 
 
+@_deferred_to(_np.sum)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
     return asarray(a).sum(axis, dtype, out, keepdims, initial, where)
 
 
+@_deferred_to(_np.prod)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
     return asarray(a).prod(axis, dtype, out, keepdims, initial, where)
 
 
+@_deferred_to(_np.max)
 def max(a, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
     return asarray(a).max(axis, out, keepdims, initial, where)
 
 
+@_deferred_to(_np.min)
 def min(a, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
     return asarray(a).min(axis, out, keepdims, initial, where)
 
@@ -155,14 +180,17 @@ def min(a, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
 amax, amin = max, min
 
 
+@_deferred_to(_np.mean)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     return asarray(a).mean(axis, dtype, out, keepdims, where=where)
 
 
+@_deferred_to(_np.any)
 def any(a, axis=None, out=None, keepdims=False, *, where=True):
     return asarray(a).any(axis, out, keepdims, where=where)
 
 
+@_deferred_to(_np.all)
 def all(a, axis=None, out=None, keepdims=False, *, where=True):
     return asarray(a).all(axis, out, keepdims, where=where)
 
@@ -184,12 +212,14 @@ def _ddof(ddof, correction, name):
     return correction
 
 
+@_deferred_to(_np.var)
 @_eager_when_small(_np.var)
 def var(a, axis=None, ddof=0, keepdims=False, *, correction=None):
     ddof = _ddof(ddof, correction, "var")
     return ndarray(asarray(a)._native_array.var(_axes(axis), float(ddof), bool(keepdims)))
 
 
+@_deferred_to(_np.std)
 @_eager_when_small(_np.std)
 def std(a, axis=None, ddof=0, keepdims=False, *, correction=None):
     ddof = _ddof(ddof, correction, "std")

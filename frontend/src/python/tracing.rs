@@ -203,6 +203,16 @@ struct Entry {
 /// A call's cache key and its arrays (NumPy arrays, in leaf order).
 type CallArguments<'py> = (Bound<'py, PyTuple>, Vec<Bound<'py, PyAny>>);
 
+/// How a call's arguments are run.
+enum Arguments<'py> {
+    /// Arrays in memory: the compiled plan of their signature.
+    Values(CallArguments<'py>),
+    /// A lazy array (or a parameter of an enclosing trace): f traced through.
+    Lazy,
+    /// A Dask collection: `lazyfuse.dask` builds a Dask graph of fused kernels.
+    Dask,
+}
+
 /// A compiled plan and the structure of its output (None: a single array).
 type FastPath = (Py<Compiled>, Option<Py<PyTuple>>);
 
@@ -228,8 +238,8 @@ impl Jitted {
     }
 
     /// One pass over the arguments: the cache key and the arrays (as NumPy arrays) in
-    /// leaf order; None if a leaf is a lazy array (f is then traced through).
-    fn arguments<'py>(&self, args: &Bound<'py, PyTuple>) -> PyResult<Option<CallArguments<'py>>> {
+    /// leaf order; or how else to run the call (a lazy array or a Dask array among them).
+    fn arguments<'py>(&self, args: &Bound<'py, PyTuple>) -> PyResult<Arguments<'py>> {
         let py = args.py();
         let mut parts = Vec::with_capacity(args.len());
         let mut values = Vec::new();
@@ -242,12 +252,17 @@ impl Jitted {
                 )?);
                 continue;
             }
+            if !a.is_instance_of::<numpy::PyUntypedArray>()
+                && a.hasattr(intern!(py, "__dask_graph__"))?
+            {
+                return Ok(Arguments::Dask);
+            }
             let mut leaves = Vec::new();
             let spec = flatten(&a, &mut leaves)?;
             let mut shapes = Vec::with_capacity(leaves.len());
             for leaf in leaves {
                 if leaf.is_instance_of::<Handle>() {
-                    return Ok(None);
+                    return Ok(Arguments::Lazy);
                 }
                 let leaf = if leaf.is_instance_of::<numpy::PyUntypedArray>() {
                     leaf
@@ -272,7 +287,7 @@ impl Jitted {
                 ],
             )?);
         }
-        Ok(Some((PyTuple::new(py, parts)?, values)))
+        Ok(Arguments::Values((PyTuple::new(py, parts)?, values)))
     }
 
     /// Traces and compiles f for `args`; the new entry's index.
@@ -355,11 +370,21 @@ impl Jitted {
                 return structured(py, out, spec.as_ref());
             }
         }
-        let Some((call_key, values)) = self.arguments(args)? else {
+        let (call_key, values) = match self.arguments(args)? {
+            Arguments::Values(values) => values,
             // Lazy arguments (or the parameters of an enclosing trace: a jitted function
             // called inside another one) are traced through, as JAX inlines nested jit:
             // the caller's graph then fuses with this function's.
-            return self.f.call1(py, args);
+            Arguments::Lazy => return self.f.call1(py, args),
+            Arguments::Dask => {
+                let statics: Vec<usize> = (0..args.len())
+                    .filter(|&i| self.is_static(i, args.len()))
+                    .collect();
+                return Ok(py
+                    .import(intern!(py, "lazyfuse.dask"))?
+                    .call_method1(intern!(py, "_jit_call"), (self.f.bind(py), args, statics))?
+                    .unbind());
+            }
         };
         let cache = self.cache.bind(py);
         let index: usize = match cache.get_item(&call_key)? {

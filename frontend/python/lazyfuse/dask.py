@@ -1,0 +1,850 @@
+"""lazyfuse over Dask arrays: Dask schedules the blocks, lazyfuse fuses each block's work.
+
+``lf.from_dask(x)`` wraps a ``dask.array.Array`` as a :class:`Array`. Operations on it
+(operators, NumPy's and lazyfuse.numpy's ufuncs and reductions, ``where``, ``clip``,
+``astype``, ``transpose``, ``@``) record a small graph; nothing is computed.
+``to_dask()`` turns that graph into a Dask graph:
+
+- elementwise and broadcast chains, and reductions along axes that are one chunk (the
+  row maximum and sum of a softmax whose rows are not split), become one fused lazyfuse
+  program per block;
+- a reduction across chunks runs its per-block partial inside that block's program and
+  combines the partials through Dask's tree reduction, the combine step a lazyfuse
+  kernel too; ``mean``, ``var`` and ``std`` are sums and elementwise steps (``var`` in
+  two passes, as NumPy computes it);
+- ``@`` of two matrices runs one lazyfuse program per output block over the row and
+  column panels (Dask's blockwise contraction);
+- anything else is computed by Dask's own implementation over the fused inputs.
+
+Tasks carry a program as its canonical text and the block keys only: each worker
+process compiles a program once (``_run``'s cache) and needs nothing but lazyfuse.
+``lf.jit(f)`` called with Dask arrays returns Dask arrays built this way.
+"""
+
+import functools as _functools
+import itertools as _itertools
+import math as _math
+import operator as _operator
+import threading as _threading
+
+import dask as _dask
+import dask.array as _da
+import numpy as _np
+from dask.base import tokenize as _tokenize
+from dask.highlevelgraph import HighLevelGraph as _HighLevelGraph
+
+from . import _core, _native
+from ._core import ndarray as _lazy
+
+__all__ = ["Array", "from_dask", "to_dask", "explain", "jit"]
+
+_REDUCTIONS = ("sum", "prod", "max", "min", "any", "all")
+
+
+# ---------------------------------------------------------------------------------------
+# Workers: programs by text, compiled once per process.
+
+_COMPILED = {}
+_COMPILED_LOCK = _threading.Lock()
+_COMPILED_LIMIT = 256
+_STATS = {"compiles": 0, "runs": 0}
+
+
+def _compiled(text):
+    c = _COMPILED.get(text)
+    if c is None:
+        c = _native.compile_text(text)
+        with _COMPILED_LOCK:
+            if len(_COMPILED) >= _COMPILED_LIMIT:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[text] = c
+            _STATS["compiles"] += 1
+    return c
+
+
+def _run(text, *blocks):
+    """A task: the program `text` on the blocks (its inputs in order); its one output."""
+    _STATS["runs"] += 1
+    return _compiled(text)(*blocks)[0]
+
+
+def _run_sum(text, *blocks):
+    """A contraction task: the program over the row and column panels' blocks."""
+    return _run(text, *blocks)
+
+
+def worker_stats():
+    """This process's counters: programs compiled (``compiles``) and blocks run (``runs``)."""
+    return dict(_STATS, cached=len(_COMPILED))
+
+
+def _identity(x, axis=None, keepdims=None):
+    return x
+
+
+def _combine(op, x, axis=None, keepdims=False):
+    """Dask's combine and aggregate steps of a reduction: a lazyfuse reduction."""
+    return _np.asarray(getattr(_core.asarray(x), op)(axis=axis, keepdims=keepdims))
+
+
+# ---------------------------------------------------------------------------------------
+# The recorded graph.
+
+_META_PARAMS = _itertools.count()
+
+
+def _meta_of(shape, dtype):
+    """A lazy parameter of this shape and dtype: applying an operation to it gives the
+    result's shape and dtype (and NumPy's errors) without computing anything."""
+    return _lazy(_native.param(next(_META_PARAMS), _np.dtype(dtype).name, list(shape)))
+
+
+class _Node:
+    """One operation. ``kind`` is "dask" (its value is ``dask``, a Dask array) or
+    "block" (``fn`` of its ``inputs`` per block; ``maps[k][j]``: the axis of this node
+    that input k's axis j runs along, None where input k has one block along j)."""
+
+    __slots__ = ("kind", "meta", "chunks", "inputs", "fn", "maps", "dask", "label", "programs",
+                 "replay", "__weakref__")
+
+    def __init__(self, kind, meta, chunks, inputs=(), fn=None, maps=(), dask=None, label="",
+                 replay=None):
+        self.kind, self.meta, self.chunks = kind, meta, tuple(tuple(c) for c in chunks)
+        self.inputs, self.fn, self.maps = list(inputs), fn, [list(m) for m in maps]
+        self.dask, self.label = dask, label
+        self.programs = {}  # block program text -> blocks running it (once materialised)
+        # The same operation on Dask arrays of the inputs, as dask + NumPy computes it
+        # (for explain's comparison); block nodes default to fn.
+        self.replay = replay if replay is not None else fn
+
+    @property
+    def numblocks(self):
+        return tuple(len(c) for c in self.chunks)
+
+
+def _source(x):
+    """A node over Dask array x."""
+    return _Node("dask", _meta_of(x.shape, x.dtype), x.chunks, dask=x, label="dask")
+
+
+def _node_of(x, like_chunks=None):
+    """x as a node: an Array's node, a Dask array, or an array in memory (one block)."""
+    if isinstance(x, Array):
+        return x._node
+    if isinstance(x, _da.Array):
+        return _source(x)
+    arr = _np.asarray(x)
+    return _source(_da.from_array(arr, chunks=arr.shape if arr.ndim else ()))
+
+
+def _is_operand(x):
+    """Whether x is an array operand (a node input) rather than a constant."""
+    if isinstance(x, (Array, _da.Array, _lazy)):
+        return True
+    return isinstance(x, _np.ndarray) and x.ndim > 0
+
+
+def _refine(chunkings):
+    """The common refinement of several chunkings of one axis."""
+    bounds = set()
+    for c in chunkings:
+        bounds.update(_itertools.accumulate(c))
+    total = max(bounds) if bounds else 0
+    edges = sorted(b for b in bounds if 0 < b <= total)
+    out, last = [], 0
+    for e in edges:
+        out.append(e - last)
+        last = e
+    return tuple(out) if out else chunkings[0]
+
+
+def _rechunked(node, chunks):
+    chunks = tuple(tuple(c) for c in chunks)
+    if node.chunks == chunks:
+        return node
+    return _source(_materialize(node).rechunk(chunks))
+
+
+def _elementwise(fn, args, label, numpy_fn=None):
+    """The node of fn applied to args (Arrays, Dask arrays, arrays, constants) with
+    broadcasting: one block per output block; inputs rechunked to agree."""
+    positions = [i for i, a in enumerate(args) if _is_operand(a)]
+    nodes = [_node_of(args[i]) for i in positions]
+
+    def bind(f):
+        def apply(*values):
+            full = list(args)
+            for i, v in zip(positions, values):
+                full[i] = v
+            return f(*full)
+        return apply
+
+    apply = bind(fn)
+
+    meta = apply(*[n.meta for n in nodes])
+    shape = tuple(meta.shape)
+    nd = len(shape)
+    maps = []
+    for n in nodes:
+        offset = nd - n.meta.ndim
+        maps.append([None if (n.meta.shape[j] == 1 and shape[j + offset] != 1) else j + offset
+                     for j in range(n.meta.ndim)])
+    chunks = []
+    for axis in range(nd):
+        along = [n.chunks[j] for n, m in zip(nodes, maps) for j, a in enumerate(m) if a == axis]
+        if not along:
+            chunks.append((shape[axis],))
+            continue
+        chunks.append(along[0] if all(c == along[0] for c in along) else _refine(along))
+    # Inputs whose chunks differ from the output's along an axis they run along.
+    for k, (n, m) in enumerate(zip(nodes, maps)):
+        want = [chunks[a] if a is not None else n.chunks[j] for j, a in enumerate(m)]
+        nodes[k] = _rechunked(n, want)
+    return _Node("block", meta, chunks, nodes, apply, maps, label=label,
+                 replay=bind(numpy_fn) if numpy_fn is not None else None)
+
+
+def _axes_of(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out = []
+    for a in axes:
+        a = _operator.index(a)
+        if not -ndim <= a < ndim:
+            raise _np.exceptions.AxisError(a, ndim)
+        out.append(a % ndim)
+    return tuple(sorted(set(out)))
+
+
+def _reduce(node, op, axis, keepdims):
+    """A sum, prod, max, min, any or all: within blocks when the reduced axes are one
+    chunk each, else per-block partials in the block programs and Dask's tree reduction."""
+    axes = _axes_of(axis, node.meta.ndim)
+    meta = getattr(node.meta, op)(axis=axes, keepdims=keepdims)
+    split = [a for a in axes if node.numblocks[a] > 1]
+    if not split:
+        kept = [j for j in range(node.meta.ndim) if j not in axes]
+        m = [j if j not in axes else None for j in range(node.meta.ndim)] if keepdims else \
+            [kept.index(j) if j in kept else None for j in range(node.meta.ndim)]
+        chunks = [(1,) if j in axes else node.chunks[j] for j in range(node.meta.ndim)] \
+            if keepdims else [node.chunks[j] for j in kept]
+        return _Node("block", meta, chunks, [node],
+                     lambda v: getattr(v, op)(axis=axes, keepdims=keepdims), [m], label=op)
+    partial_meta = getattr(node.meta, op)(axis=axes, keepdims=True)
+    m = [None if (j in axes and j not in split) else j for j in range(node.meta.ndim)]
+    chunks = [(1,) * node.numblocks[j] if j in split else (1,) if j in axes else node.chunks[j]
+              for j in range(node.meta.ndim)]
+    partial = _Node("block", partial_meta, chunks, [node],
+                    lambda v: getattr(v, op)(axis=axes, keepdims=True), [m],
+                    label=f"{op} (partial)")
+    partials = _materialize(partial)
+    combine = _functools.partial(_combine, op)
+    out = _da.reduction(partials, chunk=_identity, combine=combine, aggregate=combine,
+                        axis=axes, keepdims=keepdims, dtype=meta.dtype, concatenate=True,
+                        meta=_np.empty((0,) * meta.ndim, meta.dtype), name=f"lazyfuse-{op}")
+    node = _Node("dask", meta, out.chunks, dask=out, label=f"{op} (tree)", inputs=[node],
+                 replay=lambda v: getattr(v, op)(axis=axes, keepdims=keepdims))
+    node.programs = partial.programs
+    return node
+
+
+def _accumulator(dtype):
+    """The dtype NumPy's mean and var add in."""
+    dtype = _np.dtype(dtype)
+    if dtype.kind in "biu":
+        return _np.dtype("float64")
+    if dtype == _np.float16:
+        return _np.dtype("float32")
+    return dtype
+
+
+def _mean(node, axis, keepdims):
+    meta = node.meta.mean(axis=axis, keepdims=keepdims)
+    axes = _axes_of(axis, node.meta.ndim)
+    acc = _accumulator(node.meta.dtype)
+    x = node if acc == node.meta.dtype else _elementwise(lambda v: v.astype(acc), [Array(node)], "astype")
+    count = _math.prod(node.meta.shape[a] for a in axes)
+    total = _reduce(x, "sum", axes, keepdims)
+    out = _elementwise(_operator.truediv, [Array(total), count], "divide")
+    return _cast(out, meta.dtype)
+
+
+def _var(node, axis, ddof, keepdims, root):
+    meta = node.meta.var(axis=axis, ddof=ddof, keepdims=keepdims)
+    axes = _axes_of(axis, node.meta.ndim)
+    mean = _mean(node, axes, True)
+    mean = _cast(mean, _np.result_type(_accumulator(node.meta.dtype), mean.meta.dtype))
+    d = _elementwise(_operator.sub, [Array(node), Array(mean)], "subtract")
+    if d.meta.dtype.kind == "c":
+        square = _elementwise(lambda v: (v * v.conj()).real, [Array(d)], "abs2",
+                              lambda v: (v * _np.conj(v)).real)
+    else:
+        square = _elementwise(_operator.mul, [Array(d), Array(d)], "square")
+    count = _math.prod(node.meta.shape[a] for a in axes)
+    total = _reduce(square, "sum", axes, keepdims)
+    out = _elementwise(_operator.truediv, [Array(total), max(count - ddof, 0)], "divide")
+    if root:
+        out = _elementwise(lambda v: _lnp().sqrt(v), [Array(out)], "sqrt", _np.sqrt)
+    return _cast(out, meta.dtype)
+
+
+def _cast(node, dtype):
+    dtype = _np.dtype(dtype)
+    if node.meta.dtype == dtype:
+        return node
+    return _elementwise(lambda v: v.astype(dtype), [Array(node)], "astype")
+
+
+def _transpose(node, axes):
+    nd = node.meta.ndim
+    perm = tuple(reversed(range(nd))) if axes is None or axes == () else \
+        tuple(a % nd for a in (axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes))
+    meta = node.meta.transpose(perm)
+    m = [perm.index(j) for j in range(nd)]
+    chunks = [node.chunks[p] for p in perm]
+    return _Node("block", meta, chunks, [node], lambda v: v.transpose(perm), [m], label="transpose")
+
+
+def _matmul(a, b):
+    """A 2-D @ 2-D product: per output block, the row panel of a times the column panel
+    of b, one lazyfuse program summing the block products (Dask's contraction)."""
+    if a.meta.ndim != 2 or b.meta.ndim != 2:
+        return None
+    meta = a.meta @ b.meta
+    b = _rechunked(b, (a.chunks[1], b.chunks[1]))
+    da_a, da_b = _materialize(a), _materialize(b)
+    name = "lazyfuse-matmul-" + _tokenize(da_a.name, da_b.name)
+    texts, programs = {}, {}
+    dsk = {}
+    for i, k in _itertools.product(range(a.numblocks[0]), range(b.numblocks[1])):
+        keys, shapes = [], []
+        for j in range(a.numblocks[1]):
+            keys += [(da_a.name, i, j), (da_b.name, j, k)]
+            shapes += [(a.chunks[0][i], a.chunks[1][j]), (b.chunks[0][j], b.chunks[1][k])]
+        key = tuple(shapes)
+        if key not in texts:
+            params = [_lazy(_native.param(n, (a if n % 2 == 0 else b).meta.dtype.name, list(s)))
+                      for n, s in enumerate(shapes)]
+            total = params[0] @ params[1]
+            for j in range(1, a.numblocks[1]):
+                total = total + params[2 * j] @ params[2 * j + 1]
+            if total.dtype != meta.dtype:
+                total = total.astype(meta.dtype)
+            text, order = _native.program_of([total._native_array])
+            texts[key] = (text, order)
+        text, order = texts[key]
+        programs[text] = programs.get(text, 0) + 1
+        dsk[(name, i, k)] = (_run_sum, text) + tuple(keys[o] for o in order)
+    graph = _HighLevelGraph.from_collections(name, dsk, dependencies=[da_a, da_b])
+    out = _da.Array(graph, name, (a.chunks[0], b.chunks[1]),
+                    meta=_np.empty((0, 0), meta.dtype))
+    node = _Node("dask", meta, out.chunks, dask=out, label="matmul", inputs=[a, b],
+                 replay=_operator.matmul)
+    node.programs = programs
+    return node
+
+
+# ---------------------------------------------------------------------------------------
+# From the recorded graph to Dask's.
+
+def _region(root):
+    """The block nodes feeding root (itself included) and their inputs outside it, as
+    (node, axis map to root's axes) pairs in an order where operands come first. A node
+    reached along paths with the same block mapping appears once."""
+
+    def key(node, m):
+        return id(node), tuple(a if node.numblocks[j] > 1 else None for j, a in enumerate(m))
+
+    order, seen = [], {}
+    stack = [(root, list(range(root.meta.ndim)), False)]
+    while stack:
+        node, m, expanded = stack.pop()
+        k = key(node, m)
+        if expanded:
+            if k not in seen:
+                seen[k] = len(order)
+                order.append((node, m))
+            continue
+        if k in seen:
+            continue
+        stack.append((node, m, True))
+        if node.kind == "block":
+            for child, cm in zip(node.inputs, node.maps):
+                stack.append((child, [m[a] if a is not None else None for a in cm], False))
+    return order, key
+
+
+def _materialize(node):
+    """node's value as a Dask array (built once per node)."""
+    if node.dask is not None:
+        return node.dask
+    order, key = _region(node)
+    leaves = [(n, m) for n, m in order if n.kind == "dask"]
+    leaf_index = {key(n, m): i for i, (n, m) in enumerate(leaves)}
+    name = "lazyfuse-" + _tokenize([(n.dask.name, tuple(m)) for n, m in leaves],
+                                   _block_program_key(order, key), node.chunks)
+    texts = {}
+    dsk = {}
+    for coords in _itertools.product(*(range(b) for b in node.numblocks)):
+        leaf_coords = []
+        for n, m in leaves:
+            leaf_coords.append(tuple(coords[a] if (a is not None and n.numblocks[j] > 1) else 0
+                                     for j, a in enumerate(m)))
+        shapes = tuple(tuple(n.chunks[j][c] for j, c in enumerate(lc))
+                       for (n, _), lc in zip(leaves, leaf_coords))
+        if shapes not in texts:
+            texts[shapes] = _trace(order, key, leaf_index, shapes)
+        text, program_inputs = texts[shapes]
+        node.programs[text] = node.programs.get(text, 0) + 1
+        dsk[(name,) + coords] = (_run, text) + tuple(
+            (leaves[i][0].dask.name,) + leaf_coords[i] for i in program_inputs)
+    graph = _HighLevelGraph.from_collections(name, dsk, dependencies=[n.dask for n, _ in leaves])
+    node.dask = _da.Array(graph, name, node.chunks,
+                          meta=_np.empty((0,) * node.meta.ndim, node.meta.dtype))
+    return node.dask
+
+
+def _block_program_key(order, key):
+    """What distinguishes one region's computation from another's (for the Dask name):
+    the operations' labels and structure; the program texts themselves follow."""
+    return [(n.label, key(n, m)[1], str(n.meta.dtype), tuple(n.meta.shape)) for n, m in order]
+
+
+def _trace(order, key, leaf_index, shapes):
+    """The region's program for one block: its text, and the leaf each input reads."""
+    values = {}
+    for n, m in order:
+        k = key(n, m)
+        if n.kind == "dask":
+            i = leaf_index[k]
+            values[k] = _lazy(_native.param(i, n.meta.dtype.name, list(shapes[i])))
+            continue
+        args = []
+        for child, cm in zip(n.inputs, n.maps):
+            args.append(values[key(child, [m[a] if a is not None else None for a in cm])])
+        values[k] = _core.asarray(n.fn(*args))
+    root_node, root_map = order[-1]
+    out = values[key(root_node, root_map)]
+    if out.dtype != root_node.meta.dtype:
+        out = out.astype(root_node.meta.dtype)
+    return _native.program_of([out._native_array])
+
+
+# ---------------------------------------------------------------------------------------
+# The user's array.
+
+def _lnp():
+    from . import numpy as lnp
+    return lnp
+
+
+class Array:
+    """A lazyfuse expression over Dask arrays. Operations record; ``to_dask()``,
+    ``compute()`` and ``np.asarray`` build the Dask graph of fused block programs."""
+
+    __slots__ = ("_node",)
+    __array_priority__ = 100
+
+    def __init__(self, node):
+        self._node = node
+
+    # -- what it is
+    @property
+    def shape(self):
+        return tuple(self._node.meta.shape)
+
+    @property
+    def dtype(self):
+        return self._node.meta.dtype
+
+    @property
+    def ndim(self):
+        return self._node.meta.ndim
+
+    @property
+    def size(self):
+        return _math.prod(self.shape)
+
+    @property
+    def chunks(self):
+        return self._node.chunks
+
+    @property
+    def numblocks(self):
+        return self._node.numblocks
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __repr__(self):
+        return (f"lazyfuse.dask.Array<shape={self.shape}, dtype={self.dtype}, "
+                f"chunks={self.chunks}>")
+
+    # -- results
+    def to_dask(self):
+        """The Dask array: one fused lazyfuse program per block."""
+        return _materialize(self._node)
+
+    def compute(self, **kwargs):
+        """The value as a NumPy array (Dask's ``compute``, scheduler options passed on)."""
+        return self.to_dask().compute(**kwargs)
+
+    def persist(self, **kwargs):
+        """An Array over the persisted Dask array."""
+        return Array(_source(self.to_dask().persist(**kwargs)))
+
+    def __array__(self, dtype=None, copy=None):
+        out = _np.asarray(self.compute())
+        return out if dtype is None else out.astype(dtype)
+
+    def __dask_graph__(self):
+        return self.to_dask().__dask_graph__()
+
+    def rechunk(self, chunks):
+        return Array(_source(self.to_dask().rechunk(chunks)))
+
+    # -- operations
+    @staticmethod
+    def _elementwise_op(fn, args, label, numpy_fn):
+        """For lazyfuse.numpy's elementwise functions called with an Array among args."""
+        return Array(_elementwise(fn, list(args), label, numpy_fn))
+
+    def _unary(self, fn, label):
+        return Array(_elementwise(fn, [self], label))
+
+    def astype(self, dtype, copy=True):
+        dtype = _np.dtype(dtype)
+        return self._unary(lambda v: v.astype(dtype), "astype")
+
+    def transpose(self, *axes):
+        return Array(_transpose(self._node, axes))
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    @property
+    def real(self):
+        return self._unary(lambda v: v.real, "real")
+
+    @property
+    def imag(self):
+        return self._unary(lambda v: v.imag, "imag")
+
+    def conj(self):
+        return self._unary(lambda v: v.conj(), "conj")
+
+    def _reduction(self, op, axis, dtype, out, keepdims, initial, where, name):
+        if out is not None or initial is not _core._NOVALUE or where is not True or \
+                dtype is not None:
+            return self._by_dask(name, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                                 **({} if initial is _core._NOVALUE else {"initial": initial}),
+                                 **({} if where is True else {"where": where}))
+        return Array(_reduce(self._node, op, axis, bool(keepdims)))
+
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, initial=_core._NOVALUE, where=True):
+        return self._reduction("sum", axis, dtype, out, keepdims, initial, where, "sum")
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, initial=_core._NOVALUE, where=True):
+        return self._reduction("prod", axis, dtype, out, keepdims, initial, where, "prod")
+
+    def max(self, axis=None, out=None, keepdims=False, initial=_core._NOVALUE, where=True):
+        return self._reduction("max", axis, None, out, keepdims, initial, where, "max")
+
+    def min(self, axis=None, out=None, keepdims=False, initial=_core._NOVALUE, where=True):
+        return self._reduction("min", axis, None, out, keepdims, initial, where, "min")
+
+    def any(self, axis=None, out=None, keepdims=False, *, where=True):
+        return self._reduction("any", axis, None, out, keepdims, _core._NOVALUE, where, "any")
+
+    def all(self, axis=None, out=None, keepdims=False, *, where=True):
+        return self._reduction("all", axis, None, out, keepdims, _core._NOVALUE, where, "all")
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+        if dtype is not None or out is not None or where is not True:
+            return self._by_dask("mean", axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                                 **({} if where is True else {"where": where}))
+        return Array(_mean(self._node, axis, bool(keepdims)))
+
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None):
+        return self._var(axis, dtype, out, ddof, keepdims, correction, False)
+
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None):
+        return self._var(axis, dtype, out, ddof, keepdims, correction, True)
+
+    def _var(self, axis, dtype, out, ddof, keepdims, correction, root):
+        if correction is not None:
+            ddof = correction
+        if dtype is not None or out is not None:
+            return self._by_dask("std" if root else "var", axis=axis, dtype=dtype, out=out,
+                                 ddof=ddof, keepdims=keepdims)
+        return Array(_var(self._node, axis, ddof, bool(keepdims), root))
+
+    def _by_dask(self, name, *args, **kwargs):
+        return _by_dask(getattr(_np, name), (self,) + args, kwargs)
+
+    def __matmul__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        node = _matmul(self._node, _node_of(other))
+        return Array(node) if node is not None else _by_dask(_np.matmul, (self, other), {})
+
+    def __rmatmul__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        node = _matmul(_node_of(other), self._node)
+        return Array(node) if node is not None else _by_dask(_np.matmul, (other, self), {})
+
+    def dot(self, other):
+        return self @ other
+
+    def __getitem__(self, key):
+        return _by_dask(_operator.getitem, (self, key), {})
+
+    def reshape(self, *shape, **kwargs):
+        return _by_dask(_np.reshape, (self, shape[0] if len(shape) == 1 else shape), kwargs)
+
+    def __bool__(self):
+        return bool(self.compute())
+
+    def __float__(self):
+        return float(self.compute())
+
+    def __int__(self):
+        return int(self.compute())
+
+    # -- NumPy's protocols
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if ufunc is _np.matmul and method == "__call__" and not kwargs and len(inputs) == 2:
+            return _matmul_function(*inputs)
+        lazy = getattr(_lnp(), ufunc.__name__, None) if ufunc.signature is None else None
+        if method == "__call__" and not kwargs.get("out") and lazy is not None and \
+                all(k in ("dtype",) for k in kwargs):
+            dtype = kwargs.get("dtype")
+            fn = lazy if dtype is None else (lambda *v: lazy(*v, dtype=dtype))
+            numpy_fn = ufunc if dtype is None else (lambda *v: ufunc(*v, dtype=dtype))
+            return Array(_elementwise(fn, list(inputs), ufunc.__name__, numpy_fn))
+        if method == "reduce" and ufunc.__name__ in _UFUNC_REDUCTIONS and len(inputs) == 1 and \
+                set(kwargs) <= {"axis", "keepdims"}:
+            return getattr(self, _UFUNC_REDUCTIONS[ufunc.__name__])(
+                axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))
+        return _by_dask(getattr(ufunc, method), inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        mine = _FUNCTIONS.get(func)
+        if mine is not None:
+            return mine(*args, **kwargs)
+        return _by_dask(func, args, kwargs)
+
+
+def _operators():
+    """Python's operators on Array: the NumPy ufunc of each, as ``ndarray`` has them."""
+    binary = {"add": _np.add, "sub": _np.subtract, "mul": _np.multiply,
+              "truediv": _np.true_divide, "floordiv": _np.floor_divide, "mod": _np.remainder,
+              "pow": _np.power, "and": _np.bitwise_and, "or": _np.bitwise_or,
+              "xor": _np.bitwise_xor, "lshift": _np.left_shift, "rshift": _np.right_shift}
+    for name, ufunc in binary.items():
+        def forward(self, other, ufunc=ufunc):
+            return self.__array_ufunc__(ufunc, "__call__", self, other) \
+                if _is_operand(other) or _is_constant(other) else NotImplemented
+
+        def reflected(self, other, ufunc=ufunc):
+            return self.__array_ufunc__(ufunc, "__call__", other, self) \
+                if _is_operand(other) or _is_constant(other) else NotImplemented
+        setattr(Array, f"__{name}__", forward)
+        setattr(Array, f"__r{name}__", reflected)
+    comparisons = {"eq": _np.equal, "ne": _np.not_equal, "lt": _np.less,
+                   "le": _np.less_equal, "gt": _np.greater, "ge": _np.greater_equal}
+    for name, ufunc in comparisons.items():
+        def compare(self, other, ufunc=ufunc):
+            return self.__array_ufunc__(ufunc, "__call__", self, other) \
+                if _is_operand(other) or _is_constant(other) else NotImplemented
+        setattr(Array, f"__{name}__", compare)
+    unary = {"neg": _np.negative, "pos": _np.positive, "abs": _np.absolute,
+             "invert": _np.invert}
+    for name, ufunc in unary.items():
+        setattr(Array, f"__{name}__", lambda self, ufunc=ufunc: self.__array_ufunc__(
+            ufunc, "__call__", self))
+    Array.__hash__ = None
+
+
+def _is_constant(x):
+    return isinstance(x, (int, float, complex, bool, _np.generic)) or \
+        (isinstance(x, _np.ndarray) and x.ndim == 0)
+
+
+_operators()
+
+_UFUNC_REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
+                     "logical_and": "all", "logical_or": "any"}
+
+
+def _method(name):
+    def call(a, *args, **kwargs):
+        return getattr(a if isinstance(a, Array) else from_dask(_node_of(a)), name)(*args, **kwargs)
+    return call
+
+
+def _where(condition, x=_core._NOVALUE, y=_core._NOVALUE):
+    if x is _core._NOVALUE or y is _core._NOVALUE:
+        args = [v for v in (x, y) if v is not _core._NOVALUE]
+        return _by_dask(_np.where, (condition, *args), {})
+    return Array(_elementwise(lambda c, a, b: _lnp().where(c, a, b), [condition, x, y], "where",
+                              _np.where))
+
+
+def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
+    if out is not None:
+        return _by_dask(_np.clip, (a, a_min, a_max), {"out": out, **kwargs})
+    lo = kwargs.pop("min", a_min)
+    hi = kwargs.pop("max", a_max)
+    return Array(_elementwise(lambda v, lo, hi: _lnp().clip(v, lo, hi), [a, lo, hi], "clip",
+                              _np.clip))
+
+
+def _transpose_function(a, axes=None):
+    return Array(_transpose(_node_of(a), () if axes is None else (tuple(axes),)))
+
+
+def _matmul_function(a, b):
+    return Array(_node_of(a)) @ b
+
+
+_FUNCTIONS = {
+    _np.sum: _method("sum"), _np.prod: _method("prod"), _np.max: _method("max"),
+    _np.min: _method("min"), _np.amax: _method("max"), _np.amin: _method("min"),
+    _np.any: _method("any"), _np.all: _method("all"), _np.mean: _method("mean"),
+    _np.var: _method("var"), _np.std: _method("std"), _np.where: _where, _np.clip: _clip,
+    _np.transpose: _transpose_function, _np.dot: _matmul_function,
+}
+
+
+def _to_dask_nested(x):
+    if isinstance(x, Array):
+        return x.to_dask()
+    if isinstance(x, _lazy):
+        return _np.asarray(x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_dask_nested(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _to_dask_nested(v) for k, v in x.items()}
+    return x
+
+
+def _from_dask_nested(x):
+    if isinstance(x, _da.Array):
+        return Array(_source(x))
+    if isinstance(x, dict):
+        return {k: _from_dask_nested(v) for k, v in x.items()}
+    if isinstance(x, tuple):
+        return tuple(_from_dask_nested(v) for v in x)
+    if isinstance(x, list):
+        return [_from_dask_nested(v) for v in x]
+    return x
+
+
+def _by_dask(func, args, kwargs):
+    """What lazyfuse.dask does not fuse: Dask's own implementation over the fused inputs
+    (Dask arrays in, so NumPy's function dispatches to Dask's)."""
+    return _from_dask_nested(func(*_to_dask_nested(args), **_to_dask_nested(kwargs)))
+
+
+# ---------------------------------------------------------------------------------------
+# Entry points.
+
+def from_dask(x):
+    """x (a ``dask.array.Array``) as a lazyfuse expression."""
+    if isinstance(x, Array):
+        return x
+    if isinstance(x, _Node):
+        return Array(x)
+    if not isinstance(x, _da.Array):
+        raise TypeError(f"from_dask: expected a dask.array.Array, got {type(x).__name__}")
+    return Array(_source(x))
+
+
+def to_dask(x):
+    """An Array's Dask array (Dask arrays and other values are returned as they are)."""
+    return x.to_dask() if isinstance(x, Array) else x
+
+
+def _jit_call(f, args, statics):
+    """``lf.jit(f)(*args)`` with Dask arrays among args: f on Arrays, Dask arrays out."""
+    wrapped = [a if i in statics else _from_dask_nested(a) for i, a in enumerate(args)]
+    return _to_dask_nested(f(*wrapped))
+
+
+def jit(f):
+    """f over Dask arrays, returning Dask arrays of fused block programs (``lf.jit(f)``
+    does the same when called with Dask arrays)."""
+    @_functools.wraps(f)
+    def call(*args):
+        return _jit_call(f, args, ())
+    return call
+
+
+def explain(x):
+    """What Dask will run for x (an Array): the fused block programs with the number of
+    blocks running each, the Dask graph's size, and ``dask_numpy_tasks`` for comparison
+    when given (the size of the graph dask + NumPy builds for the same computation)."""
+    if not isinstance(x, Array):
+        raise TypeError(f"explain: expected a lazyfuse.dask.Array, got {type(x).__name__}")
+    arr = x.to_dask()
+    graph = arr.__dask_graph__()
+    programs, stack, seen = {}, [x._node], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for text, count in node.programs.items():
+            programs[text] = programs.get(text, 0) + count
+        stack.extend(node.inputs)
+    return Explanation(len(graph), programs, _dask_numpy_tasks(x._node))
+
+
+def _dask_numpy_tasks(root):
+    """The size of the graph dask + NumPy builds for the recorded operations; None
+    where some operation has no dask + NumPy form here."""
+    values, stack = {}, [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in values:
+            continue
+        if node.replay is None or not node.inputs:
+            values[id(node)] = node.dask if node.replay is None and node.dask is not None else None
+            continue
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((i, False) for i in node.inputs)
+            continue
+        args = [values[id(i)] for i in node.inputs]
+        values[id(node)] = None if any(a is None for a in args) else node.replay(*args)
+    out = values[id(root)]
+    return None if out is None else len(out.__dask_graph__())
+
+
+class Explanation:
+    """``tasks``: the Dask graph's size; ``dask_numpy_tasks``: the size of dask + NumPy's
+    graph for the same operations; ``programs``: block program text -> blocks."""
+
+    def __init__(self, tasks, programs, dask_numpy_tasks):
+        self.tasks, self.programs = tasks, dict(programs)
+        self.dask_numpy_tasks = dask_numpy_tasks
+
+    def __str__(self):
+        lines = [f"dask graph: {self.tasks} tasks (dask + NumPy: {self.dask_numpy_tasks}); "
+                 f"{len(self.programs)} distinct block program(s), "
+                 f"{sum(self.programs.values())} block(s) in all"]
+        for text, count in self.programs.items():
+            lines += [f"-- run by {count} block(s):", text]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+# lazyfuse.numpy's functions hand Arrays to these.
+_core._DEFERRED_TYPES.add(Array)
