@@ -719,6 +719,8 @@ _FUNCTIONS = {
     _np.any: _method("any"), _np.all: _method("all"), _np.mean: _method("mean"),
     _np.var: _method("var"), _np.std: _method("std"), _np.where: _where, _np.clip: _clip,
     _np.transpose: _transpose_function, _np.dot: _matmul_function,
+    _np.shape: lambda a: a.shape, _np.ndim: lambda a: a.ndim,
+    _np.size: lambda a, axis=None: a.size if axis is None else a.shape[axis],
 }
 
 
