@@ -38,6 +38,7 @@ bench: python-module
 	$(PYTHON) benches/programs/runner.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/python/gradients.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/export/bench.py --markdown BENCHMARKS.md
+	$(PYTHON) benches/dask/bench.py --markdown BENCHMARKS.md
 
 test: setup test-rust test-python
 

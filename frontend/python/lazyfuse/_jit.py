@@ -55,6 +55,9 @@ class Explanation:
 
 
 def _explained(f_or_array, args, static_argnums):
+    if hasattr(f_or_array, "__dask_graph__") or any(hasattr(a, "__dask_graph__") for a in args):
+        from . import dask  # Dask arrays: the block programs and the graph's size
+        return dask.explain(f_or_array, *args)
     if callable(f_or_array) and not isinstance(f_or_array, ndarray):
         if isinstance(static_argnums, int):
             static_argnums = (static_argnums,)

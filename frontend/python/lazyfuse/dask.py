@@ -240,13 +240,31 @@ def _reduce(node, op, axis, keepdims):
                     label=f"{op} (partial)")
     partials = _materialize(partial)
     combine = _functools.partial(_combine, op)
-    out = _da.reduction(partials, chunk=_identity, combine=combine, aggregate=combine,
-                        axis=axes, keepdims=keepdims, dtype=meta.dtype, concatenate=True,
-                        meta=_np.empty((0,) * meta.ndim, meta.dtype), name=f"lazyfuse-{op}")
+    out = _tree_reduce(partials, combine, axes, keepdims, meta.dtype, f"lazyfuse-{op}")
     node = _Node("dask", meta, out.chunks, dask=out, label=f"{op} (tree)", inputs=[node],
                  replay=lambda v: getattr(v, op)(axis=axes, keepdims=keepdims))
     node.programs = partial.programs
     return node
+
+
+def _tree_reduce(partials, combine, axes, keepdims, dtype, name):
+    """Dask's tree reduction of the per-block partials (its combine and aggregate steps
+    `combine`). Dask's private _tree_reduce where it has one (the public ``reduction``
+    adds a task per block for its chunk step, which the partials have done already)."""
+    meta = _np.empty((0,) * (partials.ndim if keepdims else partials.ndim - len(axes)), dtype)
+    try:
+        from dask.array.reductions import _tree_reduce as tree
+    except ImportError:
+        tree = None
+    if tree is not None:
+        try:
+            return tree(partials, combine, axes, keepdims, dtype, combine=combine, name=name,
+                        concatenate=True, reduced_meta=meta)
+        except TypeError:  # another signature: the public function
+            pass
+    return _da.reduction(partials, chunk=_identity, combine=combine, aggregate=combine,
+                         axis=axes, keepdims=keepdims, dtype=dtype, concatenate=True,
+                         meta=meta, name=name)
 
 
 def _accumulator(dtype):
@@ -382,10 +400,8 @@ def _materialize(node):
     order, key = _region(node)
     leaves = [(n, m) for n, m in order if n.kind == "dask"]
     leaf_index = {key(n, m): i for i, (n, m) in enumerate(leaves)}
-    name = "lazyfuse-" + _tokenize([(n.dask.name, tuple(m)) for n, m in leaves],
-                                   _block_program_key(order, key), node.chunks)
     texts = {}
-    dsk = {}
+    blocks = []
     for coords in _itertools.product(*(range(b) for b in node.numblocks)):
         leaf_coords = []
         for n, m in leaves:
@@ -397,18 +413,16 @@ def _materialize(node):
             texts[shapes] = _trace(order, key, leaf_index, shapes)
         text, program_inputs = texts[shapes]
         node.programs[text] = node.programs.get(text, 0) + 1
-        dsk[(name,) + coords] = (_run, text) + tuple(
-            (leaves[i][0].dask.name,) + leaf_coords[i] for i in program_inputs)
+        blocks.append((coords, text, tuple(
+            (leaves[i][0].dask.name,) + leaf_coords[i] for i in program_inputs)))
+    # The name follows from the programs and the blocks they read (Dask takes equal
+    # names for equal values).
+    name = "lazyfuse-" + _tokenize(sorted(node.programs), [b[1:] for b in blocks], node.chunks)
+    dsk = {(name,) + coords: (_run, text) + inputs for coords, text, inputs in blocks}
     graph = _HighLevelGraph.from_collections(name, dsk, dependencies=[n.dask for n, _ in leaves])
     node.dask = _da.Array(graph, name, node.chunks,
                           meta=_np.empty((0,) * node.meta.ndim, node.meta.dtype))
     return node.dask
-
-
-def _block_program_key(order, key):
-    """What distinguishes one region's computation from another's (for the Dask name):
-    the operations' labels and structure; the program texts themselves follow."""
-    return [(n.label, key(n, m)[1], str(n.meta.dtype), tuple(n.meta.shape)) for n, m in order]
 
 
 def _trace(order, key, leaf_index, shapes):
@@ -788,10 +802,20 @@ def jit(f):
     return call
 
 
-def explain(x):
-    """What Dask will run for x (an Array): the fused block programs with the number of
-    blocks running each, the Dask graph's size, and ``dask_numpy_tasks`` for comparison
-    when given (the size of the graph dask + NumPy builds for the same computation)."""
+def explain(x, *args):
+    """What Dask will run for x (an Array, or f called on Dask arrays ``args``; the first
+    Array it returns): the fused block programs with the number of blocks running each,
+    the Dask graph's size, and the size of the graph dask + NumPy builds for the same
+    operations (``dask_numpy_tasks``)."""
+    if callable(x) and not isinstance(x, (Array, _da.Array)):
+        out = x(*[_from_dask_nested(a) for a in args])
+        found = [v for v in (out if isinstance(out, (tuple, list)) else [out])
+                 if isinstance(v, Array)]
+        if not found:
+            raise TypeError("explain: the function returned no lazyfuse.dask.Array")
+        x = found[0]
+    if isinstance(x, _da.Array):
+        x = from_dask(x)
     if not isinstance(x, Array):
         raise TypeError(f"explain: expected a lazyfuse.dask.Array, got {type(x).__name__}")
     arr = x.to_dask()
