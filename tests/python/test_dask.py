@@ -286,6 +286,25 @@ def test_errors_are_numpys_at_build_time():
         lf.from_dask(np.ones(3))
 
 
+def test_mixing_with_dask_and_numpy_and_the_collection_protocol():
+    xn = np.arange(12.0).reshape(3, 4)
+    x = da.from_array(xn, chunks=2)
+    a = lf.from_dask(x)
+    for got, want in [(x + a, xn + xn), (xn * a, xn * xn), (a - x, xn * 0)]:
+        assert isinstance(got, ld.Array)
+        close(got.compute(), want, "float64")
+    (value,) = dask.compute(a * 2)
+    close(value, xn * 2, "float64")
+    masked = a[a > 3]  # unknown chunk sizes: Dask's array, Dask's answer
+    assert isinstance(masked, da.Array)
+    close(masked.compute(), xn[xn > 3], "float64")
+    close(np.concatenate([a, a * 2]).compute(), np.concatenate([xn, xn * 2]), "float64")
+    with pytest.raises(lf.DTypeError, match="dtype <U1"):
+        lf.from_dask(da.from_array(np.array(["a", "b"])))
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        lf.from_dask(x[x > 3])
+
+
 def test_programs_travel_as_text():
     a = lf.from_dask(da.from_array(np.ones((6, 4)), chunks=3))
     graph = dict((np.exp(a) + 1).to_dask().__dask_graph__())

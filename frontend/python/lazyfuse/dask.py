@@ -514,8 +514,33 @@ class Array:
         out = _np.asarray(self.compute())
         return out if dtype is None else out.astype(dtype)
 
+    # Dask's collection protocol, through the Dask array: dask.compute(x), dask.persist(x)
+    # and a distributed Client's compute and persist take Arrays as they are.
     def __dask_graph__(self):
         return self.to_dask().__dask_graph__()
+
+    def __dask_keys__(self):
+        return self.to_dask().__dask_keys__()
+
+    def __dask_layers__(self):
+        return self.to_dask().__dask_layers__()
+
+    def __dask_tokenize__(self):
+        return self.to_dask().name
+
+    def __dask_postcompute__(self):
+        return self.to_dask().__dask_postcompute__()
+
+    def __dask_postpersist__(self):
+        return self.to_dask().__dask_postpersist__()
+
+    @property
+    def __dask_optimize__(self):
+        return self.to_dask().__dask_optimize__
+
+    @property
+    def __dask_scheduler__(self):
+        return self.to_dask().__dask_scheduler__
 
     def rechunk(self, chunks):
         return Array(_source(self.to_dask().rechunk(chunks)))
@@ -750,9 +775,15 @@ def _to_dask_nested(x):
     return x
 
 
+def _representable(x):
+    """Whether Dask array x can be an Array: known chunk sizes and a lazyfuse dtype."""
+    return not any(_math.isnan(d) for d in x.shape) and x.dtype.char in _core._DTYPE_CHARS
+
+
 def _from_dask_nested(x):
     if isinstance(x, _da.Array):
-        return Array(_source(x))
+        # Unknown chunk sizes (after a boolean mask) or other dtypes stay Dask's.
+        return Array(_source(x)) if _representable(x) else x
     if isinstance(x, dict):
         return {k: _from_dask_nested(v) for k, v in x.items()}
     if isinstance(x, tuple):
@@ -779,6 +810,11 @@ def from_dask(x):
         return Array(x)
     if not isinstance(x, _da.Array):
         raise TypeError(f"from_dask: expected a dask.array.Array, got {type(x).__name__}")
+    if any(_math.isnan(d) for d in x.shape):
+        raise ValueError(f"from_dask: the array's chunk sizes are unknown (shape {x.shape}); "
+                         "call its compute_chunk_sizes() first")
+    if x.dtype.char not in _core._DTYPE_CHARS:
+        raise _core.DTypeError(f"from_dask: lazyfuse does not support dtype {x.dtype}")
     return Array(_source(x))
 
 
