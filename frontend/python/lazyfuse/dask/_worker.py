@@ -1,0 +1,48 @@
+"""What lazyfuse.dask's tasks run on a worker: a program given as text, compiled once per
+process, on the task's blocks; and the combine step of tree reductions."""
+
+import threading as _threading
+
+import numpy as _np
+
+from .. import _core, _native
+
+# Compiled programs by text (at most _COMPILED_LIMIT, the oldest dropped first).
+_COMPILED = {}
+_COMPILED_LOCK = _threading.Lock()
+_COMPILED_LIMIT = 256
+_STATS = {"compiles": 0, "runs": 0}
+
+
+def _compiled(text):
+    """The compiled program of `text` (compiled on first use in this process)."""
+    c = _COMPILED.get(text)
+    if c is None:
+        c = _native.compile_text(text)
+        with _COMPILED_LOCK:
+            if len(_COMPILED) >= _COMPILED_LIMIT:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[text] = c
+            _STATS["compiles"] += 1
+    return c
+
+
+def _run(text, *blocks):
+    """A task: the program `text` on the blocks (its inputs in order); its one output."""
+    _STATS["runs"] += 1
+    return _compiled(text)(*blocks)[0]
+
+
+def worker_stats():
+    """This process's counters: programs compiled (``compiles``) and blocks run (``runs``)."""
+    return dict(_STATS, cached=len(_COMPILED))
+
+
+def _identity(x, axis=None, keepdims=None):
+    """The chunk step of Dask's public reduction (the partials are computed already)."""
+    return x
+
+
+def _combine(op, x, axis=None, keepdims=False):
+    """Dask's combine and aggregate steps of a reduction: a lazyfuse reduction."""
+    return _np.asarray(getattr(_core.asarray(x), op)(axis=axis, keepdims=keepdims))
