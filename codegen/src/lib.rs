@@ -17,7 +17,7 @@ mod error;
 mod export;
 mod target;
 
-pub use cpu::{storage_roots, CacheStats, CpuExecutor, InputView, PreparedPlan};
+pub use cpu::{storage_roots, CacheStats, CpuExecutor, DiskCache, InputView, PreparedPlan};
 pub use error::CodegenError;
 pub use export::{
     check_offsets, export_dynamic, export_plan, grid_offsets, ExportOptions, ExportTarget,

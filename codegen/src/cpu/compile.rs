@@ -1,15 +1,16 @@
 //! Compiling a loop kernel: its structural cache key, LLVM's options and host target,
-//! the optimisation pipeline, and the JIT engine holding the machine code.
-
-use std::mem::ManuallyDrop;
+//! the optimisation pipeline, the object file, and linking it into the process.
 
 use inkwell::context::Context;
 use inkwell::passes::PassBuilderOptions;
-use inkwell::targets::{CodeModel, InitializationConfig, RelocMode, Target, TargetMachine};
+use inkwell::targets::{
+    CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine,
+};
 use inkwell::OptimizationLevel;
 use lazyfuse_ir::kernel::{Affine, IndexMap, LoopKernel, ScalarOp};
 use lazyfuse_ir::DType;
 
+use super::orc::LoadedObject;
 use super::{emit, CompiledKernel, KernelFn};
 use crate::error::CodegenError;
 
@@ -199,29 +200,30 @@ pub(crate) fn prepare_module_for(
     Ok(())
 }
 
-pub(super) fn compile(
+/// The relocatable object of a loop kernel for this machine: the kernel as function
+/// `kernel`, optimised. What the JIT links (and the on-disk cache keeps).
+pub(super) fn compile_object(
     kernel: &LoopKernel,
     buffer_dtypes: &[DType],
-) -> Result<CompiledKernel, CodegenError> {
-    let context = Box::new(Context::create());
-    // SAFETY: the context is boxed (its address is stable) and outlives the engine,
-    // which `CompiledKernel::drop` drops first.
-    let ctx: &'static Context = unsafe { &*(context.as_ref() as *const Context) };
-    let module = ctx.create_module("lazyfuse");
-    let machine = host_machine()?;
-    emit::emit_kernel(ctx, &module, "kernel", kernel, buffer_dtypes)?;
+) -> Result<Vec<u8>, CodegenError> {
+    let context = Context::create();
+    let module = context.create_module("lazyfuse");
+    let machine = target_machine(&CpuModel::host(), RelocMode::PIC, CodeModel::Default)?;
+    emit::emit_kernel(&context, &module, "kernel", kernel, buffer_dtypes)?;
     prepare_module(&module, &machine, true)?;
-    let engine = module
-        .create_jit_execution_engine(OptimizationLevel::Aggressive)
+    let buffer = machine
+        .write_to_memory_buffer(&module, FileType::Object)
         .map_err(|e| CodegenError::Llvm(e.to_string()))?;
-    let address = engine
-        .get_function_address("kernel")
-        .map_err(|e| CodegenError::Llvm(e.to_string()))?;
+    Ok(buffer.as_slice().to_vec())
+}
+
+/// A kernel from its object (see [`compile_object`]), linked into this process.
+pub(super) fn link(object: &[u8], kernel: &LoopKernel) -> Result<CompiledKernel, CodegenError> {
+    let (code, address) = LoadedObject::load(object, "kernel")?;
     // SAFETY: `kernel` was emitted with exactly this signature.
     let entry: KernelFn = unsafe { std::mem::transmute::<usize, KernelFn>(address) };
     Ok(CompiledKernel {
-        engine: ManuallyDrop::new(engine),
-        context: ManuallyDrop::new(context),
+        _code: code,
         entry,
         gathers: emit::gathers(kernel),
     })

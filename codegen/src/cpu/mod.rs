@@ -5,6 +5,7 @@
 mod alloc;
 mod chunked;
 mod compile;
+mod disk_cache;
 mod emit;
 mod gather;
 mod gemm;
@@ -12,6 +13,7 @@ mod into;
 mod launch;
 mod library;
 mod object;
+mod orc;
 mod scalar;
 mod storage;
 mod vmath;
@@ -20,8 +22,9 @@ mod vmath_tables;
 mod vmath_trig;
 
 use alloc::zeros;
-use compile::{compile, host_machine, prepare_module, structure_key};
+use compile::{compile_object, host_machine, link, prepare_module, structure_key};
 
+pub use disk_cache::DiskCache;
 pub use storage::storage_roots;
 
 /// What ahead-of-time export (`crate::export`) uses of the CPU backend.
@@ -73,12 +76,10 @@ pub(crate) mod aot {
 }
 
 use std::collections::HashMap;
-use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use inkwell::context::Context;
-use inkwell::execution_engine::ExecutionEngine;
 use lazyfuse_ir::kernel::{BufferKind, Kernel, KernelPlan, LoopKernel};
 use lazyfuse_ir::{DType, Value};
 use ndarray::{ArrayD, IxDyn};
@@ -90,35 +91,15 @@ const MAX_CACHED_KERNELS: usize = 2048;
 
 type KernelFn = unsafe extern "C" fn(*const *mut u8, *const i64, i64, i64, i64, i64);
 
-/// A compiled kernel: the LLVM context, its JIT engine, and the entry point.
-///
-/// The engine borrows the context; both live here and are dropped engine first. After
-/// compilation neither is touched again, only the function pointer is called.
+/// A compiled kernel: its machine code, linked into this process, and the entry point.
 struct CompiledKernel {
-    engine: ManuallyDrop<ExecutionEngine<'static>>,
-    context: ManuallyDrop<Box<Context>>,
+    /// Owns the code `entry` points into (freed when the kernel is dropped).
+    _code: orc::LoadedObject,
     entry: KernelFn,
     /// Whether the kernel gathers (it then takes a status word: see `gather::Status`);
     /// known at compile time, so launches do not scan the kernel.
     gathers: bool,
 }
-
-impl Drop for CompiledKernel {
-    fn drop(&mut self) {
-        // SAFETY: the engine (which borrows the context) goes first; nothing else
-        // refers to either.
-        unsafe {
-            ManuallyDrop::drop(&mut self.engine);
-            ManuallyDrop::drop(&mut self.context);
-        }
-    }
-}
-
-// SAFETY: after construction the context and engine are never used again (only
-// `entry`, a pure function pointer into memory the engine owns, is called), so sharing
-// the owner across threads cannot race on LLVM state.
-unsafe impl Send for CompiledKernel {}
-unsafe impl Sync for CompiledKernel {}
 
 /// Compile and cache-hit counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -127,6 +108,8 @@ pub struct CacheStats {
     pub compiles: u64,
     /// Kernels found in the cache.
     pub hits: u64,
+    /// Kernels loaded from the on-disk cache instead of compiled ([`DiskCache`]).
+    pub disk_hits: u64,
 }
 
 /// Runs kernel plans on this machine's CPU.
@@ -134,6 +117,8 @@ pub struct CpuExecutor {
     cache: Mutex<HashMap<String, Arc<CompiledKernel>>>,
     compiles: AtomicU64,
     hits: AtomicU64,
+    disk_hits: AtomicU64,
+    disk: Option<DiskCache>,
     threads: usize,
 }
 
@@ -163,20 +148,40 @@ fn pool() -> &'static rayon::ThreadPool {
 }
 
 impl CpuExecutor {
-    /// The process-wide executor (one kernel cache per process). Thread count:
+    /// The process-wide executor (one kernel cache per process, backed by the on-disk
+    /// cache the environment asks for: [`DiskCache::from_environment`]). Thread count:
     /// `LAZYFUSE_NUM_THREADS`, else the available parallelism.
     pub fn global() -> &'static CpuExecutor {
-        GLOBAL.get_or_init(|| CpuExecutor::new(default_threads()))
+        GLOBAL.get_or_init(|| {
+            let mut exec = CpuExecutor::new(default_threads());
+            exec.disk = DiskCache::from_environment();
+            exec
+        })
     }
 
-    /// An executor with its own cache, running on `threads` threads.
+    /// An executor with its own in-memory cache and no on-disk one, running on
+    /// `threads` threads.
     pub fn new(threads: usize) -> CpuExecutor {
         CpuExecutor {
             cache: Mutex::new(HashMap::new()),
             compiles: AtomicU64::new(0),
             hits: AtomicU64::new(0),
+            disk_hits: AtomicU64::new(0),
+            disk: None,
             threads: threads.max(1),
         }
+    }
+
+    /// An executor with its own in-memory cache backed by `disk`.
+    pub fn with_disk_cache(threads: usize, disk: DiskCache) -> CpuExecutor {
+        let mut exec = CpuExecutor::new(threads);
+        exec.disk = Some(disk);
+        exec
+    }
+
+    /// The on-disk cache, if this executor has one.
+    pub fn disk_cache(&self) -> Option<&DiskCache> {
+        self.disk.as_ref()
     }
 
     /// Compile and hit counts so far.
@@ -184,6 +189,7 @@ impl CpuExecutor {
         CacheStats {
             compiles: self.compiles.load(Ordering::Relaxed),
             hits: self.hits.load(Ordering::Relaxed),
+            disk_hits: self.disk_hits.load(Ordering::Relaxed),
         }
     }
 
@@ -213,10 +219,7 @@ impl CpuExecutor {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(k.clone());
         }
-        // Each compilation has its own LLVM context: several may run at once (two
-        // threads compiling one structure both finish; the cache keeps one).
-        let compiled = Arc::new(compile(kernel, buffer_dtypes)?);
-        self.compiles.fetch_add(1, Ordering::Relaxed);
+        let compiled = Arc::new(self.load_or_compile(&key, kernel, buffer_dtypes)?);
         let mut cache = self.cache.lock().expect("cache lock");
         // Bounded memory: a process that keeps making new kernel structures starts over
         // (kernels in use stay alive through their Arc).
@@ -224,6 +227,32 @@ impl CpuExecutor {
             cache.clear();
         }
         Ok(cache.entry(key).or_insert(compiled).clone())
+    }
+
+    /// The kernel from the on-disk cache, or compiled (and stored there). Each
+    /// compilation has its own LLVM context: several may run at once (two threads
+    /// compiling one structure both finish; the in-memory cache keeps one).
+    fn load_or_compile(
+        &self,
+        key: &str,
+        kernel: &LoopKernel,
+        buffer_dtypes: &[DType],
+    ) -> Result<CompiledKernel, CodegenError> {
+        if let Some(object) = self.disk.as_ref().and_then(|d| d.load(key)) {
+            // An entry that does not link (it cannot, once its hash and key check out,
+            // short of a changed system library) is compiled again below.
+            if let Ok(k) = link(&object, kernel) {
+                self.disk_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(k);
+            }
+        }
+        let object = compile_object(kernel, buffer_dtypes)?;
+        let compiled = link(&object, kernel)?;
+        self.compiles.fetch_add(1, Ordering::Relaxed);
+        if let Some(disk) = &self.disk {
+            disk.store(key, &object);
+        }
+        Ok(compiled)
     }
 
     /// Runs `plan` on `inputs` (one value per input slot).

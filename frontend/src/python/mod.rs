@@ -635,6 +635,11 @@ fn cache_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("compiles", stats.compiles)?;
     d.set_item("hits", stats.hits)?;
+    d.set_item("disk_hits", stats.disk_hits)?;
+    let dir = CpuExecutor::global()
+        .disk_cache()
+        .map(|c| c.dir().to_string_lossy().into_owned());
+    d.set_item("disk_cache", dir)?;
     Ok(d)
 }
 

@@ -1,0 +1,116 @@
+//! Machine code from an object file, linked in memory by LLVM's ORC JIT: how a kernel
+//! compiled now, or read back from the on-disk cache (`disk_cache.rs`), becomes a
+//! function to call. One LLJIT instance per kernel (as one MCJIT engine per kernel
+//! before): dropping it frees the kernel's code.
+
+use std::ffi::{CStr, CString};
+
+use inkwell::llvm_sys::core::LLVMCreateMemoryBufferWithMemoryRangeCopy;
+use inkwell::llvm_sys::error::{LLVMDisposeErrorMessage, LLVMErrorRef, LLVMGetErrorMessage};
+use inkwell::llvm_sys::orc2::lljit::{
+    LLVMOrcCreateLLJIT, LLVMOrcCreateLLJITBuilder, LLVMOrcDisposeLLJIT, LLVMOrcLLJITAddObjectFile,
+    LLVMOrcLLJITGetGlobalPrefix, LLVMOrcLLJITGetMainJITDylib, LLVMOrcLLJITLookup, LLVMOrcLLJITRef,
+};
+use inkwell::llvm_sys::orc2::{
+    LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess, LLVMOrcDefinitionGeneratorRef,
+    LLVMOrcJITDylibAddGenerator,
+};
+
+use crate::error::CodegenError;
+
+/// An object file linked into this process's memory.
+pub(super) struct LoadedObject {
+    jit: LLVMOrcLLJITRef,
+}
+
+// SAFETY: after `load` the JIT is never used again until it is disposed of (only the
+// code it owns is called, through plain function pointers), so sharing the owner
+// across threads cannot race on LLVM state.
+unsafe impl Send for LoadedObject {}
+unsafe impl Sync for LoadedObject {}
+
+/// LLVM's error as a message (consuming the error); Ok for no error.
+fn check(error: LLVMErrorRef, what: &str) -> Result<(), CodegenError> {
+    if error.is_null() {
+        return Ok(());
+    }
+    // SAFETY: a non-null error owned by us; the message is freed after copying it.
+    let message = unsafe {
+        let raw = LLVMGetErrorMessage(error);
+        let text = CStr::from_ptr(raw).to_string_lossy().into_owned();
+        LLVMDisposeErrorMessage(raw);
+        text
+    };
+    Err(CodegenError::Llvm(format!("{what}: {message}")))
+}
+
+impl LoadedObject {
+    /// Links `object` (a relocatable object for this machine) and returns it with the
+    /// address of its function `symbol`. Calls into the process (libm, libc) resolve
+    /// against the symbols this process has loaded.
+    pub(super) fn load(object: &[u8], symbol: &str) -> Result<(LoadedObject, usize), CodegenError> {
+        let mut jit: LLVMOrcLLJITRef = std::ptr::null_mut();
+        // SAFETY: the builder is consumed by LLVMOrcCreateLLJIT; on success `jit` is a
+        // valid instance we own (disposed of in Drop, or below on a later error).
+        check(
+            unsafe { LLVMOrcCreateLLJIT(&mut jit, LLVMOrcCreateLLJITBuilder()) },
+            "creating the ORC JIT",
+        )?;
+        let loaded = LoadedObject { jit };
+        let mut generator: LLVMOrcDefinitionGeneratorRef = std::ptr::null_mut();
+        // SAFETY: `jit` is valid; the generator's ownership passes to the JITDylib.
+        unsafe {
+            check(
+                LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
+                    &mut generator,
+                    LLVMOrcLLJITGetGlobalPrefix(jit),
+                    None,
+                    std::ptr::null_mut(),
+                ),
+                "resolving process symbols",
+            )?;
+            LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(jit), generator);
+        }
+        let name = c"lazyfuse-kernel";
+        // SAFETY: LLVM copies the bytes into a buffer whose ownership passes to the JIT.
+        let buffer = unsafe {
+            LLVMCreateMemoryBufferWithMemoryRangeCopy(
+                object.as_ptr().cast(),
+                object.len(),
+                name.as_ptr(),
+            )
+        };
+        // SAFETY: valid JIT, its main JITDylib, and a buffer it takes over.
+        check(
+            unsafe { LLVMOrcLLJITAddObjectFile(jit, LLVMOrcLLJITGetMainJITDylib(jit), buffer) },
+            "adding the kernel's object",
+        )?;
+        let symbol = CString::new(symbol)
+            .map_err(|_| CodegenError::Internal("a symbol name with a NUL byte".into()))?;
+        let mut address = 0u64;
+        // SAFETY: valid JIT and NUL-terminated name; the lookup links the object.
+        check(
+            unsafe { LLVMOrcLLJITLookup(jit, &mut address, symbol.as_ptr()) },
+            "linking the kernel",
+        )?;
+        if address == 0 {
+            return Err(CodegenError::Llvm(
+                "linking the kernel: its symbol has address 0".into(),
+            ));
+        }
+        Ok((loaded, address as usize))
+    }
+}
+
+impl Drop for LoadedObject {
+    fn drop(&mut self) {
+        // SAFETY: the instance is ours and nothing calls into its code any more (the
+        // kernel owning it is being dropped). An error here has nothing to report to.
+        unsafe {
+            let error = LLVMOrcDisposeLLJIT(self.jit);
+            if !error.is_null() {
+                let _ = check(error, "disposing of the ORC JIT");
+            }
+        }
+    }
+}
