@@ -3,9 +3,20 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 
-import lazyfuse
+# Kernels compiled by the tests go to a cache directory of this session's own (removed at
+# exit), not the user's: test counts of compiles start from an empty cache every run.
+if "LAZYFUSE_CACHE_DIR" not in os.environ:
+    os.environ["LAZYFUSE_CACHE_DIR"] = tempfile.mkdtemp(prefix="lazyfuse-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["LAZYFUSE_CACHE_DIR"], True)
+
+import lazyfuse  # noqa: E402
 
 # The suites test the compiler: operations on tiny arrays in memory, which lazyfuse
 # hands to NumPy by default (lazyfuse.set_eager_limit), are lazy here unless a test is
