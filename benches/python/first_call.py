@@ -1,0 +1,92 @@
+"""First calls of the 14 workloads of compare.py, each in a fresh process: cold (an empty
+on-disk kernel cache: tracing, optimisation, planning and LLVM compilation) and warm (a
+second fresh process over the cache the first filled: nothing compiled), next to the
+steady-state call, so that the first call's overhead is first minus steady.
+
+    python benches/python/first_call.py [--only NAME ...] [--markdown FILE]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def child(name):
+    """In the fresh process: the workload's first call and its steady-state median."""
+    sys.path.insert(0, str(HERE))
+    import numpy
+    import compare
+    import lazyfuse as lf
+    import lazyfuse.numpy as lnp
+    fn, args, _ = compare.inputs(numpy.random.default_rng(0))[name]
+    f = lf.jit(lambda *a: fn(lnp, *a))
+    t = time.perf_counter()
+    numpy.asarray(f(*args))
+    first = time.perf_counter() - t
+    steady = []
+    for _ in range(5):
+        t = time.perf_counter()
+        numpy.asarray(f(*args))
+        steady.append(time.perf_counter() - t)
+    info = lf.cache_info()
+    print(json.dumps({"first": first, "steady": statistics.median(steady),
+                      "compiles": info["compiles"], "disk_hits": info["disk_hits"]}))
+
+
+def fresh_process(name, cache_dir):
+    env = dict(os.environ, LAZYFUSE_CACHE_DIR=cache_dir)
+    env.pop("LAZYFUSE_CACHE", None)
+    out = subprocess.run([sys.executable, __file__, "--child", name], env=env, check=True,
+                         capture_output=True, text=True, timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child")
+    parser.add_argument("--only", nargs="*")
+    parser.add_argument("--markdown")
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child)
+    names = args.only or _workload_names()
+    rows = []
+    for name in names:
+        with tempfile.TemporaryDirectory(prefix="lazyfuse-first-call-") as cache:
+            cold = fresh_process(name, cache)
+            warm = fresh_process(name, cache)
+        rows.append((name, cold, warm))
+        print(f"{name:24s} cold {cold['first'] * 1e3:7.1f} ms ({cold['compiles']} compiles)  "
+              f"warm {warm['first'] * 1e3:7.1f} ms ({warm['compiles']} compiles, "
+              f"{warm['disk_hits']} loaded)  steady {warm['steady'] * 1e3:7.2f} ms", flush=True)
+    lines = ["| workload | cold first call | warm first call | steady call | kernels compiled cold / warm |",
+             "|---|---:|---:|---:|---:|"]
+    for name, cold, warm in rows:
+        lines.append(f"| {name} | {cold['first'] * 1e3:.1f} ms | {warm['first'] * 1e3:.1f} ms | "
+                     f"{warm['steady'] * 1e3:.2f} ms | {cold['compiles']} / {warm['compiles']} |")
+    table = "\n".join(lines)
+    print(table)
+    if args.markdown:
+        with open(args.markdown, "a") as f:
+            f.write("\n## First calls in a fresh process, cold and warm "
+                    "(`benches/python/first_call.py`)\n\n" + table + "\n")
+
+
+def _workload_names():
+    """compare.py's workloads, in its order (its inputs are built once to list them)."""
+    sys.path.insert(0, str(HERE))
+    import numpy
+    import compare
+    return list(compare.inputs(numpy.random.default_rng(0)))
+
+
+if __name__ == "__main__":
+    main()
