@@ -355,6 +355,23 @@ def test_cluster_matches_numpy_and_compiles_once_per_worker(cluster):
         {w: s["compiles"] for w, s in before.items()}
 
 
+@settings(max_examples=min(EXAMPLES, 12), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(program=programs())
+def test_random_programs_on_the_cluster_match_numpy(cluster, program):
+    inputs, steps = program
+    arrays = [lf.from_dask(da.from_array(x, chunks=c)) for x, c in inputs]
+    try:
+        with np.errstate(all="ignore"):
+            want = np.asarray(run(steps, [x for x, _ in inputs]))
+    except (ValueError, TypeError):
+        return  # errors are checked by the synchronous test
+    got = run(steps, arrays)
+    if isinstance(got, ld.Array):
+        got = cluster.compute(got.to_dask()).result(timeout=60)
+    close(got, want, inputs[0][0].dtype.name)
+
+
 def _slow_block(x):
     time.sleep(0.05)
     return x
