@@ -5,7 +5,8 @@ import threading as _threading
 
 import numpy as _np
 
-from .. import _core, _native
+from .. import _native
+from .._core import ndarray as _lazy
 
 # Compiled programs by text (at most _COMPILED_LIMIT, the oldest dropped first).
 _COMPILED = {}
@@ -43,6 +44,22 @@ def _identity(x, axis=None, keepdims=None):
     return x
 
 
+# Combine programs by (op, shape, dtype, axes, keepdims) (traced here, on the worker).
+_COMBINE_TEXTS = {}
+
+
 def _combine(op, x, axis=None, keepdims=False):
-    """Dask's combine and aggregate steps of a reduction: a lazyfuse reduction."""
-    return _np.asarray(getattr(_core.asarray(x), op)(axis=axis, keepdims=keepdims))
+    """Dask's combine and aggregate steps of a reduction: the lazyfuse reduction `op` of
+    the concatenated partials, as a program compiled once per shape like any other."""
+    x = _np.asarray(x)
+    key = (op, x.shape, x.dtype.str, axis, keepdims)
+    text = _COMBINE_TEXTS.get(key)
+    if text is None:
+        param = _lazy(_native.param(0, x.dtype.name, list(x.shape)))
+        out = getattr(param, op)(axis=axis, keepdims=keepdims)
+        text, _ = _native.program_of([out._native_array])
+        with _COMPILED_LOCK:
+            if len(_COMBINE_TEXTS) >= _COMPILED_LIMIT:
+                _COMBINE_TEXTS.pop(next(iter(_COMBINE_TEXTS)))
+            _COMBINE_TEXTS[key] = text
+    return _run(text, x)
