@@ -43,7 +43,7 @@ fn run(dir: &Path) -> CpuExecutor {
         ndarray::Array2::from_shape_fn((37, 19), |(i, j)| (i * 19 + j) as f64 * 0.01 - 3.0)
             .into_dyn(),
     );
-    let got = exec.run(&kernel_plan, &[x.clone()]).unwrap();
+    let got = exec.run(&kernel_plan, std::slice::from_ref(&x)).unwrap();
     let want = interpret(&program, &[x]).unwrap();
     let (g, w) = (got[0].to_scalars(), want[0].to_scalars());
     for (a, b) in g.iter().zip(&w) {
