@@ -12,11 +12,13 @@
 //! [`export_dynamic`]). Not yet: NVPTX kernels (only the target is set up).
 #![warn(missing_docs)]
 
+mod block_cache;
 mod cpu;
 mod error;
 mod export;
 mod target;
 
+pub use block_cache::BlockCache;
 pub use cpu::{storage_roots, CacheStats, CpuExecutor, DiskCache, InputView, PreparedPlan};
 pub use error::CodegenError;
 pub use export::{

@@ -724,8 +724,13 @@ unsafe fn bytes_are_bools(ptr: *const u8, shape: &[usize], strides: &[isize]) ->
 }
 
 /// The native module.
+/// Large blocks kept for reuse instead of faulted in afresh (`lazyfuse_codegen::BlockCache`).
+#[global_allocator]
+static ALLOCATOR: lazyfuse_codegen::BlockCache = lazyfuse_codegen::BlockCache::new();
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    ALLOCATOR.configure();
     m.add_class::<NativeArray>()?;
     m.add_class::<jit::Compiled>()?;
     m.add_class::<cell::PyBufferCell>()?;

@@ -1,0 +1,210 @@
+//! An allocator for programs that run lazyfuse on large arrays (the Python module's
+//! global allocator): the system allocator, except that large blocks (4 MiB and more:
+//! outputs and temporaries of big arrays) are kept when freed and handed out again for
+//! the next allocation of the same size.
+//!
+//! Why: a fresh large allocation is new pages from the OS, and a first write to each
+//! page faults. A jitted call on 10M float64 allocates its 80 MB output afresh each time
+//! (NumPy frees the previous one), and on this project's machines faulting it in costs
+//! as much as the computation or far more: pairwise distances into a 4000 x 2500 output
+//! varied from 44 to 342 ms per call, the slow calls stalled in the kernel compacting
+//! memory for the huge pages the executor asks for. A reused block is already mapped.
+//! A block handed out zeroed is cleared with memset (a fraction of the cost of faulting).
+//!
+//! Bounded: at most `SLOTS` blocks and `LAZYFUSE_BLOCK_CACHE_MB` (default 256) MiB are
+//! kept; anything else goes back to the system at once. `LAZYFUSE_BLOCK_CACHE_MB=0`
+//! keeps nothing.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Blocks at least this large are cached.
+const LARGE: usize = 4 << 20;
+/// At most this many blocks are kept.
+const SLOTS: usize = 8;
+
+#[derive(Clone, Copy)]
+struct Block {
+    ptr: usize,
+    size: usize,
+    align: usize,
+}
+
+/// The allocator (see the module documentation). Install it with
+/// `#[global_allocator] static A: BlockCache = BlockCache::new();`.
+pub struct BlockCache {
+    blocks: Mutex<[Option<Block>; SLOTS]>,
+    limit: AtomicUsize,
+}
+
+impl BlockCache {
+    /// An empty cache bounded to 256 MiB until [`BlockCache::configure`] runs.
+    pub const fn new() -> BlockCache {
+        BlockCache {
+            blocks: Mutex::new([None; SLOTS]),
+            limit: AtomicUsize::new(256 << 20),
+        }
+    }
+
+    /// Reads `LAZYFUSE_BLOCK_CACHE_MB` (called once at module import; the allocator
+    /// itself must not allocate, so it cannot read the environment).
+    pub fn configure(&self) {
+        if let Some(mb) = std::env::var("LAZYFUSE_BLOCK_CACHE_MB")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+        {
+            self.limit
+                .store(mb.saturating_mul(1 << 20), Ordering::Relaxed);
+            if mb == 0 {
+                self.release();
+            }
+        }
+    }
+
+    /// Returns every kept block to the system.
+    pub fn release(&self) {
+        let taken: [Option<Block>; SLOTS] = {
+            let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::replace(&mut *blocks, [None; SLOTS])
+        };
+        for b in taken.into_iter().flatten() {
+            // SAFETY: each kept block came from System with exactly this layout.
+            unsafe {
+                System.dealloc(
+                    b.ptr as *mut u8,
+                    Layout::from_size_align_unchecked(b.size, b.align),
+                )
+            };
+        }
+    }
+
+    /// A kept block of exactly this layout, taken out of the cache.
+    fn take(&self, layout: Layout) -> Option<*mut u8> {
+        let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = blocks.iter_mut().find(
+            |b| matches!(b, Some(b) if b.size == layout.size() && b.align == layout.align()),
+        )?;
+        slot.take().map(|b| b.ptr as *mut u8)
+    }
+
+    /// Keeps a freed block if there is room; false if the caller must free it.
+    fn keep(&self, ptr: *mut u8, layout: Layout) -> bool {
+        let limit = self.limit.load(Ordering::Relaxed);
+        let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+        let held: usize = blocks.iter().flatten().map(|b| b.size).sum();
+        if held + layout.size() > limit {
+            return false;
+        }
+        match blocks.iter_mut().find(|b| b.is_none()) {
+            Some(slot) => {
+                *slot = Some(Block {
+                    ptr: ptr as usize,
+                    size: layout.size(),
+                    align: layout.align(),
+                });
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+// SAFETY: every block handed out comes from System with the caller's layout (a kept
+// block is reused only for exactly its own layout), is handed out once, and is kept or
+// freed exactly once when the caller frees it.
+unsafe impl GlobalAlloc for BlockCache {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE {
+            if let Some(p) = self.take(layout) {
+                return p;
+            }
+        }
+        System.alloc(layout)
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE {
+            if let Some(p) = self.take(layout) {
+                std::ptr::write_bytes(p, 0, layout.size());
+                return p;
+            }
+        }
+        System.alloc_zeroed(layout)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if layout.size() >= LARGE && self.keep(ptr, layout) {
+            return;
+        }
+        System.dealloc(ptr, layout)
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if layout.size() < LARGE && new_size < LARGE {
+            return System.realloc(ptr, layout, new_size);
+        }
+        // Through alloc and dealloc, so that large blocks come from and go to the cache.
+        let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
+        let new = self.alloc(new_layout);
+        if !new.is_null() {
+            std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+            self.dealloc(ptr, layout);
+        }
+        new
+    }
+}
+
+impl Default for BlockCache {
+    fn default() -> BlockCache {
+        BlockCache::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_blocks_are_reused_zeroed_and_bounded() {
+        let cache = BlockCache::new();
+        let big = Layout::from_size_align(LARGE * 2, 64).unwrap();
+        let other = Layout::from_size_align(LARGE * 3, 64).unwrap();
+        // SAFETY: each block is used within its layout and freed once with it.
+        unsafe {
+            let p = cache.alloc(big);
+            std::ptr::write_bytes(p, 0xAB, big.size());
+            cache.dealloc(p, big);
+            let q = cache.alloc_zeroed(big);
+            assert_eq!(q, p, "the kept block comes back");
+            assert!(std::slice::from_raw_parts(q, big.size())
+                .iter()
+                .all(|&b| b == 0));
+            cache.dealloc(q, big);
+            let r = cache.alloc(other);
+            assert_ne!(r, p, "another size is not served from it");
+            cache.dealloc(r, other);
+            // The bound: a limit below two blocks keeps one.
+            cache.limit.store(LARGE * 3, Ordering::Relaxed);
+            cache.release();
+            let (a, b) = (cache.alloc(big), cache.alloc(big));
+            cache.dealloc(a, big);
+            cache.dealloc(b, big);
+            let held: usize = cache
+                .blocks
+                .lock()
+                .unwrap()
+                .iter()
+                .flatten()
+                .map(|b| b.size)
+                .sum();
+            assert_eq!(held, big.size());
+            cache.release();
+            // Small blocks are never kept.
+            let small = Layout::from_size_align(1024, 8).unwrap();
+            let s = cache.alloc(small);
+            cache.dealloc(s, small);
+            assert!(cache.blocks.lock().unwrap().iter().all(|b| b.is_none()));
+        }
+    }
+}
