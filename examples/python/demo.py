@@ -59,7 +59,7 @@ def training(rng):
     per_step = (time.perf_counter() - start) * 1e3 / 50
     losses += more
     print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f} in 51 steps; {per_step:.2f} ms per step "
-          f"(first step {first:.0f} ms, compiling included)")
+          f"(first step {first:.0f} ms, compiling or loading included)")
     try:
         import jax
         import jax.numpy as jnp
@@ -95,7 +95,7 @@ def show(name, numpy_fn, lazy_fn):
     # differently; terms that cancel leave differences of a few ulp of the terms).
     numpy.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14 * numpy.abs(want).max())
     ours, theirs = median_ms(lazy_fn), median_ms(numpy_fn)
-    print(f"{name}: lazyfuse {ours:.1f} ms (first call {first:.0f} ms, compiling included), "
+    print(f"{name}: lazyfuse {ours:.1f} ms (first call {first:.0f} ms, compiling or loading included), "
           f"NumPy {theirs:.1f} ms: {theirs / ours:.1f}x faster; results equal to NumPy's")
 
 
@@ -120,7 +120,8 @@ def main():
     jitted = lazyfuse.jit(lambda a, b, c: fused(lnp, a, b, c))
     show("the same, jitted", lambda: fused(numpy, a, b, c), lambda: jitted(a, b, c))
     training(rng)
-    print(f"\nkernel cache: {lazyfuse.cache_info()}")
+    print(f"\nkernel cache (disk_hits: kernels loaded from the on-disk cache a previous run "
+          f"filled): {lazyfuse.cache_info()}")
 
 
 if __name__ == "__main__":
