@@ -104,3 +104,103 @@ fn aligned_zeros<T: ZeroBytes>(s: IxDyn) -> Result<ArrayD<T>, CodegenError> {
         .into_shape_with_order(s)
         .expect("a contiguous slice takes any shape of its size"))
 }
+
+/// Storage a run's kernels write in full before anything reads it (decided per plan by
+/// `storage::written_first`): allocated without clearing, laid out as `aligned_zeros`
+/// lays out its arrays (first element on a 64-byte boundary; only the slack around it
+/// is cleared), and a value once the run has written it.
+pub(super) struct Uninit {
+    ptr: std::ptr::NonNull<u8>,
+    layout: std::alloc::Layout,
+    dtype: DType,
+    shape: Vec<usize>,
+    /// Elements before the first one (alignment slack).
+    skip: usize,
+}
+
+// SAFETY: plain memory owned by this value; kernels write it through raw pointers
+// while `Memory` holds it, as they write the zeroed temporaries.
+unsafe impl Send for Uninit {}
+unsafe impl Sync for Uninit {}
+
+/// `LAZYFUSE_POISON_TEMPS=1` (tests): uninitialised storage starts as 0xFF bytes (NaN,
+/// -1; `true` for bool), so a kernel reading it before writing shows up in results.
+fn poison() -> bool {
+    static POISON: OnceLock<bool> = OnceLock::new();
+    *POISON.get_or_init(|| std::env::var("LAZYFUSE_POISON_TEMPS").is_ok_and(|v| v == "1"))
+}
+
+impl Uninit {
+    /// Storage for a C-contiguous array of `shape` (at least one element).
+    pub(super) fn new(dtype: DType, shape: &[usize]) -> Result<Uninit, CodegenError> {
+        const ALIGN: usize = 64;
+        let size = dtype.size_bytes();
+        let n: usize = shape.iter().product();
+        let oom = || CodegenError::OutOfMemory {
+            bytes: n.saturating_mul(size),
+        };
+        let cap = n.checked_add(ALIGN / size).ok_or_else(oom)?;
+        let layout = lazyfuse_ir::with_dtype!(dtype, T => std::alloc::Layout::array::<T>(cap))
+            .map_err(|_| oom())?;
+        // SAFETY: the layout has a non-zero size (cap >= ALIGN / size >= 1).
+        let raw = unsafe { std::alloc::alloc(layout) };
+        let ptr = std::ptr::NonNull::new(raw).ok_or_else(oom)?;
+        let misalignment = raw as usize % ALIGN;
+        let skip = if misalignment == 0 {
+            0
+        } else {
+            (ALIGN - misalignment) / size
+        };
+        // SAFETY: all ranges lie inside the allocation of cap * size bytes.
+        unsafe {
+            std::ptr::write_bytes(raw, 0, skip * size);
+            let end = (skip + n) * size;
+            std::ptr::write_bytes(raw.add(end), 0, layout.size() - end);
+            if poison() {
+                let byte = if dtype == DType::Bool { 1 } else { 0xFF };
+                std::ptr::write_bytes(raw.add(skip * size), byte, n * size);
+            }
+        }
+        prefer_huge_pages(raw, layout.size());
+        Ok(Uninit {
+            ptr,
+            layout,
+            dtype,
+            shape: shape.to_vec(),
+            skip,
+        })
+    }
+
+    /// Element 0.
+    pub(super) fn as_mut_ptr(&mut self) -> *mut u8 {
+        // SAFETY: skip elements lie inside the allocation.
+        unsafe { self.ptr.as_ptr().add(self.skip * self.dtype.size_bytes()) }
+    }
+
+    /// The array the run wrote.
+    ///
+    /// # Safety
+    /// Every element has been written with a valid value of the dtype (a bool 0 or 1).
+    pub(super) unsafe fn into_value(self) -> Value {
+        let mut this = std::mem::ManuallyDrop::new(self);
+        let dims = std::mem::take(&mut this.shape);
+        let n: usize = dims.iter().product();
+        let shape = IxDyn(&dims);
+        lazyfuse_ir::with_dtype!(this.dtype, T => {
+            let cap = this.layout.size() / std::mem::size_of::<T>();
+            // SAFETY: allocated with Layout::array::<T>(cap); the slack was cleared and
+            // the caller guarantees the elements were written: all cap are initialised.
+            let data = Vec::from_raw_parts(this.ptr.as_ptr().cast::<T>(), cap, cap);
+            let flat = ndarray::Array1::from_vec(data).slice_move(ndarray::s![this.skip..this.skip + n]);
+            Value::from_array(flat.into_shape_with_order(shape).expect("a contiguous slice takes any shape of its size"))
+        })
+    }
+}
+
+impl Drop for Uninit {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout; never turned into a value (that
+        // path does not drop).
+        unsafe { std::alloc::dealloc(self.ptr.as_ptr(), self.layout) }
+    }
+}

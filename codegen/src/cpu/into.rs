@@ -53,8 +53,9 @@ impl PreparedPlan {
                 return Ok(false);
             }
         }
-        let mut memory = Memory::new(&self.plan, &self.roots, inputs, None)?;
+        let mut memory = Memory::new(&self.plan, &self.roots, &self.uninit, inputs, None)?;
         memory.values[target] = None;
+        memory.uninit[target] = None;
         memory.outside = Some((target, out.ptr as *mut u8));
         memory.strides[target] = out.strides.clone();
         for (kernel, step) in self.plan.kernels.iter().zip(&self.steps) {

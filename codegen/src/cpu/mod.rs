@@ -21,7 +21,7 @@ mod vmath_pow;
 mod vmath_tables;
 mod vmath_trig;
 
-use alloc::zeros;
+use alloc::{zeros, Uninit};
 use compile::{compile_object, host_machine, link, prepare_module, structure_key};
 
 pub use disk_cache::DiskCache;
@@ -300,8 +300,10 @@ impl CpuExecutor {
         for ((i, _, order, _), c) in loops.into_iter().zip(compiled) {
             steps[i] = Some((c?, order));
         }
+        let roots = storage_roots(&plan);
         Ok(PreparedPlan {
-            roots: storage_roots(&plan),
+            uninit: storage::written_first(&plan, &roots),
+            roots,
             plan,
             steps,
             threads: self.threads,
@@ -337,6 +339,8 @@ pub struct PreparedPlan {
     steps: Vec<Option<(Arc<CompiledKernel>, Vec<usize>)>>,
     /// Per buffer, the buffer whose storage it uses (`storage_roots`, computed once).
     roots: Vec<usize>,
+    /// Per buffer, whether its storage starts uninitialised (`storage::written_first`).
+    uninit: Vec<bool>,
     threads: usize,
 }
 
@@ -365,7 +369,7 @@ impl PreparedPlan {
         inputs: &[InputView<'_>],
         owners: Option<&[Value]>,
     ) -> Result<Vec<Value>, CodegenError> {
-        let mut memory = Memory::new(&self.plan, &self.roots, inputs, owners)?;
+        let mut memory = Memory::new(&self.plan, &self.roots, &self.uninit, inputs, owners)?;
         for (kernel, step) in self.plan.kernels.iter().zip(&self.steps) {
             match (kernel, step) {
                 (Kernel::Loop(l), Some((compiled, order))) => {
@@ -457,6 +461,8 @@ struct Memory {
     outside: Option<(usize, *mut u8)>,
     /// Each buffer's storage (aliases share their root's; inputs: their owner, if known).
     values: Vec<Option<Value>>,
+    /// Storage that starts uninitialised (instead of a value), until `outputs`.
+    uninit: Vec<Option<Uninit>>,
     /// Root buffer of each buffer.
     root: Vec<usize>,
     /// Each buffer's element strides (aliases: C-contiguous for their shape).
@@ -486,6 +492,7 @@ impl Memory {
     fn new(
         plan: &KernelPlan,
         roots: &[usize],
+        uninit: &[bool],
         inputs: &[InputView<'_>],
         owners: Option<&[Value]>,
     ) -> Result<Memory, CodegenError> {
@@ -494,6 +501,7 @@ impl Memory {
             inputs: vec![std::ptr::null(); n],
             outside: None,
             values: vec![None; n],
+            uninit: (0..n).map(|_| None).collect(),
             root: roots.to_vec(),
             strides: vec![vec![]; n],
             shapes: vec![vec![]; n],
@@ -527,7 +535,9 @@ impl Memory {
                 }
                 BufferKind::Temp => {
                     memory.strides[i] = contiguous_strides(b.ty.shape.dims());
-                    if memory.root[i] == i {
+                    if memory.root[i] == i && uninit[i] {
+                        memory.uninit[i] = Some(Uninit::new(b.ty.dtype, b.ty.shape.dims())?);
+                    } else if memory.root[i] == i {
                         memory.values[i] = Some(zeros(b.ty.dtype, b.ty.shape.dims())?);
                     }
                 }
@@ -550,13 +560,15 @@ impl Memory {
         let roots: Vec<*mut u8> = self
             .values
             .iter_mut()
+            .zip(self.uninit.iter_mut())
             .zip(&self.inputs)
             .enumerate()
-            .map(|(i, (v, &input))| match v {
+            .map(|(i, ((v, u), &input))| match (v, u) {
                 _ if !input.is_null() => input as *mut u8,
                 _ if outside.is_some_and(|(b, _)| b == i) => outside.expect("checked").1,
-                Some(v) => lazyfuse_ir::with_value!(v, a => a.as_mut_ptr().cast::<u8>()),
-                None => std::ptr::null_mut(),
+                (Some(v), _) => lazyfuse_ir::with_value!(v, a => a.as_mut_ptr().cast::<u8>()),
+                (None, Some(u)) => u.as_mut_ptr(),
+                (None, None) => std::ptr::null_mut(),
             })
             .collect();
         Pointers(self.root.iter().map(|&r| roots[r]).collect())
@@ -581,7 +593,14 @@ impl Memory {
         Some((lo, hi))
     }
 
-    fn outputs(self, plan: &KernelPlan) -> Result<Vec<Value>, CodegenError> {
+    fn outputs(mut self, plan: &KernelPlan) -> Result<Vec<Value>, CodegenError> {
+        for (root, storage) in self.uninit.iter_mut().enumerate() {
+            if let Some(u) = storage.take() {
+                // SAFETY: the run finished, and the first kernel touching this storage
+                // wrote every element of it (`storage::written_first`).
+                self.values[root] = Some(unsafe { u.into_value() });
+            }
+        }
         plan.outputs
             .iter()
             .map(|o| {
