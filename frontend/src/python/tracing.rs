@@ -252,9 +252,7 @@ impl Jitted {
                 )?);
                 continue;
             }
-            if !a.is_instance_of::<numpy::PyUntypedArray>()
-                && a.hasattr(intern!(py, "__dask_graph__"))?
-            {
+            if may_be_dask(&a) && a.hasattr(intern!(py, "__dask_graph__"))? {
                 return Ok(Arguments::Dask);
             }
             let mut leaves = Vec::new();
@@ -320,6 +318,24 @@ impl Jitted {
 }
 
 static NUMPY: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// Whether `a` could be a Dask collection: not an array, a lazy array, a Python
+/// scalar or a container (so the usual arguments skip the attribute lookup, which
+/// costs an exception where it fails).
+fn may_be_dask(a: &Bound<'_, PyAny>) -> bool {
+    use pyo3::types::{PyBool, PyComplex, PyDict, PyFloat, PyInt, PyList, PyString};
+    !(a.is_instance_of::<numpy::PyUntypedArray>()
+        || a.is_instance_of::<Handle>()
+        || a.is_instance_of::<PyFloat>()
+        || a.is_instance_of::<PyInt>()
+        || a.is_instance_of::<PyBool>()
+        || a.is_instance_of::<PyComplex>()
+        || a.is_instance_of::<PyTuple>()
+        || a.is_instance_of::<PyList>()
+        || a.is_instance_of::<PyDict>()
+        || a.is_instance_of::<PyString>()
+        || a.is_none())
+}
 
 fn numpy_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     Ok(NUMPY
