@@ -182,13 +182,16 @@ impl DiskCache {
     pub(super) fn load(&self, structure_key: &str) -> Option<Vec<u8>> {
         let key = self.full_key(structure_key);
         let path = self.path(&key);
-        let file = fs::File::open(&path).ok()?;
+        let mut file = fs::File::open(&path).ok()?;
         let meta = file.metadata().ok()?;
         if !meta.is_file() || !private(&meta) {
             self.rejected.fetch_add(1, Ordering::Relaxed);
             return None;
         }
-        let bytes = fs::read(&path).ok()?;
+        // The bytes of the file whose owner and mode were just checked (not the path
+        // again, which another process could have replaced in between).
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
         match decode(&bytes, &key) {
             Some(object) => {
                 // Recently used: the size bound removes the oldest entries first.
