@@ -6,7 +6,7 @@
 use lazyfuse_ir::kernel::{BufferId, IndexMap, MatMulKernel};
 use lazyfuse_ir::{DType, TensorType};
 
-use super::Memory;
+use super::{gemv, Memory};
 use crate::error::CodegenError;
 
 const ROW_MAJOR: i32 = 101;
@@ -29,34 +29,6 @@ extern "C" {
         beta: f64,
         c: *mut f64,
         ldc: i32,
-    );
-    fn cblas_dgemv(
-        layout: i32,
-        trans: i32,
-        m: i32,
-        n: i32,
-        alpha: f64,
-        a: *const f64,
-        lda: i32,
-        x: *const f64,
-        incx: i32,
-        beta: f64,
-        y: *mut f64,
-        incy: i32,
-    );
-    fn cblas_sgemv(
-        layout: i32,
-        trans: i32,
-        m: i32,
-        n: i32,
-        alpha: f32,
-        a: *const f32,
-        lda: i32,
-        x: *const f32,
-        incx: i32,
-        beta: f32,
-        y: *mut f32,
-        incy: i32,
     );
     fn cblas_zgemm(
         layout: i32,
@@ -315,6 +287,7 @@ pub(super) fn view(
 pub(super) fn float_matmul(
     m: &MatMulKernel,
     memory: &mut Memory,
+    threads: usize,
 ) -> Option<Result<(), CodegenError>> {
     let out_dtype = memory.values[memory.root[m.out.0 as usize]]
         .as_ref()?
@@ -327,10 +300,214 @@ pub(super) fn float_matmul(
     {
         return None;
     }
-    Some(run(m, memory, out_dtype))
+    Some(run(m, memory, out_dtype, threads))
 }
 
-fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), CodegenError> {
+/// A product's core sizes (`mm × k` times `k × n`) and its operands' and output's
+/// (row, column) strides, in elements.
+struct Strides {
+    mm: usize,
+    k: usize,
+    n: usize,
+    a: (isize, isize),
+    b: (isize, isize),
+    c: (isize, isize),
+}
+
+/// A matrix times a vector, as [`gemv`] runs it: `y = M v` (`transposed` false) or
+/// `y = Mᵀ v`, `M` being `rows × cols` with contiguous rows `ld` apart.
+struct Gemv {
+    transposed: bool,
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    incx: usize,
+    incy: usize,
+    /// Which operand is the matrix.
+    side: Side,
+}
+
+/// A real matrix-vector product (either side) as a [`Gemv`], if its matrix has
+/// contiguous rows or columns and its vectors positive strides.
+fn gemv_layout(real: bool, s: &Strides) -> Option<Gemv> {
+    let fits = |v: isize| usize::try_from(v).ok().filter(|&v| v > 0);
+    let (mm, k, n) = (s.mm, s.k, s.n);
+    if !real || k == 0 || (mm == 1) == (n == 1) {
+        return None;
+    }
+    let (ta, ld, rows, cols, incx, incy, side) = if n == 1 {
+        // y[mm] = A[mm×k] x[k]: A as stored (mm×k, or k×mm transposed).
+        let (ta, lda) = blas_layout(mm, k, s.a.0, s.a.1)?;
+        let (rows, cols) = if ta == NO_TRANS { (mm, k) } else { (k, mm) };
+        (ta, lda, rows, cols, s.b.0, s.c.0, Side::A)
+    } else {
+        // y[n] = x[k] B[k×n] = Bᵀ x: B as stored, the other way round.
+        let (tb, ldb) = blas_layout(k, n, s.b.0, s.b.1)?;
+        let (trans, rows, cols) = if tb == NO_TRANS {
+            (TRANS, k, n)
+        } else {
+            (NO_TRANS, n, k)
+        };
+        (trans, ldb, rows, cols, s.a.1, s.c.1, Side::B)
+    };
+    Some(Gemv {
+        transposed: ta == TRANS,
+        rows,
+        cols,
+        ld: usize::try_from(ld).ok()?,
+        incx: fits(incx)?,
+        incy: fits(incy)?,
+        side,
+    })
+}
+
+impl Gemv {
+    /// Runs the product of the matrix at `mat` and the vector at `vec` into `out`
+    /// (element pointers of `dtype`, f32 or f64).
+    ///
+    /// # Safety
+    /// The pointers hold what the layout describes; `out` overlaps nothing read.
+    unsafe fn run(&self, dtype: DType, threads: usize, mat: *mut u8, vec: *mut u8, out: *mut u8) {
+        macro_rules! product {
+            ($t:ty) => {{
+                let (mat, vec, out) = (mat as *const $t, vec as *const $t, out as *mut $t);
+                let (rows, cols, ld, incx, incy) =
+                    (self.rows, self.cols, self.ld, self.incx, self.incy);
+                // SAFETY: the caller's guarantee.
+                unsafe {
+                    if self.transposed {
+                        gemv::cols(threads, rows, cols, mat, ld, vec, incx, out, incy)
+                    } else {
+                        gemv::rows(threads, rows, cols, mat, ld, vec, incx, out, incy)
+                    }
+                }
+            }};
+        }
+        match dtype {
+            DType::F64 => product!(f64),
+            _ => product!(f32),
+        }
+    }
+}
+
+/// A [`Gemv`] with its dtype and its matrix, vector and output element pointers.
+type BoundGemv = (DType, Gemv, [*mut u8; 3]);
+
+/// A plain (unbatched) real matrix-vector product as a [`Gemv`] with its matrix,
+/// vector and output element pointers, if it is one.
+fn single_gemv(m: &MatMulKernel, memory: &mut Memory) -> Result<Option<BoundGemv>, CodegenError> {
+    let Some(out) = memory.values[memory.root[m.out.0 as usize]].as_ref() else {
+        return Ok(None);
+    };
+    let dtype = out.dtype();
+    let (sa, sb) = (m.a_ty.shape.dims(), m.b_ty.shape.dims());
+    if !matches!(dtype, DType::F32 | DType::F64)
+        || m.a_ty.dtype != dtype
+        || m.b_ty.dtype != dtype
+        || !matches!((sa.len(), sb.len()), (2, 1) | (1, 2))
+    {
+        return Ok(None);
+    }
+    let (a, b) = (view(memory, &m.a, &m.a_ty)?, view(memory, &m.b, &m.b_ty)?);
+    let out_stride = memory.strides[m.out.0 as usize][0];
+    let layout = if sa.len() == 2 {
+        Strides {
+            mm: sa[0],
+            k: sa[1],
+            n: 1,
+            a: (a.strides[0], a.strides[1]),
+            b: (b.strides[0], 0),
+            c: (out_stride, 0),
+        }
+    } else {
+        Strides {
+            mm: 1,
+            k: sb[0],
+            n: sb[1],
+            a: (0, a.strides[0]),
+            b: (b.strides[0], b.strides[1]),
+            c: (0, out_stride),
+        }
+    };
+    let Some(g) = gemv_layout(true, &layout) else {
+        return Ok(None);
+    };
+    let pointers = memory.pointers();
+    let at = |v: &View| element(pointers.0[v.base], v.offset, dtype);
+    let (mat, vec) = match g.side {
+        Side::A => (at(&a), at(&b)),
+        Side::B => (at(&b), at(&a)),
+    };
+    Ok(Some((dtype, g, [mat, vec, pointers.0[m.out.0 as usize]])))
+}
+
+/// Two matrix-vector products of one matrix, one of it and one of its transpose (as
+/// BiCG's `A @ p` and `A.T @ r`), in one pass over the matrix: `Some` when `first` and
+/// `second` are such a pair and neither reads the other's output.
+pub(super) fn matvec_pair(
+    first: &MatMulKernel,
+    second: &MatMulKernel,
+    memory: &mut Memory,
+    threads: usize,
+) -> Option<Result<(), CodegenError>> {
+    let roots = |m: &MatMulKernel| {
+        [
+            memory.root[m.a.0 .0 as usize],
+            memory.root[m.b.0 .0 as usize],
+        ]
+    };
+    let (out1, out2) = (
+        memory.root[first.out.0 as usize],
+        memory.root[second.out.0 as usize],
+    );
+    if out1 == out2 || roots(first).contains(&out2) || roots(second).contains(&out1) {
+        return None;
+    }
+    let (g1, g2) = match (single_gemv(first, memory), single_gemv(second, memory)) {
+        (Ok(Some(g1)), Ok(Some(g2))) => (g1, g2),
+        (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+        _ => return None,
+    };
+    let ((d1, plain, [mat, p, q]), (d2, trans, [mat2, r, s])) =
+        if g1.1.transposed { (g2, g1) } else { (g1, g2) };
+    let same_matrix =
+        mat == mat2 && (plain.rows, plain.cols, plain.ld) == (trans.rows, trans.cols, trans.ld);
+    if d1 != d2 || plain.transposed == trans.transposed || !same_matrix {
+        return None;
+    }
+    let (m, n, ld) = (plain.rows, plain.cols, plain.ld);
+    macro_rules! pair {
+        ($t:ty) => {
+            // SAFETY: both layouts were checked against their views (`single_gemv`);
+            // the outputs are distinct storage that neither product reads.
+            unsafe {
+                gemv::rows_and_cols::<$t>(
+                    threads,
+                    m,
+                    n,
+                    mat as *const $t,
+                    ld,
+                    (p as *const $t, plain.incx),
+                    (r as *const $t, trans.incx),
+                    (q as *mut $t, plain.incy),
+                    (s as *mut $t, trans.incy),
+                )
+            }
+        };
+    }
+    match d1 {
+        DType::F64 => pair!(f64),
+        _ => pair!(f32),
+    }
+    Some(Ok(()))
+}
+
+fn run(
+    m: &MatMulKernel,
+    memory: &mut Memory,
+    dtype: DType,
+    threads: usize,
+) -> Result<(), CodegenError> {
     let (a, b) = (view(memory, &m.a, &m.a_ty)?, view(memory, &m.b, &m.b_ty)?);
     let (sa, sb) = (m.a_ty.shape.dims(), m.b_ty.shape.dims());
     // Core dimensions; a 1-d operand is a row (left) or a column (right).
@@ -419,74 +596,27 @@ fn run(m: &MatMulKernel, memory: &mut Memory, dtype: DType) -> Result<(), Codege
             }
             continue;
         }
-        // A matrix times a vector (either side): BLAS's gemv, several times faster than
-        // its gemm with one column (which OpenBLAS runs through its blocked path).
-        let gemv = (|| {
-            let fits = |v: isize| i32::try_from(v).ok().filter(|&v| v > 0);
-            if !real || k == 0 || (mm == 1) == (n == 1) {
-                return None;
-            }
-            if n == 1 {
-                // y[mm] = A[mm×k] x[k]: A as stored (mm×k, or k×mm transposed).
-                let (ta, lda) = blas_layout(mm, k, rsa, csa)?;
-                let (rows, cols) = if ta == NO_TRANS { (mm, k) } else { (k, mm) };
-                Some((ta, rows, cols, lda, fits(rsb)?, fits(rsc)?, Side::A))
-            } else {
-                // y[n] = x[k] B[k×n] = Bᵀ x: B as stored, the other way round.
-                let (tb, ldb) = blas_layout(k, n, rsb, csb)?;
-                let (trans, rows, cols) = if tb == NO_TRANS {
-                    (TRANS, k, n)
-                } else {
-                    (NO_TRANS, n, k)
-                };
-                Some((trans, rows, cols, ldb, fits(csa)?, fits(csc)?, Side::B))
-            }
-        })();
-        if let Some((trans, rows, cols, ld, incx, incy, side)) = gemv {
-            let (rows, cols) = (i32::try_from(rows), i32::try_from(cols));
-            if let (Ok(rows), Ok(cols)) = (rows, cols) {
-                let (mat_ptr, mat_off, vec_ptr, vec_off) = match side {
-                    Side::A => (a_ptr, oa, b_ptr, ob),
-                    Side::B => (b_ptr, ob, a_ptr, oa),
-                };
-                // SAFETY: the matrix operand's rows×cols elements through `ld` are exactly
-                // its checked strides (blas_layout), the vector's k elements step by a
-                // positive increment inside its checked view, and the output's elements
-                // step by a positive increment inside the kernel's own output.
-                unsafe {
-                    match dtype {
-                        DType::F64 => cblas_dgemv(
-                            ROW_MAJOR,
-                            trans,
-                            rows,
-                            cols,
-                            1.0,
-                            (mat_ptr as *const f64).offset(mat_off),
-                            ld,
-                            (vec_ptr as *const f64).offset(vec_off),
-                            incx,
-                            0.0,
-                            (c_ptr as *mut f64).offset(oc),
-                            incy,
-                        ),
-                        _ => cblas_sgemv(
-                            ROW_MAJOR,
-                            trans,
-                            rows,
-                            cols,
-                            1.0,
-                            (mat_ptr as *const f32).offset(mat_off),
-                            ld,
-                            (vec_ptr as *const f32).offset(vec_off),
-                            incx,
-                            0.0,
-                            (c_ptr as *mut f32).offset(oc),
-                            incy,
-                        ),
-                    }
-                }
-                continue;
-            }
+        // A matrix times a vector (either side): our threaded gemv (`gemv.rs`), several
+        // times faster than a gemm with one column and twice the system BLAS's gemv.
+        let layout = Strides {
+            mm,
+            k,
+            n,
+            a: (rsa, csa),
+            b: (rsb, csb),
+            c: (rsc, csc),
+        };
+        if let Some(g) = gemv_layout(real, &layout) {
+            let (mat, vec) = match g.side {
+                Side::A => (element(a_ptr, oa, dtype), element(b_ptr, ob, dtype)),
+                Side::B => (element(b_ptr, ob, dtype), element(a_ptr, oa, dtype)),
+            };
+            // SAFETY: the matrix operand's rows×cols elements through `ld` are exactly
+            // its checked strides (blas_layout), the vector's elements step by a
+            // positive increment inside its checked view, and the output's elements
+            // step by a positive increment inside the kernel's own output.
+            unsafe { g.run(dtype, threads, mat, vec, element(c_ptr, oc, dtype)) };
+            continue;
         }
         // Row-major output rows of n elements (a 1-d or 0-d result is one row or column).
         let blas = (|| {

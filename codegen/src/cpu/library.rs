@@ -38,8 +38,12 @@ pub(super) fn store_result(memory: &mut Memory, out: lazyfuse_ir::kernel::Buffer
 /// A matrix product: float operands of the result's dtype go to a blocked, threaded
 /// GEMM reading the operands in place (any strides, transposes included); other dtype
 /// mixes use the reference matmul on gathered copies.
-pub(super) fn matmul(m: &MatMulKernel, memory: &mut Memory) -> Result<(), CodegenError> {
-    if let Some(result) = gemm::float_matmul(m, memory) {
+pub(super) fn matmul(
+    m: &MatMulKernel,
+    memory: &mut Memory,
+    threads: usize,
+) -> Result<(), CodegenError> {
+    if let Some(result) = gemm::float_matmul(m, memory, threads) {
         return result;
     }
     let a = operand(memory, &m.a, &m.a_ty)?;

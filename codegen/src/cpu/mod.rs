@@ -9,6 +9,7 @@ mod disk_cache;
 mod emit;
 mod gather;
 mod gemm;
+mod gemv;
 mod into;
 mod launch;
 mod library;
@@ -370,14 +371,28 @@ impl PreparedPlan {
         owners: Option<&[Value]>,
     ) -> Result<Vec<Value>, CodegenError> {
         let mut memory = Memory::new(&self.plan, &self.roots, &self.uninit, inputs, owners)?;
-        for (kernel, step) in self.plan.kernels.iter().zip(&self.steps) {
-            match (kernel, step) {
+        let kernels = &self.plan.kernels;
+        let mut k = 0;
+        while k < kernels.len() {
+            match (&kernels[k], &self.steps[k]) {
                 (Kernel::Loop(l), Some((compiled, order))) => {
                     CpuExecutor::launch(self.threads, compiled, l, order, &mut memory)?
                 }
-                (Kernel::MatMul(m), None) => library::matmul(m, &mut memory)?,
+                (Kernel::MatMul(m), None) => {
+                    // Two products of one matrix in a row (BiCG's `A @ p`, `A.T @ r`):
+                    // one pass over it.
+                    if let Some(Kernel::MatMul(next)) = kernels.get(k + 1) {
+                        if let Some(done) = gemm::matvec_pair(m, next, &mut memory, self.threads) {
+                            done?;
+                            k += 2;
+                            continue;
+                        }
+                    }
+                    library::matmul(m, &mut memory, self.threads)?
+                }
                 _ => return Err(CodegenError::Internal("prepared plan out of step".into())),
             }
+            k += 1;
         }
         memory.outputs(&self.plan)
     }
