@@ -106,12 +106,7 @@ pub(crate) fn input_view(leaf: &Leaf) -> InputView<'_> {
         // SAFETY: External's contract: aligned and readable while its owner lives,
         // and the leaf holds the owner for the view's lifetime.
         Leaf::External(e) => unsafe {
-            InputView::from_raw(
-                e.ptr(),
-                e.ty().dtype,
-                e.ty().shape.dims().to_vec(),
-                e.strides().to_vec(),
-            )
+            InputView::from_raw(e.ptr(), e.ty().dtype, e.ty().shape.dims(), e.strides())
         },
         Leaf::Param(n) => unreachable!("lower rejects unbound parameter {n}"),
     }
@@ -255,8 +250,8 @@ mod tests {
             InputView::from_raw(
                 base.add(20) as *const u8,
                 lazyfuse_ir::DType::F64,
-                vec![2, 3],
-                vec![-12, -2],
+                &[2, 3],
+                &[-12, -2],
             )
         };
         // SAFETY: the view's elements lie in `storage`, which nothing else touches.
@@ -267,23 +262,13 @@ mod tests {
         }
         assert_eq!(storage.iter().filter(|v| **v != 0.0).count(), 6);
         let small = unsafe {
-            InputView::from_raw(
-                base as *const u8,
-                lazyfuse_ir::DType::F64,
-                vec![3, 2],
-                vec![2, 1],
-            )
+            InputView::from_raw(base as *const u8, lazyfuse_ir::DType::F64, &[3, 2], &[2, 1])
         };
         // SAFETY: as above.
         assert!(!unsafe { eval_into(&expr, &small) }.unwrap()); // another shape
         let reduced = &a - a.sum_axes(&[1], true);
         let whole = unsafe {
-            InputView::from_raw(
-                base as *const u8,
-                lazyfuse_ir::DType::F64,
-                vec![2, 3],
-                vec![3, 1],
-            )
+            InputView::from_raw(base as *const u8, lazyfuse_ir::DType::F64, &[2, 3], &[3, 1])
         };
         // SAFETY: as above.
         assert!(!unsafe { eval_into(&reduced, &whole) }.unwrap()); // not elementwise

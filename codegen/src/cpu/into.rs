@@ -57,11 +57,11 @@ impl PreparedPlan {
         memory.values[target] = None;
         memory.uninit[target] = None;
         memory.outside = Some((target, out.ptr as *mut u8));
-        memory.strides[target] = out.strides.clone();
+        memory.strides[target] = super::Dims::from_slice(&out.strides);
         for (kernel, step) in self.plan.kernels.iter().zip(&self.steps) {
             match (kernel, step) {
                 (Kernel::Loop(l), Some((compiled, order))) => {
-                    CpuExecutor::launch(self.threads, compiled, l, order, &mut memory)?
+                    CpuExecutor::launch(self.threads, compiled, l, order, &mut memory, None)?;
                 }
                 _ => return Err(CodegenError::Internal("prepared plan out of step".into())),
             }

@@ -10,8 +10,8 @@ use super::{emit, gather, pool, CompiledKernel, CpuExecutor, Memory, Pointers};
 use crate::error::CodegenError;
 
 /// What one launch of a kernel reads: its run-time parameters and its pointers.
-struct Bound {
-    params: Vec<i64>,
+struct Bound<'a> {
+    params: &'a [i64],
     pointers: Pointers,
 }
 
@@ -57,7 +57,7 @@ impl CpuExecutor {
                 .collect(),
         );
         let threads = threads.min(chunks).max(1);
-        let (base, slots, params) = (&base, &slots, &params);
+        let (base, slots) = (&base, &slots);
         let run = move |c0: usize, c1: usize| {
             let mut pointers = base.0.clone();
             for c in c0..c1 {
@@ -97,23 +97,31 @@ impl CpuExecutor {
         Ok(())
     }
 
+    /// Launches a loop kernel. Its run-time parameters are `cached` (computed, and
+    /// checked against every buffer, by an earlier launch on buffers of the same shapes
+    /// and strides), else computed and checked now and returned for the next launch.
     pub(super) fn launch(
         threads_max: usize,
         compiled: &CompiledKernel,
         kernel: &LoopKernel,
         order: &[usize],
         memory: &mut Memory,
-    ) -> Result<(), CodegenError> {
+        cached: Option<&[i64]>,
+    ) -> Result<Option<Vec<i64>>, CodegenError> {
         if kernel.outer.contains(&0) {
             // No outer point, nothing to store: work is proportional to elements, not to
             // the extents of an empty array's other axes ((2**40, 0) + 1 spun for hours).
-            return Ok(());
+            return Ok(None);
         }
         let gathers = compiled.gathers;
         if gathers {
             gather::contiguous_sources(kernel, memory)?;
         }
-        let params = kernel_params(kernel, memory)?;
+        let computed = match cached {
+            Some(_) => None,
+            None => Some(kernel_params(kernel, memory)?),
+        };
+        let params = cached.or(computed.as_deref()).expect("one of the two");
         let all = memory.pointers();
         let mut pointers = Pointers(order.iter().map(|&b| all.0[b]).collect());
         let status = gather::Status::default();
@@ -125,7 +133,7 @@ impl CpuExecutor {
         if gathers {
             status.check(kernel, memory)?;
         }
-        Ok(())
+        Ok(computed)
     }
 
     /// Runs a kernel on its parameters and pointers, on up to `threads_max` threads.
@@ -176,7 +184,7 @@ impl CpuExecutor {
         // Below this much work a thread costs more than it saves.
         const MIN_WORK_PER_THREAD: usize = 1 << 15;
         let threads = threads_max.min(work / MIN_WORK_PER_THREAD).max(1);
-        let (pointers, params) = (&pointers, &params);
+        let pointers = &pointers;
         let split_columns = elementwise;
         let call = &move |r0: usize, r1: usize, c0: usize, c1: usize| {
             // SAFETY: the plan is verified and every access was bounds-checked against

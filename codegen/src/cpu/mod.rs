@@ -308,6 +308,7 @@ impl CpuExecutor {
             plan,
             steps,
             threads: self.threads,
+            params: Mutex::new(None),
         })
     }
 }
@@ -343,6 +344,34 @@ pub struct PreparedPlan {
     /// Per buffer, whether its storage starts uninitialised (`storage::written_first`).
     uninit: Vec<bool>,
     threads: usize,
+    /// The loop kernels' run-time parameters for the input strides of the last run that
+    /// computed them: a call with the same strides (the usual case: a loop calling a
+    /// jitted function on arrays of one layout) skips computing and checking them.
+    params: Mutex<Option<Arc<CachedParams>>>,
+}
+
+/// Every loop kernel's run-time parameters (`launch::kernel_params`), computed and
+/// checked against buffers whose input strides were `strides`.
+struct CachedParams {
+    /// Each input slot's strides, in slot order, one after another.
+    strides: Vec<isize>,
+    /// Per kernel, its parameters (empty for matmul kernels and empty outer spaces).
+    per_kernel: Vec<Vec<i64>>,
+}
+
+impl CachedParams {
+    /// Whether the parameters were computed for inputs of these strides (the shapes
+    /// are the plan's, checked by `Memory::new`).
+    fn fits(&self, inputs: &[InputView<'_>]) -> bool {
+        let mut rest = self.strides.as_slice();
+        for v in inputs {
+            match rest.split_at_checked(v.strides.len()) {
+                Some((head, tail)) if head == v.strides.as_slice() => rest = tail,
+                _ => return false,
+            }
+        }
+        rest.is_empty()
+    }
 }
 
 impl PreparedPlan {
@@ -371,12 +400,28 @@ impl PreparedPlan {
         owners: Option<&[Value]>,
     ) -> Result<Vec<Value>, CodegenError> {
         let mut memory = Memory::new(&self.plan, &self.roots, &self.uninit, inputs, owners)?;
+        let cached = {
+            let slot = self.params.lock().unwrap_or_else(|e| e.into_inner());
+            slot.as_ref().filter(|c| c.fits(inputs)).cloned()
+        };
+        // Plans that gather copy some sources first (`gather::contiguous_sources`),
+        // which changes their strides: their parameters are computed every run.
+        let cacheable = !self.steps.iter().flatten().any(|(c, _)| c.gathers);
+        let mut computed: Vec<Vec<i64>> = Vec::new();
+        if cached.is_none() && cacheable {
+            computed.resize(self.plan.kernels.len(), Vec::new());
+        }
         let kernels = &self.plan.kernels;
         let mut k = 0;
         while k < kernels.len() {
             match (&kernels[k], &self.steps[k]) {
                 (Kernel::Loop(l), Some((compiled, order))) => {
-                    CpuExecutor::launch(self.threads, compiled, l, order, &mut memory)?
+                    let known = cached.as_ref().map(|c| c.per_kernel[k].as_slice());
+                    let fresh =
+                        CpuExecutor::launch(self.threads, compiled, l, order, &mut memory, known)?;
+                    if let (Some(p), Some(slot)) = (fresh, computed.get_mut(k)) {
+                        *slot = p;
+                    }
                 }
                 (Kernel::MatMul(m), None) => {
                     // Two products of one matrix in a row (BiCG's `A @ p`, `A.T @ r`):
@@ -394,6 +439,17 @@ impl PreparedPlan {
             }
             k += 1;
         }
+        if !computed.is_empty() {
+            let strides = inputs
+                .iter()
+                .flat_map(|v| v.strides.iter().copied())
+                .collect();
+            let fresh = CachedParams {
+                strides,
+                per_kernel: computed,
+            };
+            *self.params.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(fresh));
+        }
         memory.outputs(&self.plan)
     }
 }
@@ -404,8 +460,8 @@ impl PreparedPlan {
 pub struct InputView<'a> {
     ptr: *const u8,
     dtype: DType,
-    shape: Vec<usize>,
-    strides: Vec<isize>,
+    shape: Dims<usize>,
+    strides: Dims<isize>,
     _borrow: std::marker::PhantomData<&'a ()>,
 }
 
@@ -440,8 +496,8 @@ impl<'a> InputView<'a> {
         lazyfuse_ir::with_value!(value, a => InputView {
             ptr: a.as_ptr().cast::<u8>(),
             dtype: value.dtype(),
-            shape: a.shape().to_vec(),
-            strides: a.strides().to_vec(),
+            shape: Dims::from_slice(a.shape()),
+            strides: Dims::from_slice(a.strides()),
             _borrow: std::marker::PhantomData,
         })
     }
@@ -455,14 +511,14 @@ impl<'a> InputView<'a> {
     pub unsafe fn from_raw(
         ptr: *const u8,
         dtype: DType,
-        shape: Vec<usize>,
-        strides: Vec<isize>,
+        shape: &[usize],
+        strides: &[isize],
     ) -> InputView<'a> {
         InputView {
             ptr,
             dtype,
-            shape,
-            strides,
+            shape: Dims::from_slice(shape),
+            strides: Dims::from_slice(strides),
             _borrow: std::marker::PhantomData,
         }
     }
@@ -481,12 +537,16 @@ struct Memory {
     /// Root buffer of each buffer.
     root: Vec<usize>,
     /// Each buffer's element strides (aliases: C-contiguous for their shape).
-    strides: Vec<Vec<isize>>,
+    strides: Vec<Dims<isize>>,
     /// Each buffer's shape.
-    shapes: Vec<Vec<usize>>,
+    shapes: Vec<Dims<usize>>,
     /// Each buffer's dtype.
     dtypes: Vec<DType>,
 }
+
+/// Per-axis numbers of one buffer, inline up to four axes (no allocation per buffer per
+/// run on the call path).
+type Dims<T> = smallvec::SmallVec<[T; 4]>;
 
 /// Raw pointers to each buffer's element 0, for one launch.
 struct Pointers(Vec<*mut u8>);
@@ -495,8 +555,8 @@ struct Pointers(Vec<*mut u8>);
 unsafe impl Send for Pointers {}
 unsafe impl Sync for Pointers {}
 
-fn contiguous_strides(shape: &[usize]) -> Vec<isize> {
-    let mut strides = vec![1isize; shape.len()];
+fn contiguous_strides(shape: &[usize]) -> Dims<isize> {
+    let mut strides: Dims<isize> = smallvec::smallvec![1isize; shape.len()];
     for k in (0..shape.len().saturating_sub(1)).rev() {
         strides[k] = strides[k + 1] * shape[k + 1].max(1) as isize;
     }
@@ -518,18 +578,18 @@ impl Memory {
             values: vec![None; n],
             uninit: (0..n).map(|_| None).collect(),
             root: roots.to_vec(),
-            strides: vec![vec![]; n],
-            shapes: vec![vec![]; n],
+            strides: vec![Dims::new(); n],
+            shapes: vec![Dims::new(); n],
             dtypes: plan.buffers.iter().map(|b| b.ty.dtype).collect(),
         };
         for (i, b) in plan.buffers.iter().enumerate() {
-            memory.shapes[i] = b.ty.shape.dims().to_vec();
+            memory.shapes[i] = Dims::from_slice(b.ty.shape.dims());
             match b.kind {
                 BufferKind::Input(slot) => {
                     let v = inputs
                         .get(slot)
                         .ok_or_else(|| CodegenError::Binding(format!("missing input {slot}")))?;
-                    if v.dtype != b.ty.dtype || v.shape != b.ty.shape.dims() {
+                    if v.dtype != b.ty.dtype || v.shape.as_slice() != b.ty.shape.dims() {
                         return Err(CodegenError::Binding(format!(
                             "slot {slot} expects {}, got {}{:?}",
                             b.ty,
@@ -544,7 +604,7 @@ impl Memory {
                             v.shape.len()
                         )));
                     }
-                    memory.strides[i] = v.strides.clone();
+                    memory.strides[i] = Dims::from_slice(&v.strides);
                     memory.inputs[i] = v.ptr;
                     memory.values[i] = owners.map(|o| o[slot].clone());
                 }

@@ -662,15 +662,15 @@ fn numpy_view<'py>(arr: &Bound<'py, PyAny>, dtype: DType) -> Option<InputView<'p
                 .strides()
                 .iter()
                 .map(|&s| (s % item == 0).then_some(s / item))
-                .collect::<Option<Vec<isize>>>()?;
-            let shape = typed.shape().to_vec();
+                .collect::<Option<smallvec::SmallVec<[isize; 4]>>>()?;
+            let shape = typed.shape();
             // SAFETY: the strides and shape are the array's own, in whole elements.
-            if dtype == DType::Bool && !unsafe { bytes_are_bools(ptr, &shape, &strides) } {
+            if dtype == DType::Bool && !unsafe { bytes_are_bools(ptr, shape, &strides) } {
                 return None; // bytes other than 0 and 1: copied and normalised instead
             }
             // SAFETY: aligned (checked), whole-element strides (checked), data kept
             // allocated by the caller's reference for the view's use.
-            Some(unsafe { InputView::from_raw(ptr, dtype, shape, strides) })
+            Some(unsafe { InputView::from_raw(ptr, dtype, shape, &strides) })
         }};
     }
     lazyfuse_ir::with_dtype!(dtype, T => typed!(T))
