@@ -37,6 +37,7 @@ bench: python-module
 	$(PYTHON) benches/python/loops.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/programs/runner.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/python/gradients.py --markdown BENCHMARKS.md
+	$(PYTHON) benches/python/blas2.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/python/first_call.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/export/bench.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/dask/bench.py --markdown BENCHMARKS.md

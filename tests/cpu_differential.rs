@@ -456,6 +456,61 @@ fn matrix_vector_pairs_agree_with_the_interpreter() {
     }
 }
 
+/// Float max and min reductions (vectorised with LLVM's maximum/minimum, a zero result
+/// folded again by NumPy's rule) give the interpreter's bits: the sign of a zero result
+/// is the first zero's, a NaN anywhere propagates, infinities and -0.0 included, over
+/// rows long enough to run the vector loop, in f32 and f64, whole-array and per row.
+#[test]
+fn float_extrema_keep_the_interpreters_bits() {
+    let rows: Vec<Vec<f64>> = vec![
+        [vec![-0.0; 37], vec![0.0; 40]].concat(),
+        [vec![0.0; 40], vec![-0.0; 37]].concat(),
+        [vec![-1.0; 20], vec![-0.0; 3], vec![0.0; 54]].concat(),
+        [vec![1.0; 30], vec![f64::NAN], vec![5.0; 46]].concat(),
+        vec![f64::NEG_INFINITY; 77],
+        vec![f64::INFINITY; 77],
+        (0..77).map(|i| ((i * 37 % 11) as f64) - 5.5).collect(),
+        [vec![-3.0; 76], vec![-0.0]].concat(),
+    ];
+    let n = rows[0].len();
+    let flat: Vec<f64> = rows.concat();
+    for dtype in ["f64", "f32"] {
+        for op in ["reduce_max", "reduce_min"] {
+            for axes in ["(1)", "(0,1)"] {
+                let out = if axes == "(1)" {
+                    format!("{dtype}[{}]", rows.len())
+                } else {
+                    format!("{dtype}[]")
+                };
+                let text = format!(
+                    "program(a: {dtype}[{},{n}]) {{\n  b: {out} = {op}[axes={axes}] a\n  return b\n}}",
+                    rows.len()
+                );
+                let program: Program = text.parse().unwrap();
+                let input = Value::from_array(
+                    ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[rows.len(), n]), flat.clone())
+                        .unwrap(),
+                )
+                .cast(program.inputs()[0].dtype);
+                let want = interpret(&program, std::slice::from_ref(&input)).unwrap();
+                let plan = plan(&program, &FusionOptions::default()).unwrap();
+                let got = CpuExecutor::global().run(&plan, &[input]).unwrap();
+                let bits = |v: &Value| -> Vec<Option<u64>> {
+                    v.to_scalars()
+                        .iter()
+                        .map(|s| match s {
+                            Scalar::F64(x) => (!x.is_nan()).then_some(x.to_bits()),
+                            Scalar::F32(x) => (!x.is_nan()).then_some(x.to_bits() as u64),
+                            other => panic!("{other:?}"),
+                        })
+                        .collect()
+                };
+                assert_eq!(bits(&want[0]), bits(&got[0]), "{program}");
+            }
+        }
+    }
+}
+
 /// Shewchuk's exactly rounded sum (the algorithm of Python's `math.fsum`).
 fn exact_sum(values: &[f64]) -> f64 {
     let mut partials: Vec<f64> = Vec::new();

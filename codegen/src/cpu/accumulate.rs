@@ -54,6 +54,15 @@ impl<'ctx> Emit<'_, 'ctx> {
                 self.s.complex_product(acc, v, d)?
             }
             ReduceOp::Prod => reassociable(self.s.binary(BinaryOp::Mul, acc, d, v, vd, d)?),
+            ReduceOp::Max | ReduceOp::Min if self.fast_extrema => {
+                let name = if combiner == ReduceOp::Max {
+                    "llvm.maximum"
+                } else {
+                    "llvm.minimum"
+                };
+                let v = self.s.convert(v, vd, d)?;
+                self.s.intrinsic(name, d, &[acc, v])?.into()
+            }
             ReduceOp::Max => self.s.binary(BinaryOp::Maximum, acc, d, v, vd, d)?,
             ReduceOp::Min => self.s.binary(BinaryOp::Minimum, acc, d, v, vd, d)?,
             ReduceOp::Any => self

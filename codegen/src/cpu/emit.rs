@@ -21,7 +21,7 @@ use inkwell::context::Context;
 use inkwell::module::Module;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
-use inkwell::{AddressSpace, IntPredicate};
+use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
 use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, LoopKind, Phase, ScalarOp, Store};
 use lazyfuse_ir::{BinaryOp, DType, ReduceOp};
 
@@ -77,6 +77,9 @@ struct Emit<'a, 'ctx> {
     active_pairwise: Option<Pairwise<'ctx>>,
     /// In kernels that gather, whether a position was out of bounds (an i1 slot).
     out_of_bounds: Option<PointerValue<'ctx>>,
+    /// Whether float max/min reductions fold with LLVM's `maximum`/`minimum` (which
+    /// vectorise) instead of NumPy's rule (see `run_phase`).
+    fast_extrema: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -137,6 +140,7 @@ pub(crate) fn emit_kernel<'ctx>(
         pairwise: Vec::new(),
         active_pairwise: None,
         out_of_bounds: None,
+        fast_extrema: false,
     };
     if gathers(kernel) {
         let flag = builder.build_alloca(ctx.bool_type(), "oob")?;
@@ -513,12 +517,39 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 self.active_pairwise = pairwise;
                 let first_site = self.site;
                 self.phase_sites = first_site..first_site + count_sites(body, stores);
-                let result = self.for_inner(0, &mut |e| {
+                let mut fold = |e: &mut Self| {
                     e.site = first_site;
                     let regs = e.body(body)?;
                     e.stores(stores, &regs)?;
                     e.combine(target, regs[*value], body.instrs[*value].dtype)
-                });
+                };
+                // A float max or min folds with LLVM's maximum/minimum, which vectorise:
+                // the same value as NumPy's rule (a NaN propagates, else the larger)
+                // except for the sign of a zero result, where the rule keeps the first
+                // zero met. A zero result is folded again by the rule, element by element.
+                let extremum = matches!(acc.combiner, ReduceOp::Max | ReduceOp::Min)
+                    && matches!(acc.dtype, DType::F32 | DType::F64)
+                    && pairwise.is_none();
+                self.fast_extrema = extremum;
+                let result = self.for_inner(0, &mut fold);
+                self.fast_extrema = false;
+                if extremum && result.is_ok() {
+                    let ctx = self.s.ctx;
+                    let b = self.s.builder;
+                    let t = self.s.reg_type(acc.dtype);
+                    let got = b.build_load(t, acc.value, "extremum")?.into_float_value();
+                    let zero = got.get_type().const_zero();
+                    let is_zero = b.build_float_compare(FloatPredicate::OEQ, got, zero, "zero")?;
+                    let again = ctx.append_basic_block(self.function, "extremum.zero");
+                    let done = ctx.append_basic_block(self.function, "extremum.done");
+                    b.build_conditional_branch(is_zero, again, done)?;
+                    b.position_at_end(again);
+                    b.build_store(acc.value, self.identity(acc.combiner, acc.dtype))?;
+                    b.build_store(acc.counter, self.i64(0))?;
+                    self.for_inner(0, &mut fold)?;
+                    self.s.builder.build_unconditional_branch(done)?;
+                    self.s.builder.position_at_end(done);
+                }
                 self.active_pairwise = None;
                 result?;
                 if let Some(pw) = pairwise {

@@ -131,7 +131,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
     }
 
     /// An LLVM intrinsic overloaded on the float type.
-    fn intrinsic(
+    pub(in crate::cpu) fn intrinsic(
         &self,
         name: &str,
         d: DType,
