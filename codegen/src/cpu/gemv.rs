@@ -32,7 +32,7 @@ const MIN_ELEMENTS_PER_THREAD: usize = 1 << 19;
 const STRIP: usize = 2048;
 /// Lanes of each partial sum in [`rows`].
 const LANES: usize = 8;
-/// Rows per block of [`rows_fma`].
+/// Rows per block of [`rows_vec`].
 const ROWS: usize = 4;
 
 /// The element types of the products: `f32` and `f64`.
@@ -40,6 +40,9 @@ pub(super) trait Element: Copy + Send + Sync + 'static {
     /// Its AVX2 vector.
     #[cfg(target_arch = "x86_64")]
     type V: avx2::Vector<E = Self>;
+    /// Its AVX-512 vector.
+    #[cfg(target_arch = "x86_64")]
+    type W: avx2::Vector<E = Self>;
     /// Additive identity.
     const ZERO: Self;
     /// `a * b + c`, fused (one rounding) when `FMA`.
@@ -49,10 +52,12 @@ pub(super) trait Element: Copy + Send + Sync + 'static {
 }
 
 macro_rules! element {
-    ($t:ty, $v:ty) => {
+    ($t:ty, $v:ty, $w:ty) => {
         impl Element for $t {
             #[cfg(target_arch = "x86_64")]
             type V = $v;
+            #[cfg(target_arch = "x86_64")]
+            type W = $w;
             const ZERO: Self = 0.0;
             #[inline(always)]
             fn madd<const FMA: bool>(a: Self, b: Self, c: Self) -> Self {
@@ -70,13 +75,13 @@ macro_rules! element {
     };
 }
 #[cfg(target_arch = "x86_64")]
-element!(f32, std::arch::x86_64::__m256);
+element!(f32, std::arch::x86_64::__m256, std::arch::x86_64::__m512);
 #[cfg(target_arch = "x86_64")]
-element!(f64, std::arch::x86_64::__m256d);
+element!(f64, std::arch::x86_64::__m256d, std::arch::x86_64::__m512d);
 #[cfg(not(target_arch = "x86_64"))]
-element!(f32, ());
+element!(f32, (), ());
 #[cfg(not(target_arch = "x86_64"))]
-element!(f64, ());
+element!(f64, (), ());
 
 /// A raw pointer that may cross to the pool's threads (each task touches its own
 /// disjoint part of the output).
@@ -98,15 +103,38 @@ fn threads_for(threads: usize, elements: usize) -> usize {
     threads.min(elements / MIN_ELEMENTS_PER_THREAD).max(1)
 }
 
-fn has_fma() -> bool {
+/// The widest vectors the CPU has, of the ones these loops are compiled for.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Simd {
+    /// Scalar loops.
+    None,
+    /// AVX2 with FMA.
+    Avx2,
+    /// AVX-512 (F).
+    Avx512,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// A level the tests make the calling thread use (each one the CPU has, in turn).
+    static FORCED: std::cell::Cell<Option<Simd>> = const { std::cell::Cell::new(None) };
+}
+
+fn simd() -> Simd {
+    #[cfg(test)]
+    if let Some(level) = FORCED.with(|f| f.get()) {
+        return level;
+    }
     #[cfg(target_arch = "x86_64")]
     {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+        if is_x86_feature_detected!("avx512f") {
+            return Simd::Avx512;
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            return Simd::Avx2;
+        }
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    Simd::None
 }
 
 /// `x` as a contiguous vector: the elements themselves when `inc` is 1, else a copy.
@@ -145,15 +173,18 @@ pub(super) unsafe fn rows<T: Element>(
     // SAFETY: the caller's guarantee on x.
     let x = unsafe { contiguous(x, n, incx, &mut copy) };
     let (a, y) = (Shared(a as *mut T), Shared(y));
-    let fma = has_fma();
+    let simd = simd();
     let run = move |r0: usize, r1: usize| {
+        let (a, y) = (a.get(), y.get());
         // SAFETY: rows r0..r1 of a and elements r0..r1 of y are inside the caller's
-        // ranges; this task alone writes those elements of y.
+        // ranges; this task alone writes those elements of y; the CPU has the vectors.
         unsafe {
-            if fma {
-                rows_fma(r0, r1, n, a.get(), lda, x, y.get(), incy)
-            } else {
-                rows_block::<T, false>(r0, r1, n, a.get(), lda, x, y.get(), incy)
+            match simd {
+                #[cfg(target_arch = "x86_64")]
+                Simd::Avx512 => rows_avx512(r0, r1, n, a, lda, x, y, incy),
+                #[cfg(target_arch = "x86_64")]
+                Simd::Avx2 => rows_avx2(r0, r1, n, a, lda, x, y, incy),
+                _ => rows_block::<T, false>(r0, r1, n, a, lda, x, y, incy),
             }
         }
     };
@@ -178,8 +209,8 @@ pub(super) unsafe fn rows<T: Element>(
 /// As [`rows_block`]; the CPU has AVX2 and FMA.
 #[allow(clippy::too_many_arguments)]
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn rows_fma<T: Element>(
+#[inline(always)]
+unsafe fn rows_vec<T: Element, V: avx2::Vector<E = T>>(
     r0: usize,
     r1: usize,
     n: usize,
@@ -189,8 +220,7 @@ unsafe fn rows_fma<T: Element>(
     y: *mut T,
     incy: usize,
 ) {
-    use avx2::Vector;
-    let l = T::V::LANES;
+    let l = V::LANES;
     let whole = n / (2 * l) * (2 * l);
     let xp = x.as_ptr();
     let mut i = r0;
@@ -202,18 +232,18 @@ unsafe fn rows_fma<T: Element>(
             std::array::from_fn(|k| unsafe { a.add((i + k.min(count - 1)) * lda) });
         // SAFETY: every load reads elements j..j+2l < whole ≤ n of a row or of x.
         unsafe {
-            let mut acc = [[T::V::zero(); 2]; ROWS];
+            let mut acc = [[V::zero(); 2]; ROWS];
             let mut j = 0;
             while j < whole {
-                let (x0, x1) = (T::V::load(xp.add(j)), T::V::load(xp.add(j + l)));
+                let (x0, x1) = (V::load(xp.add(j)), V::load(xp.add(j + l)));
                 for k in 0..ROWS {
-                    acc[k][0] = T::V::fmadd(T::V::load(row[k].add(j)), x0, acc[k][0]);
-                    acc[k][1] = T::V::fmadd(T::V::load(row[k].add(j + l)), x1, acc[k][1]);
+                    acc[k][0] = V::fmadd(V::load(row[k].add(j)), x0, acc[k][0]);
+                    acc[k][1] = V::fmadd(V::load(row[k].add(j + l)), x1, acc[k][1]);
                 }
                 j += 2 * l;
             }
             for k in 0..count {
-                let mut sum = T::V::add(acc[k][0], acc[k][1]).sum();
+                let mut sum = V::add(acc[k][0], acc[k][1]).sum();
                 for j in whole..n {
                     sum = T::madd::<true>(*row[k].add(j), x[j], sum);
                 }
@@ -224,9 +254,14 @@ unsafe fn rows_fma<T: Element>(
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+/// [`rows_vec`] in AVX2 vectors.
+///
+/// # Safety
+/// As [`rows_vec`]; the CPU has AVX2 and FMA.
 #[allow(clippy::too_many_arguments)]
-unsafe fn rows_fma<T: Element>(
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn rows_avx2<T: Element>(
     r0: usize,
     r1: usize,
     n: usize,
@@ -237,7 +272,28 @@ unsafe fn rows_fma<T: Element>(
     incy: usize,
 ) {
     // SAFETY: the caller's guarantee.
-    unsafe { rows_block::<T, true>(r0, r1, n, a, lda, x, y, incy) }
+    unsafe { rows_vec::<T, T::V>(r0, r1, n, a, lda, x, y, incy) }
+}
+
+/// [`rows_vec`] in AVX-512 vectors.
+///
+/// # Safety
+/// As [`rows_vec`]; the CPU has AVX-512 (F).
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn rows_avx512<T: Element>(
+    r0: usize,
+    r1: usize,
+    n: usize,
+    a: *const T,
+    lda: usize,
+    x: &[T],
+    y: *mut T,
+    incy: usize,
+) {
+    // SAFETY: the caller's guarantee.
+    unsafe { rows_vec::<T, T::W>(r0, r1, n, a, lda, x, y, incy) }
 }
 
 /// Rows `r0..r1` of `y = A x`, four at a time.
@@ -333,7 +389,7 @@ pub(super) unsafe fn cols<T: Element>(
     // SAFETY: the caller's guarantee on x.
     let x = unsafe { contiguous(x, m, incx, &mut copy) };
     let (a, y) = (Shared(a as *mut T), Shared(y));
-    let fma = has_fma();
+    let simd = simd();
     let run = move |j0: usize, j1: usize| {
         let mut strip = vec![T::ZERO; STRIP.min(j1 - j0)];
         let mut s = j0;
@@ -343,10 +399,13 @@ pub(super) unsafe fn cols<T: Element>(
             strip.fill(T::ZERO);
             // SAFETY: columns s..s+w of every row of a are inside the caller's range.
             unsafe {
-                if fma {
-                    cols_fma(m, a.get().add(s), lda, x, strip)
-                } else {
-                    cols_strip::<T, false>(m, a.get().add(s), lda, x, strip)
+                let a = a.get().add(s);
+                match simd {
+                    #[cfg(target_arch = "x86_64")]
+                    Simd::Avx512 => cols_avx512(m, a, lda, x, strip),
+                    #[cfg(target_arch = "x86_64")]
+                    Simd::Avx2 => cols_avx2(m, a, lda, x, strip),
+                    _ => cols_strip::<T, false>(m, a, lda, x, strip),
                 }
             }
             for (k, &v) in strip.iter().enumerate() {
@@ -382,10 +441,15 @@ pub(super) unsafe fn cols<T: Element>(
 /// # Safety
 /// As [`cols_strip`]; the CPU has AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn cols_fma<T: Element>(m: usize, a: *const T, lda: usize, x: &[T], strip: &mut [T]) {
-    use avx2::Vector;
-    let (w, l) = (strip.len(), T::V::LANES);
+#[inline(always)]
+unsafe fn cols_vec<T: Element, V: avx2::Vector<E = T>>(
+    m: usize,
+    a: *const T,
+    lda: usize,
+    x: &[T],
+    strip: &mut [T],
+) {
+    let (w, l) = (strip.len(), V::LANES);
     let whole = w / l * l;
     let out = strip.as_mut_ptr();
     let mut i = 0;
@@ -395,14 +459,14 @@ unsafe fn cols_fma<T: Element>(m: usize, a: *const T, lda: usize, x: &[T], strip
         unsafe {
             let row: [*const T; 8] = std::array::from_fn(|k| a.add((i + k.min(count - 1)) * lda));
             if count == 8 {
-                let c: [T::V; 8] = std::array::from_fn(|k| T::V::splat(x[i + k]));
+                let c: [V; 8] = std::array::from_fn(|k| V::splat(x[i + k]));
                 let mut j = 0;
                 while j < whole {
-                    let mut v = T::V::load(out.add(j));
+                    let mut v = V::load(out.add(j));
                     for k in 0..8 {
-                        v = T::V::fmadd(T::V::load(row[k].add(j)), c[k], v);
+                        v = V::fmadd(V::load(row[k].add(j)), c[k], v);
                     }
-                    T::V::store(v, out.add(j));
+                    V::store(v, out.add(j));
                     j += l;
                 }
             }
@@ -419,10 +483,28 @@ unsafe fn cols_fma<T: Element>(m: usize, a: *const T, lda: usize, x: &[T], strip
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn cols_fma<T: Element>(m: usize, a: *const T, lda: usize, x: &[T], strip: &mut [T]) {
+/// [`cols_vec`] in AVX2 vectors.
+///
+/// # Safety
+/// As [`cols_vec`]; the CPU has AVX2 and FMA.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn cols_avx2<T: Element>(m: usize, a: *const T, lda: usize, x: &[T], strip: &mut [T]) {
     // SAFETY: the caller's guarantee.
-    unsafe { cols_strip::<T, true>(m, a, lda, x, strip) }
+    unsafe { cols_vec::<T, T::V>(m, a, lda, x, strip) }
+}
+
+/// [`cols_vec`] in AVX-512 vectors.
+///
+/// # Safety
+/// As [`cols_vec`]; the CPU has AVX-512 (F).
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn cols_avx512<T: Element>(m: usize, a: *const T, lda: usize, x: &[T], strip: &mut [T]) {
+    // SAFETY: the caller's guarantee.
+    unsafe { cols_vec::<T, T::W>(m, a, lda, x, strip) }
 }
 
 /// Adds `Σ_i x[i] · a[i*lda + j]` into `strip[j]`, rows in order, eight rows per pass.
@@ -503,7 +585,7 @@ pub(super) unsafe fn rows_and_cols<T: Element>(
         Shared(q),
         Shared(partials.as_mut_ptr()),
     );
-    let fma = has_fma();
+    let simd = simd();
     let run = move |c0: usize, c1: usize| {
         for c in c0..c1 {
             let (i0, i1) = (m * c / chunks, m * (c + 1) / chunks);
@@ -511,10 +593,13 @@ pub(super) unsafe fn rows_and_cols<T: Element>(
             // is n elements of `partials` no other chunk touches.
             unsafe {
                 let part = std::slice::from_raw_parts_mut(parts.get().add(c * n), n);
-                if fma {
-                    pair_fma(i0, i1, n, a.get(), lda, p, r, q.get(), incq, part)
-                } else {
-                    pair_rows::<T, false>(i0, i1, n, a.get(), lda, p, r, q.get(), incq, part)
+                let (a, q) = (a.get(), q.get());
+                match simd {
+                    #[cfg(target_arch = "x86_64")]
+                    Simd::Avx512 => pair_avx512(i0, i1, n, a, lda, p, r, q, incq, part),
+                    #[cfg(target_arch = "x86_64")]
+                    Simd::Avx2 => pair_avx2(i0, i1, n, a, lda, p, r, q, incq, part),
+                    _ => pair_rows::<T, false>(i0, i1, n, a, lda, p, r, q, incq, part),
                 }
             }
         }
@@ -579,8 +664,8 @@ unsafe fn pair_rows<T: Element, const FMA: bool>(
 /// As [`pair_rows`]; the CPU has AVX2 and FMA.
 #[allow(clippy::too_many_arguments)]
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn pair_fma<T: Element>(
+#[inline(always)]
+unsafe fn pair_vec<T: Element, V: avx2::Vector<E = T>>(
     i0: usize,
     i1: usize,
     n: usize,
@@ -592,8 +677,7 @@ unsafe fn pair_fma<T: Element>(
     incq: usize,
     part: &mut [T],
 ) {
-    use avx2::Vector;
-    let l = T::V::LANES;
+    let l = V::LANES;
     let whole = n / l * l;
     let (pp, out) = (p.as_ptr(), part.as_mut_ptr());
     let mut i = i0;
@@ -601,18 +685,18 @@ unsafe fn pair_fma<T: Element>(
         // SAFETY: rows i..i+4 are the caller's; loads read elements j..j+l ≤ whole ≤ n.
         unsafe {
             let row: [*const T; 4] = std::array::from_fn(|k| a.add((i + k) * lda));
-            let c: [T::V; 4] = std::array::from_fn(|k| T::V::splat(r[i + k]));
-            let mut acc = [T::V::zero(); 4];
+            let c: [V; 4] = std::array::from_fn(|k| V::splat(r[i + k]));
+            let mut acc = [V::zero(); 4];
             let mut j = 0;
             while j < whole {
-                let pj = T::V::load(pp.add(j));
-                let mut v = T::V::load(out.add(j));
+                let pj = V::load(pp.add(j));
+                let mut v = V::load(out.add(j));
                 for k in 0..4 {
-                    let x = T::V::load(row[k].add(j));
-                    acc[k] = T::V::fmadd(x, pj, acc[k]);
-                    v = T::V::fmadd(x, c[k], v);
+                    let x = V::load(row[k].add(j));
+                    acc[k] = V::fmadd(x, pj, acc[k]);
+                    v = V::fmadd(x, c[k], v);
                 }
-                T::V::store(v, out.add(j));
+                V::store(v, out.add(j));
                 j += l;
             }
             for k in 0..4 {
@@ -636,9 +720,14 @@ unsafe fn pair_fma<T: Element>(
     unsafe { pair_rows::<T, true>(i, i1, n, a, lda, p, r, q, incq, part) }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+/// [`pair_vec`] in AVX2 vectors.
+///
+/// # Safety
+/// As [`pair_vec`]; the CPU has AVX2 and FMA.
 #[allow(clippy::too_many_arguments)]
-unsafe fn pair_fma<T: Element>(
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pair_avx2<T: Element>(
     i0: usize,
     i1: usize,
     n: usize,
@@ -651,15 +740,39 @@ unsafe fn pair_fma<T: Element>(
     part: &mut [T],
 ) {
     // SAFETY: the caller's guarantee.
-    unsafe { pair_rows::<T, true>(i0, i1, n, a, lda, p, r, q, incq, part) }
+    unsafe { pair_vec::<T, T::V>(i0, i1, n, a, lda, p, r, q, incq, part) }
 }
 
-/// AVX2 vectors of `f32` and `f64`, for the kernels above.
+/// [`pair_vec`] in AVX-512 vectors.
+///
+/// # Safety
+/// As [`pair_vec`]; the CPU has AVX-512 (F).
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn pair_avx512<T: Element>(
+    i0: usize,
+    i1: usize,
+    n: usize,
+    a: *const T,
+    lda: usize,
+    p: &[T],
+    r: &[T],
+    q: *mut T,
+    incq: usize,
+    part: &mut [T],
+) {
+    // SAFETY: the caller's guarantee.
+    unsafe { pair_vec::<T, T::W>(i0, i1, n, a, lda, p, r, q, incq, part) }
+}
+
+/// AVX2 and AVX-512 vectors of `f32` and `f64`, for the kernels above.
 #[cfg(target_arch = "x86_64")]
 pub(super) mod avx2 {
     use std::arch::x86_64::*;
 
-    /// An AVX2 vector of `LANES` elements of `E`. Every method needs AVX2 and FMA.
+    /// A vector of `LANES` elements of `E`. Every method needs its instruction set
+    /// (AVX2 and FMA, or AVX-512).
     pub(in crate::cpu) trait Vector: Copy {
         /// The element type.
         type E: Copy;
@@ -717,6 +830,72 @@ pub(super) mod avx2 {
         }
     }
 
+    impl Vector for __m512d {
+        type E = f64;
+        const LANES: usize = 8;
+        #[inline(always)]
+        unsafe fn zero() -> Self {
+            unsafe { _mm512_setzero_pd() }
+        }
+        #[inline(always)]
+        unsafe fn splat(e: f64) -> Self {
+            unsafe { _mm512_set1_pd(e) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f64) -> Self {
+            unsafe { _mm512_loadu_pd(p) }
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f64) {
+            unsafe { _mm512_storeu_pd(p, self) }
+        }
+        #[inline(always)]
+        unsafe fn fmadd(a: Self, b: Self, c: Self) -> Self {
+            unsafe { _mm512_fmadd_pd(a, b, c) }
+        }
+        #[inline(always)]
+        unsafe fn add(a: Self, b: Self) -> Self {
+            unsafe { _mm512_add_pd(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn sum(self) -> f64 {
+            unsafe { _mm512_reduce_add_pd(self) }
+        }
+    }
+
+    impl Vector for __m512 {
+        type E = f32;
+        const LANES: usize = 16;
+        #[inline(always)]
+        unsafe fn zero() -> Self {
+            unsafe { _mm512_setzero_ps() }
+        }
+        #[inline(always)]
+        unsafe fn splat(e: f32) -> Self {
+            unsafe { _mm512_set1_ps(e) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            unsafe { _mm512_loadu_ps(p) }
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            unsafe { _mm512_storeu_ps(p, self) }
+        }
+        #[inline(always)]
+        unsafe fn fmadd(a: Self, b: Self, c: Self) -> Self {
+            unsafe { _mm512_fmadd_ps(a, b, c) }
+        }
+        #[inline(always)]
+        unsafe fn add(a: Self, b: Self) -> Self {
+            unsafe { _mm512_add_ps(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn sum(self) -> f32 {
+            unsafe { _mm512_reduce_add_ps(self) }
+        }
+    }
+
     impl Vector for __m256 {
         type E = f32;
         const LANES: usize = 8;
@@ -759,6 +938,18 @@ pub(super) mod avx2 {
 mod tests {
     use super::*;
 
+    /// Runs `f` at every vector level this CPU has, scalar loops included.
+    fn at_every_level(mut f: impl FnMut(Simd)) {
+        let best = simd();
+        let levels = [Simd::None, Simd::Avx2, Simd::Avx512];
+        let top = levels.iter().position(|&l| l == best).expect("a level");
+        for &level in &levels[..=top] {
+            FORCED.with(|c| c.set(Some(level)));
+            f(level);
+        }
+        FORCED.with(|c| c.set(None));
+    }
+
     fn reference(
         m: usize,
         n: usize,
@@ -780,6 +971,43 @@ mod tests {
 
     #[test]
     fn products_match_the_reference_at_awkward_sizes() {
+        at_every_level(|_| products_match_the_reference());
+    }
+
+    fn products_match_the_reference() {
+        // float32 through the same loops (other vector widths), against float64 sums.
+        for &(m, n) in &[(5, 3), (9, 17), (33, 70), (300, 301)] {
+            let a: Vec<f32> = (0..m * n)
+                .map(|k| ((k * 37 % 101) as f32 - 50.0) / 8.0)
+                .collect();
+            let x: Vec<f32> = (0..m.max(n)).map(|k| (k % 13) as f32 - 6.0).collect();
+            let a64: Vec<f64> = a.iter().map(|&v| v as f64).collect();
+            let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+            for transposed in [false, true] {
+                let len_y = if transposed { n } else { m };
+                let mut y = vec![f32::NAN; len_y];
+                // SAFETY: an m x n matrix, x long enough either way, y of len_y.
+                unsafe {
+                    if transposed {
+                        cols(2, m, n, a.as_ptr(), n, x.as_ptr(), 1, y.as_mut_ptr(), 1)
+                    } else {
+                        rows(2, m, n, a.as_ptr(), n, x.as_ptr(), 1, y.as_mut_ptr(), 1)
+                    }
+                }
+                let want = reference(
+                    m,
+                    n,
+                    &a64,
+                    n,
+                    &x64[..if transposed { m } else { n }],
+                    transposed,
+                );
+                for (g, w) in y.iter().zip(&want) {
+                    // Products and sums of eighths: exact in float32 at these sizes.
+                    assert_eq!(*g as f64, *w, "f32 {m}x{n} t={transposed}");
+                }
+            }
+        }
         for &(m, n) in &[
             (1, 1),
             (3, 5),
@@ -842,6 +1070,10 @@ mod tests {
 
     #[test]
     fn the_pair_matches_both_products() {
+        at_every_level(|_| the_pair_matches());
+    }
+
+    fn the_pair_matches() {
         for &(m, n) in &[(1, 1), (5, 3), (9, 17), (300, 7), (1000, 301)] {
             let lda = n + 1;
             let a: Vec<f64> = (0..m * lda)
@@ -880,6 +1112,10 @@ mod tests {
 
     #[test]
     fn infinities_times_zero_give_nan_as_ieee_arithmetic_does() {
+        at_every_level(|_| infinities_times_zero());
+    }
+
+    fn infinities_times_zero() {
         let a = [f64::INFINITY, 1.0, 2.0, 3.0];
         let x = [0.0, 1.0];
         let mut y = [0.0; 2];
