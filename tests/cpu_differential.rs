@@ -459,7 +459,9 @@ fn matrix_vector_pairs_agree_with_the_interpreter() {
 /// Float max and min reductions (vectorised with LLVM's maximum/minimum, a zero result
 /// folded again by NumPy's rule) give the interpreter's bits: the sign of a zero result
 /// is the first zero's, a NaN anywhere propagates, infinities and -0.0 included, over
-/// rows long enough to run the vector loop, in f32 and f64, whole-array and per row.
+/// rows long enough to run the vector loop, in f32 and f64, whole-array and per row;
+/// arg-reductions (two vectorised passes) the interpreter's positions: the first of
+/// ties, -0.0 and 0.0 equal, the first NaN.
 #[test]
 fn float_extrema_keep_the_interpreters_bits() {
     let rows: Vec<Vec<f64>> = vec![
@@ -471,16 +473,32 @@ fn float_extrema_keep_the_interpreters_bits() {
         vec![f64::INFINITY; 77],
         (0..77).map(|i| ((i * 37 % 11) as f64) - 5.5).collect(),
         [vec![-3.0; 76], vec![-0.0]].concat(),
+        [
+            vec![2.0; 10],
+            vec![f64::NAN],
+            vec![9.0; 20],
+            vec![f64::NAN],
+            vec![9.0; 45],
+        ]
+        .concat(),
+        (0..77)
+            .map(|i| if i % 19 == 7 { 4.0 } else { -(i as f64) })
+            .collect(),
     ];
     let n = rows[0].len();
     let flat: Vec<f64> = rows.concat();
     for dtype in ["f64", "f32"] {
-        for op in ["reduce_max", "reduce_min"] {
+        for op in ["reduce_max", "reduce_min", "reduce_argmax", "reduce_argmin"] {
             for axes in ["(1)", "(0,1)"] {
+                let arg = op.contains("arg");
+                if arg && axes != "(1)" {
+                    continue; // arg-reductions take one axis
+                }
+                let elem = if arg { "i64" } else { dtype };
                 let out = if axes == "(1)" {
-                    format!("{dtype}[{}]", rows.len())
+                    format!("{elem}[{}]", rows.len())
                 } else {
-                    format!("{dtype}[]")
+                    format!("{elem}[]")
                 };
                 let text = format!(
                     "program(a: {dtype}[{},{n}]) {{\n  b: {out} = {op}[axes={axes}] a\n  return b\n}}",
@@ -501,6 +519,7 @@ fn float_extrema_keep_the_interpreters_bits() {
                         .map(|s| match s {
                             Scalar::F64(x) => (!x.is_nan()).then_some(x.to_bits()),
                             Scalar::F32(x) => (!x.is_nan()).then_some(x.to_bits() as u64),
+                            Scalar::I64(i) => Some(*i as u64),
                             other => panic!("{other:?}"),
                         })
                         .collect()

@@ -4,7 +4,7 @@
 //! position with NumPy's NaN rules).
 
 use inkwell::values::{BasicValue, BasicValueEnum};
-use inkwell::FloatPredicate;
+use inkwell::{FloatPredicate, IntPredicate};
 use lazyfuse_ir::{BinaryOp, DType, ReduceOp, Scalar};
 
 use super::{Acc, Emit, Res};
@@ -54,8 +54,35 @@ impl<'ctx> Emit<'_, 'ctx> {
                 self.s.complex_product(acc, v, d)?
             }
             ReduceOp::Prod => reassociable(self.s.binary(BinaryOp::Mul, acc, d, v, vd, d)?),
-            ReduceOp::Max | ReduceOp::Min if self.fast_extrema => {
-                let name = if combiner == ReduceOp::Max {
+            ReduceOp::ArgMax | ReduceOp::ArgMin if self.arg_search.is_some() => {
+                // The first position holding the extremum: the smallest position where
+                // the value equals it (or is a NaN, for a NaN), a vectorisable min.
+                let target = self.arg_search.expect("checked");
+                let v = v.into_float_value();
+                let target_nan =
+                    b.build_float_compare(FloatPredicate::UNO, target, target, "tnan")?;
+                let v_nan = b.build_float_compare(FloatPredicate::UNO, v, v, "vnan")?;
+                let equal = b.build_float_compare(FloatPredicate::OEQ, v, target, "eq")?;
+                let hit = b
+                    .build_select(target_nan, v_nan, equal, "hit")?
+                    .into_int_value();
+                let flat = b
+                    .build_load(self.s.ctx.i64_type(), counter, "flat")?
+                    .into_int_value();
+                let candidate = b.build_select(hit, flat, self.i64(i64::MAX), "cand")?;
+                let old = b
+                    .build_load(self.s.ctx.i64_type(), index_slot, "idx")?
+                    .into_int_value();
+                let smaller =
+                    b.build_int_compare(IntPredicate::SLT, candidate.into_int_value(), old, "lt")?;
+                let first = b.build_select(smaller, candidate.into_int_value(), old, "first")?;
+                b.build_store(index_slot, first)?;
+                acc
+            }
+            ReduceOp::Max | ReduceOp::Min | ReduceOp::ArgMax | ReduceOp::ArgMin
+                if self.fast_extrema =>
+            {
+                let name = if matches!(combiner, ReduceOp::Max | ReduceOp::ArgMax) {
                     "llvm.maximum"
                 } else {
                     "llvm.minimum"

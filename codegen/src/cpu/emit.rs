@@ -77,9 +77,13 @@ struct Emit<'a, 'ctx> {
     active_pairwise: Option<Pairwise<'ctx>>,
     /// In kernels that gather, whether a position was out of bounds (an i1 slot).
     out_of_bounds: Option<PointerValue<'ctx>>,
-    /// Whether float max/min reductions fold with LLVM's `maximum`/`minimum` (which
-    /// vectorise) instead of NumPy's rule (see `run_phase`).
+    /// Whether float max/min reductions (and the first pass of float arg-reductions)
+    /// fold with LLVM's `maximum`/`minimum` (which vectorise) instead of NumPy's rule
+    /// (see `run_phase`).
     fast_extrema: bool,
+    /// In the second pass of a float arg-reduction, the extremum whose first position
+    /// the pass finds.
+    arg_search: Option<inkwell::values::FloatValue<'ctx>>,
 }
 
 #[derive(Clone, Copy)]
@@ -141,6 +145,7 @@ pub(crate) fn emit_kernel<'ctx>(
         active_pairwise: None,
         out_of_bounds: None,
         fast_extrema: false,
+        arg_search: None,
     };
     if gathers(kernel) {
         let flag = builder.build_alloca(ctx.bool_type(), "oob")?;
@@ -527,12 +532,33 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 // the same value as NumPy's rule (a NaN propagates, else the larger)
                 // except for the sign of a zero result, where the rule keeps the first
                 // zero met. A zero result is folded again by the rule, element by element.
-                let extremum = matches!(acc.combiner, ReduceOp::Max | ReduceOp::Min)
-                    && matches!(acc.dtype, DType::F32 | DType::F64)
-                    && pairwise.is_none();
-                self.fast_extrema = extremum;
-                let result = self.for_inner(0, &mut fold);
+                let float = matches!(acc.dtype, DType::F32 | DType::F64) && pairwise.is_none();
+                let extremum = float && matches!(acc.combiner, ReduceOp::Max | ReduceOp::Min);
+                // A float arg-reduction runs two vectorised passes: the extremum (as
+                // above; NaN if any), then the first position holding it (the first NaN
+                // for a NaN), which is NumPy's answer: ties, -0.0 and 0.0 included, go
+                // to the first.
+                let arg = float && matches!(acc.combiner, ReduceOp::ArgMax | ReduceOp::ArgMin);
+                self.fast_extrema = extremum || arg;
+                let mut result = self.for_inner(0, &mut fold);
                 self.fast_extrema = false;
+                if arg && result.is_ok() {
+                    let b = self.s.builder;
+                    let t = self.s.reg_type(acc.dtype);
+                    let target = b.build_load(t, acc.value, "extremum")?.into_float_value();
+                    b.build_store(acc.index, self.i64(i64::MAX))?;
+                    b.build_store(acc.counter, self.i64(0))?;
+                    self.arg_search = Some(target);
+                    result = self.for_inner(0, &mut fold);
+                    self.arg_search = None;
+                    let b = self.s.builder;
+                    let i64t = self.s.ctx.i64_type();
+                    let found = b.build_load(i64t, acc.index, "found")?.into_int_value();
+                    let none =
+                        b.build_int_compare(IntPredicate::EQ, found, self.i64(i64::MAX), "none")?;
+                    let at = b.build_select(none, self.i64(0), found, "at")?;
+                    b.build_store(acc.index, at)?;
+                }
                 if extremum && result.is_ok() {
                     let ctx = self.s.ctx;
                     let b = self.s.builder;
