@@ -530,6 +530,39 @@ fn float_extrema_keep_the_interpreters_bits() {
     }
 }
 
+/// Bool arg-reductions (any/all, then the first position of the answer) give the
+/// interpreter's positions: the first true (argmax) or false (argmin), 0 when there is
+/// none, over rows long enough to run the vector loop.
+#[test]
+fn bool_arg_reductions_find_the_first() {
+    let n = 203;
+    let rows: Vec<Vec<bool>> = vec![
+        vec![false; n],
+        vec![true; n],
+        (0..n).map(|i| i == 150).collect(),
+        (0..n).map(|i| i >= 3).collect(),
+        (0..n).map(|i| i % 64 == 63).collect(),
+        (0..n).map(|i| i != 200).collect(),
+        (0..n).map(|i| i == n - 1).collect(),
+    ];
+    for op in ["reduce_argmax", "reduce_argmin"] {
+        let text = format!(
+            "program(a: bool[{},{n}]) {{\n  b: i64[{}] = {op}[axes=(1)] a\n  return b\n}}",
+            rows.len(),
+            rows.len()
+        );
+        let program: Program = text.parse().unwrap();
+        let input = Value::from_array(
+            ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[rows.len(), n]), rows.concat())
+                .unwrap(),
+        );
+        let want = interpret(&program, std::slice::from_ref(&input)).unwrap();
+        let plan = plan(&program, &FusionOptions::default()).unwrap();
+        let got = CpuExecutor::global().run(&plan, &[input]).unwrap();
+        assert_eq!(want[0].to_scalars(), got[0].to_scalars(), "{program}");
+    }
+}
+
 /// Shewchuk's exactly rounded sum (the algorithm of Python's `math.fsum`).
 fn exact_sum(values: &[f64]) -> f64 {
     let mut partials: Vec<f64> = Vec::new();

@@ -58,14 +58,18 @@ impl<'ctx> Emit<'_, 'ctx> {
                 // The first position holding the extremum: the smallest position where
                 // the value equals it (or is a NaN, for a NaN), a vectorisable min.
                 let target = self.arg_search.expect("checked");
-                let v = v.into_float_value();
-                let target_nan =
-                    b.build_float_compare(FloatPredicate::UNO, target, target, "tnan")?;
-                let v_nan = b.build_float_compare(FloatPredicate::UNO, v, v, "vnan")?;
-                let equal = b.build_float_compare(FloatPredicate::OEQ, v, target, "eq")?;
-                let hit = b
-                    .build_select(target_nan, v_nan, equal, "hit")?
-                    .into_int_value();
+                let hit = if target.is_float_value() {
+                    let (target, v) = (target.into_float_value(), v.into_float_value());
+                    let target_nan =
+                        b.build_float_compare(FloatPredicate::UNO, target, target, "tnan")?;
+                    let v_nan = b.build_float_compare(FloatPredicate::UNO, v, v, "vnan")?;
+                    let equal = b.build_float_compare(FloatPredicate::OEQ, v, target, "eq")?;
+                    b.build_select(target_nan, v_nan, equal, "hit")?
+                        .into_int_value()
+                } else {
+                    let (target, v) = (target.into_int_value(), v.into_int_value());
+                    b.build_int_compare(IntPredicate::EQ, v, target, "hit")?
+                };
                 let flat = b
                     .build_load(self.s.ctx.i64_type(), counter, "flat")?
                     .into_int_value();
@@ -78,6 +82,15 @@ impl<'ctx> Emit<'_, 'ctx> {
                 let first = b.build_select(smaller, candidate.into_int_value(), old, "first")?;
                 b.build_store(index_slot, first)?;
                 acc
+            }
+            ReduceOp::ArgMax | ReduceOp::ArgMin if self.fast_extrema && d == DType::Bool => {
+                // Any (for the first true) or all (for the first false).
+                let op = if combiner == ReduceOp::ArgMax {
+                    BinaryOp::LogicalOr
+                } else {
+                    BinaryOp::LogicalAnd
+                };
+                self.s.binary(op, acc, d, v, vd, DType::Bool)?
             }
             ReduceOp::Max | ReduceOp::Min | ReduceOp::ArgMax | ReduceOp::ArgMin
                 if self.fast_extrema =>

@@ -81,9 +81,9 @@ struct Emit<'a, 'ctx> {
     /// fold with LLVM's `maximum`/`minimum` (which vectorise) instead of NumPy's rule
     /// (see `run_phase`).
     fast_extrema: bool,
-    /// In the second pass of a float arg-reduction, the extremum whose first position
-    /// the pass finds.
-    arg_search: Option<inkwell::values::FloatValue<'ctx>>,
+    /// In the second pass of a float or bool arg-reduction, the extremum whose first
+    /// position the pass finds.
+    arg_search: Option<BasicValueEnum<'ctx>>,
 }
 
 #[derive(Clone, Copy)]
@@ -538,14 +538,16 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 // above; NaN if any), then the first position holding it (the first NaN
                 // for a NaN), which is NumPy's answer: ties, -0.0 and 0.0 included, go
                 // to the first.
-                let arg = float && matches!(acc.combiner, ReduceOp::ArgMax | ReduceOp::ArgMin);
+                // So does a bool one (any/all, then the first position of the answer).
+                let arg = (float || (acc.dtype == DType::Bool && pairwise.is_none()))
+                    && matches!(acc.combiner, ReduceOp::ArgMax | ReduceOp::ArgMin);
                 self.fast_extrema = extremum || arg;
                 let mut result = self.for_inner(0, &mut fold);
                 self.fast_extrema = false;
                 if arg && result.is_ok() {
                     let b = self.s.builder;
                     let t = self.s.reg_type(acc.dtype);
-                    let target = b.build_load(t, acc.value, "extremum")?.into_float_value();
+                    let target = b.build_load(t, acc.value, "extremum")?;
                     b.build_store(acc.index, self.i64(i64::MAX))?;
                     b.build_store(acc.counter, self.i64(0))?;
                     self.arg_search = Some(target);
