@@ -84,6 +84,9 @@ struct Emit<'a, 'ctx> {
     /// In the second pass of a float or bool arg-reduction, the extremum whose first
     /// position the pass finds.
     arg_search: Option<BasicValueEnum<'ctx>>,
+    /// Whether the innermost loop is emitted once, not versioned for unit strides (a
+    /// rarely taken loop: less code for LLVM to compile).
+    plain_loops: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -146,6 +149,7 @@ pub(crate) fn emit_kernel<'ctx>(
         out_of_bounds: None,
         fast_extrema: false,
         arg_search: None,
+        plain_loops: false,
     };
     if gathers(kernel) {
         let flag = builder.build_alloca(ctx.bool_type(), "oob")?;
@@ -369,6 +373,12 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
             // The innermost loop: the one to vectorise.
             let sites = self.phase_sites.clone();
             let k = n_outer + axis;
+            if self.plain_loops && self.active_pairwise.is_none() {
+                return self.for_range(zero, extent, "inner", |e, i| {
+                    e.idx[k] = i;
+                    f(e)
+                });
+            }
             let Some(pw) = self.active_pairwise else {
                 return self.versioned(k, sites, zero, extent, "inner", &mut |e, i| {
                     e.idx[k] = i;
@@ -574,7 +584,11 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                     b.position_at_end(again);
                     b.build_store(acc.value, self.identity(acc.combiner, acc.dtype))?;
                     b.build_store(acc.counter, self.i64(0))?;
-                    self.for_inner(0, &mut fold)?;
+                    // Taken only for a zero result: one loop version is enough.
+                    self.plain_loops = true;
+                    let again = self.for_inner(0, &mut fold);
+                    self.plain_loops = false;
+                    again?;
                     self.s.builder.build_unconditional_branch(done)?;
                     self.s.builder.position_at_end(done);
                 }
