@@ -2,21 +2,23 @@
 //!
 //! A matrix-vector product reads each matrix element once and does one multiply-add
 //! with it, so it is bound by memory bandwidth: the limit is the matrix's bytes over
-//! the copy rate. The system OpenBLAS (0.3.21) runs `A @ x` on one thread at about
-//! half that rate; these loops run at it on every thread of the pool:
+//! the read rate. The system OpenBLAS (0.3.21) ran `A @ x` on one thread at about half
+//! of it; these loops run on every thread of the pool (measured side by side with
+//! NumPy's OpenBLAS in `benches/python/blas2.py`):
 //!
 //! * [`rows`]: `y = A x` with contiguous rows. Four rows at a time, each dotted with
-//!   `x` in eight-lane partial sums, so `x` is read once per four rows and the four
-//!   sums are independent chains.
+//!   `x` in two vectors of partial sums, so `x` is read once per four rows and eight
+//!   multiply-add chains are independent.
 //! * [`cols`]: `y = Aᵀ x` with contiguous rows (`x @ A`, `A.T @ x`). Each thread owns
 //!   a strip of `y` and walks every row eight at a time, adding eight scaled row pieces
 //!   into the strip (which stays in L1) per pass. Every `y[j]` sums over rows in
 //!   order, whatever the thread count.
+//! * [`rows_and_cols`]: both products of one matrix in one pass over it (BiCG's pair).
 //!
-//! Both are compiled twice, for AVX2 with FMA (chosen at run time when the CPU has it)
-//! and for the baseline; results agree with BLAS's within rounding (the summation
-//! order differs) and propagate NaN and infinities as IEEE arithmetic does (no zero
-//! skipping).
+//! Each loop is compiled for AVX-512, for AVX2 with FMA and for the baseline, the
+//! widest the CPU has chosen at run time; results agree with BLAS's within rounding
+//! (the summation order differs) and propagate NaN and infinities as IEEE arithmetic
+//! does (no zero skipping).
 
 // The loops index several rows, vectors and raw pointers by one index: plainer than
 // zipped iterators here.
