@@ -14,15 +14,14 @@ copy rate measured in the same run (bytes read and written by ``numpy.copyto`` o
 """
 
 import argparse
-import pathlib
 import statistics
 import time
 
 import numpy
 
 import lazyfuse
+from _markdown import replace_section
 
-BEGIN, END = "<!-- blas2:begin -->", "<!-- blas2:end -->"
 
 
 def block_times(fn, calls):
@@ -102,19 +101,6 @@ def table(rate, rows):
     return "\n".join(lines)
 
 
-def update_markdown(path, text):
-    path = pathlib.Path(path)
-    doc = path.read_text() if path.exists() else ""
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in doc and END in doc:
-        doc = doc[:doc.index(BEGIN)] + block + doc[doc.index(END) + len(END):]
-    else:
-        doc += ("\n## Matrix-vector products (benches/python/blas2.py)\n\n"
-                "`python benches/python/blas2.py --markdown BENCHMARKS.md` (part of `make bench`).\n\n"
-                + block + "\n")
-    path.write_text(doc)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", help="update this file's BLAS-2 table")
@@ -123,7 +109,10 @@ def main():
     text = table(rate, rows)
     print(text)
     if args.markdown:
-        update_markdown(args.markdown, text)
+        replace_section(args.markdown, "blas2", text,
+                        "## Matrix-vector products (benches/python/blas2.py)\n\n"
+                        "`python benches/python/blas2.py --markdown BENCHMARKS.md` (part of "
+                        "`make bench`).")
 
 
 if __name__ == "__main__":

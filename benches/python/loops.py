@@ -14,7 +14,6 @@ Times are medians of interleaved repetitions; ratios are lazyfuse over NumPy.
 
 import argparse
 import gc
-import pathlib
 import resource
 import statistics
 import sys
@@ -25,8 +24,7 @@ import numpy
 
 import lazyfuse
 import lazyfuse.numpy as lnp
-
-BEGIN, END = "<!-- loops:begin -->", "<!-- loops:end -->"
+from _markdown import replace_section
 
 
 def dispatch():
@@ -128,14 +126,8 @@ def main():
     text = "\n\n".join(lines)
     print(text)
     if opts.markdown:
-        path = pathlib.Path(opts.markdown)
-        doc = path.read_text() if path.exists() else ""
-        block = f"{BEGIN}\n{text}\n{END}"
-        if BEGIN in doc and END in doc:
-            doc = doc[:doc.index(BEGIN)] + block + doc[doc.index(END) + len(END):]
-        else:
-            doc += ("\n## Loops over small arrays (benches/python/loops.py)\n\n" + block + "\n")
-        path.write_text(doc)
+        replace_section(opts.markdown, "loops", text,
+                        "## Loops over small arrays (benches/python/loops.py)")
 
 
 if __name__ == "__main__":
