@@ -596,7 +596,7 @@ fn run(
             }
             continue;
         }
-        // A matrix times a vector (either side): our threaded gemv (`gemv.rs`), several
+        // A matrix times a vector (either side): our threaded gemv (`gemv/`), several
         // times faster than a gemm with one column and twice the system BLAS's gemv.
         let layout = Strides {
             mm,
