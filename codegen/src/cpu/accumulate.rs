@@ -45,6 +45,8 @@ impl<'ctx> Emit<'_, 'ctx> {
             (a.value, a.index, a.counter, a.dtype, a.combiner);
         let b = self.s.builder;
         let acc = b.build_load(self.s.reg_type(d), slot, "acc")?;
+        let in_order = self.in_order;
+        let reassociable = |v| if in_order { v } else { reassociable(v) };
         let next = match combiner {
             ReduceOp::Sum | ReduceOp::Mean => {
                 reassociable(self.s.binary(BinaryOp::Add, acc, d, v, vd, d)?)

@@ -37,6 +37,12 @@ pub(crate) fn is_elementwise(k: &LoopKernel) -> bool {
 
 #[path = "accumulate.rs"]
 mod accumulate;
+#[path = "blocked.rs"]
+mod blocked;
+#[path = "gathered.rs"]
+mod gathered;
+
+pub(crate) use gathered::gathers;
 #[path = "pairwise.rs"]
 mod pairwise;
 
@@ -87,6 +93,9 @@ struct Emit<'a, 'ctx> {
     /// Whether the innermost loop is emitted once, not versioned for unit strides (a
     /// rarely taken loop: less code for LLVM to compile).
     plain_loops: bool,
+    /// Whether sums and products fold in element order, not reassociable (the blocked
+    /// loops, which keep NumPy's order along a strided axis).
+    in_order: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -150,6 +159,7 @@ pub(crate) fn emit_kernel<'ctx>(
         fast_extrema: false,
         arg_search: None,
         plain_loops: false,
+        in_order: false,
     };
     if gathers(kernel) {
         let flag = builder.build_alloca(ctx.bool_type(), "oob")?;
@@ -198,6 +208,23 @@ pub(crate) fn emit_kernel<'ctx>(
     } else {
         kernel.outer.len()
     };
+    // Reductions along a strided axis may run a block of outer points at a time
+    // (blocked.rs), when the run's strides say so.
+    let blocked = if blocked::blockable(kernel) {
+        let blocks = e.block_accumulators()?;
+        let prefer = e.prefer_blocks()?;
+        let yes = ctx.append_basic_block(function, "blocks");
+        let no = ctx.append_basic_block(function, "points");
+        let done = ctx.append_basic_block(function, "rows.done");
+        builder.build_conditional_branch(prefer, yes, no)?;
+        builder.position_at_end(yes);
+        e.blocked_rows(&blocks, row_begin, row_end)?;
+        builder.build_unconditional_branch(done)?;
+        builder.position_at_end(no);
+        Some(done)
+    } else {
+        None
+    };
     e.for_range(row_begin, row_end, "row", |e, row| {
         // Decompose the row number into the outer indices it covers.
         let mut rest = row;
@@ -223,23 +250,15 @@ pub(crate) fn emit_kernel<'ctx>(
             Ok(())
         }
     })?;
+    if let Some(done) = blocked {
+        builder.build_unconditional_branch(done)?;
+        builder.position_at_end(done);
+    }
     if let Some(flag) = e.out_of_bounds {
         e.report_out_of_bounds(flag, buffer_dtypes.len())?;
     }
     builder.build_return(None)?;
     Ok(function)
-}
-
-/// Whether a kernel reads data-dependent positions (it then takes a status word after
-/// its buffers: see [`Emit::report_out_of_bounds`]).
-pub(crate) fn gathers(kernel: &LoopKernel) -> bool {
-    kernel.phases.iter().any(|p| {
-        p.body_and_stores()
-            .0
-            .instrs
-            .iter()
-            .any(|i| matches!(i.op, ScalarOp::Gather { .. }))
-    })
 }
 
 impl<'a, 'ctx> Emit<'a, 'ctx> {
@@ -294,33 +313,6 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         Ok(())
     }
 
-    /// At exit: when a gathered position was out of bounds, sets the status word (an
-    /// i64 the executor passes after the `n_buffers` buffer pointers) to 1, atomically
-    /// (the threads of one launch share it).
-    fn report_out_of_bounds(&mut self, flag: PointerValue<'ctx>, n_buffers: usize) -> Res<()> {
-        let ctx = self.s.ctx;
-        let b = self.s.builder;
-        let seen = b.build_load(ctx.bool_type(), flag, "oob")?.into_int_value();
-        let report = ctx.append_basic_block(self.function, "oob.report");
-        let done = ctx.append_basic_block(self.function, "oob.done");
-        b.build_conditional_branch(seen, report, done)?;
-        b.position_at_end(report);
-        let ptr_t = ctx.ptr_type(AddressSpace::default());
-        let slot = unsafe {
-            b.build_in_bounds_gep(ptr_t, self.buffers, &[self.i64(n_buffers as i64)], "st")?
-        };
-        let status = b.build_load(ptr_t, slot, "status")?.into_pointer_value();
-        b.build_atomicrmw(
-            inkwell::AtomicRMWBinOp::Or,
-            status,
-            self.i64(1),
-            inkwell::AtomicOrdering::Monotonic,
-        )?;
-        b.build_unconditional_branch(done)?;
-        b.position_at_end(done);
-        Ok(())
-    }
-
     /// `params[i]` (preloaded).
     fn param(&self, i: usize) -> Res<IntValue<'ctx>> {
         self.param_values
@@ -334,6 +326,18 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         &mut self,
         begin: IntValue<'ctx>,
         end: IntValue<'ctx>,
+        name: &str,
+        f: impl FnOnce(&mut Self, IntValue<'ctx>) -> Res<()>,
+    ) -> Res<()> {
+        self.for_step(begin, end, 1, name, f)
+    }
+
+    /// `for (v = begin; v < end; v += step)`, body emitted by `f`.
+    fn for_step(
+        &mut self,
+        begin: IntValue<'ctx>,
+        end: IntValue<'ctx>,
+        step: i64,
         name: &str,
         f: impl FnOnce(&mut Self, IntValue<'ctx>) -> Res<()>,
     ) -> Res<()> {
@@ -351,7 +355,7 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         b.build_conditional_branch(more, body, exit)?;
         b.position_at_end(body);
         f(self, v)?;
-        let next = b.build_int_nsw_add(v, self.i64(1), "next")?;
+        let next = b.build_int_nsw_add(v, self.i64(step), "next")?;
         let latch = b.get_insert_block().expect("positioned");
         b.build_unconditional_branch(head)?;
         phi.add_incoming(&[(&begin, pre), (&next, latch)]);
@@ -623,40 +627,6 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 .into(),
             _ => raw,
         })
-    }
-
-    /// The element of `buffer` at flat position `p`. The site's parameter is the
-    /// buffer's size: a position outside it reads element 0 instead (the executor
-    /// gives an empty buffer a readable dummy element) and raises the kernel's
-    /// out-of-bounds flag, so no address is ever outside the buffer.
-    fn gather(
-        &mut self,
-        buffer: lazyfuse_ir::kernel::BufferId,
-        p: IntValue<'ctx>,
-        dtype: DType,
-    ) -> Res<BasicValueEnum<'ctx>> {
-        let base_param =
-            self.kernel.outer.len() + self.kernel.inner.len() + self.site * (1 + self.idx.len());
-        self.site += 1;
-        let size = self.param(base_param)?;
-        let b = self.s.builder;
-        let inside = b.build_int_compare(IntPredicate::ULT, p, size, "inside")?;
-        let at = b
-            .build_select(inside, p, self.i64(0), "pos")?
-            .into_int_value();
-        let flag = self
-            .out_of_bounds
-            .ok_or_else(|| CodegenError::Internal("gather without a bounds flag".into()))?;
-        let bool_t = self.s.ctx.bool_type();
-        let seen = b.build_load(bool_t, flag, "oob")?.into_int_value();
-        let outside = b.build_not(inside, "outside")?;
-        let seen = b.build_or(seen, outside, "oob")?;
-        b.build_store(flag, seen)?;
-        let base = self.buffer_values[buffer.0 as usize]
-            .ok_or_else(|| CodegenError::Internal(format!("buffer {buffer} not preloaded")))?;
-        let mem = self.s.mem_type(dtype);
-        let ptr = unsafe { b.build_in_bounds_gep(mem, base, &[at], "gat")? };
-        self.load_element(ptr, mem, dtype)
     }
 
     /// Evaluates a body; returns its registers.
