@@ -11,9 +11,15 @@
 //! memory for the huge pages the executor asks for. A reused block is already mapped.
 //! A block handed out zeroed is cleared with memset (a fraction of the cost of faulting).
 //!
-//! Bounded: at most `SLOTS` blocks and `LAZYFUSE_BLOCK_CACHE_MB` (default 256) MiB are
-//! kept; anything else goes back to the system at once. `LAZYFUSE_BLOCK_CACHE_MB=0`
-//! keeps nothing.
+//! Bounded: at most `SLOTS` blocks and `LAZYFUSE_BLOCK_CACHE_MB` MiB are kept (by
+//! default a sixteenth of the machine's memory, at least 256 MiB and at most 2 GiB);
+//! anything else goes back to the system at once, and so does everything kept when the
+//! system cannot satisfy an allocation. `LAZYFUSE_BLOCK_CACHE_MB=0` keeps nothing.
+//!
+//! The default was 256 MiB until a program holding five 80 MB arrays per step (Horner's
+//! rule on 10M points, `benches/programs/polynomial_horner.py`) measured 692 ms per run
+//! with it, 154 ms with 1 GiB (NumPy: 393-616 ms): the blocks beyond the bound came
+//! fresh from the OS each step, each first write a fault.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +28,7 @@ use std::sync::Mutex;
 /// Blocks at least this large are cached.
 const LARGE: usize = 4 << 20;
 /// At most this many blocks are kept.
-const SLOTS: usize = 8;
+const SLOTS: usize = 16;
 
 #[derive(Clone, Copy)]
 struct Block {
@@ -47,18 +53,24 @@ impl BlockCache {
         }
     }
 
-    /// Reads `LAZYFUSE_BLOCK_CACHE_MB` (called once at module import; the allocator
-    /// itself must not allocate, so it cannot read the environment).
+    /// Reads `LAZYFUSE_BLOCK_CACHE_MB`, else sizes the bound to the machine's memory
+    /// (called once at module import; the allocator itself must not allocate, so it
+    /// cannot read the environment).
     pub fn configure(&self) {
-        if let Some(mb) = std::env::var("LAZYFUSE_BLOCK_CACHE_MB")
+        let set = std::env::var("LAZYFUSE_BLOCK_CACHE_MB")
             .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-        {
-            self.limit
-                .store(mb.saturating_mul(1 << 20), Ordering::Relaxed);
-            if mb == 0 {
-                self.release();
+            .and_then(|v| v.parse::<usize>().ok());
+        let Some(mb) = set else {
+            if let Some(memory) = physical_memory() {
+                let bound = (memory / 16).clamp(256 << 20, 2 << 30);
+                self.limit.store(bound, Ordering::Relaxed);
             }
+            return;
+        };
+        self.limit
+            .store(mb.saturating_mul(1 << 20), Ordering::Relaxed);
+        if mb == 0 {
+            self.release();
         }
     }
 
@@ -77,6 +89,17 @@ impl BlockCache {
                 )
             };
         }
+    }
+
+    /// `allocate()`, tried again after returning every kept block to the system if it
+    /// fails: memory the cache holds never makes an allocation fail.
+    fn or_after_release(&self, allocate: impl Fn() -> *mut u8) -> *mut u8 {
+        let p = allocate();
+        if !p.is_null() {
+            return p;
+        }
+        self.release();
+        allocate()
     }
 
     /// A kept block of exactly this layout, taken out of the cache.
@@ -110,6 +133,24 @@ impl BlockCache {
     }
 }
 
+/// The machine's physical memory in bytes, where the OS says.
+fn physical_memory() -> Option<usize> {
+    #[cfg(unix)]
+    {
+        // SAFETY: sysconf reads system constants and has no preconditions.
+        let (pages, page) = unsafe {
+            (
+                libc::sysconf(libc::_SC_PHYS_PAGES),
+                libc::sysconf(libc::_SC_PAGESIZE),
+            )
+        };
+        if pages > 0 && page > 0 {
+            return (pages as usize).checked_mul(page as usize);
+        }
+    }
+    None
+}
+
 // SAFETY: every block handed out comes from System with the caller's layout (a kept
 // block is reused only for exactly its own layout), is handed out once, and is kept or
 // freed exactly once when the caller frees it.
@@ -119,6 +160,7 @@ unsafe impl GlobalAlloc for BlockCache {
             if let Some(p) = self.take(layout) {
                 return p;
             }
+            return self.or_after_release(|| System.alloc(layout));
         }
         System.alloc(layout)
     }
@@ -129,6 +171,7 @@ unsafe impl GlobalAlloc for BlockCache {
                 std::ptr::write_bytes(p, 0, layout.size());
                 return p;
             }
+            return self.or_after_release(|| System.alloc_zeroed(layout));
         }
         System.alloc_zeroed(layout)
     }

@@ -259,6 +259,29 @@ impl External {
         &self.strides
     }
 
+    /// Whether `other` reads the same elements: the same type and strides at the same
+    /// place (the same address, or the same offset into the same cell, which is one
+    /// version of a buffer). A program binds such leaves to one input.
+    pub fn same_elements(&self, other: &External) -> bool {
+        let place = match (&self.location, &other.location) {
+            (Location::Fixed { address: a, .. }, Location::Fixed { address: b, .. }) => a == b,
+            (Location::InCell { cell: a, offset: i }, Location::InCell { cell: b, offset: j }) => {
+                Arc::ptr_eq(a, b) && i == j
+            }
+            _ => false,
+        };
+        place && self.ty == other.ty && self.strides == other.strides
+    }
+
+    /// Where element 0 is, as a key: (the address, or the cell's identity, and the
+    /// offset into it). Leaves that [`External::same_elements`] have equal keys.
+    pub fn place(&self) -> (usize, usize) {
+        match &self.location {
+            Location::Fixed { address, .. } => (*address, usize::MAX),
+            Location::InCell { cell, offset } => (Arc::as_ptr(cell) as usize, *offset),
+        }
+    }
+
     /// A copy of the elements as an owned value (for backends that need one).
     pub fn to_value(&self) -> Value {
         // SAFETY: `new`'s contract holds while self (and so the owner) lives.

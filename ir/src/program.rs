@@ -78,13 +78,17 @@ impl Program {
     /// outputs first finishes them. Shared nodes appear once.
     pub fn from_outputs(outputs: &[Node]) -> Result<(Program, Vec<Leaf>), IrError> {
         let order = post_order(outputs);
-        let slots = input_slots(&order)?;
+        let (slots, repeated) = input_slots(&order)?;
         let mut builder = ProgramBuilder::new();
         let mut ids: HashMap<usize, NodeId> = HashMap::with_capacity(order.len());
         let mut leaves = Vec::with_capacity(slots.len());
         for node in &slots {
             ids.insert(node.identity(), builder.input(node.ty().clone())?);
             leaves.push(node.binding().expect("slots are leaves or computed"));
+        }
+        for (repeat, first) in repeated {
+            let id = ids[&first];
+            ids.insert(repeat, id);
         }
         for node in &order {
             if node.computed().is_some() {
@@ -105,6 +109,7 @@ impl Program {
     pub fn input_notes(outputs: &[Node]) -> Result<Vec<(usize, String)>, IrError> {
         let order = post_order(outputs);
         Ok(input_slots(&order)?
+            .0
             .iter()
             .enumerate()
             .filter_map(|(slot, node)| node.note().map(|n| (slot, n.to_string())))
@@ -420,10 +425,16 @@ pub fn shared_intermediates(outputs: &[Node]) -> Vec<Node> {
 }
 
 /// The nodes bound to input slots, in slot order: parameters by number, then data
-/// leaves and nodes computed by an earlier evaluation, in `order`.
-fn input_slots(order: &[Node]) -> Result<Vec<&Node>, IrError> {
+/// leaves and nodes computed by an earlier evaluation, in `order`. External leaves
+/// reading the same elements as an earlier one (several lazy reads of one array
+/// version) share its slot: they are returned apart, as (identity, the slot node's
+/// identity).
+#[allow(clippy::type_complexity)]
+fn input_slots(order: &[Node]) -> Result<(Vec<&Node>, Vec<(usize, usize)>), IrError> {
     let mut params: Vec<Option<&Node>> = Vec::new();
     let mut data: Vec<&Node> = Vec::new();
+    let mut repeated: Vec<(usize, usize)> = Vec::new();
+    let mut by_place: HashMap<(usize, usize), Vec<&Node>> = HashMap::new();
     for node in order {
         if node.leaf().is_none() && node.computed().is_some() {
             data.push(node); // computed by an earlier evaluation: bound as data
@@ -440,7 +451,21 @@ fn input_slots(order: &[Node]) -> Result<Vec<&Node>, IrError> {
                     });
                 }
             }
-            Some(Leaf::Data(_) | Leaf::External(_)) => data.push(node),
+            Some(Leaf::External(e)) => {
+                let same_place = by_place.entry(e.place()).or_default();
+                let first = same_place.iter().find(|n| match n.leaf() {
+                    Some(Leaf::External(f)) => f.same_elements(e),
+                    _ => false,
+                });
+                match first {
+                    Some(first) => repeated.push((node.identity(), first.identity())),
+                    None => {
+                        same_place.push(node);
+                        data.push(node);
+                    }
+                }
+            }
+            Some(Leaf::Data(_)) => data.push(node),
             None => {}
         }
     }
@@ -450,7 +475,7 @@ fn input_slots(order: &[Node]) -> Result<Vec<&Node>, IrError> {
     slots.extend(params.iter().flatten());
     slots.extend(data);
 
-    Ok(slots)
+    Ok((slots, repeated))
 }
 
 fn post_order(outputs: &[Node]) -> Vec<Node> {
@@ -514,6 +539,45 @@ mod tests {
         drop(shared);
         let temp_only = mul(&mul(&x, &x), &x);
         assert!(shared_intermediates(&[temp_only]).is_empty());
+    }
+
+    /// Lazy reads of the same elements of one buffer version (the Python frontend makes
+    /// a leaf per use of an array) bind one input; reads of other elements, another
+    /// view of them or another cell do not.
+    #[test]
+    fn reads_of_the_same_elements_share_an_input() {
+        use crate::external::{BufferCell, External};
+        use crate::shape::{Shape, TensorType};
+        use crate::{DType, Scalar};
+        use std::sync::Arc;
+        let data: Arc<Vec<f64>> = Arc::new((0..8).map(f64::from).collect());
+        let owner: Arc<dyn std::any::Any + Send + Sync> = data.clone();
+        // SAFETY: the owner keeps the 64 bytes alive and nobody writes them.
+        let cell =
+            |_: ()| unsafe { BufferCell::new(data.as_ptr() as *const u8, 64, owner.clone()) };
+        let (first, second) = (cell(()), cell(()));
+        let ty = |n: usize| TensorType::new(DType::F64, Shape::from(vec![n]));
+        // SAFETY: every read lies in the 8 elements.
+        let read = |c: &Arc<BufferCell>, offset: usize, n: usize, stride: isize| unsafe {
+            Node::external(External::in_cell(ty(n), c.clone(), offset, vec![stride]).unwrap())
+        };
+        let inputs = |a: &Node, b: &Node| {
+            let (program, leaves) = Program::from_outputs(&[mul(a, b)]).unwrap();
+            assert_eq!(program.inputs().len(), leaves.len());
+            program.inputs().len()
+        };
+        assert_eq!(inputs(&read(&first, 0, 4, 1), &read(&first, 0, 4, 1)), 1);
+        assert_eq!(inputs(&read(&first, 0, 4, 1), &read(&first, 32, 4, 1)), 2);
+        assert_eq!(inputs(&read(&first, 0, 4, 1), &read(&first, 0, 4, 2)), 2);
+        assert_eq!(inputs(&read(&first, 0, 4, 1), &read(&second, 0, 4, 1)), 2);
+        let (program, _) =
+            Program::from_outputs(&[mul(&read(&first, 0, 4, 1), &read(&first, 0, 4, 1))]).unwrap();
+        let values = [Value::from_array(
+            ndarray::arr1(&[0.0, 1.0, 2.0, 3.0]).into_dyn(),
+        )];
+        let got = crate::interpret(&program, &values).unwrap();
+        let squares: Vec<Scalar> = [0.0, 1.0, 4.0, 9.0].map(Scalar::F64).to_vec();
+        assert_eq!(got[0].to_scalars(), squares);
     }
 
     #[test]
