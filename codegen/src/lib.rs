@@ -19,7 +19,9 @@ mod export;
 mod target;
 
 pub use block_cache::BlockCache;
-pub use cpu::{storage_roots, CacheStats, CpuExecutor, DiskCache, InputView, PreparedPlan};
+pub use cpu::{
+    blas_in_use, storage_roots, CacheStats, CpuExecutor, DiskCache, InputView, PreparedPlan,
+};
 pub use error::CodegenError;
 pub use export::{
     check_offsets, export_dynamic, export_plan, grid_offsets, ExportOptions, ExportTarget,

@@ -1,105 +1,14 @@
 //! Float and complex matrix products, reading operands in place through their index
-//! maps, batch axes broadcast: OpenBLAS (`cblas_?gemm`) when each operand has a unit
+//! maps, batch axes broadcast: BLAS (`cblas_?gemm`, see `blas.rs`) when each operand has a unit
 //! stride along one of its two matrix axes (plain and transposed layouts),
 //! `matrixmultiply` for any other strides (reversed or stepped slices).
 
 use lazyfuse_ir::kernel::{BufferId, IndexMap, MatMulKernel};
 use lazyfuse_ir::{DType, TensorType};
 
+use super::blas::{blas_gemm, cblas_ddot, cblas_sdot, BlasGemm, NO_TRANS, TRANS};
 use super::{gemv, Memory};
 use crate::error::CodegenError;
-
-const ROW_MAJOR: i32 = 101;
-const NO_TRANS: i32 = 111;
-const TRANS: i32 = 112;
-
-extern "C" {
-    fn cblas_dgemm(
-        layout: i32,
-        ta: i32,
-        tb: i32,
-        m: i32,
-        n: i32,
-        k: i32,
-        alpha: f64,
-        a: *const f64,
-        lda: i32,
-        b: *const f64,
-        ldb: i32,
-        beta: f64,
-        c: *mut f64,
-        ldc: i32,
-    );
-    fn cblas_zgemm(
-        layout: i32,
-        ta: i32,
-        tb: i32,
-        m: i32,
-        n: i32,
-        k: i32,
-        alpha: *const f64,
-        a: *const f64,
-        lda: i32,
-        b: *const f64,
-        ldb: i32,
-        beta: *const f64,
-        c: *mut f64,
-        ldc: i32,
-    );
-    // (Declared over f64 pointers like zgemm: complex64 data is passed by address.)
-    fn cblas_cgemm(
-        layout: i32,
-        ta: i32,
-        tb: i32,
-        m: i32,
-        n: i32,
-        k: i32,
-        alpha: *const f64,
-        a: *const f64,
-        lda: i32,
-        b: *const f64,
-        ldb: i32,
-        beta: *const f64,
-        c: *mut f64,
-        ldc: i32,
-    );
-    fn cblas_ddot(n: i32, x: *const f64, incx: i32, y: *const f64, incy: i32) -> f64;
-    fn cblas_sdot(n: i32, x: *const f32, incx: i32, y: *const f32, incy: i32) -> f32;
-    fn cblas_sgemm(
-        layout: i32,
-        ta: i32,
-        tb: i32,
-        m: i32,
-        n: i32,
-        k: i32,
-        alpha: f32,
-        a: *const f32,
-        lda: i32,
-        b: *const f32,
-        ldb: i32,
-        beta: f32,
-        c: *mut f32,
-        ldc: i32,
-    );
-}
-
-/// `cblas_zgemm` and `cblas_cgemm`: complex data, alpha and beta by address.
-type ComplexGemm = unsafe extern "C" fn(
-    i32,
-    i32,
-    i32,
-    i32,
-    i32,
-    i32,
-    *const f64,
-    *const f64,
-    i32,
-    *const f64,
-    i32,
-    *const f64,
-    *mut f64,
-    i32,
-);
 
 /// Which operand of a matrix-vector product is the matrix.
 #[derive(Clone, Copy)]
@@ -111,61 +20,6 @@ enum Side {
 /// The address of element `offset` (in elements of `dtype`) from `base`.
 fn element(base: *mut u8, offset: isize, dtype: DType) -> *mut u8 {
     base.wrapping_offset(offset * dtype.size_bytes() as isize)
-}
-
-/// A row-major BLAS GEMM's transposes, sizes and leading dimensions.
-struct BlasGemm {
-    ta: i32,
-    tb: i32,
-    m: i32,
-    n: i32,
-    k: i32,
-    lda: i32,
-    ldb: i32,
-    ldc: i32,
-}
-
-/// `C = A B` by OpenBLAS's `cblas_?gemm` for `dtype` (float or complex).
-///
-/// # Safety
-/// `a`, `b` and `c` must address `dtype` elements that `g` describes exactly.
-unsafe fn blas_gemm(dtype: DType, g: &BlasGemm, a: *mut u8, b: *mut u8, c: *mut u8) {
-    let BlasGemm {
-        ta,
-        tb,
-        m,
-        n,
-        k,
-        lda,
-        ldb,
-        ldc,
-    } = *g;
-    // SAFETY: forwarded from the caller; complex alpha and beta are read through
-    // pointers to values that outlive the call.
-    unsafe {
-        match dtype {
-            DType::F64 => cblas_dgemm(
-                ROW_MAJOR, ta, tb, m, n, k, 1.0, a as _, lda, b as _, ldb, 0.0, c as _, ldc,
-            ),
-            DType::F32 => cblas_sgemm(
-                ROW_MAJOR, ta, tb, m, n, k, 1.0, a as _, lda, b as _, ldb, 0.0, c as _, ldc,
-            ),
-            _ => {
-                // Complex: alpha = 1 and beta = 0 by pointer, in the parts' precision.
-                let (one64, zero64) = ([1.0f64, 0.0], [0.0f64, 0.0]);
-                let (one32, zero32) = ([1.0f32, 0.0], [0.0f32, 0.0]);
-                let (gemm, one, zero): (ComplexGemm, *const f64, *const f64) =
-                    if dtype == DType::C128 {
-                        (cblas_zgemm, one64.as_ptr(), zero64.as_ptr())
-                    } else {
-                        (cblas_cgemm, one32.as_ptr() as _, zero32.as_ptr() as _)
-                    };
-                gemm(
-                    ROW_MAJOR, ta, tb, m, n, k, one, a as _, lda, b as _, ldb, zero, c as _, ldc,
-                )
-            }
-        }
-    }
 }
 
 /// An operand of [`strided_gemm`]: its first element and (row, column) strides.

@@ -3,6 +3,7 @@
 //! sizes) compiles once.
 
 mod alloc;
+mod blas;
 mod chunked;
 mod compile;
 mod disk_cache;
@@ -25,6 +26,7 @@ mod vmath_trig;
 use alloc::{zeros, Uninit};
 use compile::{compile_object, host_machine, link, prepare_module, structure_key};
 
+pub use blas::blas_in_use;
 pub use disk_cache::DiskCache;
 pub use storage::storage_roots;
 

@@ -18,7 +18,7 @@ from . import numpy
 
 __all__ = ["ndarray", "asarray", "array", "eval", "from_dask", "jit", "export", "Exported", "explain", "visualize", "Explanation",
            "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "stop_gradient", "vmap", "custom_vjp", "custom_jvp",
-           "cache_info", "set_eager_limit", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
+           "blas_info", "cache_info", "set_eager_limit", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
            "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError",
            "ConcretizationError", "ParseError", "OutOfMemoryError",
            "CompileError", "InternalError"]
@@ -45,6 +45,13 @@ def from_dask(x):
     build a Dask graph running one fused lazyfuse program per block."""
     from .dask import from_dask as wrap
     return wrap(x)
+
+
+def blas_info():
+    """Which BLAS float matrix products call: ``"numpy"`` (NumPy's own OpenBLAS, found
+    in the process) or ``"system"`` (the OpenBLAS lazyfuse links;
+    ``LAZYFUSE_BLAS=system`` chooses it)."""
+    return _native.blas()
 
 
 def cache_info():

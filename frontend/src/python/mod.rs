@@ -643,6 +643,13 @@ fn cache_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(d)
 }
 
+/// Which BLAS float matrix products call: "numpy" (NumPy's own OpenBLAS, when loaded)
+/// or "system" (the one lazyfuse links).
+#[pyfunction]
+fn blas() -> &'static str {
+    lazyfuse_codegen::blas_in_use()
+}
+
 /// A view of a NumPy array's elements in place, when it has dtype `dtype`, aligned data
 /// and strides that are whole elements; None otherwise (such arrays are copied).
 ///
@@ -761,6 +768,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(operators::eager_call, m)?)?;
     m.add_function(wrap_pyfunction!(views::register_reductions, m)?)?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
+    m.add_function(wrap_pyfunction!(blas, m)?)?;
     m.add_function(wrap_pyfunction!(full, m)?)?;
     m.add_function(wrap_pyfunction!(scalar, m)?)?;
     m.add_function(wrap_pyfunction!(ramp, m)?)?;
