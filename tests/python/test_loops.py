@@ -131,6 +131,20 @@ def test_tiny_arrays_in_memory_are_computed_at_once_by_numpy():
         lf.set_eager_limit(previous)
 
 
+@pytest.mark.eager
+def test_tiny_operands_broadcasting_to_a_large_result_stay_lazy():
+    """Floyd-Warshall's `d[:, k, None] + d[None, k, :]`: 600-element operands, a
+    360,000-element sum. NumPy computing it at once allocated (and faulted in) a large
+    temporary per step; it is the lazy path's work, fused into the next operation."""
+    xn = np.arange(600.0)
+    a = lnp.asarray(xn)
+    c = a[:, None] + a[None, :]
+    assert c._base.buffer is None
+    np.testing.assert_array_equal(np.asarray(c), xn[:, None] + xn[None, :])
+    small = a[:3, None] + a[None, :3]
+    assert small._base.buffer is not None  # tiny result: computed by NumPy at once
+
+
 def test_evaluating_a_scalar_keeps_the_loop_carried_array_computed():
     """Power iteration: each float() evaluates a dot product of the loop-carried vector;
     the vector's value is remembered, so the pending program stays a few nodes long

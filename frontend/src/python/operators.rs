@@ -151,6 +151,23 @@ pub(super) fn small_view<'py>(
     (view.len() <= limit).then_some(view)
 }
 
+/// The number of elements of the broadcast of two shapes; None if they do not
+/// broadcast or the count overflows.
+fn broadcast_len(a: &[usize], b: &[usize]) -> Option<usize> {
+    let ndim = a.len().max(b.len());
+    let dim = |s: &[usize], k: usize| (k + s.len()).checked_sub(ndim).map_or(1, |i| s[i]);
+    (0..ndim).try_fold(1usize, |n, k| {
+        let (x, y) = (dim(a, k), dim(b, k));
+        let d = match (x, y) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+        n.checked_mul(d)
+    })
+}
+
 /// `x` as NumPy computes it at once: a tiny lazy array's view, a tiny NumPy array of
 /// a supported dtype, a Python or NumPy scalar of a supported type; else None.
 fn eager_operand<'py>(x: &Bound<'py, PyAny>, limit: usize) -> Option<Bound<'py, PyAny>> {
@@ -205,6 +222,13 @@ fn eager(
     let Some(other) = eager_operand(other, limit) else {
         return Ok(None);
     };
+    // Tiny operands can broadcast to a large result (`d[:, k, None] + d[None, k, :]`):
+    // that is the lazy path's work.
+    if let Ok(array) = other.cast::<PyUntypedArray>() {
+        if broadcast_len(view.shape(), array.shape()).is_none_or(|n| n > limit) {
+            return Ok(None);
+        }
+    }
     let Some(ufunc) = ufunc(py, op, true) else {
         return Ok(None);
     };
