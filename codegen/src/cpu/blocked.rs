@@ -52,25 +52,41 @@ pub(super) struct BlockAcc<'ctx> {
     counter: PointerValue<'ctx>,
 }
 
-/// Whether `kernel` may run in blocks of output points: a reduction kernel (reduce and
-/// per-point phases only, no stores inside the reductions, no gathers) with a reduced
-/// operand whose last dimension moves with the last outer axis while another one moves
-/// with the innermost inner axis (a column of a C-ordered array). Whether it does is
-/// decided per run by the strides (`prefer_blocks`).
-pub(super) fn blockable(kernel: &LoopKernel) -> bool {
+/// Inner spaces of at most this many points are tiny: a loop over one per output point
+/// costs more than its work (pairwise distances fold 3 elements per output).
+const TINY_INNER: usize = 16;
+
+/// How a reduction kernel runs its outer points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Blocking {
+    /// One outer point at a time.
+    Never,
+    /// In blocks when the run's strides say so (`prefer_blocks`: a column of a
+    /// C-ordered array), whose lanes then move with unit stride.
+    ByStrides,
+    /// Always in blocks (a tiny inner space), the lane loops versioned for unit strides.
+    Always,
+}
+
+/// How `kernel` runs its outer points. Blocks need a reduction kernel (reduce and
+/// per-point phases only, no stores inside the reductions, no gathers) with outer and
+/// inner axes; they are taken always when its inner space is tiny, else by strides when
+/// a reduced operand's last dimension moves with the last outer axis while another one
+/// moves with the innermost inner axis (a column of a C-ordered array).
+pub(crate) fn blocking(kernel: &LoopKernel) -> Blocking {
     if is_elementwise(kernel) || kernel.outer.is_empty() || kernel.inner.is_empty() {
-        return false;
+        return Blocking::Never;
     }
     if gathers(kernel) {
-        return false;
+        return Blocking::Never;
     }
     let last_outer = kernel.outer.len() - 1;
     let innermost = kernel.outer.len() + kernel.inner.len() - 1;
     let mut column = false;
     for phase in &kernel.phases {
         match phase {
-            Phase::Map { .. } => return false,
-            Phase::Reduce { stores, .. } if !stores.is_empty() => return false,
+            Phase::Map { .. } => return Blocking::Never,
+            Phase::Reduce { stores, .. } if !stores.is_empty() => return Blocking::Never,
             Phase::Reduce { body, .. } => {
                 for instr in &body.instrs {
                     let ScalarOp::Load(_, map) = &instr.op else {
@@ -86,7 +102,13 @@ pub(super) fn blockable(kernel: &LoopKernel) -> bool {
             Phase::Outer { .. } => {}
         }
     }
-    column
+    if kernel.inner.iter().product::<usize>() <= TINY_INNER {
+        Blocking::Always
+    } else if column {
+        Blocking::ByStrides
+    } else {
+        Blocking::Never
+    }
 }
 
 impl<'ctx> Emit<'_, 'ctx> {
@@ -170,6 +192,7 @@ impl<'ctx> Emit<'_, 'ctx> {
     pub(super) fn blocked_rows(
         &mut self,
         blocks: &Blocks<'ctx>,
+        unit_lanes: bool,
         row_begin: IntValue<'ctx>,
         row_end: IntValue<'ctx>,
     ) -> Res<()> {
@@ -229,8 +252,7 @@ impl<'ctx> Emit<'_, 'ctx> {
                     let folded = self.jammed_inner(0, jam, &mut |e, count| {
                         let innermost = e.idx.len() - 1;
                         let first = e.idx[innermost];
-                        e.unit_loop = Some(last);
-                        let lanes = e.for_range(e.i64(0), n, "block.lane", |e, j| {
+                        let mut lane = |e: &mut Self, j: IntValue<'ctx>| {
                             let b = e.s.builder;
                             e.idx[last] = b.build_int_nsw_add(start, j, "col")?;
                             e.restore(live, j)?;
@@ -242,8 +264,9 @@ impl<'ctx> Emit<'_, 'ctx> {
                                 e.combine(acc, regs[*value], value_dtype)?;
                             }
                             e.save(reduce, target, j)
-                        });
-                        e.unit_loop = None;
+                        };
+                        let lanes =
+                            e.lanes(unit_lanes, first_site..first_site + sites, n, &mut lane);
                         e.idx[innermost] = first;
                         lanes
                     });
@@ -253,12 +276,19 @@ impl<'ctx> Emit<'_, 'ctx> {
                 }
                 Phase::Outer { .. } => {
                     let live = &blocks.accs[..reduce];
-                    self.for_range(self.i64(0), n, "block.point", |e, j| {
+                    let mut point = |e: &mut Self, j: IntValue<'ctx>| {
                         e.idx[last] = e.s.builder.build_int_nsw_add(start, j, "col")?;
                         e.restore(live, j)?;
                         e.site = first_site;
                         e.run_phase(p)
-                    })?;
+                    };
+                    // (Lanes known to be unit for the reductions: stores as they come.)
+                    let sites = first_site..first_site + sites;
+                    if unit_lanes {
+                        self.for_range(self.i64(0), n, "block.point", point)?;
+                    } else {
+                        self.versioned(last, sites, self.i64(0), n, "block.point", &mut point)?;
+                    }
                 }
                 Phase::Map { .. } => {
                     return Err(crate::error::CodegenError::Internal(
@@ -317,6 +347,27 @@ impl<'ctx> Emit<'_, 'ctx> {
             e.idx[k] = i;
             f(e, 1)
         })
+    }
+
+    /// The loop over a block's `n` lanes, `lane` its body: with unit strides along the
+    /// last outer axis where `unit` says they are (the run chose blocks for that),
+    /// else versioned for them.
+    fn lanes(
+        &mut self,
+        unit: bool,
+        sites: std::ops::Range<usize>,
+        n: IntValue<'ctx>,
+        lane: &mut dyn FnMut(&mut Self, IntValue<'ctx>) -> Res<()>,
+    ) -> Res<()> {
+        let last = self.kernel.outer.len() - 1;
+        if !unit {
+            return self.versioned(last, sites, self.i64(0), n, "block.lane", lane);
+        }
+        let saved = self.unit_loop;
+        self.unit_loop = Some(last);
+        let lanes = self.for_range(self.i64(0), n, "block.lane", |e, j| lane(e, j));
+        self.unit_loop = saved;
+        lanes
     }
 
     /// Phase `p`'s first access site and its number of sites.

@@ -51,7 +51,9 @@ pub(crate) fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> Str
         .iter()
         .map(|&b| format!("{b}:{}", buffer_dtypes[b as usize]))
         .collect();
-    format!("{k:?}|{}", dtypes.join(","))
+    // How the outer points run depends on the inner space's size (tiny or not).
+    let blocking = super::emit::blocking(kernel);
+    format!("{k:?}|{}|{blocking:?}", dtypes.join(","))
 }
 
 /// LLVM options set once per process, before the first compilation.

@@ -42,6 +42,7 @@ mod blocked;
 #[path = "gathered.rs"]
 mod gathered;
 
+pub(crate) use blocked::{blocking, Blocking};
 pub(crate) use gathered::gathers;
 #[path = "pairwise.rs"]
 mod pairwise;
@@ -209,21 +210,31 @@ pub(crate) fn emit_kernel<'ctx>(
         kernel.outer.len()
     };
     // Reductions along a strided axis may run a block of outer points at a time
-    // (blocked.rs), when the run's strides say so.
-    let blocked = if blocked::blockable(kernel) {
-        let blocks = e.block_accumulators()?;
-        let prefer = e.prefer_blocks()?;
-        let yes = ctx.append_basic_block(function, "blocks");
-        let no = ctx.append_basic_block(function, "points");
-        let done = ctx.append_basic_block(function, "rows.done");
-        builder.build_conditional_branch(prefer, yes, no)?;
-        builder.position_at_end(yes);
-        e.blocked_rows(&blocks, row_begin, row_end)?;
-        builder.build_unconditional_branch(done)?;
-        builder.position_at_end(no);
-        Some(done)
-    } else {
-        None
+    // (blocked.rs), when the run's strides say so; those over a tiny inner space do.
+    let blocked = match blocked::blocking(kernel) {
+        Blocking::Never => None,
+        Blocking::Always => {
+            let blocks = e.block_accumulators()?;
+            e.blocked_rows(&blocks, false, row_begin, row_end)?;
+            if let Some(flag) = e.out_of_bounds {
+                e.report_out_of_bounds(flag, buffer_dtypes.len())?;
+            }
+            builder.build_return(None)?;
+            return Ok(function);
+        }
+        Blocking::ByStrides => {
+            let blocks = e.block_accumulators()?;
+            let prefer = e.prefer_blocks()?;
+            let yes = ctx.append_basic_block(function, "blocks");
+            let no = ctx.append_basic_block(function, "points");
+            let done = ctx.append_basic_block(function, "rows.done");
+            builder.build_conditional_branch(prefer, yes, no)?;
+            builder.position_at_end(yes);
+            e.blocked_rows(&blocks, true, row_begin, row_end)?;
+            builder.build_unconditional_branch(done)?;
+            builder.position_at_end(no);
+            Some(done)
+        }
     };
     e.for_range(row_begin, row_end, "row", |e, row| {
         // Decompose the row number into the outer indices it covers.
