@@ -75,7 +75,10 @@ impl Program {
     /// Parameters take the first slots in the order of their numbers (`Param(n)` is slot
     /// `n` when every number up to the largest is used; a number the outputs do not use
     /// has no slot); data leaves take the following slots in the order a depth-first walk from the
-    /// outputs first finishes them. Shared nodes appear once.
+    /// outputs first finishes them. Shared nodes appear once, and so do external leaves
+    /// reading the same elements ([`crate::External::same_elements`]: the Python frontend makes
+    /// a leaf per use of an array: Horner's rule over `x` made a kernel of 17 inputs,
+    /// slow to compile and to cache, where 10 do).
     pub fn from_outputs(outputs: &[Node]) -> Result<(Program, Vec<Leaf>), IrError> {
         let order = post_order(outputs);
         let (slots, repeated) = input_slots(&order)?;
