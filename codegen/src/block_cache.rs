@@ -1,5 +1,5 @@
 //! An allocator for programs that run lazyfuse on large arrays (the Python module's
-//! global allocator): the system allocator, except that large blocks (4 MiB and more:
+//! global allocator): the system allocator, except that large blocks (1 MiB and more:
 //! outputs and temporaries of big arrays) are kept when freed and handed out again for
 //! the next allocation of the same size.
 //!
@@ -13,8 +13,8 @@
 //!
 //! Bounded: at most `SLOTS` blocks and `LAZYFUSE_BLOCK_CACHE_MB` MiB are kept (by
 //! default a sixteenth of the machine's memory, at least 256 MiB and at most 2 GiB);
-//! anything else goes back to the system at once, and so does everything kept when the
-//! system cannot satisfy an allocation. `LAZYFUSE_BLOCK_CACHE_MB=0` keeps nothing.
+//! a block freed into a full cache evicts the oldest kept ones, and everything kept
+//! goes back to the system when it cannot satisfy an allocation. `LAZYFUSE_BLOCK_CACHE_MB=0` keeps nothing.
 //!
 //! The default was 256 MiB until a program holding five 80 MB arrays per step (Horner's
 //! rule on 10M points, `benches/programs/polynomial_horner.py`) measured 692 ms per run
@@ -22,11 +22,12 @@
 //! fresh from the OS each step, each first write a fault.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// Blocks at least this large are cached.
-const LARGE: usize = 4 << 20;
+/// Blocks at least this large are cached (Floyd-Warshall's 600 x 600 float64 steps
+/// allocate 2.9 MB blocks).
+const LARGE: usize = 1 << 20;
 /// At most this many blocks are kept.
 const SLOTS: usize = 16;
 
@@ -35,6 +36,8 @@ struct Block {
     ptr: usize,
     size: usize,
     align: usize,
+    /// When it was kept (a count of keeps): the oldest goes first.
+    stamp: u64,
 }
 
 /// The allocator (see the module documentation). Install it with
@@ -42,6 +45,7 @@ struct Block {
 pub struct BlockCache {
     blocks: Mutex<[Option<Block>; SLOTS]>,
     limit: AtomicUsize,
+    clock: AtomicU64,
 }
 
 impl BlockCache {
@@ -50,6 +54,7 @@ impl BlockCache {
         BlockCache {
             blocks: Mutex::new([None; SLOTS]),
             limit: AtomicUsize::new(256 << 20),
+            clock: AtomicU64::new(0),
         }
     }
 
@@ -111,25 +116,48 @@ impl BlockCache {
         slot.take().map(|b| b.ptr as *mut u8)
     }
 
-    /// Keeps a freed block if there is room; false if the caller must free it.
+    /// Keeps a freed block, making room by returning the oldest kept blocks to the
+    /// system (a program's working set changes: blocks of sizes it no longer uses must
+    /// not crowd out the ones it does); false if the caller must free it (a block
+    /// larger than the bound).
     fn keep(&self, ptr: *mut u8, layout: Layout) -> bool {
         let limit = self.limit.load(Ordering::Relaxed);
-        let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
-        let held: usize = blocks.iter().flatten().map(|b| b.size).sum();
-        if held + layout.size() > limit {
+        if layout.size() > limit {
             return false;
         }
-        match blocks.iter_mut().find(|b| b.is_none()) {
-            Some(slot) => {
-                *slot = Some(Block {
-                    ptr: ptr as usize,
-                    size: layout.size(),
-                    align: layout.align(),
-                });
-                true
+        let mut evicted: [Option<Block>; SLOTS] = [None; SLOTS];
+        {
+            let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
+            let stamp = self.clock.fetch_add(1, Ordering::Relaxed);
+            loop {
+                let held: usize = blocks.iter().flatten().map(|b| b.size).sum();
+                let free = blocks.iter().position(Option::is_none);
+                if let (Some(slot), true) = (free, held + layout.size() <= limit) {
+                    blocks[slot] = Some(Block {
+                        ptr: ptr as usize,
+                        size: layout.size(),
+                        align: layout.align(),
+                        stamp,
+                    });
+                    break;
+                }
+                let oldest = (0..SLOTS)
+                    .filter(|&i| blocks[i].is_some())
+                    .min_by_key(|&i| blocks[i].map(|b| b.stamp))
+                    .expect("a full cache holds blocks");
+                evicted[oldest] = blocks[oldest].take();
             }
-            None => false,
         }
+        for b in evicted.into_iter().flatten() {
+            // SAFETY: each kept block came from System with exactly this layout.
+            unsafe {
+                System.dealloc(
+                    b.ptr as *mut u8,
+                    Layout::from_size_align_unchecked(b.size, b.align),
+                )
+            };
+        }
+        true
     }
 }
 
@@ -242,6 +270,13 @@ mod tests {
                 .map(|b| b.size)
                 .sum();
             assert_eq!(held, big.size());
+            // A block freed into a full cache evicts the oldest: the bound holds one
+            // block of three, so the big one kept above makes way for it.
+            let c = cache.alloc(other);
+            cache.dealloc(c, other);
+            assert_eq!(cache.take(big), None, "the oldest block was evicted");
+            assert_eq!(cache.take(other), Some(c), "the newest is kept");
+            cache.dealloc(c, other);
             cache.release();
             // Small blocks are never kept.
             let small = Layout::from_size_align(1024, 8).unwrap();
