@@ -374,6 +374,11 @@ impl Handle {
         let py = slf.py();
         let view = slf.borrow().np_view(py);
         if let Some(view) = view {
+            if let Ok(array) = view.cast::<PyUntypedArray>() {
+                if let Some(item) = super::elements::read(array, key) {
+                    return Ok(item);
+                }
+            }
             if is_int_key(key) {
                 if let Ok(item) = view.get_item(key) {
                     if !item.is_instance_of::<PyUntypedArray>() {
@@ -416,12 +421,14 @@ impl Handle {
         let py = slf.py();
         let view = slf.borrow().np_view(py);
         if let Some(view) = view {
-            if is_int_key(key)
-                && is_plain_scalar(value)
-                && !has_pending_readers(slf)?
-                && view.set_item(key, value).is_ok()
-            {
-                return Ok(());
+            if is_int_key(key) && is_plain_scalar(value) && !has_pending_readers(slf)? {
+                let written = match view.cast::<PyUntypedArray>() {
+                    Ok(array) => super::elements::write(array, key, value),
+                    Err(_) => false,
+                };
+                if written || view.set_item(key, value).is_ok() {
+                    return Ok(());
+                }
             }
             // A basic index of an array in memory and a value in memory: NumPy writes
             // it, once lazy reads pending on the buffer have their snapshot.

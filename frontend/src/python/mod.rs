@@ -18,6 +18,7 @@ use lazyfuse_ir::compose::IndexItem;
 
 mod base;
 mod cell;
+mod elements;
 mod errors;
 mod export;
 mod handle;
