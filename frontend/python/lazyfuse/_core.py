@@ -217,6 +217,9 @@ class ndarray(_native.Handle, ArrayMethods):
     # --- attributes ---------------------------------------------------------------
     @property
     def shape(self):
+        view = self._np  # an array in memory: its NumPy view's shape (the common case)
+        if view is not None:
+            return view.shape
         if not self._chain:
             return self._base.shape
         if self._base.buffer is not None:
@@ -267,6 +270,9 @@ class ndarray(_native.Handle, ArrayMethods):
         self.imag[...] = value
 
     def __len__(self):
+        view = self._np
+        if view is not None:
+            return len(view)
         shape = self.shape
         if not shape:
             raise TypeError("len() of unsized object")
