@@ -13,6 +13,7 @@ from . import _native, _ops
 from ._base import _Base, _pending_base, part_dtype, replay_native, replay_numpy, stand_in
 from .errors import BindingError, DTypeError, IndexingError, InvalidArgumentError, LazyfuseError
 from ._methods import ArrayMethods
+from ._protocols import NumpyProtocols
 
 # NumPy's marker for "argument not given" (its keyword defaults use it too).
 _NOVALUE = _np._NoValue
@@ -27,12 +28,7 @@ _DTYPE_NAMES = {**_SCALAR_DTYPES, **{_np.dtype(n): n for n in _SUPPORTED_DTYPES}
                 **{n: n for n in _SUPPORTED_DTYPES},
                 float: "float64", int: "int64", bool: "bool", complex: "complex128"}
 
-# NumPy ufunc name (and alias) -> IR op name, from the one table in ir/src/op.rs.
-_UNARY = {name: op for op, names in _ops.UNARY.items() for name in names}
-_BINARY = {name: op for op, names in _ops.BINARY.items() for name in names}
 _ZERO_D_AXIS_OK = ("sum", "prod", "max", "min", "any", "all", "argmax", "argmin")
-_REDUCE_UFUNC = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
-                "logical_and": "all", "logical_or": "any"}
 
 
 def _dtype_name(dtype):
@@ -173,7 +169,7 @@ def _eager_when_small(numpy_func):
     return wrap
 
 
-class ndarray(_native.Handle, ArrayMethods):
+class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
     """A lazy array: operations build a graph; results are computed when needed.
 
     A handle on a base (its storage, `_base._Base`) through a chain of view
@@ -670,73 +666,12 @@ class ndarray(_native.Handle, ArrayMethods):
                 f"(lazy: not computed yet)</p>")
         return head + _pictures.html_picture(self.to_dot(), self._native_array.program_text())
 
-    # --- NumPy protocols ------------------------------------------------------------
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
-            # Into given arrays (lazy ones written in place), or masked: by NumPy.
-            return _by_numpy(getattr(ufunc, method), *inputs, **kwargs)
-        name = ufunc.__name__
-        dtype = kwargs.pop("dtype", None)
-        if method == "__call__" and not kwargs:
-            if name in _UNARY and len(inputs) == 1:
-                return _unary(_UNARY[name], inputs[0], dtype)
-            if name in _BINARY and len(inputs) == 2:
-                a, b = inputs
-                if isinstance(a, ndarray):
-                    return _with_dtype(a._binary(_BINARY[name], b), dtype)
-                return _with_dtype(asarray(b)._binary(_BINARY[name], a, True), dtype)
-        if method == "reduce" and name in _REDUCE_UFUNC and len(inputs) == 1:
-            axis = kwargs.pop("axis", 0)
-            keepdims = kwargs.pop("keepdims", False)
-            if not kwargs:
-                return _with_dtype(asarray(inputs[0])._reduce(_REDUCE_UFUNC[name], axis, keepdims), dtype)
-        # Anything else: computed by NumPy on the evaluated values (ufunc.at writes
-        # its first argument in place).
-        args = [x.numpy() if isinstance(x, ndarray) else x for x in inputs]
-        if method == "at" and isinstance(inputs[0], ndarray):
-            args[0] = _writable(inputs[0])
-        if dtype is not None:
-            kwargs["dtype"] = dtype
-        return getattr(ufunc, method)(*args, **kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        from . import numpy as lnp
-        # Ours of the same name in the same module (numpy.linalg.trace is not
-        # numpy.trace), not NumPy's own through lnp.__getattr__.
-        namespace = {"numpy": lnp, "numpy.fft": lnp.fft}.get(getattr(func, "__module__", None))
-        ours = vars(namespace).get(func.__name__) if namespace is not None else None
-        if callable(ours) and not isinstance(ours, type(lnp)):
-            try:
-                return ours(*args, **kwargs)
-            except NotImplementedError:
-                pass
-        # Not (fully) supported lazily: NumPy computes it on the evaluated values
-        # (those that write their first argument get it ready for writing).
-        first = args[0] if args else None
-        out = kwargs.get("out")
-        args = _evaluate_nested(args)
-        kwargs = _evaluate_nested(kwargs)
-        if func.__name__ in _WRITES_FIRST_ARGUMENT and isinstance(first, ndarray):
-            args = (_writable(first),) + tuple(args[1:])
-        if isinstance(out, ndarray):
-            kwargs["out"] = _writable(out)
-        elif isinstance(out, tuple):
-            kwargs["out"] = tuple(_writable(o) if isinstance(o, ndarray) else o for o in out)
-        result = func(*args, **kwargs)
-        if out is not None and result is kwargs["out"]:
-            return out  # NumPy returns the array it wrote: give back the lazy one
-        return result
-
 
 # The reductions NumPy computes for tiny arrays in memory (see _small).
 _REDUCE_NUMPY = {"sum": _np.sum, "prod": _np.prod, "max": _np.max, "min": _np.min,
                  "mean": _np.mean, "any": _np.any, "all": _np.all, "argmax": _np.argmax,
                  "argmin": _np.argmin}
 _native.register_reductions(_REDUCE_NUMPY)
-
-# NumPy functions that write into their first argument.
-_WRITES_FIRST_ARGUMENT = frozenset({"fill_diagonal", "put_along_axis", "place", "putmask",
-                                    "put", "copyto"})
 
 def _with_dtype(a, dtype):
     return a if dtype is None else a.astype(dtype)
