@@ -88,24 +88,6 @@ extern "C" {
     );
 }
 
-/// `cblas_zgemm` and `cblas_cgemm`: complex data, alpha and beta by address.
-type ComplexGemm = unsafe extern "C" fn(
-    i32,
-    i32,
-    i32,
-    i32,
-    i32,
-    i32,
-    *const f64,
-    *const f64,
-    i32,
-    *const f64,
-    i32,
-    *const f64,
-    *mut f64,
-    i32,
-);
-
 /// A real GEMM of the 64-bit interface (`scipy_cblas_?gemm64_`).
 type Gemm64<T> = unsafe extern "C" fn(
     i32,
@@ -266,29 +248,39 @@ pub(super) unsafe fn blas_gemm(dtype: DType, g: &BlasGemm, a: *mut u8, b: *mut u
     } else {
         (one32.as_ptr() as _, zero32.as_ptr() as _)
     };
+    // One call shape for every GEMM: the library's function and its integer type.
+    macro_rules! gemm {
+        ($f:expr, $int:ty, $alpha:expr, $beta:expr) => {
+            $f(
+                ROW_MAJOR,
+                ta,
+                tb,
+                m as $int,
+                n as $int,
+                k as $int,
+                $alpha,
+                a as _,
+                lda as $int,
+                b as _,
+                ldb as $int,
+                $beta,
+                c as _,
+                ldc as $int,
+            )
+        };
+    }
     // SAFETY: forwarded from the caller; complex alpha and beta are read through
     // pointers to values that outlive the call.
     unsafe {
-        if let Some(blas) = numpy_blas() {
-            let (m, n, k) = (m as i64, n as i64, k as i64);
-            let (lda, ldb, ldc) = (lda as i64, ldb as i64, ldc as i64);
-            #[rustfmt::skip]
-            match dtype {
-                DType::F64 => (blas.dgemm)(ROW_MAJOR, ta, tb, m, n, k, 1.0, a as _, lda, b as _, ldb, 0.0, c as _, ldc),
-                DType::F32 => (blas.sgemm)(ROW_MAJOR, ta, tb, m, n, k, 1.0, a as _, lda, b as _, ldb, 0.0, c as _, ldc),
-                DType::C128 => (blas.zgemm)(ROW_MAJOR, ta, tb, m, n, k, one, a as _, lda, b as _, ldb, zero, c as _, ldc),
-                _ => (blas.cgemm)(ROW_MAJOR, ta, tb, m, n, k, one, a as _, lda, b as _, ldb, zero, c as _, ldc),
-            };
-            return;
+        match (numpy_blas(), dtype) {
+            (Some(blas), DType::F64) => gemm!(blas.dgemm, i64, 1.0, 0.0),
+            (Some(blas), DType::F32) => gemm!(blas.sgemm, i64, 1.0, 0.0),
+            (Some(blas), DType::C128) => gemm!(blas.zgemm, i64, one, zero),
+            (Some(blas), _) => gemm!(blas.cgemm, i64, one, zero),
+            (None, DType::F64) => gemm!(cblas_dgemm, i32, 1.0, 0.0),
+            (None, DType::F32) => gemm!(cblas_sgemm, i32, 1.0, 0.0),
+            (None, DType::C128) => gemm!(cblas_zgemm, i32, one, zero),
+            (None, _) => gemm!(cblas_cgemm, i32, one, zero),
         }
-        #[rustfmt::skip]
-        match dtype {
-            DType::F64 => cblas_dgemm(ROW_MAJOR, ta, tb, m, n, k, 1.0, a as _, lda, b as _, ldb, 0.0, c as _, ldc),
-            DType::F32 => cblas_sgemm(ROW_MAJOR, ta, tb, m, n, k, 1.0, a as _, lda, b as _, ldb, 0.0, c as _, ldc),
-            _ => {
-                let gemm: ComplexGemm = if dtype == DType::C128 { cblas_zgemm } else { cblas_cgemm };
-                gemm(ROW_MAJOR, ta, tb, m, n, k, one, a as _, lda, b as _, ldb, zero, c as _, ldc)
-            }
-        };
     }
 }

@@ -162,24 +162,24 @@ impl<'ctx> Emit<'_, 'ctx> {
                 continue;
             }
             for s in sites {
-                let stride = |e: &Self, k: usize| e.param(loops + s * (1 + loops) + 1 + k);
-                if self.depends[s][last] {
-                    let one = b.build_int_compare(
+                // Whether site s moves with loop k with stride 1 (None: it does not move).
+                let unit_along = |e: &Self, k: usize| -> Res<Option<IntValue<'ctx>>> {
+                    if !e.depends[s][k] {
+                        return Ok(None);
+                    }
+                    let stride = e.param(loops + s * (1 + loops) + 1 + k)?;
+                    Ok(Some(b.build_int_compare(
                         IntPredicate::EQ,
-                        stride(self, last)?,
-                        self.i64(1),
+                        stride,
+                        e.i64(1),
                         "unit",
-                    )?;
+                    )?))
+                };
+                if let Some(one) = unit_along(self, last)? {
                     unit = b.build_and(unit, one, "units")?;
                 }
-                if self.depends[s][innermost] {
-                    let other = b.build_int_compare(
-                        IntPredicate::NE,
-                        stride(self, innermost)?,
-                        self.i64(1),
-                        "strided",
-                    )?;
-                    strided = b.build_or(strided, other, "strideds")?;
+                if let Some(one) = unit_along(self, innermost)? {
+                    strided = b.build_or(strided, b.build_not(one, "strided")?, "strideds")?;
                 }
             }
         }
@@ -196,22 +196,23 @@ impl<'ctx> Emit<'_, 'ctx> {
         row_begin: IntValue<'ctx>,
         row_end: IntValue<'ctx>,
     ) -> Res<()> {
-        let ctx = self.s.ctx;
+        self.for_strides(row_begin, row_end, "block", |e, row| {
+            e.block(blocks, unit_lanes, row, row_end)
+        })
+    }
+
+    /// The block of outer points from flat point `row` (see `blocked_rows`): every
+    /// phase over its lanes. Returns its length.
+    fn block(
+        &mut self,
+        blocks: &Blocks<'ctx>,
+        unit_lanes: bool,
+        row: IntValue<'ctx>,
+        row_end: IntValue<'ctx>,
+    ) -> Res<IntValue<'ctx>> {
         let b = self.s.builder;
-        let i64t = ctx.i64_type();
         let n_outer = self.kernel.outer.len();
         let last = n_outer - 1;
-        let pre = b.get_insert_block().expect("positioned");
-        let head = ctx.append_basic_block(self.function, "block.head");
-        let body = ctx.append_basic_block(self.function, "block.body");
-        let exit = ctx.append_basic_block(self.function, "block.exit");
-        b.build_unconditional_branch(head)?;
-        b.position_at_end(head);
-        let phi = b.build_phi(i64t, "point")?;
-        let row = phi.as_basic_value().into_int_value();
-        let more = b.build_int_compare(IntPredicate::SLT, row, row_end, "more")?;
-        b.build_conditional_branch(more, body, exit)?;
-        b.position_at_end(body);
 
         // The block: from `row`, to the end of its run along the last axis, the end of
         // the range, or `lanes` points, whichever comes first.
@@ -299,13 +300,7 @@ impl<'ctx> Emit<'_, 'ctx> {
             self.site = first_site + sites;
         }
 
-        let b = self.s.builder;
-        let next = b.build_int_nsw_add(row, n, "next")?;
-        let latch = b.get_insert_block().expect("positioned");
-        b.build_unconditional_branch(head)?;
-        phi.add_incoming(&[(&row_begin, pre), (&next, latch)]);
-        b.position_at_end(exit);
-        Ok(())
+        Ok(n)
     }
 
     /// Nested loops over the inner axes from `axis` on, in C order; the innermost steps

@@ -211,16 +211,11 @@ pub(crate) fn emit_kernel<'ctx>(
     };
     // Reductions along a strided axis may run a block of outer points at a time
     // (blocked.rs), when the run's strides say so; those over a tiny inner space do.
-    let blocked = match blocked::blocking(kernel) {
-        Blocking::Never => None,
+    match blocked::blocking(kernel) {
+        Blocking::Never => e.point_rows(n_row_axes, (row_begin, row_end), (col_begin, col_end))?,
         Blocking::Always => {
             let blocks = e.block_accumulators()?;
             e.blocked_rows(&blocks, false, row_begin, row_end)?;
-            if let Some(flag) = e.out_of_bounds {
-                e.report_out_of_bounds(flag, buffer_dtypes.len())?;
-            }
-            builder.build_return(None)?;
-            return Ok(function);
         }
         Blocking::ByStrides => {
             let blocks = e.block_accumulators()?;
@@ -233,37 +228,10 @@ pub(crate) fn emit_kernel<'ctx>(
             e.blocked_rows(&blocks, true, row_begin, row_end)?;
             builder.build_unconditional_branch(done)?;
             builder.position_at_end(no);
-            Some(done)
+            e.point_rows(n_row_axes, (row_begin, row_end), (col_begin, col_end))?;
+            builder.build_unconditional_branch(done)?;
+            builder.position_at_end(done);
         }
-    };
-    e.for_range(row_begin, row_end, "row", |e, row| {
-        // Decompose the row number into the outer indices it covers.
-        let mut rest = row;
-        for k in (0..n_row_axes).rev() {
-            let extent = e.param(k)?;
-            let b = e.s.builder;
-            e.idx[k] = b.build_int_signed_rem(rest, extent, "i")?;
-            rest = b.build_int_signed_div(rest, extent, "rest")?;
-        }
-        if elementwise {
-            let last = kernel.outer.len() - 1;
-            let all_sites = 0..e.depends.len();
-            e.versioned(last, all_sites, col_begin, col_end, "col", &mut |e, col| {
-                e.idx[last] = col;
-                e.site = 0;
-                e.run_phase(0)
-            })
-        } else {
-            e.site = 0;
-            for p in 0..kernel.phases.len() {
-                e.run_phase(p)?;
-            }
-            Ok(())
-        }
-    })?;
-    if let Some(done) = blocked {
-        builder.build_unconditional_branch(done)?;
-        builder.position_at_end(done);
     }
     if let Some(flag) = e.out_of_bounds {
         e.report_out_of_bounds(flag, buffer_dtypes.len())?;
@@ -273,6 +241,42 @@ pub(crate) fn emit_kernel<'ctx>(
 }
 
 impl<'a, 'ctx> Emit<'a, 'ctx> {
+    /// The outer points one at a time: the row loop over `rows`, each row's number
+    /// decomposed into its first `n_row_axes` outer indices; an elementwise kernel's
+    /// columns over `cols`, another's phases in order.
+    fn point_rows(
+        &mut self,
+        n_row_axes: usize,
+        (row_begin, row_end): (IntValue<'ctx>, IntValue<'ctx>),
+        (col_begin, col_end): (IntValue<'ctx>, IntValue<'ctx>),
+    ) -> Res<()> {
+        let kernel = self.kernel;
+        self.for_range(row_begin, row_end, "row", |e, row| {
+            let mut rest = row;
+            for k in (0..n_row_axes).rev() {
+                let extent = e.param(k)?;
+                let b = e.s.builder;
+                e.idx[k] = b.build_int_signed_rem(rest, extent, "i")?;
+                rest = b.build_int_signed_div(rest, extent, "rest")?;
+            }
+            if is_elementwise(kernel) {
+                let last = kernel.outer.len() - 1;
+                let all_sites = 0..e.depends.len();
+                e.versioned(last, all_sites, col_begin, col_end, "col", &mut |e, col| {
+                    e.idx[last] = col;
+                    e.site = 0;
+                    e.run_phase(0)
+                })
+            } else {
+                e.site = 0;
+                for p in 0..kernel.phases.len() {
+                    e.run_phase(p)?;
+                }
+                Ok(())
+            }
+        })
+    }
+
     fn i64(&self, v: i64) -> IntValue<'ctx> {
         self.s.ctx.i64_type().const_int(v as u64, true)
     }
@@ -352,6 +356,21 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         name: &str,
         f: impl FnOnce(&mut Self, IntValue<'ctx>) -> Res<()>,
     ) -> Res<()> {
+        self.for_strides(begin, end, name, |e, v| {
+            f(e, v)?;
+            Ok(e.i64(step))
+        })
+    }
+
+    /// `for (v = begin; v < end; v += step)` where the body `f` emits the code and
+    /// returns the step (a value it may compute, such as a block's length).
+    fn for_strides(
+        &mut self,
+        begin: IntValue<'ctx>,
+        end: IntValue<'ctx>,
+        name: &str,
+        f: impl FnOnce(&mut Self, IntValue<'ctx>) -> Res<IntValue<'ctx>>,
+    ) -> Res<()> {
         let ctx = self.s.ctx;
         let b = self.s.builder;
         let pre = b.get_insert_block().expect("positioned");
@@ -365,8 +384,9 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         let more = b.build_int_compare(IntPredicate::SLT, v, end, "more")?;
         b.build_conditional_branch(more, body, exit)?;
         b.position_at_end(body);
-        f(self, v)?;
-        let next = b.build_int_nsw_add(v, self.i64(step), "next")?;
+        let step = f(self, v)?;
+        let b = self.s.builder;
+        let next = b.build_int_nsw_add(v, step, "next")?;
         let latch = b.get_insert_block().expect("positioned");
         b.build_unconditional_branch(head)?;
         phi.add_incoming(&[(&begin, pre), (&next, latch)]);
