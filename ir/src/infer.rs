@@ -215,6 +215,10 @@ pub fn binary_dtype(op: BinaryOp, a: DType, b: DType) -> Result<DType, IrError> 
         LeftShift | RightShift => Ok(common),
         Gcd | Lcm if !common.is_int() => unsupported("gcd and lcm need integer operands"),
         Gcd | Lcm => Ok(common),
+        Philox if a != DType::U64 || b != DType::U64 => {
+            unsupported("philox takes a uint64 counter and a uint64 key")
+        }
+        Philox => Ok(DType::U64),
     }
 }
 

@@ -42,6 +42,7 @@ pub mod interp;
 pub mod kernel;
 mod node;
 mod op;
+pub mod philox;
 mod program;
 mod scalar;
 mod shape;

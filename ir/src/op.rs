@@ -191,6 +191,12 @@ named_ops! {
         Gcd => "gcd",
         /// Least common multiple of |a| and |b| (integers, wrapping).
         Lcm => "lcm",
+        /// Philox4x32-10 (Salmon et al., SC'11) of the counter `a` under the key `b`
+        /// (both uint64, each split into two 32-bit words; the counter's upper two words
+        /// are zero): the first two output words as a uint64, word 0 low. A pure,
+        /// counter-based random function: `lazyfuse.numpy.random` draws element i of a
+        /// sample as `philox(offset + i, key)`, the same bits whatever the thread count.
+        Philox => "philox",
     }
 }
 
@@ -311,6 +317,7 @@ impl BinaryOp {
             Nextafter => &["nextafter"],
             Gcd => &["gcd"],
             Lcm => &["lcm"],
+            Philox => &[],
         }
     }
 }

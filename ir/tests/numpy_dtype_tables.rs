@@ -77,9 +77,14 @@ fn op_result_dtypes_match_numpy() {
         wrong.len(),
         wrong.join("\n")
     );
-    // Every unary, binary and reduction op on every dtype (combination).
+    // Every unary, binary and reduction op on every dtype (combination), but the binary
+    // ops NumPy does not have (philox).
+    let numpy_binary = BinaryOp::ALL
+        .iter()
+        .filter(|o| !o.numpy_names().is_empty())
+        .count();
     assert_eq!(
         checked,
-        UnaryOp::ALL.len() * n + BinaryOp::ALL.len() * n * n + ReduceOp::ALL.len() * n
+        UnaryOp::ALL.len() * n + numpy_binary * n * n + ReduceOp::ALL.len() * n
     );
 }

@@ -196,7 +196,9 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
                 pick_broadcastable(pool, &a, s.b)?
             };
             let (a, b) = if s.c % 8 == 1 { (b, a) } else { (a, b) };
-            let fallback = if s.c.is_multiple_of(2) {
+            let fallback = if op == BinaryOp::Philox {
+                DType::U64 // its only operand type
+            } else if s.c.is_multiple_of(2) {
                 DType::I64
             } else {
                 DType::I32

@@ -34,7 +34,8 @@ OPS = runpy.run_path(str(pathlib.Path(__file__).resolve().parents[2]
 DTYPE_RULE_OF = {"sigmoid": np.cbrt, "erf": np.cbrt, "round": np.round, "real": np.real,
                  "imag": np.imag}
 UNARY = {op: DTYPE_RULE_OF.get(op) or getattr(np, names[0]) for op, names in OPS["UNARY"].items()}
-BINARY = {op: getattr(np, names[0]) for op, names in OPS["BINARY"].items()}
+# Binary ops with no NumPy name (philox) have no NumPy rule to compare with.
+BINARY = {op: getattr(np, names[0]) for op, names in OPS["BINARY"].items() if names}
 REDUCE = {op: getattr(np, name) for op, name in OPS["REDUCE"].items()}
 
 

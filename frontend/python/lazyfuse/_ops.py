@@ -83,6 +83,7 @@ BINARY = {
     "nextafter": ("nextafter",),
     "gcd": ("gcd",),
     "lcm": ("lcm",),
+    "philox": (),
 }
 
 # IR reduction -> NumPy's function.

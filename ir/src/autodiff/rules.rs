@@ -211,9 +211,8 @@ fn binary(
             (Some(select(&same, g, &neg(g)?)?), None)
         }
         FloorDiv | Nextafter | Eq | Ne | Lt | Le | Gt | Ge | LogicalAnd | LogicalOr
-        | LogicalXor | BitwiseAnd | BitwiseOr | BitwiseXor | LeftShift | RightShift | Gcd | Lcm => {
-            (None, None)
-        }
+        | LogicalXor | BitwiseAnd | BitwiseOr | BitwiseXor | LeftShift | RightShift | Gcd | Lcm
+        | Philox => (None, None),
     })
 }
 

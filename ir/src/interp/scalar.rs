@@ -596,6 +596,10 @@ pub(crate) fn int_binary<T: Int>(op: BinaryOp) -> fn(T, T) -> T {
         Fmod => |a: T, b: T| a.c_rem(b),
         Gcd => int_gcd,
         Lcm => int_lcm,
+        // The type rule admits uint64 only, whose magnitude is its value.
+        Philox => |a: T, b: T| {
+            T::from_wide(crate::philox::philox(a.magnitude() as u64, b.magnitude() as u64).into())
+        },
         _ => unreachable!("the type rule sends {op:?} on integers elsewhere"),
     }
 }
