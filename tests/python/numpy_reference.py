@@ -39,7 +39,8 @@ SPECIAL = {"reciprocal", "sigmoid", "erf", "pow", "reduce_argmax", "reduce_argmi
 # and imag are NumPy functions, not ufuncs.
 UNARY = {op: {"round": np.round, "real": np.real, "imag": np.imag}.get(op) or getattr(np, names[0])
          for op, names in OPS["UNARY"].items() if op not in SPECIAL}
-BINARY = {op: getattr(np, names[0]) for op, names in OPS["BINARY"].items() if op not in SPECIAL}
+BINARY = {op: getattr(np, names[0]) for op, names in OPS["BINARY"].items()
+          if op not in SPECIAL and names}
 REDUCE = {op: getattr(np, name) for op, name in OPS["REDUCE"].items() if op not in SPECIAL}
 
 # Ops whose float results may differ from NumPy's by rounding (different algorithms or
@@ -146,6 +147,20 @@ def int_pow(a, b):
     return np.where(neg, special, out)
 
 
+def philox(counters, keys):
+    """Philox4x32-10 (ir/src/philox.rs) in uint64 NumPy arithmetic on 32-bit words."""
+    low, shift = np.uint64(0xFFFFFFFF), np.uint64(32)
+    c0, c1 = counters & low, counters >> shift
+    c2 = c3 = np.zeros_like(counters)
+    k0, k1 = keys & low, keys >> shift
+    for r in range(10):
+        if r:
+            k0, k1 = (k0 + np.uint64(0x9E3779B9)) & low, (k1 + np.uint64(0xBB67AE85)) & low
+        p0, p1 = c0 * np.uint64(0xD2511F53), c2 * np.uint64(0xCD9E8D57)
+        c0, c1, c2, c3 = (p1 >> shift) ^ c1 ^ k0, p1 & low, (p0 >> shift) ^ c3 ^ k1, p0 & low
+    return c0 | (c1 << shift)
+
+
 def reciprocal(x):
     """NumPy's reciprocal (integers: float64 1.0 / x converted back; 1 / 0 gives the
     x86 conversion's answer for inf)."""
@@ -223,6 +238,9 @@ def evaluate(op, params, args, dtype, shape):
             return flat.reshape(a.shape).astype(dtype)
         if op in BINARY:
             return np.asarray(BINARY[op](*args)).astype(dtype)
+        if op == "philox":
+            counters, key = np.broadcast_arrays(*args)
+            return philox(counters.astype(np.uint64), key.astype(np.uint64))
         if op == "where":
             return np.where(args[0].astype(bool), args[1], args[2]).astype(dtype)
         if op == "cast":

@@ -80,7 +80,7 @@ def _index(i):
 
 # IR binary op -> NumPy's ufunc, from the one table in ir/src/op.rs.
 _BINARY_UFUNC = {op: getattr(_np, names[0]) for op, names in _ops.BINARY.items()
-                 if isinstance(getattr(_np, names[0], None), _np.ufunc)}
+                 if names and isinstance(getattr(_np, names[0], None), _np.ufunc)}
 
 
 _EAGER_ELEMENTS = 4096

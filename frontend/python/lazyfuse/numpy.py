@@ -1,13 +1,20 @@
 """``import lazyfuse.numpy as np``: NumPy's names over lazy arrays."""
 
+import sys as _sys
+
 import numpy as _np
 
 from ._core import *  # noqa: F401,F403 - every public name of _core is a NumPy name
 from ._ufunc import ufunc  # noqa: F401 - the class of add, exp, ... (NumPy's methods)
 from . import _fft as fft  # noqa: F401 - NumPy's fft with the Array API's keywords
+from . import _random as random  # noqa: F401 - counter-based, drawn inside kernels
 from ._array_api import (__array_api_version__, __array_namespace_info__,  # noqa: F401
                          can_cast, concat, finfo, from_dlpack, iinfo, matrix_transpose,
                          permute_dims, result_type, unstack, vecdot)
+
+# `import lazyfuse.numpy.random` and `from lazyfuse.numpy.fft import ...` find them.
+_sys.modules[__name__ + ".fft"] = fft
+_sys.modules[__name__ + ".random"] = random
 
 pi = _np.pi
 e = _np.e
