@@ -180,6 +180,66 @@ fn whole_array_sums_are_as_accurate_as_pairwise_and_thread_count_independent() {
     );
 }
 
+/// A kernel of several independent whole-array folds (the optimizer's
+/// `sum(a + b) = sum(a) + sum(b)`, and a max and an integer sum beside them) runs in
+/// chunks across threads like a single fold, one pass for all: the interpreter's values
+/// within rounding, bitwise the same on 1, 2 and 3 threads, each fold with its own
+/// combiner and dtype.
+#[test]
+fn several_whole_array_folds_split_into_chunks_together() {
+    use lazyfuse::ir::kernel::{Kernel, Phase};
+    let n = 300_001;
+    let text = format!(
+        "program(a: f64[{n}], b: f64[{n}], c: i32[{n}]) {{\n  \
+         s: f64[] = reduce_sum[axes=(0)] a\n  t: f64[] = reduce_sum[axes=(0)] b\n  \
+         m: f64[] = reduce_max[axes=(0)] b\n  k: i64[] = reduce_sum[axes=(0)] c\n  \
+         return s, t, m, k\n}}"
+    );
+    let program: Program = text.parse().unwrap();
+    let plan = plan(&program, &FusionOptions::default()).unwrap();
+    let Kernel::Loop(kernel) = &plan.kernels[0] else {
+        panic!("{plan}")
+    };
+    let folds = kernel
+        .phases
+        .iter()
+        .filter(|p| matches!(p, Phase::Reduce { .. }))
+        .count();
+    assert!(folds >= 2, "expected one kernel of several folds:\n{plan}");
+    let mut rng = common::Rng(5);
+    let mut column =
+        |scale: f64| -> Vec<f64> { (0..n).map(|_| (rng.unit() - 0.5) * scale).collect() };
+    let (a, mut b) = (column(1e3), column(1.0));
+    b[n - 3] = 7.5; // the max, in the last chunk
+    let c: Vec<i32> = (0..n as i32).map(|i| i % 1000 - 400).collect();
+    let inputs = [
+        Value::from_array(ndarray::Array1::from(a).into_dyn()),
+        Value::from_array(ndarray::Array1::from(b).into_dyn()),
+        Value::from_array(ndarray::Array1::from(c).into_dyn()),
+    ];
+    let want = interpret(&program, &inputs).unwrap();
+    let runs: Vec<Vec<Scalar>> = [1, 2, 3]
+        .into_iter()
+        .map(|t| {
+            let out = CpuExecutor::new(t).run(&plan, &inputs).unwrap();
+            out.iter().map(|v| v.get(&[]).unwrap()).collect()
+        })
+        .collect();
+    for run in &runs[1..] {
+        assert_eq!(run, &runs[0], "thread count changed a fold");
+    }
+    let got = &runs[0];
+    for (k, w) in want.iter().enumerate() {
+        let (w, g) = (w.get(&[]).unwrap().as_f64(), got[k].as_f64());
+        assert!(
+            (w - g).abs() <= 1e-9 * w.abs().max(1.0),
+            "output {k}: {w} vs {g}"
+        );
+    }
+    assert_eq!(got[2], Scalar::F64(7.5));
+    assert_eq!(got[3], want[3].get(&[]).unwrap());
+}
+
 /// Complex whole-array reductions split into chunks like real ones (16-byte partial
 /// slots): the same values on 1 and 3 threads, and the interpreter's within rounding.
 #[test]

@@ -2,7 +2,7 @@
 //! chunks' partials (16-byte slots) combine, pairwise in a fixed order so results do not
 //! depend on the thread count.
 
-use lazyfuse_ir::kernel::{LoopKernel, LoopKind};
+use lazyfuse_ir::kernel::{LoopKernel, LoopKind, Phase, ScalarOp};
 use lazyfuse_ir::{evaluate_op, DType, Op, ReduceOp, Value};
 
 use crate::error::CodegenError;
@@ -123,4 +123,88 @@ pub(crate) fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
         }
         _ => None,
     }
+}
+
+/// A whole-array kernel of independent folds, each stored once (`sum(a)`, or `sum(a)`
+/// and `max(b)` in one kernel, as the optimizer makes of `sum(a + b)`): the executor
+/// runs every fold on each chunk of the first inner axis and combines each fold's
+/// partials.
+pub(crate) struct Folds {
+    /// Each reduce phase's combiner, in phase order.
+    pub combiners: Vec<ReduceOp>,
+    /// For each store of the last phase, the reduce phase whose value it stores.
+    pub stored: Vec<usize>,
+}
+
+/// The folds of a kernel the executor may split into chunks: one outer point, a long
+/// first inner axis, reduce phases that store nothing and read no earlier phase's
+/// value, with combiners that combine partials (not arg-reductions), and a last phase
+/// that only stores reduced values as they are, each into its own buffer.
+pub(crate) fn chunkable_folds(kernel: &LoopKernel) -> Option<Folds> {
+    let rows: usize = kernel.outer.iter().product();
+    let first = *kernel.inner.first()?;
+    let rest = kernel.inner[1..].iter().product::<usize>().max(1);
+    if rows != 1 || first < 2 * CHUNK / rest {
+        return None;
+    }
+    let (last, reduces) = kernel.phases.split_last()?;
+    let mut combiners = Vec::with_capacity(reduces.len());
+    let mut dtypes = Vec::with_capacity(reduces.len());
+    for phase in reduces {
+        let Phase::Reduce {
+            body,
+            combiner,
+            dtype,
+            stores,
+            ..
+        } = phase
+        else {
+            return None;
+        };
+        let combines = matches!(
+            combiner,
+            ReduceOp::Sum
+                | ReduceOp::Prod
+                | ReduceOp::Max
+                | ReduceOp::Min
+                | ReduceOp::Any
+                | ReduceOp::All
+        );
+        let independent = body
+            .instrs
+            .iter()
+            .all(|i| !matches!(i.op, ScalarOp::Reduced(_)));
+        if !combines || !independent || !stores.is_empty() {
+            return None;
+        }
+        combiners.push(*combiner);
+        dtypes.push(*dtype);
+    }
+    let Phase::Outer { body, stores } = last else {
+        return None;
+    };
+    if combiners.is_empty() || stores.is_empty() {
+        return None;
+    }
+    let mut stored = Vec::with_capacity(stores.len());
+    for (k, store) in stores.iter().enumerate() {
+        let reduced = match body.instrs.get(store.value) {
+            Some(i) => match i.op {
+                ScalarOp::Reduced(p) if dtypes.get(p) == Some(&i.dtype) => p,
+                _ => return None,
+            },
+            None => return None,
+        };
+        // Its own buffer, at element 0 (the executor redirects the store to a partial).
+        let at_zero = store
+            .index
+            .0
+            .iter()
+            .all(|a| a.offset == 0 && a.coefs.iter().all(|&c| c == 0));
+        if !at_zero || stores[..k].iter().any(|s| s.buffer == store.buffer) {
+            return None;
+        }
+        stored.push(reduced);
+    }
+    Some(Folds { combiners, stored })
 }

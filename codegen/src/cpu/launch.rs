@@ -3,9 +3,8 @@
 //! (rows, columns, or chunks of a whole-array reduction).
 
 use lazyfuse_ir::kernel::{Affine, LoopKernel, Phase, ScalarOp};
-use lazyfuse_ir::ReduceOp;
 
-use super::chunked::{chunkable_reduction, combine_pairwise, scalar_from_bits, CHUNK};
+use super::chunked::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds, CHUNK};
 use super::{emit, gather, pool, CompiledKernel, CpuExecutor, Memory, Pointers};
 use crate::error::CodegenError;
 
@@ -16,40 +15,46 @@ struct Bound<'a> {
 }
 
 impl CpuExecutor {
-    /// A whole-array reduction in chunks of the first inner axis: each chunk folds into
-    /// its own partial (on any thread), then partials combine pairwise in a fixed order.
-    /// More accurate than one running sum (error grows with the log of the chunk count),
-    /// parallel, and bitwise identical whatever the thread count.
+    /// Whole-array folds in chunks of the first inner axis: each chunk runs every fold
+    /// of the kernel into its own partials (on any thread), then each fold's partials
+    /// combine pairwise in a fixed order. More accurate than one running sum (error
+    /// grows with the log of the chunk count), parallel, one pass over the data for all
+    /// folds, and bitwise identical whatever the thread count. None (nothing run) when
+    /// an output is not a one-element array of its own.
     fn launch_chunked(
         threads: usize,
         compiled: &CompiledKernel,
         kernel: &LoopKernel,
         order: &[usize],
         memory: &mut Memory,
-        combiner: ReduceOp,
+        folds: &Folds,
         Bound {
             params,
             pointers: base,
-        }: Bound,
-    ) -> Result<(), CodegenError> {
+        }: &Bound,
+    ) -> Result<Option<()>, CodegenError> {
         let Some(Phase::Outer { stores, .. }) = kernel.phases.last() else {
             unreachable!("checked")
         };
-        let out = stores[0].buffer.0 as usize;
-        let out_slot = order
-            .iter()
-            .position(|&b| b == out)
-            .expect("the store's buffer is used");
-        let dtype = memory.values[memory.root[out]]
-            .as_ref()
-            .expect("temporary")
-            .dtype();
+        let mut outputs = Vec::with_capacity(stores.len());
+        for store in stores {
+            let out = store.buffer.0 as usize;
+            let slot = order
+                .iter()
+                .position(|&b| b == out)
+                .expect("the store's buffer is used");
+            let value = memory.values[memory.root[out]].as_ref().expect("temporary");
+            if value.shape().iter().product::<usize>() != 1 {
+                return Ok(None);
+            }
+            outputs.push((out, slot, value.dtype()));
+        }
         let extent = kernel.inner[0];
         let per_chunk = (CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)).max(1);
         let chunks = extent.div_ceil(per_chunk);
-        // One 16-byte slot per chunk holds its partial (every dtype fits, complex128
-        // included, aligned as an f64).
-        let mut partials = vec![[0u64; 2]; chunks];
+        // One 16-byte slot per chunk and output holds its partial (every dtype fits,
+        // complex128 included, aligned as an f64).
+        let mut partials = vec![[0u64; 2]; chunks * outputs.len()];
         let slots = Pointers(
             partials
                 .iter_mut()
@@ -57,15 +62,17 @@ impl CpuExecutor {
                 .collect(),
         );
         let threads = threads.min(chunks).max(1);
-        let (base, slots) = (&base, &slots);
+        let (outputs_ref, slots) = (&outputs, &slots);
         let run = move |c0: usize, c1: usize| {
             let mut pointers = base.0.clone();
             for c in c0..c1 {
-                pointers[out_slot] = slots.0[c];
+                for (k, &(_, slot, _)) in outputs_ref.iter().enumerate() {
+                    pointers[slot] = slots.0[c * outputs_ref.len() + k];
+                }
                 let (i0, i1) = (c * per_chunk, ((c + 1) * per_chunk).min(extent));
                 // SAFETY: accesses were bounds-checked for the whole range (a chunk is a
-                // sub-range); the output is replaced by this chunk's own slot, and the
-                // store's offset is 0 (a one-element result).
+                // sub-range); each output is replaced by this chunk's own slot, and the
+                // stores' offsets are 0 (one-element results, checked).
                 unsafe {
                     (compiled.entry)(
                         pointers.as_ptr(),
@@ -84,17 +91,18 @@ impl CpuExecutor {
                 scope.spawn(move |_| run(c0, c1));
             }
         });
-        let scalars: Vec<lazyfuse_ir::Scalar> = partials
-            .iter()
-            .map(|&slot| scalar_from_bits(slot, dtype))
-            .collect();
-        let total = combine_pairwise(&scalars, combiner)?;
-        let target = memory.values[memory.root[out]].as_mut().expect("temporary");
-        lazyfuse_ir::with_value!(target, a => {
-            let v = a.iter_mut().next().ok_or_else(|| CodegenError::Internal("empty reduction output".into()))?;
-            *v = lazyfuse_ir::Element::from_scalar(total);
-        });
-        Ok(())
+        for (k, &(out, _, dtype)) in outputs.iter().enumerate() {
+            let scalars: Vec<lazyfuse_ir::Scalar> = (0..chunks)
+                .map(|c| scalar_from_bits(partials[c * outputs.len() + k], dtype))
+                .collect();
+            let total = combine_pairwise(&scalars, folds.combiners[folds.stored[k]])?;
+            let target = memory.values[memory.root[out]].as_mut().expect("temporary");
+            lazyfuse_ir::with_value!(target, a => {
+                let v = a.iter_mut().next().ok_or_else(|| CodegenError::Internal("empty reduction output".into()))?;
+                *v = lazyfuse_ir::Element::from_scalar(total);
+            });
+        }
+        Ok(Some(()))
     }
 
     /// Launches a loop kernel. Its run-time parameters are `cached` (computed, and
@@ -146,17 +154,15 @@ impl CpuExecutor {
         Bound { params, pointers }: Bound,
     ) -> Result<(), CodegenError> {
         let elementwise = emit::is_elementwise(kernel);
-        if let Some(combiner) = chunkable_reduction(kernel) {
-            return Self::launch_chunked(
-                threads_max,
-                compiled,
-                kernel,
-                order,
-                memory,
-                combiner,
-                Bound { params, pointers },
-            );
+        let bound = Bound { params, pointers };
+        if let Some(folds) = chunkable_folds(kernel) {
+            let run =
+                Self::launch_chunked(threads_max, compiled, kernel, order, memory, &folds, &bound)?;
+            if run.is_some() {
+                return Ok(());
+            }
         }
+        let Bound { params, pointers } = bound;
         let (rows, cols) = if elementwise {
             let last = *kernel
                 .outer

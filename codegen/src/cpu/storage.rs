@@ -91,7 +91,7 @@ fn touched(kernel: &Kernel) -> Vec<usize> {
 /// matrix product and no chunked whole-array reduction may touch the storage (they
 /// handle their output storage themselves).
 pub(super) fn written_first(plan: &KernelPlan, roots: &[usize]) -> Vec<bool> {
-    use super::chunked::chunkable_reduction;
+    use super::chunked::chunkable_folds;
     let n = plan.buffers.len();
     let mut ok = vec![false; n];
     let mut decided = vec![false; n];
@@ -103,7 +103,7 @@ pub(super) fn written_first(plan: &KernelPlan, roots: &[usize]) -> Vec<bool> {
                     excluded[roots[b]] = true;
                 }
             }
-            Kernel::Loop(l) if chunkable_reduction(l).is_some() => {
+            Kernel::Loop(l) if chunkable_folds(l).is_some() => {
                 for b in touched(kernel) {
                     excluded[roots[b]] = true;
                 }
