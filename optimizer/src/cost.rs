@@ -30,7 +30,9 @@ pub fn binary_weight(op: BinaryOp) -> f64 {
     match op {
         Div => 4.0,
         FloorDiv | Rem | Fmod => 6.0,
-        Nextafter | Gcd | Lcm | Philox => 20.0,
+        Nextafter | Gcd | Lcm => 20.0,
+        // Ten rounds of two widening products, shifts and xors (about 80 vector ops).
+        Philox => 40.0,
         Arctan2 => 15.0,
         Pow => 20.0,
         _ => 1.0,
