@@ -24,7 +24,9 @@ def test_every_class_derives_from_the_base_and_numpys_exception():
         errors.CompileError: RuntimeError,
         errors.InternalError: RuntimeError,
     }
-    assert set(expected) | {errors.LazyfuseError} == {getattr(errors, n) for n in errors.__all__}
+    exceptions = {getattr(errors, n) for n in errors.__all__} - {errors.FallbackWarning}
+    assert set(expected) | {errors.LazyfuseError} == exceptions
+    assert issubclass(errors.FallbackWarning, UserWarning)
     for cls, builtin in expected.items():
         assert issubclass(cls, errors.LazyfuseError) and issubclass(cls, builtin), cls
         assert getattr(lazyfuse, cls.__name__) is cls

@@ -102,7 +102,8 @@ def test_every_ufunc_name_of_the_op_table_is_defined_and_lazy():
         if ir not in _ops.NOT_IN_NUMPY:
             assert isinstance(getattr(onp, names[0]), onp.ufunc), names[0]
     for names in _ops.BINARY.values():
-        assert isinstance(getattr(onp, names[0]), onp.ufunc), names[0]
+        if names:  # (philox has no NumPy name)
+            assert isinstance(getattr(onp, names[0]), onp.ufunc), names[0]
 
 
 def test_no_function_is_created_through_globals():

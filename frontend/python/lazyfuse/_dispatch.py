@@ -11,6 +11,7 @@ import operator as _operator
 import numpy as _np
 
 from . import _core, _native, _ops
+from ._fallback import note_fallback, wrap_result
 from ._core import (_BINARY_UFUNC, _EAGER_SCALARS, DTypeError, InvalidArgumentError,
                     _eager_binary, _elementwise, _from_numpy, _small, _with_dtype, asarray,
                     ndarray)
@@ -42,6 +43,7 @@ def _by_numpy(func, *args, **kwargs):
     lazy array over NumPy's result where lazyfuse has its dtype, else NumPy's result.
     Lazy arrays given as ``out`` are written in place (and returned)."""
     out = kwargs.get("out")
+    note = note_fallback(func)
     args, kwargs = _evaluate_nested(args), _evaluate_nested(
         {k: v for k, v in kwargs.items() if k != "out"})
     if out is not None:
@@ -53,12 +55,12 @@ def _by_numpy(func, *args, **kwargs):
             return tuple(o if r is v else r for r, v, o in zip(result, views, outs))
         return outs[0] if result is views[0] else result
     result = func(*args, **kwargs)
-    if not isinstance(result, (_np.ndarray, _np.generic)):
-        return result
-    try:
-        return asarray(result)
-    except DTypeError:
-        return result
+    if isinstance(result, _np.generic):
+        try:
+            return asarray(result)
+        except DTypeError:
+            return result
+    return wrap_result(result, note)
 
 
 def _evaluate_nested(x):

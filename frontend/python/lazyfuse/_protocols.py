@@ -8,6 +8,7 @@ The methods reach ``_core``'s functions through the module when called: ``_core`
 still loading when it imports this module."""
 
 from . import _core, _ops
+from ._fallback import holds_numpy_array, note_fallback, wrap_result
 
 # NumPy ufunc name (and alias) -> IR op name, from the one table in ir/src/op.rs.
 _UNARY = {name: op for op, names in _ops.UNARY.items() for name in names}
@@ -47,12 +48,14 @@ class NumpyProtocols:
                 return _core._with_dtype(reduced, dtype)
         # Anything else: computed by NumPy on the evaluated values (ufunc.at writes
         # its first argument in place).
+        function = getattr(ufunc, method)
+        note = note_fallback(function)
         args = [x.numpy() if isinstance(x, _core.ndarray) else x for x in inputs]
         if method == "at" and isinstance(inputs[0], _core.ndarray):
             args[0] = _core._writable(inputs[0])
         if dtype is not None:
             kwargs["dtype"] = dtype
-        return getattr(ufunc, method)(*args, **kwargs)
+        return wrap_result(function(*args, **kwargs), note)
 
     def __array_function__(self, func, types, args, kwargs):
         from . import numpy as lnp
@@ -60,7 +63,9 @@ class NumpyProtocols:
         # numpy.trace), not NumPy's own through lnp.__getattr__.
         namespace = {"numpy": lnp, "numpy.fft": lnp.fft}.get(getattr(func, "__module__", None))
         ours = vars(namespace).get(func.__name__) if namespace is not None else None
-        if callable(ours) and not isinstance(ours, type(lnp)):
+        # (NumPy's own function, wrapped by lnp.__getattr__, is not ours.)
+        if (callable(ours) and not isinstance(ours, type(lnp))
+                and not hasattr(ours, "__wrapped_numpy__")):
             try:
                 return ours(*args, **kwargs)
             except NotImplementedError:
@@ -71,7 +76,8 @@ class NumpyProtocols:
         out = kwargs.get("out")
         args = _core._evaluate_nested(args)
         kwargs = _core._evaluate_nested(kwargs)
-        if func.__name__ in _WRITES_FIRST_ARGUMENT and isinstance(first, _core.ndarray):
+        writes = func.__name__ in _WRITES_FIRST_ARGUMENT and isinstance(first, _core.ndarray)
+        if writes:
             args = (_core._writable(first),) + tuple(args[1:])
         if isinstance(out, _core.ndarray):
             kwargs["out"] = _core._writable(out)
@@ -79,6 +85,9 @@ class NumpyProtocols:
             kwargs["out"] = tuple(_core._writable(o) if isinstance(o, _core.ndarray) else o
                                   for o in out)
         result = func(*args, **kwargs)
+        # A fallback when NumPy computed arrays (not np.shape, np.ndim, ...).
+        if writes or out is not None or holds_numpy_array(result):
+            note = note_fallback(func)
         if out is not None and result is kwargs["out"]:
             return out  # NumPy returns the array it wrote: give back the lazy one
-        return result
+        return wrap_result(result, note) if holds_numpy_array(result) else result

@@ -33,7 +33,7 @@ All derive from ``LazyfuseError``.
 
 import numpy as _np
 
-__all__ = ["LazyfuseError", "ShapeError", "DTypeError", "AxisError", "ScalarOverflowError",
+__all__ = ["LazyfuseError", "FallbackWarning", "ShapeError", "DTypeError", "AxisError", "ScalarOverflowError",
            "IndexingError", "InvalidArgumentError", "BindingError", "ConcretizationError",
            "ParseError", "OutOfMemoryError", "CompileError", "InternalError"]
 
@@ -95,3 +95,8 @@ class CompileError(LazyfuseError, RuntimeError):
 
 class InternalError(LazyfuseError, RuntimeError):
     """A bug in lazyfuse: a broken invariant or a Rust panic (RuntimeError)."""
+
+
+class FallbackWarning(UserWarning):
+    """A NumPy function lazyfuse does not compute lazily was computed by NumPy on the
+    evaluated inputs (issued only with ``LAZYFUSE_WARN_FALLBACK=1``)."""

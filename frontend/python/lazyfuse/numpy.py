@@ -1,10 +1,12 @@
 """``import lazyfuse.numpy as np``: NumPy's names over lazy arrays."""
 
 import sys as _sys
+import types as _types
 
 import numpy as _np
 
 from ._core import *  # noqa: F401,F403 - every public name of _core is a NumPy name
+from ._fallback import numpy_function as _numpy_function
 from ._ufunc import ufunc  # noqa: F401 - the class of add, exp, ... (NumPy's methods)
 from . import _fft as fft  # noqa: F401 - NumPy's fft with the Array API's keywords
 from . import _random as random  # noqa: F401 - counter-based, drawn inside kernels
@@ -41,9 +43,20 @@ dtype = _np.dtype
 def __getattr__(name):
     """A NumPy name lazyfuse does not provide (yet) is NumPy's own: its functions take
     lazy arrays through ``__array_function__`` (computed by NumPy on the evaluated
-    values, functions that write their argument writing the lazy array in place), and
-    its submodules, classes and constants are NumPy's."""
+    values, functions that write their argument writing the lazy array in place) and
+    return lazy arrays over NumPy's results (a fallback: ``LAZYFUSE_WARN_FALLBACK=1``
+    warns, ``lazyfuse.explain`` lists it); its submodules, classes, ufuncs and
+    constants are NumPy's."""
     try:
-        return getattr(_np, name)
+        value = getattr(_np, name)
     except AttributeError:
         raise AttributeError(f"module 'lazyfuse.numpy' has no attribute {name!r}") from None
+    if isinstance(value, (_types.FunctionType, type(_np.cumsum))):
+        if name not in _WRAPPED:
+            _WRAPPED[name] = _numpy_function(value)
+        return _WRAPPED[name]
+    return value
+
+
+# NumPy's functions as lazyfuse.numpy gives them, made once per name.
+_WRAPPED = {}

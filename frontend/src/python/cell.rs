@@ -22,6 +22,8 @@ pub(super) struct PyBufferCell {
     /// Address of the buffer's lowest byte when the cell was made (views are located
     /// relative to it; a snapshot moves the cell, not the views' NumPy arrays).
     start: usize,
+    /// What `explain` says about every read of this version (a fallback's result).
+    note: std::sync::OnceLock<Box<str>>,
 }
 
 /// The lowest byte and the number of bytes an array's elements cover.
@@ -92,7 +94,11 @@ impl PyBufferCell {
         // SAFETY: the owner (a reference to the array) keeps the bytes allocated; the
         // base writes them only after `snapshot` when readers are pending.
         let cell = unsafe { BufferCell::new(start as *const u8, span, owner) };
-        Ok(PyBufferCell { cell, start })
+        Ok(PyBufferCell {
+            cell,
+            start,
+            note: std::sync::OnceLock::new(),
+        })
     }
 
     /// A lazy read of `view` (a NumPy view of the buffer) that keeps this version's
@@ -100,15 +106,24 @@ impl PyBufferCell {
     /// copied now, which keeps them too.
     pub(super) fn read(&self, view: &Bound<'_, PyAny>) -> PyResult<NativeArray> {
         let in_cell = numpy_view_any(view).and_then(|v| view_in_cell(self, &v));
-        match in_cell {
-            Some(external) => Ok(NativeArray {
+        let read = match in_cell {
+            Some(external) => NativeArray {
                 a: Array::from_node(lazyfuse_ir::Node::external(external)),
-            }),
+            },
             None => {
                 let copied = view.call_method0("copy")?;
-                asarray(&copied)
+                asarray(&copied)?
             }
+        };
+        if let Some(note) = self.note.get() {
+            read.a.set_note(note);
         }
+        Ok(read)
+    }
+
+    /// Notes every later read of this version for `explain` (the first note stays).
+    fn set_note(&self, note: &str) {
+        let _ = self.note.set(note.into());
     }
 
     /// Lazy reads (leaves, programs) still holding this version.

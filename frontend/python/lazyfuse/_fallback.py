@@ -1,0 +1,88 @@
+"""What lazyfuse does not compute lazily is computed by NumPy on the evaluated inputs:
+this module names such a fallback (a warning with ``LAZYFUSE_WARN_FALLBACK=1``) and
+wraps NumPy's result as lazy arrays, each carrying a note so that ``lazyfuse.explain``
+of a program using it lists it among the program's inputs."""
+
+import os as _os
+import warnings as _warnings
+
+import numpy as _np
+
+from .errors import DTypeError, FallbackWarning
+
+
+def _name(func):
+    module = getattr(func, "__module__", None) or "numpy"
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func))
+    if module.startswith("numpy"):
+        module = module.replace("numpy._core.", "numpy.").replace("numpy.core.", "numpy.")
+        if module.startswith(("numpy.fromnumeric", "numpy.multiarray", "numpy._")):
+            module = "numpy"
+    return f"{module}.{name}"
+
+
+_LIBRARY_DIRS = (_os.path.dirname(__file__), _os.path.dirname(_np.__file__))
+
+
+def _user_stacklevel():
+    """The stacklevel of the first frame outside lazyfuse and NumPy (the user's line)."""
+    import sys
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def note_fallback(func):
+    """Names a fallback: warns (FallbackWarning, at the user's line) when
+    LAZYFUSE_WARN_FALLBACK=1; returns the note for its results."""
+    name = _name(func)
+    if _os.environ.get("LAZYFUSE_WARN_FALLBACK") == "1":
+        _warnings.warn(f"{name} is computed by NumPy on the evaluated inputs (not lazily)",
+                       FallbackWarning, stacklevel=_user_stacklevel())
+    return f"computed by NumPy: {name} (a fallback, not lazy)"
+
+
+def wrap_result(result, note):
+    """NumPy's result with its arrays (alone, or in a tuple, list or named tuple) as
+    lazy arrays noted with `note`; arrays of dtypes lazyfuse lacks, scalars and other
+    objects as NumPy gave them."""
+    from ._core import asarray, ndarray
+    if isinstance(result, _np.ndarray) and not isinstance(result, ndarray):
+        try:
+            wrapped = asarray(result)
+        except (DTypeError, TypeError, ValueError):
+            return result
+        if wrapped._base.buffer is not None:  # every read of NumPy's result says so
+            wrapped._base.read_cell().set_note(note)
+        return wrapped
+    if isinstance(result, (tuple, list)) and any(isinstance(r, _np.ndarray) for r in result):
+        items = [wrap_result(r, note) for r in result]
+        if hasattr(result, "_fields"):  # a named tuple (linalg's SVDResult, ...)
+            return type(result)(*items)
+        return type(result)(items)
+    return result
+
+
+def holds_numpy_array(result):
+    from ._core import ndarray
+    if isinstance(result, _np.ndarray) and not isinstance(result, ndarray):
+        return True
+    return isinstance(result, (tuple, list)) and any(holds_numpy_array(r) for r in result)
+
+
+def numpy_function(func):
+    """NumPy's function `func` as lazyfuse.numpy's: called as it is (on lazy arrays it
+    dispatches through ``__array_function__``, which names the fallback), and NumPy
+    arrays it returns come back as lazy arrays, the call named as a fallback."""
+    import functools
+
+    @functools.wraps(func)
+    def call(*args, **kwargs):
+        result = func(*args, **kwargs)
+        if not holds_numpy_array(result):
+            return result
+        return wrap_result(result, note_fallback(func))
+
+    call.__wrapped_numpy__ = func
+    return call
