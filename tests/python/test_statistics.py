@@ -1,0 +1,149 @@
+"""NaN-ignoring reductions, cov/corrcoef, polyval, tensordot, take/take_along_axis and
+convolutions, computed lazily: NumPy's values, dtypes and shapes over dtypes, axes,
+keepdims, NaN, +-inf and empty slices, on arrays in memory and pending ones, NumPy's
+exceptions for bad input, and one fused program where NumPy makes several passes."""
+
+import warnings
+
+import numpy as onp
+import pytest
+
+import lazyfuse
+import lazyfuse.numpy as np
+
+RNG = onp.random.default_rng(0)
+NAN = onp.array([[1.0, onp.nan, 3.0, -onp.inf], [onp.nan, onp.nan, onp.nan, onp.nan],
+                 [2.0, -0.0, onp.nan, 5.5]])
+F = RNG.standard_normal((4, 5, 3))
+I = RNG.integers(-5, 5, (3, 4))
+
+
+def pending(a):
+    """A pending lazy array with a's values (computed by a kernel, not read)."""
+    return np.asarray(onp.asarray(a)) * 1 if onp.asarray(a).dtype != bool else np.asarray(a) | False
+
+
+def check(name, args, kwargs, rtol=1e-12):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = getattr(onp, name)(*args, **kwargs)
+        for make in (np.asarray, pending):
+            got = getattr(np, name)(*(make(a) if isinstance(a, onp.ndarray) else a for a in args),
+                                    **kwargs)
+            assert isinstance(got, lazyfuse.ndarray), name
+            got = onp.asarray(got)
+            assert got.shape == onp.shape(want), (name, got.shape, onp.shape(want))
+            assert got.dtype == onp.asarray(want).dtype, (name, got.dtype, onp.asarray(want).dtype)
+            onp.testing.assert_allclose(got, want, rtol=rtol, atol=1e-12, equal_nan=True,
+                                        err_msg=name)
+
+
+@pytest.mark.parametrize("name", ["nanmax", "nanmin", "nanmean", "nanvar", "nanstd"])
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (0, False), (1, True), ((0, 1), False)])
+def test_nan_reductions(name, axis, keepdims):
+    check(name, (NAN,), {"axis": axis, "keepdims": keepdims})
+    check(name, (NAN.astype(onp.float32),), {"axis": axis, "keepdims": keepdims}, rtol=1e-6)
+    if name in ("nanmax", "nanmin", "nanmean"):
+        check(name, (I,), {"axis": axis, "keepdims": keepdims})
+
+
+def test_nan_variance_degrees_of_freedom():
+    for ddof in (0, 1, 2):
+        check("nanvar", (NAN,), {"axis": 1, "ddof": ddof})
+        check("nanstd", (NAN,), {"axis": 0, "ddof": ddof})
+    check("nanvar", (I,), {"axis": 0})
+
+
+def test_nan_arg_reductions():
+    x = onp.array([[onp.nan, 2.0, 7.0, 7.0], [1.0, onp.nan, -onp.inf, 0.0]])
+    for name in ("nanargmax", "nanargmin"):
+        for axis in (None, 0, 1):
+            check(name, (x,), {"axis": axis})
+        check(name, (I,), {"axis": 1})
+        with pytest.raises(ValueError, match="All-NaN slice encountered"):
+            getattr(np, name)(np.asarray(NAN), axis=1)
+        with pytest.raises(ValueError):
+            getattr(onp, name)(NAN, axis=1)
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((F[0],), {}), ((F[0],), {"rowvar": False}), ((F[0, 0],), {}), ((F[0, :2], F[1, :2]), {}),
+    ((F[0],), {"bias": True}), ((F[0],), {"ddof": 2}), ((I,), {}),
+    ((F[0].astype(onp.float32),), {}), ((F[0, 0], F[1, 0]), {"rowvar": False}),
+    ((F[0] + 1j * F[1],), {}),
+])
+def test_cov_and_corrcoef(args, kwargs):
+    check("cov", args, kwargs, rtol=1e-6 if args[0].dtype == onp.float32 else 1e-12)
+    kwargs = {k: v for k, v in kwargs.items() if k == "rowvar"}
+    if args[0].dtype.kind != "c":
+        check("corrcoef", args, kwargs, rtol=1e-6 if args[0].dtype == onp.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("p,x", [
+    ([3.0, 0.0, -1.0], F[0]), (onp.array([1, 2, 3]), I), ([2.5], F[1]), (onp.array([1.0, -2.0, 0.5, 4.0], onp.float32), F[0].astype(onp.float32)),
+    ([1, -1], onp.array(3.0)),
+])
+def test_polyval(p, x):
+    want = onp.polyval(p, x)
+    for px in (p, np.asarray(onp.asarray(p))):
+        got = np.polyval(px, np.asarray(x))
+        assert onp.asarray(got).dtype == want.dtype and onp.shape(got) == want.shape
+        onp.testing.assert_allclose(onp.asarray(got), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("a,b,axes", [
+    (F, RNG.standard_normal((5, 3, 2)), 2), (F, RNG.standard_normal((3, 4)), ([0, 2], [1, 0])),
+    (F[0], F[1].T, 1), (F, F, 0), (F, F, 3), (I, I.T, ([1], [0])),
+])
+def test_tensordot(a, b, axes):
+    check("tensordot", (a, b), {"axes": axes})
+
+
+def test_tensordot_errors():
+    with pytest.raises(ValueError):
+        np.tensordot(np.asarray(F), np.asarray(F), axes=([0], [1]))
+
+
+def test_take_and_take_along_axis():
+    check("take", (F, onp.array([2, 0, -1])), {"axis": 1})
+    check("take", (F, onp.array([[5, 0], [59, 7]])), {})
+    check("take", (I, onp.array(1)), {"axis": 0})
+    order = onp.argsort(F, axis=1)
+    check("take_along_axis", (F, order), {"axis": 1})
+    check("take_along_axis", (F, onp.argmax(F, axis=-1)[..., None]), {"axis": -1})
+    check("take_along_axis", (F.ravel(), onp.array([3, 1, 4])), {"axis": None})
+    with pytest.raises(IndexError):
+        np.take(np.asarray(F), onp.array([100]), axis=1).numpy()
+    with pytest.raises(ValueError):
+        np.take_along_axis(np.asarray(F), onp.array([0, 1]), axis=1)
+
+
+@pytest.mark.parametrize("n,m", [(10, 3), (7, 7), (9, 4), (5, 1), (3, 8), (100, 64)])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_convolve_and_correlate(n, m, mode):
+    a, v = RNG.standard_normal(n), RNG.standard_normal(m)
+    check("convolve", (a, v), {"mode": mode})
+    check("correlate", (a, v), {"mode": mode})
+    check("convolve", (a.astype(onp.float32), I.ravel()[:m].astype(onp.int64)), {"mode": mode}, rtol=1e-5)
+    z = a + 1j * RNG.standard_normal(n)
+    check("correlate", (z, v + 0.5j), {"mode": mode})
+
+
+def test_convolution_errors():
+    for f in (np.convolve, np.correlate):
+        with pytest.raises(ValueError):
+            f(np.asarray(onp.ones(3)), np.asarray(onp.ones((2, 2))))
+        with pytest.raises(ValueError):
+            f(np.asarray(onp.ones(3)), np.asarray(onp.ones(0)))
+
+
+def test_compositions_fuse():
+    x = np.asarray(RNG.standard_normal((200, 300)))
+    text = str(lazyfuse.explain(np.nanmean(x * 2.0, axis=1)))
+    assert "kernels (1)" in text, text
+    # A convolution's bulk (every tap inside the signal) is one kernel that computes the
+    # pending signal itself and writes the result; only the short edges are apart.
+    text = str(lazyfuse.explain(np.convolve(x[0] + 1.0, onp.array([0.25, 0.5, 0.25]), "same")))
+    kernels = text.split("kernel ")[1:]
+    bulk = [k for k in kernels if k.startswith(tuple(f"{i}: loop outer [298]" for i in range(9)))]
+    assert len(bulk) == 1 and "const 1.0" in bulk[0], text
