@@ -474,7 +474,7 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
             # Integer arrays, boolean masks: a copy, as NumPy's advanced indexing gives;
             # tiny arrays in memory by NumPy at once, others a lazy gather.
             if _small(self) is not None:
-                return _by_numpy(_operator.getitem, self, _evaluate_nested(key))
+                return _at_once(_operator.getitem, self, _evaluate_nested(key))
             return _gather(self, key)
         base = self._base
         if base.buffer is None and (_has_bounds(basic) or _is_element(basic, self.ndim)):
@@ -724,7 +724,7 @@ _native.register_array_type(ndarray)
 
 from ._order import _elementwise  # noqa: E402,F401
 from ._dispatch import (_COMPARISONS, _UNARY_UFUNC, _binary,  # noqa: E402,F401
-                        _binary_by_numpy, _by_numpy, _evaluate_nested, _is_python_scalar,
+                        _at_once, _binary_by_numpy, _by_numpy, _evaluate_nested, _is_python_scalar,
                         _needs_numpy, _out_of_range_comparison, _ufunc_into, _unary,
                         _unary_slow)
 from ._indexing import (_assign, _basic_key, _gather, _check_output, _has_bounds,  # noqa: E402
@@ -737,5 +737,6 @@ from ._creation import full, zeros  # noqa: E402  (used above)
 from ._writes import *  # noqa: E402,F401,F403
 from ._manipulation import *  # noqa: E402,F401,F403
 from ._statistics import *  # noqa: E402,F401,F403
+from ._shaping import *  # noqa: E402,F401,F403
 from ._composed import *  # noqa: E402,F401,F403
 from ._ufuncs import floor, rint, maximum, minimum, sqrt  # noqa: E402  (used above)

@@ -39,11 +39,21 @@ def _out_of_range_comparison(a, op, value, reflected):
 
 def _by_numpy(func, *args, **kwargs):
     """What lazyfuse does not compute lazily (an out=, initial= or where= argument, an
-    F-order reshape, ...) is computed by NumPy on the evaluated values. The result is a
-    lazy array over NumPy's result where lazyfuse has its dtype, else NumPy's result.
-    Lazy arrays given as ``out`` are written in place (and returned)."""
+    F-order reshape, ...) is computed by NumPy on the evaluated values (a fallback,
+    named by ``note_fallback``). The result is a lazy array over NumPy's result where
+    lazyfuse has its dtype, else NumPy's result. Lazy arrays given as ``out`` are
+    written in place (and returned)."""
+    return _numpy_call(func, note_fallback(func), args, kwargs)
+
+
+def _at_once(func, *args):
+    """A tiny array's operation by NumPy at once, for speed (not a fallback: lazyfuse
+    would compute it lazily past the eager limit)."""
+    return _numpy_call(func, None, args, {})
+
+
+def _numpy_call(func, note, args, kwargs):
     out = kwargs.get("out")
-    note = note_fallback(func)
     args, kwargs = _evaluate_nested(args), _evaluate_nested(
         {k: v for k, v in kwargs.items() if k != "out"})
     if out is not None:

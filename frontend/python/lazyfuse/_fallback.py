@@ -53,7 +53,7 @@ def wrap_result(result, note):
             wrapped = asarray(result)
         except (DTypeError, TypeError, ValueError):
             return result
-        if wrapped._base.buffer is not None:  # every read of NumPy's result says so
+        if note is not None and wrapped._base.buffer is not None:  # every read says so
             wrapped._base.read_cell().set_note(note)
         return wrapped
     if isinstance(result, (tuple, list)) and any(isinstance(r, _np.ndarray) for r in result):
