@@ -17,7 +17,9 @@ LAZY = {
     "diff", "atleast_1d", "atleast_2d", "atleast_3d", "meshgrid", "indices", "triu", "tril",
     "diag", "convolve", "correlate", "polyval", "broadcast_arrays", "split", "array_split",
     "hsplit", "vsplit", "ediff1d", "diagflat", "tri", "vander", "append", "logspace",
-    "geomspace", "select", "resize", "gradient", "insert", "delete",
+    "geomspace", "select", "resize", "gradient", "insert", "delete", "vdot", "kron", "cross",
+    "isin", "compress", "extract", "fromfunction", "linalg.norm", "linalg.matrix_power",
+    "fft.fftshift",
 }
 
 

@@ -147,3 +147,68 @@ def test_compositions_fuse():
     kernels = text.split("kernel ")[1:]
     bulk = [k for k in kernels if k.startswith(tuple(f"{i}: loop outer [298]" for i in range(9)))]
     assert len(bulk) == 1 and "const 1.0" in bulk[0], text
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((F[0],), {}), ((F[0],), {"ord": "fro"}), ((F[0],), {"ord": 1}), ((F[0],), {"ord": -1}),
+    ((F[0],), {"ord": onp.inf}), ((F[0],), {"ord": -onp.inf}), ((F[0, 0],), {}),
+    ((F[0, 0],), {"ord": 3}), ((F[0, 0],), {"ord": 0}), ((F[0, 0],), {"ord": onp.inf}),
+    ((F,), {"axis": 1}), ((F,), {"axis": (0, 2), "keepdims": True}),
+    ((F,), {"axis": (2, 1), "ord": 1}), ((I,), {"axis": 0, "ord": 1}), ((I,), {}),
+    ((F[0] + 1j * F[1],), {}), ((F[0, 0] + 1j * F[1, 0],), {"ord": 1}),
+    ((F[0],), {"ord": 2}),  # the matrix 2-norm: by NumPy (singular values)
+])
+def test_norm(args, kwargs):
+    want = onp.linalg.norm(*args, **kwargs)
+    for make in (np.asarray, pending):
+        got = np.linalg.norm(make(args[0]), **kwargs)
+        assert onp.shape(got) == onp.shape(want) and onp.asarray(got).dtype == onp.asarray(want).dtype
+        onp.testing.assert_allclose(onp.asarray(got), want, rtol=1e-12)
+    with pytest.raises(ValueError):
+        np.linalg.norm(np.asarray(F), axis=(0, 1, 2))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, 8, -2])
+def test_matrix_power(n):
+    s = F[0, :3] + 2 * onp.eye(3)
+    for x in (s, onp.stack([s, s.T]), I[:3, :3]):
+        if n < 0 and x.dtype.kind == "i":
+            continue
+        want = onp.linalg.matrix_power(x, n)
+        got = np.linalg.matrix_power(np.asarray(x), n)
+        assert onp.asarray(got).dtype == want.dtype and onp.shape(got) == want.shape
+        onp.testing.assert_allclose(onp.asarray(got), want, rtol=1e-10)
+    with pytest.raises(onp.linalg.LinAlgError):
+        np.linalg.matrix_power(np.asarray(F[0]), 2)
+
+
+def test_products_and_membership():
+    for a, b in [(F[0, :2], I[:2, :2]), (F[0, 0], F[1, :2]), (onp.arange(3), F[0]),
+                 (F, onp.array(2.0))]:
+        check("kron", (a, b), {})
+    check("cross", (F[0], F[1]), {})
+    check("cross", (F[0], F[1, 0]), {})
+    check("cross", (I[:, :3], F[0, :3]), {})
+    check("vdot", (F[0], F[1]), {})
+    check("vdot", (I, I), {})
+    check("vdot", (F[0] + 1j, F[1] - 2j), {})
+    check("isin", (I, onp.array([0, 3, -5, 99])), {})
+    check("isin", (I, onp.array([1, 2])), {"invert": True})
+    check("isin", (F[0], F[0, 1]), {})
+    check("compress", (onp.array([True, False, True]), F[0]), {"axis": 1})
+    check("compress", (onp.array([False, True]), F), {})
+    check("extract", (F[0] > 0, F[0]), {})
+    with pytest.raises(IndexError):
+        np.compress(onp.array([False, False, True]), np.asarray(onp.ones(2)))
+    with pytest.raises(ValueError):
+        np.vdot(np.asarray(onp.ones(3)), np.asarray(onp.ones(2)))
+    got = np.fromfunction(lambda i, j: i * 10 + j, (3, 4), dtype=int)
+    onp.testing.assert_array_equal(onp.asarray(got), onp.fromfunction(lambda i, j: i * 10 + j,
+                                                                    (3, 4), dtype=int))
+    for axes in (None, 0, (1,)):
+        check_fft = onp.fft.fftshift(F[0], axes=axes)
+        onp.testing.assert_array_equal(onp.asarray(np.fft.fftshift(np.asarray(F[0]), axes=axes)),
+                                       check_fft)
+        onp.testing.assert_array_equal(
+            onp.asarray(np.fft.ifftshift(np.asarray(F[0]), axes=axes)),
+            onp.fft.ifftshift(F[0], axes=axes))

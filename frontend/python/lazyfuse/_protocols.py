@@ -61,7 +61,8 @@ class NumpyProtocols:
         from . import numpy as lnp
         # Ours of the same name in the same module (numpy.linalg.trace is not
         # numpy.trace), not NumPy's own through lnp.__getattr__.
-        namespace = {"numpy": lnp, "numpy.fft": lnp.fft}.get(getattr(func, "__module__", None))
+        namespace = {"numpy": lnp, "numpy.fft": lnp.fft, "numpy.linalg": lnp.linalg}.get(
+            getattr(func, "__module__", None))
         ours = vars(namespace).get(func.__name__) if namespace is not None else None
         # (NumPy's own function, wrapped by lnp.__getattr__, is not ours.)
         if (callable(ours) and not isinstance(ours, type(lnp))

@@ -17,8 +17,11 @@ from ._functions import broadcast_to
 __all__ = [
     "broadcast_arrays", "split", "array_split", "hsplit", "vsplit", "dsplit", "ediff1d",
     "diagflat", "tri", "vander", "append", "logspace", "geomspace", "select", "resize",
-    "gradient", "insert", "delete",
+    "gradient", "insert", "delete", "isin", "compress", "extract", "fromfunction",
 ]
+
+# isin compares with up to this many test values by equalities (fused); more by NumPy.
+_MAX_LAZY_TESTS = 32
 
 _normalize_axis_index = _np.lib.array_utils.normalize_axis_index
 
@@ -316,3 +319,56 @@ def delete(arr, obj, axis=None):
         shape[axis] = 0
         return asarray(_np.zeros(shape, arr.dtype))
     return _take_static(arr, axis, keep.tolist())
+
+
+def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
+    """NumPy's ``isin`` against a few test values: one fused chain of equalities (more
+    test values than 32 are NumPy's)."""
+    tests = test_elements.numpy() if isinstance(test_elements, ndarray) else test_elements
+    tests = _np.unique(_np.asarray(tests).ravel())
+    element = asarray(element)
+    if tests.size > _MAX_LAZY_TESTS or tests.dtype.kind not in "biufc" or kind == "table":
+        return _by_numpy(_np.isin, element, test_elements, assume_unique, invert, kind=kind)
+    found = None
+    for t in tests:
+        hit = element == t
+        found = hit if found is None else found | hit
+    if found is None:
+        found = asarray(_np.zeros(element.shape, bool))
+    return ~found if invert else found
+
+
+def compress(condition, a, axis=None, out=None):
+    """NumPy's ``compress``: the slices where condition is true (a lazy gather; the
+    condition's values decide the shape, so it is evaluated)."""
+    if out is not None:
+        return _by_numpy(_np.compress, condition, a, axis, out)
+    condition = condition.numpy() if isinstance(condition, ndarray) else _np.asarray(condition)
+    if condition.ndim != 1:
+        raise ValueError("condition must be a 1-d array")
+    a = asarray(a)
+    if axis is None:
+        a, axis = a.ravel(), 0
+    axis = _normalize_axis_index(_operator.index(axis), a.ndim)
+    positions = _np.flatnonzero(condition)
+    if positions.size and positions[-1] >= a.shape[axis]:
+        raise IndexError(f"index {positions[-1]} is out of bounds for axis {axis} with size "
+                         f"{a.shape[axis]}")
+    key = [slice(None)] * a.ndim
+    key[axis] = positions
+    return a[tuple(key)]
+
+
+def extract(condition, arr):
+    """NumPy's ``extract``: the elements where condition is true, flattened (a lazy
+    gather at the condition's true positions)."""
+    condition = condition.numpy() if isinstance(condition, ndarray) else _np.asarray(condition)
+    return asarray(arr).ravel()[_np.flatnonzero(condition)]
+
+
+def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
+    """NumPy's ``fromfunction``: the function called once on lazy index arrays."""
+    if like is not None:
+        return _by_numpy(_np.fromfunction, function, shape, dtype=dtype, like=like, **kwargs)
+    from ._manipulation import indices
+    return function(*indices(shape, dtype=dtype), **kwargs)

@@ -17,6 +17,7 @@ from ._ufuncs import conjugate, isnan, sqrt
 __all__ = [
     "nanmax", "nanmin", "nanargmax", "nanargmin", "nanmean", "nanvar", "nanstd", "cov",
     "corrcoef", "polyval", "tensordot", "take", "take_along_axis", "convolve", "correlate",
+    "vdot", "kron", "cross",
 ]
 
 _normalize_axis_index = _np.lib.array_utils.normalize_axis_index
@@ -337,3 +338,45 @@ def correlate(a, v, mode="valid"):
     if v.shape[0] > a.shape[0] or v.shape[0] > _MAX_LAZY_TAPS:
         return _by_numpy(_np.correlate, a, v, mode)
     return _correlate(a, v, mode, True)
+
+
+def vdot(a, b, /):
+    """NumPy's ``vdot``: the flattened arrays' dot product, a conjugated (a 0-d lazy
+    array: one fused reduction)."""
+    a, b = asarray(a), asarray(b)
+    x, y = a.ravel(), b.ravel()
+    if x.shape != y.shape:
+        raise ValueError("vectors have different lengths")
+    dtype = _np.result_type(a.dtype, b.dtype)
+    if dtype.kind == "c":
+        x = conjugate(x.astype(dtype))
+    return (x.astype(dtype) * y.astype(dtype)).sum(dtype=dtype)
+
+
+def kron(a, b):
+    """NumPy's ``kron``: every element of a times b, in blocks (one broadcast product
+    reshaped)."""
+    a, b = asarray(a), asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    n = max(a.ndim, b.ndim)
+    ash, bsh = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+    left = a.reshape([d for k in ash for d in (k, 1)])
+    right = b.reshape([d for k in bsh for d in (1, k)])
+    return (left * right).reshape([x * y for x, y in zip(ash, bsh)])
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """NumPy's ``cross`` of 3-vectors along the last axes (components by NumPy's
+    formulas, fused); other layouts are NumPy's."""
+    a, b = asarray(a), asarray(b)
+    plain = axis is None and (axisa, axisb, axisc) == (-1, -1, -1)
+    if not plain or a.ndim == 0 or b.ndim == 0 or a.shape[-1] != 3 or b.shape[-1] != 3:
+        return _by_numpy(_np.cross, a, b, axisa, axisb, axisc, axis)
+    dtype = _np.result_type(a.dtype, b.dtype)
+    a, b = a.astype(dtype), b.astype(dtype)
+    a0, a1, a2 = (_slice(a, (Ellipsis, k)) for k in range(3))
+    b0, b1, b2 = (_slice(b, (Ellipsis, k)) for k in range(3))
+    parts = [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0]
+    shape = _np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    return concatenate([p.reshape(shape + (1,)) for p in parts], axis=-1)

@@ -10,6 +10,7 @@ from ._fallback import numpy_function as _numpy_function
 from ._ufunc import ufunc  # noqa: F401 - the class of add, exp, ... (NumPy's methods)
 from . import _fft as fft  # noqa: F401 - NumPy's fft with the Array API's keywords
 from . import _random as random  # noqa: F401 - counter-based, drawn inside kernels
+from . import _linalg as linalg  # noqa: F401 - norm and matrix_power lazily, NumPy's rest
 from ._array_api import (__array_api_version__, __array_namespace_info__,  # noqa: F401
                          can_cast, concat, finfo, from_dlpack, iinfo, matrix_transpose,
                          permute_dims, result_type, unstack, vecdot)
@@ -17,6 +18,7 @@ from ._array_api import (__array_api_version__, __array_namespace_info__,  # noq
 # `import lazyfuse.numpy.random` and `from lazyfuse.numpy.fft import ...` find them.
 _sys.modules[__name__ + ".fft"] = fft
 _sys.modules[__name__ + ".random"] = random
+_sys.modules[__name__ + ".linalg"] = linalg
 
 pi = _np.pi
 e = _np.e
