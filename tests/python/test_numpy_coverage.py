@@ -18,7 +18,7 @@ LAZY = {
     "diag", "convolve", "correlate", "polyval", "broadcast_arrays", "split", "array_split",
     "hsplit", "vsplit", "ediff1d", "diagflat", "tri", "vander", "append", "logspace",
     "geomspace", "select", "resize", "gradient", "insert", "delete", "vdot", "kron", "cross",
-    "isin", "compress", "extract", "fromfunction", "linalg.norm", "linalg.matrix_power",
+    "isin", "compress", "extract", "fromfunction", "linalg.norm", "linalg.matrix_power", "einsum",
     "fft.fftshift",
 }
 

@@ -212,3 +212,39 @@ def test_products_and_membership():
         onp.testing.assert_array_equal(
             onp.asarray(np.fft.ifftshift(np.asarray(F[0]), axes=axes)),
             onp.fft.ifftshift(F[0], axes=axes))
+
+
+@pytest.mark.parametrize("subscripts,shapes", [
+    ("ij,jk->ik", [(4, 5), (5, 3)]), ("ij,jk", [(4, 5), (5, 3)]), ("ij->ji", [(4, 5)]),
+    ("ij->", [(4, 5)]), ("ij->j", [(4, 5)]), ("i,i->", [(6,), (6,)]), ("i,j->ij", [(3,), (4,)]),
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("bij,jk->bik", [(2, 3, 4), (4, 5)]),
+    ("ijk,kj->i", [(3, 4, 5), (5, 4)]), ("ij,jk,kl->il", [(3, 4), (4, 5), (5, 2)]),
+    ("ab,cd->abcd", [(2, 3), (4, 1)]), ("ij,ij->ij", [(3, 4), (3, 4)]),
+    ("ik,jk->ij", [(3, 4), (5, 4)]), ("i,ij,j->", [(3,), (3, 4), (4,)]),
+    ("ij,j->i", [(3, 1), (4,)]),
+])
+def test_einsum(subscripts, shapes):
+    rng = onp.random.default_rng(len(subscripts))
+    for dtype in (onp.float64, onp.int64, onp.complex128):
+        arrays = [rng.standard_normal(s).astype(dtype) if dtype != onp.int64
+                  else rng.integers(-3, 4, s) for s in shapes]
+        if dtype == onp.complex128:
+            arrays = [a + 0.5j * a[::-1] if a.ndim else a for a in arrays]
+        check("einsum", (subscripts, *arrays), {})
+
+
+def test_einsum_forms_left_to_numpy_and_errors():
+    x = onp.arange(9.0).reshape(3, 3)
+    got = np.einsum("ii->i", np.asarray(x))  # a diagonal: NumPy's, same answer
+    onp.testing.assert_array_equal(onp.asarray(got), onp.einsum("ii->i", x))
+    got = np.einsum("...j,j->...", np.asarray(x), np.asarray(x[0]))
+    onp.testing.assert_array_equal(onp.asarray(got), onp.einsum("...j,j->...", x, x[0]))
+    with pytest.raises(ValueError):
+        np.einsum("ij,jk->ik", np.asarray(x))
+    with pytest.raises(ValueError):
+        np.einsum("ij->k", np.asarray(x))
+    with pytest.raises(ValueError):
+        np.einsum("ij,jk->ik", np.asarray(x), np.asarray(onp.ones((4, 2))))
+    text = str(lazyfuse.explain(np.einsum("ij,jk,k->i", np.asarray(x), np.asarray(x),
+                                          np.asarray(x[0]))))
+    assert "matmul" in text
