@@ -81,3 +81,15 @@ def test_no_warning_by_default(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", FallbackWarning)
         onp.cumsum(x())
+
+
+def test_a_view_numpy_returns_does_not_alias_the_lazy_input():
+    # NumPy's trim_zeros returns a view of its (evaluated) input: wrapped as it is, a
+    # write to the input would reach a pending read of the result behind the input's
+    # back. The result is a copy: later writes to the input do not change it, as NumPy
+    # would have computed `twice` before the write.
+    x = np.asarray(onp.array([0.0, 1.0, 2.0, 0.0])) * 1.0
+    trimmed = np.trim_zeros(x)
+    twice = trimmed * 2.0
+    x[1] = 100.0
+    onp.testing.assert_array_equal(onp.asarray(twice), [2.0, 4.0])

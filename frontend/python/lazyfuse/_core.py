@@ -228,10 +228,14 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
 
     @property
     def ndim(self):
-        return len(self.shape)
+        view = self._np  # an array in memory: its NumPy view's (the common case)
+        return view.ndim if view is not None else len(self.shape)
 
     @property
     def size(self):
+        view = self._np
+        if view is not None:
+            return view.size
         n = 1
         for d in self.shape:
             n *= d

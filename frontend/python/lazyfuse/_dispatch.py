@@ -70,7 +70,7 @@ def _numpy_call(func, note, args, kwargs):
             return asarray(result)
         except DTypeError:
             return result
-    return wrap_result(result, note)
+    return wrap_result(result, note, (args, kwargs))
 
 
 def _evaluate_nested(x):

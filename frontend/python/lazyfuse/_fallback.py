@@ -43,12 +43,30 @@ def note_fallback(func):
     return f"computed by NumPy: {name} (a fallback, not lazy)"
 
 
-def wrap_result(result, note):
+def _arrays_in(values):
+    """The NumPy arrays among values (and in lists and tuples among them)."""
+    found = []
+    for v in values:
+        if isinstance(v, _np.ndarray):
+            found.append(v)
+        elif isinstance(v, (list, tuple)):
+            found.extend(_arrays_in(v))
+        elif isinstance(v, dict):
+            found.extend(_arrays_in(v.values()))
+    return found
+
+
+def wrap_result(result, note, sources=()):
     """NumPy's result with its arrays (alone, or in a tuple, list or named tuple) as
     lazy arrays noted with `note`; arrays of dtypes lazyfuse lacks, scalars and other
-    objects as NumPy gave them."""
+    objects as NumPy gave them. An array that may share memory with one of `sources`
+    (the evaluated inputs: a view NumPy returned, as trim_zeros does) is copied first:
+    the lazy result must not alias the memory of another lazy array, whose writes
+    only its own base tracks."""
     from ._core import asarray, ndarray
     if isinstance(result, _np.ndarray) and not isinstance(result, ndarray):
+        if any(_np.may_share_memory(result, s) for s in _arrays_in(sources)):
+            result = result.copy()
         try:
             wrapped = asarray(result)
         except (DTypeError, TypeError, ValueError):
@@ -57,7 +75,7 @@ def wrap_result(result, note):
             wrapped._base.read_cell().set_note(note)
         return wrapped
     if isinstance(result, (tuple, list)) and any(isinstance(r, _np.ndarray) for r in result):
-        items = [wrap_result(r, note) for r in result]
+        items = [wrap_result(r, note, sources) for r in result]
         if hasattr(result, "_fields"):  # a named tuple (linalg's SVDResult, ...)
             return type(result)(*items)
         return type(result)(items)
@@ -82,6 +100,7 @@ def numpy_function(func):
         result = func(*args, **kwargs)
         if not holds_numpy_array(result):
             return result
+        # (Arguments that were NumPy arrays: the user's, whose views stay views.)
         return wrap_result(result, note_fallback(func))
 
     call.__wrapped_numpy__ = func

@@ -55,7 +55,7 @@ class NumpyProtocols:
             args[0] = _core._writable(inputs[0])
         if dtype is not None:
             kwargs["dtype"] = dtype
-        return wrap_result(function(*args, **kwargs), note)
+        return wrap_result(function(*args, **kwargs), note, args)
 
     def __array_function__(self, func, types, args, kwargs):
         from . import numpy as lnp
@@ -91,4 +91,6 @@ class NumpyProtocols:
             note = note_fallback(func)
         if out is not None and result is kwargs["out"]:
             return out  # NumPy returns the array it wrote: give back the lazy one
-        return wrap_result(result, note) if holds_numpy_array(result) else result
+        if not holds_numpy_array(result):
+            return result
+        return wrap_result(result, note, (args, kwargs))
