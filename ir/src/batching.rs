@@ -142,6 +142,13 @@ fn batch_node(op: &Op, operands: &[(Node, bool)], y: &Node, size: usize) -> Resu
             },
             vec![first.clone()],
         )?,
+        Op::Scan { op, axis } => apply(
+            Op::Scan {
+                op: *op,
+                axis: axis + 1,
+            },
+            vec![first.clone()],
+        )?,
         Op::MatMul => matmul(operands, y, size)?,
         Op::Concat { axis } => {
             let args = operands

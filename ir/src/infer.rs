@@ -123,6 +123,31 @@ impl Op {
                 Ok(TensorType::new(args[0].dtype, out))
             }
             Op::Reduce { op, axes, keepdims } => reduce_type(*op, axes, *keepdims, args[0]),
+            Op::Scan { op, axis } => {
+                let ndim = args[0].shape.ndim();
+                if *axis >= ndim {
+                    return Err(IrError::AxisOutOfRange {
+                        op: self.name(),
+                        axis: *axis as i64,
+                        ndim,
+                    });
+                }
+                if !matches!(
+                    op,
+                    ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Max | ReduceOp::Min
+                ) {
+                    return Err(IrError::invalid(
+                        "scan",
+                        format!("{} is not a running fold", op.name()),
+                    ));
+                }
+                // NumPy's cumsum/cumprod accumulate as sum does (ints in int64); the
+                // running extremes keep the dtype.
+                Ok(TensorType::new(
+                    reduce_dtype(*op, args[0].dtype),
+                    args[0].shape.clone(),
+                ))
+            }
             Op::MatMul => matmul_type(args[0], args[1]),
             Op::Concat { axis } => concat_type(*axis, args),
             Op::Gather => {

@@ -477,6 +477,15 @@ pub enum Op {
         /// The joined axis.
         axis: usize,
     },
+    /// Running folds along `axis`, the result of x's shape: element i of a row is the
+    /// fold of elements 0..=i in order (`cumsum`, `cumprod`, `cummax`, `cummin`; NumPy's
+    /// `ufunc.accumulate`). `op` is `Sum`, `Prod`, `Max` or `Min`.
+    Scan {
+        /// How values combine.
+        op: ReduceOp,
+        /// The scanned axis.
+        axis: usize,
+    },
     /// `gather(x, positions)`: the elements of `x` at flat C-order `positions` (an
     /// int64 array, each in `0..x.size`), in the positions' shape. NumPy's fancy and
     /// mask indexing, whose index arithmetic the frontend does on concrete indices.
@@ -502,6 +511,7 @@ impl Op {
             Op::MatMul => "matmul",
             Op::Concat { .. } => "concat",
             Op::Gather => "gather",
+            Op::Scan { op, .. } => scan_name(*op),
         }
     }
 
@@ -515,7 +525,8 @@ impl Op {
             | Op::Transpose(_)
             | Op::BroadcastTo(_)
             | Op::Slice(_)
-            | Op::Reduce { .. } => 1,
+            | Op::Reduce { .. }
+            | Op::Scan { .. } => 1,
             Op::Binary(_) | Op::MatMul | Op::Gather => 2,
             Op::Where => 3,
             Op::Concat { .. } => return None,
@@ -529,6 +540,21 @@ impl Op {
             Op::Reshape(_) | Op::Transpose(_) | Op::BroadcastTo(_) | Op::Slice(_)
         )
     }
+}
+
+/// The names of the scans, by combiner (`cumsum`, ...).
+pub const SCAN_NAMES: [(ReduceOp, &str); 4] = [
+    (ReduceOp::Sum, "cumsum"),
+    (ReduceOp::Prod, "cumprod"),
+    (ReduceOp::Max, "cummax"),
+    (ReduceOp::Min, "cummin"),
+];
+
+fn scan_name(op: ReduceOp) -> &'static str {
+    SCAN_NAMES
+        .iter()
+        .find(|(o, _)| *o == op)
+        .map_or("scan", |(_, name)| name)
 }
 
 /// Writes `(1,2,3)`; one element is `(1)` as in the design's `axes=(1)`.
@@ -586,7 +612,7 @@ impl fmt::Display for Op {
                 }
                 f.write_str("]")
             }
-            Op::Concat { axis } => write!(f, "[axis={axis}]"),
+            Op::Concat { axis } | Op::Scan { axis, .. } => write!(f, "[axis={axis}]"),
         }
     }
 }

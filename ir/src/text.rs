@@ -341,6 +341,17 @@ pub(crate) fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
         "reshape" => Op::Reshape(Shape(parse_tuple(p.get("shape")?)?)),
         "broadcast_to" => Op::BroadcastTo(Shape(parse_tuple(p.get("shape")?)?)),
         "transpose" => Op::Transpose(parse_tuple(p.get("perm")?)?),
+        name if crate::op::SCAN_NAMES.iter().any(|(_, n)| *n == name) => Op::Scan {
+            op: crate::op::SCAN_NAMES
+                .iter()
+                .find(|(_, n)| *n == name)
+                .map(|(o, _)| *o)
+                .expect("found"),
+            axis: p
+                .get("axis")?
+                .parse()
+                .map_err(|e| format!("{name}: axis: {e}"))?,
+        },
         "concat" => Op::Concat {
             axis: p
                 .get("axis")?

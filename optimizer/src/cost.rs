@@ -69,6 +69,9 @@ pub fn node_cost(op: &Op, out: &TensorType, args: &[&TensorType]) -> f64 {
             2.0 * n * k
         }
         Op::Concat { .. } => 0.5 * n,
+        // A sequential fold along one axis, written out: about a load, an op and a
+        // store per element.
+        Op::Scan { .. } => 2.0 * n,
     };
     work + NODE_OVERHEAD
 }

@@ -305,7 +305,7 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
             }
             Node::apply(Op::Concat { axis }, args).ok()
         }
-        11 => match s.p % 6 {
+        11 => match s.p % 7 {
             0 => compose::expand_dims(&a, &[(s.c % (ndim as u16 + 1)) as i64]).ok(),
             1 => compose::squeeze(&a, None).ok(),
             2 => compose::stack(&[a.clone(), a], (s.c % (ndim as u16 + 1)) as i64).ok(),
@@ -332,7 +332,18 @@ fn build_step(pool: &[Node], s: &Step) -> Option<Node> {
                     .ok()
                 }
             }
-            _ => compose::full(&a.shape().0, random_scalar(&mut rng)).ok(),
+            5 => compose::full(&a.shape().0, random_scalar(&mut rng)).ok(),
+            // A running fold (a library kernel between fused loops).
+            _ if ndim > 0 => Node::apply(
+                Op::Scan {
+                    op: [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min]
+                        [s.c as usize % 4],
+                    axis: s.b as usize % ndim,
+                },
+                vec![a],
+            )
+            .ok(),
+            _ => None,
         },
         12 => {
             // Fancy indexing: data-dependent positions from an integer node, taken

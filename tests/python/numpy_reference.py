@@ -147,6 +147,9 @@ def int_pow(a, b):
     return np.where(neg, special, out)
 
 
+SCANS = {"cumsum": np.add, "cumprod": np.multiply, "cummax": np.maximum, "cummin": np.minimum}
+
+
 def philox(counters, keys):
     """Philox4x32-10 (ir/src/philox.rs) in uint64 NumPy arithmetic on 32-bit words."""
     low, shift = np.uint64(0xFFFFFFFF), np.uint64(32)
@@ -266,6 +269,10 @@ def evaluate(op, params, args, dtype, shape):
             return np.concatenate(args, axis=int(params["axis"])).astype(dtype)
         if op == "gather":
             return np.asarray(args[0]).reshape(-1)[args[1]]
+        if op in SCANS:
+            # ufunc.accumulate in the result dtype (NumPy's cumsum casts the same way).
+            return SCANS[op].accumulate(np.asarray(args[0]).astype(dtype),
+                                        axis=int(params["axis"])).astype(dtype)
     raise ValueError(f"unknown op {op}")
 
 

@@ -232,6 +232,16 @@ pub(super) fn write_tables(
                 write_loop(&mut c, i, l, &order, &symbol, &dtypes, numbers)?;
                 kernel_rows.push(format!("{{&k{i}, NULL}}"));
             }
+            Kernel::Scan(c) => {
+                return Err(CodegenError::Export(format!(
+                    "export: {} is not supported in exported libraries yet",
+                    lazyfuse_ir::Op::Scan {
+                        op: c.op,
+                        axis: c.axis
+                    }
+                    .name()
+                )))
+            }
             Kernel::MatMul(m) => {
                 let out = dtypes[m.out.0 as usize];
                 if m.a_ty.dtype != out || m.b_ty.dtype != out {

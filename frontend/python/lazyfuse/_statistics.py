@@ -18,7 +18,7 @@ from ._ufuncs import conjugate, isnan, sqrt
 __all__ = [
     "nanmax", "nanmin", "nanargmax", "nanargmin", "nanmean", "nanvar", "nanstd", "cov",
     "corrcoef", "polyval", "tensordot", "take", "take_along_axis", "convolve", "correlate",
-    "vdot", "kron", "cross", "einsum",
+    "vdot", "kron", "cross", "einsum", "cumsum", "cumprod", "nancumsum", "nancumprod",
 ]
 
 _normalize_axis_index = _np.lib.array_utils.normalize_axis_index
@@ -485,3 +485,50 @@ def _contract(la, a, lb, b, keep, sizes, dtype):
     product = left @ right
     labels = batch + free_a + free_b
     return "".join(labels), product.reshape([sizes[label] for label in labels])
+
+
+def _scan(name, numpy_function, a, axis, dtype, out):
+    """A running fold (the IR's scan: a library kernel) of a, flattened for axis=None,
+    in NumPy's result dtype; a tiny array in memory by NumPy at once."""
+    from ._core import _from_numpy, _small
+    a = asarray(a)
+    if out is not None or (dtype is not None and _np.dtype(dtype) == _np.bool_):
+        return _by_numpy(numpy_function, a, axis=axis, dtype=dtype, out=out)
+    view = _small(a)
+    if view is not None:
+        return _from_numpy(numpy_function(view, axis=axis, dtype=dtype))
+    if axis is None:
+        a, axis = a.ravel(), 0
+    if dtype is not None:
+        dtype = _np.dtype(dtype)
+        if dtype.kind in "fc" or a.dtype.kind not in "fc":
+            a = a.astype(dtype)  # (floats accumulate in the dtype asked for)
+    result = ndarray(a._native_array.scan(name, _operator.index(axis)))
+    return result if dtype is None or result.dtype == dtype else result.astype(dtype)
+
+
+def cumsum(a, axis=None, dtype=None, out=None):
+    """NumPy's ``cumsum``: running sums along axis (of the flattened array for None),
+    integers in int64, each step rounded as NumPy's (its bits)."""
+    return _scan("cumsum", _np.cumsum, a, axis, dtype, out)
+
+
+def cumprod(a, axis=None, dtype=None, out=None):
+    """NumPy's ``cumprod``: running products along axis (flattened for None)."""
+    return _scan("cumprod", _np.cumprod, a, axis, dtype, out)
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """NumPy's ``nancumsum``: running sums with NaNs counted as zero."""
+    a = asarray(a)
+    if a.dtype.kind in "fc":
+        a = where(isnan(a), _np.asarray(0, a.dtype), a)
+    return _scan("cumsum", _np.nancumsum, a, axis, dtype, out)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """NumPy's ``nancumprod``: running products with NaNs counted as one."""
+    a = asarray(a)
+    if a.dtype.kind in "fc":
+        a = where(isnan(a), _np.asarray(1, a.dtype), a)
+    return _scan("cumprod", _np.nancumprod, a, axis, dtype, out)

@@ -3,8 +3,11 @@ _ufuncs.py) as objects with NumPy's ufunc methods and attributes.
 
 Calls build lazy nodes. ``reduce`` of add, multiply, maximum, minimum, logical_and and
 logical_or is the lazy reduction (NumPy's default axis, 0); ``outer`` is a lazy
-broadcast; ``at`` writes the lazy array in place, as NumPy's does; ``accumulate``,
-``reduceat`` and the other reductions are computed by NumPy on the evaluated values."""
+broadcast; ``at`` writes the lazy array in place, as NumPy's does; ``accumulate`` of
+add, multiply, maximum and minimum is the lazy scan; ``reduceat``, the other
+accumulations and reductions are computed by NumPy on the evaluated values."""
+
+import operator as _operator
 
 import numpy as _np
 
@@ -13,6 +16,8 @@ from ._core import _NOVALUE, _by_numpy, _evaluate_nested, _writable, asarray, nd
 __all__ = ["ufunc"]
 
 # NumPy's ufunc -> the lazy reduction its ``reduce`` is.
+# NumPy ufunc -> the IR scan its accumulate is.
+_SCANS = {"add": "cumsum", "multiply": "cumprod", "maximum": "cummax", "minimum": "cummin"}
 _REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
                "logical_and": "all", "logical_or": "any"}
 
@@ -78,9 +83,19 @@ class ufunc:
         return _by_numpy(self._require("reduce").reduce, array, **kwargs)
 
     def accumulate(self, array, axis=0, dtype=None, out=None):
-        """NumPy's ``ufunc.accumulate``, computed by NumPy."""
-        return _by_numpy(self._require("accumulate").accumulate, array, axis=axis,
-                         dtype=dtype, out=out)
+        """NumPy's ``ufunc.accumulate``: lazy running folds for add, multiply, maximum and
+        minimum (the IR's scans), NumPy's for the others."""
+        numpy_ufunc = self._require("accumulate")
+        scan = _SCANS.get(numpy_ufunc.__name__)
+        a = asarray(array)
+        if scan is not None and out is None and dtype is None and axis is not None and a.ndim:
+            # add/multiply.accumulate keep narrow integers and bool (cumsum widens them
+            # to 64 bits): those are NumPy's.
+            widens = scan in ("cumsum", "cumprod") and a.dtype.kind in "iub" and \
+                a.dtype not in (_np.int64, _np.uint64)
+            if not widens:
+                return ndarray(a._native_array.scan(scan, _operator.index(axis)))
+        return _by_numpy(numpy_ufunc.accumulate, array, axis=axis, dtype=dtype, out=out)
 
     def reduceat(self, array, indices, axis=0, dtype=None, out=None):
         """NumPy's ``ufunc.reduceat``, computed by NumPy."""

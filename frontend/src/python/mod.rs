@@ -311,6 +311,25 @@ impl NativeArray {
         lazy(|| apply(Op::Unary(u), &[&self.a]))
     }
 
+    /// A running fold by name (`cumsum`, `cumprod`, `cummax`, `cummin`) along `axis`
+    /// (negative counts from the end).
+    fn scan(&self, op: &str, axis: i64) -> PyResult<NativeArray> {
+        let op = lazyfuse_ir::SCAN_NAMES
+            .iter()
+            .find(|(_, name)| *name == op)
+            .map(|(o, _)| *o)
+            .ok_or_else(|| error(ErrorKind::InvalidArgument, format!("no scan {op}")))?;
+        let ndim = self.a.shape().map_err(to_pyerr)?.len() as i64;
+        if !(-ndim..ndim).contains(&axis) {
+            return Err(error(
+                ErrorKind::Axis,
+                format!("axis {axis} is out of bounds for array of dimension {ndim}"),
+            ));
+        }
+        let axis = axis.rem_euclid(ndim.max(1)) as usize;
+        lazy(|| apply(Op::Scan { op, axis }, &[&self.a]))
+    }
+
     /// A binary op by IR name with a lazy array or Python scalar; `reflected` swaps sides.
     fn binary(&self, op: &str, other: &Bound<'_, PyAny>, reflected: bool) -> PyResult<NativeArray> {
         let b = op_from_name("binary", op, BinaryOp::from_name)?;

@@ -72,6 +72,7 @@ pub(super) fn vjp_rule(
             out
         }
         Op::Gather => vec![Some(gather_transpose(&args[0], &args[1], g)?), None],
+        Op::Scan { op, axis } => vec![Some(scan(*op, *axis, &args[0], g)?)],
     })
 }
 
@@ -576,4 +577,44 @@ fn div(a: &Node, b: &Node) -> R {
 
 fn neg(a: &Node) -> R {
     un(UnaryOp::Neg, a)
+}
+
+/// The cotangent of a running sum's operand: the reversed running sum of the reversed
+/// cotangent (element i receives every later output's cotangent).
+fn scan(op: ReduceOp, axis: usize, x: &Node, g: &Node) -> R {
+    if op != ReduceOp::Sum {
+        return Err(IrError::invalid(
+            op_name(op),
+            "no derivative is implemented for running products and extremes (cumsum has one)",
+        ));
+    }
+    let n = g.shape()[axis];
+    if n == 0 {
+        return cast_like(g, x);
+    }
+    let reverse = |v: &Node| {
+        let mut slices: Vec<SliceAxis> = v.shape().iter().map(|&d| SliceAxis::full(d)).collect();
+        slices[axis] = SliceAxis {
+            start: n - 1,
+            step: -1,
+            len: n,
+        };
+        Node::apply(Op::Slice(slices), vec![v.clone()])
+    };
+    let summed = Node::apply(Op::Scan { op, axis }, vec![reverse(g)?])?;
+    cast_like(&reverse(&summed)?, x)
+}
+
+fn op_name(op: ReduceOp) -> &'static str {
+    Op::Scan { op, axis: 0 }.name()
+}
+
+/// v in x's dtype where they differ (a float cotangent of an integer scan is not
+/// needed: integer operands get no cotangent upstream).
+fn cast_like(v: &Node, x: &Node) -> R {
+    if v.dtype() == x.dtype() || !x.dtype().is_inexact() {
+        Ok(v.clone())
+    } else {
+        Node::apply(Op::Cast(x.dtype()), vec![v.clone()])
+    }
 }

@@ -130,7 +130,76 @@ fn eval_op(op: &Op, args: &[&Value], ty: &TensorType, inputs: &[Value]) -> Resul
         Op::MatMul => linalg::matmul(args[0], args[1], ty)?,
         Op::Concat { axis } => concat(*axis, args, ty)?,
         Op::Gather => gather(args[0], args[1])?,
+        Op::Scan { op, axis } => scan(*op, *axis, args[0], ty)?,
     })
+}
+
+/// A running fold along `axis` as NumPy's `ufunc.accumulate` computes it: the operand
+/// cast to the result dtype, then element i of each lane is the binary op of element
+/// i - 1's result and x's element i (the op's own scalar semantics: wrapping integers,
+/// float16 rounded at every step, NaN-propagating extremes).
+fn scan(op: crate::ReduceOp, axis: usize, x: &Value, ty: &TensorType) -> Result<Value, IrError> {
+    use crate::{BinaryOp, ReduceOp};
+    let binary = match op {
+        ReduceOp::Sum => BinaryOp::Add,
+        ReduceOp::Prod => BinaryOp::Mul,
+        ReduceOp::Max => BinaryOp::Maximum,
+        ReduceOp::Min => BinaryOp::Minimum,
+        _ => return Err(internal("scan of an arg-reduction")),
+    };
+    let x = x.cast(ty.dtype);
+    let mut lane_shape = ty.shape.dims().to_vec();
+    let n = lane_shape.remove(axis);
+    let lane_ty = TensorType::new(ty.dtype, lane_shape);
+    let mut parts: Vec<Value> = Vec::with_capacity(n);
+    for i in 0..n {
+        let xi = with_value!(&x, a => Value::from_array(a.index_axis(ndarray::Axis(axis), i).to_owned()));
+        let next = match parts.last() {
+            None => xi,
+            Some(previous)
+                if matches!(op, ReduceOp::Max | ReduceOp::Min) && !ty.dtype.is_complex() =>
+            {
+                extreme_step(op, previous, &xi, &lane_ty)?
+            }
+            Some(previous) => elementwise::binary(binary, previous, &xi, &lane_ty)?,
+        };
+        parts.push(next);
+    }
+    if n == 0 {
+        return Ok(x);
+    }
+    crate::with_dtype!(ty.dtype, T => {
+        let views: Vec<_> = parts
+            .iter()
+            .map(|p| p.as_array::<T>().map(|a| a.view()))
+            .collect::<Result<_, _>>()?;
+        let stacked = ndarray::stack(ndarray::Axis(axis), &views).map_err(|_| internal("scan"))?;
+        Ok(Value::from_array(stacked))
+    })
+}
+
+/// One step of a running maximum or minimum as NumPy's x86 loops take it: a NaN
+/// accumulator stays, a NaN element is taken, and of equal values the element (so
+/// `maximum.accumulate([0.0, -0.0])` ends in -0.0, as NumPy's does).
+fn extreme_step(
+    op: crate::ReduceOp,
+    acc: &Value,
+    x: &Value,
+    ty: &TensorType,
+) -> Result<Value, IrError> {
+    use crate::{BinaryOp, DType, UnaryOp};
+    let bools = TensorType::new(DType::Bool, ty.shape.clone());
+    let order = if op == crate::ReduceOp::Max {
+        BinaryOp::Ge
+    } else {
+        BinaryOp::Le
+    };
+    let take_x = elementwise::binary(order, x, acc, &bools)?;
+    let x_nan = elementwise::unary(UnaryOp::IsNan, x, &bools);
+    let take_x = elementwise::binary(BinaryOp::LogicalOr, &take_x, &x_nan, &bools)?;
+    let step = elementwise::select(&take_x, x, acc, ty)?;
+    let acc_nan = elementwise::unary(UnaryOp::IsNan, acc, &bools);
+    elementwise::select(&acc_nan, acc, &step, ty)
 }
 
 /// The elements of `x` at flat C-order `positions` (an error for one out of range).

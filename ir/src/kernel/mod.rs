@@ -364,6 +364,22 @@ pub struct MatMulKernel {
     pub out: BufferId,
 }
 
+/// `out = scan(x)` along an axis (`cumsum`, `cumprod`, `cummax`, `cummin`) on a buffer
+/// read through an index map whose domain is the operand's logical index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScanKernel {
+    /// How values combine (`Sum`, `Prod`, `Max`, `Min`).
+    pub op: ReduceOp,
+    /// The scanned axis.
+    pub axis: usize,
+    /// The operand buffer and its map.
+    pub x: (BufferId, IndexMap),
+    /// The operand's logical type.
+    pub x_ty: TensorType,
+    /// The output (C-contiguous, of the operand's shape).
+    pub out: BufferId,
+}
+
 /// A kernel.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kernel {
@@ -371,6 +387,8 @@ pub enum Kernel {
     Loop(LoopKernel),
     /// A matrix product.
     MatMul(MatMulKernel),
+    /// A running fold along one axis.
+    Scan(ScanKernel),
 }
 
 /// A program as buffers and kernels.

@@ -11,7 +11,7 @@ use crate::text::{parse_op, parse_type};
 
 use super::{
     Affine, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel, KernelPlan,
-    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
+    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, ScanKernel, Store,
 };
 
 type Res<T> = Result<T, String>;
@@ -102,6 +102,14 @@ impl<'a> Parser<'a> {
             .ok_or_else(|| format!("bad kernel header `{header}`"))?;
         if let Some(rest) = what.strip_prefix("matmul ") {
             return matmul(rest).map(Kernel::MatMul);
+        }
+        for (op, name) in crate::op::SCAN_NAMES {
+            if let Some(rest) = what
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix("[axis="))
+            {
+                return scan(op, rest).map(Kernel::Scan);
+            }
         }
         let rest = what
             .strip_prefix("loop outer ")
@@ -377,6 +385,20 @@ fn matmul(text: &str) -> Res<MatMulKernel> {
         a_ty,
         b,
         b_ty,
+        out: buffer_id(out)?,
+    })
+}
+
+/// `1] %0[i0, i1] (f64[3,4]) -> %1` (after `cumsum[axis=`).
+fn scan(op: crate::ReduceOp, text: &str) -> Res<ScanKernel> {
+    let (axis, rest) = text.split_once("] ").ok_or("expected `axis]`")?;
+    let (x, out) = rest.split_once(" -> ").ok_or("expected `-> %out`")?;
+    let (x, x_ty) = operand(x)?;
+    Ok(ScanKernel {
+        op,
+        axis: axis.parse().map_err(|e| format!("scan axis: {e}"))?,
+        x,
+        x_ty,
         out: buffer_id(out)?,
     })
 }

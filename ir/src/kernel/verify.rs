@@ -51,6 +51,18 @@ impl KernelPlan {
             };
         for (k, kernel) in self.kernels.iter().enumerate() {
             match kernel {
+                Kernel::Scan(c) => {
+                    check_map(k, c.x.0, &c.x.1, c.x_ty.shape.ndim())?;
+                    let out = buffer(c.out);
+                    if out.is_none_or(|b| matches!(b.kind, BufferKind::Input(_))) {
+                        return bad(k, format!("cannot write {}", c.out));
+                    }
+                    if c.axis >= c.x_ty.shape.ndim()
+                        || out.is_some_and(|b| b.ty.shape != c.x_ty.shape)
+                    {
+                        return bad(k, format!("scan axis {} of {}", c.axis, c.x_ty));
+                    }
+                }
                 Kernel::MatMul(m) => {
                     check_map(k, m.a.0, &m.a.1, m.a_ty.shape.ndim())?;
                     check_map(k, m.b.0, &m.b.1, m.b_ty.shape.ndim())?;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use lazyfuse_ir::kernel::{
     Affine, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel, KernelPlan,
-    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
+    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, ScanKernel, Store,
 };
 use lazyfuse_ir::{BinaryOp, IrError, NodeId, Op, ReduceOp, Scalar};
 
@@ -137,6 +137,16 @@ impl Planner<'_> {
                     a_ty: self.program.instr(args[0]).ty.clone(),
                     b: access(args[1]),
                     b_ty: self.program.instr(args[1]).ty.clone(),
+                    out: buffer_of[&first],
+                }));
+            }
+            Op::Scan { op, axis } => {
+                let x = self.program.instr(first).args[0];
+                kernels.push(Kernel::Scan(ScanKernel {
+                    op,
+                    axis,
+                    x: access(x),
+                    x_ty: self.program.instr(x).ty.clone(),
                     out: buffer_of[&first],
                 }));
             }

@@ -16,6 +16,7 @@ impl Planner<'_> {
                 axes.clone(),
             ),
             Op::MatMul => Space::MatMul,
+            Op::Scan { .. } => Space::Scan,
             Op::Concat { .. } => Space::Concat,
             _ => Space::Elementwise(self.shape(root).clone()),
         }
@@ -74,7 +75,7 @@ impl Planner<'_> {
         groups: &[(Space, Vec<NodeId>)],
         group_of: &BTreeMap<NodeId, usize>,
     ) -> Option<usize> {
-        if matches!(space, Space::MatMul | Space::Concat) {
+        if matches!(space, Space::MatMul | Space::Concat | Space::Scan) {
             return None;
         }
         // The groups whose outputs this root reads.

@@ -53,7 +53,7 @@ impl Planner<'_> {
                 .map(|(n, _)| n)
                 .collect()
             }
-            Op::MatMul => instr.args.iter().map(|&a| self.view_base(a)).collect(),
+            Op::MatMul | Op::Scan { .. } => instr.args.iter().map(|&a| self.view_base(a)).collect(),
             Op::Concat { .. } => instr
                 .args
                 .iter()
@@ -108,7 +108,11 @@ impl Planner<'_> {
             if self.is_input(id) {
                 continue;
             }
-            if self.is_output[i] || matches!(op, Op::Reduce { .. } | Op::MatMul | Op::Concat { .. })
+            if self.is_output[i]
+                || matches!(
+                    op,
+                    Op::Reduce { .. } | Op::MatMul | Op::Concat { .. } | Op::Scan { .. }
+                )
             {
                 self.materialized[i] = true;
             }
@@ -132,7 +136,7 @@ impl Planner<'_> {
                 }
             }
             // Library routines read their operands in memory (through views).
-            if let Op::MatMul = op {
+            if let Op::MatMul | Op::Scan { .. } = op {
                 for &operand in &p.instr(id).args {
                     let base = self.view_base(operand);
                     if !self.in_memory(base) {

@@ -88,6 +88,8 @@ enum Space {
     Rows(Shape, Vec<usize>),
     /// A matrix product.
     MatMul,
+    /// A running fold (a library routine, like a matrix product).
+    Scan,
     /// A concatenation.
     Concat,
 }
