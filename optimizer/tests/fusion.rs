@@ -383,7 +383,7 @@ fn loop_kinds(plan: &KernelPlan) -> Vec<LoopKind> {
         .iter()
         .filter_map(|k| match k {
             Kernel::Loop(l) => Some(l.kind()),
-            Kernel::MatMul(_) | Kernel::Scan(_) => None,
+            Kernel::MatMul(_) | Kernel::Axis(_) => None,
         })
         .collect()
 }

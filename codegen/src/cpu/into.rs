@@ -103,7 +103,7 @@ fn reads_in_step(
         .iter()
         .filter_map(|k| match k {
             Kernel::Loop(l) => Some(l),
-            Kernel::MatMul(_) | Kernel::Scan(_) => None,
+            Kernel::MatMul(_) | Kernel::Axis(_) => None,
         })
         .collect();
     let Some((last, earlier)) = loops.split_last() else {

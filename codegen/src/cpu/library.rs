@@ -1,7 +1,7 @@
 //! Kernels run by library routines rather than compiled loops: matrix products (BLAS,
 //! else the reference implementation on gathered operands) and running folds (scans).
 
-use lazyfuse_ir::kernel::{IndexMap, MatMulKernel, ScanKernel};
+use lazyfuse_ir::kernel::{AxisKernel, IndexMap, MatMulKernel};
 use lazyfuse_ir::{evaluate_op, Op, ReduceOp, Value};
 
 use super::{gemm, Memory};
@@ -61,30 +61,30 @@ pub(super) fn matmul(
 /// integers and round at every step for floats (float16 included), and the extremes
 /// propagate NaN and keep the earlier of equal values. Complex values take the
 /// reference interpreter's path.
-pub(super) fn scan(c: &ScanKernel, memory: &mut Memory) -> Result<(), CodegenError> {
+pub(super) fn axis(c: &AxisKernel, memory: &mut Memory) -> Result<(), CodegenError> {
+    let Op::Scan { op, axis } = c.op else {
+        return Err(CodegenError::Internal(format!(
+            "no library routine for {}",
+            c.op
+        )));
+    };
     let out_dtype = memory.values[memory.root[c.out.0 as usize]]
         .as_ref()
         .map(|v| v.dtype())
         .ok_or_else(|| CodegenError::Internal("scan output has no storage".into()))?;
     let x = operand(memory, &c.x, &c.x_ty)?.cast(out_dtype);
     let result = if out_dtype.is_complex() {
-        evaluate_op(
-            &Op::Scan {
-                op: c.op,
-                axis: c.axis,
-            },
-            &[x],
-        )?
+        evaluate_op(&c.op, &[x])?
     } else {
         let dims = c.x_ty.shape.dims();
-        let (n, lanes) = (dims[c.axis], dims[c.axis + 1..].iter().product::<usize>());
+        let (n, lanes) = (dims[axis], dims[axis + 1..].iter().product::<usize>());
         lazyfuse_ir::with_dtype!(out_dtype, T => {
             let mut data = x.into_array::<T>()?;
             let flat = data
                 .as_slice_mut()
                 .ok_or_else(|| CodegenError::Internal("scan operand not contiguous".into()))?;
-            let fold = <T as ScanElement>::fold(c.op)
-                .ok_or_else(|| CodegenError::Internal(format!("scan {:?} of {out_dtype}", c.op)))?;
+            let fold = <T as ScanElement>::fold(op)
+                .ok_or_else(|| CodegenError::Internal(format!("scan {op:?} of {out_dtype}")))?;
             if n > 1 && lanes > 0 {
                 for block in flat.chunks_exact_mut(n * lanes) {
                     for i in 1..n {

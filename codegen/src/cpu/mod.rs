@@ -281,7 +281,7 @@ impl CpuExecutor {
                     let canonical_dtypes = order.iter().map(|&b| dtypes[b]).collect();
                     Some((i, canonical, order, canonical_dtypes))
                 }
-                Kernel::MatMul(_) | Kernel::Scan(_) => None,
+                Kernel::MatMul(_) | Kernel::Axis(_) => None,
             })
             .collect();
         let compiled: Vec<Result<Arc<CompiledKernel>, CodegenError>> = if loops.len() > 1 {
@@ -437,7 +437,7 @@ impl PreparedPlan {
                     }
                     library::matmul(m, &mut memory, self.threads)?
                 }
-                (Kernel::Scan(c), None) => library::scan(c, &mut memory)?,
+                (Kernel::Axis(c), None) => library::axis(c, &mut memory)?,
                 _ => return Err(CodegenError::Internal("prepared plan out of step".into())),
             }
             k += 1;

@@ -67,7 +67,7 @@ pub fn storage_roots(plan: &KernelPlan) -> Vec<usize> {
 fn touched(kernel: &Kernel) -> Vec<usize> {
     match kernel {
         Kernel::MatMul(m) => vec![m.a.0 .0 as usize, m.b.0 .0 as usize, m.out.0 as usize],
-        Kernel::Scan(c) => vec![c.x.0 .0 as usize, c.out.0 as usize],
+        Kernel::Axis(c) => vec![c.x.0 .0 as usize, c.out.0 as usize],
         Kernel::Loop(l) => {
             let mut out = Vec::new();
             for phase in &l.phases {
@@ -99,7 +99,7 @@ pub(super) fn written_first(plan: &KernelPlan, roots: &[usize]) -> Vec<bool> {
     let mut excluded = vec![false; n];
     for kernel in &plan.kernels {
         match kernel {
-            Kernel::MatMul(_) | Kernel::Scan(_) => {
+            Kernel::MatMul(_) | Kernel::Axis(_) => {
                 for b in touched(kernel) {
                     excluded[roots[b]] = true;
                 }

@@ -559,7 +559,7 @@ fn shift_buffers(plan: &mut KernelPlan, from: u32, by: u32) {
                 shift(&mut m.b.0);
                 shift(&mut m.out);
             }
-            Kernel::Scan(c) => {
+            Kernel::Axis(c) => {
                 shift(&mut c.x.0);
                 shift(&mut c.out);
             }
@@ -647,8 +647,8 @@ fn lift_varying_scalars(
                         return Err(refuse())
                     }
                     Kernel::MatMul(_) => continue,
-                    Kernel::Scan(c) if reads.contains(&c.x.0 .0) => return Err(refuse()),
-                    Kernel::Scan(_) => continue,
+                    Kernel::Axis(c) if reads.contains(&c.x.0 .0) => return Err(refuse()),
+                    Kernel::Axis(_) => continue,
                 };
                 let loops = l.outer.len() + l.inner.len();
                 for phase in &mut l.phases {

@@ -232,14 +232,10 @@ pub(super) fn write_tables(
                 write_loop(&mut c, i, l, &order, &symbol, &dtypes, numbers)?;
                 kernel_rows.push(format!("{{&k{i}, NULL}}"));
             }
-            Kernel::Scan(c) => {
+            Kernel::Axis(c) => {
                 return Err(CodegenError::Export(format!(
                     "export: {} is not supported in exported libraries yet",
-                    lazyfuse_ir::Op::Scan {
-                        op: c.op,
-                        axis: c.axis
-                    }
-                    .name()
+                    c.op.name()
                 )))
             }
             Kernel::MatMul(m) => {

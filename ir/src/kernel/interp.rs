@@ -43,15 +43,9 @@ pub fn interpret_plan(plan: &KernelPlan, inputs: &[Value]) -> Result<Vec<Value>,
         match kernel {
             Kernel::Loop(l) => run_loop(plan, l, &mut memory, &root)?,
             Kernel::MatMul(m) => run_matmul(plan, m, &mut memory, &root)?,
-            Kernel::Scan(c) => {
+            Kernel::Axis(c) => {
                 let x = operand_value(plan, &memory, &root, &c.x, &c.x_ty)?;
-                let out = crate::evaluate_op(
-                    &Op::Scan {
-                        op: c.op,
-                        axis: c.axis,
-                    },
-                    &[x],
-                )?;
+                let out = crate::evaluate_op(&c.op, &[x])?;
                 memory[root(c.out).0 as usize] = out.to_scalars();
             }
         }

@@ -364,14 +364,13 @@ pub struct MatMulKernel {
     pub out: BufferId,
 }
 
-/// `out = scan(x)` along an axis (`cumsum`, `cumprod`, `cummax`, `cummin`) on a buffer
-/// read through an index map whose domain is the operand's logical index.
+/// `out = op(x)` for an op along one axis that a library routine computes lane by lane
+/// (`cumsum[axis=1]`, ...): the operand is a buffer read through an index map whose
+/// domain is its logical index.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ScanKernel {
-    /// How values combine (`Sum`, `Prod`, `Max`, `Min`).
-    pub op: ReduceOp,
-    /// The scanned axis.
-    pub axis: usize,
+pub struct AxisKernel {
+    /// The IR op (`Op::Scan`).
+    pub op: Op,
     /// The operand buffer and its map.
     pub x: (BufferId, IndexMap),
     /// The operand's logical type.
@@ -387,8 +386,8 @@ pub enum Kernel {
     Loop(LoopKernel),
     /// A matrix product.
     MatMul(MatMulKernel),
-    /// A running fold along one axis.
-    Scan(ScanKernel),
+    /// A library routine along one axis (a running fold).
+    Axis(AxisKernel),
 }
 
 /// A program as buffers and kernels.

@@ -10,8 +10,8 @@ use crate::scalar::Scalar;
 use crate::text::{parse_op, parse_type};
 
 use super::{
-    Affine, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel, KernelPlan,
-    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, ScanKernel, Store,
+    Affine, AxisKernel, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel,
+    KernelPlan, LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
 };
 
 type Res<T> = Result<T, String>;
@@ -103,13 +103,8 @@ impl<'a> Parser<'a> {
         if let Some(rest) = what.strip_prefix("matmul ") {
             return matmul(rest).map(Kernel::MatMul);
         }
-        for (op, name) in crate::op::SCAN_NAMES {
-            if let Some(rest) = what
-                .strip_prefix(name)
-                .and_then(|r| r.strip_prefix("[axis="))
-            {
-                return scan(op, rest).map(Kernel::Scan);
-            }
+        if let Some(c) = axis_kernel(what)? {
+            return Ok(Kernel::Axis(c));
         }
         let rest = what
             .strip_prefix("loop outer ")
@@ -389,16 +384,22 @@ fn matmul(text: &str) -> Res<MatMulKernel> {
     })
 }
 
-/// `1] %0[i0, i1] (f64[3,4]) -> %1` (after `cumsum[axis=`).
-fn scan(op: crate::ReduceOp, text: &str) -> Res<ScanKernel> {
-    let (axis, rest) = text.split_once("] ").ok_or("expected `axis]`")?;
+/// `cumsum[axis=1] %0[i0, i1] (f64[3,4]) -> %1`; None for another kernel kind.
+fn axis_kernel(text: &str) -> Res<Option<AxisKernel>> {
+    let Some((op_text, rest)) = text.split_once(' ') else {
+        return Ok(None);
+    };
+    let name = op_text.split('[').next().unwrap_or(op_text);
+    if !crate::op::SCAN_NAMES.iter().any(|(_, n)| *n == name) {
+        return Ok(None);
+    }
     let (x, out) = rest.split_once(" -> ").ok_or("expected `-> %out`")?;
     let (x, x_ty) = operand(x)?;
-    Ok(ScanKernel {
+    let op = parse_op(op_text, &x_ty)?;
+    Ok(Some(AxisKernel {
         op,
-        axis: axis.parse().map_err(|e| format!("scan axis: {e}"))?,
         x,
         x_ty,
         out: buffer_id(out)?,
-    })
+    }))
 }

@@ -62,18 +62,9 @@ fn kernel_text(i: usize, k: &Kernel) -> String {
             "kernel {i}: matmul {}{} ({}) @ {}{} ({}) -> {}\n",
             m.a.0, m.a.1, m.a_ty, m.b.0, m.b.1, m.b_ty, m.out
         ),
-        Kernel::Scan(c) => format!(
-            "kernel {i}: {}[axis={}] {}{} ({}) -> {}\n",
-            crate::Op::Scan {
-                op: c.op,
-                axis: c.axis
-            }
-            .name(),
-            c.axis,
-            c.x.0,
-            c.x.1,
-            c.x_ty,
-            c.out
+        Kernel::Axis(c) => format!(
+            "kernel {i}: {} {}{} ({}) -> {}\n",
+            c.op, c.x.0, c.x.1, c.x_ty, c.out
         ),
         Kernel::Loop(l) => {
             let outer: Vec<String> = l.outer.iter().map(|d| d.to_string()).collect();

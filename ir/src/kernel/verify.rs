@@ -51,16 +51,16 @@ impl KernelPlan {
             };
         for (k, kernel) in self.kernels.iter().enumerate() {
             match kernel {
-                Kernel::Scan(c) => {
+                Kernel::Axis(c) => {
                     check_map(k, c.x.0, &c.x.1, c.x_ty.shape.ndim())?;
                     let out = buffer(c.out);
                     if out.is_none_or(|b| matches!(b.kind, BufferKind::Input(_))) {
                         return bad(k, format!("cannot write {}", c.out));
                     }
-                    if c.axis >= c.x_ty.shape.ndim()
-                        || out.is_some_and(|b| b.ty.shape != c.x_ty.shape)
-                    {
-                        return bad(k, format!("scan axis {} of {}", c.axis, c.x_ty));
+                    let ty = c.op.infer(&[&c.x_ty]).ok();
+                    let fits = ty.is_some_and(|t| out.is_some_and(|b| b.ty == t));
+                    if !matches!(c.op, crate::Op::Scan { .. }) || !fits {
+                        return bad(k, format!("{} of {} into {}", c.op, c.x_ty, c.out));
                     }
                 }
                 Kernel::MatMul(m) => {

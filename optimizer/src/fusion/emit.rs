@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use lazyfuse_ir::kernel::{
-    Affine, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel, KernelPlan,
-    LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, ScanKernel, Store,
+    Affine, AxisKernel, Body, Buffer, BufferId, BufferKind, ElementwiseOp, IndexMap, Kernel,
+    KernelPlan, LoopKernel, MatMulKernel, Phase, ScalarInstr, ScalarOp, Store,
 };
 use lazyfuse_ir::{BinaryOp, IrError, NodeId, Op, ReduceOp, Scalar};
 
@@ -140,11 +140,10 @@ impl Planner<'_> {
                     out: buffer_of[&first],
                 }));
             }
-            Op::Scan { op, axis } => {
+            op @ Op::Scan { .. } => {
                 let x = self.program.instr(first).args[0];
-                kernels.push(Kernel::Scan(ScanKernel {
+                kernels.push(Kernel::Axis(AxisKernel {
                     op,
-                    axis,
                     x: access(x),
                     x_ty: self.program.instr(x).ty.clone(),
                     out: buffer_of[&first],
