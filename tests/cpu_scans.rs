@@ -1,7 +1,7 @@
-//! Running folds (`cumsum`, `cumprod`, `cummax`, `cummin`): the CPU's library kernel
-//! against the reference interpreter, bit for bit, over every dtype and axis, strided
-//! and reversed operands, NaN, -0.0, infinities and wrapping integers; the plan's text
-//! form round trips.
+//! Library kernels along an axis: running folds (`cumsum`, `cumprod`, `cummax`,
+//! `cummin`) against the reference interpreter, bit for bit, over every dtype and axis,
+//! strided and reversed operands, NaN, -0.0, infinities and wrapping integers; sorts
+//! (values and positions: stable, NaN last); the plan's text form round trips.
 
 use lazyfuse::ir::kernel::KernelPlan;
 use lazyfuse::ir::{interpret, DType, Program, Value};
@@ -134,4 +134,56 @@ fn integer_sums_wrap_and_empty_axes_scan_to_nothing() {
         .run(&plan(&program, &FusionOptions::default()).unwrap(), &[a])
         .unwrap();
     assert_eq!(got[0].ty().shape.dims(), &[3, 0]);
+}
+
+#[test]
+fn sorts_are_stable_with_nan_last() {
+    let data = values(&[4, 9], |i| {
+        [
+            2.0,
+            f64::NAN,
+            -1.0,
+            2.0,
+            0.0,
+            -0.0,
+            f64::NEG_INFINITY,
+            2.0,
+            7.5,
+        ][i % 9]
+            * if i >= 18 { -1.0 } else { 1.0 }
+    });
+    for (name, dtype) in [("sort", DType::F64), ("argsort", DType::I64)] {
+        for axis in 0..2 {
+            for source in ["f64", "i32", "f32", "bool"] {
+                let out = if name == "sort" {
+                    DType::from_name(source).unwrap()
+                } else {
+                    dtype
+                };
+                let text = format!(
+                    "program(a: f64[4,9]) {{\n  v: {source}[4,9] = cast[{source}] a\n  \
+                     w: {}[4,9] = {name}[axis={axis}] v\n  return w\n}}",
+                    out.name()
+                );
+                let program: Program = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+                let inputs = [Value::from(data.clone().into_shared())];
+                let want = interpret(&program, &inputs).unwrap();
+                let kernel_plan = plan(&program, &FusionOptions::default()).unwrap();
+                assert!(kernel_plan
+                    .to_string()
+                    .contains(&format!("{name}[axis={axis}]")));
+                let reparsed: KernelPlan = kernel_plan.to_string().parse().unwrap();
+                assert_eq!(reparsed, kernel_plan);
+                let got = CpuExecutor::new(2).run(&kernel_plan, &inputs).unwrap();
+                assert!(same_bits(&want[0], &got[0]), "{name} {source} axis {axis}");
+            }
+        }
+    }
+    // The reference itself: ties keep their order, NaN goes last.
+    let text = "program(a: f64[6]) {\n  w: i64[6] = argsort[axis=0] a\n  return w\n}";
+    let program: Program = text.parse().unwrap();
+    let a = Value::from_array(ndarray::arr1(&[3.0, f64::NAN, 1.0, 3.0, -0.0, 0.0]).into_dyn());
+    let got = interpret(&program, &[a]).unwrap()[0].to_scalars();
+    let got: Vec<f64> = got.iter().map(|s| s.as_f64()).collect();
+    assert_eq!(got, vec![4.0, 5.0, 2.0, 0.0, 3.0, 1.0]);
 }

@@ -149,6 +149,13 @@ fn batch_node(op: &Op, operands: &[(Node, bool)], y: &Node, size: usize) -> Resu
             },
             vec![first.clone()],
         )?,
+        Op::Sort { axis, arg } => apply(
+            Op::Sort {
+                axis: axis + 1,
+                arg: *arg,
+            },
+            vec![first.clone()],
+        )?,
         Op::MatMul => matmul(operands, y, size)?,
         Op::Concat { axis } => {
             let args = operands

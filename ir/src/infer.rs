@@ -148,6 +148,25 @@ impl Op {
                     args[0].shape.clone(),
                 ))
             }
+            Op::Sort { axis, arg } => {
+                let ndim = args[0].shape.ndim();
+                if *axis >= ndim {
+                    return Err(IrError::AxisOutOfRange {
+                        op: self.name(),
+                        axis: *axis as i64,
+                        ndim,
+                    });
+                }
+                if args[0].dtype.is_complex() {
+                    return Err(IrError::dtype(
+                        self.name(),
+                        &[args[0].dtype],
+                        "complex values are sorted by NumPy",
+                    ));
+                }
+                let dtype = if *arg { DType::I64 } else { args[0].dtype };
+                Ok(TensorType::new(dtype, args[0].shape.clone()))
+            }
             Op::MatMul => matmul_type(args[0], args[1]),
             Op::Concat { axis } => concat_type(*axis, args),
             Op::Gather => {

@@ -486,6 +486,14 @@ pub enum Op {
         /// The scanned axis.
         axis: usize,
     },
+    /// Each lane along `axis` sorted ascending (NaN last), or with `arg` the positions
+    /// that sort it (int64), equal elements in their order (a stable sort).
+    Sort {
+        /// The sorted axis.
+        axis: usize,
+        /// Positions (`argsort`) instead of values (`sort`).
+        arg: bool,
+    },
     /// `gather(x, positions)`: the elements of `x` at flat C-order `positions` (an
     /// int64 array, each in `0..x.size`), in the positions' shape. NumPy's fancy and
     /// mask indexing, whose index arithmetic the frontend does on concrete indices.
@@ -512,6 +520,8 @@ impl Op {
             Op::Concat { .. } => "concat",
             Op::Gather => "gather",
             Op::Scan { op, .. } => scan_name(*op),
+            Op::Sort { arg: false, .. } => "sort",
+            Op::Sort { arg: true, .. } => "argsort",
         }
     }
 
@@ -526,7 +536,8 @@ impl Op {
             | Op::BroadcastTo(_)
             | Op::Slice(_)
             | Op::Reduce { .. }
-            | Op::Scan { .. } => 1,
+            | Op::Scan { .. }
+            | Op::Sort { .. } => 1,
             Op::Binary(_) | Op::MatMul | Op::Gather => 2,
             Op::Where => 3,
             Op::Concat { .. } => return None,
@@ -612,7 +623,9 @@ impl fmt::Display for Op {
                 }
                 f.write_str("]")
             }
-            Op::Concat { axis } | Op::Scan { axis, .. } => write!(f, "[axis={axis}]"),
+            Op::Concat { axis } | Op::Scan { axis, .. } | Op::Sort { axis, .. } => {
+                write!(f, "[axis={axis}]")
+            }
         }
     }
 }

@@ -352,6 +352,13 @@ pub(crate) fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
                 .parse()
                 .map_err(|e| format!("{name}: axis: {e}"))?,
         },
+        "sort" | "argsort" => Op::Sort {
+            axis: p
+                .get("axis")?
+                .parse()
+                .map_err(|e| format!("{name}: axis: {e}"))?,
+            arg: name == "argsort",
+        },
         "concat" => Op::Concat {
             axis: p
                 .get("axis")?

@@ -72,6 +72,11 @@ pub fn node_cost(op: &Op, out: &TensorType, args: &[&TensorType]) -> f64 {
         // A sequential fold along one axis, written out: about a load, an op and a
         // store per element.
         Op::Scan { .. } => 2.0 * n,
+        // Comparisons of a sort: about log2 of the lane length per element.
+        Op::Sort { axis, .. } => {
+            let lane = out.shape.dims().get(*axis).copied().unwrap_or(1).max(2) as f64;
+            2.0 * n * lane.log2()
+        }
     };
     work + NODE_OVERHEAD
 }

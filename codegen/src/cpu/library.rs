@@ -59,14 +59,24 @@ pub(super) fn matmul(
 /// step vectorises when the axis is not the last). Each element's order of operations
 /// is NumPy's `ufunc.accumulate`'s, so results are its bits: sums and products wrap for
 /// integers and round at every step for floats (float16 included), and the extremes
-/// propagate NaN and keep the earlier of equal values. Complex values take the
-/// reference interpreter's path.
+/// keep a NaN and take the element of equal values (NumPy's x86 loops). Complex values
+/// take the reference interpreter's path, and so do sorts (a stable sort of each lane,
+/// NaN last).
 pub(super) fn axis(c: &AxisKernel, memory: &mut Memory) -> Result<(), CodegenError> {
-    let Op::Scan { op, axis } = c.op else {
-        return Err(CodegenError::Internal(format!(
-            "no library routine for {}",
-            c.op
-        )));
+    let (op, axis) = match c.op {
+        Op::Scan { op, axis } => (op, axis),
+        Op::Sort { .. } => {
+            // The reference's stable sort of each lane (NaN last).
+            let x = operand(memory, &c.x, &c.x_ty)?;
+            store_result(memory, c.out, evaluate_op(&c.op, &[x])?);
+            return Ok(());
+        }
+        _ => {
+            return Err(CodegenError::Internal(format!(
+                "no library routine for {}",
+                c.op
+            )))
+        }
     };
     let out_dtype = memory.values[memory.root[c.out.0 as usize]]
         .as_ref()

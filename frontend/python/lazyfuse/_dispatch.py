@@ -46,10 +46,10 @@ def _by_numpy(func, *args, **kwargs):
     return _numpy_call(func, note_fallback(func), args, kwargs)
 
 
-def _at_once(func, *args):
+def _at_once(func, *args, **kwargs):
     """A tiny array's operation by NumPy at once, for speed (not a fallback: lazyfuse
     would compute it lazily past the eager limit)."""
-    return _numpy_call(func, None, args, {})
+    return _numpy_call(func, None, args, kwargs)
 
 
 def _numpy_call(func, note, args, kwargs):

@@ -274,9 +274,36 @@ def _descending_order(x, axis, kind, stable):
     return (n - 1) - _np.flip(order, axis)
 
 
+def _lazy_sort(a, axis, order, arg):
+    """The IR's sort (a library kernel: a stable sort of each lane, NaN last), or None
+    where NumPy computes it (structured order, complex values, tiny arrays in memory)."""
+    if order is not None:
+        return None
+    a = asarray(a)
+    if a.dtype.kind == "c" or _small(a) is not None:
+        return None
+    if axis is None:
+        a, axis = a.ravel(), 0
+    if a.ndim == 0:
+        return None  # NumPy's AxisError
+    return ndarray(a._native_array.sort(_index(axis), arg))
+
+
+def _is_tiny(a, order):
+    """A tiny real array in memory: sorted by NumPy at once (not a fallback)."""
+    a = asarray(a)
+    return order is None and a.dtype.kind != "c" and _small(a) is not None
+
+
 def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
-    """NumPy's ``sort`` (computed by NumPy), with the Array API's ``descending``."""
+    """NumPy's ``sort``, lazily (a stable sort whatever `kind`: the same values), with
+    the Array API's ``descending`` (NumPy's)."""
     if not descending:
+        lazy = _lazy_sort(a, axis, order, False)
+        if lazy is not None:
+            return lazy
+        if _is_tiny(a, order):
+            return _core._at_once(_np.sort, a, axis=axis, kind=kind, order=order, stable=stable)
         return _by_numpy(_np.sort, a, axis=axis, kind=kind, order=order, stable=stable)
     x = _np.asarray(asarray(a).numpy())
     if axis is None:
@@ -285,8 +312,15 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
 
 
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
-    """NumPy's ``argsort`` (computed by NumPy), with the Array API's ``descending``."""
+    """NumPy's ``argsort``, lazily: the stable order whatever `kind` (NumPy's unstable
+    kinds may order equal elements otherwise), with the Array API's ``descending``
+    (NumPy's)."""
     if not descending:
+        lazy = _lazy_sort(a, axis, order, True)
+        if lazy is not None:
+            return lazy
+        if _is_tiny(a, order):
+            return _core._at_once(_np.argsort, a, axis=axis, kind="stable", order=order)
         return _by_numpy(_np.argsort, a, axis=axis, kind=kind, order=order, stable=stable)
     x = _np.asarray(asarray(a).numpy())
     if axis is None:

@@ -19,6 +19,7 @@ __all__ = [
     "nanmax", "nanmin", "nanargmax", "nanargmin", "nanmean", "nanvar", "nanstd", "cov",
     "corrcoef", "polyval", "tensordot", "take", "take_along_axis", "convolve", "correlate",
     "vdot", "kron", "cross", "einsum", "cumsum", "cumprod", "nancumsum", "nancumprod",
+    "median",
 ]
 
 _normalize_axis_index = _np.lib.array_utils.normalize_axis_index
@@ -532,3 +533,39 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     if a.dtype.kind in "fc":
         a = where(isnan(a), _np.asarray(1, a.dtype), a)
     return _scan("cumprod", _np.nancumprod, a, axis, dtype, out)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """NumPy's ``median`` along one axis (or of the flattened array), lazily: the lanes
+    sorted (a library kernel), then the middle element or the mean of the middle two,
+    NaN where a lane holds one; other forms (several axes, float16, complex, empty
+    lanes) are NumPy's."""
+    from ._core import _at_once, _small
+    a = asarray(a)
+    simple = out is None and (axis is None or isinstance(axis, (int, _np.integer)))
+    if simple and _small(a) is not None:
+        return _at_once(_np.median, a, axis=axis, keepdims=keepdims)  # tiny: at once
+    if not simple or a.dtype.kind not in "biuf" or a.dtype == _np.float16 or a.size == 0:
+        return _by_numpy(_np.median, a, axis=axis, out=out, overwrite_input=overwrite_input,
+                         keepdims=keepdims)
+    shape = a.shape
+    x = a if a.dtype.kind == "f" else a.astype("float64")
+    if axis is None:
+        x, k = x.ravel(), 0
+    else:
+        k = _normalize_axis_index(_operator.index(axis), a.ndim)
+    ordered = ndarray(x._native_array.sort(k, False))
+    n = ordered.shape[k]
+
+    def lane(i):
+        return _slice(ordered, (slice(None),) * k + (i,))
+
+    middle = lane(n // 2) if n % 2 else (lane(n // 2 - 1) + lane(n // 2)) / 2
+    # NaNs sort last: a NaN in the lane is its last element.
+    result = where(isnan(lane(n - 1)), _np.asarray(_np.nan, middle.dtype), middle)
+    if keepdims:
+        kept = [1] * len(shape) if axis is None else list(shape)
+        if axis is not None:
+            kept[k] = 1
+        result = result.reshape(kept)
+    return result

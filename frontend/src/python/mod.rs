@@ -330,6 +330,19 @@ impl NativeArray {
         lazy(|| apply(Op::Scan { op, axis }, &[&self.a]))
     }
 
+    /// Each lane along `axis` sorted (NaN last, stable), or its sorting positions.
+    fn sort(&self, axis: i64, arg: bool) -> PyResult<NativeArray> {
+        let ndim = self.a.shape().map_err(to_pyerr)?.len() as i64;
+        if !(-ndim..ndim).contains(&axis) {
+            return Err(error(
+                ErrorKind::Axis,
+                format!("axis {axis} is out of bounds for array of dimension {ndim}"),
+            ));
+        }
+        let axis = axis.rem_euclid(ndim.max(1)) as usize;
+        lazy(|| apply(Op::Sort { axis, arg }, &[&self.a]))
+    }
+
     /// A binary op by IR name with a lazy array or Python scalar; `reflected` swaps sides.
     fn binary(&self, op: &str, other: &Bound<'_, PyAny>, reflected: bool) -> PyResult<NativeArray> {
         let b = op_from_name("binary", op, BinaryOp::from_name)?;

@@ -73,6 +73,14 @@ pub(super) fn vjp_rule(
         }
         Op::Gather => vec![Some(gather_transpose(&args[0], &args[1], g)?), None],
         Op::Scan { op, axis } => vec![Some(scan(*op, *axis, &args[0], g)?)],
+        // Positions are piecewise constant: no cotangent.
+        Op::Sort { arg: true, .. } => vec![None],
+        Op::Sort { arg: false, .. } => {
+            return Err(IrError::invalid(
+                "sort",
+                "no derivative is implemented for sort yet",
+            ))
+        }
     })
 }
 

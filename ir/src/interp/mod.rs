@@ -131,6 +131,7 @@ fn eval_op(op: &Op, args: &[&Value], ty: &TensorType, inputs: &[Value]) -> Resul
         Op::Concat { axis } => concat(*axis, args, ty)?,
         Op::Gather => gather(args[0], args[1])?,
         Op::Scan { op, axis } => scan(*op, *axis, args[0], ty)?,
+        Op::Sort { axis, arg } => reduce::sort(*axis, *arg, args[0]),
     })
 }
 

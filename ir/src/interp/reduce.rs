@@ -164,6 +164,48 @@ pub(super) fn reduce(
     Ok(folded.finish(ty))
 }
 
+/// Each lane along `axis` sorted (or its sorting positions, `arg`): NumPy's order, NaN
+/// last, equal elements in their order (a stable sort).
+pub(super) fn sort(axis: usize, arg: bool, x: &Value) -> Value {
+    fn lanes<T: Reducible>(a: &ArcArray<T, IxDyn>, axis: usize, arg: bool) -> Value {
+        let mut values = a.to_owned();
+        let mut positions = ArrayD::<i64>::zeros(a.raw_dim());
+        let axis = ndarray::Axis(axis);
+        let outputs = values
+            .lanes_mut(axis)
+            .into_iter()
+            .zip(positions.lanes_mut(axis));
+        for (lane, (mut sorted, mut order_out)) in a.lanes(axis).into_iter().zip(outputs) {
+            let lane: Vec<T> = lane.iter().copied().collect();
+            let mut order: Vec<usize> = (0..lane.len()).collect();
+            order.sort_by(|&i, &j| numpy_order(lane[i], lane[j]));
+            for (k, &i) in order.iter().enumerate() {
+                sorted[k] = lane[i];
+                order_out[k] = i as i64;
+            }
+        }
+        if arg {
+            Value::from_array(positions)
+        } else {
+            Value::from_array(values)
+        }
+    }
+    with_value!(x, a => lanes(a, axis, arg))
+}
+
+/// NumPy's sort order: ascending, NaN after everything.
+fn numpy_order<T: Reducible>(a: T, b: T) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Equal,
+        (true, false) => Greater,
+        (false, true) => Less,
+        _ if a.less(b) => Less,
+        _ if b.less(a) => Greater,
+        _ => Equal,
+    }
+}
+
 /// The operand as a matrix whose rows are the groups of elements each output reduces.
 struct RowMatrix<T> {
     data: Vec<T>,

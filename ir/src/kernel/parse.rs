@@ -390,7 +390,8 @@ fn axis_kernel(text: &str) -> Res<Option<AxisKernel>> {
         return Ok(None);
     };
     let name = op_text.split('[').next().unwrap_or(op_text);
-    if !crate::op::SCAN_NAMES.iter().any(|(_, n)| *n == name) {
+    let sort = matches!(name, "sort" | "argsort");
+    if !sort && !crate::op::SCAN_NAMES.iter().any(|(_, n)| *n == name) {
         return Ok(None);
     }
     let (x, out) = rest.split_once(" -> ").ok_or("expected `-> %out`")?;

@@ -59,7 +59,8 @@ impl KernelPlan {
                     }
                     let ty = c.op.infer(&[&c.x_ty]).ok();
                     let fits = ty.is_some_and(|t| out.is_some_and(|b| b.ty == t));
-                    if !matches!(c.op, crate::Op::Scan { .. }) || !fits {
+                    let axis_op = matches!(c.op, crate::Op::Scan { .. } | crate::Op::Sort { .. });
+                    if !axis_op || !fits {
                         return bad(k, format!("{} of {} into {}", c.op, c.x_ty, c.out));
                     }
                 }

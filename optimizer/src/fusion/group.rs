@@ -16,7 +16,7 @@ impl Planner<'_> {
                 axes.clone(),
             ),
             Op::MatMul => Space::MatMul,
-            Op::Scan { .. } => Space::Scan,
+            Op::Scan { .. } | Op::Sort { .. } => Space::Scan,
             Op::Concat { .. } => Space::Concat,
             _ => Space::Elementwise(self.shape(root).clone()),
         }

@@ -53,7 +53,9 @@ impl Planner<'_> {
                 .map(|(n, _)| n)
                 .collect()
             }
-            Op::MatMul | Op::Scan { .. } => instr.args.iter().map(|&a| self.view_base(a)).collect(),
+            Op::MatMul | Op::Scan { .. } | Op::Sort { .. } => {
+                instr.args.iter().map(|&a| self.view_base(a)).collect()
+            }
             Op::Concat { .. } => instr
                 .args
                 .iter()
@@ -111,7 +113,11 @@ impl Planner<'_> {
             if self.is_output[i]
                 || matches!(
                     op,
-                    Op::Reduce { .. } | Op::MatMul | Op::Concat { .. } | Op::Scan { .. }
+                    Op::Reduce { .. }
+                        | Op::MatMul
+                        | Op::Concat { .. }
+                        | Op::Scan { .. }
+                        | Op::Sort { .. }
                 )
             {
                 self.materialized[i] = true;
@@ -136,7 +142,7 @@ impl Planner<'_> {
                 }
             }
             // Library routines read their operands in memory (through views).
-            if let Op::MatMul | Op::Scan { .. } = op {
+            if let Op::MatMul | Op::Scan { .. } | Op::Sort { .. } = op {
                 for &operand in &p.instr(id).args {
                     let base = self.view_base(operand);
                     if !self.in_memory(base) {
