@@ -19,7 +19,8 @@ LAZY = {
     "hsplit", "vsplit", "ediff1d", "diagflat", "tri", "vander", "append", "logspace",
     "geomspace", "select", "resize", "gradient", "insert", "delete", "vdot", "kron", "cross",
     "isin", "compress", "extract", "fromfunction", "linalg.norm", "linalg.matrix_power", "einsum",
-    "cumsum", "cumprod", "nancumsum", "nancumprod", "sort", "argsort", "median",
+    "cumsum", "cumprod", "nancumsum", "nancumprod", "sort", "argsort", "median", "quantile",
+    "percentile",
     "fft.fftshift",
 }
 

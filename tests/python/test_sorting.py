@@ -67,3 +67,36 @@ def test_sort_is_a_kernel_between_fused_loops():
     x = np.asarray(X[0])
     text = str(lazyfuse.explain(np.sort(np.exp(x), axis=0) * 2.0))
     assert "sort[axis=0]" in text and "kernels (3)" in text, text
+
+
+QS = [0.5, 0.25, 1.0, 0.0, 0.3, [0.1, 0.9], onp.array([0.25, 0.75], onp.float32),
+      onp.float32(0.4), onp.array([[0.2], [0.7]])]
+
+
+@pytest.mark.parametrize("dtype", [onp.float64, onp.float32, onp.int64, onp.int32])
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (0, False), (1, True), (-1, False)])
+@pytest.mark.parametrize("name,scale", [("quantile", 1), ("percentile", 100)])
+def test_quantile_and_percentile(dtype, axis, keepdims, name, scale):
+    # NumPy's linear method bit for bit: its weights in q's dtype (a Python float weak),
+    # its order of operations, NaN where a lane holds one, q's dimensions first.
+    a = (X[0] if onp.dtype(dtype).kind == "f" else onp.nan_to_num(X[0]) * 4).astype(dtype)
+    for q in QS:
+        q = [v * scale for v in q] if isinstance(q, list) else q * scale if scale != 1 else q
+        want = getattr(onp, name)(a, q, axis=axis, keepdims=keepdims)
+        for x in layouts(a):
+            got = onp.asarray(getattr(np, name)(x, q, axis=axis, keepdims=keepdims))
+            assert got.dtype == onp.asarray(want).dtype and got.shape == onp.shape(want)
+            onp.testing.assert_array_equal(got, want)
+
+
+def test_quantile_errors_and_forms_left_to_numpy():
+    x = np.asarray(X[0])
+    with pytest.raises(ValueError, match="Quantiles must be in the range"):
+        np.quantile(x, 1.5)
+    with pytest.raises(ValueError, match="Percentiles must be in the range"):
+        np.percentile(x, -1)
+    with pytest.raises(TypeError):
+        np.quantile(np.asarray(X[0] > 0), 0.5)
+    for method in ("nearest", "lower", "midpoint"):
+        onp.testing.assert_array_equal(onp.asarray(np.quantile(x, 0.3, axis=1, method=method)),
+                                       onp.quantile(X[0], 0.3, axis=1, method=method))

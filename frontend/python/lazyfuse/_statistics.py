@@ -19,7 +19,7 @@ __all__ = [
     "nanmax", "nanmin", "nanargmax", "nanargmin", "nanmean", "nanvar", "nanstd", "cov",
     "corrcoef", "polyval", "tensordot", "take", "take_along_axis", "convolve", "correlate",
     "vdot", "kron", "cross", "einsum", "cumsum", "cumprod", "nancumsum", "nancumprod",
-    "median",
+    "median", "quantile", "percentile",
 ]
 
 _normalize_axis_index = _np.lib.array_utils.normalize_axis_index
@@ -568,4 +568,84 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         if axis is not None:
             kept[k] = 1
         result = result.reshape(kept)
+    return result
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, weights=None, interpolation=None):
+    """NumPy's ``quantile`` with the default linear method along one axis (or of the
+    flattened array), lazily: the lanes sorted (a library kernel), then NumPy's
+    interpolation between the two neighbours of each quantile, in NumPy's order of
+    operations and dtypes; other forms are NumPy's."""
+    return _quantiles(_np.quantile, a, q, _np.asanyarray(q), axis, out, overwrite_input,
+                      method, keepdims, weights, interpolation, "Quantiles must be in the range [0, 1]")
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, weights=None, interpolation=None):
+    """NumPy's ``percentile``: ``quantile`` of q / 100, lazily as ``quantile`` is."""
+    return _quantiles(_np.percentile, a, q, _np.true_divide(q, 100), axis, out,
+                      overwrite_input, method, keepdims, weights, interpolation,
+                      "Percentiles must be in the range [0, 100]")
+
+
+def _quantiles(numpy_function, a, q, fraction, axis, out, overwrite_input, method, keepdims,
+               weights, interpolation, range_message):
+    from ._core import _at_once, _small
+    a = asarray(a)
+    q = q.numpy() if isinstance(q, ndarray) else q
+    fraction = _np.asanyarray(fraction.numpy() if isinstance(fraction, ndarray) else fraction)
+    lazy = (out is None and weights is None and interpolation is None and method == "linear"
+            and (axis is None or isinstance(axis, (int, _np.integer)))
+            and a.dtype.kind in "biuf" and a.dtype != _np.float16 and a.size > 0
+            and fraction.dtype.kind == "f")
+    kwargs = {"axis": axis, "out": out, "overwrite_input": overwrite_input, "method": method,
+              "keepdims": keepdims}
+    if weights is not None:
+        kwargs["weights"] = weights
+    if interpolation is not None:
+        kwargs["interpolation"] = interpolation
+    if not lazy or _small(a) is not None:
+        call = _at_once if lazy else _by_numpy
+        return call(numpy_function, a, q, **kwargs)
+    if not (_np.all(fraction >= 0) and _np.all(fraction <= 1)):
+        raise ValueError(range_message)
+    weak = type(q) in (int, float)
+    x, k = (a.ravel(), 0) if axis is None else (a, _normalize_axis_index(_operator.index(axis), a.ndim))
+    ordered = ndarray(x._native_array.sort(k, False))
+    n = ordered.shape[k]
+
+    def lane(i):
+        return _slice(ordered, (slice(None),) * k + (i,))
+
+    results = []
+    for value in fraction.ravel():
+        # NumPy's linear method: virtual index (n - 1) q, its neighbours (clamped), and
+        # the weight, in q's dtype; a weak (Python) q weighs as a Python float.
+        virtual = _np.asanyarray((n - 1) * _np.asanyarray(value, fraction.dtype))
+        previous = _np.floor(virtual)
+        if virtual >= n - 1:
+            previous = _np.asarray(-1, virtual.dtype)
+        gamma = _np.asanyarray(virtual - previous, dtype=virtual.dtype)
+        gamma = float(gamma) if weak else gamma
+        lo = int(previous) % n
+        hi = lo if int(previous) == -1 else min(lo + 1, n - 1)
+        below, above = lane(lo), lane(hi)
+        difference = above - below
+        if gamma >= 0.5:
+            value = above - difference * (1 - gamma)
+            value = value.astype((below + difference * gamma).dtype)
+        else:
+            value = below + difference * gamma
+        if a.dtype.kind == "f":
+            value = where(isnan(lane(n - 1)), _np.asarray(_np.nan, value.dtype), value)
+        results.append(value)
+    from ._core import stack
+    result = results[0] if fraction.ndim == 0 else stack(results).reshape(
+        fraction.shape + results[0].shape)
+    if keepdims:
+        kept = [1] * a.ndim if axis is None else list(a.shape)
+        if axis is not None:
+            kept[k] = 1
+        result = result.reshape(fraction.shape + tuple(kept))
     return result
