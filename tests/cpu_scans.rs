@@ -187,3 +187,62 @@ fn sorts_are_stable_with_nan_last() {
     let got: Vec<f64> = got.iter().map(|s| s.as_f64()).collect();
     assert_eq!(got, vec![4.0, 5.0, 2.0, 0.0, 3.0, 1.0]);
 }
+
+/// Past the parallel threshold, lanes run on the pool's threads: the interpreter's
+/// values on 1 and 3 threads, for scans and sorts along either axis.
+#[test]
+fn large_lanes_run_in_parallel_with_the_same_results() {
+    let data = values(&[300, 200], |i| ((i * 7919 % 1009) as f64 - 500.0) * 0.013);
+    for op in ["cumsum", "cummax", "sort", "argsort"] {
+        for axis in 0..2 {
+            let out = if op == "argsort" { "i64" } else { "f64" };
+            let text = format!(
+                "program(a: f64[300,200]) {{\n  w: {out}[300,200] = {op}[axis={axis}] a\n  return w\n}}"
+            );
+            let program: Program = text.parse().unwrap();
+            let inputs = [Value::from(data.clone().into_shared())];
+            let want = interpret(&program, &inputs).unwrap();
+            let kernel_plan = plan(&program, &FusionOptions::default()).unwrap();
+            for threads in [1, 3] {
+                let got = CpuExecutor::new(threads)
+                    .run(&kernel_plan, &inputs)
+                    .unwrap();
+                assert!(
+                    same_bits(&want[0], &got[0]),
+                    "{op} axis {axis} on {threads} threads"
+                );
+            }
+        }
+    }
+}
+
+/// Lanes past the radix threshold (512) are radix sorted: the interpreter's stable
+/// positions and its values for floats with NaN, infinities, signed zeros and ties, and
+/// for negative and unsigned integers.
+#[test]
+fn long_lanes_sort_by_radix_like_the_interpreter() {
+    let specials = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY, -1e-300, 1e300];
+    let data = values(&[3, 1500], |i| {
+        if i % 97 == 5 {
+            specials[i % specials.len()]
+        } else {
+            ((i * 7919 % 211) as f64 - 105.0) * 0.5
+        }
+    });
+    for source in ["f64", "f32", "f16", "i64", "i16", "u8", "u32", "bool"] {
+        for op in ["sort", "argsort"] {
+            let out = if op == "argsort" { "i64" } else { source };
+            let text = format!(
+                "program(a: f64[3,1500]) {{\n  v: {source}[3,1500] = cast[{source}] a\n  \
+                 w: {out}[3,1500] = {op}[axis=1] v\n  return w\n}}"
+            );
+            let program: Program = text.parse().unwrap();
+            let inputs = [Value::from(data.clone().into_shared())];
+            let want = interpret(&program, &inputs).unwrap();
+            let got = CpuExecutor::new(2)
+                .run(&plan(&program, &FusionOptions::default()).unwrap(), &inputs)
+                .unwrap();
+            assert!(same_bits(&want[0], &got[0]), "{op} of {source}");
+        }
+    }
+}

@@ -1,6 +1,8 @@
-"""sort, argsort and median computed lazily (the IR's sort: a library kernel between
-fused loops) against NumPy over dtypes, axes, layouts, NaN, infinities and ties:
-sorted values equal NumPy's, positions equal NumPy's stable ones, medians NumPy's."""
+"""sort, argsort, median, quantile and percentile against NumPy over dtypes, axes,
+layouts, NaN, infinities and ties: sorted values equal NumPy's, positions NumPy's
+stable ones, medians and quantiles NumPy's bits. Values that can be computed now are
+sorted by NumPy (faster); inside traced functions the IR's sort (a library kernel)
+computes them, which the `traced` tests check."""
 
 import numpy as onp
 import pytest
@@ -63,10 +65,27 @@ def test_forms_left_to_numpy_and_errors():
     onp.testing.assert_array_equal(descending, -onp.sort(-X[0], axis=1))
 
 
-def test_sort_is_a_kernel_between_fused_loops():
-    x = np.asarray(X[0])
-    text = str(lazyfuse.explain(np.sort(np.exp(x), axis=0) * 2.0))
+def test_traced_sorts_are_kernels_between_fused_loops():
+    text = str(lazyfuse.explain(lambda x: np.sort(np.exp(x), axis=0) * 2.0, X[0]))
     assert "sort[axis=0]" in text and "kernels (3)" in text, text
+
+
+@pytest.mark.parametrize("dtype", [onp.float64, onp.float32, onp.int64, onp.uint8])
+@pytest.mark.parametrize("axis", [None, 0, -1])
+def test_traced_sort_median_and_quantiles(dtype, axis):
+    a = (X[:, :, 0] if onp.dtype(dtype).kind == "f" else onp.nan_to_num(X[:, :, 0]) * 4).astype(dtype)
+    calls = {
+        "sort": (lambda m, x: m.sort(x, axis=axis), {}),
+        "argsort": (lambda m, x: m.argsort(x, axis=axis), {"kind": "stable"}),
+        "median": (lambda m, x: m.median(x, axis=axis), {}),
+        "quantile": (lambda m, x: m.quantile(x, [0.2, 0.75], axis=axis), {}),
+        "percentile": (lambda m, x: m.percentile(x, 40.0, axis=axis, keepdims=True), {}),
+    }
+    for name, (call, extra) in calls.items():
+        want = call(onp, a) if name != "argsort" else onp.argsort(a, axis=axis, kind="stable")
+        got = onp.asarray(lazyfuse.jit(lambda x: call(np, x))(a))
+        assert got.dtype == onp.asarray(want).dtype and got.shape == onp.shape(want), name
+        onp.testing.assert_array_equal(got, want, err_msg=name)
 
 
 QS = [0.5, 0.25, 1.0, 0.0, 0.3, [0.1, 0.9], onp.array([0.25, 0.75], onp.float32),

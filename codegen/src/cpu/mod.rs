@@ -12,6 +12,7 @@ mod gather;
 mod gemm;
 mod gemv;
 mod into;
+mod lanes;
 mod launch;
 mod library;
 mod object;
@@ -437,7 +438,7 @@ impl PreparedPlan {
                     }
                     library::matmul(m, &mut memory, self.threads)?
                 }
-                (Kernel::Axis(c), None) => library::axis(c, &mut memory)?,
+                (Kernel::Axis(c), None) => lanes::run(c, &mut memory)?,
                 _ => return Err(CodegenError::Internal("prepared plan out of step".into())),
             }
             k += 1;

@@ -540,11 +540,16 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     sorted (a library kernel), then the middle element or the mean of the middle two,
     NaN where a lane holds one; other forms (several axes, float16, complex, empty
     lanes) are NumPy's."""
-    from ._core import _at_once, _small
+    from ._core import _at_once
+    from ._functions import _values_now
     a = asarray(a)
     simple = out is None and (axis is None or isinstance(axis, (int, _np.integer)))
-    if simple and _small(a) is not None:
-        return _at_once(_np.median, a, axis=axis, keepdims=keepdims)  # tiny: at once
+    values = _values_now(a) if simple else None
+    if values is not None:
+        # NumPy's selection (partition) is faster than lazyfuse's sort of whole lanes:
+        # values that can be computed now are NumPy's at once; a traced array's median
+        # stays in its program.
+        return _at_once(_np.median, values, axis=axis, keepdims=keepdims)
     if not simple or a.dtype.kind not in "biuf" or a.dtype == _np.float16 or a.size == 0:
         return _by_numpy(_np.median, a, axis=axis, out=out, overwrite_input=overwrite_input,
                          keepdims=keepdims)
@@ -605,9 +610,12 @@ def _quantiles(numpy_function, a, q, fraction, axis, out, overwrite_input, metho
         kwargs["weights"] = weights
     if interpolation is not None:
         kwargs["interpolation"] = interpolation
-    if not lazy or _small(a) is not None:
+    from ._functions import _values_now
+    values = _values_now(a) if lazy else None
+    if not lazy or values is not None:
+        # (As for median: NumPy's selection when the values can be computed now.)
         call = _at_once if lazy else _by_numpy
-        return call(numpy_function, a, q, **kwargs)
+        return call(numpy_function, a if values is None else values, q, **kwargs)
     if not (_np.all(fraction >= 0) and _np.all(fraction <= 1)):
         raise ValueError(range_message)
     weak = type(q) in (int, float)

@@ -1,0 +1,319 @@
+//! Library routines along one axis (`Kernel::Axis`): running folds (`cumsum`,
+//! `cumprod`, `cummax`, `cummin`) and sorts (`sort`, `argsort`), on the operand gathered
+//! in C order. Independent lanes run on the kernel pool's threads; each lane is computed
+//! in NumPy's order, so results do not depend on the thread count.
+
+use std::cmp::Ordering;
+
+use lazyfuse_ir::kernel::AxisKernel;
+use lazyfuse_ir::{evaluate_op, Op, ReduceOp, Value};
+use rayon::prelude::*;
+
+use super::library::{operand, store_result};
+use super::{pool, Memory};
+use crate::error::CodegenError;
+
+/// Below this many elements a routine runs on the calling thread.
+const PARALLEL_ELEMENTS: usize = 1 << 15;
+
+/// Runs an axis kernel.
+pub(super) fn run(c: &AxisKernel, memory: &mut Memory) -> Result<(), CodegenError> {
+    let out_dtype = memory.values[memory.root[c.out.0 as usize]]
+        .as_ref()
+        .map(|v| v.dtype())
+        .ok_or_else(|| CodegenError::Internal("axis kernel output has no storage".into()))?;
+    let x = operand(memory, &c.x, &c.x_ty)?;
+    let result = match c.op {
+        Op::Scan { op, axis } if !out_dtype.is_complex() => scan(op, axis, x.cast(out_dtype))?,
+        Op::Sort { axis, arg } if !x.dtype().is_complex() => sort(axis, arg, x)?,
+        // Complex scans: the reference interpreter's.
+        _ => evaluate_op(&c.op, &[x])?,
+    };
+    store_result(memory, c.out, result);
+    Ok(())
+}
+
+/// A running fold: each row i of the axis folds row i - 1's results with its elements,
+/// the lanes after the axis contiguous (so the step vectorises when the axis is not the
+/// last); blocks before the axis in parallel. Each element's order of operations is
+/// NumPy's `ufunc.accumulate`'s, so results are its bits: sums and products wrap for
+/// integers and round at every step for floats (float16 included), and the extremes
+/// keep a NaN and take the element of equal values (NumPy's x86 loops).
+fn scan(op: ReduceOp, axis: usize, x: Value) -> Result<Value, CodegenError> {
+    let dims = x.ty().shape.dims().to_vec();
+    let (n, lanes) = (dims[axis], dims[axis + 1..].iter().product::<usize>());
+    let dtype = x.dtype();
+    lazyfuse_ir::with_dtype!(dtype, T => {
+        let mut data = x.into_array::<T>()?;
+        let flat = data
+            .as_slice_mut()
+            .ok_or_else(|| CodegenError::Internal("scan operand not contiguous".into()))?;
+        let fold = <T as LaneElement>::fold(op)
+            .ok_or_else(|| CodegenError::Internal(format!("scan {op:?} of {dtype}")))?;
+        let block_len = n * lanes;
+        if n > 1 && lanes > 0 {
+            let one_block = |block: &mut [T]| {
+                for i in 1..n {
+                    let (done, rest) = block.split_at_mut(i * lanes);
+                    let previous = &done[(i - 1) * lanes..];
+                    for (x, &p) in rest[..lanes].iter_mut().zip(previous) {
+                        *x = fold(p, *x);
+                    }
+                }
+            };
+            if flat.len() >= PARALLEL_ELEMENTS && flat.len() > block_len {
+                pool().install(|| flat.par_chunks_exact_mut(block_len).for_each(one_block));
+            } else {
+                flat.chunks_exact_mut(block_len).for_each(one_block);
+            }
+        }
+        Ok(Value::from_array(data))
+    })
+}
+
+/// A stable sort of each lane (NaN last), or its positions: the axis moved last, rows
+/// sorted in parallel, moved back.
+fn sort(axis: usize, arg: bool, x: Value) -> Result<Value, CodegenError> {
+    let ndim = x.ty().shape.ndim();
+    let dtype = x.dtype();
+    lazyfuse_ir::with_dtype!(dtype, T => {
+        let a = x.into_array::<T>()?;
+        let mut perm: Vec<usize> = (0..ndim).filter(|&k| k != axis).collect();
+        perm.push(axis);
+        let moved = a.permuted_axes(perm.clone()).as_standard_layout().into_owned();
+        let n = moved.shape()[ndim - 1];
+        let rows = moved
+            .as_slice()
+            .ok_or_else(|| CodegenError::Internal("sort operand not contiguous".into()))?;
+        let order = <T as LaneElement>::order;
+        let parallel = rows.len() >= PARALLEL_ELEMENTS && rows.len() > n;
+        let mut positions = Vec::new();
+        let mut values = Vec::new();
+        if arg {
+            // Positions: a stable sort of (value, position) pairs (next to each other in
+            // memory, unlike positions compared through the row).
+            positions = vec![0i64; rows.len()];
+            let one_row = |(row, out): (&[T], &mut [i64])| {
+                let mut pairs: Vec<(T, i64)> =
+                    row.iter().enumerate().map(|(i, &v)| (v, i as i64)).collect();
+                if n >= RADIX_MIN {
+                    radix_sort(&mut pairs, |p| T::key(p.0));
+                } else {
+                    pairs.sort_by(|a, b| order(a.0, b.0));
+                }
+                for (slot, (_, i)) in out.iter_mut().zip(pairs) {
+                    *slot = i;
+                }
+            };
+            if n > 0 && parallel {
+                pool().install(|| {
+                    rows.par_chunks_exact(n).zip(positions.par_chunks_exact_mut(n)).for_each(one_row)
+                });
+            } else if n > 0 {
+                rows.chunks_exact(n).zip(positions.chunks_exact_mut(n)).for_each(one_row);
+            }
+        } else {
+            // Values: any sort gives them (equal values are equal; of -0.0 and 0.0,
+            // NumPy's own sort keeps no order either).
+            values = rows.to_vec();
+            let one_row = |row: &mut [T]| {
+                if row.len() >= RADIX_MIN {
+                    let mut items = row.to_vec();
+                    radix_sort(&mut items, |&v| T::key(v));
+                    row.copy_from_slice(&items);
+                } else {
+                    row.sort_unstable_by(|&a, &b| order(a, b));
+                }
+            };
+            if n > 0 && parallel {
+                pool().install(|| values.par_chunks_exact_mut(n).for_each(one_row));
+            } else if n > 0 {
+                values.chunks_exact_mut(n).for_each(one_row);
+            }
+        }
+        // Back to the operand's axis order.
+        let mut inverse = vec![0; ndim];
+        for (i, &p) in perm.iter().enumerate() {
+            inverse[p] = i;
+        }
+        let shape = moved.raw_dim();
+
+        Ok(if arg {
+            let p = ndarray::ArrayD::from_shape_vec(shape, positions)
+                .map_err(|e| CodegenError::Internal(e.to_string()))?;
+            Value::from_array(restore(p, &inverse))
+        } else {
+            let v = ndarray::ArrayD::from_shape_vec(shape, values)
+                .map_err(|e| CodegenError::Internal(e.to_string()))?;
+            Value::from_array(restore(v, &inverse))
+        })
+    })
+}
+
+/// Lanes at least this long are radix sorted (shorter ones by comparisons).
+const RADIX_MIN: usize = 512;
+
+/// A stable least-significant-digit radix sort by a 64-bit key, a byte per pass; passes
+/// where every key has the same byte are skipped (the high bytes of small integers).
+fn radix_sort<E: Copy>(items: &mut Vec<E>, key: impl Fn(&E) -> u64) {
+    let mut counts = [[0usize; 256]; 8];
+    for item in items.iter() {
+        let k = key(item);
+        for (byte, count) in counts.iter_mut().enumerate() {
+            count[((k >> (8 * byte)) & 0xFF) as usize] += 1;
+        }
+    }
+    let mut scratch: Vec<E> = Vec::with_capacity(items.len());
+    for (byte, count) in counts.iter().enumerate() {
+        if count.contains(&items.len()) {
+            continue; // one bucket holds everything: this byte does not order them
+        }
+        let mut start = [0usize; 256];
+        let mut total = 0;
+        for (digit, &c) in count.iter().enumerate() {
+            start[digit] = total;
+            total += c;
+        }
+        scratch.clear();
+        scratch.resize(items.len(), items[0]);
+        for item in items.iter() {
+            let digit = ((key(item) >> (8 * byte)) & 0xFF) as usize;
+            scratch[start[digit]] = *item;
+            start[digit] += 1;
+        }
+        std::mem::swap(items, &mut scratch);
+    }
+}
+
+/// An array whose axes were permuted by `perm`, back in the operand's order (C layout).
+fn restore<E: Clone>(a: ndarray::ArrayD<E>, inverse: &[usize]) -> ndarray::ArrayD<E> {
+    a.permuted_axes(inverse.to_vec())
+        .as_standard_layout()
+        .into_owned()
+}
+
+/// Per element type: one step of a scan (NumPy's binary loop for the op) and NumPy's
+/// sort order (NaN last).
+trait LaneElement: Copy + Send + Sync {
+    fn fold(op: ReduceOp) -> Option<fn(Self, Self) -> Self>;
+    fn order(a: Self, b: Self) -> Ordering;
+    /// An unsigned key in `order`'s order (every NaN the largest).
+    fn key(self) -> u64;
+}
+
+macro_rules! int_lanes {
+    ($($t:ty),*) => {$(
+        impl LaneElement for $t {
+            fn fold(op: ReduceOp) -> Option<fn($t, $t) -> $t> {
+                Some(match op {
+                    ReduceOp::Sum => <$t>::wrapping_add,
+                    ReduceOp::Prod => <$t>::wrapping_mul,
+                    ReduceOp::Max => |a: $t, b: $t| a.max(b),
+                    ReduceOp::Min => |a: $t, b: $t| a.min(b),
+                    _ => return None,
+                })
+            }
+            fn order(a: $t, b: $t) -> Ordering {
+                a.cmp(&b)
+            }
+            fn key(self) -> u64 {
+                // Signed values offset by 2^63: the order of u64.
+                if <$t>::MIN == 0 {
+                    self as u64
+                } else {
+                    (self as i64 as u64) ^ (1 << 63)
+                }
+            }
+        }
+    )*};
+}
+int_lanes!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+macro_rules! float_lanes {
+    ($($t:ty),*) => {$(
+        impl LaneElement for $t {
+            fn fold(op: ReduceOp) -> Option<fn($t, $t) -> $t> {
+                // NumPy's x86 loops: a NaN accumulator stays, a NaN element is taken,
+                // and of equal values the element (maximum(0.0, -0.0) is -0.0).
+                Some(match op {
+                    ReduceOp::Sum => |a: $t, b: $t| a + b,
+                    ReduceOp::Prod => |a: $t, b: $t| a * b,
+                    ReduceOp::Max => |a: $t, b: $t| if !a.is_nan() && (b >= a || b.is_nan()) { b } else { a },
+                    ReduceOp::Min => |a: $t, b: $t| if !a.is_nan() && (b <= a || b.is_nan()) { b } else { a },
+                    _ => return None,
+                })
+            }
+            fn order(a: $t, b: $t) -> Ordering {
+                match (a.is_nan(), b.is_nan()) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => Ordering::Greater,
+                    (false, true) => Ordering::Less,
+                    _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+                }
+            }
+            fn key(self) -> u64 {
+                float_key(f64::from(self))
+            }
+        }
+    )*};
+}
+
+/// A float's order as an unsigned key: negative values' bits inverted, positive ones'
+/// sign bit set, every NaN last, -0.0 the key of 0.0 (they compare equal, so a stable
+/// sort keeps their order, as NumPy's stable argsort does).
+fn float_key(v: f64) -> u64 {
+    if v.is_nan() {
+        return u64::MAX;
+    }
+    if v == 0.0 {
+        return 1 << 63;
+    }
+    let bits = v.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+float_lanes!(f32, f64, lazyfuse_ir::half::f16);
+
+impl LaneElement for bool {
+    fn fold(op: ReduceOp) -> Option<fn(bool, bool) -> bool> {
+        Some(match op {
+            ReduceOp::Max => |a, b| a | b,
+            ReduceOp::Min => |a, b| a & b,
+            _ => return None,
+        })
+    }
+    fn order(a: bool, b: bool) -> Ordering {
+        a.cmp(&b)
+    }
+    fn key(self) -> u64 {
+        self as u64
+    }
+}
+
+// Complex values take the interpreter's path (`run`): no fold and no order here.
+impl LaneElement for lazyfuse_ir::num_complex::Complex32 {
+    fn fold(_: ReduceOp) -> Option<fn(Self, Self) -> Self> {
+        None
+    }
+    fn order(_: Self, _: Self) -> Ordering {
+        Ordering::Equal
+    }
+    fn key(self) -> u64 {
+        0
+    }
+}
+
+impl LaneElement for lazyfuse_ir::num_complex::Complex64 {
+    fn fold(_: ReduceOp) -> Option<fn(Self, Self) -> Self> {
+        None
+    }
+    fn order(_: Self, _: Self) -> Ordering {
+        Ordering::Equal
+    }
+    fn key(self) -> u64 {
+        0
+    }
+}
