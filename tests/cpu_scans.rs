@@ -221,7 +221,15 @@ fn large_lanes_run_in_parallel_with_the_same_results() {
 /// for negative and unsigned integers.
 #[test]
 fn long_lanes_sort_by_radix_like_the_interpreter() {
-    let specials = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY, -1e-300, 1e300];
+    let specials = [
+        f64::NAN,
+        -0.0,
+        0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -1e-300,
+        1e300,
+    ];
     let data = values(&[3, 1500], |i| {
         if i % 97 == 5 {
             specials[i % specials.len()]
