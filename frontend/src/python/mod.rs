@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
-use lazyfuse_ir::{BinaryOp, DType, Leaf, Op, Program, ReduceOp, Scalar, UnaryOp, Value};
+use lazyfuse_ir::{BinaryOp, DType, Leaf, Op, Program, ReduceOp, UnaryOp, Value};
 use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -18,6 +18,7 @@ use lazyfuse_ir::compose::IndexItem;
 
 mod base;
 mod cell;
+mod constructors;
 mod elements;
 mod errors;
 mod export;
@@ -291,6 +292,18 @@ fn op_from_name<T>(kind: &str, name: &str, parse: fn(&str) -> Option<T>) -> PyRe
     })
 }
 
+/// One axis of `a` (negative counts from the end), or NumPy's AxisError.
+fn one_axis(a: &Array, axis: i64) -> PyResult<usize> {
+    let ndim = a.shape().map_err(to_pyerr)?.len() as i64;
+    if !(-ndim..ndim).contains(&axis) {
+        return Err(error(
+            ErrorKind::Axis,
+            format!("axis {axis} is out of bounds for array of dimension {ndim}"),
+        ));
+    }
+    Ok(axis.rem_euclid(ndim) as usize)
+}
+
 #[pymethods]
 impl NativeArray {
     /// The shape.
@@ -319,27 +332,13 @@ impl NativeArray {
             .find(|(_, name)| *name == op)
             .map(|(o, _)| *o)
             .ok_or_else(|| error(ErrorKind::InvalidArgument, format!("no scan {op}")))?;
-        let ndim = self.a.shape().map_err(to_pyerr)?.len() as i64;
-        if !(-ndim..ndim).contains(&axis) {
-            return Err(error(
-                ErrorKind::Axis,
-                format!("axis {axis} is out of bounds for array of dimension {ndim}"),
-            ));
-        }
-        let axis = axis.rem_euclid(ndim.max(1)) as usize;
+        let axis = one_axis(&self.a, axis)?;
         lazy(|| apply(Op::Scan { op, axis }, &[&self.a]))
     }
 
     /// Each lane along `axis` sorted (NaN last, stable), or its sorting positions.
     fn sort(&self, axis: i64, arg: bool) -> PyResult<NativeArray> {
-        let ndim = self.a.shape().map_err(to_pyerr)?.len() as i64;
-        if !(-ndim..ndim).contains(&axis) {
-            return Err(error(
-                ErrorKind::Axis,
-                format!("axis {axis} is out of bounds for array of dimension {ndim}"),
-            ));
-        }
-        let axis = axis.rem_euclid(ndim.max(1)) as usize;
+        let axis = one_axis(&self.a, axis)?;
         lazy(|| apply(Op::Sort { axis, arg }, &[&self.a]))
     }
 
@@ -481,116 +480,6 @@ fn external_numpy(obj: &Bound<'_, PyAny>) -> Option<lazyfuse_ir::External> {
     // array) keeps the elements allocated; like a NumPy view, writes to the array
     // before evaluation are seen by it.
     unsafe { lazyfuse_ir::External::new(ty, view.ptr(), view.strides().to_vec(), owner).ok() }
-}
-
-/// An array of `shape` filled with a Python scalar, in `dtype` (None: the scalar's default).
-#[pyfunction]
-#[pyo3(signature = (shape, value, dtype=None))]
-fn full(shape: Vec<usize>, value: &Bound<'_, PyAny>, dtype: Option<&str>) -> PyResult<NativeArray> {
-    let dtype = dtype.map(dtype_from_name).transpose()?;
-    let scalar = match operand(value)? {
-        Operand::Weak(WeakScalar::Bool(b)) => Scalar::Bool(b),
-        Operand::Weak(WeakScalar::Int(i)) => {
-            // A Python integer must fit an integer dtype, as NumPy checks.
-            let d = dtype.filter(|d| d.is_int()).unwrap_or(DType::I64);
-            Scalar::from_weak_int_wide("full", i, d).map_err(|e| to_pyerr(e.into()))?
-        }
-        Operand::Weak(WeakScalar::Float(f)) => Scalar::F64(f),
-        Operand::Weak(WeakScalar::Complex(re, im)) => {
-            Scalar::C128(lazyfuse_ir::num_complex::Complex64::new(re, im))
-        }
-        _ => {
-            return Err(pyo3::exceptions::PyTypeError::new_err(
-                "full: the fill value must be a Python scalar",
-            ))
-        }
-    };
-    // A fill value is a run-time input, as a weak scalar operand is: a loop filling
-    // with new values reuses one kernel.
-    lazy(|| {
-        let a = Array::from_node(crate::elementwise::scalar_operand(scalar)).broadcast_to(&shape);
-        match dtype {
-            Some(d) => a.astype(d),
-            None => a,
-        }
-    })
-}
-
-/// A 0-d array of `dtype` holding a NumPy scalar's value (a *strong* scalar: its dtype
-/// takes part in promotion). A run-time input like a weak scalar, so new values never
-/// compile new kernels.
-#[pyfunction]
-fn scalar(value: &Bound<'_, PyAny>, dtype: &str) -> PyResult<NativeArray> {
-    let d = dtype_from_name(dtype)?;
-    let s = if d.is_complex() {
-        let part = |name: &str| value.getattr(name)?.extract::<f64>();
-        Scalar::C128(lazyfuse_ir::num_complex::Complex64::new(
-            part("real")?,
-            part("imag")?,
-        ))
-        .cast(d)
-    } else if d.is_float() {
-        Scalar::F64(value.extract::<f64>()?).cast(d)
-    } else if d == DType::Bool {
-        Scalar::Bool(value.extract::<bool>()?)
-    } else {
-        Scalar::I64(value.extract::<i128>()? as i64).cast(d) // uint64 too: its low bits
-    };
-    lazy(|| Array::from_node(crate::elementwise::scalar_operand(s)))
-}
-
-/// `len` values `start + i * step` computed in `dtype` (the Python layer fixes the
-/// length and the first two values as NumPy's `arange` does).
-#[pyfunction]
-fn ramp(
-    start: &Bound<'_, PyAny>,
-    step: &Bound<'_, PyAny>,
-    len: usize,
-    dtype: &str,
-) -> PyResult<NativeArray> {
-    let d = dtype_from_name(dtype)?;
-    let scalar = |v: &Bound<'_, PyAny>| -> PyResult<Scalar> {
-        Ok(if d.is_float() {
-            Scalar::F64(v.extract::<f64>()?).cast(d)
-        } else if d == DType::Bool {
-            Scalar::Bool(v.extract::<bool>()?)
-        } else {
-            Scalar::I64(v.extract::<i128>()? as i64).cast(d) // uint64 too: its low bits
-        })
-    };
-    let (start, step) = (scalar(start)?, scalar(step)?);
-    lazy(|| Array::from_result(lazyfuse_ir::compose::ramp(start, step, len)))
-}
-
-/// NumPy `where`.
-#[pyfunction(name = "where_")]
-fn where_(
-    cond: &Bound<'_, PyAny>,
-    a: &Bound<'_, PyAny>,
-    b: &Bound<'_, PyAny>,
-) -> PyResult<NativeArray> {
-    let cond = match operand(cond)? {
-        Operand::Array(c) => c,
-        _ => {
-            return Err(pyo3::exceptions::PyTypeError::new_err(
-                "where: the condition must be an array",
-            ))
-        }
-    };
-    let (a, b) = (operand(a)?, operand(b)?);
-    lazy(|| Array::select(&cond, a, b))
-}
-
-#[pyfunction]
-fn concatenate(arrays: Vec<NativeArray>, axis: i64) -> PyResult<NativeArray> {
-    let arrays: Vec<Array> = arrays.into_iter().map(|l| l.a).collect();
-    lazy(|| crate::concatenate(&arrays, axis))
-}
-
-#[pyfunction]
-fn stack(arrays: Vec<NativeArray>, axis: i64) -> PyResult<NativeArray> {
-    let arrays: Vec<Array> = arrays.into_iter().map(|l| l.a).collect();
-    lazy(|| crate::stack(&arrays, axis))
 }
 
 /// Evaluates several lazy arrays as one program (shared work once), without the GIL;
@@ -802,12 +691,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(views::register_reductions, m)?)?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
     m.add_function(wrap_pyfunction!(blas, m)?)?;
-    m.add_function(wrap_pyfunction!(full, m)?)?;
-    m.add_function(wrap_pyfunction!(scalar, m)?)?;
-    m.add_function(wrap_pyfunction!(ramp, m)?)?;
-    m.add_function(wrap_pyfunction!(where_, m)?)?;
-    m.add_function(wrap_pyfunction!(concatenate, m)?)?;
-    m.add_function(wrap_pyfunction!(stack, m)?)?;
+    m.add_function(wrap_pyfunction!(constructors::full, m)?)?;
+    m.add_function(wrap_pyfunction!(constructors::scalar, m)?)?;
+    m.add_function(wrap_pyfunction!(constructors::ramp, m)?)?;
+    m.add_function(wrap_pyfunction!(constructors::where_, m)?)?;
+    m.add_function(wrap_pyfunction!(constructors::concatenate, m)?)?;
+    m.add_function(wrap_pyfunction!(constructors::stack, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate_into, m)?)?;
     m.add_function(wrap_pyfunction!(explain, m)?)?;
