@@ -23,6 +23,32 @@ fn same_bits(a: &Value, b: &Value) -> bool {
             .all(|(x, y)| x == &y || (x.as_f64().is_nan() && y.as_f64().is_nan()))
 }
 
+/// The program planned (its axis kernel `kernel` in the plan, whose text round trips)
+/// and run compiled on 1 and 3 threads: each run the interpreter's, bit for bit.
+fn check(text: &str, data: &ArrayD<f64>, kernel: &str, what: &str) {
+    let program: Program = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let inputs = [Value::from(data.clone().into_shared())];
+    let want = interpret(&program, &inputs).unwrap();
+    let kernel_plan = plan(&program, &FusionOptions::default()).unwrap();
+    assert!(
+        kernel_plan.to_string().contains(kernel),
+        "{what}: no {kernel}"
+    );
+    let reparsed: KernelPlan = kernel_plan.to_string().parse().unwrap();
+    assert_eq!(reparsed, kernel_plan, "{what}: text round trip");
+    for threads in [1, 3] {
+        let got = CpuExecutor::new(threads)
+            .run(&kernel_plan, &inputs)
+            .unwrap();
+        assert!(
+            same_bits(&want[0], &got[0]),
+            "{what} on {threads} threads:\n{:?}\n{:?}",
+            want[0].to_scalars(),
+            got[0].to_scalars()
+        );
+    }
+}
+
 #[test]
 fn scans_match_the_interpreter_bit_for_bit() {
     let specials = [
@@ -73,26 +99,12 @@ fn scans_match_the_interpreter_bit_for_bit() {
                     )
                     .replace("cast[D]", &format!("cast[{}]", dtype.name()));
                     let text = annotate(&text, dtype, name);
-                    let program: Program = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
-                    let inputs = [Value::from(data.clone().into_shared())];
-                    let want = interpret(&program, &inputs).unwrap();
-                    let kernel_plan = plan(&program, &FusionOptions::default()).unwrap();
-                    assert!(kernel_plan
-                        .to_string()
-                        .contains(&format!("{name}[axis={axis}]")));
-                    let reparsed: KernelPlan = kernel_plan.to_string().parse().unwrap();
-                    assert_eq!(reparsed, kernel_plan, "text round trip");
-                    for threads in [1, 3] {
-                        let got = CpuExecutor::new(threads)
-                            .run(&kernel_plan, &inputs)
-                            .unwrap();
-                        assert!(
-                            same_bits(&want[0], &got[0]),
-                            "{name} {dtype:?} axis {axis} {layout}:\n{:?}\n{:?}",
-                            want[0].to_scalars(),
-                            got[0].to_scalars()
-                        );
-                    }
+                    check(
+                        &text,
+                        &data,
+                        &format!("{name}[axis={axis}]"),
+                        &format!("{name} {dtype:?} axis {axis} {layout}"),
+                    );
                 }
             }
         }
@@ -165,17 +177,12 @@ fn sorts_are_stable_with_nan_last() {
                      w: {}[4,9] = {name}[axis={axis}] v\n  return w\n}}",
                     out.name()
                 );
-                let program: Program = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
-                let inputs = [Value::from(data.clone().into_shared())];
-                let want = interpret(&program, &inputs).unwrap();
-                let kernel_plan = plan(&program, &FusionOptions::default()).unwrap();
-                assert!(kernel_plan
-                    .to_string()
-                    .contains(&format!("{name}[axis={axis}]")));
-                let reparsed: KernelPlan = kernel_plan.to_string().parse().unwrap();
-                assert_eq!(reparsed, kernel_plan);
-                let got = CpuExecutor::new(2).run(&kernel_plan, &inputs).unwrap();
-                assert!(same_bits(&want[0], &got[0]), "{name} {source} axis {axis}");
+                check(
+                    &text,
+                    &data,
+                    &format!("{name}[axis={axis}]"),
+                    &format!("{name} of {source} axis {axis}"),
+                );
             }
         }
     }
@@ -199,19 +206,12 @@ fn large_lanes_run_in_parallel_with_the_same_results() {
             let text = format!(
                 "program(a: f64[300,200]) {{\n  w: {out}[300,200] = {op}[axis={axis}] a\n  return w\n}}"
             );
-            let program: Program = text.parse().unwrap();
-            let inputs = [Value::from(data.clone().into_shared())];
-            let want = interpret(&program, &inputs).unwrap();
-            let kernel_plan = plan(&program, &FusionOptions::default()).unwrap();
-            for threads in [1, 3] {
-                let got = CpuExecutor::new(threads)
-                    .run(&kernel_plan, &inputs)
-                    .unwrap();
-                assert!(
-                    same_bits(&want[0], &got[0]),
-                    "{op} axis {axis} on {threads} threads"
-                );
-            }
+            check(
+                &text,
+                &data,
+                &format!("{op}[axis={axis}]"),
+                &format!("{op} axis {axis}"),
+            );
         }
     }
 }
@@ -244,13 +244,12 @@ fn long_lanes_sort_by_radix_like_the_interpreter() {
                 "program(a: f64[3,1500]) {{\n  v: {source}[3,1500] = cast[{source}] a\n  \
                  w: {out}[3,1500] = {op}[axis=1] v\n  return w\n}}"
             );
-            let program: Program = text.parse().unwrap();
-            let inputs = [Value::from(data.clone().into_shared())];
-            let want = interpret(&program, &inputs).unwrap();
-            let got = CpuExecutor::new(2)
-                .run(&plan(&program, &FusionOptions::default()).unwrap(), &inputs)
-                .unwrap();
-            assert!(same_bits(&want[0], &got[0]), "{op} of {source}");
+            check(
+                &text,
+                &data,
+                &format!("{op}[axis=1]"),
+                &format!("{op} of {source}"),
+            );
         }
     }
 }

@@ -124,14 +124,7 @@ impl Op {
             }
             Op::Reduce { op, axes, keepdims } => reduce_type(*op, axes, *keepdims, args[0]),
             Op::Scan { op, axis } => {
-                let ndim = args[0].shape.ndim();
-                if *axis >= ndim {
-                    return Err(IrError::AxisOutOfRange {
-                        op: self.name(),
-                        axis: *axis as i64,
-                        ndim,
-                    });
-                }
+                check_axis(self.name(), *axis, &args[0].shape)?;
                 if !matches!(
                     op,
                     ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Max | ReduceOp::Min
@@ -149,14 +142,7 @@ impl Op {
                 ))
             }
             Op::Sort { axis, arg } => {
-                let ndim = args[0].shape.ndim();
-                if *axis >= ndim {
-                    return Err(IrError::AxisOutOfRange {
-                        op: self.name(),
-                        axis: *axis as i64,
-                        ndim,
-                    });
-                }
+                check_axis(self.name(), *axis, &args[0].shape)?;
                 if args[0].dtype.is_complex() {
                     return Err(IrError::dtype(
                         self.name(),
@@ -187,6 +173,18 @@ impl Op {
             }
         }
     }
+}
+
+/// An error unless `axis` is an axis of `shape` (the ops along one axis).
+fn check_axis(op: &'static str, axis: usize, shape: &Shape) -> Result<(), IrError> {
+    if axis >= shape.ndim() {
+        return Err(IrError::AxisOutOfRange {
+            op,
+            axis: axis as i64,
+            ndim: shape.ndim(),
+        });
+    }
+    Ok(())
 }
 
 /// The result dtype of a unary op on `d`.

@@ -103,26 +103,41 @@ pub(super) const CHUNK: usize = 8192;
 /// The combiner of a kernel that only folds one value per outer point and stores it
 /// (`sum(expr)`, `max(expr)` ...), which the executor may split into chunks.
 pub(crate) fn chunkable_reduction(kernel: &LoopKernel) -> Option<ReduceOp> {
-    let rows: usize = kernel.outer.iter().product();
-    let first = *kernel.inner.first()?;
     match kernel.kind() {
         LoopKind::Reduction { combiner, .. }
-            if rows == 1
-                && first >= 2 * CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)
-                && matches!(
-                    combiner,
-                    ReduceOp::Sum
-                        | ReduceOp::Prod
-                        | ReduceOp::Max
-                        | ReduceOp::Min
-                        | ReduceOp::Any
-                        | ReduceOp::All
-                ) =>
+            if long_whole_array(kernel) && combines_partials(combiner) =>
         {
             Some(combiner)
         }
         _ => None,
     }
+}
+
+/// One outer point and a first inner axis long enough for at least two chunks.
+fn long_whole_array(kernel: &LoopKernel) -> bool {
+    let rows: usize = kernel.outer.iter().product();
+    let rest = kernel
+        .inner
+        .get(1..)
+        .map_or(1, |r| r.iter().product::<usize>().max(1));
+    rows == 1
+        && kernel
+            .inner
+            .first()
+            .is_some_and(|&first| first >= 2 * CHUNK / rest)
+}
+
+/// Whether chunks' partials of this fold combine by the fold itself (not arg-folds).
+fn combines_partials(op: ReduceOp) -> bool {
+    matches!(
+        op,
+        ReduceOp::Sum
+            | ReduceOp::Prod
+            | ReduceOp::Max
+            | ReduceOp::Min
+            | ReduceOp::Any
+            | ReduceOp::All
+    )
 }
 
 /// A whole-array kernel of independent folds, each stored once (`sum(a)`, or `sum(a)`
@@ -141,10 +156,7 @@ pub(crate) struct Folds {
 /// value, with combiners that combine partials (not arg-reductions), and a last phase
 /// that only stores reduced values as they are, each into its own buffer.
 pub(crate) fn chunkable_folds(kernel: &LoopKernel) -> Option<Folds> {
-    let rows: usize = kernel.outer.iter().product();
-    let first = *kernel.inner.first()?;
-    let rest = kernel.inner[1..].iter().product::<usize>().max(1);
-    if rows != 1 || first < 2 * CHUNK / rest {
+    if !long_whole_array(kernel) {
         return None;
     }
     let (last, reduces) = kernel.phases.split_last()?;
@@ -161,15 +173,7 @@ pub(crate) fn chunkable_folds(kernel: &LoopKernel) -> Option<Folds> {
         else {
             return None;
         };
-        let combines = matches!(
-            combiner,
-            ReduceOp::Sum
-                | ReduceOp::Prod
-                | ReduceOp::Max
-                | ReduceOp::Min
-                | ReduceOp::Any
-                | ReduceOp::All
-        );
+        let combines = combines_partials(*combiner);
         let independent = body
             .instrs
             .iter()

@@ -118,9 +118,7 @@ fn sort(axis: usize, arg: bool, x: Value) -> Result<Value, CodegenError> {
             values = rows.to_vec();
             let one_row = |row: &mut [T]| {
                 if row.len() >= RADIX_MIN {
-                    let mut items = row.to_vec();
-                    radix_sort(&mut items, |&v| T::key(v));
-                    row.copy_from_slice(&items);
+                    radix_sort(row, |&v| T::key(v));
                 } else {
                     row.sort_unstable_by(|&a, &b| order(a, b));
                 }
@@ -155,7 +153,7 @@ const RADIX_MIN: usize = 512;
 
 /// A stable least-significant-digit radix sort by a 64-bit key, a byte per pass; passes
 /// where every key has the same byte are skipped (the high bytes of small integers).
-fn radix_sort<E: Copy>(items: &mut Vec<E>, key: impl Fn(&E) -> u64) {
+fn radix_sort<E: Copy>(items: &mut [E], key: impl Fn(&E) -> u64) {
     let mut counts = [[0usize; 256]; 8];
     for item in items.iter() {
         let k = key(item);
@@ -163,7 +161,9 @@ fn radix_sort<E: Copy>(items: &mut Vec<E>, key: impl Fn(&E) -> u64) {
             count[((k >> (8 * byte)) & 0xFF) as usize] += 1;
         }
     }
-    let mut scratch: Vec<E> = Vec::with_capacity(items.len());
+    // Passes scatter between `items` and one scratch copy, alternately.
+    let mut scratch: Vec<E> = items.to_vec();
+    let mut sorted_in_scratch = false;
     for (byte, count) in counts.iter().enumerate() {
         if count.contains(&items.len()) {
             continue; // one bucket holds everything: this byte does not order them
@@ -174,14 +174,20 @@ fn radix_sort<E: Copy>(items: &mut Vec<E>, key: impl Fn(&E) -> u64) {
             start[digit] = total;
             total += c;
         }
-        scratch.clear();
-        scratch.resize(items.len(), items[0]);
-        for item in items.iter() {
+        let (from, to): (&[E], &mut [E]) = if sorted_in_scratch {
+            (&scratch, items)
+        } else {
+            (items, &mut scratch)
+        };
+        for item in from {
             let digit = ((key(item) >> (8 * byte)) & 0xFF) as usize;
-            scratch[start[digit]] = *item;
+            to[start[digit]] = *item;
             start[digit] += 1;
         }
-        std::mem::swap(items, &mut scratch);
+        sorted_in_scratch = !sorted_in_scratch;
+    }
+    if sorted_in_scratch {
+        items.copy_from_slice(&scratch);
     }
 }
 
@@ -294,26 +300,22 @@ impl LaneElement for bool {
 }
 
 // Complex values take the interpreter's path (`run`): no fold and no order here.
-impl LaneElement for lazyfuse_ir::num_complex::Complex32 {
-    fn fold(_: ReduceOp) -> Option<fn(Self, Self) -> Self> {
-        None
-    }
-    fn order(_: Self, _: Self) -> Ordering {
-        Ordering::Equal
-    }
-    fn key(self) -> u64 {
-        0
-    }
+macro_rules! complex_lanes {
+    ($($t:ty),*) => {$(
+        impl LaneElement for $t {
+            fn fold(_: ReduceOp) -> Option<fn(Self, Self) -> Self> {
+                None
+            }
+            fn order(_: Self, _: Self) -> Ordering {
+                Ordering::Equal
+            }
+            fn key(self) -> u64 {
+                0
+            }
+        }
+    )*};
 }
-
-impl LaneElement for lazyfuse_ir::num_complex::Complex64 {
-    fn fold(_: ReduceOp) -> Option<fn(Self, Self) -> Self> {
-        None
-    }
-    fn order(_: Self, _: Self) -> Ordering {
-        Ordering::Equal
-    }
-    fn key(self) -> u64 {
-        0
-    }
-}
+complex_lanes!(
+    lazyfuse_ir::num_complex::Complex32,
+    lazyfuse_ir::num_complex::Complex64
+);

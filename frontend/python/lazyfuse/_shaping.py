@@ -13,6 +13,7 @@ import numpy as _np
 from ._core import _by_numpy, arange, asarray, concatenate, linspace, ndarray, where
 from ._manipulation import _take_static, diag, tile
 from ._functions import broadcast_to
+from ._statistics import _slice as _lazy_index
 
 __all__ = [
     "broadcast_arrays", "split", "array_split", "hsplit", "vsplit", "dsplit", "ediff1d",
@@ -27,11 +28,8 @@ _normalize_axis_index = _np.lib.array_utils.normalize_axis_index
 
 
 def _slice(x, axis, start, stop):
-    """x[start:stop] along axis, lazily even where x is pending (a fixed slice inside
-    one composition)."""
-    key = [slice(None)] * x.ndim
-    key[axis] = slice(start, stop)
-    return ndarray(x._native_array.index(tuple(key)))
+    """x[start:stop] along axis, lazily even where x is pending."""
+    return _lazy_index(x, (slice(None),) * axis + (slice(start, stop),))
 
 
 def broadcast_arrays(*args, subok=False):
