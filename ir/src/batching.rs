@@ -156,6 +156,14 @@ fn batch_node(op: &Op, operands: &[(Node, bool)], y: &Node, size: usize) -> Resu
             },
             vec![first.clone()],
         )?,
+        Op::Fft { axis, kind, scale } => apply(
+            Op::Fft {
+                axis: axis + 1,
+                kind: *kind,
+                scale: *scale,
+            },
+            vec![first.clone()],
+        )?,
         Op::MatMul => matmul(operands, y, size)?,
         Op::Concat { axis } => {
             let args = operands

@@ -169,3 +169,30 @@ fn matmul_concat_and_gather_batch_as_a_loop() {
         |_, s| app(Op::Unary(UnaryOp::Neg), &[&s[0]]),
     );
 }
+
+#[test]
+fn ffts_batch_as_a_loop() {
+    use crate::op::{FftKind, FftScale, UnaryOp};
+    let fft = |axis: usize, kind: FftKind, x: &Node| {
+        let scale = match kind {
+            FftKind::Inverse | FftKind::InverseReal { .. } => FftScale::InverseN,
+            _ => FftScale::One,
+        };
+        app(Op::Fft { axis, kind, scale }, &[x])
+    };
+    for axis in 0..2 {
+        check("|rfft|", &[data(&[3, 5, 6], 21)], &[], |x, _| {
+            app(
+                Op::Unary(UnaryOp::Abs),
+                &[&fft(axis, FftKind::Real, &x[0])?],
+            )
+        });
+        check("irfft of rfft", &[data(&[3, 5, 6], 22)], &[], |x, _| {
+            let n = x[0].shape()[axis];
+            let spectrum = fft(axis, FftKind::Real, &x[0])?;
+            let z = fft(axis, FftKind::Forward, &spectrum)?;
+            let back = fft(axis, FftKind::Inverse, &z)?;
+            fft(axis, FftKind::InverseReal { n }, &back)
+        });
+    }
+}

@@ -4,7 +4,7 @@
 
 use crate::dtype::{promote, DType};
 use crate::error::IrError;
-use crate::op::{BinaryOp, Op, ReduceOp, UnaryOp};
+use crate::op::{BinaryOp, FftKind, Op, ReduceOp, UnaryOp};
 use crate::shape::{broadcast_shapes, can_broadcast_to, Shape, TensorType};
 
 impl Op {
@@ -153,6 +153,7 @@ impl Op {
                 let dtype = if *arg { DType::I64 } else { args[0].dtype };
                 Ok(TensorType::new(dtype, args[0].shape.clone()))
             }
+            Op::Fft { axis, kind, .. } => fft_type(*axis, *kind, args[0]),
             Op::MatMul => matmul_type(args[0], args[1]),
             Op::Concat { axis } => concat_type(*axis, args),
             Op::Gather => {
@@ -185,6 +186,56 @@ fn check_axis(op: &'static str, axis: usize, shape: &Shape) -> Result<(), IrErro
         });
     }
     Ok(())
+}
+
+/// The type of an FFT along `axis`: complex transforms keep the complex dtype and shape;
+/// `rfft` takes float32/float64 lanes of n to complex lanes of n/2 + 1; `irfft[n]`
+/// takes complex lanes of n/2 + 1 to real lanes of n. No lane may be empty (NumPy's
+/// "Invalid number of FFT data points").
+fn fft_type(axis: usize, kind: FftKind, x: &TensorType) -> Result<TensorType, IrError> {
+    let name = kind.name();
+    check_axis(name, axis, &x.shape)?;
+    let lane = x.shape[axis];
+    let mut dims = x.shape.dims().to_vec();
+    let (dtype, out_lane) = match kind {
+        FftKind::Forward | FftKind::Inverse if x.dtype.is_complex() => (x.dtype, lane),
+        FftKind::Real if matches!(x.dtype, DType::F32 | DType::F64) => {
+            (x.dtype.complex_of(), lane / 2 + 1)
+        }
+        FftKind::InverseReal { n } if x.dtype.is_complex() => {
+            if lane != n / 2 + 1 {
+                return Err(IrError::invalid(
+                    name,
+                    format!(
+                        "{n} output points need {} input points, not {lane}",
+                        n / 2 + 1
+                    ),
+                ));
+            }
+            (x.dtype.real_part(), n)
+        }
+        _ => {
+            return Err(IrError::dtype(
+                name,
+                &[x.dtype],
+                match kind {
+                    FftKind::Real => "the operand must be float32 or float64",
+                    _ => "the operand must be complex64 or complex128",
+                },
+            ))
+        }
+    };
+    if lane == 0 || out_lane == 0 {
+        return Err(IrError::invalid(
+            name,
+            format!(
+                "invalid number of FFT data points ({}) on axis {axis}",
+                lane.min(out_lane)
+            ),
+        ));
+    }
+    dims[axis] = out_lane;
+    Ok(TensorType::new(dtype, dims))
 }
 
 /// The result dtype of a unary op on `d`.

@@ -494,6 +494,16 @@ pub enum Op {
         /// Positions (`argsort`) instead of values (`sort`).
         arg: bool,
     },
+    /// A discrete Fourier transform of each lane along `axis`, each part of each result
+    /// multiplied by `scale`'s factor in the result's precision (as NumPy's `norm`).
+    Fft {
+        /// The transformed axis.
+        axis: usize,
+        /// Which transform.
+        kind: FftKind,
+        /// The factor the results are multiplied by.
+        scale: FftScale,
+    },
     /// `gather(x, positions)`: the elements of `x` at flat C-order `positions` (an
     /// int64 array, each in `0..x.size`), in the positions' shape. NumPy's fancy and
     /// mask indexing, whose index arithmetic the frontend does on concrete indices.
@@ -522,6 +532,7 @@ impl Op {
             Op::Scan { op, .. } => scan_name(*op),
             Op::Sort { arg: false, .. } => "sort",
             Op::Sort { arg: true, .. } => "argsort",
+            Op::Fft { kind, .. } => kind.name(),
         }
     }
 
@@ -537,11 +548,18 @@ impl Op {
             | Op::Slice(_)
             | Op::Reduce { .. }
             | Op::Scan { .. }
-            | Op::Sort { .. } => 1,
+            | Op::Sort { .. }
+            | Op::Fft { .. } => 1,
             Op::Binary(_) | Op::MatMul | Op::Gather => 2,
             Op::Where => 3,
             Op::Concat { .. } => return None,
         })
+    }
+
+    /// Whether a library routine computes the op from its operands in memory, lane by
+    /// lane along one axis (a `Kernel::Axis`), rather than a fused loop.
+    pub fn is_axis_routine(&self) -> bool {
+        matches!(self, Op::Scan { .. } | Op::Sort { .. } | Op::Fft { .. })
     }
 
     /// Whether the op only rearranges elements (no arithmetic): a view in kernels.
@@ -550,6 +568,79 @@ impl Op {
             self,
             Op::Reshape(_) | Op::Transpose(_) | Op::BroadcastTo(_) | Op::Slice(_)
         )
+    }
+}
+
+/// Which discrete Fourier transform an [`Op::Fft`] computes along its axis (of length
+/// n in the operand, m in the result). None divides by n.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FftKind {
+    /// `y[k] = sum_j x[j] exp(-2 pi i jk/n)`, complex to complex.
+    Forward,
+    /// `y[k] = sum_j x[j] exp(+2 pi i jk/n)`, complex to complex.
+    Inverse,
+    /// The forward transform of a real lane: its values 0..=n/2 (complex).
+    Real,
+    /// The inverse of `Real`: `n` real values from the values 0..=n/2 of a Hermitian
+    /// spectrum (the operand's lane has n/2 + 1 elements; the imaginary parts of value 0
+    /// and, for even n, of value n/2 are ignored, as NumPy's `irfft` does).
+    InverseReal {
+        /// The output lane's length.
+        n: usize,
+    },
+}
+
+impl FftKind {
+    /// The op's name in the textual IR.
+    pub fn name(self) -> &'static str {
+        match self {
+            FftKind::Forward => "fft",
+            FftKind::Inverse => "ifft",
+            FftKind::Real => "rfft",
+            FftKind::InverseReal { .. } => "irfft",
+        }
+    }
+}
+
+/// The factor an [`Op::Fft`]'s results are multiplied by, n being the transform's length
+/// (the complex lane's, `rfft`'s operand's, `irfft`'s result's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FftScale {
+    /// 1: no multiplication.
+    One,
+    /// `1 / n`, computed in the result's real precision.
+    InverseN,
+    /// `1 / sqrt(n)`, computed in the result's real precision (a float32 square root
+    /// for float32 results, as NumPy's).
+    InverseSqrtN,
+}
+
+impl FftScale {
+    /// The text form's name (`1/n`, `1/sqrt(n)`), None for `One`.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            FftScale::One => None,
+            FftScale::InverseN => Some("1/n"),
+            FftScale::InverseSqrtN => Some("1/sqrt(n)"),
+        }
+    }
+
+    /// The factor for length `n` in float64, or None for `One`.
+    pub fn factor_f64(self, n: usize) -> Option<f64> {
+        match self {
+            FftScale::One => None,
+            FftScale::InverseN => Some(1.0 / n as f64),
+            FftScale::InverseSqrtN => Some(1.0 / (n as f64).sqrt()),
+        }
+    }
+
+    /// The factor for length `n` in float32, or None for `One`.
+    pub fn factor_f32(self, n: usize) -> Option<f32> {
+        match self {
+            FftScale::One => None,
+            FftScale::InverseN => Some(1.0 / n as f32),
+            FftScale::InverseSqrtN => Some(1.0 / (n as f32).sqrt()),
+        }
     }
 }
 
@@ -623,8 +714,20 @@ impl fmt::Display for Op {
                 }
                 f.write_str("]")
             }
-            Op::Concat { axis } | Op::Scan { axis, .. } | Op::Sort { axis, .. } => {
-                write!(f, "[axis={axis}]")
+            Op::Concat { axis }
+            | Op::Scan { axis, .. }
+            | Op::Sort { axis, .. }
+            | Op::Fft { axis, .. } => {
+                write!(f, "[axis={axis}")?;
+                if let Op::Fft { kind, scale, .. } = self {
+                    if let FftKind::InverseReal { n } = kind {
+                        write!(f, ", n={n}")?;
+                    }
+                    if let Some(name) = scale.name() {
+                        write!(f, ", scale={name}")?;
+                    }
+                }
+                f.write_str("]")
             }
         }
     }
@@ -652,6 +755,12 @@ mod tests {
             "matmul",
             "concat",
             "gather",
+            "sort",
+            "argsort",
+            "fft",
+            "ifft",
+            "rfft",
+            "irfft",
         ]);
         let mut sorted = names.clone();
         sorted.sort_unstable();

@@ -352,6 +352,26 @@ pub(crate) fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
                 .parse()
                 .map_err(|e| format!("{name}: axis: {e}"))?,
         },
+        "fft" | "ifft" | "rfft" | "irfft" => Op::Fft {
+            axis: p
+                .get("axis")?
+                .parse()
+                .map_err(|e| format!("{name}: axis: {e}"))?,
+            kind: match name {
+                "fft" => crate::op::FftKind::Forward,
+                "ifft" => crate::op::FftKind::Inverse,
+                "rfft" => crate::op::FftKind::Real,
+                _ => crate::op::FftKind::InverseReal {
+                    n: p.get("n")?.parse().map_err(|e| format!("{name}: n: {e}"))?,
+                },
+            },
+            scale: match p.items.iter().find(|(k, _)| *k == "scale") {
+                None => crate::op::FftScale::One,
+                Some((_, Some("1/n"))) => crate::op::FftScale::InverseN,
+                Some((_, Some("1/sqrt(n)"))) => crate::op::FftScale::InverseSqrtN,
+                Some((_, other)) => return Err(format!("{name}: scale {other:?}")),
+            },
+        },
         "sort" | "argsort" => Op::Sort {
             axis: p
                 .get("axis")?

@@ -149,6 +149,9 @@ pub trait Element:
     fn wrap(array: ArcArray<Self, IxDyn>) -> Value;
     /// The array inside `value` if it holds this type.
     fn unwrap(value: &Value) -> Option<&ArcArray<Self, IxDyn>>;
+    /// The array `value` holds if it holds this type (moved out: its storage is not
+    /// shared with a copy left behind).
+    fn take(value: Value) -> Option<ArcArray<Self, IxDyn>>;
     /// A scalar converted to this type (`cast` semantics).
     fn from_scalar(s: Scalar) -> Self;
     /// This value as a scalar.
@@ -164,6 +167,12 @@ macro_rules! element {
                 Value::$variant(array)
             }
             fn unwrap(value: &Value) -> Option<&ArcArray<Self, IxDyn>> {
+                match value {
+                    Value::$variant(a) => Some(a),
+                    _ => None,
+                }
+            }
+            fn take(value: Value) -> Option<ArcArray<Self, IxDyn>> {
                 match value {
                     Value::$variant(a) => Some(a),
                     _ => None,
@@ -304,7 +313,8 @@ impl Value {
 
     /// The data as an owned ndarray of `T` (no copy when not shared).
     pub fn into_array<T: Element>(self) -> Result<ArrayD<T>, IrError> {
-        Ok(self.as_array::<T>()?.clone().into_owned())
+        self.as_array::<T>()?;
+        Ok(T::take(self).expect("checked to hold T").into_owned())
     }
 
     /// An array of type `ty` from its elements in C order (each converted to the dtype

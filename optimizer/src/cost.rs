@@ -77,6 +77,11 @@ pub fn node_cost(op: &Op, out: &TensorType, args: &[&TensorType]) -> f64 {
             let lane = out.shape.dims().get(*axis).copied().unwrap_or(1).max(2) as f64;
             2.0 * n * lane.log2()
         }
+        // A split-radix FFT: about 5 n log2 n flops per lane of n.
+        Op::Fft { axis, .. } => {
+            let lane = args.first().map_or(1, |a| a.shape[*axis]).max(2) as f64;
+            5.0 * n * lane.log2()
+        }
     };
     work + NODE_OVERHEAD
 }

@@ -1,5 +1,5 @@
 //! Library routines along one axis (`Kernel::Axis`): running folds (`cumsum`,
-//! `cumprod`, `cummax`, `cummin`) and sorts (`sort`, `argsort`), on the operand gathered
+//! `cumprod`, `cummax`, `cummin`), sorts (`sort`, `argsort`) and FFTs (in `fft.rs`), on the operand gathered
 //! in C order. Independent lanes run on the kernel pool's threads; each lane is computed
 //! in NumPy's order, so results do not depend on the thread count.
 
@@ -22,6 +22,9 @@ pub(super) fn run(c: &AxisKernel, memory: &mut Memory) -> Result<(), CodegenErro
         .as_ref()
         .map(|v| v.dtype())
         .ok_or_else(|| CodegenError::Internal("axis kernel output has no storage".into()))?;
+    if let Op::Fft { axis, kind, scale } = c.op {
+        return super::fft::run(c, memory, axis, kind, scale);
+    }
     let x = operand(memory, &c.x, &c.x_ty)?;
     let result = match c.op {
         Op::Scan { op, axis } if !out_dtype.is_complex() => scan(op, axis, x.cast(out_dtype))?,

@@ -8,6 +8,7 @@ mod chunked;
 mod compile;
 mod disk_cache;
 mod emit;
+mod fft;
 mod gather;
 mod gemm;
 mod gemv;

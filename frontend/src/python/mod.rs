@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
-use lazyfuse_ir::{BinaryOp, DType, Leaf, Op, Program, ReduceOp, UnaryOp, Value};
+use lazyfuse_ir::{
+    BinaryOp, DType, FftKind, FftScale, Leaf, Op, Program, ReduceOp, UnaryOp, Value,
+};
 use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -340,6 +342,37 @@ impl NativeArray {
     fn sort(&self, axis: i64, arg: bool) -> PyResult<NativeArray> {
         let axis = one_axis(&self.a, axis)?;
         lazy(|| apply(Op::Sort { axis, arg }, &[&self.a]))
+    }
+
+    /// An FFT of each lane along `axis` by name (`fft`, `ifft`, `rfft`, `irfft`; `n` is
+    /// irfft's output length), its results multiplied by `scale` (`1`, `1/n`,
+    /// `1/sqrt(n)`).
+    fn fft(&self, kind: &str, axis: i64, n: usize, scale: &str) -> PyResult<NativeArray> {
+        let scale = match scale {
+            "1" => FftScale::One,
+            "1/n" => FftScale::InverseN,
+            "1/sqrt(n)" => FftScale::InverseSqrtN,
+            _ => {
+                return Err(error(
+                    ErrorKind::InvalidArgument,
+                    format!("no FFT scale {scale}"),
+                ))
+            }
+        };
+        let kind = match kind {
+            "fft" => FftKind::Forward,
+            "ifft" => FftKind::Inverse,
+            "rfft" => FftKind::Real,
+            "irfft" => FftKind::InverseReal { n },
+            _ => {
+                return Err(error(
+                    ErrorKind::InvalidArgument,
+                    format!("no transform {kind}"),
+                ))
+            }
+        };
+        let axis = one_axis(&self.a, axis)?;
+        lazy(|| apply(Op::Fft { axis, kind, scale }, &[&self.a]))
     }
 
     /// A binary op by IR name with a lazy array or Python scalar; `reflected` swaps sides.

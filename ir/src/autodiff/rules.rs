@@ -8,7 +8,7 @@ use crate::compose;
 use crate::dtype::DType;
 use crate::error::IrError;
 use crate::node::Node;
-use crate::op::{BinaryOp, Op, ReduceOp, SliceAxis, UnaryOp};
+use crate::op::{BinaryOp, FftKind, FftScale, Op, ReduceOp, SliceAxis, UnaryOp};
 use crate::scalar::Scalar;
 use crate::shape::Shape;
 
@@ -81,7 +81,56 @@ pub(super) fn vjp_rule(
                 "no derivative is implemented for sort yet",
             ))
         }
+        Op::Fft { axis, kind, scale } => vec![Some(fft(*axis, *kind, *scale, &args[0], g)?)],
     })
+}
+
+/// The cotangent of an FFT's operand (JAX's transposes). The DFT matrix is symmetric,
+/// so complex transforms transpose to themselves; `rfft`'s operand gets the real part of
+/// the forward transform of the cotangent padded to n; `irfft[n]`'s gets the conjugate
+/// of `rfft` of the cotangent, doubled where a value stands for a conjugate pair too.
+/// The scale is a real factor of the same n either way, so it carries over.
+fn fft(axis: usize, kind: FftKind, scale: FftScale, x: &Node, g: &Node) -> R {
+    let transform =
+        |kind: FftKind, v: &Node| Node::apply(Op::Fft { axis, kind, scale }, vec![v.clone()]);
+    match kind {
+        FftKind::Forward | FftKind::Inverse => transform(kind, g),
+        FftKind::Real => {
+            let n = x.shape()[axis];
+            let m = g.shape()[axis];
+            let mut padded = g.clone();
+            if n > m {
+                let mut dims = g.shape().dims().to_vec();
+                dims[axis] = n - m;
+                padded = Node::apply(
+                    Op::Concat { axis },
+                    vec![g.clone(), zeros(&dims, g.dtype())?],
+                )?;
+            }
+            un(UnaryOp::Real, &transform(FftKind::Forward, &padded)?)
+        }
+        FftKind::InverseReal { n } => {
+            let spectrum = transform(FftKind::Real, g)?;
+            let m = spectrum.shape()[axis];
+            let d = spectrum.dtype();
+            let part = |len: usize, v: f64| {
+                let mut dims = spectrum.shape().dims().to_vec();
+                dims[axis] = len;
+                compose::full(&dims, Scalar::F64(v).cast(d))
+            };
+            // Value 0, and n/2 for even n, stand for themselves; the others for pairs.
+            let ends = 1 + usize::from(n.is_multiple_of(2) && m > 1);
+            let mut parts = vec![part(1, 1.0)?];
+            if m > ends {
+                parts.push(part(m - ends, 2.0)?);
+            }
+            if ends == 2 {
+                parts.push(part(1, 1.0)?);
+            }
+            let weights = Node::apply(Op::Concat { axis }, parts)?;
+            un(UnaryOp::Conj, &mul(&spectrum, &weights)?)
+        }
+    }
 }
 
 /// d/dx of unary ops, times g.

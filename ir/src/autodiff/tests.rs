@@ -449,6 +449,60 @@ fn complex_gradients_match_finite_differences_in_jaxs_convention() {
 }
 
 #[test]
+fn fft_gradients_match_finite_differences() {
+    use crate::op::{FftKind, FftScale};
+    let fft = |axis: usize, kind: FftKind| {
+        // Scaled inverses, so that the scale's transposition is checked too.
+        let scale = match kind {
+            FftKind::Inverse => FftScale::InverseN,
+            FftKind::InverseReal { .. } => FftScale::InverseSqrtN,
+            _ => FftScale::One,
+        };
+        move |x: &[Node]| Node::apply(Op::Fft { axis, kind, scale }, vec![x[0].clone()])
+    };
+    for axis in 0..2 {
+        check_complex(
+            "fft",
+            vec![complex_data(&[3, 5], 1)],
+            fft(axis, FftKind::Forward),
+        );
+        check_complex(
+            "ifft",
+            vec![complex_data(&[4, 3], 2)],
+            fft(axis, FftKind::Inverse),
+        );
+        for n in [5, 6] {
+            let mut dims = [4, 4];
+            dims[axis] = n;
+            check_complex(
+                "rfft",
+                vec![data(&dims, 3, |u| u)],
+                fft(axis, FftKind::Real),
+            );
+            dims[axis] = n / 2 + 1;
+            check_complex(
+                &format!("irfft n={n}"),
+                vec![complex_data(&dims, 4)],
+                fft(axis, FftKind::InverseReal { n }),
+            );
+        }
+    }
+    // Forward mode follows from the reverse rules: fft's tangent is the fft of the tangent.
+    let z = Node::data(complex_data(&[6], 5));
+    let t = Node::data(complex_data(&[6], 6));
+    let y = fft(0, FftKind::Forward)(std::slice::from_ref(&z)).unwrap();
+    let got = crate::autodiff::jvp(&[y], &[z], std::slice::from_ref(&t)).unwrap();
+    let want = fft(0, FftKind::Forward)(&[t]).unwrap();
+    let (got, want) = (evaluate(&got), evaluate(&[want]));
+    for (g, w) in got[0].to_scalars().iter().zip(want[0].to_scalars()) {
+        let (Scalar::C128(g), Scalar::C128(w)) = (g, w) else {
+            panic!("complex128 tangents")
+        };
+        assert!((g - w).norm() < 1e-12, "{g} vs {w}");
+    }
+}
+
+#[test]
 fn complex_jvp_is_the_directional_derivative() {
     // f(z) = exp(z) * conj(z) + |z|: a tangent t gives (f(z + h t) - f(z - h t)) / 2h.
     let z = complex_data(&[3], 1);

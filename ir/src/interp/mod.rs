@@ -6,6 +6,7 @@
 
 pub mod complex;
 mod elementwise;
+mod fft;
 mod linalg;
 mod reduce;
 pub(crate) mod scalar;
@@ -132,6 +133,7 @@ fn eval_op(op: &Op, args: &[&Value], ty: &TensorType, inputs: &[Value]) -> Resul
         Op::Gather => gather(args[0], args[1])?,
         Op::Scan { op, axis } => scan(*op, *axis, args[0], ty)?,
         Op::Sort { axis, arg } => reduce::sort(*axis, *arg, args[0]),
+        Op::Fft { axis, kind, scale } => fft::fft(*axis, *kind, *scale, args[0], ty)?,
     })
 }
 

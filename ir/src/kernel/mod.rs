@@ -369,13 +369,13 @@ pub struct MatMulKernel {
 /// domain is its logical index.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AxisKernel {
-    /// The IR op (`Op::Scan`).
+    /// The IR op (`Op::Scan`, `Op::Sort` or `Op::Fft`: [`Op::is_axis_routine`]).
     pub op: Op,
     /// The operand buffer and its map.
     pub x: (BufferId, IndexMap),
     /// The operand's logical type.
     pub x_ty: TensorType,
-    /// The output (C-contiguous, of the operand's shape).
+    /// The output (C-contiguous, of the op's result type).
     pub out: BufferId,
 }
 

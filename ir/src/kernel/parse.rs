@@ -386,14 +386,22 @@ fn matmul(text: &str) -> Res<MatMulKernel> {
 
 /// `cumsum[axis=1] %0[i0, i1] (f64[3,4]) -> %1`; None for another kernel kind.
 fn axis_kernel(text: &str) -> Res<Option<AxisKernel>> {
-    let Some((op_text, rest)) = text.split_once(' ') else {
+    // The op's parameters may hold spaces (`irfft[axis=0, n=8]`).
+    let op_end = match (text.find(' '), text.find('[')) {
+        (Some(space), Some(open)) if open < space => text.find(']').map(|close| close + 1),
+        (space, _) => space,
+    };
+    let Some((op_text, rest)) = op_end.map(|end| text.split_at(end)) else {
         return Ok(None);
     };
     let name = op_text.split('[').next().unwrap_or(op_text);
-    let sort = matches!(name, "sort" | "argsort");
-    if !sort && !crate::op::SCAN_NAMES.iter().any(|(_, n)| *n == name) {
+    let library = matches!(name, "sort" | "argsort" | "fft" | "ifft" | "rfft" | "irfft");
+    if !library && !crate::op::SCAN_NAMES.iter().any(|(_, n)| *n == name) {
         return Ok(None);
     }
+    let rest = rest
+        .strip_prefix(' ')
+        .ok_or("expected an operand after the op")?;
     let (x, out) = rest.split_once(" -> ").ok_or("expected `-> %out`")?;
     let (x, x_ty) = operand(x)?;
     let op = parse_op(op_text, &x_ty)?;

@@ -59,8 +59,7 @@ impl KernelPlan {
                     }
                     let ty = c.op.infer(&[&c.x_ty]).ok();
                     let fits = ty.is_some_and(|t| out.is_some_and(|b| b.ty == t));
-                    let axis_op = matches!(c.op, crate::Op::Scan { .. } | crate::Op::Sort { .. });
-                    if !axis_op || !fits {
+                    if !c.op.is_axis_routine() || !fits {
                         return bad(k, format!("{} of {} into {}", c.op, c.x_ty, c.out));
                     }
                 }

@@ -140,7 +140,7 @@ impl Planner<'_> {
                     out: buffer_of[&first],
                 }));
             }
-            op @ (Op::Scan { .. } | Op::Sort { .. }) => {
+            op if op.is_axis_routine() => {
                 let x = self.program.instr(first).args[0];
                 kernels.push(Kernel::Axis(AxisKernel {
                     op,

@@ -16,7 +16,7 @@ impl Planner<'_> {
                 axes.clone(),
             ),
             Op::MatMul => Space::MatMul,
-            Op::Scan { .. } | Op::Sort { .. } => Space::Scan,
+            op if op.is_axis_routine() => Space::Scan,
             Op::Concat { .. } => Space::Concat,
             _ => Space::Elementwise(self.shape(root).clone()),
         }

@@ -53,7 +53,7 @@ impl Planner<'_> {
                 .map(|(n, _)| n)
                 .collect()
             }
-            Op::MatMul | Op::Scan { .. } | Op::Sort { .. } => {
+            op if op == &Op::MatMul || op.is_axis_routine() => {
                 instr.args.iter().map(|&a| self.view_base(a)).collect()
             }
             Op::Concat { .. } => instr
@@ -111,14 +111,8 @@ impl Planner<'_> {
                 continue;
             }
             if self.is_output[i]
-                || matches!(
-                    op,
-                    Op::Reduce { .. }
-                        | Op::MatMul
-                        | Op::Concat { .. }
-                        | Op::Scan { .. }
-                        | Op::Sort { .. }
-                )
+                || matches!(op, Op::Reduce { .. } | Op::MatMul | Op::Concat { .. })
+                || op.is_axis_routine()
             {
                 self.materialized[i] = true;
             }
@@ -142,7 +136,7 @@ impl Planner<'_> {
                 }
             }
             // Library routines read their operands in memory (through views).
-            if let Op::MatMul | Op::Scan { .. } | Op::Sort { .. } = op {
+            if op == Op::MatMul || op.is_axis_routine() {
                 for &operand in &p.instr(id).args {
                     let base = self.view_base(operand);
                     if !self.in_memory(base) {
