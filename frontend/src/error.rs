@@ -50,6 +50,8 @@ pub enum ErrorKind {
     Index,
     /// Any other invalid argument.
     InvalidArgument,
+    /// A linear-algebra routine failed on its values (NumPy's LinAlgError).
+    LinAlg,
     /// Program text that does not parse.
     Parse,
     /// Values bound to a program that do not match its inputs, or a missing parameter.
@@ -94,6 +96,7 @@ fn ir_error_kind(e: &IrError) -> ErrorKind {
         IrError::UnsupportedDType { .. } => ErrorKind::DType,
         IrError::Overflow { .. } => ErrorKind::Overflow,
         IrError::InvalidArgument { .. } => ErrorKind::InvalidArgument,
+        IrError::LinAlg { .. } => ErrorKind::LinAlg,
         IrError::Parse { .. } => ErrorKind::Parse,
         IrError::Binding { .. } => ErrorKind::Binding,
         IrError::Index { .. } => ErrorKind::Index,

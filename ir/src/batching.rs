@@ -164,6 +164,8 @@ fn batch_node(op: &Op, operands: &[(Node, bool)], y: &Node, size: usize) -> Resu
             },
             vec![first.clone()],
         )?,
+        // Routines on the trailing two axes: the batch axis is one more leading axis.
+        Op::Linalg(l) => apply(Op::Linalg(*l), vec![first.clone()])?,
         Op::MatMul => matmul(operands, y, size)?,
         Op::Concat { axis } => {
             let args = operands

@@ -48,6 +48,15 @@ pub enum IrError {
         /// The requested shape, as given (may hold -1).
         to: String,
     },
+    /// A linear-algebra routine failed on its values (a singular matrix, one not
+    /// positive definite, no convergence): NumPy's LinAlgError.
+    #[error("{op}: {message}")]
+    LinAlg {
+        /// The operation.
+        op: &'static str,
+        /// NumPy's message ("Singular matrix", ...).
+        message: String,
+    },
     /// The operation has no meaning for these dtypes.
     #[error("{op}: not supported for dtype {}{}", display_dtypes(.dtypes), if .hint.is_empty() { String::new() } else { format!(" ({})", .hint) })]
     UnsupportedDType {

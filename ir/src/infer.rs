@@ -4,7 +4,7 @@
 
 use crate::dtype::{promote, DType};
 use crate::error::IrError;
-use crate::op::{BinaryOp, FftKind, Op, ReduceOp, UnaryOp};
+use crate::op::{BinaryOp, FftKind, LinalgOp, Op, ReduceOp, UnaryOp};
 use crate::shape::{broadcast_shapes, can_broadcast_to, Shape, TensorType};
 
 impl Op {
@@ -154,6 +154,7 @@ impl Op {
                 Ok(TensorType::new(dtype, args[0].shape.clone()))
             }
             Op::Fft { axis, kind, .. } => fft_type(*axis, *kind, args[0]),
+            Op::Linalg(l) => linalg_type(*l, args[0]),
             Op::MatMul => matmul_type(args[0], args[1]),
             Op::Concat { axis } => concat_type(*axis, args),
             Op::Gather => {
@@ -236,6 +237,51 @@ fn fft_type(axis: usize, kind: FftKind, x: &TensorType) -> Result<TensorType, Ir
     }
     dims[axis] = out_lane;
     Ok(TensorType::new(dtype, dims))
+}
+
+/// The type of a linear-algebra routine on the matrices of x's trailing two axes (m x n):
+/// float32 or float64, at least two axes, square (solve: n x (n + k), augmented).
+/// NumPy's LinAlgError messages for the shape checks.
+fn linalg_type(op: LinalgOp, x: &TensorType) -> Result<TensorType, IrError> {
+    let name = op.name();
+    if !matches!(x.dtype, DType::F32 | DType::F64) {
+        return Err(IrError::dtype(
+            name,
+            &[x.dtype],
+            "the matrices must be float32 or float64",
+        ));
+    }
+    let dims = x.shape.dims();
+    let ndim = dims.len();
+    if ndim < 2 {
+        return Err(IrError::LinAlg {
+            op: name,
+            message: format!(
+                "{ndim}-dimensional array given. Array must be at least two-dimensional"
+            ),
+        });
+    }
+    let (m, n) = (dims[ndim - 2], dims[ndim - 1]);
+    let square = match op {
+        LinalgOp::Solve => m <= n,
+        LinalgOp::SvdValues => true,
+        _ => m == n,
+    };
+    if !square {
+        return Err(IrError::LinAlg {
+            op: name,
+            message: "Last 2 dimensions of the array must be square".into(),
+        });
+    }
+    let mut out = dims[..ndim - 2].to_vec();
+    match op {
+        LinalgOp::Solve => out.extend([m, n - m]),
+        LinalgOp::Inv | LinalgOp::Cholesky | LinalgOp::EighVectors => out.extend([n, n]),
+        LinalgOp::Det | LinalgOp::SlogdetSign | LinalgOp::SlogdetLogAbs => {}
+        LinalgOp::EighValues => out.push(n),
+        LinalgOp::SvdValues => out.push(m.min(n)),
+    }
+    Ok(TensorType::new(x.dtype, out))
 }
 
 /// The result dtype of a unary op on `d`.

@@ -59,7 +59,7 @@ pub use infer::{accumulator_dtype, binary_dtype, reduce_dtype, unary_dtype};
 pub use interp::{evaluate_op, interpret};
 pub use node::{Leaf, Node};
 pub use num_complex;
-pub use op::{BinaryOp, FftKind, FftScale, Op, ReduceOp, SliceAxis, UnaryOp, SCAN_NAMES};
+pub use op::{BinaryOp, FftKind, FftScale, LinalgOp, Op, ReduceOp, SliceAxis, UnaryOp, SCAN_NAMES};
 pub use program::{shared_intermediates, Instr, NodeId, Program, ProgramBuilder, ProgramHash};
 pub use scalar::{int_range, Scalar};
 pub use shape::{

@@ -504,6 +504,9 @@ pub enum Op {
         /// The factor the results are multiplied by.
         scale: FftScale,
     },
+    /// A dense linear-algebra routine on each matrix of the trailing two axes (a stack
+    /// of matrices: the leading axes are batch axes), computed by LAPACK.
+    Linalg(LinalgOp),
     /// `gather(x, positions)`: the elements of `x` at flat C-order `positions` (an
     /// int64 array, each in `0..x.size`), in the positions' shape. NumPy's fancy and
     /// mask indexing, whose index arithmetic the frontend does on concrete indices.
@@ -533,6 +536,7 @@ impl Op {
             Op::Sort { arg: false, .. } => "sort",
             Op::Sort { arg: true, .. } => "argsort",
             Op::Fft { kind, .. } => kind.name(),
+            Op::Linalg(l) => l.name(),
         }
     }
 
@@ -549,17 +553,22 @@ impl Op {
             | Op::Reduce { .. }
             | Op::Scan { .. }
             | Op::Sort { .. }
-            | Op::Fft { .. } => 1,
+            | Op::Fft { .. }
+            | Op::Linalg(_) => 1,
             Op::Binary(_) | Op::MatMul | Op::Gather => 2,
             Op::Where => 3,
             Op::Concat { .. } => return None,
         })
     }
 
-    /// Whether a library routine computes the op from its operands in memory, lane by
-    /// lane along one axis (a `Kernel::Axis`), rather than a fused loop.
+    /// Whether a library routine computes the op from its operand in memory, lane by
+    /// lane along one axis or matrix by matrix (a `Kernel::Axis`), rather than a fused
+    /// loop.
     pub fn is_axis_routine(&self) -> bool {
-        matches!(self, Op::Scan { .. } | Op::Sort { .. } | Op::Fft { .. })
+        matches!(
+            self,
+            Op::Scan { .. } | Op::Sort { .. } | Op::Fft { .. } | Op::Linalg(_)
+        )
     }
 
     /// Whether the op only rearranges elements (no arithmetic): a view in kernels.
@@ -599,6 +608,69 @@ impl FftKind {
             FftKind::Real => "rfft",
             FftKind::InverseReal { .. } => "irfft",
         }
+    }
+}
+
+/// What an [`Op::Linalg`] computes of each matrix `a` (m x n) of its operand's trailing
+/// axes. Values are NumPy's (`numpy.linalg`), for float32 and float64 matrices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LinalgOp {
+    /// `x` with `a x = b` of the augmented matrix `[a | b]` (n x (n + k)): n x k.
+    /// A singular `a` is an error (NumPy's LinAlgError).
+    Solve,
+    /// The inverse of a square `a`; singular is an error.
+    Inv,
+    /// The determinant of a square `a`: NumPy's `sign * exp(sum log |u_ii|)` over the
+    /// LU factors (0 for a singular `a`). The trailing two axes are dropped.
+    Det,
+    /// The sign of the determinant (1, -1, or 0 for a singular `a`).
+    SlogdetSign,
+    /// The log of the determinant's magnitude (-inf for a singular `a`).
+    SlogdetLogAbs,
+    /// The lower Cholesky factor `l` (`l l^T = a`) of the lower triangle of `a`; the
+    /// upper triangle of the result is 0. Not positive definite is an error.
+    Cholesky,
+    /// The eigenvalues of the symmetric matrix whose lower triangle is `a`'s, ascending:
+    /// n values.
+    EighValues,
+    /// The orthonormal eigenvectors (columns) that go with `EighValues`: n x n.
+    EighVectors,
+    /// The singular values of `a`, descending: min(m, n) values.
+    SvdValues,
+}
+
+impl LinalgOp {
+    /// Every routine.
+    pub const ALL: [LinalgOp; 9] = [
+        LinalgOp::Solve,
+        LinalgOp::Inv,
+        LinalgOp::Det,
+        LinalgOp::SlogdetSign,
+        LinalgOp::SlogdetLogAbs,
+        LinalgOp::Cholesky,
+        LinalgOp::EighValues,
+        LinalgOp::EighVectors,
+        LinalgOp::SvdValues,
+    ];
+
+    /// The op's name in the textual IR.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinalgOp::Solve => "solve",
+            LinalgOp::Inv => "inv",
+            LinalgOp::Det => "det",
+            LinalgOp::SlogdetSign => "slogdet_sign",
+            LinalgOp::SlogdetLogAbs => "slogdet_logabs",
+            LinalgOp::Cholesky => "cholesky",
+            LinalgOp::EighValues => "eigh_values",
+            LinalgOp::EighVectors => "eigh_vectors",
+            LinalgOp::SvdValues => "svd_values",
+        }
+    }
+
+    /// The routine of this name.
+    pub fn from_name(name: &str) -> Option<LinalgOp> {
+        LinalgOp::ALL.into_iter().find(|l| l.name() == name)
     }
 }
 
@@ -682,7 +754,9 @@ impl fmt::Display for Op {
             Op::Arange { start, step, len } => {
                 write!(f, "[start={start}, step={step}, len={len}]")
             }
-            Op::Unary(_) | Op::Binary(_) | Op::Where | Op::MatMul | Op::Gather => Ok(()),
+            Op::Unary(_) | Op::Binary(_) | Op::Where | Op::MatMul | Op::Gather | Op::Linalg(_) => {
+                Ok(())
+            }
             Op::Cast(to) => write!(f, "[{to}]"),
             Op::Reshape(shape) | Op::BroadcastTo(shape) => {
                 f.write_str("[shape=")?;
@@ -762,6 +836,7 @@ mod tests {
             "rfft",
             "irfft",
         ]);
+        names.extend(LinalgOp::ALL.iter().map(|l| l.name()));
         let mut sorted = names.clone();
         sorted.sort_unstable();
         sorted.dedup();

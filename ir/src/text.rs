@@ -372,6 +372,9 @@ pub(crate) fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
                 Some((_, other)) => return Err(format!("{name}: scale {other:?}")),
             },
         },
+        name if crate::op::LinalgOp::from_name(name).is_some() => {
+            Op::Linalg(crate::op::LinalgOp::from_name(name).expect("checked"))
+        }
         "sort" | "argsort" => Op::Sort {
             axis: p
                 .get("axis")?

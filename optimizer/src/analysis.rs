@@ -56,7 +56,9 @@ fn fold(egraph: &LfEGraph, enode: &ENode, ty: &TensorType) -> Option<Scalar> {
         Op::Reshape(_) | Op::Transpose(_) | Op::BroadcastTo(_) | Op::Slice(_) => {
             uniform(&enode.children[0])
         }
-        Op::Reduce { .. } | Op::Scan { .. } | Op::Sort { .. } | Op::Fft { .. } => None,
+        Op::Reduce { .. } | Op::Scan { .. } | Op::Sort { .. } | Op::Fft { .. } | Op::Linalg(_) => {
+            None
+        }
         op => {
             let args = enode
                 .children

@@ -77,6 +77,13 @@ pub fn node_cost(op: &Op, out: &TensorType, args: &[&TensorType]) -> f64 {
             let lane = out.shape.dims().get(*axis).copied().unwrap_or(1).max(2) as f64;
             2.0 * n * lane.log2()
         }
+        // A factorisation: about n^3 flops per matrix of order n.
+        Op::Linalg(_) => {
+            let a = args.first().map_or(&[][..], |a| a.shape.dims());
+            let n = a.iter().rev().take(2).copied().max().unwrap_or(1) as f64;
+            let batch: usize = a.iter().rev().skip(2).product();
+            batch as f64 * n * n * n
+        }
         // A split-radix FFT: about 5 n log2 n flops per lane of n.
         Op::Fft { axis, .. } => {
             let lane = args.first().map_or(1, |a| a.shape[*axis]).max(2) as f64;

@@ -135,17 +135,38 @@ struct NumpyBlas {
 /// NumPy's OpenBLAS, if the process has loaded it (looked up once).
 fn numpy_blas() -> Option<&'static NumpyBlas> {
     static BLAS: OnceLock<Option<NumpyBlas>> = OnceLock::new();
-    BLAS.get_or_init(|| {
+    BLAS.get_or_init(find_numpy_blas).as_ref()
+}
+
+/// A symbol of NumPy's OpenBLAS (`scipy_...64_`), if the process has loaded it and
+/// `LAZYFUSE_BLAS=system` does not keep the linked one.
+pub(super) fn numpy_symbol(name: &CStr) -> Option<*mut c_void> {
+    #[derive(Clone, Copy)]
+    struct Handle(*mut c_void);
+    // SAFETY: a dlopen handle is a process-wide reference, usable from any thread.
+    unsafe impl Send for Handle {}
+    unsafe impl Sync for Handle {}
+    static HANDLE: OnceLock<Option<Handle>> = OnceLock::new();
+    let handle = HANDLE.get_or_init(|| {
         if std::env::var("LAZYFUSE_BLAS").is_ok_and(|v| v == "system") {
             return None;
         }
-        find_numpy_blas()
-    })
-    .as_ref()
+        numpy_library().map(Handle)
+    });
+    let handle = (*handle)?;
+    // SAFETY: dlsym looks a name up in a loaded object (never unloaded: see numpy_library).
+    let p = unsafe { libc::dlsym(handle.0, name.as_ptr()) };
+    (!p.is_null()).then_some(p)
 }
 
+#[cfg(not(target_os = "linux"))]
+fn numpy_library() -> Option<*mut c_void> {
+    None
+}
+
+/// NumPy's OpenBLAS among the loaded objects: a dlopen handle to it.
 #[cfg(target_os = "linux")]
-fn find_numpy_blas() -> Option<NumpyBlas> {
+fn numpy_library() -> Option<*mut c_void> {
     use std::ffi::CString;
     // The loaded objects' paths.
     unsafe extern "C" fn collect(
@@ -173,15 +194,15 @@ fn find_numpy_blas() -> Option<NumpyBlas> {
     })?;
     // SAFETY: RTLD_NOLOAD only takes a reference to an object already loaded (it is
     // never unloaded: the reference is not closed); dlsym looks up symbols in it.
+    let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_NOLOAD) };
+    (!handle.is_null()).then_some(handle)
+}
+
+fn find_numpy_blas() -> Option<NumpyBlas> {
+    let symbol = numpy_symbol;
+    // SAFETY: each symbol is the named CBLAS routine of the 64-bit interface, whose
+    // signature the type spells out.
     unsafe {
-        let handle = libc::dlopen(path.as_ptr(), libc::RTLD_NOW | libc::RTLD_NOLOAD);
-        if handle.is_null() {
-            return None;
-        }
-        let symbol = |name: &CStr| {
-            let p = libc::dlsym(handle, name.as_ptr());
-            (!p.is_null()).then_some(p)
-        };
         Some(NumpyBlas {
             dgemm: std::mem::transmute::<*mut c_void, Gemm64<f64>>(symbol(
                 c"scipy_cblas_dgemm64_",
@@ -197,11 +218,6 @@ fn find_numpy_blas() -> Option<NumpyBlas> {
             )?),
         })
     }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn find_numpy_blas() -> Option<NumpyBlas> {
-    None
 }
 
 /// Which BLAS the products call: "numpy" (NumPy's OpenBLAS) or "system".

@@ -25,6 +25,9 @@ pub(super) fn run(c: &AxisKernel, memory: &mut Memory) -> Result<(), CodegenErro
     if let Op::Fft { axis, kind, scale } = c.op {
         return super::fft::run(c, memory, axis, kind, scale);
     }
+    if let Op::Linalg(op) = c.op {
+        return super::lapack::run(c, memory, op);
+    }
     let x = operand(memory, &c.x, &c.x_ty)?;
     let result = match c.op {
         Op::Scan { op, axis } if !out_dtype.is_complex() => scan(op, axis, x.cast(out_dtype))?,

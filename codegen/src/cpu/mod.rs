@@ -14,6 +14,7 @@ mod gemm;
 mod gemv;
 mod into;
 mod lanes;
+mod lapack;
 mod launch;
 mod library;
 mod object;

@@ -15,6 +15,8 @@ class                       raised when                         also a
 ``IndexingError``          an index out of bounds, too many    ``IndexError``
                             indices, or not an index
 ``InvalidArgumentError``    any other invalid argument          ``ValueError``
+``LinAlgError``             a singular or indefinite matrix,    ``numpy.linalg.LinAlgError``
+                            no convergence                      (``ValueError``)
 ``BindingError``            a compiled call gets values that    ``ValueError``
                             do not match its signature
 ``ConcretizationError``     a function traced by jit needs the  ``TypeError``
@@ -34,7 +36,7 @@ All derive from ``LazyfuseError``.
 import numpy as _np
 
 __all__ = ["LazyfuseError", "FallbackWarning", "ShapeError", "DTypeError", "AxisError", "ScalarOverflowError",
-           "IndexingError", "InvalidArgumentError", "BindingError", "ConcretizationError",
+           "IndexingError", "InvalidArgumentError", "LinAlgError", "BindingError", "ConcretizationError",
            "ParseError", "OutOfMemoryError", "CompileError", "InternalError"]
 
 
@@ -68,6 +70,11 @@ class IndexingError(LazyfuseError, IndexError):
 
 class InvalidArgumentError(LazyfuseError, ValueError):
     """Any other invalid argument: a bad permutation, a zero step, ... (ValueError)."""
+
+
+class LinAlgError(LazyfuseError, _np.linalg.LinAlgError):
+    """A linear-algebra routine failed on its values: a singular matrix, one not positive
+    definite, no convergence (NumPy's LinAlgError, a ValueError)."""
 
 
 class BindingError(LazyfuseError, ValueError):

@@ -21,6 +21,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Overflow => "ScalarOverflowError",
         ErrorKind::Index => "IndexingError",
         ErrorKind::InvalidArgument => "InvalidArgumentError",
+        ErrorKind::LinAlg => "LinAlgError",
         ErrorKind::Parse => "ParseError",
         ErrorKind::Binding => "BindingError",
         ErrorKind::Compile => "CompileError",

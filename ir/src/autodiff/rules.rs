@@ -8,7 +8,7 @@ use crate::compose;
 use crate::dtype::DType;
 use crate::error::IrError;
 use crate::node::Node;
-use crate::op::{BinaryOp, FftKind, FftScale, Op, ReduceOp, SliceAxis, UnaryOp};
+use crate::op::{BinaryOp, FftKind, FftScale, LinalgOp, Op, ReduceOp, SliceAxis, UnaryOp};
 use crate::scalar::Scalar;
 use crate::shape::Shape;
 
@@ -82,6 +82,7 @@ pub(super) fn vjp_rule(
             ))
         }
         Op::Fft { axis, kind, scale } => vec![Some(fft(*axis, *kind, *scale, &args[0], g)?)],
+        Op::Linalg(l) => vec![linalg(*l, &args[0], y, g)?],
     })
 }
 
@@ -131,6 +132,54 @@ fn fft(axis: usize, kind: FftKind, scale: FftScale, x: &Node, g: &Node) -> R {
             un(UnaryOp::Conj, &mul(&spectrum, &weights)?)
         }
     }
+}
+
+/// The cotangent of a linear-algebra routine's operand (real matrices; JAX's rules):
+/// `inv`: -y^T g y^T; `solve` of `[a | b]`: `b` gets `gb = solve(a^T, g)`, `a` gets
+/// `-gb x^T`; `det`: g det a^-T; `slogdet`'s log: g a^-T, its sign none; `eigh`'s values:
+/// `v diag(g) v^T`.
+fn linalg(op: LinalgOp, x: &Node, y: &Node, g: &Node) -> Result<Option<Node>, IrError> {
+    let t = |v: &Node| compose::swapaxes(v, -1, -2);
+    let routine = |l: LinalgOp, v: &Node| Node::apply(Op::Linalg(l), vec![v.clone()]);
+    let matmul = |a: &Node, b: &Node| Node::apply(Op::MatMul, vec![a.clone(), b.clone()]);
+    let matrix_of = |v: &Node| compose::expand_dims(v, &[-1, -2]);
+    Ok(Some(match op {
+        LinalgOp::Inv => {
+            let yt = t(y)?;
+            neg(&matmul(&matmul(&yt, g)?, &yt)?)?
+        }
+        LinalgOp::Solve => {
+            let dims = x.shape().dims();
+            let n = dims[dims.len() - 2];
+            let mut keep: Vec<SliceAxis> = dims.iter().map(|&d| SliceAxis::full(d)).collect();
+            keep[dims.len() - 1] = SliceAxis {
+                start: 0,
+                step: 1,
+                len: n,
+            };
+            let a = Node::apply(Op::Slice(keep), vec![x.clone()])?;
+            let last = dims.len() - 1;
+            let augmented = Node::apply(Op::Concat { axis: last }, vec![t(&a)?, g.clone()])?;
+            let gb = routine(LinalgOp::Solve, &augmented)?;
+            let ga = neg(&matmul(&gb, &t(y)?)?)?;
+            Node::apply(Op::Concat { axis: last }, vec![ga, gb])?
+        }
+        LinalgOp::Det => mul(&matrix_of(&mul(g, y)?)?, &t(&routine(LinalgOp::Inv, x)?)?)?,
+        LinalgOp::SlogdetLogAbs => mul(&matrix_of(g)?, &t(&routine(LinalgOp::Inv, x)?)?)?,
+        LinalgOp::SlogdetSign => return Ok(None),
+        LinalgOp::EighValues => {
+            let v = routine(LinalgOp::EighVectors, x)?;
+            let scaled = mul(&v, &compose::expand_dims(g, &[-2])?)?;
+            matmul(&scaled, &t(&v)?)?
+        }
+        LinalgOp::Cholesky | LinalgOp::EighVectors | LinalgOp::SvdValues => {
+            return Err(IrError::invalid(
+                op.name(),
+                "no derivative is implemented for this routine yet (inv, solve, det, slogdet \
+                 and eigvalsh have one)",
+            ))
+        }
+    }))
 }
 
 /// d/dx of unary ops, times g.

@@ -5,6 +5,7 @@
 //! scalar semantics of `scalar.rs`.
 
 pub mod complex;
+mod decompose;
 mod elementwise;
 mod fft;
 mod linalg;
@@ -134,6 +135,7 @@ fn eval_op(op: &Op, args: &[&Value], ty: &TensorType, inputs: &[Value]) -> Resul
         Op::Scan { op, axis } => scan(*op, *axis, args[0], ty)?,
         Op::Sort { axis, arg } => reduce::sort(*axis, *arg, args[0]),
         Op::Fft { axis, kind, scale } => fft::fft(*axis, *kind, *scale, args[0], ty)?,
+        Op::Linalg(l) => decompose::linalg(*l, args[0], ty)?,
     })
 }
 

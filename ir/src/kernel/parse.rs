@@ -395,7 +395,8 @@ fn axis_kernel(text: &str) -> Res<Option<AxisKernel>> {
         return Ok(None);
     };
     let name = op_text.split('[').next().unwrap_or(op_text);
-    let library = matches!(name, "sort" | "argsort" | "fft" | "ifft" | "rfft" | "irfft");
+    let library = matches!(name, "sort" | "argsort" | "fft" | "ifft" | "rfft" | "irfft")
+        || crate::op::LinalgOp::from_name(name).is_some();
     if !library && !crate::op::SCAN_NAMES.iter().any(|(_, n)| *n == name) {
         return Ok(None);
     }

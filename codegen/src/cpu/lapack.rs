@@ -1,0 +1,671 @@
+//! Dense linear algebra (`Op::Linalg` in a `Kernel::Axis`) by LAPACK: the routines of
+//! NumPy's OpenBLAS when the process has loaded it (`scipy_?getrf_64_`, ...: 64-bit
+//! integers, the library NumPy's own `linalg` calls, with no second thread pool), else
+//! those of the system OpenBLAS this crate links (32-bit integers).
+//!
+//! Each matrix of the stack is copied from the operand's view into a column-major
+//! buffer (LAPACK's order; transposes and reversals cost nothing more), factored, and its
+//! results written to a new C-ordered array. Values follow `numpy.linalg`'s routines:
+//! `gesv` for solve and inv, `getrf` for det and slogdet (det = sign * exp(log|det|),
+//! as NumPy's), `potrf` for cholesky, `syevd` for eigh and `gesdd` for singular values.
+//! Small matrices of a stack run in parallel on the kernel pool; large ones one after
+//! another (OpenBLAS threads inside a routine).
+
+use std::ffi::{c_char, c_void, CStr};
+use std::sync::OnceLock;
+
+use lazyfuse_ir::kernel::AxisKernel;
+use lazyfuse_ir::{DType, Element, IrError, LinalgOp, Value};
+use rayon::prelude::*;
+
+use super::library::store_result;
+use super::{alloc, blas, gemm, pool, Memory};
+use crate::error::CodegenError;
+
+/// Matrices of at most this order run in parallel across the stack.
+const PARALLEL_ORDER: usize = 64;
+
+/// Runs a linear-algebra kernel.
+pub(super) fn run(c: &AxisKernel, memory: &mut Memory, op: LinalgOp) -> Result<(), CodegenError> {
+    let view = gemm::view(memory, &c.x, &c.x_ty)?;
+    let pointers = memory.pointers();
+    let out_ty = c.op.infer(&[&c.x_ty])?;
+    let dims = c.x_ty.shape.dims();
+    let nd = dims.len();
+    let stack = Stack {
+        batch: dims[..nd - 2].to_vec(),
+        batch_strides: view.strides[..nd - 2].to_vec(),
+        rows: dims[nd - 2],
+        cols: dims[nd - 1],
+        row_stride: view.strides[nd - 2],
+        col_stride: view.strides[nd - 1],
+        offset: view.offset,
+    };
+    let input = pointers.0[view.base] as *const u8;
+    let lapack = lapack();
+    // SAFETY: `view` checked every element of the operand against its buffer, which holds
+    // elements of its dtype; nothing writes it while this runs.
+    let result = unsafe {
+        match (c.x_ty.dtype, lapack) {
+            (DType::F64, Lapack::Wide(t)) => {
+                stack.run(op, &t.d, input.cast::<f64>(), out_ty.shape.dims())
+            }
+            (DType::F32, Lapack::Wide(t)) => {
+                stack.run(op, &t.s, input.cast::<f32>(), out_ty.shape.dims())
+            }
+            (DType::F64, Lapack::Narrow(t)) => {
+                stack.run(op, &t.d, input.cast::<f64>(), out_ty.shape.dims())
+            }
+            (DType::F32, Lapack::Narrow(t)) => {
+                stack.run(op, &t.s, input.cast::<f32>(), out_ty.shape.dims())
+            }
+            (other, _) => return Err(CodegenError::Internal(format!("{} of {other}", op.name()))),
+        }
+    }?;
+    store_result(memory, c.out, result);
+    Ok(())
+}
+
+/// The matrices of an operand: a stack over the batch axes, each `rows x cols` read
+/// through the view's strides (in elements) from `offset`.
+struct Stack {
+    batch: Vec<usize>,
+    batch_strides: Vec<isize>,
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+    offset: isize,
+}
+
+impl Stack {
+    /// Matrix `b`'s element (0, 0), C order over the batch axes.
+    fn start(&self, mut b: usize) -> isize {
+        let mut at = self.offset;
+        for k in (0..self.batch.len()).rev() {
+            at += (b % self.batch[k]) as isize * self.batch_strides[k];
+            b /= self.batch[k];
+        }
+        at
+    }
+
+    /// `op` of every matrix into a new C-ordered array of shape `out`.
+    ///
+    /// # Safety
+    /// `input` holds a `T` at every position the stack reaches.
+    unsafe fn run<I: LapackInt, T: Real>(
+        &self,
+        op: LinalgOp,
+        routines: &Routines<I, T>,
+        input: *const T,
+        out: &[usize],
+    ) -> Result<Value, CodegenError> {
+        let count: usize = self.batch.iter().product();
+        let per: usize = out[self.batch.len()..].iter().product();
+        if count * per == 0 {
+            return alloc::zeros(T::DTYPE, out);
+        }
+        let mut storage = alloc::Uninit::new(T::DTYPE, out)?;
+        let output = Shared(storage.as_mut_ptr().cast::<T>());
+        let input = Shared(input as *mut T);
+        let one = |b: usize| -> Result<(), CodegenError> {
+            let (input, output) = (input, output);
+            // Column-major copy of matrix b.
+            let at = self.start(b);
+            let mut a = Vec::with_capacity(self.rows * self.cols);
+            for j in 0..self.cols {
+                for i in 0..self.rows {
+                    let p = at + i as isize * self.row_stride + j as isize * self.col_stride;
+                    // SAFETY: a position of the operand (the function's contract).
+                    a.push(unsafe { *input.0.offset(p) });
+                }
+            }
+            // SAFETY: matrix b's results are elements b * per .. (b + 1) * per of the
+            // output, written by this call only.
+            let target = unsafe { std::slice::from_raw_parts_mut(output.0.add(b * per), per) };
+            matrix(op, routines, self.rows, self.cols, a, target)
+        };
+        let result = if count > 1 && self.rows.max(self.cols) <= PARALLEL_ORDER {
+            pool().install(|| (0..count).into_par_iter().try_for_each(one))
+        } else {
+            (0..count).try_for_each(one)
+        };
+        result?;
+        // SAFETY: every matrix's results were written in full (the routines below write
+        // every element of their target or return an error, and errors return above).
+        Ok(unsafe { storage.into_value() })
+    }
+}
+
+/// A pointer shared by the tasks of one kernel, each writing its own elements.
+#[derive(Clone, Copy)]
+struct Shared<E>(*mut E);
+// SAFETY: tasks read the operand and write disjoint parts of the output.
+unsafe impl<E> Send for Shared<E> {}
+unsafe impl<E> Sync for Shared<E> {}
+
+/// One matrix (`a`, column-major m x n) through `op`, its results in C order in `out`.
+fn matrix<I: LapackInt, T: Real>(
+    op: LinalgOp,
+    r: &Routines<I, T>,
+    m: usize,
+    n: usize,
+    mut a: Vec<T>,
+    out: &mut [T],
+) -> Result<(), CodegenError> {
+    let fail = |message: &str| {
+        CodegenError::Ir(IrError::LinAlg {
+            op: op.name(),
+            message: message.into(),
+        })
+    };
+    let int = |v: usize| I::from_usize(v).ok_or_else(|| fail("matrix too large for this LAPACK"));
+    let (mi, one_i) = (int(m)?, int(1)?);
+    let ld = int(m.max(1))?;
+    let mut info = I::zero();
+    match op {
+        LinalgOp::Solve | LinalgOp::Inv => {
+            // a x = b (augmented: b is a's columns m..n) or a x = I.
+            let k = if op == LinalgOp::Solve { n - m } else { m };
+            let mut b = if op == LinalgOp::Solve {
+                a.split_off(m * m)
+            } else {
+                let mut eye = vec![T::zero(); m * m];
+                (0..m).for_each(|i| eye[i * m + i] = T::one());
+                eye
+            };
+            let mut pivots = vec![I::zero(); m];
+            // SAFETY: LAPACK's gesv with the sizes of these buffers.
+            unsafe {
+                (r.gesv)(
+                    &mi,
+                    &int(k)?,
+                    a.as_mut_ptr(),
+                    &ld,
+                    pivots.as_mut_ptr(),
+                    b.as_mut_ptr(),
+                    &ld,
+                    &mut info,
+                )
+            };
+            if info.to_i64() > 0 {
+                return Err(fail("Singular matrix"));
+            }
+            for i in 0..m {
+                for j in 0..k {
+                    out[i * k + j] = b[i + j * m];
+                }
+            }
+        }
+        LinalgOp::Det | LinalgOp::SlogdetSign | LinalgOp::SlogdetLogAbs => {
+            let mut pivots = vec![I::zero(); m];
+            // SAFETY: LAPACK's getrf with the sizes of these buffers.
+            unsafe {
+                (r.getrf)(
+                    &mi,
+                    &mi,
+                    a.as_mut_ptr(),
+                    &ld,
+                    pivots.as_mut_ptr(),
+                    &mut info,
+                )
+            };
+            let (sign, log) = if info.to_i64() > 0 {
+                (T::zero(), T::neg_infinity())
+            } else {
+                // NumPy's order: the pivots' sign, then each diagonal element's sign and
+                // log magnitude in turn.
+                let swaps = pivots
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, p)| p.to_i64() != *i as i64 + 1)
+                    .count();
+                let mut sign = if swaps % 2 == 1 { -T::one() } else { T::one() };
+                let mut log = T::zero();
+                for i in 0..m {
+                    let u = a[i + i * m];
+                    if u < T::zero() {
+                        sign = -sign;
+                    }
+                    log = log + u.abs().ln();
+                }
+                (sign, log)
+            };
+            out[0] = match op {
+                LinalgOp::Det => sign * log.exp(),
+                LinalgOp::SlogdetSign => sign,
+                _ => log,
+            };
+        }
+        LinalgOp::Cholesky => {
+            // SAFETY: LAPACK's potrf on the lower triangle of this buffer.
+            unsafe { (r.potrf)(c"L".as_ptr(), &mi, a.as_mut_ptr(), &ld, &mut info, 1) };
+            if info.to_i64() != 0 {
+                return Err(fail("Matrix is not positive definite"));
+            }
+            for i in 0..m {
+                for j in 0..m {
+                    out[i * m + j] = if j <= i { a[i + j * m] } else { T::zero() };
+                }
+            }
+        }
+        LinalgOp::EighValues | LinalgOp::EighVectors => {
+            let vectors = op == LinalgOp::EighVectors;
+            let jobz = if vectors { c"V" } else { c"N" };
+            let mut w = vec![T::zero(); m];
+            let (mut work_len, mut iwork_len) = (T::zero(), I::zero());
+            let query = int(0)?.minus_one();
+            // SAFETY: a workspace query, then the routine with the sizes it asked for.
+            unsafe {
+                (r.syevd)(
+                    jobz.as_ptr(),
+                    c"L".as_ptr(),
+                    &mi,
+                    a.as_mut_ptr(),
+                    &ld,
+                    w.as_mut_ptr(),
+                    &mut work_len,
+                    &query,
+                    &mut iwork_len,
+                    &query,
+                    &mut info,
+                    1,
+                    1,
+                );
+                let mut work = vec![T::zero(); work_len.to_usize().max(1)];
+                let mut iwork = vec![I::zero(); (iwork_len.to_i64().max(1)) as usize];
+                (r.syevd)(
+                    jobz.as_ptr(),
+                    c"L".as_ptr(),
+                    &mi,
+                    a.as_mut_ptr(),
+                    &ld,
+                    w.as_mut_ptr(),
+                    work.as_mut_ptr(),
+                    &int(work.len())?,
+                    iwork.as_mut_ptr(),
+                    &int(iwork.len())?,
+                    &mut info,
+                    1,
+                    1,
+                );
+            }
+            if info.to_i64() != 0 {
+                return Err(fail("Eigenvalues did not converge"));
+            }
+            if vectors {
+                for i in 0..m {
+                    for j in 0..m {
+                        out[i * m + j] = a[i + j * m];
+                    }
+                }
+            } else {
+                out.copy_from_slice(&w);
+            }
+        }
+        LinalgOp::SvdValues => {
+            let k = m.min(n);
+            let mut s = vec![T::zero(); k];
+            let mut iwork = vec![I::zero(); 8 * k.max(1)];
+            let mut work_len = T::zero();
+            let (mut u, mut vt) = (T::zero(), T::zero());
+            let query = int(0)?.minus_one();
+            // SAFETY: a workspace query, then the routine with the size it asked for;
+            // no singular vectors are computed (u and vt are not referenced).
+            unsafe {
+                (r.gesdd)(
+                    c"N".as_ptr(),
+                    &mi,
+                    &int(n)?,
+                    a.as_mut_ptr(),
+                    &ld,
+                    s.as_mut_ptr(),
+                    &mut u,
+                    &one_i,
+                    &mut vt,
+                    &one_i,
+                    &mut work_len,
+                    &query,
+                    iwork.as_mut_ptr(),
+                    &mut info,
+                    1,
+                );
+                let mut work = vec![T::zero(); work_len.to_usize().max(1)];
+                (r.gesdd)(
+                    c"N".as_ptr(),
+                    &mi,
+                    &int(n)?,
+                    a.as_mut_ptr(),
+                    &ld,
+                    s.as_mut_ptr(),
+                    &mut u,
+                    &one_i,
+                    &mut vt,
+                    &one_i,
+                    work.as_mut_ptr(),
+                    &int(work.len())?,
+                    iwork.as_mut_ptr(),
+                    &mut info,
+                    1,
+                );
+            }
+            if info.to_i64() != 0 {
+                return Err(fail("SVD did not converge"));
+            }
+            out.copy_from_slice(&s);
+        }
+    }
+    Ok(())
+}
+
+/// LAPACK's integer: i64 (NumPy's ILP64 OpenBLAS) or i32 (the system's).
+trait LapackInt: Copy + Send + Sync + 'static {
+    fn from_usize(v: usize) -> Option<Self>;
+    fn to_i64(self) -> i64;
+    fn zero() -> Self;
+    fn minus_one(self) -> Self;
+}
+
+macro_rules! lapack_int {
+    ($t:ty) => {
+        impl LapackInt for $t {
+            fn from_usize(v: usize) -> Option<$t> {
+                <$t>::try_from(v).ok()
+            }
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+            fn zero() -> $t {
+                0
+            }
+            fn minus_one(self) -> $t {
+                -1
+            }
+        }
+    };
+}
+lapack_int!(i32);
+lapack_int!(i64);
+
+/// float32 and float64.
+trait Real:
+    Element
+    + Copy
+    + Send
+    + Sync
+    + PartialOrd
+    + std::ops::Neg<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Add<Output = Self>
+{
+    fn zero() -> Self;
+    fn one() -> Self;
+    fn neg_infinity() -> Self;
+    fn abs(self) -> Self;
+    fn ln(self) -> Self;
+    fn exp(self) -> Self;
+    fn to_usize(self) -> usize;
+}
+
+macro_rules! real {
+    ($t:ty) => {
+        impl Real for $t {
+            fn zero() -> $t {
+                0.0
+            }
+            fn one() -> $t {
+                1.0
+            }
+            fn neg_infinity() -> $t {
+                <$t>::NEG_INFINITY
+            }
+            fn abs(self) -> $t {
+                <$t>::abs(self)
+            }
+            fn ln(self) -> $t {
+                <$t>::ln(self)
+            }
+            fn exp(self) -> $t {
+                <$t>::exp(self)
+            }
+            fn to_usize(self) -> usize {
+                self as usize
+            }
+        }
+    };
+}
+real!(f32);
+real!(f64);
+
+/// `?gesv`: solves a x = b in place (LU with partial pivoting).
+type Gesv<I, T> =
+    unsafe extern "C" fn(*const I, *const I, *mut T, *const I, *mut I, *mut T, *const I, *mut I);
+/// `?getrf`: the LU factors in place.
+type Getrf<I, T> = unsafe extern "C" fn(*const I, *const I, *mut T, *const I, *mut I, *mut I);
+/// `?potrf`: the Cholesky factor in place.
+type Potrf<I, T> = unsafe extern "C" fn(*const c_char, *const I, *mut T, *const I, *mut I, usize);
+/// `?syevd`: a symmetric matrix's eigenvalues (and vectors, in place).
+type Syevd<I, T> = unsafe extern "C" fn(
+    *const c_char,
+    *const c_char,
+    *const I,
+    *mut T,
+    *const I,
+    *mut T,
+    *mut T,
+    *const I,
+    *mut I,
+    *const I,
+    *mut I,
+    usize,
+    usize,
+);
+/// `?gesdd`: singular values (and vectors).
+type Gesdd<I, T> = unsafe extern "C" fn(
+    *const c_char,
+    *const I,
+    *const I,
+    *mut T,
+    *const I,
+    *mut T,
+    *mut T,
+    *const I,
+    *mut T,
+    *const I,
+    *mut T,
+    *const I,
+    *mut I,
+    *mut I,
+    usize,
+);
+
+/// The routines of one precision and integer width (Fortran interface: every argument
+/// by address, then the lengths of the character arguments).
+struct Routines<I, T> {
+    gesv: Gesv<I, T>,
+    getrf: Getrf<I, T>,
+    potrf: Potrf<I, T>,
+    syevd: Syevd<I, T>,
+    gesdd: Gesdd<I, T>,
+}
+
+/// Both precisions of one library.
+struct Table<I> {
+    s: Routines<I, f32>,
+    d: Routines<I, f64>,
+}
+
+enum Lapack {
+    Wide(Table<i64>),
+    Narrow(Table<i32>),
+}
+
+extern "C" {
+    fn sgesv_(
+        n: *const i32,
+        k: *const i32,
+        a: *mut f32,
+        lda: *const i32,
+        p: *mut i32,
+        b: *mut f32,
+        ldb: *const i32,
+        info: *mut i32,
+    );
+    fn dgesv_(
+        n: *const i32,
+        k: *const i32,
+        a: *mut f64,
+        lda: *const i32,
+        p: *mut i32,
+        b: *mut f64,
+        ldb: *const i32,
+        info: *mut i32,
+    );
+    fn sgetrf_(
+        m: *const i32,
+        n: *const i32,
+        a: *mut f32,
+        lda: *const i32,
+        p: *mut i32,
+        info: *mut i32,
+    );
+    fn dgetrf_(
+        m: *const i32,
+        n: *const i32,
+        a: *mut f64,
+        lda: *const i32,
+        p: *mut i32,
+        info: *mut i32,
+    );
+    fn spotrf_(
+        uplo: *const c_char,
+        n: *const i32,
+        a: *mut f32,
+        lda: *const i32,
+        info: *mut i32,
+        len: usize,
+    );
+    fn dpotrf_(
+        uplo: *const c_char,
+        n: *const i32,
+        a: *mut f64,
+        lda: *const i32,
+        info: *mut i32,
+        len: usize,
+    );
+    fn ssyevd_(
+        jobz: *const c_char,
+        uplo: *const c_char,
+        n: *const i32,
+        a: *mut f32,
+        lda: *const i32,
+        w: *mut f32,
+        work: *mut f32,
+        lwork: *const i32,
+        iwork: *mut i32,
+        liwork: *const i32,
+        info: *mut i32,
+        l1: usize,
+        l2: usize,
+    );
+    fn dsyevd_(
+        jobz: *const c_char,
+        uplo: *const c_char,
+        n: *const i32,
+        a: *mut f64,
+        lda: *const i32,
+        w: *mut f64,
+        work: *mut f64,
+        lwork: *const i32,
+        iwork: *mut i32,
+        liwork: *const i32,
+        info: *mut i32,
+        l1: usize,
+        l2: usize,
+    );
+    fn sgesdd_(
+        jobz: *const c_char,
+        m: *const i32,
+        n: *const i32,
+        a: *mut f32,
+        lda: *const i32,
+        s: *mut f32,
+        u: *mut f32,
+        ldu: *const i32,
+        vt: *mut f32,
+        ldvt: *const i32,
+        work: *mut f32,
+        lwork: *const i32,
+        iwork: *mut i32,
+        info: *mut i32,
+        len: usize,
+    );
+    fn dgesdd_(
+        jobz: *const c_char,
+        m: *const i32,
+        n: *const i32,
+        a: *mut f64,
+        lda: *const i32,
+        s: *mut f64,
+        u: *mut f64,
+        ldu: *const i32,
+        vt: *mut f64,
+        ldvt: *const i32,
+        work: *mut f64,
+        lwork: *const i32,
+        iwork: *mut i32,
+        info: *mut i32,
+        len: usize,
+    );
+}
+
+/// The LAPACK in use, chosen once: NumPy's where loaded (see `blas::numpy_symbol`).
+fn lapack() -> &'static Lapack {
+    static LAPACK: OnceLock<Lapack> = OnceLock::new();
+    LAPACK.get_or_init(|| {
+        numpy_lapack().unwrap_or(Lapack::Narrow(Table {
+            s: Routines {
+                gesv: sgesv_,
+                getrf: sgetrf_,
+                potrf: spotrf_,
+                syevd: ssyevd_,
+                gesdd: sgesdd_,
+            },
+            d: Routines {
+                gesv: dgesv_,
+                getrf: dgetrf_,
+                potrf: dpotrf_,
+                syevd: dsyevd_,
+                gesdd: dgesdd_,
+            },
+        }))
+    })
+}
+
+/// NumPy's OpenBLAS's routines (`scipy_dgesv_64_`, ...), if every one is there.
+fn numpy_lapack() -> Option<Lapack> {
+    let symbol = |name: &CStr| blas::numpy_symbol(name);
+    macro_rules! routine {
+        ($kind:ident, $t:ty, $name:literal) => {
+            // SAFETY: the named LAPACK routine of the ILP64 interface, whose signature
+            // the type spells out.
+            unsafe { std::mem::transmute::<*mut c_void, $kind<i64, $t>>(symbol($name)?) }
+        };
+    }
+    Some(Lapack::Wide(Table {
+        s: Routines {
+            gesv: routine!(Gesv, f32, c"scipy_sgesv_64_"),
+            getrf: routine!(Getrf, f32, c"scipy_sgetrf_64_"),
+            potrf: routine!(Potrf, f32, c"scipy_spotrf_64_"),
+            syevd: routine!(Syevd, f32, c"scipy_ssyevd_64_"),
+            gesdd: routine!(Gesdd, f32, c"scipy_sgesdd_64_"),
+        },
+        d: Routines {
+            gesv: routine!(Gesv, f64, c"scipy_dgesv_64_"),
+            getrf: routine!(Getrf, f64, c"scipy_dgetrf_64_"),
+            potrf: routine!(Potrf, f64, c"scipy_dpotrf_64_"),
+            syevd: routine!(Syevd, f64, c"scipy_dsyevd_64_"),
+            gesdd: routine!(Gesdd, f64, c"scipy_dgesdd_64_"),
+        },
+    }))
+}
