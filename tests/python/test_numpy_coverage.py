@@ -21,7 +21,9 @@ LAZY = {
     "isin", "compress", "extract", "fromfunction", "linalg.norm", "linalg.matrix_power", "einsum",
     "cumsum", "cumprod", "nancumsum", "nancumprod", "sort", "argsort", "median", "quantile",
     "percentile",
-    "fft.fftshift",
+    "fft.fftshift", "fft.fft", "fft.fft2", "fft.fftn", "fft.ifft", "fft.irfft", "fft.rfft",
+    "linalg.cholesky", "linalg.det", "linalg.eigh", "linalg.eigvalsh", "linalg.inv",
+    "linalg.matrix_rank", "linalg.slogdet", "linalg.solve", "linalg.svd",
 }
 
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
 use lazyfuse_ir::{
-    BinaryOp, DType, FftKind, FftScale, Leaf, Op, Program, ReduceOp, UnaryOp, Value,
+    BinaryOp, DType, FftKind, FftScale, Leaf, LinalgOp, Op, Program, ReduceOp, UnaryOp, Value,
 };
 use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::prelude::*;
@@ -373,6 +373,14 @@ impl NativeArray {
         };
         let axis = one_axis(&self.a, axis)?;
         lazy(|| apply(Op::Fft { axis, kind, scale }, &[&self.a]))
+    }
+
+    /// A linear-algebra routine by IR name (`solve` of an augmented matrix, `inv`, `det`,
+    /// `slogdet_sign`, `slogdet_logabs`, `cholesky`, `eigh_values`, `eigh_vectors`,
+    /// `svd_values`) on the matrices of the trailing two axes.
+    fn linalg(&self, name: &str) -> PyResult<NativeArray> {
+        let op = op_from_name("linalg", name, LinalgOp::from_name)?;
+        lazy(|| apply(Op::Linalg(op), &[&self.a]))
     }
 
     /// A binary op by IR name with a lazy array or Python scalar; `reflected` swaps sides.
