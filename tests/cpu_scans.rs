@@ -253,3 +253,40 @@ fn long_lanes_sort_by_radix_like_the_interpreter() {
         }
     }
 }
+
+#[test]
+fn searchsorted_matches_the_interpreter() {
+    // The first 24 values sorted (NaN last, ties) are searched for the last 20 (NaN,
+    // -0.0, infinities, ties), both sides, in several dtypes.
+    let specials = [
+        f64::NAN,
+        -0.0,
+        0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        1.5,
+        1.5,
+        -2.0,
+    ];
+    let data = values(&[44], |i| {
+        if i % 5 == 0 {
+            specials[(i / 5) % specials.len()]
+        } else {
+            ((i * 17 % 13) as f64 - 6.0) * 0.5
+        }
+    });
+    for dtype in [DType::F64, DType::F32, DType::I32, DType::U8] {
+        for side in ["left", "right"] {
+            let d = dtype.name();
+            let text = format!(
+                "program(a: f64[44]) {{\n  c: {d}[44] = cast[{d}] a\n  s: {d}[24] = slice[starts=(0), steps=(1), lens=(24)] c\n  t: {d}[24] = sort[axis=0] s\n  u: {d}[20] = slice[starts=(24), steps=(1), lens=(20)] c\n  v: {d}[4,5] = reshape[shape=(4,5)] u\n  w: i64[4,5] = searchsorted[side={side}] t v\n  return w\n}}"
+            );
+            check(
+                &text,
+                &data,
+                &format!("searchsorted[side={side}]"),
+                &format!("searchsorted {d} {side}"),
+            );
+        }
+    }
+}

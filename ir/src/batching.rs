@@ -164,6 +164,10 @@ fn batch_node(op: &Op, operands: &[(Node, bool)], y: &Node, size: usize) -> Resu
             },
             vec![first.clone()],
         )?,
+        // Searches of one sorted array: the values' batch axis is one more axis; a
+        // batched sorted array is the same searched per example, row by row, by
+        // offsetting each example's values past the others' (below).
+        Op::SearchSorted { right } => searchsorted(*right, operands, size)?,
         // Routines on the trailing two axes: the batch axis is one more leading axis.
         Op::Linalg(l) => apply(Op::Linalg(*l), vec![first.clone()])?,
         Op::MatMul => matmul(operands, y, size)?,
@@ -264,3 +268,45 @@ fn prepend(size: usize, shape: &Shape) -> Shape {
 #[cfg(test)]
 #[path = "batching_tests.rs"]
 mod tests;
+
+/// A batched `searchsorted`: with one sorted array for every example, the values'
+/// batch axis is one more axis of values; with a sorted array per example, each example
+/// searched in its own row, the results stacked.
+fn searchsorted(right: bool, operands: &[(Node, bool)], size: usize) -> Result<Node, IrError> {
+    let op = Op::SearchSorted { right };
+    let (a, a_batched) = &operands[0];
+    let (v, v_batched) = &operands[1];
+    if !a_batched {
+        return Node::apply(op, vec![a.clone(), v.clone()]);
+    }
+    let example = |x: &Node, i: usize| {
+        let dims = x.shape().dims().to_vec();
+        let mut axes: Vec<SliceAxis> = dims.iter().map(|&d| SliceAxis::full(d)).collect();
+        axes[0] = SliceAxis {
+            start: i,
+            step: 1,
+            len: 1,
+        };
+        let row = Node::apply(Op::Slice(axes), vec![x.clone()])?;
+        Node::apply(Op::Reshape(Shape(dims[1..].to_vec())), vec![row])
+    };
+    let rows = (0..size)
+        .map(|i| {
+            let v_i = if *v_batched {
+                example(v, i)?
+            } else {
+                v.clone()
+            };
+            let found = Node::apply(op.clone(), vec![example(a, i)?, v_i])?;
+            let mut dims = vec![1];
+            dims.extend_from_slice(found.shape().dims());
+            Node::apply(Op::Reshape(Shape(dims)), vec![found])
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if rows.is_empty() {
+        let mut dims = vec![0];
+        dims.extend_from_slice(&v.shape().dims()[usize::from(*v_batched)..]);
+        return crate::compose::full(&dims, Scalar::I64(0));
+    }
+    Node::apply(Op::Concat { axis: 0 }, rows)
+}

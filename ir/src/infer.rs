@@ -155,6 +155,23 @@ impl Op {
             }
             Op::Fft { axis, kind, .. } => fft_type(*axis, *kind, args[0]),
             Op::Linalg(l) => linalg_type(*l, args[0]),
+            Op::SearchSorted { .. } => {
+                let (a, v) = (args[0], args[1]);
+                if a.shape.ndim() != 1 {
+                    return Err(IrError::invalid(
+                        "searchsorted",
+                        format!("the sorted array must be 1-d, not of shape {}", a.shape),
+                    ));
+                }
+                if a.dtype != v.dtype || a.dtype.is_complex() {
+                    return Err(IrError::dtype(
+                        "searchsorted",
+                        &[a.dtype, v.dtype],
+                        "both operands must have one real dtype",
+                    ));
+                }
+                Ok(TensorType::new(DType::I64, v.shape.clone()))
+            }
             Op::MatMul => matmul_type(args[0], args[1]),
             Op::Concat { axis } => concat_type(*axis, args),
             Op::Gather => {

@@ -504,6 +504,14 @@ pub enum Op {
         /// The factor the results are multiplied by.
         scale: FftScale,
     },
+    /// `searchsorted(a, v)`: for each element of `v`, the position in the sorted 1-d `a`
+    /// where it would be inserted to keep `a` sorted (NumPy's order: NaN last), before
+    /// equal elements or, with `right`, after them; int64 of v's shape. `a` and `v` have
+    /// one real dtype.
+    SearchSorted {
+        /// NumPy's `side='right'`.
+        right: bool,
+    },
     /// A dense linear-algebra routine on each matrix of the trailing two axes (a stack
     /// of matrices: the leading axes are batch axes), computed by LAPACK.
     Linalg(LinalgOp),
@@ -537,6 +545,7 @@ impl Op {
             Op::Sort { arg: true, .. } => "argsort",
             Op::Fft { kind, .. } => kind.name(),
             Op::Linalg(l) => l.name(),
+            Op::SearchSorted { .. } => "searchsorted",
         }
     }
 
@@ -555,7 +564,7 @@ impl Op {
             | Op::Sort { .. }
             | Op::Fft { .. }
             | Op::Linalg(_) => 1,
-            Op::Binary(_) | Op::MatMul | Op::Gather => 2,
+            Op::Binary(_) | Op::MatMul | Op::Gather | Op::SearchSorted { .. } => 2,
             Op::Where => 3,
             Op::Concat { .. } => return None,
         })
@@ -567,7 +576,11 @@ impl Op {
     pub fn is_axis_routine(&self) -> bool {
         matches!(
             self,
-            Op::Scan { .. } | Op::Sort { .. } | Op::Fft { .. } | Op::Linalg(_)
+            Op::Scan { .. }
+                | Op::Sort { .. }
+                | Op::Fft { .. }
+                | Op::Linalg(_)
+                | Op::SearchSorted { .. }
         )
     }
 
@@ -757,6 +770,9 @@ impl fmt::Display for Op {
             Op::Unary(_) | Op::Binary(_) | Op::Where | Op::MatMul | Op::Gather | Op::Linalg(_) => {
                 Ok(())
             }
+            Op::SearchSorted { right } => {
+                write!(f, "[side={}]", if *right { "right" } else { "left" })
+            }
             Op::Cast(to) => write!(f, "[{to}]"),
             Op::Reshape(shape) | Op::BroadcastTo(shape) => {
                 f.write_str("[shape=")?;
@@ -835,6 +851,7 @@ mod tests {
             "ifft",
             "rfft",
             "irfft",
+            "searchsorted",
         ]);
         names.extend(LinalgOp::ALL.iter().map(|l| l.name()));
         let mut sorted = names.clone();

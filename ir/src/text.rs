@@ -375,6 +375,13 @@ pub(crate) fn parse_op(text: &str, ty: &TensorType) -> Result<Op, String> {
         name if crate::op::LinalgOp::from_name(name).is_some() => {
             Op::Linalg(crate::op::LinalgOp::from_name(name).expect("checked"))
         }
+        "searchsorted" => Op::SearchSorted {
+            right: match p.get("side")? {
+                "left" => false,
+                "right" => true,
+                other => return Err(format!("searchsorted: side {other}")),
+            },
+        },
         "sort" | "argsort" => Op::Sort {
             axis: p
                 .get("axis")?

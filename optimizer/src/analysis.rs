@@ -56,9 +56,12 @@ fn fold(egraph: &LfEGraph, enode: &ENode, ty: &TensorType) -> Option<Scalar> {
         Op::Reshape(_) | Op::Transpose(_) | Op::BroadcastTo(_) | Op::Slice(_) => {
             uniform(&enode.children[0])
         }
-        Op::Reduce { .. } | Op::Scan { .. } | Op::Sort { .. } | Op::Fft { .. } | Op::Linalg(_) => {
-            None
-        }
+        Op::Reduce { .. }
+        | Op::Scan { .. }
+        | Op::Sort { .. }
+        | Op::Fft { .. }
+        | Op::Linalg(_)
+        | Op::SearchSorted { .. } => None,
         op => {
             let args = enode
                 .children

@@ -77,6 +77,11 @@ pub fn node_cost(op: &Op, out: &TensorType, args: &[&TensorType]) -> f64 {
             let lane = out.shape.dims().get(*axis).copied().unwrap_or(1).max(2) as f64;
             2.0 * n * lane.log2()
         }
+        // A binary search per value: about log2 of the sorted length each.
+        Op::SearchSorted { .. } => {
+            let len = args.first().map_or(1, |a| a.shape.numel()).max(2) as f64;
+            2.0 * n * len.log2()
+        }
         // A factorisation: about n^3 flops per matrix of order n.
         Op::Linalg(_) => {
             let a = args.first().map_or(&[][..], |a| a.shape.dims());

@@ -28,6 +28,12 @@ pub(super) fn run(c: &AxisKernel, memory: &mut Memory) -> Result<(), CodegenErro
     if let Op::Linalg(op) = c.op {
         return super::lapack::run(c, memory, op);
     }
+    if let (Op::SearchSorted { right }, Some((y, y_ty))) = (&c.op, &c.y) {
+        let sorted = operand(memory, &c.x, &c.x_ty)?;
+        let values = operand(memory, y, y_ty)?;
+        store_result(memory, c.out, searchsorted(*right, sorted, values)?);
+        return Ok(());
+    }
     let x = operand(memory, &c.x, &c.x_ty)?;
     let result = match c.op {
         Op::Scan { op, axis } if !out_dtype.is_complex() => scan(op, axis, x.cast(out_dtype))?,
@@ -37,6 +43,40 @@ pub(super) fn run(c: &AxisKernel, memory: &mut Memory) -> Result<(), CodegenErro
     };
     store_result(memory, c.out, result);
     Ok(())
+}
+
+/// For each value, its insertion position in the sorted array (NaN last; `right`: after
+/// equal elements) by binary search; values in parallel blocks.
+fn searchsorted(right: bool, sorted: Value, values: Value) -> Result<Value, CodegenError> {
+    let dtype = sorted.dtype();
+    lazyfuse_ir::with_dtype!(dtype, T => {
+        let sorted = sorted.into_array::<T>()?;
+        let sorted = sorted.as_slice().ok_or_else(|| CodegenError::Internal("searchsorted operand not contiguous".into()))?;
+        let values = values.into_array::<T>()?;
+        let shape = values.shape().to_vec();
+        let keys = values.as_slice().ok_or_else(|| CodegenError::Internal("searchsorted values not contiguous".into()))?;
+        let order = <T as LaneElement>::order;
+        let find = |key: &T| -> i64 {
+            sorted.partition_point(|x| match order(*x, *key) {
+                Ordering::Less => true,
+                Ordering::Equal => right,
+                Ordering::Greater => false,
+            }) as i64
+        };
+        let mut out = vec![0i64; keys.len()];
+        if keys.len() >= PARALLEL_ELEMENTS / 8 {
+            pool().install(|| {
+                out.par_chunks_mut(4096)
+                    .zip(keys.par_chunks(4096))
+                    .for_each(|(o, k)| o.iter_mut().zip(k).for_each(|(o, k)| *o = find(k)))
+            });
+        } else {
+            out.iter_mut().zip(keys).for_each(|(o, k)| *o = find(k));
+        }
+        let array = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), out)
+            .map_err(|e| CodegenError::Internal(e.to_string()))?;
+        Ok(Value::from_array(array))
+    })
 }
 
 /// A running fold: each row i of the axis folds row i - 1's results with its elements,

@@ -67,7 +67,11 @@ pub fn storage_roots(plan: &KernelPlan) -> Vec<usize> {
 fn touched(kernel: &Kernel) -> Vec<usize> {
     match kernel {
         Kernel::MatMul(m) => vec![m.a.0 .0 as usize, m.b.0 .0 as usize, m.out.0 as usize],
-        Kernel::Axis(c) => vec![c.x.0 .0 as usize, c.out.0 as usize],
+        Kernel::Axis(c) => {
+            let mut touched = vec![c.x.0 .0 as usize, c.out.0 as usize];
+            touched.extend(c.y.as_ref().map(|((b, _), _)| b.0 as usize));
+            touched
+        }
         Kernel::Loop(l) => {
             let mut out = Vec::new();
             for phase in &l.phases {

@@ -561,6 +561,9 @@ fn shift_buffers(plan: &mut KernelPlan, from: u32, by: u32) {
             }
             Kernel::Axis(c) => {
                 shift(&mut c.x.0);
+                if let Some(((b, _), _)) = &mut c.y {
+                    shift(b);
+                }
                 shift(&mut c.out);
             }
         }
@@ -647,7 +650,12 @@ fn lift_varying_scalars(
                         return Err(refuse())
                     }
                     Kernel::MatMul(_) => continue,
-                    Kernel::Axis(c) if reads.contains(&c.x.0 .0) => return Err(refuse()),
+                    Kernel::Axis(c)
+                        if reads.contains(&c.x.0 .0)
+                            || c.y.as_ref().is_some_and(|((b, _), _)| reads.contains(&b.0)) =>
+                    {
+                        return Err(refuse())
+                    }
                     Kernel::Axis(_) => continue,
                 };
                 let loops = l.outer.len() + l.inner.len();

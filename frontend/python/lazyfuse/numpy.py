@@ -8,9 +8,9 @@ import numpy as _np
 from ._core import *  # noqa: F401,F403 - every public name of _core is a NumPy name
 from ._fallback import numpy_function as _numpy_function
 from ._ufunc import ufunc  # noqa: F401 - the class of add, exp, ... (NumPy's methods)
-from . import _fft as fft  # noqa: F401 - NumPy's fft with the Array API's keywords
+from . import _fft as fft  # noqa: F401 - the transforms lazily (rustfft)
 from . import _random as random  # noqa: F401 - counter-based, drawn inside kernels
-from . import _linalg as linalg  # noqa: F401 - norm and matrix_power lazily, NumPy's rest
+from . import _linalg as linalg  # noqa: F401 - LAPACK routines and norms lazily, NumPy's rest
 from ._array_api import (__array_api_version__, __array_namespace_info__,  # noqa: F401
                          can_cast, concat, finfo, from_dlpack, iinfo, matrix_transpose,
                          permute_dims, result_type, unstack, vecdot)

@@ -383,6 +383,12 @@ impl NativeArray {
         lazy(|| apply(Op::Linalg(op), &[&self.a]))
     }
 
+    /// Positions in this sorted 1-d array where `values` would be inserted (NaN last;
+    /// `right`: after equal elements), int64 of the values' shape.
+    fn searchsorted(&self, values: &NativeArray, right: bool) -> PyResult<NativeArray> {
+        lazy(|| apply(Op::SearchSorted { right }, &[&self.a, &values.a]))
+    }
+
     /// A binary op by IR name with a lazy array or Python scalar; `reflected` swaps sides.
     fn binary(&self, op: &str, other: &Bound<'_, PyAny>, reflected: bool) -> PyResult<NativeArray> {
         let b = op_from_name("binary", op, BinaryOp::from_name)?;

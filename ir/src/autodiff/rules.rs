@@ -83,6 +83,8 @@ pub(super) fn vjp_rule(
         }
         Op::Fft { axis, kind, scale } => vec![Some(fft(*axis, *kind, *scale, &args[0], g)?)],
         Op::Linalg(l) => vec![linalg(*l, &args[0], y, g)?],
+        // Positions are piecewise constant: no cotangent.
+        Op::SearchSorted { .. } => vec![None, None],
     })
 }
 

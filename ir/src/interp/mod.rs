@@ -136,6 +136,7 @@ fn eval_op(op: &Op, args: &[&Value], ty: &TensorType, inputs: &[Value]) -> Resul
         Op::Sort { axis, arg } => reduce::sort(*axis, *arg, args[0]),
         Op::Fft { axis, kind, scale } => fft::fft(*axis, *kind, *scale, args[0], ty)?,
         Op::Linalg(l) => decompose::linalg(*l, args[0], ty)?,
+        Op::SearchSorted { right } => reduce::searchsorted(*right, args[0], args[1]),
     })
 }
 

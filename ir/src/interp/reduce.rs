@@ -193,6 +193,25 @@ pub(super) fn sort(axis: usize, arg: bool, x: &Value) -> Value {
     with_value!(x, a => lanes(a, axis, arg))
 }
 
+/// For each element of `v`, its insertion position in the sorted `a` (NumPy's order, NaN
+/// last): the number of elements of `a` before it (`right`: not after it), by binary
+/// search.
+pub(super) fn searchsorted(right: bool, a: &Value, v: &Value) -> Value {
+    fn search<T: Reducible>(a: &ArcArray<T, IxDyn>, v: &Value, right: bool) -> Value {
+        let sorted: Vec<T> = a.iter().copied().collect();
+        let v = v.as_array::<T>().expect("one dtype (type rule)");
+        Value::from_array(v.map(|&key| {
+            let before = |x: T| match numpy_order(x, key) {
+                std::cmp::Ordering::Less => true,
+                std::cmp::Ordering::Equal => right,
+                std::cmp::Ordering::Greater => false,
+            };
+            sorted.partition_point(|&x| before(x)) as i64
+        }))
+    }
+    with_value!(a, x => search(x, v, right))
+}
+
 /// NumPy's sort order: ascending, NaN after everything.
 fn numpy_order<T: Reducible>(a: T, b: T) -> std::cmp::Ordering {
     use std::cmp::Ordering::*;

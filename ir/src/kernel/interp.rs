@@ -44,8 +44,11 @@ pub fn interpret_plan(plan: &KernelPlan, inputs: &[Value]) -> Result<Vec<Value>,
             Kernel::Loop(l) => run_loop(plan, l, &mut memory, &root)?,
             Kernel::MatMul(m) => run_matmul(plan, m, &mut memory, &root)?,
             Kernel::Axis(c) => {
-                let x = operand_value(plan, &memory, &root, &c.x, &c.x_ty)?;
-                let out = crate::evaluate_op(&c.op, &[x])?;
+                let mut args = vec![operand_value(plan, &memory, &root, &c.x, &c.x_ty)?];
+                if let Some((y, ty)) = &c.y {
+                    args.push(operand_value(plan, &memory, &root, y, ty)?);
+                }
+                let out = crate::evaluate_op(&c.op, &args)?;
                 memory[root(c.out).0 as usize] = out.to_scalars();
             }
         }

@@ -375,8 +375,19 @@ pub struct AxisKernel {
     pub x: (BufferId, IndexMap),
     /// The operand's logical type.
     pub x_ty: TensorType,
+    /// A binary routine's second operand (`searchsorted`'s values) and its type.
+    pub y: Option<((BufferId, IndexMap), TensorType)>,
     /// The output (C-contiguous, of the op's result type).
     pub out: BufferId,
+}
+
+impl AxisKernel {
+    /// The operands' types, in order.
+    pub fn operand_types(&self) -> Vec<&TensorType> {
+        std::iter::once(&self.x_ty)
+            .chain(self.y.as_ref().map(|(_, t)| t))
+            .collect()
+    }
 }
 
 /// A kernel.

@@ -395,21 +395,30 @@ fn axis_kernel(text: &str) -> Res<Option<AxisKernel>> {
         return Ok(None);
     };
     let name = op_text.split('[').next().unwrap_or(op_text);
-    let library = matches!(name, "sort" | "argsort" | "fft" | "ifft" | "rfft" | "irfft")
-        || crate::op::LinalgOp::from_name(name).is_some();
+    let library = matches!(
+        name,
+        "sort" | "argsort" | "fft" | "ifft" | "rfft" | "irfft" | "searchsorted"
+    ) || crate::op::LinalgOp::from_name(name).is_some();
     if !library && !crate::op::SCAN_NAMES.iter().any(|(_, n)| *n == name) {
         return Ok(None);
     }
     let rest = rest
         .strip_prefix(' ')
         .ok_or("expected an operand after the op")?;
-    let (x, out) = rest.split_once(" -> ").ok_or("expected `-> %out`")?;
-    let (x, x_ty) = operand(x)?;
+    let (operands, out) = rest.split_once(" -> ").ok_or("expected `-> %out`")?;
+    // A second operand follows the first's type: `%0[i0] (f64[9]), %1[i0] (f64[4])`.
+    let (x, y) = match operands.split_once("), %") {
+        Some((x, y)) => (format!("{x})"), Some(format!("%{y}"))),
+        None => (operands.to_string(), None),
+    };
+    let (x, x_ty) = operand(&x)?;
+    let y = y.map(|y| operand(&y)).transpose()?;
     let op = parse_op(op_text, &x_ty)?;
     Ok(Some(AxisKernel {
         op,
         x,
         x_ty,
+        y,
         out: buffer_id(out)?,
     }))
 }

@@ -62,10 +62,16 @@ fn kernel_text(i: usize, k: &Kernel) -> String {
             "kernel {i}: matmul {}{} ({}) @ {}{} ({}) -> {}\n",
             m.a.0, m.a.1, m.a_ty, m.b.0, m.b.1, m.b_ty, m.out
         ),
-        Kernel::Axis(c) => format!(
-            "kernel {i}: {} {}{} ({}) -> {}\n",
-            c.op, c.x.0, c.x.1, c.x_ty, c.out
-        ),
+        Kernel::Axis(c) => {
+            let second = match &c.y {
+                Some(((b, map), ty)) => format!(", {b}{map} ({ty})"),
+                None => String::new(),
+            };
+            format!(
+                "kernel {i}: {} {}{} ({}){second} -> {}\n",
+                c.op, c.x.0, c.x.1, c.x_ty, c.out
+            )
+        }
         Kernel::Loop(l) => {
             let outer: Vec<String> = l.outer.iter().map(|d| d.to_string()).collect();
             let inner: Vec<String> = l.inner.iter().map(|d| d.to_string()).collect();

@@ -53,11 +53,14 @@ impl KernelPlan {
             match kernel {
                 Kernel::Axis(c) => {
                     check_map(k, c.x.0, &c.x.1, c.x_ty.shape.ndim())?;
+                    if let Some(((b, map), ty)) = &c.y {
+                        check_map(k, *b, map, ty.shape.ndim())?;
+                    }
                     let out = buffer(c.out);
                     if out.is_none_or(|b| matches!(b.kind, BufferKind::Input(_))) {
                         return bad(k, format!("cannot write {}", c.out));
                     }
-                    let ty = c.op.infer(&[&c.x_ty]).ok();
+                    let ty = c.op.infer(&c.operand_types()).ok();
                     let fits = ty.is_some_and(|t| out.is_some_and(|b| b.ty == t));
                     if !c.op.is_axis_routine() || !fits {
                         return bad(k, format!("{} of {} into {}", c.op, c.x_ty, c.out));

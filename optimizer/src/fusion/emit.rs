@@ -141,11 +141,13 @@ impl Planner<'_> {
                 }));
             }
             op if op.is_axis_routine() => {
-                let x = self.program.instr(first).args[0];
+                let args = &self.program.instr(first).args;
+                let (x, y) = (args[0], args.get(1).copied());
                 kernels.push(Kernel::Axis(AxisKernel {
                     op,
                     x: access(x),
                     x_ty: self.program.instr(x).ty.clone(),
+                    y: y.map(|y| (access(y), self.program.instr(y).ty.clone())),
                     out: buffer_of[&first],
                 }));
             }
