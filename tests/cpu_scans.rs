@@ -290,3 +290,32 @@ fn searchsorted_matches_the_interpreter() {
         }
     }
 }
+
+#[test]
+fn long_integer_scans_run_in_parallel_chunks_with_the_sequential_bits() {
+    // One block (a 1-d array, or axis 0 of a matrix) long enough for the parallel scan;
+    // wrapping sums and products, and extremes, as the interpreter's sequential fold.
+    let data = values(&[40_003], |i| ((i * 7919) % 201) as f64 - 100.0);
+    for dtype in [DType::I64, DType::I32, DType::U8, DType::Bool] {
+        for name in ["cumsum", "cumprod", "cummax", "cummin"] {
+            let d = dtype.name();
+            let out = annotate_dtype(dtype, name);
+            let text = format!(
+                "program(a: f64[40003]) {{\n  v: {d}[40003] = cast[{d}] a\n  w: {out}[40003] = {name}[axis=0] v\n  return w\n}}"
+            );
+            check(&text, &data, &format!("{name}[axis=0]"), &format!("{name} {d} 1-d"));
+        }
+    }
+    let data = values(&[20_001, 3], |i| ((i * 31) % 7) as f64 - 3.0);
+    let text = "program(a: f64[20001,3]) {\n  v: i64[20001,3] = cast[i64] a\n  w: i64[20001,3] = cumsum[axis=0] v\n  return w\n}";
+    check(text, &data, "cumsum[axis=0]", "cumsum i64 axis 0");
+}
+
+/// The dtype of a scan's result (sums and products of integers and bool in 64 bits).
+fn annotate_dtype(dtype: DType, name: &str) -> &'static str {
+    if matches!(name, "cumsum" | "cumprod") {
+        lazyfuse::ir::reduce_dtype(lazyfuse::ir::ReduceOp::Sum, dtype).name()
+    } else {
+        dtype.name()
+    }
+}

@@ -17,6 +17,7 @@ def test_every_class_derives_from_the_base_and_numpys_exception():
         errors.ScalarOverflowError: OverflowError,
         errors.IndexingError: IndexError,
         errors.InvalidArgumentError: ValueError,
+        errors.LinAlgError: onp.linalg.LinAlgError,
         errors.BindingError: ValueError,
         errors.ConcretizationError: TypeError,
         errors.ParseError: ValueError,

@@ -119,3 +119,30 @@ def test_quantile_errors_and_forms_left_to_numpy():
     for method in ("nearest", "lower", "midpoint"):
         onp.testing.assert_array_equal(onp.asarray(np.quantile(x, 0.3, axis=1, method=method)),
                                        onp.quantile(X[0], 0.3, axis=1, method=method))
+
+
+@pytest.mark.parametrize("axis", [0, -1, None])
+def test_partition_and_argpartition(axis):
+    a = onp.nan_to_num(X, posinf=9.0, neginf=-9.0)
+    n = a.size if axis is None else a.shape[axis]
+    for kth in (0, 3, -1, [1, 4]):
+        # Values that can be computed now: NumPy's arrangement exactly.
+        onp.testing.assert_array_equal(onp.asarray(np.partition(np.asarray(a) * 1, kth, axis)),
+                                       onp.partition(a, kth, axis))
+        onp.testing.assert_array_equal(onp.asarray(np.argpartition(np.asarray(a), kth, axis)),
+                                       onp.argpartition(a, kth, axis))
+        # Traced: a partition around every kth (the sorted lanes; NumPy leaves the order
+        # within each side undefined), so the kth elements are NumPy's.
+        got = onp.asarray(lazyfuse.jit(lambda x: np.partition(x, kth, axis))(a))
+        want = onp.partition(a, kth, axis)
+        ks = onp.atleast_1d(kth) % n
+        flat_got = got if axis is not None else got.ravel()
+        flat_want = want if axis is not None else want.ravel()
+        onp.testing.assert_array_equal(onp.take(flat_got, ks, axis=axis or 0),
+                                       onp.take(flat_want, ks, axis=axis or 0))
+        order = onp.asarray(lazyfuse.jit(lambda x: np.argpartition(x, kth, axis))(a))
+        picked = onp.take_along_axis(a if axis is not None else a.ravel(), order, axis or 0)
+        onp.testing.assert_array_equal(onp.take(picked, ks, axis=axis or 0),
+                                       onp.take(flat_want, ks, axis=axis or 0))
+    with pytest.raises(ValueError, match="out of bounds"):
+        lazyfuse.jit(lambda x: np.partition(x, n, axis))(a)

@@ -97,7 +97,12 @@ fn scan(op: ReduceOp, axis: usize, x: Value) -> Result<Value, CodegenError> {
         let fold = <T as LaneElement>::fold(op)
             .ok_or_else(|| CodegenError::Internal(format!("scan {op:?} of {dtype}")))?;
         let block_len = n * lanes;
-        if n > 1 && lanes > 0 {
+        let exact = !dtype.is_inexact();
+        if exact && n > 1 && lanes > 0 && flat.len() == block_len && flat.len() >= PARALLEL_ELEMENTS {
+            // One long block of integers: a parallel scan (their folds are associative,
+            // so the result is the sequential one's).
+            parallel_scan(flat, n, lanes, fold);
+        } else if n > 1 && lanes > 0 {
             let one_block = |block: &mut [T]| {
                 for i in 1..n {
                     let (done, rest) = block.split_at_mut(i * lanes);
@@ -115,6 +120,50 @@ fn scan(op: ReduceOp, axis: usize, x: Value) -> Result<Value, CodegenError> {
         }
         Ok(Value::from_array(data))
     })
+}
+
+/// The running fold of one block of `n` rows of `lanes` elements, exactly as the
+/// sequential one for an associative fold: the rows cut into chunks scanned in parallel,
+/// each chunk's last row carried into the next chunks' start in turn, then folded into
+/// every row of the later chunks in parallel.
+fn parallel_scan<T: Copy + Send + Sync>(block: &mut [T], n: usize, lanes: usize, fold: fn(T, T) -> T) {
+    let chunks = (pool().current_num_threads() * 4).clamp(1, n);
+    let rows_per = n.div_ceil(chunks);
+    let scan_rows = |chunk: &mut [T]| {
+        let rows = chunk.len() / lanes;
+        for i in 1..rows {
+            let (done, rest) = chunk.split_at_mut(i * lanes);
+            for (x, &p) in rest[..lanes].iter_mut().zip(&done[(i - 1) * lanes..]) {
+                *x = fold(p, *x);
+            }
+        }
+    };
+    pool().install(|| block.par_chunks_mut(rows_per * lanes).for_each(scan_rows));
+    // Each chunk's carry: the fold of every earlier row (the previous chunk's last row,
+    // once that chunk has its own carry folded in).
+    let mut carries: Vec<Vec<T>> = Vec::new();
+    let mut carry: Option<Vec<T>> = None;
+    for chunk in block.chunks(rows_per * lanes) {
+        carries.push(carry.clone().unwrap_or_default());
+        let last = &chunk[chunk.len() - lanes..];
+        carry = Some(match carry {
+            None => last.to_vec(),
+            Some(c) => c.iter().zip(last).map(|(&c, &x)| fold(c, x)).collect(),
+        });
+    }
+    pool().install(|| {
+        block
+            .par_chunks_mut(rows_per * lanes)
+            .zip(carries.par_iter())
+            .skip(1)
+            .for_each(|(chunk, carry)| {
+                for row in chunk.chunks_mut(lanes) {
+                    for (x, &c) in row.iter_mut().zip(carry) {
+                        *x = fold(c, *x);
+                    }
+                }
+            })
+    });
 }
 
 /// A stable sort of each lane (NaN last), or its positions: the axis moved last, rows

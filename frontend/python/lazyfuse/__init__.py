@@ -7,7 +7,7 @@ kernels and compiled by LLVM for this CPU, with compiled kernels cached.
 
 from . import _base, _native
 from .errors import (LazyfuseError, ShapeError, DTypeError, AxisError, ScalarOverflowError,
-                     IndexingError, InvalidArgumentError, BindingError, ConcretizationError,
+                     IndexingError, InvalidArgumentError, LinAlgError, BindingError, ConcretizationError,
                      ParseError, OutOfMemoryError, CompileError, InternalError)
 from ._core import ndarray, asarray, array, _set_eager_limit as set_eager_limit
 from ._jit import jit, explain, visualize, Explanation
@@ -19,7 +19,7 @@ from . import numpy
 __all__ = ["ndarray", "asarray", "array", "eval", "from_dask", "jit", "export", "Exported", "explain", "visualize", "Explanation",
            "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "stop_gradient", "vmap", "custom_vjp", "custom_jvp",
            "blas_info", "cache_info", "set_eager_limit", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
-           "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "BindingError",
+           "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "LinAlgError", "BindingError",
            "ConcretizationError", "ParseError", "OutOfMemoryError",
            "CompileError", "InternalError"]
 

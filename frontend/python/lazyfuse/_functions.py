@@ -17,6 +17,7 @@ __all__ = [
     "concatenate", "diagonal", "dot", "expand_dims", "inner", "matmul", "max", "mean",
     "min", "moveaxis", "outer", "prod", "ravel", "reshape", "round", "squeeze",
     "stack", "std", "sum", "swapaxes", "transpose", "var", "where", "sort", "argsort",
+    "partition", "argpartition",
 ]
 
 
@@ -344,3 +345,36 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False)
     if axis is None:
         x, axis = x.reshape(-1), 0
     return asarray(_descending_order(x, axis, kind, stable))
+
+
+def _partition(numpy_function, arg, a, kth, axis, kind, order):
+    """NumPy's partition or argpartition. Values that can be computed now: NumPy's at
+    once (its introselect, so its arrangement). Inside traced functions: the IR's stable
+    sort of each lane, which is a partition around every kth (NumPy defines only the kth
+    elements and which side each other element lies on, not their order within a side)."""
+    a = asarray(a)
+    if order is None and a.dtype.kind != "c":
+        values = _values_now(a)
+        if values is None:
+            n = a.size if axis is None else a.shape[_index(axis)] if a.ndim else 0
+            for k in _np.atleast_1d(_np.asarray(kth)).ravel():
+                k = _index(k) + (n if _index(k) < 0 else 0)
+                if not 0 <= k < n:
+                    raise ValueError(f"kth(={k}) out of bounds ({n})")
+            lazy = _lazy_sort(a, axis, order, arg)
+            if lazy is not None:
+                return lazy
+        else:
+            return _core._at_once(numpy_function, values, kth, axis=axis, kind=kind)
+    return _by_numpy(numpy_function, a, kth, axis=axis, kind=kind, order=order)
+
+
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """NumPy's ``partition`` (see ``_partition``: NumPy's at once, a sort when traced)."""
+    return _partition(_np.partition, False, a, kth, axis, kind, order)
+
+
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    """NumPy's ``argpartition`` (see ``_partition``: NumPy's at once, the stable sorting
+    order when traced)."""
+    return _partition(_np.argpartition, True, a, kth, axis, kind, order)
