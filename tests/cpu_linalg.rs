@@ -63,14 +63,19 @@ fn close(op: &str, want: &Value, got: &Value, tol: f64) {
         want.to_scalars().iter().map(|s| s.as_f64()).collect(),
         got.to_scalars().iter().map(|s| s.as_f64()).collect(),
     );
-    if op == "eigh_vectors" {
-        // Columns up to sign: compare |v|, then each column's sign-fixed values.
+    if op == "eigh" {
+        // Values in row 0; vector columns up to sign (each column's sign fixed by its
+        // dot product with the reference's).
         let n = *want.shape().last().unwrap();
-        for (wm, gm) in w.chunks(n * n).zip(g.chunks(n * n)) {
+        for (wm, gm) in w.chunks((n + 1) * n).zip(g.chunks((n + 1) * n)) {
             for j in 0..n {
-                let dot: f64 = (0..n).map(|i| wm[i * n + j] * gm[i * n + j]).sum();
+                assert!(
+                    (wm[j] - gm[j]).abs() <= tol * wm[j].abs().max(1.0),
+                    "{op}: values"
+                );
+                let dot: f64 = (1..=n).map(|i| wm[i * n + j] * gm[i * n + j]).sum();
                 let s = dot.signum();
-                for i in 0..n {
+                for i in 1..=n {
                     let (a, b) = (wm[i * n + j], s * gm[i * n + j]);
                     assert!((a - b).abs() <= tol, "{op}: {a} vs {b}");
                 }
@@ -129,7 +134,7 @@ fn routines_match_the_reference() {
             "slogdet_logabs",
             "cholesky",
             "eigh_values",
-            "eigh_vectors",
+            "eigh",
             "svd_values",
         ] {
             let cols = match op {
@@ -138,11 +143,12 @@ fn routines_match_the_reference() {
             };
             let out = match op {
                 "solve" => format!("[{b},{n},2]"),
-                "inv" | "cholesky" | "eigh_vectors" => format!("[{b},{n},{n}]"),
+                "inv" | "cholesky" => format!("[{b},{n},{n}]"),
+                "eigh" => format!("[{b},{},{n}]", n + 1),
                 "det" | "slogdet_sign" | "slogdet_logabs" => format!("[{b}]"),
                 _ => format!("[{b},{n}]"),
             };
-            let spd = matches!(op, "cholesky" | "eigh_values" | "eigh_vectors");
+            let spd = matches!(op, "cholesky" | "eigh_values" | "eigh");
             for view in ["plain", "transposed", "reversed"] {
                 if view == "transposed" && op == "solve" {
                     continue; // (an augmented matrix is not square: its own case below)

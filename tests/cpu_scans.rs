@@ -303,7 +303,12 @@ fn long_integer_scans_run_in_parallel_chunks_with_the_sequential_bits() {
             let text = format!(
                 "program(a: f64[40003]) {{\n  v: {d}[40003] = cast[{d}] a\n  w: {out}[40003] = {name}[axis=0] v\n  return w\n}}"
             );
-            check(&text, &data, &format!("{name}[axis=0]"), &format!("{name} {d} 1-d"));
+            check(
+                &text,
+                &data,
+                &format!("{name}[axis=0]"),
+                &format!("{name} {d} 1-d"),
+            );
         }
     }
     let data = values(&[20_001, 3], |i| ((i * 31) % 7) as f64 - 3.0);

@@ -144,7 +144,7 @@ mod tests {
     fn free_functions_match_methods() {
         let x = Array::from(array![[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]]);
         let total = sum(&x, None, false).to_ndarray::<f64>().unwrap();
-        assert_eq!(total.into_raw_vec_and_offset().0, vec![21.0]);
+        assert_eq!(total, ndarray::arr0(21.0).into_dyn());
         let kept = sum(&x, None, true).shape().unwrap().to_vec();
         assert_eq!(kept, vec![1, 1]);
         let am = argmax(&x, Some(&[1]), false).to_ndarray::<i64>().unwrap();

@@ -293,7 +293,8 @@ fn linalg_type(op: LinalgOp, x: &TensorType) -> Result<TensorType, IrError> {
     let mut out = dims[..ndim - 2].to_vec();
     match op {
         LinalgOp::Solve => out.extend([m, n - m]),
-        LinalgOp::Inv | LinalgOp::Cholesky | LinalgOp::EighVectors => out.extend([n, n]),
+        LinalgOp::Inv | LinalgOp::Cholesky => out.extend([n, n]),
+        LinalgOp::Eigh => out.extend([n + 1, n]),
         LinalgOp::Det | LinalgOp::SlogdetSign | LinalgOp::SlogdetLogAbs => {}
         LinalgOp::EighValues => out.push(n),
         LinalgOp::SvdValues => out.push(m.min(n)),

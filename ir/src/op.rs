@@ -646,8 +646,10 @@ pub enum LinalgOp {
     /// The eigenvalues of the symmetric matrix whose lower triangle is `a`'s, ascending:
     /// n values.
     EighValues,
-    /// The orthonormal eigenvectors (columns) that go with `EighValues`: n x n.
-    EighVectors,
+    /// `EighValues` and the orthonormal eigenvectors of the same call, packed: (n + 1) x n,
+    /// row 0 the values, rows 1..=n the eigenvectors (columns). One factorisation gives
+    /// both (NumPy's `eigh`, whose values are this call's).
+    Eigh,
     /// The singular values of `a`, descending: min(m, n) values.
     SvdValues,
 }
@@ -662,7 +664,7 @@ impl LinalgOp {
         LinalgOp::SlogdetLogAbs,
         LinalgOp::Cholesky,
         LinalgOp::EighValues,
-        LinalgOp::EighVectors,
+        LinalgOp::Eigh,
         LinalgOp::SvdValues,
     ];
 
@@ -676,7 +678,7 @@ impl LinalgOp {
             LinalgOp::SlogdetLogAbs => "slogdet_logabs",
             LinalgOp::Cholesky => "cholesky",
             LinalgOp::EighValues => "eigh_values",
-            LinalgOp::EighVectors => "eigh_vectors",
+            LinalgOp::Eigh => "eigh",
             LinalgOp::SvdValues => "svd_values",
         }
     }

@@ -126,7 +126,12 @@ fn scan(op: ReduceOp, axis: usize, x: Value) -> Result<Value, CodegenError> {
 /// sequential one for an associative fold: the rows cut into chunks scanned in parallel,
 /// each chunk's last row carried into the next chunks' start in turn, then folded into
 /// every row of the later chunks in parallel.
-fn parallel_scan<T: Copy + Send + Sync>(block: &mut [T], n: usize, lanes: usize, fold: fn(T, T) -> T) {
+fn parallel_scan<T: Copy + Send + Sync>(
+    block: &mut [T],
+    n: usize,
+    lanes: usize,
+    fold: fn(T, T) -> T,
+) {
     let chunks = (pool().current_num_threads() * 4).clamp(1, n);
     let rows_per = n.div_ceil(chunks);
     let scan_rows = |chunk: &mut [T]| {

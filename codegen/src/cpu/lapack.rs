@@ -249,8 +249,8 @@ fn matrix<I: LapackInt, T: Real>(
                 }
             }
         }
-        LinalgOp::EighValues | LinalgOp::EighVectors => {
-            let vectors = op == LinalgOp::EighVectors;
+        LinalgOp::EighValues | LinalgOp::Eigh => {
+            let vectors = op == LinalgOp::Eigh;
             let jobz = if vectors { c"V" } else { c"N" };
             let mut w = vec![T::zero(); m];
             let (mut work_len, mut iwork_len) = (T::zero(), I::zero());
@@ -293,14 +293,14 @@ fn matrix<I: LapackInt, T: Real>(
             if info.to_i64() != 0 {
                 return Err(fail("Eigenvalues did not converge"));
             }
+            out[..m].copy_from_slice(&w);
             if vectors {
+                // Rows 1..=m: the eigenvectors as columns.
                 for i in 0..m {
                     for j in 0..m {
-                        out[i * m + j] = a[i + j * m];
+                        out[m + i * m + j] = a[i + j * m];
                     }
                 }
-            } else {
-                out.copy_from_slice(&w);
             }
         }
         LinalgOp::SvdValues => {

@@ -243,7 +243,9 @@ def eigh(a, UPLO="L"):
     s = _symmetric(a, UPLO, "eigh")
     if s is None:
         return _by_numpy(_np.linalg.eigh, a, UPLO)
-    return _EighResult(_now(_routine("eigh_values", s)), _now(_routine("eigh_vectors", s)))
+    # One factorisation: the values in row 0, the vectors (columns) below.
+    packed = _now(_routine("eigh", s))
+    return _EighResult(packed[..., 0, :], packed[..., 1:, :])
 
 
 def eigvalsh(a, UPLO="L"):

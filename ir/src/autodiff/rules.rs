@@ -170,11 +170,19 @@ fn linalg(op: LinalgOp, x: &Node, y: &Node, g: &Node) -> Result<Option<Node>, Ir
         LinalgOp::SlogdetLogAbs => mul(&matrix_of(g)?, &t(&routine(LinalgOp::Inv, x)?)?)?,
         LinalgOp::SlogdetSign => return Ok(None),
         LinalgOp::EighValues => {
-            let v = routine(LinalgOp::EighVectors, x)?;
+            let packed = routine(LinalgOp::Eigh, x)?;
+            let dims = packed.shape().dims();
+            let mut rows: Vec<SliceAxis> = dims.iter().map(|&d| SliceAxis::full(d)).collect();
+            rows[dims.len() - 2] = SliceAxis {
+                start: 1,
+                step: 1,
+                len: dims[dims.len() - 1],
+            };
+            let v = Node::apply(Op::Slice(rows), vec![packed])?;
             let scaled = mul(&v, &compose::expand_dims(g, &[-2])?)?;
             matmul(&scaled, &t(&v)?)?
         }
-        LinalgOp::Cholesky | LinalgOp::EighVectors | LinalgOp::SvdValues => {
+        LinalgOp::Cholesky | LinalgOp::Eigh | LinalgOp::SvdValues => {
             return Err(IrError::invalid(
                 op.name(),
                 "no derivative is implemented for this routine yet (inv, solve, det, slogdet \

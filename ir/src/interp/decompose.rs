@@ -112,12 +112,12 @@ fn one(op: LinalgOp, a: Array2<f64>) -> Result<Vec<f64>, IrError> {
             }
             l.into_iter().collect()
         }
-        LinalgOp::EighValues | LinalgOp::EighVectors => {
+        LinalgOp::EighValues | LinalgOp::Eigh => {
             let (values, vectors) = jacobi_eigen(&a)?;
             if op == LinalgOp::EighValues {
                 values
             } else {
-                vectors.into_iter().collect()
+                values.into_iter().chain(vectors).collect()
             }
         }
         LinalgOp::SvdValues => singular_values(&a),
