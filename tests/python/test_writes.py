@@ -308,3 +308,65 @@ def test_dtype_views_share_memory_both_ways_as_numpy():
     with pytest.raises(ValueError):
         lnp.asarray(np.arange(3, dtype=np.int32)).view(np.int64)
     assert a.view(lnp.ndarray).dtype == a.dtype and a.view(np.complex128).real.dtype == np.float64
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (5, 3), (3, 5), (4, 4, 4), (0, 3), (1, 1)])
+@pytest.mark.parametrize("wrap", [False, True])
+@pytest.mark.parametrize("val", [5.0, [1.0, 2.0], np.arange(7.0), 2.5])
+@pytest.mark.parametrize("dtype", [np.float64, np.int32])
+def test_fill_diagonal_writes_numpys_positions_lazily(shape, wrap, val, dtype):
+    want = np.zeros(shape, dtype)
+    np.fill_diagonal(want, val, wrap)
+    pending = lnp.zeros(shape, dtype) + 0  # a pending base
+    np.fill_diagonal(pending, val, wrap)  # NumPy's function dispatches to lazyfuse's
+    np.testing.assert_array_equal(np.asarray(pending), want)
+    in_memory = lnp.zeros(shape, dtype)
+    lnp.fill_diagonal(in_memory, lnp.asarray(np.asarray(val)) * 1, wrap)
+    np.testing.assert_array_equal(np.asarray(in_memory), want)
+
+
+def test_fill_diagonal_of_a_view_writes_its_base_and_raises_numpys_errors():
+    base = lnp.zeros((4, 6))
+    lnp.fill_diagonal(base[:, ::2], 1.0)
+    want = np.zeros((4, 6))
+    np.fill_diagonal(want[:, ::2], 1.0)
+    np.testing.assert_array_equal(np.asarray(base), want)
+    with pytest.raises(ValueError, match="equal length"):
+        lnp.fill_diagonal(lnp.zeros((2, 3, 2)), 1.0)
+    with pytest.raises(ValueError, match="at least 2-d"):
+        lnp.fill_diagonal(lnp.zeros(3), 1.0)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1, None])
+def test_put_along_axis_writes_as_numpy(axis):
+    a0 = np.arange(12.0).reshape(3, 4)
+    if axis is None:
+        idx = np.array([1, 7, 10])
+    else:
+        idx = np.argsort(a0 * np.array([1, -1, 1, -1]), axis=axis)
+        idx = idx[:2] if axis == 0 else idx[:, :2]
+    for values in (-1.0, np.arange(idx.size, dtype=float).reshape(idx.shape)):
+        want = a0.copy()
+        np.put_along_axis(want, idx, values, axis)
+        a = lnp.asarray(a0) * 1
+        np.put_along_axis(a, idx, values, axis)
+        np.testing.assert_array_equal(np.asarray(a), want)
+
+
+def test_put_along_axis_checks_and_traced_writes():
+    with pytest.raises(IndexError, match="integer array"):
+        lnp.put_along_axis(lnp.zeros((2, 2)), np.array([[0.5]]), 1.0, 1)
+    with pytest.raises(ValueError, match="same number of dimensions"):
+        lnp.put_along_axis(lnp.zeros((2, 2)), np.array([0]), 1.0, 1)
+
+    def f(x):
+        y = x * 1
+        lnp.fill_diagonal(y, 0.0)
+        lnp.put_along_axis(y, np.array([[2], [0], [1]]), 7.0, 1)
+        return y
+
+    x = np.full((3, 3), 2.0)
+    want = f(x.copy())
+    np.testing.assert_array_equal(np.asarray(lf.jit(f)(lnp.asarray(x))), want)
+    grad = lf.grad(lambda x: f(x).sum())(lnp.asarray(x))
+    np.testing.assert_array_equal(np.asarray(grad), (want == 2.0).astype(float))
