@@ -12,7 +12,7 @@ from numpy_coverage import CASES, run_case
 LAZY = {
     "ptp", "count_nonzero", "nansum", "nanprod", "nanmean", "nanstd", "nanvar", "nanmin",
     "nanmax", "nanargmin", "nanargmax", "average", "cov", "corrcoef", "tensordot", "trace",
-    "take", "take_along_axis", "diagonal", "put", "put_along_axis", "fill_diagonal", "vstack", "hstack", "dstack",
+    "histogram", "take", "take_along_axis", "diagonal", "put", "put_along_axis", "fill_diagonal", "vstack", "hstack", "dstack",
     "column_stack", "tile", "repeat", "roll", "flip", "fliplr", "flipud", "rot90", "pad",
     "diff", "atleast_1d", "atleast_2d", "atleast_3d", "meshgrid", "indices", "triu", "tril",
     "diag", "convolve", "correlate", "polyval", "broadcast_arrays", "split", "array_split",

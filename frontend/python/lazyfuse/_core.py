@@ -743,5 +743,6 @@ from ._manipulation import *  # noqa: E402,F401,F403
 from ._statistics import *  # noqa: E402,F401,F403
 from ._shaping import *  # noqa: E402,F401,F403
 from ._searching import *  # noqa: E402,F401,F403
+from ._histograms import *  # noqa: E402,F401,F403
 from ._composed import *  # noqa: E402,F401,F403
 from ._ufuncs import floor, rint, maximum, minimum, sqrt  # noqa: E402  (used above)
