@@ -224,12 +224,18 @@ fn distribution_and_factoring() {
     // Distribution fires when it shares a product that is computed anyway...
     fires(
         "distribute-mul",
-        &p!("d: f64[4] = add b c", "e: f64[4] = mul a d", "f: f64[4] = mul a b"; "e, f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
+        &p!("d: i64[4] = add b c", "e: i64[4] = mul a d", "f: i64[4] = mul a b"; "e, f"; "a: i64[4]", "b: i64[4]", "c: i64[4]"),
     );
-    // ...and not blindly, where it only adds work.
+    // ...and not blindly, where it only adds work...
     does_not_fire(
         "distribute-mul",
-        &p!("d: f64[4] = add b c", "e: f64[4] = mul a d"; "e"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
+        &p!("d: i64[4] = add b c", "e: i64[4] = mul a d"; "e"; "a: i64[4]", "b: i64[4]", "c: i64[4]"),
+    );
+    // ...nor on floats: inf * (1 - t) is inf where inf - inf * t is NaN, and the
+    // rounding differs (NumPy's lerp, b - d * (1 - t), must keep its bits).
+    does_not_fire(
+        "distribute-mul",
+        &p!("d: f64[4] = sub b c", "e: f64[4] = mul a d", "f: f64[4] = mul a c"; "e, f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
     );
     fires(
         "square-of-product",

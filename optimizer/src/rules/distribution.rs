@@ -4,7 +4,7 @@
 
 use lazyfuse_ir::{BinaryOp, Op, UnaryOp};
 
-use super::{binary, class, operands_of, unary, Build, Rule, Tier};
+use super::{binary, class, operands_of, ty, unary, Build, Rule, Tier};
 use crate::analysis::LfEGraph;
 use crate::lang::ENode;
 
@@ -71,11 +71,16 @@ fn product_exists(eg: &LfEGraph, x: egg::Id, y: egg::Id) -> bool {
 
 // a*(b ± c) == a*b ± a*c and (b ± c)*a == b*a ± c*a, when one of the products is
 // already computed: distributing blindly only adds work and grows the e-graph
-// exponentially on products of sums
+// exponentially on products of sums. Integers only (exact in wrapping arithmetic): in
+// floating point an infinite a turns a finite product into inf - inf = NaN, and the
+// rounding of a*(1 - t) is not that of a - a*t (NumPy's lerp in quantile relies on it).
 fn distribute_mul(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let (Op::Binary(BinaryOp::Mul), &[x, y]) = (&n.op, n.children.as_slice()) else {
         return vec![];
     };
+    if !ty(eg, x).dtype.is_int() {
+        return vec![];
+    }
     let mut out = vec![];
     for op in [BinaryOp::Add, BinaryOp::Sub] {
         for args in operands_of(eg, y, Op::Binary(op)) {
