@@ -4,6 +4,8 @@ stable ones, medians and quantiles NumPy's bits. Values that can be computed now
 sorted by NumPy (faster); inside traced functions the IR's sort (a library kernel)
 computes them, which the `traced` tests check."""
 
+import warnings
+
 import numpy as onp
 import pytest
 
@@ -146,3 +148,40 @@ def test_partition_and_argpartition(axis):
                                        onp.take(flat_want, ks, axis=axis or 0))
     with pytest.raises(ValueError, match="out of bounds"):
         lazyfuse.jit(lambda x: np.partition(x, n, axis))(a)
+
+
+def nan_data(dtype):
+    """X[0] with a third of its values NaN, a lane of NaNs only, a lane of one value,
+    infinities and -0.0 (dtype float64 or float32), or integers."""
+    a = X[:, :, 0].copy()
+    a[R.random(a.shape) < 0.3] = onp.nan
+    a[2] = onp.nan
+    a[3, 1:] = onp.nan
+    if onp.dtype(dtype).kind != "f":
+        return (onp.nan_to_num(a, posinf=9, neginf=-9) * 4).astype(dtype)
+    return a.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [onp.float64, onp.float32, onp.int64])
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (0, False), (1, True), (-1, False)])
+@pytest.mark.parametrize("name,scale", [("nanmedian", None), ("nanquantile", 1),
+                                        ("nanpercentile", 100)])
+def test_nan_ignoring_median_and_quantiles_traced_and_at_once(dtype, axis, keepdims, name,
+                                                               scale):
+    # Inside jit: the lanes sorted, each lane's neighbours gathered among its non-NaN
+    # count, NumPy's bits; values that can be read: NumPy's at once.
+    a = nan_data(dtype)
+    qs = [None] if scale is None else [
+        q * scale if not isinstance(q, list) else [v * scale for v in q] for q in QS]
+    with warnings.catch_warnings():  # NumPy's all-NaN slice warnings (traced: none)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for q in qs:
+            args = () if q is None else (q,)
+            want = getattr(onp, name)(a, *args, axis=axis, keepdims=keepdims)
+            traced = lazyfuse.jit(lambda x: getattr(np, name)(x, *args, axis=axis,
+                                                              keepdims=keepdims))(a)
+            at_once = getattr(np, name)(np.asarray(a), *args, axis=axis, keepdims=keepdims)
+            for got in (traced, at_once):
+                got = onp.asarray(got)
+                assert got.dtype == onp.asarray(want).dtype and got.shape == onp.shape(want)
+                onp.testing.assert_array_equal(got, want)
