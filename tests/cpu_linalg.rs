@@ -266,3 +266,201 @@ fn singular_and_indefinite_matrices_are_linalg_errors_and_empty_stacks_work() {
         }
     }
 }
+
+/// The packed factors of `op` of an m x n matrix: (rows, cols) of each part.
+fn parts(op: &str, m: usize, n: usize) -> Vec<(usize, usize)> {
+    let k = m.min(n);
+    match op {
+        "svd" => vec![(m, k), (1, k), (k, n)],
+        "svd_full" => vec![(m, m), (1, k), (n, n)],
+        "qr" => vec![(m, k), (k, n)],
+        _ => vec![(m, m), (m, n)],
+    }
+}
+
+/// One matrix's packed factors split into row-major matrices.
+fn unpack(op: &str, m: usize, n: usize, packed: &[f64]) -> Vec<ndarray::Array2<f64>> {
+    let mut at = 0;
+    parts(op, m, n)
+        .into_iter()
+        .map(|(r, c)| {
+            let part = ndarray::Array2::from_shape_vec((r, c), packed[at..at + r * c].to_vec());
+            at += r * c;
+            part.unwrap()
+        })
+        .collect()
+}
+
+fn assert_close(what: &str, a: &ndarray::Array2<f64>, b: &ndarray::Array2<f64>, tol: f64) {
+    assert_eq!(a.dim(), b.dim(), "{what}");
+    for (x, y) in a.iter().zip(b) {
+        assert!((x - y).abs() <= tol, "{what}: {x} vs {y}\n{a:?}\n{b:?}");
+    }
+}
+
+/// The compiled factors of one matrix against the reference's: the same values; vector
+/// pairs up to a common sign (svd) or exactly (qr: both in LAPACK's sign convention);
+/// orthonormal factors, and products that give the matrix back.
+fn check_factors(
+    op: &str,
+    (m, n): (usize, usize),
+    a: &ndarray::Array2<f64>,
+    want: &[f64],
+    got: &[f64],
+    tol: f64,
+) {
+    let (w, g) = (unpack(op, m, n, want), unpack(op, m, n, got));
+    let k = m.min(n);
+    let eye = |d: usize| ndarray::Array2::<f64>::eye(d);
+    if op.starts_with("qr") {
+        assert_close(&format!("{op} q"), &w[0], &g[0], tol);
+        assert_close(&format!("{op} r"), &w[1], &g[1], tol);
+        let q = &g[0];
+        assert_close(&format!("{op} q^T q"), &q.t().dot(q), &eye(q.ncols()), tol);
+        assert_close(&format!("{op} q r"), &q.dot(&g[1]), a, tol);
+        for (i, j) in (0..g[1].nrows()).flat_map(|i| (0..i.min(n)).map(move |j| (i, j))) {
+            assert_eq!(g[1][[i, j]], 0.0, "{op}: r is upper triangular");
+        }
+        return;
+    }
+    assert_close(&format!("{op} s"), &w[1], &g[1], tol);
+    for j in 0..k {
+        let sign = w[0].column(j).dot(&g[0].column(j)).signum();
+        assert_close(
+            &format!("{op} u[:, {j}]"),
+            &w[0].slice(ndarray::s![.., j..=j]).to_owned(),
+            &(g[0].slice(ndarray::s![.., j..=j]).to_owned() * sign),
+            tol,
+        );
+        assert_close(
+            &format!("{op} vt[{j}]"),
+            &w[2].slice(ndarray::s![j..=j, ..]).to_owned(),
+            &(g[2].slice(ndarray::s![j..=j, ..]).to_owned() * sign),
+            tol,
+        );
+    }
+    for (name, f) in [
+        ("u^T u", g[0].t().dot(&g[0])),
+        ("vt vt^T", g[2].dot(&g[2].t())),
+    ] {
+        assert_close(&format!("{op} {name}"), &f, &eye(f.nrows()), tol);
+    }
+    let s = ndarray::Array2::from_diag(&g[1].row(0));
+    let product = g[0]
+        .slice(ndarray::s![.., ..k])
+        .dot(&s)
+        .dot(&g[2].slice(ndarray::s![..k, ..]));
+    assert_close(&format!("{op} u s vt"), &product, a, tol * 10.0);
+}
+
+#[test]
+fn orthogonal_factorisations_match_the_reference() {
+    // Square, tall and wide stacks, plain and reversed, both precisions.
+    let b = 2;
+    for (m, n) in [(4, 4), (6, 3), (3, 6), (1, 5), (5, 1)] {
+        let data = stack(b, m.min(n), m.max(n), 11, false);
+        let data = if m > n {
+            data.permuted_axes(IxDyn(&[0, 2, 1]))
+                .as_standard_layout()
+                .into_owned()
+        } else {
+            data
+        };
+        for dtype in ["f64", "f32"] {
+            let tol = if dtype == "f64" { 1e-10 } else { 1e-4 };
+            for op in ["svd", "svd_full", "qr", "qr_complete"] {
+                let len: usize = parts(op, m, n).iter().map(|(r, c)| r * c).sum();
+                for view in ["plain", "reversed"] {
+                    let program = text(op, dtype, [b, m, n], view, &format!("[{b},{len}]"));
+                    let (want, got) = run(&program, &data);
+                    let want = want.unwrap_or_else(|e| panic!("{op}: {e}"));
+                    let want: Vec<f64> = want[0].to_scalars().iter().map(|s| s.as_f64()).collect();
+                    for g in got {
+                        let g = g.unwrap_or_else(|e| panic!("{op} {view}: {e}"));
+                        let g: Vec<f64> = g[0].to_scalars().iter().map(|s| s.as_f64()).collect();
+                        for i in 0..b {
+                            // The matrix the op saw (reversed: both axes).
+                            let a = ndarray::Array2::from_shape_fn((m, n), |(r, c)| {
+                                let (bi, r, c) = if view == "reversed" {
+                                    (b - 1 - i, m - 1 - r, n - 1 - c)
+                                } else {
+                                    (i, r, c)
+                                };
+                                let x = data[[bi, r, c]];
+                                if dtype == "f32" {
+                                    x as f32 as f64
+                                } else {
+                                    x
+                                }
+                            });
+                            let (w, gm) =
+                                (&want[i * len..(i + 1) * len], &g[i * len..(i + 1) * len]);
+                            check_factors(op, (m, n), &a, w, gm, tol);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn orthogonal_factorisations_of_empty_and_nan_matrices() {
+    // No values: the full factors are identities, on both paths.
+    for (op, dims, len) in [
+        ("svd_full", [1, 2, 0], 4),
+        ("svd_full", [1, 0, 3], 9),
+        ("svd", [1, 2, 0], 0),
+        ("qr_complete", [1, 2, 0], 4),
+        ("qr", [1, 0, 3], 0),
+    ] {
+        let program = format!(
+            "program(a: f64[{},{},{}]) {{\n  w: f64[1,{len}] = {op} a\n  return w\n}}",
+            dims[0], dims[1], dims[2]
+        );
+        let (want, got) = run(&program, &ArrayD::zeros(IxDyn(&dims)));
+        let want = want.unwrap();
+        let eye: Vec<f64> = match len {
+            4 => vec![1.0, 0.0, 0.0, 1.0],
+            9 => vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+            _ => vec![],
+        };
+        let have: Vec<f64> = want[0].to_scalars().iter().map(|s| s.as_f64()).collect();
+        assert_eq!(have, eye, "{op} {dims:?}");
+        for g in got {
+            assert_eq!(
+                g.unwrap()[0].to_scalars(),
+                want[0].to_scalars(),
+                "{op} {dims:?}"
+            );
+        }
+    }
+    // A NaN: the SVD does not converge (LAPACK's and NumPy's error); QR propagates it.
+    let mut nan = stack(1, 3, 3, 4, false);
+    nan[[0, 1, 1]] = f64::NAN;
+    let (want, got) = run(
+        "program(a: f64[1,3,3]) {\n  w: f64[1,21] = svd a\n  return w\n}",
+        &nan,
+    );
+    assert!(matches!(want, Err(IrError::LinAlg { .. })), "{want:?}");
+    for g in got {
+        assert!(
+            matches!(g, Err(CodegenError::Ir(IrError::LinAlg { .. }))),
+            "{g:?}"
+        );
+    }
+    let (want, got) = run(
+        "program(a: f64[1,3,3]) {\n  w: f64[1,18] = qr a\n  return w\n}",
+        &nan,
+    );
+    assert!(want.unwrap()[0]
+        .to_scalars()
+        .iter()
+        .any(|s| s.as_f64().is_nan()));
+    for g in got {
+        assert!(g.unwrap()[0]
+            .to_scalars()
+            .iter()
+            .any(|s| s.as_f64().is_nan()));
+    }
+}

@@ -281,7 +281,11 @@ fn linalg_type(op: LinalgOp, x: &TensorType) -> Result<TensorType, IrError> {
     let (m, n) = (dims[ndim - 2], dims[ndim - 1]);
     let square = match op {
         LinalgOp::Solve => m <= n,
-        LinalgOp::SvdValues => true,
+        LinalgOp::SvdValues
+        | LinalgOp::Svd
+        | LinalgOp::SvdFull
+        | LinalgOp::Qr
+        | LinalgOp::QrComplete => true,
         _ => m == n,
     };
     if !square {
@@ -298,6 +302,23 @@ fn linalg_type(op: LinalgOp, x: &TensorType) -> Result<TensorType, IrError> {
         LinalgOp::Det | LinalgOp::SlogdetSign | LinalgOp::SlogdetLogAbs => {}
         LinalgOp::EighValues => out.push(n),
         LinalgOp::SvdValues => out.push(m.min(n)),
+        LinalgOp::Svd | LinalgOp::SvdFull | LinalgOp::Qr | LinalgOp::QrComplete => {
+            // The packed factors' lengths (checked: a broadcast operand can be huge).
+            let k = m.min(n);
+            let parts: [(usize, usize); 3] = match op {
+                LinalgOp::Svd => [(m, k), (k, 1), (k, n)],
+                LinalgOp::SvdFull => [(m, m), (k, 1), (n, n)],
+                LinalgOp::Qr => [(m, k), (k, n), (0, 0)],
+                _ => [(m, m), (m, n), (0, 0)],
+            };
+            let len = parts.iter().try_fold(0usize, |total, &(r, c)| {
+                r.checked_mul(c).and_then(|p| total.checked_add(p))
+            });
+            out.push(len.ok_or_else(|| IrError::LinAlg {
+                op: name,
+                message: format!("the factors of a {m} x {n} matrix are too large"),
+            })?);
+        }
     }
     Ok(TensorType::new(x.dtype, out))
 }

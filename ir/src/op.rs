@@ -652,11 +652,23 @@ pub enum LinalgOp {
     Eigh,
     /// The singular values of `a`, descending: min(m, n) values.
     SvdValues,
+    /// The reduced singular value decomposition `a = u diag(s) vt` of one factorisation,
+    /// packed on one axis (k = min(m, n)): u (m x k), then s (k, descending), then vt
+    /// (k x n), each in C order: m k + k + k n values.
+    Svd,
+    /// `Svd` with the full orthogonal factors: u (m x m), s (k), vt (n x n).
+    SvdFull,
+    /// The reduced QR decomposition `a = q r` (Householder: LAPACK's geqrf and orgqr),
+    /// packed on one axis: q (m x k, orthonormal columns), then r (k x n, upper
+    /// triangular), each in C order.
+    Qr,
+    /// `Qr` with the complete orthogonal q (m x m) and r (m x n).
+    QrComplete,
 }
 
 impl LinalgOp {
     /// Every routine.
-    pub const ALL: [LinalgOp; 9] = [
+    pub const ALL: [LinalgOp; 13] = [
         LinalgOp::Solve,
         LinalgOp::Inv,
         LinalgOp::Det,
@@ -666,6 +678,10 @@ impl LinalgOp {
         LinalgOp::EighValues,
         LinalgOp::Eigh,
         LinalgOp::SvdValues,
+        LinalgOp::Svd,
+        LinalgOp::SvdFull,
+        LinalgOp::Qr,
+        LinalgOp::QrComplete,
     ];
 
     /// The op's name in the textual IR.
@@ -680,6 +696,10 @@ impl LinalgOp {
             LinalgOp::EighValues => "eigh_values",
             LinalgOp::Eigh => "eigh",
             LinalgOp::SvdValues => "svd_values",
+            LinalgOp::Svd => "svd",
+            LinalgOp::SvdFull => "svd_full",
+            LinalgOp::Qr => "qr",
+            LinalgOp::QrComplete => "qr_complete",
         }
     }
 

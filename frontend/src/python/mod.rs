@@ -377,7 +377,8 @@ impl NativeArray {
 
     /// A linear-algebra routine by IR name (`solve` of an augmented matrix, `inv`, `det`,
     /// `slogdet_sign`, `slogdet_logabs`, `cholesky`, `eigh_values`, `eigh` (values and vectors packed),
-    /// `svd_values`) on the matrices of the trailing two axes.
+    /// `svd_values`, `svd` and `svd_full` (u, s, vt packed), `qr` and `qr_complete` (q, r
+    /// packed)) on the matrices of the trailing two axes.
     fn linalg(&self, name: &str) -> PyResult<NativeArray> {
         let op = op_from_name("linalg", name, LinalgOp::from_name)?;
         lazy(|| apply(Op::Linalg(op), &[&self.a]))

@@ -182,7 +182,13 @@ fn linalg(op: LinalgOp, x: &Node, y: &Node, g: &Node) -> Result<Option<Node>, Ir
             let scaled = mul(&v, &compose::expand_dims(g, &[-2])?)?;
             matmul(&scaled, &t(&v)?)?
         }
-        LinalgOp::Cholesky | LinalgOp::Eigh | LinalgOp::SvdValues => {
+        LinalgOp::Cholesky
+        | LinalgOp::Eigh
+        | LinalgOp::SvdValues
+        | LinalgOp::Svd
+        | LinalgOp::SvdFull
+        | LinalgOp::Qr
+        | LinalgOp::QrComplete => {
             return Err(IrError::invalid(
                 op.name(),
                 "no derivative is implemented for this routine yet (inv, solve, det, slogdet \

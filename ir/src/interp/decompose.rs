@@ -1,7 +1,8 @@
 //! The reference dense linear algebra (`Op::Linalg`): textbook algorithms in float64 on
 //! each matrix of a stack, for the oracle rather than for speed: LU with partial
 //! pivoting (solve, inv, det, slogdet), Cholesky, cyclic Jacobi rotations for symmetric
-//! eigenproblems and one-sided Jacobi for singular values. float32 stacks are computed
+//! eigenproblems and one-sided Jacobi for singular values (the orthogonal factorisations
+//! are in `orthogonal`). float32 stacks are computed
 //! in float64 and rounded once.
 
 use ndarray::{Array2, ArrayD, Axis, IxDyn};
@@ -121,6 +122,12 @@ fn one(op: LinalgOp, a: Array2<f64>) -> Result<Vec<f64>, IrError> {
             }
         }
         LinalgOp::SvdValues => singular_values(&a),
+        LinalgOp::Svd | LinalgOp::SvdFull => {
+            super::orthogonal::svd(&a, op == LinalgOp::SvdFull, op)?
+        }
+        LinalgOp::Qr | LinalgOp::QrComplete => {
+            super::orthogonal::qr(&a, op == LinalgOp::QrComplete)
+        }
     })
 }
 
@@ -214,47 +221,13 @@ fn jacobi_eigen(a: &Array2<f64>) -> Result<(Vec<f64>, Array2<f64>), IrError> {
 /// Singular values (descending) by one-sided Jacobi: columns rotated until orthogonal,
 /// their norms the values.
 fn singular_values(a: &Array2<f64>) -> Vec<f64> {
-    let mut w = if a.nrows() >= a.ncols() {
+    let w = if a.nrows() >= a.ncols() {
         a.clone()
     } else {
         a.t().to_owned()
     };
-    let k = w.ncols();
-    for _sweep in 0..100 {
-        let mut rotated = false;
-        for p in 0..k {
-            for q in p + 1..k {
-                let alpha: f64 = w.column(p).iter().map(|x| x * x).sum();
-                let beta: f64 = w.column(q).iter().map(|x| x * x).sum();
-                let gamma: f64 = w
-                    .column(p)
-                    .iter()
-                    .zip(w.column(q))
-                    .map(|(x, y)| x * y)
-                    .sum();
-                if gamma.abs() <= 1e-15 * (alpha * beta).sqrt() || gamma == 0.0 {
-                    continue;
-                }
-                rotated = true;
-                let zeta = (beta - alpha) / (2.0 * gamma);
-                let t = zeta.signum() / (zeta.abs() + (1.0 + zeta * zeta).sqrt());
-                let t = if zeta == 0.0 { 1.0 } else { t };
-                let c = 1.0 / (1.0 + t * t).sqrt();
-                let s = c * t;
-                for r in 0..w.nrows() {
-                    let (x, y) = (w[[r, p]], w[[r, q]]);
-                    w[[r, p]] = c * x - s * y;
-                    w[[r, q]] = s * x + c * y;
-                }
-            }
-        }
-        if !rotated {
-            break;
-        }
-    }
-    let mut values: Vec<f64> = (0..k)
-        .map(|j| w.column(j).iter().map(|x| x * x).sum::<f64>().sqrt())
-        .collect();
+    let (w, _) = super::orthogonal::one_sided_jacobi(w);
+    let mut values: Vec<f64> = w.columns().into_iter().map(|c| c.dot(&c).sqrt()).collect();
     values.sort_by(|x, y| y.total_cmp(x));
     values
 }

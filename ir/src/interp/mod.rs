@@ -9,6 +9,7 @@ mod decompose;
 mod elementwise;
 mod fft;
 mod linalg;
+mod orthogonal;
 mod reduce;
 pub(crate) mod scalar;
 

@@ -7,20 +7,22 @@
 //! buffer (LAPACK's order; transposes and reversals cost nothing more), factored, and its
 //! results written to a new C-ordered array. Values follow `numpy.linalg`'s routines:
 //! `gesv` for solve and inv, `getrf` for det and slogdet (det = sign * exp(log|det|),
-//! as NumPy's), `potrf` for cholesky, `syevd` for eigh and `gesdd` for singular values.
+//! as NumPy's), `potrf` for cholesky, `syevd` for eigh, `gesdd` for singular values and vectors, and
+//! `geqrf` with `orgqr` for QR (the last two in `orthogonal`).
 //! Small matrices of a stack run in parallel on the kernel pool; large ones one after
 //! another (OpenBLAS threads inside a routine).
 
-use std::ffi::{c_char, c_void, CStr};
-use std::sync::OnceLock;
+mod ffi;
+mod orthogonal;
 
 use lazyfuse_ir::kernel::AxisKernel;
-use lazyfuse_ir::{DType, Element, IrError, LinalgOp, Value};
+use lazyfuse_ir::{DType, IrError, LinalgOp, Value};
 use rayon::prelude::*;
 
 use super::library::store_result;
-use super::{alloc, blas, gemm, pool, Memory};
+use super::{alloc, gemm, pool, Memory};
 use crate::error::CodegenError;
+use ffi::{lapack, Lapack, LapackInt, Real, Routines};
 
 /// Matrices of at most this order run in parallel across the stack.
 const PARALLEL_ORDER: usize = 64;
@@ -354,318 +356,14 @@ fn matrix<I: LapackInt, T: Real>(
             }
             out.copy_from_slice(&s);
         }
+        LinalgOp::Svd | LinalgOp::SvdFull => {
+            let full = op == LinalgOp::SvdFull;
+            orthogonal::svd(r, (m, n), a, full, out, &int, &fail)?;
+        }
+        LinalgOp::Qr | LinalgOp::QrComplete => {
+            let complete = op == LinalgOp::QrComplete;
+            orthogonal::qr(r, (m, n), a, complete, out, &int)?;
+        }
     }
     Ok(())
-}
-
-/// LAPACK's integer: i64 (NumPy's ILP64 OpenBLAS) or i32 (the system's).
-trait LapackInt: Copy + Send + Sync + 'static {
-    fn from_usize(v: usize) -> Option<Self>;
-    fn to_i64(self) -> i64;
-    fn zero() -> Self;
-    fn minus_one(self) -> Self;
-}
-
-macro_rules! lapack_int {
-    ($t:ty) => {
-        impl LapackInt for $t {
-            fn from_usize(v: usize) -> Option<$t> {
-                <$t>::try_from(v).ok()
-            }
-            fn to_i64(self) -> i64 {
-                self as i64
-            }
-            fn zero() -> $t {
-                0
-            }
-            fn minus_one(self) -> $t {
-                -1
-            }
-        }
-    };
-}
-lapack_int!(i32);
-lapack_int!(i64);
-
-/// float32 and float64.
-trait Real:
-    Element
-    + Copy
-    + Send
-    + Sync
-    + PartialOrd
-    + std::ops::Neg<Output = Self>
-    + std::ops::Mul<Output = Self>
-    + std::ops::Add<Output = Self>
-{
-    fn zero() -> Self;
-    fn one() -> Self;
-    fn neg_infinity() -> Self;
-    fn abs(self) -> Self;
-    fn ln(self) -> Self;
-    fn exp(self) -> Self;
-    fn to_usize(self) -> usize;
-}
-
-macro_rules! real {
-    ($t:ty) => {
-        impl Real for $t {
-            fn zero() -> $t {
-                0.0
-            }
-            fn one() -> $t {
-                1.0
-            }
-            fn neg_infinity() -> $t {
-                <$t>::NEG_INFINITY
-            }
-            fn abs(self) -> $t {
-                <$t>::abs(self)
-            }
-            fn ln(self) -> $t {
-                <$t>::ln(self)
-            }
-            fn exp(self) -> $t {
-                <$t>::exp(self)
-            }
-            fn to_usize(self) -> usize {
-                self as usize
-            }
-        }
-    };
-}
-real!(f32);
-real!(f64);
-
-/// `?gesv`: solves a x = b in place (LU with partial pivoting).
-type Gesv<I, T> =
-    unsafe extern "C" fn(*const I, *const I, *mut T, *const I, *mut I, *mut T, *const I, *mut I);
-/// `?getrf`: the LU factors in place.
-type Getrf<I, T> = unsafe extern "C" fn(*const I, *const I, *mut T, *const I, *mut I, *mut I);
-/// `?potrf`: the Cholesky factor in place.
-type Potrf<I, T> = unsafe extern "C" fn(*const c_char, *const I, *mut T, *const I, *mut I, usize);
-/// `?syevd`: a symmetric matrix's eigenvalues (and vectors, in place).
-type Syevd<I, T> = unsafe extern "C" fn(
-    *const c_char,
-    *const c_char,
-    *const I,
-    *mut T,
-    *const I,
-    *mut T,
-    *mut T,
-    *const I,
-    *mut I,
-    *const I,
-    *mut I,
-    usize,
-    usize,
-);
-/// `?gesdd`: singular values (and vectors).
-type Gesdd<I, T> = unsafe extern "C" fn(
-    *const c_char,
-    *const I,
-    *const I,
-    *mut T,
-    *const I,
-    *mut T,
-    *mut T,
-    *const I,
-    *mut T,
-    *const I,
-    *mut T,
-    *const I,
-    *mut I,
-    *mut I,
-    usize,
-);
-
-/// The routines of one precision and integer width (Fortran interface: every argument
-/// by address, then the lengths of the character arguments).
-struct Routines<I, T> {
-    gesv: Gesv<I, T>,
-    getrf: Getrf<I, T>,
-    potrf: Potrf<I, T>,
-    syevd: Syevd<I, T>,
-    gesdd: Gesdd<I, T>,
-}
-
-/// Both precisions of one library.
-struct Table<I> {
-    s: Routines<I, f32>,
-    d: Routines<I, f64>,
-}
-
-enum Lapack {
-    Wide(Table<i64>),
-    Narrow(Table<i32>),
-}
-
-extern "C" {
-    fn sgesv_(
-        n: *const i32,
-        k: *const i32,
-        a: *mut f32,
-        lda: *const i32,
-        p: *mut i32,
-        b: *mut f32,
-        ldb: *const i32,
-        info: *mut i32,
-    );
-    fn dgesv_(
-        n: *const i32,
-        k: *const i32,
-        a: *mut f64,
-        lda: *const i32,
-        p: *mut i32,
-        b: *mut f64,
-        ldb: *const i32,
-        info: *mut i32,
-    );
-    fn sgetrf_(
-        m: *const i32,
-        n: *const i32,
-        a: *mut f32,
-        lda: *const i32,
-        p: *mut i32,
-        info: *mut i32,
-    );
-    fn dgetrf_(
-        m: *const i32,
-        n: *const i32,
-        a: *mut f64,
-        lda: *const i32,
-        p: *mut i32,
-        info: *mut i32,
-    );
-    fn spotrf_(
-        uplo: *const c_char,
-        n: *const i32,
-        a: *mut f32,
-        lda: *const i32,
-        info: *mut i32,
-        len: usize,
-    );
-    fn dpotrf_(
-        uplo: *const c_char,
-        n: *const i32,
-        a: *mut f64,
-        lda: *const i32,
-        info: *mut i32,
-        len: usize,
-    );
-    fn ssyevd_(
-        jobz: *const c_char,
-        uplo: *const c_char,
-        n: *const i32,
-        a: *mut f32,
-        lda: *const i32,
-        w: *mut f32,
-        work: *mut f32,
-        lwork: *const i32,
-        iwork: *mut i32,
-        liwork: *const i32,
-        info: *mut i32,
-        l1: usize,
-        l2: usize,
-    );
-    fn dsyevd_(
-        jobz: *const c_char,
-        uplo: *const c_char,
-        n: *const i32,
-        a: *mut f64,
-        lda: *const i32,
-        w: *mut f64,
-        work: *mut f64,
-        lwork: *const i32,
-        iwork: *mut i32,
-        liwork: *const i32,
-        info: *mut i32,
-        l1: usize,
-        l2: usize,
-    );
-    fn sgesdd_(
-        jobz: *const c_char,
-        m: *const i32,
-        n: *const i32,
-        a: *mut f32,
-        lda: *const i32,
-        s: *mut f32,
-        u: *mut f32,
-        ldu: *const i32,
-        vt: *mut f32,
-        ldvt: *const i32,
-        work: *mut f32,
-        lwork: *const i32,
-        iwork: *mut i32,
-        info: *mut i32,
-        len: usize,
-    );
-    fn dgesdd_(
-        jobz: *const c_char,
-        m: *const i32,
-        n: *const i32,
-        a: *mut f64,
-        lda: *const i32,
-        s: *mut f64,
-        u: *mut f64,
-        ldu: *const i32,
-        vt: *mut f64,
-        ldvt: *const i32,
-        work: *mut f64,
-        lwork: *const i32,
-        iwork: *mut i32,
-        info: *mut i32,
-        len: usize,
-    );
-}
-
-/// The LAPACK in use, chosen once: NumPy's where loaded (see `blas::numpy_symbol`).
-fn lapack() -> &'static Lapack {
-    static LAPACK: OnceLock<Lapack> = OnceLock::new();
-    LAPACK.get_or_init(|| {
-        numpy_lapack().unwrap_or(Lapack::Narrow(Table {
-            s: Routines {
-                gesv: sgesv_,
-                getrf: sgetrf_,
-                potrf: spotrf_,
-                syevd: ssyevd_,
-                gesdd: sgesdd_,
-            },
-            d: Routines {
-                gesv: dgesv_,
-                getrf: dgetrf_,
-                potrf: dpotrf_,
-                syevd: dsyevd_,
-                gesdd: dgesdd_,
-            },
-        }))
-    })
-}
-
-/// NumPy's OpenBLAS's routines (`scipy_dgesv_64_`, ...), if every one is there.
-fn numpy_lapack() -> Option<Lapack> {
-    let symbol = |name: &CStr| blas::numpy_symbol(name);
-    macro_rules! routine {
-        ($kind:ident, $t:ty, $name:literal) => {
-            // SAFETY: the named LAPACK routine of the ILP64 interface, whose signature
-            // the type spells out.
-            unsafe { std::mem::transmute::<*mut c_void, $kind<i64, $t>>(symbol($name)?) }
-        };
-    }
-    Some(Lapack::Wide(Table {
-        s: Routines {
-            gesv: routine!(Gesv, f32, c"scipy_sgesv_64_"),
-            getrf: routine!(Getrf, f32, c"scipy_sgetrf_64_"),
-            potrf: routine!(Potrf, f32, c"scipy_spotrf_64_"),
-            syevd: routine!(Syevd, f32, c"scipy_ssyevd_64_"),
-            gesdd: routine!(Gesdd, f32, c"scipy_sgesdd_64_"),
-        },
-        d: Routines {
-            gesv: routine!(Gesv, f64, c"scipy_dgesv_64_"),
-            getrf: routine!(Getrf, f64, c"scipy_dgetrf_64_"),
-            potrf: routine!(Potrf, f64, c"scipy_dpotrf_64_"),
-            syevd: routine!(Syevd, f64, c"scipy_dsyevd_64_"),
-            gesdd: routine!(Gesdd, f64, c"scipy_dgesdd_64_"),
-        },
-    }))
 }
