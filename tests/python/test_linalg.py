@@ -135,3 +135,111 @@ def test_complex_matrices_are_numpys():
     z = A + 1j * R.standard_normal(A.shape)
     onp.testing.assert_allclose(onp.asarray(np.linalg.inv(np.asarray(z))), onp.linalg.inv(z), atol=1e-12)
     onp.testing.assert_allclose(onp.asarray(np.linalg.det(np.asarray(z))), onp.linalg.det(z), atol=1e-9)
+
+
+def exact(got, want):
+    assert isinstance(got, lazyfuse.ndarray)
+    got = onp.asarray(got)
+    assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, want.dtype, got.shape)
+    onp.testing.assert_array_equal(got, want)
+
+
+SHAPES = [(3, 5, 5), (6, 3), (3, 6), (2, 1, 4), (0, 3), (2, 0), (0, 2, 2)]
+
+
+@pytest.mark.parametrize("dtype", [onp.float64, onp.float32, onp.int64])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_svd_qr_and_pinv_are_numpys_bits(dtype, shape):
+    # One gesdd / geqrf+orgqr per matrix, as NumPy's (float32 in float64, rounded): its
+    # bits, for every layout of the operand.
+    a = R.standard_normal(shape)
+    a = (a * 10).round().astype(dtype) if dtype == onp.int64 else a.astype(dtype)
+    for x in layouts(a):
+        for full in (True, False):
+            got, want = np.linalg.svd(x, full_matrices=full), onp.linalg.svd(a, full_matrices=full)
+            assert type(got).__name__ == "SVDResult"
+            for g, w in zip(got, want):
+                exact(g, w)
+        exact(np.linalg.svd(x, compute_uv=False), onp.linalg.svd(a, compute_uv=False))
+        for mode in ("reduced", "complete"):
+            got, want = np.linalg.qr(x, mode), onp.linalg.qr(a, mode)
+            assert type(got).__name__ == "QRResult"
+            exact(got.Q, want.Q)
+            exact(got.R, want.R)
+        exact(np.linalg.qr(x, "r"), onp.linalg.qr(a, "r"))
+        exact(np.linalg.pinv(x), onp.linalg.pinv(a))
+    if dtype != onp.int64:  # (NumPy's finfo fails on integers there)
+        exact(np.linalg.pinv(np.asarray(a), rtol=None), onp.linalg.pinv(a, rtol=None))
+    exact(np.linalg.pinv(np.asarray(a), 0.1), onp.linalg.pinv(a, 0.1))
+
+
+def test_hermitian_svd_and_rank_deficient_pinv():
+    s = SPD - 30 * onp.eye(5)  # symmetric, indefinite
+    for g, w in zip(np.linalg.svd(np.asarray(s), hermitian=True), onp.linalg.svd(s, hermitian=True)):
+        exact(g, w)
+    exact(np.linalg.svd(np.asarray(s), hermitian=True, compute_uv=False),
+          onp.linalg.svd(s, hermitian=True, compute_uv=False))
+    exact(np.linalg.pinv(np.asarray(s), hermitian=True), onp.linalg.pinv(s, hermitian=True))
+    low = R.standard_normal((6, 2)) @ R.standard_normal((2, 4))  # rank 2
+    exact(np.linalg.pinv(np.asarray(low)), onp.linalg.pinv(low))
+    exact(np.linalg.pinv(np.asarray(low), rtol=None), onp.linalg.pinv(low, rtol=None))
+
+
+@pytest.mark.parametrize("dtype", [onp.float64, onp.float32])
+@pytest.mark.parametrize("m,n,k", [(6, 3, None), (6, 3, 2), (3, 6, None), (4, 4, 1), (5, 2, 0),
+                                   (3, 0, None), (0, 2, None)])
+def test_lstsq_as_numpys(dtype, m, n, k):
+    # Through the reduced svd (NumPy's gelsd drops the same singular values): x within
+    # LAPACK's tolerance, NumPy's rank, residuals (by its rule) and singular values.
+    a = R.standard_normal((m, n))
+    b = R.standard_normal((m, k) if k is not None else (m,))
+    low_rank = R.standard_normal((m, 1)) @ R.standard_normal((1, n))
+    tol = TOLERANCE[dtype] * 10
+    for a in (a.astype(dtype), low_rank.astype(dtype)):
+        b = b.astype(dtype)
+        want = onp.linalg.lstsq(a, b)
+        for lazy_a in layouts(a):
+            x, residuals, rank, s = np.linalg.lstsq(lazy_a, np.asarray(b))
+            check(x, want[0], tol)
+            check(residuals, want[1], tol)
+            assert rank == want[2] and type(rank) is type(want[2])
+            check(s, want[3], tol)
+        # Traced: the rank is a lazy int32; residuals NaN where the rank is short.
+        x, residuals, rank, s = lazyfuse.jit(lambda a, b: np.linalg.lstsq(a, b))(a, b)
+        onp.testing.assert_allclose(onp.asarray(x), want[0], rtol=tol, atol=tol)
+        assert onp.asarray(rank).dtype == onp.int32 and int(onp.asarray(rank)) == want[2]
+        if m > n:
+            expect = want[1] if want[2] == n else onp.full(b.shape[1:] or (1,), onp.nan)
+            onp.testing.assert_allclose(onp.asarray(residuals), expect, rtol=tol, atol=tol)
+        else:
+            assert onp.asarray(residuals).shape == (0,)
+
+
+def test_factorisation_errors_traces_and_derivatives():
+    nan = onp.eye(3)
+    nan[1, 1] = onp.nan
+    for call in (lambda: np.linalg.svd(np.asarray(nan)), lambda: np.linalg.pinv(np.asarray(nan)),
+                 lambda: np.linalg.svd(np.asarray(nan), compute_uv=False)):
+        with pytest.raises(onp.linalg.LinAlgError, match="SVD did not converge"):
+            call()
+    q, r = np.linalg.qr(np.asarray(nan))  # (NaN propagates, as NumPy's)
+    assert onp.isnan(onp.asarray(r)).any()
+    with pytest.raises(ValueError, match="Unrecognized mode 'x'"):
+        np.linalg.qr(np.asarray(A), "x")
+    with pytest.raises(onp.linalg.LinAlgError, match="at least two-dimensional"):
+        np.linalg.qr(np.asarray(onp.ones(3)))
+    with pytest.raises(onp.linalg.LinAlgError, match="Incompatible dimensions"):
+        np.linalg.lstsq(np.asarray(onp.ones((3, 2))), np.asarray(onp.ones(4)))
+    with pytest.raises(onp.linalg.LinAlgError, match="must be two-dimensional"):
+        np.linalg.lstsq(np.asarray(A), np.asarray(B))
+    # raw mode is NumPy's (LAPACK's reflectors).
+    h, tau = np.linalg.qr(np.asarray(A[0]), "raw")
+    exact(h, onp.linalg.qr(A[0], "raw")[0])
+    # Traced and batched: the same bits.
+    f = lazyfuse.jit(lambda a: np.linalg.svd(a, full_matrices=False))
+    for g, w in zip(f(A), onp.linalg.svd(A, full_matrices=False)):
+        onp.testing.assert_array_equal(onp.asarray(g), w)
+    q = lazyfuse.vmap(lambda a: np.linalg.qr(a).Q)(A)
+    onp.testing.assert_array_equal(onp.asarray(q), onp.linalg.qr(A).Q)
+    with pytest.raises(Exception, match="no derivative"):
+        lazyfuse.grad(lambda a: np.linalg.qr(a).R.sum())(A[0])

@@ -1,31 +1,38 @@
 """``lazyfuse.numpy.linalg``: NumPy's linalg module. Array expressions are lazy:
 ``norm`` (vector norms of any order; Frobenius, 1, -1, inf, -inf, 2, -2 and nuclear
 matrix norms) and ``matrix_power`` (repeated products, in NumPy's order of squarings).
-For real matrices (integers as float64), ``solve``, ``inv``, ``det``, ``slogdet``,
-``cholesky``, ``eigh``, ``eigvalsh``, singular values (``svd(compute_uv=False)``,
-``svdvals``) and ``matrix_rank`` are the IR's linalg ops: LAPACK library kernels in
-the program, on stacks of matrices read through any view. Routines that can fail on
-their values (solve, inv, cholesky, eigh) are evaluated in the call where they can be,
-so a singular matrix raises LinAlgError there, as NumPy's does; inside traced
-functions they stay lazy. Complex matrices and the other functions (qr, the singular
-vectors, eig, lstsq, pinv, ...) are NumPy's, computed on the evaluated values and
-returned as lazy arrays."""
+For real matrices (integers as float64; float32 computed in float64 and rounded, as
+NumPy's are), ``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``eigh``,
+``eigvalsh``, ``svd`` (with or without the vectors, ``svdvals``) and ``qr`` are the
+IR's linalg ops: LAPACK library kernels in the program, on stacks of matrices read
+through any view; ``matrix_rank``, ``pinv`` and ``lstsq`` are array expressions over
+them. Routines that can fail on their values (solve, inv, cholesky, eigh, svd) are
+evaluated in the call where they can be, so a singular matrix raises LinAlgError
+there, as NumPy's does; inside traced functions they stay lazy. Complex matrices and the other functions (eig, eigvals,
+qr's raw mode, ...) are NumPy's, computed on the evaluated values and returned as lazy
+arrays."""
 
+import math as _math
 import operator as _operator
 
 import numpy as _np
 
+from . import _ufuncs
 from ._core import _by_numpy, asarray, matmul, ndarray
+from ._creation import zeros
 from ._fallback import numpy_function as _numpy_function
-from ._functions import broadcast_to, concatenate, moveaxis
+from ._functions import argsort, broadcast_to, concatenate, moveaxis, sort, where
+from ._statistics import take_along_axis
 from ._ufuncs import absolute, sqrt
 
 __all__ = ["norm", "matrix_power", "solve", "inv", "det", "slogdet", "cholesky", "eigh",
-           "eigvalsh", "svd", "svdvals", "matrix_rank"]
+           "eigvalsh", "svd", "svdvals", "matrix_rank", "qr", "pinv", "lstsq"]
 
 _LinAlgError = _np.linalg.LinAlgError
 _SlogdetResult = _np.linalg._linalg.SlogdetResult
 _EighResult = _np.linalg._linalg.EighResult
+_SVDResult = _np.linalg._linalg.SVDResult
+_QRResult = _np.linalg._linalg.QRResult
 
 _normalize_axis_tuple = _np.lib.array_utils.normalize_axis_tuple
 
@@ -143,16 +150,19 @@ def _stacked(a, square=True):
 
 
 def _routine(name, a):
+    """The IR's routine `name` of a's matrices. float32 is computed in float64 and
+    rounded once, as NumPy's linalg does (its bits, and LAPACK's double accuracy)."""
+    if a.dtype == _np.float32:
+        return ndarray(a.astype(_np.float64)._native_array.linalg(name)).astype(_np.float32)
     return ndarray(a._native_array.linalg(name))
 
 
 def _now(result):
     """result evaluated at once where it can be (so that a singular matrix raises
     LinAlgError in the call, as NumPy's does); inside a traced function it stays lazy."""
-    from .errors import BindingError, ConcretizationError
     try:
         result.numpy()
-    except (BindingError, ConcretizationError):
+    except _unknown_errors():
         pass
     return result
 
@@ -256,14 +266,148 @@ def eigvalsh(a, UPLO="L"):
     return _routine("eigh_values", s)
 
 
+def _unpack(packed, shapes):
+    """The factors packed on packed's last axis, each reshaped to (..., rows, cols)."""
+    batch, at, parts = packed.shape[:-1], 0, []
+    for shape in shapes:
+        size = _math.prod(shape)
+        parts.append(packed[..., at:at + size].reshape(batch + shape))
+        at += size
+    return parts
+
+
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    """NumPy's ``svd``: the singular values alone (``compute_uv=False``) lazily (gesdd);
-    with the vectors, NumPy's."""
+    """NumPy's ``svd`` as its SVDResult(U, S, Vh): one gesdd per matrix (NumPy's
+    routine; full or reduced factors), or the singular values alone
+    (``compute_uv=False``), lazily; ``hermitian`` as NumPy's, from eigh. A NaN raises
+    LinAlgError in the call where values can be computed."""
     a_real = _real(a, "svd")
-    if compute_uv or hermitian or a_real is None:
+    if a_real is None:
         return _by_numpy(_np.linalg.svd, a, full_matrices, compute_uv, hermitian)
     _stacked(a_real, square=False)
-    return _routine("svd_values", a_real)
+    if hermitian:
+        return _hermitian_svd(a_real, compute_uv)
+    if not compute_uv:
+        return _now(_routine("svd_values", a_real))
+    m, n = a_real.shape[-2:]
+    k = min(m, n)
+    if full_matrices:
+        packed = _now(_routine("svd_full", a_real))
+        u, s, vh = _unpack(packed, [(m, m), (k,), (n, n)])
+    else:
+        packed = _now(_routine("svd", a_real))
+        u, s, vh = _unpack(packed, [(m, k), (k,), (k, n)])
+    return _SVDResult(u, s, vh)
+
+
+def _hermitian_svd(a, compute_uv):
+    """NumPy's hermitian svd: eigh's values by descending magnitude, their signs moved
+    into vh."""
+    if not compute_uv:
+        return sort(absolute(eigvalsh(a)), axis=-1)[..., ::-1]
+    w, v = eigh(a)
+    order = argsort(absolute(w), axis=-1)[..., ::-1]
+    sign = take_along_axis(_ufuncs.sign(w), order, axis=-1)
+    s = take_along_axis(absolute(w), order, axis=-1)
+    u = take_along_axis(v, order[..., None, :], axis=-1)
+    return _SVDResult(u, s, (u * sign[..., None, :]).swapaxes(-1, -2))
+
+
+def qr(a, mode="reduced"):
+    """NumPy's ``qr``: QRResult(Q, R) (``reduced``, ``complete``) or R (``r``) by
+    Householder reflections (geqrf then orgqr, NumPy's routines), lazily; ``raw``
+    (LAPACK's reflectors) is NumPy's."""
+    if mode not in ("reduced", "complete", "r", "raw"):
+        if mode in ("f", "full", "e", "economic"):
+            return _by_numpy(_np.linalg.qr, a, mode)  # (NumPy's deprecated modes)
+        raise ValueError(f"Unrecognized mode '{mode}'")
+    a_real = _real(a, "qr")
+    if a_real is None or mode == "raw":
+        return _by_numpy(_np.linalg.qr, a, mode)
+    _stacked(a_real, square=False)
+    m, n = a_real.shape[-2:]
+    k = min(m, n)
+    if mode == "complete":
+        q, r = _unpack(_routine("qr_complete", a_real), [(m, m), (m, n)])
+    else:
+        q, r = _unpack(_routine("qr", a_real), [(m, k), (k, n)])
+    return r if mode == "r" else _QRResult(q, r)
+
+
+_NO_VALUE = _np._NoValue
+
+
+def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
+    """NumPy's ``pinv``: vt^T diag(1/s) u^T over the reduced svd, singular values at or
+    below rcond times the largest taken as zero (NumPy's defaults), lazily."""
+    a_real = _real(a, "pinv")
+    if a_real is None:
+        return _by_numpy(_np.linalg.pinv, a, rcond, hermitian, rtol=rtol)
+    _stacked(a_real, square=False)
+    if rcond is None:
+        if rtol is _NO_VALUE:
+            rcond = 1e-15
+        elif rtol is None:
+            rcond = max(a_real.shape[-2:]) * _np.finfo(a_real.dtype).eps
+        else:
+            rcond = rtol
+    elif rtol is not _NO_VALUE:
+        raise ValueError("`rtol` and `rcond` can't be both set.")
+    m, n = a_real.shape[-2:]
+    if m == 0 or n == 0:  # (NumPy's: empty, in the input's own dtype)
+        return zeros(a_real.shape[:-2] + (n, m), asarray(a).dtype)
+    u, s, vt = svd(a_real, full_matrices=False, hermitian=hermitian)
+    cutoff = asarray(rcond)[..., None] * s.max(axis=-1, keepdims=True)
+    large = s > cutoff
+    inverse = where(large, 1 / where(large, s, 1), 0).astype(s.dtype)
+    return matmul(vt.swapaxes(-1, -2), inverse[..., None] * u.swapaxes(-1, -2))
+
+
+def lstsq(a, b, rcond=None):
+    """NumPy's ``lstsq``: (x, residuals, rank, s) of the least-squares solution through
+    the reduced svd (singular values at or below rcond times the largest dropped, as
+    gelsd does), lazily. The residuals' length depends on the rank (NumPy's rule: one
+    per column of b where rank is n and m > n, else none); inside a traced function,
+    where the rank is not known, they have one per column when m > n, NaN where the
+    rank is short."""
+    a_real, b_real = _real(a, "lstsq"), _real(b, "lstsq")
+    if a_real is None or b_real is None:
+        return _by_numpy(_np.linalg.lstsq, a, b, rcond)
+    dtype = _np.float32 if a_real.dtype == b_real.dtype == _np.float32 else _np.float64
+    # (NumPy's: computed in float64, the results rounded to the inputs' precision)
+    a, b = a_real.astype(_np.float64), b_real.astype(_np.float64)
+    for x in (a, b):
+        if x.ndim != 2 and not (x is b and x.ndim == 1):
+            raise _LinAlgError(
+                f"{x.ndim}-dimensional array given. Array must be two-dimensional")
+    vector = b.ndim == 1
+    if vector:
+        b = b[:, None]
+    m, n = a.shape
+    if b.shape[0] != m:
+        raise _LinAlgError("Incompatible dimensions")
+    if rcond is None:
+        rcond = _np.finfo(_np.float64).eps * max(n, m)  # (NumPy's: float64's eps)
+    u, s, vt = svd(a, full_matrices=False)
+    large = s > rcond * s[:1].sum()  # (the largest value; 0 when there are none)
+    inverse = where(large, 1 / where(large, s, 1), 0)
+    x = matmul(vt.T, inverse[:, None] * matmul(u.T, b))
+    rank = large.sum().astype(_np.int32)  # (NumPy's rank is an int32)
+    residuals = ((b - matmul(a, x)) ** 2).sum(axis=0)
+    try:
+        rank = _np.int32(rank.numpy())
+    except _unknown_errors():
+        residuals = where(rank == n, residuals, _np.nan) if m > n else zeros((0,))
+    else:
+        if rank != n or m <= n:
+            residuals = zeros((0,))
+    x = x[:, 0] if vector else x
+    return x.astype(dtype), residuals.astype(dtype), rank, s.astype(dtype)
+
+
+def _unknown_errors():
+    from .errors import BindingError, ConcretizationError
+    return (BindingError, ConcretizationError)
 
 
 def svdvals(x, /):
