@@ -118,6 +118,31 @@ def test_take_and_take_along_axis():
         np.take_along_axis(np.asarray(F), onp.array([0, 1]), axis=1)
 
 
+@pytest.mark.parametrize("axis", [0, 1, -1, None])
+def test_take_and_take_along_axis_with_traced_indices(axis):
+    # Indices computed inside a traced function: the gather's positions are computed in
+    # the program (negative indices wrapped, broadcasting as NumPy's); one out of bounds
+    # is an IndexError when the program runs.
+    x = RNG.standard_normal((3, 4, 5))
+    n = x.size if axis is None else x.shape[axis]
+    idx = RNG.integers(-n, n, (2, 3))
+    got = lazyfuse.jit(lambda a, i: np.take(a, i * 1, axis=axis))(x, idx)
+    onp.testing.assert_array_equal(onp.asarray(got), onp.take(x, idx, axis=axis))
+    if axis is None:
+        return
+    for shape in ([7 if k == axis % 3 else s for k, s in enumerate(x.shape)],
+                  [2 if k == axis % 3 else 1 for k in range(3)]):  # full and broadcast
+        idx = RNG.integers(-n, n, shape)
+        got = lazyfuse.jit(lambda a, i: np.take_along_axis(a, i + 0, axis))(x, idx)
+        onp.testing.assert_array_equal(onp.asarray(got), onp.take_along_axis(x, idx, axis))
+    order = lazyfuse.jit(lambda a: np.take_along_axis(a, np.argsort(a, axis=axis), axis))(x)
+    onp.testing.assert_array_equal(onp.asarray(order), onp.sort(x, axis=axis))
+    with pytest.raises(IndexError, match="out of bounds"):
+        lazyfuse.jit(lambda a, i: np.take(a, i * 1, axis=axis))(x, onp.array([n]))
+    with pytest.raises(IndexError, match="out of bounds"):
+        lazyfuse.jit(lambda a, i: np.take_along_axis(a, i * 1, axis))(x, onp.full((1, 1, 1), -n - 1))
+
+
 @pytest.mark.parametrize("n,m", [(10, 3), (7, 7), (9, 4), (5, 1), (3, 8), (100, 64)])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 def test_convolve_and_correlate(n, m, mode):

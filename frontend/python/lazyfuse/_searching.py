@@ -1,4 +1,5 @@
-"""Searching sorted arrays lazily: ``searchsorted`` is the IR's searchsorted op (a
+"""Sorting by several keys and searching sorted arrays lazily. ``lexsort`` is a chain
+of the IR's stable argsorts, one per key. ``searchsorted`` is the IR's searchsorted op (a
 library kernel: a binary search per value, values in parallel, NumPy's NaN-last order);
 ``digitize`` and ``interp`` are compositions of it with gathers and selections, in
 NumPy's order of operations (its bits). Complex operands and ``interp``'s ``period``
@@ -9,7 +10,7 @@ import numpy as _np
 from ._core import _by_numpy, _from_numpy, _small, asarray, ndarray, where
 from ._ufuncs import isnan
 
-__all__ = ["searchsorted", "digitize", "interp"]
+__all__ = ["searchsorted", "digitize", "interp", "lexsort"]
 
 
 def _search(a, v, right):
@@ -116,3 +117,31 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 def _gather(a, positions):
     """a's elements at int64 positions known to be in range (a lazy gather)."""
     return ndarray(a._native_array.gather(positions.astype(_np.int64)._native_array))
+
+
+def lexsort(keys, axis=-1):
+    """NumPy's ``lexsort``: the indices that sort by the last key, ties broken by the
+    key before it, and so on. Lazily: a stable argsort of the first key, then of each
+    following key read in the order found so far (a stable sort keeps the earlier keys'
+    order among its ties), NumPy's NaN-last order; int64."""
+    from ._functions import argsort
+    from ._statistics import take_along_axis
+    if isinstance(keys, (tuple, list)):
+        keys = [asarray(k) for k in keys]
+    else:
+        stacked = asarray(keys)
+        keys = [stacked[i] for i in range(stacked.shape[0])] if stacked.ndim else []
+    if not keys:
+        raise TypeError("need sequence of keys with len > 0 in lexsort")
+    if any(k.shape != keys[0].shape for k in keys):
+        raise ValueError("all keys need to be the same shape")
+    if any(k.dtype.kind == "c" for k in keys) or axis is None:
+        return _by_numpy(_np.lexsort, keys, axis=axis)
+    if keys[0].ndim == 0:
+        return asarray(_np.int64(0))  # (NumPy's: scalar keys, one position)
+    axis = _np.lib.array_utils.normalize_axis_index(axis, keys[0].ndim)
+    order = argsort(keys[0], axis=axis, kind="stable")
+    for key in keys[1:]:
+        within = argsort(take_along_axis(key, order, axis=axis), axis=axis, kind="stable")
+        order = take_along_axis(order, within, axis=axis)
+    return order

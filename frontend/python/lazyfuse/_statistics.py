@@ -244,8 +244,53 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     index = indices if isinstance(indices, ndarray) else _np.asarray(indices)
     if index.dtype.kind not in "iu":
         raise IndexError("arrays used as indices must be of integer (or boolean) type")
+    if _traced(index):
+        # Result axes: a's before axis, the index's, a's after it.
+        grids = _ranges(a.shape[:axis]) + [None] * index.ndim + _ranges(a.shape[axis + 1:])
+        along = index.reshape(index.shape + (1,) * (a.ndim - axis - 1))
+        return _gather_positions(a, axis, along, grids, index.ndim)
     result = a[(slice(None),) * axis + (index,)]
     return result
+
+
+def _traced(index):
+    """Whether `index` is a lazy array whose values cannot be read now (inside a traced
+    function): then the gather's positions are computed in the program."""
+    from .errors import BindingError, ConcretizationError
+    if not isinstance(index, ndarray):
+        return False
+    try:
+        index.numpy()
+    except (BindingError, ConcretizationError):
+        return True
+    return False
+
+
+def _ranges(dims):
+    return [_np.arange(n) for n in dims]
+
+
+def _gather_positions(a, axis, index, grids, width):
+    """a's elements at positions computed lazily: `index` (integers, negative counted
+    from the end, broadcasting against the result's axes) along `axis`, each other axis
+    of a by its range in `grids` (None marks the `width` result axes the index spans).
+    A position out of bounds becomes -1, the gather's IndexError at run time."""
+    n = a.shape[axis]
+    index = index.astype(_np.int64)
+    index = where(index < 0, index + n, index)
+    strides = [int(_np.prod(a.shape[k + 1:], dtype=_np.int64)) for k in range(a.ndim)]
+    ndim = len(grids)  # (the result's: one entry per axis)
+    flat, dim = index * strides[axis], 0
+    for k in range(a.ndim):
+        if k == axis:
+            dim += width
+            continue
+        shape = [1] * ndim
+        shape[dim] = a.shape[k]
+        flat = flat + (grids[dim] * strides[k]).reshape(shape)
+        dim += 1
+    flat = where((index < 0) | (index >= n), -1, flat)
+    return ndarray(a._native_array.gather(flat.astype(_np.int64)._native_array))
 
 
 def take_along_axis(arr, indices, axis=-1):
@@ -262,6 +307,10 @@ def take_along_axis(arr, indices, axis=-1):
         raise IndexError("`indices` must be an integer array")
     if index.ndim != arr.ndim:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    if _traced(index):
+        grids = _ranges(arr.shape)
+        grids[axis] = None
+        return _gather_positions(arr, axis, index, grids, 1)
     key = []
     for k, n in enumerate(arr.shape):
         if k == axis:
