@@ -273,3 +273,69 @@ def test_einsum_forms_left_to_numpy_and_errors():
     text = str(lazyfuse.explain(np.einsum("ij,jk,k->i", np.asarray(x), np.asarray(x),
                                           np.asarray(x[0]))))
     assert "matmul" in text
+
+
+@pytest.mark.parametrize("dtype", [onp.float64, onp.float32, onp.int64])
+def test_polyfit_as_numpys(dtype):
+    # NumPy's steps lazily (scaled Vandermonde, lstsq through the svd): its coefficients
+    # within LAPACK's tolerance, its full and cov results, dtypes and RankWarning.
+    x = onp.linspace(0, 3, 25)
+    y = 2 * x ** 3 - x + 0.5 + 0.01 * RNG.standard_normal(25)
+    x, y = (x * 4).astype(dtype), (y * 4).astype(dtype)
+    ys = onp.stack([y, -y, 2 * y], axis=1)
+    w = RNG.random(25) + 0.5
+    tol = 1e-4 if dtype == onp.float32 else 1e-8
+    for args, kwargs in [((x, y, 3), {}), ((x, ys, 2), {}), ((x, y, 3), {"w": w}),
+                         ((x, ys, 3), {"w": w, "cov": True}), ((x, y, 1), {"cov": "unscaled"}),
+                         ((x, y, 3), {"cov": True}), ((x, ys, 4), {"full": True}),
+                         ((x, y, 0), {})]:
+        want = onp.polyfit(*args, **kwargs)
+        lazy = (np.asarray(args[0]), np.asarray(args[1]), args[2])
+        traced = lazyfuse.jit(lambda a, b: np.polyfit(a, b, args[2], **kwargs))(*args[:2])
+        for got in (np.polyfit(*lazy, **kwargs), traced):
+            for g, e in zip(got if isinstance(want, tuple) else (got,),
+                            want if isinstance(want, tuple) else (want,)):
+                g, e = onp.asarray(g), onp.asarray(e)
+                assert g.dtype == e.dtype and g.shape == e.shape, (kwargs, g.dtype, e.dtype)
+                onp.testing.assert_allclose(g, e, rtol=tol, atol=tol * onp.abs(e).max(initial=1))
+    with pytest.warns(onp.exceptions.RankWarning):
+        np.polyfit(np.asarray(onp.ones(5)), np.asarray(onp.arange(5.0)), 2)
+    for bad, error in [((onp.ones(3), onp.ones(3), -1), ValueError),
+                       ((onp.ones((2, 2)), onp.ones(2), 1), TypeError),
+                       ((onp.ones(3), onp.ones(4), 1), TypeError),
+                       ((onp.ones(0), onp.ones(0), 1), TypeError)]:
+        with pytest.raises(error):
+            np.polyfit(*bad)
+    with pytest.raises(ValueError, match="must exceed order"):
+        np.polyfit(np.asarray(onp.arange(3.0)), np.asarray(onp.arange(3.0) ** 2), 2, cov=True)
+
+
+def test_apply_along_axis_batches_the_function():
+    # Traced once on a lane and batched (vmap): NumPy's values and result layout for
+    # scalar, vector and matrix results on every axis; functions that need the lanes'
+    # values run NumPy's loop.
+    a = RNG.standard_normal((3, 4, 5))
+    cases = [(onp.sum, 0), (onp.sum, 1), (lambda r: r[::-1] * 2, 2), (lambda r: onp.outer(r, r), 1),
+             (lambda r: onp.sort(r)[1:3], 0), (lambda r: r.max() - r.min(), -1),
+             (lambda r, k: onp.polyval([1.0, k], r), 1)]
+    for f, axis in cases:
+        extra = (3.0,) if getattr(f, "__code__", None) and f.__code__.co_argcount == 2 else ()
+        want = onp.apply_along_axis(f, axis, a, *extra)
+        got = np.apply_along_axis(f, axis, np.asarray(a), *extra)
+        assert onp.asarray(got).shape == want.shape
+        onp.testing.assert_allclose(onp.asarray(got), want, rtol=1e-12)
+        traced = lazyfuse.jit(lambda x: np.apply_along_axis(f, axis, x, *extra))(a)
+        onp.testing.assert_allclose(onp.asarray(traced), want, rtol=1e-12)
+    calls = []
+
+    def branchy(r):
+        calls.append(1)
+        return r * 2 if r[0] > 0 else -r
+    want = onp.apply_along_axis(branchy, 1, a)
+    onp.testing.assert_array_equal(onp.asarray(np.apply_along_axis(branchy, 1, np.asarray(a))), want)
+    onp.testing.assert_array_equal(onp.asarray(np.apply_along_axis(onp.sum, 0, np.ones((0, 3)))),
+                                   onp.apply_along_axis(onp.sum, 0, onp.ones((0, 3))))
+    with pytest.raises(ValueError, match="iteration dimensions are 0"):
+        np.apply_along_axis(onp.sum, 1, np.ones((0, 3)))
+    with pytest.raises(onp.exceptions.AxisError):
+        np.apply_along_axis(onp.sum, 2, np.ones((2, 3)))

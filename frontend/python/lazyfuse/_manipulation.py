@@ -15,7 +15,7 @@ __all__ = [
     "flip", "fliplr", "flipud", "rot90", "roll", "diff", "tile", "repeat", "triu", "tril",
     "diag", "trace", "atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack",
     "dstack", "column_stack", "meshgrid", "indices", "pad", "ptp", "count_nonzero",
-    "average", "nansum", "nanprod",
+    "average", "nansum", "nanprod", "apply_along_axis",
 ]
 
 _normalize_axis_tuple = _np.lib.array_utils.normalize_axis_tuple
@@ -452,3 +452,29 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
     """NumPy's ``nanprod``: NaNs count as one."""
     return _nan_reduce(_np.nanprod, "prod", 1, a, axis, dtype, out, keepdims)
+
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """NumPy's ``apply_along_axis``: func1d of every 1-d lane of arr along axis, its
+    results placed where the lane's axis was. Lazily where func1d can be traced: traced
+    once on one lane and batched over all of them (``vmap``: one program, no Python
+    loop, so func1d's Python side effects happen once). Where it needs the lanes' values
+    (Python control flow on them, functions only NumPy has), NumPy's loop (a fallback)."""
+    from ._functions import moveaxis
+    from ._transforms import vmap
+    from .errors import LazyfuseError
+    arr = asarray(arr)
+    axis = _normalize_axis_index(_index(axis), arr.ndim)
+    outer = arr.shape[:axis] + arr.shape[axis + 1:]
+    if 0 in outer:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    lanes = moveaxis(arr, axis, -1).reshape((int(_np.prod(outer)), arr.shape[axis]))
+    try:
+        out = asarray(vmap(lambda lane: func1d(lane, *args, **kwargs))(lanes))
+    except LazyfuseError:
+        return _by_numpy(_np.apply_along_axis, func1d, axis, arr, *args, **kwargs)
+    inner = out.ndim - 1
+    out = out.reshape(outer + out.shape[1:])
+    # The result's own axes (last) move to where the lane's axis was.
+    n = len(outer)
+    return out.transpose(tuple(range(axis)) + tuple(range(n, n + inner)) + tuple(range(axis, n)))

@@ -17,7 +17,7 @@ from ._ufuncs import conjugate, isnan, sqrt
 
 __all__ = [
     "nanmax", "nanmin", "nanargmax", "nanargmin", "nanmean", "nanvar", "nanstd", "cov",
-    "corrcoef", "polyval", "tensordot", "take", "take_along_axis", "convolve", "correlate",
+    "corrcoef", "polyval", "polyfit", "tensordot", "take", "take_along_axis", "convolve", "correlate",
     "vdot", "kron", "cross", "einsum", "cumsum", "cumprod", "nancumsum", "nancumprod",
 ]
 
@@ -201,6 +201,58 @@ def polyval(p, x):
     for k in range(p.shape[0]):
         y = y * x + (p[k] if isinstance(p, ndarray) else _np.asarray(p[k]))
     return y
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """NumPy's ``polyfit``, lazily and in its steps: the Vandermonde matrix of x (weighted
+    by w), its columns scaled to unit norm, a least-squares solution (``lstsq``, through
+    the svd), the coefficients unscaled; NumPy's RankWarning where the rank is short and
+    known, ``full`` and ``cov`` results, and errors."""
+    from ._linalg import inv, lstsq
+    from ._shaping import vander
+    order = _operator.index(deg) + 1
+    x, y = asarray(x) + 0.0, asarray(y) + 0.0
+    if deg < 0:
+        raise ValueError("expected deg >= 0")
+    if x.ndim != 1:
+        raise TypeError("expected 1D vector for x")
+    if x.size == 0:
+        raise TypeError("expected non-empty vector for x")
+    if y.ndim < 1 or y.ndim > 2:
+        raise TypeError("expected 1D or 2D array for y")
+    if x.shape[0] != y.shape[0]:
+        raise TypeError("expected x and y to have same length")
+    if rcond is None:
+        rcond = len(x) * _np.finfo(x.dtype).eps
+    lhs, rhs = vander(x, order), y
+    if w is not None:
+        w = asarray(w) + 0.0
+        if w.ndim != 1:
+            raise TypeError("expected a 1-d array for weights")
+        if w.shape[0] != y.shape[0]:
+            raise TypeError("expected w and y to have the same length")
+        lhs = lhs * w[:, None]
+        rhs = rhs * (w[:, None] if rhs.ndim == 2 else w)
+    scale = sqrt((lhs * lhs).sum(axis=0))
+    lhs = lhs / scale
+    c, resids, rank, s = lstsq(lhs, rhs, rcond)
+    c = (c.T / scale).T
+    if isinstance(rank, _np.integer) and rank != order and not full:
+        _warnings.warn("Polyfit may be poorly conditioned", _np.exceptions.RankWarning,
+                       stacklevel=2)
+    if full:
+        return c, resids, rank, s, rcond
+    if not cov:
+        return c
+    vbase = inv(lhs.T @ lhs) / (scale[:, None] * scale[None, :])
+    if cov == "unscaled":
+        fac = 1
+    else:
+        if len(x) <= order:
+            raise ValueError("the number of data points must exceed order to scale the "
+                             "covariance matrix")
+        fac = resids / (len(x) - order)
+    return c, (vbase * fac if y.ndim == 1 else vbase[:, :, None] * fac)
 
 
 def tensordot(a, b, axes=2):
