@@ -464,3 +464,152 @@ fn orthogonal_factorisations_of_empty_and_nan_matrices() {
             .any(|s| s.as_f64().is_nan()));
     }
 }
+
+/// Complex numbers of packed rows: `rows` real parts then as many imaginary parts.
+fn complex_rows(packed: &[f64], rows: usize, n: usize) -> Vec<(f64, f64)> {
+    (0..rows * n)
+        .map(|i| (packed[i], packed[rows * n + i]))
+        .collect()
+}
+
+/// The compiled eigenvalues (and vectors) of one matrix against the reference's: the
+/// same values as a set, each vector the reference's up to sign, and `a v = w v`.
+fn check_eig(a: &ndarray::Array2<f64>, want: &[f64], got: &[f64], vectors: bool, tol: f64) {
+    let n = a.nrows();
+    let (wv, gv) = (complex_rows(want, 1, n), complex_rows(got, 1, n));
+    for (j, &(re, im)) in gv.iter().enumerate() {
+        let (k, &(wre, wim)) = wv
+            .iter()
+            .enumerate()
+            .min_by(|(_, p), (_, q)| {
+                let d = |v: &(f64, f64)| (v.0 - re).hypot(v.1 - im);
+                d(p).total_cmp(&d(q))
+            })
+            .unwrap();
+        let scale = re.hypot(im).max(1.0);
+        assert!(
+            (wre - re).hypot(wim - im) <= tol * scale,
+            "eig value {j}: {re}+{im}i vs {wre}+{wim}i"
+        );
+        if !vectors {
+            continue;
+        }
+        let column = |packed: &[f64]| -> Vec<(f64, f64)> {
+            let v = complex_rows(&packed[2 * n..], n, n);
+            (0..n).map(|i| v[i * n + j]).collect()
+        };
+        let g = column(got);
+        let w: Vec<(f64, f64)> = {
+            let v = complex_rows(&want[2 * n..], n, n);
+            (0..n).map(|i| v[i * n + k]).collect()
+        };
+        let dot: f64 = w.iter().zip(&g).map(|(p, q)| p.0 * q.0 + p.1 * q.1).sum();
+        let sign = dot.signum();
+        for (p, q) in w.iter().zip(&g) {
+            assert!(
+                (p.0 - sign * q.0).abs() <= tol * 10.0 && (p.1 - sign * q.1).abs() <= tol * 10.0,
+                "eig vector {j}: {w:?} vs {g:?}"
+            );
+        }
+        // a v = w v.
+        for r in 0..n {
+            let (mut x, mut y) = (0.0, 0.0);
+            for c in 0..n {
+                x += a[[r, c]] * g[c].0;
+                y += a[[r, c]] * g[c].1;
+            }
+            let (ex, ey) = (re * g[r].0 - im * g[r].1, re * g[r].1 + im * g[r].0);
+            assert!(
+                (x - ex).abs() <= tol * 10.0 * scale && (y - ey).abs() <= tol * 10.0 * scale,
+                "a v = w v"
+            );
+        }
+    }
+}
+
+#[test]
+fn general_eigenproblems_match_the_reference() {
+    let b = 3;
+    for n in [1, 2, 5, 8] {
+        // Nonsymmetric (complex pairs likely), and upper triangular (real values).
+        let mut general = stack(b, n, n, 13, false).mapv(|x| x * 4.0);
+        for k in 0..b {
+            for i in 0..n {
+                general[[k, i, i]] -= 4.0 * n as f64; // (not diagonally dominant)
+            }
+        }
+        let mut triangular = general.clone();
+        for k in 0..b {
+            for i in 0..n {
+                for j in 0..i {
+                    triangular[[k, i, j]] = 0.0;
+                }
+            }
+        }
+        for data in [&general, &triangular] {
+            for dtype in ["f64", "f32"] {
+                let tol = if dtype == "f64" { 1e-9 } else { 1e-4 };
+                for (op, rows) in [("eig_values", 2), ("eig", 2 + 2 * n)] {
+                    for view in ["plain", "reversed"] {
+                        let program =
+                            text(op, dtype, [b, n, n], view, &format!("[{b},{rows},{n}]"));
+                        let (want, got) = run(&program, data);
+                        let want = want.unwrap_or_else(|e| panic!("{op}: {e}"));
+                        let want: Vec<f64> =
+                            want[0].to_scalars().iter().map(|s| s.as_f64()).collect();
+                        let per = rows * n;
+                        for g in got {
+                            let g = g.unwrap_or_else(|e| panic!("{op} {view}: {e}"));
+                            let g: Vec<f64> =
+                                g[0].to_scalars().iter().map(|s| s.as_f64()).collect();
+                            if n >= 5 && std::ptr::eq(data, &general) {
+                                // Complex pairs among the values.
+                                assert!(g.iter().skip(n).take(n).any(|&im| im != 0.0));
+                            }
+                            for i in 0..b {
+                                let a = ndarray::Array2::from_shape_fn((n, n), |(r, c)| {
+                                    let (bi, r, c) = if view == "reversed" {
+                                        (b - 1 - i, n - 1 - r, n - 1 - c)
+                                    } else {
+                                        (i, r, c)
+                                    };
+                                    let x = data[[bi, r, c]];
+                                    if dtype == "f32" {
+                                        x as f32 as f64
+                                    } else {
+                                        x
+                                    }
+                                });
+                                let (w, gm) =
+                                    (&want[i * per..(i + 1) * per], &g[i * per..(i + 1) * per]);
+                                check_eig(&a, w, gm, op == "eig", tol);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Non-finite input is NumPy's LinAlg error on both paths; no matrices, no values.
+    let mut bad = stack(1, 3, 3, 4, false);
+    bad[[0, 2, 1]] = f64::INFINITY;
+    let (want, got) = run(
+        "program(a: f64[1,3,3]) {\n  w: f64[1,2,3] = eig_values a\n  return w\n}",
+        &bad,
+    );
+    assert!(matches!(want, Err(IrError::LinAlg { .. })), "{want:?}");
+    for g in got {
+        assert!(
+            matches!(g, Err(CodegenError::Ir(IrError::LinAlg { .. }))),
+            "{g:?}"
+        );
+    }
+    let (want, got) = run(
+        "program(a: f64[2,0,0]) {\n  w: f64[2,2,0] = eig a\n  return w\n}",
+        &ArrayD::zeros(IxDyn(&[2, 0, 0])),
+    );
+    assert_eq!(want.unwrap()[0].shape(), &[2, 2, 0]);
+    for g in got {
+        assert_eq!(g.unwrap()[0].shape(), &[2, 2, 0]);
+    }
+}

@@ -301,6 +301,17 @@ fn linalg_type(op: LinalgOp, x: &TensorType) -> Result<TensorType, IrError> {
         LinalgOp::Eigh => out.extend([n + 1, n]),
         LinalgOp::Det | LinalgOp::SlogdetSign | LinalgOp::SlogdetLogAbs => {}
         LinalgOp::EighValues => out.push(n),
+        LinalgOp::EigValues => out.extend([2, n]),
+        LinalgOp::Eig => {
+            let rows = n.checked_mul(2).and_then(|r| r.checked_add(2));
+            out.extend([
+                rows.ok_or_else(|| IrError::LinAlg {
+                    op: name,
+                    message: format!("the eigenvectors of a {n} x {n} matrix are too large"),
+                })?,
+                n,
+            ]);
+        }
         LinalgOp::SvdValues => out.push(m.min(n)),
         LinalgOp::Svd | LinalgOp::SvdFull | LinalgOp::Qr | LinalgOp::QrComplete => {
             // The packed factors' lengths (checked: a broadcast operand can be huge).

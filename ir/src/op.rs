@@ -664,11 +664,19 @@ pub enum LinalgOp {
     Qr,
     /// `Qr` with the complete orthogonal q (m x m) and r (m x n).
     QrComplete,
+    /// The eigenvalues of a general square `a` (LAPACK's geev, its order), as real rows:
+    /// 2 x n, row 0 the real parts, row 1 the imaginary parts. A NaN or infinity is an
+    /// error (NumPy's).
+    EigValues,
+    /// `EigValues` and the unit eigenvectors (columns, largest component real) of the
+    /// same call, packed: (2 + 2n) x n, rows 0 and 1 the values, then n rows of the
+    /// vectors' real parts and n of their imaginary parts.
+    Eig,
 }
 
 impl LinalgOp {
     /// Every routine.
-    pub const ALL: [LinalgOp; 13] = [
+    pub const ALL: [LinalgOp; 15] = [
         LinalgOp::Solve,
         LinalgOp::Inv,
         LinalgOp::Det,
@@ -682,6 +690,8 @@ impl LinalgOp {
         LinalgOp::SvdFull,
         LinalgOp::Qr,
         LinalgOp::QrComplete,
+        LinalgOp::EigValues,
+        LinalgOp::Eig,
     ];
 
     /// The op's name in the textual IR.
@@ -700,6 +710,8 @@ impl LinalgOp {
             LinalgOp::SvdFull => "svd_full",
             LinalgOp::Qr => "qr",
             LinalgOp::QrComplete => "qr_complete",
+            LinalgOp::EigValues => "eig_values",
+            LinalgOp::Eig => "eig",
         }
     }
 

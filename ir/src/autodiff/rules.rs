@@ -188,7 +188,9 @@ fn linalg(op: LinalgOp, x: &Node, y: &Node, g: &Node) -> Result<Option<Node>, Ir
         | LinalgOp::Svd
         | LinalgOp::SvdFull
         | LinalgOp::Qr
-        | LinalgOp::QrComplete => {
+        | LinalgOp::QrComplete
+        | LinalgOp::EigValues
+        | LinalgOp::Eig => {
             return Err(IrError::invalid(
                 op.name(),
                 "no derivative is implemented for this routine yet (inv, solve, det, slogdet \

@@ -2,7 +2,7 @@
 //! each matrix of a stack, for the oracle rather than for speed: LU with partial
 //! pivoting (solve, inv, det, slogdet), Cholesky, cyclic Jacobi rotations for symmetric
 //! eigenproblems and one-sided Jacobi for singular values (the orthogonal factorisations
-//! are in `orthogonal`). float32 stacks are computed
+//! are in `orthogonal`, the general eigenproblem in `eigen`). float32 stacks are computed
 //! in float64 and rounded once.
 
 use ndarray::{Array2, ArrayD, Axis, IxDyn};
@@ -128,6 +128,7 @@ fn one(op: LinalgOp, a: Array2<f64>) -> Result<Vec<f64>, IrError> {
         LinalgOp::Qr | LinalgOp::QrComplete => {
             super::orthogonal::qr(&a, op == LinalgOp::QrComplete)
         }
+        LinalgOp::EigValues | LinalgOp::Eig => super::eigen::eig(&a, op == LinalgOp::Eig, op)?,
     })
 }
 

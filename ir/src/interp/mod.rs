@@ -6,6 +6,7 @@
 
 pub mod complex;
 mod decompose;
+mod eigen;
 mod elementwise;
 mod fft;
 mod linalg;

@@ -55,6 +55,7 @@ pub(super) trait Real:
     fn ln(self) -> Self;
     fn exp(self) -> Self;
     fn to_usize(self) -> usize;
+    fn is_finite(self) -> bool;
 }
 
 macro_rules! real {
@@ -80,6 +81,9 @@ macro_rules! real {
             }
             fn to_usize(self) -> usize {
                 self as usize
+            }
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
             }
         }
     };
@@ -147,6 +151,26 @@ pub(super) type Orgqr<I, T> = unsafe extern "C" fn(
     *mut I,
 );
 
+/// `?geev`: a general matrix's eigenvalues (and eigenvectors).
+pub(super) type Geev<I, T> = unsafe extern "C" fn(
+    *const c_char,
+    *const c_char,
+    *const I,
+    *mut T,
+    *const I,
+    *mut T,
+    *mut T,
+    *mut T,
+    *const I,
+    *mut T,
+    *const I,
+    *mut T,
+    *const I,
+    *mut I,
+    usize,
+    usize,
+);
+
 /// The routines of one precision and integer width (Fortran interface: every argument
 /// by address, then the lengths of the character arguments).
 pub(super) struct Routines<I, T> {
@@ -157,6 +181,7 @@ pub(super) struct Routines<I, T> {
     pub(super) gesdd: Gesdd<I, T>,
     pub(super) geqrf: Geqrf<I, T>,
     pub(super) orgqr: Orgqr<I, T>,
+    pub(super) geev: Geev<I, T>,
 }
 
 /// Both precisions of one library.
@@ -329,6 +354,42 @@ extern "C" {
         lwork: *const i32,
         info: *mut i32,
     );
+    fn sgeev_(
+        jobvl: *const c_char,
+        jobvr: *const c_char,
+        n: *const i32,
+        a: *mut f32,
+        lda: *const i32,
+        wr: *mut f32,
+        wi: *mut f32,
+        vl: *mut f32,
+        ldvl: *const i32,
+        vr: *mut f32,
+        ldvr: *const i32,
+        work: *mut f32,
+        lwork: *const i32,
+        info: *mut i32,
+        l1: usize,
+        l2: usize,
+    );
+    fn dgeev_(
+        jobvl: *const c_char,
+        jobvr: *const c_char,
+        n: *const i32,
+        a: *mut f64,
+        lda: *const i32,
+        wr: *mut f64,
+        wi: *mut f64,
+        vl: *mut f64,
+        ldvl: *const i32,
+        vr: *mut f64,
+        ldvr: *const i32,
+        work: *mut f64,
+        lwork: *const i32,
+        info: *mut i32,
+        l1: usize,
+        l2: usize,
+    );
 }
 
 /// The LAPACK in use, chosen once: NumPy's where loaded (see `blas::numpy_symbol`).
@@ -344,6 +405,7 @@ pub(super) fn lapack() -> &'static Lapack {
                 gesdd: sgesdd_,
                 geqrf: sgeqrf_,
                 orgqr: sorgqr_,
+                geev: sgeev_,
             },
             d: Routines {
                 gesv: dgesv_,
@@ -353,6 +415,7 @@ pub(super) fn lapack() -> &'static Lapack {
                 gesdd: dgesdd_,
                 geqrf: dgeqrf_,
                 orgqr: dorgqr_,
+                geev: dgeev_,
             },
         }))
     })
@@ -377,6 +440,7 @@ fn numpy_lapack() -> Option<Lapack> {
             gesdd: routine!(Gesdd, f32, c"scipy_sgesdd_64_"),
             geqrf: routine!(Geqrf, f32, c"scipy_sgeqrf_64_"),
             orgqr: routine!(Orgqr, f32, c"scipy_sorgqr_64_"),
+            geev: routine!(Geev, f32, c"scipy_sgeev_64_"),
         },
         d: Routines {
             gesv: routine!(Gesv, f64, c"scipy_dgesv_64_"),
@@ -386,6 +450,7 @@ fn numpy_lapack() -> Option<Lapack> {
             gesdd: routine!(Gesdd, f64, c"scipy_dgesdd_64_"),
             geqrf: routine!(Geqrf, f64, c"scipy_dgeqrf_64_"),
             orgqr: routine!(Orgqr, f64, c"scipy_dorgqr_64_"),
+            geev: routine!(Geev, f64, c"scipy_dgeev_64_"),
         },
     }))
 }

@@ -8,10 +8,12 @@
 //! results written to a new C-ordered array. Values follow `numpy.linalg`'s routines:
 //! `gesv` for solve and inv, `getrf` for det and slogdet (det = sign * exp(log|det|),
 //! as NumPy's), `potrf` for cholesky, `syevd` for eigh, `gesdd` for singular values and vectors, and
-//! `geqrf` with `orgqr` for QR (the last two in `orthogonal`).
+//! `geqrf` with `orgqr` for QR (the last two in `orthogonal`), `geev` for eig (in
+//! `eigen`).
 //! Small matrices of a stack run in parallel on the kernel pool; large ones one after
 //! another (OpenBLAS threads inside a routine).
 
+mod eigen;
 mod ffi;
 mod orthogonal;
 
@@ -363,6 +365,9 @@ fn matrix<I: LapackInt, T: Real>(
         LinalgOp::Qr | LinalgOp::QrComplete => {
             let complete = op == LinalgOp::QrComplete;
             orthogonal::qr(r, (m, n), a, complete, out, &int)?;
+        }
+        LinalgOp::EigValues | LinalgOp::Eig => {
+            eigen::eig(r, m, a, op == LinalgOp::Eig, out, &int, &fail)?;
         }
     }
     Ok(())

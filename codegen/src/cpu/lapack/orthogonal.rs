@@ -6,7 +6,7 @@ use super::ffi::{LapackInt, Real, Routines};
 use crate::error::CodegenError;
 
 /// Turns a size into LAPACK's integer, or the error of a too large matrix.
-type Int<'a, I> = &'a dyn Fn(usize) -> Result<I, CodegenError>;
+pub(super) type Int<'a, I> = &'a dyn Fn(usize) -> Result<I, CodegenError>;
 
 /// `a` (column-major m x n) = u s vt, packed into `out`: u (m x k, or m x m when
 /// `full`), s (k), vt (k x n, or n x n).
