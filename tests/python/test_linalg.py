@@ -243,3 +243,44 @@ def test_factorisation_errors_traces_and_derivatives():
     onp.testing.assert_array_equal(onp.asarray(q), onp.linalg.qr(A).Q)
     with pytest.raises(Exception, match="no derivative"):
         lazyfuse.grad(lambda a: np.linalg.qr(a).R.sum())(A[0])
+
+
+@pytest.mark.parametrize("dtype", [onp.float64, onp.float32, onp.int64])
+@pytest.mark.parametrize("shape", [(5, 5), (3, 4, 4), (1, 1), (0, 0), (2, 0, 0)])
+def test_eig_and_eigvals_are_numpys_bits(dtype, shape):
+    # geev per matrix, as NumPy's: its order, normalisation and bits; real results where
+    # every eigenvalue is real (triangular matrices), complex otherwise.
+    general = R.standard_normal(shape)
+    for a in (general, onp.triu(general)):
+        a = (a * 10).round().astype(dtype) if dtype == onp.int64 else a.astype(dtype)
+        for x in layouts(a):
+            got, want = np.linalg.eig(x), onp.linalg.eig(a)
+            assert type(got).__name__ == "EigResult"
+            exact(got.eigenvalues, want.eigenvalues)
+            exact(got.eigenvectors, want.eigenvectors)
+            exact(np.linalg.eigvals(x), onp.linalg.eigvals(a))
+
+
+def test_eig_errors_and_traces():
+    bad = onp.eye(3)
+    bad[0, 2] = onp.inf
+    for f in (np.linalg.eig, np.linalg.eigvals):
+        with pytest.raises(onp.linalg.LinAlgError, match="infs or NaNs"):
+            f(np.asarray(bad))
+        with pytest.raises(onp.linalg.LinAlgError, match="must be square"):
+            f(np.asarray(onp.ones((2, 3))))
+    # Traced: complex whatever the values (the result type cannot depend on them).
+    a = R.standard_normal((4, 4))
+    w, v = lazyfuse.jit(lambda x: np.linalg.eig(x))(a)
+    want = onp.linalg.eig(a)
+    assert onp.asarray(w).dtype == onp.complex128
+    onp.testing.assert_allclose(onp.asarray(w), want.eigenvalues, rtol=1e-12)
+    onp.testing.assert_allclose(onp.asarray(v), want.eigenvectors, rtol=1e-12, atol=1e-15)
+    t = onp.triu(a)
+    w = lazyfuse.jit(np.linalg.eigvals)(t)
+    assert onp.asarray(w).dtype == onp.complex128
+    onp.testing.assert_array_equal(onp.asarray(w).real, onp.linalg.eigvals(t))
+    batched = lazyfuse.vmap(np.linalg.eigvals)(R.standard_normal((3, 4, 4)))
+    assert onp.asarray(batched).shape == (3, 4)
+    z = a + 1j * a.T  # complex input: NumPy's
+    onp.testing.assert_allclose(onp.asarray(np.linalg.eigvals(np.asarray(z))), onp.linalg.eigvals(z))

@@ -25,7 +25,7 @@ LAZY = {
     "fft.fftshift", "fft.fft", "fft.fft2", "fft.fftn", "fft.ifft", "fft.irfft", "fft.rfft",
     "linalg.cholesky", "linalg.det", "linalg.eigh", "linalg.eigvalsh", "linalg.inv",
     "linalg.matrix_rank", "linalg.slogdet", "linalg.solve", "linalg.svd", "linalg.qr",
-    "linalg.lstsq", "linalg.pinv",
+    "linalg.lstsq", "linalg.pinv", "linalg.eigvals",
 }
 
 

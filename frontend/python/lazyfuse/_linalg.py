@@ -6,11 +6,12 @@ NumPy's are), ``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``eigh``,
 ``eigvalsh``, ``svd`` (with or without the vectors, ``svdvals``) and ``qr`` are the
 IR's linalg ops: LAPACK library kernels in the program, on stacks of matrices read
 through any view; ``matrix_rank``, ``pinv`` and ``lstsq`` are array expressions over
-them. Routines that can fail on their values (solve, inv, cholesky, eigh, svd) are
-evaluated in the call where they can be, so a singular matrix raises LinAlgError
-there, as NumPy's does; inside traced functions they stay lazy. Complex matrices and the other functions (eig, eigvals,
-qr's raw mode, ...) are NumPy's, computed on the evaluated values and returned as lazy
-arrays."""
+them; ``eig`` and ``eigvals`` are geev's, real where NumPy's are (every eigenvalue
+real), complex inside traced functions. Routines that can fail on their values (solve,
+inv, cholesky, eigh, svd, eig) are evaluated in the call where they can be, so a
+singular matrix raises LinAlgError there, as NumPy's does; inside traced functions they
+stay lazy. Complex matrices, qr's raw mode and the rest are NumPy's, computed on the
+evaluated values and returned as lazy arrays."""
 
 import math as _math
 import operator as _operator
@@ -21,18 +22,19 @@ from . import _ufuncs
 from ._core import _by_numpy, asarray, matmul, ndarray
 from ._creation import zeros
 from ._fallback import numpy_function as _numpy_function
-from ._functions import argsort, broadcast_to, concatenate, moveaxis, sort, where
+from ._functions import argsort, broadcast_to, concatenate, moveaxis, sort, stack, where
 from ._statistics import take_along_axis
 from ._ufuncs import absolute, sqrt
 
 __all__ = ["norm", "matrix_power", "solve", "inv", "det", "slogdet", "cholesky", "eigh",
-           "eigvalsh", "svd", "svdvals", "matrix_rank", "qr", "pinv", "lstsq"]
+           "eigvalsh", "svd", "svdvals", "matrix_rank", "qr", "pinv", "lstsq", "eig", "eigvals"]
 
 _LinAlgError = _np.linalg.LinAlgError
 _SlogdetResult = _np.linalg._linalg.SlogdetResult
 _EighResult = _np.linalg._linalg.EighResult
 _SVDResult = _np.linalg._linalg.SVDResult
 _QRResult = _np.linalg._linalg.QRResult
+_EigResult = _np.linalg._linalg.EigResult
 
 _normalize_axis_tuple = _np.lib.array_utils.normalize_axis_tuple
 
@@ -311,6 +313,56 @@ def _hermitian_svd(a, compute_uv):
     s = take_along_axis(absolute(w), order, axis=-1)
     u = take_along_axis(v, order[..., None, :], axis=-1)
     return _SVDResult(u, s, (u * sign[..., None, :]).swapaxes(-1, -2))
+
+
+def _complex(re, im):
+    """The complex array re + i im: bit for bit where values can be read (a view of the
+    pairs: arithmetic would turn a real part's -0.0 into 0.0); inside traced functions,
+    re + 1j im."""
+    dtype = _np.complex64 if re.dtype == _np.float32 else _np.complex128
+    try:
+        return stack([re, im], axis=-1).view(dtype)[..., 0]
+    except _unknown_errors():
+        return re.astype(dtype) + im.astype(dtype) * 1j
+
+
+def _general_eigen(a, vectors):
+    """eig's or eigvals' values (and vectors) by the IR's geev, or None for complex
+    input. NumPy's result type: real where every imaginary part is 0, else complex;
+    inside a traced function, where the values are not known, always complex."""
+    a_real = _real(a, "eig" if vectors else "eigvals")
+    if a_real is None:
+        return None
+    _stacked(a_real)
+    n = a_real.shape[-1]
+    packed = _now(_routine("eig" if vectors else "eig_values", a_real))
+    parts = [(packed[..., 0, :], packed[..., 1, :])]
+    if vectors:
+        parts.append((packed[..., 2:2 + n, :], packed[..., 2 + n:, :]))
+    try:
+        real = not _np.any(packed[..., 1, :].numpy())
+    except _unknown_errors():
+        real = False
+    return [re if real else _complex(re, im) for re, im in parts]
+
+
+def eig(a):
+    """NumPy's ``eig``: the eigenvalues and right eigenvectors (unit norm, largest
+    component real) of general square matrices by geev, NumPy's routine, as its
+    EigResult; real when every eigenvalue is real (NumPy's rule; inside traced functions
+    always complex). Non-finite input raises LinAlgError as NumPy's does."""
+    result = _general_eigen(a, True)
+    if result is None:
+        return _by_numpy(_np.linalg.eig, a)
+    return _EigResult(*result)
+
+
+def eigvals(a):
+    """NumPy's ``eigvals``: geev's eigenvalues (its order), real when all are."""
+    result = _general_eigen(a, False)
+    if result is None:
+        return _by_numpy(_np.linalg.eigvals, a)
+    return result[0]
 
 
 def qr(a, mode="reduced"):
