@@ -15,6 +15,27 @@ pub(super) struct Compiled {
     /// The NumPy functions of the integer divisions whose zero-divisor probes follow
     /// the outputs (see `crate::warnings`).
     probes: Vec<&'static str>,
+    /// Whether a run is short enough (loop kernels over few elements) that it keeps
+    /// the GIL: releasing and taking it back costs more than the run (about 0.1 us of
+    /// a 1 us call).
+    brief: bool,
+}
+
+/// Buffers of at most this many elements in all make a brief run (a few microseconds
+/// of loops at most).
+const BRIEF_ELEMENTS: usize = 1 << 14;
+
+/// Whether `plan` runs only loop kernels over at most [`BRIEF_ELEMENTS`] elements.
+fn brief(plan: &lazyfuse_ir::kernel::KernelPlan) -> bool {
+    plan.kernels
+        .iter()
+        .all(|k| matches!(k, lazyfuse_ir::kernel::Kernel::Loop(_)))
+        && plan
+            .buffers
+            .iter()
+            .map(|b| b.ty.shape.numel())
+            .fold(0usize, usize::saturating_add)
+            <= BRIEF_ELEMENTS
 }
 
 /// A placeholder for argument `index` of a traced function.
@@ -56,6 +77,7 @@ pub(super) fn compile(
                     .enumerate()
                     .all(|(k, l)| matches!(l, Leaf::Param(n) if *n == k));
             Ok(Compiled {
+                brief: brief(plan.plan()),
                 plan,
                 leaves,
                 params_only,
@@ -101,8 +123,12 @@ impl Compiled {
                 .collect()
         };
         let mut values = guarded(|| {
-            py.detach(|| self.plan.run_views(&views))
-                .map_err(|e| to_pyerr(Error::Codegen(e)))
+            if self.brief {
+                self.plan.run_views(&views)
+            } else {
+                py.detach(|| self.plan.run_views(&views))
+            }
+            .map_err(|e| to_pyerr(Error::Codegen(e)))
         })?;
         if !self.probes.is_empty() {
             let probed = values.split_off(values.len() - self.probes.len());
@@ -257,6 +283,7 @@ pub(super) fn compile_text(py: Python<'_>, text: &str) -> PyResult<Compiled> {
                 .collect();
             let plan = crate::eval::planned(&program)?;
             Ok(Compiled {
+                brief: brief(plan.plan()),
                 plan,
                 leaves: (0..params.len()).map(Leaf::Param).collect(),
                 params_only: true,
