@@ -218,3 +218,18 @@ def test_lexsort_errors_and_edges():
     assert int(np.lexsort(np.asarray(onp.array([3, 1, 2])))) == 0  # three scalar keys
     onp.testing.assert_array_equal(onp.asarray(np.lexsort((np.asarray(onp.ones(0)),))),
                                    onp.lexsort((onp.ones(0),)))
+
+
+@pytest.mark.parametrize("dtype", [onp.float64, onp.float32, onp.int64, onp.int16])
+def test_long_lanes_sort_on_all_threads_stably(dtype):
+    # A lane long enough that its radix passes run on the pool's threads together:
+    # NumPy's stable order (ties, NaN last, -0.0 with 0.0), the same for any thread count.
+    x = R.standard_normal(300_001) * 50
+    x[::7] = onp.round(x[::7])  # ties
+    if onp.dtype(dtype).kind == "f":
+        x[::11], x[5::13], x[3::17], x[2::19] = onp.nan, onp.inf, -0.0, 0.0
+    x = x.astype(dtype) if onp.dtype(dtype).kind == "f" else onp.nan_to_num(x).astype(dtype)
+    order = lazyfuse.jit(np.argsort)(x)
+    onp.testing.assert_array_equal(onp.asarray(order), onp.argsort(x, kind="stable"))
+    values = lazyfuse.jit(np.sort)(x)
+    onp.testing.assert_array_equal(onp.asarray(values), onp.sort(x))

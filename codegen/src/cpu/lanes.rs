@@ -10,6 +10,7 @@ use lazyfuse_ir::{evaluate_op, Op, ReduceOp, Value};
 use rayon::prelude::*;
 
 use super::library::{operand, store_result};
+use super::radix::radix_sort;
 use super::{pool, Memory};
 use crate::error::CodegenError;
 
@@ -250,46 +251,6 @@ fn sort(axis: usize, arg: bool, x: Value) -> Result<Value, CodegenError> {
 
 /// Lanes at least this long are radix sorted (shorter ones by comparisons).
 const RADIX_MIN: usize = 512;
-
-/// A stable least-significant-digit radix sort by a 64-bit key, a byte per pass; passes
-/// where every key has the same byte are skipped (the high bytes of small integers).
-fn radix_sort<E: Copy>(items: &mut [E], key: impl Fn(&E) -> u64) {
-    let mut counts = [[0usize; 256]; 8];
-    for item in items.iter() {
-        let k = key(item);
-        for (byte, count) in counts.iter_mut().enumerate() {
-            count[((k >> (8 * byte)) & 0xFF) as usize] += 1;
-        }
-    }
-    // Passes scatter between `items` and one scratch copy, alternately.
-    let mut scratch: Vec<E> = items.to_vec();
-    let mut sorted_in_scratch = false;
-    for (byte, count) in counts.iter().enumerate() {
-        if count.contains(&items.len()) {
-            continue; // one bucket holds everything: this byte does not order them
-        }
-        let mut start = [0usize; 256];
-        let mut total = 0;
-        for (digit, &c) in count.iter().enumerate() {
-            start[digit] = total;
-            total += c;
-        }
-        let (from, to): (&[E], &mut [E]) = if sorted_in_scratch {
-            (&scratch, items)
-        } else {
-            (items, &mut scratch)
-        };
-        for item in from {
-            let digit = ((key(item) >> (8 * byte)) & 0xFF) as usize;
-            to[start[digit]] = *item;
-            start[digit] += 1;
-        }
-        sorted_in_scratch = !sorted_in_scratch;
-    }
-    if sorted_in_scratch {
-        items.copy_from_slice(&scratch);
-    }
-}
 
 /// An array whose axes were permuted by `perm`, back in the operand's order (C layout).
 fn restore<E: Clone>(a: ndarray::ArrayD<E>, inverse: &[usize]) -> ndarray::ArrayD<E> {

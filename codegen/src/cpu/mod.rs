@@ -19,6 +19,7 @@ mod launch;
 mod library;
 mod object;
 mod orc;
+mod radix;
 mod scalar;
 mod storage;
 mod vmath;
