@@ -132,3 +132,21 @@ def test_padding_and_reductions_match_numpy(name, args, kwargs):
     got = onp.asarray(got)
     assert got.dtype == want.dtype and got.shape == onp.shape(want)
     assert onp.allclose(got, want, rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("grid", [
+    lambda m: m.mgrid[0:5, 0:3], lambda m: m.mgrid[-1:1:5j, 0:4:2], lambda m: m.ogrid[0:3, 0:2],
+    lambda m: m.ogrid[0:1:4j, 2:5], lambda m: m.mgrid[0:5], lambda m: m.mgrid[-1:1:5j],
+    lambda m: m.mgrid[0:1:0.25, 1:2], lambda m: m.ogrid[3:0:-1], lambda m: m.mgrid[0:4:1j, 0:2:2j],
+    lambda m: m.mgrid[:3, :2], lambda m: m.mgrid[0:0, 0:3], lambda m: m.ogrid[0:2:3j, 0:1:0.5, 1:3],
+])
+def test_mgrid_and_ogrid_are_lazy_grids(grid):
+    want, got = grid(onp), grid(np)
+    want = want if isinstance(want, tuple) else (want,)
+    got = got if isinstance(got, tuple) else (got,)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert isinstance(g, lazyfuse.ndarray)
+        g = onp.asarray(g)
+        assert g.dtype == w.dtype and g.shape == w.shape
+        onp.testing.assert_array_equal(g, w)

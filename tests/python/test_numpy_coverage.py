@@ -20,7 +20,7 @@ LAZY = {
     "geomspace", "select", "resize", "gradient", "insert", "delete", "vdot", "kron", "cross",
     "isin", "compress", "extract", "fromfunction", "linalg.norm", "linalg.matrix_power", "einsum",
     "cumsum", "cumprod", "nancumsum", "nancumprod", "sort", "argsort", "median", "quantile",
-    "nanmedian", "nanquantile", "nanpercentile", "lexsort", "polyfit", "apply_along_axis",
+    "nanmedian", "nanquantile", "nanpercentile", "lexsort", "polyfit", "apply_along_axis", "mgrid", "ogrid",
     "percentile",
     "fft.fftshift", "fft.fft", "fft.fft2", "fft.fftn", "fft.ifft", "fft.irfft", "fft.rfft",
     "linalg.cholesky", "linalg.det", "linalg.eigh", "linalg.eigvalsh", "linalg.inv",

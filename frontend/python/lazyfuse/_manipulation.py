@@ -7,6 +7,8 @@ Arguments lazyfuse does not compute lazily (repeat counts given as an array, tri
 of a 1-d array, keyword arguments beyond NumPy's common ones) are computed by NumPy on
 the evaluated values, as every function lazyfuse lacks is."""
 
+import math as _math
+
 import numpy as _np
 
 from ._core import _by_numpy, _index, asarray, concatenate, ndarray, stack, where
@@ -15,7 +17,7 @@ __all__ = [
     "flip", "fliplr", "flipud", "rot90", "roll", "diff", "tile", "repeat", "triu", "tril",
     "diag", "trace", "atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack",
     "dstack", "column_stack", "meshgrid", "indices", "pad", "ptp", "count_nonzero",
-    "average", "nansum", "nanprod", "apply_along_axis",
+    "average", "nansum", "nanprod", "apply_along_axis", "mgrid", "ogrid",
 ]
 
 _normalize_axis_tuple = _np.lib.array_utils.normalize_axis_tuple
@@ -307,6 +309,60 @@ def indices(dimensions, dtype=int, sparse=False):
     grids = meshgrid(*[_np.arange(d, dtype=dtype) for d in dimensions], indexing="ij",
                      sparse=sparse)
     return grids if sparse else stack(grids)
+
+
+class _NdGrid:
+    """NumPy's ``mgrid`` (dense) and ``ogrid`` (open) index tricks, lazily: ``grid[a:b:s,
+    ...]`` is each axis's arange (a complex step counts points, endpoint included)
+    broadcast to the grid, in NumPy's dtypes and formulas (``index * step + start``)."""
+
+    def __init__(self, sparse):
+        self.sparse = sparse
+
+    def __getitem__(self, key):
+        from ._creation import arange
+        if not isinstance(key, tuple):
+            if not isinstance(key, slice):
+                raise TypeError(f"{'ogrid' if self.sparse else 'mgrid'} takes slices")
+            return self._one(key, arange)
+        sizes, numbers = [], [0]
+        for k in key:
+            start = 0 if k.start is None else k.start
+            step = 1 if k.step is None else k.step
+            if isinstance(step, (complex, _np.complexfloating)):
+                sizes.append(int(abs(step)))
+                step = abs(step)
+            else:
+                sizes.append(_math.ceil((k.stop - start) / step))
+            numbers += [start, k.stop, step]
+        dtype = _np.result_type(*numbers)
+        grids = list(indices(sizes, dtype, sparse=True) if self.sparse
+                     else indices(sizes, dtype))
+        for i, k in enumerate(key):
+            start = 0 if k.start is None else k.start
+            step = 1 if k.step is None else k.step
+            if isinstance(step, (complex, _np.complexfloating)):
+                step = int(abs(step))
+                if step != 1:
+                    step = (k.stop - start) / float(step - 1)
+            grid = grids[i] * step + start
+            grids[i] = grid if self.sparse else grid.astype(dtype)
+        return tuple(grids) if self.sparse else stack(grids)
+
+    @staticmethod
+    def _one(key, arange):
+        start = 0 if key.start is None else key.start
+        step = key.step
+        if isinstance(step, (complex, _np.complexfloating)):
+            length = int(abs(step))
+            dtype = _np.result_type(start, key.stop, abs(step))
+            step = (key.stop - start) / float(length - 1) if length != 1 else length
+            return arange(0, length, 1, dtype=dtype) * step + start
+        return arange(start, key.stop, 1 if step is None else step)
+
+
+mgrid = _NdGrid(sparse=False)
+ogrid = _NdGrid(sparse=True)
 
 
 # Where each output position of a padded axis reads (p runs over -before .. n + after - 1).
