@@ -247,6 +247,14 @@ def test_products_and_membership():
     ("ab,cd->abcd", [(2, 3), (4, 1)]), ("ij,ij->ij", [(3, 4), (3, 4)]),
     ("ik,jk->ij", [(3, 4), (5, 4)]), ("i,ij,j->", [(3,), (3, 4), (4,)]),
     ("ij,j->i", [(3, 1), (4,)]),
+    # Ellipses, repeated indices (diagonals), longer chains (NumPy's greedy order).
+    ("ii", [(4, 4)]), ("ii->i", [(4, 4)]), ("iji->j", [(3, 2, 3)]), ("iij->j", [(3, 3, 2)]),
+    ("ii,ij->j", [(3, 3), (3, 4)]), ("...ij,...jk", [(2, 3, 4), (4, 5)]),
+    ("...ij,jk->...ik", [(2, 3, 4), (4, 5)]), ("i...,i...->...", [(3, 2, 4), (3, 2, 4)]),
+    ("...j,j", [(2, 3, 4), (4,)]), ("...", [(2, 3)]), ("ij...->...", [(2, 3, 4)]),
+    ("...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 2)]),
+    ("ij,jk,kl,lm->im", [(3, 4), (4, 5), (5, 2), (2, 6)]),
+    ("ab,bc,cd,de->ae", [(30, 2), (2, 40), (40, 3), (3, 5)]), ("ijk,kl,l->ij", [(2, 3, 4), (4, 5), (5,)]),
 ])
 def test_einsum(subscripts, shapes):
     rng = onp.random.default_rng(len(subscripts))
@@ -258,12 +266,19 @@ def test_einsum(subscripts, shapes):
         check("einsum", (subscripts, *arrays), {})
 
 
-def test_einsum_forms_left_to_numpy_and_errors():
+def test_einsum_is_lazy_and_errors_are_numpys():
     x = onp.arange(9.0).reshape(3, 3)
-    got = np.einsum("ii->i", np.asarray(x))  # a diagonal: NumPy's, same answer
-    onp.testing.assert_array_equal(onp.asarray(got), onp.einsum("ii->i", x))
-    got = np.einsum("...j,j->...", np.asarray(x), np.asarray(x[0]))
-    onp.testing.assert_array_equal(onp.asarray(got), onp.einsum("...j,j->...", x, x[0]))
+    for subscripts, operands in [("ii->i", (x,)), ("...j,j->...", (x, x[0])),
+                                 ("ij,jk,kl->il", (x, x, x))]:
+        got = np.einsum(subscripts, *(np.asarray(o) for o in operands))
+        assert "computed by NumPy" not in str(lazyfuse.explain(got))
+        onp.testing.assert_array_equal(onp.asarray(got), onp.einsum(subscripts, *operands))
+        traced = lazyfuse.jit(lambda *o: np.einsum(subscripts, *o))(*operands)
+        onp.testing.assert_array_equal(onp.asarray(traced), onp.einsum(subscripts, *operands))
+    with pytest.raises(ValueError, match="collapsing index"):
+        np.einsum("ii", np.asarray(onp.ones((2, 3))))
+    with pytest.raises(ValueError, match="ellipsis"):
+        np.einsum("i", np.asarray(x))
     with pytest.raises(ValueError):
         np.einsum("ij,jk->ik", np.asarray(x))
     with pytest.raises(ValueError):

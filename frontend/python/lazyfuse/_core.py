@@ -741,6 +741,7 @@ from ._creation import full, zeros  # noqa: E402  (used above)
 from ._writes import *  # noqa: E402,F401,F403
 from ._manipulation import *  # noqa: E402,F401,F403
 from ._statistics import *  # noqa: E402,F401,F403
+from ._einsum import *  # noqa: E402,F401,F403
 from ._quantiles import *  # noqa: E402,F401,F403
 from ._shaping import *  # noqa: E402,F401,F403
 from ._searching import *  # noqa: E402,F401,F403

@@ -12,13 +12,12 @@ import warnings as _warnings
 import numpy as _np
 
 from ._core import _by_numpy, asarray, concatenate, ndarray, where
-from ._functions import broadcast_to
 from ._ufuncs import conjugate, isnan, sqrt
 
 __all__ = [
     "nanmax", "nanmin", "nanargmax", "nanargmin", "nanmean", "nanvar", "nanstd", "cov",
     "corrcoef", "polyval", "polyfit", "tensordot", "take", "take_along_axis", "convolve", "correlate",
-    "vdot", "kron", "cross", "einsum", "cumsum", "cumprod", "nancumsum", "nancumprod",
+    "vdot", "kron", "cross", "cumsum", "cumprod", "nancumsum", "nancumprod",
 ]
 
 _normalize_axis_index = _np.lib.array_utils.normalize_axis_index
@@ -482,110 +481,6 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     parts = [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0]
     shape = _np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
     return concatenate([p.reshape(shape + (1,)) for p in parts], axis=-1)
-
-
-def einsum(subscripts, *operands, out=None, dtype=None, order="K", casting="safe",
-           optimize=False):
-    """NumPy's ``einsum`` for explicit or implicit subscripts without ellipses or
-    repeated indices within an operand: indices only one operand has (and the output
-    lacks) summed first, then operands contracted left to right, each pair as one
-    (batched) matrix product; other forms are NumPy's."""
-    parsed = _parse_einsum(subscripts, len(operands))
-    if parsed is None or out is not None or dtype is not None or casting != "safe":
-        return _by_numpy(_np.einsum, subscripts, *operands, out=out, dtype=dtype, order=order,
-                         casting=casting, optimize=optimize)
-    inputs, output = parsed
-    arrays = [asarray(x) for x in operands]
-    sizes = {}
-    for labels, x in zip(inputs, arrays):
-        if len(labels) != x.ndim:
-            raise ValueError(f"einstein sum subscripts string contains too many subscripts "
-                             f"for operand {inputs.index(labels)}")
-        for label, n in zip(labels, x.shape):
-            if sizes.setdefault(label, n) != n and n != 1 and sizes[label] != 1:
-                raise ValueError(f"operands could not be broadcast together with remapped "
-                                 f"shapes (label {label!r}: {sizes[label]} and {n})")
-            sizes[label] = max(sizes[label], n)
-    result_dtype = _np.result_type(*(x.dtype for x in arrays))
-    if result_dtype == _np.bool_:
-        return _by_numpy(_np.einsum, subscripts, *operands, optimize=optimize)
-    terms = [(labels, x.astype(result_dtype)) for labels, x in zip(inputs, arrays)]
-    # Sum each operand's own indices (in no other operand and not in the output).
-    for k, (labels, x) in enumerate(terms):
-        others = set(output).union(*(set(lab) for j, (lab, _) in enumerate(terms) if j != k))
-        own = [i for i, label in enumerate(labels) if label not in others]
-        if own:
-            x = x.sum(axis=tuple(own), dtype=result_dtype)
-            labels = "".join(label for label in labels if label in others)
-        terms[k] = (labels, x)
-    labels, x = terms[0]
-    for k in range(1, len(terms)):
-        later = set(output).union(*(set(lab) for lab, _ in terms[k + 1:]))
-        labels, x = _contract(labels, x, *terms[k], later, sizes, result_dtype)
-    # Indices left that the output lacks (a single operand's): summed.
-    extra = [i for i, label in enumerate(labels) if label not in output]
-    if extra:
-        x = x.sum(axis=tuple(extra), dtype=result_dtype)
-        labels = "".join(label for label in labels if label in output)
-    return x.transpose([labels.index(label) for label in output]) if labels != output else x
-
-
-def _parse_einsum(subscripts, count):
-    """(input labels per operand, output labels), or None for forms left to NumPy."""
-    if not isinstance(subscripts, str) or "." in subscripts:
-        return None
-    text = subscripts.replace(" ", "")
-    left, arrow, right = text.partition("->")
-    inputs = left.split(",")
-    if len(inputs) != count:
-        raise ValueError("more operands provided to einstein sum function than specified "
-                         "in the subscripts string" if count > len(inputs) else
-                         "fewer operands provided to einstein sum function than specified "
-                         "in the subscripts string")
-    if not all(label.isalpha() for labels in inputs for label in labels):
-        return None
-    if any(len(set(labels)) != len(labels) for labels in inputs):
-        return None  # a diagonal: NumPy's
-    if arrow:
-        output = right
-        if not all(label.isalpha() for label in output) or len(set(output)) != len(output):
-            return None
-        if not set(output) <= set("".join(inputs)):
-            raise ValueError("einstein sum subscripts string included output subscript "
-                             "which never appeared in an input")
-    else:
-        counts = {}
-        for label in "".join(inputs):
-            counts[label] = counts.get(label, 0) + 1
-        output = "".join(sorted(label for label, c in counts.items() if c == 1))
-    return inputs, output
-
-
-def _contract(la, a, lb, b, keep, sizes, dtype):
-    """Two operands contracted over their shared labels not kept: (batch, free a,
-    summed) @ (batch, summed, free b), one matrix product; labels of the result."""
-    shared = [label for label in la if label in lb]
-    summed = [label for label in shared if label not in keep]
-    batch = [label for label in shared if label in keep]
-    free_a = [label for label in la if label not in shared]
-    free_b = [label for label in lb if label not in shared]
-
-    def arrange(labels, x, order):
-        x = x.transpose([labels.index(label) for label in order])
-        # (Broadcast extents of 1 to the label's size, so the reshape below is exact.)
-        shape = [sizes[label] for label in order]
-        return x if list(x.shape) == shape else broadcast_to(x, shape)
-
-    def count(labels):
-        return int(_np.prod([sizes[label] for label in labels], dtype=_np.int64))
-
-    left = arrange(la, a, batch + free_a + summed).reshape(
-        [sizes[label] for label in batch] + [count(free_a), count(summed)])
-    right = arrange(lb, b, batch + summed + free_b).reshape(
-        [sizes[label] for label in batch] + [count(summed), count(free_b)])
-    product = left @ right
-    labels = batch + free_a + free_b
-    return "".join(labels), product.reshape([sizes[label] for label in labels])
 
 
 def _scan(name, numpy_function, a, axis, dtype, out):
