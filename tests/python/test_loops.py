@@ -159,3 +159,20 @@ def test_evaluating_a_scalar_keeps_the_loop_carried_array_computed():
         assert np.isclose(lam, lamn, rtol=1e-12)
     assert len(lf.explain(v).before.splitlines()) < 10
     np.testing.assert_allclose(np.asarray(v), vn, rtol=1e-12)
+
+
+def test_repeated_jitted_calls_reuse_nothing_they_return():
+    # A plan's runs share bookkeeping (emptied between runs), never results: each call
+    # returns fresh arrays, right for its own arguments, whatever their layout.
+    f = lf.jit(lambda a, b, i: (a * b + 1.0, lnp.take(a, i, axis=0) - b.sum()))
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((6, 5)), rng.standard_normal((6, 5))
+    index = np.array([4, 0, 5, 5])
+    results = []
+    for k in range(6):
+        x = a + k if k % 2 else np.asfortranarray(a + k)
+        y = b[::-1] if k % 3 == 0 else b
+        results.append((x.copy(), y.copy(), f(x, y, index)))
+    for x, y, (product, gathered) in results:
+        np.testing.assert_array_equal(np.asarray(product), x * y + 1.0)
+        np.testing.assert_array_equal(np.asarray(gathered), x[index] - y.sum())

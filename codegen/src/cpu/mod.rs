@@ -315,6 +315,7 @@ impl CpuExecutor {
             steps,
             threads: self.threads,
             params: Mutex::new(None),
+            scratch: Mutex::new(None),
         })
     }
 }
@@ -354,6 +355,9 @@ pub struct PreparedPlan {
     /// computed them: a call with the same strides (the usual case: a loop calling a
     /// jitted function on arrays of one layout) skips computing and checking them.
     params: Mutex<Option<Arc<CachedParams>>>,
+    /// The last run's bookkeeping vectors, emptied, for the next run to fill (a small
+    /// plan's call then allocates only its results).
+    scratch: Mutex<Option<Scratch>>,
 }
 
 /// Every loop kernel's run-time parameters (`launch::kernel_params`), computed and
@@ -405,7 +409,20 @@ impl PreparedPlan {
         inputs: &[InputView<'_>],
         owners: Option<&[Value]>,
     ) -> Result<Vec<Value>, CodegenError> {
-        let mut memory = Memory::new(&self.plan, &self.roots, &self.uninit, inputs, owners)?;
+        let scratch = self
+            .scratch
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .unwrap_or_default();
+        let mut memory = Memory::new_in(
+            scratch,
+            &self.plan,
+            &self.roots,
+            &self.uninit,
+            inputs,
+            owners,
+        )?;
         let cached = {
             let slot = self.params.lock().unwrap_or_else(|e| e.into_inner());
             slot.as_ref().filter(|c| c.fits(inputs)).cloned()
@@ -457,7 +474,11 @@ impl PreparedPlan {
             };
             *self.params.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(fresh));
         }
-        memory.outputs(&self.plan)
+        let outputs = memory.outputs(&self.plan);
+        if let Ok(mut slot) = self.scratch.lock() {
+            *slot = Some(memory.into_scratch());
+        }
+        outputs
     }
 }
 
@@ -556,7 +577,7 @@ struct Memory {
 type Dims<T> = smallvec::SmallVec<[T; 4]>;
 
 /// Raw pointers to each buffer's element 0, for one launch.
-struct Pointers(Vec<*mut u8>);
+struct Pointers(smallvec::SmallVec<[*mut u8; 16]>);
 // SAFETY: the pointers are only dereferenced by kernels while `Memory` is alive and
 // not otherwise accessed (the launch holds `&mut Memory`).
 unsafe impl Send for Pointers {}
@@ -570,6 +591,23 @@ fn contiguous_strides(shape: &[usize]) -> Dims<isize> {
     strides
 }
 
+/// A run's per-buffer vectors, kept for the next run of the same plan: those of a run's
+/// values and pointers empty, those fixed by the plan (roots, shapes, dtypes) filled
+/// when `planned`.
+#[derive(Default)]
+struct Scratch {
+    inputs: Vec<*const u8>,
+    values: Vec<Option<Value>>,
+    uninit: Vec<Option<Uninit>>,
+    root: Vec<usize>,
+    strides: Vec<Dims<isize>>,
+    shapes: Vec<Dims<usize>>,
+    dtypes: Vec<DType>,
+    planned: bool,
+}
+// SAFETY: a scratch holds no elements and no pointers (those vectors are empty).
+unsafe impl Send for Scratch {}
+
 impl Memory {
     fn new(
         plan: &KernelPlan,
@@ -578,19 +616,56 @@ impl Memory {
         inputs: &[InputView<'_>],
         owners: Option<&[Value]>,
     ) -> Result<Memory, CodegenError> {
+        Memory::new_in(Scratch::default(), plan, roots, uninit, inputs, owners)
+    }
+
+    /// A run's memory, its vectors those of `scratch` (refilled).
+    fn new_in(
+        scratch: Scratch,
+        plan: &KernelPlan,
+        roots: &[usize],
+        uninit: &[bool],
+        inputs: &[InputView<'_>],
+        owners: Option<&[Value]>,
+    ) -> Result<Memory, CodegenError> {
         let n = plan.buffers.len();
+        let Scratch {
+            inputs: mut input_ptrs,
+            mut values,
+            uninit: mut uninit_storage,
+            mut root,
+            mut strides,
+            mut shapes,
+            mut dtypes,
+            planned,
+        } = scratch;
+        input_ptrs.resize(n, std::ptr::null());
+        values.resize_with(n, || None);
+        uninit_storage.resize_with(n, || None);
+        strides.resize(n, Dims::new());
+        if !planned {
+            root.clear();
+            root.extend_from_slice(roots);
+            shapes.clear();
+            shapes.extend(
+                plan.buffers
+                    .iter()
+                    .map(|b| Dims::from_slice(b.ty.shape.dims())),
+            );
+            dtypes.clear();
+            dtypes.extend(plan.buffers.iter().map(|b| b.ty.dtype));
+        }
         let mut memory = Memory {
-            inputs: vec![std::ptr::null(); n],
+            inputs: input_ptrs,
             outside: None,
-            values: vec![None; n],
-            uninit: (0..n).map(|_| None).collect(),
-            root: roots.to_vec(),
-            strides: vec![Dims::new(); n],
-            shapes: vec![Dims::new(); n],
-            dtypes: plan.buffers.iter().map(|b| b.ty.dtype).collect(),
+            values,
+            uninit: uninit_storage,
+            root,
+            strides,
+            shapes,
+            dtypes,
         };
         for (i, b) in plan.buffers.iter().enumerate() {
-            memory.shapes[i] = Dims::from_slice(b.ty.shape.dims());
             match b.kind {
                 BufferKind::Input(slot) => {
                     let v = inputs
@@ -639,7 +714,7 @@ impl Memory {
     fn pointers(&mut self) -> Pointers {
         // Inputs are only read, through their borrowed pointers (never made unique).
         let outside = self.outside;
-        let roots: Vec<*mut u8> = self
+        let roots: smallvec::SmallVec<[*mut u8; 16]> = self
             .values
             .iter_mut()
             .zip(self.uninit.iter_mut())
@@ -675,7 +750,36 @@ impl Memory {
         Some((lo, hi))
     }
 
-    fn outputs(mut self, plan: &KernelPlan) -> Result<Vec<Value>, CodegenError> {
+    /// The vectors for the plan's next run: the values released (so that results are
+    /// unique) and the pointers dropped; the plan's roots, shapes and dtypes kept.
+    fn into_scratch(self) -> Scratch {
+        let Memory {
+            mut inputs,
+            mut values,
+            mut uninit,
+            root,
+            mut strides,
+            shapes,
+            dtypes,
+            ..
+        } = self;
+        inputs.clear();
+        values.clear();
+        uninit.clear();
+        strides.clear();
+        Scratch {
+            inputs,
+            values,
+            uninit,
+            root,
+            strides,
+            shapes,
+            dtypes,
+            planned: true,
+        }
+    }
+
+    fn outputs(&mut self, plan: &KernelPlan) -> Result<Vec<Value>, CodegenError> {
         for (root, storage) in self.uninit.iter_mut().enumerate() {
             if let Some(u) = storage.take() {
                 // SAFETY: the run finished, and the first kernel touching this storage
