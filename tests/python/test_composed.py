@@ -2,6 +2,9 @@
 isclose, ...): NumPy's values (within the vector math's ulps where a transcendental
 function is involved), dtypes and special values, NaN, ±inf and -0.0 included."""
 
+import math
+import warnings
+
 import numpy as onp
 import pytest
 
@@ -164,3 +167,39 @@ def test_array_api_function_names():
     assert not np.can_cast(la, onp.float32)
     for name in ("pow", "atan2", "bitwise_left_shift", "bitwise_right_shift", "bitwise_invert"):
         assert isinstance(getattr(np, name), np.ufunc), name
+
+
+def test_vectorize_is_one_expression_where_numpys_loop_would_agree():
+    # float64 arguments, a result of the broadcast shape in the dtype of NumPy's first
+    # call, finite values: one fused expression; anything else: NumPy's loop.
+    rng = onp.random.default_rng(5)
+    x, y, i = rng.standard_normal((3, 4)), rng.standard_normal(4), rng.integers(-5, 5, (3, 4))
+    lazy = [(lambda a, b: a * b + 1, (x, y)), (lambda a: onp.sin(a) * 2, (x,)),
+            (lambda a: abs(a) > 1, (x,)), (lambda a, b: a / b - a ** 2, (x, y))]
+    looped = [(lambda a: a if a > 0 else 0.0, (x,)), (lambda a: math.sin(a), (x,)),
+              (lambda a, b: max(a, b), (x, y)), (lambda a: a // 2, (i,)), (lambda a: 1, (x,)),
+              (lambda a: round(a), (x,)), (lambda a: a * 2, (x.astype(onp.float32),)),
+              (lambda a: a * onp.inf, (x,))]
+    for f, args in lazy + looped:
+        want = onp.vectorize(f)(*args)
+        got = np.vectorize(f)(*(np.asarray(a) for a in args))
+        assert isinstance(got, lazyfuse.ndarray)
+        by_numpy = "computed by NumPy" in str(lazyfuse.explain(got))
+        assert by_numpy == any(f is g for g, _ in looped)
+        got = onp.asarray(got)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        onp.testing.assert_allclose(got, want, rtol=1e-15 if by_numpy else 4e-16 * 4)
+    with pytest.raises(ZeroDivisionError):  # Python's, in NumPy's loop
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.vectorize(lambda a, b: a / b)(np.asarray(x), onp.zeros(4))
+
+    @np.vectorize
+    def triple(a):
+        return a * 3
+    onp.testing.assert_array_equal(onp.asarray(triple(np.asarray(x))), x * 3)
+
+    @np.vectorize(otypes=[onp.float32])
+    def halve(a):
+        return a / 2
+    assert onp.asarray(halve(x)).dtype == onp.float32

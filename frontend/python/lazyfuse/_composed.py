@@ -19,7 +19,7 @@ __all__ = [
     "deg2rad", "rad2deg", "radians", "degrees", "exp2", "logaddexp", "logaddexp2",
     "hypot", "heaviside", "float_power", "fmax", "fmin", "fabs",
     "sinc", "nan_to_num", "isclose", "allclose", "array_equal", "divmod", "angle", "real",
-    "imag",
+    "imag", "vectorize",
 ]
 
 
@@ -290,3 +290,60 @@ def real(val):
 def imag(val):
     """The imaginary part: zeros for real dtypes."""
     return asarray(val).imag
+
+
+class vectorize:
+    """NumPy's ``vectorize``. NumPy calls pyfunc on each element as a Python scalar, in
+    a Python loop; where that is the same as calling it once on whole arrays, lazyfuse
+    does so, as one fused expression computed at once: float64 arguments (Python floats
+    are float64, so each operation rounds the same), a result of the broadcast shape in
+    the dtype NumPy's own first call (on the first elements) gives, and finite values
+    everywhere (where Python raises, on division by zero say, NumPy's loop runs and
+    raises). Everything else (other dtypes, ``otypes``, ``excluded``, ``signature``,
+    keyword arguments, functions that need the values or are not elementwise, arrays
+    inside traced functions) is NumPy's loop on the evaluated arguments (a fallback)."""
+
+    def __init__(self, pyfunc=_np._NoValue, otypes=None, doc=None, excluded=None,
+                 cache=False, signature=None):
+        self._settings = dict(otypes=otypes, doc=doc, excluded=excluded, cache=cache,
+                              signature=signature)
+        self.pyfunc = None if pyfunc is _np._NoValue else pyfunc
+        if self.pyfunc is not None:
+            self._numpy = _np.vectorize(pyfunc, **self._settings)
+            self.__doc__ = self._numpy.__doc__
+            self.__name__ = getattr(pyfunc, "__name__", "vectorized")
+
+    def __call__(self, *args, **kwargs):
+        if self.pyfunc is None:  # (the decorator form with arguments)
+            return vectorize(args[0], **self._settings)
+        plain = not self._settings["otypes"] and not self._settings["excluded"] \
+            and self._settings["signature"] is None and not kwargs and args
+        result = self._whole_arrays(args) if plain else None
+        return result if result is not None else _by_numpy(self._numpy, *args, **kwargs)
+
+    def _whole_arrays(self, args):
+        """pyfunc of the whole arrays where that is NumPy's elementwise answer, else None."""
+        from .errors import LazyfuseError
+        arrays = [asarray(a) for a in args]
+        if not all(a.dtype == _np.float64 for a in arrays):
+            return None
+        shape = _np.broadcast_shapes(*(a.shape for a in arrays))
+        if 0 in shape:
+            return None
+        try:
+            values = [a.numpy() for a in arrays]  # (inside a traced function: NumPy's loop)
+            with _warnings.catch_warnings():
+                _warnings.simplefilter("error")
+                # NumPy's own first call, which sets its result's dtype.
+                first = self.pyfunc(*(v.flat[0] for v in values))
+                result = self.pyfunc(*arrays)
+                if not isinstance(result, ndarray) or result.shape != shape or \
+                        result.dtype != _np.asarray(first).dtype:
+                    return None
+                computed = result.numpy()
+        except (LazyfuseError, TypeError, ValueError, ArithmeticError, AttributeError,
+                Warning):
+            return None
+        if computed.dtype.kind in "fc" and not _np.isfinite(computed).all():
+            return None
+        return result
