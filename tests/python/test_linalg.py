@@ -232,6 +232,13 @@ def test_factorisation_errors_traces_and_derivatives():
         np.linalg.lstsq(np.asarray(onp.ones((3, 2))), np.asarray(onp.ones(4)))
     with pytest.raises(onp.linalg.LinAlgError, match="must be two-dimensional"):
         np.linalg.lstsq(np.asarray(A), np.asarray(B))
+    # rcond: NumPy's cutoffs (a negative one is machine precision, as gelsd's).
+    low, rhs = onp.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]]), onp.arange(3.0)
+    for rcond in (-1, None, 0.5, 1e-20):
+        want = onp.linalg.lstsq(low, rhs, rcond=rcond)
+        got = np.linalg.lstsq(np.asarray(low), np.asarray(rhs), rcond=rcond)
+        onp.testing.assert_allclose(onp.asarray(got[0]), want[0], rtol=1e-9)
+        assert got[2] == want[2] and onp.asarray(got[1]).shape == want[1].shape
     # raw mode is NumPy's (LAPACK's reflectors).
     h, tau = np.linalg.qr(np.asarray(A[0]), "raw")
     exact(h, onp.linalg.qr(A[0], "raw")[0])

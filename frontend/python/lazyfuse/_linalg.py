@@ -440,6 +440,8 @@ def lstsq(a, b, rcond=None):
         raise _LinAlgError("Incompatible dimensions")
     if rcond is None:
         rcond = _np.finfo(_np.float64).eps * max(n, m)  # (NumPy's: float64's eps)
+    elif rcond < 0:
+        rcond = _np.finfo(_np.float64).eps  # (gelsd: machine precision)
     u, s, vt = svd(a, full_matrices=False)
     large = s > rcond * s[:1].sum()  # (the largest value; 0 when there are none)
     inverse = where(large, 1 / where(large, s, 1), 0)
