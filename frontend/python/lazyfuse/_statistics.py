@@ -209,7 +209,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     known, ``full`` and ``cov`` results, and errors."""
     from ._linalg import inv, lstsq
     from ._shaping import vander
-    order = _operator.index(deg) + 1
+    order = int(deg) + 1  # (NumPy takes any number)
     x, y = asarray(x) + 0.0, asarray(y) + 0.0
     if deg < 0:
         raise ValueError("expected deg >= 0")
