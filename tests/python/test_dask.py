@@ -112,6 +112,23 @@ def programs(draw):
     return inputs, steps
 
 
+def close_to_program(got, want, steps, inputs):
+    """got against NumPy's answer; where they differ, against the program run by NumPy in
+    long double and rounded: a tree of chunk sums adds in another order than NumPy's
+    pairwise sum, and a later step can blow the last bits up (var 0 against 1e-14, times
+    -inf: NaN against -inf), so the more precise reference decides."""
+    dtype = inputs[0][0].dtype.name
+    try:
+        close(got, want, dtype)
+    except AssertionError:
+        if want.dtype.kind not in "fc":
+            raise
+        precise = [x.astype(np.longdouble) if x.dtype.kind == "f" else x for x, _ in inputs]
+        with np.errstate(all="ignore"):
+            better = np.asarray(run(steps, precise)).astype(want.dtype)
+        close(got, better, dtype)
+
+
 def run(steps, xs):
     """The program on xs (NumPy arrays, or lazyfuse.dask Arrays through NumPy's API)."""
     v = xs[0]
@@ -152,7 +169,7 @@ def test_random_programs_match_numpy(program):
         return
     got = run(steps, arrays)
     got = got.compute() if isinstance(got, ld.Array) else got
-    close(got, want, inputs[0][0].dtype.name)
+    close_to_program(got, want, steps, inputs)
 
 
 # ---------------------------------------------------------------------------------------
@@ -369,7 +386,7 @@ def test_random_programs_on_the_cluster_match_numpy(cluster, program):
     got = run(steps, arrays)
     if isinstance(got, ld.Array):
         got = cluster.compute(got.to_dask()).result(timeout=60)
-    close(got, want, inputs[0][0].dtype.name)
+    close_to_program(got, want, steps, inputs)
 
 
 def _slow_block(x):
