@@ -48,7 +48,7 @@ test: setup test-rust test-python
 # The compiled-kernel differential suites run twice: the second time with storage that
 # starts uninitialised filled with 0xFF bytes (a kernel reading it early shows).
 test-rust:
-	cargo test --workspace
+	LAZYFUSE_REQUIRE_PTXAS=1 cargo test --workspace
 	LAZYFUSE_POISON_TEMPS=1 cargo test -p lazyfuse --test cpu_differential --test cpu_gather
 
 # The Python package (maturin, release build) installed into .venv, editable.

@@ -24,6 +24,10 @@ pub enum CodegenError {
     /// an unknown target CPU, no C compiler, something exports do not support yet).
     #[error("{0}")]
     Export(String),
+    /// The CUDA target cannot run: no driver, no device, a missing toolkit piece, a
+    /// driver call that failed, or a kernel the GPU backend does not lower yet.
+    #[error("cuda: {0}")]
+    Device(String),
     /// A broken invariant of the code generator: a bug, reported with what failed.
     #[error("internal code generation error: {0}")]
     Internal(String),

@@ -16,6 +16,8 @@ mod block_cache;
 mod cpu;
 mod error;
 mod export;
+pub mod nvptx;
+mod params;
 mod target;
 
 pub use block_cache::BlockCache;

@@ -58,6 +58,9 @@ pub enum ErrorKind {
     Binding,
     /// LLVM refused to compile or load a kernel.
     Compile,
+    /// The CUDA target cannot run (no driver, no device, a missing toolkit piece, a
+    /// kernel the GPU backend does not lower yet).
+    Device,
     /// Memory for a result or temporary could not be allocated.
     Memory,
     /// A bug: a broken invariant in the optimizer, planner, interpreter or codegen.
@@ -82,6 +85,7 @@ impl Error {
             }
             Error::Codegen(CodegenError::Internal(_)) => ErrorKind::Internal,
             Error::Codegen(CodegenError::Export(_)) => ErrorKind::InvalidArgument,
+            Error::Codegen(CodegenError::Device(_)) => ErrorKind::Device,
             Error::Codegen(CodegenError::OutOfMemory { .. }) => ErrorKind::Memory,
         }
     }

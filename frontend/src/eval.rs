@@ -20,6 +20,53 @@ pub enum Backend {
     /// The reference interpreter of the ir crate (ndarray, op by op, unoptimised): the
     /// oracle, slower.
     Interpreter,
+    /// Optimised, fused and compiled for the first CUDA device (inputs copied there,
+    /// results copied back); a `Device` error where there is no driver or device.
+    Cuda,
+}
+
+/// Optimised and planned programs for the GPU, by canonical hash (its kernels are in
+/// the CUDA executor's cache).
+fn planned_for_cuda(program: &Program) -> Result<Arc<lazyfuse_ir::kernel::KernelPlan>> {
+    static PLANS: OnceLock<Mutex<HashMap<ProgramHash, Arc<lazyfuse_ir::kernel::KernelPlan>>>> =
+        OnceLock::new();
+    let plans = PLANS.get_or_init(Default::default);
+    let key = program.canonical_hash();
+    if let Some(plan) = plans.lock().expect("plan cache").get(&key) {
+        return Ok(plan.clone());
+    }
+    let options = lazyfuse_optimizer::Options::default();
+    let optimized = lazyfuse_optimizer::optimize(program, &options)?;
+    let kernel_plan = lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
+        .map_err(lazyfuse_optimizer::OptimizeError::Plan)?;
+    kernel_plan.verify()?;
+    let plan = Arc::new(kernel_plan);
+    let mut plans = plans.lock().expect("plan cache");
+    if plans.len() >= 4096 {
+        plans.clear();
+    }
+    plans.insert(key, plan.clone());
+    Ok(plan)
+}
+
+/// The PTX of each loop kernel of the program computing `arrays`, as the GPU backend
+/// compiles it: for the first CUDA device's architecture, else for
+/// [`lazyfuse_codegen::nvptx::DEFAULT_ARCH`] (no GPU needed).
+pub fn cuda_ptx(arrays: &[&Array]) -> Result<Vec<String>> {
+    use lazyfuse_codegen::nvptx;
+    let (program, _) = lower(arrays)?;
+    let plan = planned_for_cuda(&program)?;
+    let arch = nvptx::CudaExecutor::global()
+        .map(|e| e.arch().to_string())
+        .unwrap_or_else(|_| nvptx::DEFAULT_ARCH.to_string());
+    let dtypes: Vec<lazyfuse_ir::DType> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
+    let mut out = Vec::new();
+    for kernel in &plan.kernels {
+        if let lazyfuse_ir::kernel::Kernel::Loop(l) = kernel {
+            out.push(nvptx::kernel_ptx(l, &dtypes, &arch, false)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Optimised and planned programs by canonical hash: evaluating an equal program again
@@ -152,6 +199,12 @@ pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
             crate::warnings::record(&probes, &values[outputs.len()..]);
             values.truncate(outputs.len());
             Ok(values)
+        }
+        Backend::Cuda => {
+            let (program, leaves) = lower_nodes(&outputs)?;
+            let plan = planned_for_cuda(&program)?;
+            let inputs: Vec<Value> = leaves.into_iter().filter_map(Leaf::into_value).collect();
+            Ok(lazyfuse_codegen::nvptx::CudaExecutor::global()?.run(&plan, &inputs)?)
         }
         Backend::Cpu => {
             // Work other arrays or graphs still hold is output too and remembered on its

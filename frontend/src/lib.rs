@@ -39,7 +39,7 @@ pub use elementwise::binary_fns::*;
 pub use elementwise::unary_fns::*;
 pub use elementwise::{Operand, WeakScalar};
 pub use error::{Error, ErrorKind, Result};
-pub use eval::{eval, eval_into, eval_with, explain, program, Backend};
+pub use eval::{cuda_ptx, eval, eval_into, eval_with, explain, program, Backend};
 pub use export::{
     export, export_instances, export_traced, export_with, plan_instances, plan_traced,
     size_symbols, ExportOptions, ExportTarget, Exported,

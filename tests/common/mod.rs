@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod agree;
 pub mod programs;
 
 use std::io::{BufRead, BufReader, Write};

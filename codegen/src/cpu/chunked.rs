@@ -9,7 +9,7 @@ use crate::error::CodegenError;
 
 /// The value a kernel stored in a 16-byte slot (little-endian: a value's low bytes,
 /// a complex value's real part, first).
-pub(super) fn scalar_from_bits(slot: [u64; 2], dtype: DType) -> lazyfuse_ir::Scalar {
+pub(crate) fn scalar_from_bits(slot: [u64; 2], dtype: DType) -> lazyfuse_ir::Scalar {
     use lazyfuse_ir::num_complex::{Complex32, Complex64};
     use lazyfuse_ir::Scalar;
     let bits = slot[0];
@@ -32,7 +32,7 @@ pub(super) fn scalar_from_bits(slot: [u64; 2], dtype: DType) -> lazyfuse_ir::Sca
 }
 
 /// Partials combined as a balanced tree, left to right (a fixed order).
-pub(super) fn combine_pairwise(
+pub(crate) fn combine_pairwise(
     values: &[lazyfuse_ir::Scalar],
     combiner: ReduceOp,
 ) -> Result<lazyfuse_ir::Scalar, CodegenError> {
@@ -98,7 +98,7 @@ pub(super) fn pairwise_sum<T: Copy + std::ops::Add<Output = T>>(mut level: Vec<T
 /// -> 117 ulp off math.fsum, NumPy 19; float64 with cancellation 3,513 -> 1,465 ulp,
 /// NumPy 583): the in-chunk order dominates, so the fix is pairwise (or several
 /// accumulators) inside the reduce loop, not smaller chunks.
-pub(super) const CHUNK: usize = 8192;
+pub(crate) const CHUNK: usize = 8192;
 
 /// The combiner of a kernel that only folds one value per outer point and stores it
 /// (`sum(expr)`, `max(expr)` ...), which the executor may split into chunks.

@@ -2,7 +2,7 @@
 //! every buffer), its pointers, and the split of its iteration space across threads
 //! (rows, columns, or chunks of a whole-array reduction).
 
-use lazyfuse_ir::kernel::{Affine, LoopKernel, Phase, ScalarOp};
+use lazyfuse_ir::kernel::{LoopKernel, Phase};
 
 use super::chunked::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds, CHUNK};
 use super::{emit, gather, pool, CompiledKernel, CpuExecutor, Memory, Pointers};
@@ -227,71 +227,8 @@ impl CpuExecutor {
     }
 }
 
-/// The run-time parameters of a loop kernel: extents, then per access site its offset
-/// and per-loop strides in elements. Every site's address range over the iteration
-/// space is checked against its buffer, so a kernel can never touch memory outside.
+/// The run-time parameters of a loop kernel over the running plan's buffers
+/// ([`crate::params::loop_params`]: every access checked against its buffer).
 fn kernel_params(kernel: &LoopKernel, memory: &Memory) -> Result<Vec<i64>, CodegenError> {
-    let extents: Vec<usize> = kernel.outer.iter().chain(&kernel.inner).copied().collect();
-    let mut params: Vec<i64> = extents.iter().map(|&e| e as i64).collect();
-    let empty = extents.contains(&0);
-    let mut site = |buffer: Option<usize>, map: &[Affine]| -> Result<(), CodegenError> {
-        let (offset, strides): (i64, Vec<i64>) = match buffer {
-            Some(b) => {
-                let s = &memory.strides[b];
-                let offset = map.iter().zip(s).map(|(a, &st)| a.offset * st as i64).sum();
-                let strides = (0..extents.len())
-                    .map(|k| {
-                        map.iter()
-                            .zip(s)
-                            .map(|(a, &st)| a.coefs[k] * st as i64)
-                            .sum()
-                    })
-                    .collect();
-                (offset, strides)
-            }
-            None => (map[0].offset, map[0].coefs.clone()),
-        };
-        if let (Some(b), false) = (buffer, empty) {
-            let (mut lo, mut hi) = (offset as isize, offset as isize);
-            for (k, &st) in strides.iter().enumerate() {
-                let span = st as isize * (extents[k] as isize - 1);
-                if span < 0 {
-                    lo += span;
-                } else {
-                    hi += span;
-                }
-            }
-            let ok = memory
-                .extent(b)
-                .is_some_and(|(blo, bhi)| lo >= blo && hi <= bhi);
-            if !ok {
-                return Err(CodegenError::Internal(format!(
-                    "kernel access [{lo}, {hi}] outside buffer %{b}"
-                )));
-            }
-        }
-        params.push(offset);
-        params.extend(strides);
-        Ok(())
-    };
-    for phase in &kernel.phases {
-        let (body, stores) = phase.body_and_stores();
-        for instr in &body.instrs {
-            match &instr.op {
-                ScalarOp::Load(b, map) => site(Some(b.0 as usize), &map.0)?,
-                ScalarOp::Ramp { index, .. } => site(None, std::slice::from_ref(index))?,
-                // A gather site's parameter is its buffer's size (the bound its
-                // positions are checked against in the kernel).
-                ScalarOp::Gather { buffer, .. } => {
-                    let size = memory.shapes[buffer.0 as usize].iter().product::<usize>();
-                    site(None, &[Affine::constant(size as i64, extents.len())])?
-                }
-                _ => {}
-            }
-        }
-        for st in stores {
-            site(Some(st.buffer.0 as usize), &st.index.0)?;
-        }
-    }
-    Ok(params)
+    crate::params::loop_params(kernel, &memory.shapes, &memory.strides)
 }

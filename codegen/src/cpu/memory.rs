@@ -186,20 +186,7 @@ impl Memory {
     /// The element-offset range `[lo, hi]` buffer `b` may be accessed in, relative to
     /// its element 0 (for an empty buffer, an empty range).
     pub(super) fn extent(&self, b: usize) -> Option<(isize, isize)> {
-        let shape = &self.shapes[b];
-        if shape.contains(&0) {
-            return None;
-        }
-        let (mut lo, mut hi) = (0isize, 0isize);
-        for (d, &s) in shape.iter().zip(&self.strides[b]) {
-            let span = s * (*d as isize - 1);
-            if span < 0 {
-                lo += span;
-            } else {
-                hi += span;
-            }
-        }
-        Some((lo, hi))
+        crate::params::extent(&self.shapes[b], &self.strides[b])
     }
 
     /// The vectors for the plan's next run: the values released (so that results are

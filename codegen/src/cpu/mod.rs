@@ -36,6 +36,17 @@ pub use blas::blas_in_use;
 pub use disk_cache::DiskCache;
 pub use storage::storage_roots;
 
+/// What the GPU backend (`crate::nvptx`) shares with the CPU backend: the kernel
+/// function (loop nest, scalar lowering and vector math are target-independent LLVM IR),
+/// buffer renumbering, the structural cache key and whole-array fold chunks.
+pub(crate) mod shared {
+    pub(crate) use super::canonical_buffers;
+    pub(crate) use super::chunked::{chunkable_folds, combine_pairwise, scalar_from_bits, CHUNK};
+    pub(crate) use super::compile::structure_key;
+    pub(crate) use super::emit::{emit_kernel, gathers, is_elementwise};
+    pub(crate) use super::storage::storage_roots;
+}
+
 /// What ahead-of-time export (`crate::export`) uses of the CPU backend.
 pub(crate) mod aot {
     pub(crate) use super::canonical_buffers;

@@ -37,7 +37,7 @@ import numpy as _np
 
 __all__ = ["LazyfuseError", "FallbackWarning", "ShapeError", "DTypeError", "AxisError", "ScalarOverflowError",
            "IndexingError", "InvalidArgumentError", "LinAlgError", "BindingError", "ConcretizationError",
-           "ParseError", "OutOfMemoryError", "CompileError", "InternalError"]
+           "ParseError", "OutOfMemoryError", "CompileError", "DeviceError", "InternalError"]
 
 
 class LazyfuseError(Exception):
@@ -98,6 +98,11 @@ class OutOfMemoryError(LazyfuseError, MemoryError):
 
 class CompileError(LazyfuseError, RuntimeError):
     """LLVM refused to compile or load a kernel (RuntimeError)."""
+
+
+class DeviceError(LazyfuseError, RuntimeError):
+    """The CUDA target cannot run: no driver or device, a missing toolkit piece, a failed
+    driver call, or a kernel the GPU backend does not lower yet (RuntimeError)."""
 
 
 class InternalError(LazyfuseError, RuntimeError):

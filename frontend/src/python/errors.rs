@@ -25,6 +25,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Parse => "ParseError",
         ErrorKind::Binding => "BindingError",
         ErrorKind::Compile => "CompileError",
+        ErrorKind::Device => "DeviceError",
         ErrorKind::Memory => "OutOfMemoryError",
         ErrorKind::Internal => "InternalError",
     }
@@ -38,7 +39,9 @@ fn builtin(kind: ErrorKind, message: String) -> PyErr {
         ErrorKind::Overflow => PyOverflowError::new_err(message),
         ErrorKind::Index => PyIndexError::new_err(message),
         ErrorKind::Memory => PyMemoryError::new_err(message),
-        ErrorKind::Compile | ErrorKind::Internal => PyRuntimeError::new_err(message),
+        ErrorKind::Compile | ErrorKind::Device | ErrorKind::Internal => {
+            PyRuntimeError::new_err(message)
+        }
         _ => PyValueError::new_err(message),
     }
 }

@@ -1,0 +1,206 @@
+//! The GPU backend: every loop kernel of random programs (every op family and dtype,
+//! fused and unfused, the chunked variant of whole-array folds) lowered to PTX and
+//! assembled by ptxas for sm_80 and sm_90; a few properties of the PTX of simple
+//! kernels; and, where a CUDA device is present, the compiled results against the
+//! interpreter.
+//!
+//! ptxas comes from the pip wheel nvidia-cuda-nvcc-cu12 that `make test` installs;
+//! `LAZYFUSE_REQUIRE_PTXAS=1` (set by `make test`) makes its absence a failure, and
+//! `LAZYFUSE_REQUIRE_GPU=1` (set by `scripts/gpu_check.sh`) that of a device.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::agree::{agree_within, magnitude, tainted_outputs};
+use common::programs::{build, case_strategy};
+use lazyfuse::ir::kernel::{Kernel, KernelPlan};
+use lazyfuse::ir::{interpret, Program, Value};
+use lazyfuse_codegen::nvptx::{kernel_ptx, toolkit, CudaExecutor};
+use lazyfuse_optimizer::{plan, FusionOptions};
+use proptest::prelude::*;
+
+fn required(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| v == "1")
+}
+
+fn ptxas() -> Option<PathBuf> {
+    let found = toolkit::ptxas();
+    assert!(
+        found.is_some() || !required("LAZYFUSE_REQUIRE_PTXAS"),
+        "ptxas not found (pip install nvidia-cuda-nvcc-cu12, or set LAZYFUSE_CUDA_HOME)"
+    );
+    found
+}
+
+/// Assembles `ptx` for `arch`; ptxas's complaint on failure.
+fn assemble(ptxas: &PathBuf, ptx: &str, arch: &str) -> Result<String, String> {
+    let dir = std::env::temp_dir().join(format!("lazyfuse-ptx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let file = dir.join(format!(
+        "k{}.ptx",
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::write(&file, ptx).map_err(|e| e.to_string())?;
+    let out = Command::new(ptxas)
+        .args(["-arch", arch, "-v", "-o", "/dev/null"])
+        .arg(&file)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&file);
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.success() {
+        Ok(log)
+    } else {
+        Err(log)
+    }
+}
+
+/// Every loop kernel's PTX (and its chunked variant where it has one).
+fn plan_ptx(plan: &KernelPlan) -> Vec<String> {
+    let dtypes: Vec<_> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
+    let mut out = Vec::new();
+    for kernel in &plan.kernels {
+        if let Kernel::Loop(l) = kernel {
+            out.push(
+                kernel_ptx(l, &dtypes, "sm_80", false).unwrap_or_else(|e| panic!("{e}\n{plan}")),
+            );
+            if let Ok(chunked) = kernel_ptx(l, &dtypes, "sm_80", true) {
+                out.push(chunked);
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_program_kernels_assemble_for_sm80_and_sm90(case in case_strategy(14)) {
+        let (_, pool) = build(&case);
+        let (program, _) = Program::from_outputs(&pool[pool.len().saturating_sub(3)..]).unwrap();
+        let ptxas = ptxas();
+        for fusion in [true, false] {
+            let plan = plan(&program, &FusionOptions { enabled: fusion, ..Default::default() }).unwrap();
+            for ptx in plan_ptx(&plan) {
+                prop_assert!(ptx.contains(".entry lazyfuse_kernel"), "{ptx}");
+                if let Some(p) = &ptxas {
+                    for arch in ["sm_80", "sm_90"] {
+                        let r = assemble(p, &ptx, arch);
+                        prop_assert!(r.is_ok(), "ptxas -arch {arch}: {}\n{program}\n{plan}\n{ptx}", r.unwrap_err());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn first_loop_ptx(text: &str, chunked: bool) -> String {
+    let program: Program = text.parse().unwrap();
+    let plan = plan(&program, &FusionOptions::default()).unwrap();
+    let dtypes: Vec<_> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
+    let kernel = plan
+        .kernels
+        .iter()
+        .find_map(|k| match k {
+            Kernel::Loop(l) => Some(l.clone()),
+            _ => None,
+        })
+        .expect("a loop kernel");
+    kernel_ptx(&kernel, &dtypes, "sm_90", chunked).unwrap()
+}
+
+#[test]
+fn simple_kernels_spill_nothing_and_call_nothing() {
+    let programs = [
+        "program(a: f64[1000], b: f64[1000], c: f64[1000]) {\n  d: f64[1000] = mul a b\n  e: f64[1000] = add d c\n  return e\n}",
+        "program(a: f32[64,256]) {\n  b: f32[64,256] = exp a\n  c: f32[64] = reduce_sum[axes=(1)] b\n  return c\n}",
+        "program(a: f64[1000]) {\n  b: f64[1000] = tanh a\n  return b\n}",
+    ];
+    let ptxas = ptxas();
+    for text in programs {
+        let ptx = first_loop_ptx(text, false);
+        assert!(
+            !ptx.contains("call.uni"),
+            "a call left in the kernel:\n{ptx}"
+        );
+        if let Some(p) = &ptxas {
+            let log = assemble(p, &ptx, "sm_90").unwrap();
+            // A float reduction's pairwise-sum partials live in a stack array.
+            let folds = text.contains("reduce_");
+            assert!(
+                folds || log.contains(" 0 bytes stack frame"),
+                "{text}\n{log}"
+            );
+            assert!(log.contains(" 0 bytes spill stores"), "{text}\n{log}");
+        }
+    }
+}
+
+#[test]
+fn functions_from_libdevice_are_linked_in() {
+    let ptx = first_loop_ptx(
+        "program(a: f64[100]) {\n  b: f64[100] = arcsinh a\n  return b\n}",
+        false,
+    );
+    assert!(!ptx.contains(".extern .func"), "{ptx}");
+    if let Some(p) = ptxas() {
+        assemble(&p, &ptx, "sm_90").unwrap();
+    }
+}
+
+#[test]
+fn whole_array_folds_have_a_chunked_variant() {
+    let ptx = first_loop_ptx(
+        "program(a: f64[100000]) {\n  b: f64[] = reduce_sum[axes=(0)] a\n  return b\n}",
+        true,
+    );
+    assert!(ptx.contains(".entry lazyfuse_kernel"), "{ptx}");
+}
+
+/// The CUDA executor, where a device is present (else the test has nothing to run).
+fn device() -> Option<&'static CudaExecutor> {
+    match CudaExecutor::global() {
+        Ok(e) => Some(e),
+        Err(e) => {
+            assert!(!required("LAZYFUSE_REQUIRE_GPU"), "{e}");
+            eprintln!("no CUDA device: {e}");
+            None
+        }
+    }
+}
+
+#[test]
+fn without_a_device_the_error_says_what_is_missing() {
+    if let Err(e) = CudaExecutor::global() {
+        let text = e.to_string();
+        assert!(text.starts_with("cuda: "), "{text}");
+        assert!(text.contains("driver") || text.contains("device"), "{text}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn gpu_results_match_the_interpreter(case in case_strategy(14)) {
+        let Some(exec) = device() else { return Ok(()) };
+        let (_, pool) = build(&case);
+        let (program, leaves) = Program::from_outputs(&pool[pool.len().saturating_sub(3)..]).unwrap();
+        let inputs: Vec<Value> = leaves.into_iter().map(|l| l.into_value().expect("data leaves only")).collect();
+        let want = interpret(&program, &inputs).unwrap();
+        let scale = magnitude(&want).max(magnitude(&inputs)) * 64.0;
+        for fusion in [true, false] {
+            let plan = plan(&program, &FusionOptions { enabled: fusion, ..Default::default() }).unwrap();
+            let got = exec.run(&plan, &inputs).map_err(|e| TestCaseError::fail(format!("{e}\n{program}\n{plan}")))?;
+            let tainted = tainted_outputs(&program);
+            for ((w, g), &(t, chaotic)) in want.iter().zip(&got).zip(&tainted) {
+                let ok = chaotic || agree_within(w, g, scale, t);
+                prop_assert!(ok, "fusion {}: GPU result differs\n{}\n{}\nwant {:?}\ngot  {:?}", fusion, program, plan, w, g);
+            }
+        }
+    }
+}
