@@ -24,8 +24,10 @@ fn roots() -> Vec<PathBuf> {
     .collect();
     if let Some(python) = std::env::var_os("LAZYFUSE_PYTHON") {
         // <venv>/bin/python -> <venv>/lib/python3.*/site-packages/nvidia/cuda_nvcc
-        let lib = PathBuf::from(python).join("../../lib");
-        if let Ok(entries) = std::fs::read_dir(&lib) {
+        // (Lexically: the interpreter is often a link out of the venv.)
+        let python = PathBuf::from(python);
+        let lib = python.parent().and_then(|bin| bin.parent()).map(|v| v.join("lib"));
+        if let Some(Ok(entries)) = lib.map(std::fs::read_dir) {
             roots.extend(
                 entries
                     .flatten()
