@@ -70,6 +70,21 @@ pub struct CudaExecutor {
     hits: AtomicU64,
     /// Launch shape: blocks per multiprocessor times multiprocessors, at most.
     max_blocks: u32,
+    /// Time spent so far (nanoseconds): copying inputs to the device, running the
+    /// plans' kernels there (CUDA events around them), copying results back.
+    timing: [AtomicU64; 3],
+}
+
+/// Where a [`CudaExecutor`]'s time went, summed over its runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CudaTiming {
+    /// Copying inputs to the device and allocating its buffers (seconds).
+    pub upload: f64,
+    /// Running the plans' kernels on the device, as its events measure (seconds): what a
+    /// program whose inputs already live there would take.
+    pub kernels: f64,
+    /// Copying results back to the host (seconds).
+    pub download: f64,
 }
 
 impl CudaExecutor {
@@ -117,6 +132,7 @@ impl CudaExecutor {
             compiles: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             max_blocks: sms * 8,
+            timing: Default::default(),
         })
     }
 
@@ -136,6 +152,20 @@ impl CudaExecutor {
             self.compiles.load(Ordering::Relaxed),
             self.hits.load(Ordering::Relaxed),
         )
+    }
+
+    /// Time spent in runs so far, by stage.
+    pub fn timing(&self) -> CudaTiming {
+        let s = |k: usize| self.timing[k].load(Ordering::Relaxed) as f64 * 1e-9;
+        CudaTiming {
+            upload: s(0),
+            kernels: s(1),
+            download: s(2),
+        }
+    }
+
+    fn add_time(&self, stage: usize, seconds: f64) {
+        self.timing[stage].fetch_add((seconds * 1e9) as u64, Ordering::Relaxed);
     }
 
     /// Waits for everything queued on the device.
@@ -188,16 +218,35 @@ impl CudaExecutor {
     /// come back to the host.
     pub fn run(&self, plan: &KernelPlan, inputs: &[Value]) -> Res<Vec<Value>> {
         plan.verify()?;
+        let clock = std::time::Instant::now();
         let mut memory = DeviceMemory::new(self, plan, inputs)?;
-        let kernels = &plan.kernels;
-        for kernel in kernels {
+        self.synchronize()?;
+        self.add_time(0, clock.elapsed().as_secs_f64());
+        let event = || {
+            self.ctx
+                .new_event(Some(cudarc::driver::sys::CUevent_flags::CU_EVENT_DEFAULT))
+                .map_err(driver_error("creating an event"))
+        };
+        let (start, end) = (event()?, event()?);
+        start
+            .record(&self.stream)
+            .map_err(driver_error("recording an event"))?;
+        for kernel in &plan.kernels {
             match kernel {
                 Kernel::Loop(l) => self.launch(l, &mut memory)?,
                 Kernel::MatMul(m) => host_matmul(m, &mut memory)?,
                 Kernel::Axis(a) => host_axis(a, &mut memory)?,
             }
         }
-        memory.outputs(plan, inputs)
+        end.record(&self.stream)
+            .map_err(driver_error("recording an event"))?;
+        end.synchronize().map_err(driver_error("synchronize"))?;
+        let ms = start.elapsed_ms(&end).map_err(driver_error("timing"))?;
+        self.add_time(1, f64::from(ms) * 1e-3);
+        let clock = std::time::Instant::now();
+        let outputs = memory.outputs(plan, inputs);
+        self.add_time(2, clock.elapsed().as_secs_f64());
+        outputs
     }
 
     /// One loop kernel on the device.
@@ -307,9 +356,11 @@ impl CudaExecutor {
         Ok(())
     }
 
+    /// Zeroed device memory: at least 16 bytes, so that an empty buffer still has a
+    /// readable element (a gather from it reads element 0 before raising).
     fn zeros(&self, bytes: usize) -> Res<CudaSlice<u8>> {
         self.stream
-            .alloc_zeros::<u8>(bytes.max(1))
+            .alloc_zeros::<u8>(bytes.max(16))
             .map_err(|e| CodegenError::Device(format!("allocating {bytes} bytes: {e}")))
     }
 
@@ -373,12 +424,9 @@ impl<'e> DeviceMemory<'e> {
                             v.shape()
                         )));
                     }
-                    let data = c_bytes(v);
-                    if data.is_empty() {
-                        exec.zeros(1)?
-                    } else {
-                        exec.upload(&data)?
-                    }
+                    let mut data = c_bytes(v);
+                    data.resize(data.len().max(16), 0);
+                    exec.upload(&data)?
                 }
                 _ => exec.zeros(bytes)?,
             });

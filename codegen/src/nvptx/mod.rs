@@ -11,7 +11,7 @@ mod device;
 mod ptx;
 pub mod toolkit;
 
-pub use device::{devices, CudaExecutor};
+pub use device::{devices, CudaExecutor, CudaTiming};
 
 use lazyfuse_ir::kernel::LoopKernel;
 use lazyfuse_ir::DType;

@@ -26,7 +26,10 @@ fn roots() -> Vec<PathBuf> {
         // <venv>/bin/python -> <venv>/lib/python3.*/site-packages/nvidia/cuda_nvcc
         // (Lexically: the interpreter is often a link out of the venv.)
         let python = PathBuf::from(python);
-        let lib = python.parent().and_then(|bin| bin.parent()).map(|v| v.join("lib"));
+        let lib = python
+            .parent()
+            .and_then(|bin| bin.parent())
+            .map(|v| v.join("lib"));
         if let Some(Ok(entries)) = lib.map(std::fs::read_dir) {
             roots.extend(
                 entries

@@ -8,20 +8,21 @@ kernels and compiled by LLVM for this CPU, with compiled kernels cached.
 from . import _base, _native
 from .errors import (LazyfuseError, ShapeError, DTypeError, AxisError, ScalarOverflowError,
                      IndexingError, InvalidArgumentError, LinAlgError, BindingError, ConcretizationError,
-                     ParseError, OutOfMemoryError, CompileError, InternalError)
+                     ParseError, OutOfMemoryError, CompileError, DeviceError, InternalError)
 from ._core import ndarray, asarray, array, _set_eager_limit as set_eager_limit
 from ._jit import jit, explain, visualize, Explanation
+from ._cuda import devices, Device
 from ._export import export, Exported
 from ._transforms import (grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian,
                           stop_gradient, vmap, custom_vjp, custom_jvp)
 from . import numpy
 
-__all__ = ["ndarray", "asarray", "array", "eval", "from_dask", "jit", "export", "Exported", "explain", "visualize", "Explanation",
+__all__ = ["ndarray", "asarray", "array", "eval", "from_dask", "jit", "devices", "Device", "export", "Exported", "explain", "visualize", "Explanation",
            "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "stop_gradient", "vmap", "custom_vjp", "custom_jvp",
            "blas_info", "cache_info", "set_eager_limit", "numpy", "LazyfuseError", "ShapeError", "DTypeError", "AxisError",
            "ScalarOverflowError", "IndexingError", "InvalidArgumentError", "LinAlgError", "BindingError",
            "ConcretizationError", "ParseError", "OutOfMemoryError",
-           "CompileError", "InternalError"]
+           "CompileError", "DeviceError", "InternalError"]
 
 
 def eval(*arrays):

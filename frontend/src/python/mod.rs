@@ -572,6 +572,26 @@ fn cuda_ptx(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<String>> {
     })
 }
 
+/// Where the CUDA executor's time went so far (seconds): "upload", "kernels" (device
+/// events around each plan's kernels) and "download"; None before it starts.
+#[pyfunction]
+fn cuda_timing(py: Python<'_>) -> PyResult<Option<Bound<'_, PyDict>>> {
+    let Ok(exec) = lazyfuse_codegen::nvptx::CudaExecutor::global() else {
+        return Ok(None);
+    };
+    let t = exec.timing();
+    let (compiles, hits) = exec.stats();
+    let d = PyDict::new(py);
+    d.set_item("upload", t.upload)?;
+    d.set_item("kernels", t.kernels)?;
+    d.set_item("download", t.download)?;
+    d.set_item("compiles", compiles)?;
+    d.set_item("hits", hits)?;
+    d.set_item("arch", exec.arch())?;
+    d.set_item("device", exec.device_name())?;
+    Ok(Some(d))
+}
+
 /// The CUDA devices of this machine by name (empty without a driver or device).
 #[pyfunction]
 fn cuda_devices(py: Python<'_>) -> Vec<String> {
@@ -784,6 +804,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate_cuda, m)?)?;
     m.add_function(wrap_pyfunction!(cuda_ptx, m)?)?;
     m.add_function(wrap_pyfunction!(cuda_devices, m)?)?;
+    m.add_function(wrap_pyfunction!(cuda_timing, m)?)?;
     m.add_function(wrap_pyfunction!(cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
     m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
