@@ -63,7 +63,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out
 
 status=0
 echo "== random programs on the GPU against the interpreter"
-LAZYFUSE_REQUIRE_GPU=1 timeout 300 "$test_bin" --test-threads=1 2>&1 | tee "$out/differential.log" || status=1
+LAZYFUSE_REQUIRE_GPU=1 timeout 300 "$test_bin" gpu_ --test-threads=1 2>&1 | tee "$out/differential.log" || status=1
 echo "== layouts, workloads, CuPy and JAX"
 timeout 300 "$python" scripts/gpu_check.py --out "$out" 2>&1 | tee "$out/gpu_check.log" || status=1
 exit $status
