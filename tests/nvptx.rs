@@ -17,7 +17,7 @@ use common::agree::{agree_within, magnitude, tainted_outputs};
 use common::programs::{build, case_strategy};
 use lazyfuse::ir::kernel::{Kernel, KernelPlan};
 use lazyfuse::ir::{interpret, Program, Value};
-use lazyfuse_codegen::nvptx::{kernel_ptx, toolkit, CudaExecutor};
+use lazyfuse_codegen::nvptx::{kernel_ptx, toolkit, CudaExecutor, Variant};
 use lazyfuse_optimizer::{plan, FusionOptions};
 use proptest::prelude::*;
 
@@ -58,17 +58,21 @@ fn assemble(ptxas: &PathBuf, ptx: &str, arch: &str) -> Result<String, String> {
     }
 }
 
-/// Every loop kernel's PTX (and its chunked variant where it has one).
+/// Every loop kernel's PTX, in every variant it has (a thread per element or row
+/// always; a chunked whole-array fold, a block per row where the kernel allows).
 fn plan_ptx(plan: &KernelPlan) -> Vec<String> {
     let dtypes: Vec<_> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
     let mut out = Vec::new();
     for kernel in &plan.kernels {
         if let Kernel::Loop(l) = kernel {
             out.push(
-                kernel_ptx(l, &dtypes, "sm_80", false).unwrap_or_else(|e| panic!("{e}\n{plan}")),
+                kernel_ptx(l, &dtypes, "sm_80", Variant::Threads)
+                    .unwrap_or_else(|e| panic!("{e}\n{plan}")),
             );
-            if let Ok(chunked) = kernel_ptx(l, &dtypes, "sm_80", true) {
-                out.push(chunked);
+            for variant in [Variant::Chunked, Variant::Blocks] {
+                if let Ok(ptx) = kernel_ptx(l, &dtypes, "sm_80", variant) {
+                    out.push(ptx);
+                }
             }
         }
     }
@@ -98,7 +102,7 @@ proptest! {
     }
 }
 
-fn first_loop_ptx(text: &str, chunked: bool) -> String {
+fn first_loop_ptx(text: &str, variant: Variant) -> String {
     let program: Program = text.parse().unwrap();
     let plan = plan(&program, &FusionOptions::default()).unwrap();
     let dtypes: Vec<_> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
@@ -110,7 +114,7 @@ fn first_loop_ptx(text: &str, chunked: bool) -> String {
             _ => None,
         })
         .expect("a loop kernel");
-    kernel_ptx(&kernel, &dtypes, "sm_90", chunked).unwrap()
+    kernel_ptx(&kernel, &dtypes, "sm_90", variant).unwrap()
 }
 
 #[test]
@@ -122,7 +126,7 @@ fn simple_kernels_spill_nothing_and_call_nothing() {
     ];
     let ptxas = ptxas();
     for text in programs {
-        let ptx = first_loop_ptx(text, false);
+        let ptx = first_loop_ptx(text, Variant::Threads);
         assert!(
             !ptx.contains("call.uni"),
             "a call left in the kernel:\n{ptx}"
@@ -144,7 +148,7 @@ fn simple_kernels_spill_nothing_and_call_nothing() {
 fn functions_from_libdevice_are_linked_in() {
     let ptx = first_loop_ptx(
         "program(a: f64[100]) {\n  b: f64[100] = arcsinh a\n  return b\n}",
-        false,
+        Variant::Threads,
     );
     assert!(!ptx.contains(".extern .func"), "{ptx}");
     if let Some(p) = ptxas() {
@@ -156,9 +160,23 @@ fn functions_from_libdevice_are_linked_in() {
 fn whole_array_folds_have_a_chunked_variant() {
     let ptx = first_loop_ptx(
         "program(a: f64[100000]) {\n  b: f64[] = reduce_sum[axes=(0)] a\n  return b\n}",
-        true,
+        Variant::Chunked,
     );
     assert!(ptx.contains(".entry lazyfuse_kernel"), "{ptx}");
+}
+
+/// A block per row: shared memory for the partials, barriers between the steps of
+/// their tree, no spills.
+#[test]
+fn rows_folded_by_a_block_use_shared_memory_and_barriers() {
+    let softmax = "program(x: f32[100,1000]) {\n  m: f32[100,1] = reduce_max[axes=(1), keepdims] x\n  mb: f32[100,1000] = broadcast_to[shape=(100,1000)] m\n  d: f32[100,1000] = sub x mb\n  e: f32[100,1000] = exp d\n  s: f32[100] = reduce_sum[axes=(1)] e\n  return s\n}";
+    let ptx = first_loop_ptx(softmax, Variant::Blocks);
+    assert!(ptx.contains(".shared"), "{ptx}");
+    assert!(ptx.contains("bar.sync"), "{ptx}");
+    if let Some(p) = ptxas() {
+        let log = assemble(&p, &ptx, "sm_90").unwrap();
+        assert!(log.contains(" 0 bytes spill stores"), "{log}");
+    }
 }
 
 /// The CUDA executor, where a device is present (else the test has nothing to run).
@@ -171,6 +189,20 @@ fn device() -> Option<&'static CudaExecutor> {
             None
         }
     }
+}
+
+/// A second executor whose kernels all take their cooperative variants (a block per
+/// row, whole-array folds in chunks), which the small random arrays would not reach.
+fn eager_device() -> Option<&'static CudaExecutor> {
+    static EAGER: std::sync::OnceLock<Option<CudaExecutor>> = std::sync::OnceLock::new();
+    device()?;
+    EAGER
+        .get_or_init(|| {
+            CudaExecutor::new(0)
+                .ok()
+                .map(CudaExecutor::with_eager_variants)
+        })
+        .as_ref()
 }
 
 #[test]
@@ -187,13 +219,13 @@ proptest! {
 
     #[test]
     fn gpu_results_match_the_interpreter(case in case_strategy(14)) {
-        let Some(exec) = device() else { return Ok(()) };
+        let (Some(exec), Some(eager)) = (device(), eager_device()) else { return Ok(()) };
         let (_, pool) = build(&case);
         let (program, leaves) = Program::from_outputs(&pool[pool.len().saturating_sub(3)..]).unwrap();
         let inputs: Vec<Value> = leaves.into_iter().map(|l| l.into_value().expect("data leaves only")).collect();
         let want = interpret(&program, &inputs).unwrap();
         let scale = magnitude(&want).max(magnitude(&inputs)) * 64.0;
-        for fusion in [true, false] {
+        for (fusion, exec) in [(true, exec), (false, exec), (true, eager)] {
             let plan = plan(&program, &FusionOptions { enabled: fusion, ..Default::default() }).unwrap();
             let got = exec.run(&plan, &inputs).map_err(|e| TestCaseError::fail(format!("{e}\n{program}\n{plan}")))?;
             let tainted = tainted_outputs(&program);

@@ -64,7 +64,12 @@ pub fn cuda_ptx(arrays: &[&Array]) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for kernel in &plan.kernels {
         if let lazyfuse_ir::kernel::Kernel::Loop(l) = kernel {
-            out.push(nvptx::kernel_ptx(l, &dtypes, &arch, false)?);
+            out.push(nvptx::kernel_ptx(
+                l,
+                &dtypes,
+                &arch,
+                nvptx::Variant::Threads,
+            )?);
         }
     }
     Ok(out)

@@ -39,10 +39,13 @@ pub(crate) fn is_elementwise(k: &LoopKernel) -> bool {
 mod accumulate;
 #[path = "blocked.rs"]
 mod blocked;
+#[path = "cooperative.rs"]
+mod cooperative;
 #[path = "gathered.rs"]
 mod gathered;
 
 pub(crate) use blocked::{blocking, Blocking};
+pub(crate) use cooperative::cooperative;
 pub(crate) use gathered::gathers;
 #[path = "pairwise.rs"]
 mod pairwise;
@@ -97,6 +100,8 @@ struct Emit<'a, 'ctx> {
     /// Whether sums and products fold in element order, not reassociable (the blocked
     /// loops, which keep NumPy's order along a strided axis).
     in_order: bool,
+    /// On the GPU, the block of threads that folds each row together, if it does.
+    block: Option<cooperative::Block<'ctx>>,
 }
 
 #[derive(Clone, Copy)]
@@ -115,6 +120,19 @@ pub(crate) fn emit_kernel<'ctx>(
     name: &str,
     kernel: &LoopKernel,
     buffer_dtypes: &[DType],
+) -> Res<FunctionValue<'ctx>> {
+    emit_kernel_in_blocks(ctx, module, name, kernel, buffer_dtypes, None)
+}
+
+/// [`emit_kernel`], its rows folded by blocks of `block_threads` GPU threads where given
+/// (see `cooperative.rs`; the kernel must be [`cooperative`]).
+pub(crate) fn emit_kernel_in_blocks<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    name: &str,
+    kernel: &LoopKernel,
+    buffer_dtypes: &[DType],
+    block_threads: Option<u32>,
 ) -> Res<FunctionValue<'ctx>> {
     let i64t = ctx.i64_type();
     let ptr = ctx.ptr_type(AddressSpace::default());
@@ -161,6 +179,7 @@ pub(crate) fn emit_kernel<'ctx>(
         arg_search: None,
         plain_loops: false,
         in_order: false,
+        block: None,
     };
     if gathers(kernel) {
         let flag = builder.build_alloca(ctx.bool_type(), "oob")?;
@@ -171,6 +190,14 @@ pub(crate) fn emit_kernel<'ctx>(
     let (col_begin, col_end) = (p(4).into_int_value(), p(5).into_int_value());
     if !is_elementwise(kernel) {
         e.first_inner = Some((col_begin, col_end));
+    }
+    if let Some(threads) = block_threads {
+        let block = cooperative::Block {
+            threads,
+            tid: e.thread_index()?,
+        };
+        e.first_inner = Some(e.thread_chunk(block, (col_begin, col_end))?);
+        e.block = Some(block);
     }
     // Accumulators live in stack slots (promoted to registers by the optimizer).
     for phase in &kernel.phases {
@@ -211,7 +238,11 @@ pub(crate) fn emit_kernel<'ctx>(
     };
     // Reductions along a strided axis may run a block of outer points at a time
     // (blocked.rs), when the run's strides say so; those over a tiny inner space do.
-    match blocked::blocking(kernel) {
+    let blocking = match e.block {
+        Some(_) => Blocking::Never,
+        None => blocked::blocking(kernel),
+    };
+    match blocking {
         Blocking::Never => e.point_rows(n_row_axes, (row_begin, row_end), (col_begin, col_end))?,
         Blocking::Always => {
             let blocks = e.block_accumulators()?;
@@ -520,8 +551,16 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 for k in self.kernel.outer.len()..self.idx.len() {
                     self.idx[k] = self.i64(0);
                 }
-                let regs = self.body(body)?;
-                self.stores(stores, &regs)
+                match self.block {
+                    Some(block) => self.on_leader(block, |e| {
+                        let regs = e.body(body)?;
+                        e.stores(stores, &regs)
+                    }),
+                    None => {
+                        let regs = self.body(body)?;
+                        self.stores(stores, &regs)
+                    }
+                }
             }
             Phase::Map { body, stores } => {
                 // Each loop version emits the body once: sites are numbered from here.
@@ -631,6 +670,9 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 result?;
                 if let Some(pw) = pairwise {
                     self.collapse_tree(pw, acc)?;
+                }
+                if let Some(block) = self.block {
+                    self.block_combine(block, acc)?;
                 }
                 self.site = first_site + count_sites(body, stores);
                 Ok(())

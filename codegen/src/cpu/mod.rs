@@ -41,9 +41,9 @@ pub use storage::storage_roots;
 /// buffer renumbering, the structural cache key and whole-array fold chunks.
 pub(crate) mod shared {
     pub(crate) use super::canonical_buffers;
-    pub(crate) use super::chunked::{chunkable_folds, combine_pairwise, scalar_from_bits, CHUNK};
+    pub(crate) use super::chunked::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds};
     pub(crate) use super::compile::structure_key;
-    pub(crate) use super::emit::{emit_kernel, gathers, is_elementwise};
+    pub(crate) use super::emit::{cooperative, emit_kernel_in_blocks, gathers, is_elementwise};
     pub(crate) use super::storage::storage_roots;
 }
 

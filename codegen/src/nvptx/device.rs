@@ -14,18 +14,29 @@ use lazyfuse_ir::kernel::{AxisKernel, BufferId, BufferKind, IndexMap, Kernel, Ke
 use lazyfuse_ir::kernel::{LoopKernel, MatMulKernel};
 use lazyfuse_ir::{evaluate_op, DType, IrError, Op, TensorType, Value};
 
-use super::{chunk_outputs, ptx};
+use super::{canonical_ptx, chunk_folds, chunk_outputs, ptx, Variant, ROW_BLOCK};
 use crate::cpu::shared::{
-    canonical_buffers, chunkable_folds, combine_pairwise, gathers, is_elementwise,
-    scalar_from_bits, storage_roots, structure_key, CHUNK,
+    canonical_buffers, chunkable_folds, combine_pairwise, cooperative, gathers, is_elementwise,
+    scalar_from_bits, storage_roots, structure_key,
 };
 use crate::error::CodegenError;
 use crate::params::loop_params;
 
 type Res<T> = Result<T, CodegenError>;
 
-/// Threads per block of every launch.
+/// Threads per block of launches with a thread per element, row or chunk.
 const BLOCK: u32 = 256;
+
+/// Elements of a whole-array fold per thread (the CPU's chunks are 8,192 long: a GPU
+/// wants more threads). Partials combine on the host in a fixed order, so results do not
+/// depend on the launch.
+const GPU_CHUNK: usize = 512;
+
+/// Rows at least this long are folded by a block of threads ([`Variant::Blocks`]).
+const MIN_BLOCK_ROW: usize = 64;
+
+/// At most this many blocks in a launch (rows beyond are taken in turn).
+const MAX_GRID: usize = 1 << 20;
 
 fn driver_error(what: &str) -> impl Fn(cudarc::driver::DriverError) -> CodegenError + '_ {
     move |e| CodegenError::Device(format!("{what}: {e}"))
@@ -73,6 +84,10 @@ pub struct CudaExecutor {
     /// Time spent so far (nanoseconds): copying inputs to the device, running the
     /// plans' kernels there (CUDA events around them), copying results back.
     timing: [AtomicU64; 3],
+    /// Whether every kernel takes its most cooperative variant whatever its sizes (a
+    /// block per row of any length, whole-array folds in chunks of two): for tests,
+    /// whose arrays are small.
+    eager_variants: bool,
 }
 
 /// Where a [`CudaExecutor`]'s time went, summed over its runs.
@@ -133,7 +148,16 @@ impl CudaExecutor {
             hits: AtomicU64::new(0),
             max_blocks: sms * 8,
             timing: Default::default(),
+            eager_variants: false,
         })
+    }
+
+    /// This executor, every kernel taking its most cooperative variant whatever its
+    /// sizes (a block per row of any length, whole-array folds in chunks of two
+    /// elements): to test those variants on small arrays.
+    pub fn with_eager_variants(mut self) -> CudaExecutor {
+        self.eager_variants = true;
+        self
     }
 
     /// The device's name.
@@ -179,10 +203,10 @@ impl CudaExecutor {
         &self,
         canonical: &LoopKernel,
         dtypes: &[DType],
-        chunked: bool,
+        variant: Variant,
     ) -> Res<Arc<CudaKernel>> {
         let key = format!(
-            "{}|{}|{chunked}",
+            "{}|{}|{variant:?}",
             structure_key(canonical, dtypes),
             self.arch
         );
@@ -190,12 +214,7 @@ impl CudaExecutor {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(k.clone());
         }
-        let outputs = if chunked {
-            chunk_outputs(canonical)
-        } else {
-            None
-        };
-        let text = ptx::kernel_ptx(canonical, dtypes, &self.arch, outputs.as_deref())?;
+        let text = canonical_ptx(canonical, dtypes, &self.arch, variant)?;
         let module = self
             .ctx
             .load_module(cudarc::nvrtc::Ptx::from_src(text))
@@ -257,7 +276,10 @@ impl CudaExecutor {
         let (canonical, order) = canonical_buffers(kernel);
         let dtypes: Vec<DType> = order.iter().map(|&b| memory.dtypes[b]).collect();
         let params = loop_params(kernel, &memory.shapes, &memory.strides)?;
-        let chunked = chunkable_folds(kernel).is_some()
+        let long = self.eager_variants || chunkable_folds(kernel).is_some();
+        let chunked = long
+            && kernel.outer.iter().product::<usize>() == 1
+            && kernel.inner.first().is_some_and(|&n| n > 0)
             && chunk_outputs(&canonical).is_some()
             && kernel.phases.last().is_some_and(|p| {
                 p.body_and_stores()
@@ -265,7 +287,18 @@ impl CudaExecutor {
                     .iter()
                     .all(|s| memory.size(s.buffer) == 1)
             });
-        let compiled = self.kernel(&canonical, &dtypes, chunked)?;
+        let per_row: usize = kernel.inner.iter().product();
+        let variant = if chunked {
+            Variant::Chunked
+        } else if !is_elementwise(kernel)
+            && cooperative(kernel)
+            && (per_row >= MIN_BLOCK_ROW || self.eager_variants)
+        {
+            Variant::Blocks
+        } else {
+            Variant::Threads
+        };
+        let compiled = self.kernel(&canonical, &dtypes, variant)?;
         let mut table: Vec<u64> = order.iter().map(|&b| memory.address(b)).collect();
         let status = if gathers(kernel) {
             let s = self.zeros(8)?;
@@ -284,7 +317,8 @@ impl CudaExecutor {
             (rows, cols, 0, rows * cols)
         } else if chunked {
             let extent = kernel.inner[0];
-            let per_chunk = (CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)).max(1);
+            let chunk = if self.eager_variants { 2 } else { GPU_CHUNK };
+            let per_chunk = (chunk / kernel.inner[1..].iter().product::<usize>().max(1)).max(1);
             let chunks = extent.div_ceil(per_chunk);
             (chunks, extent, per_chunk, chunks)
         } else {
@@ -304,19 +338,37 @@ impl CudaExecutor {
         if threads == 0 {
             return Ok(());
         }
-        let table_d = self.upload(&table)?;
-        let params_d = self.upload(&params)?;
-        let blocks = (threads.div_ceil(BLOCK as usize) as u64).min(self.max_blocks as u64) as u32;
-        let cfg = LaunchConfig {
-            grid_dim: (blocks.max(1), 1, 1),
-            block_dim: (BLOCK, 1, 1),
-            shared_mem_bytes: 0,
+        // The pointer table and the parameters in one copy.
+        let words: Vec<u64> = table
+            .iter()
+            .copied()
+            .chain(params.iter().map(|&p| p as u64))
+            .collect();
+        let words_d = self.upload(&words)?;
+        let table_at = {
+            let (ptr, _sync) = words_d.device_ptr(&self.stream);
+            ptr
+        };
+        let params_at = table_at + 8 * table.len() as u64;
+        let cfg = if variant == Variant::Blocks {
+            LaunchConfig {
+                grid_dim: (rows.min(MAX_GRID) as u32, 1, 1),
+                block_dim: (ROW_BLOCK, 1, 1),
+                shared_mem_bytes: 0,
+            }
+        } else {
+            let blocks = (threads.div_ceil(BLOCK as usize) as u64).min(self.max_blocks as u64);
+            LaunchConfig {
+                grid_dim: (blocks.max(1) as u32, 1, 1),
+                block_dim: (BLOCK, 1, 1),
+                shared_mem_bytes: 0,
+            }
         };
         let (rows, cols, chunk) = (rows as i64, cols as i64, chunk as i64);
         let mut launch = self.stream.launch_builder(&compiled.function);
         launch
-            .arg(&table_d)
-            .arg(&params_d)
+            .arg(&table_at)
+            .arg(&params_at)
             .arg(&rows)
             .arg(&cols)
             .arg(&chunk);
@@ -332,7 +384,7 @@ impl CudaExecutor {
         }
         if let Some(p) = partials {
             let bytes = self.download(&p)?;
-            let folds = chunkable_folds(kernel).expect("checked");
+            let folds = chunk_folds(kernel).expect("checked");
             let Some(lazyfuse_ir::kernel::Phase::Outer { stores, .. }) = kernel.phases.last()
             else {
                 unreachable!("chunked folds end in an outer phase")

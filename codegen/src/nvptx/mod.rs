@@ -22,37 +22,72 @@ use crate::error::CodegenError;
 /// every newer GPU runs (the driver compiles PTX for the device it loads on).
 pub const DEFAULT_ARCH: &str = "sm_80";
 
+/// Threads of the block that folds one row together ([`Variant::Blocks`]).
+pub const ROW_BLOCK: u32 = 256;
+
+/// How a kernel's work is shared among GPU threads: the compiled variants of one kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// A thread per element (elementwise kernels) or per row: any kernel.
+    Threads,
+    /// A thread per chunk of a whole-array fold, partials combined on the host.
+    Chunked,
+    /// A block of [`ROW_BLOCK`] threads per row, folding it together.
+    Blocks,
+}
+
 /// The PTX of one loop kernel for architecture `sm` (`sm_80`, `sm_90`, ...), as the GPU
 /// backend compiles it (buffers renumbered in order of first use, as for the CPU); needs
-/// no GPU. `chunked` gives the variant that runs a long whole-array fold in chunks.
+/// no GPU. A `Device` error where the kernel has no such variant.
 pub fn kernel_ptx(
     kernel: &LoopKernel,
     buffer_dtypes: &[DType],
     sm: &str,
-    chunked: bool,
+    variant: Variant,
 ) -> Result<String, CodegenError> {
     let (canonical, order) = crate::cpu::shared::canonical_buffers(kernel);
     let dtypes: Vec<DType> = order.iter().map(|&b| buffer_dtypes[b]).collect();
-    let outputs = chunked.then(|| chunk_outputs(&canonical)).flatten();
-    if chunked && outputs.is_none() {
-        return Err(CodegenError::Device(
-            "this kernel is not a whole-array fold that runs in chunks".into(),
-        ));
-    }
-    ptx::kernel_ptx(&canonical, &dtypes, sm, outputs.as_deref())
+    canonical_ptx(&canonical, &dtypes, sm, variant)
 }
 
-/// The buffers (kernel numbering) of a whole-array fold's results, if the kernel is one
-/// whose chunks' partials combine (the CPU backend's rule, whatever its sizes).
-fn chunk_outputs(kernel: &LoopKernel) -> Option<Vec<usize>> {
-    use lazyfuse_ir::kernel::Phase;
+/// [`kernel_ptx`] of a kernel whose buffers are already numbered canonically.
+pub(crate) fn canonical_ptx(
+    canonical: &LoopKernel,
+    dtypes: &[DType],
+    sm: &str,
+    variant: Variant,
+) -> Result<String, CodegenError> {
+    let none = |what: &str| Err(CodegenError::Device(format!("this kernel {what}")));
+    match variant {
+        Variant::Threads => ptx::kernel_ptx(canonical, dtypes, sm, ptx::Mode::Threads),
+        Variant::Chunked => match chunk_outputs(canonical) {
+            Some(outputs) => ptx::kernel_ptx(canonical, dtypes, sm, ptx::Mode::Chunked(&outputs)),
+            None => none("is not a whole-array fold that runs in chunks"),
+        },
+        Variant::Blocks if crate::cpu::shared::cooperative(canonical) => {
+            ptx::kernel_ptx(canonical, dtypes, sm, ptx::Mode::Blocks(ROW_BLOCK))
+        }
+        Variant::Blocks => none("has no rows that a block of threads folds together"),
+    }
+}
+
+/// The folds of a whole-array fold whose chunks' partials combine (the CPU backend's
+/// rule, whatever the kernel's sizes).
+fn chunk_folds(kernel: &LoopKernel) -> Option<crate::cpu::shared::Folds> {
     // The CPU's test also asks for a long axis; the structure is what matters here.
     let mut long = kernel.clone();
     long.outer.iter_mut().for_each(|d| *d = 1);
     if let Some(first) = long.inner.first_mut() {
         *first = usize::MAX / 4;
     }
-    crate::cpu::shared::chunkable_folds(&long)?;
+    crate::cpu::shared::chunkable_folds(&long)
+}
+
+/// The buffers (kernel numbering) of a whole-array fold's results, if the kernel is one
+/// whose chunks' partials combine ([`chunk_folds`]).
+fn chunk_outputs(kernel: &LoopKernel) -> Option<Vec<usize>> {
+    use lazyfuse_ir::kernel::Phase;
+    chunk_folds(kernel)?;
     let Some(Phase::Outer { stores, .. }) = kernel.phases.last() else {
         return None;
     };

@@ -36,7 +36,7 @@ use lazyfuse_ir::kernel::LoopKernel;
 use lazyfuse_ir::DType;
 
 use super::toolkit;
-use crate::cpu::shared::{emit_kernel, is_elementwise};
+use crate::cpu::shared::{emit_kernel_in_blocks, is_elementwise};
 use crate::error::CodegenError;
 
 type Res<T> = Result<T, CodegenError>;
@@ -47,22 +47,43 @@ pub(crate) const ENTRY: &str = "lazyfuse_kernel";
 /// LLVM's calling convention number for PTX kernels (`CallingConv::PTX_Kernel`).
 const PTX_KERNEL_CC: u32 = 71;
 
-/// The PTX of `kernel` for GPU architecture `sm` (`sm_80`, `sm_90`, ...), optimised.
-/// `chunked` makes the entry run chunks of a whole-array fold (see the module notes);
-/// `outputs` are then the kernel's buffer numbers of the fold's results, which each
-/// chunk redirects to its own partial slots.
+/// How a kernel's iteration space is shared among GPU threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode<'a> {
+    /// A thread per element (elementwise kernels) or per row.
+    Threads,
+    /// A thread per chunk of a whole-array fold; the kernel's buffer numbers of the
+    /// fold's results, which each chunk redirects to its own partial slots.
+    Chunked(&'a [usize]),
+    /// A block of this many threads per row, folding it together (`cooperative.rs`).
+    Blocks(u32),
+}
+
+/// The PTX of `kernel` for GPU architecture `sm` (`sm_80`, `sm_90`, ...), optimised, its
+/// entry sharing the work as `mode` says (see the module notes).
 pub(crate) fn kernel_ptx(
     kernel: &LoopKernel,
     buffer_dtypes: &[DType],
     sm: &str,
-    chunked_outputs: Option<&[usize]>,
+    mode: Mode<'_>,
 ) -> Res<String> {
     let context = Context::create();
     let module = context.create_module("lazyfuse");
     let machine = nvptx_machine(sm)?;
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
-    let inner = emit_kernel(&context, &module, "lazyfuse_inner", kernel, buffer_dtypes)?;
+    let block_threads = match mode {
+        Mode::Blocks(n) => Some(n),
+        _ => None,
+    };
+    let inner = emit_kernel_in_blocks(
+        &context,
+        &module,
+        "lazyfuse_inner",
+        kernel,
+        buffer_dtypes,
+        block_threads,
+    )?;
     inner.set_linkage(Linkage::Internal);
     let always =
         context.create_enum_attribute(Attribute::get_named_enum_kind_id("alwaysinline"), 0);
@@ -73,7 +94,7 @@ pub(crate) fn kernel_ptx(
         &module,
         inner,
         is_elementwise(kernel),
-        chunked_outputs,
+        mode,
         n_buffers,
     )?;
     link_libdevice(&context, &module)?;
@@ -116,9 +137,14 @@ fn emit_entry<'ctx>(
     module: &Module<'ctx>,
     inner: FunctionValue<'ctx>,
     elementwise: bool,
-    chunked_outputs: Option<&[usize]>,
+    mode: Mode<'_>,
     n_buffers: usize,
 ) -> Res<()> {
+    let chunked_outputs = match mode {
+        Mode::Chunked(outputs) => Some(outputs),
+        _ => None,
+    };
+    let blocks = matches!(mode, Mode::Blocks(_));
     let i64t = ctx.i64_type();
     let i32t = ctx.i32_type();
     let ptr = ctx.ptr_type(AddressSpace::default());
@@ -164,8 +190,15 @@ fn emit_entry<'ctx>(
     let ctaid = sreg("llvm.nvvm.read.ptx.sreg.ctaid.x")?;
     let ntid = sreg("llvm.nvvm.read.ptx.sreg.ntid.x")?;
     let nctaid = sreg("llvm.nvvm.read.ptx.sreg.nctaid.x")?;
-    let first = b.build_int_add(b.build_int_mul(ctaid, ntid, "base")?, tid, "first")?;
-    let step = b.build_int_mul(nctaid, ntid, "step")?;
+    // A block per row steps over rows by blocks; otherwise by threads of the grid.
+    let (first, step) = if blocks {
+        (ctaid, nctaid)
+    } else {
+        (
+            b.build_int_add(b.build_int_mul(ctaid, ntid, "base")?, tid, "first")?,
+            b.build_int_mul(nctaid, ntid, "step")?,
+        )
+    };
     // A chunked fold's thread works on its own copy of the pointer table.
     let table = match chunked_outputs {
         Some(_) => {
@@ -212,6 +245,16 @@ fn emit_entry<'ctx>(
         .map(|_| ())
     };
     if elementwise {
+        // One row (a 1-d array) needs no division per element.
+        let single = block("single");
+        let split = block("split");
+        let stepped = block("step");
+        let one_row = b.build_int_compare(IntPredicate::EQ, rows, one, "onerow")?;
+        b.build_conditional_branch(one_row, single, split)?;
+        b.position_at_end(single);
+        call(i64t.const_zero(), one, iv, b.build_int_add(iv, one, "c1")?)?;
+        b.build_unconditional_branch(stepped)?;
+        b.position_at_end(split);
         let r = b.build_int_unsigned_div(iv, cols, "r")?;
         let c = b.build_int_sub(iv, b.build_int_mul(r, cols, "rc")?, "c")?;
         call(
@@ -220,6 +263,8 @@ fn emit_entry<'ctx>(
             c,
             b.build_int_add(c, one, "c1")?,
         )?;
+        b.build_unconditional_branch(stepped)?;
+        b.position_at_end(stepped);
     } else if let Some(outputs) = chunked_outputs {
         // The partials' base is the table's slot `n_buffers` (set by the executor).
         let slot = |k: u64| unsafe {
