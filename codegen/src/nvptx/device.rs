@@ -35,6 +35,10 @@ const GPU_CHUNK: usize = 512;
 /// Rows at least this long are folded by a block of threads ([`Variant::Blocks`]).
 const MIN_BLOCK_ROW: usize = 64;
 
+/// Kernels with more rows than this run a thread per row: enough threads already, and
+/// reads along a row's neighbours coalesce there (a matrix product's right operand).
+const MAX_BLOCK_ROWS: usize = 1 << 16;
+
 /// At most this many blocks in a launch (rows beyond are taken in turn).
 const MAX_GRID: usize = 1 << 20;
 
@@ -253,7 +257,12 @@ impl CudaExecutor {
         for kernel in &plan.kernels {
             match kernel {
                 Kernel::Loop(l) => self.launch(l, &mut memory)?,
-                Kernel::MatMul(m) => host_matmul(m, &mut memory)?,
+                Kernel::MatMul(m) => {
+                    match super::matmul::matmul_loop(m, &plan.buffers[m.out.0 as usize].ty) {
+                        Some(l) => self.launch(&l, &mut memory)?,
+                        None => host_matmul(m, &mut memory)?,
+                    }
+                }
                 Kernel::Axis(a) => host_axis(a, &mut memory)?,
             }
         }
@@ -288,11 +297,12 @@ impl CudaExecutor {
                     .all(|s| memory.size(s.buffer) == 1)
             });
         let per_row: usize = kernel.inner.iter().product();
+        let rows_total: usize = kernel.outer.iter().product();
         let variant = if chunked {
             Variant::Chunked
         } else if !is_elementwise(kernel)
             && cooperative(kernel)
-            && (per_row >= MIN_BLOCK_ROW || self.eager_variants)
+            && ((per_row >= MIN_BLOCK_ROW && rows_total <= MAX_BLOCK_ROWS) || self.eager_variants)
         {
             Variant::Blocks
         } else {

@@ -4,14 +4,26 @@
 //!
 //! A plan runs with every buffer in device memory: inputs copied there (C-ordered),
 //! temporaries allocated there, outputs copied back. Loop kernels run as compiled GPU
-//! kernels; matrix products and the routines along an axis (scans, sorts, FFTs) run on
-//! the host through the reference implementation, their operands copied back and forth.
+//! kernels, and so do matrix products of one float or integer dtype (as folds:
+//! `matmul.rs`); other products and the routines along an axis (scans, sorts, FFTs) run
+//! on the host through the reference implementation, their operands copied back and
+//! forth.
 
 mod device;
+mod matmul;
 mod ptx;
 pub mod toolkit;
 
 pub use device::{devices, CudaExecutor, CudaTiming};
+
+/// The loop kernel a matrix product runs as on the GPU (`out` its result's type), where
+/// its operands and result share one float or integer dtype.
+pub fn matmul_as_loop(
+    m: &lazyfuse_ir::kernel::MatMulKernel,
+    out: &lazyfuse_ir::TensorType,
+) -> Option<LoopKernel> {
+    matmul::matmul_loop(m, out)
+}
 
 use lazyfuse_ir::kernel::LoopKernel;
 use lazyfuse_ir::DType;
