@@ -28,6 +28,11 @@ pub enum CodegenError {
     /// driver call that failed, or a kernel the GPU backend does not lower yet.
     #[error("cuda: {0}")]
     Device(String),
+    /// A kernel calls a function the GPU has no implementation of (C's complex
+    /// functions, which CUDA's libdevice lacks): the CUDA executor runs such a plan on
+    /// the CPU instead.
+    #[error("cuda: no GPU implementation of {0}")]
+    NoGpuLowering(String),
     /// A broken invariant of the code generator: a bug, reported with what failed.
     #[error("internal code generation error: {0}")]
     Internal(String),

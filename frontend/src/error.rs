@@ -85,7 +85,9 @@ impl Error {
             }
             Error::Codegen(CodegenError::Internal(_)) => ErrorKind::Internal,
             Error::Codegen(CodegenError::Export(_)) => ErrorKind::InvalidArgument,
-            Error::Codegen(CodegenError::Device(_)) => ErrorKind::Device,
+            Error::Codegen(CodegenError::Device(_) | CodegenError::NoGpuLowering(_)) => {
+                ErrorKind::Device
+            }
             Error::Codegen(CodegenError::OutOfMemory { .. }) => ErrorKind::Memory,
         }
     }

@@ -58,3 +58,9 @@ def test_a_gpu_call_gives_numpys_values():
 def test_unknown_devices_are_refused():
     with pytest.raises(ValueError, match="unknown device"):
         lazyfuse.jit(lambda a: a, device="tpu")
+
+
+def test_kernels_without_a_gpu_lowering_are_named():
+    x = np.ones(4, dtype=np.complex64)
+    with pytest.raises(lazyfuse.DeviceError, match="no GPU implementation of cexpf"):
+        lazyfuse.explain(lambda a: lnp.exp(a), x, target="cuda")

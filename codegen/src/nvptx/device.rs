@@ -92,6 +92,8 @@ pub struct CudaExecutor {
     /// block per row of any length, whole-array folds in chunks of two): for tests,
     /// whose arrays are small.
     eager_variants: bool,
+    /// Plans run on the CPU instead ([`CudaExecutor::run`]).
+    host_plans: AtomicU64,
 }
 
 /// Where a [`CudaExecutor`]'s time went, summed over its runs.
@@ -153,6 +155,7 @@ impl CudaExecutor {
             max_blocks: sms * 8,
             timing: Default::default(),
             eager_variants: false,
+            host_plans: AtomicU64::new(0),
         })
     }
 
@@ -238,8 +241,24 @@ impl CudaExecutor {
     }
 
     /// Runs `plan` on `inputs` (one value per input slot) on the device; the outputs
-    /// come back to the host.
+    /// come back to the host. A plan with a kernel the GPU cannot run (one calling C's
+    /// complex functions) runs on the CPU instead.
     pub fn run(&self, plan: &KernelPlan, inputs: &[Value]) -> Res<Vec<Value>> {
+        match self.run_on_device(plan, inputs) {
+            Err(CodegenError::NoGpuLowering(_)) => {
+                self.host_plans.fetch_add(1, Ordering::Relaxed);
+                crate::CpuExecutor::global().run(plan, inputs)
+            }
+            result => result,
+        }
+    }
+
+    /// Plans run on the CPU because a kernel has no GPU lowering, so far.
+    pub fn host_plans(&self) -> u64 {
+        self.host_plans.load(Ordering::Relaxed)
+    }
+
+    fn run_on_device(&self, plan: &KernelPlan, inputs: &[Value]) -> Res<Vec<Value>> {
         plan.verify()?;
         let clock = std::time::Instant::now();
         let mut memory = DeviceMemory::new(self, plan, inputs)?;

@@ -333,6 +333,19 @@ fn link_libdevice<'ctx>(ctx: &'ctx Context, module: &Module<'ctx>) -> Res<()> {
     module
         .link_in_module(libdevice)
         .map_err(|e| CodegenError::Llvm(format!("linking libdevice: {e}")))?;
+    // What libdevice does not define (C's complex functions) has no GPU lowering.
+    let mut missing = Vec::new();
+    let mut f = module.get_first_function();
+    while let Some(func) = f {
+        let name = func.get_name().to_string_lossy().into_owned();
+        if func.count_basic_blocks() == 0 && name.starts_with("__nv_") {
+            missing.push(name.trim_start_matches("__nv_").to_string());
+        }
+        f = func.get_next_function();
+    }
+    if !missing.is_empty() {
+        return Err(CodegenError::NoGpuLowering(missing.join(", ")));
+    }
     // Only what the kernel calls stays: the rest of libdevice is internalised and
     // dropped by the optimiser.
     let mut f = module.get_first_function();
