@@ -325,3 +325,21 @@ fn matrix_products_as_loop_kernels_match_the_interpreter() {
         }
     }
 }
+
+/// An elementwise kernel's loop reads global memory and keeps its parameters in
+/// registers (the table and parameters are read-only and unaliased).
+#[test]
+fn elementwise_loops_load_globals_and_no_parameters() {
+    let ptx = first_loop_ptx(
+        "program(a: f64[1000], b: f64[1000], c: f64[1000]) {\n  d: f64[1000] = mul a b\n  e: f64[1000] = add d c\n  return e\n}",
+        Variant::Threads,
+    );
+    assert!(
+        ptx.contains("ld.global.f64") || ptx.contains("ld.global.nc.f64"),
+        "{ptx}"
+    );
+    assert!(ptx.contains("st.global.f64"), "{ptx}");
+    if std::env::var("LAZYFUSE_SHOW_PTX").is_ok() {
+        println!("{ptx}");
+    }
+}

@@ -33,6 +33,19 @@ pub(crate) fn cooperative(kernel: &LoopKernel) -> bool {
         })
 }
 
+/// Where a kernel function runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// On the host CPU.
+    Cpu,
+    /// On an NVIDIA GPU: buffers in global memory, rows folded by blocks of this many
+    /// threads where given (the kernel must be [`cooperative`]).
+    Gpu {
+        /// Threads per row's block (a power of two), or None for a thread per row.
+        block_threads: Option<u32>,
+    },
+}
+
 /// The block of threads folding one row.
 #[derive(Clone, Copy)]
 pub(super) struct Block<'ctx> {
@@ -145,6 +158,19 @@ impl<'ctx> Emit<'_, 'ctx> {
         b.build_store(acc.value, total)?;
         // Before the next phase's partials overwrite the slots.
         self.barrier()
+    }
+
+    /// `ptr` (a buffer's base) as a pointer into global memory, so that its loads and
+    /// stores are global ones (a cast back to generic would be folded away).
+    pub(super) fn global_pointer(
+        &self,
+        ptr: inkwell::values::PointerValue<'ctx>,
+    ) -> Res<inkwell::values::PointerValue<'ctx>> {
+        let global = self.s.ctx.ptr_type(AddressSpace::from(1u16));
+        Ok(self
+            .s
+            .builder
+            .build_address_space_cast(ptr, global, "global")?)
     }
 
     /// Emits `f` on the block's first thread only.

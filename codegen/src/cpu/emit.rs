@@ -45,7 +45,7 @@ mod cooperative;
 mod gathered;
 
 pub(crate) use blocked::{blocking, Blocking};
-pub(crate) use cooperative::cooperative;
+pub(crate) use cooperative::{cooperative, Placement};
 pub(crate) use gathered::gathers;
 #[path = "pairwise.rs"]
 mod pairwise;
@@ -102,6 +102,8 @@ struct Emit<'a, 'ctx> {
     in_order: bool,
     /// On the GPU, the block of threads that folds each row together, if it does.
     block: Option<cooperative::Block<'ctx>>,
+    /// Whether the function runs on the GPU (buffers are then in its global memory).
+    gpu: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -121,19 +123,22 @@ pub(crate) fn emit_kernel<'ctx>(
     kernel: &LoopKernel,
     buffer_dtypes: &[DType],
 ) -> Res<FunctionValue<'ctx>> {
-    emit_kernel_in_blocks(ctx, module, name, kernel, buffer_dtypes, None)
+    emit_kernel_for(ctx, module, name, kernel, buffer_dtypes, Placement::Cpu)
 }
 
-/// [`emit_kernel`], its rows folded by blocks of `block_threads` GPU threads where given
-/// (see `cooperative.rs`; the kernel must be [`cooperative`]).
-pub(crate) fn emit_kernel_in_blocks<'ctx>(
+/// [`emit_kernel`] for where it runs (see [`Placement`]).
+pub(crate) fn emit_kernel_for<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
     name: &str,
     kernel: &LoopKernel,
     buffer_dtypes: &[DType],
-    block_threads: Option<u32>,
+    placement: Placement,
 ) -> Res<FunctionValue<'ctx>> {
+    let (gpu, block_threads) = match placement {
+        Placement::Cpu => (false, None),
+        Placement::Gpu { block_threads } => (true, block_threads),
+    };
     let i64t = ctx.i64_type();
     let ptr = ctx.ptr_type(AddressSpace::default());
     let fn_type = ctx.void_type().fn_type(
@@ -180,6 +185,7 @@ pub(crate) fn emit_kernel_in_blocks<'ctx>(
         plain_loops: false,
         in_order: false,
         block: None,
+        gpu,
     };
     if gathers(kernel) {
         let flag = builder.build_alloca(ctx.bool_type(), "oob")?;
@@ -345,8 +351,11 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                     let slot = unsafe {
                         b.build_in_bounds_gep(ptr_t, self.buffers, &[self.i64(buf as i64)], "bufp")?
                     };
-                    self.buffer_values[buf as usize] =
-                        Some(b.build_load(ptr_t, slot, "buf")?.into_pointer_value());
+                    let mut base = b.build_load(ptr_t, slot, "buf")?.into_pointer_value();
+                    if self.gpu {
+                        base = self.global_pointer(base)?;
+                    }
+                    self.buffer_values[buf as usize] = Some(base);
                 }
             }
         }

@@ -27,10 +27,10 @@ type Res<T> = Result<T, CodegenError>;
 /// Threads per block of launches with a thread per element, row or chunk.
 const BLOCK: u32 = 256;
 
-/// Elements of a whole-array fold per thread (the CPU's chunks are 8,192 long: a GPU
-/// wants more threads). Partials combine on the host in a fixed order, so results do not
-/// depend on the launch.
-const GPU_CHUNK: usize = 512;
+/// Elements of a whole-array fold per chunk, which a block of [`ROW_BLOCK`] threads folds
+/// (32 each). Partials combine on the host in a fixed order, so results do not depend on
+/// the launch.
+const GPU_CHUNK: usize = 8192;
 
 /// Rows at least this long are folded by a block of threads ([`Variant::Blocks`]).
 const MIN_BLOCK_ROW: usize = 64;
@@ -379,7 +379,7 @@ impl CudaExecutor {
             ptr
         };
         let params_at = table_at + 8 * table.len() as u64;
-        let cfg = if variant == Variant::Blocks {
+        let cfg = if matches!(variant, Variant::Blocks | Variant::Chunked) {
             LaunchConfig {
                 grid_dim: (rows.min(MAX_GRID) as u32, 1, 1),
                 block_dim: (ROW_BLOCK, 1, 1),

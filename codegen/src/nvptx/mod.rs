@@ -42,7 +42,8 @@ pub const ROW_BLOCK: u32 = 256;
 pub enum Variant {
     /// A thread per element (elementwise kernels) or per row: any kernel.
     Threads,
-    /// A thread per chunk of a whole-array fold, partials combined on the host.
+    /// A block of [`ROW_BLOCK`] threads per chunk of a whole-array fold, partials
+    /// combined on the host.
     Chunked,
     /// A block of [`ROW_BLOCK`] threads per row, folding it together.
     Blocks,
@@ -73,7 +74,12 @@ pub(crate) fn canonical_ptx(
     match variant {
         Variant::Threads => ptx::kernel_ptx(canonical, dtypes, sm, ptx::Mode::Threads),
         Variant::Chunked => match chunk_outputs(canonical) {
-            Some(outputs) => ptx::kernel_ptx(canonical, dtypes, sm, ptx::Mode::Chunked(&outputs)),
+            Some(outputs) => ptx::kernel_ptx(
+                canonical,
+                dtypes,
+                sm,
+                ptx::Mode::Chunked(&outputs, ROW_BLOCK),
+            ),
             None => none("is not a whole-array fold that runs in chunks"),
         },
         Variant::Blocks if crate::cpu::shared::cooperative(canonical) => {

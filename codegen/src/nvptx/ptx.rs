@@ -12,11 +12,12 @@
 //!   (consecutive threads take consecutive columns, so loads and stores coalesce), in a
 //!   grid-stride loop.
 //! - Whole-array folds split into chunks (`rows` chunks of `chunk` elements of the
-//!   first inner axis, whose extent is `cols`): thread `c` folds its chunk into its own
-//!   partial slots (each output pointed at `partials + 16 * (c * outputs + k)`, the
+//!   first inner axis, whose extent is `cols`): block `c` folds its chunk (as a row,
+//!   below) into its own partial slots (each output pointed at `partials + 16 * (c * outputs + k)`, the
 //!   partials' base being the pointer after the buffers' in the table), and the host
 //!   combines the partials pairwise in a fixed order: the same bits for any launch shape,
 //!   and the CPU backend's (same chunk size, same combine).
+//! - Rows folded by a block of threads (`cooperative.rs`): a block per outer point.
 //! - Other kernels: one thread per outer point, its phases over the inner space.
 //!
 //! The C math functions the scalar lowering calls (`asinh`, `cbrt`, `nextafter`, the
@@ -36,7 +37,7 @@ use lazyfuse_ir::kernel::LoopKernel;
 use lazyfuse_ir::DType;
 
 use super::toolkit;
-use crate::cpu::shared::{emit_kernel_in_blocks, is_elementwise};
+use crate::cpu::shared::{emit_kernel_for, is_elementwise, Placement};
 use crate::error::CodegenError;
 
 type Res<T> = Result<T, CodegenError>;
@@ -52,9 +53,10 @@ const PTX_KERNEL_CC: u32 = 71;
 pub(crate) enum Mode<'a> {
     /// A thread per element (elementwise kernels) or per row.
     Threads,
-    /// A thread per chunk of a whole-array fold; the kernel's buffer numbers of the
-    /// fold's results, which each chunk redirects to its own partial slots.
-    Chunked(&'a [usize]),
+    /// A block of this many threads per chunk of a whole-array fold, folding it
+    /// together; the kernel's buffer numbers of the fold's results, which each chunk
+    /// redirects to its own partial slots.
+    Chunked(&'a [usize], u32),
     /// A block of this many threads per row, folding it together (`cooperative.rs`).
     Blocks(u32),
 }
@@ -73,16 +75,16 @@ pub(crate) fn kernel_ptx(
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
     let block_threads = match mode {
-        Mode::Blocks(n) => Some(n),
+        Mode::Blocks(n) | Mode::Chunked(_, n) => Some(n),
         _ => None,
     };
-    let inner = emit_kernel_in_blocks(
+    let inner = emit_kernel_for(
         &context,
         &module,
         "lazyfuse_inner",
         kernel,
         buffer_dtypes,
-        block_threads,
+        Placement::Gpu { block_threads },
     )?;
     inner.set_linkage(Linkage::Internal);
     let always =
@@ -141,10 +143,10 @@ fn emit_entry<'ctx>(
     n_buffers: usize,
 ) -> Res<()> {
     let chunked_outputs = match mode {
-        Mode::Chunked(outputs) => Some(outputs),
+        Mode::Chunked(outputs, _) => Some(outputs),
         _ => None,
     };
-    let blocks = matches!(mode, Mode::Blocks(_));
+    let blocks = matches!(mode, Mode::Blocks(_) | Mode::Chunked(..));
     let i64t = ctx.i64_type();
     let i32t = ctx.i32_type();
     let ptr = ctx.ptr_type(AddressSpace::default());
@@ -160,6 +162,18 @@ fn emit_entry<'ctx>(
     );
     let entry = module.add_function(ENTRY, fn_type, None);
     entry.set_call_conventions(PTX_KERNEL_CC);
+    // The pointer table and the parameters are only read, and nothing else points into
+    // them: their loads may be hoisted out of the loops (and read through the read-only
+    // cache).
+    for attribute in ["noalias", "readonly"] {
+        let kind = Attribute::get_named_enum_kind_id(attribute);
+        for param in 0..2 {
+            entry.add_attribute(
+                AttributeLoc::Param(param),
+                ctx.create_enum_attribute(kind, 0),
+            );
+        }
+    }
     let b = ctx.create_builder();
     let block = |name: &str| ctx.append_basic_block(entry, name);
     let start = block("entry");
