@@ -182,16 +182,18 @@ def bench(report, only=None):
 
 def markdown(report):
     lines = [f"GPU: {report.get('device')}; copy bandwidth {report.get('copy_bandwidth_GBps', float('nan')):.0f} GB/s", "",
-             "| workload | lazyfuse kernels ms | lazyfuse call ms (copies) | CuPy ms | CuPy with copies ms | JAX ms | lazyfuse vs best of CuPy/JAX (kernels) |",
-             "|---|---|---|---|---|---|---|"]
+             "| workload | lazyfuse kernels ms | share of copy rate | lazyfuse call ms (copies) | CuPy ms | CuPy with copies ms | JAX ms | best of CuPy/JAX over lazyfuse kernels |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in report.get("workloads", []):
         def g(k):
             v = r.get(k)
             return f"{v:.3f}" if isinstance(v, float) else "-"
         peers = [r[k] for k in ("cupy_ms", "jax_ms") if isinstance(r.get(k), float)]
         ratio = (min(peers) / r["lazyfuse_kernels_ms"]) if peers and r.get("lazyfuse_kernels_ms") else math.nan
-        lines.append(f"| {r['workload']} | {g('lazyfuse_kernels_ms')} | {g('lazyfuse_call_ms')} | {g('cupy_ms')} | "
-                     f"{g('cupy_with_copies_ms')} | {g('jax_ms')} | {ratio:.2f}x |")
+        share = r.get("lazyfuse_fraction_of_limit")
+        share = f"{share:.0%}" if isinstance(share, float) else "-"
+        lines.append(f"| {r['workload']} | {g('lazyfuse_kernels_ms')} | {share} | {g('lazyfuse_call_ms')} | "
+                     f"{g('cupy_ms')} | {g('cupy_with_copies_ms')} | {g('jax_ms')} | {ratio:.2f}x |")
     return "\n".join(lines)
 
 

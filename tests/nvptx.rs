@@ -343,3 +343,58 @@ fn elementwise_loops_load_globals_and_no_parameters() {
         println!("{ptx}");
     }
 }
+
+/// A kernel with more pointers and parameters than a launch's arguments hold reads them
+/// from device memory instead.
+#[test]
+fn kernels_with_very_many_operands_read_their_table_from_memory() {
+    use lazyfuse::ir::kernel::{
+        Affine, Body, BufferId, ElementwiseOp, IndexMap, LoopKernel, Phase, ScalarInstr, ScalarOp,
+        Store,
+    };
+    use lazyfuse::ir::{BinaryOp, DType};
+    // `out = x0 + x1 + ... + x(n-1)` over four loops: five words per operand.
+    let kernel_of = |n: usize| {
+        let loops = 4;
+        let map = IndexMap((0..loops).map(|k| Affine::index(k, loops)).collect());
+        let f64_instr = |op| ScalarInstr {
+            op,
+            dtype: DType::F64,
+        };
+        let mut instrs: Vec<ScalarInstr> = (0..n)
+            .map(|b| f64_instr(ScalarOp::Load(BufferId(b as u32), map.clone())))
+            .collect();
+        let mut acc = 0;
+        for b in 1..n {
+            instrs.push(f64_instr(ScalarOp::Apply(
+                ElementwiseOp::Binary(BinaryOp::Add),
+                vec![acc, b],
+            )));
+            acc = instrs.len() - 1;
+        }
+        let kernel = LoopKernel {
+            outer: vec![2, 3, 2, 3],
+            inner: vec![],
+            phases: vec![Phase::Outer {
+                body: Body { instrs },
+                stores: vec![Store {
+                    buffer: BufferId(n as u32),
+                    index: map,
+                    value: acc,
+                }],
+            }],
+        };
+        (kernel, vec![DType::F64; n + 1])
+    };
+    let (many, dtypes) = kernel_of(100);
+    let ptx = kernel_ptx(&many, &dtypes, "sm_90", Variant::Threads).unwrap();
+    // Two pointer parameters, then rows, columns and chunk.
+    assert!(ptx.contains("lazyfuse_kernel_param_4"), "{}", &ptx[..2000]);
+    assert!(!ptx.contains("lazyfuse_kernel_param_5"), "{}", &ptx[..2000]);
+    if let Some(p) = ptxas() {
+        assemble(&p, &ptx, "sm_90").unwrap();
+    }
+    let (few, dtypes) = kernel_of(4);
+    let small = kernel_ptx(&few, &dtypes, "sm_90", Variant::Threads).unwrap();
+    assert!(small.contains("lazyfuse_kernel_param_5"), "{small}");
+}

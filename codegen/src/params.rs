@@ -25,6 +25,20 @@ pub(crate) fn extent(shape: &[usize], strides: &[isize]) -> Option<(isize, isize
     Some((lo, hi))
 }
 
+/// How many parameters [`loop_params`] gives `kernel` (fixed by its structure).
+pub(crate) fn param_count(kernel: &LoopKernel) -> usize {
+    let loops = kernel.outer.len() + kernel.inner.len();
+    let sites: usize = kernel
+        .phases
+        .iter()
+        .map(|p| {
+            let (body, stores) = p.body_and_stores();
+            crate::cpu::shared::count_sites(body, stores)
+        })
+        .sum();
+    loops + sites * (1 + loops)
+}
+
 /// The parameters of `kernel` over buffers of these shapes and element strides (indexed
 /// by the kernel's buffer numbers).
 pub(crate) fn loop_params<S: AsRef<[usize]>, T: AsRef<[isize]>>(

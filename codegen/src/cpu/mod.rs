@@ -44,7 +44,7 @@ pub(crate) mod shared {
     pub(crate) use super::chunked::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds};
     pub(crate) use super::compile::structure_key;
     pub(crate) use super::emit::{
-        cooperative, emit_kernel_for, gathers, is_elementwise, Placement,
+        cooperative, count_sites, emit_kernel_for, gathers, is_elementwise, Placement,
     };
     pub(crate) use super::storage::storage_roots;
 }

@@ -304,6 +304,13 @@ impl CudaExecutor {
         let (canonical, order) = canonical_buffers(kernel);
         let dtypes: Vec<DType> = order.iter().map(|&b| memory.dtypes[b]).collect();
         let params = loop_params(kernel, &memory.shapes, &memory.strides)?;
+        if params.len() != crate::params::param_count(kernel) {
+            return Err(CodegenError::Internal(format!(
+                "{} kernel parameters where the kernel was compiled for {}",
+                params.len(),
+                crate::params::param_count(kernel)
+            )));
+        }
         let long = self.eager_variants || chunkable_folds(kernel).is_some();
         let chunked = long
             && kernel.outer.iter().product::<usize>() == 1
@@ -367,16 +374,25 @@ impl CudaExecutor {
         if threads == 0 {
             return Ok(());
         }
-        // The pointer table and the parameters in one copy.
+        // The pointer table and the parameters: the launch's own arguments, or (a
+        // kernel with very many) one copy in device memory.
         let words: Vec<u64> = table
             .iter()
             .copied()
             .chain(params.iter().map(|&p| p as u64))
             .collect();
-        let words_d = self.upload(&words)?;
-        let table_at = {
-            let (ptr, _sync) = words_d.device_ptr(&self.stream);
-            ptr
+        let inline = super::inline_words(table.len(), params.len());
+        let words_d = if inline {
+            None
+        } else {
+            Some(self.upload(&words)?)
+        };
+        let table_at = match &words_d {
+            Some(w) => {
+                let (ptr, _sync) = w.device_ptr(&self.stream);
+                ptr
+            }
+            None => 0,
         };
         let params_at = table_at + 8 * table.len() as u64;
         let cfg = if matches!(variant, Variant::Blocks | Variant::Chunked) {
@@ -395,12 +411,19 @@ impl CudaExecutor {
         };
         let (rows, cols, chunk) = (rows as i64, cols as i64, chunk as i64);
         let mut launch = self.stream.launch_builder(&compiled.function);
-        launch
-            .arg(&table_at)
-            .arg(&params_at)
-            .arg(&rows)
-            .arg(&cols)
-            .arg(&chunk);
+        if inline {
+            launch.arg(&rows).arg(&cols).arg(&chunk);
+            for w in &words {
+                launch.arg(w);
+            }
+        } else {
+            launch
+                .arg(&table_at)
+                .arg(&params_at)
+                .arg(&rows)
+                .arg(&cols)
+                .arg(&chunk);
+        }
         // SAFETY: the kernel was compiled with exactly this signature; every access was
         // checked against its buffer by `loop_params`, and every buffer is a live device
         // allocation of its root's size (one element at least).

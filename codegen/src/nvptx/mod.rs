@@ -34,6 +34,16 @@ use crate::error::CodegenError;
 /// every newer GPU runs (the driver compiles PTX for the device it loads on).
 pub const DEFAULT_ARCH: &str = "sm_80";
 
+/// At most this many words (pointers and parameters) travel as a launch's own arguments
+/// (CUDA takes 4 KiB of them); a kernel with more reads them from device memory.
+const MAX_INLINE_WORDS: usize = 480;
+
+/// Whether a launch's table of `table` pointers and `params` parameters travels as its
+/// arguments (else as a copy in device memory).
+fn inline_words(table: usize, params: usize) -> bool {
+    table + params <= MAX_INLINE_WORDS
+}
+
 /// Threads of the block that folds one row together ([`Variant::Blocks`]).
 pub const ROW_BLOCK: u32 = 256;
 

@@ -91,6 +91,10 @@ pub(crate) fn kernel_ptx(
         context.create_enum_attribute(Attribute::get_named_enum_kind_id("alwaysinline"), 0);
     inner.add_attribute(AttributeLoc::Function, always);
     let n_buffers = buffer_dtypes.len() + usize::from(crate::cpu::shared::gathers(kernel));
+    let table_words = n_buffers + usize::from(matches!(mode, Mode::Chunked(..)));
+    let param_words = crate::params::param_count(kernel);
+    let inline =
+        super::inline_words(table_words, param_words).then_some((table_words, param_words));
     emit_entry(
         &context,
         &module,
@@ -98,6 +102,7 @@ pub(crate) fn kernel_ptx(
         is_elementwise(kernel),
         mode,
         n_buffers,
+        inline,
     )?;
     link_libdevice(&context, &module)?;
     module
@@ -141,6 +146,7 @@ fn emit_entry<'ctx>(
     elementwise: bool,
     mode: Mode<'_>,
     n_buffers: usize,
+    inline: Option<(usize, usize)>,
 ) -> Res<()> {
     let chunked_outputs = match mode {
         Mode::Chunked(outputs, _) => Some(outputs),
@@ -150,44 +156,67 @@ fn emit_entry<'ctx>(
     let i64t = ctx.i64_type();
     let i32t = ctx.i32_type();
     let ptr = ctx.ptr_type(AddressSpace::default());
-    let fn_type = ctx.void_type().fn_type(
-        &[
+    // The table and parameters as pointers to device memory, or (`inline`) as the
+    // launch's own arguments after rows, columns and chunk, copied into local arrays
+    // that the optimiser turns back into the arguments.
+    let mut args: Vec<inkwell::types::BasicMetadataTypeEnum> = match inline {
+        Some(_) => vec![i64t.into(); 3],
+        None => vec![
             ptr.into(),
             ptr.into(),
             i64t.into(),
             i64t.into(),
             i64t.into(),
         ],
-        false,
-    );
-    let entry = module.add_function(ENTRY, fn_type, None);
-    entry.set_call_conventions(PTX_KERNEL_CC);
-    // The pointer table and the parameters are only read, and nothing else points into
-    // them: their loads may be hoisted out of the loops (and read through the read-only
-    // cache).
-    for attribute in ["noalias", "readonly"] {
-        let kind = Attribute::get_named_enum_kind_id(attribute);
-        for param in 0..2 {
-            entry.add_attribute(
-                AttributeLoc::Param(param),
-                ctx.create_enum_attribute(kind, 0),
-            );
-        }
+    };
+    if let Some((table_words, param_words)) = inline {
+        let word: inkwell::types::BasicMetadataTypeEnum = i64t.into();
+        args.extend(std::iter::repeat_n(word, table_words + param_words));
     }
+    let entry = module.add_function(ENTRY, ctx.void_type().fn_type(&args, false), None);
+    entry.set_call_conventions(PTX_KERNEL_CC);
     let b = ctx.create_builder();
     let block = |name: &str| ctx.append_basic_block(entry, name);
     let start = block("entry");
     b.position_at_end(start);
     let p = |i: u32| entry.get_nth_param(i).expect("declared").into_int_value();
-    let buffers = entry
-        .get_nth_param(0)
-        .expect("declared")
-        .into_pointer_value();
-    let params = entry
-        .get_nth_param(1)
-        .expect("declared")
-        .into_pointer_value();
-    let (rows, cols, chunk) = (p(2), p(3), p(4));
+    let (buffers, params, rows, cols, chunk) = match inline {
+        Some((table_words, param_words)) => {
+            let local = |n: usize, first: usize, name: &str| -> Res<_> {
+                let array = b.build_alloca(i64t.array_type(n.max(1) as u32), name)?;
+                for k in 0..n {
+                    let at = unsafe {
+                        b.build_in_bounds_gep(i64t, array, &[i64t.const_int(k as u64, false)], "w")?
+                    };
+                    b.build_store(at, p((first + k) as u32))?;
+                }
+                Ok(array)
+            };
+            let table = local(table_words, 3, "table")?;
+            let params = local(param_words, 3 + table_words, "params")?;
+            (table, params, p(0), p(1), p(2))
+        }
+        None => {
+            // Only read, and nothing else points into them: their loads may be hoisted
+            // out of the loops (and read through the read-only cache).
+            for attribute in ["noalias", "readonly"] {
+                let kind = Attribute::get_named_enum_kind_id(attribute);
+                for param in 0..2 {
+                    entry.add_attribute(
+                        AttributeLoc::Param(param),
+                        ctx.create_enum_attribute(kind, 0),
+                    );
+                }
+            }
+            let pointer = |i: u32| {
+                entry
+                    .get_nth_param(i)
+                    .expect("declared")
+                    .into_pointer_value()
+            };
+            (pointer(0), pointer(1), p(2), p(3), p(4))
+        }
+    };
     let sreg = |name: &str| -> Res<IntValue<'ctx>> {
         let f = module
             .get_function(name)
