@@ -249,6 +249,37 @@ fn without_a_device_the_error_says_what_is_missing() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random programs' matrix products as the GPU runs them (loop kernels), run by the
+    /// CPU backend against the interpreter: no GPU needed.
+    #[test]
+    fn random_matrix_products_as_loops_match_the_interpreter(case in case_strategy(14)) {
+        use lazyfuse_codegen::nvptx::matmul_as_loop;
+        let (_, pool) = build(&case);
+        let (program, leaves) = Program::from_outputs(&pool[pool.len().saturating_sub(3)..]).unwrap();
+        let inputs: Vec<Value> = leaves.into_iter().map(|l| l.into_value().expect("data leaves only")).collect();
+        let want = interpret(&program, &inputs).unwrap();
+        let scale = magnitude(&want).max(magnitude(&inputs)) * 64.0;
+        let mut kernel_plan = plan(&program, &FusionOptions::default()).unwrap();
+        let types: Vec<_> = kernel_plan.buffers.iter().map(|b| b.ty.clone()).collect();
+        for k in &mut kernel_plan.kernels {
+            if let Kernel::MatMul(m) = k {
+                if let Some(looped) = matmul_as_loop(m, &types[m.out.0 as usize]) {
+                    *k = Kernel::Loop(looped);
+                }
+            }
+        }
+        let got = lazyfuse_codegen::CpuExecutor::global()
+            .run(&kernel_plan, &inputs)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{program}\n{kernel_plan}")))?;
+        for ((w, g), &(t, chaotic)) in want.iter().zip(&got).zip(&tainted_outputs(&program)) {
+            prop_assert!(chaotic || agree_within(w, g, scale, t), "{}\n{}\nwant {:?}\ngot  {:?}", program, kernel_plan, w, g);
+        }
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
@@ -285,6 +316,8 @@ fn matrix_products_as_loop_kernels_match_the_interpreter() {
         "program(a: f32[3,5], b: f32[5,4]) {\n  c: f32[3,4] = matmul a b\n  return c\n}",
         "program(a: f64[2,3,5], b: f64[5,4]) {\n  c: f64[2,3,4] = matmul a b\n  return c\n}",
         "program(a: f64[3,5], b: f64[2,1,5,4]) {\n  c: f64[2,1,3,4] = matmul a b\n  return c\n}",
+        "program(a: f64[1,3,5], b: f64[2,5,4]) {\n  c: f64[2,3,4] = matmul a b\n  return c\n}",
+        "program(a: i64[1,1,1], b: i64[2,1,1]) {\n  c: i64[2,1,1] = matmul a b\n  return c\n}",
         "program(a: i64[3,5], b: i64[5,3]) {\n  t: i64[3,5] = transpose[perm=(1,0)] b\n  c: i64[3,3] = matmul a b\n  d: i64[5,5] = matmul b t\n  return c, d\n}",
         "program(a: f64[6,5], b: f64[5,0]) {\n  c: f64[6,0] = matmul a b\n  return c\n}",
         "program(a: f64[6,0], b: f64[0,4]) {\n  c: f64[6,4] = matmul a b\n  return c\n}",

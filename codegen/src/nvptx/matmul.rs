@@ -34,15 +34,27 @@ pub(crate) fn matmul_loop(m: &MatMulKernel, out: &TensorType) -> Option<LoopKern
     let matrix_axes = usize::from(na >= 2) + usize::from(nb >= 2);
     let out_batch = no.checked_sub(matrix_axes)?;
     let index = |l: usize| Affine::index(l, loops);
-    let batch = |n: usize| -> Option<Vec<Affine>> {
-        // Operand batch axis j sits under output batch axis out_batch - n + j.
-        let first = out_batch.checked_sub(n)?;
-        Some((0..n).map(|j| index(first + j)).collect())
+    // Operand batch axis j sits under output batch axis out_batch - n + j; one of
+    // length 1 broadcasts (stays at 0).
+    let batch = |dims: &[usize]| -> Option<Vec<Affine>> {
+        let first = out_batch.checked_sub(dims.len())?;
+        Some(
+            dims.iter()
+                .enumerate()
+                .map(|(j, &d)| {
+                    if d == 1 {
+                        Affine::constant(0, loops)
+                    } else {
+                        index(first + j)
+                    }
+                })
+                .collect(),
+        )
     };
     let a_logical: Vec<Affine> = if na == 1 {
         vec![index(k_loop)]
     } else {
-        let mut v = batch(na - 2)?;
+        let mut v = batch(&a[..na - 2])?;
         // a's row axis is the output's second-last axis, or its last when b is 1-d.
         let row = if nb == 1 { no - 1 } else { no - 2 };
         v.push(index(row));
@@ -52,7 +64,7 @@ pub(crate) fn matmul_loop(m: &MatMulKernel, out: &TensorType) -> Option<LoopKern
     let b_logical: Vec<Affine> = if nb == 1 {
         vec![index(k_loop)]
     } else {
-        let mut v = batch(nb - 2)?;
+        let mut v = batch(&b[..nb - 2])?;
         v.push(index(k_loop));
         v.push(index(no - 1));
         v
