@@ -19,7 +19,7 @@ fn roots() -> Vec<PathBuf> {
         "CUDA_PATH",
     ]
     .iter()
-    .filter_map(|v| std::env::var_os(v))
+    .filter_map(std::env::var_os)
     .map(PathBuf::from)
     .collect();
     if let Some(python) = std::env::var_os("LAZYFUSE_PYTHON") {
