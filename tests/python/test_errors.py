@@ -23,6 +23,7 @@ def test_every_class_derives_from_the_base_and_numpys_exception():
         errors.ParseError: ValueError,
         errors.OutOfMemoryError: MemoryError,
         errors.CompileError: RuntimeError,
+        errors.DeviceError: RuntimeError,
         errors.InternalError: RuntimeError,
     }
     exceptions = {getattr(errors, n) for n in errors.__all__} - {errors.FallbackWarning}
