@@ -28,9 +28,25 @@ pub enum Backend {
 /// Optimised and planned programs for the GPU, by canonical hash (its kernels are in
 /// the CUDA executor's cache).
 fn planned_for_cuda(program: &Program) -> Result<Arc<lazyfuse_ir::kernel::KernelPlan>> {
-    static PLANS: OnceLock<Mutex<HashMap<ProgramHash, Arc<lazyfuse_ir::kernel::KernelPlan>>>> =
-        OnceLock::new();
-    let plans = PLANS.get_or_init(Default::default);
+    static PLANS: OnceLock<PlanCache<lazyfuse_ir::kernel::KernelPlan>> = OnceLock::new();
+    cached_plan(&PLANS, program, |plan| {
+        plan.verify()?;
+        Ok(plan)
+    })
+}
+
+/// Plans by program hash, at most 4,096 (a process that builds endless new programs
+/// starts over).
+type PlanCache<T> = Mutex<HashMap<ProgramHash, Arc<T>>>;
+
+/// `program` optimised and planned, then made ready by `ready`, from `cache` or made
+/// now and kept there.
+fn cached_plan<T>(
+    cache: &OnceLock<PlanCache<T>>,
+    program: &Program,
+    ready: impl FnOnce(lazyfuse_ir::kernel::KernelPlan) -> Result<T>,
+) -> Result<Arc<T>> {
+    let plans = cache.get_or_init(Default::default);
     let key = program.canonical_hash();
     if let Some(plan) = plans.lock().expect("plan cache").get(&key) {
         return Ok(plan.clone());
@@ -39,8 +55,7 @@ fn planned_for_cuda(program: &Program) -> Result<Arc<lazyfuse_ir::kernel::Kernel
     let optimized = lazyfuse_optimizer::optimize(program, &options)?;
     let kernel_plan = lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
         .map_err(lazyfuse_optimizer::OptimizeError::Plan)?;
-    kernel_plan.verify()?;
-    let plan = Arc::new(kernel_plan);
+    let plan = Arc::new(ready(kernel_plan)?);
     let mut plans = plans.lock().expect("plan cache");
     if plans.len() >= 4096 {
         plans.clear();
@@ -78,23 +93,10 @@ pub fn cuda_ptx(arrays: &[&Array]) -> Result<Vec<String>> {
 /// Optimised and planned programs by canonical hash: evaluating an equal program again
 /// skips optimisation and planning (and its kernels are in the executor's cache).
 pub(crate) fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
-    static PLANS: OnceLock<Mutex<HashMap<ProgramHash, Arc<PreparedPlan>>>> = OnceLock::new();
-    let plans = PLANS.get_or_init(Default::default);
-    let key = program.canonical_hash();
-    if let Some(plan) = plans.lock().expect("plan cache").get(&key) {
-        return Ok(plan.clone());
-    }
-    let options = lazyfuse_optimizer::Options::default();
-    let optimized = lazyfuse_optimizer::optimize(program, &options)?;
-    let kernel_plan = lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
-        .map_err(lazyfuse_optimizer::OptimizeError::Plan)?;
-    let plan = Arc::new(CpuExecutor::global().prepare(Arc::new(kernel_plan))?);
-    let mut plans = plans.lock().expect("plan cache");
-    if plans.len() >= 4096 {
-        plans.clear(); // bounded memory for processes that build endless new programs
-    }
-    plans.insert(key, plan.clone());
-    Ok(plan)
+    static PLANS: OnceLock<PlanCache<PreparedPlan>> = OnceLock::new();
+    cached_plan(&PLANS, program, |plan| {
+        Ok(CpuExecutor::global().prepare(Arc::new(plan))?)
+    })
 }
 
 /// Evaluates `array` straight into `out` (NumPy's `dst[...] = expr` without a

@@ -128,7 +128,7 @@ fn long_whole_array(kernel: &LoopKernel) -> bool {
 }
 
 /// Whether chunks' partials of this fold combine by the fold itself (not arg-folds).
-fn combines_partials(op: ReduceOp) -> bool {
+pub(crate) fn combines_partials(op: ReduceOp) -> bool {
     matches!(
         op,
         ReduceOp::Sum

@@ -10,7 +10,6 @@ use inkwell::module::Linkage;
 use inkwell::values::IntValue;
 use inkwell::{AddressSpace, IntPredicate};
 use lazyfuse_ir::kernel::{LoopKernel, Phase};
-use lazyfuse_ir::ReduceOp;
 
 use super::{Acc, Emit, Res};
 
@@ -20,15 +19,7 @@ use super::{Acc, Emit, Res};
 pub(crate) fn cooperative(kernel: &LoopKernel) -> bool {
     !kernel.inner.is_empty()
         && kernel.phases.iter().all(|p| match p {
-            Phase::Reduce { combiner, .. } => matches!(
-                combiner,
-                ReduceOp::Sum
-                    | ReduceOp::Prod
-                    | ReduceOp::Max
-                    | ReduceOp::Min
-                    | ReduceOp::Any
-                    | ReduceOp::All
-            ),
+            Phase::Reduce { combiner, .. } => crate::cpu::chunked::combines_partials(*combiner),
             _ => true,
         })
 }

@@ -21,6 +21,7 @@ use lazyfuse_ir::compose::IndexItem;
 mod base;
 mod cell;
 mod constructors;
+mod cuda;
 mod elements;
 mod errors;
 mod export;
@@ -545,59 +546,6 @@ fn evaluate(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<Py<PyAny>>
     Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
 }
 
-/// Evaluates several lazy arrays as one program on the first CUDA device (inputs copied
-/// there, results back), without the GIL; returns NumPy arrays. A `DeviceError` where
-/// there is no CUDA driver or device.
-#[pyfunction]
-fn evaluate_cuda(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<Py<PyAny>>> {
-    let values = guarded(|| {
-        py.detach(|| {
-            let refs: Vec<&Array> = arrays.iter().map(|l| &l.a).collect();
-            crate::eval_with(&refs, crate::Backend::Cuda)
-        })
-        .map_err(to_pyerr)
-    })?;
-    Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
-}
-
-/// The PTX of each loop kernel of the program computing `arrays` (no GPU needed).
-#[pyfunction]
-fn cuda_ptx(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<String>> {
-    guarded(|| {
-        py.detach(|| {
-            let refs: Vec<&Array> = arrays.iter().map(|l| &l.a).collect();
-            crate::cuda_ptx(&refs)
-        })
-        .map_err(to_pyerr)
-    })
-}
-
-/// Where the CUDA executor's time went so far (seconds): "upload", "kernels" (device
-/// events around each plan's kernels) and "download"; None before it starts.
-#[pyfunction]
-fn cuda_timing(py: Python<'_>) -> PyResult<Option<Bound<'_, PyDict>>> {
-    let Ok(exec) = lazyfuse_codegen::nvptx::CudaExecutor::global() else {
-        return Ok(None);
-    };
-    let t = exec.timing();
-    let (compiles, hits) = exec.stats();
-    let d = PyDict::new(py);
-    d.set_item("upload", t.upload)?;
-    d.set_item("kernels", t.kernels)?;
-    d.set_item("download", t.download)?;
-    d.set_item("compiles", compiles)?;
-    d.set_item("hits", hits)?;
-    d.set_item("arch", exec.arch())?;
-    d.set_item("device", exec.device_name())?;
-    Ok(Some(d))
-}
-
-/// The CUDA devices of this machine by name (empty without a driver or device).
-#[pyfunction]
-fn cuda_devices(py: Python<'_>) -> Vec<String> {
-    py.detach(lazyfuse_codegen::nvptx::devices)
-}
-
 /// Evaluates `array` straight into `out`, a writable NumPy array of its dtype and shape
 /// (`out[...] = array` without a temporary); False, having done nothing, where it
 /// cannot (see `lazyfuse_frontend::eval_into`): the caller then assigns as usual.
@@ -801,10 +749,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate_into, m)?)?;
     m.add_function(wrap_pyfunction!(explain, m)?)?;
-    m.add_function(wrap_pyfunction!(evaluate_cuda, m)?)?;
-    m.add_function(wrap_pyfunction!(cuda_ptx, m)?)?;
-    m.add_function(wrap_pyfunction!(cuda_devices, m)?)?;
-    m.add_function(wrap_pyfunction!(cuda_timing, m)?)?;
+    cuda::register(m)?;
     m.add_function(wrap_pyfunction!(cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(jit::param, m)?)?;
     m.add_function(wrap_pyfunction!(jit::compile, m)?)?;
