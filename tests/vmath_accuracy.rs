@@ -520,3 +520,145 @@ fn pow_is_exact_where_the_result_is_representable() {
         &wrong[..wrong.len().min(10)]
     );
 }
+
+/// float32 sin, cos and tan against float64's rounded to float32, over `x`; the largest
+/// ulp distance and where.
+fn worst_f32_trig(func: &str, x: Vec<f32>) -> (u64, f32) {
+    let got = run(
+        func,
+        "f32",
+        Value::from_array(ndarray::Array1::from(x.clone()).into_dyn()),
+    )
+    .into_array::<f32>()
+    .unwrap();
+    let reference = |v: f32| -> f32 {
+        let v = v as f64;
+        (match func {
+            "sin" => v.sin(),
+            "cos" => v.cos(),
+            _ => v.tan(),
+        }) as f32
+    };
+    x.iter()
+        .zip(got.iter())
+        .map(|(&x, &y)| (ulps32(y, reference(x)), x))
+        .max_by_key(|p| p.0)
+        .unwrap()
+}
+
+/// float32 trig computes in float32 below 2^16 (Cody–Waite with π/2 in three float32
+/// parts). Every 23rd float32 from 2^-10 to 2^16, both signs, and the float32s nearest
+/// the multiples of π/2 there (where the reduction cancels most), within the bound.
+/// `LAZYFUSE_EXHAUSTIVE=1` checks every float32 below 2^16 instead of every 23rd.
+#[test]
+fn float32_trig_fast_path_stays_within_its_bound() {
+    let exhaustive = std::env::var("LAZYFUSE_EXHAUSTIVE").is_ok_and(|v| v == "1");
+    let (first, last) = (
+        if exhaustive { 0 } else { 0x3A80_0000u32 },
+        65536f32.to_bits(),
+    );
+    let step = if exhaustive { 1 } else { 23 };
+    let mut near_multiples = Vec::new();
+    for k in 1..(65536.0 / std::f64::consts::FRAC_PI_2) as u32 {
+        let m = (k as f64 * std::f64::consts::FRAC_PI_2) as f32;
+        for d in -3i32..=3 {
+            near_multiples.push(f32::from_bits((m.to_bits() as i32 + d) as u32));
+        }
+    }
+    for func in ["sin", "cos", "tan"] {
+        let mut worst = worst_f32_trig(func, near_multiples.clone());
+        let chunk = 1u32 << 24;
+        let mut start = first;
+        while start < last {
+            let end = start.saturating_add(chunk * step).min(last);
+            let x: Vec<f32> = (start..end)
+                .step_by(step as usize)
+                .enumerate()
+                .map(|(i, b)| {
+                    let v = f32::from_bits(b);
+                    if i % 2 == 1 {
+                        -v
+                    } else {
+                        v
+                    }
+                })
+                .collect();
+            let chunk_worst = worst_f32_trig(func, x);
+            if chunk_worst.0 > worst.0 {
+                worst = chunk_worst;
+            }
+            start = end;
+        }
+        eprintln!(
+            "{func} f32 below 2^16: max {} ulp at x = {:e}",
+            worst.0, worst.1
+        );
+        assert!(worst.0 <= 4, "{func} f32: {} ulp at {:e}", worst.0, worst.1);
+    }
+}
+
+/// The vector forms of sin, cos and tan take the general path when any lane needs it;
+/// a lane's result must not depend on its neighbours. Each value is computed among
+/// others of every kind and alone (the scalar function), and the bits must agree.
+#[test]
+fn trig_lanes_do_not_depend_on_their_neighbours() {
+    let mut rng = Rng(7);
+    let specials = [
+        0.0,
+        -0.0,
+        f64::NAN,
+        f64::INFINITY,
+        -f64::INFINITY,
+        1e22,
+        65536.0,
+        1048576.0,
+    ];
+    let x: Vec<f64> = (0..1000)
+        .map(|i| {
+            if i % 7 == 3 {
+                specials[(rng.next() % specials.len() as u64) as usize]
+            } else {
+                rng.unit() * 200.0 - 100.0
+            }
+        })
+        .collect();
+    for func in ["sin", "cos", "tan"] {
+        let together = run(
+            func,
+            "f64",
+            Value::from_array(ndarray::Array1::from(x.clone()).into_dyn()),
+        )
+        .into_array::<f64>()
+        .unwrap();
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let together32 = run(
+            func,
+            "f32",
+            Value::from_array(ndarray::Array1::from(x32.clone()).into_dyn()),
+        )
+        .into_array::<f32>()
+        .unwrap();
+        for (i, (&v, &v32)) in x.iter().zip(&x32).enumerate().step_by(13) {
+            let alone = run(
+                func,
+                "f64",
+                Value::from_array(ndarray::arr1(&[v]).into_dyn()),
+            )
+            .into_array::<f64>()
+            .unwrap()[0];
+            assert_eq!(together[i].to_bits(), alone.to_bits(), "{func}({v}) f64");
+            let alone32 = run(
+                func,
+                "f32",
+                Value::from_array(ndarray::arr1(&[v32]).into_dyn()),
+            )
+            .into_array::<f32>()
+            .unwrap()[0];
+            assert_eq!(
+                together32[i].to_bits(),
+                alone32.to_bits(),
+                "{func}({v32}) f32"
+            );
+        }
+    }
+}

@@ -191,12 +191,18 @@ pub(crate) fn prepare_module_for(
         }
         f = func.get_next_function();
     }
+    super::vmath_variants::keep_vector_forms(module);
     module
         .verify()
         .map_err(|e| CodegenError::Internal(format!("invalid LLVM IR: {e}")))?;
     if optimize {
         module
             .run_passes("default<O2>", machine, PassBuilderOptions::create())
+            .map_err(|e| CodegenError::Llvm(e.to_string()))?;
+    }
+    if super::vmath_variants::release_vector_forms(module) {
+        module
+            .run_passes("globaldce", machine, PassBuilderOptions::create())
             .map_err(|e| CodegenError::Llvm(e.to_string()))?;
     }
     Ok(())

@@ -165,6 +165,7 @@ pub(crate) fn emit_kernel_for<'ctx>(
             ctx,
             module,
             builder: &builder,
+            vector_forms: !gpu,
         },
         function,
         kernel,

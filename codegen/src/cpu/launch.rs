@@ -8,6 +8,10 @@ use super::chunked::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds,
 use super::{emit, gather, pool, CompiledKernel, CpuExecutor, Memory, Pointers};
 use crate::error::CodegenError;
 
+/// Below this much work (elements) a thread costs more than it saves: waking a pool
+/// thread and waiting for it takes tens of microseconds here.
+const MIN_WORK_PER_THREAD: usize = 1 << 15;
+
 /// What one launch of a kernel reads: its run-time parameters and its pointers.
 struct Bound<'a> {
     params: &'a [i64],
@@ -61,7 +65,8 @@ impl CpuExecutor {
                 .map(|p| p.as_mut_ptr() as *mut u8)
                 .collect(),
         );
-        let threads = threads.min(chunks).max(1);
+        let work = extent.saturating_mul(kernel.inner[1..].iter().product::<usize>().max(1));
+        let threads = threads.min(chunks).min(work / MIN_WORK_PER_THREAD).max(1);
         let (outputs_ref, slots) = (&outputs, &slots);
         let run = move |c0: usize, c1: usize| {
             let mut pointers = base.0.clone();
@@ -85,12 +90,17 @@ impl CpuExecutor {
                 }
             }
         };
-        pool().scope(|scope| {
-            for t in 0..threads {
-                let (c0, c1) = (chunks * t / threads, chunks * (t + 1) / threads);
-                scope.spawn(move |_| run(c0, c1));
-            }
-        });
+        // The same chunks on any number of threads: the result's bits do not depend on it.
+        if threads == 1 {
+            run(0, chunks);
+        } else {
+            pool().scope(|scope| {
+                for t in 0..threads {
+                    let (c0, c1) = (chunks * t / threads, chunks * (t + 1) / threads);
+                    scope.spawn(move |_| run(c0, c1));
+                }
+            });
+        }
         for (k, &(out, _, dtype)) in outputs.iter().enumerate() {
             let scalars: Vec<lazyfuse_ir::Scalar> = (0..chunks)
                 .map(|c| scalar_from_bits(partials[c * outputs.len() + k], dtype))
@@ -187,8 +197,6 @@ impl CpuExecutor {
             kernel.inner.iter().product::<usize>().max(1)
         };
         let work = rows.saturating_mul(per_row);
-        // Below this much work a thread costs more than it saves.
-        const MIN_WORK_PER_THREAD: usize = 1 << 15;
         let threads = threads_max.min(work / MIN_WORK_PER_THREAD).max(1);
         let pointers = &pointers;
         let split_columns = elementwise;

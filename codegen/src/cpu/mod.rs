@@ -27,6 +27,7 @@ mod vmath;
 mod vmath_pow;
 mod vmath_tables;
 mod vmath_trig;
+mod vmath_variants;
 
 use alloc::{zeros, Uninit};
 use compile::{compile_object, host_machine, link, prepare_module, structure_key};

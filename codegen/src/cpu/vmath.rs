@@ -18,13 +18,19 @@ use crate::error::CodegenError;
 pub(crate) type Res<T> = Result<T, CodegenError>;
 
 /// The IR function computing `name` (`exp`, `sin`, `pow`, ...) for `dtype`, emitted on
-/// first use.
+/// first use. sin, cos and tan branch to their general path only where it is needed
+/// (`vmath_variants.rs`): with `vector_forms` (the CPU) they are out-of-line functions
+/// with vector forms; otherwise (the GPU) every function is inlined.
 pub(crate) fn function<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
     name: &str,
     dtype: DType,
+    vector_forms: bool,
 ) -> Res<FunctionValue<'ctx>> {
+    if matches!(dtype, DType::F32 | DType::F64) && super::vmath_variants::has_vector_forms(name) {
+        return super::vmath_variants::function(ctx, module, name, dtype, vector_forms);
+    }
     let symbol = format!("lazyfuse.{name}.{}", dtype.name());
     if let Some(f) = module.get_function(&symbol) {
         return Ok(f);

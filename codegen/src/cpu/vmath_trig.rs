@@ -2,8 +2,11 @@
 //! three parts below 2^20, Payne–Hanek with a per-exponent table of 2/π's bits above),
 //! then Taylor polynomials on [-π/4, π/4] carrying the reduced argument's low part.
 //!
-//! Both reductions are computed and one selected, so the code stays branch-free and
-//! vectorises; float32 is computed in float64 and rounded once.
+//! [`Math::trig`] computes both reductions and selects one, so the code stays
+//! branch-free and vectorises (float32 is computed in float64 and rounded once).
+//! [`Math::trig_fast`] is the common path alone: Cody–Waite, in float32 for float32.
+//! On the CPU, the vector functions of `vmath_variants.rs` run the fast path on every
+//! lane and the full one only when some lane needs it.
 
 use inkwell::values::{FloatValue, GlobalValue, IntValue};
 use inkwell::{FloatPredicate, IntPredicate};
@@ -28,6 +31,27 @@ const TABLE_MAX_S: i64 = 971;
 const CHUNKS: usize = 4;
 /// Below this |x| the Cody–Waite reduction is exact enough (its products stay exact).
 const CODY_WAITE_LIMIT: f64 = 1048576.0; // 2^20
+/// Below this |x| the float32 Cody–Waite reduction keeps the result within the
+/// documented bound (checked over every float32 below it by a test).
+const FAST_LIMIT_F32: f64 = 65536.0; // 2^16
+
+/// The |x| below which [`Math::trig_fast`] is exact enough for `f64` (else float32).
+pub(crate) fn fast_trig_limit(f64: bool) -> f64 {
+    if f64 {
+        CODY_WAITE_LIMIT
+    } else {
+        FAST_LIMIT_F32
+    }
+}
+
+/// π/2 as p1 + p2 + p3 in float32 (to about 2^-74), from the double-double of PIO2.
+fn pio2_f32_parts() -> [f32; 3] {
+    let p1 = PIO2[0] as f32;
+    let rest = PIO2[0] - p1 as f64; // exact: both are near π/2
+    let p2 = (rest + PIO2[1]) as f32;
+    let p3 = ((rest - p2 as f64) + PIO2[1]) as f32; // rest - p2 exact (close)
+    [p1, p2, p3]
+}
 
 /// Bit `i` (1 = first after the binary point) of 2/π.
 fn two_over_pi_bit(i: usize) -> u64 {
@@ -55,24 +79,62 @@ fn payne_hanek_table() -> Vec<f64> {
 }
 
 impl<'a, 'ctx> Math<'a, 'ctx> {
-    /// sin, cos or tan of x (any float type).
+    /// sin, cos or tan of any x (any float type), branch-free: both reductions are
+    /// computed and one selected. float32 is computed in float64 and rounded once.
     pub(crate) fn trig(&self, x: FloatValue<'ctx>, which: Trig) -> Res<FloatValue<'ctx>> {
         if !self.f64() {
             return self.via_f64(&[x], |m, args| m.trig(args[0], which));
         }
-        let b = self.b;
         let a = self.abs(x)?;
         let (rh, rl, q) = self.reduce_half_pi(a)?;
+        let y = self.trig_of_reduced(x, rh, Some(rl), q, which)?;
+        let finite = self.fcmp(FloatPredicate::OLT, a, self.c(f64::INFINITY))?;
+        self.select(finite, y, self.c(f64::NAN))
+    }
+
+    /// sin, cos or tan of x for |x| < [`fast_trig_limit`] only (other x give unspecified
+    /// values): the Cody–Waite reduction alone, and for float32 all in float32. The
+    /// vector functions run this on every lane and [`Math::trig`] only when a lane is
+    /// outside the range.
+    pub(crate) fn trig_fast(&self, x: FloatValue<'ctx>, which: Trig) -> Res<FloatValue<'ctx>> {
+        let a = self.abs(x)?;
+        if self.f64() {
+            let (rh, rl, q) = self.cody_waite(a)?;
+            self.trig_of_reduced(x, rh, Some(rl), q, which)
+        } else {
+            let (r, q) = self.cody_waite_f32(a)?;
+            self.trig_of_reduced(x, r, None, q, which)
+        }
+    }
+
+    /// The function of x from its reduction |x| = q π/2 + (rh + rl), |rh| <= π/4 (rl
+    /// absent: zero):
+    /// Taylor polynomials of sin and cos on [-π/4, π/4] (to r^17 and r^18 for float64,
+    /// r^9 and r^10 for float32), the quadrant's choice and signs.
+    fn trig_of_reduced(
+        &self,
+        x: FloatValue<'ctx>,
+        rh: FloatValue<'ctx>,
+        rl: Option<FloatValue<'ctx>>,
+        q: IntValue<'ctx>,
+        which: Trig,
+    ) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let terms = if self.f64() { 8 } else { 4 };
         let s = b.build_float_mul(rh, rh, "s")?;
-        // sin r = r + (r s S(s) + rl): Taylor terms up to r^17.
-        let sin_coefs: Vec<f64> = (1..=8)
+        // sin r = r + (r s S(s) + rl).
+        let sin_coefs: Vec<f64> = (1..=terms)
             .map(|k| (if k % 2 == 1 { -1.0 } else { 1.0 }) / factorial(2 * k + 1))
             .collect();
         let rs = b.build_float_mul(rh, s, "rs")?;
-        let sin_tail = self.fma(rs, self.poly(s, &sin_coefs)?, rl)?;
+        let sin_poly = self.poly(s, &sin_coefs)?;
+        let sin_tail = match rl {
+            Some(rl) => self.fma(rs, sin_poly, rl)?,
+            None => b.build_float_mul(rs, sin_poly, "sint")?,
+        };
         let sin_r = b.build_float_add(rh, sin_tail, "sinr")?;
         // cos r = 1 - s/2 + s² C(s) - r rl, with 1 - s/2 split so its rounding is kept.
-        let cos_coefs: Vec<f64> = (2..=9)
+        let cos_coefs: Vec<f64> = (2..=terms + 1)
             .map(|k| (if k % 2 == 1 { -1.0 } else { 1.0 }) / factorial(2 * k))
             .collect();
         let hz = b.build_float_mul(s, self.c(0.5), "hz")?;
@@ -80,7 +142,10 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let w_err = b.build_float_sub(b.build_float_sub(self.c(1.0), w, "1w")?, hz, "werr")?;
         let ss = b.build_float_mul(s, s, "ss")?;
         let tail = self.fma(ss, self.poly(s, &cos_coefs)?, w_err)?;
-        let tail = self.fma(b.build_float_neg(rh, "nrh")?, rl, tail)?;
+        let tail = match rl {
+            Some(rl) => self.fma(b.build_float_neg(rh, "nrh")?, rl, tail)?,
+            None => tail,
+        };
         let cos_r = b.build_float_add(w, tail, "cosr")?;
 
         let odd = self.quadrant_bit(q, 1)?;
@@ -95,19 +160,18 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
                 self.negate_if(self.quadrant_bit(q1, 2)?, v)?
             }
             Trig::Tan => {
-                let t = b.build_float_div(sin_r, cos_r, "t")?;
-                let cot = b.build_float_div(cos_r, sin_r, "cot")?;
-                self.select(odd, b.build_float_neg(cot, "ncot")?, t)?
+                // tan r, or -cot r in odd quadrants: one division.
+                let num = self.select(odd, b.build_float_neg(cos_r, "ncos")?, sin_r)?;
+                let den = self.select(odd, sin_r, cos_r)?;
+                b.build_float_div(num, den, "tan")?
             }
         };
         // sin and tan are odd: take x's sign (so sin(-0) = -0); cos is even.
-        let y = if which == Trig::Cos {
-            y
+        if which == Trig::Cos {
+            Ok(y)
         } else {
-            self.xor_sign(y, x)?
-        };
-        let finite = self.fcmp(FloatPredicate::OLT, a, self.c(f64::INFINITY))?;
-        self.select(finite, y, self.c(f64::NAN))
+            self.xor_sign(y, x)
+        }
     }
 
     /// Whether `bit` of the quadrant is set.
@@ -129,7 +193,12 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let sb = b
             .build_bit_cast(sign_of, self.int_t(), "sb")?
             .into_int_value();
-        let sign = b.build_and(sb, self.ci(i64::MIN), "sign")?;
+        let sign_bit = if self.f64() {
+            i64::MIN
+        } else {
+            i32::MIN as i64
+        };
+        let sign = b.build_and(sb, self.ci(sign_bit), "sign")?;
         let flipped = b.build_xor(vb, sign, "flip")?;
         Ok(b.build_bit_cast(flipped, v.get_type(), "xs")?
             .into_float_value())
@@ -141,10 +210,26 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         &self,
         a: FloatValue<'ctx>,
     ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>, IntValue<'ctx>)> {
+        let (cw_h, cw_l, cw_q) = self.cody_waite(a)?;
+        let (ph_h, ph_l, ph_q) = self.payne_hanek(a)?;
+        let large = self.fcmp(FloatPredicate::OGE, a, self.c(CODY_WAITE_LIMIT))?;
+        let rh = self.select(large, ph_h, cw_h)?;
+        let rl = self.select(large, ph_l, cw_l)?;
+        let q = self
+            .b
+            .build_select(large, ph_q, cw_q, "q")?
+            .into_int_value();
+        Ok((rh, rl, q))
+    }
+
+    /// Cody–Waite for 0 <= a < 2^20 (f64): n = rint(a 2/π), a - n p1 by one fused
+    /// rounding, then the next parts with their rounding errors carried into rl.
+    fn cody_waite(
+        &self,
+        a: FloatValue<'ctx>,
+    ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>, IntValue<'ctx>)> {
         let b = self.b;
         let (p1, p2, p3) = (self.c(PIO2[0]), self.c(PIO2[1]), self.c(PIO2[2]));
-        // Cody–Waite: n = rint(a 2/π), a - n p1 by one fused rounding, then the next
-        // parts with their rounding errors carried into rl.
         let n = self.intrinsic(
             "llvm.rint",
             &[b.build_float_mul(a, self.c(std::f64::consts::FRAC_2_PI), "an")?],
@@ -157,14 +242,24 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let cw_l = b.build_float_sub(b.build_float_sub(r1, cw_h, "d")?, w_hi, "d2")?;
         let cw_l = b.build_float_sub(cw_l, w_lo, "d3")?;
         let cw_l = self.fma(nn, p3, cw_l)?;
-        let cw_q = self.int_of_float(n)?;
+        Ok((cw_h, cw_l, self.int_of_float(n)?))
+    }
 
-        let (ph_h, ph_l, ph_q) = self.payne_hanek(a)?;
-        let large = self.fcmp(FloatPredicate::OGE, a, self.c(CODY_WAITE_LIMIT))?;
-        let rh = self.select(large, ph_h, cw_h)?;
-        let rl = self.select(large, ph_l, cw_l)?;
-        let q = b.build_select(large, ph_q, cw_q, "q")?.into_int_value();
-        Ok((rh, rl, q))
+    /// Cody–Waite in float32 for 0 <= a < [`FAST_LIMIT_F32`]: π/2 as three float32
+    /// parts, each product subtracted by one fused rounding (the first exactly), so
+    /// the reduced argument keeps float32's relative precision (no low part).
+    fn cody_waite_f32(&self, a: FloatValue<'ctx>) -> Res<(FloatValue<'ctx>, IntValue<'ctx>)> {
+        let b = self.b;
+        let [p1, p2, p3] = pio2_f32_parts();
+        let n = self.intrinsic(
+            "llvm.rint",
+            &[b.build_float_mul(a, self.c(std::f64::consts::FRAC_2_PI), "an")?],
+        )?;
+        let nn = b.build_float_neg(n, "nn")?;
+        let r = self.fma_exact(nn, self.c(p1 as f64), a)?;
+        let r = self.fma_exact(nn, self.c(p2 as f64), r)?;
+        let r = self.fma_exact(nn, self.c(p3 as f64), r)?;
+        Ok((r, self.int_of_float(n)?))
     }
 
     /// Payne–Hanek reduction for a ≥ 2^20: a = M 2^s; M·(bits of 2/π that matter, from

@@ -30,6 +30,9 @@ pub(crate) struct ScalarLowering<'a, 'ctx> {
     pub ctx: &'ctx Context,
     pub module: &'a Module<'ctx>,
     pub builder: &'a Builder<'ctx>,
+    /// Vector math may call out-of-line functions with vector forms (the CPU), rather
+    /// than being inlined everywhere (the GPU).
+    pub vector_forms: bool,
 }
 
 impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
@@ -188,7 +191,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
 
     /// A function of the vector math library (IR, inlined, vectorisable).
     fn vmath(&self, name: &str, d: DType, x: BasicValueEnum<'ctx>) -> Res<FloatValue<'ctx>> {
-        let f = super::vmath::function(self.ctx, self.module, name, d)?;
+        let f = super::vmath::function(self.ctx, self.module, name, d, self.vector_forms)?;
         Ok(self.call(f, &[x])?.into_float_value())
     }
 

@@ -1,0 +1,225 @@
+"""Vector math per core: lazyfuse against NumPy and glibc's libmvec, side by side.
+
+Each function runs on one core (`LAZYFUSE_NUM_THREADS=1`; NumPy's ufuncs are single
+threaded) over arrays of N elements that stay in the L2 cache, so the number is the
+function's throughput, not the memory's. lazyfuse runs `lazyfuse.jit(f)`, NumPy the
+ufunc; both allocate their result each call. libmvec's vector functions (`_ZGVeN8v_sin`
+and friends, the AVX-512 forms where the CPU has AVX-512, else the AVX2 forms) are
+called from a small C loop compiled here with gcc, when gcc is present.
+
+Reported: millions of elements per second (median of CALLS timed repetitions) and
+lazyfuse's speed-up over the faster of NumPy and libmvec.
+
+    python benches/python/vector_math.py [--markdown BENCHMARKS.md]
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ["LAZYFUSE_NUM_THREADS"] = "1"
+
+import numpy as np  # noqa: E402
+
+import lazyfuse as lf  # noqa: E402
+import lazyfuse.numpy as lnp  # noqa: E402
+
+N = 1 << 15
+REPEAT = 64
+CALLS = 7
+
+# name, NumPy ufunc, input range, libmvec name (None: libmvec lacks it)
+FUNCTIONS = [
+    ("sin", "sin", (-100.0, 100.0), "sin"),
+    ("cos", "cos", (-100.0, 100.0), "cos"),
+    ("tan", "tan", (-1.5, 1.5), "tan"),
+    ("exp", "exp", (-50.0, 50.0), "exp"),
+    ("log", "log", (1e-3, 1e3), "log"),
+    ("log2", "log2", (1e-3, 1e3), "log2"),
+    ("log10", "log10", (1e-3, 1e3), "log10"),
+    ("expm1", "expm1", (-5.0, 5.0), "expm1"),
+    ("log1p", "log1p", (-0.5, 10.0), "log1p"),
+    ("tanh", "tanh", (-5.0, 5.0), "tanh"),
+    ("sinh", "sinh", (-5.0, 5.0), "sinh"),
+    ("cosh", "cosh", (-5.0, 5.0), "cosh"),
+    ("arctan", "arctan", (-10.0, 10.0), "atan"),
+    ("arcsin", "arcsin", (-1.0, 1.0), "asin"),
+    ("arccos", "arccos", (-1.0, 1.0), "acos"),
+]
+
+C_SOURCE = r"""
+#include <immintrin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <math.h>
+#define W64 (sizeof(VD) / 8)
+#define W32 (sizeof(VF) / 4)
+%(decls)s
+static double now(void) {
+    struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y);
+}
+int main(int argc, char **argv) {
+    long n = atol(argv[1]); int repeat = atoi(argv[2]), calls = atoi(argv[3]);
+    double lo = atof(argv[5]), hi = atof(argv[6]);
+    const char *name = argv[4];
+    double *x = aligned_alloc(64, n * 8), *y = aligned_alloc(64, n * 8);
+    float *xf = aligned_alloc(64, n * 4), *yf = aligned_alloc(64, n * 4);
+    srand(1);
+    for (long i = 0; i < n; i++) {
+        x[i] = lo + (hi - lo) * (rand() / (double)RAND_MAX); xf[i] = (float)x[i];
+    }
+    double t64[64], t32[64];
+    for (int c = 0; c < calls; c++) {
+        double t0 = now();
+        for (int r = 0; r < repeat; r++) {
+%(dispatch64)s
+        }
+        double t1 = now();
+        for (int r = 0; r < repeat; r++) {
+%(dispatch32)s
+        }
+        double t2 = now();
+        t64[c] = t1 - t0; t32[c] = t2 - t1;
+    }
+    qsort(t64, calls, 8, cmp); qsort(t32, calls, 8, cmp);
+    double s = 0; for (long i = 0; i < n; i++) s += y[i] + yf[i];
+    printf("%%f %%f %%g\n", n * repeat / t64[calls / 2] / 1e6, n * repeat / t32[calls / 2] / 1e6, s);
+    return 0;
+}
+"""
+
+
+def build_libmvec():
+    """The libmvec benchmark's executable, or None (no gcc, not x86-64, no libmvec)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    flags = open("/proc/cpuinfo").read()
+    if " avx512f" in flags:
+        isa, vd, vf, arch = "e", "__m512d", "__m512", "-mavx512f"
+        w64, w32 = 8, 16
+    elif " avx2" in flags:
+        isa, vd, vf, arch = "d", "__m256d", "__m256", "-mavx2"
+        w64, w32 = 4, 8
+    else:
+        return None
+    decls = [f"typedef {vd} VD; typedef {vf} VF;"]
+    d64, d32 = [], []
+    for _, _, _, m in FUNCTIONS:
+        if m is None:
+            continue
+        decls.append(f"VD _ZGV{isa}N{w64}v_{m}(VD); VF _ZGV{isa}N{w32}v_{m}f(VF);")
+        d64.append(
+            f'if (!strcmp(name, "{m}")) for (long i = 0; i < n; i += W64) '
+            f"{{ VD v; memcpy(&v, x + i, sizeof v); v = _ZGV{isa}N{w64}v_{m}(v); "
+            f"memcpy(y + i, &v, sizeof v); }}"
+        )
+        d32.append(
+            f'if (!strcmp(name, "{m}")) for (long i = 0; i < n; i += W32) '
+            f"{{ VF v; memcpy(&v, xf + i, sizeof v); v = _ZGV{isa}N{w32}v_{m}f(v); "
+            f"memcpy(yf + i, &v, sizeof v); }}"
+        )
+    source = C_SOURCE % {
+        "decls": "\n".join(decls),
+        "dispatch64": "\n".join(d64),
+        "dispatch32": "\n".join(d32),
+    }
+    folder = tempfile.mkdtemp(prefix="lazyfuse-vmath-")
+    c_file = os.path.join(folder, "bench.c")
+    exe = os.path.join(folder, "bench")
+    with open(c_file, "w") as f:
+        f.write(source)
+    try:
+        subprocess.run(
+            ["gcc", "-O2", arch, c_file, "-o", exe, "-lmvec", "-lm"],
+            check=True,
+            capture_output=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"libmvec benchmark not built: {e}", file=sys.stderr)
+        return None
+    return exe
+
+
+def libmvec_rates(exe, name, lo, hi):
+    out = subprocess.run(
+        [exe, str(N), str(REPEAT), str(CALLS), name, str(lo), str(hi)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def rate(f, x):
+    f(x)
+    times = []
+    for _ in range(CALLS):
+        t0 = time.perf_counter()
+        for _ in range(REPEAT):
+            f(x)
+        times.append(time.perf_counter() - t0)
+    return N * REPEAT / statistics.median(times) / 1e6
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--markdown", help="replace this section of a Markdown file")
+    parser.add_argument("--only", help="comma-separated function names")
+    args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    exe = build_libmvec()
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, ufunc, (lo, hi), mvec in FUNCTIONS:
+        if only and name not in only:
+            continue
+        mv = libmvec_rates(exe, mvec, lo, hi) if exe and mvec else (None, None)
+        for k, dtype in enumerate((np.float64, np.float32)):
+            x = rng.uniform(lo, hi, N).astype(dtype)
+            jitted = lf.jit(getattr(lnp, ufunc))
+            ref = getattr(np, ufunc)
+            ours, theirs = rate(jitted, x), rate(ref, x)
+            peer = max(theirs, mv[k] or 0.0)
+            rows.append((name, np.dtype(dtype).name, ours, theirs, mv[k], ours / peer))
+            mv_text = f"{mv[k]:8.0f}" if mv[k] else "       -"
+            print(
+                f"{name:7} {np.dtype(dtype).name:8} lazyfuse {ours:8.0f}  NumPy {theirs:8.0f}"
+                f"  libmvec {mv_text}  M/s  ({ours / peer:.2f}x)",
+                flush=True,
+            )
+    if args.markdown:
+        write_markdown(args.markdown, rows)
+
+
+def write_markdown(path, rows):
+    sys.path.insert(0, os.path.dirname(__file__))
+    from _markdown import replace_section
+
+    lines = [
+        "Millions of elements per second on one core, arrays of "
+        f"{N} elements (in cache), median of {CALLS}; speed-up over the faster of NumPy and "
+        "libmvec. `python benches/python/vector_math.py`.",
+        "",
+        "| function | dtype | lazyfuse | NumPy | libmvec | speed-up |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, dtype, ours, theirs, mv, ratio in rows:
+        mv_text = f"{mv:.0f}" if mv else "-"
+        lines.append(
+            f"| {name} | {dtype} | {ours:.0f} | {theirs:.0f} | {mv_text} | {ratio:.2f}x |"
+        )
+    replace_section(path, "vector-math", "\n".join(lines), "## Vector math per core")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,381 @@
+//! Vector functions for vector math whose common path is much cheaper than its
+//! general one (sin, cos and tan: a Cody–Waite reduction against Payne–Hanek).
+//!
+//! Inlined into a kernel loop, a branch to the general path is if-converted by LLVM's
+//! loop vectoriser: every lane would pay for both. So on the CPU such a function is an
+//! out-of-line scalar function `lazyfuse.sin.f32` (a real branch, for scalar loops)
+//! that names vector forms `lazyfuse.sin.f32.v16` and friends through LLVM's vector
+//! function ABI attribute (`vector-function-abi-variant`). The loop vectoriser calls the
+//! form of its vector width, once per vector. Each form runs the fast path on all its
+//! lanes, then the general path only if some lane is outside the fast range (or not
+//! finite). Both are loops over the form's lanes, forced to that width, so the vector
+//! code is LLVM's own vectorisation of the scalar IR in `vmath_trig.rs`.
+//!
+//! The forms are kept alive through the optimiser by `llvm.compiler.used`, and those no
+//! loop called are deleted before machine code is emitted ([`keep_vector_forms`],
+//! [`release_vector_forms`]).
+
+use inkwell::attributes::{Attribute, AttributeLoc};
+use inkwell::context::Context;
+use inkwell::intrinsics::Intrinsic;
+use inkwell::llvm_sys;
+use inkwell::module::{Linkage, Module};
+use inkwell::types::{BasicTypeEnum, FloatType};
+use inkwell::values::{AsValueRef, FunctionValue, InstructionValue};
+use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
+use lazyfuse_ir::DType;
+
+use super::vmath::{Math, Res};
+use super::vmath_trig::{fast_trig_limit, Trig};
+use crate::error::CodegenError;
+
+/// The name every vector form's symbol carries after its scalar function's.
+const FORM_MARK: &str = ".v";
+
+/// The trigonometric function `name` has vector forms.
+pub(crate) fn has_vector_forms(name: &str) -> bool {
+    trig_of(name).is_some()
+}
+
+fn trig_of(name: &str) -> Option<Trig> {
+    match name {
+        "sin" => Some(Trig::Sin),
+        "cos" => Some(Trig::Cos),
+        "tan" => Some(Trig::Tan),
+        _ => None,
+    }
+}
+
+/// The lane counts of the forms: 256- and 512-bit vectors. (A loop vectorised at
+/// another width calls the scalar function per lane; a two-lane float64 form is not
+/// made, since LLVM 19 fails to vectorise its lane loop.)
+fn lane_counts(dtype: DType) -> [u32; 2] {
+    if dtype == DType::F64 {
+        [4, 8]
+    } else {
+        [8, 16]
+    }
+}
+
+/// The scalar function for `name` in `dtype` (float32 or float64), emitted on first use:
+/// with `vector_forms`, out of line and naming its vector forms; without (the GPU,
+/// where a branch costs only the threads that take it), always inlined.
+pub(crate) fn function<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    name: &str,
+    dtype: DType,
+    vector_forms: bool,
+) -> Res<FunctionValue<'ctx>> {
+    let symbol = format!("lazyfuse.{name}.{}", dtype.name());
+    if let Some(f) = module.get_function(&symbol) {
+        return Ok(f);
+    }
+    let which =
+        trig_of(name).ok_or_else(|| CodegenError::Internal(format!("no vector form of {name}")))?;
+    let t = float_type(ctx, dtype);
+    let f = module.add_function(
+        &symbol,
+        t.fn_type(&[t.into()], false),
+        Some(Linkage::Private),
+    );
+    let mappings: Vec<String> = lane_counts(dtype)
+        .iter()
+        .map(|n| format!("_ZGV_LLVM_N{n}v_{symbol}({symbol}{FORM_MARK}{n})"))
+        .collect();
+    mark_pure(ctx, f);
+    emit_scalar(ctx, module, f, dtype, which)?;
+    if !vector_forms {
+        f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "alwaysinline", 0));
+        return Ok(f);
+    }
+    f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "noinline", 0));
+    f.add_attribute(
+        AttributeLoc::Function,
+        ctx.create_string_attribute("vector-function-abi-variant", &mappings.join(",")),
+    );
+    for n in lane_counts(dtype) {
+        emit_form(
+            ctx,
+            module,
+            &format!("{symbol}{FORM_MARK}{n}"),
+            dtype,
+            n,
+            which,
+        )?;
+    }
+    Ok(f)
+}
+
+fn float_type(ctx: &Context, dtype: DType) -> FloatType<'_> {
+    if dtype == DType::F64 {
+        ctx.f64_type()
+    } else {
+        ctx.f32_type()
+    }
+}
+
+fn enum_attr(ctx: &Context, name: &str, value: u64) -> Attribute {
+    ctx.create_enum_attribute(Attribute::get_named_enum_kind_id(name), value)
+}
+
+/// nounwind, willreturn and memory(none): what lets the vectoriser call the forms
+/// (their only memory is their own stack and constant tables).
+fn mark_pure(ctx: &Context, f: FunctionValue<'_>) {
+    for (name, value) in [("nounwind", 0), ("willreturn", 0), ("memory", 0)] {
+        f.add_attribute(AttributeLoc::Function, enum_attr(ctx, name, value));
+    }
+}
+
+/// The scalar function: `if |x| < limit { fast } else { general }`, a real branch.
+fn emit_scalar<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    f: FunctionValue<'ctx>,
+    dtype: DType,
+    which: Trig,
+) -> Res<()> {
+    let b = ctx.create_builder();
+    let m = Math {
+        ctx,
+        module,
+        b: &b,
+        d: dtype,
+    };
+    let (entry, fast, general, join) = (
+        ctx.append_basic_block(f, "entry"),
+        ctx.append_basic_block(f, "fast"),
+        ctx.append_basic_block(f, "general"),
+        ctx.append_basic_block(f, "join"),
+    );
+    b.position_at_end(entry);
+    let x = f
+        .get_nth_param(0)
+        .expect("one parameter")
+        .into_float_value();
+    let a = m.abs(x)?;
+    let limit = m.c(fast_trig_limit(dtype == DType::F64));
+    let small = m.fcmp(FloatPredicate::OLT, a, limit)?;
+    b.build_conditional_branch(small, fast, general)?;
+    b.position_at_end(fast);
+    let y_fast = m.trig_fast(x, which)?;
+    b.build_unconditional_branch(join)?;
+    b.position_at_end(general);
+    let y_general = m.trig(x, which)?;
+    b.build_unconditional_branch(join)?;
+    b.position_at_end(join);
+    let phi = b.build_phi(float_type(ctx, dtype), "y")?;
+    phi.add_incoming(&[(&y_fast, fast), (&y_general, general)]);
+    b.build_return(Some(&phi.as_basic_value()))?;
+    Ok(())
+}
+
+/// The vector form of `n` lanes: the fast path over all lanes, then the general path
+/// over all lanes if any lane is outside the fast range, NaN or infinite.
+fn emit_form<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    symbol: &str,
+    dtype: DType,
+    n: u32,
+    which: Trig,
+) -> Res<()> {
+    let t = float_type(ctx, dtype);
+    let vt = t.vec_type(n);
+    let f = module.add_function(
+        symbol,
+        vt.fn_type(&[vt.into()], false),
+        Some(Linkage::Private),
+    );
+    mark_pure(ctx, f);
+    let b = ctx.create_builder();
+    let m = Math {
+        ctx,
+        module,
+        b: &b,
+        d: dtype,
+    };
+    let entry = ctx.append_basic_block(f, "entry");
+    let check = ctx.append_basic_block(f, "check");
+    let done = ctx.append_basic_block(f, "done");
+    b.position_at_end(entry);
+    let x = f
+        .get_nth_param(0)
+        .expect("one parameter")
+        .into_vector_value();
+    let lanes = vt.into();
+    let input = b.build_alloca(vt, "in")?;
+    let output = b.build_alloca(vt, "out")?;
+    b.build_store(input, x)?;
+    let fast = lane_loop(ctx, &m, f, input, output, t.into(), n, check, |x, _| {
+        m.trig_fast(x, which)
+    })?;
+    b.position_at_end(entry);
+    b.build_unconditional_branch(fast)?;
+
+    // Any lane with !(|x| < limit) (NaN included) takes the general path.
+    b.position_at_end(check);
+    let fabs = Intrinsic::find("llvm.fabs")
+        .and_then(|i| i.get_declaration(module, &[lanes]))
+        .ok_or_else(|| CodegenError::Internal("no llvm.fabs".into()))?;
+    let a = value(b.build_call(fabs, &[x.into()], "a")?)?.into_vector_value();
+    let limit = t.const_float(fast_trig_limit(dtype == DType::F64));
+    let limits = inkwell::types::VectorType::const_vector(&vec![limit; n as usize]);
+    let outside = b.build_float_compare(FloatPredicate::UGE, a, limits, "outside")?;
+    let any_lane = Intrinsic::find("llvm.vector.reduce.or")
+        .and_then(|i| i.get_declaration(module, &[outside.get_type().into()]))
+        .ok_or_else(|| CodegenError::Internal("no llvm.vector.reduce.or".into()))?;
+    let any = value(b.build_call(any_lane, &[outside.into()], "any")?)?.into_int_value();
+    // Lanes inside the range keep the fast path's bits (float32's general path computes
+    // in float64 and may round differently), so no lane depends on its neighbours.
+    let general = lane_loop(ctx, &m, f, input, output, t.into(), n, done, |x, dst| {
+        let inside = m.fcmp(
+            FloatPredicate::OLT,
+            m.abs(x)?,
+            m.c(fast_trig_limit(m.f64())),
+        )?;
+        let fast = b.build_load(t, dst, "fast")?.into_float_value();
+        m.select(inside, fast, m.trig(x, which)?)
+    })?;
+    b.position_at_end(check);
+    b.build_conditional_branch(any, general, done)?;
+
+    b.position_at_end(done);
+    let y = b.build_load(vt, output, "y")?;
+    b.build_return(Some(&y))?;
+    Ok(())
+}
+
+fn value(site: inkwell::values::CallSiteValue<'_>) -> Res<inkwell::values::BasicValueEnum<'_>> {
+    match site.try_as_basic_value() {
+        inkwell::values::ValueKind::Basic(v) => Ok(v),
+        _ => Err(CodegenError::Internal(
+            "an intrinsic returned nothing".into(),
+        )),
+    }
+}
+
+/// `output[i] = body(input[i], &output[i])` for i in 0..n, as a loop the vectoriser must vectorise
+/// at n lanes and nothing may unroll; continues to `exit`. Returns its first block.
+#[allow(clippy::too_many_arguments)]
+fn lane_loop<'ctx>(
+    ctx: &'ctx Context,
+    m: &Math<'_, 'ctx>,
+    f: FunctionValue<'ctx>,
+    input: inkwell::values::PointerValue<'ctx>,
+    output: inkwell::values::PointerValue<'ctx>,
+    elem: BasicTypeEnum<'ctx>,
+    n: u32,
+    exit: inkwell::basic_block::BasicBlock<'ctx>,
+    body: impl Fn(
+        inkwell::values::FloatValue<'ctx>,
+        inkwell::values::PointerValue<'ctx>,
+    ) -> Res<inkwell::values::FloatValue<'ctx>>,
+) -> Res<inkwell::basic_block::BasicBlock<'ctx>> {
+    let b = m.b;
+    let i64t = ctx.i64_type();
+    let before = b.get_insert_block().expect("positioned");
+    let head = ctx.append_basic_block(f, "lanes");
+    head.move_after(before).ok();
+    b.position_at_end(head);
+    let i = b.build_phi(i64t, "i")?;
+    let index = i.as_basic_value().into_int_value();
+    // SAFETY (of the generated code): i < n, the arrays' length.
+    let (src, dst) = unsafe {
+        (
+            b.build_in_bounds_gep(elem, input, &[index], "src")?,
+            b.build_in_bounds_gep(elem, output, &[index], "dst")?,
+        )
+    };
+    let x = b.build_load(elem, src, "x")?.into_float_value();
+    let y = body(x, dst)?;
+    b.build_store(dst, y)?;
+    let next = b.build_int_add(index, i64t.const_int(1, false), "next")?;
+    let more = b.build_int_compare(
+        IntPredicate::ULT,
+        next,
+        i64t.const_int(n as u64, false),
+        "more",
+    )?;
+    let latch = b.build_conditional_branch(more, head, exit)?;
+    let last = b.get_insert_block().expect("positioned");
+    i.add_incoming(&[(&i64t.const_zero(), before), (&next, last)]);
+    force_vector_width(ctx, latch, n);
+    Ok(head)
+}
+
+/// Attaches `!llvm.loop` metadata to a loop's latch: vectorise at `n` lanes, do not
+/// interleave or unroll.
+fn force_vector_width(ctx: &Context, latch: InstructionValue<'_>, n: u32) {
+    use llvm_sys::core::{
+        LLVMConstInt, LLVMGetMDKindIDInContext, LLVMInt1TypeInContext, LLVMInt32TypeInContext,
+        LLVMMDNodeInContext2, LLVMMDStringInContext2, LLVMMetadataAsValue, LLVMSetMetadata,
+        LLVMValueAsMetadata,
+    };
+    use llvm_sys::debuginfo::{LLVMMetadataReplaceAllUsesWith, LLVMTemporaryMDNode};
+    use llvm_sys::prelude::LLVMMetadataRef;
+    let c = ctx.raw();
+    // SAFETY: every reference passed belongs to `ctx`; the temporary node is replaced
+    // (and freed) by the node that refers to itself, as LLVM's loop IDs do.
+    unsafe {
+        let string = |s: &str| LLVMMDStringInContext2(c, s.as_ptr().cast(), s.len());
+        let int = |t, v: u64| LLVMValueAsMetadata(LLVMConstInt(t, v, 0));
+        let node =
+            |ops: &mut [LLVMMetadataRef]| LLVMMDNodeInContext2(c, ops.as_mut_ptr(), ops.len());
+        let i32t = LLVMInt32TypeInContext(c);
+        let i1t = LLVMInt1TypeInContext(c);
+        let width = node(&mut [string("llvm.loop.vectorize.width"), int(i32t, n as u64)]);
+        let enable = node(&mut [string("llvm.loop.vectorize.enable"), int(i1t, 1)]);
+        let interleave = node(&mut [string("llvm.loop.interleave.count"), int(i32t, 1)]);
+        let no_unroll = node(&mut [string("llvm.loop.unroll.disable")]);
+        let temp = LLVMTemporaryMDNode(c, std::ptr::null_mut(), 0);
+        let id = node(&mut [temp, width, enable, interleave, no_unroll]);
+        LLVMMetadataReplaceAllUsesWith(temp, id);
+        let kind = "llvm.loop";
+        let kind = LLVMGetMDKindIDInContext(c, kind.as_ptr().cast(), kind.len() as u32);
+        LLVMSetMetadata(latch.as_value_ref(), kind, LLVMMetadataAsValue(c, id));
+    }
+}
+
+fn is_form(f: &FunctionValue<'_>) -> bool {
+    let name = f.get_name().to_string_lossy();
+    name.starts_with("lazyfuse.")
+        && name.rsplit_once(FORM_MARK).is_some_and(|(_, lanes)| {
+            !lanes.is_empty() && lanes.bytes().all(|c| c.is_ascii_digit())
+        })
+}
+
+const USED: &str = "llvm.compiler.used";
+
+/// Lists the module's vector forms in `llvm.compiler.used`, so the optimiser keeps them
+/// until the vectoriser has called the ones it wants.
+pub(crate) fn keep_vector_forms(module: &Module<'_>) {
+    let mut forms = Vec::new();
+    let mut f = module.get_first_function();
+    while let Some(func) = f {
+        if is_form(&func) {
+            forms.push(func.as_global_value().as_pointer_value());
+        }
+        f = func.get_next_function();
+    }
+    if forms.is_empty() || module.get_global(USED).is_some() {
+        return;
+    }
+    let ptr = module.get_context().ptr_type(AddressSpace::default());
+    let array = ptr.const_array(&forms);
+    let g = module.add_global(array.get_type(), None, USED);
+    g.set_linkage(Linkage::Appending);
+    g.set_section(Some("llvm.metadata"));
+    g.set_initializer(&array);
+}
+
+/// Deletes `llvm.compiler.used` (after optimising), so that a `globaldce` pass removes
+/// the vector forms nothing calls. Whether there was one.
+pub(crate) fn release_vector_forms(module: &Module<'_>) -> bool {
+    let Some(g) = module.get_global(USED) else {
+        return false;
+    };
+    // SAFETY: the global is ours (keep_vector_forms); nothing else refers to it.
+    unsafe { g.delete() };
+    true
+}
