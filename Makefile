@@ -39,6 +39,7 @@ bench: python-module
 	$(PYTHON) benches/python/gradients.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/python/blas2.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/python/axis_reductions.py --markdown BENCHMARKS.md
+	$(PYTHON) benches/python/vector_math.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/python/first_call.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/export/bench.py --markdown BENCHMARKS.md
 	$(PYTHON) benches/dask/bench.py --markdown BENCHMARKS.md

@@ -83,6 +83,8 @@ def erfcx_of_reciprocal(u):
 
 ERF_SPLIT = 1.0
 ERF_ONE = 6.0
+# float32's erf, computed in float32: erf(4) rounds to 1 there.
+ERF32_ONE = 4.0
 
 
 def main():
@@ -130,6 +132,21 @@ def main():
     array(w, "/// Coefficients of Q, lowest first.", "ERF_LARGE", coefs)
     w("/// Beyond this |x|, erf rounds to ±1.")
     w(f"pub(crate) const ERF_ONE: f64 = {ERF_ONE!r};")
+    w("")
+    coefs, err = chebyshev_fit(erf_small, 0, ERF_SPLIT**2, 6)
+    w("/// float32's P (as ERF_SMALL, in float32 arithmetic); relative error of the fit")
+    w(f"/// {mp.nstr(err / erf_small(0), 3)}.")
+    array(w, "/// Coefficients, lowest first.", "ERF32_SMALL", coefs)
+    lo_u = 1 / mp.mpf(ERF32_ONE)
+    coefs, err = chebyshev_fit(erfcx_of_reciprocal, lo_u, 1 / mp.mpf(ERF_SPLIT), 11)
+    w(f"/// float32's Q (as ERF_LARGE) over 1/x in [1/{ERF32_ONE!r}, 1/{ERF_SPLIT!r}]; relative")
+    w(f"/// error of the fit {mp.nstr(err / erfcx_of_reciprocal(lo_u), 3)}.")
+    mid, half = (lo_u + 1 / mp.mpf(ERF_SPLIT)) / 2, (1 / mp.mpf(ERF_SPLIT) - lo_u) / 2
+    w(f"pub(crate) const ERF32_LARGE_MID: f64 = {float(mid)!r};")
+    w(f"pub(crate) const ERF32_LARGE_HALF: f64 = {float(half)!r};")
+    array(w, "/// Coefficients, lowest first.", "ERF32_LARGE", coefs)
+    w("/// Beyond this |x|, float32's erf rounds to ±1.")
+    w(f"pub(crate) const ERF32_ONE: f64 = {ERF32_ONE!r};")
     print("\n".join(out))
 
 

@@ -32,7 +32,7 @@ N = 1 << 15
 REPEAT = 64
 CALLS = 7
 
-# name, NumPy ufunc, input range, libmvec name (None: libmvec lacks it)
+# name, NumPy ufunc (None: NumPy has none), input range, libmvec name (None: none)
 FUNCTIONS = [
     ("sin", "sin", (-100.0, 100.0), "sin"),
     ("cos", "cos", (-100.0, 100.0), "cos"),
@@ -49,7 +49,12 @@ FUNCTIONS = [
     ("arctan", "arctan", (-10.0, 10.0), "atan"),
     ("arcsin", "arcsin", (-1.0, 1.0), "asin"),
     ("arccos", "arccos", (-1.0, 1.0), "acos"),
+    ("erf", None, (-4.0, 4.0), "erf"),
+    ("power", "power", (0.1, 10.0), "pow"),
 ]
+BINARY = {"power"}
+# power's exponents
+Y_RANGE = (-5.0, 5.0)
 
 C_SOURCE = r"""
 #include <immintrin.h>
@@ -74,9 +79,11 @@ int main(int argc, char **argv) {
     const char *name = argv[4];
     double *x = aligned_alloc(64, n * 8), *y = aligned_alloc(64, n * 8);
     float *xf = aligned_alloc(64, n * 4), *yf = aligned_alloc(64, n * 4);
+    double *e = aligned_alloc(64, n * 8); float *ef = aligned_alloc(64, n * 4);
     srand(1);
     for (long i = 0; i < n; i++) {
         x[i] = lo + (hi - lo) * (rand() / (double)RAND_MAX); xf[i] = (float)x[i];
+        e[i] = %(ylo)s + (%(yhi)s - %(ylo)s) * (rand() / (double)RAND_MAX); ef[i] = (float)e[i];
     }
     double t64[64], t32[64];
     for (int c = 0; c < calls; c++) {
@@ -114,24 +121,34 @@ def build_libmvec():
         return None
     decls = [f"typedef {vd} VD; typedef {vf} VF;"]
     d64, d32 = [], []
-    for _, _, _, m in FUNCTIONS:
+    for name, _, _, m in FUNCTIONS:
         if m is None:
             continue
-        decls.append(f"VD _ZGV{isa}N{w64}v_{m}(VD); VF _ZGV{isa}N{w32}v_{m}f(VF);")
-        d64.append(
-            f'if (!strcmp(name, "{m}")) for (long i = 0; i < n; i += W64) '
-            f"{{ VD v; memcpy(&v, x + i, sizeof v); v = _ZGV{isa}N{w64}v_{m}(v); "
-            f"memcpy(y + i, &v, sizeof v); }}"
+        binary = name in BINARY
+        v = "vv" if binary else "v"
+        decls.append(
+            f"VD _ZGV{isa}N{w64}{v}_{m}(VD{', VD' * binary}); "
+            f"VF _ZGV{isa}N{w32}{v}_{m}f(VF{', VF' * binary});"
         )
-        d32.append(
-            f'if (!strcmp(name, "{m}")) for (long i = 0; i < n; i += W32) '
-            f"{{ VF v; memcpy(&v, xf + i, sizeof v); v = _ZGV{isa}N{w32}v_{m}f(v); "
-            f"memcpy(yf + i, &v, sizeof v); }}"
-        )
+        for (width, vt, src, ex, dst, suffix, out) in (
+            ("W64", "VD", "x", "e", "y", "", d64),
+            ("W32", "VF", "xf", "ef", "yf", "f", d32),
+        ):
+            lanes = w64 if vt == "VD" else w32
+            second = f", w" if binary else ""
+            load_second = f"{vt} w; memcpy(&w, {ex} + i, sizeof w); " if binary else ""
+            out.append(
+                f'if (!strcmp(name, "{m}")) for (long i = 0; i < n; i += {width}) '
+                f"{{ {vt} v; memcpy(&v, {src} + i, sizeof v); {load_second}"
+                f"v = _ZGV{isa}N{lanes}{v}_{m}{suffix}(v{second}); "
+                f"memcpy({dst} + i, &v, sizeof v); }}"
+            )
     source = C_SOURCE % {
         "decls": "\n".join(decls),
         "dispatch64": "\n".join(d64),
         "dispatch32": "\n".join(d32),
+        "ylo": repr(Y_RANGE[0]),
+        "yhi": repr(Y_RANGE[1]),
     }
     folder = tempfile.mkdtemp(prefix="lazyfuse-vmath-")
     c_file = os.path.join(folder, "bench.c")
@@ -160,13 +177,13 @@ def libmvec_rates(exe, name, lo, hi):
     return float(out[0]), float(out[1])
 
 
-def rate(f, x):
-    f(x)
+def rate(f, args):
+    f(*args)
     times = []
     for _ in range(CALLS):
         t0 = time.perf_counter()
         for _ in range(REPEAT):
-            f(x)
+            f(*args)
         times.append(time.perf_counter() - t0)
     return N * REPEAT / statistics.median(times) / 1e6
 
@@ -175,8 +192,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", help="replace this section of a Markdown file")
     parser.add_argument("--only", help="comma-separated function names")
-    args = parser.parse_args()
-    only = set(args.only.split(",")) if args.only else None
+    options = parser.parse_args()
+    only = set(options.only.split(",")) if options.only else None
     exe = build_libmvec()
     rng = np.random.default_rng(0)
     rows = []
@@ -185,20 +202,23 @@ def main():
             continue
         mv = libmvec_rates(exe, mvec, lo, hi) if exe and mvec else (None, None)
         for k, dtype in enumerate((np.float64, np.float32)):
-            x = rng.uniform(lo, hi, N).astype(dtype)
-            jitted = lf.jit(getattr(lnp, ufunc))
-            ref = getattr(np, ufunc)
-            ours, theirs = rate(jitted, x), rate(ref, x)
-            peer = max(theirs, mv[k] or 0.0)
+            args = [rng.uniform(lo, hi, N).astype(dtype)]
+            if name in BINARY:
+                args.append(rng.uniform(*Y_RANGE, N).astype(dtype))
+            jitted = lf.jit(getattr(lnp, ufunc or name))
+            ours = rate(jitted, args)
+            theirs = rate(getattr(np, ufunc), args) if ufunc else None
+            peer = max(theirs or 0.0, mv[k] or 0.0)
             rows.append((name, np.dtype(dtype).name, ours, theirs, mv[k], ours / peer))
             mv_text = f"{mv[k]:8.0f}" if mv[k] else "       -"
+            np_text = f"{theirs:8.0f}" if theirs else "       -"
             print(
-                f"{name:7} {np.dtype(dtype).name:8} lazyfuse {ours:8.0f}  NumPy {theirs:8.0f}"
+                f"{name:7} {np.dtype(dtype).name:8} lazyfuse {ours:8.0f}  NumPy {np_text}"
                 f"  libmvec {mv_text}  M/s  ({ours / peer:.2f}x)",
                 flush=True,
             )
-    if args.markdown:
-        write_markdown(args.markdown, rows)
+    if options.markdown:
+        write_markdown(options.markdown, rows)
 
 
 def write_markdown(path, rows):
@@ -215,8 +235,9 @@ def write_markdown(path, rows):
     ]
     for name, dtype, ours, theirs, mv, ratio in rows:
         mv_text = f"{mv:.0f}" if mv else "-"
+        np_text = f"{theirs:.0f}" if theirs else "-"
         lines.append(
-            f"| {name} | {dtype} | {ours:.0f} | {theirs:.0f} | {mv_text} | {ratio:.2f}x |"
+            f"| {name} | {dtype} | {ours:.0f} | {np_text} | {mv_text} | {ratio:.2f}x |"
         )
     replace_section(path, "vector-math", "\n".join(lines), "## Vector math per core")
 
