@@ -28,8 +28,8 @@ import numpy as np  # noqa: E402
 import lazyfuse as lf  # noqa: E402
 import lazyfuse.numpy as lnp  # noqa: E402
 
-N = 1 << 15
-REPEAT = 64
+N = 1 << 17
+REPEAT = 16
 CALLS = 7
 
 # name, NumPy ufunc (None: NumPy has none), input range, libmvec name (None: none)

@@ -434,15 +434,72 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.intrinsic("llvm.copysign", &[mag, sign])
     }
 
-    /// e^x - 1: its Taylor series for |x| < 1 (no cancellation), exp(x) - 1 beyond.
+    /// e^x - 1 from exp's reduction x = n ln2 + r: 2^n (e^r - 1) + (2^n - 1), with
+    /// e^r - 1 by its series (no cancellation near 0, one exponential's work).
     fn expm1(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.b;
-        let degree = if self.f64() { 20 } else { 12 };
-        let coefs: Vec<f64> = (1..=degree).map(|k| 1.0 / factorial(k)).collect();
-        let series = b.build_float_mul(x, self.poly(x, &coefs)?, "series")?;
-        let direct = b.build_float_sub(self.exp(x)?, self.c(1.0), "direct")?;
-        let small = self.fcmp(FloatPredicate::OLT, self.abs(x)?, self.c(1.0))?;
-        self.select(small, series, direct)
+        let (ln2_hi, ln2_lo) = if self.f64() {
+            (LN2_HI, LN2_LO)
+        } else {
+            (0.693_359_375, -2.121_944_4e-4)
+        };
+        // x = n ln2 + r, |r| <= ln2/2; q = e^r - 1 = r + r² P(r) by Taylor (to r^14,
+        // r^8 for float32), so q keeps its relative precision where x is near 0 (n = 0).
+        let n = self.intrinsic(
+            "llvm.rint",
+            &[b.build_float_mul(x, self.c(std::f64::consts::LOG2_E), "xl")?],
+        )?;
+        let r = self.fma(n, self.c(-ln2_hi), x)?;
+        let r = self.fma(n, self.c(-ln2_lo), r)?;
+        let degree = if self.f64() { 14 } else { 8 };
+        let coefs: Vec<f64> = (2..=degree).map(|k| 1.0 / factorial(k)).collect();
+        let rr = b.build_float_mul(r, r, "rr")?;
+        let q = self.fma(rr, self.poly(r, &coefs)?, r)?;
+        // e^x - 1 = 2^n q + (2^n - 1): one rounding where 2^n - 1 is exact (|n| <= 64
+        // after clamping; below, the result is -1 either way) ...
+        let near_n = self.intrinsic(
+            "llvm.minnum",
+            &[
+                self.intrinsic("llvm.maxnum", &[n, self.c(-64.0)])?,
+                self.c(64.0),
+            ],
+        )?;
+        let t = self.pow2(self.int_of_float(near_n)?)?;
+        let near = self.fma(t, q, b.build_float_sub(t, self.c(1.0), "t1")?)?;
+        // ... and above, (1 + q) 2^n with 2^n in two factors (the -1 is below its ulp).
+        let limit = if self.f64() { 1100.0 } else { 160.0 };
+        let far_n = self.intrinsic("llvm.minnum", &[n, self.c(limit)])?;
+        let half_f = self.intrinsic(
+            "llvm.floor",
+            &[b.build_float_mul(far_n, self.c(0.5), "nh")?],
+        )?;
+        let half = self.int_of_float(half_f)?;
+        let rest = self.int_of_float(b.build_float_sub(far_n, half_f, "nr")?)?;
+        let one_q = b.build_float_add(q, self.c(1.0), "1q")?;
+        let far = b.build_float_mul(
+            b.build_float_mul(one_q, self.pow2(half)?, "f1")?,
+            self.pow2(rest)?,
+            "f2",
+        )?;
+        let y = self.select(self.fcmp(FloatPredicate::OGT, n, self.c(64.0))?, far, near)?;
+        let (hi_limit, minus_one) = if self.f64() {
+            (709.782_712_893_384, -40.0)
+        } else {
+            (88.722_84, -20.0)
+        };
+        // Below minus_one, e^x is under half an ulp of 1 (and -inf gives -1, not NaN).
+        let y = self.select(
+            self.fcmp(FloatPredicate::OLT, x, self.c(minus_one))?,
+            self.c(-1.0),
+            y,
+        )?;
+        let y = self.select(
+            self.fcmp(FloatPredicate::OGT, x, self.c(hi_limit))?,
+            self.c(f64::INFINITY),
+            y,
+        )?;
+        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
+        self.select(nan, x, y)
     }
 
     /// ln(1 + x) as ln(u) · x / (u - 1) with u = 1 + x (the rounding of u cancels).
@@ -472,32 +529,41 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.copysign(y, x)
     }
 
-    /// sinh from expm1 (accurate near 0), cosh from exp; beyond |x| = 20, (e^(|x|/2)/2)·e^(|x|/2)
-    /// so the result overflows only where the function does.
+    /// cosh = E + 1/(4E) and sinh = E - 1/(4E) with E = e^|x|/2 (one exponential, one
+    /// division); sinh below 1 by its series, where the difference would cancel.
     fn sinh_cosh(&self, x: FloatValue<'ctx>, sinh: bool) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let a = self.abs(x)?;
-        let half = self.c(0.5);
-        let near = if sinh {
-            let t = self.expm1(a)?;
-            let q = b.build_float_div(t, b.build_float_add(t, self.c(1.0), "t1")?, "q")?;
-            b.build_float_mul(b.build_float_add(t, q, "tq")?, half, "sh")?
+        // E = e^a / 2 = e^(a - ln 2) by one exponential: a - ln2_hi is exact (ln2_hi has
+        // trailing zeros), ln2_lo joins the reduced argument. E overflows exactly where
+        // the result does.
+        let (ln2_hi, ln2_lo) = if self.f64() {
+            (LN2_HI, LN2_LO)
         } else {
-            let e = self.exp(a)?;
-            let inv = b.build_float_div(self.c(1.0), e, "inv")?;
-            b.build_float_mul(b.build_float_add(e, inv, "ei")?, half, "ch")?
+            (0.693_359_375, -2.121_944_4e-4)
         };
-        let h = self.exp(b.build_float_mul(a, half, "ah")?)?;
-        let far = b.build_float_mul(b.build_float_mul(h, half, "hh")?, h, "far")?;
-        let big = self.fcmp(FloatPredicate::OGT, a, self.c(20.0))?;
-        let y = self.select(big, far, near)?;
-        if sinh {
-            self.copysign(y, x)
-        } else {
-            Ok(y)
+        let hi = b.build_float_sub(a, self.c(ln2_hi), "ahi")?;
+        let e = self.exp_of_sum(hi, Some(self.c(-ln2_lo)))?;
+        let quarter_inv = b.build_float_div(self.c(0.25), e, "qinv")?; // e^-a / 2
+        if !sinh {
+            return Ok(b.build_float_add(e, quarter_inv, "ch")?);
         }
+        let far = b.build_float_sub(e, quarter_inv, "sh")?;
+        // Below 1 the difference cancels: the odd Taylor series, to a^19 (a^11 in
+        // float32).
+        let terms = if self.f64() { 9 } else { 5 };
+        let coefs: Vec<f64> = (1..=terms).map(|k| 1.0 / factorial(2 * k + 1)).collect();
+        let s = b.build_float_mul(a, a, "s")?;
+        let near = self.fma(b.build_float_mul(a, s, "as")?, self.poly(s, &coefs)?, a)?;
+        let small = self.fcmp(FloatPredicate::OLT, a, self.c(1.0))?;
+        let y = self.select(small, near, far)?;
+        self.copysign(y, x)
     }
 }
+
+/// ln 2 split so that a - LN2_HI is exact for every |a| below 2^11 (fdlibm's constants).
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 
 /// fdlibm's atan: breakpoints, atan at them (high and low parts), polynomial.
 const ATAN_HI: [f64; 4] = [
