@@ -81,6 +81,29 @@ def erfcx_of_reciprocal(u):
     return mp.erfc(x) * mp.exp(x * x)
 
 
+def asin_rest(z):
+    """R(z) with asin(s) = s + s z R(z), z = s²."""
+    if z == 0:
+        return mp.mpf(1) / 6
+    s = mp.sqrt(z)
+    return (mp.asin(s) - s) / (z * s)
+
+
+def atan_rest(w):
+    """P(w) with atan z = z - z³ P(z²), w = z²."""
+    if w == 0:
+        return mp.mpf(1) / 3
+    z = mp.sqrt(w)
+    return (z - mp.atan(z)) / z**3
+
+
+# atan's reductions leave |z| <= 7/16.
+ATAN_Z_MAX = mp.mpf(7) / 16
+
+# asin's polynomial covers z = s² in [0, ASIN_Z_MAX]: |x| < 1/2 directly, the rest
+# through asin x = π/2 - 2 asin √((1-x)/2).
+ASIN_Z_MAX = 0.25
+
 ERF_SPLIT = 1.0
 ERF_ONE = 6.0
 # float32's erf, computed in float32: erf(4) rounds to 1 there.
@@ -147,6 +170,22 @@ def main():
     array(w, "/// Coefficients, lowest first.", "ERF32_LARGE", coefs)
     w("/// Beyond this |x|, float32's erf rounds to ±1.")
     w(f"pub(crate) const ERF32_ONE: f64 = {ERF32_ONE!r};")
+    w("")
+    for name, degree, what in [("ASIN", 12, "float64"), ("ASIN32", 5, "float32")]:
+        poly, err = mp.chebyfit(asin_rest, [0, ASIN_Z_MAX], degree + 1, error=True)
+        w(f"/// {what}'s asin s = s + s z R(z), z = s² in [0, {ASIN_Z_MAX!r}]: R's coefficients,")
+        w(f"/// lowest first; absolute error of the fit {mp.nstr(err, 3)} (R is about 1/6).")
+        w(f"pub(crate) const {name}: [f64; {degree + 1}] = [")
+        for c in reversed(poly):
+            w(f"    {float(c)!r},")
+        w("];")
+    poly, err = mp.chebyfit(atan_rest, [0, ATAN_Z_MAX**2], 5, error=True)
+    w("/// float32's atan z = z - z³ P(z²), |z| <= 7/16: P's coefficients, lowest first;")
+    w(f"/// absolute error of the fit {mp.nstr(err, 3)} (P is about 1/3).")
+    w("pub(crate) const ATAN32: [f64; 5] = [")
+    for c in reversed(poly):
+        w(f"    {float(c)!r},")
+    w("];")
     print("\n".join(out))
 
 

@@ -24,6 +24,7 @@ mod radix;
 mod scalar;
 mod storage;
 mod vmath;
+mod vmath_asin;
 mod vmath_pow;
 mod vmath_tables;
 mod vmath_trig;

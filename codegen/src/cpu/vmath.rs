@@ -12,6 +12,7 @@ use inkwell::values::{FloatValue, FunctionValue, GlobalValue, IntValue};
 use inkwell::FloatPredicate;
 use lazyfuse_ir::DType;
 
+use super::vmath_tables::ATAN32;
 use super::vmath_trig::Trig;
 use crate::error::CodegenError;
 
@@ -599,41 +600,45 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let b = self.b;
         let a = self.abs(x)?;
         let one = self.c(1.0);
-        // Candidate reductions: (reduced argument, hi, lo) for each interval.
-        let r0 = b.build_float_div(
-            b.build_float_sub(b.build_float_add(a, a, "2a")?, one, "2am1")?,
-            b.build_float_add(self.c(2.0), a, "2pa")?,
-            "r0",
-        )?;
-        let r1 = b.build_float_div(
-            b.build_float_sub(a, one, "am1")?,
-            b.build_float_add(a, one, "ap1")?,
-            "r1",
-        )?;
-        let r2 = b.build_float_div(
-            b.build_float_sub(a, self.c(1.5), "am15")?,
-            self.fma(a, self.c(1.5), one)?,
-            "r2",
-        )?;
-        let r3 = b.build_float_div(self.c(-1.0), a, "r3")?;
+        // Each interval's reduction is num / den; the interval's pair is selected first,
+        // so one division serves them all.
+        let candidates = [
+            (
+                b.build_float_sub(b.build_float_add(a, a, "2a")?, one, "2am1")?,
+                b.build_float_add(self.c(2.0), a, "2pa")?,
+            ),
+            (
+                b.build_float_sub(a, one, "am1")?,
+                b.build_float_add(a, one, "ap1")?,
+            ),
+            (
+                b.build_float_sub(a, self.c(1.5), "am15")?,
+                self.fma(a, self.c(1.5), one)?,
+            ),
+            (self.c(-1.0), a),
+        ];
         let bounds = [7.0 / 16.0, 11.0 / 16.0, 19.0 / 16.0, 39.0 / 16.0];
         let ge = |v: f64| self.fcmp(FloatPredicate::OGE, a, self.c(v));
-        // Start with no reduction, then take each interval from the bottom up.
-        let (mut z, mut hi, mut lo, mut reduced) = (
+        // Start with no reduction (a / 1), then take each interval from the bottom up.
+        let (mut num, mut den, mut hi, mut lo, mut reduced) = (
             a,
+            one,
             self.c(0.0),
             self.c(0.0),
             self.ctx.bool_type().const_zero(),
         );
-        for (k, r) in [r0, r1, r2, r3].into_iter().enumerate() {
+        for (k, (n, d)) in candidates.into_iter().enumerate() {
             let take = ge(bounds[k])?;
-            z = self.select(take, r, z)?;
+            num = self.select(take, n, num)?;
+            den = self.select(take, d, den)?;
             hi = self.select(take, self.c(ATAN_HI[k]), hi)?;
             lo = self.select(take, self.c(ATAN_LO[k]), lo)?;
             reduced = b.build_or(reduced, take, "red")?;
         }
+        let z = b.build_float_div(num, den, "z")?;
         let zz = b.build_float_mul(z, z, "zz")?;
-        let p = b.build_float_mul(zz, self.poly(zz, &ATAN_T)?, "p")?;
+        let coefs: &[f64] = if self.f64() { &ATAN_T } else { &ATAN32 };
+        let p = b.build_float_mul(zz, self.poly(zz, coefs)?, "p")?;
         let zp = b.build_float_mul(z, p, "zp")?;
         // Unreduced: z - z p; reduced: hi - ((z p - lo) - z).
         let plain = b.build_float_sub(z, zp, "plain")?;
@@ -679,23 +684,6 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             "nan",
         )?;
         self.select(nan, self.c(f64::NAN), r)
-    }
-
-    /// asin x = atan2(x, √((1-x)(1+x))), acos x = atan2(√((1-x)(1+x)), x).
-    fn asin_acos(&self, x: FloatValue<'ctx>, asin: bool) -> Res<FloatValue<'ctx>> {
-        let b = self.b;
-        let one = self.c(1.0);
-        let prod = b.build_float_mul(
-            b.build_float_sub(one, x, "omx")?,
-            b.build_float_add(one, x, "opx")?,
-            "prod",
-        )?;
-        let root = self.intrinsic("llvm.sqrt", &[prod])?;
-        if asin {
-            self.atan2(x, root)
-        } else {
-            self.atan2(root, x)
-        }
     }
 }
 
