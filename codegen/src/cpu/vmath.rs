@@ -245,7 +245,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     }
 
     /// 2^n for integer-valued n in the normal exponent range, as a float.
-    fn pow2(&self, n: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
+    pub(crate) fn pow2(&self, n: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let (bias, shift) = if self.f64() { (1023, 52) } else { (127, 23) };
         let biased = self.b.build_int_add(n, self.ci(bias), "biased")?;
         let bits = self.b.build_left_shift(biased, self.ci(shift), "bits")?;

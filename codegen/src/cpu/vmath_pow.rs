@@ -42,15 +42,97 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.pow_special_cases(x, y, ax, r)
     }
 
-    /// pow of float32 arguments widened to float64: e^(y ln|x|) by float64's plain log
-    /// and exp. Its relative error, at most about |y ln x| 2^-51 < 2^-44 where the
-    /// result is a finite float32, vanishes in the rounding to float32 (results that
-    /// are representable come out exact), so the double-double logarithm is not needed.
+    /// pow of float32 arguments widened to float64: e^(y ln|x|) with a logarithm and an
+    /// exponential only as precise as a float32 result needs. ln|x| has relative error
+    /// about 2^-50 (pow's table, its series to r^5), e^z about 2^-32 (Taylor to degree 8
+    /// on |r| <= ln2/2); where the result is a finite float32, |z| < 104, so the result is
+    /// off by at most about 2^-31 relative before its rounding to float32: within 1 ulp,
+    /// and exact where the result is representable (an error that small rounds back).
     fn pow_of_f32(&self, x: FloatValue<'ctx>, y: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let ax = self.abs(x)?;
-        let z = self.b.build_float_mul(y, self.ln(ax)?, "z")?;
-        let r = self.exp(z)?;
+        let z = self.b.build_float_mul(y, self.ln_for_f32(ax)?, "z")?;
+        let r = self.exp_for_f32(z)?;
         self.pow_special_cases(x, y, ax, r)
+    }
+
+    /// ln a (float64, a widened from float32, so never subnormal) to about 2^-50
+    /// relative: a = 2^k z, z in [OFF, 2 OFF), ln z = -ln(invc) + ln(1 + r) with
+    /// r = z invc - 1, |r| < 2^-8, and the series of ln(1 + r) to r^5. 0 gives -inf,
+    /// inf and NaN themselves.
+    fn ln_for_f32(&self, a: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let ix = b.build_bit_cast(a, self.int_t(), "ix")?.into_int_value();
+        let tmp = b.build_int_sub(ix, self.ci(POW_OFF as i64), "tmp")?;
+        // k = tmp >> 52 (arithmetic), as in log_dd.
+        let shifted = b.build_right_shift(
+            b.build_int_add(tmp, self.ci(1i64 << 62), "tmpb")?,
+            self.ci(52),
+            false,
+            "kb",
+        )?;
+        let k = b.build_int_sub(shifted, self.ci(1024), "k")?;
+        let index = b.build_and(
+            b.build_right_shift(tmp, self.ci(52 - POW_TABLE_BITS as i64), false, "ti")?,
+            self.ci((1 << POW_TABLE_BITS) - 1),
+            "index",
+        )?;
+        let iz = b.build_int_sub(ix, b.build_left_shift(k, self.ci(52), "k52")?, "iz")?;
+        let z = b
+            .build_bit_cast(iz, self.ctx.f64_type(), "z")?
+            .into_float_value();
+        let rows = 1usize << POW_TABLE_BITS;
+        let invc = self.load_table(
+            self.constant_table("lazyfuse.pow_invc", &POW_INVC),
+            rows,
+            index,
+        )?;
+        let logc = self.load_table(
+            self.constant_table("lazyfuse.pow_logc_hi", &POW_LOGC_HI),
+            rows,
+            index,
+        )?;
+        let r = self.fma(z, invc, self.c(-1.0))?;
+        // ln(1 + r) = r + r² (-1/2 + r/3 - r²/4 + r³/5).
+        let series = self.poly(r, &[-0.5, 1.0 / 3.0, -0.25, 0.2])?;
+        let rr = b.build_float_mul(r, r, "rr")?;
+        let ln1p = self.fma(rr, series, r)?;
+        let kf = self.float_of_int(k)?;
+        let head = self.fma(kf, self.c(std::f64::consts::LN_2), logc)?;
+        let ln = b.build_float_add(head, ln1p, "ln")?;
+        let special = self.fcmp(FloatPredicate::UGE, a, self.c(f64::INFINITY))?;
+        let ln = self.select(special, a, ln)?;
+        let zero = self.fcmp(FloatPredicate::OEQ, a, self.c(0.0))?;
+        self.select(zero, self.c(f64::NEG_INFINITY), ln)
+    }
+
+    /// e^z (float64) to about 2^-32 relative, for a result rounded to float32: z is
+    /// clamped to ±200 (beyond float32's range either way; NaN stays), z = n ln2 + r,
+    /// e^r by its Taylor polynomial to degree 8, times 2^n (a normal float64 for
+    /// |n| <= 289).
+    fn exp_for_f32(&self, z: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let limit = 200.0;
+        let z = self.select(
+            self.fcmp(FloatPredicate::OGT, z, self.c(limit))?,
+            self.c(limit),
+            z,
+        )?;
+        let z = self.select(
+            self.fcmp(FloatPredicate::OLT, z, self.c(-limit))?,
+            self.c(-limit),
+            z,
+        )?;
+        let nf = self.intrinsic(
+            "llvm.rint",
+            &[b.build_float_mul(z, self.c(std::f64::consts::LOG2_E), "zl2")?],
+        )?;
+        let r = self.fma(nf, self.c(-LN2_HI), z)?;
+        let r = self.fma(nf, self.c(-LN2_LO), r)?;
+        let taylor: Vec<f64> = (0..=8).map(|k| 1.0 / super::vmath::factorial(k)).collect();
+        let p = self.poly(r, &taylor)?;
+        // NaN's n is garbage, but p is NaN and so is the product.
+        let n = self.int_of_float(nf)?;
+        Ok(b.build_float_mul(p, self.pow2(n)?, "e")?)
     }
 
     /// C99's special cases of pow around r = |x|^y (computed for finite, infinite and
