@@ -323,11 +323,6 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.select(nan, x, y)
     }
 
-    /// The natural logarithm (see [`Math::log`]).
-    pub(crate) fn ln(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        self.log(x, Base::E)
-    }
-
     /// ln x: x = m 2^e with m in [√2/2, √2), ln m = 2 atanh(s), s = (m-1)/(m+1), by its
     /// odd series in s; subnormals scaled up first; 0, negatives, inf and NaN by selects.
     fn log(&self, x: FloatValue<'ctx>, base: Base) -> Res<FloatValue<'ctx>> {
