@@ -342,6 +342,83 @@ fn matrix_vector_pairs_agree_with_the_interpreter() {
     }
 }
 
+/// A whole-array fold over a matrix followed by a matrix-vector product over it (the
+/// expanded square's `sum(X * X)` and `u @ X`) runs in one pass over the matrix: the
+/// results agree with the interpreter's and are bitwise the same on one thread and on
+/// two, for `u @ X` and `X @ p`, f32, several folds, non-finite elements; a matrix
+/// stored transposed (the fold's rows are not the product's) runs as two passes.
+#[test]
+fn folds_beside_matrix_vector_products_agree_with_the_interpreter() {
+    let square_and_product = |t: &str, m: usize, n: usize, left: bool| {
+        let product = if left {
+            format!("  y: {t}[{n}] = matmul u x\n")
+        } else {
+            format!("  y: {t}[{m}] = matmul x p\n")
+        };
+        format!(
+            "program(x: {t}[{m},{n}], u: {t}[{m}], p: {t}[{n}]) {{\n  xx: {t}[{m},{n}] = mul x x\n  s: {t}[] = reduce_sum[axes=(0,1)] xx\n{product}  return s, y\n}}"
+        )
+    };
+    let cases = [
+        (square_and_product("f64", 300, 70, true), true),
+        (square_and_product("f64", 300, 70, false), true),
+        (square_and_product("f64", 1100, 1000, true), true),
+        (square_and_product("f32", 1030, 1100, true), true),
+        (square_and_product("f32", 9000, 3, false), true),
+        // Two folds (sum and max) beside the product.
+        ("program(x: f64[700,90], u: f64[700]) {\n  s: f64[] = reduce_sum[axes=(0,1)] x\n  mx: f64[] = reduce_max[axes=(0,1)] x\n  y: f64[90] = matmul u x\n  return s, mx, y\n}".to_string(), true),
+        // The matrix stored transposed: the fold runs over the stored rows.
+        ("program(b: f64[90,700], u: f64[700]) {\n  x: f64[700,90] = transpose[perm=(1,0)] b\n  xx: f64[700,90] = mul x x\n  s: f64[] = reduce_sum[axes=(0,1)] xx\n  y: f64[90] = matmul u x\n  return s, y\n}".to_string(), false),
+    ];
+    for (text, one_pass) in &cases {
+        let program: Program = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let inputs: Vec<Value> = program
+            .inputs()
+            .iter()
+            .enumerate()
+            .map(|(slot, ty)| {
+                let n = ty.shape.numel();
+                let values = (0..n).map(|i| match (slot, i) {
+                    (0, 3) => f64::INFINITY,
+                    (0, 10) => f64::NAN,
+                    _ => ((i * 37 % 11) as f64) - 5.0 + (i % 7) as f64 * 0.125,
+                });
+                Value::from_array(
+                    ndarray::ArrayD::from_shape_vec(
+                        ndarray::IxDyn(ty.shape.dims()),
+                        values.collect(),
+                    )
+                    .unwrap(),
+                )
+                .cast(ty.dtype)
+            })
+            .collect();
+        let want = interpret(&program, &inputs).unwrap();
+        let plan = std::sync::Arc::new(plan(&program, &FusionOptions::default()).unwrap());
+        let mut runs = Vec::new();
+        for threads in [1, 2] {
+            let prepared = CpuExecutor::new(threads).prepare(plan.clone()).unwrap();
+            let got = prepared.run(&inputs).unwrap();
+            for (w, g) in want.iter().zip(&got) {
+                assert!(agree(w, g, 1e3), "{program}\nwant {w:?}\ngot {g:?}");
+            }
+            assert_eq!(
+                prepared.one_pass_products() > 0,
+                *one_pass,
+                "{program}\n{plan}"
+            );
+            runs.push(got);
+        }
+        for (one, two) in runs[0].iter().zip(&runs[1]) {
+            let (one, two) = (
+                format!("{:?}", one.to_scalars()),
+                format!("{:?}", two.to_scalars()),
+            );
+            assert_eq!(one, two, "{program}: one thread against two");
+        }
+    }
+}
+
 /// Kernels of different structures compile at once on several threads (each in its
 /// own LLVM context) and compute what the interpreter does.
 #[test]

@@ -295,6 +295,52 @@ fn single_gemv(m: &MatMulKernel, memory: &mut Memory) -> Result<Option<BoundGemv
     Ok(Some((dtype, g, [mat, vec, pointers.0[m.out.0 as usize]])))
 }
 
+/// A plain real matrix-vector product as a [`gemv::RowRanges`] (run by rows of its
+/// matrix, beside other work on those rows), with the matrix's row count and root
+/// buffer; None when it is not one.
+pub(super) fn matvec_by_rows(
+    m: &MatMulKernel,
+    memory: &mut Memory,
+) -> Result<Option<(AnyRowRanges, usize, usize)>, CodegenError> {
+    let Some((dtype, g, [mat, vec, out])) = single_gemv(m, memory)? else {
+        return Ok(None);
+    };
+    let matrix = if m.a_ty.shape.dims().len() == 2 {
+        &m.a
+    } else {
+        &m.b
+    };
+    let root = memory.root[matrix.0 .0 as usize];
+    macro_rules! ranges {
+        ($t:ty) => {
+            // SAFETY: the layout was checked against the operands' views
+            // (`single_gemv`); the output is this product's own storage.
+            unsafe {
+                gemv::RowRanges::<$t>::new(
+                    g.transposed,
+                    g.rows,
+                    g.cols,
+                    mat as *const $t,
+                    g.ld,
+                    (vec as *const $t, g.incx),
+                    (out as *mut $t, g.incy),
+                )
+            }
+        };
+    }
+    let ranges = match dtype {
+        DType::F64 => AnyRowRanges::F64(ranges!(f64)),
+        _ => AnyRowRanges::F32(ranges!(f32)),
+    };
+    Ok(Some((ranges, g.rows, root)))
+}
+
+/// A [`gemv::RowRanges`] of either float type.
+pub(super) enum AnyRowRanges {
+    F32(gemv::RowRanges<f32>),
+    F64(gemv::RowRanges<f64>),
+}
+
 /// Two matrix-vector products of one matrix, one of it and one of its transpose (as
 /// BiCG's `A @ p` and `A.T @ r`), in one pass over the matrix: `Some` when `first` and
 /// `second` are such a pair and neither reads the other's output.

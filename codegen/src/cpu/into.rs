@@ -61,7 +61,7 @@ impl PreparedPlan {
         for (kernel, step) in self.plan.kernels.iter().zip(&self.steps) {
             match (kernel, step) {
                 (Kernel::Loop(l), Some((compiled, order))) => {
-                    CpuExecutor::launch(self.threads, compiled, l, order, &mut memory, None)?;
+                    CpuExecutor::launch(self.threads, compiled, l, order, &mut memory, None, None)?;
                 }
                 _ => return Err(CodegenError::Internal("prepared plan out of step".into())),
             }

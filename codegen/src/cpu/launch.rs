@@ -12,6 +12,22 @@ use crate::error::CodegenError;
 /// thread and waiting for it takes tens of microseconds here.
 const MIN_WORK_PER_THREAD: usize = 1 << 15;
 
+/// Fold chunks' elements (of the first inner axis times the rest) a companion's call
+/// covers at least: calls on a few rows at a time would reread its partial results more
+/// than the rows themselves.
+const COMPANION_BATCH: usize = 2 * CHUNK;
+
+/// Work that runs beside a whole-array fold's chunks, on the same rows of the fold's
+/// first inner axis right after the fold read them, while they are in cache (a
+/// matrix-vector product over the matrix the fold reads: `fold_matvec.rs`).
+pub(super) trait Companion: Sync {
+    /// The groups the rows fall in (a function of the shape; at most one thread runs
+    /// a group, its rows in order).
+    fn groups(&self) -> usize;
+    /// Runs rows `i0..i1` of `group`.
+    fn rows(&self, group: usize, i0: usize, i1: usize);
+}
+
 /// What one launch of a kernel reads: its run-time parameters and its pointers.
 struct Bound<'a> {
     params: &'a [i64],
@@ -25,6 +41,7 @@ impl CpuExecutor {
     /// grows with the log of the chunk count), parallel, one pass over the data for all
     /// folds, and bitwise identical whatever the thread count. None (nothing run) when
     /// an output is not a one-element array of its own.
+    #[allow(clippy::too_many_arguments)]
     fn launch_chunked(
         threads: usize,
         compiled: &CompiledKernel,
@@ -36,26 +53,18 @@ impl CpuExecutor {
             params,
             pointers: base,
         }: &Bound,
+        companion: Option<&dyn Companion>,
     ) -> Result<Option<()>, CodegenError> {
-        let Some(Phase::Outer { stores, .. }) = kernel.phases.last() else {
-            unreachable!("checked")
+        let Some(outputs) = chunked_outputs(kernel, order, memory) else {
+            return Ok(None);
         };
-        let mut outputs = Vec::with_capacity(stores.len());
-        for store in stores {
-            let out = store.buffer.0 as usize;
-            let slot = order
-                .iter()
-                .position(|&b| b == out)
-                .expect("the store's buffer is used");
-            let value = memory.values[memory.root[out]].as_ref().expect("temporary");
-            if value.shape().iter().product::<usize>() != 1 {
-                return Ok(None);
-            }
-            outputs.push((out, slot, value.dtype()));
-        }
         let extent = kernel.inner[0];
-        let per_chunk = (CHUNK / kernel.inner[1..].iter().product::<usize>().max(1)).max(1);
+        let rest = kernel.inner[1..].iter().product::<usize>().max(1);
+        let per_chunk = (CHUNK / rest).max(1);
         let chunks = extent.div_ceil(per_chunk);
+        // Consecutive chunks run in order as a group on one thread: each chunk alone,
+        // or the companion's groups.
+        let groups = companion.map_or(chunks, |c| c.groups().clamp(1, chunks));
         // One 16-byte slot per chunk and output holds its partial (every dtype fits,
         // complex128 included, aligned as an f64).
         let mut partials = vec![[0u64; 2]; chunks * outputs.len()];
@@ -66,38 +75,49 @@ impl CpuExecutor {
                 .collect(),
         );
         let work = extent.saturating_mul(kernel.inner[1..].iter().product::<usize>().max(1));
-        let threads = threads.min(chunks).min(work / MIN_WORK_PER_THREAD).max(1);
+        let threads = threads.min(groups).min(work / MIN_WORK_PER_THREAD).max(1);
         let (outputs_ref, slots) = (&outputs, &slots);
-        let run = move |c0: usize, c1: usize| {
+        let run = move |g0: usize, g1: usize| {
             let mut pointers = base.0.clone();
-            for c in c0..c1 {
-                for (k, &(_, slot, _)) in outputs_ref.iter().enumerate() {
-                    pointers[slot] = slots.0[c * outputs_ref.len() + k];
-                }
-                let (i0, i1) = (c * per_chunk, ((c + 1) * per_chunk).min(extent));
-                // SAFETY: accesses were bounds-checked for the whole range (a chunk is a
-                // sub-range); each output is replaced by this chunk's own slot, and the
-                // stores' offsets are 0 (one-element results, checked).
-                unsafe {
-                    (compiled.entry)(
-                        pointers.as_ptr(),
-                        params.as_ptr(),
-                        0,
-                        1,
-                        i0 as i64,
-                        i1 as i64,
-                    )
+            for g in g0..g1 {
+                let (c0, c1) = (chunks * g / groups, chunks * (g + 1) / groups);
+                let mut batch = c0 * per_chunk;
+                for c in c0..c1 {
+                    for (k, &(_, slot, _)) in outputs_ref.iter().enumerate() {
+                        pointers[slot] = slots.0[c * outputs_ref.len() + k];
+                    }
+                    let (i0, i1) = (c * per_chunk, ((c + 1) * per_chunk).min(extent));
+                    // SAFETY: accesses were bounds-checked for the whole range (a chunk
+                    // is a sub-range); each output is replaced by this chunk's own
+                    // slot, and the stores' offsets are 0 (one-element results, checked).
+                    unsafe {
+                        (compiled.entry)(
+                            pointers.as_ptr(),
+                            params.as_ptr(),
+                            0,
+                            1,
+                            i0 as i64,
+                            i1 as i64,
+                        )
+                    }
+                    if let Some(companion) = companion {
+                        if c + 1 == c1 || (i1 - batch) * rest >= COMPANION_BATCH {
+                            companion.rows(g, batch, i1);
+                            batch = i1;
+                        }
+                    }
                 }
             }
         };
-        // The same chunks on any number of threads: the result's bits do not depend on it.
+        // The same chunks (and groups) on any number of threads: the result's bits do
+        // not depend on it.
         if threads == 1 {
-            run(0, chunks);
+            run(0, groups);
         } else {
             pool().scope(|scope| {
                 for t in 0..threads {
-                    let (c0, c1) = (chunks * t / threads, chunks * (t + 1) / threads);
-                    scope.spawn(move |_| run(c0, c1));
+                    let (g0, g1) = (groups * t / threads, groups * (t + 1) / threads);
+                    scope.spawn(move |_| run(g0, g1));
                 }
             });
         }
@@ -125,6 +145,7 @@ impl CpuExecutor {
         order: &[usize],
         memory: &mut Memory,
         cached: Option<&[i64]>,
+        companion: Option<&dyn Companion>,
     ) -> Result<Option<Vec<i64>>, CodegenError> {
         if kernel.outer.contains(&0) {
             // No outer point, nothing to store: work is proportional to elements, not to
@@ -147,7 +168,15 @@ impl CpuExecutor {
             status.bind(kernel, order, memory, &mut pointers);
         }
         let bound = Bound { params, pointers };
-        Self::launch_bound(threads_max, compiled, kernel, order, memory, bound)?;
+        Self::launch_bound(
+            threads_max,
+            compiled,
+            kernel,
+            order,
+            memory,
+            bound,
+            companion,
+        )?;
         if gathers {
             status.check(kernel, memory)?;
         }
@@ -162,12 +191,21 @@ impl CpuExecutor {
         order: &[usize],
         memory: &mut Memory,
         Bound { params, pointers }: Bound,
+        companion: Option<&dyn Companion>,
     ) -> Result<(), CodegenError> {
         let elementwise = emit::is_elementwise(kernel);
         let bound = Bound { params, pointers };
         if let Some(folds) = chunkable_folds(kernel) {
-            let run =
-                Self::launch_chunked(threads_max, compiled, kernel, order, memory, &folds, &bound)?;
+            let run = Self::launch_chunked(
+                threads_max,
+                compiled,
+                kernel,
+                order,
+                memory,
+                &folds,
+                &bound,
+                companion,
+            )?;
             if run.is_some() {
                 return Ok(());
             }
@@ -239,4 +277,28 @@ impl CpuExecutor {
 /// ([`crate::params::loop_params`]: every access checked against its buffer).
 fn kernel_params(kernel: &LoopKernel, memory: &Memory) -> Result<Vec<i64>, CodegenError> {
     crate::params::loop_params(kernel, &memory.shapes, &memory.strides)
+}
+
+/// The outputs of a whole-array fold run in chunks (`launch_chunked`): each stored
+/// buffer, its slot in the kernel's pointers and its dtype; None when an output is not
+/// a one-element array.
+pub(super) fn chunked_outputs(
+    kernel: &LoopKernel,
+    order: &[usize],
+    memory: &Memory,
+) -> Option<Vec<(usize, usize, lazyfuse_ir::DType)>> {
+    let Some(Phase::Outer { stores, .. }) = kernel.phases.last() else {
+        return None;
+    };
+    let mut outputs = Vec::with_capacity(stores.len());
+    for store in stores {
+        let out = store.buffer.0 as usize;
+        let slot = order.iter().position(|&b| b == out)?;
+        let value = memory.values[memory.root[out]].as_ref()?;
+        if value.shape().iter().product::<usize>() != 1 {
+            return None;
+        }
+        outputs.push((out, slot, value.dtype()));
+    }
+    Some(outputs)
 }

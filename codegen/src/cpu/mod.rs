@@ -9,6 +9,7 @@ mod compile;
 mod disk_cache;
 mod emit;
 mod fft;
+mod fold_matvec;
 mod gather;
 mod gemm;
 mod gemv;
@@ -333,6 +334,7 @@ impl CpuExecutor {
             threads: self.threads,
             params: Mutex::new(None),
             scratch: Mutex::new(None),
+            one_pass: AtomicU64::new(0),
         })
     }
 }
@@ -375,6 +377,8 @@ pub struct PreparedPlan {
     /// The last run's bookkeeping vectors, emptied, for the next run to fill (a small
     /// plan's call then allocates only its results).
     scratch: Mutex<Option<Scratch>>,
+    /// Matrix-vector products run beside a fold, in one pass over their matrix.
+    one_pass: AtomicU64,
 }
 
 /// Every loop kernel's run-time parameters (`launch::kernel_params`), computed and
@@ -405,6 +409,12 @@ impl PreparedPlan {
     /// The plan.
     pub fn plan(&self) -> &KernelPlan {
         &self.plan
+    }
+
+    /// How many times a matrix-vector product of this plan ran beside a whole-array
+    /// fold over its matrix, in one pass over the matrix (`fold_matvec.rs`).
+    pub fn one_pass_products(&self) -> u64 {
+        self.one_pass.load(Ordering::Relaxed)
     }
 
     /// Runs the plan on `inputs` (one value per input slot).
@@ -457,8 +467,29 @@ impl PreparedPlan {
             match (&kernels[k], &self.steps[k]) {
                 (Kernel::Loop(l), Some((compiled, order))) => {
                     let known = cached.as_ref().map(|c| c.per_kernel[k].as_slice());
-                    let fresh =
-                        CpuExecutor::launch(self.threads, compiled, l, order, &mut memory, known)?;
+                    // A whole-array fold and a matrix-vector product over the matrix it
+                    // reads (the expanded square's): one pass over the matrix.
+                    let beside = kernels.get(k + 1).and_then(|next| {
+                        let threads = self.threads;
+                        fold_matvec::run(threads, compiled, l, order, next, &mut memory, known)
+                    });
+                    if let Some(fresh) = beside {
+                        self.one_pass.fetch_add(1, Ordering::Relaxed);
+                        if let (Some(p), Some(slot)) = (fresh?, computed.get_mut(k)) {
+                            *slot = p;
+                        }
+                        k += 2;
+                        continue;
+                    }
+                    let fresh = CpuExecutor::launch(
+                        self.threads,
+                        compiled,
+                        l,
+                        order,
+                        &mut memory,
+                        known,
+                        None,
+                    )?;
                     if let (Some(p), Some(slot)) = (fresh, computed.get_mut(k)) {
                         *slot = p;
                     }

@@ -25,11 +25,14 @@
 // zipped iterators here.
 #![allow(clippy::needless_range_loop)]
 
+mod ranges;
 mod scalar;
 #[cfg(test)]
 mod tests;
 #[cfg(target_arch = "x86_64")]
 mod vector;
+
+pub(super) use ranges::RowRanges;
 
 use super::pool;
 
