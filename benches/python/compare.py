@@ -232,6 +232,44 @@ def inputs(rng):
     }
 
 
+# Per workload: the vector-math functions it evaluates per element (libmvec's names),
+# over how many elements, in which float width.
+VECTOR_MATH = {
+    "transcendental_f64": (("sin", "cos", "exp", "log", "tanh"), N, 64),
+    "transcendental_f32": (("sin", "cos", "exp", "log", "tanh"), N, 32),
+    "gaussian": (("exp",), N, 64),
+    "softmax": (("exp",), ROWS * COLS, 64),
+    "logsumexp": (("exp",), ROWS * COLS, 64),
+    "product_of_exponentials": (("exp", "exp", "exp"), N, 64),
+}
+
+
+def vector_math_seconds(names):
+    """Per workload of `names` that evaluates vector math: the seconds glibc's libmvec
+    needs for those evaluations on every core (its per-core rates measured now, the
+    best of three; in-cache data, so memory is not counted). Empty without libmvec."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    from _libmvec import FUNCTIONS, build_libmvec, libmvec_rates
+
+    exe = build_libmvec()
+    if exe is None:
+        return {}
+    ranges = {m: r for _, _, r, m in FUNCTIONS if m}
+    needed = {f for n in names if n in VECTOR_MATH for f in VECTOR_MATH[n][0]}
+    rates = {}
+    for f in needed:
+        runs = [libmvec_rates(exe, f, *ranges[f]) for _ in range(3)]
+        rates[f] = (max(r[0] for r in runs), max(r[1] for r in runs))
+    cores = os.cpu_count()
+    seconds = {}
+    for n in names:
+        if n in VECTOR_MATH:
+            fns, count, bits = VECTOR_MATH[n]
+            k = 0 if bits == 64 else 1
+            seconds[n] = sum(count / (rates[f][k] * 1e6 * cores) for f in fns)
+    return seconds
+
+
 # --- timing ---------------------------------------------------------------------------
 
 def timed(call):
@@ -325,6 +363,7 @@ def main():
         work = {k: v for k, v in work.items() if k in args.only}
     make = peers(work)
     bandwidth = copy_bandwidth()
+    vector_math = vector_math_seconds(list(work))
     order = ["NumPy", "NumExpr", "Numba", "JAX", "lazyfuse"]
     if args.peers:
         order = [p for p in order if p == "NumPy" or p in args.peers]
@@ -342,10 +381,10 @@ def main():
         )
         print(f"{name}: {line}", flush=True)
 
-    write_report(rows, order, bandwidth, args.out)
+    write_report(rows, order, bandwidth, vector_math, args.out)
 
 
-def write_report(rows, order, bandwidth, out_dir):
+def write_report(rows, order, bandwidth, vector_math, out_dir):
     cores = os.cpu_count()
     today = datetime.date.today().isoformat()
     lines = [
@@ -360,10 +399,13 @@ def write_report(rows, order, bandwidth, out_dir):
         "",
         "Steady-state median of 7 calls in ms (first call, compilation included, in "
         "parentheses); speed-up = fastest peer's median / lazyfuse's; bandwidth = bytes a "
-        "memory-bound workload must move / lazyfuse's time, as a fraction of the copy rate.",
+        "memory-bound workload must move / lazyfuse's time, as a fraction of the copy rate; "
+        "vector math = the time glibc's libmvec vector functions (`_ZGVeN8v_exp` and "
+        "friends, per-core rates measured in the same run on in-cache data, times the "
+        "cores) need for the workload's function evaluations / lazyfuse's time.",
         "",
-        "| workload | " + " | ".join(order) + " | speed-up | bandwidth |",
-        "|---|" + "---:|" * (len(order) + 2),
+        "| workload | " + " | ".join(order) + " | speed-up | bandwidth | vector math |",
+        "|---|" + "---:|" * (len(order) + 3),
     ]
     speedups = []
     for name, nbytes, results in rows:
@@ -378,6 +420,7 @@ def write_report(rows, order, bandwidth, out_dir):
         frac = f"{nbytes / ours / bandwidth:.0%}" if ours and nbytes else ""
         cells.append(f"{speedup:.2f}x" if speedup else "")
         cells.append(frac)
+        cells.append(f"{vector_math[name] / ours:.0%}" if ours and name in vector_math else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     path = os.path.join(out_dir, "BENCHMARKS.md")
     with open(path, "w") as f:
