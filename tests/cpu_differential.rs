@@ -282,6 +282,29 @@ fn gemm_handles_transposes_batches_vectors_and_dtype_mixes() {
     }
 }
 
+/// Inputs for `program`'s slots: small values with fractions, and in the first
+/// (the matrix) an infinity and a NaN, which meet zero and non-zero vector elements.
+fn inputs_with_non_finite_matrix(program: &Program) -> Vec<Value> {
+    program
+        .inputs()
+        .iter()
+        .enumerate()
+        .map(|(slot, ty)| {
+            let n = ty.shape.numel();
+            let values = (0..n).map(|i| match (slot, i) {
+                (0, 3) => f64::INFINITY,
+                (0, 10) => f64::NAN,
+                _ => ((i * 37 % 11) as f64) - 5.0 + (i % 7) as f64 * 0.125,
+            });
+            Value::from_array(
+                ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(ty.shape.dims()), values.collect())
+                    .unwrap(),
+            )
+            .cast(ty.dtype)
+        })
+        .collect()
+}
+
 /// Two products of one matrix in a row (BiCG's `A @ p` and `A.T @ r`) run in one pass
 /// over it: both results agree with the interpreter's, at sizes that run on one thread
 /// and on several, with stepped vectors, f32, a matrix stored transposed, non-finite
@@ -311,28 +334,7 @@ fn matrix_vector_pairs_agree_with_the_interpreter() {
     cases.push(pair("f64", 600, 700));
     for text in &cases {
         let program: Program = text.parse().unwrap();
-        let inputs: Vec<Value> = program
-            .inputs()
-            .iter()
-            .enumerate()
-            .map(|(slot, ty)| {
-                let n = ty.shape.numel();
-                let values = (0..n).map(|i| match (slot, i) {
-                    // Non-finite matrix elements meet zero and non-zero vector elements.
-                    (0, 3) => f64::INFINITY,
-                    (0, 10) => f64::NAN,
-                    _ => ((i * 37 % 11) as f64) - 5.0,
-                });
-                Value::from_array(
-                    ndarray::ArrayD::from_shape_vec(
-                        ndarray::IxDyn(ty.shape.dims()),
-                        values.collect(),
-                    )
-                    .unwrap(),
-                )
-                .cast(ty.dtype)
-            })
-            .collect();
+        let inputs = inputs_with_non_finite_matrix(&program);
         let want = interpret(&program, &inputs).unwrap();
         let plan = plan(&program, &FusionOptions::default()).unwrap();
         let got = CpuExecutor::global().run(&plan, &inputs).unwrap();
@@ -372,27 +374,7 @@ fn folds_beside_matrix_vector_products_agree_with_the_interpreter() {
     ];
     for (text, one_pass) in &cases {
         let program: Program = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
-        let inputs: Vec<Value> = program
-            .inputs()
-            .iter()
-            .enumerate()
-            .map(|(slot, ty)| {
-                let n = ty.shape.numel();
-                let values = (0..n).map(|i| match (slot, i) {
-                    (0, 3) => f64::INFINITY,
-                    (0, 10) => f64::NAN,
-                    _ => ((i * 37 % 11) as f64) - 5.0 + (i % 7) as f64 * 0.125,
-                });
-                Value::from_array(
-                    ndarray::ArrayD::from_shape_vec(
-                        ndarray::IxDyn(ty.shape.dims()),
-                        values.collect(),
-                    )
-                    .unwrap(),
-                )
-                .cast(ty.dtype)
-            })
-            .collect();
+        let inputs = inputs_with_non_finite_matrix(&program);
         let want = interpret(&program, &inputs).unwrap();
         let plan = std::sync::Arc::new(plan(&program, &FusionOptions::default()).unwrap());
         let mut runs = Vec::new();

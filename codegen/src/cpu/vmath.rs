@@ -244,6 +244,24 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         Ok(self.b.build_float_sub(sum, self.c(magic), "foi")?)
     }
 
+    /// x = n ln2 + r with n = rint(x / ln2), |r| <= ln2/2 (Cody–Waite: ln2 as
+    /// `ln2_hi + ln2_lo`, n ln2_hi exact): (n as a float, r).
+    pub(crate) fn reduce_by_ln2(
+        &self,
+        x: FloatValue<'ctx>,
+        ln2_hi: f64,
+        ln2_lo: f64,
+    ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>)> {
+        let n = self.intrinsic(
+            "llvm.rint",
+            &[self
+                .b
+                .build_float_mul(x, self.c(std::f64::consts::LOG2_E), "xl")?],
+        )?;
+        let r = self.fma(n, self.c(-ln2_hi), x)?;
+        Ok((n, self.fma(n, self.c(-ln2_lo), r)?))
+    }
+
     /// 2^n for integer-valued n in the normal exponent range, as a float.
     pub(crate) fn pow2(&self, n: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let (bias, shift) = if self.f64() { (1023, 52) } else { (127, 23) };
@@ -283,12 +301,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         } else {
             (88.722_84, -103.972_08)
         };
-        let n = self.intrinsic(
-            "llvm.rint",
-            &[b.build_float_mul(x, self.c(std::f64::consts::LOG2_E), "xl")?],
-        )?;
-        let r = self.fma(n, self.c(-ln2_hi), x)?;
-        let r = self.fma(n, self.c(-ln2_lo), r)?;
+        let (n, r) = self.reduce_by_ln2(x, ln2_hi, ln2_lo)?;
         let r = match tail {
             Some(t) => b.build_float_add(r, t, "rt")?,
             None => r,
@@ -441,12 +454,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         };
         // x = n ln2 + r, |r| <= ln2/2; q = e^r - 1 = r + r² P(r) by Taylor (to r^14,
         // r^8 for float32), so q keeps its relative precision where x is near 0 (n = 0).
-        let n = self.intrinsic(
-            "llvm.rint",
-            &[b.build_float_mul(x, self.c(std::f64::consts::LOG2_E), "xl")?],
-        )?;
-        let r = self.fma(n, self.c(-ln2_hi), x)?;
-        let r = self.fma(n, self.c(-ln2_lo), r)?;
+        let (n, r) = self.reduce_by_ln2(x, ln2_hi, ln2_lo)?;
         let degree = if self.f64() { 14 } else { 8 };
         let coefs: Vec<f64> = (2..=degree).map(|k| 1.0 / factorial(k)).collect();
         let rr = b.build_float_mul(r, r, "rr")?;

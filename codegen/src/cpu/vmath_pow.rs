@@ -8,7 +8,7 @@
 //! float32 pow is computed in float64 and rounded once; float32 erf in float32, with
 //! shorter fits and ±1 from 4.
 
-use inkwell::values::FloatValue;
+use inkwell::values::{FloatValue, IntValue};
 use inkwell::FloatPredicate;
 
 use super::vmath::{Math, Res};
@@ -61,25 +61,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// inf and NaN themselves.
     fn ln_for_f32(&self, a: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.b;
-        let ix = b.build_bit_cast(a, self.int_t(), "ix")?.into_int_value();
-        let tmp = b.build_int_sub(ix, self.ci(POW_OFF as i64), "tmp")?;
-        // k = tmp >> 52 (arithmetic), as in log_dd.
-        let shifted = b.build_right_shift(
-            b.build_int_add(tmp, self.ci(1i64 << 62), "tmpb")?,
-            self.ci(52),
-            false,
-            "kb",
-        )?;
-        let k = b.build_int_sub(shifted, self.ci(1024), "k")?;
-        let index = b.build_and(
-            b.build_right_shift(tmp, self.ci(52 - POW_TABLE_BITS as i64), false, "ti")?,
-            self.ci((1 << POW_TABLE_BITS) - 1),
-            "index",
-        )?;
-        let iz = b.build_int_sub(ix, b.build_left_shift(k, self.ci(52), "k52")?, "iz")?;
-        let z = b
-            .build_bit_cast(iz, self.ctx.f64_type(), "z")?
-            .into_float_value();
+        let (k, index, z) = self.table_reduction(a)?;
         let rows = 1usize << POW_TABLE_BITS;
         let invc = self.load_table(
             self.constant_table("lazyfuse.pow_invc", &POW_INVC),
@@ -122,12 +104,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             self.c(-limit),
             z,
         )?;
-        let nf = self.intrinsic(
-            "llvm.rint",
-            &[b.build_float_mul(z, self.c(std::f64::consts::LOG2_E), "zl2")?],
-        )?;
-        let r = self.fma(nf, self.c(-LN2_HI), z)?;
-        let r = self.fma(nf, self.c(-LN2_LO), r)?;
+        let (nf, r) = self.reduce_by_ln2(z, LN2_HI, LN2_LO)?;
         let taylor: Vec<f64> = (0..=8).map(|k| 1.0 / super::vmath::factorial(k)).collect();
         let p = self.poly(r, &taylor)?;
         // NaN's n is garbage, but p is NaN and so is the product.
@@ -184,19 +161,14 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.select(self.fcmp(FloatPredicate::OEQ, y, self.c(0.0))?, one, r)
     }
 
-    /// ln a for a ≥ 0 as a double-double (hi, lo) accurate to about 2^-66 relative:
-    /// a = 2^k z, z in [OFF, 2 OFF); ln z = -ln(invc) + ln(z invc) with z invc = 1 + r
-    /// (|r| < 2^-8, computed exactly as rh + rl) and ln(1 + r) by its series.
-    /// 0 gives -inf, inf gives inf, NaN gives NaN.
-    fn log_dd(&self, a: FloatValue<'ctx>) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>)> {
+    /// A positive normal float64 a as 2^k z with z in [OFF, 2 OFF): (k, the table row
+    /// of z, z). Garbage (but in range) for 0, inf and NaN, which callers select away.
+    fn table_reduction(
+        &self,
+        a: FloatValue<'ctx>,
+    ) -> Res<(IntValue<'ctx>, IntValue<'ctx>, FloatValue<'ctx>)> {
         let b = self.b;
-        let subnormal = self.fcmp(FloatPredicate::OLT, a, self.c(f64::MIN_POSITIVE))?;
-        let scaled = b.build_float_mul(a, self.c(2f64.powi(54)), "scaled")?;
-        let xs = self.select(subnormal, scaled, a)?;
-        let extra = b
-            .build_select(subnormal, self.ci(54), self.ci(0), "extra")?
-            .into_int_value();
-        let ix = b.build_bit_cast(xs, self.int_t(), "ix")?.into_int_value();
+        let ix = b.build_bit_cast(a, self.int_t(), "ix")?.into_int_value();
         let tmp = b.build_int_sub(ix, self.ci(POW_OFF as i64), "tmp")?;
         // k = tmp >> 52 (arithmetic), as a logical shift of tmp + 2^62 (AVX2 has no
         // vector arithmetic shift of 64-bit lanes).
@@ -216,6 +188,22 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let z = b
             .build_bit_cast(iz, self.ctx.f64_type(), "z")?
             .into_float_value();
+        Ok((k, index, z))
+    }
+
+    /// ln a for a ≥ 0 as a double-double (hi, lo) accurate to about 2^-66 relative:
+    /// a = 2^k z, z in [OFF, 2 OFF); ln z = -ln(invc) + ln(z invc) with z invc = 1 + r
+    /// (|r| < 2^-8, computed exactly as rh + rl) and ln(1 + r) by its series.
+    /// 0 gives -inf, inf gives inf, NaN gives NaN.
+    fn log_dd(&self, a: FloatValue<'ctx>) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>)> {
+        let b = self.b;
+        let subnormal = self.fcmp(FloatPredicate::OLT, a, self.c(f64::MIN_POSITIVE))?;
+        let scaled = b.build_float_mul(a, self.c(2f64.powi(54)), "scaled")?;
+        let xs = self.select(subnormal, scaled, a)?;
+        let extra = b
+            .build_select(subnormal, self.ci(54), self.ci(0), "extra")?
+            .into_int_value();
+        let (k, index, z) = self.table_reduction(xs)?;
         let k = b.build_int_sub(k, extra, "k2")?;
         let kf = self.float_of_int(k)?;
         let rows = 1usize << POW_TABLE_BITS;
