@@ -6,8 +6,9 @@ mod common;
 
 use common::agree::{agree, agree_within, magnitude, tainted_outputs};
 use common::programs::{build, case_strategy};
+use lazyfuse::ir::DType;
 use lazyfuse::ir::{interpret, Program, Value};
-use lazyfuse_codegen::CpuExecutor;
+use lazyfuse_codegen::{CpuExecutor, InputView};
 use lazyfuse_optimizer::{plan, FusionOptions};
 use proptest::prelude::*;
 
@@ -31,6 +32,151 @@ proptest! {
             }
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 120, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A frame (a small plan's call prepared once, `PreparedPlan::frame`) gives the bits
+    /// a run gives, on the same strided, reversed and broadcast inputs, its outputs
+    /// starting as garbage; and a frame is refused for other strides.
+    #[test]
+    fn frames_give_the_bits_of_a_run(case in case_strategy(14)) {
+        let (_, pool) = build(&case);
+        let (program, leaves) = Program::from_outputs(&pool[pool.len().saturating_sub(3)..]).unwrap();
+        let inputs: Vec<Value> = leaves.into_iter().map(|l| l.into_value().expect("data leaves only")).collect();
+        let plan = std::sync::Arc::new(plan(&program, &FusionOptions::default()).unwrap());
+        let prepared = CpuExecutor::global().prepare(plan.clone()).unwrap();
+        let views: Vec<InputView<'_>> = inputs.iter().map(InputView::of).collect();
+        prop_assert!(prepared.frame(&views).is_none(), "a frame before any run\n{plan}");
+        let want = prepared.run_views(&views).unwrap();
+        let Some(frame) = prepared.frame(&views) else {
+            return Ok(()); // matmul, gathers, outputs that are views or inputs
+        };
+        for (w, got) in want.iter().zip(frame_outputs(&frame, &views)) {
+            prop_assert!(got == elements_as_bytes(w), "frame differs from run\n{}\n{}\nwant {:?}", program, plan, w);
+        }
+        let moved: Vec<Value> = inputs.iter().map(c_order_copy).collect();
+        let moved_views: Vec<InputView<'_>> = moved.iter().map(InputView::of).collect();
+        if moved_views.iter().zip(&views).any(|(m, v)| m.strides() != v.strides()) {
+            prop_assert!(prepared.frame(&moved_views).is_none());
+        }
+    }
+}
+
+#[test]
+fn frames_run_plans_that_write_buffers_in_parts_and_refuse_others() {
+    let cases = [
+        "program(a: f64[3,4], b: f64[2,4]) {\n  c: f64[3,4] = exp a\n  d: f64[5,4] = concat[axis=0] c b\n  return d\n}",
+        "program(a: f64[3,4], b: f64[3,2]) {\n  c: f64[3,6] = concat[axis=1] a b\n  d: f64[3,6] = neg c\n  e: f64[3] = reduce_sum[axes=(1)] d\n  return e, c\n}",
+        "program(a: f64[3,4], b: f64[3,2]) {\n  c: f64[3,6] = concat[axis=1] a b\n  d: f64[3,6] = sin c\n  e: f64[3,1] = reduce_max[axes=(1), keepdims] d\n  f: f64[3,6] = sub d e\n  return f\n}",
+    ];
+    for text in cases {
+        let program: Program = text.parse().unwrap();
+        let plan = std::sync::Arc::new(plan(&program, &FusionOptions::default()).unwrap());
+        let prepared = CpuExecutor::global().prepare(plan.clone()).unwrap();
+        let inputs: Vec<Value> = program
+            .inputs()
+            .iter()
+            .enumerate()
+            .map(|(k, t)| {
+                let dims = t.shape.dims().to_vec();
+                let n: usize = dims.iter().product();
+                Value::from_array(
+                    ndarray::ArrayD::from_shape_vec(
+                        dims,
+                        (0..n).map(|i| i as f64 * 0.25 - k as f64).collect(),
+                    )
+                    .unwrap(),
+                )
+            })
+            .collect();
+        let views: Vec<InputView<'_>> = inputs.iter().map(InputView::of).collect();
+        let want = prepared.run_views(&views).unwrap();
+        let frame = prepared.frame(&views).expect("a frame");
+        for (w, got) in want.iter().zip(frame_outputs(&frame, &views)) {
+            assert!(
+                got == elements_as_bytes(w),
+                "frame differs from run\n{text}\n{plan}\nwant {w:?}"
+            );
+        }
+    }
+    let refused = [
+        "program(a: f64[6,6]) {\n  b: f64[6,6] = matmul a a\n  return b\n}",
+        "program(a: f64[6,6]) {\n  return a\n}",
+        "program(a: f64[6,6]) {\n  b: f64[6,6] = exp a\n  return b, b\n}",
+        "program(a: f64[300000]) {\n  b: f64[300000] = exp a\n  return b\n}",
+    ];
+    let exec = CpuExecutor::new(2);
+    for text in refused {
+        let program: Program = text.parse().unwrap();
+        let plan = std::sync::Arc::new(plan(&program, &FusionOptions::default()).unwrap());
+        let prepared = exec.prepare(plan.clone()).unwrap();
+        let a = Value::from_array(ndarray::ArrayD::<f64>::zeros(
+            program.inputs()[0].shape.dims(),
+        ));
+        let views = [InputView::of(&a)];
+        prepared.run_views(&views).unwrap();
+        assert!(prepared.frame(&views).is_none(), "{text}\n{plan}");
+    }
+}
+
+/// Runs `frame` twice on `views` (its outputs starting as garbage: NaN or -1 bytes,
+/// `true` for bool) and returns each output's bytes after the second call.
+fn frame_outputs(frame: &lazyfuse_codegen::Frame, views: &[InputView<'_>]) -> Vec<Vec<u8>> {
+    let mut outputs: Vec<Vec<u64>> = frame
+        .outputs()
+        .iter()
+        .map(|o| {
+            let bytes = o.shape.iter().product::<usize>() * o.dtype.size_bytes();
+            let fill = if o.dtype == DType::Bool {
+                0x0101_0101_0101_0101
+            } else {
+                u64::MAX
+            };
+            vec![fill; bytes.div_ceil(8).max(1)]
+        })
+        .collect();
+    let ins: Vec<*const u8> = views.iter().map(|v| v.ptr()).collect();
+    let outs: Vec<*mut u8> = outputs
+        .iter_mut()
+        .map(|o| o.as_mut_ptr().cast::<u8>())
+        .collect();
+    for _ in 0..2 {
+        // SAFETY: the inputs are views of the layout the frame was made for; each output
+        // holds its array's bytes, 8-byte aligned, apart from the others.
+        assert!(
+            unsafe { frame.run(&ins, &outs) },
+            "the temporaries were locked"
+        );
+    }
+    outputs
+        .iter()
+        .zip(frame.outputs())
+        .map(|(out, o)| {
+            let bytes = o.shape.iter().product::<usize>() * o.dtype.size_bytes();
+            // SAFETY: the vector holds at least the array's bytes.
+            unsafe { std::slice::from_raw_parts(out.as_ptr().cast::<u8>(), bytes) }.to_vec()
+        })
+        .collect()
+}
+
+/// A C-contiguous copy.
+fn c_order_copy(v: &Value) -> Value {
+    lazyfuse::ir::with_value!(v, a => Value::from_array(
+        ndarray::ArrayD::from_shape_vec(a.shape(), a.iter().copied().collect()).unwrap()
+    ))
+}
+
+/// Each element's bytes in C order.
+fn elements_as_bytes(v: &Value) -> Vec<u8> {
+    lazyfuse::ir::with_value!(v, a => a
+        .iter()
+        .flat_map(|x| {
+            // SAFETY: a plain element's own bytes.
+            unsafe { std::slice::from_raw_parts((x as *const _) as *const u8, std::mem::size_of_val(x)) }.iter().copied()
+        })
+        .collect())
 }
 
 #[test]

@@ -22,7 +22,8 @@ mod target;
 
 pub use block_cache::BlockCache;
 pub use cpu::{
-    blas_in_use, storage_roots, CacheStats, CpuExecutor, DiskCache, InputView, PreparedPlan,
+    blas_in_use, storage_roots, CacheStats, CpuExecutor, DiskCache, Frame, FrameInput, FrameOutput,
+    InputView, PreparedPlan,
 };
 pub use error::CodegenError;
 pub use export::{

@@ -193,7 +193,6 @@ impl CpuExecutor {
         Bound { params, pointers }: Bound,
         companion: Option<&dyn Companion>,
     ) -> Result<(), CodegenError> {
-        let elementwise = emit::is_elementwise(kernel);
         let bound = Bound { params, pointers };
         if let Some(folds) = chunkable_folds(kernel) {
             let run = Self::launch_chunked(
@@ -211,33 +210,10 @@ impl CpuExecutor {
             }
         }
         let Bound { params, pointers } = bound;
-        let (rows, cols) = if elementwise {
-            let last = *kernel
-                .outer
-                .last()
-                .expect("elementwise kernels have an outer axis");
-            (
-                kernel.outer[..kernel.outer.len() - 1]
-                    .iter()
-                    .product::<usize>(),
-                last,
-            )
-        } else {
-            // The first inner axis runs whole.
-            (
-                kernel.outer.iter().product::<usize>(),
-                kernel.inner.first().copied().unwrap_or(1),
-            )
-        };
-        let per_row: usize = if elementwise {
-            cols
-        } else {
-            kernel.inner.iter().product::<usize>().max(1)
-        };
-        let work = rows.saturating_mul(per_row);
+        let (rows, cols, work) = call_extent(kernel);
         let threads = threads_max.min(work / MIN_WORK_PER_THREAD).max(1);
         let pointers = &pointers;
-        let split_columns = elementwise;
+        let split_columns = emit::is_elementwise(kernel);
         let call = &move |r0: usize, r1: usize, c0: usize, c1: usize| {
             // SAFETY: the plan is verified and every access was bounds-checked against
             // its buffer by `kernel_params`; chunks write disjoint rows or columns.
@@ -271,6 +247,38 @@ impl CpuExecutor {
         });
         Ok(())
     }
+}
+
+/// The rows and columns a kernel's launch splits among threads, and its work: an
+/// elementwise kernel's outer rows and last axis; otherwise its outer points and first
+/// inner axis (which runs whole), the work counting every inner element.
+fn call_extent(kernel: &LoopKernel) -> (usize, usize, usize) {
+    let (rows, cols, per_row) = if emit::is_elementwise(kernel) {
+        let (&last, rest) = kernel
+            .outer
+            .split_last()
+            .expect("elementwise kernels have an outer axis");
+        (rest.iter().product::<usize>(), last, last)
+    } else {
+        (
+            kernel.outer.iter().product::<usize>(),
+            kernel.inner.first().copied().unwrap_or(1),
+            kernel.inner.iter().product::<usize>().max(1),
+        )
+    };
+    (rows, cols, rows.saturating_mul(per_row))
+}
+
+/// The rows and columns of the one call `(0, rows, 0, cols)` that a launch of `kernel`
+/// on up to `threads_max` threads makes on the calling thread, or None where it splits
+/// the work (threads, or a whole-array fold's chunks).
+pub(super) fn single_call(threads_max: usize, kernel: &LoopKernel) -> Option<(usize, usize)> {
+    if chunkable_folds(kernel).is_some() {
+        return None;
+    }
+    let (rows, cols, work) = call_extent(kernel);
+    let threads = threads_max.min(work / MIN_WORK_PER_THREAD).max(1);
+    (threads == 1 || rows == 0).then_some((rows, cols))
 }
 
 /// The run-time parameters of a loop kernel over the running plan's buffers

@@ -10,6 +10,7 @@ mod disk_cache;
 mod emit;
 mod fft;
 mod fold_matvec;
+mod frame;
 mod gather;
 mod gemm;
 mod gemv;
@@ -37,6 +38,7 @@ use memory::{contiguous_strides, Dims, Memory, Pointers, Scratch};
 
 pub use blas::blas_in_use;
 pub use disk_cache::DiskCache;
+pub use frame::{Frame, FrameInput, FrameOutput};
 pub use storage::storage_roots;
 
 /// What the GPU backend (`crate::nvptx`) shares with the CPU backend: the kernel
