@@ -176,3 +176,81 @@ def test_repeated_jitted_calls_reuse_nothing_they_return():
     for x, y, (product, gathered) in results:
         np.testing.assert_array_equal(np.asarray(product), x * y + 1.0)
         np.testing.assert_array_equal(np.asarray(gathered), x[index] - y.sum())
+
+
+def test_jitted_calls_on_small_arrays_take_the_prepared_frame_and_leave_it_when_they_must():
+    # After the first call a small plan runs through a frame prepared for its arguments'
+    # layout (outputs written straight into new NumPy arrays). Arguments of another
+    # layout, a subclass, another byte order, a bool array holding other bytes, or
+    # another thread inside the frame take the general path: every call right.
+    f = lf.jit(lambda a, b, m: {"y": a * b + 1.0, "s": (a - b).sum(axis=1), "n": ~m | (a > b)})
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((6, 5)), rng.standard_normal((6, 5))
+    m = rng.random((6, 5)) > 0.5
+
+    def check(x, y, mask, got):
+        np.testing.assert_array_equal(got["y"], x * y + 1.0)
+        np.testing.assert_array_equal(got["s"], (x - y).sum(axis=1))
+        np.testing.assert_array_equal(got["n"], ~mask | (x > y))
+
+    first = f(a, b, m)
+    framed = lf.cache_info()["frame_calls"]
+    kept = {k: v.copy() for k, v in first.items()}
+    results = [(a, b, m, f(a, b, m)) for _ in range(3)]
+    assert all(type(r[3]["y"]) is np.ndarray for r in results)
+    assert len({id(r[3]["y"]) for r in results}) == 3  # a fresh array per call
+    assert lf.cache_info()["frame_calls"] == framed + 3
+    first["y"][...] = 0  # the caller owns what it got: later calls do not see this
+    check(a, b, m, f(a, b, m))
+    for k in kept:
+        np.testing.assert_array_equal(results[0][3][k], kept[k])
+
+    class Sub(np.ndarray):
+        pass
+
+    bytes_two = m.view(np.uint8).copy()
+    bytes_two[bytes_two == 1] = 2
+    odd = [
+        (a[::-1], b, m),
+        (np.asfortranarray(a), b, m),
+        (np.broadcast_to(a[0], (6, 5)), b, m),
+        (a.view(Sub), b, m),
+        (a.astype(">f8"), b, m),
+        (a, b, bytes_two.view(np.bool_)),
+        (a.astype(np.float32), b, m),
+    ]
+    for x, y, mask in odd:
+        framed = lf.cache_info()["frame_calls"]
+        got = f(x, y, mask)
+        assert lf.cache_info()["frame_calls"] == framed
+        plain = (np.asarray(x, dtype=np.float64 if x.dtype != np.float32 else None), y,
+                 np.asarray(mask).view(np.uint8) != 0)
+        check(*plain, got)
+    check(a, b, m, f(a, b, m))
+
+
+def test_jitted_small_calls_from_several_threads_agree():
+    import threading
+
+    f = lf.jit(lambda a, b: (lnp.exp(a) - b).mean(axis=0) * b)
+    rng = np.random.default_rng(6)
+    inputs = [(rng.standard_normal((20, 30)), rng.standard_normal((20, 30))) for _ in range(4)]
+    f(*inputs[0])
+    framed = lf.cache_info()["frame_calls"]
+    failures = []
+
+    def work(a, b):
+        want = (np.exp(a) - b).mean(axis=0) * b
+        for _ in range(300):
+            got = f(a, b)
+            if not np.allclose(got, want, rtol=1e-14, atol=0):
+                failures.append(np.max(np.abs(got - want)))
+                return
+
+    threads = [threading.Thread(target=work, args=pair) for pair in inputs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not failures
+    assert lf.cache_info()["frame_calls"] > framed

@@ -56,5 +56,7 @@ def blas_info():
 
 
 def cache_info():
-    """Kernel cache counters: ``{"compiles": ..., "hits": ...}``."""
+    """Kernel cache counters: ``{"compiles": ..., "hits": ..., "disk_hits": ...,
+    "disk_cache": directory or None, "frame_calls": ...}``; ``frame_calls`` counts jitted
+    calls on small arrays that ran through the call prepared at their first call."""
     return dict(_native.cache_info())

@@ -1,5 +1,8 @@
 //! A traced function compiled once (`Compiled`), called by `tracing::Jitted`.
 
+use std::sync::OnceLock;
+
+use super::jit_frame::FrameCall;
 use super::*;
 
 /// A traced function compiled once: its plan, and where each input slot comes from
@@ -19,6 +22,9 @@ pub(super) struct Compiled {
     /// the GIL: releasing and taking it back costs more than the run (about 0.1 us of
     /// a 1 us call).
     brief: bool,
+    /// The call prepared for the layout of the first run's arguments, where the plan
+    /// allows one (brief, parameters only, no probes: see `jit_frame`).
+    frame: OnceLock<Option<FrameCall>>,
 }
 
 /// Buffers of at most this many elements in all make a brief run (a few microseconds
@@ -83,6 +89,7 @@ pub(super) fn compile(
                 params_only,
                 params,
                 probes: probes.into_iter().map(|(f, _)| f).collect(),
+                frame: OnceLock::new(),
             })
         })
         .map_err(to_pyerr)
@@ -90,6 +97,16 @@ pub(super) fn compile(
 }
 
 impl Compiled {
+    /// The outputs of a call on `args` through the prepared frame, or None where the
+    /// arguments do not fit it (the general path then runs).
+    pub(super) fn call_frame(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+    ) -> Option<PyResult<Vec<Py<PyAny>>>> {
+        self.frame.get()?.as_ref()?.call(py, args)
+    }
+
     /// Views of the call's arguments when they are NumPy arrays of exactly the traced
     /// dtypes and shapes that can be read in place; None otherwise.
     pub(super) fn views_exact<'py>(
@@ -130,6 +147,11 @@ impl Compiled {
             }
             .map_err(|e| to_pyerr(Error::Codegen(e)))
         })?;
+        if self.brief && self.params_only && self.probes.is_empty() && self.frame.get().is_none() {
+            // The run computed the parameters for these arguments' layout.
+            let frame = guarded(|| Ok(FrameCall::new(py, &self.plan, &views)))?;
+            let _ = self.frame.set(frame);
+        }
         if !self.probes.is_empty() {
             let probed = values.split_off(values.len() - self.probes.len());
             crate::warnings::record_functions(self.probes.iter().copied(), &probed);
@@ -289,6 +311,7 @@ pub(super) fn compile_text(py: Python<'_>, text: &str) -> PyResult<Compiled> {
                 params_only: true,
                 params,
                 probes: Vec::new(),
+                frame: OnceLock::new(),
             })
         })
         .map_err(to_pyerr)

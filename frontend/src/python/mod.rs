@@ -27,6 +27,7 @@ mod errors;
 mod export;
 mod handle;
 mod jit;
+mod jit_frame;
 mod operators;
 mod pytree;
 mod tracing;
@@ -607,6 +608,8 @@ fn cache_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("compiles", stats.compiles)?;
     d.set_item("hits", stats.hits)?;
     d.set_item("disk_hits", stats.disk_hits)?;
+    let frames = jit_frame::FRAME_CALLS.load(std::sync::atomic::Ordering::Relaxed);
+    d.set_item("frame_calls", frames)?;
     let dir = CpuExecutor::global()
         .disk_cache()
         .map(|c| c.dir().to_string_lossy().into_owned());

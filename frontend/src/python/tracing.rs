@@ -381,6 +381,9 @@ impl Jitted {
                 .map(|(c, s)| (c.clone_ref(py), s.as_ref().map(|s| s.clone_ref(py))))
         });
         if let Some((compiled, spec)) = fast {
+            if let Some(out) = compiled.get().call_frame(py, args) {
+                return structured(py, out?, spec.as_ref());
+            }
             if let Some(views) = compiled.get().views_exact(args) {
                 let out = compiled.get().run(py, views)?;
                 return structured(py, out, spec.as_ref());
