@@ -254,3 +254,28 @@ def test_jitted_small_calls_from_several_threads_agree():
         t.join(timeout=60)
     assert not failures
     assert lf.cache_info()["frame_calls"] > framed
+
+
+def test_jitted_calls_with_the_traced_python_scalars_and_captured_arrays_take_the_frame():
+    # Python scalars are part of the signature (by type and value): a call repeating
+    # the traced ones takes the fast path too, with the function's captured arrays read
+    # where they are; another value, type or int width is a call of its own signature.
+    rng = np.random.default_rng(8)
+    weights = rng.standard_normal(7)
+    shift = lnp.asarray(rng.standard_normal(7)) * 2.0
+    f = lf.jit(lambda x, s, k, flag: (x * s + weights) * k - shift if flag else x - s)
+    x = rng.standard_normal(7)
+    want = lambda s, k, flag: (x * s + weights) * k - np.asarray(shift) if flag else x - s  # noqa: E731
+    np.testing.assert_array_equal(f(x, 0.3, 5, True), want(0.3, 5, True))
+    framed = lf.cache_info()["frame_calls"]
+    for _ in range(3):
+        np.testing.assert_array_equal(f(x, 0.3, 5, True), want(0.3, 5, True))
+    assert lf.cache_info()["frame_calls"] == framed + 3
+    with np.errstate(all="ignore"):
+        for s, k, flag in [(0.4, 5, True), (0.3, 5.0, True), (0.3, 5, False), (-0.0, 5, True),
+                           (float("nan"), 5, True), (0.3, 2**40, True), (0.3, True, True),
+                           (0.3, 5, True)]:
+            got = f(x, s, k, flag)
+            assert got.dtype == want(s, k, flag).dtype
+            np.testing.assert_array_equal(got, want(s, k, flag))
+    assert f.traces == 8

@@ -102,7 +102,7 @@ impl Compiled {
     pub(super) fn call_frame(
         &self,
         py: Python<'_>,
-        args: &Bound<'_, PyTuple>,
+        args: &[Bound<'_, PyAny>],
     ) -> Option<PyResult<Vec<Py<PyAny>>>> {
         self.frame.get()?.as_ref()?.call(py, args)
     }
@@ -111,7 +111,7 @@ impl Compiled {
     /// dtypes and shapes that can be read in place; None otherwise.
     pub(super) fn views_exact<'py>(
         &self,
-        args: &Bound<'py, PyTuple>,
+        args: &[Bound<'py, PyAny>],
     ) -> Option<Vec<InputView<'py>>> {
         if args.len() != self.params.len() {
             return None;
@@ -119,7 +119,7 @@ impl Compiled {
         args.iter()
             .zip(&self.params)
             .map(|(arg, (dtype, shape))| {
-                let v = numpy_view(&arg, *dtype)?;
+                let v = numpy_view(arg, *dtype)?;
                 (v.shape() == shape.as_slice()).then_some(v)
             })
             .collect()
@@ -147,9 +147,22 @@ impl Compiled {
             }
             .map_err(|e| to_pyerr(Error::Codegen(e)))
         })?;
-        if self.brief && self.params_only && self.probes.is_empty() && self.frame.get().is_none() {
-            // The run computed the parameters for these arguments' layout.
-            let frame = guarded(|| Ok(FrameCall::new(py, &self.plan, &views)))?;
+        if self.brief && self.probes.is_empty() && self.frame.get().is_none() {
+            // The run computed the parameters for these arguments' layout. Captured
+            // data stays where it is: `self.leaves` owns it.
+            let params: Vec<Option<usize>> = if self.params_only {
+                (0..views.len()).map(Some).collect()
+            } else {
+                self.leaves
+                    .iter()
+                    .map(|l| match l {
+                        Leaf::Param(n) => Some(*n),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let arity = self.params.len();
+            let frame = guarded(|| Ok(FrameCall::new(py, &self.plan, &views, &params, arity)))?;
             let _ = self.frame.set(frame);
         }
         if !self.probes.is_empty() {
@@ -178,7 +191,8 @@ impl Compiled {
         py: Python<'_>,
         args: &Bound<'_, PyTuple>,
     ) -> PyResult<Vec<Py<PyAny>>> {
-        if let Some(views) = self.views_exact(args) {
+        let arrays: Vec<Bound<'_, PyAny>> = args.iter().collect();
+        if let Some(views) = self.views_exact(&arrays) {
             return self.run(py, views);
         }
         // Arrays that cannot be read in place (unaligned, other sequences): copies.

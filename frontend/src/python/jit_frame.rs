@@ -23,8 +23,20 @@ pub(super) struct FrameCall {
     frame: Frame,
     /// NumPy's ndarray type: arguments of exactly this type (no subclasses) qualify.
     ndarray: *mut ffi::PyTypeObject,
-    inputs: Vec<ArrayLayout>,
+    /// Per input slot of the plan: a call argument, or captured data at a fixed place.
+    slots: Vec<SlotSource>,
+    /// Per call argument, its layout.
+    args: Vec<ArrayLayout>,
     outputs: Vec<ArrayLayout>,
+}
+
+/// Where an input slot's elements are during a call.
+enum SlotSource {
+    /// Argument n of the call.
+    Arg(usize),
+    /// Element 0 of data the traced function captured, owned by the `Compiled` that
+    /// owns this frame call (so alive, and not moved, as long as it).
+    Fixed(*const u8),
 }
 
 // SAFETY: the raw pointers are NumPy's type and dtype singletons (held by `descr`),
@@ -65,19 +77,39 @@ impl ArrayLayout {
 }
 
 impl FrameCall {
-    /// A frame call for arguments laid out as `views` (the arguments of a run that just
-    /// computed the plan's parameters), or None where the plan allows no frame.
+    /// A frame call for input slots laid out as `views` (those of a run that just
+    /// computed the plan's parameters), or None where the plan allows no frame. Slot k
+    /// reads call argument `params[k]`, or where that is None, captured data that stays
+    /// where `views[k]` has it while the caller lives. Calls take `arity` arguments,
+    /// each read by one slot (else None: an unread argument's layout would go unchecked).
     pub(super) fn new(
         py: Python<'_>,
         plan: &PreparedPlan,
         views: &[InputView<'_>],
+        params: &[Option<usize>],
+        arity: usize,
     ) -> Option<FrameCall> {
         let frame = plan.frame(views)?;
-        let inputs = frame
-            .inputs()
-            .iter()
-            .map(|i| ArrayLayout::new(py, i.dtype, &i.shape, &i.strides))
-            .collect();
+        let mut args: Vec<Option<ArrayLayout>> = Vec::new();
+        args.resize_with(arity, || None);
+        let mut slots = Vec::with_capacity(params.len());
+        for ((input, view), param) in frame.inputs().iter().zip(views).zip(params) {
+            let Some(n) = *param else {
+                slots.push(SlotSource::Fixed(view.ptr()));
+                continue;
+            };
+            if args.get(n)?.is_some() {
+                return None; // one argument in two slots: not a plan of its parameters
+            }
+            args[n] = Some(ArrayLayout::new(
+                py,
+                input.dtype,
+                &input.shape,
+                &input.strides,
+            ));
+            slots.push(SlotSource::Arg(n));
+        }
+        let args = args.into_iter().collect::<Option<Vec<_>>>()?;
         let outputs = frame
             .outputs()
             .iter()
@@ -88,7 +120,8 @@ impl FrameCall {
         Some(FrameCall {
             frame,
             ndarray,
-            inputs,
+            slots,
+            args,
             outputs,
         })
     }
@@ -99,17 +132,25 @@ impl FrameCall {
     pub(super) fn call(
         &self,
         py: Python<'_>,
-        args: &Bound<'_, PyTuple>,
+        args: &[Bound<'_, PyAny>],
     ) -> Option<PyResult<Vec<Py<PyAny>>>> {
-        if args.len() != self.inputs.len() {
+        if args.len() != self.args.len() {
             return None;
         }
-        let mut ins: SmallVec<[*const u8; 8]> = SmallVec::new();
-        for (arg, want) in args.iter().zip(&self.inputs) {
+        let mut data: SmallVec<[*const u8; 8]> = SmallVec::new();
+        for (arg, want) in args.iter().zip(&self.args) {
             // SAFETY: `arg` is a live object; its array struct is read only after its
             // type is checked to be exactly ndarray.
-            ins.push(unsafe { self.data_of(arg.as_ptr(), want) }?);
+            data.push(unsafe { self.data_of(arg.as_ptr(), want) }?);
         }
+        let ins: SmallVec<[*const u8; 8]> = self
+            .slots
+            .iter()
+            .map(|s| match *s {
+                SlotSource::Arg(n) => data[n],
+                SlotSource::Fixed(ptr) => ptr,
+            })
+            .collect();
         let mut outs: SmallVec<[Py<PyAny>; 4]> = SmallVec::new();
         let mut out_ptrs: SmallVec<[*mut u8; 4]> = SmallVec::new();
         for layout in &self.outputs {
@@ -121,9 +162,10 @@ impl FrameCall {
                 Err(e) => return Some(Err(e)),
             }
         }
-        // SAFETY: each input is an aligned ndarray of its slot's dtype, shape and
+        // SAFETY: each argument is an aligned ndarray of its slot's dtype, shape and
         // strides (checked), held by `args` and, with the GIL held throughout, unwritten;
-        // each output a fresh C-contiguous array of its dtype and shape.
+        // captured data is where the frame was made for (`new`'s contract); each output
+        // is a fresh C-contiguous array of its dtype and shape.
         if !unsafe { self.frame.run(&ins, &out_ptrs) } {
             return None;
         }

@@ -9,6 +9,7 @@ use std::sync::RwLock;
 
 use pyo3::intern;
 use pyo3::sync::PyOnceLock;
+use smallvec::SmallVec;
 
 use super::handle::Handle;
 use super::jit::{param, Compiled};
@@ -213,8 +214,62 @@ enum Arguments<'py> {
     Dask,
 }
 
-/// A compiled plan and the structure of its output (None: a single array).
-type FastPath = (Py<Compiled>, Option<Py<PyTuple>>);
+/// The signature traced last, for calls that match it without computing their key: a
+/// compiled plan, the structure of its output (None: a single array) and what each
+/// argument was.
+struct FastPath {
+    compiled: Py<Compiled>,
+    spec: Option<Py<PyTuple>>,
+    args: Vec<FastArg>,
+}
+
+/// An argument of the calls the fast path takes: a NumPy array (its dtype and shape
+/// checked by the plan), or a Python scalar of exactly the type and value traced (the
+/// signature keys Python scalars by type and bits).
+#[derive(Clone, Copy, PartialEq)]
+enum FastArg {
+    Array,
+    Float(u64),
+    Int(i64),
+    Bool(bool),
+}
+
+impl FastArg {
+    /// What `a` is as a fast-path argument; None for anything else (pytrees, NumPy
+    /// scalars, subclasses of Python's scalar types, integers beyond int64).
+    fn of(a: &Bound<'_, PyAny>) -> Option<FastArg> {
+        if a.is_instance_of::<numpy::PyUntypedArray>() {
+            Some(FastArg::Array)
+        } else if let Ok(f) = a.cast_exact::<pyo3::types::PyFloat>() {
+            Some(FastArg::Float(f.value().to_bits()))
+        } else if let Ok(b) = a.cast_exact::<pyo3::types::PyBool>() {
+            Some(FastArg::Bool(b.is_true()))
+        } else if let Ok(i) = a.cast_exact::<pyo3::types::PyInt>() {
+            i.extract::<i64>().ok().map(FastArg::Int)
+        } else {
+            None
+        }
+    }
+}
+
+impl FastPath {
+    /// The array arguments of a call matching this signature, in order; None where an
+    /// argument differs in kind, or a scalar in type or value.
+    fn arrays<'py>(&self, args: &Bound<'py, PyTuple>) -> Option<SmallVec<[Bound<'py, PyAny>; 4]>> {
+        if args.len() != self.args.len() {
+            return None;
+        }
+        let mut arrays = SmallVec::new();
+        for (a, want) in args.iter().zip(&self.args) {
+            if *want == FastArg::Array {
+                arrays.push(a);
+            } else if FastArg::of(&a) != Some(*want) {
+                return None;
+            }
+        }
+        Some(arrays)
+    }
+}
 
 /// `lazyfuse.jit(f)`: traced once per signature (the arguments' structure, static
 /// values and Python scalars by type and bits, each array's dtype and shape), then run
@@ -227,7 +282,7 @@ pub(super) struct Jitted {
     static_argnums: Vec<i64>,
     cache: Py<PyDict>,
     entries: RwLock<Vec<Entry>>,
-    fast: RwLock<Option<FastPath>>,
+    fast: RwLock<Option<Arc<FastPath>>>,
     traces: AtomicUsize,
 }
 
@@ -376,17 +431,17 @@ impl Jitted {
 
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        let fast = self.fast.read().ok().and_then(|f| {
-            f.as_ref()
-                .map(|(c, s)| (c.clone_ref(py), s.as_ref().map(|s| s.clone_ref(py))))
-        });
-        if let Some((compiled, spec)) = fast {
-            if let Some(out) = compiled.get().call_frame(py, args) {
-                return structured(py, out?, spec.as_ref());
-            }
-            if let Some(views) = compiled.get().views_exact(args) {
-                let out = compiled.get().run(py, views)?;
-                return structured(py, out, spec.as_ref());
+        let fast = self.fast.read().ok().and_then(|f| f.clone());
+        if let Some(fast) = fast {
+            if let Some(arrays) = fast.arrays(args) {
+                let compiled = fast.compiled.get();
+                if let Some(out) = compiled.call_frame(py, &arrays) {
+                    return structured(py, out?, fast.spec.as_ref());
+                }
+                if let Some(views) = compiled.views_exact(&arrays) {
+                    let out = compiled.run(py, views)?;
+                    return structured(py, out, fast.spec.as_ref());
+                }
             }
         }
         let (call_key, values) = match self.arguments(args)? {
@@ -434,16 +489,17 @@ impl Jitted {
             .cast::<pyo3::types::PyString>()
             .is_ok_and(|s| s.to_cow().is_ok_and(|s| s == "leaf"));
         let spec = (!single).then_some(out_spec);
-        let arrays_only = self.static_argnums.is_empty()
-            && args
-                .iter()
-                .all(|a| a.is_instance_of::<numpy::PyUntypedArray>());
-        if arrays_only {
+        let fast_args = args
+            .iter()
+            .map(|a| FastArg::of(&a))
+            .collect::<Option<Vec<_>>>();
+        if let (Some(fast_args), true) = (fast_args, self.static_argnums.is_empty()) {
             if let Ok(mut fast) = self.fast.write() {
-                *fast = Some((
-                    compiled.clone_ref(py),
-                    spec.as_ref().map(|s| s.clone_ref(py)),
-                ));
+                *fast = Some(Arc::new(FastPath {
+                    compiled: compiled.clone_ref(py),
+                    spec: spec.as_ref().map(|s| s.clone_ref(py)),
+                    args: fast_args,
+                }));
             }
         }
         let out = compiled.get().call_values(py, &PyTuple::new(py, values)?)?;
