@@ -279,3 +279,21 @@ def test_jitted_calls_with_the_traced_python_scalars_and_captured_arrays_take_th
             assert got.dtype == want(s, k, flag).dtype
             np.testing.assert_array_equal(got, want(s, k, flag))
     assert f.traces == 8
+
+
+def test_a_jitted_function_keeps_a_bounded_number_of_signatures():
+    # A new Python scalar per call is a new signature per value; past 1,024 of them the
+    # function starts over (the first value traces again) instead of growing without
+    # bound, and every call stays right.
+    f = lf.jit(lambda x, s: x * s + 1.0)
+    x = np.arange(5.0)
+    values = [0.25 + k * 1e-3 for k in range(1100)]
+    before = compiles()
+    for s in values:
+        np.testing.assert_array_equal(f(x, s), x * s + 1.0)
+    assert f.traces == 1100
+    assert compiles() - before <= 2
+    np.testing.assert_array_equal(f(x, values[-1]), x * values[-1] + 1.0)
+    assert f.traces == 1100
+    np.testing.assert_array_equal(f(x, values[0]), x * values[0] + 1.0)
+    assert f.traces == 1101

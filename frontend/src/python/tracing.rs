@@ -214,6 +214,10 @@ enum Arguments<'py> {
     Dask,
 }
 
+/// Signatures a jitted function keeps (each with its compiled plan) before it starts
+/// over.
+const MAX_SIGNATURES: usize = 1024;
+
 /// The signature traced last, for calls that match it without computing their key: a
 /// compiled plan, the structure of its output (None: a single array) and what each
 /// argument was.
@@ -363,6 +367,15 @@ impl Jitted {
             .entries
             .write()
             .map_err(|_| error(ErrorKind::Internal, "internal error: jit cache poisoned"))?;
+        if entries.len() >= MAX_SIGNATURES {
+            // A loop passing a new Python scalar per call makes a signature per value:
+            // start over rather than grow without bound (the plans stay cached).
+            entries.clear();
+            self.cache.bind(py).clear();
+            if let Ok(mut fast) = self.fast.write() {
+                *fast = None;
+            }
+        }
         entries.push(Entry {
             compiled,
             out_spec: out_spec.unbind(),
@@ -474,7 +487,9 @@ impl Jitted {
                 .entries
                 .read()
                 .map_err(|_| error(ErrorKind::Internal, "internal error: jit cache poisoned"))?;
-            let entry = &entries[index];
+            let entry = entries.get(index).ok_or_else(|| {
+                error(ErrorKind::Internal, "internal error: jit signature dropped")
+            })?;
             (
                 entry.compiled.as_ref().map(|c| c.clone_ref(py)),
                 entry.out_spec.clone_ref(py),
