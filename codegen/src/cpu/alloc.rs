@@ -125,7 +125,7 @@ unsafe impl Sync for Uninit {}
 
 /// `LAZYFUSE_POISON_TEMPS=1` (tests): uninitialised storage starts as 0xFF bytes (NaN,
 /// -1; `true` for bool), so a kernel reading it before writing shows up in results.
-fn poison() -> bool {
+pub(super) fn poison() -> bool {
     static POISON: OnceLock<bool> = OnceLock::new();
     *POISON.get_or_init(|| std::env::var("LAZYFUSE_POISON_TEMPS").is_ok_and(|v| v == "1"))
 }

@@ -63,8 +63,10 @@ struct Step {
 
 struct Temp {
     storage: Uninit,
-    /// Bytes cleared before each call (0 where the plan writes it all first).
-    zero_bytes: usize,
+    bytes: usize,
+    dtype: DType,
+    /// Whether the plan reads it before writing all of it, so a call clears it first.
+    zero_first: bool,
 }
 
 impl PreparedPlan {
@@ -106,12 +108,12 @@ impl PreparedPlan {
                 BufferKind::Temp if self.roots[b] == b && slot_of[b].is_none() => {
                     let shape = buffer.ty.shape.dims();
                     let storage = Uninit::new(buffer.ty.dtype, shape).ok()?;
-                    let bytes = shape.iter().product::<usize>() * buffer.ty.dtype.size_bytes();
-                    let zero_bytes = if self.uninit[b] { 0 } else { bytes };
                     slot_of[b] = Some(Slot::Temp(temps.len()));
                     temps.push(Temp {
                         storage,
-                        zero_bytes,
+                        bytes: shape.iter().product::<usize>() * buffer.ty.dtype.size_bytes(),
+                        dtype: buffer.ty.dtype,
+                        zero_first: !self.uninit[b],
                     });
                 }
                 _ => {}
@@ -182,17 +184,15 @@ impl Frame {
             return false;
         };
         for (out, &ptr) in self.outputs.iter().zip(outputs) {
-            if out.zero_first {
-                let bytes = out.shape.iter().product::<usize>() * out.dtype.size_bytes();
-                // SAFETY: the caller's output of this many bytes.
-                unsafe { std::ptr::write_bytes(ptr, 0, bytes) };
-            }
+            let bytes = out.shape.iter().product::<usize>() * out.dtype.size_bytes();
+            // SAFETY: the caller's output of this many bytes.
+            unsafe { prepare_storage(ptr, bytes, out.dtype, out.zero_first) };
         }
         let mut temp_ptrs: SmallVec<[*mut u8; 8]> = SmallVec::new();
         for t in temps.iter_mut() {
             let ptr = t.storage.as_mut_ptr();
-            // SAFETY: the temporary holds at least `zero_bytes`.
-            unsafe { std::ptr::write_bytes(ptr, 0, t.zero_bytes) };
+            // SAFETY: the temporary holds `bytes`.
+            unsafe { prepare_storage(ptr, t.bytes, t.dtype, t.zero_first) };
             temp_ptrs.push(ptr);
         }
         for step in &self.steps {
@@ -221,4 +221,26 @@ impl Frame {
         }
         true
     }
+}
+
+/// Clears storage the plan reads before writing all of it; under
+/// `LAZYFUSE_POISON_TEMPS=1` fills the rest with garbage (0xFF bytes; `true` for bool),
+/// as `Uninit` does, so a kernel reading it before writing shows in results.
+///
+/// # Safety
+/// `ptr` must be valid for writing `bytes` bytes.
+unsafe fn prepare_storage(ptr: *mut u8, bytes: usize, dtype: DType, zero_first: bool) {
+    let fill = if zero_first {
+        0
+    } else if super::alloc::poison() {
+        if dtype == DType::Bool {
+            1
+        } else {
+            0xFF
+        }
+    } else {
+        return;
+    };
+    // SAFETY: the caller's contract.
+    unsafe { std::ptr::write_bytes(ptr, fill, bytes) };
 }
