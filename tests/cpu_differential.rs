@@ -174,7 +174,7 @@ fn elements_as_bytes(v: &Value) -> Vec<u8> {
         .iter()
         .flat_map(|x| {
             // SAFETY: a plain element's own bytes.
-            unsafe { std::slice::from_raw_parts((x as *const _) as *const u8, std::mem::size_of_val(x)) }.iter().copied()
+            unsafe { std::slice::from_raw_parts(std::ptr::from_ref(x).cast::<u8>(), std::mem::size_of_val(x)) }.iter().copied()
         })
         .collect())
 }
