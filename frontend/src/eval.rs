@@ -1,6 +1,5 @@
 //! Evaluation: lazy arrays → Program → a backend → values.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
@@ -37,7 +36,7 @@ fn planned_for_cuda(program: &Program) -> Result<Arc<lazyfuse_ir::kernel::Kernel
 
 /// Plans by program hash, at most 4,096 (a process that builds endless new programs
 /// starts over).
-type PlanCache<T> = Mutex<HashMap<ProgramHash, Arc<T>>>;
+type PlanCache<T> = Mutex<lazyfuse_ir::idhash::IdMap<ProgramHash, Arc<T>>>;
 
 /// `program` optimised and planned, then made ready by `ready`, from `cache` or made
 /// now and kept there.
@@ -134,8 +133,18 @@ type Probes = Vec<(&'static str, Node)>;
 /// [`lower_nodes`] of `all` (the outputs first), with the zero-divisor probes of the
 /// integer divisions computing `outputs` appended as further outputs when the program
 /// holds any (the graph is walked for them only then).
-fn lower_probed(mut all: Vec<Node>, outputs: &[Node]) -> Result<(Program, Vec<Leaf>, Probes)> {
-    let (program, leaves) = lower_nodes(&all)?;
+fn lower_probed(all: Vec<Node>, outputs: &[Node]) -> Result<(Program, Vec<Leaf>, Probes)> {
+    let order = lazyfuse_ir::post_order(&all);
+    lower_probed_in(&order, all, outputs)
+}
+
+/// [`lower_probed`] given `all`'s [`lazyfuse_ir::post_order`].
+fn lower_probed_in(
+    order: &[Node],
+    mut all: Vec<Node>,
+    outputs: &[Node],
+) -> Result<(Program, Vec<Leaf>, Probes)> {
+    let (program, leaves) = lower_order(order, &all)?;
     if !crate::warnings::has_integer_division(&program) {
         return Ok((program, leaves, Vec::new()));
     }
@@ -147,7 +156,12 @@ fn lower_probed(mut all: Vec<Node>, outputs: &[Node]) -> Result<(Program, Vec<Le
 
 /// The Program computing `nodes` and what its input slots are bound to.
 fn lower_nodes(nodes: &[Node]) -> Result<(Program, Vec<Leaf>)> {
-    let (program, leaves) = Program::from_outputs(nodes)?;
+    lower_order(&lazyfuse_ir::post_order(nodes), nodes)
+}
+
+/// [`lower_nodes`] given the nodes' [`lazyfuse_ir::post_order`].
+fn lower_order(order: &[Node], nodes: &[Node]) -> Result<(Program, Vec<Leaf>)> {
+    let (program, leaves) = Program::from_order(order, nodes)?;
     if let Some(Leaf::Param(n)) = leaves.iter().find(|l| matches!(l, Leaf::Param(_))) {
         return Err(Error::UnboundParameter(*n));
     }
@@ -219,9 +233,12 @@ pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
             // node: a loop evaluating a scalar each iteration (a norm, a residual) does
             // not recompute the loop-carried arrays from the start, and the pending
             // graph ends where the last evaluation did.
-            let shared = lazyfuse_ir::shared_intermediates(&outputs);
+            // One walk of the graph serves both: the shared nodes are reached from the
+            // outputs, so the walk from all of them is the same.
+            let order = lazyfuse_ir::post_order(&outputs);
+            let shared = lazyfuse_ir::shared_intermediates_in(&order, &outputs);
             let all: Vec<Node> = outputs.iter().chain(&shared).cloned().collect();
-            let (program, leaves, probes) = lower_probed(all, &outputs)?;
+            let (program, leaves, probes) = lower_probed_in(&order, all, &outputs)?;
             let plan = planned(&program)?;
             let mut values = if leaves.iter().all(|l| matches!(l, Leaf::Data(_))) {
                 // Owned values: an output that is an input unchanged is shared.

@@ -37,6 +37,7 @@ mod dot;
 mod dtype;
 mod error;
 mod external;
+pub mod idhash;
 mod infer;
 pub mod interp;
 pub mod kernel;
@@ -60,7 +61,10 @@ pub use interp::{evaluate_op, interpret};
 pub use node::{Leaf, Node};
 pub use num_complex;
 pub use op::{BinaryOp, FftKind, FftScale, LinalgOp, Op, ReduceOp, SliceAxis, UnaryOp, SCAN_NAMES};
-pub use program::{shared_intermediates, Instr, NodeId, Program, ProgramBuilder, ProgramHash};
+pub use program::{
+    post_order, shared_intermediates, shared_intermediates_in, Instr, NodeId, Program,
+    ProgramBuilder, ProgramHash,
+};
 pub use scalar::{int_range, Scalar};
 pub use shape::{
     broadcast_shapes, can_broadcast_to, normalize_axes, normalize_axis, Shape, TensorType,

@@ -4,7 +4,7 @@
 //! node `i` for `i < inputs.len()` is `Input(i)`; every operand of a node has a smaller
 //! id (ids are a topological order); every node's type is what its op's rule infers.
 
-use std::collections::HashMap;
+use crate::idhash::{id_map, IdMap};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -80,10 +80,15 @@ impl Program {
     /// a leaf per use of an array: Horner's rule over `x` made a kernel of 17 inputs,
     /// slow to compile and to cache, where 10 do).
     pub fn from_outputs(outputs: &[Node]) -> Result<(Program, Vec<Leaf>), IrError> {
-        let order = post_order(outputs);
-        let (slots, repeated) = input_slots(&order)?;
+        Program::from_order(&post_order(outputs), outputs)
+    }
+
+    /// [`Program::from_outputs`] given the outputs' [`post_order`] (a caller that walked
+    /// the graph already, as [`shared_intermediates_in`] does, walks it once).
+    pub fn from_order(order: &[Node], outputs: &[Node]) -> Result<(Program, Vec<Leaf>), IrError> {
+        let (slots, repeated) = input_slots(order)?;
         let mut builder = ProgramBuilder::new();
-        let mut ids: HashMap<usize, NodeId> = HashMap::with_capacity(order.len());
+        let mut ids: IdMap<usize, NodeId> = id_map(order.len());
         let mut leaves = Vec::with_capacity(slots.len());
         for node in &slots {
             ids.insert(node.identity(), builder.input(node.ty().clone())?);
@@ -93,7 +98,7 @@ impl Program {
             let id = ids[&first];
             ids.insert(repeat, id);
         }
-        for node in &order {
+        for node in order {
             if node.computed().is_some() {
                 continue; // an input slot
             }
@@ -392,17 +397,21 @@ impl ProgramBuilder {
 /// Constants, sources and views (cheap to recompute, or storage-free in NumPy) are left
 /// out, as are the outputs themselves.
 pub fn shared_intermediates(outputs: &[Node]) -> Vec<Node> {
-    let order = post_order(outputs);
-    let mut uses: HashMap<usize, usize> = HashMap::with_capacity(order.len());
-    for node in &order {
+    shared_intermediates_in(&post_order(outputs), outputs)
+}
+
+/// [`shared_intermediates`] given the outputs' [`post_order`].
+pub fn shared_intermediates_in(order: &[Node], outputs: &[Node]) -> Vec<Node> {
+    let mut uses: IdMap<usize, usize> = id_map(order.len());
+    for node in order {
         if node.computed().is_none() {
             for arg in node.args() {
                 *uses.entry(arg.identity()).or_default() += 1;
             }
         }
     }
-    let outputs: std::collections::HashSet<usize> = outputs.iter().map(Node::identity).collect();
-    let is_output = |n: &Node| outputs.contains(&n.identity());
+    let outputs: IdMap<usize, ()> = outputs.iter().map(|o| (o.identity(), ())).collect();
+    let is_output = |n: &Node| outputs.contains_key(&n.identity());
     order
         .iter()
         .filter(|n| {
@@ -437,7 +446,7 @@ fn input_slots(order: &[Node]) -> Result<(Vec<&Node>, Vec<(usize, usize)>), IrEr
     let mut params: Vec<Option<&Node>> = Vec::new();
     let mut data: Vec<&Node> = Vec::new();
     let mut repeated: Vec<(usize, usize)> = Vec::new();
-    let mut by_place: HashMap<(usize, usize), Vec<&Node>> = HashMap::new();
+    let mut by_place: IdMap<(usize, usize), Vec<&Node>> = id_map(0);
     for node in order {
         if node.leaf().is_none() && node.computed().is_some() {
             data.push(node); // computed by an earlier evaluation: bound as data
@@ -481,8 +490,11 @@ fn input_slots(order: &[Node]) -> Result<(Vec<&Node>, Vec<(usize, usize)>), IrEr
     Ok((slots, repeated))
 }
 
-fn post_order(outputs: &[Node]) -> Vec<Node> {
-    let mut done: HashMap<usize, ()> = HashMap::new();
+/// The nodes computing `outputs`, each once, operands before their users (a node
+/// computed already is a leaf here: its operands are not visited). Iterative: a deep
+/// graph cannot overflow the stack.
+pub fn post_order(outputs: &[Node]) -> Vec<Node> {
+    let mut done: IdMap<usize, ()> = id_map(outputs.len() * 4);
     let mut order = Vec::new();
     // (node, index of the next operand to visit)
     let mut stack: Vec<(Node, usize)> = Vec::new();
