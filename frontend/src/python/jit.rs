@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use super::jit_frame::FrameCall;
+use super::jit_frame::{FrameCall, Outputs};
 use super::*;
 
 /// A traced function compiled once: its plan, and where each input slot comes from
@@ -103,7 +103,7 @@ impl Compiled {
         &self,
         py: Python<'_>,
         args: &[Bound<'_, PyAny>],
-    ) -> Option<PyResult<Vec<Py<PyAny>>>> {
+    ) -> Option<PyResult<Outputs>> {
         self.frame.get()?.as_ref()?.call(py, args)
     }
 

@@ -15,6 +15,9 @@ use lazyfuse_codegen::Frame;
 
 use super::*;
 
+/// A call's outputs: inline up to four (a frame's call allocates nothing but the arrays).
+pub(super) type Outputs = SmallVec<[Py<PyAny>; 4]>;
+
 /// Calls that ran through a frame (`lazyfuse.cache_info()["frame_calls"]`).
 pub(super) static FRAME_CALLS: AtomicU64 = AtomicU64::new(0);
 
@@ -133,7 +136,7 @@ impl FrameCall {
         &self,
         py: Python<'_>,
         args: &[Bound<'_, PyAny>],
-    ) -> Option<PyResult<Vec<Py<PyAny>>>> {
+    ) -> Option<PyResult<Outputs>> {
         if args.len() != self.args.len() {
             return None;
         }
@@ -151,7 +154,7 @@ impl FrameCall {
                 SlotSource::Fixed(ptr) => ptr,
             })
             .collect();
-        let mut outs: SmallVec<[Py<PyAny>; 4]> = SmallVec::new();
+        let mut outs = Outputs::new();
         let mut out_ptrs: SmallVec<[*mut u8; 4]> = SmallVec::new();
         for layout in &self.outputs {
             match self.allocate(py, layout) {
@@ -170,7 +173,7 @@ impl FrameCall {
             return None;
         }
         FRAME_CALLS.fetch_add(1, Ordering::Relaxed);
-        Some(Ok(outs.into_vec()))
+        Some(Ok(outs))
     }
 
     /// Element 0 of `obj` where it is an ndarray laid out as `want`.

@@ -13,6 +13,7 @@ use smallvec::SmallVec;
 
 use super::handle::Handle;
 use super::jit::{param, Compiled};
+use super::jit_frame::Outputs;
 use super::operators::pending_handle;
 use super::pytree::{flatten, key, unflatten};
 use super::*;
@@ -414,9 +415,10 @@ fn numpy_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
 /// `outputs` in the structure `spec` (None: the single array, or a tuple of several).
 fn structured(
     py: Python<'_>,
-    mut outputs: Vec<Py<PyAny>>,
+    outputs: impl Into<Outputs>,
     spec: Option<&Py<PyTuple>>,
 ) -> PyResult<Py<PyAny>> {
+    let mut outputs: Outputs = outputs.into();
     match spec {
         None if outputs.len() == 1 => Ok(outputs.remove(0)),
         None => Ok(PyTuple::new(py, outputs)?.into_any().unbind()),
