@@ -1,8 +1,8 @@
-"""Generate codegen/src/cpu/vmath_tables.rs: the constants of the vector math library
+"""Generate codegen/src/llvm/vmath_tables.rs: the constants of the vector math library
 that need more precision than f64 arithmetic can give (bits of 2/pi for sin/cos/tan
 range reduction, the log table of pow, the erf approximations).
 
-Run: .venv/bin/python scripts/gen_vmath_tables.py > codegen/src/cpu/vmath_tables.rs
+Run: .venv/bin/python scripts/gen_vmath_tables.py > codegen/src/llvm/vmath_tables.rs
 (needs mpmath, which requirements-dev.txt installs). The output is committed.
 """
 

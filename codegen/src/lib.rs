@@ -16,6 +16,7 @@ mod block_cache;
 mod cpu;
 mod error;
 mod export;
+mod llvm;
 pub mod nvptx;
 mod params;
 mod target;

@@ -4,7 +4,7 @@
 //! A counter-based generator is a keyed bijection of its counter, so element i of a
 //! sample is `philox(offset + i, key)`: independent of the order and the thread that
 //! computes it. The codegen lowers the same rounds to vector multiplies
-//! (`codegen/src/cpu/scalar/int.rs`).
+//! (`codegen/src/llvm/scalar/int.rs`).
 
 /// The round multipliers.
 pub const MULTIPLIERS: [u32; 2] = [0xD251_1F53, 0xCD9E_8D57];

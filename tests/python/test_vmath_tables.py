@@ -14,5 +14,5 @@ def test_committed_vmath_tables_match_the_generator():
         capture_output=True,
         text=True,
     ).stdout
-    committed = (ROOT / "codegen" / "src" / "cpu" / "vmath_tables.rs").read_text()
+    committed = (ROOT / "codegen" / "src" / "llvm" / "vmath_tables.rs").read_text()
     assert committed == generated, "run scripts/gen_vmath_tables.py and review the diff"

@@ -202,7 +202,7 @@ pub(crate) fn prepare_module_for(
         }
         f = func.get_next_function();
     }
-    super::vmath_variants::keep_vector_forms(module);
+    crate::llvm::vmath_variants::keep_vector_forms(module);
     module
         .verify()
         .map_err(|e| CodegenError::Internal(format!("invalid LLVM IR: {e}")))?;
@@ -211,7 +211,7 @@ pub(crate) fn prepare_module_for(
             .run_passes("default<O2>", machine, PassBuilderOptions::create())
             .map_err(|e| CodegenError::Llvm(e.to_string()))?;
     }
-    if super::vmath_variants::release_vector_forms(module) {
+    if crate::llvm::vmath_variants::release_vector_forms(module) {
         module
             .run_passes("globaldce", machine, PassBuilderOptions::create())
             .map_err(|e| CodegenError::Llvm(e.to_string()))?;

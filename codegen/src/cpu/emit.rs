@@ -25,8 +25,8 @@ use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
 use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, LoopKind, Phase, ScalarOp, Store};
 use lazyfuse_ir::{DType, ReduceOp};
 
-use super::scalar::ScalarLowering;
 use crate::error::CodegenError;
+use crate::llvm::scalar::ScalarLowering;
 
 type Res<T> = Result<T, CodegenError>;
 

@@ -23,14 +23,7 @@ mod memory;
 mod object;
 mod orc;
 mod radix;
-mod scalar;
 mod storage;
-mod vmath;
-mod vmath_asin;
-mod vmath_pow;
-mod vmath_tables;
-mod vmath_trig;
-mod vmath_variants;
 
 use alloc::{zeros, Uninit};
 use compile::{compile_object, host_machine, link, prepare_module, structure_key};

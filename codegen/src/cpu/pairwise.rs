@@ -10,8 +10,8 @@ use inkwell::values::{IntValue, PointerValue};
 use inkwell::IntPredicate;
 use lazyfuse_ir::{BinaryOp, DType, ReduceOp};
 
-use super::super::scalar::ScalarLowering;
 use super::{Acc, Emit, Res};
+use crate::llvm::scalar::ScalarLowering;
 
 /// Elements per block: NumPy's blocks are 128 elements with 8 partial sums.
 const PAIRWISE_BLOCK: i64 = 128;

@@ -134,7 +134,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
     }
 
     /// An LLVM intrinsic overloaded on the float type.
-    pub(in crate::cpu) fn intrinsic(
+    pub(crate) fn intrinsic(
         &self,
         name: &str,
         d: DType,
