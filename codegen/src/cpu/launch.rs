@@ -12,6 +12,12 @@ use crate::error::CodegenError;
 /// thread and waiting for it takes tens of microseconds here.
 const MIN_WORK_PER_THREAD: usize = 1 << 15;
 
+/// The threads a launch of `work` elements uses, at most `threads_max`: one per
+/// [`MIN_WORK_PER_THREAD`] (a frame relies on this rule to know a launch is one call).
+fn threads_for(threads_max: usize, work: usize) -> usize {
+    threads_max.min(work / MIN_WORK_PER_THREAD).max(1)
+}
+
 /// Fold chunks' elements (of the first inner axis times the rest) a companion's call
 /// covers at least: calls on a few rows at a time would reread its partial results more
 /// than the rows themselves.
@@ -75,7 +81,7 @@ impl CpuExecutor {
                 .collect(),
         );
         let work = extent.saturating_mul(kernel.inner[1..].iter().product::<usize>().max(1));
-        let threads = threads.min(groups).min(work / MIN_WORK_PER_THREAD).max(1);
+        let threads = threads_for(threads.min(groups), work);
         let (outputs_ref, slots) = (&outputs, &slots);
         let run = move |g0: usize, g1: usize| {
             let mut pointers = base.0.clone();
@@ -211,7 +217,7 @@ impl CpuExecutor {
         }
         let Bound { params, pointers } = bound;
         let (rows, cols, work) = call_extent(kernel);
-        let threads = threads_max.min(work / MIN_WORK_PER_THREAD).max(1);
+        let threads = threads_for(threads_max, work);
         let pointers = &pointers;
         let split_columns = emit::is_elementwise(kernel);
         let call = &move |r0: usize, r1: usize, c0: usize, c1: usize| {
@@ -277,7 +283,7 @@ pub(super) fn single_call(threads_max: usize, kernel: &LoopKernel) -> Option<(us
         return None;
     }
     let (rows, cols, work) = call_extent(kernel);
-    let threads = threads_max.min(work / MIN_WORK_PER_THREAD).max(1);
+    let threads = threads_for(threads_max, work);
     (threads == 1 || rows == 0).then_some((rows, cols))
 }
 
