@@ -199,6 +199,58 @@ fn a_new_size_reuses_the_compiled_kernel() {
     }
 }
 
+/// A kernel's first contiguous call compiles only its unit-stride loops; a call with
+/// other strides (a reversed and a transposed operand) compiles the general code once,
+/// and contiguous calls keep the first code; a first call with other strides compiles
+/// only the general code. Every call agrees with the interpreter.
+#[test]
+fn strided_calls_compile_the_general_kernel_once() {
+    let exec = CpuExecutor::new(1);
+    let text = "program(a: f64[40,30], b: f64[40,30]) {\n  c: f64[40,30] = mul a b\n  d: f64[40,30] = exp c\n  e: f64[40] = reduce_sum[axes=(1)] d\n  return d, e\n}";
+    let program: Program = text.parse().unwrap();
+    let plan = plan(&program, &FusionOptions::default()).unwrap();
+    let base =
+        ndarray::Array2::from_shape_fn((40, 30), |(i, j)| ((i * 30 + j) as f64 * 0.01).sin());
+    let wide = ndarray::Array2::from_shape_fn((30, 40), |(i, j)| (i as f64 - j as f64) * 0.02);
+    let contiguous = Value::from_array(base.clone().into_dyn());
+    let reversed = base.clone().slice_move(ndarray::s![.., ..;-1]);
+    assert_eq!(reversed.strides(), &[30, -1]);
+    let transposed = wide.reversed_axes();
+    assert_eq!(transposed.strides(), &[1, 40]);
+    let cases = [
+        contiguous.clone(),
+        Value::from_array(reversed.into_dyn()),
+        Value::from_array(transposed.into_dyn()),
+        contiguous.clone(),
+    ];
+    let mut compiles = Vec::new();
+    for (i, b) in cases.into_iter().enumerate() {
+        let inputs = [contiguous.clone(), b];
+        let got = exec.run(&plan, &inputs).unwrap();
+        let want = interpret(&program, &inputs).unwrap();
+        for k in 0..2 {
+            assert!(agree(&want[k], &got[k], 8.0), "case {i}, output {k}");
+        }
+        compiles.push(exec.stats().compiles);
+    }
+    assert!(
+        compiles[1] > compiles[0],
+        "the general code compiled: {compiles:?}"
+    );
+    assert_eq!(
+        compiles[1..],
+        [compiles[1]; 3],
+        "and only once: {compiles:?}"
+    );
+    // A first call with other strides compiles the general code alone.
+    let fresh = CpuExecutor::new(1);
+    let reversed = base.slice_move(ndarray::s![.., ..;-1]);
+    fresh
+        .run(&plan, &[contiguous, Value::from_array(reversed.into_dyn())])
+        .unwrap();
+    assert_eq!(fresh.stats().compiles, compiles[0]);
+}
+
 #[test]
 fn large_elementwise_kernels_split_across_threads_deterministically() {
     let exec = CpuExecutor::new(4);

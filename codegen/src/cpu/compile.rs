@@ -10,8 +10,9 @@ use inkwell::OptimizationLevel;
 use lazyfuse_ir::kernel::{Affine, IndexMap, LoopKernel, ScalarOp};
 use lazyfuse_ir::DType;
 
+use super::emit::LoopVersions;
 use super::orc::LoadedObject;
-use super::{emit, CompiledKernel, KernelFn};
+use super::{emit, KernelFn, Linked};
 use crate::error::CodegenError;
 
 /// A key that equal kernel structures share, whatever their sizes and index-map
@@ -224,11 +225,23 @@ pub(crate) fn prepare_module_for(
 pub(super) fn compile_object(
     kernel: &LoopKernel,
     buffer_dtypes: &[DType],
+    versions: LoopVersions,
 ) -> Result<Vec<u8>, CodegenError> {
     let context = Context::create();
     let module = context.create_module("lazyfuse");
     let machine = target_machine(&CpuModel::host(), RelocMode::PIC, CodeModel::Default)?;
-    emit::emit_kernel(&context, &module, "kernel", kernel, buffer_dtypes)?;
+    let (_, unit_strides) =
+        emit::emit_cpu_kernel(&context, &module, "kernel", kernel, buffer_dtypes, versions)?;
+    // The strides the code assumes are 1 travel with it (into the disk cache too):
+    // [count, parameter indices...].
+    let i64t = context.i64_type();
+    let words: Vec<_> = std::iter::once(unit_strides.len())
+        .chain(unit_strides)
+        .map(|w| i64t.const_int(w as u64, false))
+        .collect();
+    let table = module.add_global(i64t.array_type(words.len() as u32), None, UNIT_STRIDES);
+    table.set_initializer(&i64t.const_array(&words));
+    table.set_constant(true);
     prepare_module(&module, &machine, true)?;
     let buffer = machine
         .write_to_memory_buffer(&module, FileType::Object)
@@ -236,14 +249,52 @@ pub(super) fn compile_object(
     Ok(buffer.as_slice().to_vec())
 }
 
-/// A kernel from its object (see [`compile_object`]), linked into this process.
-pub(super) fn link(object: &[u8], kernel: &LoopKernel) -> Result<CompiledKernel, CodegenError> {
+/// The parameters that must be 1 for a kernel's unit-stride code
+/// (`LoopVersions::UnitOnly`), from its IR (emitted, not compiled: well under a
+/// millisecond).
+pub(super) fn unit_strides(
+    kernel: &LoopKernel,
+    buffer_dtypes: &[DType],
+) -> Result<Vec<usize>, CodegenError> {
+    let context = Context::create();
+    let module = context.create_module("lazyfuse");
+    let (_, strides) = emit::emit_cpu_kernel(
+        &context,
+        &module,
+        "kernel",
+        kernel,
+        buffer_dtypes,
+        LoopVersions::UnitOnly,
+    )?;
+    Ok(strides)
+}
+
+/// The symbol of a compiled kernel's table of the stride parameters it assumes are 1.
+const UNIT_STRIDES: &str = "lazyfuse_unit_strides";
+
+/// A kernel's code from its object (see [`compile_object`]), linked into this process.
+pub(super) fn link(object: &[u8]) -> Result<Linked, CodegenError> {
     let (code, address) = LoadedObject::load(object, "kernel")?;
-    // SAFETY: `kernel` was emitted with exactly this signature.
+    // SAFETY: the kernel was emitted with exactly this signature.
     let entry: KernelFn = unsafe { std::mem::transmute::<usize, KernelFn>(address) };
-    Ok(CompiledKernel {
+    let table = code.lookup(UNIT_STRIDES)? as *const i64;
+    // SAFETY: the table is a constant [count, indices...] array of i64 that
+    // `compile_object` wrote, linked at this address and alive while `code` is.
+    let unit_strides = unsafe {
+        let count = *table;
+        if !(0..1 << 20).contains(&count) {
+            return Err(CodegenError::Internal(format!(
+                "a kernel's unit-stride table says {count} entries"
+            )));
+        }
+        std::slice::from_raw_parts(table.add(1), count as usize)
+            .iter()
+            .map(|&i| i as usize)
+            .collect()
+    };
+    Ok(Linked {
         _code: code,
         entry,
-        gathers: emit::gathers(kernel),
+        unit_strides,
     })
 }

@@ -106,6 +106,22 @@ struct Emit<'a, 'ctx> {
     block: Option<cooperative::Block<'ctx>>,
     /// Whether the function runs on the GPU (buffers are then in its global memory).
     gpu: bool,
+    /// Which versions of a loop over strided sites are emitted.
+    versions: LoopVersions,
+    /// With [`LoopVersions::UnitOnly`], the parameters (strides) the loops assume are 1.
+    unit_strides: Vec<usize>,
+}
+
+/// Which versions of an innermost loop over strided access sites a kernel has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoopVersions {
+    /// Two versions, chosen at run time: one where every site that moves with the loop
+    /// has stride 1 (a constant, so LLVM vectorises it), and the general one.
+    Both,
+    /// Only the unit-stride version: the caller runs the kernel only where every
+    /// stride parameter it lists ([`emit_cpu_kernel`]) is 1. About half the code of
+    /// `Both`, so half LLVM's time (most calls see unit strides).
+    UnitOnly,
 }
 
 #[derive(Clone, Copy)]
@@ -117,7 +133,8 @@ struct Acc<'ctx> {
     combiner: ReduceOp,
 }
 
-/// Emits `kernel` as a function named `name` into `module`.
+/// Emits `kernel` as a function named `name` into `module`, for the CPU, every loop
+/// over strided sites in both versions.
 pub(crate) fn emit_kernel<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
@@ -137,6 +154,49 @@ pub(crate) fn emit_kernel_for<'ctx>(
     buffer_dtypes: &[DType],
     placement: Placement,
 ) -> Res<FunctionValue<'ctx>> {
+    let (function, _) = emit_with(
+        ctx,
+        module,
+        name,
+        kernel,
+        buffer_dtypes,
+        placement,
+        LoopVersions::Both,
+    )?;
+    Ok(function)
+}
+
+/// [`emit_kernel`] with the loop `versions` asked for, and the parameter indices that
+/// must be 1 for a call of the function (empty with [`LoopVersions::Both`]: it takes
+/// any strides), sorted.
+pub(crate) fn emit_cpu_kernel<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    name: &str,
+    kernel: &LoopKernel,
+    buffer_dtypes: &[DType],
+    versions: LoopVersions,
+) -> Res<(FunctionValue<'ctx>, Vec<usize>)> {
+    emit_with(
+        ctx,
+        module,
+        name,
+        kernel,
+        buffer_dtypes,
+        Placement::Cpu,
+        versions,
+    )
+}
+
+fn emit_with<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    name: &str,
+    kernel: &LoopKernel,
+    buffer_dtypes: &[DType],
+    placement: Placement,
+    versions: LoopVersions,
+) -> Res<(FunctionValue<'ctx>, Vec<usize>)> {
     let (gpu, block_threads) = match placement {
         Placement::Cpu => (false, None),
         Placement::Gpu { block_threads } => (true, block_threads),
@@ -189,6 +249,8 @@ pub(crate) fn emit_kernel_for<'ctx>(
         in_order: false,
         block: None,
         gpu,
+        versions,
+        unit_strides: Vec::new(),
     };
     if gathers(kernel) {
         let flag = builder.build_alloca(ctx.bool_type(), "oob")?;
@@ -277,7 +339,10 @@ pub(crate) fn emit_kernel_for<'ctx>(
         e.report_out_of_bounds(flag, buffer_dtypes.len())?;
     }
     builder.build_return(None)?;
-    Ok(function)
+    let mut unit_strides = std::mem::take(&mut e.unit_strides);
+    unit_strides.sort_unstable();
+    unit_strides.dedup();
+    Ok((function, unit_strides))
 }
 
 impl<'a, 'ctx> Emit<'a, 'ctx> {
@@ -478,7 +543,8 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
 
     /// The loop over `begin..end` for loop index `k`, emitted twice: a version where
     /// every site that moves with `k` has stride 1 (a constant, so LLVM vectorises it),
-    /// taken when the run-time strides say so, and the general version.
+    /// taken when the run-time strides say so, and the general version. With
+    /// [`LoopVersions::UnitOnly`], only the first, its strides noted for the caller.
     fn versioned(
         &mut self,
         k: usize,
@@ -494,10 +560,22 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         if moving.is_empty() {
             return self.for_range(begin, end, name, |e, i| body(e, i));
         }
+        let strides: Vec<usize> = moving
+            .iter()
+            .map(|s| n_extents + s * (1 + loops) + 1 + k)
+            .collect();
+        if self.versions == LoopVersions::UnitOnly {
+            self.unit_strides.extend(&strides);
+            let saved = self.unit_loop;
+            self.unit_loop = Some(k);
+            let result = self.for_range(begin, end, name, |e, i| body(e, i));
+            self.unit_loop = saved;
+            return result;
+        }
         let b = self.s.builder;
         let mut unit = self.s.ctx.bool_type().const_int(1, false);
-        for s in moving {
-            let stride = self.param(n_extents + s * (1 + loops) + 1 + k)?;
+        for index in strides {
+            let stride = self.param(index)?;
             let is_one = b.build_int_compare(IntPredicate::EQ, stride, self.i64(1), "unit")?;
             unit = b.build_and(unit, is_one, "units")?;
         }

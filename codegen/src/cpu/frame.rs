@@ -11,7 +11,7 @@ use lazyfuse_ir::DType;
 use smallvec::SmallVec;
 
 use super::launch::single_call;
-use super::{CompiledKernel, InputView, PreparedPlan, Uninit};
+use super::{CompiledKernel, InputView, KernelFn, PreparedPlan, Uninit};
 
 /// A plan's calls on inputs of one layout, prepared: see the module comment.
 pub struct Frame {
@@ -54,7 +54,9 @@ enum Slot {
 
 /// One kernel's call: `(entry)(pointers, params, 0, rows, 0, cols)`.
 struct Step {
-    kernel: Arc<CompiledKernel>,
+    /// Keeps `entry`'s code alive.
+    _kernel: Arc<CompiledKernel>,
+    entry: KernelFn,
     params: Vec<i64>,
     slots: Vec<Slot>,
     rows: usize,
@@ -135,9 +137,11 @@ impl PreparedPlan {
                 .iter()
                 .map(|&b| slot_of[self.roots[b]])
                 .collect::<Option<Vec<Slot>>>()?;
+            let params = cached.per_kernel[k].clone();
             steps.push(Step {
-                kernel: compiled.clone(),
-                params: cached.per_kernel[k].clone(),
+                _kernel: compiled.clone(),
+                entry: compiled.entry(&params).ok()?,
+                params,
                 slots,
                 rows,
                 cols,
@@ -209,7 +213,7 @@ impl Frame {
             // these shapes and strides (`PreparedPlan::frame`, the caller's contract);
             // one call on this thread, as `launch` makes for this kernel.
             unsafe {
-                (step.kernel.entry)(
+                (step.entry)(
                     pointers.as_ptr(),
                     step.params.as_ptr(),
                     0,

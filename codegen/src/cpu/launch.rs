@@ -64,6 +64,7 @@ impl CpuExecutor {
         let Some(outputs) = chunked_outputs(kernel, order, memory) else {
             return Ok(None);
         };
+        let entry = compiled.entry(params)?;
         let extent = kernel.inner[0];
         let rest = kernel.inner[1..].iter().product::<usize>().max(1);
         let per_chunk = (CHUNK / rest).max(1);
@@ -97,7 +98,7 @@ impl CpuExecutor {
                     // is a sub-range); each output is replaced by this chunk's own
                     // slot, and the stores' offsets are 0 (one-element results, checked).
                     unsafe {
-                        (compiled.entry)(
+                        entry(
                             pointers.as_ptr(),
                             params.as_ptr(),
                             0,
@@ -216,6 +217,7 @@ impl CpuExecutor {
             }
         }
         let Bound { params, pointers } = bound;
+        let entry = compiled.entry(params)?;
         let (rows, cols, work) = call_extent(kernel);
         let threads = threads_for(threads_max, work);
         let pointers = &pointers;
@@ -224,7 +226,7 @@ impl CpuExecutor {
             // SAFETY: the plan is verified and every access was bounds-checked against
             // its buffer by `kernel_params`; chunks write disjoint rows or columns.
             unsafe {
-                (compiled.entry)(
+                entry(
                     pointers.0.as_ptr(),
                     params.as_ptr(),
                     r0 as i64,
@@ -289,7 +291,10 @@ pub(super) fn single_call(threads_max: usize, kernel: &LoopKernel) -> Option<(us
 
 /// The run-time parameters of a loop kernel over the running plan's buffers
 /// ([`crate::params::loop_params`]: every access checked against its buffer).
-fn kernel_params(kernel: &LoopKernel, memory: &Memory) -> Result<Vec<i64>, CodegenError> {
+pub(super) fn kernel_params(
+    kernel: &LoopKernel,
+    memory: &Memory,
+) -> Result<Vec<i64>, CodegenError> {
     crate::params::loop_params(kernel, &memory.shapes, &memory.strides)
 }
 

@@ -26,7 +26,8 @@ mod radix;
 mod storage;
 
 use alloc::{zeros, Uninit};
-use compile::{compile_object, host_machine, link, prepare_module, structure_key};
+use compile::{compile_object, host_machine, link, prepare_module, structure_key, unit_strides};
+use emit::LoopVersions;
 use memory::{contiguous_strides, Dims, Memory, Pointers, Scratch};
 
 pub use blas::blas_in_use;
@@ -111,14 +112,100 @@ const MAX_CACHED_KERNELS: usize = 2048;
 
 type KernelFn = unsafe extern "C" fn(*const *mut u8, *const i64, i64, i64, i64, i64);
 
-/// A compiled kernel: its machine code, linked into this process, and the entry point.
-struct CompiledKernel {
+/// One version of a loop kernel's machine code, linked into this process.
+struct Linked {
     /// Owns the code `entry` points into (freed when the kernel is dropped).
     _code: orc::LoadedObject,
     entry: KernelFn,
+    /// The parameters (indices) that must be 1 for this code: the strides its loops
+    /// assume are unit (empty for code that takes any strides).
+    unit_strides: Vec<usize>,
+}
+
+/// A loop kernel and its machine code, compiled on first use in one of two versions
+/// (see `LoopVersions`): where a launch's strides are 1 wherever the kernel's loops
+/// over strided sites could use that (most calls), code with only those loop versions
+/// (about half of LLVM's work); otherwise the general code, with both.
+struct CompiledKernel {
+    /// The parameters (indices) that must be 1 for the unit-stride code.
+    unit_strides: Vec<usize>,
+    unit: OnceLock<Result<Linked, CodegenError>>,
+    general: OnceLock<Result<Linked, CodegenError>>,
+    /// What compiles the code: the canonical kernel, its buffer dtypes and cache key,
+    /// and the executor's compiler.
+    kernel: LoopKernel,
+    dtypes: Vec<DType>,
+    key: String,
+    compiler: Arc<Compiler>,
     /// Whether the kernel gathers (it then takes a status word: see `gather::Status`);
     /// known at compile time, so launches do not scan the kernel.
     gathers: bool,
+}
+
+impl CompiledKernel {
+    /// The entry point for a launch with run-time parameters `params`, compiled (or
+    /// loaded from the disk cache) now if it is the first launch to need it.
+    fn entry(&self, params: &[i64]) -> Result<KernelFn, CodegenError> {
+        let unit = self.unit_strides.iter().all(|&i| params.get(i) == Some(&1));
+        let (slot, versions) = if unit {
+            (&self.unit, LoopVersions::UnitOnly)
+        } else {
+            (&self.general, LoopVersions::Both)
+        };
+        let code = slot.get_or_init(|| {
+            self.compiler
+                .load_or_compile(&self.key, &self.kernel, &self.dtypes, versions)
+        });
+        match code {
+            Ok(code) if code.unit_strides == self.unit_strides || !unit => Ok(code.entry),
+            Ok(_) => Err(CodegenError::Internal(
+                "a kernel's unit-stride code assumes other strides than emitted".into(),
+            )),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// Whether no code is compiled yet.
+    fn untouched(&self) -> bool {
+        self.unit.get().is_none() && self.general.get().is_none()
+    }
+}
+
+/// What compiles kernels for an executor: its on-disk cache and counters.
+#[derive(Default)]
+struct Compiler {
+    disk: Option<DiskCache>,
+    compiles: AtomicU64,
+    disk_hits: AtomicU64,
+}
+
+impl Compiler {
+    /// A kernel's code in `versions` from the on-disk cache, or compiled (and stored
+    /// there). Each compilation has its own LLVM context: several may run at once.
+    fn load_or_compile(
+        &self,
+        key: &str,
+        kernel: &LoopKernel,
+        buffer_dtypes: &[DType],
+        versions: LoopVersions,
+    ) -> Result<Linked, CodegenError> {
+        let key = format!("{key}|{versions:?}");
+        if let Some(object) = self.disk.as_ref().and_then(|d| d.load(&key)) {
+            // An entry that does not link (it cannot, once its hash and key check out,
+            // short of a changed system library) is compiled again below.
+            if let Ok(code) = link(&object) {
+                self.disk_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(code);
+            }
+        }
+        let object = compile_object(kernel, buffer_dtypes, versions)?;
+        let code = link(&object)?;
+        self.compiles.fetch_add(1, Ordering::Relaxed);
+        if let Some(disk) = &self.disk {
+            disk.store(&key, &object);
+        }
+        Ok(code)
+    }
 }
 
 /// Compile and cache-hit counters.
@@ -135,10 +222,8 @@ pub struct CacheStats {
 /// Runs kernel plans on this machine's CPU.
 pub struct CpuExecutor {
     cache: Mutex<HashMap<String, Arc<CompiledKernel>>>,
-    compiles: AtomicU64,
     hits: AtomicU64,
-    disk_hits: AtomicU64,
-    disk: Option<DiskCache>,
+    compiler: Arc<Compiler>,
     threads: usize,
 }
 
@@ -172,10 +257,9 @@ impl CpuExecutor {
     /// cache the environment asks for: [`DiskCache::from_environment`]). Thread count:
     /// `LAZYFUSE_NUM_THREADS`, else the available parallelism.
     pub fn global() -> &'static CpuExecutor {
-        GLOBAL.get_or_init(|| {
-            let mut exec = CpuExecutor::new(default_threads());
-            exec.disk = DiskCache::from_environment();
-            exec
+        GLOBAL.get_or_init(|| match DiskCache::from_environment() {
+            Some(disk) => CpuExecutor::with_disk_cache(default_threads(), disk),
+            None => CpuExecutor::new(default_threads()),
         })
     }
 
@@ -184,10 +268,8 @@ impl CpuExecutor {
     pub fn new(threads: usize) -> CpuExecutor {
         CpuExecutor {
             cache: Mutex::new(HashMap::new()),
-            compiles: AtomicU64::new(0),
             hits: AtomicU64::new(0),
-            disk_hits: AtomicU64::new(0),
-            disk: None,
+            compiler: Arc::default(),
             threads: threads.max(1),
         }
     }
@@ -195,21 +277,24 @@ impl CpuExecutor {
     /// An executor with its own in-memory cache backed by `disk`.
     pub fn with_disk_cache(threads: usize, disk: DiskCache) -> CpuExecutor {
         let mut exec = CpuExecutor::new(threads);
-        exec.disk = Some(disk);
+        exec.compiler = Arc::new(Compiler {
+            disk: Some(disk),
+            ..Compiler::default()
+        });
         exec
     }
 
     /// The on-disk cache, if this executor has one.
     pub fn disk_cache(&self) -> Option<&DiskCache> {
-        self.disk.as_ref()
+        self.compiler.disk.as_ref()
     }
 
     /// Compile and hit counts so far.
     pub fn stats(&self) -> CacheStats {
         CacheStats {
-            compiles: self.compiles.load(Ordering::Relaxed),
+            compiles: self.compiler.compiles.load(Ordering::Relaxed),
             hits: self.hits.load(Ordering::Relaxed),
-            disk_hits: self.disk_hits.load(Ordering::Relaxed),
+            disk_hits: self.compiler.disk_hits.load(Ordering::Relaxed),
         }
     }
 
@@ -239,7 +324,16 @@ impl CpuExecutor {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(k.clone());
         }
-        let compiled = Arc::new(self.load_or_compile(&key, kernel, buffer_dtypes)?);
+        let compiled = Arc::new(CompiledKernel {
+            unit_strides: unit_strides(kernel, buffer_dtypes)?,
+            unit: OnceLock::new(),
+            general: OnceLock::new(),
+            kernel: kernel.clone(),
+            dtypes: buffer_dtypes.to_vec(),
+            key: key.clone(),
+            compiler: self.compiler.clone(),
+            gathers: emit::gathers(kernel),
+        });
         let mut cache = self.cache.lock().expect("cache lock");
         // Bounded memory: a process that keeps making new kernel structures starts over
         // (kernels in use stay alive through their Arc).
@@ -249,40 +343,17 @@ impl CpuExecutor {
         Ok(cache.entry(key).or_insert(compiled).clone())
     }
 
-    /// The kernel from the on-disk cache, or compiled (and stored there). Each
-    /// compilation has its own LLVM context: several may run at once (two threads
-    /// compiling one structure both finish; the in-memory cache keeps one).
-    fn load_or_compile(
-        &self,
-        key: &str,
-        kernel: &LoopKernel,
-        buffer_dtypes: &[DType],
-    ) -> Result<CompiledKernel, CodegenError> {
-        if let Some(object) = self.disk.as_ref().and_then(|d| d.load(key)) {
-            // An entry that does not link (it cannot, once its hash and key check out,
-            // short of a changed system library) is compiled again below.
-            if let Ok(k) = link(&object, kernel) {
-                self.disk_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(k);
-            }
-        }
-        let object = compile_object(kernel, buffer_dtypes)?;
-        let compiled = link(&object, kernel)?;
-        self.compiles.fetch_add(1, Ordering::Relaxed);
-        if let Some(disk) = &self.disk {
-            disk.store(key, &object);
-        }
-        Ok(compiled)
-    }
-
     /// Runs `plan` on `inputs` (one value per input slot).
     pub fn run(&self, plan: &KernelPlan, inputs: &[Value]) -> Result<Vec<Value>, CodegenError> {
         self.prepare(Arc::new(plan.clone()))?.run(inputs)
     }
 
-    /// Verifies `plan` and compiles (or finds in the cache) all its kernels, once; the
-    /// result runs the plan on any inputs of its input types with no further
-    /// compilation or cache lookups (the fast path for repeated calls).
+    /// Verifies `plan` and finds its loop kernels in the cache (or makes them: their
+    /// IR, not yet compiled, says which strides their unit-stride code assumes), once;
+    /// the result runs the plan on any inputs of its input types with no further cache
+    /// lookups (the fast path for repeated calls). Each kernel's code compiles (or
+    /// loads from the disk cache) at the first launch that needs it, the kernels of a
+    /// plan's first run in parallel.
     pub fn prepare(&self, plan: Arc<KernelPlan>) -> Result<PreparedPlan, CodegenError> {
         plan.verify()?;
         let dtypes: Vec<DType> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
@@ -412,6 +483,33 @@ impl PreparedPlan {
         self.one_pass.load(Ordering::Relaxed)
     }
 
+    /// On a plan's first run, compiles the code its loop kernels need for this run's
+    /// strides in parallel on the kernel pool, where there is more than one to compile
+    /// (a launch would compile each in turn). Errors are left for the launches to
+    /// report.
+    fn compile_ahead(&self, memory: &Memory) {
+        let fresh: Vec<(&CompiledKernel, Vec<i64>)> = self
+            .plan
+            .kernels
+            .iter()
+            .zip(&self.steps)
+            .filter_map(|(kernel, step)| match (kernel, step) {
+                (Kernel::Loop(l), Some((c, _))) if c.untouched() && !c.gathers => {
+                    launch::kernel_params(l, memory).ok().map(|p| (&**c, p))
+                }
+                _ => None,
+            })
+            .collect();
+        if fresh.len() > 1 {
+            use rayon::prelude::*;
+            pool().install(|| {
+                fresh.par_iter().for_each(|(c, params)| {
+                    let _ = c.entry(params);
+                })
+            });
+        }
+    }
+
     /// Runs the plan on `inputs` (one value per input slot).
     pub fn run(&self, inputs: &[Value]) -> Result<Vec<Value>, CodegenError> {
         let views: Vec<InputView<'_>> = inputs.iter().map(InputView::of).collect();
@@ -449,6 +547,9 @@ impl PreparedPlan {
             let slot = self.params.lock().unwrap_or_else(|e| e.into_inner());
             slot.as_ref().filter(|c| c.fits(inputs)).cloned()
         };
+        if cached.is_none() {
+            self.compile_ahead(&memory);
+        }
         // Plans that gather copy some sources first (`gather::contiguous_sources`),
         // which changes their strides: their parameters are computed every run.
         let cacheable = !self.steps.iter().flatten().any(|(c, _)| c.gathers);

@@ -85,20 +85,26 @@ impl LoadedObject {
             unsafe { LLVMOrcLLJITAddObjectFile(jit, LLVMOrcLLJITGetMainJITDylib(jit), buffer) },
             "adding the kernel's object",
         )?;
-        let symbol = CString::new(symbol)
+        let address = loaded.lookup(symbol)?;
+        Ok((loaded, address))
+    }
+
+    /// The address of `symbol` (a function or data) in the linked object.
+    pub(super) fn lookup(&self, symbol: &str) -> Result<usize, CodegenError> {
+        let name = CString::new(symbol)
             .map_err(|_| CodegenError::Internal("a symbol name with a NUL byte".into()))?;
         let mut address = 0u64;
-        // SAFETY: valid JIT and NUL-terminated name; the lookup links the object.
+        // SAFETY: valid JIT and NUL-terminated name; the first lookup links the object.
         check(
-            unsafe { LLVMOrcLLJITLookup(jit, &mut address, symbol.as_ptr()) },
-            "linking the kernel",
+            unsafe { LLVMOrcLLJITLookup(self.jit, &mut address, name.as_ptr()) },
+            &format!("linking the kernel ({symbol})"),
         )?;
         if address == 0 {
-            return Err(CodegenError::Llvm(
-                "linking the kernel: its symbol has address 0".into(),
-            ));
+            return Err(CodegenError::Llvm(format!(
+                "linking the kernel: {symbol} has address 0"
+            )));
         }
-        Ok((loaded, address as usize))
+        Ok(address as usize)
     }
 }
 

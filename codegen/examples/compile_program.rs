@@ -1,0 +1,40 @@
+//! First run of a program given as text on stdin (float64 inputs, filled with 0.5): a fresh executor
+//! without a disk cache each time (compiling every kernel), median of 5, next to a
+//! second run (nothing compiled):
+//! `cargo run --release -p lazyfuse-codegen --example compile_program < program.txt`.
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Instant;
+
+fn main() {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).unwrap();
+    let program: lazyfuse_ir::Program = text.parse().unwrap();
+    let plan = Arc::new(lazyfuse_optimizer::plan(&program, &Default::default()).unwrap());
+    let inputs: Vec<lazyfuse_ir::Value> = program
+        .inputs()
+        .iter()
+        .map(|t| {
+            assert_eq!(t.dtype, lazyfuse_ir::DType::F64, "float64 inputs only");
+            let a = ndarray::ArrayD::from_elem(ndarray::IxDyn(t.shape.dims()), 0.5f64);
+            lazyfuse_ir::Value::from_array(a)
+        })
+        .collect();
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let exec = lazyfuse_codegen::CpuExecutor::new(1);
+        let t = Instant::now();
+        let prepared = exec.prepare(plan.clone()).unwrap();
+        prepared.run(&inputs).unwrap();
+        first.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        prepared.run(&inputs).unwrap();
+        second.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    first.sort_by(f64::total_cmp);
+    second.sort_by(f64::total_cmp);
+    println!(
+        "first run: median {:.1} ms (min {:.1}); second run {:.2} ms",
+        first[2], first[0], second[2]
+    );
+}
