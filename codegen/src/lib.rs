@@ -18,17 +18,18 @@ mod error;
 mod export;
 mod llvm;
 pub mod nvptx;
-mod params;
+mod runtime;
 mod target;
 
 pub use block_cache::BlockCache;
 pub use cpu::{
-    blas_in_use, storage_roots, CacheStats, CpuExecutor, DiskCache, Frame, FrameInput, FrameOutput,
-    InputView, PreparedPlan,
+    blas_in_use, CacheStats, CpuExecutor, DiskCache, Frame, FrameInput, FrameOutput, InputView,
+    PreparedPlan,
 };
 pub use error::CodegenError;
 pub use export::{
     check_offsets, export_dynamic, export_plan, grid_offsets, ExportOptions, ExportTarget,
     Exported, PlanInstance, SizeSymbol, SlotSource, MAX_SIZES,
 };
+pub use runtime::storage::storage_roots;
 pub use target::{host, llvm_version, nvptx, TargetError, TargetInfo};

@@ -15,7 +15,7 @@ pub struct TargetInfo {
     pub triple: String,
     /// CPU name, e.g. `znver3`, or `sm_90` for NVPTX.
     pub cpu: String,
-    /// LLVM feature string, e.g. `+avx2,+fma,...` (empty for NVPTX).
+    /// LLVM feature string, e.g. `+avx2,+fma,...` (for NVPTX, the PTX version).
     pub features: String,
 }
 
@@ -51,6 +51,24 @@ fn triple_name(triple: &TargetTriple) -> String {
 }
 
 fn machine(triple: &TargetTriple, cpu: &str, features: &str) -> Result<TargetMachine, TargetError> {
+    machine_with(
+        triple,
+        cpu,
+        features,
+        RelocMode::Default,
+        CodeModel::Default,
+    )
+}
+
+/// A target machine for `triple`, `cpu` and `features`, generating code at LLVM's
+/// highest optimisation level: the one place every backend makes its machines.
+pub(crate) fn machine_with(
+    triple: &TargetTriple,
+    cpu: &str,
+    features: &str,
+    reloc: RelocMode,
+    code_model: CodeModel,
+) -> Result<TargetMachine, TargetError> {
     let unavailable = |message: String| TargetError::Unavailable {
         triple: triple_name(triple),
         message,
@@ -62,10 +80,10 @@ fn machine(triple: &TargetTriple, cpu: &str, features: &str) -> Result<TargetMac
             cpu,
             features,
             OptimizationLevel::Aggressive,
-            RelocMode::Default,
-            CodeModel::Default,
+            reloc,
+            code_model,
         )
-        .ok_or_else(|| unavailable("could not create a target machine".into()))
+        .ok_or_else(|| unavailable(format!("could not create a target machine for {cpu}")))
 }
 
 /// The host CPU as the CPU JIT sees it, with a target machine proven creatable.
@@ -106,14 +124,23 @@ pub fn preferred_vector_width(host: &TargetInfo) -> Option<u32> {
 
 /// The NVPTX target for a GPU architecture such as `sm_90` (Hopper); needs no GPU.
 pub fn nvptx(sm: &str) -> Result<TargetInfo, TargetError> {
-    Target::initialize_nvptx(&InitializationConfig::default());
-    let triple = TargetTriple::create("nvptx64-nvidia-cuda");
-    machine(&triple, sm, "")?;
+    nvptx_machine(sm)?;
     Ok(TargetInfo {
-        triple: triple_name(&triple),
+        triple: NVPTX_TRIPLE.into(),
         cpu: sm.to_string(),
-        features: String::new(),
+        features: NVPTX_FEATURES.into(),
     })
+}
+
+const NVPTX_TRIPLE: &str = "nvptx64-nvidia-cuda";
+
+/// PTX 7.8 (CUDA 11.8) is enough for sm_90 and loads on any newer driver.
+const NVPTX_FEATURES: &str = "+ptx78";
+
+/// The target machine kernels are compiled to PTX with, for architecture `sm`.
+pub(crate) fn nvptx_machine(sm: &str) -> Result<TargetMachine, TargetError> {
+    Target::initialize_nvptx(&InitializationConfig::default());
+    machine(&TargetTriple::create(NVPTX_TRIPLE), sm, NVPTX_FEATURES)
 }
 
 #[cfg(test)]

@@ -6,56 +6,13 @@ use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{
     CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine,
 };
-use inkwell::OptimizationLevel;
-use lazyfuse_ir::kernel::{Affine, IndexMap, LoopKernel, ScalarOp};
+use lazyfuse_ir::kernel::LoopKernel;
 use lazyfuse_ir::DType;
 
 use super::emit::LoopVersions;
 use super::orc::LoadedObject;
 use super::{emit, KernelFn, Linked};
 use crate::error::CodegenError;
-
-/// A key that equal kernel structures share, whatever their sizes and index-map
-/// numbers (those are run-time parameters).
-pub(crate) fn structure_key(kernel: &LoopKernel, buffer_dtypes: &[DType]) -> String {
-    let mut k = kernel.clone();
-    // Numbers are run-time parameters; which loops an access moves with is compiled in.
-    let blank = |a: &mut Affine| {
-        a.offset = 0;
-        a.coefs.iter_mut().for_each(|c| *c = (*c != 0) as i64);
-    };
-    let blank_map = |m: &mut IndexMap| m.0.iter_mut().for_each(blank);
-    k.outer.iter_mut().for_each(|d| *d = 0);
-    k.inner.iter_mut().for_each(|d| *d = 0);
-    let mut used = std::collections::BTreeSet::new();
-    for phase in &mut k.phases {
-        let (body, stores) = phase.body_and_stores_mut();
-        for instr in &mut body.instrs {
-            match &mut instr.op {
-                ScalarOp::Load(b, m) => {
-                    used.insert(b.0);
-                    blank_map(m)
-                }
-                ScalarOp::Ramp { index, .. } => blank(index),
-                ScalarOp::Gather { buffer, .. } => {
-                    used.insert(buffer.0);
-                }
-                _ => {}
-            }
-        }
-        for st in stores.iter_mut() {
-            used.insert(st.buffer.0);
-            blank_map(&mut st.index);
-        }
-    }
-    let dtypes: Vec<String> = used
-        .iter()
-        .map(|&b| format!("{b}:{}", buffer_dtypes[b as usize]))
-        .collect();
-    // How the outer points run depends on the inner space's size (tiny or not).
-    let blocking = super::emit::blocking(kernel);
-    format!("{k:?}|{}|{blocking:?}", dtypes.join(","))
-}
 
 /// LLVM options set once per process, before the first compilation.
 ///
@@ -150,19 +107,8 @@ pub(crate) fn target_machine(
 ) -> Result<TargetMachine, CodegenError> {
     initialize_llvm()?;
     let triple = TargetMachine::get_default_triple();
-    let target = Target::from_triple(&triple).map_err(|e| CodegenError::Llvm(e.to_string()))?;
-    target
-        .create_target_machine(
-            &triple,
-            &model.cpu,
-            &model.features,
-            OptimizationLevel::Aggressive,
-            reloc,
-            code_model,
-        )
-        .ok_or_else(|| {
-            CodegenError::Llvm(format!("cannot create a target machine for {}", model.cpu))
-        })
+    crate::target::machine_with(&triple, &model.cpu, &model.features, reloc, code_model)
+        .map_err(|e| CodegenError::Llvm(e.to_string()))
 }
 
 /// Sets the host triple, data layout and CPU attributes, verifies, and runs the O2

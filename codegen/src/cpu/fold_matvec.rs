@@ -7,11 +7,11 @@
 
 use lazyfuse_ir::kernel::{Kernel, LoopKernel, MatMulKernel, Phase};
 
-use super::chunked::chunkable_folds;
 use super::gemm::{matvec_by_rows, AnyRowRanges};
 use super::launch::{chunked_outputs, Companion};
 use super::{CompiledKernel, CpuExecutor, Memory};
 use crate::error::CodegenError;
+use crate::runtime::folds::chunkable_folds;
 
 /// A matrix-vector product run beside a fold, counting the rows it was given.
 struct Beside {

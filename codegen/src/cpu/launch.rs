@@ -4,9 +4,10 @@
 
 use lazyfuse_ir::kernel::{LoopKernel, Phase};
 
-use super::chunked::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds, CHUNK};
-use super::{emit, gather, pool, CompiledKernel, CpuExecutor, Memory, Pointers};
+use super::{gather, pool, CompiledKernel, CpuExecutor, Memory, Pointers};
 use crate::error::CodegenError;
+use crate::llvm::kernel as emit;
+use crate::runtime::folds::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds, CHUNK};
 
 /// Below this much work (elements) a thread costs more than it saves: waking a pool
 /// thread and waiting for it takes tens of microseconds here.
@@ -290,12 +291,12 @@ pub(super) fn single_call(threads_max: usize, kernel: &LoopKernel) -> Option<(us
 }
 
 /// The run-time parameters of a loop kernel over the running plan's buffers
-/// ([`crate::params::loop_params`]: every access checked against its buffer).
+/// ([`crate::runtime::params::loop_params`]: every access checked against its buffer).
 pub(super) fn kernel_params(
     kernel: &LoopKernel,
     memory: &Memory,
 ) -> Result<Vec<i64>, CodegenError> {
-    crate::params::loop_params(kernel, &memory.shapes, &memory.strides)
+    crate::runtime::params::loop_params(kernel, &memory.shapes, &memory.strides)
 }
 
 /// The outputs of a whole-array fold run in chunks (`launch_chunked`): each stored

@@ -186,7 +186,7 @@ impl Memory {
     /// The element-offset range `[lo, hi]` buffer `b` may be accessed in, relative to
     /// its element 0 (for an empty buffer, an empty range).
     pub(super) fn extent(&self, b: usize) -> Option<(isize, isize)> {
-        crate::params::extent(&self.shapes[b], &self.strides[b])
+        crate::runtime::params::extent(&self.shapes[b], &self.strides[b])
     }
 
     /// The vectors for the plan's next run: the values released (so that results are

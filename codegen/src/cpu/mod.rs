@@ -4,10 +4,8 @@
 
 mod alloc;
 mod blas;
-mod chunked;
 mod compile;
 mod disk_cache;
-mod emit;
 mod fft;
 mod fold_matvec;
 mod frame;
@@ -23,39 +21,22 @@ mod memory;
 mod object;
 mod orc;
 mod radix;
-mod storage;
 
+use crate::llvm::kernel::{self as emit, LoopVersions};
+use crate::runtime::keys::{canonical_buffers, structure_key};
+use crate::runtime::storage::{self, storage_roots};
 use alloc::{zeros, Uninit};
-use compile::{compile_object, host_machine, link, prepare_module, structure_key, unit_strides};
-use emit::LoopVersions;
+use compile::{compile_object, host_machine, link, prepare_module, unit_strides};
 use memory::{contiguous_strides, Dims, Memory, Pointers, Scratch};
 
 pub use blas::blas_in_use;
 pub use disk_cache::DiskCache;
 pub use frame::{Frame, FrameInput, FrameOutput};
-pub use storage::storage_roots;
-
-/// What the GPU backend (`crate::nvptx`) shares with the CPU backend: the kernel
-/// function (loop nest, scalar lowering and vector math are target-independent LLVM IR),
-/// buffer renumbering, the structural cache key and whole-array fold chunks.
-pub(crate) mod shared {
-    pub(crate) use super::canonical_buffers;
-    pub(crate) use super::chunked::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds};
-    pub(crate) use super::compile::structure_key;
-    pub(crate) use super::emit::{
-        cooperative, count_sites, emit_kernel_for, gathers, is_elementwise, Placement,
-    };
-    pub(crate) use super::storage::storage_roots;
-}
 
 /// What ahead-of-time export (`crate::export`) uses of the CPU backend.
 pub(crate) mod aot {
-    pub(crate) use super::canonical_buffers;
-    pub(crate) use super::chunked::chunkable_reduction;
-    pub(crate) use super::compile::{structure_key, CpuModel};
-    pub(crate) use super::emit::is_elementwise;
+    pub(crate) use super::compile::CpuModel;
     pub(crate) use super::object::{write_object, ObjectKernel};
-    pub(crate) use super::storage::storage_roots;
 
     use crate::error::CodegenError;
 
@@ -403,27 +384,6 @@ impl CpuExecutor {
             one_pass: AtomicU64::new(0),
         })
     }
-}
-
-/// The kernel with its buffers renumbered 0, 1, ... in order of first use, and the
-/// plan buffer of each new number: kernels that differ only in which buffers they
-/// touch share compiled code.
-pub(crate) fn canonical_buffers(kernel: &LoopKernel) -> (LoopKernel, Vec<usize>) {
-    let mut k = kernel.clone();
-    let mut order: Vec<usize> = Vec::new();
-    let mut renumber = |b: &mut lazyfuse_ir::kernel::BufferId| {
-        let original = b.0 as usize;
-        let index = order
-            .iter()
-            .position(|&o| o == original)
-            .unwrap_or_else(|| {
-                order.push(original);
-                order.len() - 1
-            });
-        b.0 = index as u32;
-    };
-    k.for_each_buffer_mut(&mut renumber);
-    (k, order)
 }
 
 /// A verified plan with its kernels compiled: runs without compiling or looking up.

@@ -11,8 +11,8 @@ use lazyfuse_ir::kernel::LoopKernel;
 use lazyfuse_ir::DType;
 
 use super::compile::{prepare_module_for, target_machine, CpuModel};
-use super::emit;
 use crate::error::CodegenError;
+use crate::llvm::kernel as emit;
 
 /// A loop kernel to compile under `symbol` (buffers numbered as its arguments, with
 /// their dtypes).

@@ -276,7 +276,12 @@ fn shape_generic(
     let key = |d: &tables::Definitions| -> Vec<String> {
         d.kernels
             .iter()
-            .map(|(symbol, k, dtypes)| format!("{symbol}:{}", aot::structure_key(k, dtypes)))
+            .map(|(symbol, k, dtypes)| {
+                format!(
+                    "{symbol}:{}",
+                    crate::runtime::keys::structure_key(k, dtypes)
+                )
+            })
             .collect()
     };
     let base_keys = key(defs);

@@ -11,7 +11,6 @@ use lazyfuse_ir::kernel::{
 use lazyfuse_ir::{DType, ReduceOp, TensorType};
 
 use super::SlotSource;
-use crate::cpu::aot;
 use crate::error::CodegenError;
 
 /// The most dimensions an exported buffer may have (the runtime's fixed arrays).
@@ -154,7 +153,7 @@ pub(super) fn write_tables(
         constants: Vec::new(),
         uses_blas: false,
     };
-    let roots = aot::storage_roots(plan);
+    let roots = crate::runtime::storage::storage_roots(plan);
     for (i, b) in plan.buffers.iter().enumerate() {
         if b.ty.shape.ndim() > MAX_DIMS {
             return Err(CodegenError::Export(format!(
@@ -217,9 +216,9 @@ pub(super) fn write_tables(
     for (i, kernel) in plan.kernels.iter().enumerate() {
         match kernel {
             Kernel::Loop(l) => {
-                let (canonical, order) = aot::canonical_buffers(l);
+                let (canonical, order) = crate::runtime::keys::canonical_buffers(l);
                 let canonical_dtypes: Vec<DType> = order.iter().map(|&b| dtypes[b]).collect();
-                let key = aot::structure_key(&canonical, &canonical_dtypes);
+                let key = crate::runtime::keys::structure_key(&canonical, &canonical_dtypes);
                 let symbol = match symbols.get(&key) {
                     Some(s) => s.clone(),
                     None => {
@@ -383,7 +382,10 @@ fn write_loop(
         }
     );
     // A chunked whole-array reduction where the runtime combines its dtype.
-    let (combiner, chunk_out) = match (aot::chunkable_reduction(l), l.phases.last()) {
+    let (combiner, chunk_out) = match (
+        crate::runtime::folds::chunkable_reduction(l),
+        l.phases.last(),
+    ) {
         (Some(op), Some(Phase::Outer { stores, .. })) => {
             let out = stores[0].buffer.0 as usize;
             let slot = order
@@ -405,7 +407,7 @@ fn write_loop(
         l.inner.len(),
         order.len(),
         rows.len(),
-        aot::is_elementwise(l) as i32,
+        crate::llvm::kernel::is_elementwise(l) as i32,
         sources.len()
     );
     Ok(())

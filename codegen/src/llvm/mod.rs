@@ -5,6 +5,7 @@
 //! `vmath_variants.rs`). The per-target lowering (loops, launches) lives in `cpu/` and
 //! `nvptx/`.
 
+pub(crate) mod kernel;
 pub(crate) mod scalar;
 pub(crate) mod vmath;
 mod vmath_asin;

@@ -15,12 +15,12 @@ use lazyfuse_ir::kernel::{LoopKernel, MatMulKernel};
 use lazyfuse_ir::{evaluate_op, DType, IrError, Op, TensorType, Value};
 
 use super::{canonical_ptx, chunk_folds, chunk_outputs, ptx, Variant, ROW_BLOCK};
-use crate::cpu::shared::{
-    canonical_buffers, chunkable_folds, combine_pairwise, cooperative, gathers, is_elementwise,
-    scalar_from_bits, storage_roots, structure_key,
-};
 use crate::error::CodegenError;
-use crate::params::loop_params;
+use crate::llvm::kernel::{cooperative, gathers, is_elementwise};
+use crate::runtime::folds::{chunkable_folds, combine_pairwise, scalar_from_bits};
+use crate::runtime::keys::{canonical_buffers, structure_key};
+use crate::runtime::params::loop_params;
+use crate::runtime::storage::storage_roots;
 
 type Res<T> = Result<T, CodegenError>;
 
@@ -304,11 +304,11 @@ impl CudaExecutor {
         let (canonical, order) = canonical_buffers(kernel);
         let dtypes: Vec<DType> = order.iter().map(|&b| memory.dtypes[b]).collect();
         let params = loop_params(kernel, &memory.shapes, &memory.strides)?;
-        if params.len() != crate::params::param_count(kernel) {
+        if params.len() != crate::runtime::params::param_count(kernel) {
             return Err(CodegenError::Internal(format!(
                 "{} kernel parameters where the kernel was compiled for {}",
                 params.len(),
-                crate::params::param_count(kernel)
+                crate::runtime::params::param_count(kernel)
             )));
         }
         let long = self.eager_variants || chunkable_folds(kernel).is_some();

@@ -68,7 +68,7 @@ pub fn kernel_ptx(
     sm: &str,
     variant: Variant,
 ) -> Result<String, CodegenError> {
-    let (canonical, order) = crate::cpu::shared::canonical_buffers(kernel);
+    let (canonical, order) = crate::runtime::keys::canonical_buffers(kernel);
     let dtypes: Vec<DType> = order.iter().map(|&b| buffer_dtypes[b]).collect();
     canonical_ptx(&canonical, &dtypes, sm, variant)
 }
@@ -92,7 +92,7 @@ pub(crate) fn canonical_ptx(
             ),
             None => none("is not a whole-array fold that runs in chunks"),
         },
-        Variant::Blocks if crate::cpu::shared::cooperative(canonical) => {
+        Variant::Blocks if crate::llvm::kernel::cooperative(canonical) => {
             ptx::kernel_ptx(canonical, dtypes, sm, ptx::Mode::Blocks(ROW_BLOCK))
         }
         Variant::Blocks => none("has no rows that a block of threads folds together"),
@@ -101,14 +101,14 @@ pub(crate) fn canonical_ptx(
 
 /// The folds of a whole-array fold whose chunks' partials combine (the CPU backend's
 /// rule, whatever the kernel's sizes).
-fn chunk_folds(kernel: &LoopKernel) -> Option<crate::cpu::shared::Folds> {
+fn chunk_folds(kernel: &LoopKernel) -> Option<crate::runtime::folds::Folds> {
     // The CPU's test also asks for a long axis; the structure is what matters here.
     let mut long = kernel.clone();
     long.outer.iter_mut().for_each(|d| *d = 1);
     if let Some(first) = long.inner.first_mut() {
         *first = usize::MAX / 4;
     }
-    crate::cpu::shared::chunkable_folds(&long)
+    crate::runtime::folds::chunkable_folds(&long)
 }
 
 /// The buffers (kernel numbering) of a whole-array fold's results, if the kernel is one

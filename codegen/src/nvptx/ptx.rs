@@ -28,17 +28,15 @@ use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::context::Context;
 use inkwell::module::{Linkage, Module};
 use inkwell::passes::PassBuilderOptions;
-use inkwell::targets::{
-    CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
-};
+use inkwell::targets::{FileType, TargetMachine};
 use inkwell::values::{FunctionValue, IntValue};
-use inkwell::{AddressSpace, IntPredicate, OptimizationLevel};
+use inkwell::{AddressSpace, IntPredicate};
 use lazyfuse_ir::kernel::LoopKernel;
 use lazyfuse_ir::DType;
 
 use super::toolkit;
-use crate::cpu::shared::{emit_kernel_for, is_elementwise, Placement};
 use crate::error::CodegenError;
+use crate::llvm::kernel::{emit_kernel_for, is_elementwise, Placement};
 
 type Res<T> = Result<T, CodegenError>;
 
@@ -90,9 +88,9 @@ pub(crate) fn kernel_ptx(
     let always =
         context.create_enum_attribute(Attribute::get_named_enum_kind_id("alwaysinline"), 0);
     inner.add_attribute(AttributeLoc::Function, always);
-    let n_buffers = buffer_dtypes.len() + usize::from(crate::cpu::shared::gathers(kernel));
+    let n_buffers = buffer_dtypes.len() + usize::from(crate::llvm::kernel::gathers(kernel));
     let table_words = n_buffers + usize::from(matches!(mode, Mode::Chunked(..)));
-    let param_words = crate::params::param_count(kernel);
+    let param_words = crate::runtime::params::param_count(kernel);
     let inline =
         super::inline_words(table_words, param_words).then_some((table_words, param_words));
     emit_entry(
@@ -121,20 +119,7 @@ pub(crate) fn kernel_ptx(
 
 /// A target machine for NVPTX architecture `sm`.
 fn nvptx_machine(sm: &str) -> Res<TargetMachine> {
-    Target::initialize_nvptx(&InitializationConfig::default());
-    let triple = TargetTriple::create("nvptx64-nvidia-cuda");
-    let target = Target::from_triple(&triple).map_err(|e| CodegenError::Llvm(e.to_string()))?;
-    // PTX 7.8 (CUDA 11.8) is enough for sm_90 and loads on any newer driver.
-    target
-        .create_target_machine(
-            &triple,
-            sm,
-            "+ptx78",
-            OptimizationLevel::Aggressive,
-            RelocMode::Default,
-            CodeModel::Default,
-        )
-        .ok_or_else(|| CodegenError::Llvm(format!("cannot create an NVPTX machine for {sm}")))
+    crate::target::nvptx_machine(sm).map_err(|e| CodegenError::Llvm(e.to_string()))
 }
 
 /// The `ptx_kernel` entry: each thread's share of the iteration space, handed to the

@@ -95,8 +95,8 @@ fn touched(kernel: &Kernel) -> Vec<usize> {
 /// size n moved by its own loop of extent n, forwards or backwards, every loop run). No
 /// matrix product and no chunked whole-array reduction may touch the storage (they
 /// handle their output storage themselves).
-pub(super) fn written_first(plan: &KernelPlan, roots: &[usize]) -> Vec<bool> {
-    use super::chunked::chunkable_folds;
+pub(crate) fn written_first(plan: &KernelPlan, roots: &[usize]) -> Vec<bool> {
+    use super::folds::chunkable_folds;
     let n = plan.buffers.len();
     let mut ok = vec![false; n];
     let mut decided = vec![false; n];

@@ -33,7 +33,7 @@ pub(crate) fn param_count(kernel: &LoopKernel) -> usize {
         .iter()
         .map(|p| {
             let (body, stores) = p.body_and_stores();
-            crate::cpu::shared::count_sites(body, stores)
+            crate::llvm::kernel::count_sites(body, stores)
         })
         .sum();
     loops + sites * (1 + loops)

@@ -19,7 +19,7 @@ use super::{Acc, Emit, Res};
 pub(crate) fn cooperative(kernel: &LoopKernel) -> bool {
     !kernel.inner.is_empty()
         && kernel.phases.iter().all(|p| match p {
-            Phase::Reduce { combiner, .. } => crate::cpu::chunked::combines_partials(*combiner),
+            Phase::Reduce { combiner, .. } => crate::runtime::folds::combines_partials(*combiner),
             _ => true,
         })
 }

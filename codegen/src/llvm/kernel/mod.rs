@@ -35,21 +35,15 @@ pub(crate) fn is_elementwise(k: &LoopKernel) -> bool {
     k.kind() == LoopKind::Elementwise
 }
 
-#[path = "accumulate.rs"]
 mod accumulate;
-#[path = "blocked.rs"]
 mod blocked;
-#[path = "bodies.rs"]
 mod bodies;
-#[path = "cooperative.rs"]
 mod cooperative;
-#[path = "gathered.rs"]
 mod gathered;
 
 pub(crate) use blocked::{blocking, Blocking};
 pub(crate) use cooperative::{cooperative, Placement};
 pub(crate) use gathered::gathers;
-#[path = "pairwise.rs"]
 mod pairwise;
 
 use pairwise::Pairwise;

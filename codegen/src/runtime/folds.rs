@@ -82,7 +82,7 @@ pub(crate) fn combine_pairwise(
 }
 
 /// Sums neighbours level by level (the same tree as the generic combine).
-pub(super) fn pairwise_sum<T: Copy + std::ops::Add<Output = T>>(mut level: Vec<T>) -> T {
+pub(crate) fn pairwise_sum<T: Copy + std::ops::Add<Output = T>>(mut level: Vec<T>) -> T {
     while level.len() > 1 {
         level = level
             .chunks(2)
