@@ -239,6 +239,33 @@ fn eager_device() -> Option<&'static CudaExecutor> {
         .as_ref()
 }
 
+/// Both backends behind one trait: the CPU's runs a plan as its executor does; the
+/// CUDA one is there where a device is, else a `Device` error saying what is missing.
+#[test]
+fn executors_are_found_by_target() {
+    use lazyfuse_codegen::{executor, TargetKind};
+    let text = "program(a: f64[5]) {\n  b: f64[5] = exp a\n  c: f64[] = reduce_sum[axes=(0)] b\n  return b, c\n}";
+    let program: Program = text.parse().unwrap();
+    let plan = plan(&program, &FusionOptions::default()).unwrap();
+    let a =
+        Value::from_array(ndarray::Array1::from_vec(vec![0.0, -1.0, 2.5, -0.0, 1e-3]).into_dyn());
+    let cpu = executor(TargetKind::Cpu).unwrap();
+    assert_eq!(cpu.target(), TargetKind::Cpu);
+    let got = cpu.run(&plan, std::slice::from_ref(&a)).unwrap();
+    let want = lazyfuse_codegen::CpuExecutor::global()
+        .run(&plan, std::slice::from_ref(&a))
+        .unwrap();
+    assert_eq!(got[0].to_scalars(), want[0].to_scalars());
+    assert_eq!(got[1].to_scalars(), want[1].to_scalars());
+    match executor(TargetKind::Cuda) {
+        Ok(cuda) => assert_eq!(cuda.target(), TargetKind::Cuda),
+        Err(e) => {
+            assert!(matches!(e, CodegenError::Device(_)), "{e:?}");
+            assert!(!required("LAZYFUSE_REQUIRE_GPU"), "{e}");
+        }
+    }
+}
+
 #[test]
 fn without_a_device_the_error_says_what_is_missing() {
     if let Err(e) = CudaExecutor::global() {

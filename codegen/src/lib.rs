@@ -9,12 +9,14 @@
 //! call); float matmul through OpenBLAS where operands have a unit stride
 //! (`matrixmultiply` otherwise); whole-array reductions in chunks combined pairwise in a
 //! fixed order; ahead-of-time export as C libraries ([`export_plan`],
-//! [`export_dynamic`]). Not yet: NVPTX kernels (only the target is set up).
+//! [`export_dynamic`]); the GPU backend ([`nvptx::CudaExecutor`]): the same loop kernels lowered to
+//! PTX and run through cudarc, loaded at run time. Both are [`Executor`]s.
 #![warn(missing_docs)]
 
 mod block_cache;
 mod cpu;
 mod error;
+mod executor;
 mod export;
 mod llvm;
 pub mod nvptx;
@@ -27,6 +29,7 @@ pub use cpu::{
     PreparedPlan,
 };
 pub use error::CodegenError;
+pub use executor::{executor, Executor, TargetKind};
 pub use export::{
     check_offsets, export_dynamic, export_plan, grid_offsets, ExportOptions, ExportTarget,
     Exported, PlanInstance, SizeSymbol, SlotSource, MAX_SIZES,

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan};
+use lazyfuse_codegen::{CpuExecutor, InputView, PreparedPlan, TargetKind};
 use lazyfuse_ir::{interpret, Element, Leaf, Node, Program, ProgramHash, Value};
 use ndarray::ArrayD;
 
@@ -24,43 +24,68 @@ pub enum Backend {
     Cuda,
 }
 
-/// Optimised and planned programs for the GPU, by canonical hash (its kernels are in
-/// the CUDA executor's cache).
-fn planned_for_cuda(program: &Program) -> Result<Arc<lazyfuse_ir::kernel::KernelPlan>> {
-    static PLANS: OnceLock<PlanCache<lazyfuse_ir::kernel::KernelPlan>> = OnceLock::new();
-    cached_plan(&PLANS, program, |plan| {
-        plan.verify()?;
-        Ok(plan)
-    })
+/// A program optimised and planned for one target: for the CPU, prepared (its kernels
+/// found in the executor's cache); for another target, the plan its executor runs.
+enum Planned {
+    Cpu(Arc<PreparedPlan>),
+    Other(Arc<lazyfuse_ir::kernel::KernelPlan>),
 }
 
-/// Plans by program hash, at most 4,096 (a process that builds endless new programs
-/// starts over).
-type PlanCache<T> = Mutex<lazyfuse_ir::idhash::IdMap<ProgramHash, Arc<T>>>;
+/// Plans by (program hash, target), at most 4,096 (a process that builds endless new
+/// programs starts over).
+type PlanCache = Mutex<lazyfuse_ir::idhash::IdMap<(ProgramHash, TargetKind), Planned>>;
 
-/// `program` optimised and planned, then made ready by `ready`, from `cache` or made
-/// now and kept there.
-fn cached_plan<T>(
-    cache: &OnceLock<PlanCache<T>>,
-    program: &Program,
-    ready: impl FnOnce(lazyfuse_ir::kernel::KernelPlan) -> Result<T>,
-) -> Result<Arc<T>> {
-    let plans = cache.get_or_init(Default::default);
-    let key = program.canonical_hash();
-    if let Some(plan) = plans.lock().expect("plan cache").get(&key) {
+fn plan_cache() -> &'static PlanCache {
+    static PLANS: OnceLock<PlanCache> = OnceLock::new();
+    PLANS.get_or_init(Default::default)
+}
+
+impl Clone for Planned {
+    fn clone(&self) -> Planned {
+        match self {
+            Planned::Cpu(p) => Planned::Cpu(p.clone()),
+            Planned::Other(p) => Planned::Other(p.clone()),
+        }
+    }
+}
+
+/// `program` optimised and planned for `target`, from the cache or made now and kept
+/// there: evaluating an equal program again skips optimisation and planning.
+fn cached_plan(program: &Program, target: TargetKind) -> Result<Planned> {
+    let key = (program.canonical_hash(), target);
+    if let Some(plan) = plan_cache().lock().expect("plan cache").get(&key) {
         return Ok(plan.clone());
     }
     let options = lazyfuse_optimizer::Options::default();
     let optimized = lazyfuse_optimizer::optimize(program, &options)?;
     let kernel_plan = lazyfuse_optimizer::plan(&optimized.program, &options.fusion)
         .map_err(lazyfuse_optimizer::OptimizeError::Plan)?;
-    let plan = Arc::new(ready(kernel_plan)?);
-    let mut plans = plans.lock().expect("plan cache");
+    let plan = match target {
+        TargetKind::Cpu => Planned::Cpu(Arc::new(
+            CpuExecutor::global().prepare(Arc::new(kernel_plan))?,
+        )),
+        _ => {
+            kernel_plan.verify()?;
+            Planned::Other(Arc::new(kernel_plan))
+        }
+    };
+    let mut plans = plan_cache().lock().expect("plan cache");
     if plans.len() >= 4096 {
         plans.clear();
     }
     plans.insert(key, plan.clone());
     Ok(plan)
+}
+
+/// The plan of `program` for a target other than the CPU.
+fn planned_for(
+    program: &Program,
+    target: TargetKind,
+) -> Result<Arc<lazyfuse_ir::kernel::KernelPlan>> {
+    match cached_plan(program, target)? {
+        Planned::Other(plan) => Ok(plan),
+        Planned::Cpu(prepared) => Ok(Arc::new(prepared.plan().clone())),
+    }
 }
 
 /// The PTX of each loop kernel of the program computing `arrays`, as the GPU backend
@@ -70,7 +95,7 @@ pub fn cuda_ptx(arrays: &[&Array]) -> Result<Vec<String>> {
     use lazyfuse_codegen::nvptx;
     // (Parameters are fine: a traced function's PTX needs no values.)
     let (program, _) = Program::from_outputs(&nodes(arrays)?)?;
-    let plan = planned_for_cuda(&program)?;
+    let plan = planned_for(&program, TargetKind::Cuda)?;
     let arch = nvptx::CudaExecutor::global()
         .map(|e| e.arch().to_string())
         .unwrap_or_else(|_| nvptx::DEFAULT_ARCH.to_string());
@@ -89,13 +114,14 @@ pub fn cuda_ptx(arrays: &[&Array]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// Optimised and planned programs by canonical hash: evaluating an equal program again
-/// skips optimisation and planning (and its kernels are in the executor's cache).
+/// `program` optimised, planned and prepared for the CPU (cached: see [`cached_plan`]).
 pub(crate) fn planned(program: &Program) -> Result<Arc<PreparedPlan>> {
-    static PLANS: OnceLock<PlanCache<PreparedPlan>> = OnceLock::new();
-    cached_plan(&PLANS, program, |plan| {
-        Ok(CpuExecutor::global().prepare(Arc::new(plan))?)
-    })
+    match cached_plan(program, TargetKind::Cpu)? {
+        Planned::Cpu(prepared) => Ok(prepared),
+        Planned::Other(_) => Err(Error::Codegen(lazyfuse_codegen::CodegenError::Internal(
+            "a CPU plan cached as another target's".into(),
+        ))),
+    }
 }
 
 /// Evaluates `array` straight into `out` (NumPy's `dst[...] = expr` without a
@@ -224,9 +250,9 @@ pub fn eval_with(arrays: &[&Array], backend: Backend) -> Result<Vec<Value>> {
         }
         Backend::Cuda => {
             let (program, leaves) = lower_nodes(&outputs)?;
-            let plan = planned_for_cuda(&program)?;
+            let plan = planned_for(&program, TargetKind::Cuda)?;
             let inputs: Vec<Value> = leaves.into_iter().filter_map(Leaf::into_value).collect();
-            Ok(lazyfuse_codegen::nvptx::CudaExecutor::global()?.run(&plan, &inputs)?)
+            Ok(lazyfuse_codegen::executor(TargetKind::Cuda)?.run(&plan, &inputs)?)
         }
         Backend::Cpu => {
             // Work other arrays or graphs still hold is output too and remembered on its

@@ -1,4 +1,4 @@
-//! Reduction accumulators of a loop kernel (a part of `emit.rs`): each combiner's
+//! Reduction accumulators of a loop kernel (a part of `llvm/kernel/mod.rs`): each combiner's
 //! identity and how one value folds into the accumulator (sums reassociable so they
 //! vectorise, complex products unfused, arg-reductions tracking the first extreme's
 //! position with NumPy's NaN rules).

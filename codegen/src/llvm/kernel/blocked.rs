@@ -1,5 +1,5 @@
 //! Reductions along a strided axis, run a block of output points at a time (a part of
-//! `emit.rs`).
+//! `llvm/kernel/mod.rs`).
 //!
 //! `x.sum(axis=0)` of a C-ordered matrix reduces a column per output point: one element
 //! per cache line, each line fetched again for the next column. When the run-time

@@ -1,4 +1,4 @@
-//! A phase body's instructions and stores as LLVM IR (a part of `emit.rs`): loads in
+//! A phase body's instructions and stores as LLVM IR (a part of `llvm/kernel/mod.rs`): loads in
 //! register form, gathers, ramps, the values of earlier folds, elementwise ops, and
 //! stores in memory form.
 

@@ -1,4 +1,4 @@
-//! Rows folded by a block of GPU threads together (a part of `emit.rs`, used by the NVPTX
+//! Rows folded by a block of GPU threads together (a part of `llvm/kernel/mod.rs`, used by the NVPTX
 //! target only): each thread of the block runs a row's phases over its own contiguous
 //! chunk of the first inner axis, and after each reduce phase the block combines the
 //! threads' partials through shared memory in a fixed left-to-right pairwise tree, so

@@ -1,4 +1,4 @@
-//! Data-dependent reads in a loop kernel (a part of `emit.rs`): a gathered position is
+//! Data-dependent reads in a loop kernel (a part of `llvm/kernel/mod.rs`): a gathered position is
 //! checked against its buffer's size, an outside one reads element 0 and raises the
 //! kernel's out-of-bounds flag, reported to the executor at exit.
 

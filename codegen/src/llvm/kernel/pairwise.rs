@@ -1,4 +1,4 @@
-//! Float sums computed pairwise inside a reduce loop (a part of `emit.rs`): the
+//! Float sums computed pairwise inside a reduce loop (a part of `llvm/kernel/mod.rs`): the
 //! innermost loop runs in blocks of `PAIRWISE_BLOCK` elements (each summed by the
 //! vectorised loop with several partial sums) whose sums combine as a balanced tree, as
 //! NumPy's pairwise summation does; the error grows with the log of the length, not
