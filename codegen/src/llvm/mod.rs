@@ -6,6 +6,7 @@
 //! `nvptx/`.
 
 pub(crate) mod kernel;
+pub(crate) mod loop_hints;
 pub(crate) mod scalar;
 pub(crate) mod vmath;
 mod vmath_asin;

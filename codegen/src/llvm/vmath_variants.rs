@@ -18,10 +18,9 @@
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::context::Context;
 use inkwell::intrinsics::Intrinsic;
-use inkwell::llvm_sys;
 use inkwell::module::{Linkage, Module};
 use inkwell::types::{BasicTypeEnum, FloatType};
-use inkwell::values::{AsValueRef, FunctionValue, InstructionValue};
+use inkwell::values::FunctionValue;
 use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
 use lazyfuse_ir::DType;
 
@@ -300,41 +299,8 @@ fn lane_loop<'ctx>(
     let latch = b.build_conditional_branch(more, head, exit)?;
     let last = b.get_insert_block().expect("positioned");
     i.add_incoming(&[(&i64t.const_zero(), before), (&next, last)]);
-    force_vector_width(ctx, latch, n);
+    super::loop_hints::set(ctx, latch, super::loop_hints::Hints::VectorWidth(n));
     Ok(head)
-}
-
-/// Attaches `!llvm.loop` metadata to a loop's latch: vectorise at `n` lanes, do not
-/// interleave or unroll.
-fn force_vector_width(ctx: &Context, latch: InstructionValue<'_>, n: u32) {
-    use llvm_sys::core::{
-        LLVMConstInt, LLVMGetMDKindIDInContext, LLVMInt1TypeInContext, LLVMInt32TypeInContext,
-        LLVMMDNodeInContext2, LLVMMDStringInContext2, LLVMMetadataAsValue, LLVMSetMetadata,
-        LLVMValueAsMetadata,
-    };
-    use llvm_sys::debuginfo::{LLVMMetadataReplaceAllUsesWith, LLVMTemporaryMDNode};
-    use llvm_sys::prelude::LLVMMetadataRef;
-    let c = ctx.raw();
-    // SAFETY: every reference passed belongs to `ctx`; the temporary node is replaced
-    // (and freed) by the node that refers to itself, as LLVM's loop IDs do.
-    unsafe {
-        let string = |s: &str| LLVMMDStringInContext2(c, s.as_ptr().cast(), s.len());
-        let int = |t, v: u64| LLVMValueAsMetadata(LLVMConstInt(t, v, 0));
-        let node =
-            |ops: &mut [LLVMMetadataRef]| LLVMMDNodeInContext2(c, ops.as_mut_ptr(), ops.len());
-        let i32t = LLVMInt32TypeInContext(c);
-        let i1t = LLVMInt1TypeInContext(c);
-        let width = node(&mut [string("llvm.loop.vectorize.width"), int(i32t, n as u64)]);
-        let enable = node(&mut [string("llvm.loop.vectorize.enable"), int(i1t, 1)]);
-        let interleave = node(&mut [string("llvm.loop.interleave.count"), int(i32t, 1)]);
-        let no_unroll = node(&mut [string("llvm.loop.unroll.disable")]);
-        let temp = LLVMTemporaryMDNode(c, std::ptr::null_mut(), 0);
-        let id = node(&mut [temp, width, enable, interleave, no_unroll]);
-        LLVMMetadataReplaceAllUsesWith(temp, id);
-        let kind = "llvm.loop";
-        let kind = LLVMGetMDKindIDInContext(c, kind.as_ptr().cast(), kind.len() as u32);
-        LLVMSetMetadata(latch.as_value_ref(), kind, LLVMMetadataAsValue(c, id));
-    }
 }
 
 fn is_form(f: &FunctionValue<'_>) -> bool {

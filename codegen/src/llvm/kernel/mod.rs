@@ -490,7 +490,10 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         let b = self.s.builder;
         let next = b.build_int_nsw_add(v, step, "next")?;
         let latch = b.get_insert_block().expect("positioned");
-        b.build_unconditional_branch(head)?;
+        let back = b.build_unconditional_branch(head)?;
+        if self.plain_loops {
+            crate::llvm::loop_hints::set(ctx, back, crate::llvm::loop_hints::Hints::Plain);
+        }
         phi.add_incoming(&[(&begin, pre), (&next, latch)]);
         b.position_at_end(exit);
         Ok(())
