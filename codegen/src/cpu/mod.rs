@@ -133,15 +133,20 @@ impl CompiledKernel {
         } else {
             (&self.general, LoopVersions::Both)
         };
+        // The code's own table of assumed strides is checked once, when it is linked.
         let code = slot.get_or_init(|| {
-            self.compiler
-                .load_or_compile(&self.key, &self.kernel, &self.dtypes, versions)
+            let code =
+                self.compiler
+                    .load_or_compile(&self.key, &self.kernel, &self.dtypes, versions)?;
+            if unit && code.unit_strides != self.unit_strides {
+                return Err(CodegenError::Internal(
+                    "a kernel's unit-stride code assumes other strides than emitted".into(),
+                ));
+            }
+            Ok(code)
         });
         match code {
-            Ok(code) if code.unit_strides == self.unit_strides || !unit => Ok(code.entry),
-            Ok(_) => Err(CodegenError::Internal(
-                "a kernel's unit-stride code assumes other strides than emitted".into(),
-            )),
+            Ok(code) => Ok(code.entry),
             Err(e) => Err(e.clone()),
         }
     }

@@ -148,7 +148,7 @@ pub(crate) fn emit_kernel_for<'ctx>(
     buffer_dtypes: &[DType],
     placement: Placement,
 ) -> Res<FunctionValue<'ctx>> {
-    let (function, _) = emit_with(
+    emit_with(
         ctx,
         module,
         name,
@@ -156,8 +156,8 @@ pub(crate) fn emit_kernel_for<'ctx>(
         buffer_dtypes,
         placement,
         LoopVersions::Both,
-    )?;
-    Ok(function)
+    )
+    .map(|(function, _)| function)
 }
 
 /// [`emit_kernel`] with the loop `versions` asked for, and the parameter indices that
