@@ -84,8 +84,12 @@ def assert_same(got, want):
         g, w = np.asarray(g), np.asarray(w)
         assert g.dtype == w.dtype and g.shape == w.shape
         if w.dtype.kind in "fc":
-            # Same plan, same kernels: equal but for BLAS builds (gradients' products).
-            np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-15)
+            # Same plan, same kernels: equal but for products, which the library computes
+            # with the system's OpenBLAS and jit with NumPy's; the two builds pick different
+            # kernels on some CPUs (float32 GEMM on Sapphire Rapids: 20 ulps apart). The
+            # bound is the same in ulps for every precision (about 1e-13 in float64).
+            eps = np.finfo(w.dtype).eps
+            np.testing.assert_allclose(g, w, rtol=512 * eps, atol=8 * eps)
         else:
             np.testing.assert_array_equal(g, w)
 
