@@ -12,6 +12,7 @@ use inkwell::values::{FloatValue, FunctionValue, GlobalValue, IntValue};
 use inkwell::FloatPredicate;
 use lazyfuse_ir::DType;
 
+use super::vmath_log::Base;
 use super::vmath_tables::ATAN32;
 use super::vmath_trig::Trig;
 use crate::error::CodegenError;
@@ -100,14 +101,6 @@ pub(crate) fn function<'ctx>(
     };
     builder.build_return(Some(&y))?;
     Ok(f)
-}
-
-/// The base of a logarithm.
-#[derive(Clone, Copy, PartialEq)]
-enum Base {
-    E,
-    Two,
-    Ten,
 }
 
 /// Emits vector math for one float type into a function being built.
@@ -334,99 +327,6 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let y = self.select(over, self.c(f64::INFINITY), y)?;
         let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
         self.select(nan, x, y)
-    }
-
-    /// ln x: x = m 2^e with m in [√2/2, √2), ln m = 2 atanh(s), s = (m-1)/(m+1), by its
-    /// odd series in s; subnormals scaled up first; 0, negatives, inf and NaN by selects.
-    fn log(&self, x: FloatValue<'ctx>, base: Base) -> Res<FloatValue<'ctx>> {
-        let b = self.b;
-        let (shift, bias, mant_mask, scale_exp) = if self.f64() {
-            (52, 1023, (1i64 << 52) - 1, 54)
-        } else {
-            (23, 127, (1i64 << 23) - 1, 25)
-        };
-        let t = if self.f64() {
-            self.ctx.f64_type()
-        } else {
-            self.ctx.f32_type()
-        };
-        let min_normal = if self.f64() {
-            f64::MIN_POSITIVE
-        } else {
-            f32::MIN_POSITIVE as f64
-        };
-        let subnormal = self.fcmp(FloatPredicate::OLT, x, self.c(min_normal))?;
-        let scaled = b.build_float_mul(x, self.c(2f64.powi(scale_exp)), "scaled")?;
-        let xs = self.select(subnormal, scaled, x)?;
-        let extra = b
-            .build_select(subnormal, self.ci(scale_exp as i64), self.ci(0), "extra")?
-            .into_int_value();
-        let bits = b.build_bit_cast(xs, self.int_t(), "bits")?.into_int_value();
-        let exp_bits = b.build_right_shift(bits, self.ci(shift), false, "eb")?;
-        let e = b.build_int_sub(exp_bits, self.ci(bias), "e")?;
-        let e = b.build_int_sub(e, extra, "e2")?;
-        let mant = b.build_and(bits, self.ci(mant_mask), "mant")?;
-        let one_bits = b.build_or(mant, self.ci(bias << shift), "mbits")?;
-        let m = b.build_bit_cast(one_bits, t, "m")?.into_float_value();
-        // m in [1, 2): halve it above √2 so |s| <= 0.1716.
-        let big = self.fcmp(FloatPredicate::OGT, m, self.c(std::f64::consts::SQRT_2))?;
-        let m_half = b.build_float_mul(m, self.c(0.5), "mh")?;
-        let m = self.select(big, m_half, m)?;
-        let e1 = b.build_int_add(e, self.ci(1), "e1")?;
-        let e = b.build_select(big, e1, e, "ee")?.into_int_value();
-        // fdlibm's form: ln(1+f) = f - (f²/2 - s (f²/2 + R)), R = Σ_{k≥1} 2/(2k+1) s^2k,
-        // which keeps the leading term f exact.
-        let f = b.build_float_sub(m, self.c(1.0), "f")?;
-        let s = b.build_float_div(f, b.build_float_add(f, self.c(2.0), "fp2")?, "s")?;
-        let z = b.build_float_mul(s, s, "z")?;
-        let terms = if self.f64() { 11 } else { 5 };
-        let series: Vec<f64> = (1..=terms).map(|k| 2.0 / (2 * k + 1) as f64).collect();
-        let r = b.build_float_mul(z, self.poly(z, &series)?, "r")?;
-        let hfsq = b.build_float_mul(b.build_float_mul(f, f, "ff")?, self.c(0.5), "hfsq")?;
-        let inner = self.fma(
-            s,
-            b.build_float_add(hfsq, r, "hr")?,
-            b.build_float_neg(hfsq, "nh")?,
-        )?;
-        let ln_m = b.build_float_add(f, inner, "lnm")?;
-        let ef = self.float_of_int(e)?;
-        // result = e·log_b(2) + ln(m)·log_b(e), constants split in two so e·log_b(2),
-        // exact in its high part, keeps its precision.
-        let split = |v: f64| {
-            let hi = if self.f64() {
-                f64::from_bits(v.to_bits() & !((1u64 << 32) - 1))
-            } else {
-                f32::from_bits((v as f32).to_bits() & !((1u32 << 12) - 1)) as f64
-            };
-            (hi, v - hi)
-        };
-        let (scale_e, scale_m) = match base {
-            Base::E => (std::f64::consts::LN_2, 1.0),
-            Base::Two => (1.0, std::f64::consts::LOG2_E),
-            Base::Ten => (std::f64::consts::LOG10_2, std::f64::consts::LOG10_E),
-        };
-        let (e_hi, e_lo) = if base == Base::E && !self.f64() {
-            (0.693_359_375, -2.121_944_4e-4)
-        } else {
-            split(scale_e)
-        };
-        let lm = if base == Base::E {
-            ln_m
-        } else {
-            let (m_hi, m_lo) = split(scale_m);
-            let hi = b.build_float_mul(ln_m, self.c(m_hi), "lmh")?;
-            self.fma(ln_m, self.c(m_lo), hi)?
-        };
-        let lo = self.fma(ef, self.c(e_lo), lm)?;
-        let y = self.fma(ef, self.c(e_hi), lo)?;
-        let zero = self.fcmp(FloatPredicate::OEQ, x, self.c(0.0))?;
-        let negative = self.fcmp(FloatPredicate::OLT, x, self.c(0.0))?;
-        let inf = self.fcmp(FloatPredicate::OEQ, x, self.c(f64::INFINITY))?;
-        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
-        let y = self.select(inf, x, y)?;
-        let y = self.select(zero, self.c(f64::NEG_INFINITY), y)?;
-        let bad = b.build_or(negative, nan, "bad")?;
-        self.select(bad, self.c(f64::NAN), y)
     }
 }
 
