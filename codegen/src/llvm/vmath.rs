@@ -407,7 +407,11 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     }
 
     /// ln(1 + x) as ln(u) · x / (u - 1) with u = 1 + x (the rounding of u cancels).
+    /// float32: [`Math::log1p_32`], without a division.
     fn log1p(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        if !self.f64() {
+            return self.log1p_32(x);
+        }
         let b = self.b;
         let u = b.build_float_add(x, self.c(1.0), "u")?;
         let lu = self.log(u, Base::E)?;
