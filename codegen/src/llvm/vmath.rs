@@ -431,26 +431,6 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.select(nan, x, y)
     }
 
-    /// ln(1 + x) as ln(u) · x / (u - 1) with u = 1 + x (the rounding of u cancels).
-    /// float32: [`Math::log1p_32`], without a division.
-    fn log1p(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        if !self.f64() {
-            return self.log1p_32(x);
-        }
-        let b = self.b;
-        let u = b.build_float_add(x, self.c(1.0), "u")?;
-        let lu = self.log(u, Base::E)?;
-        let um1 = b.build_float_sub(u, self.c(1.0), "um1")?;
-        let ratio = b.build_float_div(x, um1, "ratio")?;
-        let y = b.build_float_mul(lu, ratio, "y")?;
-        let exact_one = self.fcmp(FloatPredicate::OEQ, u, self.c(1.0))?;
-        let y = self.select(exact_one, x, y)?;
-        let inf = self.fcmp(FloatPredicate::OEQ, x, self.c(f64::INFINITY))?;
-        let y = self.select(inf, x, y)?;
-        let minus_one = self.fcmp(FloatPredicate::OEQ, x, self.c(-1.0))?;
-        self.select(minus_one, self.c(f64::NEG_INFINITY), y)
-    }
-
     /// tanh|x| = t / (t + 2) with t = expm1(2|x|); 1 beyond |x| = 20; sign restored.
     fn tanh(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.b;
