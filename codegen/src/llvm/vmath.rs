@@ -368,8 +368,13 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.intrinsic("llvm.copysign", &[mag, sign])
     }
 
-    /// e^x - 1 from exp's reduction x = n ln2 + r: 2^n (e^r - 1) + (2^n - 1), with
-    /// e^r - 1 by its series (no cancellation near 0, one exponential's work).
+    /// e^x - 1 from exp's reduction x = n ln2 + r (n from the magic-number sum, x
+    /// clamped): 2^n (e^r - 1) + (2^n - 1) with one rounding, e^r - 1 = r + r² P(r) by
+    /// its series (to r^14, r^8 for float32), so it keeps its relative precision near
+    /// 0 (n = 0). 2^n is built in the exponent field from the sum's low bits. Above
+    /// n = K (64 for float32, 512 for float64), where the -1 is far below an ulp, the
+    /// field holds 2^(n - K) and one multiplication by 2^K finishes (and overflows to
+    /// infinity where e^x does). Below the clamp's low end the result is -1 whatever x.
     fn expm1(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let (ln2_hi, ln2_lo) = if self.f64() {
@@ -377,58 +382,50 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         } else {
             (0.693_359_375, -2.121_944_4e-4)
         };
-        // x = n ln2 + r, |r| <= ln2/2; q = e^r - 1 = r + r² P(r) by Taylor (to r^14,
-        // r^8 for float32), so q keeps its relative precision where x is near 0 (n = 0).
-        let (n, r) = self.reduce_by_ln2(x, ln2_hi, ln2_lo)?;
-        let degree = if self.f64() { 14 } else { 8 };
+        // e^lo is below half an ulp of 1; e^hi overflows.
+        let (lo, hi, degree, mantissa_bits, bias, k) = if self.f64() {
+            (-40.0, 710.0, 14, 52, 1023, 512)
+        } else {
+            (-20.0, 89.0, 8, 23, 127, 64)
+        };
+        let clamped = self.intrinsic(
+            "llvm.minnum",
+            &[self.intrinsic("llvm.maxnum", &[x, self.c(lo)])?, self.c(hi)],
+        )?;
+        let (magic, _) = self.magic();
+        let t = self.fma(clamped, self.c(std::f64::consts::LOG2_E), self.c(magic))?;
+        let n = b.build_float_sub(t, self.c(magic), "n")?;
+        let r = self.fma(n, self.c(-ln2_hi), clamped)?;
+        let r = self.fma(n, self.c(-ln2_lo), r)?;
         let coefs: Vec<f64> = (2..=degree).map(|k| 1.0 / factorial(k)).collect();
         let rr = b.build_float_mul(r, r, "rr")?;
         let q = self.fma(rr, self.poly(r, &coefs)?, r)?;
-        // e^x - 1 = 2^n q + (2^n - 1): one rounding where 2^n - 1 is exact (|n| <= 64
-        // after clamping; below, the result is -1 either way) ...
-        let near_n = self.intrinsic(
-            "llvm.minnum",
-            &[
-                self.intrinsic("llvm.maxnum", &[n, self.c(-64.0)])?,
-                self.c(64.0),
-            ],
-        )?;
-        let t = self.pow2(self.int_of_float(near_n)?)?;
-        let near = self.fma(t, q, b.build_float_sub(t, self.c(1.0), "t1")?)?;
-        // ... and above, (1 + q) 2^n with 2^n in two factors (the -1 is below its ulp).
-        let limit = if self.f64() { 1100.0 } else { 160.0 };
-        let far_n = self.intrinsic("llvm.minnum", &[n, self.c(limit)])?;
-        let half_f = self.intrinsic(
-            "llvm.floor",
-            &[b.build_float_mul(far_n, self.c(0.5), "nh")?],
-        )?;
-        let half = self.int_of_float(half_f)?;
-        let rest = self.int_of_float(b.build_float_sub(far_n, half_f, "nr")?)?;
-        let one_q = b.build_float_add(q, self.c(1.0), "1q")?;
-        let far = b.build_float_mul(
-            b.build_float_mul(one_q, self.pow2(half)?, "f1")?,
-            self.pow2(rest)?,
-            "f2",
-        )?;
-        let y = self.select(self.fcmp(FloatPredicate::OGT, n, self.c(64.0))?, far, near)?;
-        let (hi_limit, minus_one) = if self.f64() {
-            (709.782_712_893_384, -40.0)
-        } else {
-            (88.722_84, -20.0)
-        };
-        // Below minus_one, e^x is under half an ulp of 1 (and -inf gives -1, not NaN).
-        let y = self.select(
-            self.fcmp(FloatPredicate::OLT, x, self.c(minus_one))?,
-            self.c(-1.0),
+        // 2^n (or 2^(n - K)): n << p from t's low bits, plus the biased exponent.
+        let t_bits = b.build_bit_cast(t, self.int_t(), "tb")?.into_int_value();
+        let n_field = b.build_left_shift(t_bits, self.ci(mantissa_bits), "nf")?;
+        let big = self.fcmp(FloatPredicate::OGT, n, self.c(k as f64))?;
+        let bias_field = b
+            .build_select(
+                big,
+                self.ci((bias - k) << mantissa_bits),
+                self.ci(bias << mantissa_bits),
+                "bf",
+            )?
+            .into_int_value();
+        let scale_bits = b.build_int_add(n_field, bias_field, "sb")?;
+        let scale = b
+            .build_bit_cast(scale_bits, q.get_type(), "scale")?
+            .into_float_value();
+        let minus_one = self.select(big, self.c(0.0), self.c(-1.0))?;
+        let y = self.fma(scale, q, b.build_float_add(scale, minus_one, "s1")?)?;
+        let y = b.build_float_mul(
             y,
+            self.select(big, self.c(2f64.powi(k as i32)), self.c(1.0))?,
+            "y",
         )?;
-        let y = self.select(
-            self.fcmp(FloatPredicate::OGT, x, self.c(hi_limit))?,
-            self.c(f64::INFINITY),
-            y,
-        )?;
-        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
-        self.select(nan, x, y)
+        // NaN stays; so does a zero's sign.
+        let keep = self.fcmp(FloatPredicate::UEQ, x, self.c(0.0))?;
+        self.select(keep, x, y)
     }
 
     /// tanh|x| = t / (t + 2) with t = expm1(2|x|); 1 beyond |x| = 20; sign restored.
