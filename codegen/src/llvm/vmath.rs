@@ -439,35 +439,82 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.copysign(y, x)
     }
 
-    /// cosh = E + 1/(4E) and sinh = E - 1/(4E) with E = e^|x|/2 (one exponential, one
-    /// division); sinh below 1 by its series, where the difference would cancel.
+    /// cosh|x| = (2^n e^r + 2^-n e^-r)/2 and sinh|x| = (2^n e^r - 2^-n e^-r)/2 from
+    /// one reduction |x| = n ln2 + r (exp's), without a division: with C(r) and S(r)
+    /// the even and odd parts of e^r's series (to r^14, r^8 for float32), e^±r =
+    /// C ± S. For n = 0, sinh is S(r) itself, which keeps its relative precision near
+    /// 0. Large n is scaled as exp scales (2^(n-1-K) in the exponent field, then times
+    /// 2^K, which overflows where the result does; e^-r's term is then below an ulp).
     fn sinh_cosh(&self, x: FloatValue<'ctx>, sinh: bool) -> Res<FloatValue<'ctx>> {
         let b = self.b;
-        let a = self.abs(x)?;
-        // E = e^a / 2 = e^(a - ln 2) by one exponential: a - ln2_hi is exact (ln2_hi has
-        // trailing zeros), ln2_lo joins the reduced argument. E overflows exactly where
-        // the result does.
         let (ln2_hi, ln2_lo) = if self.f64() {
             (LN2_HI, LN2_LO)
         } else {
             (0.693_359_375, -2.121_944_4e-4)
         };
-        let hi = b.build_float_sub(a, self.c(ln2_hi), "ahi")?;
-        let e = self.exp_of_sum(hi, Some(self.c(-ln2_lo)))?;
-        let quarter_inv = b.build_float_div(self.c(0.25), e, "qinv")?; // e^-a / 2
-        if !sinh {
-            return Ok(b.build_float_add(e, quarter_inv, "ch")?);
-        }
-        let far = b.build_float_sub(e, quarter_inv, "sh")?;
-        // Below 1 the difference cancels: the odd Taylor series, to a^19 (a^11 in
-        // float32).
-        let terms = if self.f64() { 9 } else { 5 };
-        let coefs: Vec<f64> = (1..=terms).map(|k| 1.0 / factorial(2 * k + 1)).collect();
-        let s = b.build_float_mul(a, a, "s")?;
-        let near = self.fma(b.build_float_mul(a, s, "as")?, self.poly(s, &coefs)?, a)?;
-        let small = self.fcmp(FloatPredicate::OLT, a, self.c(1.0))?;
-        let y = self.select(small, near, far)?;
-        self.copysign(y, x)
+        // Beyond hi the result overflows.
+        let (hi, degree, mantissa_bits, bias, k) = if self.f64() {
+            (711.0, 14, 52, 1023, 512)
+        } else {
+            (90.0, 8, 23, 127, 64)
+        };
+        let a = self.intrinsic("llvm.minnum", &[self.abs(x)?, self.c(hi)])?;
+        let (magic, _) = self.magic();
+        let t = self.fma(a, self.c(std::f64::consts::LOG2_E), self.c(magic))?;
+        let n = b.build_float_sub(t, self.c(magic), "n")?;
+        let r = self.fma(n, self.c(-ln2_hi), a)?;
+        let r = self.fma(n, self.c(-ln2_lo), r)?;
+        let rr = b.build_float_mul(r, r, "rr")?;
+        let even: Vec<f64> = (1..=degree / 2).map(|j| 1.0 / factorial(2 * j)).collect();
+        let odd: Vec<f64> = (1..degree / 2)
+            .map(|j| 1.0 / factorial(2 * j + 1))
+            .collect();
+        // C - 1 = r² P(r²), kept apart from the 1 (see below).
+        let c1 = b.build_float_mul(rr, self.poly(rr, &even)?, "c1")?;
+        // S = r + r³ Q(r²), rounded once at the end.
+        let s = self.fma(b.build_float_mul(r, rr, "r3")?, self.poly(rr, &odd)?, r)?;
+        // up = 2^(n-1) (2^(n-1-K) above K) and down = 2^(-n-1) (0 above K), built
+        // from t's low bits.
+        let t_bits = b.build_bit_cast(t, self.int_t(), "tb")?.into_int_value();
+        let n_field = b.build_left_shift(t_bits, self.ci(mantissa_bits), "nf")?;
+        let big = self.fcmp(FloatPredicate::OGT, n, self.c(k as f64))?;
+        let half = (bias - 1) << mantissa_bits;
+        let up_field = b
+            .build_select(
+                big,
+                self.ci(half - (k << mantissa_bits)),
+                self.ci(half),
+                "uf",
+            )?
+            .into_int_value();
+        let float_of_bits = |bits: IntValue<'ctx>| -> Res<FloatValue<'ctx>> {
+            Ok(b.build_bit_cast(bits, r.get_type(), "fb")?
+                .into_float_value())
+        };
+        let up = float_of_bits(b.build_int_add(n_field, up_field, "ub")?)?;
+        let down = float_of_bits(b.build_int_sub(self.ci(half), n_field, "db")?)?;
+        let down = self.select(big, self.c(0.0), down)?;
+        // up e^r ± down e^-r = C (up ± down) + S (up ∓ down), the sum and difference of
+        // two powers of two exact. The 1 of C is added last: where sinh's two parts
+        // nearly cancel (n = 1, r near -ln2/2), the smaller terms keep their precision.
+        let plus = b.build_float_add(up, down, "plus")?;
+        let minus = b.build_float_sub(up, down, "minus")?;
+        let (c_scale, s_scale) = if sinh { (minus, plus) } else { (plus, minus) };
+        let small = self.fma(c1, c_scale, b.build_float_mul(s, s_scale, "ss")?)?;
+        let y = b.build_float_add(small, c_scale, "y1")?;
+        let y = b.build_float_mul(
+            y,
+            self.select(big, self.c(2f64.powi(k as i32)), self.c(1.0))?,
+            "y",
+        )?;
+        let y = if sinh {
+            let zero_n = self.fcmp(FloatPredicate::OEQ, n, self.c(0.0))?;
+            self.copysign(self.select(zero_n, s, y)?, x)?
+        } else {
+            y
+        };
+        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
+        self.select(nan, x, y)
     }
 }
 

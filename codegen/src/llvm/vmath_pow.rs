@@ -5,7 +5,7 @@
 //! taking both parts (rounded once: exact results stay exact), then C99's special
 //! cases and the sign for negative x by selects. erf: x P(2x² - 1) below 1, 1 - e^(-x²)
 //! Q(1/x) up to 6, ±1 beyond; P and Q are Chebyshev fits (scripts/gen_vmath_tables.py).
-//! float32 pow is computed in float64 and rounded once; float32 erf in float32, with
+//! float32 pow: |x|^y computed in float64 and rounded once, the special cases in float32; float32 erf in float32, with
 //! shorter fits and ±1 from 4.
 
 use inkwell::values::{FloatValue, IntValue};
@@ -26,7 +26,11 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// x^y as C99's pow (NumPy's float power).
     pub(crate) fn pow(&self, x: FloatValue<'ctx>, y: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         if !self.f64() {
-            return self.via_f64(&[x, y], |m, args| m.pow_of_f32(args[0], args[1]));
+            // |x|^y in float64, rounded once; the special cases in float32, twice the
+            // lanes per instruction.
+            let ax = self.abs(x)?;
+            let r = self.via_f64(&[ax, y], |m, args| m.pow_of_f32(args[0], args[1]))?;
+            return self.pow_special_cases(x, y, ax, r);
         }
         let b = self.b;
         let inf = self.c(f64::INFINITY);
@@ -42,17 +46,16 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.pow_special_cases(x, y, ax, r)
     }
 
-    /// pow of float32 arguments widened to float64: e^(y ln|x|) with a logarithm and an
-    /// exponential only as precise as a float32 result needs. ln|x| has relative error
+    /// |x|^y for float32 arguments widened to float64 (x >= 0 here; the caller applies
+    /// the special cases): e^(y ln x) with a logarithm and an exponential only as
+    /// precise as a float32 result needs. ln|x| has relative error
     /// about 2^-50 (pow's table, its series to r^5), e^z about 2^-32 (Taylor to degree 8
     /// on |r| <= ln2/2); where the result is a finite float32, |z| < 104, so the result is
     /// off by at most about 2^-31 relative before its rounding to float32: within 1 ulp,
     /// and exact where the result is representable (an error that small rounds back).
-    fn pow_of_f32(&self, x: FloatValue<'ctx>, y: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        let ax = self.abs(x)?;
+    fn pow_of_f32(&self, ax: FloatValue<'ctx>, y: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let z = self.b.build_float_mul(y, self.ln_for_f32(ax)?, "z")?;
-        let r = self.exp_for_f32(z)?;
-        self.pow_special_cases(x, y, ax, r)
+        self.exp_for_f32(z)
     }
 
     /// ln a (float64, a widened from float32, so never subnormal) to about 2^-50
