@@ -377,44 +377,30 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// infinity where e^x does). Below the clamp's low end the result is -1 whatever x.
     fn expm1(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.b;
-        let (ln2_hi, ln2_lo) = if self.f64() {
-            (LN2_HI, LN2_LO)
-        } else {
-            (0.693_359_375, -2.121_944_4e-4)
-        };
         // e^lo is below half an ulp of 1; e^hi overflows.
-        let (lo, hi, degree, mantissa_bits, bias, k) = if self.f64() {
-            (-40.0, 710.0, 14, 52, 1023, 512)
+        let (lo, hi, k) = if self.f64() {
+            (-40.0, 710.0, 512)
         } else {
-            (-20.0, 89.0, 8, 23, 127, 64)
+            (-20.0, 89.0, 64)
         };
         let clamped = self.intrinsic(
             "llvm.minnum",
             &[self.intrinsic("llvm.maxnum", &[x, self.c(lo)])?, self.c(hi)],
         )?;
-        let (magic, _) = self.magic();
-        let t = self.fma(clamped, self.c(std::f64::consts::LOG2_E), self.c(magic))?;
-        let n = b.build_float_sub(t, self.c(magic), "n")?;
-        let r = self.fma(n, self.c(-ln2_hi), clamped)?;
-        let r = self.fma(n, self.c(-ln2_lo), r)?;
-        let coefs: Vec<f64> = (2..=degree).map(|k| 1.0 / factorial(k)).collect();
-        let rr = b.build_float_mul(r, r, "rr")?;
-        let q = self.fma(rr, self.poly(r, &coefs)?, r)?;
-        // 2^n (or 2^(n - K)): n << p from t's low bits, plus the biased exponent.
-        let t_bits = b.build_bit_cast(t, self.int_t(), "tb")?.into_int_value();
-        let n_field = b.build_left_shift(t_bits, self.ci(mantissa_bits), "nf")?;
+        let (n, n_field, q) = self.expm1_reduced(clamped)?;
+        // 2^n (or 2^(n - K)) in the exponent field.
         let big = self.fcmp(FloatPredicate::OGT, n, self.c(k as f64))?;
+        let bias = if self.f64() { 1023 } else { 127 };
+        let p = self.mantissa_bits();
         let bias_field = b
-            .build_select(
-                big,
-                self.ci((bias - k) << mantissa_bits),
-                self.ci(bias << mantissa_bits),
-                "bf",
-            )?
+            .build_select(big, self.ci((bias - k) << p), self.ci(bias << p), "bf")?
             .into_int_value();
-        let scale_bits = b.build_int_add(n_field, bias_field, "sb")?;
         let scale = b
-            .build_bit_cast(scale_bits, q.get_type(), "scale")?
+            .build_bit_cast(
+                b.build_int_add(n_field, bias_field, "sb")?,
+                q.get_type(),
+                "sc",
+            )?
             .into_float_value();
         let minus_one = self.select(big, self.c(0.0), self.c(-1.0))?;
         let y = self.fma(scale, q, b.build_float_add(scale, minus_one, "s1")?)?;
@@ -428,15 +414,72 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.select(keep, x, y)
     }
 
-    /// tanh|x| = t / (t + 2) with t = expm1(2|x|); 1 beyond |x| = 20; sign restored.
+    /// For x already clamped to expm1's range: (n, n's bits shifted to the exponent
+    /// field, q = e^r - 1) with x = n ln2 + r, n from the magic-number sum.
+    fn expm1_reduced(
+        &self,
+        x: FloatValue<'ctx>,
+    ) -> Res<(FloatValue<'ctx>, IntValue<'ctx>, FloatValue<'ctx>)> {
+        let b = self.b;
+        let (ln2_hi, ln2_lo) = if self.f64() {
+            (LN2_HI, LN2_LO)
+        } else {
+            (0.693_359_375, -2.121_944_4e-4)
+        };
+        let degree = if self.f64() { 14 } else { 8 };
+        let (magic, _) = self.magic();
+        let t = self.fma(x, self.c(std::f64::consts::LOG2_E), self.c(magic))?;
+        let n = b.build_float_sub(t, self.c(magic), "n")?;
+        let r = self.fma(n, self.c(-ln2_hi), x)?;
+        let r = self.fma(n, self.c(-ln2_lo), r)?;
+        let coefs: Vec<f64> = (2..=degree).map(|k| 1.0 / factorial(k)).collect();
+        let rr = b.build_float_mul(r, r, "rr")?;
+        let q = self.fma(rr, self.poly(r, &coefs)?, r)?;
+        // t's low bits hold n (two's complement); the magic's bits shift out.
+        let t_bits = b.build_bit_cast(t, self.int_t(), "tb")?.into_int_value();
+        let n_field = b.build_left_shift(t_bits, self.ci(self.mantissa_bits()), "nf")?;
+        Ok((n, n_field, q))
+    }
+
+    /// The bits of a float's mantissa field.
+    fn mantissa_bits(&self) -> i64 {
+        if self.f64() {
+            52
+        } else {
+            23
+        }
+    }
+
+    /// 2^m for an exponent field m << p (m in the normal range), as a float.
+    fn pow2_field(&self, field: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let bias = if self.f64() { 1023 } else { 127 };
+        let bits = self
+            .b
+            .build_int_add(field, self.ci(bias << self.mantissa_bits()), "pb")?;
+        let t = if self.f64() {
+            self.ctx.f64_type()
+        } else {
+            self.ctx.f32_type()
+        };
+        Ok(self.b.build_bit_cast(bits, t, "p2")?.into_float_value())
+    }
+
+    /// tanh|x| = t / (t + 2) with t = e^(2|x|) - 1, 2|x| clamped to 40 (where the
+    /// quotient rounds to 1 in either precision, and 2^n needs no second factor);
+    /// sign restored, NaN kept.
     fn tanh(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let a = self.abs(x)?;
-        let t = self.expm1(b.build_float_add(a, a, "2a")?)?;
+        let twice = self.intrinsic(
+            "llvm.minnum",
+            &[b.build_float_add(a, a, "2a")?, self.c(40.0)],
+        )?;
+        let (_, n_field, q) = self.expm1_reduced(twice)?;
+        let scale = self.pow2_field(n_field)?;
+        let t = self.fma(scale, q, b.build_float_sub(scale, self.c(1.0), "s1")?)?;
         let y = b.build_float_div(t, b.build_float_add(t, self.c(2.0), "t2")?, "th")?;
-        let big = self.fcmp(FloatPredicate::OGT, a, self.c(20.0))?;
-        let y = self.select(big, self.c(1.0), y)?;
-        self.copysign(y, x)
+        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
+        self.copysign(self.select(nan, x, y)?, x)
     }
 
     /// cosh|x| = (2^n e^r + 2^-n e^-r)/2 and sinh|x| = (2^n e^r - 2^-n e^-r)/2 from
