@@ -187,6 +187,8 @@ fn emit_form<'ctx>(
         Some(Linkage::Private),
     );
     mark_pure(ctx, f);
+    // The general path spills vectors too (see `align_stack`).
+    super::align_stack(ctx, f);
     let b = ctx.create_builder();
     let m = Math {
         ctx,

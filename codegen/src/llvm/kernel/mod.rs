@@ -209,6 +209,9 @@ fn emit_with<'ctx>(
         false,
     );
     let function = module.add_function(name, fn_type, None);
+    if !gpu {
+        crate::llvm::align_stack(ctx, function);
+    }
     let builder = ctx.create_builder();
     let entry = ctx.append_basic_block(function, "entry");
     builder.position_at_end(entry);
