@@ -75,9 +75,16 @@ def main():
     table = "\n".join(lines)
     print(table)
     if args.markdown:
-        with open(args.markdown, "a") as f:
-            f.write("\n## First calls in a fresh process, cold and warm "
-                    "(`benches/python/first_call.py`)\n\n" + table + "\n")
+        sys.path.insert(0, str(HERE))
+        from _markdown import replace_section
+
+        text = ("Cold: an empty on-disk kernel cache (tracing, optimisation, planning, LLVM); "
+                "warm: a second fresh process over the cache the first filled (nothing "
+                f"compiled). One run, {time.strftime('%Y-%m-%d')}; single runs on a shared "
+                "machine vary by up to 2x.\n\n" + table)
+        replace_section(args.markdown, "first-call", text,
+                        "## First calls in a fresh process, cold and warm "
+                        "(`benches/python/first_call.py`)")
 
 
 def _workload_names():
