@@ -210,6 +210,64 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         }
     }
 
+    /// ln 2 as hi + lo with n·hi exact for every n the reductions by ln 2 meet (hi has
+    /// trailing zeros: fdlibm's split for float64, 0.693359375 for float32).
+    pub(crate) fn ln2_parts(&self) -> (f64, f64) {
+        if self.f64() {
+            (LN2_HI, LN2_LO)
+        } else {
+            (0.693_359_375, -2.121_944_4e-4)
+        }
+    }
+
+    /// The bits of a float's mantissa field.
+    fn mantissa_bits(&self) -> i64 {
+        if self.f64() {
+            52
+        } else {
+            23
+        }
+    }
+
+    /// The exponent field's bias.
+    fn exponent_bias(&self) -> i64 {
+        if self.f64() {
+            1023
+        } else {
+            127
+        }
+    }
+
+    /// x = n ln2 + r with n = rint(x·log2 e) from the magic-number sum t = x·log2 e +
+    /// 1.5·2^p, whose low bits hold n: (n as a float, n << p ready to add to an exponent
+    /// field, r). x must be clamped so that |n| stays well below 2^(p-1).
+    fn reduce_by_ln2_magic(
+        &self,
+        x: FloatValue<'ctx>,
+    ) -> Res<(FloatValue<'ctx>, IntValue<'ctx>, FloatValue<'ctx>)> {
+        let b = self.b;
+        let (ln2_hi, ln2_lo) = self.ln2_parts();
+        let (magic, _) = self.magic();
+        let t = self.fma(x, self.c(std::f64::consts::LOG2_E), self.c(magic))?;
+        let n = b.build_float_sub(t, self.c(magic), "n")?;
+        let r = self.fma(n, self.c(-ln2_hi), x)?;
+        let r = self.fma(n, self.c(-ln2_lo), r)?;
+        // t's low bits are n (two's complement); the magic's bits shift out.
+        let t_bits = b.build_bit_cast(t, self.int_t(), "tb")?.into_int_value();
+        let n_field = b.build_left_shift(t_bits, self.ci(self.mantissa_bits()), "nf")?;
+        Ok((n, n_field, r))
+    }
+
+    /// The float whose bits are `bits`.
+    fn float_of_bits(&self, bits: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let t = if self.f64() {
+            self.ctx.f64_type()
+        } else {
+            self.ctx.f32_type()
+        };
+        Ok(self.b.build_bit_cast(bits, t, "fb")?.into_float_value())
+    }
+
     /// The integer an integer-valued float holds (|v| < 2^51 for f64, 2^22 for f32),
     /// by the magic-number trick: AVX2 has no vector f64 → i64 conversion, which LLVM
     /// would otherwise do one lane at a time.
@@ -257,15 +315,14 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
 
     /// 2^n for integer-valued n in the normal exponent range, as a float.
     pub(crate) fn pow2(&self, n: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        let (bias, shift) = if self.f64() { (1023, 52) } else { (127, 23) };
-        let biased = self.b.build_int_add(n, self.ci(bias), "biased")?;
-        let bits = self.b.build_left_shift(biased, self.ci(shift), "bits")?;
-        let t = if self.f64() {
-            self.ctx.f64_type()
-        } else {
-            self.ctx.f32_type()
-        };
-        Ok(self.b.build_bit_cast(bits, t, "pow2")?.into_float_value())
+        let biased = self
+            .b
+            .build_int_add(n, self.ci(self.exponent_bias()), "biased")?;
+        self.float_of_bits(self.b.build_left_shift(
+            biased,
+            self.ci(self.mantissa_bits()),
+            "bits",
+        )?)
     }
 
     /// e^x: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite), e^r by its Taylor polynomial
@@ -291,17 +348,13 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         tail: Option<FloatValue<'ctx>>,
     ) -> Res<FloatValue<'ctx>> {
         let b = self.b;
-        let (ln2_hi, ln2_lo) = if self.f64() {
-            (6.931_471_803_691_238e-1, 1.908_214_929_270_587_7e-10)
-        } else {
-            (0.693_359_375, -2.121_944_4e-4)
-        };
         // Beyond these, e^x is 0 or infinite whatever the tail (and n fits the trick).
-        let (lo_limit, hi_limit, mantissa_bits, k) = if self.f64() {
-            (-746.0, 710.0, 52, 512)
+        let (lo_limit, hi_limit, k) = if self.f64() {
+            (-746.0, 710.0, 512)
         } else {
-            (-104.0, 89.0, 23, 64)
+            (-104.0, 89.0, 64)
         };
+        let mantissa_bits = self.mantissa_bits();
         let clamped = self.intrinsic(
             "llvm.minnum",
             &[
@@ -309,11 +362,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
                 self.c(hi_limit),
             ],
         )?;
-        let (magic, _) = self.magic();
-        let t = self.fma(clamped, self.c(std::f64::consts::LOG2_E), self.c(magic))?;
-        let n = b.build_float_sub(t, self.c(magic), "n")?;
-        let r = self.fma(n, self.c(-ln2_hi), clamped)?;
-        let r = self.fma(n, self.c(-ln2_lo), r)?;
+        let (n, n_field, r) = self.reduce_by_ln2_magic(clamped)?;
         let r = match tail {
             // Out of range the tail may be anything (inf - inf from an overflowed
             // product): the clamped x alone decides.
@@ -327,9 +376,6 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             .map(|k| 1.0 / factorial(k))
             .collect();
         let p = self.poly(r, &taylor)?;
-        // n << p: t's low bits are n (two's complement), the magic's bits shift out.
-        let t_bits = b.build_bit_cast(t, self.int_t(), "tb")?.into_int_value();
-        let n_field = b.build_left_shift(t_bits, self.ci(mantissa_bits), "nf")?;
         let positive = self.fcmp(FloatPredicate::OGT, n, self.c(0.0))?;
         let k_field = b
             .build_select(
@@ -390,18 +436,11 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let (n, n_field, q) = self.expm1_reduced(clamped)?;
         // 2^n (or 2^(n - K)) in the exponent field.
         let big = self.fcmp(FloatPredicate::OGT, n, self.c(k as f64))?;
-        let bias = if self.f64() { 1023 } else { 127 };
-        let p = self.mantissa_bits();
+        let (bias, p) = (self.exponent_bias(), self.mantissa_bits());
         let bias_field = b
             .build_select(big, self.ci((bias - k) << p), self.ci(bias << p), "bf")?
             .into_int_value();
-        let scale = b
-            .build_bit_cast(
-                b.build_int_add(n_field, bias_field, "sb")?,
-                q.get_type(),
-                "sc",
-            )?
-            .into_float_value();
+        let scale = self.float_of_bits(b.build_int_add(n_field, bias_field, "sb")?)?;
         let minus_one = self.select(big, self.c(0.0), self.c(-1.0))?;
         let y = self.fma(scale, q, b.build_float_add(scale, minus_one, "s1")?)?;
         let y = b.build_float_mul(
@@ -414,54 +453,24 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.select(keep, x, y)
     }
 
-    /// For x already clamped to expm1's range: (n, n's bits shifted to the exponent
-    /// field, q = e^r - 1) with x = n ln2 + r, n from the magic-number sum.
+    /// For x already clamped to expm1's range: (n, n << p, q = e^r - 1) with
+    /// x = n ln2 + r ([`Math::reduce_by_ln2_magic`]).
     fn expm1_reduced(
         &self,
         x: FloatValue<'ctx>,
     ) -> Res<(FloatValue<'ctx>, IntValue<'ctx>, FloatValue<'ctx>)> {
-        let b = self.b;
-        let (ln2_hi, ln2_lo) = if self.f64() {
-            (LN2_HI, LN2_LO)
-        } else {
-            (0.693_359_375, -2.121_944_4e-4)
-        };
+        let (n, n_field, r) = self.reduce_by_ln2_magic(x)?;
         let degree = if self.f64() { 14 } else { 8 };
-        let (magic, _) = self.magic();
-        let t = self.fma(x, self.c(std::f64::consts::LOG2_E), self.c(magic))?;
-        let n = b.build_float_sub(t, self.c(magic), "n")?;
-        let r = self.fma(n, self.c(-ln2_hi), x)?;
-        let r = self.fma(n, self.c(-ln2_lo), r)?;
         let coefs: Vec<f64> = (2..=degree).map(|k| 1.0 / factorial(k)).collect();
-        let rr = b.build_float_mul(r, r, "rr")?;
+        let rr = self.b.build_float_mul(r, r, "rr")?;
         let q = self.fma(rr, self.poly(r, &coefs)?, r)?;
-        // t's low bits hold n (two's complement); the magic's bits shift out.
-        let t_bits = b.build_bit_cast(t, self.int_t(), "tb")?.into_int_value();
-        let n_field = b.build_left_shift(t_bits, self.ci(self.mantissa_bits()), "nf")?;
         Ok((n, n_field, q))
-    }
-
-    /// The bits of a float's mantissa field.
-    fn mantissa_bits(&self) -> i64 {
-        if self.f64() {
-            52
-        } else {
-            23
-        }
     }
 
     /// 2^m for an exponent field m << p (m in the normal range), as a float.
     fn pow2_field(&self, field: IntValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        let bias = if self.f64() { 1023 } else { 127 };
-        let bits = self
-            .b
-            .build_int_add(field, self.ci(bias << self.mantissa_bits()), "pb")?;
-        let t = if self.f64() {
-            self.ctx.f64_type()
-        } else {
-            self.ctx.f32_type()
-        };
-        Ok(self.b.build_bit_cast(bits, t, "p2")?.into_float_value())
+        let bias_field = self.ci(self.exponent_bias() << self.mantissa_bits());
+        self.float_of_bits(self.b.build_int_add(field, bias_field, "pb")?)
     }
 
     /// tanh|x| = t / (t + 2) with t = e^(2|x|) - 1, 2|x| clamped to 40 (where the
@@ -490,23 +499,14 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// 2^K, which overflows where the result does; e^-r's term is then below an ulp).
     fn sinh_cosh(&self, x: FloatValue<'ctx>, sinh: bool) -> Res<FloatValue<'ctx>> {
         let b = self.b;
-        let (ln2_hi, ln2_lo) = if self.f64() {
-            (LN2_HI, LN2_LO)
-        } else {
-            (0.693_359_375, -2.121_944_4e-4)
-        };
         // Beyond hi the result overflows.
-        let (hi, degree, mantissa_bits, bias, k) = if self.f64() {
-            (711.0, 14, 52, 1023, 512)
+        let (hi, degree, k) = if self.f64() {
+            (711.0, 14, 512)
         } else {
-            (90.0, 8, 23, 127, 64)
+            (90.0, 8, 64)
         };
         let a = self.intrinsic("llvm.minnum", &[self.abs(x)?, self.c(hi)])?;
-        let (magic, _) = self.magic();
-        let t = self.fma(a, self.c(std::f64::consts::LOG2_E), self.c(magic))?;
-        let n = b.build_float_sub(t, self.c(magic), "n")?;
-        let r = self.fma(n, self.c(-ln2_hi), a)?;
-        let r = self.fma(n, self.c(-ln2_lo), r)?;
+        let (n, n_field, r) = self.reduce_by_ln2_magic(a)?;
         let rr = b.build_float_mul(r, r, "rr")?;
         let even: Vec<f64> = (1..=degree / 2).map(|j| 1.0 / factorial(2 * j)).collect();
         let odd: Vec<f64> = (1..degree / 2)
@@ -517,25 +517,19 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         // S = r + r³ Q(r²), rounded once at the end.
         let s = self.fma(b.build_float_mul(r, rr, "r3")?, self.poly(rr, &odd)?, r)?;
         // up = 2^(n-1) (2^(n-1-K) above K) and down = 2^(-n-1) (0 above K), built
-        // from t's low bits.
-        let t_bits = b.build_bit_cast(t, self.int_t(), "tb")?.into_int_value();
-        let n_field = b.build_left_shift(t_bits, self.ci(mantissa_bits), "nf")?;
+        // from n's field.
         let big = self.fcmp(FloatPredicate::OGT, n, self.c(k as f64))?;
-        let half = (bias - 1) << mantissa_bits;
+        let half = (self.exponent_bias() - 1) << self.mantissa_bits();
         let up_field = b
             .build_select(
                 big,
-                self.ci(half - (k << mantissa_bits)),
+                self.ci(half - (k << self.mantissa_bits())),
                 self.ci(half),
                 "uf",
             )?
             .into_int_value();
-        let float_of_bits = |bits: IntValue<'ctx>| -> Res<FloatValue<'ctx>> {
-            Ok(b.build_bit_cast(bits, r.get_type(), "fb")?
-                .into_float_value())
-        };
-        let up = float_of_bits(b.build_int_add(n_field, up_field, "ub")?)?;
-        let down = float_of_bits(b.build_int_sub(self.ci(half), n_field, "db")?)?;
+        let up = self.float_of_bits(b.build_int_add(n_field, up_field, "ub")?)?;
+        let down = self.float_of_bits(b.build_int_sub(self.ci(half), n_field, "db")?)?;
         let down = self.select(big, self.c(0.0), down)?;
         // up e^r ± down e^-r = C (up ± down) + S (up ∓ down), the sum and difference of
         // two powers of two exact. The 1 of C is added last: where sinh's two parts
@@ -561,9 +555,9 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     }
 }
 
-/// ln 2 split so that a - LN2_HI is exact for every |a| below 2^11 (fdlibm's constants).
-const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+/// ln 2 split so that k·LN2_HI is exact for every |k| below 2^11 (fdlibm's constants).
+pub(crate) const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+pub(crate) const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 
 /// fdlibm's atan: breakpoints, atan at them (high and low parts), polynomial.
 const ATAN_HI: [f64; 4] = [

@@ -130,7 +130,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             Base::Ten => (std::f64::consts::LOG10_2, std::f64::consts::LOG10_E),
         };
         let (e_hi, e_lo) = if base == Base::E && !self.f64() {
-            (0.693_359_375, -2.121_944_4e-4)
+            self.ln2_parts()
         } else {
             split(scale_e)
         };

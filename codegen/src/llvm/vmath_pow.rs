@@ -5,22 +5,18 @@
 //! taking both parts (rounded once: exact results stay exact), then C99's special
 //! cases and the sign for negative x by selects. erf: x P(2x² - 1) below 1, 1 - e^(-x²)
 //! Q(1/x) up to 6, ±1 beyond; P and Q are Chebyshev fits (scripts/gen_vmath_tables.py).
-//! float32 pow: |x|^y computed in float64 and rounded once, the special cases in float32; float32 erf in float32, with
-//! shorter fits and ±1 from 4.
+//! float32 pow: |x|^y computed in float64 and rounded once, the special cases in
+//! float32; float32 erf in float32, with shorter fits and ±1 from 4.
 
 use inkwell::values::{FloatValue, IntValue};
 use inkwell::FloatPredicate;
 
-use super::vmath::{Math, Res};
+use super::vmath::{Math, Res, LN2_HI, LN2_LO};
 use super::vmath_tables::{
     ERF32_LARGE, ERF32_LARGE_HALF, ERF32_LARGE_MID, ERF32_ONE, ERF32_SMALL, ERF_LARGE,
     ERF_LARGE_HALF, ERF_LARGE_MID, ERF_ONE, ERF_SMALL, ERF_SPLIT, POW_INVC, POW_LOGC_HI,
     POW_LOGC_LO, POW_OFF, POW_TABLE_BITS,
 };
-
-/// ln 2 split so that k·LN2_HI is exact for every exponent k (fdlibm's constants).
-const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 
 impl<'a, 'ctx> Math<'a, 'ctx> {
     /// x^y as C99's pow (NumPy's float power).

@@ -317,24 +317,12 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         &self,
         a: FloatValue<'ctx>,
     ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>, IntValue<'ctx>)> {
-        let n = self.intrinsic(
-            "llvm.rint",
-            &[self
-                .b
-                .build_float_mul(a, self.c(std::f64::consts::FRAC_2_PI), "an")?],
-        )?;
-        let (cw_h, cw_l) = self.cody_waite_by(a, n)?;
-        Ok((cw_h, cw_l, self.int_of_float(n)?))
-    }
-
-    /// a - n π/2 = rh + rl (f64) for an integer-valued n near a 2/π, a < 2^20.
-    fn cody_waite_by(
-        &self,
-        a: FloatValue<'ctx>,
-        n: FloatValue<'ctx>,
-    ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>)> {
         let b = self.b;
         let (p1, p2, p3) = (self.c(PIO2[0]), self.c(PIO2[1]), self.c(PIO2[2]));
+        let n = self.intrinsic(
+            "llvm.rint",
+            &[b.build_float_mul(a, self.c(std::f64::consts::FRAC_2_PI), "an")?],
+        )?;
         let nn = b.build_float_neg(n, "nn")?;
         let r1 = self.fma(nn, p1, a)?;
         let w_hi = b.build_float_mul(n, p2, "whi")?;
@@ -343,7 +331,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let cw_l = b.build_float_sub(b.build_float_sub(r1, cw_h, "d")?, w_hi, "d2")?;
         let cw_l = b.build_float_sub(cw_l, w_lo, "d3")?;
         let cw_l = self.fma(nn, p3, cw_l)?;
-        Ok((cw_h, cw_l))
+        Ok((cw_h, cw_l, self.int_of_float(n)?))
     }
 
     /// Cody–Waite in float32 for 0 <= a < [`FAST_LIMIT_F32`]: π/2 as three float32
