@@ -172,6 +172,47 @@ fn exported_softmax_called_from_rust_matches_lazyfuse() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// An exported library defines its own sin, cos and tan (a JIT kernel links to the
+/// process's shared vector-math library instead): the exported code stands alone and
+/// gives lazyfuse's bits, on the fast path, the general path (beyond 2^20) and for
+/// non-finite inputs.
+#[test]
+fn exported_trigonometry_stands_alone_and_matches_lazyfuse() {
+    let dir = out_dir("trig");
+    let f = |x: &Array| &(&x.sin() + &x.cos()) * &x.tan();
+    let exported = export(
+        |x| vec![f(&x[0])],
+        &[(DType::F64, vec![64])],
+        &options("rs_trig", &dir),
+    )
+    .unwrap();
+    let lib = load(&exported.shared_library, "rs_trig");
+    let mut x: Vec<f64> = data(64, 7).iter().map(|v| v * 10.0).collect();
+    x[3] = 3.0e7;
+    x[10] = -1.0e300;
+    x[17] = f64::NAN;
+    x[18] = f64::INFINITY;
+    x[40] = -0.0;
+    let want = f64s(
+        &f(&Array::from_value(value(&[64], x.clone())))
+            .eval()
+            .unwrap(),
+    );
+    let shape = [64i64];
+    let mut out = vec![0.0f64; 64];
+    let inputs = [tensor(&mut x, &shape, 2)];
+    let mut outputs = [tensor(&mut out, &shape, 2)];
+    assert_eq!(call(&lib, &inputs, &mut outputs), (0, String::new()));
+    for (i, (g, w)) in out.iter().zip(&want).enumerate() {
+        assert!(
+            g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+            "{i}: {g} {w}"
+        );
+    }
+    assert!(out[17].is_nan() && out[18].is_nan());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn exported_gather_checks_positions() {
     let dir = out_dir("gather");

@@ -178,6 +178,7 @@ pub(super) fn compile_object(
     let machine = target_machine(&CpuModel::host(), RelocMode::PIC, CodeModel::Default)?;
     let (_, unit_strides) =
         emit::emit_cpu_kernel(&context, &module, "kernel", kernel, buffer_dtypes, versions)?;
+    super::vector_library::prefetch(&module, vector_width());
     // The strides the code assumes are 1 travel with it (into the disk cache too):
     // [count, parameter indices...].
     let i64t = context.i64_type();

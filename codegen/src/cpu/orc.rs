@@ -6,14 +6,19 @@
 use std::ffi::{CStr, CString};
 
 use inkwell::llvm_sys::core::LLVMCreateMemoryBufferWithMemoryRangeCopy;
+use inkwell::llvm_sys::error::LLVMCreateStringError;
 use inkwell::llvm_sys::error::{LLVMDisposeErrorMessage, LLVMErrorRef, LLVMGetErrorMessage};
 use inkwell::llvm_sys::orc2::lljit::{
     LLVMOrcCreateLLJIT, LLVMOrcCreateLLJITBuilder, LLVMOrcDisposeLLJIT, LLVMOrcLLJITAddObjectFile,
     LLVMOrcLLJITGetGlobalPrefix, LLVMOrcLLJITGetMainJITDylib, LLVMOrcLLJITLookup, LLVMOrcLLJITRef,
 };
 use inkwell::llvm_sys::orc2::{
+    LLVMJITEvaluatedSymbol, LLVMJITSymbolFlags, LLVMJITSymbolGenericFlags, LLVMOrcAbsoluteSymbols,
+    LLVMOrcCLookupSet, LLVMOrcCSymbolMapPair, LLVMOrcCreateCustomCAPIDefinitionGenerator,
     LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess, LLVMOrcDefinitionGeneratorRef,
-    LLVMOrcJITDylibAddGenerator,
+    LLVMOrcDisposeMaterializationUnit, LLVMOrcJITDylibAddGenerator, LLVMOrcJITDylibDefine,
+    LLVMOrcJITDylibLookupFlags, LLVMOrcJITDylibRef, LLVMOrcLookupKind, LLVMOrcLookupStateRef,
+    LLVMOrcRetainSymbolStringPoolEntry, LLVMOrcSymbolStringPoolEntryStr,
 };
 
 use crate::error::CodegenError;
@@ -46,8 +51,9 @@ fn check(error: LLVMErrorRef, what: &str) -> Result<(), CodegenError> {
 
 impl LoadedObject {
     /// Links `object` (a relocatable object for this machine) and returns it with the
-    /// address of its function `symbol`. Calls into the process (libm, libc) resolve
-    /// against the symbols this process has loaded.
+    /// address of its function `symbol`. Calls of the vector-math library resolve
+    /// against it (`vector_library.rs`), other calls (libm, libc) against the symbols
+    /// this process has loaded.
     pub(super) fn load(object: &[u8], symbol: &str) -> Result<(LoadedObject, usize), CodegenError> {
         let mut jit: LLVMOrcLLJITRef = std::ptr::null_mut();
         // SAFETY: the builder is consumed by LLVMOrcCreateLLJIT; on success `jit` is a
@@ -58,8 +64,17 @@ impl LoadedObject {
         )?;
         let loaded = LoadedObject { jit };
         let mut generator: LLVMOrcDefinitionGeneratorRef = std::ptr::null_mut();
-        // SAFETY: `jit` is valid; the generator's ownership passes to the JITDylib.
+        // SAFETY: `jit` is valid; the generators' ownership passes to the JITDylib. The
+        // library's generator has no state (a null context, nothing to dispose of).
         unsafe {
+            LLVMOrcJITDylibAddGenerator(
+                LLVMOrcLLJITGetMainJITDylib(jit),
+                LLVMOrcCreateCustomCAPIDefinitionGenerator(
+                    define_vector_math,
+                    std::ptr::null_mut(),
+                    no_state,
+                ),
+            );
             check(
                 LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
                     &mut generator,
@@ -106,6 +121,78 @@ impl LoadedObject {
         }
         Ok(address as usize)
     }
+}
+
+/// The ORC definition generator for the vector-math library: defines each symbol of the
+/// lookup set that the library has as an absolute address (compiling it on first use).
+/// No panic crosses back into LLVM: one is reported as an error.
+extern "C" fn define_vector_math(
+    _generator: LLVMOrcDefinitionGeneratorRef,
+    _context: *mut std::ffi::c_void,
+    _state: *mut LLVMOrcLookupStateRef,
+    _kind: LLVMOrcLookupKind,
+    dylib: LLVMOrcJITDylibRef,
+    _flags: LLVMOrcJITDylibLookupFlags,
+    set: LLVMOrcCLookupSet,
+    size: usize,
+) -> LLVMErrorRef {
+    // SAFETY: LLVM passes a lookup set of `size` elements and its JITDylib.
+    let defined = std::panic::catch_unwind(|| unsafe { define_library_symbols(dylib, set, size) });
+    let message = match defined {
+        Ok(Ok(())) => return std::ptr::null_mut(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "the vector-math library panicked".to_string(),
+    };
+    let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
+    // SAFETY: LLVM copies the message into the error it returns.
+    unsafe { LLVMCreateStringError(message.as_ptr()) }
+}
+
+/// The library generator's context is null: nothing to dispose of.
+extern "C" fn no_state(_context: *mut std::ffi::c_void) {}
+
+/// Defines in `dylib` the symbols of the lookup set the library has.
+///
+/// # Safety
+/// `set` must point to `size` valid lookup-set elements and `dylib` be a live JITDylib.
+unsafe fn define_library_symbols(
+    dylib: LLVMOrcJITDylibRef,
+    set: LLVMOrcCLookupSet,
+    size: usize,
+) -> Result<(), CodegenError> {
+    let mut pairs = Vec::new();
+    for i in 0..size {
+        let name = (*set.add(i)).Name;
+        let symbol = CStr::from_ptr(LLVMOrcSymbolStringPoolEntryStr(name)).to_string_lossy();
+        if !super::vector_library::defines(&symbol) {
+            continue;
+        }
+        let address = super::vector_library::address(&symbol)?;
+        // The materialisation unit takes over one reference to each name.
+        LLVMOrcRetainSymbolStringPoolEntry(name);
+        pairs.push(LLVMOrcCSymbolMapPair {
+            Name: name,
+            Sym: LLVMJITEvaluatedSymbol {
+                Address: address as u64,
+                Flags: LLVMJITSymbolFlags {
+                    GenericFlags: LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsExported
+                        as u8
+                        | LLVMJITSymbolGenericFlags::LLVMJITSymbolGenericFlagsCallable as u8,
+                    TargetFlags: 0,
+                },
+            },
+        });
+    }
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let unit = LLVMOrcAbsoluteSymbols(pairs.as_mut_ptr(), pairs.len());
+    let error = LLVMOrcJITDylibDefine(dylib, unit);
+    if !error.is_null() {
+        // On failure the unit stays ours.
+        LLVMOrcDisposeMaterializationUnit(unit);
+    }
+    check(error, "defining vector-math symbols")
 }
 
 impl Drop for LoadedObject {

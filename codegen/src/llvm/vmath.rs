@@ -21,17 +21,17 @@ pub(crate) type Res<T> = Result<T, CodegenError>;
 
 /// The IR function computing `name` (`exp`, `sin`, `pow`, ...) for `dtype`, emitted on
 /// first use. sin, cos and tan branch to their general path only where it is needed
-/// (`vmath_variants.rs`): with `vector_forms` (the CPU) they are out-of-line functions
-/// with vector forms; otherwise (the GPU) every function is inlined.
+/// (`vmath_variants.rs`): `trig` says whether they are inlined (the GPU) or out-of-line
+/// functions with vector forms (the CPU); every other function is inlined.
 pub(crate) fn function<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
     name: &str,
     dtype: DType,
-    vector_forms: bool,
+    trig: super::vmath_variants::TrigCode,
 ) -> Res<FunctionValue<'ctx>> {
     if matches!(dtype, DType::F32 | DType::F64) && super::vmath_variants::has_vector_forms(name) {
-        return super::vmath_variants::function(ctx, module, name, dtype, vector_forms);
+        return super::vmath_variants::function(ctx, module, name, dtype, trig);
     }
     let symbol = format!("lazyfuse.{name}.{}", dtype.name());
     if let Some(f) = module.get_function(&symbol) {

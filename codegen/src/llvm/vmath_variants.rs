@@ -11,9 +11,14 @@
 //! finite). Both are loops over the form's lanes, forced to that width, so the vector
 //! code is LLVM's own vectorisation of the scalar IR in `vmath_trig.rs`.
 //!
-//! The forms are kept alive through the optimiser by `llvm.compiler.used`, and those no
-//! loop called are deleted before machine code is emitted ([`keep_vector_forms`],
-//! [`release_vector_forms`]).
+//! A JIT kernel only declares the scalar function and its forms ([`TrigCode::Library`]):
+//! the process compiles each once and links every kernel to it
+//! (`cpu/vector_library.rs`). An exported object defines its own ([`TrigCode::OwnForms`]);
+//! the GPU inlines the scalar function ([`TrigCode::Inline`]).
+//!
+//! The forms (definitions or declarations) are kept alive through the optimiser by
+//! `llvm.compiler.used`, and those no loop called are deleted before machine code is
+//! emitted ([`keep_vector_forms`], [`release_vector_forms`]).
 
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::context::Context;
@@ -30,6 +35,21 @@ use crate::error::CodegenError;
 
 /// The name every vector form's symbol carries after its scalar function's.
 const FORM_MARK: &str = ".v";
+
+/// How sin, cos and tan reach the code that calls them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TrigCode {
+    /// Inlined where called (the GPU, where a branch costs only the threads that take
+    /// it).
+    Inline,
+    /// Out of line with vector forms, defined in the calling module (exported objects,
+    /// which must stand alone).
+    OwnForms,
+    /// Out of line with vector forms, only declared: the process's vector-math library
+    /// (`cpu/vector_library.rs`) compiles each once and the JIT links kernels to it, so
+    /// that a kernel calling sin does not compile sin again.
+    Library,
+}
 
 /// The trigonometric function `name` has vector forms.
 pub(crate) fn has_vector_forms(name: &str) -> bool {
@@ -56,54 +76,139 @@ fn lane_counts(dtype: DType) -> [u32; 2] {
     }
 }
 
-/// The scalar function for `name` in `dtype` (float32 or float64), emitted on first use:
-/// with `vector_forms`, out of line and naming its vector forms; without (the GPU,
-/// where a branch costs only the threads that take it), always inlined.
+fn scalar_symbol(name: &str, dtype: DType) -> String {
+    format!("lazyfuse.{name}.{}", dtype.name())
+}
+
+/// The scalar function for `name` in `dtype` (float32 or float64), emitted or declared
+/// on first use as `code` says.
 pub(crate) fn function<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
     name: &str,
     dtype: DType,
-    vector_forms: bool,
+    code: TrigCode,
 ) -> Res<FunctionValue<'ctx>> {
-    let symbol = format!("lazyfuse.{name}.{}", dtype.name());
+    let symbol = scalar_symbol(name, dtype);
     if let Some(f) = module.get_function(&symbol) {
         return Ok(f);
     }
     let which =
         trig_of(name).ok_or_else(|| CodegenError::Internal(format!("no vector form of {name}")))?;
-    let t = float_type(ctx, dtype);
-    let f = module.add_function(
-        &symbol,
-        t.fn_type(&[t.into()], false),
-        Some(Linkage::Private),
-    );
+    let linkage = match code {
+        TrigCode::Library => Linkage::External,
+        TrigCode::Inline | TrigCode::OwnForms => Linkage::Private,
+    };
+    let f = scalar_declaration(ctx, module, &symbol, dtype, linkage);
+    if code == TrigCode::Inline {
+        emit_scalar(ctx, module, f, dtype, which)?;
+        f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "alwaysinline", 0));
+        return Ok(f);
+    }
     let mappings: Vec<String> = lane_counts(dtype)
         .iter()
         .map(|n| format!("_ZGV_LLVM_N{n}v_{symbol}({symbol}{FORM_MARK}{n})"))
         .collect();
-    mark_pure(ctx, f);
-    emit_scalar(ctx, module, f, dtype, which)?;
-    if !vector_forms {
-        f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "alwaysinline", 0));
-        return Ok(f);
-    }
-    f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "noinline", 0));
     f.add_attribute(
         AttributeLoc::Function,
         ctx.create_string_attribute("vector-function-abi-variant", &mappings.join(",")),
     );
+    if code == TrigCode::Library {
+        for n in lane_counts(dtype) {
+            form_declaration(
+                ctx,
+                module,
+                &format!("{symbol}{FORM_MARK}{n}"),
+                dtype,
+                n,
+                linkage,
+            );
+        }
+        return Ok(f);
+    }
+    f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "noinline", 0));
+    emit_scalar(ctx, module, f, dtype, which)?;
     for n in lane_counts(dtype) {
-        emit_form(
+        let form = form_declaration(
             ctx,
             module,
             &format!("{symbol}{FORM_MARK}{n}"),
             dtype,
             n,
-            which,
-        )?;
+            linkage,
+        );
+        emit_form(ctx, module, form, dtype, n, which)?;
     }
     Ok(f)
+}
+
+/// What [`define_library_symbol`] defines: a scalar function, or one of its vector forms
+/// (with its lane count).
+pub(crate) fn library_symbol(symbol: &str) -> Option<(Trig, DType, Option<u32>)> {
+    let rest = symbol.strip_prefix("lazyfuse.")?;
+    let (name, rest) = rest.split_once('.')?;
+    let which = trig_of(name)?;
+    let (dtype, lanes) = match rest.split_once(FORM_MARK) {
+        Some((d, n)) => (d, Some(n.parse::<u32>().ok()?)),
+        None => (rest, None),
+    };
+    let dtype = match dtype {
+        "f32" => DType::F32,
+        "f64" => DType::F64,
+        _ => return None,
+    };
+    match lanes {
+        Some(n) if !lane_counts(dtype).contains(&n) => None,
+        _ => Some((which, dtype, lanes)),
+    }
+}
+
+/// Defines `symbol` (one [`library_symbol`] accepts) in `module` with external linkage:
+/// a scalar function or a vector form.
+pub(crate) fn define_library_symbol<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    symbol: &str,
+) -> Res<()> {
+    let (which, dtype, lanes) = library_symbol(symbol)
+        .ok_or_else(|| CodegenError::Internal(format!("{symbol} is no vector-math symbol")))?;
+    match lanes {
+        None => {
+            let f = scalar_declaration(ctx, module, symbol, dtype, Linkage::External);
+            emit_scalar(ctx, module, f, dtype, which)
+        }
+        Some(n) => {
+            let form = form_declaration(ctx, module, symbol, dtype, n, Linkage::External);
+            emit_form(ctx, module, form, dtype, n, which)
+        }
+    }
+}
+
+fn scalar_declaration<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    symbol: &str,
+    dtype: DType,
+    linkage: Linkage,
+) -> FunctionValue<'ctx> {
+    let t = float_type(ctx, dtype);
+    let f = module.add_function(symbol, t.fn_type(&[t.into()], false), Some(linkage));
+    mark_pure(ctx, f);
+    f
+}
+
+fn form_declaration<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    symbol: &str,
+    dtype: DType,
+    n: u32,
+    linkage: Linkage,
+) -> FunctionValue<'ctx> {
+    let vt = float_type(ctx, dtype).vec_type(n);
+    let f = module.add_function(symbol, vt.fn_type(&[vt.into()], false), Some(linkage));
+    mark_pure(ctx, f);
+    f
 }
 
 fn float_type(ctx: &Context, dtype: DType) -> FloatType<'_> {
@@ -169,24 +274,20 @@ fn emit_scalar<'ctx>(
     Ok(())
 }
 
-/// The vector form of `n` lanes: the fast path over all lanes, then the general path
-/// over all lanes if any lane is outside the fast range, NaN or infinite.
+/// The body of `f`, the vector form of `n` lanes: the fast path over all lanes, then the
+/// general path over all lanes if any lane is outside the fast range, NaN or infinite.
+/// (Calling the scalar function per such lane instead cut the form's compile time by a
+/// sixth but made sin of arguments beyond 2^20 5x slower, slower than NumPy's.)
 fn emit_form<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
-    symbol: &str,
+    f: FunctionValue<'ctx>,
     dtype: DType,
     n: u32,
     which: Trig,
 ) -> Res<()> {
     let t = float_type(ctx, dtype);
     let vt = t.vec_type(n);
-    let f = module.add_function(
-        symbol,
-        vt.fn_type(&[vt.into()], false),
-        Some(Linkage::Private),
-    );
-    mark_pure(ctx, f);
     // The general path spills vectors too (see `align_stack`).
     super::align_stack(ctx, f);
     let b = ctx.create_builder();

@@ -27,6 +27,7 @@ use lazyfuse_ir::{DType, ReduceOp};
 
 use crate::error::CodegenError;
 use crate::llvm::scalar::ScalarLowering;
+use crate::llvm::vmath_variants::TrigCode;
 
 type Res<T> = Result<T, CodegenError>;
 
@@ -156,13 +157,15 @@ pub(crate) fn emit_kernel_for<'ctx>(
         buffer_dtypes,
         placement,
         LoopVersions::Both,
+        TrigCode::OwnForms,
     )
     .map(|(function, _)| function)
 }
 
-/// [`emit_kernel`] with the loop `versions` asked for, and the parameter indices that
-/// must be 1 for a call of the function (empty with [`LoopVersions::Both`]: it takes
-/// any strides), sorted.
+/// [`emit_kernel`] for the JIT, with the loop `versions` asked for, and the parameter
+/// indices that must be 1 for a call of the function (empty with
+/// [`LoopVersions::Both`]: it takes any strides), sorted. sin, cos and tan are only
+/// declared: the process's vector-math library defines them ([`TrigCode::Library`]).
 pub(crate) fn emit_cpu_kernel<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
@@ -179,9 +182,11 @@ pub(crate) fn emit_cpu_kernel<'ctx>(
         buffer_dtypes,
         Placement::Cpu,
         versions,
+        TrigCode::Library,
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn emit_with<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
@@ -190,6 +195,7 @@ fn emit_with<'ctx>(
     buffer_dtypes: &[DType],
     placement: Placement,
     versions: LoopVersions,
+    trig: TrigCode,
 ) -> Res<(FunctionValue<'ctx>, Vec<usize>)> {
     let (gpu, block_threads) = match placement {
         Placement::Cpu => (false, None),
@@ -222,7 +228,7 @@ fn emit_with<'ctx>(
             ctx,
             module,
             builder: &builder,
-            vector_forms: !gpu,
+            trig: if gpu { TrigCode::Inline } else { trig },
         },
         function,
         kernel,

@@ -589,7 +589,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             ctx: self.ctx,
             module: self.module,
             builder: &b,
-            vector_forms: self.vector_forms,
+            trig: self.trig,
         };
         let param = |i: u32| {
             f.get_nth_param(i)
