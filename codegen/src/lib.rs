@@ -25,8 +25,8 @@ mod target;
 
 pub use block_cache::BlockCache;
 pub use cpu::{
-    blas_in_use, CacheStats, CpuExecutor, DiskCache, Frame, FrameInput, FrameOutput, InputView,
-    PreparedPlan,
+    blas_in_use, vector_math_stats, CacheStats, CpuExecutor, DiskCache, Frame, FrameInput,
+    FrameOutput, InputView, PreparedPlan,
 };
 pub use error::CodegenError;
 pub use executor::{executor, Executor, TargetKind};

@@ -39,6 +39,10 @@ def test_a_second_process_compiles_nothing(tmp_path):
     second = run(tmp_path)
     assert second["ok"] and second["compiles"] == 0
     assert second["disk_hits"] == first["compiles"]
+    # sin's code, shared by kernels, is on disk too.
+    assert first["vector_math_compiles"] >= 2 and first["vector_math_disk_hits"] == 0
+    assert second["vector_math_compiles"] == 0
+    assert second["vector_math_disk_hits"] == first["vector_math_compiles"]
     mode = (tmp_path / "kernels").stat().st_mode & 0o777
     assert mode == 0o700
 
@@ -57,6 +61,7 @@ def test_processes_started_together_share_the_directory(tmp_path):
 def test_switched_off_and_corrupt_entries(tmp_path):
     off = run(tmp_path, LAZYFUSE_CACHE="0")
     assert off["ok"] and off["disk_cache"] is None and off["compiles"] >= 2
+    assert off["vector_math_compiles"] >= 2 and off["vector_math_disk_hits"] == 0
     assert not (tmp_path / "kernels").exists()
     first = run(tmp_path)
     for entry in (tmp_path / "kernels").iterdir():
@@ -65,4 +70,5 @@ def test_switched_off_and_corrupt_entries(tmp_path):
         entry.write_bytes(bytes(data))
     again = run(tmp_path)
     assert again["ok"] and again["compiles"] == first["compiles"] and again["disk_hits"] == 0
+    assert again["vector_math_compiles"] == first["vector_math_compiles"]
     assert run(tmp_path)["disk_hits"] == first["compiles"]  # the entries were rewritten

@@ -46,11 +46,20 @@ fn disk() -> Option<&'static DiskCache> {
 }
 
 static COMPILES: AtomicU64 = AtomicU64::new(0);
+static DISK_LOADS: AtomicU64 = AtomicU64::new(0);
 
-/// How many library symbols this process compiled (not loaded from disk).
+/// The vector-math library's symbols this process compiled, and those it loaded from
+/// the on-disk cache instead.
+pub fn vector_math_stats() -> (u64, u64) {
+    (
+        COMPILES.load(Ordering::Relaxed),
+        DISK_LOADS.load(Ordering::Relaxed),
+    )
+}
+
 #[cfg(test)]
 fn compiles() -> u64 {
-    COMPILES.load(Ordering::Relaxed)
+    vector_math_stats().0
 }
 
 /// Whether the library defines `symbol`.
@@ -115,6 +124,7 @@ fn load_or_compile(symbol: &str) -> Result<Entry, CodegenError> {
     if let Some(object) = disk().and_then(|d| d.load(&key)) {
         // An entry that does not link is compiled again below.
         if let Ok((code, address)) = LoadedObject::load(&object, symbol) {
+            DISK_LOADS.fetch_add(1, Ordering::Relaxed);
             return Ok(Entry {
                 address,
                 _code: code,

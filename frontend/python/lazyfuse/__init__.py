@@ -57,6 +57,9 @@ def blas_info():
 
 def cache_info():
     """Kernel cache counters: ``{"compiles": ..., "hits": ..., "disk_hits": ...,
-    "disk_cache": directory or None, "frame_calls": ...}``; ``frame_calls`` counts jitted
-    calls on small arrays that ran through the call prepared at their first call."""
+    "vector_math_compiles": ..., "vector_math_disk_hits": ..., "disk_cache": directory or
+    None, "frame_calls": ...}``. ``vector_math_*`` count the symbols of the vector-math
+    library (sin, cos and tan and their vector forms, shared by every kernel) compiled
+    or loaded from the disk cache; ``frame_calls`` counts jitted calls on small arrays
+    that ran through the call prepared at their first call."""
     return dict(_native.cache_info())

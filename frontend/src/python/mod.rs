@@ -608,6 +608,9 @@ fn cache_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("compiles", stats.compiles)?;
     d.set_item("hits", stats.hits)?;
     d.set_item("disk_hits", stats.disk_hits)?;
+    let (vector_math_compiles, vector_math_loads) = lazyfuse_codegen::vector_math_stats();
+    d.set_item("vector_math_compiles", vector_math_compiles)?;
+    d.set_item("vector_math_disk_hits", vector_math_loads)?;
     let frames = jit_frame::FRAME_CALLS.load(std::sync::atomic::Ordering::Relaxed);
     d.set_item("frame_calls", frames)?;
     let dir = CpuExecutor::global()
