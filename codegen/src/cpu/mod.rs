@@ -32,8 +32,8 @@ use memory::{contiguous_strides, Dims, Memory, Pointers, Scratch};
 
 pub use blas::blas_in_use;
 pub use disk_cache::DiskCache;
-pub use vector_library::vector_math_stats;
 pub use frame::{Frame, FrameInput, FrameOutput};
+pub use vector_library::vector_math_stats;
 
 /// What ahead-of-time export (`crate::export`) uses of the CPU backend.
 pub(crate) mod aot {

@@ -33,8 +33,40 @@ pub(crate) fn function<'ctx>(
     if matches!(dtype, DType::F32 | DType::F64) && super::vmath_variants::has_vector_forms(name) {
         return super::vmath_variants::function(ctx, module, name, dtype, trig);
     }
-    let symbol = format!("lazyfuse.{name}.{}", dtype.name());
-    if let Some(f) = module.get_function(&symbol) {
+    if trig == super::vmath_variants::TrigCode::Library
+        && matches!(dtype, DType::F32 | DType::F64)
+        && super::vmath_variants::is_shared(name)
+    {
+        return super::vmath_variants::shared_function(ctx, module, name, dtype);
+    }
+    inline_function(
+        ctx,
+        module,
+        &format!("lazyfuse.{name}.{}", dtype.name()),
+        name,
+        dtype,
+    )
+}
+
+/// How many arguments the vector-math function `name` takes.
+pub(crate) fn arity(name: &str) -> u32 {
+    if matches!(name, "atan2" | "pow") {
+        2
+    } else {
+        1
+    }
+}
+
+/// `name` for `dtype` as a private, always-inlined function `symbol`, emitted on first
+/// use.
+pub(crate) fn inline_function<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    symbol: &str,
+    name: &str,
+    dtype: DType,
+) -> Res<FunctionValue<'ctx>> {
+    if let Some(f) = module.get_function(symbol) {
         return Ok(f);
     }
     let t = if dtype == DType::F32 {
@@ -42,13 +74,8 @@ pub(crate) fn function<'ctx>(
     } else {
         ctx.f64_type()
     };
-    let arity = if matches!(name, "atan2" | "pow") {
-        2
-    } else {
-        1
-    };
-    let params: Vec<_> = (0..arity).map(|_| t.into()).collect();
-    let f = module.add_function(&symbol, t.fn_type(&params, false), Some(Linkage::Private));
+    let params: Vec<_> = (0..arity(name)).map(|_| t.into()).collect();
+    let f = module.add_function(symbol, t.fn_type(&params, false), Some(Linkage::Private));
     f.add_attribute(
         AttributeLoc::Function,
         ctx.create_enum_attribute(
@@ -56,6 +83,18 @@ pub(crate) fn function<'ctx>(
             0,
         ),
     );
+    emit_body(ctx, module, f, name, dtype)?;
+    Ok(f)
+}
+
+/// The body of `f` (declared with `name`'s arity in `dtype`): `name` of its arguments.
+pub(crate) fn emit_body<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    f: FunctionValue<'ctx>,
+    name: &str,
+    dtype: DType,
+) -> Res<()> {
     let builder = ctx.create_builder();
     builder.position_at_end(ctx.append_basic_block(f, "entry"));
     let m = Math {
@@ -100,7 +139,7 @@ pub(crate) fn function<'ctx>(
         other => return Err(CodegenError::Internal(format!("no vector {other}"))),
     };
     builder.build_return(Some(&y))?;
-    Ok(f)
+    Ok(())
 }
 
 /// Emits vector math for one float type into a function being built.

@@ -24,7 +24,7 @@ use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::context::Context;
 use inkwell::intrinsics::Intrinsic;
 use inkwell::module::{Linkage, Module};
-use inkwell::types::{BasicTypeEnum, FloatType};
+use inkwell::types::{BasicType, BasicTypeEnum, FloatType};
 use inkwell::values::FunctionValue;
 use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
 use lazyfuse_ir::DType;
@@ -142,12 +142,67 @@ pub(crate) fn function<'ctx>(
     Ok(f)
 }
 
+/// A function the process's vector-math library defines.
+#[derive(Clone, Copy)]
+pub(crate) enum Shared {
+    /// sin, cos or tan: a fast path and a general one.
+    Trig(Trig),
+    /// A branch-free function too large to inline into every kernel (its name).
+    Plain(&'static str),
+}
+
+/// The branch-free functions the library defines for JIT kernels instead of inlining
+/// them: each made a kernel take 25-30 ms longer to compile than one calling exp
+/// (`examples/compile_program`: pow 47 ms, erf 44, exp 23, a sum 17), and each costs
+/// enough per element that a call per vector is a small part of it.
+const PLAIN: [&str; 2] = ["pow", "erf"];
+
+/// Whether JIT kernels call `name` (a branch-free function) from the library.
+pub(crate) fn is_shared(name: &str) -> bool {
+    PLAIN.contains(&name)
+}
+
+/// The scalar function for the branch-free `name` (one [`is_shared`] accepts) in
+/// `dtype`, declared (with its vector forms) for the library to define.
+pub(crate) fn shared_function<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    name: &str,
+    dtype: DType,
+) -> Res<FunctionValue<'ctx>> {
+    let symbol = scalar_symbol(name, dtype);
+    if let Some(f) = module.get_function(&symbol) {
+        return Ok(f);
+    }
+    let arity = super::vmath::arity(name);
+    let t = float_type(ctx, dtype);
+    let f = declaration(ctx, module, &symbol, t.into(), arity, Linkage::External);
+    let params = "v".repeat(arity as usize);
+    let mappings: Vec<String> = lane_counts(dtype)
+        .iter()
+        .map(|n| format!("_ZGV_LLVM_N{n}{params}_{symbol}({symbol}{FORM_MARK}{n})"))
+        .collect();
+    f.add_attribute(
+        AttributeLoc::Function,
+        ctx.create_string_attribute("vector-function-abi-variant", &mappings.join(",")),
+    );
+    for n in lane_counts(dtype) {
+        let vt = t.vec_type(n);
+        let form = format!("{symbol}{FORM_MARK}{n}");
+        declaration(ctx, module, &form, vt.into(), arity, Linkage::External);
+    }
+    Ok(f)
+}
+
 /// What [`define_library_symbol`] defines: a scalar function, or one of its vector forms
 /// (with its lane count).
-pub(crate) fn library_symbol(symbol: &str) -> Option<(Trig, DType, Option<u32>)> {
+pub(crate) fn library_symbol(symbol: &str) -> Option<(Shared, DType, Option<u32>)> {
     let rest = symbol.strip_prefix("lazyfuse.")?;
     let (name, rest) = rest.split_once('.')?;
-    let which = trig_of(name)?;
+    let function = match trig_of(name) {
+        Some(which) => Shared::Trig(which),
+        None => Shared::Plain(PLAIN.iter().find(|p| **p == name)?),
+    };
     let (dtype, lanes) = match rest.split_once(FORM_MARK) {
         Some((d, n)) => (d, Some(n.parse::<u32>().ok()?)),
         None => (rest, None),
@@ -159,7 +214,7 @@ pub(crate) fn library_symbol(symbol: &str) -> Option<(Trig, DType, Option<u32>)>
     };
     match lanes {
         Some(n) if !lane_counts(dtype).contains(&n) => None,
-        _ => Some((which, dtype, lanes)),
+        _ => Some((function, dtype, lanes)),
     }
 }
 
@@ -170,18 +225,85 @@ pub(crate) fn define_library_symbol<'ctx>(
     module: &Module<'ctx>,
     symbol: &str,
 ) -> Res<()> {
-    let (which, dtype, lanes) = library_symbol(symbol)
+    let (function, dtype, lanes) = library_symbol(symbol)
         .ok_or_else(|| CodegenError::Internal(format!("{symbol} is no vector-math symbol")))?;
-    match lanes {
-        None => {
+    match (function, lanes) {
+        (Shared::Trig(which), None) => {
             let f = scalar_declaration(ctx, module, symbol, dtype, Linkage::External);
             emit_scalar(ctx, module, f, dtype, which)
         }
-        Some(n) => {
+        (Shared::Trig(which), Some(n)) => {
             let form = form_declaration(ctx, module, symbol, dtype, n, Linkage::External);
             emit_form(ctx, module, form, dtype, n, which)
         }
+        (Shared::Plain(name), None) => {
+            let t = float_type(ctx, dtype).into();
+            let arity = super::vmath::arity(name);
+            let f = declaration(ctx, module, symbol, t, arity, Linkage::External);
+            super::vmath::emit_body(ctx, module, f, name, dtype)
+        }
+        (Shared::Plain(name), Some(n)) => emit_plain_form(ctx, module, symbol, name, dtype, n),
     }
+}
+
+/// The vector form `symbol` of `n` lanes of the branch-free `name`: a loop over the
+/// lanes calling the inlined scalar code, vectorised at `n` lanes.
+fn emit_plain_form<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    symbol: &str,
+    name: &str,
+    dtype: DType,
+    n: u32,
+) -> Res<()> {
+    let t = float_type(ctx, dtype);
+    let vt = t.vec_type(n);
+    let arity = super::vmath::arity(name);
+    let f = declaration(ctx, module, symbol, vt.into(), arity, Linkage::External);
+    super::align_stack(ctx, f);
+    let scalar =
+        super::vmath::inline_function(ctx, module, &format!("{symbol}.lane"), name, dtype)?;
+    let b = ctx.create_builder();
+    let entry = ctx.append_basic_block(f, "entry");
+    let head = ctx.append_basic_block(f, "lanes");
+    let done = ctx.append_basic_block(f, "done");
+    b.position_at_end(entry);
+    let mut inputs = Vec::new();
+    for k in 0..arity {
+        let slot = b.build_alloca(vt, "in")?;
+        b.build_store(slot, f.get_nth_param(k).expect("declared parameter"))?;
+        inputs.push(slot);
+    }
+    let output = b.build_alloca(vt, "out")?;
+    b.build_unconditional_branch(head)?;
+    b.position_at_end(head);
+    let i64t = ctx.i64_type();
+    let i = b.build_phi(i64t, "i")?;
+    let index = i.as_basic_value().into_int_value();
+    let mut args = Vec::new();
+    for slot in &inputs {
+        // SAFETY (of the generated code): i < n, the arrays' length.
+        let at = unsafe { b.build_in_bounds_gep(t, *slot, &[index], "src")? };
+        args.push(b.build_load(t, at, "x")?.into());
+    }
+    let y = value(b.build_call(scalar, &args, "y")?)?;
+    // SAFETY (of the generated code): as above.
+    let dst = unsafe { b.build_in_bounds_gep(t, output, &[index], "dst")? };
+    b.build_store(dst, y)?;
+    let next = b.build_int_add(index, i64t.const_int(1, false), "next")?;
+    let more = b.build_int_compare(
+        IntPredicate::ULT,
+        next,
+        i64t.const_int(n as u64, false),
+        "more",
+    )?;
+    let latch = b.build_conditional_branch(more, head, done)?;
+    i.add_incoming(&[(&i64t.const_zero(), entry), (&next, head)]);
+    super::loop_hints::set(ctx, latch, super::loop_hints::Hints::VectorWidth(n));
+    b.position_at_end(done);
+    let y = b.build_load(vt, output, "y")?;
+    b.build_return(Some(&y))?;
+    Ok(())
 }
 
 fn scalar_declaration<'ctx>(
@@ -191,8 +313,27 @@ fn scalar_declaration<'ctx>(
     dtype: DType,
     linkage: Linkage,
 ) -> FunctionValue<'ctx> {
-    let t = float_type(ctx, dtype);
-    let f = module.add_function(symbol, t.fn_type(&[t.into()], false), Some(linkage));
+    declaration(
+        ctx,
+        module,
+        symbol,
+        float_type(ctx, dtype).into(),
+        1,
+        linkage,
+    )
+}
+
+/// `symbol` as a pure function of `arity` arguments of type `t` returning `t`.
+fn declaration<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    symbol: &str,
+    t: BasicTypeEnum<'ctx>,
+    arity: u32,
+    linkage: Linkage,
+) -> FunctionValue<'ctx> {
+    let params: Vec<_> = (0..arity).map(|_| t.into()).collect();
+    let f = module.add_function(symbol, t.fn_type(&params, false), Some(linkage));
     mark_pure(ctx, f);
     f
 }
@@ -206,9 +347,7 @@ fn form_declaration<'ctx>(
     linkage: Linkage,
 ) -> FunctionValue<'ctx> {
     let vt = float_type(ctx, dtype).vec_type(n);
-    let f = module.add_function(symbol, vt.fn_type(&[vt.into()], false), Some(linkage));
-    mark_pure(ctx, f);
-    f
+    declaration(ctx, module, symbol, vt.into(), 1, linkage)
 }
 
 fn float_type(ctx: &Context, dtype: DType) -> FloatType<'_> {
