@@ -61,12 +61,24 @@ pub fn discontinuous(instr: &lazyfuse::ir::Instr) -> bool {
     )
 }
 
+/// Periodic ops: once their argument is large, an ulp of it is a large part of the
+/// period (float32 sinh(10) = 11013.23 has ulps of 0.001, and sin of the next float
+/// differs in the fourth digit; by 1e7 an ulp is a whole period).
+pub fn periodic(instr: &lazyfuse::ir::Instr) -> bool {
+    use lazyfuse::ir::{Op, UnaryOp};
+    matches!(
+        &instr.op,
+        Op::Unary(UnaryOp::Sin | UnaryOp::Cos | UnaryOp::Tan)
+    )
+}
+
 /// For each output: whether it depends on a value that may round differently
 /// (compared within a looser tolerance, integers and bools not at all: a value an ulp
 /// from an integer boundary or a comparison threshold may legitimately land on either
 /// side, and integer ops propagate that); and whether such a value went through a
-/// discontinuous op on the way (not compared at all: `rem(exp(15) in float32, 1)` is
-/// 0.25 or 0.5 for exp results an ulp apart, and a division by it doubles).
+/// discontinuous or periodic op on the way (not compared at all: `rem(exp(15) in
+/// float32, 1)` is 0.25 or 0.5 for exp results an ulp apart, and a division by it
+/// doubles; float32 sin(sinh(10)) is 0.92853 or 0.92890 for sinh results an ulp apart).
 pub fn tainted_outputs(program: &Program) -> Vec<(bool, bool)> {
     let mut tainted = vec![false; program.len()];
     let mut chaotic = vec![false; program.len()];
@@ -74,8 +86,8 @@ pub fn tainted_outputs(program: &Program) -> Vec<(bool, bool)> {
         let instr = program.instr(id);
         let from_tainted = instr.args.iter().any(|a| tainted[a.index()]);
         tainted[id.index()] = rounds_differently(instr) || from_tainted;
-        chaotic[id.index()] =
-            (discontinuous(instr) && from_tainted) || instr.args.iter().any(|a| chaotic[a.index()]);
+        chaotic[id.index()] = ((discontinuous(instr) || periodic(instr)) && from_tainted)
+            || instr.args.iter().any(|a| chaotic[a.index()]);
     }
     program
         .outputs()
