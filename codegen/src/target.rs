@@ -69,20 +69,32 @@ pub(crate) fn machine_with(
     reloc: RelocMode,
     code_model: CodeModel,
 ) -> Result<TargetMachine, TargetError> {
+    machine_at(
+        triple,
+        cpu,
+        features,
+        reloc,
+        code_model,
+        OptimizationLevel::Aggressive,
+    )
+}
+
+/// [`machine_with`] generating code at `level`.
+pub(crate) fn machine_at(
+    triple: &TargetTriple,
+    cpu: &str,
+    features: &str,
+    reloc: RelocMode,
+    code_model: CodeModel,
+    level: OptimizationLevel,
+) -> Result<TargetMachine, TargetError> {
     let unavailable = |message: String| TargetError::Unavailable {
         triple: triple_name(triple),
         message,
     };
     let target = Target::from_triple(triple).map_err(|e| unavailable(e.to_string()))?;
     target
-        .create_target_machine(
-            triple,
-            cpu,
-            features,
-            OptimizationLevel::Aggressive,
-            reloc,
-            code_model,
-        )
+        .create_target_machine(triple, cpu, features, level, reloc, code_model)
         .ok_or_else(|| unavailable(format!("could not create a target machine for {cpu}")))
 }
 

@@ -6,6 +6,7 @@ use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{
     CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine,
 };
+use inkwell::OptimizationLevel;
 use lazyfuse_ir::kernel::LoopKernel;
 use lazyfuse_ir::DType;
 
@@ -99,27 +100,114 @@ pub(super) fn host_machine() -> Result<TargetMachine, CodegenError> {
     target_machine(&CpuModel::host(), RelocMode::Default, CodeModel::JITDefault)
 }
 
+/// How much work LLVM puts into a kernel's code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Effort {
+    /// The O2 pipeline, which vectorises loops, and LLVM's most aggressive code
+    /// generation.
+    Full,
+    /// A kernel over a single point (no loop extents, so no loop worth optimising,
+    /// whatever the sizes it later runs at): a few clean-up passes and LLVM's fast
+    /// instruction selection. Such kernels are the scalar tails of programs (a mean's
+    /// division, a loss); measured with `examples/compile_program`, one compiles in
+    /// about 3 ms instead of 10 (the O2 pipeline and the full code generator cost that
+    /// much even on a handful of instructions).
+    Light,
+}
+
+impl Effort {
+    /// The effort `kernel`'s code is worth.
+    pub(crate) fn for_kernel(kernel: &LoopKernel) -> Effort {
+        if kernel.outer.is_empty() && kernel.inner.is_empty() {
+            Effort::Light
+        } else {
+            Effort::Full
+        }
+    }
+
+    /// The new pass manager's pipeline.
+    fn pipeline(self) -> &'static str {
+        match self {
+            Effort::Full => "default<O2>",
+            Effort::Light => "always-inline,function(sroa,early-cse,instcombine,simplifycfg)",
+        }
+    }
+}
+
+/// Runs `f` with this thread's target machine for JIT objects of `effort` (this
+/// machine's CPU, position-independent code), made on the thread's first such
+/// compile. Making one costs about 1 ms, more than some kernels take to compile: it
+/// parses the CPU's long feature string into a subtarget, which LLVM then reuses for
+/// every module the machine compiles.
+pub(super) fn with_jit_machine<T>(
+    effort: Effort,
+    f: impl FnOnce(&TargetMachine) -> Result<T, CodegenError>,
+) -> Result<T, CodegenError> {
+    type Slot = std::cell::OnceCell<TargetMachine>;
+    thread_local! {
+        static FULL: Slot = const { Slot::new() };
+        static LIGHT: Slot = const { Slot::new() };
+    }
+    let run = |slot: &Slot| {
+        if slot.get().is_none() {
+            let level = match effort {
+                Effort::Full => OptimizationLevel::Aggressive,
+                Effort::Light => OptimizationLevel::None,
+            };
+            let _ = slot.set(target_machine_at(
+                &CpuModel::host(),
+                RelocMode::PIC,
+                CodeModel::Default,
+                level,
+            )?);
+        }
+        f(slot.get().expect("set above"))
+    };
+    match effort {
+        Effort::Full => FULL.with(run),
+        Effort::Light => LIGHT.with(run),
+    }
+}
+
 /// A target machine for `model` on this machine's architecture.
 pub(crate) fn target_machine(
     model: &CpuModel,
     reloc: RelocMode,
     code_model: CodeModel,
 ) -> Result<TargetMachine, CodegenError> {
-    initialize_llvm()?;
-    let triple = TargetMachine::get_default_triple();
-    crate::target::machine_with(&triple, &model.cpu, &model.features, reloc, code_model)
-        .map_err(|e| CodegenError::Llvm(e.to_string()))
+    target_machine_at(model, reloc, code_model, OptimizationLevel::Aggressive)
 }
 
-/// Sets the host triple, data layout and CPU attributes, verifies, and runs the O2
-/// pipeline (it vectorises as O3 does; measured: a 10-op kernel compiles in 28 ms
-/// instead of 35, softmax runs as fast within noise).
+/// [`target_machine`] generating code at `level`.
+fn target_machine_at(
+    model: &CpuModel,
+    reloc: RelocMode,
+    code_model: CodeModel,
+    level: OptimizationLevel,
+) -> Result<TargetMachine, CodegenError> {
+    initialize_llvm()?;
+    let triple = TargetMachine::get_default_triple();
+    crate::target::machine_at(
+        &triple,
+        &model.cpu,
+        &model.features,
+        reloc,
+        code_model,
+        level,
+    )
+    .map_err(|e| CodegenError::Llvm(e.to_string()))
+}
+
+/// Sets the host triple, data layout and CPU attributes, verifies, and runs the
+/// pipeline of `effort` (None: none). [`Effort::Full`] is O2: it vectorises as O3 does
+/// (measured: a 10-op kernel compiles in 28 ms instead of 35, softmax runs as fast
+/// within noise).
 pub(super) fn prepare_module(
     module: &inkwell::module::Module<'_>,
     machine: &TargetMachine,
-    optimize: bool,
+    effort: Option<Effort>,
 ) -> Result<(), CodegenError> {
-    prepare_module_for(module, machine, &CpuModel::host(), optimize)
+    prepare_module_for(module, machine, &CpuModel::host(), effort)
 }
 
 /// [`prepare_module`] for the CPU `model` (which `machine` was made for).
@@ -127,7 +215,7 @@ pub(crate) fn prepare_module_for(
     module: &inkwell::module::Module<'_>,
     machine: &TargetMachine,
     model: &CpuModel,
-    optimize: bool,
+    effort: Option<Effort>,
 ) -> Result<(), CodegenError> {
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
@@ -153,9 +241,9 @@ pub(crate) fn prepare_module_for(
     module
         .verify()
         .map_err(|e| CodegenError::Internal(format!("invalid LLVM IR: {e}")))?;
-    if optimize {
+    if let Some(effort) = effort {
         module
-            .run_passes("default<O2>", machine, PassBuilderOptions::create())
+            .run_passes(effort.pipeline(), machine, PassBuilderOptions::create())
             .map_err(|e| CodegenError::Llvm(e.to_string()))?;
     }
     if crate::llvm::vmath_variants::release_vector_forms(module) {
@@ -173,9 +261,22 @@ pub(super) fn compile_object(
     buffer_dtypes: &[DType],
     versions: LoopVersions,
 ) -> Result<Vec<u8>, CodegenError> {
+    let effort = Effort::for_kernel(kernel);
+    with_jit_machine(effort, |machine| {
+        compile_object_with(machine, effort, kernel, buffer_dtypes, versions)
+    })
+}
+
+/// [`compile_object`] on `machine`, made for `effort`.
+fn compile_object_with(
+    machine: &TargetMachine,
+    effort: Effort,
+    kernel: &LoopKernel,
+    buffer_dtypes: &[DType],
+    versions: LoopVersions,
+) -> Result<Vec<u8>, CodegenError> {
     let context = Context::create();
     let module = context.create_module("lazyfuse");
-    let machine = target_machine(&CpuModel::host(), RelocMode::PIC, CodeModel::Default)?;
     let (_, unit_strides) =
         emit::emit_cpu_kernel(&context, &module, "kernel", kernel, buffer_dtypes, versions)?;
     super::vector_library::prefetch(&module, vector_width());
@@ -189,7 +290,7 @@ pub(super) fn compile_object(
     let table = module.add_global(i64t.array_type(words.len() as u32), None, UNIT_STRIDES);
     table.set_initializer(&i64t.const_array(&words));
     table.set_constant(true);
-    prepare_module(&module, &machine, true)?;
+    prepare_module(&module, machine, Some(effort))?;
     let buffer = machine
         .write_to_memory_buffer(&module, FileType::Object)
         .map_err(|e| CodegenError::Llvm(e.to_string()))?;
@@ -244,4 +345,90 @@ pub(super) fn link(object: &[u8]) -> Result<Linked, CodegenError> {
         entry,
         unit_strides,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CpuExecutor;
+    use lazyfuse_ir::kernel::Kernel;
+    use lazyfuse_ir::{Program, Scalar, Value};
+
+    /// A kernel over one point compiles with [`Effort::Light`] and gives, bit for bit,
+    /// what [`Effort::Full`] code gives for the same ops over a one-element array:
+    /// transcendental ops (inlined, and sin from the shared library), division,
+    /// comparisons and selects, casts and integer ops, on NaN, ±inf, ±0 and subnormals.
+    #[test]
+    fn single_point_kernels_compile_light_and_give_the_bits_of_full_code() {
+        let text = |s: &str| {
+            format!(
+                "program(a: f64{s}, b: f64{s}) {{
+  c: f64{s} = exp a
+  d: f64{s} = sin b
+  e: f64{s} = div c d
+  f: f64{s} = sqrt a
+  g: f64{s} = log b
+  h: f64{s} = maximum e f
+  i: f64{s} = mul h g
+  j: bool{s} = lt a b
+  k: f64{s} = where j i e
+  l: i32{s} = cast[i32] b
+  m: i32{s} = floordiv l l
+  n: f32{s} = cast[f32] k
+  o: f32{s} = tanh n
+  return k, m, o
+}}"
+            )
+        };
+        let exec = CpuExecutor::new(1);
+        let run = |shape: &str, effort: Effort, a: f64, b: f64| -> Vec<Scalar> {
+            let program: Program = text(shape).parse().unwrap();
+            let plan = lazyfuse_optimizer::plan(&program, &Default::default()).unwrap();
+            for k in &plan.kernels {
+                if let Kernel::Loop(l) = k {
+                    assert_eq!(Effort::for_kernel(l), effort, "{shape}");
+                }
+            }
+            let value = |x: f64| {
+                let v = Value::from_array(ndarray::arr0(x).into_dyn());
+                if shape == "[]" {
+                    v
+                } else {
+                    Value::from_array(ndarray::arr1(&[x]).into_dyn())
+                }
+            };
+            let out = exec.run(&plan, &[value(a), value(b)]).unwrap();
+            out.iter().flat_map(|v| v.to_scalars()).collect()
+        };
+        let bits = |s: &Scalar| match *s {
+            Scalar::F64(x) => x.to_bits(),
+            Scalar::F32(x) => x.to_bits() as u64,
+            Scalar::I32(x) => x as u32 as u64,
+            ref other => panic!("unexpected {other:?}"),
+        };
+        let values = [
+            0.5,
+            -0.0,
+            0.0,
+            2.5,
+            -3.7,
+            1e300,
+            -1e-310,
+            1e6,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for a in values {
+            for b in values {
+                let light = run("[]", Effort::Light, a, b);
+                let full = run("[1]", Effort::Full, a, b);
+                assert_eq!(
+                    light.iter().map(bits).collect::<Vec<_>>(),
+                    full.iter().map(bits).collect::<Vec<_>>(),
+                    "a = {a}, b = {b}: {light:?} against {full:?}"
+                );
+            }
+        }
+    }
 }

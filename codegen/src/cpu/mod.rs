@@ -27,7 +27,7 @@ use crate::llvm::kernel::{self as emit, LoopVersions};
 use crate::runtime::keys::{canonical_buffers, structure_key};
 use crate::runtime::storage::{self, storage_roots};
 use alloc::{zeros, Uninit};
-use compile::{compile_object, host_machine, link, prepare_module, unit_strides};
+use compile::{compile_object, host_machine, link, prepare_module, unit_strides, Effort};
 use memory::{contiguous_strides, Dims, Memory, Pointers, Scratch};
 
 pub use blas::blas_in_use;
@@ -298,7 +298,11 @@ impl CpuExecutor {
         let module = context.create_module("lazyfuse");
         let machine = host_machine()?;
         emit::emit_kernel(&context, &module, "kernel", kernel, buffer_dtypes)?;
-        prepare_module(&module, &machine, optimized)?;
+        prepare_module(
+            &module,
+            &machine,
+            optimized.then(|| Effort::for_kernel(kernel)),
+        )?;
         Ok(module.print_to_string().to_string())
     }
 

@@ -10,7 +10,7 @@ use inkwell::GlobalVisibility;
 use lazyfuse_ir::kernel::LoopKernel;
 use lazyfuse_ir::DType;
 
-use super::compile::{prepare_module_for, target_machine, CpuModel};
+use super::compile::{prepare_module_for, target_machine, CpuModel, Effort};
 use crate::error::CodegenError;
 use crate::llvm::kernel as emit;
 
@@ -51,7 +51,7 @@ pub(crate) fn write_object(
         g.set_linkage(Linkage::External);
         g.set_visibility(GlobalVisibility::Hidden);
     }
-    prepare_module_for(&module, &machine, model, true)?;
+    prepare_module_for(&module, &machine, model, Some(Effort::Full))?;
     machine
         .write_to_file(&module, FileType::Object, path)
         .map_err(|e| CodegenError::Llvm(format!("writing {}: {e}", path.display())))

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use inkwell::context::Context;
 use inkwell::targets::{CodeModel, FileType, RelocMode};
 
-use super::compile::{prepare_module, target_machine, CpuModel};
+use super::compile::{prepare_module, target_machine, CpuModel, Effort};
 use super::disk_cache::DiskCache;
 use super::orc::LoadedObject;
 use crate::error::CodegenError;
@@ -151,7 +151,7 @@ fn compile(symbol: &str) -> Result<Vec<u8>, CodegenError> {
     let module = context.create_module(symbol);
     let machine = target_machine(&CpuModel::host(), RelocMode::PIC, CodeModel::Default)?;
     vmath_variants::define_library_symbol(&context, &module, symbol)?;
-    prepare_module(&module, &machine, true)?;
+    prepare_module(&module, &machine, Some(Effort::Full))?;
     let buffer = machine
         .write_to_memory_buffer(&module, FileType::Object)
         .map_err(|e| CodegenError::Llvm(e.to_string()))?;
