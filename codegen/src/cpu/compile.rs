@@ -201,7 +201,11 @@ fn target_machine_at(
 /// Sets the host triple, data layout and CPU attributes, verifies, and runs the
 /// pipeline of `effort` (None: none). [`Effort::Full`] is O2: it vectorises as O3 does
 /// (measured: a 10-op kernel compiles in 28 ms instead of 35, softmax runs as fast
-/// within noise).
+/// within noise). Without LLVM's loop unroller: the vectoriser already interleaves, and
+/// unrolling its loops again cost softmax's kernel 7 ms of about 60 to compile and
+/// layernorm's 4 of 30, with steady runs the same within noise (softmax 50-53 ms
+/// against 50-51, logsumexp 23-24 against 22-24, pairwise distances 32-41 against
+/// 32-35: `examples/compile_program`, three alternating runs each).
 pub(super) fn prepare_module(
     module: &inkwell::module::Module<'_>,
     machine: &TargetMachine,
@@ -243,7 +247,11 @@ pub(crate) fn prepare_module_for(
         .map_err(|e| CodegenError::Internal(format!("invalid LLVM IR: {e}")))?;
     if let Some(effort) = effort {
         module
-            .run_passes(effort.pipeline(), machine, PassBuilderOptions::create())
+            .run_passes(effort.pipeline(), machine, {
+                let options = PassBuilderOptions::create();
+                options.set_loop_unrolling(false);
+                options
+            })
             .map_err(|e| CodegenError::Llvm(e.to_string()))?;
     }
     if crate::llvm::vmath_variants::release_vector_forms(module) {
