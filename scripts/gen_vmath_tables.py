@@ -110,6 +110,13 @@ ERF_ONE = 6.0
 ERF32_ONE = 4.0
 
 
+def exp_tail(r):
+    """(e^r - 1 - r) / r², its series near 0."""
+    if abs(r) < mp.mpf(2) ** -60:
+        return mp.mpf(1) / 2 + r / 6
+    return (mp.exp(r) - 1 - r) / r**2
+
+
 def main():
     out = []
     w = out.append
@@ -175,6 +182,15 @@ def main():
         poly, err = mp.chebyfit(asin_rest, [0, ASIN_Z_MAX], degree + 1, error=True)
         w(f"/// {what}'s asin s = s + s z R(z), z = s² in [0, {ASIN_Z_MAX!r}]: R's coefficients,")
         w(f"/// lowest first; absolute error of the fit {mp.nstr(err, 3)} (R is about 1/6).")
+        w(f"pub(crate) const {name}: [f64; {degree + 1}] = [")
+        for c in reversed(poly):
+            w(f"    {float(c)!r},")
+        w("];")
+    half_ln2 = mp.log(2) / 2
+    for name, degree, what in [("EXP_TAIL", 9, "float64"), ("EXP32_TAIL", 4, "float32")]:
+        poly, err = mp.chebyfit(exp_tail, [-half_ln2, half_ln2], degree + 1, error=True)
+        w(f"/// {what}'s e^r = 1 + r + r² Q(r), |r| <= ln2/2: Q's coefficients, lowest first;")
+        w(f"/// absolute error of the fit {mp.nstr(err, 3)} (Q is about 1/2).")
         w(f"pub(crate) const {name}: [f64; {degree + 1}] = [")
         for c in reversed(poly):
             w(f"    {float(c)!r},")

@@ -550,6 +550,29 @@ pub(crate) const ASIN32: [f64; 6] = [
     0.017149238357677253,
     0.03369084720283012,
 ];
+/// float64's e^r = 1 + r + r² Q(r), |r| <= ln2/2: Q's coefficients, lowest first;
+/// absolute error of the fit 1.05e-16 (Q is about 1/2).
+pub(crate) const EXP_TAIL: [f64; 10] = [
+    0.5000000000000001,
+    0.16666666666666669,
+    0.041666666666624164,
+    0.008333333333330065,
+    0.0013888888917196719,
+    0.00019841269863040545,
+    2.4801521322368692e-05,
+    2.7557268480310024e-06,
+    2.7620075879983367e-07,
+    2.5100375832561234e-08,
+];
+/// float32's e^r = 1 + r + r² Q(r), |r| <= ln2/2: Q's coefficients, lowest first;
+/// absolute error of the fit 6.49e-8 (Q is about 1/2).
+pub(crate) const EXP32_TAIL: [f64; 5] = [
+    0.5,
+    0.1666657702559799,
+    0.041666554662050534,
+    0.008363173074513711,
+    0.001392617611993558,
+];
 /// float32's atan z = z - z³ P(z²), |z| <= 7/16: P's coefficients, lowest first;
 /// absolute error of the fit 2.57e-8 (P is about 1/3).
 pub(crate) const ATAN32: [f64; 5] = [
