@@ -1,5 +1,5 @@
-//! The process's vector-math library: sin, cos and tan, and the large branch-free
-//! pow, in float32 and float64, each scalar function and each vector
+//! The process's vector-math library: sin, cos and tan, and pow (its vector forms a
+//! fast path, and the general one only for vectors with a lane outside it), in float32 and float64, each scalar function and each vector
 //! form (`llvm/vmath_variants.rs`) compiled once per process, or read back from the
 //! on-disk cache, and shared by every kernel.
 //!

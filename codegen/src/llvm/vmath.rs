@@ -411,12 +411,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             }
             None => r,
         };
-        // e^r = 1 + r + r² Q(r), Q a near-minimax fit (degree 11 in all for float64,
-        // 6 for float32: two and one fused multiply-adds fewer than Taylor's for a
-        // smaller error).
-        let tail: &[f64] = if self.f64() { &EXP_TAIL } else { &EXP32_TAIL };
-        let coefs: Vec<f64> = [1.0, 1.0].iter().chain(tail).copied().collect();
-        let p = self.poly(r, &coefs)?;
+        let p = self.exp_poly(r)?;
         let positive = self.fcmp(FloatPredicate::OGT, n, self.c(0.0))?;
         let k_field = b
             .build_select(
@@ -439,6 +434,31 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let y = b.build_float_mul(scaled, two_k, "y")?;
         let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
         self.select(nan, x, y)
+    }
+
+    /// e^r for |r| <= ln2/2 (a little beyond, for a tail): 1 + r + r² Q(r), Q a
+    /// near-minimax fit (degree 11 in all for float64, 6 for float32: two and one fused
+    /// multiply-adds fewer than Taylor's for a smaller error).
+    fn exp_poly(&self, r: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let tail: &[f64] = if self.f64() { &EXP_TAIL } else { &EXP32_TAIL };
+        let coefs: Vec<f64> = [1.0, 1.0].iter().chain(tail).copied().collect();
+        self.poly(r, &coefs)
+    }
+
+    /// [`Math::exp_of_sum`] where its result is known to be a normal number (x not NaN,
+    /// and e^(x + tail) between the smallest normal and the largest finite float):
+    /// the same bits with neither clamp nor NaN select, and the scale by 2^n as one
+    /// exponent add (exact for a normal result, as the general path's two factors are).
+    pub(crate) fn exp_of_sum_normal(
+        &self,
+        x: FloatValue<'ctx>,
+        tail: FloatValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let (_, n_field, r) = self.reduce_by_ln2_magic(x)?;
+        let p = self.exp_poly(b.build_float_add(r, tail, "rt")?)?;
+        let p_bits = b.build_bit_cast(p, self.int_t(), "pb")?.into_int_value();
+        self.float_of_bits(b.build_int_add(p_bits, n_field, "yb")?)
     }
 }
 

@@ -18,6 +18,9 @@ use super::vmath_tables::{
     POW_LOGC_LO, POW_OFF, POW_TABLE_BITS,
 };
 
+/// Beyond this |y ln x|, float32 pow is 0 or infinite (its float64 core clamps here).
+const POW32_Z_LIMIT: f64 = 200.0;
+
 impl<'a, 'ctx> Math<'a, 'ctx> {
     /// x^y as C99's pow (NumPy's float power).
     pub(crate) fn pow(&self, x: FloatValue<'ctx>, y: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
@@ -42,6 +45,58 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.pow_special_cases(x, y, ax, r)
     }
 
+    /// x^y where x is a positive normal number other than 1 and the result stays
+    /// well inside the range (|y ln x| below 200 for float32, computed in float64; below
+    /// 708 for float64, so the result is normal): the same bits as [`Math::pow`], without
+    /// its special cases, clamps and subnormal scaling. NaN elsewhere, for the caller
+    /// to recompute with [`Math::pow`] (a NaN result never arises inside the domain).
+    pub(crate) fn pow_fast(
+        &self,
+        x: FloatValue<'ctx>,
+        y: FloatValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let min_normal = if self.f64() {
+            f64::MIN_POSITIVE
+        } else {
+            f32::MIN_POSITIVE as f64
+        };
+        // NaN fails the first comparison.
+        let base_ok = b.build_and(
+            b.build_and(
+                self.fcmp(FloatPredicate::OGE, x, self.c(min_normal))?,
+                self.fcmp(FloatPredicate::OLT, x, self.c(f64::INFINITY))?,
+                "pos",
+            )?,
+            self.fcmp(FloatPredicate::ONE, x, self.c(1.0))?,
+            "base",
+        )?;
+        let (r, z_ok) = if self.f64() {
+            let (lh, ll) = self.log_dd_parts(x, self.ci(0))?;
+            let zh = b.build_float_mul(y, lh, "zh")?;
+            let zl = self.fma_exact(y, lh, b.build_float_neg(zh, "nzh")?)?;
+            let zl = self.fma(y, ll, zl)?;
+            let ok = self.fcmp(FloatPredicate::OLT, self.abs(zh)?, self.c(708.0))?;
+            (self.exp_of_sum_normal(zh, zl)?, ok)
+        } else {
+            let wide = Math {
+                d: lazyfuse_ir::DType::F64,
+                ..*self
+            };
+            let t64 = self.ctx.f64_type();
+            let (xw, yw) = (
+                b.build_float_ext(x, t64, "wx")?,
+                b.build_float_ext(y, t64, "wy")?,
+            );
+            let z = b.build_float_mul(yw, wide.ln_core_f32(xw)?, "z")?;
+            let ok = wide.fcmp(FloatPredicate::OLT, wide.abs(z)?, wide.c(POW32_Z_LIMIT))?;
+            let r = wide.exp_core_f32(z)?;
+            (b.build_float_trunc(r, self.ctx.f32_type(), "narrow")?, ok)
+        };
+        let ok = b.build_and(base_ok, z_ok, "fast")?;
+        self.select(ok, r, self.c(f64::NAN))
+    }
+
     /// |x|^y for float32 arguments widened to float64 (x >= 0 here; the caller applies
     /// the special cases): e^(y ln x) with a logarithm and an exponential only as
     /// precise as a float32 result needs. ln|x| has relative error
@@ -59,6 +114,15 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// r = z invc - 1, |r| < 2^-8, and the series of ln(1 + r) to r^5. 0 gives -inf,
     /// inf and NaN themselves.
     fn ln_for_f32(&self, a: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let ln = self.ln_core_f32(a)?;
+        let special = self.fcmp(FloatPredicate::UGE, a, self.c(f64::INFINITY))?;
+        let ln = self.select(special, a, ln)?;
+        let zero = self.fcmp(FloatPredicate::OEQ, a, self.c(0.0))?;
+        self.select(zero, self.c(f64::NEG_INFINITY), ln)
+    }
+
+    /// [`Math::ln_for_f32`] for a positive finite a.
+    fn ln_core_f32(&self, a: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let (k, index, z) = self.table_reduction(a)?;
         let rows = 1usize << POW_TABLE_BITS;
@@ -79,11 +143,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let ln1p = self.fma(rr, series, r)?;
         let kf = self.float_of_int(k)?;
         let head = self.fma(kf, self.c(std::f64::consts::LN_2), logc)?;
-        let ln = b.build_float_add(head, ln1p, "ln")?;
-        let special = self.fcmp(FloatPredicate::UGE, a, self.c(f64::INFINITY))?;
-        let ln = self.select(special, a, ln)?;
-        let zero = self.fcmp(FloatPredicate::OEQ, a, self.c(0.0))?;
-        self.select(zero, self.c(f64::NEG_INFINITY), ln)
+        Ok(b.build_float_add(head, ln1p, "ln")?)
     }
 
     /// e^z (float64) to about 2^-32 relative, for a result rounded to float32: z is
@@ -91,8 +151,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// e^r by its Taylor polynomial to degree 8, times 2^n (a normal float64 for
     /// |n| <= 289).
     fn exp_for_f32(&self, z: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        let b = self.b;
-        let limit = 200.0;
+        let limit = POW32_Z_LIMIT;
         let z = self.select(
             self.fcmp(FloatPredicate::OGT, z, self.c(limit))?,
             self.c(limit),
@@ -103,6 +162,12 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             self.c(-limit),
             z,
         )?;
+        self.exp_core_f32(z)
+    }
+
+    /// [`Math::exp_for_f32`] for |z| <= 200 or NaN.
+    fn exp_core_f32(&self, z: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
         let (nf, r) = self.reduce_by_ln2(z, LN2_HI, LN2_LO)?;
         let taylor: Vec<f64> = (0..=8).map(|k| 1.0 / super::vmath::factorial(k)).collect();
         let p = self.poly(r, &taylor)?;
@@ -202,6 +267,23 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let extra = b
             .build_select(subnormal, self.ci(54), self.ci(0), "extra")?
             .into_int_value();
+        let (hi, lo) = self.log_dd_parts(xs, extra)?;
+        let zero = self.fcmp(FloatPredicate::OEQ, a, self.c(0.0))?;
+        let special = self.fcmp(FloatPredicate::UGE, a, self.c(f64::INFINITY))?;
+        let hi = self.select(special, a, hi)?;
+        let hi = self.select(zero, self.c(f64::NEG_INFINITY), hi)?;
+        let quiet = b.build_or(zero, special, "quiet")?;
+        let lo = self.select(quiet, self.c(0.0), lo)?;
+        Ok((hi, lo))
+    }
+
+    /// [`Math::log_dd`] of 2^-extra xs for a positive normal finite xs.
+    fn log_dd_parts(
+        &self,
+        xs: FloatValue<'ctx>,
+        extra: IntValue<'ctx>,
+    ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>)> {
+        let b = self.b;
         let (k, index, z) = self.table_reduction(xs)?;
         let k = b.build_int_sub(k, extra, "k2")?;
         let kf = self.float_of_int(k)?;
@@ -243,14 +325,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let lo = b.build_float_add(lo, t_lo, "lo1")?;
         let lo = b.build_float_add(lo, u_lo, "lo2")?;
         let lo = b.build_float_add(lo, tail, "lo3")?;
-        let (hi, lo) = self.two_sum(u_hi, lo)?;
-        let zero = self.fcmp(FloatPredicate::OEQ, a, self.c(0.0))?;
-        let special = self.fcmp(FloatPredicate::UGE, a, self.c(f64::INFINITY))?;
-        let hi = self.select(special, a, hi)?;
-        let hi = self.select(zero, self.c(f64::NEG_INFINITY), hi)?;
-        let quiet = b.build_or(zero, special, "quiet")?;
-        let lo = self.select(quiet, self.c(0.0), lo)?;
-        Ok((hi, lo))
+        self.two_sum(u_hi, lo)
     }
 
     /// The error function (float32 in float32, with its own shorter fits).

@@ -147,11 +147,13 @@ pub(crate) fn function<'ctx>(
 pub(crate) enum Shared {
     /// sin, cos or tan: a fast path and a general one.
     Trig(Trig),
-    /// A branch-free function too large to inline into every kernel (its name).
+    /// A function too large to inline into every kernel (its name), branch-free as a
+    /// scalar function; pow's vector forms branch to its general path (see
+    /// [`emit_pow_form`]).
     Plain(&'static str),
 }
 
-/// The branch-free functions the library defines for JIT kernels instead of inlining
+/// The functions the library defines for JIT kernels instead of inlining
 /// them: pow made a kernel take 47 ms to compile against 23 for exp and 17 for a sum
 /// (`examples/compile_program`), and costs enough per element that a call per vector
 /// is a small part of it. (erf compiled as slowly, but called per vector it ran 8%
@@ -243,8 +245,72 @@ pub(crate) fn define_library_symbol<'ctx>(
             let f = declaration(ctx, module, symbol, t, arity, Linkage::External);
             super::vmath::emit_body(ctx, module, f, name, dtype)
         }
+        (Shared::Plain("pow"), Some(n)) => emit_pow_form(ctx, module, symbol, dtype, n),
         (Shared::Plain(name), Some(n)) => emit_plain_form(ctx, module, symbol, name, dtype, n),
     }
+}
+
+/// The vector form `symbol` of `n` lanes of pow: [`Math::pow_fast`] on all lanes,
+/// then, only if some lane came out NaN (outside its domain: a base that is not a
+/// positive normal number other than 1, or a result near or beyond the range), the
+/// general [`Math::pow`] on all lanes, keeping the fast lanes' bits (the general path
+/// gives the same bits there, so a result never depends on its neighbours). The fast
+/// path skips C99's special cases, the clamps and the subnormal scaling.
+fn emit_pow_form<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    symbol: &str,
+    dtype: DType,
+    n: u32,
+) -> Res<()> {
+    let t = float_type(ctx, dtype);
+    let vt = t.vec_type(n);
+    let f = declaration(ctx, module, symbol, vt.into(), 2, Linkage::External);
+    // The general path spills vectors too (see `align_stack`).
+    super::align_stack(ctx, f);
+    let b = ctx.create_builder();
+    let m = Math {
+        ctx,
+        module,
+        b: &b,
+        d: dtype,
+    };
+    let entry = ctx.append_basic_block(f, "entry");
+    let check = ctx.append_basic_block(f, "check");
+    let done = ctx.append_basic_block(f, "done");
+    b.position_at_end(entry);
+    let mut inputs = Vec::new();
+    for k in 0..2 {
+        let slot = b.build_alloca(vt, "in")?;
+        b.build_store(slot, f.get_nth_param(k).expect("declared parameter"))?;
+        inputs.push(slot);
+    }
+    let output = b.build_alloca(vt, "out")?;
+    let fast = lane_loop(ctx, &m, f, &inputs, output, t.into(), n, check, |a, _| {
+        m.pow_fast(a[0], a[1])
+    })?;
+    b.position_at_end(entry);
+    b.build_unconditional_branch(fast)?;
+
+    b.position_at_end(check);
+    let y = b.build_load(vt, output, "y")?.into_vector_value();
+    let redo = b.build_float_compare(FloatPredicate::UNO, y, y, "redo")?;
+    let any_lane = Intrinsic::find("llvm.vector.reduce.or")
+        .and_then(|i| i.get_declaration(module, &[redo.get_type().into()]))
+        .ok_or_else(|| CodegenError::Internal("no llvm.vector.reduce.or".into()))?;
+    let any = value(b.build_call(any_lane, &[redo.into()], "any")?)?.into_int_value();
+    let general = lane_loop(ctx, &m, f, &inputs, output, t.into(), n, done, |a, dst| {
+        let fast = b.build_load(t, dst, "fast")?.into_float_value();
+        let redo = m.fcmp(FloatPredicate::UNO, fast, fast)?;
+        m.select(redo, m.pow(a[0], a[1])?, fast)
+    })?;
+    b.position_at_end(check);
+    b.build_conditional_branch(any, general, done)?;
+
+    b.position_at_end(done);
+    let y = b.build_load(vt, output, "y")?;
+    b.build_return(Some(&y))?;
+    Ok(())
 }
 
 /// The vector form `symbol` of `n` lanes of the branch-free `name`: a loop over the
@@ -449,8 +515,8 @@ fn emit_form<'ctx>(
     let input = b.build_alloca(vt, "in")?;
     let output = b.build_alloca(vt, "out")?;
     b.build_store(input, x)?;
-    let fast = lane_loop(ctx, &m, f, input, output, t.into(), n, check, |x, _| {
-        m.trig_fast(x, which)
+    let fast = lane_loop(ctx, &m, f, &[input], output, t.into(), n, check, |x, _| {
+        m.trig_fast(x[0], which)
     })?;
     b.position_at_end(entry);
     b.build_unconditional_branch(fast)?;
@@ -470,7 +536,8 @@ fn emit_form<'ctx>(
     let any = value(b.build_call(any_lane, &[outside.into()], "any")?)?.into_int_value();
     // Lanes inside the range keep the fast path's bits (float32's general path computes
     // in float64 and may round differently), so no lane depends on its neighbours.
-    let general = lane_loop(ctx, &m, f, input, output, t.into(), n, done, |x, dst| {
+    let general = lane_loop(ctx, &m, f, &[input], output, t.into(), n, done, |x, dst| {
+        let x = x[0];
         let inside = m.fcmp(
             FloatPredicate::OLT,
             m.abs(x)?,
@@ -504,13 +571,13 @@ fn lane_loop<'ctx>(
     ctx: &'ctx Context,
     m: &Math<'_, 'ctx>,
     f: FunctionValue<'ctx>,
-    input: inkwell::values::PointerValue<'ctx>,
+    inputs: &[inkwell::values::PointerValue<'ctx>],
     output: inkwell::values::PointerValue<'ctx>,
     elem: BasicTypeEnum<'ctx>,
     n: u32,
     exit: inkwell::basic_block::BasicBlock<'ctx>,
     body: impl Fn(
-        inkwell::values::FloatValue<'ctx>,
+        &[inkwell::values::FloatValue<'ctx>],
         inkwell::values::PointerValue<'ctx>,
     ) -> Res<inkwell::values::FloatValue<'ctx>>,
 ) -> Res<inkwell::basic_block::BasicBlock<'ctx>> {
@@ -522,15 +589,15 @@ fn lane_loop<'ctx>(
     b.position_at_end(head);
     let i = b.build_phi(i64t, "i")?;
     let index = i.as_basic_value().into_int_value();
-    // SAFETY (of the generated code): i < n, the arrays' length.
-    let (src, dst) = unsafe {
-        (
-            b.build_in_bounds_gep(elem, input, &[index], "src")?,
-            b.build_in_bounds_gep(elem, output, &[index], "dst")?,
-        )
-    };
-    let x = b.build_load(elem, src, "x")?.into_float_value();
-    let y = body(x, dst)?;
+    let mut args = Vec::with_capacity(inputs.len());
+    for &input in inputs {
+        // SAFETY (of the generated code): i < n, the arrays' length.
+        let src = unsafe { b.build_in_bounds_gep(elem, input, &[index], "src")? };
+        args.push(b.build_load(elem, src, "x")?.into_float_value());
+    }
+    // SAFETY (of the generated code): as above.
+    let dst = unsafe { b.build_in_bounds_gep(elem, output, &[index], "dst")? };
+    let y = body(&args, dst)?;
     b.build_store(dst, y)?;
     let next = b.build_int_add(index, i64t.const_int(1, false), "next")?;
     let more = b.build_int_compare(
