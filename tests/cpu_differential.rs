@@ -289,6 +289,28 @@ fn first_kernel_ir(text: &str) -> (Program, String) {
     (program, ir)
 }
 
+/// A row kernel's later pairwise-sum phase prefetches the next row (one prefetch per
+/// cache line of each block, outside the vectorised loop); a one-phase row reduction
+/// and an elementwise kernel do not.
+#[test]
+fn multi_pass_row_kernels_prefetch_the_next_row() {
+    let softmax = "program(a: f64[64,256]) {\n  b: f64[64,1] = reduce_max[axes=(1), keepdims] a\n  c: f64[64,256] = sub a b\n  d: f64[64,256] = exp c\n  e: f64[64,1] = reduce_sum[axes=(1), keepdims] d\n  f: f64[64,256] = div d e\n  return f\n}";
+    let (_, ir) = first_kernel_ir(softmax);
+    let prefetches = ir
+        .lines()
+        .filter(|l| l.contains("call void @llvm.prefetch"))
+        .count();
+    // 128 float64 per block, 8 per 64-byte line.
+    assert_eq!(prefetches, 16, "{ir}");
+    for single in [
+        "program(a: f64[64,256]) {\n  b: f64[64] = reduce_sum[axes=(1)] a\n  return b\n}",
+        "program(a: f64[64,256]) {\n  b: f64[64,256] = exp a\n  return b\n}",
+    ] {
+        let (_, ir) = first_kernel_ir(single);
+        assert!(!ir.contains("call void @llvm.prefetch"), "{ir}");
+    }
+}
+
 #[test]
 fn elementwise_and_reduction_loops_are_vectorised() {
     let cases = [

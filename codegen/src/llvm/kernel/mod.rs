@@ -41,6 +41,7 @@ mod blocked;
 mod bodies;
 mod cooperative;
 mod gathered;
+mod prefetch;
 
 pub(crate) use blocked::{blocking, Blocking};
 pub(crate) use cooperative::{cooperative, Placement};
@@ -82,6 +83,9 @@ struct Emit<'a, 'ctx> {
     pairwise: Vec<Option<Pairwise<'ctx>>>,
     /// The pairwise sum of the reduce phase being emitted, if it has one.
     active_pairwise: Option<Pairwise<'ctx>>,
+    /// The body (and its first site) whose loads each block of the active pairwise sum
+    /// prefetches for the next row (see `prefetch.rs`), if it does.
+    next_row_prefetch: Option<(&'a Body, usize)>,
     /// In kernels that gather, whether a position was out of bounds (an i1 slot).
     out_of_bounds: Option<PointerValue<'ctx>>,
     /// Whether float max/min reductions (and the first pass of float arg-reductions)
@@ -243,6 +247,7 @@ fn emit_with<'ctx>(
         depends: Vec::new(),
         unit_loop: None,
         phase_sites: 0..0,
+        next_row_prefetch: None,
         pairwise: Vec::new(),
         active_pairwise: None,
         out_of_bounds: None,
@@ -535,6 +540,9 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 });
             };
             return self.pairwise_loop(pw, zero, extent, &mut |e, lo, hi| {
+                if let Some((body, first)) = e.next_row_prefetch {
+                    e.prefetch_next_row(body, first, lo, pairwise::PAIRWISE_BLOCK)?;
+                }
                 e.versioned(k, sites.clone(), lo, hi, "inner", &mut |e, i| {
                     e.idx[k] = i;
                     f(e)
@@ -683,6 +691,7 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 let acc = self.accs[phase_index];
                 // (A reduction over no inner loop folds one element: nothing to pair.)
                 let pairwise = self.pairwise[phase_index].filter(|_| !self.kernel.inner.is_empty());
+                let prefetch = pairwise.is_some() && self.prefetches_next_row(p);
                 let b = self.s.builder;
                 b.build_store(acc.value, self.identity(acc.combiner, acc.dtype))?;
                 b.build_store(acc.index, self.i64(0))?;
@@ -701,6 +710,7 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                 };
                 self.active_pairwise = pairwise;
                 let first_site = self.site;
+                self.next_row_prefetch = prefetch.then_some((body, first_site));
                 self.phase_sites = first_site..first_site + count_sites(body, stores);
                 let mut fold = |e: &mut Self| {
                     e.site = first_site;
@@ -763,6 +773,7 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
                     self.s.builder.position_at_end(done);
                 }
                 self.active_pairwise = None;
+                self.next_row_prefetch = None;
                 result?;
                 if let Some(pw) = pairwise {
                     self.collapse_tree(pw, acc)?;

@@ -14,7 +14,7 @@ use super::{Acc, Emit, Res};
 use crate::llvm::scalar::ScalarLowering;
 
 /// Elements per block: NumPy's blocks are 128 elements with 8 partial sums.
-const PAIRWISE_BLOCK: i64 = 128;
+pub(super) const PAIRWISE_BLOCK: i64 = 128;
 
 /// Slots of a float sum computed pairwise: the block being summed, the count of blocks
 /// done, and a binary counter of partial sums (`stack[k]` holds the sum of 2^k blocks
