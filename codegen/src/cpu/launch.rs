@@ -2,6 +2,8 @@
 //! every buffer), its pointers, and the split of its iteration space across threads
 //! (rows, columns, or chunks of a whole-array reduction).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use lazyfuse_ir::kernel::{LoopKernel, Phase};
 
 use super::{gather, pool, CompiledKernel, CpuExecutor, Memory, Pointers};
@@ -17,6 +19,30 @@ const MIN_WORK_PER_THREAD: usize = 1 << 15;
 /// [`MIN_WORK_PER_THREAD`] (a frame relies on this rule to know a launch is one call).
 fn threads_for(threads_max: usize, work: usize) -> usize {
     threads_max.min(work / MIN_WORK_PER_THREAD).max(1)
+}
+
+/// Shares per thread a launch's rows (or chunk groups) are cut into: threads take the
+/// next share as they finish one, so a thread that the machine delays (a busy core, an
+/// interrupt) holds up at most one share instead of half the launch.
+const SHARES_PER_THREAD: usize = 16;
+
+/// Runs `run(p)` for each share p in 0..shares on `threads` pool threads, each taking
+/// the next share not yet taken. Shares must be independent: which thread runs one
+/// does not change the result.
+fn run_shares(threads: usize, shares: usize, run: &(dyn Fn(usize) + Sync)) {
+    let next = AtomicUsize::new(0);
+    let next = &next;
+    pool().scope(|scope| {
+        for _ in 0..threads.min(shares) {
+            scope.spawn(move |_| loop {
+                let p = next.fetch_add(1, Ordering::Relaxed);
+                if p >= shares {
+                    break;
+                }
+                run(p);
+            });
+        }
+    });
 }
 
 /// Fold chunks' elements (of the first inner axis times the rest) a companion's call
@@ -122,11 +148,9 @@ impl CpuExecutor {
         if threads == 1 {
             run(0, groups);
         } else {
-            pool().scope(|scope| {
-                for t in 0..threads {
-                    let (g0, g1) = (groups * t / threads, groups * (t + 1) / threads);
-                    scope.spawn(move |_| run(g0, g1));
-                }
+            let shares = groups.min(threads * SHARES_PER_THREAD);
+            run_shares(threads, shares, &|p| {
+                run(groups * p / shares, groups * (p + 1) / shares)
             });
         }
         for (k, &(out, _, dtype)) in outputs.iter().enumerate() {
@@ -241,19 +265,17 @@ impl CpuExecutor {
             call(0, rows, 0, cols);
             return Ok(());
         }
-        pool().scope(|scope| {
-            if rows >= threads || !split_columns {
-                for t in 0..threads {
-                    let (r0, r1) = (rows * t / threads, rows * (t + 1) / threads);
-                    scope.spawn(move |_| call(r0, r1, 0, cols));
-                }
-            } else {
-                for t in 0..threads {
-                    let (c0, c1) = (cols * t / threads, cols * (t + 1) / threads);
-                    scope.spawn(move |_| call(0, rows, c0, c1));
-                }
-            }
-        });
+        if rows >= threads || !split_columns {
+            let shares = rows.min(threads * SHARES_PER_THREAD);
+            run_shares(threads, shares, &|p| {
+                call(rows * p / shares, rows * (p + 1) / shares, 0, cols)
+            });
+        } else {
+            let shares = cols.min(threads * SHARES_PER_THREAD);
+            run_shares(threads, shares, &|p| {
+                call(0, rows, cols * p / shares, cols * (p + 1) / shares)
+            });
+        }
         Ok(())
     }
 }
