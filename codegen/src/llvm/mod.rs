@@ -10,6 +10,7 @@ pub(crate) mod loop_hints;
 pub(crate) mod scalar;
 pub(crate) mod vmath;
 mod vmath_asin;
+mod vmath_exp;
 mod vmath_log;
 mod vmath_pow;
 mod vmath_tables;

@@ -129,3 +129,16 @@ impl<'ctx> Emit<'_, 'ctx> {
         Ok(())
     }
 }
+
+/// Whether `op` takes an access site (a numbered address of the kernel's parameters).
+pub(super) fn is_site(op: &ScalarOp) -> bool {
+    matches!(
+        op,
+        ScalarOp::Load(..) | ScalarOp::Ramp { .. } | ScalarOp::Gather { .. }
+    )
+}
+
+/// Number of access sites in a body and its stores.
+pub(crate) fn count_sites(body: &Body, stores: &[Store]) -> usize {
+    body.instrs.iter().filter(|i| is_site(&i.op)).count() + stores.len()
+}

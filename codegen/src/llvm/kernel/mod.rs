@@ -22,7 +22,7 @@ use inkwell::module::Module;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
-use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, LoopKind, Phase, ScalarOp, Store};
+use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, LoopKind, Phase, ScalarOp};
 use lazyfuse_ir::{DType, ReduceOp};
 
 use crate::error::CodegenError;
@@ -44,6 +44,7 @@ mod gathered;
 mod prefetch;
 
 pub(crate) use blocked::{blocking, Blocking};
+pub(crate) use bodies::count_sites;
 pub(crate) use cooperative::{cooperative, Placement};
 pub(crate) use gathered::gathers;
 mod pairwise;
@@ -793,18 +794,4 @@ fn depends_on(map: &[Affine], loops: usize) -> Vec<bool> {
     (0..loops)
         .map(|k| map.iter().any(|a| a.coefs[k] != 0))
         .collect()
-}
-
-/// Number of access sites in a body and its stores.
-pub(crate) fn count_sites(body: &Body, stores: &[Store]) -> usize {
-    body.instrs
-        .iter()
-        .filter(|i| {
-            matches!(
-                i.op,
-                ScalarOp::Load(..) | ScalarOp::Ramp { .. } | ScalarOp::Gather { .. }
-            )
-        })
-        .count()
-        + stores.len()
 }

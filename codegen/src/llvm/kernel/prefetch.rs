@@ -13,6 +13,7 @@ use inkwell::values::IntValue;
 use inkwell::AddressSpace;
 use lazyfuse_ir::kernel::{Body, ScalarOp};
 
+use super::bodies::is_site;
 use super::{Emit, Res};
 use crate::error::CodegenError;
 
@@ -51,12 +52,7 @@ impl<'ctx> Emit<'_, 'ctx> {
             i32t.const_int(3, false).into(),
             i32t.const_int(1, false).into(),
         ];
-        let sites = body.instrs.iter().filter(|i| {
-            matches!(
-                i.op,
-                ScalarOp::Load(..) | ScalarOp::Ramp { .. } | ScalarOp::Gather { .. }
-            )
-        });
+        let sites = body.instrs.iter().filter(|i| is_site(&i.op));
         for (k, instr) in sites.enumerate() {
             let ScalarOp::Load(buf, _) = instr.op else {
                 continue;
