@@ -10,6 +10,8 @@ pub(crate) mod loop_hints;
 pub(crate) mod scalar;
 pub(crate) mod vmath;
 mod vmath_asin;
+mod vmath_erf;
+mod vmath_erf_table;
 mod vmath_exp;
 mod vmath_log;
 mod vmath_pow;

@@ -1,22 +1,16 @@
-//! pow and erf in the vector math library.
+//! pow in the vector math library.
 //!
 //! pow(x, y) = exp(y ln|x|) with ln|x| in double-double from a 128-row table (so y ln|x|
 //! keeps about 66 bits even where it is near the overflow threshold) and the exponential
 //! taking both parts (rounded once: exact results stay exact), then C99's special
-//! cases and the sign for negative x by selects. erf: x P(2x² - 1) below 1, 1 - e^(-x²)
-//! Q(1/x) up to 6, ±1 beyond; P and Q are Chebyshev fits (scripts/gen_vmath_tables.py).
-//! float32 pow: |x|^y computed in float64 and rounded once, the special cases in
-//! float32; float32 erf in float32, with shorter fits and ±1 from 4.
+//! cases and the sign for negative x by selects. float32 pow: |x|^y computed in
+//! float64 and rounded once, the special cases in float32.
 
 use inkwell::values::{FloatValue, IntValue};
 use inkwell::FloatPredicate;
 
 use super::vmath::{Math, Res, LN2_HI, LN2_LO};
-use super::vmath_tables::{
-    ERF32_LARGE, ERF32_LARGE_HALF, ERF32_LARGE_MID, ERF32_ONE, ERF32_SMALL, ERF_LARGE,
-    ERF_LARGE_HALF, ERF_LARGE_MID, ERF_ONE, ERF_SMALL, ERF_SPLIT, POW_INVC, POW_LOGC_HI,
-    POW_LOGC_LO, POW_OFF, POW_TABLE_BITS,
-};
+use super::vmath_tables::{POW_INVC, POW_LOGC_HI, POW_LOGC_LO, POW_OFF, POW_TABLE_BITS};
 
 /// Beyond this |y ln x|, float32 pow is 0 or infinite (its float64 core clamps here).
 const POW32_Z_LIMIT: f64 = 200.0;
@@ -326,56 +320,5 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let lo = b.build_float_add(lo, u_lo, "lo2")?;
         let lo = b.build_float_add(lo, tail, "lo3")?;
         self.two_sum(u_hi, lo)
-    }
-
-    /// The error function (float32 in float32, with its own shorter fits).
-    pub(crate) fn erf(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        let (small_fit, large_fit, large_mid, large_half, one): (&[f64], &[f64], _, _, _) =
-            if self.f64() {
-                (
-                    &ERF_SMALL,
-                    &ERF_LARGE,
-                    ERF_LARGE_MID,
-                    ERF_LARGE_HALF,
-                    ERF_ONE,
-                )
-            } else {
-                (
-                    &ERF32_SMALL,
-                    &ERF32_LARGE,
-                    ERF32_LARGE_MID,
-                    ERF32_LARGE_HALF,
-                    ERF32_ONE,
-                )
-            };
-        let b = self.b;
-        let a = self.abs(x)?;
-        // |x| < 1: x P(2x² - 1).
-        let xx = b.build_float_mul(x, x, "xx")?;
-        let v = self.fma(xx, self.c(2.0 / (ERF_SPLIT * ERF_SPLIT)), self.c(-1.0))?;
-        let small = b.build_float_mul(x, self.poly(v, small_fit)?, "small")?;
-        // 1 <= |x| < one: 1 - e^(-x²) Q(1/x), with x² = sh + sl exactly.
-        let u = b.build_float_div(self.c(1.0), a, "u")?;
-        let v = self.fma(u, self.c(1.0 / large_half), self.c(-large_mid / large_half))?;
-        let q = self.poly(v, large_fit)?;
-        let sh = b.build_float_mul(a, a, "sh")?;
-        let sl = self.fma_exact(a, a, b.build_float_neg(sh, "nsh")?)?;
-        let g = self.exp(b.build_float_neg(sh, "nsh2")?)?;
-        let g = self.fma(g, b.build_float_neg(sl, "nsl")?, g)?;
-        let erfc = b.build_float_mul(g, q, "erfc")?;
-        let large = b.build_float_sub(self.c(1.0), erfc, "large")?;
-        let large = self.select(
-            self.fcmp(FloatPredicate::OGE, a, self.c(one))?,
-            self.c(1.0),
-            large,
-        )?;
-        let large = self.copysign(large, x)?;
-        let y = self.select(
-            self.fcmp(FloatPredicate::OLT, a, self.c(ERF_SPLIT))?,
-            small,
-            large,
-        )?;
-        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
-        self.select(nan, x, y)
     }
 }

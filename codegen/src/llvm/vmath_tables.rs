@@ -431,65 +431,12 @@ pub(crate) const POW_LOGC_LO: [f64; 128] = [
     -1.0183189223435168e-17,
 ];
 
-/// erf(x) = x P(v), v = 2 x² / 1.0 - 1, for |x| < 1.0;
-/// relative error of the fit 2.97e-23.
+/// float32's erf is x P(v), v = 2 x² / 1.0 - 1, for |x| < 1.0.
 pub(crate) const ERF_SPLIT: f64 = 1.0;
-/// Coefficients of P, lowest first.
-pub(crate) const ERF_SMALL: [f64; 15] = [
-    0.9654687386698673,
-    -0.1405360890227171,
-    0.019852496688983708,
-    -0.0022854855611440673,
-    0.0002175171560415978,
-    -1.75371694414921e-05,
-    1.2233827383720745e-06,
-    -7.511569160678145e-08,
-    4.11580054145447e-09,
-    -2.0352493920236875e-10,
-    9.167689188119807e-12,
-    -3.791093040150038e-13,
-    1.4488212905007758e-14,
-    -5.166061346551406e-16,
-    1.713081554907914e-17,
-];
-/// erfc(x) = e^(-x²) Q(v), v = (1/x - mid) / half over 1/x in [1/6.0, 1/1.0];
-/// relative error of the fit 4.58e-18.
-pub(crate) const ERF_LARGE_MID: f64 = 0.5833333333333334;
-pub(crate) const ERF_LARGE_HALF: f64 = 0.4166666666666667;
-/// Coefficients of Q, lowest first.
-pub(crate) const ERF_LARGE: [f64; 27] = [
-    0.28972211632346423,
-    0.1653626900126146,
-    -0.030831050508430036,
-    0.0028211318978718374,
-    0.0010344322263385023,
-    -0.0007383867425568754,
-    0.00026560546692725687,
-    -5.528650296052864e-05,
-    -4.046603421541775e-06,
-    1.0882705978630622e-05,
-    -6.498200932519148e-06,
-    2.5828656716161766e-06,
-    -6.629951384687248e-07,
-    1.885655704909518e-09,
-    1.2555420394371864e-07,
-    -9.513338326760792e-08,
-    4.835020763613908e-08,
-    -1.9125043396048642e-08,
-    4.4644222462334555e-09,
-    1.6705953806041774e-09,
-    -1.659634199845557e-09,
-    1.3797005569412012e-11,
-    -2.69732845179043e-10,
-    7.936532640212275e-10,
-    -2.4736140553153614e-10,
-    -1.6425964619324893e-10,
-    7.725989658140901e-11,
-];
-/// Beyond this |x|, erf rounds to ±1.
+/// Beyond this |x|, float64's erf rounds to ±1.
 pub(crate) const ERF_ONE: f64 = 6.0;
 
-/// float32's P (as ERF_SMALL, in float32 arithmetic); relative error of the fit
+/// float32's P (in float32 arithmetic); relative error of the fit
 /// 1.1e-9.
 /// Coefficients, lowest first.
 pub(crate) const ERF32_SMALL: [f64; 7] = [
@@ -501,7 +448,8 @@ pub(crate) const ERF32_SMALL: [f64; 7] = [
     -1.7669068026125697e-05,
     1.2306054785446075e-06,
 ];
-/// float32's Q (as ERF_LARGE) over 1/x in [1/4.0, 1/1.0]; relative
+/// float32's erfc(x) = e^(-x²) Q(v), v = (1/x - mid) / half over 1/x in
+/// [1/4.0, 1/1.0]; relative
 /// error of the fit 4.14e-10.
 pub(crate) const ERF32_LARGE_MID: f64 = 0.625;
 pub(crate) const ERF32_LARGE_HALF: f64 = 0.375;
