@@ -26,7 +26,8 @@ def bits_f64(b):
 
 def array(w, doc, name, values):
     """A Rust f64 array constant, one value per line (as rustfmt leaves it)."""
-    w(doc)
+    if doc:
+        w(doc)
     w(f"pub(crate) const {name}: [f64; {len(values)}] = [")
     for v in values:
         w(f"    {v!r},")
@@ -79,6 +80,10 @@ def erf_small(t):
     return mp.erf(x) / x
 
 
+def log_erfc_over_t(t):
+    return mp.log(mp.erfc(t)) / t
+
+
 # float64 erf: erf(r) and its derivative 2/√π e^(-r²) at r = i / ERF_STEPS up to ERF_ONE.
 ERF_STEPS = 128
 
@@ -108,11 +113,6 @@ def erf_table_main():
     print("];")
 
 
-def erfcx_of_reciprocal(u):
-    x = 1 / u
-    return mp.erfc(x) * mp.exp(x * x)
-
-
 def asin_rest(z):
     """R(z) with asin(s) = s + s z R(z), z = s²."""
     if z == 0:
@@ -136,8 +136,8 @@ ATAN_Z_MAX = mp.mpf(7) / 16
 # through asin x = π/2 - 2 asin √((1-x)/2).
 ASIN_Z_MAX = 0.25
 
-ERF_SPLIT = 1.0
 ERF_ONE = 6.0
+ERF32_SPLIT = 1.0
 # float32's erf, computed in float32: erf(4) rounds to 1 there.
 ERF32_ONE = 4.0
 
@@ -179,24 +179,21 @@ def main():
     array(w, "/// Per interval: -ln(1/c rounded), high part.", "POW_LOGC_HI", [r[1] for r in rows])
     array(w, "/// Per interval: -ln(1/c rounded), low part.", "POW_LOGC_LO", [r[2] for r in rows])
     w("")
-    w(f"/// float32's erf is x P(v), v = 2 x² / {ERF_SPLIT**2!r} - 1, for |x| < {ERF_SPLIT!r}.")
-    w(f"pub(crate) const ERF_SPLIT: f64 = {ERF_SPLIT!r};")
     w("/// Beyond this |x|, float64's erf rounds to ±1.")
     w(f"pub(crate) const ERF_ONE: f64 = {ERF_ONE!r};")
     w("")
-    coefs, err = chebyshev_fit(erf_small, 0, ERF_SPLIT**2, 6)
-    w("/// float32's P (in float32 arithmetic); relative error of the fit")
-    w(f"/// {mp.nstr(err / erf_small(0), 3)}.")
-    array(w, "/// Coefficients, lowest first.", "ERF32_SMALL", coefs)
-    lo_u = 1 / mp.mpf(ERF32_ONE)
-    coefs, err = chebyshev_fit(erfcx_of_reciprocal, lo_u, 1 / mp.mpf(ERF_SPLIT), 11)
-    w("/// float32's erfc(x) = e^(-x²) Q(v), v = (1/x - mid) / half over 1/x in")
-    w(f"/// [1/{ERF32_ONE!r}, 1/{ERF_SPLIT!r}]; relative")
-    w(f"/// error of the fit {mp.nstr(err / erfcx_of_reciprocal(lo_u), 3)}.")
-    mid, half = (lo_u + 1 / mp.mpf(ERF_SPLIT)) / 2, (1 / mp.mpf(ERF_SPLIT) - lo_u) / 2
-    w(f"pub(crate) const ERF32_LARGE_MID: f64 = {float(mid)!r};")
-    w(f"pub(crate) const ERF32_LARGE_HALF: f64 = {float(half)!r};")
-    array(w, "/// Coefficients, lowest first.", "ERF32_LARGE", coefs)
+    coefs, err = chebyshev_fit(erf_small, 0, ERF32_SPLIT**2, 6)
+    w(f"/// float32's erf(x) = x P(v), v = 2 x² - 1, for |x| < {ERF32_SPLIT!r}: P's coefficients,")
+    w(f"/// lowest first; relative error of the fit {mp.nstr(err / erf_small(0), 3)}.")
+    array(w, "", "ERF32_SMALL", coefs)
+    w("/// float32's erf switches from P to R at this |x|.")
+    w(f"pub(crate) const ERF32_SPLIT: f64 = {ERF32_SPLIT!r};")
+    coefs, err = chebyshev_fit(log_erfc_over_t, ERF32_SPLIT, ERF32_ONE, 7)
+    mid, half = (ERF32_SPLIT + ERF32_ONE) / 2, (ERF32_ONE - ERF32_SPLIT) / 2
+    w(f"/// float32's erf(t) = 1 - e^(t R(v)), v = (t - {mid!r}) / {half!r}, for t = |x| in")
+    w(f"/// [{ERF32_SPLIT!r}, {ERF32_ONE!r}]: R fits ln(erfc(t)) / t (coefficients lowest first);")
+    w(f"/// absolute error of the fit {mp.nstr(err, 3)}.")
+    array(w, "", "ERF32_LN_ERFC", coefs)
     w("/// Beyond this |x|, float32's erf rounds to ±1.")
     w(f"pub(crate) const ERF32_ONE: f64 = {ERF32_ONE!r};")
     w("")

@@ -431,14 +431,11 @@ pub(crate) const POW_LOGC_LO: [f64; 128] = [
     -1.0183189223435168e-17,
 ];
 
-/// float32's erf is x P(v), v = 2 x² / 1.0 - 1, for |x| < 1.0.
-pub(crate) const ERF_SPLIT: f64 = 1.0;
 /// Beyond this |x|, float64's erf rounds to ±1.
 pub(crate) const ERF_ONE: f64 = 6.0;
 
-/// float32's P (in float32 arithmetic); relative error of the fit
-/// 1.1e-9.
-/// Coefficients, lowest first.
+/// float32's erf(x) = x P(v), v = 2 x² - 1, for |x| < 1.0: P's coefficients,
+/// lowest first; relative error of the fit 1.1e-9.
 pub(crate) const ERF32_SMALL: [f64; 7] = [
     0.9654687386698673,
     -0.14053609727754268,
@@ -448,25 +445,20 @@ pub(crate) const ERF32_SMALL: [f64; 7] = [
     -1.7669068026125697e-05,
     1.2306054785446075e-06,
 ];
-/// float32's erfc(x) = e^(-x²) Q(v), v = (1/x - mid) / half over 1/x in
-/// [1/4.0, 1/1.0]; relative
-/// error of the fit 4.14e-10.
-pub(crate) const ERF32_LARGE_MID: f64 = 0.625;
-pub(crate) const ERF32_LARGE_HALF: f64 = 0.375;
-/// Coefficients, lowest first.
-pub(crate) const ERF32_LARGE: [f64; 12] = [
-    0.3059529923271667,
-    0.14335640815987075,
-    -0.024243014202279336,
-    0.0023081473039899734,
-    0.0004613707978195957,
-    -0.00034882178089124715,
-    0.00012019312261139168,
-    -2.6463189043920482e-05,
-    1.810933155758011e-06,
-    2.201321229891286e-06,
-    -1.8360458432038017e-06,
-    5.874622615085541e-07,
+/// float32's erf switches from P to R at this |x|.
+pub(crate) const ERF32_SPLIT: f64 = 1.0;
+/// float32's erf(t) = 1 - e^(t R(v)), v = (t - 2.5) / 1.5, for t = |x| in
+/// [1.0, 4.0]: R fits ln(erfc(t)) / t (coefficients lowest first);
+/// absolute error of the fit 9.0e-8.
+pub(crate) const ERF32_LN_ERFC: [f64; 8] = [
+    -3.122726148433437,
+    -1.3379727502086092,
+    -0.04671944555267925,
+    0.013372902733403061,
+    -0.0036451210522257397,
+    0.000910431030758385,
+    -0.00018438509363251842,
+    1.992275842582755e-05,
 ];
 /// Beyond this |x|, float32's erf rounds to ±1.
 pub(crate) const ERF32_ONE: f64 = 4.0;
