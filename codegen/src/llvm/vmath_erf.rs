@@ -89,7 +89,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let a = self.abs(x)?;
         let xx = b.build_float_mul(x, x, "xx")?;
         let v = self.fma(xx, self.c(2.0), self.c(-1.0))?;
-        let small = b.build_float_mul(x, self.poly(v, &ERF32_SMALL)?, "small")?;
+        let small = b.build_float_mul(x, self.poly_horner(v, &ERF32_SMALL)?, "small")?;
         // erf rounds to 1 from 4 on (1 - erf(4) is below half an ulp of 1).
         let t = self.select(
             self.fcmp(FloatPredicate::OGT, a, self.c(ERF32_ONE))?,

@@ -85,8 +85,11 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// multiply-adds fewer than Taylor's for a smaller error).
     fn exp_poly(&self, r: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let tail: &[f64] = if self.f64() { &EXP_TAIL } else { &EXP32_TAIL };
-        let coefs: Vec<f64> = [1.0, 1.0].iter().chain(tail).copied().collect();
-        self.poly(r, &coefs)
+        // Q by Estrin (short dependency chain), 1 + r (1 + r Q) by Horner (rounded
+        // last, so the leading terms keep their precision).
+        let q = self.poly(r, tail)?;
+        let p = self.fma(q, r, self.c(1.0))?;
+        self.fma(p, r, self.c(1.0))
     }
 
     /// [`Math::exp_of_sum`] where its result is known to be a normal number (x not NaN,
