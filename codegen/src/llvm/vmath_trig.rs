@@ -241,7 +241,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let s = b.build_float_mul(rh, rh, "s")?;
         // sin r = r + (r s S(s) + rl).
         let rs = b.build_float_mul(rh, s, "rs")?;
-        let sin_poly = self.poly(s, &SIN_MINIMAX)?;
+        let sin_poly = self.poly_estrin(s, &SIN_MINIMAX)?;
         let sin_tail = self.fma(rs, sin_poly, rl)?;
         let sin_r = b.build_float_add(rh, sin_tail, "sinr")?;
         // cos r = 1 - s/2 + s² C(s) - r rl, with 1 - s/2 split so its rounding is kept.
@@ -249,7 +249,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let w = b.build_float_sub(self.c(1.0), hz, "w")?;
         let w_err = b.build_float_sub(b.build_float_sub(self.c(1.0), w, "1w")?, hz, "werr")?;
         let ss = b.build_float_mul(s, s, "ss")?;
-        let tail = self.fma(ss, self.poly(s, &COS_MINIMAX)?, w_err)?;
+        let tail = self.fma(ss, self.poly_estrin(s, &COS_MINIMAX)?, w_err)?;
         let tail = self.fma(b.build_float_neg(rh, "nrh")?, rl, tail)?;
         let cos_r = b.build_float_add(w, tail, "cosr")?;
 
