@@ -56,6 +56,9 @@ const LG: [f64; 7] = [
 /// (e, lead, tail): x = m·2^e and ln m = lead + tail, lead = m - 1 exactly.
 type Parts<'ctx> = (IntValue<'ctx>, FloatValue<'ctx>, FloatValue<'ctx>);
 
+/// The bits of √2/2 in float64 (0x1.6a09e667f3bcdp-1).
+const SQRT_HALF_BITS: i64 = 0x3fe6_a09e_667f_3bcd;
+
 /// The bits of 2/3 in float32: x's bits minus these, shifted, give e with m in
 /// [2/3, 4/3).
 const TWO_THIRDS_BITS_32: i64 = 0x3f2a_aaab;
@@ -176,21 +179,20 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// ([`LG`]), which keeps the leading term f exact.
     fn ln_mantissa_64(&self, x: FloatValue<'ctx>) -> Res<Parts<'ctx>> {
         let b = self.b;
-        let (shift, bias) = (52, 1023);
+        // t = bits(x) - (bits(√2/2) - 1022·2^52) is non-negative for a positive normal
+        // x, and its exponent field is e + 1022 with m = x·2^-e in [√2/2, √2): m's bits
+        // are t's mantissa plus bits(√2/2). Integer operations only (no compare, no
+        // select), and a logical shift (AVX2 has no 64-bit arithmetic one).
         let bits = b.build_bit_cast(x, self.int_t(), "bits")?.into_int_value();
-        let exp_bits = b.build_right_shift(bits, self.ci(shift), false, "eb")?;
-        let e = b.build_int_sub(exp_bits, self.ci(bias), "e")?;
-        let mant = b.build_and(bits, self.ci((1i64 << shift) - 1), "mant")?;
-        let one_bits = b.build_or(mant, self.ci(bias << shift), "mbits")?;
+        let offset = SQRT_HALF_BITS - (1022 << 52);
+        let t = b.build_int_sub(bits, self.ci(offset), "t")?;
+        let e_field = b.build_right_shift(t, self.ci(52), false, "ef")?;
+        let e = b.build_int_sub(e_field, self.ci(1022), "e")?;
+        let mant = b.build_and(t, self.ci((1i64 << 52) - 1), "mant")?;
+        let m_bits = b.build_int_add(mant, self.ci(SQRT_HALF_BITS), "mbits")?;
         let m = b
-            .build_bit_cast(one_bits, self.ctx.f64_type(), "m")?
+            .build_bit_cast(m_bits, self.ctx.f64_type(), "m")?
             .into_float_value();
-        // m in [1, 2): halve it above √2 so |s| <= 0.1716.
-        let big = self.fcmp(FloatPredicate::OGT, m, self.c(std::f64::consts::SQRT_2))?;
-        let m_half = b.build_float_mul(m, self.c(0.5), "mh")?;
-        let m = self.select(big, m_half, m)?;
-        let e1 = b.build_int_add(e, self.ci(1), "e1")?;
-        let e = b.build_select(big, e1, e, "ee")?.into_int_value();
         let f = b.build_float_sub(m, self.c(1.0), "f")?;
         let s = b.build_float_div(f, b.build_float_add(f, self.c(2.0), "fp2")?, "s")?;
         let z = b.build_float_mul(s, s, "z")?;
