@@ -280,7 +280,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
 
     /// 1.5 · 2^(mantissa bits): added to an integer-valued float of magnitude below
     /// 2^(mantissa bits - 1), the integer lands in the sum's low bits.
-    fn magic(&self) -> (f64, i64) {
+    pub(super) fn magic(&self) -> (f64, i64) {
         if self.f64() {
             (6_755_399_441_055_744.0, 0x4338_0000_0000_0000)
         } else {

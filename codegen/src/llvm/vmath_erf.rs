@@ -25,10 +25,6 @@ use super::vmath::{Math, Res};
 use super::vmath_erf_table::{ERF_STEPS, ERF_TABLE};
 use super::vmath_tables::{ERF32_LN_ERFC, ERF32_ONE, ERF32_SMALL, ERF32_SPLIT, ERF_ONE};
 
-/// 1.5·2^52: adding it to a float64 below 2^51 in magnitude rounds it to an integer,
-/// which the sum's low bits then hold.
-const ROUNDING_SHIFT: f64 = 6_755_399_441_055_744.0;
-
 impl<'a, 'ctx> Math<'a, 'ctx> {
     /// erf(x) (see the module documentation).
     pub(crate) fn erf(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
@@ -44,11 +40,15 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let b = self.b;
         let a = self.abs(x)?;
         let one = self.c(ERF_ONE);
+        // The magic-number sum z = 128 a + 1.5·2^52 holds rint(128 a) in its low bits.
+        let (shift, _) = self.magic();
         // |x| >= 6 and NaN read row 768; a NaN then carries through d to the result.
         let ac = self.select(self.fcmp(FloatPredicate::OLT, a, one)?, a, one)?;
-        let z = self.fma(ac, self.c(ERF_STEPS), self.c(ROUNDING_SHIFT))?;
+        let z = self.fma(ac, self.c(ERF_STEPS), self.c(shift))?;
         let z_bits = b.build_bit_cast(z, self.int_t(), "zb")?.into_int_value();
-        let row = b.build_and(z_bits, self.ci(1023), "row")?;
+        let rows = ERF_TABLE.len() / 3;
+        let row_mask = (rows.next_power_of_two() - 1) as i64;
+        let row = b.build_and(z_bits, self.ci(row_mask), "row")?;
         let at = b.build_int_add(b.build_left_shift(row, self.ci(1), "r2")?, row, "at")?;
         let table = self.constant_table("lazyfuse.erf_table", &ERF_TABLE);
         let entry = |k: i64| -> Res<FloatValue<'ctx>> {
@@ -58,11 +58,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let (erf_hi, erf_lo, slope) = (entry(0)?, entry(1)?, entry(2)?);
         // r = row / 128, exactly (z / 128 and the shift / 128 are exact); d = a - r
         // exactly (Sterbenz, or r = 0).
-        let r = self.fma(
-            z,
-            self.c(1.0 / ERF_STEPS),
-            self.c(-ROUNDING_SHIFT / ERF_STEPS),
-        )?;
+        let r = self.fma(z, self.c(1.0 / ERF_STEPS), self.c(-shift / ERF_STEPS))?;
         let d = b.build_float_sub(a, r, "d")?;
         let d2 = b.build_float_mul(d, d, "d2")?;
         // erf(r + d) = erf(r) + erf'(r) (d + d² q), with q = -r + p2 d + p3 d² + p4 d³ +
@@ -79,7 +75,8 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let y = self.fma(slope, self.fma(d2, q, d)?, erf_lo)?;
         let y = b.build_float_add(erf_hi, y, "y")?;
         let y = self.select(self.fcmp(FloatPredicate::OGE, a, one)?, self.c(1.0), y)?;
-        self.with_sign_of(y, x)
+        // y >= +0 (or NaN): flipping its sign bit by x's is copysign.
+        self.xor_sign(y, x)
     }
 
     /// float32 erf in float32: x P(2x² - 1) below 1, 1 - e^(t R(t)) for t = |x| up to
@@ -106,20 +103,9 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         // normal number: no clamps, no NaN select (a NaN x takes the small side).
         let erfc = self.exp_of_sum_normal(ln_erfc, self.c(-0.0))?;
         let large = b.build_float_sub(self.c(1.0), erfc, "large")?;
-        let large = self.with_sign_of(large, x)?;
+        let large = self.xor_sign(large, x)?;
         // NaN takes the small side, which carries it.
         let below = self.fcmp(FloatPredicate::ULT, a, self.c(ERF32_SPLIT))?;
         self.select(below, small, large)
-    }
-
-    /// y (at least +0, or NaN) with x's sign: x's sign bit or-ed in.
-    fn with_sign_of(&self, y: FloatValue<'ctx>, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        let b = self.b;
-        let it = self.int_t();
-        let y_bits = b.build_bit_cast(y, it, "yb")?.into_int_value();
-        let x_bits = b.build_bit_cast(x, it, "xb")?.into_int_value();
-        let sign_bit = if self.f64() { i64::MIN } else { 1 << 31 };
-        let sign = b.build_and(x_bits, self.ci(sign_bit), "sign")?;
-        self.float_of_bits(b.build_or(y_bits, sign, "ys")?)
     }
 }

@@ -292,7 +292,11 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     }
 
     /// v with its sign flipped where `sign_of` is negative (-0 included).
-    fn xor_sign(&self, v: FloatValue<'ctx>, sign_of: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+    pub(super) fn xor_sign(
+        &self,
+        v: FloatValue<'ctx>,
+        sign_of: FloatValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let vb = b.build_bit_cast(v, self.int_t(), "vb")?.into_int_value();
         let sb = b
