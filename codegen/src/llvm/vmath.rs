@@ -446,6 +446,15 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let scale = self.float_of_bits(b.build_int_add(n_field, bias_field, "sb")?)?;
         let minus_one = self.select(big, self.c(0.0), self.c(-1.0))?;
         let y = self.fma(scale, q, b.build_float_add(scale, minus_one, "s1")?)?;
+        // Below n = -(p + 1), 2^n - 1 is not exact (1 - 2^-25 in float32 rounds to 1, a
+        // tie): there e^x = 2^n (1 + q) is formed first and 1 taken from it once.
+        let tiny = self.fcmp(
+            FloatPredicate::OLT,
+            n,
+            self.c(-(self.mantissa_bits() as f64 + 1.0)),
+        )?;
+        let e_x = self.fma(scale, q, scale)?;
+        let y = self.select(tiny, b.build_float_sub(e_x, self.c(1.0), "em1")?, y)?;
         let y = b.build_float_mul(
             y,
             self.select(big, self.c(2f64.powi(k as i32)), self.c(1.0))?,
