@@ -664,6 +664,46 @@ fn float32_erf_stays_within_its_bound() {
     assert!(worst <= 4, "erf f32: {worst} ulp at {at:e}");
 }
 
+/// Where e^x is within a few ulps of 0, 2^n - 1 is no longer exact and expm1 must take
+/// 1 from e^x once: 1 - 2^-25 is a tie that rounds to 1, so expm1(-17.0f32) came out -1
+/// (and arctanh of it -inf). There the correctly rounded result is easy to reach, and
+/// libm's must be matched bit for bit: float64 over [-40, -33], float32 over [-20, -12].
+#[test]
+fn expm1_near_minus_one_matches_libm_exactly() {
+    let grid = |lo: f64, hi: f64| -> Vec<f64> {
+        (0..=4000)
+            .map(|i| lo + (hi - lo) * f64::from(i) / 4000.0)
+            .chain([-37.25, -17.0])
+            .collect()
+    };
+    let x = grid(-40.0, -33.0);
+    let got = run(
+        "expm1",
+        "f64",
+        Value::from_array(ndarray::Array1::from(x.clone()).into_dyn()),
+    );
+    for (&x, &y) in x.iter().zip(got.into_array::<f64>().unwrap().iter()) {
+        assert_eq!(
+            y.to_bits(),
+            x.exp_m1().to_bits(),
+            "expm1 f64 at {x:e}: {y:e}"
+        );
+    }
+    let x: Vec<f32> = grid(-20.0, -12.0).iter().map(|&v| v as f32).collect();
+    let got = run(
+        "expm1",
+        "f32",
+        Value::from_array(ndarray::Array1::from(x.clone()).into_dyn()),
+    );
+    for (&x, &y) in x.iter().zip(got.into_array::<f32>().unwrap().iter()) {
+        assert_eq!(
+            y.to_bits(),
+            x.exp_m1().to_bits(),
+            "expm1 f32 at {x:e}: {y:e}"
+        );
+    }
+}
+
 /// Every `step`th float32 from 0 to `last` (bits), both signs.
 fn float32_grid(last: f32, step: usize) -> Vec<f32> {
     (0..=last.to_bits())
