@@ -704,6 +704,54 @@ fn expm1_near_minus_one_matches_libm_exactly() {
     }
 }
 
+/// The odd functions keep a zero's sign (f(-0) = -0, as libm gives), in a vector of
+/// other values and alone (the scalar path): the ulp checks count -0 and +0 as equal.
+#[test]
+fn odd_functions_keep_the_sign_of_zero() {
+    let odd = [
+        "sin", "tan", "arcsin", "arctan", "sinh", "tanh", "expm1", "log1p", "erf",
+    ];
+    for func in odd {
+        for dtype in ["f64", "f32"] {
+            for len in [1usize, 37] {
+                let mut x = vec![0.5f64; len];
+                x[0] = -0.0;
+                if len > 1 {
+                    x[len / 2] = 0.0;
+                }
+                let y = run(
+                    func,
+                    dtype,
+                    if dtype == "f64" {
+                        Value::from_array(ndarray::Array1::from(x.clone()).into_dyn())
+                    } else {
+                        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+                        Value::from_array(ndarray::Array1::from(x32).into_dyn())
+                    },
+                );
+                let y: Vec<f64> = if dtype == "f64" {
+                    y.into_array::<f64>().unwrap().iter().copied().collect()
+                } else {
+                    let y = y.into_array::<f32>().unwrap();
+                    y.iter().map(|&v| f64::from(v)).collect()
+                };
+                assert!(
+                    y[0] == 0.0 && y[0].is_sign_negative(),
+                    "{func} {dtype} of -0 (length {len}): {:e}",
+                    y[0]
+                );
+                if len > 1 {
+                    let z = y[len / 2];
+                    assert!(
+                        z == 0.0 && z.is_sign_positive(),
+                        "{func} {dtype} of +0: {z:e}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Every `step`th float32 from 0 to `last` (bits), both signs.
 fn float32_grid(last: f32, step: usize) -> Vec<f32> {
     (0..=last.to_bits())

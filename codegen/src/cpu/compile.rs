@@ -254,6 +254,11 @@ pub(crate) fn prepare_module_for(
             })
             .map_err(|e| CodegenError::Llvm(e.to_string()))?;
     }
+    if effort.is_some() && crate::llvm::vmath_variants::has_fast_forms(module) {
+        module
+            .run_passes("always-inline", machine, PassBuilderOptions::create())
+            .map_err(|e| CodegenError::Llvm(e.to_string()))?;
+    }
     if crate::llvm::vmath_variants::release_vector_forms(module) {
         module
             .run_passes("globaldce", machine, PassBuilderOptions::create())

@@ -69,12 +69,22 @@ pub(crate) fn fast_trig_limit(f64: bool) -> f64 {
     }
 }
 
-/// π/2 as p1 + p2 + p3 in float32 (to about 2^-74), from the double-double of PIO2.
+/// π/2 as p1 + p2 + p3 in float32 (to about 2^-72), from the double-double of PIO2,
+/// each part rounded toward zero so that all three are positive: then a - n·p1 - n·p2
+/// - n·p3 adds only -0 where n = 0, and keeps the sign of a zero a.
 fn pio2_f32_parts() -> [f32; 3] {
-    let p1 = PIO2[0] as f32;
+    let down = |v: f64| {
+        let f = v as f32;
+        if f as f64 > v {
+            f32::from_bits(f.to_bits() - 1)
+        } else {
+            f
+        }
+    };
+    let p1 = down(PIO2[0]);
     let rest = PIO2[0] - p1 as f64; // exact: both are near π/2
-    let p2 = (rest + PIO2[1]) as f32;
-    let p3 = ((rest - p2 as f64) + PIO2[1]) as f32; // rest - p2 exact (close)
+    let p2 = down(rest + PIO2[1]);
+    let p3 = down((rest - p2 as f64) + PIO2[1]); // rest - p2 exact (close)
     [p1, p2, p3]
 }
 
@@ -155,40 +165,53 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.trig_of_reduced(x, rh, rl, q, which)
     }
 
-    /// float32 sin x or cos x for |x| below 2^16, with one polynomial: |x| =
-    /// m π/2 + r, |r| <= π/2, with m = 2n even for sin and odd for cos (n = rint(|x|/π),
-    /// or rint(|x|/π - 1/2) for cos), so that sin|x| = (-1)^n sin r and cos x =
-    /// -(-1)^n sin r. The reduction is Cody–Waite's by π/2 with m as the multiple;
-    /// sin r = r + r·r²·P(r²), P a fit on [0, π/2] (2^-27 relative with its float32
-    /// coefficients). The sign is set by flipping bits: n's parity, cos's minus, x's
-    /// sign for sin. cos below 0.57 has its own short series (see below). (Every
-    /// float32 below 2^16: within 1 ulp. One polynomial instead of sin's and cos's on
-    /// [-π/4, π/4] and a quadrant select: sin up to 40% faster. The same scheme for
-    /// float64 measured up to 30% faster but rounded 15-23% of results the wrong way
-    /// instead of 3%, so float64 keeps the two polynomials.)
+    /// float32 sin x or cos x for |x| below 2^16, with one polynomial: x = m π/2 + r,
+    /// |r| <= π/2, with m = 2n even for sin and odd for cos (n = rint(x/π), or
+    /// rint(|x|/π - 1/2) for cos), so that sin x = (-1)^n sin r and cos x =
+    /// -(-1)^n sin r. n is rounded by adding 1.5·2^23 (in the same fused rounding as
+    /// the product, for sin), whose low bit is then n's parity, the sign to flip. The
+    /// reduction is Cody–Waite's by π/2 with m as the multiple; sin r = r + r·r²·P(r²),
+    /// P a fit on [0, π/2] (2^-27 relative with its float32 coefficients). sin reduces
+    /// x itself (odd: r and n carry x's sign); cos reduces |x| and negates. cos below
+    /// 0.57 has its own short series (see below). (Every float32 below 2^16: within 1
+    /// ulp. One polynomial instead of sin's and cos's on [-π/4, π/4] and a quadrant
+    /// select: sin up to 40% faster. The same scheme for float64 measured up to 30%
+    /// faster but rounded 15-23% of results the wrong way instead of 3%, so float64
+    /// keeps the two polynomials.)
     fn sin_cos_fast_f32(&self, x: FloatValue<'ctx>, cos: bool) -> Res<FloatValue<'ctx>> {
         let b = self.b;
-        let a = self.abs(x)?;
+        let (shifter, _) = self.magic();
         let inv_pi = self.c(std::f64::consts::FRAC_1_PI);
-        let t = if cos {
-            self.fma(a, inv_pi, self.c(-0.5))?
+        let (v, shifted) = if cos {
+            let a = self.abs(x)?;
+            let t = self.fma(a, inv_pi, self.c(-0.5))?;
+            (a, b.build_float_add(t, self.c(shifter), "sh")?)
         } else {
-            b.build_float_mul(a, inv_pi, "t")?
+            (x, self.fma_exact(x, inv_pi, self.c(shifter))?)
         };
-        let n = self.intrinsic("llvm.rint", &[t])?;
-        let m = self.fma(n, self.c(2.0), self.c(if cos { 1.0 } else { 0.0 }))?;
+        let n = b.build_float_sub(shifted, self.c(shifter), "n")?;
+        // x - m π/2 as x - (m/2) π, the parts of π twice those of π/2 (same products).
+        let h = if cos {
+            b.build_float_add(n, self.c(0.5), "h")?
+        } else {
+            n
+        };
+        let r = self.cody_waite_f32_by(v, h, 2.0)?;
         // r²·c0 is rounded only in the final sum (at π/2 this term is a third of the
         // result: rounding it alone cost an ulp).
-        let r = self.cody_waite_f32_by(a, m)?;
         let y = self.fma(r, self.odd_series_tail(r, &SIN32)?, r)?;
-        // Sign bits: n's parity (to the top bit), cos's minus, sin's odd symmetry.
-        let parity = b.build_left_shift(self.int_of_float(n)?, self.ci(31), "par")?;
+        // n's parity, moved to the sign bit, flips the sign.
+        let sb = b
+            .build_bit_cast(shifted, self.int_t(), "shb")?
+            .into_int_value();
+        let parity = b.build_left_shift(sb, self.ci(31), "par")?;
         let yb = b.build_bit_cast(y, self.int_t(), "yb")?.into_int_value();
         let yb = b.build_xor(yb, parity, "yp")?;
         let y = b.build_bit_cast(yb, y.get_type(), "ys")?.into_float_value();
         if !cos {
-            return self.xor_sign(y, x);
+            return Ok(y);
         }
+        let a = v;
         let y = b.build_float_neg(y, "ncos")?;
         // Below 0.57, a - π/2 has a larger exponent than a and its rounding drops a's
         // low bits (an ulp of error): there cos a = 1 - a²/2 + a⁴·C(a²) directly
@@ -221,8 +244,8 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     fn odd_series_tail(&self, r: FloatValue<'ctx>, coefs: &[f64]) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let s = b.build_float_mul(r, r, "s")?;
-        let q = self.poly(s, &coefs[1..])?;
-        let ssq = b.build_float_mul(s, b.build_float_mul(s, q, "sq")?, "ssq")?;
+        let q = self.poly_estrin(s, &coefs[1..])?;
+        let ssq = b.build_float_mul(b.build_float_mul(s, s, "s2")?, q, "ssq")?;
         self.fma(s, self.c(coefs[0]), ssq)
     }
 
@@ -364,16 +387,23 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
                 .b
                 .build_float_mul(a, self.c(std::f64::consts::FRAC_2_PI), "an")?],
         )?;
-        Ok((self.cody_waite_f32_by(a, n)?, self.int_of_float(n)?))
+        Ok((self.cody_waite_f32_by(a, n, 1.0)?, self.int_of_float(n)?))
     }
 
-    /// a - n π/2 in float32 for an integer-valued n near a 2/π (|n| < 2^16).
-    fn cody_waite_f32_by(&self, a: FloatValue<'ctx>, n: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        let [p1, p2, p3] = pio2_f32_parts();
-        let nn = self.b.build_float_neg(n, "nn")?;
-        let r = self.fma_exact(nn, self.c(p1 as f64), a)?;
-        let r = self.fma_exact(nn, self.c(p2 as f64), r)?;
-        self.fma_exact(nn, self.c(p3 as f64), r)
+    /// a - n·(scale π/2) in float32 for n·scale an integer near a 2/π (|n·scale| <
+    /// 2^16), scale a power of two (π/2's parts scaled exactly).
+    fn cody_waite_f32_by(
+        &self,
+        a: FloatValue<'ctx>,
+        n: FloatValue<'ctx>,
+        scale: f64,
+    ) -> Res<FloatValue<'ctx>> {
+        // n·(-p), not (-n)·p: for n = +0 each product is -0 (the parts are positive),
+        // which leaves a zero a as it is: sin(-0) = -0.
+        let [p1, p2, p3] = pio2_f32_parts().map(|p| self.c(-(p as f64) * scale));
+        let r = self.fma_exact(n, p1, a)?;
+        let r = self.fma_exact(n, p2, r)?;
+        self.fma_exact(n, p3, r)
     }
 
     /// Payne–Hanek reduction for a ≥ 2^20: a = M 2^s; M·(bits of 2/π that matter, from

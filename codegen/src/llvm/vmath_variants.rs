@@ -13,7 +13,9 @@
 //!
 //! A JIT kernel only declares the scalar function and its forms ([`TrigCode::Library`]):
 //! the process compiles each once and links every kernel to it
-//! (`cpu/vector_library.rs`). An exported object defines its own ([`TrigCode::OwnForms`]);
+//! (`cpu/vector_library.rs`). The loop vectoriser calls the kernel's own small forms
+//! instead, the fast path alone, which are inlined into the loop after vectorisation
+//! and call the library's form for a vector with a lane outside the fast range. An exported object defines its own ([`TrigCode::OwnForms`]);
 //! the GPU inlines the scalar function ([`TrigCode::Inline`]).
 //!
 //! The forms (definitions or declarations) are kept alive through the optimiser by
@@ -36,6 +38,10 @@ use crate::error::CodegenError;
 /// The name every vector form's symbol carries after its scalar function's.
 const FORM_MARK: &str = ".v";
 
+/// What a JIT kernel's own fast forms add to the scalar function's name (before
+/// [`FORM_MARK`]).
+const FAST_MARK: &str = ".fast";
+
 /// How sin, cos and tan reach the code that calls them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TrigCode {
@@ -47,7 +53,8 @@ pub(crate) enum TrigCode {
     OwnForms,
     /// Out of line with vector forms, only declared: the process's vector-math library
     /// (`cpu/vector_library.rs`) compiles each once and the JIT links kernels to it, so
-    /// that a kernel calling sin does not compile sin again.
+    /// that a kernel calling sin does not compile sin's general path again. The kernel
+    /// defines fast forms of its own, inlined into its loops.
     Library,
 }
 
@@ -105,9 +112,16 @@ pub(crate) fn function<'ctx>(
         f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "alwaysinline", 0));
         return Ok(f);
     }
+    // The loop vectoriser calls the kernel's own fast forms where the library defines
+    // the full ones (see `emit_fast_form`).
+    let called = if code == TrigCode::Library {
+        format!("{symbol}{FAST_MARK}")
+    } else {
+        symbol.clone()
+    };
     let mappings: Vec<String> = lane_counts(dtype)
         .iter()
-        .map(|n| format!("_ZGV_LLVM_N{n}v_{symbol}({symbol}{FORM_MARK}{n})"))
+        .map(|n| format!("_ZGV_LLVM_N{n}v_{symbol}({called}{FORM_MARK}{n})"))
         .collect();
     f.add_attribute(
         AttributeLoc::Function,
@@ -115,7 +129,7 @@ pub(crate) fn function<'ctx>(
     );
     if code == TrigCode::Library {
         for n in lane_counts(dtype) {
-            form_declaration(
+            let full = form_declaration(
                 ctx,
                 module,
                 &format!("{symbol}{FORM_MARK}{n}"),
@@ -123,6 +137,15 @@ pub(crate) fn function<'ctx>(
                 n,
                 linkage,
             );
+            let fast = form_declaration(
+                ctx,
+                module,
+                &format!("{called}{FORM_MARK}{n}"),
+                dtype,
+                n,
+                Linkage::Private,
+            );
+            emit_fast_form(ctx, module, fast, full, dtype, n, which)?;
         }
         return Ok(f);
     }
@@ -511,7 +534,6 @@ fn emit_form<'ctx>(
         .get_nth_param(0)
         .expect("one parameter")
         .into_vector_value();
-    let lanes = vt.into();
     let input = b.build_alloca(vt, "in")?;
     let output = b.build_alloca(vt, "out")?;
     b.build_store(input, x)?;
@@ -523,17 +545,7 @@ fn emit_form<'ctx>(
 
     // Any lane with !(|x| < limit) (NaN included) takes the general path.
     b.position_at_end(check);
-    let fabs = Intrinsic::find("llvm.fabs")
-        .and_then(|i| i.get_declaration(module, &[lanes]))
-        .ok_or_else(|| CodegenError::Internal("no llvm.fabs".into()))?;
-    let a = value(b.build_call(fabs, &[x.into()], "a")?)?.into_vector_value();
-    let limit = t.const_float(fast_trig_limit(dtype == DType::F64));
-    let limits = inkwell::types::VectorType::const_vector(&vec![limit; n as usize]);
-    let outside = b.build_float_compare(FloatPredicate::UGE, a, limits, "outside")?;
-    let any_lane = Intrinsic::find("llvm.vector.reduce.or")
-        .and_then(|i| i.get_declaration(module, &[outside.get_type().into()]))
-        .ok_or_else(|| CodegenError::Internal("no llvm.vector.reduce.or".into()))?;
-    let any = value(b.build_call(any_lane, &[outside.into()], "any")?)?.into_int_value();
+    let any = any_lane_outside(ctx, module, &b, x, dtype, n)?;
     // Lanes inside the range keep the fast path's bits (float32's general path computes
     // in float64 and may round differently), so no lane depends on its neighbours.
     let general = lane_loop(ctx, &m, f, &[input], output, t.into(), n, done, |x, dst| {
@@ -553,6 +565,100 @@ fn emit_form<'ctx>(
     let y = b.build_load(vt, output, "y")?;
     b.build_return(Some(&y))?;
     Ok(())
+}
+
+/// A JIT kernel's own vector form `f` of `n` lanes: the fast path over all lanes, and
+/// the library's `full` form for the whole vector if any lane is outside the fast
+/// range, NaN or infinite. It is inlined into the kernel's loop once the loop
+/// vectoriser has called it ([`has_fast_forms`]): a call per vector cost a third of
+/// float32 sin's time (the call's spills, and the constants loaded again on every
+/// call), and the fast path is small enough to compile in every kernel.
+fn emit_fast_form<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    f: FunctionValue<'ctx>,
+    full: FunctionValue<'ctx>,
+    dtype: DType,
+    n: u32,
+    which: Trig,
+) -> Res<()> {
+    let t = float_type(ctx, dtype);
+    let vt = t.vec_type(n);
+    f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "alwaysinline", 0));
+    let b = ctx.create_builder();
+    let m = Math {
+        ctx,
+        module,
+        b: &b,
+        d: dtype,
+    };
+    let entry = ctx.append_basic_block(f, "entry");
+    let check = ctx.append_basic_block(f, "check");
+    let general = ctx.append_basic_block(f, "general");
+    let done = ctx.append_basic_block(f, "done");
+    b.position_at_end(entry);
+    let x = f
+        .get_nth_param(0)
+        .expect("one parameter")
+        .into_vector_value();
+    let input = b.build_alloca(vt, "in")?;
+    let output = b.build_alloca(vt, "out")?;
+    b.build_store(input, x)?;
+    let fast = lane_loop(ctx, &m, f, &[input], output, t.into(), n, check, |x, _| {
+        m.trig_fast(x[0], which)
+    })?;
+    b.position_at_end(entry);
+    b.build_unconditional_branch(fast)?;
+
+    b.position_at_end(check);
+    let any = any_lane_outside(ctx, module, &b, x, dtype, n)?;
+    b.build_conditional_branch(any, general, done)?;
+    b.position_at_end(general);
+    let y = value(b.build_call(full, &[x.into()], "full")?)?;
+    b.build_return(Some(&y))?;
+    b.position_at_end(done);
+    let y = b.build_load(vt, output, "y")?;
+    b.build_return(Some(&y))?;
+    Ok(())
+}
+
+/// Whether any lane of `x` has !(|x| < the fast path's limit) (NaN included).
+fn any_lane_outside<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    b: &inkwell::builder::Builder<'ctx>,
+    x: inkwell::values::VectorValue<'ctx>,
+    dtype: DType,
+    n: u32,
+) -> Res<inkwell::values::IntValue<'ctx>> {
+    let t = float_type(ctx, dtype);
+    let lanes = t.vec_type(n).into();
+    let fabs = Intrinsic::find("llvm.fabs")
+        .and_then(|i| i.get_declaration(module, &[lanes]))
+        .ok_or_else(|| CodegenError::Internal("no llvm.fabs".into()))?;
+    let a = value(b.build_call(fabs, &[x.into()], "a")?)?.into_vector_value();
+    let limit = t.const_float(fast_trig_limit(dtype == DType::F64));
+    let limits = inkwell::types::VectorType::const_vector(&vec![limit; n as usize]);
+    let outside = b.build_float_compare(FloatPredicate::UGE, a, limits, "outside")?;
+    let any_lane = Intrinsic::find("llvm.vector.reduce.or")
+        .and_then(|i| i.get_declaration(module, &[outside.get_type().into()]))
+        .ok_or_else(|| CodegenError::Internal("no llvm.vector.reduce.or".into()))?;
+    Ok(value(b.build_call(any_lane, &[outside.into()], "any")?)?.into_int_value())
+}
+
+/// Whether the module defines fast forms, which must be inlined once the loop vectoriser
+/// has called them: they are `alwaysinline`, but the optimiser's inliner runs before
+/// the vectoriser makes the calls.
+pub(crate) fn has_fast_forms(module: &Module<'_>) -> bool {
+    let mut f = module.get_first_function();
+    while let Some(func) = f {
+        let name = func.get_name().to_string_lossy();
+        if is_form(&func) && name.contains(FAST_MARK) {
+            return true;
+        }
+        f = func.get_next_function();
+    }
+    false
 }
 
 fn value(site: inkwell::values::CallSiteValue<'_>) -> Res<inkwell::values::BasicValueEnum<'_>> {
