@@ -277,29 +277,55 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let cos_r = b.build_float_add(w, tail, "cosr")?;
 
         let odd = self.quadrant_bit(q, 1)?;
-        let y = match which {
-            Trig::Sin => {
-                let v = self.select(odd, cos_r, sin_r)?;
-                self.negate_if(self.quadrant_bit(q, 2)?, v)?
-            }
+        // The sign bits to flip: quadrant bit 2 (of q + 1 for cos), moved to the sign
+        // bit, and for sin and tan (odd) x's sign, so that sin(-0) = -0.
+        let (y, flip) = match which {
+            Trig::Sin => (self.select(odd, cos_r, sin_r)?, self.quadrant_sign(q)?),
             Trig::Cos => {
-                let v = self.select(odd, sin_r, cos_r)?;
                 let q1 = b.build_int_add(q, self.ci(1), "q1")?;
-                self.negate_if(self.quadrant_bit(q1, 2)?, v)?
+                (self.select(odd, sin_r, cos_r)?, self.quadrant_sign(q1)?)
             }
             Trig::Tan => {
                 // tan r, or -cot r in odd quadrants: one division.
                 let num = self.select(odd, b.build_float_neg(cos_r, "ncos")?, sin_r)?;
                 let den = self.select(odd, sin_r, cos_r)?;
-                b.build_float_div(num, den, "tan")?
+                (b.build_float_div(num, den, "tan")?, self.ci(0))
             }
         };
-        // sin and tan are odd: take x's sign (so sin(-0) = -0); cos is even.
-        if which == Trig::Cos {
-            Ok(y)
+        let flip = if which == Trig::Cos {
+            flip
         } else {
-            self.xor_sign(y, x)
-        }
+            let xb = b.build_bit_cast(x, self.int_t(), "xb")?.into_int_value();
+            let sign = b.build_and(xb, self.ci(i64::MIN), "xsign")?;
+            b.build_xor(flip, sign, "flip")?
+        };
+        let yb = b.build_bit_cast(y, self.int_t(), "yb")?.into_int_value();
+        let yb = b.build_xor(yb, flip, "yf")?;
+        Ok(b.build_bit_cast(yb, y.get_type(), "y")?.into_float_value())
+    }
+
+    /// Quadrant bit 2 of `q` (float64) moved to the sign bit.
+    fn quadrant_sign(&self, q: IntValue<'ctx>) -> Res<IntValue<'ctx>> {
+        let bit = self.b.build_and(q, self.ci(2), "q2")?;
+        Ok(self.b.build_left_shift(bit, self.ci(62), "qsign")?)
+    }
+
+    /// n = rint(a·scale) as a float, computed by adding 1.5·2^p (exp's magic number) in
+    /// the product's own rounding, and n's low bits, read from that sum's bits
+    /// (|a·scale| < 2^22 for float32, 2^51 for float64).
+    fn round_by_magic(
+        &self,
+        a: FloatValue<'ctx>,
+        scale: f64,
+    ) -> Res<(FloatValue<'ctx>, IntValue<'ctx>)> {
+        let b = self.b;
+        let (magic, magic_bits) = self.magic();
+        let shifted = self.fma_exact(a, self.c(scale), self.c(magic))?;
+        let n = b.build_float_sub(shifted, self.c(magic), "n")?;
+        let bits = b
+            .build_bit_cast(shifted, self.int_t(), "nb")?
+            .into_int_value();
+        Ok((n, b.build_int_sub(bits, self.ci(magic_bits), "q")?))
     }
 
     /// Whether `bit` of the quadrant is set.
@@ -308,10 +334,6 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         Ok(self
             .b
             .build_int_compare(IntPredicate::NE, masked, self.ci(0), "qset")?)
-    }
-
-    fn negate_if(&self, cond: IntValue<'ctx>, v: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
-        self.select(cond, self.b.build_float_neg(v, "neg")?, v)
     }
 
     /// v with its sign flipped where `sign_of` is negative (-0 included).
@@ -362,10 +384,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     ) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>, IntValue<'ctx>)> {
         let b = self.b;
         let (p1, p2, p3) = (self.c(PIO2[0]), self.c(PIO2[1]), self.c(PIO2[2]));
-        let n = self.intrinsic(
-            "llvm.rint",
-            &[b.build_float_mul(a, self.c(std::f64::consts::FRAC_2_PI), "an")?],
-        )?;
+        let (n, q) = self.round_by_magic(a, std::f64::consts::FRAC_2_PI)?;
         let nn = b.build_float_neg(n, "nn")?;
         let r1 = self.fma(nn, p1, a)?;
         let w_hi = b.build_float_mul(n, p2, "whi")?;
@@ -374,20 +393,15 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let cw_l = b.build_float_sub(b.build_float_sub(r1, cw_h, "d")?, w_hi, "d2")?;
         let cw_l = b.build_float_sub(cw_l, w_lo, "d3")?;
         let cw_l = self.fma(nn, p3, cw_l)?;
-        Ok((cw_h, cw_l, self.int_of_float(n)?))
+        Ok((cw_h, cw_l, q))
     }
 
     /// Cody–Waite in float32 for 0 <= a < [`FAST_LIMIT_F32`]: π/2 as three float32
     /// parts, each product subtracted by one fused rounding (the first exactly), so
     /// the reduced argument keeps float32's relative precision (no low part).
     fn cody_waite_f32(&self, a: FloatValue<'ctx>) -> Res<(FloatValue<'ctx>, IntValue<'ctx>)> {
-        let n = self.intrinsic(
-            "llvm.rint",
-            &[self
-                .b
-                .build_float_mul(a, self.c(std::f64::consts::FRAC_2_PI), "an")?],
-        )?;
-        Ok((self.cody_waite_f32_by(a, n, 1.0)?, self.int_of_float(n)?))
+        let (n, q) = self.round_by_magic(a, std::f64::consts::FRAC_2_PI)?;
+        Ok((self.cody_waite_f32_by(a, n, 1.0)?, q))
     }
 
     /// a - n·(scale π/2) in float32 for n·scale an integer near a 2/π (|n·scale| <
