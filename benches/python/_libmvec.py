@@ -52,10 +52,11 @@ static double now(void) {
 static int cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y);
 }
-int main(int argc, char **argv) {
-    long n = atol(argv[1]); int repeat = atoi(argv[2]), calls = atoi(argv[3]);
-    double lo = atof(argv[5]), hi = atof(argv[6]);
-    const char *name = argv[4];
+/* The median rates (millions of elements per second) of `name` in float64 and
+   float32 on n inputs in [lo, hi], into out[0] and out[1]; 0 where the function is
+   unknown. Called in-process through ctypes, or by main. */
+double lf_mvec_rates(const char *name, long n, int repeat, int calls, double lo, double hi,
+                     double *out) {
     double *x = aligned_alloc(64, n * 8), *y = aligned_alloc(64, n * 8);
     float *xf = aligned_alloc(64, n * 4), *yf = aligned_alloc(64, n * 4);
     double *e = aligned_alloc(64, n * 8); float *ef = aligned_alloc(64, n * 4);
@@ -65,6 +66,7 @@ int main(int argc, char **argv) {
         e[i] = %(ylo)s + (%(yhi)s - %(ylo)s) * (rand() / (double)RAND_MAX); ef[i] = (float)e[i];
     }
     double t64[64], t32[64];
+    if (calls > 64) calls = 64;
     for (int c = 0; c < calls; c++) {
         double t0 = now();
         for (int r = 0; r < repeat; r++) {
@@ -79,7 +81,15 @@ int main(int argc, char **argv) {
     }
     qsort(t64, calls, 8, cmp); qsort(t32, calls, 8, cmp);
     double s = 0; for (long i = 0; i < n; i++) s += y[i] + yf[i];
-    printf("%%f %%f %%g\n", n * repeat / t64[calls / 2] / 1e6, n * repeat / t32[calls / 2] / 1e6, s);
+    out[0] = n * repeat / t64[calls / 2] / 1e6; out[1] = n * repeat / t32[calls / 2] / 1e6;
+    free(x); free(y); free(xf); free(yf); free(e); free(ef);
+    return s;
+}
+int main(int argc, char **argv) {
+    double out[2];
+    double s = lf_mvec_rates(argv[4], atol(argv[1]), atoi(argv[2]), atoi(argv[3]),
+                             atof(argv[5]), atof(argv[6]), out);
+    printf("%%f %%f %%g\n", out[0], out[1], s);
     return 0;
 }
 """
@@ -140,10 +150,39 @@ def build_libmvec():
             check=True,
             capture_output=True,
         )
+        subprocess.run(
+            ["gcc", "-O2", arch, "-shared", "-fPIC", c_file, "-o", exe + ".so"]
+            + ["-lmvec", "-lm"],
+            check=True,
+            capture_output=True,
+        )
     except (OSError, subprocess.CalledProcessError) as e:
         print(f"libmvec benchmark not built: {e}", file=sys.stderr)
         return None
     return exe
+
+
+class InProcess:
+    """libmvec's benchmark loaded into this process (the shared library
+    `build_libmvec` makes next to its executable), so that its rounds can alternate
+    with lazyfuse's and NumPy's at a fine grain: on a shared machine, a separate
+    process runs at another moment, and neighbours moved single rates by up to 1.6x
+    within seconds."""
+
+    def __init__(self, exe):
+        import ctypes
+
+        self.lib = ctypes.CDLL(exe + ".so")
+        self.fn = self.lib.lf_mvec_rates
+        self.fn.restype = ctypes.c_double
+        self.fn.argtypes = [ctypes.c_char_p, ctypes.c_long, ctypes.c_int, ctypes.c_int]
+        self.fn.argtypes += [ctypes.c_double, ctypes.c_double, ctypes.POINTER(ctypes.c_double)]
+        self.out = (ctypes.c_double * 2)()
+
+    def rates(self, name, lo, hi, calls=CALLS):
+        """libmvec's float64 and float32 rates for `name` on inputs in [lo, hi]."""
+        self.fn(name.encode(), N, REPEAT, calls, lo, hi, self.out)
+        return self.out[0], self.out[1]
 
 
 def libmvec_rates(exe, name, lo, hi):

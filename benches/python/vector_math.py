@@ -5,11 +5,14 @@ threaded) over arrays of N elements that stay in the L2 cache, so the number is 
 function's throughput, not the memory's. lazyfuse runs `lazyfuse.jit(f)`, NumPy the
 ufunc; both allocate their result each call. libmvec's vector functions (`_ZGVeN8v_sin`
 and friends, the AVX-512 forms where the CPU has AVX-512, else the AVX2 forms) are
-called from a small C loop compiled here with gcc, when gcc is present.
+called from a small C loop compiled here with gcc (when gcc is present) and loaded
+into this process.
 
-Reported: millions of elements per second (median of CALLS timed repetitions, the best
-of ROUNDS rounds that alternate the three) and lazyfuse's speed-up over the faster of
-NumPy and libmvec.
+Reported: millions of elements per second, each the median over ROUNDS rounds that
+alternate the three (each round's rate the median of ROUND_CALLS timed repetitions),
+and lazyfuse's speed-up over the faster of NumPy and libmvec: the median over the
+rounds of each round's ratio, so that every ratio compares one moment on a shared
+machine.
 
     python benches/python/vector_math.py [--markdown BENCHMARKS.md]
 """
@@ -22,7 +25,9 @@ import time
 
 os.environ["LAZYFUSE_NUM_THREADS"] = "1"
 
-ROUNDS = 3
+ROUNDS = 9
+# timed calls per round (the median of them)
+ROUND_CALLS = 3
 
 import numpy as np  # noqa: E402
 
@@ -37,15 +42,15 @@ from _libmvec import (  # noqa: E402
     N,
     REPEAT,
     Y_RANGE,
+    InProcess,
     build_libmvec,
-    libmvec_rates,
 )
 
 
-def rate(f, args):
+def rate(f, args, calls=CALLS):
     f(*args)
     times = []
-    for _ in range(CALLS):
+    for _ in range(calls):
         t0 = time.perf_counter()
         for _ in range(REPEAT):
             f(*args)
@@ -60,6 +65,7 @@ def main():
     options = parser.parse_args()
     only = set(options.only.split(",")) if options.only else None
     exe = build_libmvec()
+    mvec_lib = InProcess(exe) if exe else None
     rng = np.random.default_rng(0)
     rows = []
     for name, ufunc, (lo, hi), mvec in FUNCTIONS:
@@ -71,31 +77,34 @@ def main():
             if name in BINARY:
                 args.append(rng.uniform(*Y_RANGE, N).astype(dtype))
             inputs.append(args)
-        # ROUNDS rounds of all three, each keeping its best round: a neighbour on a
-        # shared machine only slows a run down, and libmvec runs in its own process,
-        # so one round each would compare two different moments.
-        best = {}
+        # ROUNDS rounds alternating libmvec (in this process), lazyfuse and NumPy, a few
+        # calls each: on a shared machine neighbours change every rate within seconds,
+        # so each round's ratio compares one moment, and the median ratio is reported
+        # (with each one's median rate).
+        rounds = {("ours", 0): [], ("ours", 1): [], ("np", 0): [], ("np", 1): []}
+        rounds.update({("mv", 0): [], ("mv", 1): [], ("ratio", 0): [], ("ratio", 1): []})
         for _ in range(ROUNDS):
-            if exe and mvec:
-                for k, v in enumerate(libmvec_rates(exe, mvec, lo, hi)):
-                    best[("mv", k)] = max(best.get(("mv", k), 0.0), v)
+            mv = mvec_lib.rates(mvec, lo, hi, ROUND_CALLS) if mvec_lib and mvec else None
             for k, args in enumerate(inputs):
                 jitted = lf.jit(getattr(lnp, ufunc or name))
-                best[("ours", k)] = max(best.get(("ours", k), 0.0), rate(jitted, args))
-                if ufunc:
-                    r = rate(getattr(np, ufunc), args)
-                    best[("np", k)] = max(best.get(("np", k), 0.0), r)
-        mv = (best.get(("mv", 0)), best.get(("mv", 1)))
+                ours = rate(jitted, args, ROUND_CALLS)
+                theirs = rate(getattr(np, ufunc), args, ROUND_CALLS) if ufunc else 0.0
+                rounds[("ours", k)].append(ours)
+                rounds[("np", k)].append(theirs)
+                if mv:
+                    rounds[("mv", k)].append(mv[k])
+                rounds[("ratio", k)].append(ours / max(theirs, mv[k] if mv else 0.0))
         for k, dtype in enumerate((np.float64, np.float32)):
-            ours = best[("ours", k)]
-            theirs = best.get(("np", k))
-            peer = max(theirs or 0.0, mv[k] or 0.0)
-            rows.append((name, np.dtype(dtype).name, ours, theirs, mv[k], ours / peer))
-            mv_text = f"{mv[k]:8.0f}" if mv[k] else "       -"
+            ours = statistics.median(rounds[("ours", k)])
+            theirs = statistics.median(rounds[("np", k)]) if ufunc else None
+            mvk = statistics.median(rounds[("mv", k)]) if rounds[("mv", k)] else None
+            ratio = statistics.median(rounds[("ratio", k)])
+            rows.append((name, np.dtype(dtype).name, ours, theirs, mvk, ratio))
+            mv_text = f"{mvk:8.0f}" if mvk else "       -"
             np_text = f"{theirs:8.0f}" if theirs else "       -"
             print(
-                f"{name:7} {np.dtype(dtype).name:8} lazyfuse {ours:8.0f}  NumPy {np_text}"
-                f"  libmvec {mv_text}  M/s  ({ours / peer:.2f}x)",
+                f"{name:7} {np.dtype(dtype).name:8} lazyfuse {rows[-1][2]:8.0f}  NumPy {np_text}"
+                f"  libmvec {mv_text}  M/s  ({ratio:.2f}x)",
                 flush=True,
             )
     if options.markdown:
@@ -124,9 +133,9 @@ def write_markdown(path, rows):
     lines = [
         f"{machine()}, {time.strftime('%Y-%m-%d')}. "
         "Millions of elements per second on one core, arrays of "
-        f"{N} elements (in cache), median of {CALLS}, best of {ROUNDS} alternating rounds; "
-        "speed-up over the faster of NumPy and "
-        "libmvec. `python benches/python/vector_math.py`.",
+        f"{N} elements (in cache), medians over {ROUNDS} alternating rounds; speed-up: "
+        "the median of each round's ratio to the faster of NumPy and libmvec. "
+        "`python benches/python/vector_math.py`.",
         "",
         "| function | dtype | lazyfuse | NumPy | libmvec | speed-up |",
         "|---|---|---|---|---|---|",
