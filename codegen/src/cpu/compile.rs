@@ -254,14 +254,18 @@ pub(crate) fn prepare_module_for(
             })
             .map_err(|e| CodegenError::Llvm(e.to_string()))?;
     }
-    if effort.is_some() && crate::llvm::vmath_variants::has_fast_forms(module) {
+    let released = crate::llvm::vmath_variants::release_vector_forms(module);
+    // The fast forms of sin, cos and tan the loop vectoriser called (now the only uses
+    // left): defined now and inlined into the loops (see
+    // `vmath_variants::emit_fast_form`).
+    let pipeline = if effort.is_some() && super::vector_library::link_fast_forms(module)? {
+        "always-inline,globaldce"
+    } else {
+        "globaldce"
+    };
+    if released {
         module
-            .run_passes("always-inline", machine, PassBuilderOptions::create())
-            .map_err(|e| CodegenError::Llvm(e.to_string()))?;
-    }
-    if crate::llvm::vmath_variants::release_vector_forms(module) {
-        module
-            .run_passes("globaldce", machine, PassBuilderOptions::create())
+            .run_passes(pipeline, machine, PassBuilderOptions::create())
             .map_err(|e| CodegenError::Llvm(e.to_string()))?;
     }
     Ok(())

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use inkwell::context::Context;
 use inkwell::targets::{CodeModel, FileType, RelocMode};
+use inkwell::values::BasicValue;
 
 use super::compile::{prepare_module, target_machine, CpuModel, Effort};
 use super::disk_cache::DiskCache;
@@ -145,6 +146,64 @@ fn load_or_compile(symbol: &str) -> Result<Entry, CodegenError> {
     })
 }
 
+/// Defines, in `module` (a JIT kernel after its optimisation, its vector forms
+/// released), the fast forms it calls and only declares, from their optimised IR made
+/// once per process (bitcode, parsed into the kernel's context and linked), with
+/// private linkage. Whether it defined any (they are then to be inlined).
+pub(super) fn link_fast_forms(module: &inkwell::module::Module<'_>) -> Result<bool, CodegenError> {
+    let mut wanted = Vec::new();
+    let mut f = module.get_first_function();
+    while let Some(func) = f {
+        if vmath_variants::is_declared_fast_form(&func)
+            && func
+                .as_global_value()
+                .as_pointer_value()
+                .get_first_use()
+                .is_some()
+        {
+            wanted.push(func.get_name().to_string_lossy().into_owned());
+        }
+        f = func.get_next_function();
+    }
+    for symbol in &wanted {
+        let bitcode = fast_form_bitcode(symbol)?;
+        let buffer =
+            inkwell::memory_buffer::MemoryBuffer::create_from_memory_range_copy(&bitcode, symbol);
+        let form =
+            inkwell::module::Module::parse_bitcode_from_buffer(&buffer, module.get_context())
+                .map_err(|e| CodegenError::Llvm(e.to_string()))?;
+        module
+            .link_in_module(form)
+            .map_err(|e| CodegenError::Llvm(e.to_string()))?;
+        if let Some(func) = module.get_function(symbol) {
+            func.as_global_value()
+                .set_linkage(inkwell::module::Linkage::Private);
+        }
+    }
+    Ok(!wanted.is_empty())
+}
+
+/// The optimised IR (bitcode) of the fast form `symbol`, made on first demand.
+fn fast_form_bitcode(symbol: &str) -> Result<Arc<Vec<u8>>, CodegenError> {
+    static FORMS: OnceLock<Mutex<HashMap<String, Arc<Vec<u8>>>>> = OnceLock::new();
+    let forms = FORMS.get_or_init(Default::default);
+    if let Some(b) = forms.lock().ok().and_then(|m| m.get(symbol).cloned()) {
+        return Ok(b);
+    }
+    let context = Context::create();
+    let module = context.create_module(symbol);
+    let machine = target_machine(&CpuModel::host(), RelocMode::PIC, CodeModel::Default)?;
+    if !vmath_variants::define_fast_form(&context, &module, symbol)? {
+        return Err(CodegenError::Internal(format!("{symbol} is no fast form")));
+    }
+    prepare_module(&module, &machine, Some(Effort::Full))?;
+    let bitcode = Arc::new(module.write_bitcode_to_memory().as_slice().to_vec());
+    if let Ok(mut m) = forms.lock() {
+        m.insert(symbol.to_string(), bitcode.clone());
+    }
+    Ok(bitcode)
+}
+
 /// The relocatable object defining `symbol`, optimised for this machine.
 fn compile(symbol: &str) -> Result<Vec<u8>, CodegenError> {
     let context = Context::create();
@@ -204,5 +263,20 @@ mod tests {
         assert!(defines("lazyfuse.cos.f32.v16"));
         assert!(defines("lazyfuse.pow.f64.v8") && defines("lazyfuse.pow.f32"));
         assert!(!defines("lazyfuse.erf.f64"));
+    }
+
+    #[test]
+    fn fast_forms_are_made_for_trig_forms_only() {
+        for s in ["lazyfuse.sin.f64.fast.v4", "lazyfuse.tan.f32.fast.v16"] {
+            assert!(!fast_form_bitcode(s).unwrap().is_empty(), "{s}");
+        }
+        for s in [
+            "lazyfuse.exp.f64.fast.v4",
+            "lazyfuse.sin.f64.fast.v3",
+            "lazyfuse.sin.f64.v4",
+            "lazyfuse.sin.f16.fast.v8",
+        ] {
+            assert!(fast_form_bitcode(s).is_err(), "{s}");
+        }
     }
 }

@@ -13,6 +13,11 @@ pub(crate) enum Hints {
     /// Neither vectorise nor unroll: a rarely taken loop, where every copy LLVM makes
     /// is compile time for nothing.
     Plain,
+    /// Vectorise as LLVM likes, but one vector per iteration: the loop calls fast forms
+    /// of sin, cos or tan that are inlined once it is vectorised (each interleaved copy
+    /// would be one more inlined fast path to compile, for no speed: the out-of-order
+    /// core overlaps iterations anyway).
+    NoInterleave,
 }
 
 /// Attaches `hints` to the loop whose latch (back-edge branch) is `latch`.
@@ -47,6 +52,12 @@ pub(crate) fn set(ctx: &Context, latch: InstructionValue<'_>, hints: Hints) {
                     string("llvm.loop.vectorize.enable"),
                     int(i1t, 1),
                 ]));
+                ops.push(node(&mut [
+                    string("llvm.loop.interleave.count"),
+                    int(i32t, 1),
+                ]));
+            }
+            Hints::NoInterleave => {
                 ops.push(node(&mut [
                     string("llvm.loop.interleave.count"),
                     int(i32t, 1),

@@ -129,7 +129,7 @@ pub(crate) fn function<'ctx>(
     );
     if code == TrigCode::Library {
         for n in lane_counts(dtype) {
-            let full = form_declaration(
+            form_declaration(
                 ctx,
                 module,
                 &format!("{symbol}{FORM_MARK}{n}"),
@@ -137,15 +137,16 @@ pub(crate) fn function<'ctx>(
                 n,
                 linkage,
             );
-            let fast = form_declaration(
+            // Defined once the optimiser has run (`cpu/vector_library.rs`,
+            // `link_fast_forms`).
+            form_declaration(
                 ctx,
                 module,
                 &format!("{called}{FORM_MARK}{n}"),
                 dtype,
                 n,
-                Linkage::Private,
+                Linkage::External,
             );
-            emit_fast_form(ctx, module, fast, full, dtype, n, which)?;
         }
         return Ok(f);
     }
@@ -567,12 +568,61 @@ fn emit_form<'ctx>(
     Ok(())
 }
 
+/// The fast form `symbol` (`lazyfuse.sin.f32.fast.v8` and the like, which JIT kernels
+/// declare), defined in `module` with external linkage; false if `symbol` is no fast
+/// form.
+pub(crate) fn define_fast_form<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    symbol: &str,
+) -> Res<bool> {
+    let Some((scalar, lanes)) = symbol.rsplit_once(FORM_MARK) else {
+        return Ok(false);
+    };
+    let Some(base) = scalar.strip_suffix(FAST_MARK) else {
+        return Ok(false);
+    };
+    let full_symbol = format!("{base}{FORM_MARK}{lanes}");
+    let Some((Shared::Trig(which), dtype, Some(n))) = library_symbol(&full_symbol) else {
+        return Ok(false);
+    };
+    let full = form_declaration(ctx, module, &full_symbol, dtype, n, Linkage::External);
+    let fast = form_declaration(ctx, module, symbol, dtype, n, Linkage::External);
+    emit_fast_form(ctx, module, fast, full, dtype, n, which)?;
+    Ok(true)
+}
+
+/// Whether `f` is a fast form only declared (what a JIT kernel calls until
+/// `link_fast_forms` defines it).
+pub(crate) fn is_declared_fast_form(f: &FunctionValue<'_>) -> bool {
+    f.count_basic_blocks() == 0
+        && is_form(f)
+        && f.get_name()
+            .to_string_lossy()
+            .rsplit_once(FORM_MARK)
+            .is_some_and(|(scalar, _)| scalar.ends_with(FAST_MARK))
+}
+
+/// Whether `module` declares fast forms (a JIT kernel calling sin, cos or tan).
+pub(crate) fn declares_fast_forms(module: &Module<'_>) -> bool {
+    let mut f = module.get_first_function();
+    while let Some(func) = f {
+        if is_declared_fast_form(&func) {
+            return true;
+        }
+        f = func.get_next_function();
+    }
+    false
+}
+
 /// A JIT kernel's own vector form `f` of `n` lanes: the fast path over all lanes, and
 /// the library's `full` form for the whole vector if any lane is outside the fast
 /// range, NaN or infinite. It is inlined into the kernel's loop once the loop
-/// vectoriser has called it ([`has_fast_forms`]): a call per vector cost a third of
+/// vectoriser has called it (`cpu/compile.rs`): a call per vector cost a third of
 /// float32 sin's time (the call's spills, and the constants loaded again on every
-/// call), and the fast path is small enough to compile in every kernel.
+/// call). Its optimised IR is made once per process and linked into each kernel after
+/// the kernel's optimisation (optimising it in every kernel doubled a sin kernel's
+/// compile time).
 fn emit_fast_form<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
@@ -644,21 +694,6 @@ fn any_lane_outside<'ctx>(
         .and_then(|i| i.get_declaration(module, &[outside.get_type().into()]))
         .ok_or_else(|| CodegenError::Internal("no llvm.vector.reduce.or".into()))?;
     Ok(value(b.build_call(any_lane, &[outside.into()], "any")?)?.into_int_value())
-}
-
-/// Whether the module defines fast forms, which must be inlined once the loop vectoriser
-/// has called them: they are `alwaysinline`, but the optimiser's inliner runs before
-/// the vectoriser makes the calls.
-pub(crate) fn has_fast_forms(module: &Module<'_>) -> bool {
-    let mut f = module.get_first_function();
-    while let Some(func) = f {
-        let name = func.get_name().to_string_lossy();
-        if is_form(&func) && name.contains(FAST_MARK) {
-            return true;
-        }
-        f = func.get_next_function();
-    }
-    false
 }
 
 fn value(site: inkwell::values::CallSiteValue<'_>) -> Res<inkwell::values::BasicValueEnum<'_>> {

@@ -508,6 +508,9 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         let back = b.build_unconditional_branch(head)?;
         if self.plain_loops {
             crate::llvm::loop_hints::set(ctx, back, crate::llvm::loop_hints::Hints::Plain);
+        } else if crate::llvm::vmath_variants::declares_fast_forms(self.s.module) {
+            let hints = crate::llvm::loop_hints::Hints::NoInterleave;
+            crate::llvm::loop_hints::set(ctx, back, hints);
         }
         phi.add_incoming(&[(&begin, pre), (&next, latch)]);
         b.position_at_end(exit);
