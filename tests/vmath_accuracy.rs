@@ -704,6 +704,23 @@ fn expm1_near_minus_one_matches_libm_exactly() {
     }
 }
 
+/// `func` of `x` in `dtype` ("f64", or "f32" with `x` rounded to float32), the results
+/// as float64.
+fn run_widened(func: &str, dtype: &str, x: &[f64]) -> Vec<f64> {
+    if dtype == "f64" {
+        let y = run(func, dtype, Value::from_array(ndarray::arr1(x).into_dyn()));
+        return y.into_array::<f64>().unwrap().iter().copied().collect();
+    }
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let y = run(
+        func,
+        dtype,
+        Value::from_array(ndarray::Array1::from(x32).into_dyn()),
+    );
+    let y = y.into_array::<f32>().unwrap();
+    y.iter().map(|&v| f64::from(v)).collect()
+}
+
 /// The odd functions keep a zero's sign (f(-0) = -0, as libm gives), in a vector of
 /// other values and alone (the scalar path): the ulp checks count -0 and +0 as equal.
 #[test]
@@ -719,22 +736,7 @@ fn odd_functions_keep_the_sign_of_zero() {
                 if len > 1 {
                     x[len / 2] = 0.0;
                 }
-                let y = run(
-                    func,
-                    dtype,
-                    if dtype == "f64" {
-                        Value::from_array(ndarray::Array1::from(x.clone()).into_dyn())
-                    } else {
-                        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-                        Value::from_array(ndarray::Array1::from(x32).into_dyn())
-                    },
-                );
-                let y: Vec<f64> = if dtype == "f64" {
-                    y.into_array::<f64>().unwrap().iter().copied().collect()
-                } else {
-                    let y = y.into_array::<f32>().unwrap();
-                    y.iter().map(|&v| f64::from(v)).collect()
-                };
+                let y = run_widened(func, dtype, &x);
                 assert!(
                     y[0] == 0.0 && y[0].is_sign_negative(),
                     "{func} {dtype} of -0 (length {len}): {:e}",

@@ -180,16 +180,22 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// keeps the two polynomials.)
     fn sin_cos_fast_f32(&self, x: FloatValue<'ctx>, cos: bool) -> Res<FloatValue<'ctx>> {
         let b = self.b;
-        let (shifter, _) = self.magic();
-        let inv_pi = self.c(std::f64::consts::FRAC_1_PI);
-        let (v, shifted) = if cos {
+        let inv_pi = std::f64::consts::FRAC_1_PI;
+        // n and the bits whose lowest is n's parity.
+        let (v, n, q) = if cos {
+            // cos x = -sin(|x| - π/2): n = rint(|x|/π - 1/2), rounded by the magic
+            // number after the product (which rounds first).
+            let (shifter, _) = self.magic();
             let a = self.abs(x)?;
-            let t = self.fma(a, inv_pi, self.c(-0.5))?;
-            (a, b.build_float_add(t, self.c(shifter), "sh")?)
+            let t = self.fma(a, self.c(inv_pi), self.c(-0.5))?;
+            let shifted = b.build_float_add(t, self.c(shifter), "sh")?;
+            let n = b.build_float_sub(shifted, self.c(shifter), "n")?;
+            let bits = b.build_bit_cast(shifted, self.int_t(), "shb")?;
+            (a, n, bits.into_int_value())
         } else {
-            (x, self.fma_exact(x, inv_pi, self.c(shifter))?)
+            let (n, q) = self.round_by_magic(x, inv_pi)?;
+            (x, n, q)
         };
-        let n = b.build_float_sub(shifted, self.c(shifter), "n")?;
         // x - m π/2 as x - (m/2) π, the parts of π twice those of π/2 (same products).
         let h = if cos {
             b.build_float_add(n, self.c(0.5), "h")?
@@ -201,10 +207,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         // result: rounding it alone cost an ulp).
         let y = self.fma(r, self.odd_series_tail(r, &SIN32)?, r)?;
         // n's parity, moved to the sign bit, flips the sign.
-        let sb = b
-            .build_bit_cast(shifted, self.int_t(), "shb")?
-            .into_int_value();
-        let parity = b.build_left_shift(sb, self.ci(31), "par")?;
+        let parity = b.build_left_shift(q, self.ci(31), "par")?;
         let yb = b.build_bit_cast(y, self.int_t(), "yb")?.into_int_value();
         let yb = b.build_xor(yb, parity, "yp")?;
         let y = b.build_bit_cast(yb, y.get_type(), "ys")?.into_float_value();

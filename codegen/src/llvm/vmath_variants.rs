@@ -517,7 +517,6 @@ fn emit_form<'ctx>(
     which: Trig,
 ) -> Res<()> {
     let t = float_type(ctx, dtype);
-    let vt = t.vec_type(n);
     // The general path spills vectors too (see `align_stack`).
     super::align_stack(ctx, f);
     let b = ctx.create_builder();
@@ -527,6 +526,62 @@ fn emit_form<'ctx>(
         b: &b,
         d: dtype,
     };
+    let fast = emit_fast_part(&m, f, n, which)?;
+    // Any lane with !(|x| < limit) (NaN included) takes the general path.
+    let any = any_lane_outside(ctx, module, &b, fast.x, dtype, n)?;
+    let check = b.get_insert_block().expect("positioned");
+    // Lanes inside the range keep the fast path's bits (float32's general path computes
+    // in float64 and may round differently), so no lane depends on its neighbours.
+    let input = [fast.input];
+    let general = lane_loop(
+        ctx,
+        &m,
+        f,
+        &input,
+        fast.output,
+        t.into(),
+        n,
+        fast.done,
+        |x, dst| {
+            let x = x[0];
+            let inside = m.fcmp(
+                FloatPredicate::OLT,
+                m.abs(x)?,
+                m.c(fast_trig_limit(m.f64())),
+            )?;
+            let fast = b.build_load(t, dst, "fast")?.into_float_value();
+            m.select(inside, fast, m.trig(x, which)?)
+        },
+    )?;
+    b.position_at_end(check);
+    b.build_conditional_branch(any, general, fast.done)?;
+    Ok(())
+}
+
+/// What [`emit_fast_part`] leaves for a form's general path.
+struct FastPart<'ctx> {
+    /// The form's argument.
+    x: inkwell::values::VectorValue<'ctx>,
+    /// A copy of `x` in memory, for lane loops.
+    input: inkwell::values::PointerValue<'ctx>,
+    /// The fast path's results, lane by lane.
+    output: inkwell::values::PointerValue<'ctx>,
+    /// The block returning `output`.
+    done: inkwell::basic_block::BasicBlock<'ctx>,
+}
+
+/// The start of the vector form `f` of `n` lanes: the fast path of `which` over all
+/// lanes into memory, and a block returning that memory. Leaves the builder at the
+/// end of the block after the fast path, for the form to choose its general path.
+fn emit_fast_part<'ctx>(
+    m: &Math<'_, 'ctx>,
+    f: FunctionValue<'ctx>,
+    n: u32,
+    which: Trig,
+) -> Res<FastPart<'ctx>> {
+    let (ctx, b) = (m.ctx, m.b);
+    let t = float_type(ctx, m.d);
+    let vt = t.vec_type(n);
     let entry = ctx.append_basic_block(f, "entry");
     let check = ctx.append_basic_block(f, "check");
     let done = ctx.append_basic_block(f, "done");
@@ -538,34 +593,21 @@ fn emit_form<'ctx>(
     let input = b.build_alloca(vt, "in")?;
     let output = b.build_alloca(vt, "out")?;
     b.build_store(input, x)?;
-    let fast = lane_loop(ctx, &m, f, &[input], output, t.into(), n, check, |x, _| {
+    let fast = lane_loop(ctx, m, f, &[input], output, t.into(), n, check, |x, _| {
         m.trig_fast(x[0], which)
     })?;
     b.position_at_end(entry);
     b.build_unconditional_branch(fast)?;
-
-    // Any lane with !(|x| < limit) (NaN included) takes the general path.
-    b.position_at_end(check);
-    let any = any_lane_outside(ctx, module, &b, x, dtype, n)?;
-    // Lanes inside the range keep the fast path's bits (float32's general path computes
-    // in float64 and may round differently), so no lane depends on its neighbours.
-    let general = lane_loop(ctx, &m, f, &[input], output, t.into(), n, done, |x, dst| {
-        let x = x[0];
-        let inside = m.fcmp(
-            FloatPredicate::OLT,
-            m.abs(x)?,
-            m.c(fast_trig_limit(m.f64())),
-        )?;
-        let fast = b.build_load(t, dst, "fast")?.into_float_value();
-        m.select(inside, fast, m.trig(x, which)?)
-    })?;
-    b.position_at_end(check);
-    b.build_conditional_branch(any, general, done)?;
-
     b.position_at_end(done);
     let y = b.build_load(vt, output, "y")?;
     b.build_return(Some(&y))?;
-    Ok(())
+    b.position_at_end(check);
+    Ok(FastPart {
+        x,
+        input,
+        output,
+        done,
+    })
 }
 
 /// The fast form `symbol` (`lazyfuse.sin.f32.fast.v8` and the like, which JIT kernels
@@ -632,8 +674,6 @@ fn emit_fast_form<'ctx>(
     n: u32,
     which: Trig,
 ) -> Res<()> {
-    let t = float_type(ctx, dtype);
-    let vt = t.vec_type(n);
     f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "alwaysinline", 0));
     let b = ctx.create_builder();
     let m = Math {
@@ -642,32 +682,12 @@ fn emit_fast_form<'ctx>(
         b: &b,
         d: dtype,
     };
-    let entry = ctx.append_basic_block(f, "entry");
-    let check = ctx.append_basic_block(f, "check");
+    let fast = emit_fast_part(&m, f, n, which)?;
+    let any = any_lane_outside(ctx, module, &b, fast.x, dtype, n)?;
     let general = ctx.append_basic_block(f, "general");
-    let done = ctx.append_basic_block(f, "done");
-    b.position_at_end(entry);
-    let x = f
-        .get_nth_param(0)
-        .expect("one parameter")
-        .into_vector_value();
-    let input = b.build_alloca(vt, "in")?;
-    let output = b.build_alloca(vt, "out")?;
-    b.build_store(input, x)?;
-    let fast = lane_loop(ctx, &m, f, &[input], output, t.into(), n, check, |x, _| {
-        m.trig_fast(x[0], which)
-    })?;
-    b.position_at_end(entry);
-    b.build_unconditional_branch(fast)?;
-
-    b.position_at_end(check);
-    let any = any_lane_outside(ctx, module, &b, x, dtype, n)?;
-    b.build_conditional_branch(any, general, done)?;
+    b.build_conditional_branch(any, general, fast.done)?;
     b.position_at_end(general);
-    let y = value(b.build_call(full, &[x.into()], "full")?)?;
-    b.build_return(Some(&y))?;
-    b.position_at_end(done);
-    let y = b.build_load(vt, output, "y")?;
+    let y = value(b.build_call(full, &[fast.x.into()], "full")?)?;
     b.build_return(Some(&y))?;
     Ok(())
 }
