@@ -1,9 +1,9 @@
-//! The process's vector-math library: sin, cos and tan, and pow (its vector forms a
-//! fast path, and the general one only for vectors with a lane outside it), in float32 and float64, each scalar function and each vector
-//! form (`llvm/vmath_variants.rs`) compiled once per process, or read back from the
+//! The process's vector-math library: sin, cos, tan, the logarithms (ln, log2, log10)
+//! and pow (their vector forms a fast path, and the general one only for vectors with a
+//! lane outside it), in float32 and float64, each scalar function and each vector form (`llvm/vmath_variants.rs`) compiled once per process, or read back from the
 //! on-disk cache, and shared by every kernel.
 //!
-//! A JIT kernel only declares the functions it calls (`TrigCode::Library`); linking it
+//! A JIT kernel only declares the functions it calls (`SplitCode::Library`); linking it
 //! asks [`address`] for each (`orc.rs`). Compiling them into every kernel instead made
 //! a kernel calling sin take 64 ms to compile against 19 for one calling exp: the
 //! forms, their general path and the scalar function went through LLVM's optimiser and
@@ -266,8 +266,12 @@ mod tests {
     }
 
     #[test]
-    fn fast_forms_are_made_for_trig_forms_only() {
-        for s in ["lazyfuse.sin.f64.fast.v4", "lazyfuse.tan.f32.fast.v16"] {
+    fn fast_forms_are_made_for_split_functions_only() {
+        for s in [
+            "lazyfuse.sin.f64.fast.v4",
+            "lazyfuse.tan.f32.fast.v16",
+            "lazyfuse.log10.f32.fast.v8",
+        ] {
             assert!(!fast_form_bitcode(s).unwrap().is_empty(), "{s}");
         }
         for s in [
@@ -275,6 +279,7 @@ mod tests {
             "lazyfuse.sin.f64.fast.v3",
             "lazyfuse.sin.f64.v4",
             "lazyfuse.sin.f16.fast.v8",
+            "lazyfuse.log1p.f64.fast.v4",
         ] {
             assert!(fast_form_bitcode(s).is_err(), "{s}");
         }

@@ -20,20 +20,23 @@ use crate::error::CodegenError;
 pub(crate) type Res<T> = Result<T, CodegenError>;
 
 /// The IR function computing `name` (`exp`, `sin`, `pow`, ...) for `dtype`, emitted on
-/// first use. sin, cos and tan branch to their general path only where it is needed
-/// (`vmath_variants.rs`): `trig` says whether they are inlined (the GPU) or out-of-line
-/// functions with vector forms (the CPU); every other function is inlined.
+/// first use. sin, cos and tan, and in JIT kernels the logarithms, branch to their
+/// general path only where it is needed (`vmath_split.rs`, `vmath_variants.rs`):
+/// `split_code` says whether they are inlined (the GPU) or out-of-line functions with
+/// vector forms (the CPU); every other function is inlined.
 pub(crate) fn function<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
     name: &str,
     dtype: DType,
-    trig: super::vmath_variants::TrigCode,
+    split_code: super::vmath_variants::SplitCode,
 ) -> Res<FunctionValue<'ctx>> {
-    if matches!(dtype, DType::F32 | DType::F64) && super::vmath_variants::has_vector_forms(name) {
-        return super::vmath_variants::function(ctx, module, name, dtype, trig);
+    if matches!(dtype, DType::F32 | DType::F64)
+        && super::vmath_variants::has_vector_forms(name, split_code)
+    {
+        return super::vmath_variants::function(ctx, module, name, dtype, split_code);
     }
-    if trig == super::vmath_variants::TrigCode::Library
+    if split_code == super::vmath_variants::SplitCode::Library
         && matches!(dtype, DType::F32 | DType::F64)
         && super::vmath_variants::is_shared(name)
     {

@@ -69,6 +69,13 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         self.log_of_sum(x, None, base)
     }
 
+    /// log_base(x) for positive normal finite x only (other x give unspecified values):
+    /// [`Math::log`] without the scaling of subnormals and the special values, the
+    /// same bits on that range.
+    pub(crate) fn log_fast(&self, x: FloatValue<'ctx>, base: Base) -> Res<FloatValue<'ctx>> {
+        self.log_scaled(x, None, self.ci(0), base)
+    }
+
     /// ln(1 + x): ln(u) for u = fl(1 + x), whose reduced mantissa m = 1 + r is then
     /// corrected by u's rounding error d scaled as m is (c = d·2^-e): ln(m + c) =
     /// ln m + c/m, with 1/m as a short series in r (|c| <= 2^-p |m|, so the dropped
@@ -105,10 +112,31 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
                 b.build_select(subnormal, self.ci(scale_exp as i64), self.ci(0), "extra")?;
             (self.select(subnormal, scaled, x)?, extra.into_int_value())
         };
+        let y = self.log_scaled(xs, d, extra, base)?;
+        let zero = self.fcmp(FloatPredicate::OEQ, x, self.c(0.0))?;
+        let negative = self.fcmp(FloatPredicate::OLT, x, self.c(0.0))?;
+        let inf = self.fcmp(FloatPredicate::OEQ, x, self.c(f64::INFINITY))?;
+        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
+        let y = self.select(inf, x, y)?;
+        let y = self.select(zero, self.c(f64::NEG_INFINITY), y)?;
+        let bad = b.build_or(negative, nan, "bad")?;
+        self.select(bad, self.c(f64::NAN), y)
+    }
+
+    /// log_base((x + d)·2^-extra) for a positive normal finite x (see
+    /// [`Math::log_of_sum`] for d).
+    fn log_scaled(
+        &self,
+        x: FloatValue<'ctx>,
+        d: Option<FloatValue<'ctx>>,
+        extra: IntValue<'ctx>,
+        base: Base,
+    ) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
         let (e, lead, tail) = if self.f64() {
-            self.ln_mantissa_64(xs)?
+            self.ln_mantissa_64(x)?
         } else {
-            self.ln_mantissa_32(xs)?
+            self.ln_mantissa_32(x)?
         };
         let tail = match d {
             // x + d is normal, so e is x's own exponent. Far from 1 the correction is
@@ -162,15 +190,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             self.fma(lead, self.c(m_hi), lo)?
         };
         let lo = self.fma(ef, self.c(e_lo), lm)?;
-        let y = self.fma(ef, self.c(e_hi), lo)?;
-        let zero = self.fcmp(FloatPredicate::OEQ, x, self.c(0.0))?;
-        let negative = self.fcmp(FloatPredicate::OLT, x, self.c(0.0))?;
-        let inf = self.fcmp(FloatPredicate::OEQ, x, self.c(f64::INFINITY))?;
-        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
-        let y = self.select(inf, x, y)?;
-        let y = self.select(zero, self.c(f64::NEG_INFINITY), y)?;
-        let bad = b.build_or(negative, nan, "bad")?;
-        self.select(bad, self.c(f64::NAN), y)
+        self.fma(ef, self.c(e_hi), lo)
     }
 
     /// (e, f, t) with ln m = f + t (f exact) for a positive normal float64 x = m·2^e,

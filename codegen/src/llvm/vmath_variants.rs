@@ -1,5 +1,6 @@
 //! Vector functions for vector math whose common path is much cheaper than its
-//! general one (sin, cos and tan: a Cody–Waite reduction against Payne–Hanek).
+//! general one (`vmath_split.rs`: sin, cos and tan, Cody–Waite's reduction against
+//! Payne–Hanek's; the logarithms, positive normal numbers against the rest).
 //!
 //! Inlined into a kernel loop, a branch to the general path is if-converted by LLVM's
 //! loop vectoriser: every lane would pay for both. So on the CPU such a function is an
@@ -9,14 +10,15 @@
 //! form of its vector width, once per vector. Each form runs the fast path on all its
 //! lanes, then the general path only if some lane is outside the fast range (or not
 //! finite). Both are loops over the form's lanes, forced to that width, so the vector
-//! code is LLVM's own vectorisation of the scalar IR in `vmath_trig.rs`.
+//! code is LLVM's own vectorisation of the scalar IR in `vmath_trig.rs` and
+//! `vmath_log.rs`.
 //!
-//! A JIT kernel only declares the scalar function and its forms ([`TrigCode::Library`]):
+//! A JIT kernel only declares the scalar function and its forms ([`SplitCode::Library`]):
 //! the process compiles each once and links every kernel to it
 //! (`cpu/vector_library.rs`). The loop vectoriser calls the kernel's own small forms
 //! instead, the fast path alone, which are inlined into the loop after vectorisation
-//! and call the library's form for a vector with a lane outside the fast range. An exported object defines its own ([`TrigCode::OwnForms`]);
-//! the GPU inlines the scalar function ([`TrigCode::Inline`]).
+//! and call the library's form for a vector with a lane outside the fast range. An exported object defines its own ([`SplitCode::OwnForms`]);
+//! the GPU inlines the scalar function ([`SplitCode::Inline`]).
 //!
 //! The forms (definitions or declarations) are kept alive through the optimiser by
 //! `llvm.compiler.used`, and those no loop called are deleted before machine code is
@@ -32,7 +34,7 @@ use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
 use lazyfuse_ir::DType;
 
 use super::vmath::{Math, Res};
-use super::vmath_trig::{fast_trig_limit, Trig};
+use super::vmath_split::{any_lane_outside, value, Split};
 use crate::error::CodegenError;
 
 /// The name every vector form's symbol carries after its scalar function's.
@@ -42,9 +44,11 @@ const FORM_MARK: &str = ".v";
 /// [`FORM_MARK`]).
 const FAST_MARK: &str = ".fast";
 
-/// How sin, cos and tan reach the code that calls them.
+/// How the functions with a fast path (`vmath_split.rs`) reach the code that calls
+/// them. (The logarithms use vector forms only in JIT kernels, [`SplitCode::Library`];
+/// elsewhere they are inlined whole.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TrigCode {
+pub(crate) enum SplitCode {
     /// Inlined where called (the GPU, where a branch costs only the threads that take
     /// it).
     Inline,
@@ -58,18 +62,10 @@ pub(crate) enum TrigCode {
     Library,
 }
 
-/// The trigonometric function `name` has vector forms.
-pub(crate) fn has_vector_forms(name: &str) -> bool {
-    trig_of(name).is_some()
-}
-
-fn trig_of(name: &str) -> Option<Trig> {
-    match name {
-        "sin" => Some(Trig::Sin),
-        "cos" => Some(Trig::Cos),
-        "tan" => Some(Trig::Tan),
-        _ => None,
-    }
+/// Whether `name` is called through vector forms where `code` says how sin, cos and tan
+/// are (see [`Split::always_out_of_line`]).
+pub(crate) fn has_vector_forms(name: &str, code: SplitCode) -> bool {
+    Split::of(name).is_some_and(|which| which.always_out_of_line() || code == SplitCode::Library)
 }
 
 /// The lane counts of the forms: 256- and 512-bit vectors. (A loop vectorised at
@@ -94,27 +90,27 @@ pub(crate) fn function<'ctx>(
     module: &Module<'ctx>,
     name: &str,
     dtype: DType,
-    code: TrigCode,
+    code: SplitCode,
 ) -> Res<FunctionValue<'ctx>> {
     let symbol = scalar_symbol(name, dtype);
     if let Some(f) = module.get_function(&symbol) {
         return Ok(f);
     }
-    let which =
-        trig_of(name).ok_or_else(|| CodegenError::Internal(format!("no vector form of {name}")))?;
+    let which = Split::of(name)
+        .ok_or_else(|| CodegenError::Internal(format!("no vector form of {name}")))?;
     let linkage = match code {
-        TrigCode::Library => Linkage::External,
-        TrigCode::Inline | TrigCode::OwnForms => Linkage::Private,
+        SplitCode::Library => Linkage::External,
+        SplitCode::Inline | SplitCode::OwnForms => Linkage::Private,
     };
     let f = scalar_declaration(ctx, module, &symbol, dtype, linkage);
-    if code == TrigCode::Inline {
+    if code == SplitCode::Inline {
         emit_scalar(ctx, module, f, dtype, which)?;
         f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "alwaysinline", 0));
         return Ok(f);
     }
     // The loop vectoriser calls the kernel's own fast forms where the library defines
     // the full ones (see `emit_fast_form`).
-    let called = if code == TrigCode::Library {
+    let called = if code == SplitCode::Library {
         format!("{symbol}{FAST_MARK}")
     } else {
         symbol.clone()
@@ -127,7 +123,7 @@ pub(crate) fn function<'ctx>(
         AttributeLoc::Function,
         ctx.create_string_attribute("vector-function-abi-variant", &mappings.join(",")),
     );
-    if code == TrigCode::Library {
+    if code == SplitCode::Library {
         for n in lane_counts(dtype) {
             form_declaration(
                 ctx,
@@ -169,8 +165,8 @@ pub(crate) fn function<'ctx>(
 /// A function the process's vector-math library defines.
 #[derive(Clone, Copy)]
 pub(crate) enum Shared {
-    /// sin, cos or tan: a fast path and a general one.
-    Trig(Trig),
+    /// A fast path and a general one.
+    Split(Split),
     /// A function too large to inline into every kernel (its name), branch-free as a
     /// scalar function; pow's vector forms branch to its general path (see
     /// [`emit_pow_form`]).
@@ -226,8 +222,8 @@ pub(crate) fn shared_function<'ctx>(
 pub(crate) fn library_symbol(symbol: &str) -> Option<(Shared, DType, Option<u32>)> {
     let rest = symbol.strip_prefix("lazyfuse.")?;
     let (name, rest) = rest.split_once('.')?;
-    let function = match trig_of(name) {
-        Some(which) => Shared::Trig(which),
+    let function = match Split::of(name) {
+        Some(which) => Shared::Split(which),
         None => Shared::Plain(PLAIN.iter().find(|p| **p == name)?),
     };
     let (dtype, lanes) = match rest.split_once(FORM_MARK) {
@@ -255,11 +251,11 @@ pub(crate) fn define_library_symbol<'ctx>(
     let (function, dtype, lanes) = library_symbol(symbol)
         .ok_or_else(|| CodegenError::Internal(format!("{symbol} is no vector-math symbol")))?;
     match (function, lanes) {
-        (Shared::Trig(which), None) => {
+        (Shared::Split(which), None) => {
             let f = scalar_declaration(ctx, module, symbol, dtype, Linkage::External);
             emit_scalar(ctx, module, f, dtype, which)
         }
-        (Shared::Trig(which), Some(n)) => {
+        (Shared::Split(which), Some(n)) => {
             let form = form_declaration(ctx, module, symbol, dtype, n, Linkage::External);
             emit_form(ctx, module, form, dtype, n, which)
         }
@@ -467,7 +463,7 @@ fn emit_scalar<'ctx>(
     module: &Module<'ctx>,
     f: FunctionValue<'ctx>,
     dtype: DType,
-    which: Trig,
+    which: Split,
 ) -> Res<()> {
     let b = ctx.create_builder();
     let m = Math {
@@ -487,15 +483,13 @@ fn emit_scalar<'ctx>(
         .get_nth_param(0)
         .expect("one parameter")
         .into_float_value();
-    let a = m.abs(x)?;
-    let limit = m.c(fast_trig_limit(dtype == DType::F64));
-    let small = m.fcmp(FloatPredicate::OLT, a, limit)?;
-    b.build_conditional_branch(small, fast, general)?;
+    let inside = m.split_inside(x, which)?;
+    b.build_conditional_branch(inside, fast, general)?;
     b.position_at_end(fast);
-    let y_fast = m.trig_fast(x, which)?;
+    let y_fast = m.split_fast(x, which)?;
     b.build_unconditional_branch(join)?;
     b.position_at_end(general);
-    let y_general = m.trig(x, which)?;
+    let y_general = m.split_general(x, which)?;
     b.build_unconditional_branch(join)?;
     b.position_at_end(join);
     let phi = b.build_phi(float_type(ctx, dtype), "y")?;
@@ -514,7 +508,7 @@ fn emit_form<'ctx>(
     f: FunctionValue<'ctx>,
     dtype: DType,
     n: u32,
-    which: Trig,
+    which: Split,
 ) -> Res<()> {
     let t = float_type(ctx, dtype);
     // The general path spills vectors too (see `align_stack`).
@@ -527,11 +521,10 @@ fn emit_form<'ctx>(
         d: dtype,
     };
     let fast = emit_fast_part(&m, f, n, which)?;
-    // Any lane with !(|x| < limit) (NaN included) takes the general path.
-    let any = any_lane_outside(ctx, module, &b, fast.x, dtype, n)?;
+    // Any lane outside the fast range (NaN included) takes the general path.
+    let any = any_lane_outside(ctx, module, &b, fast.x, which, dtype, n)?;
     let check = b.get_insert_block().expect("positioned");
-    // Lanes inside the range keep the fast path's bits (float32's general path computes
-    // in float64 and may round differently), so no lane depends on its neighbours.
+    // Lanes inside the range keep the fast path's bits (see `vmath_split.rs`).
     let input = [fast.input];
     let general = lane_loop(
         ctx,
@@ -543,14 +536,9 @@ fn emit_form<'ctx>(
         n,
         fast.done,
         |x, dst| {
-            let x = x[0];
-            let inside = m.fcmp(
-                FloatPredicate::OLT,
-                m.abs(x)?,
-                m.c(fast_trig_limit(m.f64())),
-            )?;
+            let inside = m.split_inside(x[0], which)?;
             let fast = b.build_load(t, dst, "fast")?.into_float_value();
-            m.select(inside, fast, m.trig(x, which)?)
+            m.select(inside, fast, m.split_general(x[0], which)?)
         },
     )?;
     b.position_at_end(check);
@@ -577,7 +565,7 @@ fn emit_fast_part<'ctx>(
     m: &Math<'_, 'ctx>,
     f: FunctionValue<'ctx>,
     n: u32,
-    which: Trig,
+    which: Split,
 ) -> Res<FastPart<'ctx>> {
     let (ctx, b) = (m.ctx, m.b);
     let t = float_type(ctx, m.d);
@@ -594,7 +582,7 @@ fn emit_fast_part<'ctx>(
     let output = b.build_alloca(vt, "out")?;
     b.build_store(input, x)?;
     let fast = lane_loop(ctx, m, f, &[input], output, t.into(), n, check, |x, _| {
-        m.trig_fast(x[0], which)
+        m.split_fast(x[0], which)
     })?;
     b.position_at_end(entry);
     b.build_unconditional_branch(fast)?;
@@ -625,7 +613,7 @@ pub(crate) fn define_fast_form<'ctx>(
         return Ok(false);
     };
     let full_symbol = format!("{base}{FORM_MARK}{lanes}");
-    let Some((Shared::Trig(which), dtype, Some(n))) = library_symbol(&full_symbol) else {
+    let Some((Shared::Split(which), dtype, Some(n))) = library_symbol(&full_symbol) else {
         return Ok(false);
     };
     let full = form_declaration(ctx, module, &full_symbol, dtype, n, Linkage::External);
@@ -672,7 +660,7 @@ fn emit_fast_form<'ctx>(
     full: FunctionValue<'ctx>,
     dtype: DType,
     n: u32,
-    which: Trig,
+    which: Split,
 ) -> Res<()> {
     f.add_attribute(AttributeLoc::Function, enum_attr(ctx, "alwaysinline", 0));
     let b = ctx.create_builder();
@@ -683,46 +671,13 @@ fn emit_fast_form<'ctx>(
         d: dtype,
     };
     let fast = emit_fast_part(&m, f, n, which)?;
-    let any = any_lane_outside(ctx, module, &b, fast.x, dtype, n)?;
+    let any = any_lane_outside(ctx, module, &b, fast.x, which, dtype, n)?;
     let general = ctx.append_basic_block(f, "general");
     b.build_conditional_branch(any, general, fast.done)?;
     b.position_at_end(general);
     let y = value(b.build_call(full, &[fast.x.into()], "full")?)?;
     b.build_return(Some(&y))?;
     Ok(())
-}
-
-/// Whether any lane of `x` has !(|x| < the fast path's limit) (NaN included).
-fn any_lane_outside<'ctx>(
-    ctx: &'ctx Context,
-    module: &Module<'ctx>,
-    b: &inkwell::builder::Builder<'ctx>,
-    x: inkwell::values::VectorValue<'ctx>,
-    dtype: DType,
-    n: u32,
-) -> Res<inkwell::values::IntValue<'ctx>> {
-    let t = float_type(ctx, dtype);
-    let lanes = t.vec_type(n).into();
-    let fabs = Intrinsic::find("llvm.fabs")
-        .and_then(|i| i.get_declaration(module, &[lanes]))
-        .ok_or_else(|| CodegenError::Internal("no llvm.fabs".into()))?;
-    let a = value(b.build_call(fabs, &[x.into()], "a")?)?.into_vector_value();
-    let limit = t.const_float(fast_trig_limit(dtype == DType::F64));
-    let limits = inkwell::types::VectorType::const_vector(&vec![limit; n as usize]);
-    let outside = b.build_float_compare(FloatPredicate::UGE, a, limits, "outside")?;
-    let any_lane = Intrinsic::find("llvm.vector.reduce.or")
-        .and_then(|i| i.get_declaration(module, &[outside.get_type().into()]))
-        .ok_or_else(|| CodegenError::Internal("no llvm.vector.reduce.or".into()))?;
-    Ok(value(b.build_call(any_lane, &[outside.into()], "any")?)?.into_int_value())
-}
-
-fn value(site: inkwell::values::CallSiteValue<'_>) -> Res<inkwell::values::BasicValueEnum<'_>> {
-    match site.try_as_basic_value() {
-        inkwell::values::ValueKind::Basic(v) => Ok(v),
-        _ => Err(CodegenError::Internal(
-            "an intrinsic returned nothing".into(),
-        )),
-    }
 }
 
 /// `output[i] = body(input[i], &output[i])` for i in 0..n, as a loop the vectoriser must vectorise

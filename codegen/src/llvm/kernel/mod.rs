@@ -27,7 +27,7 @@ use lazyfuse_ir::{DType, ReduceOp};
 
 use crate::error::CodegenError;
 use crate::llvm::scalar::ScalarLowering;
-use crate::llvm::vmath_variants::TrigCode;
+use crate::llvm::vmath_variants::SplitCode;
 
 type Res<T> = Result<T, CodegenError>;
 
@@ -162,15 +162,15 @@ pub(crate) fn emit_kernel_for<'ctx>(
         buffer_dtypes,
         placement,
         LoopVersions::Both,
-        TrigCode::OwnForms,
+        SplitCode::OwnForms,
     )
     .map(|(function, _)| function)
 }
 
 /// [`emit_kernel`] for the JIT, with the loop `versions` asked for, and the parameter
 /// indices that must be 1 for a call of the function (empty with
-/// [`LoopVersions::Both`]: it takes any strides), sorted. sin, cos and tan are only
-/// declared: the process's vector-math library defines them ([`TrigCode::Library`]).
+/// [`LoopVersions::Both`]: it takes any strides), sorted. sin, cos, tan and the logarithms are only
+/// declared: the process's vector-math library defines them ([`SplitCode::Library`]).
 pub(crate) fn emit_cpu_kernel<'ctx>(
     ctx: &'ctx Context,
     module: &Module<'ctx>,
@@ -187,7 +187,7 @@ pub(crate) fn emit_cpu_kernel<'ctx>(
         buffer_dtypes,
         Placement::Cpu,
         versions,
-        TrigCode::Library,
+        SplitCode::Library,
     )
 }
 
@@ -200,7 +200,7 @@ fn emit_with<'ctx>(
     buffer_dtypes: &[DType],
     placement: Placement,
     versions: LoopVersions,
-    trig: TrigCode,
+    split_code: SplitCode,
 ) -> Res<(FunctionValue<'ctx>, Vec<usize>)> {
     let (gpu, block_threads) = match placement {
         Placement::Cpu => (false, None),
@@ -233,7 +233,7 @@ fn emit_with<'ctx>(
             ctx,
             module,
             builder: &builder,
-            trig: if gpu { TrigCode::Inline } else { trig },
+            split_code: if gpu { SplitCode::Inline } else { split_code },
         },
         function,
         kernel,

@@ -589,7 +589,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
             ctx: self.ctx,
             module: self.module,
             builder: &b,
-            trig: self.trig,
+            split_code: self.split_code,
         };
         let param = |i: u32| {
             f.get_nth_param(i)

@@ -26,7 +26,8 @@ impl<'ctx> ScalarLowering<'_, 'ctx> {
             FloorDiv | Rem => self.float_divmod(op, x, y, d)?,
             Pow | Arctan2 => {
                 let name = if op == Pow { "pow" } else { "atan2" };
-                let f = crate::llvm::vmath::function(self.ctx, self.module, name, d, self.trig)?;
+                let f =
+                    crate::llvm::vmath::function(self.ctx, self.module, name, d, self.split_code)?;
                 self.call(f, &[x.into(), y.into()])?
             }
             Copysign => self

@@ -30,9 +30,9 @@ pub(crate) struct ScalarLowering<'a, 'ctx> {
     pub ctx: &'ctx Context,
     pub module: &'a Module<'ctx>,
     pub builder: &'a Builder<'ctx>,
-    /// How sin, cos and tan are reached: inlined (the GPU), or out-of-line functions
+    /// How sin, cos, tan and the logarithms are reached: inlined (the GPU), or out-of-line functions
     /// with vector forms, defined in the module or by the process's library (the CPU).
-    pub trig: crate::llvm::vmath_variants::TrigCode,
+    pub split_code: crate::llvm::vmath_variants::SplitCode,
 }
 
 impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
@@ -191,7 +191,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
 
     /// A function of the vector math library (IR, inlined, vectorisable).
     fn vmath(&self, name: &str, d: DType, x: BasicValueEnum<'ctx>) -> Res<FloatValue<'ctx>> {
-        let f = super::vmath::function(self.ctx, self.module, name, d, self.trig)?;
+        let f = super::vmath::function(self.ctx, self.module, name, d, self.split_code)?;
         Ok(self.call(f, &[x])?.into_float_value())
     }
 

@@ -1,0 +1,160 @@
+//! Functions with a common path much cheaper than their general one, which the CPU
+//! calls through vector forms that branch once per vector (`vmath_variants.rs`):
+//!
+//! - sin, cos and tan: Cody–Waite's reduction below a magnitude, Payne–Hanek's above;
+//! - ln, log2 and log10: positive normal numbers take the fast path; the general one
+//!   adds the scaling of subnormals and the results of 0, negatives, inf and NaN (in a
+//!   float32 loop those selects were a fifth of the instructions).
+//!
+//! Each function's fast path gives the general path's bits on its range, except float32
+//! trig, whose general path computes in float64: the forms keep the fast path's bits
+//! there, so a lane's result never depends on its neighbours.
+
+use inkwell::builder::Builder;
+use inkwell::context::Context;
+use inkwell::intrinsics::Intrinsic;
+use inkwell::module::Module;
+use inkwell::types::VectorType;
+use inkwell::values::{
+    BasicValueEnum, CallSiteValue, FloatValue, IntValue, ValueKind, VectorValue,
+};
+use inkwell::FloatPredicate;
+use lazyfuse_ir::DType;
+
+use super::vmath::{Math, Res};
+use super::vmath_log::Base;
+use super::vmath_trig::{fast_trig_limit, Trig};
+use crate::error::CodegenError;
+
+/// A function with a fast path (see the module documentation).
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Split {
+    Trig(Trig),
+    Log(Base),
+}
+
+/// The inputs the fast path is exact for.
+enum FastRange {
+    /// |x| below the bound.
+    Magnitude(f64),
+    /// Positive normal finite numbers.
+    PositiveNormal,
+}
+
+impl Split {
+    /// The function named `name` (the scalar ops' names), if it has a fast path.
+    pub(crate) fn of(name: &str) -> Option<Split> {
+        Some(match name {
+            "sin" => Split::Trig(Trig::Sin),
+            "cos" => Split::Trig(Trig::Cos),
+            "tan" => Split::Trig(Trig::Tan),
+            "log" => Split::Log(Base::E),
+            "log2" => Split::Log(Base::Two),
+            "log10" => Split::Log(Base::Ten),
+            _ => return None,
+        })
+    }
+
+    /// Whether the function is out of line wherever it is not inlined whole (the GPU):
+    /// trig's general path is too large to inline into every loop, while a logarithm's
+    /// is a few selects, so exported objects inline it and only JIT kernels, which
+    /// share the process's compiled forms, call it out of line.
+    pub(crate) fn always_out_of_line(self) -> bool {
+        matches!(self, Split::Trig(_))
+    }
+
+    fn fast_range(self, dtype: DType) -> FastRange {
+        match self {
+            Split::Trig(_) => FastRange::Magnitude(fast_trig_limit(dtype == DType::F64)),
+            Split::Log(_) => FastRange::PositiveNormal,
+        }
+    }
+}
+
+/// The smallest positive normal number of `dtype`.
+fn min_normal(dtype: DType) -> f64 {
+    if dtype == DType::F64 {
+        f64::MIN_POSITIVE
+    } else {
+        f64::from(f32::MIN_POSITIVE)
+    }
+}
+
+impl<'a, 'ctx> Math<'a, 'ctx> {
+    /// The fast path of `which` (unspecified results outside its range).
+    pub(crate) fn split_fast(&self, x: FloatValue<'ctx>, which: Split) -> Res<FloatValue<'ctx>> {
+        match which {
+            Split::Trig(t) => self.trig_fast(x, t),
+            Split::Log(base) => self.log_fast(x, base),
+        }
+    }
+
+    /// The general path of `which`, right for every x.
+    pub(crate) fn split_general(&self, x: FloatValue<'ctx>, which: Split) -> Res<FloatValue<'ctx>> {
+        match which {
+            Split::Trig(t) => self.trig(x, t),
+            Split::Log(base) => self.log(x, base),
+        }
+    }
+
+    /// Whether x is in the fast path's range (false for NaN).
+    pub(crate) fn split_inside(&self, x: FloatValue<'ctx>, which: Split) -> Res<IntValue<'ctx>> {
+        match which.fast_range(self.d) {
+            FastRange::Magnitude(limit) => {
+                self.fcmp(FloatPredicate::OLT, self.abs(x)?, self.c(limit))
+            }
+            FastRange::PositiveNormal => {
+                let normal = self.fcmp(FloatPredicate::OGE, x, self.c(min_normal(self.d)))?;
+                let finite = self.fcmp(FloatPredicate::OLT, x, self.c(f64::INFINITY))?;
+                Ok(self.b.build_and(normal, finite, "inside")?)
+            }
+        }
+    }
+}
+
+/// Whether any lane of `x` (`n` lanes of `dtype`) is outside the fast path's range of
+/// `which` (NaN included).
+pub(crate) fn any_lane_outside<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    b: &Builder<'ctx>,
+    x: VectorValue<'ctx>,
+    which: Split,
+    dtype: DType,
+    n: u32,
+) -> Res<IntValue<'ctx>> {
+    let t = if dtype == DType::F64 {
+        ctx.f64_type()
+    } else {
+        ctx.f32_type()
+    };
+    let splat = |v: f64| VectorType::const_vector(&vec![t.const_float(v); n as usize]);
+    let outside = match which.fast_range(dtype) {
+        FastRange::Magnitude(limit) => {
+            let fabs = Intrinsic::find("llvm.fabs")
+                .and_then(|i| i.get_declaration(module, &[x.get_type().into()]))
+                .ok_or_else(|| CodegenError::Internal("no llvm.fabs".into()))?;
+            let a = value(b.build_call(fabs, &[x.into()], "a")?)?.into_vector_value();
+            b.build_float_compare(FloatPredicate::UGE, a, splat(limit), "outside")?
+        }
+        FastRange::PositiveNormal => {
+            let low = splat(min_normal(dtype));
+            let below = b.build_float_compare(FloatPredicate::ULT, x, low, "below")?;
+            let inf = splat(f64::INFINITY);
+            let infinite = b.build_float_compare(FloatPredicate::OEQ, x, inf, "inf")?;
+            b.build_or(below, infinite, "outside")?
+        }
+    };
+    let any_lane = Intrinsic::find("llvm.vector.reduce.or")
+        .and_then(|i| i.get_declaration(module, &[outside.get_type().into()]))
+        .ok_or_else(|| CodegenError::Internal("no llvm.vector.reduce.or".into()))?;
+    Ok(value(b.build_call(any_lane, &[outside.into()], "any")?)?.into_int_value())
+}
+
+/// The value a call returns.
+pub(crate) fn value(site: CallSiteValue<'_>) -> Res<BasicValueEnum<'_>> {
+    match site.try_as_basic_value() {
+        ValueKind::Basic(v) => Ok(v),
+        _ => Err(CodegenError::Internal("a call returned nothing".into())),
+    }
+}
