@@ -780,7 +780,7 @@ fn float32_inverse_trig_stays_within_its_bound() {
     }
 }
 
-/// sin, cos, tan and the logarithms (whose vector forms take the general path for a
+/// sin, cos, tan and the logarithms, log1p included (whose vector forms take the general path for a
 /// whole vector when one lane needs it) give each lane the bits it gets alone.
 #[test]
 fn split_function_lanes_do_not_depend_on_their_neighbours() {
@@ -797,6 +797,8 @@ fn split_function_lanes_do_not_depend_on_their_neighbours() {
         1e-310,
         1e-40,
         f64::MIN_POSITIVE,
+        -1.0,
+        -0.9999999,
     ];
     let x: Vec<f64> = (0..1000)
         .map(|i| {
@@ -807,7 +809,7 @@ fn split_function_lanes_do_not_depend_on_their_neighbours() {
             }
         })
         .collect();
-    for func in ["sin", "cos", "tan", "log", "log2", "log10"] {
+    for func in ["sin", "cos", "tan", "log", "log2", "log10", "log1p"] {
         let together = run(
             func,
             "f64",

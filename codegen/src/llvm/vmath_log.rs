@@ -83,7 +83,25 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     pub(crate) fn log1p(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let (u, d) = self.two_sum(x, self.c(1.0))?;
         let y = self.log_of_sum(u, Some(d), Base::E)?;
-        // u = 1: |x| below half an ulp of 1, where ln(1 + x) rounds to x (and -0 stays).
+        self.exactly_one(x, u, y)
+    }
+
+    /// ln(1 + x) for finite x above -1 only (other x give unspecified values):
+    /// [`Math::log1p`] without the special values, the same bits on that range.
+    pub(crate) fn log1p_fast(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let (u, d) = self.two_sum(x, self.c(1.0))?;
+        let y = self.log_scaled(u, Some(d), self.ci(0), Base::E)?;
+        self.exactly_one(x, u, y)
+    }
+
+    /// y, or x where u = fl(1 + x) is 1: |x| below half an ulp of 1, where ln(1 + x)
+    /// rounds to x (and -0 stays).
+    fn exactly_one(
+        &self,
+        x: FloatValue<'ctx>,
+        u: FloatValue<'ctx>,
+        y: FloatValue<'ctx>,
+    ) -> Res<FloatValue<'ctx>> {
         let exact_one = self.fcmp(FloatPredicate::OEQ, u, self.c(1.0))?;
         self.select(exact_one, x, y)
     }

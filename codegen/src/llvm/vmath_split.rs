@@ -4,7 +4,8 @@
 //! - sin, cos and tan: Cody–Waite's reduction below a magnitude, Payne–Hanek's above;
 //! - ln, log2 and log10: positive normal numbers take the fast path; the general one
 //!   adds the scaling of subnormals and the results of 0, negatives, inf and NaN (in a
-//!   float32 loop those selects were a fifth of the instructions).
+//!   float32 loop those selects were a fifth of the instructions); log1p likewise,
+//!   for x above -1.
 //!
 //! Each function's fast path gives the general path's bits on its range, except float32
 //! trig, whose general path computes in float64: the forms keep the fast path's bits
@@ -31,14 +32,15 @@ use crate::error::CodegenError;
 pub(crate) enum Split {
     Trig(Trig),
     Log(Base),
+    Log1p,
 }
 
 /// The inputs the fast path is exact for.
 enum FastRange {
     /// |x| below the bound.
     Magnitude(f64),
-    /// Positive normal finite numbers.
-    PositiveNormal,
+    /// Finite numbers at least the bound.
+    AtLeast(f64),
 }
 
 impl Split {
@@ -51,6 +53,7 @@ impl Split {
             "log" => Split::Log(Base::E),
             "log2" => Split::Log(Base::Two),
             "log10" => Split::Log(Base::Ten),
+            "log1p" => Split::Log1p,
             _ => return None,
         })
     }
@@ -66,7 +69,13 @@ impl Split {
     fn fast_range(self, dtype: DType) -> FastRange {
         match self {
             Split::Trig(_) => FastRange::Magnitude(fast_trig_limit(dtype == DType::F64)),
-            Split::Log(_) => FastRange::PositiveNormal,
+            Split::Log(_) => FastRange::AtLeast(min_normal(dtype)),
+            // The float above -1: 1 + x is then positive and normal.
+            Split::Log1p => FastRange::AtLeast(if dtype == DType::F64 {
+                -1.0 + f64::EPSILON / 2.0
+            } else {
+                -1.0 + f64::from(f32::EPSILON) / 2.0
+            }),
         }
     }
 }
@@ -86,6 +95,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         match which {
             Split::Trig(t) => self.trig_fast(x, t),
             Split::Log(base) => self.log_fast(x, base),
+            Split::Log1p => self.log1p_fast(x),
         }
     }
 
@@ -94,6 +104,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         match which {
             Split::Trig(t) => self.trig(x, t),
             Split::Log(base) => self.log(x, base),
+            Split::Log1p => self.log1p(x),
         }
     }
 
@@ -103,8 +114,8 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             FastRange::Magnitude(limit) => {
                 self.fcmp(FloatPredicate::OLT, self.abs(x)?, self.c(limit))
             }
-            FastRange::PositiveNormal => {
-                let normal = self.fcmp(FloatPredicate::OGE, x, self.c(min_normal(self.d)))?;
+            FastRange::AtLeast(low) => {
+                let normal = self.fcmp(FloatPredicate::OGE, x, self.c(low))?;
                 let finite = self.fcmp(FloatPredicate::OLT, x, self.c(f64::INFINITY))?;
                 Ok(self.b.build_and(normal, finite, "inside")?)
             }
@@ -137,9 +148,8 @@ pub(crate) fn any_lane_outside<'ctx>(
             let a = value(b.build_call(fabs, &[x.into()], "a")?)?.into_vector_value();
             b.build_float_compare(FloatPredicate::UGE, a, splat(limit), "outside")?
         }
-        FastRange::PositiveNormal => {
-            let low = splat(min_normal(dtype));
-            let below = b.build_float_compare(FloatPredicate::ULT, x, low, "below")?;
+        FastRange::AtLeast(low) => {
+            let below = b.build_float_compare(FloatPredicate::ULT, x, splat(low), "below")?;
             let inf = splat(f64::INFINITY);
             let infinite = b.build_float_compare(FloatPredicate::OEQ, x, inf, "inf")?;
             b.build_or(below, infinite, "outside")?
