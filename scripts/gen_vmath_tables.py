@@ -129,8 +129,9 @@ def atan_rest(w):
     return (z - mp.atan(z)) / z**3
 
 
-# atan's reductions leave |z| <= 7/16.
-ATAN_Z_MAX = mp.mpf(7) / 16
+# float32's atan reduces |x| > 1 to 1/|x|: z in [0, 1]; degree 8 keeps P's error
+# below 2^-26 (degree 7: 2^-23, two ulps at z = 1).
+ATAN32_DEGREE = 8
 
 # asin's polynomial covers z = s² in [0, ASIN_Z_MAX]: |x| < 1/2 directly, the rest
 # through asin x = π/2 - 2 asin √((1-x)/2).
@@ -214,10 +215,10 @@ def main():
         for c in reversed(poly):
             w(f"    {float(c)!r},")
         w("];")
-    poly, err = mp.chebyfit(atan_rest, [0, ATAN_Z_MAX**2], 5, error=True)
-    w("/// float32's atan z = z - z³ P(z²), |z| <= 7/16: P's coefficients, lowest first;")
+    poly, err = mp.chebyfit(atan_rest, [0, 1], ATAN32_DEGREE + 1, error=True)
+    w("/// float32's atan z = z - z³ P(z²), |z| <= 1: P's coefficients, lowest first;")
     w(f"/// absolute error of the fit {mp.nstr(err, 3)} (P is about 1/3).")
-    w("pub(crate) const ATAN32: [f64; 5] = [")
+    w(f"pub(crate) const ATAN32: [f64; {ATAN32_DEGREE + 1}] = [")
     for c in reversed(poly):
         w(f"    {float(c)!r},")
     w("];")

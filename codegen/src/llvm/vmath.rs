@@ -13,7 +13,6 @@ use inkwell::FloatPredicate;
 use lazyfuse_ir::DType;
 
 use super::vmath_log::Base;
-use super::vmath_tables::ATAN32;
 use super::vmath_trig::Trig;
 use crate::error::CodegenError;
 
@@ -605,6 +604,9 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// atan by fdlibm's method: |x| reduced around 0, 0.5, 1, 1.5 or ∞ (selects),
     /// then an odd polynomial; sign restored.
     fn atan(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        if !self.f64() {
+            return self.atan32(x);
+        }
         let b = self.b;
         let a = self.abs(x)?;
         let one = self.c(1.0);
@@ -645,8 +647,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         }
         let z = b.build_float_div(num, den, "z")?;
         let zz = b.build_float_mul(z, z, "zz")?;
-        let coefs: &[f64] = if self.f64() { &ATAN_T } else { &ATAN32 };
-        let p = b.build_float_mul(zz, self.poly(zz, coefs)?, "p")?;
+        let p = b.build_float_mul(zz, self.poly(zz, &ATAN_T)?, "p")?;
         let zp = b.build_float_mul(z, p, "zp")?;
         // Unreduced: z - z p; reduced: hi - ((z p - lo) - z).
         let plain = b.build_float_sub(z, zp, "plain")?;

@@ -1,15 +1,22 @@
-//! arcsin and arccos (a part of the vector math, `vmath.rs`), as fdlibm reduces them but
+//! Inverse trigonometric functions (a part of the vector math, `vmath.rs`).
+//!
+//! arcsin and arccos, as fdlibm reduces them but
 //! with one polynomial and no division in the polynomial: asin s = s + s z R(z), z = s²,
 //! R fitted on z in [0, 1/4] (`ASIN`, `ASIN32` from `scripts/gen_vmath_tables.py`).
 //! Below |x| = 1/2 the polynomial takes x itself; above, asin x = π/2 - 2 asin √((1-x)/2),
 //! where 1 - |x| is exact and √ carries a correction term (one fused residual and a
 //! division), so π/2 - 2√… cancels no precision.
+//!
+//! float32 arctan, in float32: atan |x| = π/2 - atan(1/|x|) above 1, and atan z = z -
+//! z³ P(z²) on [0, 1] with P of degree 8 (`ATAN32`), one division for both sides. It
+//! replaced fdlibm's five intervals (four compares and sixteen selects per element),
+//! which float64 keeps for its shorter polynomial.
 
 use inkwell::values::FloatValue;
 use inkwell::FloatPredicate;
 
 use super::vmath::{Math, Res};
-use super::vmath_tables::{ASIN, ASIN32, PIO2};
+use super::vmath_tables::{ASIN, ASIN32, ATAN32, PIO2};
 
 impl<'ctx> Math<'_, 'ctx> {
     /// π/2 as hi + lo in this float type (lo rounds the rest of π/2 beyond hi).
@@ -20,6 +27,29 @@ impl<'ctx> Math<'_, 'ctx> {
             let hi = PIO2[0] as f32 as f64;
             (hi, (PIO2[0] - hi) + PIO2[1])
         }
+    }
+
+    /// float32 arctan x (see the module documentation). NaN carries through the
+    /// division; ±inf give ±π/2 (z = 0), and a zero keeps its sign.
+    pub(crate) fn atan32(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let one = self.c(1.0);
+        let a = self.abs(x)?;
+        let above = self.fcmp(FloatPredicate::OGT, a, one)?;
+        // z = a / 1 or 1 / a: one division either way.
+        let num = self.select(above, one, a)?;
+        let den = self.select(above, a, one)?;
+        let z = b.build_float_div(num, den, "z")?;
+        let zz = b.build_float_mul(z, z, "zz")?;
+        let t = b.build_float_mul(zz, self.poly(zz, &ATAN32)?, "t")?;
+        let near = self.fma(b.build_float_neg(z, "nz")?, t, z)?;
+        // π/2 - (z - z t) = (hi - z) + (z t + lo): hi - z is exact from z = hi/2 on,
+        // and z t + lo is small.
+        let (hi, lo) = self.half_pi_parts();
+        let hi_minus_z = b.build_float_sub(self.c(hi), z, "hmz")?;
+        let far = b.build_float_add(hi_minus_z, self.fma(z, t, self.c(lo))?, "far")?;
+        let y = self.select(above, far, near)?;
+        self.copysign(y, x)
     }
 
     /// arcsin x (`asin` true) or arccos x, branch-free. |x| > 1 and NaN give NaN (the
