@@ -66,6 +66,13 @@ impl Split {
         matches!(self, Split::Trig(_))
     }
 
+    /// Whether the general path gives the fast path's bits on the fast range (the
+    /// logarithms: the same operations there), so that no lane needs the fast path
+    /// computed again once the general one runs.
+    pub(crate) fn fast_is_general(self) -> bool {
+        !matches!(self, Split::Trig(_))
+    }
+
     fn fast_range(self, dtype: DType) -> FastRange {
         match self {
             Split::Trig(_) => FastRange::Magnitude(fast_trig_limit(dtype == DType::F64)),

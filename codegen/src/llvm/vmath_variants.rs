@@ -257,7 +257,7 @@ pub(crate) fn define_library_symbol<'ctx>(
         }
         (Shared::Split(which), Some(n)) => {
             let form = form_declaration(ctx, module, symbol, dtype, n, Linkage::External);
-            emit_form(ctx, module, form, dtype, n, which)
+            emit_general_form(ctx, module, form, dtype, n, which)
         }
         (Shared::Plain(name), None) => {
             let t = float_type(ctx, dtype).into();
@@ -498,8 +498,9 @@ fn emit_scalar<'ctx>(
     Ok(())
 }
 
-/// The body of `f`, the vector form of `n` lanes: the fast path over all lanes, then the
-/// general path over all lanes if any lane is outside the fast range, NaN or infinite.
+/// The body of `f`, the vector form of `n` lanes an exported object defines: the fast
+/// path over all lanes, then the general path over all lanes if any lane is outside the
+/// fast range, NaN or infinite.
 /// (Calling the scalar function per such lane instead cut the form's compile time by a
 /// sixth but made sin of arguments beyond 2^20 5x slower, slower than NumPy's.)
 fn emit_form<'ctx>(
@@ -596,6 +597,50 @@ fn emit_fast_part<'ctx>(
         output,
         done,
     })
+}
+
+/// The body of `f`, the library's vector form of `n` lanes, which only the fast forms
+/// call, for a vector with a lane outside the fast range: the general path over all
+/// lanes, lanes inside the range keeping the fast path's bits (see `vmath_split.rs`).
+fn emit_general_form<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    f: FunctionValue<'ctx>,
+    dtype: DType,
+    n: u32,
+    which: Split,
+) -> Res<()> {
+    let t = float_type(ctx, dtype);
+    let vt = t.vec_type(n);
+    super::align_stack(ctx, f);
+    let b = ctx.create_builder();
+    let m = Math {
+        ctx,
+        module,
+        b: &b,
+        d: dtype,
+    };
+    let entry = ctx.append_basic_block(f, "entry");
+    let done = ctx.append_basic_block(f, "done");
+    b.position_at_end(entry);
+    let x = f.get_nth_param(0).expect("one parameter");
+    let input = b.build_alloca(vt, "in")?;
+    let output = b.build_alloca(vt, "out")?;
+    b.build_store(input, x)?;
+    let lanes = lane_loop(ctx, &m, f, &[input], output, t.into(), n, done, |x, _| {
+        let general = m.split_general(x[0], which)?;
+        if which.fast_is_general() {
+            return Ok(general);
+        }
+        let inside = m.split_inside(x[0], which)?;
+        m.select(inside, m.split_fast(x[0], which)?, general)
+    })?;
+    b.position_at_end(entry);
+    b.build_unconditional_branch(lanes)?;
+    b.position_at_end(done);
+    let y = b.build_load(vt, output, "y")?;
+    b.build_return(Some(&y))?;
+    Ok(())
 }
 
 /// The fast form `symbol` (`lazyfuse.sin.f32.fast.v8` and the like, which JIT kernels
