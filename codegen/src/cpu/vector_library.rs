@@ -183,13 +183,38 @@ pub(super) fn link_fast_forms(module: &inkwell::module::Module<'_>) -> Result<bo
     Ok(!wanted.is_empty())
 }
 
-/// The optimised IR (bitcode) of the fast form `symbol`, made on first demand.
+/// The optimised IR (bitcode) of the fast form `symbol`, made on first demand, or read
+/// back from the on-disk cache (optimising it took about 10 ms of a process's first
+/// kernel calling sin or log). It is not counted in [`vector_math_stats`], whose symbols
+/// a kernel read from the cache needs too.
 fn fast_form_bitcode(symbol: &str) -> Result<Arc<Vec<u8>>, CodegenError> {
     static FORMS: OnceLock<Mutex<HashMap<String, Arc<Vec<u8>>>>> = OnceLock::new();
     let forms = FORMS.get_or_init(Default::default);
     if let Some(b) = forms.lock().ok().and_then(|m| m.get(symbol).cloned()) {
         return Ok(b);
     }
+    let key = format!("fast-form|{symbol}");
+    let stored = disk()
+        .and_then(|d| d.load(&key))
+        .filter(|bitcode| defines_in_bitcode(bitcode, symbol));
+    let bitcode = match stored {
+        Some(bitcode) => Arc::new(bitcode),
+        None => {
+            let bitcode = Arc::new(make_fast_form(symbol)?);
+            if let Some(d) = disk() {
+                d.store(&key, &bitcode);
+            }
+            bitcode
+        }
+    };
+    if let Ok(mut m) = forms.lock() {
+        m.insert(symbol.to_string(), bitcode.clone());
+    }
+    Ok(bitcode)
+}
+
+/// The optimised bitcode of the fast form `symbol`.
+fn make_fast_form(symbol: &str) -> Result<Vec<u8>, CodegenError> {
     let context = Context::create();
     let module = context.create_module(symbol);
     let machine = target_machine(&CpuModel::host(), RelocMode::PIC, CodeModel::Default)?;
@@ -197,11 +222,19 @@ fn fast_form_bitcode(symbol: &str) -> Result<Arc<Vec<u8>>, CodegenError> {
         return Err(CodegenError::Internal(format!("{symbol} is no fast form")));
     }
     prepare_module(&module, &machine, Some(Effort::Full))?;
-    let bitcode = Arc::new(module.write_bitcode_to_memory().as_slice().to_vec());
-    if let Ok(mut m) = forms.lock() {
-        m.insert(symbol.to_string(), bitcode.clone());
-    }
-    Ok(bitcode)
+    Ok(module.write_bitcode_to_memory().as_slice().to_vec())
+}
+
+/// Whether `bitcode` parses and defines `symbol` (a cache entry is checked against its
+/// hash already; this refuses one that a linker could not use).
+fn defines_in_bitcode(bitcode: &[u8], symbol: &str) -> bool {
+    let context = Context::create();
+    let buffer =
+        inkwell::memory_buffer::MemoryBuffer::create_from_memory_range_copy(bitcode, symbol);
+    inkwell::module::Module::parse_bitcode_from_buffer(&buffer, &context).is_ok_and(|m| {
+        m.get_function(symbol)
+            .is_some_and(|f| f.count_basic_blocks() > 0)
+    })
 }
 
 /// The relocatable object defining `symbol`, optimised for this machine.
@@ -263,6 +296,16 @@ mod tests {
         assert!(defines("lazyfuse.cos.f32.v16"));
         assert!(defines("lazyfuse.pow.f64.v8") && defines("lazyfuse.pow.f32"));
         assert!(!defines("lazyfuse.erf.f64"));
+    }
+
+    #[test]
+    fn stored_fast_forms_are_checked_before_use() {
+        let symbol = "lazyfuse.log.f64.fast.v4";
+        let made = make_fast_form(symbol).unwrap();
+        assert!(defines_in_bitcode(&made, symbol));
+        assert!(!defines_in_bitcode(&made, "lazyfuse.log.f64.fast.v8"));
+        assert!(!defines_in_bitcode(&made[..made.len() / 2], symbol));
+        assert!(!defines_in_bitcode(b"not bitcode", symbol));
     }
 
     #[test]
