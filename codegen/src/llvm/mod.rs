@@ -11,6 +11,7 @@ pub(crate) mod scalar;
 pub(crate) mod vmath;
 mod vmath_asin;
 mod vmath_erf;
+mod vmath_erf32_table;
 mod vmath_erf_table;
 mod vmath_exp;
 mod vmath_log;

@@ -741,14 +741,17 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         g
     }
 
-    /// table[index] for an in-range index (callers clamp it).
+    /// table[index] for an in-range index (callers clamp it), in the table's float type.
     pub(crate) fn load_table(
         &self,
         table: GlobalValue<'ctx>,
         len: usize,
         index: IntValue<'ctx>,
     ) -> Res<FloatValue<'ctx>> {
-        let t = self.ctx.f64_type();
+        let t = match table.get_value_type() {
+            inkwell::types::AnyTypeEnum::ArrayType(a) => a.get_element_type().into_float_type(),
+            _ => return Err(CodegenError::Internal("a table that is no array".into())),
+        };
         let zero = self.ctx.i64_type().const_zero();
         let index = self
             .b

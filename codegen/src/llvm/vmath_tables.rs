@@ -434,32 +434,6 @@ pub(crate) const POW_LOGC_LO: [f64; 128] = [
 /// Beyond this |x|, float64's erf rounds to ±1.
 pub(crate) const ERF_ONE: f64 = 6.0;
 
-/// float32's erf(x) = x P(v), v = 2 x² - 1, for |x| < 1.0: P's coefficients,
-/// lowest first; relative error of the fit 1.1e-9.
-pub(crate) const ERF32_SMALL: [f64; 7] = [
-    0.9654687386698673,
-    -0.14053609727754268,
-    0.019852497140907616,
-    -0.0022854195448728494,
-    0.00021751354165582579,
-    -1.7669068026125697e-05,
-    1.2306054785446075e-06,
-];
-/// float32's erf switches from P to R at this |x|.
-pub(crate) const ERF32_SPLIT: f64 = 1.0;
-/// float32's erf(t) = 1 - e^(t R(v)), v = (t - 2.5) / 1.5, for t = |x| in
-/// [1.0, 4.0]: R fits ln(erfc(t)) / t (coefficients lowest first);
-/// absolute error of the fit 9.0e-8.
-pub(crate) const ERF32_LN_ERFC: [f64; 8] = [
-    -3.122726148433437,
-    -1.3379727502086092,
-    -0.04671944555267925,
-    0.013372902733403061,
-    -0.0036451210522257397,
-    0.000910431030758385,
-    -0.00018438509363251842,
-    1.992275842582755e-05,
-];
 /// Beyond this |x|, float32's erf rounds to ±1.
 pub(crate) const ERF32_ONE: f64 = 4.0;
 
