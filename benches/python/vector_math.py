@@ -8,11 +8,13 @@ and friends, the AVX-512 forms where the CPU has AVX-512, else the AVX2 forms) a
 called from a small C loop compiled here with gcc (when gcc is present) and loaded
 into this process.
 
-Reported: millions of elements per second, each the median over ROUNDS rounds that
-alternate the three (each round's rate the median of ROUND_CALLS timed repetitions),
-and lazyfuse's speed-up over the faster of NumPy and libmvec: the median over the
-rounds of each round's ratio, so that every ratio compares one moment on a shared
-machine.
+Reported: millions of elements per second, each the median over SWEEPS x ROUNDS rounds
+that alternate the three (each round's rate the median of ROUND_CALLS timed
+repetitions), and lazyfuse's speed-up over the faster of NumPy and libmvec: the median
+over the rounds of each round's ratio, so that every ratio compares one moment on a
+shared machine. The rounds of one function are spread over SWEEPS passes over all the
+functions: on this shared machine libmvec's rate alone moved by up to 1.9x between
+single passes minutes apart (log2 float32 1161 and 2171 M/s).
 
     python benches/python/vector_math.py [--markdown BENCHMARKS.md]
 """
@@ -26,6 +28,8 @@ import time
 os.environ["LAZYFUSE_NUM_THREADS"] = "1"
 
 ROUNDS = 9
+# passes over all the functions: a function's rounds are spread over minutes
+SWEEPS = 3
 # timed calls per round (the median of them)
 ROUND_CALLS = 3
 
@@ -62,53 +66,64 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", help="replace this section of a Markdown file")
     parser.add_argument("--only", help="comma-separated function names")
+    parser.add_argument("--sweeps", type=int, default=SWEEPS,
+                        help=f"passes over the functions (default {SWEEPS})")
     options = parser.parse_args()
     only = set(options.only.split(",")) if options.only else None
     exe = build_libmvec()
     mvec_lib = InProcess(exe) if exe else None
     rng = np.random.default_rng(0)
-    rows = []
-    for name, ufunc, (lo, hi), mvec in FUNCTIONS:
-        if only and name not in only:
-            continue
-        inputs = []
+    functions = [f for f in FUNCTIONS if not only or f[0] in only]
+    inputs = {}
+    for name, _, (lo, hi), _ in functions:
+        inputs[name] = []
         for dtype in (np.float64, np.float32):
             args = [rng.uniform(lo, hi, N).astype(dtype)]
             if name in BINARY:
                 args.append(rng.uniform(*Y_RANGE, N).astype(dtype))
-            inputs.append(args)
-        # ROUNDS rounds alternating libmvec (in this process), lazyfuse and NumPy, a few
-        # calls each: on a shared machine neighbours change every rate within seconds,
-        # so each round's ratio compares one moment, and the median ratio is reported
-        # (with each one's median rate).
-        rounds = {("ours", 0): [], ("ours", 1): [], ("np", 0): [], ("np", 1): []}
-        rounds.update({("mv", 0): [], ("mv", 1): [], ("ratio", 0): [], ("ratio", 1): []})
-        for _ in range(ROUNDS):
-            mv = mvec_lib.rates(mvec, lo, hi, ROUND_CALLS) if mvec_lib and mvec else None
-            for k, args in enumerate(inputs):
-                jitted = lf.jit(getattr(lnp, ufunc or name))
-                ours = rate(jitted, args, ROUND_CALLS)
-                theirs = rate(getattr(np, ufunc), args, ROUND_CALLS) if ufunc else 0.0
-                rounds[("ours", k)].append(ours)
-                rounds[("np", k)].append(theirs)
-                if mv:
-                    rounds[("mv", k)].append(mv[k])
-                rounds[("ratio", k)].append(ours / max(theirs, mv[k] if mv else 0.0))
+            inputs[name].append(args)
+    # Per function and dtype: each round's rates and ratio, over all sweeps.
+    rounds = {}
+    for _ in range(options.sweeps):
+        for name, ufunc, (lo, hi), mvec in functions:
+            measure_rounds(rounds, name, ufunc, (lo, hi), mvec, inputs[name], mvec_lib)
+    rows = []
+    for name, ufunc, _, _ in functions:
         for k, dtype in enumerate((np.float64, np.float32)):
-            ours = statistics.median(rounds[("ours", k)])
-            theirs = statistics.median(rounds[("np", k)]) if ufunc else None
-            mvk = statistics.median(rounds[("mv", k)]) if rounds[("mv", k)] else None
-            ratio = statistics.median(rounds[("ratio", k)])
+            r = rounds[(name, k)]
+            ours = statistics.median(r["ours"])
+            theirs = statistics.median(r["np"]) if ufunc else None
+            mvk = statistics.median(r["mv"]) if r["mv"] else None
+            ratio = statistics.median(r["ratio"])
             rows.append((name, np.dtype(dtype).name, ours, theirs, mvk, ratio))
             mv_text = f"{mvk:8.0f}" if mvk else "       -"
             np_text = f"{theirs:8.0f}" if theirs else "       -"
             print(
-                f"{name:7} {np.dtype(dtype).name:8} lazyfuse {rows[-1][2]:8.0f}  NumPy {np_text}"
-                f"  libmvec {mv_text}  M/s  ({ratio:.2f}x)",
+                f"{name:7} {np.dtype(dtype).name:8} lazyfuse {ours:8.0f}  NumPy {np_text}"
+                f"  libmvec {mv_text}  M/s  ({ratio:.2f}x; rounds {min(r['ratio']):.2f}-"
+                f"{max(r['ratio']):.2f}x)",
                 flush=True,
             )
     if options.markdown:
-        write_markdown(options.markdown, rows)
+        write_markdown(options.markdown, rows, options.sweeps)
+
+
+def measure_rounds(rounds, name, ufunc, bounds, mvec, inputs, mvec_lib):
+    """ROUNDS rounds of `name` alternating libmvec (in this process), lazyfuse and
+    NumPy, a few calls each: on a shared machine neighbours change every rate within
+    seconds, so each round's ratio compares one moment. Appends to `rounds`."""
+    for _ in range(ROUNDS):
+        mv = mvec_lib.rates(mvec, *bounds, ROUND_CALLS) if mvec_lib and mvec else None
+        for k, args in enumerate(inputs):
+            r = rounds.setdefault((name, k), {"ours": [], "np": [], "mv": [], "ratio": []})
+            jitted = lf.jit(getattr(lnp, ufunc or name))
+            ours = rate(jitted, args, ROUND_CALLS)
+            theirs = rate(getattr(np, ufunc), args, ROUND_CALLS) if ufunc else 0.0
+            r["ours"].append(ours)
+            r["np"].append(theirs)
+            if mv:
+                r["mv"].append(mv[k])
+            r["ratio"].append(ours / max(theirs, mv[k] if mv else 0.0))
 
 
 def machine():
@@ -126,14 +141,15 @@ def machine():
     return f"{model} ({'AVX-512' if wide else 'AVX2'}: libmvec's {'512' if wide else '256'}-bit forms)"
 
 
-def write_markdown(path, rows):
+def write_markdown(path, rows, sweeps):
     sys.path.insert(0, os.path.dirname(__file__))
     from _markdown import replace_section
 
     lines = [
         f"{machine()}, {time.strftime('%Y-%m-%d')}. "
         "Millions of elements per second on one core, arrays of "
-        f"{N} elements (in cache), medians over {ROUNDS} alternating rounds; speed-up: "
+        f"{N} elements (in cache), medians over {sweeps} x {ROUNDS} alternating rounds "
+        f"({sweeps} passes over the functions); speed-up: "
         "the median of each round's ratio to the faster of NumPy and libmvec. "
         "`python benches/python/vector_math.py`.",
         "",
