@@ -24,7 +24,7 @@ use lazyfuse_ir::DType;
 
 use super::vmath::{Math, Res};
 use super::vmath_log::Base;
-use super::vmath_trig::{fast_trig_limit, Trig};
+use super::vmath_trig::{fast_trig_limit, Trig, COS_NEAR_F32};
 use crate::error::CodegenError;
 
 /// A function with a fast path (see the module documentation).
@@ -73,6 +73,13 @@ impl Split {
         !matches!(self, Split::Trig(_))
     }
 
+    /// The |x| from which the fast path has a cheaper common part that gives its bits
+    /// ([`Math::split_common`]): float32 cos's fast path adds a short series below
+    /// 0.57, which few vectors of spread-out arguments need.
+    pub(crate) fn common_from(self, dtype: DType) -> Option<f64> {
+        (self == Split::Trig(Trig::Cos) && dtype == DType::F32).then_some(COS_NEAR_F32)
+    }
+
     fn fast_range(self, dtype: DType) -> FastRange {
         match self {
             Split::Trig(_) => FastRange::Magnitude(fast_trig_limit(dtype == DType::F64)),
@@ -104,6 +111,15 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             Split::Log(base) => self.log_fast(x, base),
             Split::Log1p => self.log1p_fast(x),
         }
+    }
+
+    /// The common part of the fast path of `which` (the fast path itself where
+    /// [`Split::common_from`] is None).
+    pub(crate) fn split_common(&self, x: FloatValue<'ctx>, which: Split) -> Res<FloatValue<'ctx>> {
+        if which.common_from(self.d).is_some() {
+            return self.cos_common_f32(x);
+        }
+        self.split_fast(x, which)
     }
 
     /// The general path of `which`, right for every x.
@@ -149,10 +165,7 @@ pub(crate) fn any_lane_outside<'ctx>(
     let splat = |v: f64| VectorType::const_vector(&vec![t.const_float(v); n as usize]);
     let outside = match which.fast_range(dtype) {
         FastRange::Magnitude(limit) => {
-            let fabs = Intrinsic::find("llvm.fabs")
-                .and_then(|i| i.get_declaration(module, &[x.get_type().into()]))
-                .ok_or_else(|| CodegenError::Internal("no llvm.fabs".into()))?;
-            let a = value(b.build_call(fabs, &[x.into()], "a")?)?.into_vector_value();
+            let a = vector_abs(module, b, x)?;
             b.build_float_compare(FloatPredicate::UGE, a, splat(limit), "outside")?
         }
         FastRange::AtLeast(low) => {
@@ -162,10 +175,51 @@ pub(crate) fn any_lane_outside<'ctx>(
             b.build_or(below, infinite, "outside")?
         }
     };
+    any_lane(module, b, outside)
+}
+
+/// Whether any lane of `x` (`n` lanes of `dtype`) has |x| below `bound`.
+pub(crate) fn any_lane_below<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    b: &Builder<'ctx>,
+    x: VectorValue<'ctx>,
+    bound: f64,
+    dtype: DType,
+    n: u32,
+) -> Res<IntValue<'ctx>> {
+    let t = if dtype == DType::F64 {
+        ctx.f64_type()
+    } else {
+        ctx.f32_type()
+    };
+    let bounds = VectorType::const_vector(&vec![t.const_float(bound); n as usize]);
+    let a = vector_abs(module, b, x)?;
+    let below = b.build_float_compare(FloatPredicate::OLT, a, bounds, "below")?;
+    any_lane(module, b, below)
+}
+
+fn vector_abs<'ctx>(
+    module: &Module<'ctx>,
+    b: &Builder<'ctx>,
+    x: VectorValue<'ctx>,
+) -> Res<VectorValue<'ctx>> {
+    let fabs = Intrinsic::find("llvm.fabs")
+        .and_then(|i| i.get_declaration(module, &[x.get_type().into()]))
+        .ok_or_else(|| CodegenError::Internal("no llvm.fabs".into()))?;
+    Ok(value(b.build_call(fabs, &[x.into()], "a")?)?.into_vector_value())
+}
+
+/// Whether any lane of the mask is set.
+fn any_lane<'ctx>(
+    module: &Module<'ctx>,
+    b: &Builder<'ctx>,
+    mask: VectorValue<'ctx>,
+) -> Res<IntValue<'ctx>> {
     let any_lane = Intrinsic::find("llvm.vector.reduce.or")
-        .and_then(|i| i.get_declaration(module, &[outside.get_type().into()]))
+        .and_then(|i| i.get_declaration(module, &[mask.get_type().into()]))
         .ok_or_else(|| CodegenError::Internal("no llvm.vector.reduce.or".into()))?;
-    Ok(value(b.build_call(any_lane, &[outside.into()], "any")?)?.into_int_value())
+    Ok(value(b.build_call(any_lane, &[mask.into()], "any")?)?.into_int_value())
 }
 
 /// The value a call returns.

@@ -60,6 +60,9 @@ const CODY_WAITE_LIMIT: f64 = 1048576.0; // 2^20
 /// documented bound (checked over every float32 below it by a test).
 const FAST_LIMIT_F32: f64 = 65536.0; // 2^16
 
+/// The |x| below which float32 cos takes its own short series.
+pub(crate) const COS_NEAR_F32: f64 = 0.5708;
+
 /// The |x| below which [`Math::trig_fast`] is exact enough for `f64` (else float32).
 pub(crate) fn fast_trig_limit(f64: bool) -> f64 {
     if f64 {
@@ -158,7 +161,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         if !self.f64() {
             return match which {
                 Trig::Tan => self.tan_fast_f32(x),
-                _ => self.sin_cos_fast_f32(x, which == Trig::Cos),
+                _ => self.sin_cos_fast_f32(x, which == Trig::Cos, true),
             };
         }
         let (rh, rl, q) = self.cody_waite(self.abs(x)?)?;
@@ -178,7 +181,12 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// select: sin up to 40% faster. The same scheme for float64 measured up to 30%
     /// faster but rounded 15-23% of results the wrong way instead of 3%, so float64
     /// keeps the two polynomials.)
-    fn sin_cos_fast_f32(&self, x: FloatValue<'ctx>, cos: bool) -> Res<FloatValue<'ctx>> {
+    fn sin_cos_fast_f32(
+        &self,
+        x: FloatValue<'ctx>,
+        cos: bool,
+        near: bool,
+    ) -> Res<FloatValue<'ctx>> {
         let b = self.b;
         let inv_pi = std::f64::consts::FRAC_1_PI;
         // n and the bits whose lowest is n's parity.
@@ -216,6 +224,9 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         }
         let a = v;
         let y = b.build_float_neg(y, "ncos")?;
+        if !near {
+            return Ok(y);
+        }
         // Below 0.57, a - π/2 has a larger exponent than a and its rounding drops a's
         // low bits (an ulp of error): there cos a = 1 - a²/2 + a⁴·C(a²) directly
         // (to a^10, below 2^-29 relative).
@@ -223,8 +234,14 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         let c = self.poly(aa, &[1.0 / 24.0, -1.0 / 720.0, 1.0 / 40320.0])?;
         let head = self.fma(aa, self.c(-0.5), self.c(1.0))?;
         let near = self.fma(b.build_float_mul(aa, aa, "a4")?, c, head)?;
-        let small = self.fcmp(FloatPredicate::OLT, a, self.c(0.5708))?;
+        let small = self.fcmp(FloatPredicate::OLT, a, self.c(COS_NEAR_F32))?;
         self.select(small, near, y)
+    }
+
+    /// float32 cos x for |x| from [`COS_NEAR_F32`] to 2^16 only: the fast path without
+    /// its short series for small |x| (the same bits there).
+    pub(crate) fn cos_common_f32(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        self.sin_cos_fast_f32(x, true, false)
     }
 
     /// float32 tan x for |x| below 2^16: |x| = n π/2 + r, |r| <= π/4 (Cody–Waite),

@@ -34,7 +34,7 @@ use inkwell::{AddressSpace, FloatPredicate, IntPredicate};
 use lazyfuse_ir::DType;
 
 use super::vmath::{Math, Res};
-use super::vmath_split::{any_lane_outside, value, Split};
+use super::vmath_split::{any_lane_below, any_lane_outside, value, Split};
 use crate::error::CodegenError;
 
 /// The name every vector form's symbol carries after its scalar function's.
@@ -521,7 +521,7 @@ fn emit_form<'ctx>(
         b: &b,
         d: dtype,
     };
-    let fast = emit_fast_part(&m, f, n, which)?;
+    let fast = emit_fast_part(&m, f, n, which, false)?;
     // Any lane outside the fast range (NaN included) takes the general path.
     let any = any_lane_outside(ctx, module, &b, fast.x, which, dtype, n)?;
     let check = b.get_insert_block().expect("positioned");
@@ -559,14 +559,16 @@ struct FastPart<'ctx> {
     done: inkwell::basic_block::BasicBlock<'ctx>,
 }
 
-/// The start of the vector form `f` of `n` lanes: the fast path of `which` over all
-/// lanes into memory, and a block returning that memory. Leaves the builder at the
-/// end of the block after the fast path, for the form to choose its general path.
+/// The start of the vector form `f` of `n` lanes: the fast path of `which` (its
+/// common part if `common`, see [`Split::common_from`]) over all lanes into memory,
+/// and a block returning that memory. Leaves the builder at the end of the block after
+/// the fast path, for the form to choose its general path.
 fn emit_fast_part<'ctx>(
     m: &Math<'_, 'ctx>,
     f: FunctionValue<'ctx>,
     n: u32,
     which: Split,
+    common: bool,
 ) -> Res<FastPart<'ctx>> {
     let (ctx, b) = (m.ctx, m.b);
     let t = float_type(ctx, m.d);
@@ -583,7 +585,11 @@ fn emit_fast_part<'ctx>(
     let output = b.build_alloca(vt, "out")?;
     b.build_store(input, x)?;
     let fast = lane_loop(ctx, m, f, &[input], output, t.into(), n, check, |x, _| {
-        m.split_fast(x[0], which)
+        if common {
+            m.split_common(x[0], which)
+        } else {
+            m.split_fast(x[0], which)
+        }
     })?;
     b.position_at_end(entry);
     b.build_unconditional_branch(fast)?;
@@ -690,9 +696,10 @@ pub(crate) fn declares_fast_forms(module: &Module<'_>) -> bool {
     false
 }
 
-/// A JIT kernel's own vector form `f` of `n` lanes: the fast path over all lanes, and
-/// the library's `full` form for the whole vector if any lane is outside the fast
-/// range, NaN or infinite. It is inlined into the kernel's loop once the loop
+/// A JIT kernel's own vector form `f` of `n` lanes: the fast path over all lanes (its
+/// common part first, and the whole of it only for a vector with a lane that needs
+/// it, see [`Split::common_from`]), and the library's `full` form for the whole vector
+/// if any lane is outside the fast range, NaN or infinite. It is inlined into the kernel's loop once the loop
 /// vectoriser has called it (`cpu/compile.rs`): a call per vector cost a third of
 /// float32 sin's time (the call's spills, and the constants loaded again on every
 /// call). Its optimised IR is made once per process and linked into each kernel after
@@ -715,12 +722,46 @@ fn emit_fast_form<'ctx>(
         b: &b,
         d: dtype,
     };
-    let fast = emit_fast_part(&m, f, n, which)?;
+    let fast = emit_fast_part(&m, f, n, which, true)?;
     let any = any_lane_outside(ctx, module, &b, fast.x, which, dtype, n)?;
     let general = ctx.append_basic_block(f, "general");
-    b.build_conditional_branch(any, general, fast.done)?;
+    let Some(bound) = which.common_from(dtype) else {
+        b.build_conditional_branch(any, general, fast.done)?;
+        return call_full_form(&b, general, full, fast.x);
+    };
+    // Inside the fast range, a lane below `bound` needs the whole fast path: the
+    // vector takes it on every lane (the same bits on the others).
+    let near = ctx.append_basic_block(f, "near");
+    b.build_conditional_branch(any, general, near)?;
+    b.position_at_end(near);
+    let below = any_lane_below(ctx, module, &b, fast.x, bound, dtype, n)?;
+    let t = float_type(ctx, dtype);
+    let input = [fast.input];
+    let whole = lane_loop(
+        ctx,
+        &m,
+        f,
+        &input,
+        fast.output,
+        t.into(),
+        n,
+        fast.done,
+        |x, _| m.split_fast(x[0], which),
+    )?;
+    b.position_at_end(near);
+    b.build_conditional_branch(below, whole, fast.done)?;
+    call_full_form(&b, general, full, fast.x)
+}
+
+/// Fills `general` with a call of the library's `full` form on `x`, returned.
+fn call_full_form<'ctx>(
+    b: &inkwell::builder::Builder<'ctx>,
+    general: inkwell::basic_block::BasicBlock<'ctx>,
+    full: FunctionValue<'ctx>,
+    x: inkwell::values::VectorValue<'ctx>,
+) -> Res<()> {
     b.position_at_end(general);
-    let y = value(b.build_call(full, &[fast.x.into()], "full")?)?;
+    let y = value(b.build_call(full, &[x.into()], "full")?)?;
     b.build_return(Some(&y))?;
     Ok(())
 }
