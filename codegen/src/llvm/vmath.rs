@@ -727,10 +727,20 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
 
     /// A private constant f64 array in the module (emitted once per name).
     pub(crate) fn constant_table(&self, name: &str, values: &[f64]) -> GlobalValue<'ctx> {
+        self.constant_table_in(name, values, self.ctx.f64_type())
+    }
+
+    /// A private constant array `name` of `values` in the float type `t` (each exact in
+    /// it), made once per module, 8-byte aligned (float32 erf reads pairs).
+    pub(crate) fn constant_table_in(
+        &self,
+        name: &str,
+        values: &[f64],
+        t: inkwell::types::FloatType<'ctx>,
+    ) -> GlobalValue<'ctx> {
         if let Some(g) = self.module.get_global(name) {
             return g;
         }
-        let t = self.ctx.f64_type();
         let consts: Vec<_> = values.iter().map(|&v| t.const_float(v)).collect();
         let g = self
             .module
@@ -738,6 +748,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         g.set_initializer(&t.const_array(&consts));
         g.set_constant(true);
         g.set_linkage(Linkage::Private);
+        g.set_alignment(8);
         g
     }
 

@@ -19,8 +19,7 @@
 //! `lazyfuse.jit`, with more results off by one ulp (27% against 20% of erf rounded
 //! from float64; at most 2 ulp, as before).
 
-use inkwell::module::Linkage;
-use inkwell::values::{FloatValue, GlobalValue, IntValue};
+use inkwell::values::{FloatValue, IntValue};
 use inkwell::FloatPredicate;
 
 use super::vmath::{Math, Res};
@@ -117,7 +116,8 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// CPUs it tunes for: one load per lane instead of two).
     fn erf32_row(&self, row: IntValue<'ctx>) -> Res<(FloatValue<'ctx>, FloatValue<'ctx>)> {
         let b = self.b;
-        let table = self.constant_table_f32("lazyfuse.erf32_table", &ERF32_TABLE);
+        let values: Vec<f64> = ERF32_TABLE.iter().map(|&v| f64::from(v)).collect();
+        let table = self.constant_table_in("lazyfuse.erf32_table", &values, self.ctx.f32_type());
         let i64t = self.ctx.i64_type();
         let row = b.build_int_s_extend_or_bit_cast(row, i64t, "row64")?;
         let rows = i64t.array_type((ERF32_TABLE.len() / 2) as u32);
@@ -141,26 +141,5 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             b.build_bit_cast(first, f32t, "erf_r")?.into_float_value(),
             b.build_bit_cast(second, f32t, "slope")?.into_float_value(),
         ))
-    }
-
-    /// A private constant array of float32 `values` named `name`, made once per module
-    /// (8-byte aligned, for [`Math::erf32_row`]'s paired loads).
-    fn constant_table_f32(&self, name: &str, values: &[f32]) -> GlobalValue<'ctx> {
-        if let Some(g) = self.module.get_global(name) {
-            return g;
-        }
-        let t = self.ctx.f32_type();
-        let consts: Vec<_> = values
-            .iter()
-            .map(|&v| t.const_float(f64::from(v)))
-            .collect();
-        let g = self
-            .module
-            .add_global(t.array_type(values.len() as u32), None, name);
-        g.set_initializer(&t.const_array(&consts));
-        g.set_constant(true);
-        g.set_linkage(Linkage::Private);
-        g.set_alignment(8);
-        g
     }
 }

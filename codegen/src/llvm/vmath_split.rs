@@ -157,12 +157,7 @@ pub(crate) fn any_lane_outside<'ctx>(
     dtype: DType,
     n: u32,
 ) -> Res<IntValue<'ctx>> {
-    let t = if dtype == DType::F64 {
-        ctx.f64_type()
-    } else {
-        ctx.f32_type()
-    };
-    let splat = |v: f64| VectorType::const_vector(&vec![t.const_float(v); n as usize]);
+    let splat = |v: f64| splat(ctx, dtype, n, v);
     let outside = match which.fast_range(dtype) {
         FastRange::Magnitude(limit) => {
             let a = vector_abs(module, b, x)?;
@@ -188,15 +183,20 @@ pub(crate) fn any_lane_below<'ctx>(
     dtype: DType,
     n: u32,
 ) -> Res<IntValue<'ctx>> {
+    let a = vector_abs(module, b, x)?;
+    let bounds = splat(ctx, dtype, n, bound);
+    let below = b.build_float_compare(FloatPredicate::OLT, a, bounds, "below")?;
+    any_lane(module, b, below)
+}
+
+/// `n` lanes of `dtype`, each `v`.
+fn splat(ctx: &Context, dtype: DType, n: u32, v: f64) -> VectorValue<'_> {
     let t = if dtype == DType::F64 {
         ctx.f64_type()
     } else {
         ctx.f32_type()
     };
-    let bounds = VectorType::const_vector(&vec![t.const_float(bound); n as usize]);
-    let a = vector_abs(module, b, x)?;
-    let below = b.build_float_compare(FloatPredicate::OLT, a, bounds, "below")?;
-    any_lane(module, b, below)
+    VectorType::const_vector(&vec![t.const_float(v); n as usize])
 }
 
 fn vector_abs<'ctx>(
