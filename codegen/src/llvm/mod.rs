@@ -15,6 +15,7 @@ mod vmath_erf32_table;
 mod vmath_erf_table;
 mod vmath_exp;
 mod vmath_log;
+mod vmath_plain_forms;
 mod vmath_pow;
 pub(crate) mod vmath_split;
 mod vmath_tables;

@@ -103,3 +103,126 @@ impl<'ctx> Math<'_, 'ctx> {
         self.select(small, near_zero, reduced)
     }
 }
+
+/// fdlibm's atan: breakpoints, atan at them (high and low parts), polynomial.
+const ATAN_HI: [f64; 4] = [
+    4.636_476_090_008_061e-1,
+    std::f64::consts::FRAC_PI_4,
+    9.827_937_232_473_29e-1,
+    std::f64::consts::FRAC_PI_2,
+];
+const ATAN_LO: [f64; 4] = [
+    2.269_877_745_296_168_7e-17,
+    3.061_616_997_868_383e-17,
+    1.390_331_103_123_099_8e-17,
+    6.123_233_995_736_766e-17,
+];
+const ATAN_T: [f64; 11] = [
+    3.333_333_333_333_293e-1,
+    -1.999_999_999_987_648_3e-1,
+    1.428_571_427_250_346_6e-1,
+    -1.111_111_040_546_235_6e-1,
+    9.090_887_133_436_507e-2,
+    -7.691_876_205_044_83e-2,
+    6.661_073_137_387_531e-2,
+    -5.833_570_133_790_573e-2,
+    4.976_877_994_615_932e-2,
+    -3.653_157_274_421_691_5e-2,
+    1.628_582_011_536_578_2e-2,
+];
+
+impl<'a, 'ctx> Math<'a, 'ctx> {
+    /// atan by fdlibm's method: |x| reduced around 0, 0.5, 1, 1.5 or ∞ (selects),
+    /// then an odd polynomial; sign restored.
+    pub(crate) fn atan(&self, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        if !self.f64() {
+            return self.atan32(x);
+        }
+        let b = self.b;
+        let a = self.abs(x)?;
+        let one = self.c(1.0);
+        // Each interval's reduction is num / den; the interval's pair is selected first,
+        // so one division serves them all.
+        let candidates = [
+            (
+                b.build_float_sub(b.build_float_add(a, a, "2a")?, one, "2am1")?,
+                b.build_float_add(self.c(2.0), a, "2pa")?,
+            ),
+            (
+                b.build_float_sub(a, one, "am1")?,
+                b.build_float_add(a, one, "ap1")?,
+            ),
+            (
+                b.build_float_sub(a, self.c(1.5), "am15")?,
+                self.fma(a, self.c(1.5), one)?,
+            ),
+            (self.c(-1.0), a),
+        ];
+        let bounds = [7.0 / 16.0, 11.0 / 16.0, 19.0 / 16.0, 39.0 / 16.0];
+        let ge = |v: f64| self.fcmp(FloatPredicate::OGE, a, self.c(v));
+        // Start with no reduction (a / 1), then take each interval from the bottom up.
+        let (mut num, mut den, mut hi, mut lo, mut reduced) = (
+            a,
+            one,
+            self.c(0.0),
+            self.c(0.0),
+            self.ctx.bool_type().const_zero(),
+        );
+        for (k, (n, d)) in candidates.into_iter().enumerate() {
+            let take = ge(bounds[k])?;
+            num = self.select(take, n, num)?;
+            den = self.select(take, d, den)?;
+            hi = self.select(take, self.c(ATAN_HI[k]), hi)?;
+            lo = self.select(take, self.c(ATAN_LO[k]), lo)?;
+            reduced = b.build_or(reduced, take, "red")?;
+        }
+        let z = b.build_float_div(num, den, "z")?;
+        let zz = b.build_float_mul(z, z, "zz")?;
+        let p = b.build_float_mul(zz, self.poly(zz, &ATAN_T)?, "p")?;
+        let zp = b.build_float_mul(z, p, "zp")?;
+        // Unreduced: z - z p; reduced: hi - ((z p - lo) - z).
+        let plain = b.build_float_sub(z, zp, "plain")?;
+        let inner = b.build_float_sub(b.build_float_sub(zp, lo, "zpl")?, z, "inner")?;
+        let shifted = b.build_float_sub(hi, inner, "shifted")?;
+        let y = self.select(reduced, shifted, plain)?;
+        let nan = self.fcmp(FloatPredicate::UNO, x, x)?;
+        let y = self.select(nan, x, y)?;
+        self.copysign(y, x)
+    }
+
+    /// atan2(y, x): the angle of |y|/|x| (or its complement, so the argument stays at
+    /// most 1), mirrored for negative x (−0 included), with y's sign; zeros and
+    /// infinities as C99 specifies, NaN propagated.
+    pub(crate) fn atan2(&self, y: FloatValue<'ctx>, x: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
+        let b = self.b;
+        let (ay, ax) = (self.abs(y)?, self.abs(x)?);
+        let steep = self.fcmp(FloatPredicate::OGT, ay, ax)?;
+        let num = self.select(steep, ax, ay)?;
+        let den = self.select(steep, ay, ax)?;
+        let ratio = b.build_float_div(num, den, "ratio")?;
+        // 0/0 (both zero) and inf/inf (both infinite) have known angles.
+        let both_inf = b.build_and(
+            self.fcmp(FloatPredicate::OEQ, ax, self.c(f64::INFINITY))?,
+            self.fcmp(FloatPredicate::OEQ, ay, self.c(f64::INFINITY))?,
+            "binf",
+        )?;
+        let both_zero = self.fcmp(FloatPredicate::OEQ, den, self.c(0.0))?;
+        let ratio = self.select(both_zero, self.c(0.0), ratio)?;
+        let ratio = self.select(both_inf, self.c(1.0), ratio)?;
+        let t = self.atan(ratio)?;
+        let half_pi = self.c(std::f64::consts::FRAC_PI_2);
+        let angle = self.select(steep, b.build_float_sub(half_pi, t, "comp")?, t)?;
+        // x negative, or -0: the angle from the negative axis.
+        let x_bits = b.build_bit_cast(x, self.int_t(), "xb")?.into_int_value();
+        let x_neg = b.build_int_compare(inkwell::IntPredicate::SLT, x_bits, self.ci(0), "xneg")?;
+        let mirrored = b.build_float_sub(self.c(std::f64::consts::PI), angle, "mir")?;
+        let angle = self.select(x_neg, mirrored, angle)?;
+        let r = self.copysign(angle, y)?;
+        let nan = b.build_or(
+            self.fcmp(FloatPredicate::UNO, x, x)?,
+            self.fcmp(FloatPredicate::UNO, y, y)?,
+            "nan",
+        )?;
+        self.select(nan, self.c(f64::NAN), r)
+    }
+}
