@@ -1,4 +1,4 @@
-//! First run of a program given as text on stdin (float64 inputs, filled with 0.5): a fresh executor
+//! First run of a program given as text on stdin (float64 or float32 inputs, filled with 0.5): a fresh executor
 //! without a disk cache each time (compiling every kernel), median of 5, next to a
 //! second run (nothing compiled):
 //! `cargo run --release -p lazyfuse-codegen --example compile_program < program.txt`.
@@ -15,9 +15,16 @@ fn main() {
         .inputs()
         .iter()
         .map(|t| {
-            assert_eq!(t.dtype, lazyfuse_ir::DType::F64, "float64 inputs only");
-            let a = ndarray::ArrayD::from_elem(ndarray::IxDyn(t.shape.dims()), 0.5f64);
-            lazyfuse_ir::Value::from_array(a)
+            let dims = ndarray::IxDyn(t.shape.dims());
+            match t.dtype {
+                lazyfuse_ir::DType::F64 => {
+                    lazyfuse_ir::Value::from_array(ndarray::ArrayD::from_elem(dims, 0.5f64))
+                }
+                lazyfuse_ir::DType::F32 => {
+                    lazyfuse_ir::Value::from_array(ndarray::ArrayD::from_elem(dims, 0.5f32))
+                }
+                other => panic!("float64 or float32 inputs only, not {other:?}"),
+            }
         })
         .collect();
     let (mut first, mut second) = (Vec::new(), Vec::new());
