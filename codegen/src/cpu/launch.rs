@@ -2,17 +2,15 @@
 //! every buffer), its pointers, and the split of its iteration space across threads
 //! (rows, columns, or chunks of a whole-array reduction).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use lazyfuse_ir::kernel::{LoopKernel, Phase};
 
-use super::{gather, pool, CompiledKernel, CpuExecutor, Memory, Pointers};
+use super::{gather, team, CompiledKernel, CpuExecutor, Memory, Pointers};
 use crate::error::CodegenError;
 use crate::llvm::kernel as emit;
 use crate::runtime::folds::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds, CHUNK};
 
-/// Below this much work (elements) a thread costs more than it saves: waking a pool
-/// thread and waiting for it takes tens of microseconds here.
+/// Below this much work (elements) a thread costs more than it saves: waking a helper
+/// and waiting for its share takes microseconds (`team.rs`).
 const MIN_WORK_PER_THREAD: usize = 1 << 15;
 
 /// The threads a launch of `work` elements uses, at most `threads_max`: one per
@@ -26,23 +24,11 @@ fn threads_for(threads_max: usize, work: usize) -> usize {
 /// interrupt) holds up at most one share instead of half the launch.
 const SHARES_PER_THREAD: usize = 16;
 
-/// Runs `run(p)` for each share p in 0..shares on `threads` pool threads, each taking
-/// the next share not yet taken. Shares must be independent: which thread runs one
-/// does not change the result.
+/// Runs `run(p)` for each share p in 0..shares on `threads` threads (the caller and
+/// the team's helpers), each taking the next share not yet taken. Shares must be
+/// independent: which thread runs one does not change the result.
 fn run_shares(threads: usize, shares: usize, run: &(dyn Fn(usize) + Sync)) {
-    let next = AtomicUsize::new(0);
-    let next = &next;
-    pool().scope(|scope| {
-        for _ in 0..threads.min(shares) {
-            scope.spawn(move |_| loop {
-                let p = next.fetch_add(1, Ordering::Relaxed);
-                if p >= shares {
-                    break;
-                }
-                run(p);
-            });
-        }
-    });
+    team::run_shares(threads, shares, run);
 }
 
 /// Fold chunks' elements (of the first inner axis times the rest) a companion's call

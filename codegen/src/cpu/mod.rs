@@ -21,6 +21,7 @@ mod memory;
 mod object;
 mod orc;
 mod radix;
+mod team;
 mod vector_library;
 
 use crate::llvm::kernel::{self as emit, LoopVersions};

@@ -1,9 +1,9 @@
-//! Matrix-vector products (BLAS-2) for `f32` and `f64`, on the kernel thread pool.
+//! Matrix-vector products (BLAS-2) for `f32` and `f64`, on the launch team's threads.
 //!
 //! A matrix-vector product reads each matrix element once and does one multiply-add
 //! with it, so it is bound by memory bandwidth: the limit is the matrix's bytes over
 //! the read rate. The system OpenBLAS (0.3.21) ran `A @ x` on one thread at about half
-//! of it; these loops run on every thread of the pool (measured side by side with
+//! of it; these loops run on every thread of the team (measured side by side with
 //! NumPy's OpenBLAS in `benches/python/blas2.py`):
 //!
 //! * [`rows`]: `y = A x` with contiguous rows. Four rows at a time, each dotted with
@@ -34,7 +34,7 @@ mod vector;
 
 pub(super) use ranges::RowRanges;
 
-use super::pool;
+use super::team::run_shares;
 
 /// Below this many matrix elements per thread, a thread costs more than it saves: waking
 /// the pool costs more than reading a matrix that sits in cache (400 x 500 float64:
@@ -98,7 +98,7 @@ element!(f32, (), ());
 #[cfg(not(target_arch = "x86_64"))]
 element!(f64, (), ());
 
-/// A raw pointer that may cross to the pool's threads (each task touches its own
+/// A raw pointer that may cross to the team's threads (each task touches its own
 /// disjoint part of the output).
 #[derive(Clone, Copy)]
 struct Shared<T>(*mut T);
@@ -119,20 +119,17 @@ fn threads_for(threads: usize, elements: usize) -> usize {
     threads.min(elements / MIN_ELEMENTS_PER_THREAD).max(1)
 }
 
-/// Runs `task` over `0..parts` split into `threads` contiguous ranges on the pool (on
-/// this thread when there is one).
+/// Runs `task` over `0..parts` split into `threads` contiguous ranges, on this thread
+/// and the launch team's helpers (on this thread alone when there is one).
 fn split(threads: usize, parts: usize, task: impl Fn(usize, usize) + Sync) {
     if threads <= 1 {
         task(0, parts);
         return;
     }
-    let task = &task;
-    pool().scope(|scope| {
-        for t in 0..threads {
-            let (p0, p1) = (parts * t / threads, parts * (t + 1) / threads);
-            if p0 < p1 {
-                scope.spawn(move |_| task(p0, p1));
-            }
+    run_shares(threads, threads, &|t| {
+        let (p0, p1) = (parts * t / threads, parts * (t + 1) / threads);
+        if p0 < p1 {
+            task(p0, p1);
         }
     });
 }
