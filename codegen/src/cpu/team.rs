@@ -100,7 +100,9 @@ fn team() -> &'static Team {
 impl Team {
     /// A helper's life: wait for a launch, work on it, repeat.
     fn help(&self) {
-        let mut seen = self.epoch.load(Ordering::SeqCst);
+        // The epoch the team started with, not the current one: the launch that started
+        // the team may already have bumped it, and this helper should join that launch.
+        let mut seen = 0;
         loop {
             seen = self.wait_for_launch(seen);
             self.busy.fetch_add(1, Ordering::SeqCst);
