@@ -69,3 +69,35 @@ def test_accumulate_reduceat_and_at_match_numpy():
     assert onp.array_equal(onp.asarray(view), want[1])
     with pytest.raises(ValueError):
         np.exp.reduce(a)
+
+
+_OPERANDS = {
+    "float32": onp.arange(1, 6, dtype=onp.float32), "float64": onp.linspace(-2, 2, 5),
+    "int8": onp.arange(-2, 3, dtype=onp.int8), "uint8": onp.arange(5, dtype=onp.uint8),
+    "bool": onp.array([True, False, True, True, False]), "complex": onp.arange(5) + 1j}
+_SCALARS = [onp.float64(1.5), onp.float32(2.5), onp.int64(3), onp.int8(-2), onp.uint8(200),
+            onp.bool_(True), True, 2, 2.5, 1j, [1, 2, 3, 4, 5]]
+
+
+@pytest.mark.parametrize("ufunc", [onp.add, onp.subtract, onp.multiply, onp.divide])
+def test_operator_ufuncs_on_a_lazy_array_and_any_operand_match_numpy(ufunc):
+    """NumPy's ufunc called on a lazy array and a NumPy scalar, a Python scalar, a list
+    or an array of another dtype, in either order (`__array_ufunc__`'s operator path):
+    NumPy's dtype and values, or NumPy's error."""
+    import warnings
+    for x in _OPERANDS.values():
+        for other in _SCALARS + list(_OPERANDS.values()):
+            for first in (True, False):
+                pair = (x, other) if first else (other, x)
+                lazy = tuple(np.asarray(v) if v is x else v for v in pair)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    try:
+                        want = ufunc(*pair)
+                    except Exception as e:  # noqa: BLE001 - the same error is expected
+                        with pytest.raises(type(e)):
+                            onp.asarray(ufunc(*lazy))
+                        continue
+                    got = onp.asarray(ufunc(*lazy))
+                assert got.dtype == want.dtype, (ufunc.__name__, x.dtype, repr(other), first)
+                onp.testing.assert_allclose(got, want, rtol=1e-6)
