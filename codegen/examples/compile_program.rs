@@ -1,32 +1,15 @@
-//! First run of a program given as text on stdin (float64 or float32 inputs, filled with 0.5): a fresh executor
-//! without a disk cache each time (compiling every kernel), median of 5, next to a
-//! second run (nothing compiled):
+//! First run of a program given as text on stdin (float64 or float32 inputs, filled
+//! with 0.5): a fresh executor without a disk cache each time (compiling every kernel),
+//! median of 5, next to a second run (nothing compiled):
 //! `cargo run --release -p lazyfuse-codegen --example compile_program < program.txt`.
-use std::io::Read;
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
 
 fn main() {
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).unwrap();
-    let program: lazyfuse_ir::Program = text.parse().unwrap();
+    let (program, inputs) = common::program_and_inputs();
     let plan = Arc::new(lazyfuse_optimizer::plan(&program, &Default::default()).unwrap());
-    let inputs: Vec<lazyfuse_ir::Value> = program
-        .inputs()
-        .iter()
-        .map(|t| {
-            let dims = ndarray::IxDyn(t.shape.dims());
-            match t.dtype {
-                lazyfuse_ir::DType::F64 => {
-                    lazyfuse_ir::Value::from_array(ndarray::ArrayD::from_elem(dims, 0.5f64))
-                }
-                lazyfuse_ir::DType::F32 => {
-                    lazyfuse_ir::Value::from_array(ndarray::ArrayD::from_elem(dims, 0.5f32))
-                }
-                other => panic!("float64 or float32 inputs only, not {other:?}"),
-            }
-        })
-        .collect();
     let (mut first, mut second) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         let exec = lazyfuse_codegen::CpuExecutor::new(1);

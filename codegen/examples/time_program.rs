@@ -1,7 +1,8 @@
 //! Steady-state runs of a program given as text on stdin (float inputs filled with
 //! 0.5), on `--threads N` threads (default: every CPU): min and median of `--runs`:
 //! `cargo run --release -p lazyfuse-codegen --example time_program -- --threads 2 < p.txt`.
-use std::io::Read;
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,26 +13,8 @@ fn arg(name: &str) -> Option<usize> {
 }
 
 fn main() {
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).unwrap();
-    let program: lazyfuse_ir::Program = text.parse().unwrap();
+    let (program, inputs) = common::program_and_inputs();
     let plan = Arc::new(lazyfuse_optimizer::plan(&program, &Default::default()).unwrap());
-    let inputs: Vec<lazyfuse_ir::Value> = program
-        .inputs()
-        .iter()
-        .map(|t| {
-            let dims = ndarray::IxDyn(t.shape.dims());
-            match t.dtype {
-                lazyfuse_ir::DType::F64 => {
-                    lazyfuse_ir::Value::from_array(ndarray::ArrayD::from_elem(dims, 0.5f64))
-                }
-                lazyfuse_ir::DType::F32 => {
-                    lazyfuse_ir::Value::from_array(ndarray::ArrayD::from_elem(dims, 0.5f32))
-                }
-                other => panic!("float64 or float32 inputs only, not {other:?}"),
-            }
-        })
-        .collect();
     let threads = arg("--threads")
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let runs = arg("--runs").unwrap_or(50).max(1);
