@@ -4,7 +4,8 @@
 
 use lazyfuse_ir::kernel::{LoopKernel, Phase};
 
-use super::{gather, team, CompiledKernel, CpuExecutor, Memory, Pointers};
+use super::team::run_shares;
+use super::{gather, CompiledKernel, CpuExecutor, Memory, Pointers};
 use crate::error::CodegenError;
 use crate::llvm::kernel as emit;
 use crate::runtime::folds::{chunkable_folds, combine_pairwise, scalar_from_bits, Folds, CHUNK};
@@ -23,13 +24,6 @@ fn threads_for(threads_max: usize, work: usize) -> usize {
 /// next share as they finish one, so a thread that the machine delays (a busy core, an
 /// interrupt) holds up at most one share instead of half the launch.
 const SHARES_PER_THREAD: usize = 16;
-
-/// Runs `run(p)` for each share p in 0..shares on `threads` threads (the caller and
-/// the team's helpers), each taking the next share not yet taken. Shares must be
-/// independent: which thread runs one does not change the result.
-fn run_shares(threads: usize, shares: usize, run: &(dyn Fn(usize) + Sync)) {
-    team::run_shares(threads, shares, run);
-}
 
 /// Fold chunks' elements (of the first inner axis times the rest) a companion's call
 /// covers at least: calls on a few rows at a time would reread its partial results more

@@ -37,8 +37,10 @@ pub(super) use ranges::RowRanges;
 use super::team::run_shares;
 
 /// Below this many matrix elements per thread, a thread costs more than it saves: waking
-/// the pool costs more than reading a matrix that sits in cache (400 x 500 float64:
-/// 22 µs on one thread, 31-47 µs on two).
+/// the rayon pool cost more than reading a matrix that sits in cache (400 x 500 float64:
+/// 22 µs on one thread, 31-47 µs on two). With the launch team two threads from 131,072
+/// elements left that product unchanged (0.041 ms in `benches/python/blas2.py`), so the
+/// bound stays.
 const MIN_ELEMENTS_PER_THREAD: usize = 1 << 19;
 /// Widest strip of `y` one pass of [`cols`] accumulates (elements), kept in L1.
 const STRIP: usize = 2048;
