@@ -506,11 +506,13 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         let next = b.build_int_nsw_add(v, step, "next")?;
         let latch = b.get_insert_block().expect("positioned");
         let back = b.build_unconditional_branch(head)?;
+        use crate::llvm::loop_hints::{self, Hints};
         if self.plain_loops {
-            crate::llvm::loop_hints::set(ctx, back, crate::llvm::loop_hints::Hints::Plain);
+            loop_hints::set(ctx, back, Hints::Plain);
         } else if crate::llvm::vmath_variants::declares_fast_forms(self.s.module) {
-            let hints = crate::llvm::loop_hints::Hints::NoInterleave;
-            crate::llvm::loop_hints::set(ctx, back, hints);
+            loop_hints::set(ctx, back, Hints::NoInterleave);
+        } else if !self.gpu && loop_hints::calls_inline_f64_math(ctx, body, exit) {
+            loop_hints::set(ctx, back, Hints::InterleaveTwo);
         }
         phi.add_incoming(&[(&begin, pre), (&next, latch)]);
         b.position_at_end(exit);
