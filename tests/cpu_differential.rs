@@ -311,6 +311,41 @@ fn multi_pass_row_kernels_prefetch_the_next_row() {
     }
 }
 
+/// Loops over inlined float64 vector math ask LLVM for two vectors per iteration
+/// (`loop_hints::calls_inline_f64_math`); float32's, and loops without such math, do
+/// not. Checked in the IR as emitted, before LLVM's passes read the hint.
+#[test]
+fn loops_over_inlined_f64_math_interleave_two_vectors() {
+    let emitted = |text: &str| {
+        let program: Program = text.parse().unwrap();
+        let plan = plan(&program, &FusionOptions::default()).unwrap();
+        let lazyfuse::ir::kernel::Kernel::Loop(kernel) = &plan.kernels[0] else {
+            panic!("{plan}")
+        };
+        let dtypes: Vec<_> = plan.buffers.iter().map(|b| b.ty.dtype).collect();
+        CpuExecutor::global()
+            .kernel_ir(kernel, &dtypes, false)
+            .unwrap()
+    };
+    let hint = "!\"llvm.loop.interleave.count\", i32 2}";
+    for f in ["exp", "tanh", "expm1"] {
+        let ir = emitted(&format!(
+            "program(a: f64[64,256]) {{\n  b: f64[64,256] = {f} a\n  return b\n}}"
+        ));
+        assert!(ir.contains(hint), "{f}: {ir}");
+    }
+    let softmax_sum = "program(a: f64[64,256]) {\n  b: f64[64,256] = exp a\n  c: f64[64] = reduce_sum[axes=(1)] b\n  return c\n}";
+    assert!(emitted(softmax_sum).contains(hint));
+    for text in [
+        "program(a: f32[64,256]) {\n  b: f32[64,256] = exp a\n  return b\n}",
+        "program(a: f64[64,256]) {\n  b: f64[64,256] = mul a a\n  return b\n}",
+        "program(a: f64[64,256]) {\n  b: f64[64] = reduce_sum[axes=(1)] a\n  return b\n}",
+    ] {
+        let ir = emitted(text);
+        assert!(!ir.contains(hint), "{text}\n{ir}");
+    }
+}
+
 #[test]
 fn elementwise_and_reduction_loops_are_vectorised() {
     let cases = [
