@@ -311,11 +311,10 @@ fn multi_pass_row_kernels_prefetch_the_next_row() {
     }
 }
 
-/// Loops over inlined float64 vector math ask LLVM for two vectors per iteration
-/// (`loop_hints::calls_inline_f64_math`); float32's, and loops without such math, do
-/// not. Checked in the IR as emitted, before LLVM's passes read the hint.
+/// Loops over inlined float vector math ask LLVM for two vectors per iteration
+/// (`loop_hints::calls_inline_float_math`); loops without such math do not. Checked in the IR as emitted, before LLVM's passes read the hint.
 #[test]
-fn loops_over_inlined_f64_math_interleave_two_vectors() {
+fn loops_over_inlined_float_math_interleave_two_vectors() {
     let emitted = |text: &str| {
         let program: Program = text.parse().unwrap();
         let plan = plan(&program, &FusionOptions::default()).unwrap();
@@ -328,17 +327,22 @@ fn loops_over_inlined_f64_math_interleave_two_vectors() {
             .unwrap()
     };
     let hint = "!\"llvm.loop.interleave.count\", i32 2}";
-    for f in ["exp", "tanh", "expm1"] {
+    for (f, t) in [
+        ("exp", "f64"),
+        ("tanh", "f64"),
+        ("expm1", "f32"),
+        ("exp", "f32"),
+    ] {
         let ir = emitted(&format!(
-            "program(a: f64[64,256]) {{\n  b: f64[64,256] = {f} a\n  return b\n}}"
+            "program(a: {t}[64,256]) {{\n  b: {t}[64,256] = {f} a\n  return b\n}}"
         ));
-        assert!(ir.contains(hint), "{f}: {ir}");
+        assert!(ir.contains(hint), "{f} {t}: {ir}");
     }
     let softmax_sum = "program(a: f64[64,256]) {\n  b: f64[64,256] = exp a\n  c: f64[64] = reduce_sum[axes=(1)] b\n  return c\n}";
     assert!(emitted(softmax_sum).contains(hint));
     for text in [
-        "program(a: f32[64,256]) {\n  b: f32[64,256] = exp a\n  return b\n}",
         "program(a: f64[64,256]) {\n  b: f64[64,256] = mul a a\n  return b\n}",
+        "program(a: f32[64,256]) {\n  b: f32[64,256] = sqrt a\n  return b\n}",
         "program(a: f64[64,256]) {\n  b: f64[64] = reduce_sum[axes=(1)] a\n  return b\n}",
     ] {
         let ir = emitted(text);

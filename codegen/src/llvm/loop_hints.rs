@@ -21,31 +21,32 @@ pub(crate) enum Hints {
     /// core overlaps iterations anyway).
     NoInterleave,
     /// Vectorise as LLVM likes, two vectors per iteration: the loop evaluates inlined
-    /// float64 vector math (see [`calls_inline_f64_math`]).
+    /// float vector math (see [`calls_inline_float_math`]).
     InterleaveTwo,
 }
 
 /// Whether a loop's body (its first block `body`, and the blocks the body's code
-/// appended after the loop's `exit` block) calls a float64 function of the vector-math
+/// appended after the loop's `exit` block) calls a float function of the vector-math
 /// library that is inlined where called (exp, tanh, expm1, ...: `vmath.rs`).
 ///
 /// Such a body is one long chain of dependent fused multiply-adds per vector that
 /// needs most of the 16 AVX2 registers, so LLVM's cost model puts one vector in each
 /// iteration, and the out-of-order core overlaps too little of consecutive vectors'
 /// chains. Two vectors per iteration, measured with `examples/time_program` (medians
-/// of 5-7 alternating runs): on 131,072 float64 on one core exp took 0.91x the time,
-/// tanh 0.80x, expm1 0.80x, sinh 0.82x, cosh 0.86x, arcsin 0.89x (log1p, erf and
-/// arctan 1.00-1.02x); the row kernels of softmax 0.91x, logsumexp 0.92x on two
-/// threads. float32 (eight lanes a vector) gained nothing (exp 1.03x), and the
-/// functions with fast forms keep [`Hints::NoInterleave`]. Compiling softmax's kernel
-/// took 0-10 ms more of about 60.
-pub(crate) fn calls_inline_f64_math<'ctx>(
+/// of 5-11 alternating runs, 131,072 elements on one core): float64 exp took 0.91x
+/// the time, tanh 0.80x, expm1 0.80x, sinh 0.82x, cosh 0.86x, arcsin 0.89x (log1p,
+/// erf, arctan 1.00-1.02x); float32 tanh 0.80x, sinh 0.84x, expm1 0.87x, arcsin 0.89x,
+/// erf 0.90x, cosh 0.92x, exp 0.98x. Row kernels on two threads: softmax 0.91x and
+/// logsumexp 0.92x (float64), softmax 0.98x (float32). The functions with fast forms
+/// keep [`Hints::NoInterleave`]. Compiling softmax's kernel took 0-10 ms more of
+/// about 60.
+pub(crate) fn calls_inline_float_math<'ctx>(
     ctx: &'ctx Context,
     body: BasicBlock<'ctx>,
     exit: BasicBlock<'ctx>,
 ) -> bool {
     let always_inline = Attribute::get_named_enum_kind_id("alwaysinline");
-    let f64_type = ctx.f64_type();
+    let floats = [ctx.f64_type().into(), ctx.f32_type().into()];
     let after_exit =
         std::iter::successors(exit.get_next_basic_block(), |b| b.get_next_basic_block());
     std::iter::once(body).chain(after_exit).any(|block| {
@@ -61,7 +62,10 @@ pub(crate) fn calls_inline_f64_math<'ctx>(
             };
             let name = callee.get_name().to_string_lossy();
             name.starts_with("lazyfuse.")
-                && callee.get_type().get_return_type() == Some(f64_type.into())
+                && callee
+                    .get_type()
+                    .get_return_type()
+                    .is_some_and(|t| floats.contains(&t))
                 && callee
                     .get_enum_attribute(AttributeLoc::Function, always_inline)
                     .is_some()
