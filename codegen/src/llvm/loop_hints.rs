@@ -21,7 +21,10 @@ pub(crate) enum Hints {
     /// core overlaps iterations anyway).
     NoInterleave,
     /// Vectorise as LLVM likes, two vectors per iteration: the loop evaluates inlined
-    /// float vector math (see [`calls_inline_float_math`]).
+    /// float vector math (see [`calls_inline_float_math`]) and is a kernel's only loop
+    /// (over a one-dimensional iteration space, so its remainder, up to 2 vectors less
+    /// one element, evaluated one element at a time, comes once per launch share, not
+    /// once per row).
     InterleaveTwo,
 }
 
@@ -36,10 +39,18 @@ pub(crate) enum Hints {
 /// of 5-11 alternating runs, 131,072 elements on one core): float64 exp took 0.91x
 /// the time, tanh 0.80x, expm1 0.80x, sinh 0.82x, cosh 0.86x, arcsin 0.89x (log1p,
 /// erf, arctan 1.00-1.02x); float32 tanh 0.80x, sinh 0.84x, expm1 0.87x, arcsin 0.89x,
-/// erf 0.90x, cosh 0.92x, exp 0.98x. Row kernels on two threads: softmax 0.91x and
-/// logsumexp 0.92x (float64), softmax 0.98x (float32). The functions with fast forms
-/// keep [`Hints::NoInterleave`]. Compiling softmax's kernel took 0-10 ms more of
-/// about 60.
+/// erf 0.90x, cosh 0.92x, exp 0.98x; a product of three exponentials of 10^7
+/// elements on two threads 0.89x. The functions with fast forms keep
+/// [`Hints::NoInterleave`].
+///
+/// Only a kernel's only loop takes the hint (the caller's choice): in a loop over rows
+/// or over the last axis of a broadcast, a short row's remainder grew with it (up to
+/// seven scalar evaluations for float64 instead of three): `exp(c * d)`, c 100,000 x 1
+/// and d 6 elements, took 1.50x the time, softmax over rows of 6 elements 1.61x and of
+/// 12 1.25x, while over rows of 2,500 softmax gained (0.91x) and exp over a contiguous
+/// 4,000 x 2,500 did not (0.99x). Forcing LLVM to vectorise the remainder too
+/// (`-epilogue-vectorization-force-VF=4`) undid the loss for short rows, but would
+/// apply to every loop of every kernel.
 pub(crate) fn calls_inline_float_math<'ctx>(
     ctx: &'ctx Context,
     body: BasicBlock<'ctx>,

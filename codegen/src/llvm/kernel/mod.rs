@@ -511,7 +511,10 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
             loop_hints::set(ctx, back, Hints::Plain);
         } else if crate::llvm::vmath_variants::declares_fast_forms(self.s.module) {
             loop_hints::set(ctx, back, Hints::NoInterleave);
-        } else if !self.gpu && loop_hints::calls_inline_float_math(ctx, body, exit) {
+        } else if !self.gpu
+            && self.kernel.outer.len() + self.kernel.inner.len() == 1
+            && loop_hints::calls_inline_float_math(ctx, body, exit)
+        {
             loop_hints::set(ctx, back, Hints::InterleaveTwo);
         }
         phi.add_incoming(&[(&begin, pre), (&next, latch)]);
