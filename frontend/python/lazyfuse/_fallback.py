@@ -43,6 +43,19 @@ def note_fallback(func):
     return f"computed by NumPy: {name} (a fallback, not lazy)"
 
 
+_CORE = None
+
+
+def _core():
+    """lazyfuse._core, imported once on first use (it imports this module, so not at
+    import time; an import statement in a function costs about a microsecond a call)."""
+    global _CORE
+    if _CORE is None:
+        from . import _core as core
+        _CORE = core
+    return _CORE
+
+
 def _arrays_in(values):
     """The NumPy arrays among values (and in lists and tuples among them)."""
     found = []
@@ -63,12 +76,12 @@ def wrap_result(result, note, sources=()):
     (the evaluated inputs: a view NumPy returned, as trim_zeros does) is copied first:
     the lazy result must not alias the memory of another lazy array, whose writes
     only its own base tracks."""
-    from ._core import asarray, ndarray
-    if isinstance(result, _np.ndarray) and not isinstance(result, ndarray):
+    core = _core()
+    if isinstance(result, _np.ndarray) and not isinstance(result, core.ndarray):
         if any(_np.may_share_memory(result, s) for s in _arrays_in(sources)):
             result = result.copy()
         try:
-            wrapped = asarray(result)
+            wrapped = core.asarray(result)
         except (DTypeError, TypeError, ValueError):
             return result
         if note is not None and wrapped._base.buffer is not None:  # every read says so
@@ -83,8 +96,7 @@ def wrap_result(result, note, sources=()):
 
 
 def holds_numpy_array(result):
-    from ._core import ndarray
-    if isinstance(result, _np.ndarray) and not isinstance(result, ndarray):
+    if isinstance(result, _np.ndarray) and not isinstance(result, _core().ndarray):
         return True
     return isinstance(result, (tuple, list)) and any(holds_numpy_array(r) for r in result)
 

@@ -7,6 +7,7 @@ import builtins as _builtins
 import numpy as _np
 
 from . import _native
+from .errors import BindingError, ConcretizationError
 from ._core import (_NOVALUE, _axes, _by_numpy, _eager_when_small, _elementwise, _from_numpy,
                     _index, _operand, _shape, _small, asarray, ndarray)
 from . import _core
@@ -294,7 +295,6 @@ def _values_now(a):
     """a's values as a NumPy array when they can be computed now (in memory, or a
     pending array evaluated), None while a function is traced (jit, grad, vmap, export:
     then the sort stays in the program)."""
-    from .errors import BindingError, ConcretizationError
     try:
         return asarray(a).numpy()
     except (BindingError, ConcretizationError):
