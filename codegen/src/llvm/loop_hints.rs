@@ -5,6 +5,7 @@ use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::basic_block::BasicBlock;
 use inkwell::context::Context;
 use inkwell::llvm_sys;
+use inkwell::module::Module;
 use inkwell::values::{AsValueRef, CallSiteValue, InstructionOpcode, InstructionValue};
 
 /// What a loop asks of LLVM.
@@ -28,6 +29,29 @@ pub(crate) enum Hints {
     InterleaveTwo,
 }
 
+/// The hints for a loop whose first body block and exit block are `[body, exit]`
+/// (None: LLVM's own choices): [`Hints::Plain`] for `plain`
+/// loops, [`Hints::NoInterleave`] in a module that calls fast forms, and
+/// [`Hints::InterleaveTwo`] where `may_interleave` (a CPU kernel's only loop) and the
+/// body calls inlined float math ([`calls_inline_float_math`]).
+pub(crate) fn choose<'ctx>(
+    ctx: &'ctx Context,
+    module: &Module<'ctx>,
+    plain: bool,
+    may_interleave: bool,
+    [body, exit]: [BasicBlock<'ctx>; 2],
+) -> Option<Hints> {
+    if plain {
+        Some(Hints::Plain)
+    } else if super::vmath_variants::declares_fast_forms(module) {
+        Some(Hints::NoInterleave)
+    } else if may_interleave && calls_inline_float_math(ctx, body, exit) {
+        Some(Hints::InterleaveTwo)
+    } else {
+        None
+    }
+}
+
 /// Whether a loop's body (its first block `body`, and the blocks the body's code
 /// appended after the loop's `exit` block) calls a float function of the vector-math
 /// library that is inlined where called (exp, tanh, expm1, ...: `vmath.rs`).
@@ -43,7 +67,7 @@ pub(crate) enum Hints {
 /// elements on two threads 0.89x. The functions with fast forms keep
 /// [`Hints::NoInterleave`].
 ///
-/// Only a kernel's only loop takes the hint (the caller's choice): in a loop over rows
+/// Only a kernel's only loop takes the hint (`may_interleave` in [`choose`]): in a loop over rows
 /// or over the last axis of a broadcast, a short row's remainder grew with it (up to
 /// seven scalar evaluations for float64 instead of three): `exp(c * d)`, c 100,000 x 1
 /// and d 6 elements, took 1.50x the time, softmax over rows of 6 elements 1.61x and of
@@ -51,7 +75,7 @@ pub(crate) enum Hints {
 /// 4,000 x 2,500 did not (0.99x). Forcing LLVM to vectorise the remainder too
 /// (`-epilogue-vectorization-force-VF=4`) undid the loss for short rows, but would
 /// apply to every loop of every kernel.
-pub(crate) fn calls_inline_float_math<'ctx>(
+fn calls_inline_float_math<'ctx>(
     ctx: &'ctx Context,
     body: BasicBlock<'ctx>,
     exit: BasicBlock<'ctx>,

@@ -26,6 +26,7 @@ use lazyfuse_ir::kernel::{Affine, Body, LoopKernel, LoopKind, Phase, ScalarOp};
 use lazyfuse_ir::{DType, ReduceOp};
 
 use crate::error::CodegenError;
+use crate::llvm::loop_hints;
 use crate::llvm::scalar::ScalarLowering;
 use crate::llvm::vmath_variants::SplitCode;
 
@@ -506,16 +507,10 @@ impl<'a, 'ctx> Emit<'a, 'ctx> {
         let next = b.build_int_nsw_add(v, step, "next")?;
         let latch = b.get_insert_block().expect("positioned");
         let back = b.build_unconditional_branch(head)?;
-        use crate::llvm::loop_hints::{self, Hints};
-        if self.plain_loops {
-            loop_hints::set(ctx, back, Hints::Plain);
-        } else if crate::llvm::vmath_variants::declares_fast_forms(self.s.module) {
-            loop_hints::set(ctx, back, Hints::NoInterleave);
-        } else if !self.gpu
-            && self.kernel.outer.len() + self.kernel.inner.len() == 1
-            && loop_hints::calls_inline_float_math(ctx, body, exit)
-        {
-            loop_hints::set(ctx, back, Hints::InterleaveTwo);
+        let one_loop = !self.gpu && self.kernel.outer.len() + self.kernel.inner.len() == 1;
+        let m = self.s.module;
+        if let Some(h) = loop_hints::choose(ctx, m, self.plain_loops, one_loop, [body, exit]) {
+            loop_hints::set(ctx, back, h);
         }
         phi.add_incoming(&[(&begin, pre), (&next, latch)]);
         b.position_at_end(exit);
