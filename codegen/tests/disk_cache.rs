@@ -25,10 +25,18 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Every file in the cache's shards.
 fn entries(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir.join("kernels"))
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let list = |d: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(d)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<PathBuf> = list(&dir.join("kernels"))
+        .iter()
+        .filter(|p| p.is_dir())
+        .flat_map(|shard| list(shard))
+        .collect();
     out.sort();
     out
 }
@@ -148,5 +156,48 @@ fn the_size_bound_holds() {
     exec.run(&kernel_plan, &[x]).unwrap();
     assert!(exec.stats().compiles >= 1);
     assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn entries_live_in_shards_and_the_flat_layout_drains() {
+    let dir = fresh_dir("shards");
+    let kernels = dir.join("kernels");
+    std::fs::create_dir_all(&kernels).unwrap();
+    std::fs::set_permissions(&kernels, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // Entries of the layout before shards: files directly in the directory.
+    let flat = 100;
+    for i in 0..flat {
+        std::fs::write(kernels.join(format!("{i:032x}.kernel")), b"old").unwrap();
+    }
+    let flat_left = || {
+        std::fs::read_dir(&kernels)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .count()
+    };
+    let compiled = run(&dir).stats().compiles;
+    let files = entries(&dir);
+    assert_eq!(files.len() as u64, compiled);
+    for f in &files {
+        let shard = f.parent().unwrap();
+        assert_eq!(shard.parent().unwrap(), kernels);
+        let name = shard.file_name().unwrap().to_str().unwrap();
+        assert!(name.len() == 2 && name.chars().all(|c| c.is_ascii_hexdigit()));
+        let mode = std::fs::metadata(shard).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "shards are private");
+    }
+    assert_eq!(
+        flat_left(),
+        flat - (64 * compiled as usize).min(flat),
+        "64 flat entries removed per store"
+    );
+    // A later executor's stores (its entries removed, so it compiles) drain the rest.
+    for f in entries(&dir) {
+        std::fs::remove_file(f).unwrap();
+    }
+    assert_eq!(run(&dir).stats().compiles, compiled);
+    assert_eq!(flat_left(), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }

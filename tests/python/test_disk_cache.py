@@ -54,7 +54,7 @@ def test_processes_started_together_share_the_directory(tmp_path):
                               text=True) for _ in range(3)]
     results = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in procs]
     assert all(r["ok"] for r in results)
-    assert not [p for p in (tmp_path / "kernels").iterdir() if p.name.startswith(".tmp")]
+    assert not [p for p in (tmp_path / "kernels").rglob(".tmp*")]
     assert run(tmp_path)["compiles"] == 0
 
 
@@ -64,7 +64,9 @@ def test_switched_off_and_corrupt_entries(tmp_path):
     assert off["vector_math_compiles"] >= 2 and off["vector_math_disk_hits"] == 0
     assert not (tmp_path / "kernels").exists()
     first = run(tmp_path)
-    for entry in (tmp_path / "kernels").iterdir():
+    entries = list((tmp_path / "kernels").glob("*/*.kernel"))
+    assert entries
+    for entry in entries:
         data = bytearray(entry.read_bytes())
         data[len(data) // 2] ^= 0xFF
         entry.write_bytes(bytes(data))
