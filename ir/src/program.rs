@@ -104,7 +104,7 @@ impl Program {
             }
             if let Some(op) = node.op() {
                 let args: Vec<NodeId> = node.args().iter().map(|a| ids[&a.identity()]).collect();
-                let id = builder.push_typed(op.clone(), args, node.ty().clone())?;
+                let id = builder.push_inferred(op.clone(), args, node.ty().clone());
                 ids.insert(node.identity(), id);
             }
         }
@@ -330,6 +330,14 @@ impl ProgramBuilder {
             ));
         }
         Ok(self.add(Instr { op, args, ty }))
+    }
+
+    /// Adds `op` of `args` with `ty`, a type already inferred from operands of these
+    /// args' types (a [`Node`]'s: [`Node::apply`] inferred it and it never changes), so
+    /// it is not inferred again (checked in debug builds).
+    pub(crate) fn push_inferred(&mut self, op: Op, args: Vec<NodeId>, ty: TensorType) -> NodeId {
+        debug_assert_eq!(self.infer(&op, &args).ok().as_ref(), Some(&ty));
+        self.add(Instr { op, args, ty })
     }
 
     /// The type of a node added so far.
