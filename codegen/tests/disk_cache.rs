@@ -165,11 +165,13 @@ fn entries_live_in_shards_and_the_flat_layout_drains() {
     let kernels = dir.join("kernels");
     std::fs::create_dir_all(&kernels).unwrap();
     std::fs::set_permissions(&kernels, std::fs::Permissions::from_mode(0o700)).unwrap();
-    // Entries of the layout before shards: files directly in the directory.
+    // Entries of the layout before shards, and a temporary file a writer left: files
+    // directly in the directory.
     let flat = 100;
-    for i in 0..flat {
+    for i in 1..flat {
         std::fs::write(kernels.join(format!("{i:032x}.kernel")), b"old").unwrap();
     }
+    std::fs::write(kernels.join(".tmp-1-0"), b"half an entry").unwrap();
     let flat_left = || {
         std::fs::read_dir(&kernels)
             .unwrap()

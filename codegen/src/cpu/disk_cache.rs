@@ -279,7 +279,10 @@ impl DiskCache {
             if removed == FLAT_ENTRIES_PER_STORE {
                 return;
             }
-            if entry.file_name().to_string_lossy().ends_with(".kernel")
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            // Entries, and temporary files (written in shards now).
+            if (name.ends_with(".kernel") || name.starts_with(".tmp-"))
                 && fs::remove_file(entry.path()).is_ok()
             {
                 removed += 1;
