@@ -547,6 +547,16 @@ fn evaluate(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<Py<PyAny>>
     Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
 }
 
+/// Evaluates one lazy array as [`evaluate`] does, as a NumPy array.
+fn evaluate_one(py: Python<'_>, array: &Array) -> PyResult<Py<PyAny>> {
+    let value = guarded(|| {
+        py.detach(|| crate::eval(&[array]).map(|mut v| v.remove(0)))
+            .map_err(to_pyerr)
+    })?;
+    numpy_warnings(py)?;
+    Ok(value_to_numpy(py, value))
+}
+
 /// Evaluates `array` straight into `out`, a writable NumPy array of its dtype and shape
 /// (`out[...] = array` without a temporary); False, having done nothing, where it
 /// cannot (see `lazyfuse_frontend::eval_into`): the caller then assigns as usual.
