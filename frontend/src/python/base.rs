@@ -177,7 +177,7 @@ impl Base {
         if let Some(array) = pending_c {
             // One C-ordered base: what `evaluate_bases` does, without its Python frame,
             // lists and attribute reads (a tenth of an evaluated `a * s + 1`'s overhead).
-            let value = super::evaluate_one(py, &array)?;
+            let value = super::evaluate_arrays(py, &[&array])?.remove(0);
             slf.borrow_mut()
                 .adopt_array(value.bind(py).cast::<PyUntypedArray>()?);
         } else if slf.borrow().buffer.is_none() {

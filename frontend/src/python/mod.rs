@@ -536,25 +536,15 @@ fn external_numpy(obj: &Bound<'_, PyAny>) -> Option<lazyfuse_ir::External> {
 /// returns NumPy arrays.
 #[pyfunction]
 fn evaluate(py: Python<'_>, arrays: Vec<NativeArray>) -> PyResult<Vec<Py<PyAny>>> {
-    let values = guarded(|| {
-        py.detach(|| {
-            let refs: Vec<&Array> = arrays.iter().map(|l| &l.a).collect();
-            crate::eval(&refs)
-        })
-        .map_err(to_pyerr)
-    })?;
-    numpy_warnings(py)?;
-    Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
+    let refs: Vec<&Array> = arrays.iter().map(|l| &l.a).collect();
+    evaluate_arrays(py, &refs)
 }
 
-/// Evaluates one lazy array as [`evaluate`] does, as a NumPy array.
-fn evaluate_one(py: Python<'_>, array: &Array) -> PyResult<Py<PyAny>> {
-    let value = guarded(|| {
-        py.detach(|| crate::eval(&[array]).map(|mut v| v.remove(0)))
-            .map_err(to_pyerr)
-    })?;
+/// [`evaluate`] of arrays the caller holds (`Base.materialise` evaluates one this way).
+fn evaluate_arrays(py: Python<'_>, arrays: &[&Array]) -> PyResult<Vec<Py<PyAny>>> {
+    let values = guarded(|| py.detach(|| crate::eval(arrays)).map_err(to_pyerr))?;
     numpy_warnings(py)?;
-    Ok(value_to_numpy(py, value))
+    Ok(values.into_iter().map(|v| value_to_numpy(py, v)).collect())
 }
 
 /// Evaluates `array` straight into `out`, a writable NumPy array of its dtype and shape
