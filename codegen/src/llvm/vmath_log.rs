@@ -151,10 +151,17 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         base: Base,
     ) -> Res<FloatValue<'ctx>> {
         let b = self.b;
+        let (scale_e, scale_m) = match base {
+            Base::E => (std::f64::consts::LN_2, 1.0),
+            Base::Two => (1.0, std::f64::consts::LOG2_E),
+            Base::Ten => (std::f64::consts::LOG10_2, std::f64::consts::LOG10_E),
+        };
+        // float32's tail comes scaled by log_b(e) (its polynomial's coefficients are),
+        // one multiplication less.
         let (e, lead, tail) = if self.f64() {
             self.ln_mantissa_64(x)?
         } else {
-            self.ln_mantissa_32(x)?
+            self.ln_mantissa_32(x, scale_m)?
         };
         let tail = match d {
             // x + d is normal, so e is x's own exponent. Far from 1 the correction is
@@ -187,11 +194,6 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             };
             (hi, v - hi)
         };
-        let (scale_e, scale_m) = match base {
-            Base::E => (std::f64::consts::LN_2, 1.0),
-            Base::Two => (1.0, std::f64::consts::LOG2_E),
-            Base::Ten => (std::f64::consts::LOG10_2, std::f64::consts::LOG10_E),
-        };
         let (e_hi, e_lo) = if base == Base::E && !self.f64() {
             self.ln2_parts()
         } else {
@@ -203,11 +205,20 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             b.build_float_add(lead, tail, "lnm")?
         } else {
             let (m_hi, m_lo) = split(scale_m);
-            let small = b.build_float_mul(tail, self.c(scale_m), "tl")?;
+            let small = if self.f64() {
+                b.build_float_mul(tail, self.c(scale_m), "tl")?
+            } else {
+                tail
+            };
             let lo = self.fma(lead, self.c(m_lo), small)?;
             self.fma(lead, self.c(m_hi), lo)?
         };
-        let lo = self.fma(ef, self.c(e_lo), lm)?;
+        // (log2's e_lo is 0; LLVM keeps a multiply-add by 0, which may flip a zero's sign.)
+        let lo = if e_lo == 0.0 {
+            lm
+        } else {
+            self.fma(ef, self.c(e_lo), lm)?
+        };
         self.fma(ef, self.c(e_hi), lo)
     }
 
@@ -244,10 +255,10 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
         Ok((e, f, inner))
     }
 
-    /// (e, r, r²·P(r)) with ln m = r + r²·P(r), r = m - 1, for a positive normal float32
-    /// x = m·2^e, m in [2/3, 4/3): e from the bits of x minus those of 2/3, m's bits
-    /// as x's less e in the exponent field.
-    fn ln_mantissa_32(&self, x: FloatValue<'ctx>) -> Res<Parts<'ctx>> {
+    /// (e, r, scale·r²·P(r)) with ln m = r + r²·P(r), r = m - 1, for a positive normal
+    /// float32 x = m·2^e, m in [2/3, 4/3): e from the bits of x minus those of 2/3, m's
+    /// bits as x's less e in the exponent field. The scale multiplies P's coefficients.
+    fn ln_mantissa_32(&self, x: FloatValue<'ctx>, scale: f64) -> Res<Parts<'ctx>> {
         let b = self.b;
         let bits = b.build_bit_cast(x, self.int_t(), "bits")?.into_int_value();
         let offset = b.build_int_sub(bits, self.ci(TWO_THIRDS_BITS_32), "off")?;
@@ -259,7 +270,8 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             .into_float_value();
         let r = b.build_float_sub(m, self.c(1.0), "r")?;
         let r2 = b.build_float_mul(r, r, "r2")?;
-        let tail = b.build_float_mul(r2, self.poly(r, &LN1P_32)?, "tail")?;
+        let coefficients = LN1P_32.map(|c| c * scale);
+        let tail = b.build_float_mul(r2, self.poly(r, &coefficients)?, "tail")?;
         Ok((e, r, tail))
     }
 }
