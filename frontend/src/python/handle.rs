@@ -15,7 +15,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PyInt, PySlice, PyTuple, PyType};
 
 use super::base::Base;
-use super::operators::{binary_operator, unary_operator};
+use super::operators::{binary_operator, is_numpy_scalar, unary_operator};
 use super::NativeArray;
 
 /// Python: `lazyfuse._native.Handle`, subclassed by `lazyfuse.ndarray`.
@@ -139,10 +139,28 @@ pub(super) fn from_numpy<'py>(result: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
     let py = result.py();
     let array = match result.cast::<PyUntypedArray>() {
         Ok(a) if a.is_exact_instance_of::<PyUntypedArray>() => a.clone(),
+        _ if is_numpy_scalar(result) => scalar_array(result)?,
         _ => numpy_asarray(result)?,
     };
     let base = Py::new(py, Base::in_memory(&array))?;
     new_handle(py, base, None, Some(array.into_any().unbind()))
+}
+
+/// A NumPy scalar as a new 0-d array of its dtype: `numpy.asarray(scalar)` through
+/// NumPy's C API (no Python call; results of eager operations on 0-d arrays are
+/// scalars, so every such operation makes one).
+pub(super) fn scalar_array<'py>(
+    scalar: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyUntypedArray>> {
+    let py = scalar.py();
+    // SAFETY: `scalar` is a live NumPy scalar (callers check `is_numpy_scalar`); a null
+    // descriptor asks for the scalar's own dtype. The result is a new reference or null
+    // with a Python error set.
+    let array = unsafe {
+        let ptr = PY_ARRAY_API.PyArray_FromScalar(py, scalar.as_ptr(), std::ptr::null_mut());
+        Bound::from_owned_ptr_or_err(py, ptr)?
+    };
+    Ok(array.cast_into::<PyUntypedArray>()?)
 }
 
 fn numpy_asarray<'py>(x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyUntypedArray>> {
