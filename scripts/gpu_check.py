@@ -197,16 +197,44 @@ def markdown(report):
     return "\n".join(lines)
 
 
+def first_calls(label, out, only=None):
+    """Each workload's first call on the GPU in this fresh process (tracing, planning,
+    PTX from LLVM or the on-disk cache, the driver loading it), into
+    first_calls_<label>.json: run over an empty LAZYFUSE_CACHE_DIR, then again over
+    the one the first run filled."""
+    rng = numpy.random.default_rng(0)
+    rows = {}
+    for name, (f, args, _) in compare.inputs(rng).items():
+        if name in SKIP or (only and name not in only):
+            continue
+        jitted = lazyfuse.jit(lambda *a, f=f: f(lnp, *a), device="cuda")
+        try:
+            t = time.perf_counter()
+            jitted(*args)
+            rows[name] = (time.perf_counter() - t) * 1e3
+        except Exception as e:  # noqa: BLE001
+            rows[name] = f"{type(e).__name__}: {str(e)[:200]}"
+        print(f"first call ({label}) {name}: {rows[name]}")
+    with open(os.path.join(out, f"first_calls_{label}.json"), "w") as fh:
+        json.dump(rows, fh, indent=1)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=".")
     parser.add_argument("--only", nargs="*")
+    parser.add_argument("--first-calls", metavar="LABEL",
+                        help="only time each workload's first call (see first_calls)")
     args = parser.parse_args()
     report = {"devices": [repr(d) for d in lazyfuse.devices()]}
     print("devices:", report["devices"])
     if not any(d.kind == "cuda" for d in lazyfuse.devices()):
         print("no CUDA device: nothing to check")
         sys.exit(2)
+    if args.first_calls:
+        os.makedirs(args.out, exist_ok=True)
+        first_calls(args.first_calls, args.out, args.only)
+        return
     check_layouts(report)
     bench(report, args.only)
     timing = lazyfuse._native.cuda_timing()

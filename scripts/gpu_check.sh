@@ -3,7 +3,9 @@
 # builds lazyfuse (or takes a prebuilt bundle, see below), runs the random-program
 # differential test of the CUDA target against the interpreter, checks every layout
 # against NumPy, and times the benchmark workloads against CuPy and JAX on the GPU with
-# the device's copy bandwidth measured in the same run. Results go to $OUT (or
+# the device's copy bandwidth measured in the same run, then times each workload's first
+# call in fresh processes over an empty kernel cache and over the one that run filled
+# (PTX loaded from disk, no LLVM). Results go to $OUT (or
 # ./gpu-check): gpu_check.json, gpu_check.md and the logs.
 #
 # A GPU machine without a Rust toolchain takes a bundle made here by
@@ -66,4 +68,11 @@ echo "== random programs on the GPU against the interpreter"
 LAZYFUSE_REQUIRE_GPU=1 timeout 300 "$test_bin" gpu_ --test-threads=1 2>&1 | tee "$out/differential.log" || status=1
 echo "== layouts, workloads, CuPy and JAX"
 timeout 300 "$python" scripts/gpu_check.py --out "$out" 2>&1 | tee "$out/gpu_check.log" || status=1
+echo "== first calls in fresh processes: an empty kernel cache, then the one it filled"
+cache=$(mktemp -d)
+for label in cold warm; do
+    LAZYFUSE_CACHE_DIR=$cache timeout 120 "$python" scripts/gpu_check.py --out "$out" \
+        --first-calls $label 2>&1 | tee "$out/first_calls_$label.log" || status=1
+done
+rm -rf "$cache"
 exit $status

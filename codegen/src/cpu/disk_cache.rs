@@ -1,6 +1,7 @@
 //! Compiled kernels kept on disk, so that a second process compiles nothing.
 //!
-//! An entry is a kernel's relocatable object file, named by the BLAKE3 hash of its key:
+//! An entry is a kernel's relocatable object file (or, for the GPU, its PTX:
+//! `nvptx/ptx_cache.rs`), named by the BLAKE3 hash of its key:
 //! the kernel's structure key, the CPU (name, features, vector width), LLVM's version
 //! and a hash of the code generator's own source (`build.rs`), so that an entry written
 //! by another version of lazyfuse or for another CPU is never found. The cache holds
@@ -100,6 +101,18 @@ impl DiskCache {
     /// The cache the environment asks for (see the module documentation), for this
     /// machine's CPU; None when it is switched off or its directory is unusable.
     pub fn from_environment() -> Option<DiskCache> {
+        let host = super::compile::CpuModel::host();
+        DiskCache::from_environment_for(environment_key(
+            &host.cpu,
+            &host.features,
+            host.vector_width,
+        ))
+    }
+
+    /// The cache the environment asks for, for code compiled in `environment` (what,
+    /// besides an entry's structure key, changes the code: the target and the versions
+    /// of what compiled it); None when it is switched off or its directory is unusable.
+    pub(crate) fn from_environment_for(environment: String) -> Option<DiskCache> {
         if matches!(
             std::env::var("LAZYFUSE_CACHE").as_deref(),
             Ok("0") | Ok("off") | Ok("false")
@@ -122,12 +135,7 @@ impl DiskCache {
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(512);
-        let host = super::compile::CpuModel::host();
-        DiskCache::open(
-            &dir,
-            environment_key(&host.cpu, &host.features, host.vector_width),
-            limit_mb << 20,
-        )
+        DiskCache::open(&dir, environment, limit_mb << 20)
     }
 
     /// The cache in `dir` for this machine's CPU, bounded to `limit_bytes`; None if the
@@ -143,7 +151,7 @@ impl DiskCache {
 
     /// The cache in `dir` (created with mode 0700 if missing) for kernels compiled in
     /// `environment`; None if the directory cannot be made or is not private.
-    pub(super) fn open(dir: &Path, environment: String, limit_bytes: u64) -> Option<DiskCache> {
+    pub(crate) fn open(dir: &Path, environment: String, limit_bytes: u64) -> Option<DiskCache> {
         let dir = dir.join("kernels");
         if fs::DirBuilder::new()
             .recursive(true)
@@ -206,7 +214,7 @@ impl DiskCache {
 
     /// The object stored for `structure_key`, if a whole, private entry with exactly
     /// this key is there.
-    pub(super) fn load(&self, structure_key: &str) -> Option<Vec<u8>> {
+    pub(crate) fn load(&self, structure_key: &str) -> Option<Vec<u8>> {
         let key = self.full_key(structure_key);
         let (_, path) = self.path(&key);
         let mut file = fs::File::open(&path).ok()?;
@@ -236,7 +244,7 @@ impl DiskCache {
 
     /// Keeps `object` for `structure_key` (best effort: a full disk or a race with
     /// another process only means the next process compiles again).
-    pub(super) fn store(&self, structure_key: &str, object: &[u8]) {
+    pub(crate) fn store(&self, structure_key: &str, object: &[u8]) {
         let key = self.full_key(structure_key);
         let (shard, path) = self.path(&key);
         if !Self::private_shard(&shard) {

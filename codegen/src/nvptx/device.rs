@@ -1,5 +1,6 @@
 //! Running plans on a CUDA device: the driver loaded at run time (cudarc), device memory
-//! per storage root, compiled kernels cached per (structure, architecture), and the
+//! per storage root, compiled kernels cached per (structure, architecture; their PTX
+//! also on disk, `ptx_cache.rs`), and the
 //! kernels the GPU does not run yet (matrix products, routines along an axis) computed
 //! on the host by the reference implementation.
 
@@ -221,7 +222,9 @@ impl CudaExecutor {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(k.clone());
         }
-        let text = canonical_ptx(canonical, dtypes, &self.arch, variant)?;
+        let text = super::ptx_cache::cached_ptx(super::ptx_cache::process_cache(), &key, || {
+            canonical_ptx(canonical, dtypes, &self.arch, variant)
+        })?;
         let module = self
             .ctx
             .load_module(cudarc::nvrtc::Ptx::from_src(text))

@@ -12,6 +12,7 @@
 mod device;
 mod matmul;
 mod ptx;
+mod ptx_cache;
 pub mod toolkit;
 
 pub use device::{devices, CudaExecutor, CudaTiming};
