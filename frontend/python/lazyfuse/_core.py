@@ -357,14 +357,10 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
 
 
     def __matmul__(self, o):
-        view = _small(self)
-        if view is not None and type(o) is ndarray:
-            other = _small(o)
-            if other is not None:
-                try:
-                    return _from_numpy(view @ other)
-                except (ValueError, TypeError):
-                    pass  # the lazy path raises lazyfuse's error
+        # Both small and in memory: NumPy's product at once (see _functions.dot).
+        result = _native.eager_pair(_operator.matmul, self, o)
+        if result is not None:
+            return result
         try:
             return ndarray(self._native_array.matmul(asarray(o)._native_array))
         except TypeError:

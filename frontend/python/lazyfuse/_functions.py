@@ -8,10 +8,12 @@ import numpy as _np
 
 from . import _native
 from .errors import BindingError, ConcretizationError
-from ._core import (_NOVALUE, _axes, _by_numpy, _eager_when_small, _elementwise, _from_numpy,
+from ._core import (_NOVALUE, _axes, _by_numpy, _eager_when_small, _elementwise,
                     _index, _operand, _shape, _small, asarray, ndarray)
 from . import _core
 from ._ufuncs import maximum, minimum, rint
+
+_eager_pair = _native.eager_pair
 
 __all__ = [
     "all", "any", "argmax", "argmin", "around", "astype", "broadcast_to", "clip",
@@ -134,15 +136,16 @@ def matmul(a, b):
     return asarray(a) @ asarray(b)
 
 
-@_deferred_to(_np.dot)
 def dot(a, b):
-    if type(a) is ndarray and type(b) is ndarray:
-        x, y = _small(a), _small(b)
-        if x is not None and y is not None:
-            try:
-                return _from_numpy(_np.dot(x, y))
-            except (ValueError, TypeError):
-                pass  # the lazy path raises lazyfuse's error
+    # Two small arrays in memory: NumPy's dot at once (None: the lazy path, which raises
+    # lazyfuse's error where NumPy raised). Deferred types (lazyfuse.dask.Array) are
+    # not lazy arrays, so they reach NumPy's dot below (which hands them back to them).
+    result = _eager_pair(_np.dot, a, b)
+    if result is not None:
+        return result
+    if _core._DEFERRED_TYPES and (type(a) in _core._DEFERRED_TYPES
+                                  or type(b) in _core._DEFERRED_TYPES):
+        return _np.dot(a, b)
     return ndarray(asarray(a)._native_array.dot(asarray(b)._native_array))
 
 

@@ -743,6 +743,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(operators::set_eager_limit, m)?)?;
     m.add_function(wrap_pyfunction!(operators::register_ufuncs, m)?)?;
     m.add_function(wrap_pyfunction!(operators::eager_call, m)?)?;
+    m.add_function(wrap_pyfunction!(operators::eager_pair, m)?)?;
     m.add_function(wrap_pyfunction!(views::register_reductions, m)?)?;
     m.add_function(wrap_pyfunction!(asarray, m)?)?;
     m.add_function(wrap_pyfunction!(blas, m)?)?;
