@@ -381,9 +381,9 @@ pub(super) fn inplace_operator(
             let base = slf.borrow().base_ref().map(|b| b.clone_ref(py));
             if let (Some(base), true) = (base, is_writeable(&view)) {
                 base.bind(py).borrow_mut().before_write(py)?;
-                let kwargs = PyDict::new(py);
-                kwargs.set_item(intern!(py, "out"), &view)?;
-                if ufunc.call((&view, value), Some(&kwargs)).is_ok() {
+                // The output as the third positional argument (a ufunc's `out`): no
+                // keyword dictionary to build and parse on every call.
+                if ufunc.call1((&view, value, &view)).is_ok() {
                     return Ok(slf.clone().into_any().unbind());
                 }
             }
