@@ -530,6 +530,8 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
         if out is not None or initial is not _NOVALUE or where is not True:
             return _by_numpy(_np.sum, self, axis=axis, dtype=dtype, out=out,
                              keepdims=keepdims, initial=initial, where=where)
+        if dtype is None:
+            return self._reduce("sum", axis, keepdims)
         return _with_dtype(_with_dtype(self, dtype)._reduce("sum", axis, keepdims), dtype)
 
     def prod(self, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE,
@@ -537,6 +539,8 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
         if out is not None or initial is not _NOVALUE or where is not True:
             return _by_numpy(_np.prod, self, axis=axis, dtype=dtype, out=out,
                              keepdims=keepdims, initial=initial, where=where)
+        if dtype is None:
+            return self._reduce("prod", axis, keepdims)
         return _with_dtype(_with_dtype(self, dtype)._reduce("prod", axis, keepdims), dtype)
 
     def max(self, axis=None, out=None, keepdims=False, initial=_NOVALUE, where=True):
@@ -667,10 +671,12 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
         return head + _pictures.html_picture(self.to_dot(), self._native_array.program_text())
 
 
-# The reductions NumPy computes for tiny arrays in memory (see _small).
-_REDUCE_NUMPY = {"sum": _np.sum, "prod": _np.prod, "max": _np.max, "min": _np.min,
-                 "mean": _np.mean, "any": _np.any, "all": _np.all, "argmax": _np.argmax,
-                 "argmin": _np.argmin}
+# The reductions NumPy computes for tiny arrays in memory (see _small): ndarray's own
+# methods, which give what the module functions give for an ndarray (those call the
+# same reductions) without their Python wrapper (np.sum of 200 floats takes 1.45 µs,
+# ndarray.sum 0.74).
+_REDUCE_NUMPY = {name: getattr(_np.ndarray, name) for name in
+                 ("sum", "prod", "max", "min", "mean", "any", "all", "argmax", "argmin")}
 _native.register_reductions(_REDUCE_NUMPY)
 
 def _with_dtype(a, dtype):
