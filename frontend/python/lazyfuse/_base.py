@@ -68,7 +68,7 @@ def replay_numpy(view, chain):
         elif name == "transpose":
             view = view.transpose(arg)
         elif name == "reshape":
-            view = _np.reshape(view, arg, copy=False)
+            view = view.reshape(arg, copy=False)
         elif name == "swapaxes":
             view = _np.swapaxes(view, *arg)
         elif name == "moveaxis":

@@ -474,6 +474,11 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
             # Integer arrays, boolean masks: a copy, as NumPy's advanced indexing gives;
             # tiny arrays in memory by NumPy at once, others a lazy gather.
             if _small(self) is not None:
+                # NumPy's copy at once, by one native call where the index arrays are
+                # small and in memory too and the result's dtype is lazyfuse's.
+                result = _native.eager_call(_operator.getitem, (self, key))
+                if result is not None:
+                    return result
                 return _at_once(_operator.getitem, self, _evaluate_nested(key))
             return _gather(self, key)
         base = self._base
@@ -601,11 +606,19 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
             shape = shape[0]
         if order != "C":
             return _by_numpy(_np.reshape, self, shape, order=order)
+        view = self._np
+        if view is not None:
+            # In memory: NumPy's reshape of the view checks the shape, resolves -1 and
+            # says whether it is a view; a copy or an error takes the path below.
+            try:
+                return self._view("reshape", view.reshape(shape, copy=False).shape)
+            except (ValueError, TypeError):
+                pass
         native = self._native_array.reshape([_index(s) for s in shape])
         shape = tuple(native.shape)
         # A view where NumPy gives one (its stride arithmetic decides), else a copy.
         try:
-            _np.reshape(self._layout_probe(), shape, copy=False)
+            self._layout_probe().reshape(shape, copy=False)
         except ValueError:
             return ndarray(native)
         return self._view("reshape", shape)

@@ -72,6 +72,13 @@ pub(super) fn view(
         // In memory: NumPy's view, from the parent's view when known.
         let np = match parent_np {
             Some(parent) if transpose_all => parent.getattr(intern!(py, "T"))?.unbind(),
+            // The common steps as NumPy's own methods on the parent's view, without
+            // replay_numpy's Python frame (callers have checked that a reshape is a
+            // view, which ndarray.reshape then returns).
+            Some(parent) if name.eq(intern!(py, "reshape"))? => parent
+                .call_method1(intern!(py, "reshape"), (arg,))?
+                .unbind(),
+            Some(parent) if name.eq(intern!(py, "index"))? => parent.get_item(arg)?.unbind(),
             Some(parent) => replay_numpy.call1(py, (parent, steps))?,
             None => replay_numpy.call1(py, (buffer.clone_ref(py), &chain))?,
         };
