@@ -18,7 +18,7 @@ import operator as _operator
 
 import numpy as _np
 
-from . import _ufuncs
+from . import _native, _ufuncs
 from ._core import _by_numpy, asarray, matmul, ndarray
 from ._creation import zeros
 from ._fallback import numpy_function as _numpy_function
@@ -41,6 +41,13 @@ _normalize_axis_tuple = _np.lib.array_utils.normalize_axis_tuple
 
 def norm(x, ord=None, axis=None, keepdims=False):
     """NumPy's ``norm``, lazily where it is a reduction of |x|."""
+    if type(x) is ndarray:
+        # Small and in memory (a convergence test in a loop): NumPy's norm at once, by
+        # one native call (None: the lazy path, which also reports NumPy's errors in
+        # lazyfuse's words).
+        result = _native.eager_call(_np.linalg.norm, (x, ord, axis, keepdims))
+        if result is not None:
+            return result
     x = asarray(x)
     if x.dtype.kind in "iub":
         x = x.astype("float64")

@@ -5,13 +5,16 @@ of being computed by NumPy on evaluated values. Views are views where NumPy's ar
 
 Arguments lazyfuse does not compute lazily (repeat counts given as an array, tril/triu
 of a 1-d array, keyword arguments beyond NumPy's common ones) are computed by NumPy on
-the evaluated values, as every function lazyfuse lacks is."""
+the evaluated values, as every function lazyfuse lacks is. The functions that give new
+arrays run at once by NumPy on small arrays in memory (`_eager_when_small`), where a
+composition of lazy steps costs more than the work."""
 
 import math as _math
 
 import numpy as _np
 
-from ._core import _by_numpy, _index, asarray, concatenate, ndarray, stack, where
+from ._core import (_by_numpy, _eager_when_small, _index, asarray, concatenate, ndarray, stack,
+                    where)
 
 __all__ = [
     "flip", "fliplr", "flipud", "rot90", "roll", "diff", "tile", "repeat", "triu", "tril",
@@ -76,6 +79,7 @@ def rot90(m, k=1, axes=(0, 1)):
     return flip(m.transpose(perm), axes[1])
 
 
+@_eager_when_small(_np.roll)
 def roll(a, shift, axis=None):
     """NumPy's ``roll``: elements shifted along `axis` (the flattened array if None),
     wrapping around; a new array, two slices joined."""
@@ -100,6 +104,7 @@ def roll(a, shift, axis=None):
     return _fresh(out) if out is a else out
 
 
+@_eager_when_small(_np.diff)
 def diff(a, n=1, axis=-1, prepend=_np._NoValue, append=_np._NoValue):
     """NumPy's ``diff``: the n-th difference along `axis` (``!=`` for booleans)."""
     n = _index(n)
@@ -134,6 +139,7 @@ def diff(a, n=1, axis=-1, prepend=_np._NoValue, append=_np._NoValue):
     return a
 
 
+@_eager_when_small(_np.tile)
 def tile(A, reps):
     """NumPy's ``tile``: A repeated `reps` times along each axis (one broadcast and a
     reshape: the copies are read, not written)."""
@@ -150,6 +156,7 @@ def tile(A, reps):
     return ndarray(native.reshape([r * n for r, n in zip(reps, shape)]))
 
 
+@_eager_when_small(_np.repeat)
 def repeat(a, repeats, axis=None):
     """NumPy's ``repeat`` for one count (a broadcast and a reshape); counts per element
     (an array) give a data-dependent shape and are computed by NumPy."""
@@ -187,11 +194,13 @@ def _triangle(m, k, upper):
     return where(keep, m, _np.zeros((), m.dtype))
 
 
+@_eager_when_small(_np.triu)
 def triu(m, k=0):
     """NumPy's ``triu``: zeros below the k-th diagonal of the last two axes."""
     return _triangle(m, k, True)
 
 
+@_eager_when_small(_np.tril)
 def tril(m, k=0):
     """NumPy's ``tril``: zeros above the k-th diagonal of the last two axes."""
     return _triangle(m, k, False)
@@ -257,12 +266,14 @@ def _stack_args(tup, name):
     return [asarray(a) for a in tup]
 
 
+@_eager_when_small(_np.vstack)
 def vstack(tup, *, dtype=None, casting="same_kind"):
     if dtype is not None or casting != "same_kind":
         return _by_numpy(_np.vstack, tup, dtype=dtype, casting=casting)
     return concatenate([atleast_2d(a) for a in _stack_args(tup, "stack")], axis=0)
 
 
+@_eager_when_small(_np.hstack)
 def hstack(tup, *, dtype=None, casting="same_kind"):
     if dtype is not None or casting != "same_kind":
         return _by_numpy(_np.hstack, tup, dtype=dtype, casting=casting)
@@ -274,6 +285,7 @@ def dstack(tup):
     return concatenate([atleast_3d(a) for a in _stack_args(tup, "stack")], axis=2)
 
 
+@_eager_when_small(_np.column_stack)
 def column_stack(tup):
     arrs = [a.reshape((a.shape[0], 1)) if a.ndim < 2 else a
             for a in (atleast_1d(x) for x in _stack_args(tup, "stack"))]
@@ -410,6 +422,7 @@ def _take_static(a, axis, indices):
     return pieces[0] if len(pieces) == 1 else concatenate(pieces, axis=axis)
 
 
+@_eager_when_small(_np.pad)
 def pad(array, pad_width, mode="constant", **kwargs):
     """NumPy's ``pad`` for the modes that are rearrangements (constant with a scalar
     value, edge, wrap, reflect, symmetric), lazily: slices of the array and broadcast
@@ -449,6 +462,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
     return _fresh(out) if out is a else out
 
 
+@_eager_when_small(_np.ptp)
 def ptp(a, axis=None, out=None, keepdims=False):
     """NumPy's ``ptp``: max - min."""
     if out is not None:
@@ -457,12 +471,14 @@ def ptp(a, axis=None, out=None, keepdims=False):
     return a.max(axis=axis, keepdims=keepdims) - a.min(axis=axis, keepdims=keepdims)
 
 
+@_eager_when_small(_np.count_nonzero)
 def count_nonzero(a, axis=None, *, keepdims=False):
     """NumPy's ``count_nonzero`` (int64)."""
     a = asarray(a)
     return (a != 0).sum(axis=axis, keepdims=keepdims).astype("int64")
 
 
+@_eager_when_small(_np.average)
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     """NumPy's ``average`` (weights of a's shape or 1-d along one axis); the weight
     sum is not checked for zero here (NumPy raises ZeroDivisionError: that needs the
@@ -500,11 +516,13 @@ def _nan_reduce(numpy_function, method, fill, a, axis, dtype, out, keepdims):
     return getattr(a, method)(axis=axis, dtype=dtype, keepdims=keepdims)
 
 
+@_eager_when_small(_np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
     """NumPy's ``nansum``: NaNs count as zero."""
     return _nan_reduce(_np.nansum, "sum", 0, a, axis, dtype, out, keepdims)
 
 
+@_eager_when_small(_np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
     """NumPy's ``nanprod``: NaNs count as one."""
     return _nan_reduce(_np.nanprod, "prod", 1, a, axis, dtype, out, keepdims)

@@ -479,6 +479,17 @@ fn eager_result<'py>(
     if array.len() > limit || !b"dfilq?".contains(&array.dtype().char()) {
         return Ok(None);
     }
+    // A view (of an argument, as `astype(copy=False)` can return, or of NumPy's own
+    // temporary) is copied: a new base must own its memory, or writes through another
+    // base aliasing it would go unseen.
+    // SAFETY: reading the base pointer of a live array object.
+    let array = if unsafe { (*array.as_array_ptr()).base.is_null() } {
+        array
+    } else {
+        array
+            .call_method0(intern!(py, "copy"))?
+            .cast_into::<PyUntypedArray>()?
+    };
     Ok(Some(from_numpy(array.as_any())?.into_any().unbind()))
 }
 
