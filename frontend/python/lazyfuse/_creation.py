@@ -54,6 +54,10 @@ def empty(shape, dtype=None, order="C", *, device=None):
 
 
 def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
+    if type(a) is ndarray and dtype is None and shape is None and device is None:
+        view = a._np
+        if view is not None and view.size <= _core._EAGER_ELEMENTS:
+            return _from_numpy(_np.zeros(view.shape, view.dtype))  # tiny: at once
     _check_device(device)
     a = asarray(a)
     return zeros(a.shape if shape is None else shape, dtype or a.dtype)
@@ -80,9 +84,13 @@ def arange(start, stop=None, step=1, dtype=None, *, device=None):
     values; the first is ``start`` and the next ``start + step``, both cast to the dtype,
     and value i is ``first + i * (second - first)`` computed in the dtype (so
     ``arange(0, 1, 0.1, dtype=int)`` is ten zeros, as in NumPy)."""
-    _check_device(device)
     if stop is None:
         start, stop = 0, start
+    if type(start) is int and type(stop) is int and type(step) is int and dtype is None \
+            and device is None and step and -((start - stop) // step) <= _core._EAGER_ELEMENTS:
+        # Tiny, of Python ints (a loop's index range): at once, without the checks below.
+        return _from_numpy(_np.arange(start, stop, step))
+    _check_device(device)
     for v in (start, stop, step):
         if isinstance(v, ndarray) or not isinstance(v, (_numbers.Real, _np.number)):
             raise TypeError(f"arange: unsupported value {v!r} (integers or floats)")
