@@ -225,7 +225,7 @@ fn value_in_memory<'py>(value: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> 
         return Some(value.clone());
     }
     let array = value.cast_exact::<PyUntypedArray>().ok()?;
-    b"dfilq?"
+    super::operators::EAGER_DTYPES
         .contains(&array.dtype().char())
         .then(|| value.clone())
 }

@@ -109,6 +109,11 @@ pub(super) fn unary_operator(slf: &Bound<'_, Handle>, op: &str) -> PyResult<Py<P
         .map(Bound::unbind)
 }
 
+/// The dtypes (NumPy's type characters) of the arrays the eager path hands to NumPy
+/// and takes back: bool, the integers of every width and sign, float32 and float64.
+/// (float16 and the complex types stay on the lazy path.)
+pub(super) const EAGER_DTYPES: &[u8] = b"?bBhHiIlLqQfd";
+
 /// Errors NumPy raises that the lazy path reports in lazyfuse's words instead.
 pub(super) fn is_lazy_reported(py: Python<'_>, e: &PyErr) -> bool {
     e.is_instance_of::<PyValueError>(py)
@@ -182,7 +187,7 @@ fn eager_operand<'py>(x: &Bound<'py, PyAny>, limit: usize) -> Option<Bound<'py, 
         return Some(x.clone());
     }
     let array = x.cast_exact::<PyUntypedArray>().ok()?;
-    (array.len() <= limit && b"dfilq?".contains(&array.dtype().char())).then(|| x.clone())
+    (array.len() <= limit && EAGER_DTYPES.contains(&array.dtype().char())).then(|| x.clone())
 }
 
 /// A 0-d array's element as a NumPy scalar, else the array itself. A unary ufunc runs
@@ -476,7 +481,7 @@ fn eager_result<'py>(
     } else {
         return Ok(None);
     };
-    if array.len() > limit || !b"dfilq?".contains(&array.dtype().char()) {
+    if array.len() > limit || !EAGER_DTYPES.contains(&array.dtype().char()) {
         return Ok(None);
     }
     // A view (of an argument, as `astype(copy=False)` can return, or of NumPy's own
