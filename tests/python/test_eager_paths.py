@@ -1,0 +1,146 @@
+"""The fast paths for small arrays in memory (the default eager limit): NumPy computes
+at once, through one native call where it can. Each must give NumPy's values, dtypes,
+errors and aliasing (views stay views of the same memory, new arrays own theirs)."""
+
+import numpy as onp
+import pytest
+
+import lazyfuse.numpy as np
+
+pytestmark = pytest.mark.eager
+
+
+def _same(got, want):
+    got = onp.asarray(got)
+    want = onp.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape, (got, want)
+    onp.testing.assert_array_equal(got, want)
+
+
+def test_reshape_is_a_view_where_numpy_gives_one_and_a_copy_elsewhere():
+    base = onp.arange(24.0).reshape(4, 6)
+    q = np.asarray(base.copy())
+    r = q.reshape(6, 4)
+    _same(r, base.reshape(6, 4))
+    r[0, 0] = -1.0  # a view: the write shows through q
+    assert float(q[0, 0]) == -1.0
+    q[3, 5] = -2.0
+    assert float(r[5, 3]) == -2.0
+    _same(q.reshape(-1), onp.asarray(q).reshape(-1))
+    _same(q.reshape((2, -1, 3)), onp.asarray(q).reshape((2, -1, 3)))
+    t = q.T  # not C-contiguous: its reshape is a copy
+    c = t.reshape(24)
+    c[0] = 100.0
+    assert float(q[0, 0]) == -1.0
+    with pytest.raises(ValueError):
+        q.reshape(5, 5)
+    with pytest.raises(TypeError):
+        q.reshape(True, 24)
+
+
+def test_advanced_indexing_gives_numpy_copies_and_errors():
+    a = onp.arange(20.0)
+    x = np.asarray(a.copy())
+    idx = np.asarray(onp.array([3, 1, 4, 1, 5]))
+    mask = np.asarray(a % 3 == 0)
+    _same(x[idx], a[[3, 1, 4, 1, 5]])
+    _same(x[mask], a[a % 3 == 0])
+    _same(x[[0, -1]], a[[0, -1]])
+    mn = onp.arange(12, dtype=onp.uint16).reshape(3, 4)
+    m = np.asarray(mn)
+    _same(m[np.asarray(onp.array([2, 0])), 1:3], mn[[2, 0], 1:3])
+    _same(m[..., onp.array([True, False, True, False])], mn[..., [True, False, True, False]])
+    y = x[idx]
+    y[0] = 99.0  # a copy: x is unchanged
+    assert float(x[3]) == 3.0
+    with pytest.raises(IndexError):
+        x[np.asarray(onp.array([0, 20]))]
+
+
+def test_products_reductions_and_zero_d_operations():
+    v = onp.linspace(-1.0, 2.0, 64)
+    m = onp.arange(64.0 * 64).reshape(64, 64) / 1000
+    lv, lm = np.asarray(v), np.asarray(m)
+    d = np.dot(lv, lv)
+    _same(d, onp.dot(v, v))
+    _same(lm @ lv, m @ v)
+    _same(np.sqrt(d), onp.sqrt(onp.dot(v, v)))
+    _same(d / np.dot(lv, lm @ lv), onp.dot(v, v) / onp.dot(v, m @ v))
+    _same(-d, -onp.dot(v, v))
+    for name in ("sum", "prod", "max", "min", "mean", "any", "all", "argmax", "argmin"):
+        _same(getattr(lm, name)(), getattr(m, name)())
+        _same(getattr(lm, name)(axis=1), getattr(m, name)(axis=1))
+        _same(getattr(lm, name)(axis=0, keepdims=True), getattr(m, name)(axis=0, keepdims=True))
+    _same(np.sum(lv), onp.sum(v))
+    with pytest.raises(onp.exceptions.AxisError):
+        lm.sum(axis=2)
+
+
+def test_in_place_operators_write_the_same_memory():
+    a = onp.arange(10.0)
+    x = np.asarray(a.copy())
+    view = x[2:6]
+    view += np.asarray(onp.ones(4))
+    a[2:6] += 1
+    _same(x, a)
+    x -= 0.5
+    a -= 0.5
+    _same(x, a)
+    u = np.asarray(onp.arange(6, dtype=onp.uint8))
+    u *= 100  # wraps as NumPy's uint8 does
+    _same(u, onp.arange(6, dtype=onp.uint8) * onp.uint8(100))
+
+
+def test_norm_matches_numpy_for_each_order_and_axis():
+    for x in (onp.arange(12.0).reshape(3, 4) - 5, onp.array([3.0, -4.0]), onp.arange(6).reshape(2, 3)):
+        lx = np.asarray(x)
+        cases = [{}, {"ord": 1}, {"ord": onp.inf}, {"axis": 0}, {"axis": -1, "keepdims": True}]
+        if x.ndim == 2:
+            cases.append({"ord": "fro"})
+        for kw in cases:
+            _same(np.linalg.norm(lx, **kw), onp.linalg.norm(x, **kw))
+    with pytest.raises(ValueError):
+        np.linalg.norm(np.asarray(onp.ones(3)), ord="fro")
+
+
+def test_manipulation_functions_match_numpy_and_own_their_memory():
+    a = onp.arange(24.0).reshape(4, 6)
+    x = np.asarray(a.copy())
+    cases = [
+        ("roll", (x, 2), (a, 2)), ("roll", (x, -1, 1), (a, -1, 1)),
+        ("diff", (x,), (a,)), ("diff", (x, 2, 0), (a, 2, 0)),
+        ("tile", (x, (2, 1)), (a, (2, 1))), ("repeat", (x, 2, 1), (a, 2, 1)),
+        ("triu", (x, 1), (a, 1)), ("tril", (x,), (a,)),
+        ("vstack", ([x, x],), ([a, a],)), ("hstack", ([x, x],), ([a, a],)),
+        ("column_stack", ([x[:, 0], x[:, 1]],), ([a[:, 0], a[:, 1]],)),
+        ("pad", (x, 1), (a, 1)), ("ptp", (x, 0), (a, 0)), ("count_nonzero", (x,), (a,)),
+        ("average", (x, 1), (a, 1)), ("nansum", (x,), (a,)), ("nanprod", (x[0, 1:3],), (a[0, 1:3],)),
+    ]
+    for name, largs, nargs in cases:
+        got = getattr(np, name)(*largs)
+        _same(got, getattr(onp, name)(*nargs))
+    r = np.roll(x, 0)  # NumPy's roll by 0 is a copy too
+    r[0, 0] = 50.0
+    assert float(x[0, 0]) == 0.0
+
+
+def test_arange_and_zeros_like_match_numpy():
+    for args in [(5,), (2, 9), (9, 2, -2), (0,), (-3,), (0, 10, 3), (10, 0, -3), (1.5, 4.0, 0.5)]:
+        _same(np.arange(*args), onp.arange(*args))
+    with pytest.raises(ZeroDivisionError):
+        np.arange(1, 5, 0)
+    for dtype in (onp.float32, onp.int16, onp.uint8, bool):
+        a = onp.ones((3, 4), dtype=dtype)
+        _same(np.zeros_like(np.asarray(a)), onp.zeros_like(a))
+
+
+def test_every_integer_dtype_computes_as_numpy_does():
+    for dtype in (onp.int8, onp.int16, onp.uint8, onp.uint16, onp.uint32, onp.uint64):
+        a = onp.arange(1, 13, dtype=dtype)
+        x = np.asarray(a)
+        _same(x * 3 + 25, a * 3 + 25)
+        _same(x >> 1, a >> 1)
+        _same(x // 3, a // 3)
+        _same(x.astype(onp.uint32) * 77, a.astype(onp.uint32) * 77)
+    with pytest.raises(OverflowError):  # NumPy: Python integer 250 out of bounds for int8
+        np.asarray(onp.arange(3, dtype=onp.int8)) + 250
