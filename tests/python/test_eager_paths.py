@@ -144,3 +144,23 @@ def test_every_integer_dtype_computes_as_numpy_does():
         _same(x.astype(onp.uint32) * 77, a.astype(onp.uint32) * 77)
     with pytest.raises(OverflowError):  # NumPy: Python integer 250 out of bounds for int8
         np.asarray(onp.arange(3, dtype=onp.int8)) + 250
+
+
+def test_sorts_and_bincount_give_numpy_arrays_that_own_their_memory():
+    a = onp.array([3.0, 1.0, 2.0, 1.0])
+    x = np.asarray(a.copy())
+    s = np.sort(x)
+    _same(s, onp.sort(a))
+    s[0] = 9.0  # a new array: x is unchanged
+    assert float(x[1]) == 1.0
+    _same(np.argsort(x, kind="stable"), onp.argsort(a, kind="stable"))
+    lab, w = onp.array([0, 2, 2, 5]), onp.array([0.5, 1.0, 2.0, 4.0])
+    _same(np.bincount(np.asarray(lab), weights=np.asarray(w), minlength=7),
+          onp.bincount(lab, weights=w, minlength=7))
+    _same(np.bincount(np.asarray(lab)), onp.bincount(lab))
+    values, counts = np.unique(np.asarray(lab), return_counts=True)
+    want_values, want_counts = onp.unique(lab, return_counts=True)
+    _same(values, want_values)
+    _same(counts, want_counts)
+    with pytest.raises(ValueError):
+        np.bincount(np.asarray(onp.array([1, -1])))
