@@ -51,21 +51,29 @@ def _at_once(func, *args, **kwargs):
     would compute it lazily past the eager limit)."""
     if "out" in kwargs:
         return _numpy_call(func, None, args, kwargs)
-    args, kwargs = _evaluate_nested(args), _evaluate_nested(kwargs) if kwargs else kwargs
+    # (NumPy arrays and Python scalars as they are: _evaluate_nested for the rest.)
+    args = [a if type(a) in _AS_THEY_ARE else _evaluate_nested(a) for a in args]
+    kwargs = _evaluate_nested(kwargs) if kwargs else kwargs
     result = func(*args, **kwargs)
     fresh = _fresh_arrays(result, args)
-    if fresh is not None:
-        return fresh
+    return fresh if fresh is not None else _wrapped(result, None, (args, kwargs))
+
+
+def _wrapped(result, note, sources):
+    """NumPy's result as lazyfuse gives it: a NumPy scalar as a 0-d lazy array (as it is
+    where lazyfuse lacks its dtype), anything else by wrap_result."""
     if isinstance(result, _np.generic):
         try:
             return asarray(result)
         except DTypeError:
             return result
-    return wrap_result(result, None, (args, kwargs))
+    return wrap_result(result, note, sources)
 
 
 # The dtypes (type characters) of lazyfuse's arrays.
-_LAZYFUSE_CHARS = frozenset("?bBhHiIlLqQefdFD")
+_LAZYFUSE_CHARS = frozenset([_np.dtype(name).char for name in _core._SUPPORTED_DTYPES]
+                            + [_np.dtype(t).char for t in (_np.longlong, _np.ulonglong)])
+# (longlong and ulonglong: int64 and uint64 under another type character.)
 
 
 def _fresh_arrays(result, args):
@@ -74,13 +82,26 @@ def _fresh_arrays(result, args):
     not an argument itself) in a dtype lazyfuse has; None otherwise (wrap_result's
     checks then decide). Sorts, argsorts, uniques and nonzero give such arrays, and
     this skips wrap_result's overlap tests (4-5 µs of a tiny sort's 5.4)."""
-    items = result if type(result) is tuple else (result,)
-    for r in items:
-        if type(r) is not _np.ndarray or r.base is not None or r.dtype.char not in _LAZYFUSE_CHARS \
-                or any(r is a for a in args):
-            return None
-    wrapped = tuple(_from_numpy(r) for r in items)
-    return wrapped if type(result) is tuple else wrapped[0]
+    if type(result) is tuple:
+        if all(_owns_memory(r, args) for r in result):
+            return tuple(_from_numpy(r) for r in result)
+        return None
+    return _from_numpy(result) if _owns_memory(result, args) else None
+
+
+def _owns_memory(r, args):
+    """Whether r is a NumPy array of a lazyfuse dtype that owns its memory and is none
+    of the arguments (see _fresh_arrays)."""
+    if type(r) is not _np.ndarray or r.base is not None or r.dtype.char not in _LAZYFUSE_CHARS:
+        return False
+    for a in args:
+        if r is a:
+            return False
+    return True
+
+
+# Arguments _at_once passes to NumPy unchanged.
+_AS_THEY_ARE = frozenset([_np.ndarray, int, float, bool, str, type(None)])
 
 
 def _numpy_call(func, note, args, kwargs):
@@ -95,13 +116,7 @@ def _numpy_call(func, note, args, kwargs):
         if isinstance(result, tuple):
             return tuple(o if r is v else r for r, v, o in zip(result, views, outs))
         return outs[0] if result is views[0] else result
-    result = func(*args, **kwargs)
-    if isinstance(result, _np.generic):
-        try:
-            return asarray(result)
-        except DTypeError:
-            return result
-    return wrap_result(result, note, (args, kwargs))
+    return _wrapped(func(*args, **kwargs), note, (args, kwargs))
 
 
 def _evaluate_nested(x):

@@ -10,7 +10,7 @@ import operator as _operator
 
 import numpy as _np
 
-from ._core import _at_once, _by_numpy, _from_numpy, asarray, where
+from ._core import _at_once, _by_numpy, asarray, where
 from ._functions import _values_now, argsort, concatenate, sort
 
 __all__ = ["histogram", "histogram_bin_edges", "bincount"]
@@ -49,8 +49,7 @@ def bincount(x, weights=None, minlength=0):
     w = None if weights is None else _values_now(weights)
     if values is None or (weights is not None and w is None):
         return _by_numpy(_np.bincount, x, weights, minlength)
-    # A fresh int64 or float64 array: in memory as it is (without _at_once's checks).
-    return _from_numpy(_np.bincount(values, w, minlength))
+    return _at_once(_np.bincount, values, w, minlength)
 
 
 def _now(a, bins, weights):
