@@ -95,3 +95,35 @@ def test_a_view_numpy_returns_does_not_alias_the_lazy_input():
     twice = trimmed * 2.0
     x[1] = 100.0
     onp.testing.assert_array_equal(onp.asarray(twice), [2.0, 4.0])
+
+
+def test_fresh_results_are_noted_and_independent():
+    # nonzero's index arrays are columns of one array NumPy allocates: taken as they
+    # are (no copy), each still behaves as an array of its own.
+    m = np.asarray(onp.array([[True, False, True], [False, True, True]])) & True
+    rows, cols = onp.nonzero(m)
+    want_rows, want_cols = onp.nonzero(onp.asarray(m))
+    onp.testing.assert_array_equal(onp.asarray(rows), want_rows)
+    onp.testing.assert_array_equal(onp.asarray(cols), want_cols)
+    rows[0] = 7
+    onp.testing.assert_array_equal(onp.asarray(cols), want_cols)
+    assert "computed by NumPy: numpy.nonzero (a fallback, not lazy)" in str(
+        lazyfuse.explain(cols * 2))
+
+
+def test_a_view_of_a_numpy_argument_is_not_taken_as_fresh():
+    # A fallback's result that views a NumPy argument (one that is itself a view, so
+    # the result's base is the argument's base): a copy, as the lazy result must not
+    # alias memory its base does not track.
+    def tail(a, b):
+        return b[1:]
+
+    base = onp.array([0.0, 1.0, 2.0, 3.0])
+    view = base[1:]
+    lazy = np.asarray(onp.array([1.0])) * 1.0
+    result = lazy.__array_function__(tail, (type(lazy),), (lazy, view), {})
+    assert isinstance(result, lazyfuse.ndarray)
+    base[3] = 50.0
+    onp.testing.assert_array_equal(onp.asarray(result), [2.0, 3.0])
+    both = onp.union1d(lazy, view)  # a new array: taken as it is
+    onp.testing.assert_array_equal(onp.asarray(both), [1.0, 2.0, 50.0])

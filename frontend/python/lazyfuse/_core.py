@@ -743,7 +743,8 @@ _native.register_array_type(ndarray)
 
 from ._order import _elementwise  # noqa: E402,F401
 from ._dispatch import (_COMPARISONS, _UNARY_UFUNC, _binary,  # noqa: E402,F401
-                        _at_once, _binary_by_numpy, _by_numpy, _evaluate_nested, _is_python_scalar,
+                        _at_once, _binary_by_numpy, _by_numpy, _evaluate_nested, _fallback_call,
+                        _is_python_scalar,
                         _needs_numpy, _out_of_range_comparison, _ufunc_into, _unary,
                         _unary_slow)
 from ._indexing import (_assign, _basic_key, _gather, _check_output, _has_bounds,  # noqa: E402

@@ -11,7 +11,7 @@ import operator as _operator
 import numpy as _np
 
 from . import _core, _native, _ops
-from ._fallback import note_fallback, wrap_result
+from ._fallback import holds_numpy_array, note_fallback, wrap_result
 from ._core import (_BINARY_UFUNC, _EAGER_SCALARS, DTypeError, InvalidArgumentError,
                     _eager_binary, _elementwise, _from_numpy, _small, _with_dtype, asarray,
                     ndarray)
@@ -55,8 +55,27 @@ def _at_once(func, *args, **kwargs):
     args = [a if type(a) in _AS_THEY_ARE else _evaluate_nested(a) for a in args]
     kwargs = _evaluate_nested(kwargs) if kwargs else kwargs
     result = func(*args, **kwargs)
-    fresh = _fresh_arrays(result, args)
+    fresh = _fresh_arrays(result, (args, kwargs))
     return fresh if fresh is not None else _wrapped(result, None, (args, kwargs))
+
+
+def _fallback_call(func, args, kwargs):
+    """What ``__array_function__`` has no lazy form for, without out= or a written
+    argument: NumPy's func on the evaluated arguments, a fallback (its arrays carry
+    note_fallback's note). Results that own their memory are wrapped directly (as
+    _at_once does); NumPy's scalars and other values come back as NumPy gave them."""
+    args = [a if type(a) in _AS_THEY_ARE else _evaluate_nested(a) for a in args]
+    kwargs = _evaluate_nested(kwargs) if kwargs else kwargs
+    result = func(*args, **kwargs)
+    fresh = _fresh_arrays(result, (args, kwargs))
+    if fresh is not None:
+        note = note_fallback(func)
+        for array in fresh if type(fresh) is tuple else (fresh,):
+            array._base.read_cell().set_note(note)
+        return fresh
+    if not holds_numpy_array(result):
+        return result
+    return wrap_result(result, note_fallback(func), (args, kwargs))
 
 
 def _wrapped(result, note, sources):
@@ -78,26 +97,48 @@ _LAZYFUSE_CHARS = frozenset([_np.dtype(name).char for name in _core._SUPPORTED_D
 
 def _fresh_arrays(result, args):
     """NumPy's result as lazy arrays in memory when it is an array, or a tuple of them,
-    that owns its memory (no base: not a view of an argument or of anything else, and
-    not an argument itself) in a dtype lazyfuse has; None otherwise (wrap_result's
+    that is fresh (see _is_fresh) in a dtype lazyfuse has; None otherwise (wrap_result's
     checks then decide). Sorts, argsorts, uniques and nonzero give such arrays, and
     this skips wrap_result's overlap tests (4-5 µs of a tiny sort's 5.4)."""
     if type(result) is tuple:
-        if all(_owns_memory(r, args) for r in result):
-            return tuple(_from_numpy(r) for r in result)
-        return None
-    return _from_numpy(result) if _owns_memory(result, args) else None
+        for r in result:
+            if not _is_fresh(r, args):
+                return None
+        return tuple([_from_numpy(r) for r in result])
+    return _from_numpy(result) if _is_fresh(result, args) else None
 
 
-def _owns_memory(r, args):
-    """Whether r is a NumPy array of a lazyfuse dtype that owns its memory and is none
-    of the arguments (see _fresh_arrays)."""
-    if type(r) is not _np.ndarray or r.base is not None or r.dtype.char not in _LAZYFUSE_CHARS:
+def _is_fresh(r, args):
+    """Whether r is a NumPy array of a lazyfuse dtype whose memory is NumPy's new
+    allocation: r owns it, or r views an array that owns it (nonzero's results are
+    columns of one new array), and that owner is none of the arguments and none of
+    their owners (r is not an argument, nor a view of one)."""
+    if type(r) is not _np.ndarray or r.dtype.char not in _LAZYFUSE_CHARS:
         return False
-    for a in args:
-        if r is a:
-            return False
-    return True
+    owner = r.base
+    if owner is None:
+        owner = r
+    elif type(owner) is not _np.ndarray or owner.base is not None:
+        return False
+    return not _is_among(owner, args)
+
+
+def _is_among(owner, values):
+    """Whether owner is one of the arrays among values (or in the lists, tuples and
+    dicts among them) or the base of one of them."""
+    for v in values:
+        if v is owner:
+            return True
+        t = type(v)
+        if t is _np.ndarray:
+            if v.base is owner:
+                return True
+        elif t in _NESTING and _is_among(owner, v.values() if t is dict else v):
+            return True
+    return False
+
+
+_NESTING = frozenset([list, tuple, dict])
 
 
 # Arguments _at_once passes to NumPy unchanged.

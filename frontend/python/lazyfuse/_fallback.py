@@ -33,14 +33,24 @@ def _user_stacklevel():
     return level
 
 
+# Each function's note, made once (naming it is string work on every call otherwise);
+# NumPy's functions and ufunc methods are a bounded set, but the bound keeps it so.
+_NOTES = {}
+_MAX_NOTES = 4096
+
+
 def note_fallback(func):
     """Names a fallback: warns (FallbackWarning, at the user's line) when
     LAZYFUSE_WARN_FALLBACK=1; returns the note for its results."""
-    name = _name(func)
+    note = _NOTES.get(func)
+    if note is None:
+        note = f"computed by NumPy: {_name(func)} (a fallback, not lazy)"
+        if len(_NOTES) < _MAX_NOTES:
+            _NOTES[func] = note
     if _os.environ.get("LAZYFUSE_WARN_FALLBACK") == "1":
-        _warnings.warn(f"{name} is computed by NumPy on the evaluated inputs (not lazily)",
+        _warnings.warn(f"{_name(func)} is computed by NumPy on the evaluated inputs (not lazily)",
                        FallbackWarning, stacklevel=_user_stacklevel())
-    return f"computed by NumPy: {name} (a fallback, not lazy)"
+    return note
 
 
 _CORE = None
@@ -96,9 +106,15 @@ def wrap_result(result, note, sources=()):
 
 
 def holds_numpy_array(result):
-    if isinstance(result, _np.ndarray) and not isinstance(result, _core().ndarray):
+    """Whether result is a NumPy array (not a lazy one) or a tuple or list holding one."""
+    if type(result) is _np.ndarray:
         return True
-    return isinstance(result, (tuple, list)) and any(holds_numpy_array(r) for r in result)
+    if isinstance(result, (tuple, list)):
+        for r in result:
+            if holds_numpy_array(r):
+                return True
+        return False
+    return isinstance(result, _np.ndarray) and not isinstance(result, _core().ndarray)
 
 
 def numpy_function(func):

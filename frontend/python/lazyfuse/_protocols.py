@@ -26,6 +26,29 @@ _WRITES_FIRST_ARGUMENT = frozenset({"fill_diagonal", "put_along_axis", "place", 
                                     "put", "copyto"})
 
 
+# NumPy function -> lazyfuse's of the same name in the same namespace (None: none).
+_OURS = {}
+
+
+def _ours(func):
+    """lazyfuse.numpy's function for NumPy's func (numpy.linalg.trace is not
+    numpy.trace), or None where lazyfuse.numpy only has NumPy's own (wrapped by
+    lnp.__getattr__) or nothing; looked up once per function."""
+    try:
+        return _OURS[func]
+    except KeyError:
+        pass
+    from . import numpy as lnp
+    namespace = {"numpy": lnp, "numpy.fft": lnp.fft, "numpy.linalg": lnp.linalg}.get(
+        getattr(func, "__module__", None))
+    ours = vars(namespace).get(func.__name__) if namespace is not None else None
+    if not callable(ours) or isinstance(ours, type(lnp)) or hasattr(ours, "__wrapped_numpy__"):
+        ours = None
+    if len(_OURS) < 4096:  # (NumPy's functions: a bounded set; the bound keeps it so)
+        _OURS[func] = ours
+    return ours
+
+
 class NumpyProtocols:
     """``__array_ufunc__`` and ``__array_function__`` of ``lazyfuse.ndarray``."""
 
@@ -75,15 +98,8 @@ class NumpyProtocols:
         return wrap_result(function(*args, **kwargs), note, args)
 
     def __array_function__(self, func, types, args, kwargs):
-        from . import numpy as lnp
-        # Ours of the same name in the same module (numpy.linalg.trace is not
-        # numpy.trace), not NumPy's own through lnp.__getattr__.
-        namespace = {"numpy": lnp, "numpy.fft": lnp.fft, "numpy.linalg": lnp.linalg}.get(
-            getattr(func, "__module__", None))
-        ours = vars(namespace).get(func.__name__) if namespace is not None else None
-        # (NumPy's own function, wrapped by lnp.__getattr__, is not ours.)
-        if (callable(ours) and not isinstance(ours, type(lnp))
-                and not hasattr(ours, "__wrapped_numpy__")):
+        ours = _ours(func)
+        if ours is not None:
             try:
                 return ours(*args, **kwargs)
             except NotImplementedError:
@@ -92,9 +108,11 @@ class NumpyProtocols:
         # (those that write their first argument get it ready for writing).
         first = args[0] if args else None
         out = kwargs.get("out")
+        writes = func.__name__ in _WRITES_FIRST_ARGUMENT and isinstance(first, _core.ndarray)
+        if out is None and not writes:
+            return _core._fallback_call(func, args, kwargs)
         args = _core._evaluate_nested(args)
         kwargs = _core._evaluate_nested(kwargs)
-        writes = func.__name__ in _WRITES_FIRST_ARGUMENT and isinstance(first, _core.ndarray)
         if writes:
             args = (_core._writable(first),) + tuple(args[1:])
         if isinstance(out, _core.ndarray):
@@ -103,9 +121,7 @@ class NumpyProtocols:
             kwargs["out"] = tuple(_core._writable(o) if isinstance(o, _core.ndarray) else o
                                   for o in out)
         result = func(*args, **kwargs)
-        # A fallback when NumPy computed arrays (not np.shape, np.ndim, ...).
-        if writes or out is not None or holds_numpy_array(result):
-            note = note_fallback(func)
+        note = note_fallback(func)
         if out is not None and result is kwargs["out"]:
             return out  # NumPy returns the array it wrote: give back the lazy one
         if not holds_numpy_array(result):
