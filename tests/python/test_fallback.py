@@ -127,3 +127,20 @@ def test_a_view_of_a_numpy_argument_is_not_taken_as_fresh():
     onp.testing.assert_array_equal(onp.asarray(result), [2.0, 3.0])
     both = onp.union1d(lazy, view)  # a new array: taken as it is
     onp.testing.assert_array_equal(onp.asarray(both), [1.0, 2.0, 50.0])
+
+
+def test_overlapping_views_of_a_new_array_become_separate_arrays():
+    # A tuple of views of one new array that overlap: lazyfuse cannot keep two bases
+    # over the same memory, so the later one is a copy (a write to one is not seen by
+    # a pending read of the other behind its back).
+    def halves(a):
+        t = onp.asarray(a) * 1.0
+        return t, t[1:]
+
+    values = onp.arange(1.0, 10_001.0)  # past the eager limit: `doubled` stays pending
+    lazy = np.asarray(values) * 1.0
+    whole, tail = lazy.__array_function__(halves, (type(lazy),), (lazy,), {})
+    doubled = tail * 2.0
+    whole[1] = 100.0
+    onp.testing.assert_array_equal(onp.asarray(doubled), values[1:] * 2.0)
+    assert onp.asarray(whole)[1] == 100.0

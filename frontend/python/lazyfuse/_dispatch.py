@@ -104,8 +104,24 @@ def _fresh_arrays(result, args):
         for r in result:
             if not _is_fresh(r, args):
                 return None
-        return tuple([_from_numpy(r) for r in result])
+        return tuple([_from_numpy(r) for r in _apart(result)])
     return _from_numpy(result) if _is_fresh(result, args) else None
+
+
+def _apart(arrays):
+    """arrays with each that shares memory with an earlier one copied (views of one new
+    array, as nonzero's columns, must not overlap: each becomes a base of its own, and
+    a base's writes are seen only through it)."""
+    if len(arrays) < 2 or all(a.base is None for a in arrays):
+        return arrays
+    kept = []
+    for a in arrays:
+        owner = a if a.base is None else a.base
+        if any((k if k.base is None else k.base) is owner and _np.shares_memory(k, a)
+               for k in kept):
+            a = a.copy()
+        kept.append(a)
+    return kept
 
 
 def _is_fresh(r, args):
