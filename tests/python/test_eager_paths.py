@@ -164,3 +164,19 @@ def test_sorts_and_bincount_give_numpy_arrays_that_own_their_memory():
     _same(counts, want_counts)
     with pytest.raises(ValueError):
         np.bincount(np.asarray(onp.array([1, -1])))
+
+
+def test_where_and_nonzero_of_a_small_array_give_tuples_of_index_arrays():
+    values = onp.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]])
+    x = np.asarray(values.copy())
+    for got, want in [(np.where(x), onp.where(values)), (np.nonzero(x), onp.nonzero(values)),
+                      (onp.nonzero(x), onp.nonzero(values)), (x.nonzero(), values.nonzero()),
+                      (np.where(x[0]), onp.where(values[0]))]:
+        assert type(got) is tuple and len(got) == len(want)
+        for g, w in zip(got, want):
+            _same(g, w)
+    rows, cols = np.nonzero(x)  # index arrays of their own: a write to one stays in it
+    rows[0] = 9
+    _same(cols, onp.nonzero(values)[1])
+    with pytest.raises(ValueError):
+        np.nonzero(np.asarray(onp.float64(3.0)))  # NumPy's error for a 0-d array

@@ -69,13 +69,18 @@ def _fallback_call(func, args, kwargs):
     result = func(*args, **kwargs)
     fresh = _fresh_arrays(result, (args, kwargs))
     if fresh is not None:
-        note = note_fallback(func)
-        for array in fresh if type(fresh) is tuple else (fresh,):
-            array._base.read_cell().set_note(note)
-        return fresh
+        return _noted(fresh, note_fallback(func))
     if not holds_numpy_array(result):
         return result
     return wrap_result(result, note_fallback(func), (args, kwargs))
+
+
+def _noted(fresh, note):
+    """_fresh_arrays' lazy arrays, each noted with note (if not None) for explain."""
+    if note is not None:
+        for array in fresh if type(fresh) is tuple else (fresh,):
+            array._base.read_cell().set_note(note)
+    return fresh
 
 
 def _wrapped(result, note, sources):
@@ -173,7 +178,11 @@ def _numpy_call(func, note, args, kwargs):
         if isinstance(result, tuple):
             return tuple(o if r is v else r for r, v, o in zip(result, views, outs))
         return outs[0] if result is views[0] else result
-    return _wrapped(func(*args, **kwargs), note, (args, kwargs))
+    result = func(*args, **kwargs)
+    fresh = _fresh_arrays(result, (args, kwargs))
+    if fresh is not None:
+        return _noted(fresh, note)
+    return _wrapped(result, note, (args, kwargs))
 
 
 def _evaluate_nested(x):

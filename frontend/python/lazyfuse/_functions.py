@@ -20,7 +20,7 @@ __all__ = [
     "concatenate", "diagonal", "dot", "expand_dims", "inner", "matmul", "max", "mean",
     "min", "moveaxis", "outer", "prod", "ravel", "reshape", "round", "squeeze",
     "stack", "std", "sum", "swapaxes", "transpose", "var", "where", "sort", "argsort",
-    "partition", "argpartition",
+    "partition", "argpartition", "nonzero",
 ]
 
 
@@ -48,6 +48,15 @@ def where(condition, x=_NOVALUE, y=_NOVALUE):
         return _by_numpy(_np.where, condition, *args)
     return _elementwise(_native.where_(asarray(condition)._native_array, _operand(x), _operand(y)),
                         condition, x, y)
+
+
+@_deferred_to(_np.nonzero)
+@_eager_when_small(_np.nonzero)
+def nonzero(a):
+    """NumPy's ``nonzero``: the indices of a's nonzero elements, one array per axis.
+    Their length depends on the values, so NumPy computes them on the evaluated array
+    (a fallback past the eager limit)."""
+    return _by_numpy(_np.nonzero, a)
 
 
 @_deferred_to(_np.clip)

@@ -407,9 +407,10 @@ fn is_writeable(view: &Bound<'_, PyUntypedArray>) -> bool {
 
 /// `func(*args, **kwargs)` by NumPy at once when every lazy array among the arguments
 /// (lists and tuples looked into) is tiny and in memory, as its NumPy view; the result
-/// in memory if NumPy answers with an array or scalar of a supported dtype within the
-/// eager limit; None otherwise (NumPy's ValueError, TypeError, ArithmeticError or
-/// IndexError included: the lazy function then reports it in lazyfuse's words).
+/// in memory if NumPy answers with an array or scalar (or a tuple of arrays) of a
+/// supported dtype within the eager limit; None otherwise (NumPy's ValueError,
+/// TypeError, ArithmeticError or IndexError included: the lazy function then reports
+/// it in lazyfuse's words).
 #[pyfunction]
 #[pyo3(signature = (func, args, kwargs=None))]
 pub(super) fn eager_call(
@@ -457,8 +458,9 @@ pub(super) fn eager_pair(
 }
 
 /// NumPy's answer to an eager call in memory, if it is an array or scalar of a
-/// supported dtype within the eager limit; None otherwise, and where NumPy raised an
-/// error the lazy path reports in lazyfuse's words.
+/// supported dtype within the eager limit, or a tuple of such arrays (`where(c)`'s
+/// indices); None otherwise, and where NumPy raised an error the lazy path reports in
+/// lazyfuse's words.
 fn eager_result<'py>(
     py: Python<'py>,
     result: PyResult<Bound<'py, PyAny>>,
@@ -474,6 +476,20 @@ fn eager_result<'py>(
         }
         Err(e) => return Err(e),
     };
+    if let Ok(items) = result.cast_exact::<PyTuple>() {
+        let mut arrays = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            // (Arrays only: a tuple of NumPy scalars is left to the lazy path.)
+            let Ok(array) = item.cast_into::<PyUntypedArray>() else {
+                return Ok(None);
+            };
+            match eager_array(py, array, limit)? {
+                Some(a) => arrays.push(a),
+                None => return Ok(None),
+            }
+        }
+        return Ok(Some(PyTuple::new(py, arrays)?.into_any().unbind()));
+    }
     let array = if let Ok(array) = result.cast::<PyUntypedArray>() {
         array.clone()
     } else if is_numpy_scalar(&result) {
@@ -481,12 +497,22 @@ fn eager_result<'py>(
     } else {
         return Ok(None);
     };
+    eager_array(py, array, limit)
+}
+
+/// One array of an eager answer as a lazy array in memory, if its dtype is supported
+/// and it is within the eager limit; None otherwise.
+fn eager_array<'py>(
+    py: Python<'py>,
+    array: Bound<'py, PyUntypedArray>,
+    limit: usize,
+) -> PyResult<Option<Py<PyAny>>> {
     if array.len() > limit || !EAGER_DTYPES.contains(&array.dtype().char()) {
         return Ok(None);
     }
     // A view (of an argument, as `astype(copy=False)` can return, or of NumPy's own
-    // temporary) is copied: a new base must own its memory, or writes through another
-    // base aliasing it would go unseen.
+    // temporary, as `where(c)`'s indices are) is copied: a new base must own its
+    // memory, or writes through another base aliasing it would go unseen.
     // SAFETY: reading the base pointer of a live array object.
     let array = if unsafe { (*array.as_array_ptr()).base.is_null() } {
         array
