@@ -180,3 +180,32 @@ def test_where_and_nonzero_of_a_small_array_give_tuples_of_index_arrays():
     _same(cols, onp.nonzero(values)[1])
     with pytest.raises(ValueError):
         np.nonzero(np.asarray(onp.float64(3.0)))  # NumPy's error for a 0-d array
+
+
+def test_a_copied_result_keeps_numpys_memory_layout():
+    # Advanced indexing can answer in a transposed layout (a view of NumPy's temporary):
+    # the copy that makes it an array of its own keeps that layout, so its ravel is a
+    # copy as NumPy's is (found by test_array_model's state machine).
+    values = onp.arange(12.0).reshape(4, 3)
+    key = (Ellipsis, None, onp.array([0, 0, 0]))
+    got, want = np.asarray(values.copy())[key], values[key]
+    _same(got, want)
+    assert onp.asarray(got).flags.c_contiguous == want.flags.c_contiguous
+    assert np.shares_memory(got.ravel(), got) == onp.shares_memory(want.ravel(), want)
+
+
+def test_zero_d_float_arithmetic_is_numpys():
+    # 0-d float operands go through NumPy's scalar arithmetic: the same values, dtypes
+    # and floating-point warnings as the ufunc on 0-d arrays.
+    f64, f32 = onp.float64(3.0), onp.float32(0.5)
+    a, b = np.asarray(onp.asarray(f64)), np.asarray(onp.asarray(f32))
+    for got, want in [(a / b, onp.asarray(f64) / onp.asarray(f32)), (b * 2.0, f32 * 2.0),
+                      (2.0 - b, 2.0 - f32), (b + f32, f32 + f32), (f64 * b, f64 * f32),
+                      (b / a, f32 / f64), (a - a, f64 - f64)]:
+        _same(got, onp.asarray(want))
+        assert got.shape == ()
+    zero = np.asarray(onp.asarray(onp.float64(0.0)))
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        _same(a / zero, onp.asarray(onp.inf))
+    with onp.errstate(invalid="ignore"):
+        _same(zero / zero, onp.asarray(onp.nan))

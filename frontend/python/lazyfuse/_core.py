@@ -297,23 +297,30 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
     def __str__(self):
         return str(self.numpy())
 
+    # (An array in memory converts through its NumPy view, `_np`, without numpy()'s
+    # calls: `float(np.dot(v, w) / np.dot(v, v))` is a loop's every step.)
     def __float__(self):
-        return float(self.numpy())
+        view = self._np
+        return float(view if view is not None else self.numpy())
 
     def __complex__(self):
         return complex(self.numpy())
 
     def __int__(self):
-        return int(self.numpy())
+        view = self._np
+        return int(view if view is not None else self.numpy())
 
     def __index__(self):
-        return self.numpy().__index__()
+        view = self._np
+        return (view if view is not None else self.numpy()).__index__()
 
     def __bool__(self):
-        return bool(self.numpy())
+        view = self._np
+        return bool(view if view is not None else self.numpy())
 
     def item(self, *args):
-        return self.numpy().item(*args)
+        view = self._np
+        return (view if view is not None else self.numpy()).item(*args)
 
     def tolist(self):
         return self.numpy().tolist()

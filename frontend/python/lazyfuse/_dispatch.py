@@ -124,7 +124,7 @@ def _apart(arrays):
         owner = a if a.base is None else a.base
         if any((k if k.base is None else k.base) is owner and _np.shares_memory(k, a)
                for k in kept):
-            a = a.copy()
+            a = a.copy(order="K")
         kept.append(a)
     return kept
 

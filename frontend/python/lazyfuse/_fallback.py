@@ -89,7 +89,7 @@ def wrap_result(result, note, sources=()):
     core = _core()
     if isinstance(result, _np.ndarray) and not isinstance(result, core.ndarray):
         if any(_np.may_share_memory(result, s) for s in _arrays_in(sources)):
-            result = result.copy()
+            result = result.copy(order="K")  # (NumPy's memory layout kept)
         try:
             wrapped = core.asarray(result)
         except (DTypeError, TypeError, ValueError):

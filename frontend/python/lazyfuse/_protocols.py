@@ -15,12 +15,6 @@ _UNARY = {name: op for op, names in _ops.UNARY.items() for name in names}
 _BINARY = {name: op for op, names in _ops.BINARY.items() for name in names}
 _REDUCE_UFUNC = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
                  "logical_and": "all", "logical_or": "any"}
-# Ufuncs that are Python operators -> (operator, reflected operator): the native ones
-# give the ufunc's result (NumPy scalars typed as NumPy types them) faster than the
-# general path below (`numpy.float64(0.5) * x`, x a lazy 40-element column: 3.5 -> 2.8
-# µs, a Python float times x 1.5).
-_OPERATORS = {"add": ("__add__", "__radd__"), "subtract": ("__sub__", "__rsub__"),
-              "multiply": ("__mul__", "__rmul__"), "divide": ("__truediv__", "__rtruediv__")}
 # NumPy functions that write into their first argument.
 _WRITES_FIRST_ARGUMENT = frozenset({"fill_diagonal", "put_along_axis", "place", "putmask",
                                     "put", "copyto"})
@@ -54,18 +48,9 @@ class NumpyProtocols:
 
     __slots__ = ()
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and not kwargs and len(inputs) == 2:
-            operators = _OPERATORS.get(ufunc.__name__)
-            if operators is not None:
-                a, b = inputs
-                result = NotImplemented
-                if type(a) is _core.ndarray:
-                    result = getattr(a, operators[0])(b)
-                elif type(b) is _core.ndarray:
-                    result = getattr(b, operators[1])(a)
-                if result is not NotImplemented:
-                    return result
+    def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+        """``__array_ufunc__`` where the native one (``Handle.__array_ufunc__``: the
+        arithmetic operators' ufuncs on two operands) does not answer."""
         if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
             # Into given arrays (lazy ones written in place), or masked: by NumPy.
             return _core._by_numpy(getattr(ufunc, method), *inputs, **kwargs)

@@ -12,7 +12,7 @@ use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PyInt, PySlice, PyTuple, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PySlice, PyTuple, PyType};
 
 use super::base::Base;
 use super::operators::{binary_operator, is_numpy_scalar, unary_operator};
@@ -310,6 +310,51 @@ impl Handle {
         reflected: bool,
     ) -> PyResult<Py<PyAny>> {
         binary_operator(slf, other, op, reflected)
+    }
+
+    /// NumPy's ufunc protocol. A plain call of the ufunc of an arithmetic operator on
+    /// two operands, one a lazy array (what `s * x` becomes for a NumPy scalar `s`:
+    /// NumPy's scalar hands it to the ufunc), goes to the operator natively; the rest
+    /// to `_array_ufunc` (lazyfuse._protocols).
+    #[pyo3(signature = (ufunc, method, *inputs, **kwargs))]
+    fn __array_ufunc__(
+        slf: &Bound<'_, Handle>,
+        ufunc: &Bound<'_, PyAny>,
+        method: &Bound<'_, PyAny>,
+        inputs: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let plain = inputs.len() == 2 && kwargs.is_none_or(|k| k.is_empty());
+        if plain && method.eq(intern!(py, "__call__"))? {
+            if let Some(op) = super::operators::operator_of_ufunc(py, ufunc) {
+                let (a, b) = (inputs.get_item(0)?, inputs.get_item(1)?);
+                let ours = |x: &Bound<'_, PyAny>| {
+                    ARRAY_TYPE
+                        .get(py)
+                        .is_some_and(|t| x.get_type().is(t.bind(py)))
+                };
+                let operands = if ours(&a) {
+                    Some((a, b, false))
+                } else if ours(&b) {
+                    Some((b, a, true))
+                } else {
+                    None
+                };
+                if let Some((array, other, reflected)) = operands {
+                    let result = binary_operator(array.cast()?, &other, op, reflected)?;
+                    if !result.is(py.NotImplemented()) {
+                        return Ok(result);
+                    }
+                }
+            }
+        }
+        let args: Vec<_> = [ufunc.clone(), method.clone()]
+            .into_iter()
+            .chain(inputs.iter())
+            .collect();
+        slf.call_method(intern!(py, "_array_ufunc"), PyTuple::new(py, args)?, kwargs)
+            .map(Bound::unbind)
     }
 
     /// `self op= other` computed by NumPy's `ufunc` (IR op `op`, or None), in place.
