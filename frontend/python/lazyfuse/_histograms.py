@@ -10,6 +10,7 @@ import operator as _operator
 
 import numpy as _np
 
+from . import _core, _native
 from ._core import _at_once, _by_numpy, asarray, where
 from ._functions import _values_now, argsort, concatenate, sort
 
@@ -45,6 +46,10 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):
 def bincount(x, weights=None, minlength=0):
     """NumPy's ``bincount``, by NumPy at once: its result's length is the data's
     largest value plus one."""
+    if _core._EAGER_ELEMENTS:  # small arrays in memory: one native call
+        result = _native.eager_call(_np.bincount, (x, weights, minlength))
+        if result is not None:
+            return result
     values = _values_now(x)
     w = None if weights is None else _values_now(weights)
     if values is None or (weights is not None and w is None):

@@ -11,6 +11,7 @@ import operator as _operator
 
 import numpy as _np
 
+from . import _native, _ops
 from ._core import _NOVALUE, _by_numpy, _evaluate_nested, _writable, asarray, ndarray
 
 __all__ = ["ufunc"]
@@ -22,11 +23,19 @@ _REDUCTIONS = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "m
                "logical_and": "all", "logical_or": "any"}
 
 
-class ufunc:
-    """An elementwise function with NumPy's ufunc interface (``nin``, ``nout``,
-    ``identity``, ``reduce``, ``accumulate``, ``reduceat``, ``outer``, ``at``)."""
+# NumPy name -> IR op, from the one table in ir/src/op.rs.
+_OP_OF_NAME = {name: op for table in (_ops.UNARY, _ops.BINARY)
+               for op, names in table.items() for name in names}
 
-    def __init__(self, nin, function):
+
+class ufunc(_native.UfuncCall):
+    """An elementwise function with NumPy's ufunc interface (``nin``, ``nout``,
+    ``identity``, ``reduce``, ``accumulate``, ``reduceat``, ``outer``, ``at``).
+
+    Calling it calls its function; the native base class (``UfuncCall``) sends a
+    plain call on a lazy array straight to the operators, as the function would."""
+
+    def __init__(self, nin, function, op=None):
         self._function = function
         self.__name__ = function.__name__
         self.__qualname__ = function.__qualname__
@@ -39,9 +48,6 @@ class ufunc:
         self._numpy = getattr(_np, function.__name__, None)
         if not isinstance(self._numpy, _np.ufunc):
             self._numpy = None
-
-    def __call__(self, *args, **kwargs):
-        return self._function(*args, **kwargs)
 
     def __repr__(self):
         return f"<lazyfuse ufunc '{self.__name__}'>"
@@ -119,12 +125,10 @@ class ufunc:
 
 
 def _make(nin, function):
-    """`function` as a ufunc whose class calls it directly (a class per function, with
-    `function` as its ``__call__``): a call costs no frame beyond the function's own,
-    as every operation of a program pays it."""
-    cls = type(function.__name__, (ufunc,), {"__call__": staticmethod(function),
-                                            "__module__": ufunc.__module__})
-    return cls(nin, function)
+    """`function` as a ufunc (of a class of its own name, as NumPy's reprs show), its IR
+    op given for the native call."""
+    cls = type(function.__name__, (ufunc,), {"__module__": ufunc.__module__})
+    return cls(nin, function, _OP_OF_NAME.get(function.__name__))
 
 
 def unary(function):

@@ -106,6 +106,14 @@ pub(super) fn new_handle<'py>(
     Ok(out)
 }
 
+/// Whether x is exactly a `lazyfuse.ndarray` (not a subclass, not another type).
+pub(super) fn is_lazy_array(x: &Bound<'_, PyAny>) -> bool {
+    let py = x.py();
+    ARRAY_TYPE
+        .get(py)
+        .is_some_and(|t| x.get_type().is(t.bind(py)))
+}
+
 /// A new instance of `ty` (Handle or a subclass) through its `tp_new` alone: `ty()`
 /// would also go through `type.__call__` and `__init__`, a large part of an
 /// operation's cost.
@@ -329,14 +337,9 @@ impl Handle {
         if plain && method.eq(intern!(py, "__call__"))? {
             if let Some(op) = super::operators::operator_of_ufunc(py, ufunc) {
                 let (a, b) = (inputs.get_item(0)?, inputs.get_item(1)?);
-                let ours = |x: &Bound<'_, PyAny>| {
-                    ARRAY_TYPE
-                        .get(py)
-                        .is_some_and(|t| x.get_type().is(t.bind(py)))
-                };
-                let operands = if ours(&a) {
+                let operands = if is_lazy_array(&a) {
                     Some((a, b, false))
-                } else if ours(&b) {
+                } else if is_lazy_array(&b) {
                     Some((b, a, true))
                 } else {
                     None

@@ -32,6 +32,7 @@ mod operators;
 mod pytree;
 mod tracing;
 mod transforms;
+mod ufunc_call;
 mod views;
 mod warnings;
 
@@ -738,6 +739,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cell::PyBufferCell>()?;
     m.add_class::<handle::Handle>()?;
     m.add_class::<base::Base>()?;
+    m.add_class::<ufunc_call::UfuncCall>()?;
     m.add_function(wrap_pyfunction!(handle::register_array_type, m)?)?;
     m.add_function(wrap_pyfunction!(handle::from_numpy, m)?)?;
     m.add_function(wrap_pyfunction!(operators::set_eager_limit, m)?)?;

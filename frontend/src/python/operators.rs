@@ -221,7 +221,7 @@ fn scalar_if_0d<'py>(view: Bound<'py, PyUntypedArray>) -> PyResult<Bound<'py, Py
 }
 
 /// Whether x's type is exactly one of NumPy's float64, float32, int64, int32 or bool_.
-fn is_supported_numpy_scalar(x: &Bound<'_, PyAny>) -> bool {
+pub(super) fn is_supported_numpy_scalar(x: &Bound<'_, PyAny>) -> bool {
     let py = x.py();
     let ty = x.get_type().as_type_ptr();
     [
