@@ -209,3 +209,22 @@ def test_zero_d_float_arithmetic_is_numpys():
         _same(a / zero, onp.asarray(onp.inf))
     with onp.errstate(invalid="ignore"):
         _same(zero / zero, onp.asarray(onp.nan))
+
+
+def test_errstate_raise_is_numpys_on_arrays_computed_at_once():
+    # Small arrays in memory are NumPy's at once: np.errstate's FloatingPointError is
+    # raised as NumPy raises it (compiled kernels report no floating-point exceptions).
+    x = np.asarray(onp.array([1.0, 0.0, -1.0]))
+    zero = np.asarray(onp.asarray(onp.float64(0.0)))
+    with onp.errstate(divide="raise"):
+        for compute in (lambda: x / 0.0, lambda: x / zero, lambda: np.log(x[1:2]),
+                        lambda: np.log(zero), lambda: 1.0 / x):
+            with pytest.raises(FloatingPointError):
+                compute()
+    with onp.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+        zero / zero
+    with onp.errstate(over="raise"):
+        with pytest.raises(FloatingPointError):
+            np.asarray(onp.array([1e308, 1e308])).sum()
+    with onp.errstate(all="ignore"):
+        _same(x / 0.0, onp.array([1.0, 0.0, -1.0]) / 0.0)

@@ -132,6 +132,8 @@ def _eager_binary(ufunc, view, other, reflected):
         return None
     try:
         return _from_numpy(ufunc(other_view, view) if reflected else ufunc(view, other_view))
+    except FloatingPointError:
+        raise  # np.errstate asked for it, as NumPy raises it
     except (ValueError, TypeError, ArithmeticError):
         return None
 
@@ -524,6 +526,8 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
         if view is not None and op in _REDUCE_NUMPY:
             try:
                 return _from_numpy(_REDUCE_NUMPY[op](view, axis=axis, keepdims=keepdims))
+            except FloatingPointError:
+                raise  # np.errstate asked for it, as NumPy raises it
             except (ValueError, TypeError, ArithmeticError, IndexError):
                 pass  # the lazy path raises lazyfuse's error
         if op in ("argmax", "argmin") and axis is not None:

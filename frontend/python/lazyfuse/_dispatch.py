@@ -205,6 +205,8 @@ def _unary(op, x, dtype):
         if ufunc is not None:
             try:
                 return _from_numpy(ufunc(x))
+            except FloatingPointError:
+                raise  # np.errstate asked for it, as NumPy raises it
             except (ValueError, TypeError, ArithmeticError):
                 pass  # the lazy path raises lazyfuse's error
     return _unary_slow(op, x, dtype)
@@ -220,6 +222,8 @@ def _unary_slow(op, x, dtype):
         if view is not None and ufunc is not None:
             try:
                 return _from_numpy(ufunc(view))
+            except FloatingPointError:
+                raise  # np.errstate asked for it, as NumPy raises it
             except (ValueError, TypeError, ArithmeticError):
                 pass  # the lazy path raises lazyfuse's error
     if _needs_numpy(x):

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use numpy::npyffi::{NpyTypes, PY_ARRAY_API};
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyArithmeticError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyArithmeticError, PyFloatingPointError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -127,10 +127,12 @@ pub(super) fn unary_operator(slf: &Bound<'_, Handle>, op: &str) -> PyResult<Py<P
 pub(super) const EAGER_DTYPES: &[u8] = b"?bBhHiIlLqQfd";
 
 /// Errors NumPy raises that the lazy path reports in lazyfuse's words instead.
+/// (Not NumPy's FloatingPointError: `np.errstate` asked for it, and NumPy raises it.)
 pub(super) fn is_lazy_reported(py: Python<'_>, e: &PyErr) -> bool {
     e.is_instance_of::<PyValueError>(py)
         || e.is_instance_of::<PyTypeError>(py)
-        || e.is_instance_of::<PyArithmeticError>(py)
+        || (e.is_instance_of::<PyArithmeticError>(py)
+            && !e.is_instance_of::<PyFloatingPointError>(py))
 }
 
 /// A handle on a new pending base whose version is `result`.
