@@ -203,24 +203,40 @@ fn canonical_basic_key<'py>(key: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'p
         Ok(t) => t.clone(),
         Err(_) => PyTuple::new(py, [key])?,
     };
-    let bound = |v: Bound<'py, PyAny>| v.is_none() || v.is_exact_instance_of::<PyInt>();
     for k in items.iter() {
         let ok = k.is_exact_instance_of::<PyInt>()
             || k.is_none()
             || k.is(py.Ellipsis())
-            || match k.cast_exact::<PySlice>() {
-                Ok(s) => {
-                    bound(s.getattr(intern!(py, "start"))?)
-                        && bound(s.getattr(intern!(py, "stop"))?)
-                        && bound(s.getattr(intern!(py, "step"))?)
-                }
-                Err(_) => false,
-            };
+            || k.cast_exact::<PySlice>().is_ok_and(|s| plain_slice(s));
         if !ok {
             return Ok(None);
         }
     }
     Ok(Some(items))
+}
+
+/// CPython's slice object (`PySliceObject`, Include/sliceobject.h): outside the limited
+/// API, but its layout (the object header, then start, stop and step, never null) has
+/// not changed since Python 2.3. Read directly, the three fields cost nothing; their
+/// attribute lookups were a third of a 2-d slice's dispatch.
+#[repr(C)]
+struct SliceObject {
+    ob_base: pyo3::ffi::PyObject,
+    start: *mut pyo3::ffi::PyObject,
+    stop: *mut pyo3::ffi::PyObject,
+    step: *mut pyo3::ffi::PyObject,
+}
+
+/// Whether the slice's start, stop and step are each None or exactly a Python int.
+fn plain_slice(s: &Bound<'_, PySlice>) -> bool {
+    // SAFETY: `s` is exactly a slice (a cast_exact), so its object is a SliceObject
+    // whose fields are live references held by it; only their types are read.
+    unsafe {
+        let raw = &*(s.as_ptr() as *const SliceObject);
+        [raw.start, raw.stop, raw.step]
+            .into_iter()
+            .all(|v| v == pyo3::ffi::Py_None() || pyo3::ffi::PyLong_CheckExact(v) != 0)
+    }
 }
 
 /// A value NumPy writes as it is: a plain scalar, a NumPy array of a supported dtype,
@@ -445,18 +461,25 @@ impl Handle {
                     return Ok(item);
                 }
             }
+            // An int key that gives a subarray (a row, say) is a view as below, of the
+            // item NumPy already made.
+            let mut row = None;
             if is_int_key(key) {
                 if let Ok(item) = view.get_item(key) {
                     if !item.is_instance_of::<PyUntypedArray>() {
                         return Ok(item.unbind()); // NumPy's scalar
                     }
+                    row = Some(item);
                 }
             }
-            // (An int key that gave a subarray, a row say, is a view as below.)
             if let Some(items) = canonical_basic_key(key)? {
                 // A view of an array in memory: NumPy's view, and a handle on the
                 // same base whose chain ends with this index.
-                if let Ok(item) = view.get_item(&items) {
+                let item = match row {
+                    Some(item) => Ok(item),
+                    None => view.get_item(&items),
+                };
+                if let Ok(item) = item {
                     if !item.is_instance_of::<PyUntypedArray>() {
                         return Ok(item.unbind());
                     }
