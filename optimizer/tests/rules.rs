@@ -214,9 +214,24 @@ fn transcendental_identities() {
 fn distribution_and_factoring() {
     let out = fires(
         "factor-common",
-        &p!("d: f64[4] = mul a b", "e: f64[4] = mul c a", "f: f64[4] = add d e"; "f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
+        &p!("d: i64[4] = mul a b", "e: i64[4] = mul c a", "f: i64[4] = add d e"; "f"; "a: i64[4]", "b: i64[4]", "c: i64[4]"),
     );
     assert_eq!(count(&out, "mul"), 1, "{out}");
+    // Floats: a finite non-zero constant factor only...
+    let out = fires(
+        "factor-common",
+        &p!("k: f64[] = const[3.0]", "d: f64[4] = mul k b", "e: f64[4] = mul c k", "f: f64[4] = sub d e"; "f"; "b: f64[4]", "c: f64[4]"),
+    );
+    assert_eq!(count(&out, "mul"), 1, "{out}");
+    // ...as an array factor may be -0.0: -0*2 - -0*1.5 is +0, -0*(2 - 1.5) is -0.
+    does_not_fire(
+        "factor-common",
+        &p!("d: f64[4] = mul a b", "e: f64[4] = mul c a", "f: f64[4] = add d e"; "f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),
+    );
+    does_not_fire(
+        "factor-common",
+        &p!("k: f64[] = const[0.0]", "d: f64[4] = mul k b", "e: f64[4] = mul c k", "f: f64[4] = sub d e"; "f"; "b: f64[4]", "c: f64[4]"),
+    );
     does_not_fire(
         "factor-common",
         &p!("d: f64[4] = mul a b", "e: f64[4] = mul c c", "f: f64[4] = add d e"; "f"; "a: f64[4]", "b: f64[4]", "c: f64[4]"),

@@ -4,7 +4,7 @@
 
 use lazyfuse_ir::{BinaryOp, Op, UnaryOp};
 
-use super::{binary, class, operands_of, ty, unary, Build, Rule, Tier};
+use super::{binary, class, operands_of, ty, unary, uniform, Build, Rule, Tier};
 use crate::analysis::LfEGraph;
 use crate::lang::ENode;
 
@@ -30,13 +30,15 @@ fn products(eg: &LfEGraph, id: egg::Id) -> Vec<(egg::Id, egg::Id)> {
         .collect()
 }
 
-// a*b ± a*c == a*(b ± c), and the same with the shared factor on either side
+// a*b ± a*c == a*(b ± c), and the same with the shared factor on either side; for
+// floats only where a is a finite non-zero real constant (see `keeps_zero_sign`)
 fn factor_common(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let (Op::Binary(op @ (BinaryOp::Add | BinaryOp::Sub)), &[x, y]) =
         (&n.op, n.children.as_slice())
     else {
         return vec![];
     };
+    let dtype = ty(eg, x).dtype;
     let mut out = vec![];
     for (a, b) in products(eg, x) {
         for (c, d) in products(eg, y) {
@@ -53,6 +55,9 @@ fn factor_common(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
             } else {
                 continue;
             };
+            if dtype.is_inexact() && !keeps_zero_sign(eg, dtype.is_complex(), shared) {
+                continue;
+            }
             out.push(binary(
                 BinaryOp::Mul,
                 class(shared),
@@ -61,6 +66,24 @@ fn factor_common(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
         }
     }
     out
+}
+
+/// Whether factoring the float `shared` out of a sum of products keeps the sign of a
+/// zero result: only for a finite non-zero real constant. A factor that may be zero
+/// flips it (a = -0.0: -0*2 - -0*1.5 is +0, -0*(2 - 1.5) is -0; found by
+/// test_array_model's state machine against NumPy), and complex zeros' signs follow
+/// other products.
+fn keeps_zero_sign(eg: &LfEGraph, complex: bool, shared: egg::Id) -> bool {
+    if complex || ty(eg, shared).dtype.is_complex() {
+        return false;
+    }
+    match uniform(eg, shared) {
+        Some(c) => {
+            let (re, im) = c.parts();
+            im == 0.0 && re != 0.0 && re.is_finite()
+        }
+        None => false,
+    }
 }
 
 /// Whether `x * y` is already an e-node (so distributing shares existing work).
