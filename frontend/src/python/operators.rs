@@ -586,14 +586,23 @@ fn eager_array<'py>(
     // temporary, as `where(c)`'s indices are) is copied: a new base must own its
     // memory, or writes through another base aliasing it would go unseen. The copy
     // keeps NumPy's memory layout (order "K": advanced indexing can answer in a
-    // transposed one), so that later views and copies are as NumPy's would be.
-    // SAFETY: reading the base pointer of a live array object.
-    let array = if unsafe { (*array.as_array_ptr()).base.is_null() } {
+    // transposed one), so that later views and copies are as NumPy's would be; a view
+    // with gaps (a column of a 2-d `nonzero`'s temporary) has no copy of its layout,
+    // so it is left to the lazy path, which keeps NumPy's view of its temporary.
+    // SAFETY: reading the base pointer and flags of a live array object.
+    let (owns, dense) = unsafe {
+        let a = &*array.as_array_ptr();
+        let dense = numpy::npyffi::NPY_ARRAY_C_CONTIGUOUS | numpy::npyffi::NPY_ARRAY_F_CONTIGUOUS;
+        (a.base.is_null(), a.flags & dense != 0)
+    };
+    let array = if owns {
         array
-    } else {
+    } else if dense {
         array
             .call_method1(intern!(py, "copy"), (intern!(py, "K"),))?
             .cast_into::<PyUntypedArray>()?
+    } else {
+        return Ok(None);
     };
     Ok(Some(from_numpy(array.as_any())?.into_any().unbind()))
 }
