@@ -27,6 +27,18 @@ pub(super) fn rules() -> Vec<Rule> {
     ]
 }
 
+/// `value` (a rewritten sum or mean of dtype `dtype`) + 0.0 for floats: a float sum
+/// starts from +0.0, so it is never -0.0 (+0.0 + -0.0 is +0.0), where a product that
+/// replaces it may be (-2 * sum(x) for a zero sum). Adding +0.0 turns -0.0 into +0.0
+/// and changes no other value (found by the rule tests' -0.0 inputs).
+fn like_a_sum(value: Build, dtype: DType) -> Build {
+    if !dtype.is_inexact() {
+        return value;
+    }
+    let scalar_ty = lazyfuse_ir::TensorType::new(dtype, Shape::scalar());
+    binary(BinaryOp::Add, value, constant_like(0.0, &scalar_ty))
+}
+
 fn reduce_args(n: &ENode) -> Option<(ReduceOp, &[usize], bool, Id)> {
     match (&n.op, n.children.as_slice()) {
         (Op::Reduce { op, axes, keepdims }, &[x]) => Some((*op, axes.as_slice(), *keepdims, x)),
@@ -60,11 +72,12 @@ fn sum_constant_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
             if let (Some(value), true) = (uniform(eg, c), ty(eg, x) == ty(eg, y)) {
                 let reduced = Build::Node(n.op.clone(), vec![class(x)]);
                 let scalar_ty = lazyfuse_ir::TensorType::new(out_ty.dtype, Shape::scalar());
-                out.push(binary(
+                let product = binary(
                     BinaryOp::Mul,
                     reduced,
                     constant_like(value.as_f64(), &scalar_ty),
-                ));
+                );
+                out.push(like_a_sum(product, out_ty.dtype));
             }
         }
     }
@@ -108,7 +121,7 @@ fn sum_broadcast_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
             };
             let f = Build::Node(Op::Reshape(Shape(laid_out)), vec![class(factor)]);
             let reduced = Build::Node(n.op.clone(), vec![class(x)]);
-            out.push(binary(BinaryOp::Mul, reduced, f));
+            out.push(like_a_sum(binary(BinaryOp::Mul, reduced, f), out_ty.dtype));
         }
     }
     out
@@ -192,12 +205,7 @@ fn sum_of_broadcast(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
                 constant_like(count as f64, &scalar_ty),
             );
         }
-        if out_ty.dtype.is_float() {
-            // A float sum starts from +0.0, so the sum (and mean) of -0.0s is +0.0:
-            // adding +0.0 keeps that and changes no other value.
-            value = binary(BinaryOp::Add, value, constant_like(0.0, &scalar_ty));
-        }
-        out.push(value);
+        out.push(like_a_sum(value, out_ty.dtype));
     }
     out
 }
@@ -248,7 +256,12 @@ fn sum_of_outer_product(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
                 && shape(eg, a).numel() > 1
                 && shape(eg, b).numel() > 1
         })
-        .map(|(a, b)| binary(BinaryOp::Mul, sum_all(a, eg), sum_all(b, eg)))
+        .map(|(a, b)| {
+            like_a_sum(
+                binary(BinaryOp::Mul, sum_all(a, eg), sum_all(b, eg)),
+                ty(eg, y).dtype,
+            )
+        })
         .collect()
 }
 

@@ -107,7 +107,8 @@ pub fn run(text: &str, mode: FloatMode) -> (Program, lazyfuse_optimizer::Optimiz
 }
 
 pub fn check_numbers(program: &Program, optimized: &Program, tier: Tier) {
-    for seed in 1..8 {
+    // (64 seeds: 8 missed rewrites that flip a zero's sign, which 400 found.)
+    for seed in 1..64 {
         let inputs = inputs(program, seed);
         let before = interpret(program, &inputs).unwrap();
         let after = interpret(optimized, &inputs).unwrap();
