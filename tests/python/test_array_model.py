@@ -117,6 +117,17 @@ def advanced_keys(draw, shape):
     return ints(n0, draw(st.integers(0, 4)))
 
 
+def permuted(a):
+    """Whether a's memory is dense in an axis order that is neither C's nor Fortran's
+    (NumPy's result of x * 2 - x[..., None, [0, 0, 0]]): lazyfuse tracks only those
+    two orders (docs/ARCHITECTURE.md, "Limits today"), so its ravel or reshape of such
+    an array is a view where NumPy's is a copy."""
+    if a.flags.c_contiguous or a.flags.f_contiguous or a.size == 0:
+        return False
+    order = np.argsort([abs(s) for s in a.strides], kind="stable")[::-1]
+    return np.transpose(a, order).flags.c_contiguous
+
+
 def same_outcome(numpy_call, lazy_call):
     """Runs both; they must both succeed or raise the same kind of exception."""
     with warnings.catch_warnings():
@@ -173,6 +184,8 @@ class ArrayModel(RuleBasedStateMachine):
         ref, lazy = data.draw(st.sampled_from(self.pairs))
         kind = data.draw(st.sampled_from(["index", "T", "reshape", "ravel", "swap", "newaxis",
                                           "diagonal"]))
+        if kind in ("reshape", "ravel") and permuted(ref):
+            return  # a documented limit (see permuted)
         if kind == "index":
             key = data.draw(basic_keys(ref.shape))
             r, l, ok = same_outcome(lambda: ref[key], lambda: lazy[key])
