@@ -23,8 +23,14 @@ use super::NativeArray;
 pub(super) struct Handle {
     /// The NumPy view of the materialised base this handle reads, once known.
     np: Option<Py<PyAny>>,
-    /// The storage this handle views (unset only between allocation and `_over`).
+    /// The storage this handle views (unset between allocation and `_over`, and while
+    /// `deferred`).
     base: Option<Py<Base>>,
+    /// Whether the base is `np` itself, in memory, made when first asked for
+    /// ([`Handle::base_of`]): an operation's result in memory gets no Base object
+    /// until a view, a write or a lazy read needs one (a Base made and dropped was a
+    /// tenth of a small binary operation's 500 ns).
+    deferred: bool,
     /// The view operations from the base to this handle: a tuple of (name, argument).
     #[pyo3(get, set, name = "_chain")]
     pub(super) chain: Py<PyTuple>,
@@ -39,9 +45,23 @@ impl Handle {
         self.np.as_ref().map(|v| v.bind(py).clone())
     }
 
-    /// The base, once set.
-    pub(super) fn base_ref(&self) -> Option<&Py<Base>> {
-        self.base.as_ref()
+    /// The base, once set: made now if it was deferred (see `deferred`).
+    pub(super) fn base_of(slf: &Bound<'_, Handle>) -> PyResult<Option<Py<Base>>> {
+        let py = slf.py();
+        let mut h = slf.borrow_mut();
+        if h.deferred {
+            let np = match &h.np {
+                Some(np) => np.bind(py).cast::<PyUntypedArray>()?.clone(),
+                None => {
+                    return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                        "internal error: a deferred base without its array",
+                    ))
+                }
+            };
+            h.base = Some(Py::new(py, Base::in_memory(&np))?);
+            h.deferred = false;
+        }
+        Ok(h.base.as_ref().map(|b| b.clone_ref(py)))
     }
 
     /// The cached view of the base's pending node, `_lazy`: (node, value).
@@ -106,6 +126,24 @@ pub(super) fn new_handle<'py>(
     Ok(out)
 }
 
+/// A new `lazyfuse.ndarray` over `array` (a NumPy array that owns its memory or that
+/// no other base holds), its base deferred until needed (see `Handle::deferred`).
+pub(super) fn new_in_memory_handle<'py>(
+    py: Python<'py>,
+    array: Bound<'py, PyUntypedArray>,
+) -> PyResult<Bound<'py, Handle>> {
+    let ty = ARRAY_TYPE.get(py).ok_or_else(|| {
+        pyo3::exceptions::PyRuntimeError::new_err("lazyfuse.ndarray is not registered")
+    })?;
+    let out = allocate(ty.bind(py))?;
+    {
+        let mut h = out.borrow_mut();
+        h.deferred = true;
+        h.np = Some(array.into_any().unbind());
+    }
+    Ok(out)
+}
+
 /// Whether x is exactly a `lazyfuse.ndarray` (not a subclass, not another type).
 pub(super) fn is_lazy_array(x: &Bound<'_, PyAny>) -> bool {
     let py = x.py();
@@ -150,8 +188,7 @@ pub(super) fn from_numpy<'py>(result: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
         _ if is_numpy_scalar(result) => scalar_array(result)?,
         _ => numpy_asarray(result)?,
     };
-    let base = Py::new(py, Base::in_memory(&array))?;
-    new_handle(py, base, None, Some(array.into_any().unbind()))
+    new_in_memory_handle(py, array)
 }
 
 /// A NumPy scalar as a new 0-d array of its dtype: `numpy.asarray(scalar)` through
@@ -300,6 +337,7 @@ impl Handle {
         Ok(Handle {
             np: None,
             base,
+            deferred: false,
             chain: PyTuple::empty(py).unbind(),
             lazy: None,
         })
@@ -318,6 +356,7 @@ impl Handle {
             let handle = out.cast::<Handle>()?;
             let mut h = handle.borrow_mut();
             h.base = Some(base);
+            h.deferred = false;
             if let Some(chain) = chain {
                 h.chain = chain;
             }
@@ -429,9 +468,9 @@ impl Handle {
     }
 
     #[getter(_base)]
-    fn get_base(&self, py: Python<'_>) -> PyResult<Py<Base>> {
-        match &self.base {
-            Some(base) => Ok(base.clone_ref(py)),
+    fn get_base(slf: &Bound<'_, Handle>) -> PyResult<Py<Base>> {
+        match Handle::base_of(slf)? {
+            Some(base) => Ok(base),
             None => Err(pyo3::exceptions::PyAttributeError::new_err("_base")),
         }
     }
@@ -439,6 +478,7 @@ impl Handle {
     #[setter(_base)]
     fn set_base(&mut self, base: Py<Base>) {
         self.base = Some(base);
+        self.deferred = false;
     }
 
     /// The NumPy view of the base's buffer (None while the base is pending).
@@ -483,14 +523,14 @@ impl Handle {
                     if !item.is_instance_of::<PyUntypedArray>() {
                         return Ok(item.unbind());
                     }
+                    let base = Handle::base_of(slf)?;
                     let h = slf.borrow();
-                    if let Some(base) = h.base_ref() {
+                    if let Some(base) = base {
                         let step =
                             PyTuple::new(py, [intern!(py, "index").as_any(), items.as_any()])?;
                         let chain = h.chain.bind(py);
                         let links: Vec<_> = chain.iter().chain([step.into_any()]).collect();
                         let chain = PyTuple::new(py, links)?;
-                        let base = base.clone_ref(py);
                         drop(h);
                         let out = new_handle(py, base, Some(chain.unbind()), Some(item.unbind()))?;
                         return Ok(out.into_any().unbind());
@@ -523,7 +563,7 @@ impl Handle {
             // it, once lazy reads pending on the buffer have their snapshot.
             if let (Some(items), Some(value)) = (canonical_basic_key(key)?, value_in_memory(value))
             {
-                let base = slf.borrow().base_ref().map(|b| b.clone_ref(py));
+                let base = Handle::base_of(slf)?;
                 if let Some(base) = base {
                     base.bind(py).borrow_mut().before_write(py)?;
                     if view.set_item(&items, value).is_ok() {

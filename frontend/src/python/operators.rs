@@ -359,10 +359,10 @@ pub(super) fn native_value(
     reading: Reading,
 ) -> PyResult<Option<crate::Array>> {
     let py = h.py();
-    let handle = h.borrow();
-    let Some(base) = handle.base_ref().map(|b| b.bind(py).clone()) else {
+    let Some(base) = Handle::base_of(h)?.map(|b| b.into_bound(py)) else {
         return Ok(None);
     };
+    let handle = h.borrow();
     if base.borrow().buffer.is_some() {
         let Some(view) = handle.np_view(py) else {
             return Ok(None);
@@ -455,7 +455,7 @@ pub(super) fn inplace_operator(
     let limit = eager_limit();
     if limit > 0 {
         if let (Some(view), Some(value)) = (small_view(slf, limit), eager_operand(other, limit)) {
-            let base = slf.borrow().base_ref().map(|b| b.clone_ref(py));
+            let base = Handle::base_of(slf)?;
             if let (Some(base), true) = (base, is_writeable(&view)) {
                 base.bind(py).borrow_mut().before_write(py)?;
                 // The output as the third positional argument (a ufunc's `out`): no

@@ -53,10 +53,10 @@ pub(super) fn view(
     arg: &Bound<'_, PyAny>,
 ) -> PyResult<Py<PyAny>> {
     let py = slf.py();
-    let h = slf.borrow();
-    let Some(base) = h.base_ref().map(|b| b.clone_ref(py)) else {
+    let Some(base) = Handle::base_of(slf)? else {
         return Err(pyo3::exceptions::PyAttributeError::new_err("_base"));
     };
+    let h = slf.borrow();
     // `.T`: the most common view of all, done natively on either side.
     let transpose_all = arg.is_none() && name.eq(intern!(py, "transpose"))?;
     let step = PyTuple::new(py, [name, arg])?;
