@@ -228,3 +228,25 @@ def test_errstate_raise_is_numpys_on_arrays_computed_at_once():
             np.asarray(onp.array([1e308, 1e308])).sum()
     with onp.errstate(all="ignore"):
         _same(x / 0.0, onp.array([1.0, 0.0, -1.0]) / 0.0)
+
+
+def test_results_get_their_base_when_a_view_or_write_needs_it():
+    # An eager result's Base is made only when asked for: views made later share it,
+    # writes through either are seen by the other, and a lazy read made before a write
+    # keeps the values it read.
+    a = np.asarray(onp.arange(6.0))
+    r = a * 2.0  # in memory, its base deferred
+    v = r[1:4]
+    assert v._base is r._base
+    v[0] = -1.0
+    assert float(r[1]) == -1.0
+    r[2] = -2.0
+    _same(v, onp.array([-1.0, -2.0, 6.0]))
+    w = r * 1.0
+    big = np.asarray(onp.ones(10_000)) * 1.0  # past the eager limit: a pending program
+    pending = big[:6] + r  # reads r lazily
+    assert pending._base.buffer is None
+    r[0] = 100.0
+    _same(pending, onp.array([1.0, 0.0, -1.0, 7.0, 9.0, 11.0]))
+    _same(w, onp.array([0.0, -1.0, -2.0, 6.0, 8.0, 10.0]))
+    _same(r, onp.array([100.0, -1.0, -2.0, 6.0, 8.0, 10.0]))
