@@ -228,20 +228,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// ([`LG`]), which keeps the leading term f exact.
     fn ln_mantissa_64(&self, x: FloatValue<'ctx>) -> Res<Parts<'ctx>> {
         let b = self.b;
-        // t = bits(x) - (bits(√2/2) - 1022·2^52) is non-negative for a positive normal
-        // x, and its exponent field is e + 1022 with m = x·2^-e in [√2/2, √2): m's bits
-        // are t's mantissa plus bits(√2/2). Integer operations only (no compare, no
-        // select), and a logical shift (AVX2 has no 64-bit arithmetic one).
-        let bits = b.build_bit_cast(x, self.int_t(), "bits")?.into_int_value();
-        let offset = SQRT_HALF_BITS - (1022 << 52);
-        let t = b.build_int_sub(bits, self.ci(offset), "t")?;
-        let e_field = b.build_right_shift(t, self.ci(52), false, "ef")?;
-        let e = b.build_int_sub(e_field, self.ci(1022), "e")?;
-        let mant = b.build_and(t, self.ci((1i64 << 52) - 1), "mant")?;
-        let m_bits = b.build_int_add(mant, self.ci(SQRT_HALF_BITS), "mbits")?;
-        let m = b
-            .build_bit_cast(m_bits, self.ctx.f64_type(), "m")?
-            .into_float_value();
+        let (e, m) = self.split_at_sqrt_half(x)?;
         let f = b.build_float_sub(m, self.c(1.0), "f")?;
         let s = b.build_float_div(f, b.build_float_add(f, self.c(2.0), "fp2")?, "s")?;
         let z = b.build_float_mul(s, s, "z")?;
@@ -253,6 +240,28 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
             b.build_float_neg(hfsq, "nh")?,
         )?;
         Ok((e, f, inner))
+    }
+
+    /// (e, m) with x = m·2^e, m in [√2/2, √2), for a positive normal float64 x:
+    /// t = bits(x) - (bits(√2/2) - 1022·2^52) is non-negative, and its exponent field
+    /// is e + 1022; m's bits are t's mantissa plus bits(√2/2). Integer operations only
+    /// (no compare, no select), and a logical shift (AVX2 has no 64-bit arithmetic one).
+    pub(super) fn split_at_sqrt_half(
+        &self,
+        x: FloatValue<'ctx>,
+    ) -> Res<(IntValue<'ctx>, FloatValue<'ctx>)> {
+        let b = self.b;
+        let bits = b.build_bit_cast(x, self.int_t(), "bits")?.into_int_value();
+        let offset = SQRT_HALF_BITS - (1022 << 52);
+        let t = b.build_int_sub(bits, self.ci(offset), "t")?;
+        let e_field = b.build_right_shift(t, self.ci(52), false, "ef")?;
+        let e = b.build_int_sub(e_field, self.ci(1022), "e")?;
+        let mant = b.build_and(t, self.ci((1i64 << 52) - 1), "mant")?;
+        let m_bits = b.build_int_add(mant, self.ci(SQRT_HALF_BITS), "mbits")?;
+        let m = b
+            .build_bit_cast(m_bits, self.ctx.f64_type(), "m")?
+            .into_float_value();
+        Ok((e, m))
     }
 
     /// (e, r, scale·r²·P(r)) with ln m = r + r²·P(r), r = m - 1, for a positive normal

@@ -40,9 +40,6 @@ const EXP_FOR_F32: [f64; 9] = [
     2.470_817_273_438_356_7e-5,
 ];
 
-/// The bits of √2/2 in float64 (0x1.6a09e667f3bcdp-1).
-const SQRT_HALF_BITS: i64 = 0x3fe6_a09e_667f_3bcd;
-
 /// Beyond this |y ln x|, float32 pow is 0 or infinite (its float64 core clamps here).
 const POW32_Z_LIMIT: f64 = 200.0;
 
@@ -151,16 +148,7 @@ impl<'a, 'ctx> Math<'a, 'ctx> {
     /// of the two eight-lane gathers a table costs.
     fn ln_core_f32(&self, a: FloatValue<'ctx>) -> Res<FloatValue<'ctx>> {
         let b = self.b;
-        let bits = b.build_bit_cast(a, self.int_t(), "bits")?.into_int_value();
-        let offset = SQRT_HALF_BITS - (1022 << 52);
-        let t = b.build_int_sub(bits, self.ci(offset), "t")?;
-        let e_field = b.build_right_shift(t, self.ci(52), false, "ef")?;
-        let e = b.build_int_sub(e_field, self.ci(1022), "e")?;
-        let mant = b.build_and(t, self.ci((1i64 << 52) - 1), "mant")?;
-        let m_bits = b.build_int_add(mant, self.ci(SQRT_HALF_BITS), "mbits")?;
-        let m = b
-            .build_bit_cast(m_bits, self.ctx.f64_type(), "m")?
-            .into_float_value();
+        let (e, m) = self.split_at_sqrt_half(a)?;
         let f = b.build_float_sub(m, self.c(1.0), "f")?;
         let s = b.build_float_div(f, b.build_float_add(f, self.c(2.0), "fp2")?, "s")?;
         let s2 = b.build_float_add(s, s, "s2")?;

@@ -104,6 +104,14 @@ pub(super) fn register_array_type(ty: &Bound<'_, PyType>) -> PyResult<()> {
     Ok(())
 }
 
+/// A new, empty `lazyfuse.ndarray` (no base, no view yet).
+fn new_array(py: Python<'_>) -> PyResult<Bound<'_, Handle>> {
+    let ty = ARRAY_TYPE.get(py).ok_or_else(|| {
+        pyo3::exceptions::PyRuntimeError::new_err("lazyfuse.ndarray is not registered")
+    })?;
+    allocate(ty.bind(py))
+}
+
 /// A new `lazyfuse.ndarray` on `base` through `chain`, whose NumPy view is `np`.
 pub(super) fn new_handle<'py>(
     py: Python<'py>,
@@ -111,10 +119,7 @@ pub(super) fn new_handle<'py>(
     chain: Option<Py<PyTuple>>,
     np: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, Handle>> {
-    let ty = ARRAY_TYPE.get(py).ok_or_else(|| {
-        pyo3::exceptions::PyRuntimeError::new_err("lazyfuse.ndarray is not registered")
-    })?;
-    let out = allocate(ty.bind(py))?;
+    let out = new_array(py)?;
     {
         let mut h = out.borrow_mut();
         h.base = Some(base);
@@ -132,10 +137,7 @@ pub(super) fn new_in_memory_handle<'py>(
     py: Python<'py>,
     array: Bound<'py, PyUntypedArray>,
 ) -> PyResult<Bound<'py, Handle>> {
-    let ty = ARRAY_TYPE.get(py).ok_or_else(|| {
-        pyo3::exceptions::PyRuntimeError::new_err("lazyfuse.ndarray is not registered")
-    })?;
-    let out = allocate(ty.bind(py))?;
+    let out = new_array(py)?;
     {
         let mut h = out.borrow_mut();
         h.deferred = true;

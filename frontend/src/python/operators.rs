@@ -224,20 +224,28 @@ fn scalar_if_0d<'py>(view: Bound<'py, PyUntypedArray>) -> PyResult<Bound<'py, Py
 
 /// Whether x's type is exactly one of NumPy's float64, float32, int64, int32 or bool_.
 pub(super) fn is_supported_numpy_scalar(x: &Bound<'_, PyAny>) -> bool {
+    is_scalar_of(
+        x,
+        [
+            NpyTypes::PyDoubleArrType_Type,
+            NpyTypes::PyFloatArrType_Type,
+            NpyTypes::PyLongArrType_Type,
+            NpyTypes::PyLongLongArrType_Type,
+            NpyTypes::PyIntArrType_Type,
+            NpyTypes::PyBoolArrType_Type,
+        ],
+    )
+}
+
+/// Whether x's type is exactly one of NumPy's scalar types `types`.
+fn is_scalar_of<const N: usize>(x: &Bound<'_, PyAny>, types: [NpyTypes; N]) -> bool {
     let py = x.py();
     let ty = x.get_type().as_type_ptr();
-    [
-        NpyTypes::PyDoubleArrType_Type,
-        NpyTypes::PyFloatArrType_Type,
-        NpyTypes::PyLongArrType_Type,
-        NpyTypes::PyLongLongArrType_Type,
-        NpyTypes::PyIntArrType_Type,
-        NpyTypes::PyBoolArrType_Type,
-    ]
-    .into_iter()
     // SAFETY: NumPy's C API table (imported by the numpy crate) gives type objects;
     // only their addresses are compared.
-    .any(|t| unsafe { PY_ARRAY_API.get_type_object(py, t) } == ty)
+    types
+        .into_iter()
+        .any(|t| unsafe { PY_ARRAY_API.get_type_object(py, t) } == ty)
 }
 
 /// The eager path: None if an operand is not tiny and in memory, or NumPy raises one
@@ -329,15 +337,13 @@ fn float_scalar_arithmetic<'py>(
 
 /// Whether x's type is exactly NumPy's float64 or float32.
 fn is_float_scalar(x: &Bound<'_, PyAny>) -> bool {
-    let py = x.py();
-    let ty = x.get_type().as_type_ptr();
-    [
-        NpyTypes::PyDoubleArrType_Type,
-        NpyTypes::PyFloatArrType_Type,
-    ]
-    .into_iter()
-    // SAFETY: as in `is_supported_numpy_scalar`.
-    .any(|t| unsafe { PY_ARRAY_API.get_type_object(py, t) } == ty)
+    is_scalar_of(
+        x,
+        [
+            NpyTypes::PyDoubleArrType_Type,
+            NpyTypes::PyFloatArrType_Type,
+        ],
+    )
 }
 
 /// Which handles a native path may read without Python (see [`native_value`]).

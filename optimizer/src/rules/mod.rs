@@ -117,6 +117,18 @@ pub(crate) fn constant(value: Scalar) -> Build {
 }
 
 /// The constant `value` (converted to `like`'s dtype) with `like`'s shape.
+/// `value` + 0.0 where `dtype` is a float or complex type: for a rewrite of an
+/// expression that is never -0.0 (a float sum starts from +0.0; log(1) is +0.0) into
+/// one that may be (a product, log1p(-0.0)). The sum turns -0.0 into +0.0 and leaves
+/// every other value as it is.
+pub(crate) fn plus_zero(value: Build, dtype: lazyfuse_ir::DType) -> Build {
+    if !dtype.is_inexact() {
+        return value;
+    }
+    let scalar = TensorType::new(dtype, Shape::scalar());
+    binary(BinaryOp::Add, value, constant_like(0.0, &scalar))
+}
+
 pub(crate) fn constant_like(value: f64, like: &TensorType) -> Build {
     let c = constant(Scalar::F64(value).cast(like.dtype));
     if like.shape.ndim() == 0 {

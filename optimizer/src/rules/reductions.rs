@@ -4,7 +4,9 @@
 use egg::Id;
 use lazyfuse_ir::{BinaryOp, DType, Op, ReduceOp, Shape};
 
-use super::{binary, class, constant_like, operands_of, shape, ty, uniform, Build, Rule, Tier};
+use super::{
+    binary, class, constant_like, operands_of, plus_zero, shape, ty, uniform, Build, Rule, Tier,
+};
 use crate::analysis::{node_type, LfEGraph};
 use crate::lang::ENode;
 
@@ -25,18 +27,6 @@ pub(super) fn rules() -> Vec<Rule> {
         rule("sum-of-outer-product", sum_of_outer_product),
         rule("sum-bilinear-form", sum_bilinear_form),
     ]
-}
-
-/// `value` (a rewritten sum or mean of dtype `dtype`) + 0.0 for floats: a float sum
-/// starts from +0.0, so it is never -0.0 (+0.0 + -0.0 is +0.0), where a product that
-/// replaces it may be (-2 * sum(x) for a zero sum). Adding +0.0 turns -0.0 into +0.0
-/// and changes no other value (found by the rule tests' -0.0 inputs).
-fn like_a_sum(value: Build, dtype: DType) -> Build {
-    if !dtype.is_inexact() {
-        return value;
-    }
-    let scalar_ty = lazyfuse_ir::TensorType::new(dtype, Shape::scalar());
-    binary(BinaryOp::Add, value, constant_like(0.0, &scalar_ty))
 }
 
 fn reduce_args(n: &ENode) -> Option<(ReduceOp, &[usize], bool, Id)> {
@@ -77,7 +67,7 @@ fn sum_constant_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
                     reduced,
                     constant_like(value.as_f64(), &scalar_ty),
                 );
-                out.push(like_a_sum(product, out_ty.dtype));
+                out.push(plus_zero(product, out_ty.dtype));
             }
         }
     }
@@ -121,7 +111,7 @@ fn sum_broadcast_factor(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
             };
             let f = Build::Node(Op::Reshape(Shape(laid_out)), vec![class(factor)]);
             let reduced = Build::Node(n.op.clone(), vec![class(x)]);
-            out.push(like_a_sum(binary(BinaryOp::Mul, reduced, f), out_ty.dtype));
+            out.push(plus_zero(binary(BinaryOp::Mul, reduced, f), out_ty.dtype));
         }
     }
     out
@@ -205,7 +195,7 @@ fn sum_of_broadcast(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
                 constant_like(count as f64, &scalar_ty),
             );
         }
-        out.push(like_a_sum(value, out_ty.dtype));
+        out.push(plus_zero(value, out_ty.dtype));
     }
     out
 }
@@ -257,7 +247,7 @@ fn sum_of_outer_product(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
                 && shape(eg, b).numel() > 1
         })
         .map(|(a, b)| {
-            like_a_sum(
+            plus_zero(
                 binary(BinaryOp::Mul, sum_all(a, eg), sum_all(b, eg)),
                 ty(eg, y).dtype,
             )

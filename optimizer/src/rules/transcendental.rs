@@ -2,9 +2,9 @@
 //! rounding, or where the original overflows (exp(1000) * exp(-1000) is NaN, its
 //! rewrite exp(0) is 1), which the algebraic tier allows.
 
-use lazyfuse_ir::{BinaryOp, Op, Shape, TensorType, UnaryOp};
+use lazyfuse_ir::{BinaryOp, Op, UnaryOp};
 
-use super::{binary, class, constant_like, is_value, operands_of, unary, Build, Rule, Tier};
+use super::{binary, class, is_value, operands_of, plus_zero, unary, Build, Rule, Tier};
 use crate::analysis::{node_type, LfEGraph};
 use crate::lang::ENode;
 
@@ -53,23 +53,13 @@ fn log_exp(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let (Op::Unary(UnaryOp::Log), &[y]) = (&n.op, n.children.as_slice()) else {
         return vec![];
     };
+    let Some(dtype) = node_type(eg, n).map(|t| t.dtype) else {
+        return vec![];
+    };
     exps(eg, y)
         .into_iter()
-        .map(|x| plus_zero(eg, n, class(x)))
+        .map(|x| plus_zero(class(x), dtype))
         .collect()
-}
-
-/// `value` + 0.0 in the type of `n`'s result, where `n` is never -0.0 but `value` may be
-/// (log(1 + -0.0) is +0.0, log1p(-0.0) is -0.0): the sum is -0.0's +0.0 and leaves every
-/// other value as it is (found by the rule tests' -0.0 inputs).
-fn plus_zero(eg: &LfEGraph, n: &ENode, value: Build) -> Build {
-    match node_type(eg, n) {
-        Some(t) => {
-            let scalar = TensorType::new(t.dtype, Shape::scalar());
-            binary(BinaryOp::Add, value, constant_like(0.0, &scalar))
-        }
-        None => value,
-    }
 }
 
 // exp(x) - 1 == expm1(x) + 0.0 (exp(-0.0) - 1 is +0.0)
@@ -77,12 +67,15 @@ fn exp_minus_one(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let (Op::Binary(BinaryOp::Sub), &[y, one]) = (&n.op, n.children.as_slice()) else {
         return vec![];
     };
+    let Some(dtype) = node_type(eg, n).map(|t| t.dtype) else {
+        return vec![];
+    };
     if !is_value(eg, one, 1.0) {
         return vec![];
     }
     exps(eg, y)
         .into_iter()
-        .map(|x| plus_zero(eg, n, unary(UnaryOp::Expm1, class(x))))
+        .map(|x| plus_zero(unary(UnaryOp::Expm1, class(x)), dtype))
         .collect()
 }
 
@@ -91,13 +84,16 @@ fn log_one_plus(eg: &LfEGraph, n: &ENode) -> Vec<Build> {
     let (Op::Unary(UnaryOp::Log), &[y]) = (&n.op, n.children.as_slice()) else {
         return vec![];
     };
+    let Some(dtype) = node_type(eg, n).map(|t| t.dtype) else {
+        return vec![];
+    };
     let mut out = vec![];
     for args in operands_of(eg, y, Op::Binary(BinaryOp::Add)) {
         if is_value(eg, args[0], 1.0) {
-            out.push(plus_zero(eg, n, unary(UnaryOp::Log1p, class(args[1]))));
+            out.push(plus_zero(unary(UnaryOp::Log1p, class(args[1])), dtype));
         }
         if is_value(eg, args[1], 1.0) {
-            out.push(plus_zero(eg, n, unary(UnaryOp::Log1p, class(args[0]))));
+            out.push(plus_zero(unary(UnaryOp::Log1p, class(args[0])), dtype));
         }
     }
     out
