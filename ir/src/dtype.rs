@@ -251,6 +251,13 @@ pub fn promote(a: DType, b: DType) -> DType {
     }
 }
 
+/// A signed integer dtype with uint64, either way round: the one integer pair whose
+/// promoted type is float64. NumPy 2 still compares such a pair exactly (its `qQ->?`
+/// loops), so comparisons take 128-bit integers, not the promoted type.
+pub fn is_signed_with_u64(a: DType, b: DType) -> bool {
+    (a.is_signed() && b == DType::U64) || (a == DType::U64 && b.is_signed())
+}
+
 /// The kind of a Python (or plain Rust) scalar: a *weak* type under NEP 50, which takes
 /// the array's dtype when it is of the same or a lower kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

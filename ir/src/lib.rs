@@ -51,7 +51,7 @@ mod text;
 mod value;
 
 pub use dot::DotCluster;
-pub use dtype::{promote, promote_weak, DType, WeakKind};
+pub use dtype::{is_signed_with_u64, promote, promote_weak, DType, WeakKind};
 pub use error::IrError;
 pub use external::{BufferCell, External, SnapshotError};
 /// The `f16` type of float16 data (re-exported so callers name the same type).

@@ -204,12 +204,13 @@ impl Scalar {
             DType::U16 => to_int!(u16, U16),
             DType::U32 => to_int!(u32, U32),
             DType::U64 => to_int!(u64, U64),
-            // Correctly rounded from each source (half's conversions round to nearest
-            // even from f32 and f64 directly; integers beyond f32's exact range are
-            // beyond half's finite range too).
+            // Correctly rounded from each source: half's f32 conversion rounds to
+            // nearest even; f64 goes through f32 rounded to odd (half's own f64
+            // conversion rounds twice); integers beyond f32's exact range are beyond
+            // half's finite range too.
             DType::F16 => Scalar::F16(match self {
                 Scalar::F16(v) => v,
-                Scalar::F64(v) => half::f16::from_f64(v),
+                Scalar::F64(v) => half::f16::from_f32(f32_rounded_to_odd(v)),
                 Scalar::F32(v) => half::f16::from_f32(v),
                 other => half::f16::from_f32(other.as_i128().expect("an integer") as f32),
             }),
@@ -455,6 +456,21 @@ scalar_from!(
     Complex32 => C64, Complex64 => C128
 );
 
+/// `v` as f32 rounded to odd: truncated toward zero, the last bit set when inexact. A
+/// further rounding to a narrower float (half) is then correct, where f32's rounding to
+/// nearest followed by half's would round twice (2526.999999999999 would give 2528).
+fn f32_rounded_to_odd(v: f64) -> f32 {
+    let nearest = v as f32;
+    if nearest.is_nan() || f64::from(nearest) == v {
+        return nearest;
+    }
+    let mut bits = nearest.to_bits();
+    if f64::from(nearest).abs() > v.abs() {
+        bits -= 1; // one step toward zero (the magnitude's bits)
+    }
+    f32::from_bits(bits | 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,6 +555,40 @@ mod tests {
                 assert_eq!(got, w, "{v} as {dtype}");
             }
         }
+    }
+
+    #[test]
+    fn float64_to_half_rounds_once() {
+        // NumPy 2.x's bits for each value cast to float16: halfway cases, values just
+        // off them (f32's rounding to nearest would make them halfway), the overflow
+        // boundary and half's subnormal boundary.
+        let cases: [(f64, u16); 15] = [
+            (2526.999999999999, 0x68ef),
+            (2527.000000000001, 0x68f0),
+            (2527.0, 0x68f0),
+            (2529.0, 0x68f0),
+            (-2526.999999999999, 0xe8ef),
+            (65519.99999999999, 0x7bff),
+            (65520.0, 0x7c00),
+            (2f64.powi(-25), 0x0000),
+            (2f64.powi(-25) + 2f64.powi(-60), 0x0001),
+            (2f64.powi(-25) - 2f64.powi(-60), 0x0000),
+            (1e300, 0x7c00),
+            (-1e-300, 0x8000),
+            (0.1, 0x2e66),
+            (1.0 / 3.0, 0x3555),
+            (1.0 + 2f64.powi(-11) + 2f64.powi(-40), 0x3c01),
+        ];
+        for (v, want) in cases {
+            let Scalar::F16(got) = Scalar::F64(v).cast(DType::F16) else {
+                unreachable!("cast returns the requested dtype")
+            };
+            assert_eq!(got.to_bits(), want, "{v:e} as float16");
+        }
+        let Scalar::F16(nan) = Scalar::F64(f64::NAN).cast(DType::F16) else {
+            unreachable!("cast returns the requested dtype")
+        };
+        assert!(nan.is_nan());
     }
 
     #[test]

@@ -259,8 +259,14 @@ def evaluate(op, params, args, dtype, shape):
                           zip(tup(params["starts"]), tup(params["steps"]), tup(params["lens"])))
             return args[0][index]
         if op in REDUCE:
-            axes = tup(params["axes"])
-            return np.asarray(REDUCE[op](args[0], axis=axes, keepdims="keepdims" in params)).astype(dtype)
+            axes, x = tup(params["axes"]), args[0]
+            if x.dtype == np.float16 and op in ("reduce_sum", "reduce_prod"):
+                # NumPy accumulates float16 in float32 within one inner loop but rounds
+                # to float16 between loops, so a reduction over several axes can overflow
+                # (inf * 0 = NaN) where one rounding at the end does not. The IR rounds
+                # once, as NumPy does for a single row.
+                x = x.astype(np.float32)
+            return np.asarray(REDUCE[op](x, axis=axes, keepdims="keepdims" in params)).astype(dtype)
         if op in ("reduce_argmax", "reduce_argmin"):
             return arg_reduce(op, args[0], tup(params["axes"]), "keepdims" in params)
         if op == "matmul":
@@ -319,9 +325,10 @@ def compare(name, op, args, got, want, dtype):
 def magnitude(op, args, shape):
     with np.errstate(all="ignore"):
         if op == "matmul":
-            a, b = (np.nan_to_num(np.abs(x).astype(np.float64), posinf=0, neginf=0) for x in args)
+            # To float64 before abs: abs of the most negative integer stays negative.
+            a, b = (np.nan_to_num(np.abs(x.astype(np.float64)), posinf=0, neginf=0) for x in args)
             return np.broadcast_to(np.asarray(np.matmul(a, b)), shape)
-        x = np.nan_to_num(np.abs(args[0]).astype(np.float64), posinf=0, neginf=0)
+        x = np.nan_to_num(np.abs(args[0].astype(np.float64)), posinf=0, neginf=0)
         return (np.max(x) if x.size else 0.0) * max(1, x.size)
 
 

@@ -84,6 +84,25 @@ def test_binary_ops_on_every_integer_pair(a_dtype, b_dtype):
     both(lambda: onp.power(a, e), lambda: np.power(la, np.asarray(e)))
 
 
+@pytest.mark.parametrize("signed", ["int8", "int64"])
+def test_signed_with_uint64_compares_exactly(signed):
+    # Their promoted type is float64, where 2**53 + 1 equals 2**53 and 2**63 - 1 equals
+    # 2**63; NumPy 2 compares the integers themselves.
+    big = [2**53, 2**53 + 1, 2**63 - 1, 2**63 - 2, 5, 0, 2**63, 2**64 - 1]
+    if signed == "int64":
+        s = onp.array([2**53 + 1, 2**53, 2**63 - 2, 2**63 - 1, -1, 0, -(2**63), -1], signed)
+    else:
+        s = onp.array([-1, 0, 127, -128, 5, 0, -1, 1], signed)
+    u = onp.array(big, "uint64")
+    ls, lu = np.asarray(s), np.asarray(u)
+    for name in ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]:
+        both(lambda: getattr(onp, name)(s, u), lambda: getattr(np, name)(ls, lu))
+        both(lambda: getattr(onp, name)(u, s), lambda: getattr(np, name)(lu, ls))
+        both(lambda: getattr(onp, name)(s, u[::-1]),
+             lambda: lazyfuse.jit(getattr(np, name))(ls, lu[::-1]))
+    both(lambda: s[:, None] < u, lambda: ls[:, None] < lu)
+
+
 @pytest.mark.parametrize("dtype", INTS)
 def test_unary_ops_and_operators(dtype):
     a = edge_values(dtype)

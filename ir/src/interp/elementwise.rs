@@ -3,8 +3,8 @@
 use ndarray::{ArcArray, IxDyn, Zip};
 
 use super::internal;
-use super::scalar::Arith;
-use crate::dtype::{promote, DType};
+use super::scalar::{compare, Arith};
+use crate::dtype::{is_signed_with_u64, promote, DType};
 use crate::error::IrError;
 use crate::op::{BinaryOp, UnaryOp};
 use crate::shape::TensorType;
@@ -75,6 +75,23 @@ pub(super) fn binary(
     use BinaryOp::*;
     let shape = ty.shape.dims();
     match op {
+        Eq | Ne | Lt | Le | Gt | Ge if is_signed_with_u64(a.dtype(), b.dtype()) => {
+            // Exactly, as NumPy 2 does (not in float64, the promoted type).
+            let cmp = compare::<i128>(op);
+            let (s, u, swapped) = if a.dtype().is_signed() {
+                (a.cast(DType::I64), b, false)
+            } else {
+                (b.cast(DType::I64), a, true)
+            };
+            zip2(s.as_array::<i64>()?, u.as_array::<u64>()?, shape, |s, u| {
+                let (s, u) = (i128::from(s), i128::from(u));
+                if swapped {
+                    cmp(u, s)
+                } else {
+                    cmp(s, u)
+                }
+            })
+        }
         Eq | Ne | Lt | Le | Gt | Ge => {
             let common = promote(a.dtype(), b.dtype());
             let (x, y) = (a.cast(common), b.cast(common));

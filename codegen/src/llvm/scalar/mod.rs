@@ -14,7 +14,7 @@ use inkwell::types::{BasicTypeEnum, FloatType, IntType};
 use inkwell::values::{BasicValueEnum, FloatValue, FunctionValue, IntValue};
 use inkwell::{FloatPredicate, IntPredicate};
 use lazyfuse_ir::kernel::ElementwiseOp;
-use lazyfuse_ir::{promote, BinaryOp, DType, Scalar, UnaryOp};
+use lazyfuse_ir::{is_signed_with_u64, promote, BinaryOp, DType, Scalar, UnaryOp};
 
 use crate::error::CodegenError;
 
@@ -375,6 +375,23 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
         use BinaryOp::*;
         let b = self.builder;
         match op {
+            Eq | Ne | Lt | Le | Gt | Ge if is_signed_with_u64(da, db) => {
+                // NumPy 2 compares a signed integer with uint64 exactly (its qQ->?
+                // loops), not in float64, their promoted type: in 128 bits here.
+                let i128t = self.ctx.i128_type();
+                let wide = |v: BasicValueEnum<'ctx>, d: DType| -> Res<IntValue<'ctx>> {
+                    Ok(if d.is_signed() {
+                        let v = self.convert(v, d, DType::I64)?.into_int_value();
+                        b.build_int_s_extend(v, i128t, "wide")?
+                    } else {
+                        b.build_int_z_extend(v.into_int_value(), i128t, "wide")?
+                    })
+                };
+                let (x, y) = (wide(a, da)?, wide(bv, db)?);
+                return Ok(b
+                    .build_int_compare(int_predicate(op, true), x, y, "cmp")?
+                    .into());
+            }
             Eq | Ne | Lt | Le | Gt | Ge => {
                 let common = promote(da, db);
                 let (x, y) = (self.convert(a, da, common)?, self.convert(bv, db, common)?);
@@ -393,19 +410,7 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                     b.build_float_compare(pred, x.into_float_value(), y.into_float_value(), "cmp")?
                         .into()
                 } else {
-                    let signed = common.is_signed();
-                    let pred = match (op, signed) {
-                        (Eq, _) => IntPredicate::EQ,
-                        (Ne, _) => IntPredicate::NE,
-                        (Lt, true) => IntPredicate::SLT,
-                        (Le, true) => IntPredicate::SLE,
-                        (Gt, true) => IntPredicate::SGT,
-                        (Ge, true) => IntPredicate::SGE,
-                        (Lt, false) => IntPredicate::ULT,
-                        (Le, false) => IntPredicate::ULE,
-                        (Gt, false) => IntPredicate::UGT,
-                        _ => IntPredicate::UGE,
-                    };
+                    let pred = int_predicate(op, common.is_signed());
                     b.build_int_compare(pred, x.into_int_value(), y.into_int_value(), "cmp")?
                         .into()
                 });
@@ -471,5 +476,22 @@ impl<'a, 'ctx> ScalarLowering<'a, 'ctx> {
                 Ok(self.builder.build_select(c, x, y, "where")?)
             }
         }
+    }
+}
+
+/// The integer comparison predicate of `op` (one of eq ... ge), signed or unsigned.
+fn int_predicate(op: BinaryOp, signed: bool) -> IntPredicate {
+    use BinaryOp::*;
+    match (op, signed) {
+        (Eq, _) => IntPredicate::EQ,
+        (Ne, _) => IntPredicate::NE,
+        (Lt, true) => IntPredicate::SLT,
+        (Le, true) => IntPredicate::SLE,
+        (Gt, true) => IntPredicate::SGT,
+        (Ge, true) => IntPredicate::SGE,
+        (Lt, false) => IntPredicate::ULT,
+        (Le, false) => IntPredicate::ULE,
+        (Gt, false) => IntPredicate::UGT,
+        _ => IntPredicate::UGE,
     }
 }
