@@ -216,6 +216,44 @@ fn large_lanes_run_in_parallel_with_the_same_results() {
     }
 }
 
+/// Scans along the contiguous last axis (one running value per row) in each split of
+/// the work: one long integer row (the parallel scan and its carries), many short rows
+/// grouped into tasks, rows longer than a task, and a cast of the input first; the
+/// interpreter's bits on 1 and 3 threads.
+#[test]
+fn contiguous_axis_scans_match_in_every_split() {
+    let wave = |i: usize| ((i * 7919 % 1009) as f64 - 504.0) * 0.013;
+    let shapes: [&[usize]; 4] = [&[40_000], &[3000, 20], &[12, 5000], &[7, 1]];
+    for shape in shapes {
+        let data = values(shape, wave);
+        let dims = shape
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let axis = shape.len() - 1;
+        for (op, dtype, source) in [
+            ("cumsum", "i64", "i64"),
+            ("cumprod", "i64", "i32"),
+            ("cummax", "i16", "i16"),
+            ("cummin", "f64", "f64"),
+            ("cumsum", "f32", "f32"),
+            ("cumsum", "i64", "i8"),
+        ] {
+            let text = format!(
+                "program(a: f64[{dims}]) {{\n  v: {source}[{dims}] = cast[{source}] a\n  \
+                 w: {dtype}[{dims}] = {op}[axis={axis}] v\n  return w\n}}"
+            );
+            check(
+                &text,
+                &data,
+                &format!("{op}[axis={axis}]"),
+                &format!("{op} of {source} as {dtype}, shape {shape:?}"),
+            );
+        }
+    }
+}
+
 /// Lanes past the radix threshold (512) are radix sorted: the interpreter's stable
 /// positions and its values for floats with NaN, infinities, signed zeros and ties, and
 /// for negative and unsigned integers.
