@@ -99,3 +99,29 @@ def test_a_read_only_view_refuses_element_writes():
     b = np.broadcast_to(x, (3, 4))
     with pytest.raises(ValueError):
         b[0, 0] = 1.0
+
+
+def test_numpy_int64_writes_and_huge_indices():
+    xn = onp.zeros((3, 4), dtype=onp.int64)
+    x = np.array(xn)
+    for key, value in [((0, 1), onp.int64(-(2 ** 63))), ((2, -1), onp.int64(2 ** 63 - 1)),
+                       ((1, 2), x[0, 1]), ((-3, 0), onp.int32(-7)), ((1, 1), onp.uint8(200))]:
+        xn[key] = value
+        x[key] = value
+    assert onp.array_equal(onp.asarray(x), xn)
+    for bad in [2 ** 70, -(2 ** 70)]:
+        with pytest.raises(IndexError):
+            x[bad, 0] = onp.int64(1)
+        with pytest.raises(IndexError):
+            x[0, bad]
+
+
+def test_shape_ndim_and_size_in_memory_pending_and_viewed():
+    xn = onp.arange(24.0).reshape(2, 3, 4)
+    x = np.array(xn)
+    for lazy, eager in [(x, xn), (x * 2.0, xn * 2.0), ((x * 2.0).T, (xn * 2.0).T),
+                        (x[:, 1], xn[:, 1]), (x[:0], xn[:0]), (np.asarray(5.0), onp.asarray(5.0)),
+                        (np.zeros((3, 0, 2)) + 1.0, onp.zeros((3, 0, 2)))]:
+        assert lazy.shape == eager.shape and type(lazy.shape) is tuple
+        assert lazy.ndim == eager.ndim and lazy.size == eager.size
+        assert type(lazy.size) is int and type(lazy.ndim) is int

@@ -213,9 +213,10 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
     # `_view(name, arg)` (a view: the chain and one more view operation) is native.
 
     # --- attributes ---------------------------------------------------------------
-    @property
-    def shape(self):
-        view = self._np  # an array in memory: its NumPy view's shape (the common case)
+    # `shape`, `ndim` and `size` are the native Handle's: an array in memory answers
+    # from its NumPy view, any other through `_shape_slow`.
+    def _shape_slow(self):
+        view = self._np
         if view is not None:
             return view.shape
         if not self._chain:
@@ -227,21 +228,6 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
     @property
     def dtype(self):
         return part_dtype(self._base.dtype, self._chain) if self._chain else self._base.dtype
-
-    @property
-    def ndim(self):
-        view = self._np  # an array in memory: its NumPy view's (the common case)
-        return view.ndim if view is not None else len(self.shape)
-
-    @property
-    def size(self):
-        view = self._np
-        if view is not None:
-            return view.size
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
 
     # `T` (the transpose, a view) is the native Handle's.
 

@@ -2,8 +2,8 @@
 //! the hot path of element loops: the element's address from the NumPy view's strides,
 //! the read made into NumPy's scalar by `PyArray_Scalar` (what NumPy's own integer
 //! indexing returns), a Python float stored straight into a float64 array and a Python
-//! int into an int64 one. Everything else (an index out of range, which NumPy reports,
-//! other dtypes, values or layouts) takes NumPy's own indexing.
+//! int or NumPy int64 into an int64 one. Everything else (an index out of range, which
+//! NumPy reports, other dtypes, values or layouts) takes NumPy's own indexing.
 
 use std::os::raw::{c_int, c_long, c_void};
 
@@ -27,7 +27,12 @@ fn element(view: &Bound<'_, PyUntypedArray>, key: &Bound<'_, PyAny>) -> Option<*
     };
     let mut offset: isize = 0;
     let mut add = |axis: usize, index: &Bound<'_, PyAny>| -> Option<()> {
-        let i: isize = index.extract().ok()?;
+        // SAFETY: `index` is a live int (checked by the callers); an int beyond isize
+        // sets an OverflowError, cleared here (NumPy's indexing then reports it).
+        let i = unsafe { pyo3::ffi::PyLong_AsSsize_t(index.as_ptr()) };
+        if i == -1 && PyErr::take(index.py()).is_some() {
+            return None;
+        }
         let n = dims[axis];
         let i = if i < 0 { i + n } else { i };
         if !(0..n).contains(&i) {
@@ -71,7 +76,7 @@ pub(super) fn read(view: &Bound<'_, PyUntypedArray>, key: &Bound<'_, PyAny>) -> 
 }
 
 /// `view[key] = value` for a Python float into a float64 array or a Python int (in
-/// range) into an int64 one, aligned, in native byte order and writeable; false if not
+/// range) or NumPy int64 into an int64 one, aligned, in native byte order and writeable; false if not
 /// done (NumPy's indexing then does it, or raises).
 pub(super) fn write(
     view: &Bound<'_, PyUntypedArray>,
@@ -102,7 +107,40 @@ pub(super) fn write(
         };
         return store(view, key, v);
     }
+    if int64 && is_numpy_int64(value) {
+        // SAFETY: `value` is a NumPy int64 scalar: NumPy's PyLongLongScalarObject
+        // (numpy/arrayscalars.h), the value right after the object header.
+        // (PyArray_ScalarAsCtype, which looks up the scalar's dtype first, made this
+        // write slower than NumPy's own indexing.)
+        let v = unsafe { (*value.as_ptr().cast::<Int64Scalar>()).value };
+        return store(view, key, v);
+    }
     false
+}
+
+/// NumPy's int64 scalar object (`PyLongLongScalarObject`, and `PyLongScalarObject`
+/// where C's long has 64 bits).
+#[repr(C)]
+struct Int64Scalar {
+    head: pyo3::ffi::PyObject,
+    value: i64,
+}
+
+/// Whether `value`'s type is exactly NumPy's int64 (an element an element loop read
+/// from an int64 array: `table[i, j] = table[i - 1, j] + 1`).
+fn is_numpy_int64(value: &Bound<'_, PyAny>) -> bool {
+    use numpy::npyffi::NpyTypes;
+    if c_long::BITS == 64 {
+        super::operators::is_scalar_of(
+            value,
+            [
+                NpyTypes::PyLongLongArrType_Type,
+                NpyTypes::PyLongArrType_Type,
+            ],
+        )
+    } else {
+        super::operators::is_scalar_of(value, [NpyTypes::PyLongLongArrType_Type])
+    }
 }
 
 /// Stores `v` at `view[key]` if the key names an aligned element in range.

@@ -312,17 +312,15 @@ fn is_plain_scalar(value: &Bound<'_, PyAny>) -> bool {
 
 /// Whether lazy reads are pending on the handle's base buffer (a write must first move
 /// them to a snapshot: the Python path does that).
-fn has_pending_readers(slf: &Bound<'_, Handle>) -> PyResult<bool> {
-    let py = slf.py();
-    let h = slf.borrow();
+fn has_pending_readers(h: &Handle, py: Python<'_>) -> bool {
     let Some(base) = &h.base else {
-        return Ok(false);
+        return false;
     };
     let base = base.bind(py).borrow();
-    Ok(match &base.cell {
+    match &base.cell {
         Some(cell) => cell.bind(py).get().readers() > 0,
         None => false,
-    })
+    }
 }
 
 #[pymethods]
@@ -469,6 +467,49 @@ impl Handle {
         unary_operator(slf, op)
     }
 
+    /// The shape: the NumPy view's for an array in memory (the common case, read
+    /// natively: element loops ask for it), else `_shape_slow`'s.
+    #[getter(shape)]
+    fn shape(slf: &Bound<'_, Handle>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        if let Some(view) = slf.borrow().np_view(py) {
+            if let Ok(array) = view.cast::<PyUntypedArray>() {
+                return Ok(PyTuple::new(py, array.shape())?.into_any().unbind());
+            }
+        }
+        slf.call_method0(intern!(py, "_shape_slow"))
+            .map(Bound::unbind)
+    }
+
+    /// The number of dimensions (see `shape`).
+    #[getter(ndim)]
+    fn ndim(slf: &Bound<'_, Handle>) -> PyResult<usize> {
+        let py = slf.py();
+        if let Some(view) = slf.borrow().np_view(py) {
+            if let Ok(array) = view.cast::<PyUntypedArray>() {
+                return Ok(array.ndim());
+            }
+        }
+        Self::shape(slf)?.bind(py).len()
+    }
+
+    /// The number of elements (see `shape`).
+    #[getter(size)]
+    fn size(slf: &Bound<'_, Handle>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        if let Some(view) = slf.borrow().np_view(py) {
+            if let Ok(array) = view.cast::<PyUntypedArray>() {
+                return Ok(array.len().into_pyobject(py)?.into_any().unbind());
+            }
+        }
+        // Python ints: a zero-size or huge shape's product without overflow.
+        let mut n = 1usize.into_pyobject(py)?.into_any();
+        for d in Self::shape(slf)?.bind(py).try_iter()? {
+            n = n.mul(d?)?;
+        }
+        Ok(n.unbind())
+    }
+
     #[getter(_base)]
     fn get_base(slf: &Bound<'_, Handle>) -> PyResult<Py<Base>> {
         match Handle::base_of(slf)? {
@@ -550,14 +591,19 @@ impl Handle {
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let py = slf.py();
-        let view = slf.borrow().np_view(py);
+        // One borrow for both: this is an element loop's hot path.
+        let (view, readers) = {
+            let h = slf.borrow();
+            (h.np_view(py), has_pending_readers(&h, py))
+        };
         if let Some(view) = view {
-            if is_int_key(key) && is_plain_scalar(value) && !has_pending_readers(slf)? {
+            if is_plain_scalar(value) && !readers {
+                // (write checks the key itself: one walk of a tuple key.)
                 let written = match view.cast::<PyUntypedArray>() {
                     Ok(array) => super::elements::write(array, key, value),
                     Err(_) => false,
                 };
-                if written || view.set_item(key, value).is_ok() {
+                if written || (is_int_key(key) && view.set_item(key, value).is_ok()) {
                     return Ok(());
                 }
             }

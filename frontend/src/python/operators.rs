@@ -238,7 +238,7 @@ pub(super) fn is_supported_numpy_scalar(x: &Bound<'_, PyAny>) -> bool {
 }
 
 /// Whether x's type is exactly one of NumPy's scalar types `types`.
-fn is_scalar_of<const N: usize>(x: &Bound<'_, PyAny>, types: [NpyTypes; N]) -> bool {
+pub(super) fn is_scalar_of<const N: usize>(x: &Bound<'_, PyAny>, types: [NpyTypes; N]) -> bool {
     let py = x.py();
     let ty = x.get_type().as_type_ptr();
     // SAFETY: NumPy's C API table (imported by the numpy crate) gives type objects;
