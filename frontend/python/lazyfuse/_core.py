@@ -620,15 +620,18 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
             return ndarray(native)
         return self._view("reshape", shape)
 
-    def ravel(self):
+    def ravel(self, order="C"):
+        return _raveled(self, order)
+
+    def _ravel_c(self):
         # NumPy's ravel is a view of C-contiguous memory only (reshape(-1) is one
         # wherever strides allow).
         if self._layout_probe().flags.c_contiguous:
             return self.reshape(-1)
-        return self.flatten()
-
-    def flatten(self):
         return ndarray(self.reshape(-1)._native_array)
+
+    def flatten(self, order="C"):
+        return ndarray(_raveled(self, order)._native_array)
 
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
@@ -642,22 +645,30 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
         axes = _axes(axis)
         return self._view("squeeze", None if axes is None else tuple(axes))
 
-    def astype(self, dtype, copy=True):
-        if not copy and _np.dtype(dtype) == self.dtype:
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        order = _check_order(order, default="K")
+        if casting != "unsafe" and not _np.can_cast(self.dtype, dtype, casting):
+            raise TypeError(f"Cannot cast array data from {self.dtype!r} to "
+                            f"{_np.dtype(dtype)!r} according to the rule {casting!r}")
+        layout = _layout_for(self, order)
+        if not copy and _np.dtype(dtype) == self.dtype and (
+                order in ("A", "K") or layout == ("F" if _fortran_only(self) else "C")):
             return self
         view = _small(self)
         if view is not None:
             _dtype_name(dtype)  # lazyfuse's DTypeError for a dtype it lacks
-            return _from_numpy(view.astype(dtype))
-        return _elementwise(self._native_array.astype(_dtype_name(dtype)), self)
+            return _from_numpy(view.astype(dtype, order=order))
+        out = _elementwise(self._native_array.astype(_dtype_name(dtype)), self)
+        return out if order == "K" else _laid_out(out, layout)
 
-    def copy(self):
+    def copy(self, order="C"):
         """An independent array with this one's current values (computed lazily, or at
-        once for a tiny array in memory)."""
+        once for a tiny array in memory), laid out in `order` (NumPy's meaning)."""
+        order = _check_order(order)
         view = _small(self)
         if view is not None:
-            return _from_numpy(view.copy())
-        return ndarray(self._native_array)
+            return _from_numpy(view.copy(order=order))  # NumPy's layout, any K order
+        return _laid_out(ndarray(self._native_array), _layout_for(self, order))
 
     def fill(self, value):
         self[...] = value
@@ -701,36 +712,56 @@ def asarray(x, dtype=None, order=None, *, device=None, copy=None):
     if device is not None and device != "cpu":
         raise ValueError(f"asarray: unsupported device {device!r} (lazyfuse has 'cpu')")
     if copy:
-        return array(x, dtype)
+        return array(x, dtype, order=order)
     if copy is False:
         shared = isinstance(x, (ndarray, _np.ndarray)) and (dtype is None or _np.dtype(dtype) == x.dtype)
         if not shared:
             raise ValueError("asarray: a copy is needed (copy=False was given)")
     if isinstance(x, ndarray):
-        return x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
+        out = x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
+        return _in_order(out, order)
     # A Python sequence or scalar converts straight to the dtype asked for, as NumPy
     # converts it (exact for integers past 2**63, which an inferred float64 is not).
     arr = _np.asarray(x) if dtype is None or isinstance(x, _np.ndarray) else _np.asarray(x, dtype)
     if arr.dtype.char not in _DTYPE_CHARS:  # (dtype.name is Python code: errors only)
         raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
     out = _from_numpy(arr)  # shares arr's memory; its NumPy view is arr
-    return out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)
+    out = out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)
+    return _in_order(out, order)
 
 
-def array(x, dtype=None, copy=True):
-    """A new array with x's values (no memory shared unless ``copy=False``)."""
+def _in_order(x, order):
+    """x, or a copy of it where `order` (C or F; A, K and None take any) asks for a
+    layout x does not have (asarray's order argument)."""
+    order = _check_order(order, default="K")
+    if order in ("A", "K") or x.ndim == 0:
+        return x
+    flags = x._layout_probe().flags
+    keeps = flags.c_contiguous if order == "C" else flags.f_contiguous
+    return x if keeps else x.copy(order)
+
+
+def array(x, dtype=None, copy=True, order="K", subok=False, ndmin=0):
+    """A new array with x's values (no memory shared unless ``copy=False``), laid out
+    in `order`, with at least `ndmin` dimensions (ones prepended)."""
+    order = _check_order(order, default="K")
     if not copy:
-        return asarray(x, dtype)
-    if isinstance(x, ndarray):
-        return x.copy() if dtype is None else x.astype(dtype)
-    x = _evaluate_nested(x)
-    if dtype is None or isinstance(x, _np.ndarray):
-        return asarray(_np.array(x, copy=True), dtype)
-    return asarray(_np.array(x, dtype=dtype, copy=True))
+        out = asarray(x, dtype, order=order)
+    elif isinstance(x, ndarray):
+        out = x.copy(order) if dtype is None else x.astype(dtype, order=order)
+    else:
+        x = _evaluate_nested(x)
+        if dtype is None or isinstance(x, _np.ndarray):
+            out = asarray(_np.array(x, copy=True, order=order), dtype)
+        else:
+            out = asarray(_np.array(x, dtype=dtype, copy=True, order=order))
+    if out.ndim < ndmin:
+        out = out.reshape((1,) * (ndmin - out.ndim) + out.shape)
+    return out
 
 
-def copy(a):
-    return asarray(a).copy() if isinstance(a, ndarray) else array(a)
+def copy(a, order="K", subok=False):
+    return asarray(a).copy(order) if isinstance(a, ndarray) else array(a, order=order)
 
 
 # --- functions -----------------------------------------------------------------------
@@ -738,7 +769,8 @@ def copy(a):
 # The elementwise functions: explicit definitions generated from ir/src/op.rs.
 _native.register_array_type(ndarray)
 
-from ._order import _elementwise  # noqa: E402,F401
+from ._order import (_check_order, _elementwise, _fortran_only, _laid_out,  # noqa: E402,F401
+                     _layout_for, _raveled)
 from ._dispatch import (_COMPARISONS, _UNARY_UFUNC, _binary,  # noqa: E402,F401
                         _at_once, _binary_by_numpy, _by_numpy, _evaluate_nested, _fallback_call,
                         _is_python_scalar,

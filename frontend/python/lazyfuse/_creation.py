@@ -13,6 +13,7 @@ from . import _core, _native
 from ._core import (_EAGER_SCALARS, _dtype_name, _eager_when_small, _from_numpy, _shape,
                     asarray, floor, ndarray)
 from ._functions import broadcast_to, where
+from ._order import _check_order, _laid_out, _layout_for
 from .errors import InvalidArgumentError
 
 def _check_device(device):
@@ -23,60 +24,74 @@ def _check_device(device):
 
 def full(shape, fill_value, dtype=None, order="C", *, device=None):
     _check_device(device)
+    order = _check_order(order, creation=True)
     shape = _shape(shape)
     if _math.prod(shape) <= _core._EAGER_ELEMENTS and type(fill_value) in _EAGER_SCALARS:
         # Tiny: in memory at once (see _set_eager_limit); NumPy's dtype rules.
         _dtype_name(dtype)
-        return _from_numpy(_np.full(shape, fill_value, dtype))
+        return _from_numpy(_np.full(shape, fill_value, dtype, order))
     if isinstance(fill_value, (ndarray, _np.ndarray, _np.generic)):
         fill = asarray(fill_value)
-        return broadcast_to(fill if dtype is None else fill.astype(dtype), tuple(_shape(shape)))
-    return ndarray(_native.full(_shape(shape), fill_value, _dtype_name(dtype)))
+        out = broadcast_to(fill if dtype is None else fill.astype(dtype), tuple(_shape(shape)))
+        return out.copy(order) if order == "F" else out
+    return _laid_out(ndarray(_native.full(_shape(shape), fill_value, _dtype_name(dtype))), order)
 
 
 def zeros(shape, dtype=None, order="C", *, device=None):
     _check_device(device)
     dtype = float if dtype is None else dtype
-    if type(shape) is int and shape <= _core._EAGER_ELEMENTS or type(shape) is tuple and len(shape) == 2 \
-            and type(shape[0]) is int and type(shape[1]) is int and shape[0] * shape[1] <= _core._EAGER_ELEMENTS:
+    if order == "C" and (type(shape) is int and shape <= _core._EAGER_ELEMENTS or type(shape) is tuple
+                         and len(shape) == 2 and type(shape[0]) is int and type(shape[1]) is int
+                         and shape[0] * shape[1] <= _core._EAGER_ELEMENTS):
         _dtype_name(dtype)  # the common tiny cases without full's checks
         return _from_numpy(_np.zeros(shape, dtype))
-    return full(shape, 0, dtype)
+    return full(shape, 0, dtype, order)
 
 
 def ones(shape, dtype=None, order="C", *, device=None):
     _check_device(device)
-    return full(shape, 1, float if dtype is None else dtype)
+    return full(shape, 1, float if dtype is None else dtype, order)
 
 
 def empty(shape, dtype=None, order="C", *, device=None):
-    return zeros(shape, dtype, device=device)
+    return zeros(shape, dtype, order, device=device)
+
+
+def _like(a, dtype, order, shape):
+    """(shape, dtype, order) of a ``*_like`` result: a's, unless given; order K and A
+    keep a's layout (C or Fortran) when the shape has a's number of dimensions."""
+    order = _check_order(order, default="K")
+    out_shape = a.shape if shape is None else tuple(_shape(shape))
+    if order in ("A", "K"):
+        order = _layout_for(a, order) if len(out_shape) == a.ndim else "C"
+    return out_shape, dtype or a.dtype, order
 
 
 def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    if type(a) is ndarray and dtype is None and shape is None and device is None:
+    if type(a) is ndarray and dtype is None and shape is None and device is None and order == "K":
         view = a._np
         if view is not None and view.size <= _core._EAGER_ELEMENTS:
-            return _from_numpy(_np.zeros(view.shape, view.dtype))  # tiny: at once
+            return _from_numpy(_np.zeros_like(view))  # tiny: at once, in view's layout
     _check_device(device)
     a = asarray(a)
-    return zeros(a.shape if shape is None else shape, dtype or a.dtype)
+    return zeros(*_like(a, dtype, order, shape))
 
 
 def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     _check_device(device)
     a = asarray(a)
-    return ones(a.shape if shape is None else shape, dtype or a.dtype)
+    return ones(*_like(a, dtype, order, shape))
 
 
 def empty_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
-    return zeros_like(a, dtype, shape=shape, device=device)
+    return zeros_like(a, dtype, order, shape=shape, device=device)
 
 
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None):
     _check_device(device)
     a = asarray(a)
-    return full(a.shape if shape is None else shape, fill_value, dtype or a.dtype)
+    shape, dtype, order = _like(a, dtype, order, shape)
+    return full(shape, fill_value, dtype, order)
 
 
 def arange(start, stop=None, step=1, dtype=None, *, device=None):

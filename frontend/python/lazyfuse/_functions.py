@@ -91,8 +91,8 @@ def reshape(a, shape, order="C", *, copy=None):
     return a.reshape(shape, order=order)
 
 
-def ravel(a):
-    return asarray(a).ravel()
+def ravel(a, order="C"):
+    return asarray(a).ravel(order)
 
 
 @_deferred_to(_np.transpose)

@@ -1,5 +1,6 @@
-"""The memory order of elementwise results: Fortran order when every operand of the
-result's shape is in Fortran order, as NumPy's K order gives it, else C order."""
+"""Memory order: of elementwise results (Fortran order when every operand of the
+result's shape is in Fortran order, as NumPy's K order gives it, else C order), and
+NumPy's ``order=`` arguments of ravel, flatten, copy, astype, array and creation."""
 
 import builtins as _builtins
 
@@ -66,3 +67,64 @@ def _result_order(shape, operands):
         return "C"
     votes = [v for v in (_order_vote(x, shape) for x in operands) if v is not None]
     return "F" if votes and _builtins.all(v == "F" for v in votes) else "C"
+
+
+# --- `order=` arguments (ravel, flatten, copy, astype, array, creation) --------------
+
+_ORDERS = ("C", "F", "A", "K")
+
+
+def _check_order(order, default="C", creation=False):
+    """NumPy's order argument as "C", "F", "A" or "K" (None: `default`; lower case
+    accepted), with NumPy's ValueError for anything else; creation functions take only
+    C and F."""
+    if order is None:
+        return default
+    o = order.upper() if isinstance(order, str) else order
+    if o not in _ORDERS:
+        raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+    if creation and o not in ("C", "F"):
+        raise ValueError("only 'C' or 'F' order is permitted")
+    return o
+
+
+def _fortran_only(x):
+    """Whether lazy array x is laid out in Fortran order and not also in C order."""
+    if x.ndim < 2:
+        return False
+    flags = x._layout_probe().flags
+    return flags.f_contiguous and not flags.c_contiguous
+
+
+def _layout_for(x, order):
+    """The layout ("C" or "F") NumPy gives a copy of x made with `order` (A and K: x's
+    own when it is in Fortran order; lazyfuse lays arrays out in C or F order only)."""
+    if order in ("A", "K"):
+        return "F" if _fortran_only(x) else "C"
+    return order
+
+
+def _laid_out(out, layout):
+    """`out`, a new lazy array (its own base), laid out in `layout` when materialised."""
+    if out.ndim >= 2 and out._base.buffer is None:
+        out._base.order = layout
+    return out
+
+
+def _raveled(x, order):
+    """x.ravel(order): the elements in C, Fortran (F; A for an array in Fortran
+    order) or memory order (K: axes by decreasing stride), a view where NumPy gives
+    one (the reordered array is C-contiguous), else a copy."""
+    order = _check_order(order)
+    if order in ("A", "K"):
+        if _fortran_only(x):
+            order = "F"
+        elif order == "A" or x.ndim < 2:
+            order = "C"
+        else:
+            strides = x._layout_probe().strides
+            perm = sorted(range(x.ndim), key=lambda k: -_builtins.abs(strides[k]))
+            return x.transpose(perm)._ravel_c()
+    if order == "F":
+        return x.transpose()._ravel_c()
+    return x._ravel_c()
