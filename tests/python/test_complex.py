@@ -243,3 +243,27 @@ def test_complex_min_max_keep_infinite_elements():
                 onp.testing.assert_array_equal(got, getattr(onp, f)(y), err_msg=f"{f} {y}")
     finally:
         lazyfuse.set_eager_limit(previous)
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "complex64"])
+def test_in_place_products_round_as_numpy(dtype):
+    # NumPy's multiply loop fuses each part's multiply-add, except on one element in
+    # place, which it takes for a reduction (each product rounded): lazyfuse's lazy
+    # in-place product of one element gives NumPy's bits too.
+    rng = onp.random.default_rng(7)
+    values = (rng.standard_normal(64) + 1j * rng.standard_normal(64)).astype(dtype)
+    plain = 0
+    for i in range(0, 64, 2):
+        ref = values[i:i + 1].copy()
+        lazy = np.asarray(ref.copy()) * 1  # pending
+        other = values[i + 1:i + 2]
+        ref *= other
+        lazy *= np.asarray(other)
+        _same(lazy, ref)
+        many_ref, many = values[:8].copy(), np.asarray(values[:8].copy()) * 1
+        many_ref *= values[8:16]
+        many *= np.asarray(values[8:16])
+        _same(many, many_ref)
+        a, b = values[i], values[i + 1]
+        plain += ref[0] == a * b
+    assert plain > 0  # the case is exercised (NumPy's scalars multiply unfused)

@@ -378,6 +378,12 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
     # _inplace_slow for everything else.
     def _inplace_slow(self, ufunc, op, other):
         base = self._base
+        if op == "mul" and self.size == 1 and self.dtype.kind == "c":
+            # NumPy multiplies one complex element in place as its product reduction
+            # does (each product rounded; its loop takes the aliased single element
+            # for a reduction), not with the fused multiply-adds of its other complex
+            # products: NumPy computes it below.
+            op = None
         if base.buffer is None and not self._chain and op is not None:
             # A whole pending array: the new version is a new node (it stays lazy and
             # fuses), with NumPy's same_kind output cast and shape check.
