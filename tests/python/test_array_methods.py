@@ -5,6 +5,7 @@ NumPy's."""
 import numpy as onp
 import pytest
 
+import lazyfuse
 import lazyfuse.numpy as np
 
 
@@ -101,3 +102,42 @@ def test_namespace_info_lists_what_lazyfuse_has():
     assert info.capabilities()["boolean indexing"]
     with pytest.raises(ValueError):
         info.dtypes(kind="no such kind")
+
+
+@pytest.mark.parametrize("eager", [False, True])
+def test_flags_base_and_clip_keywords(eager):
+    previous = lazyfuse.set_eager_limit(4096 if eager else 0)
+    try:
+        xn = onp.arange(12.0).reshape(3, 4)
+        x = np.asarray(xn.copy())
+        pending = x * 2.0
+        assert x.flags["C_CONTIGUOUS"] and x.T.flags.f_contiguous and not x.T.flags.c_contiguous
+        assert pending.flags.c_contiguous == (xn * 2.0).flags.c_contiguous
+        assert x.base is None and pending.base is None and x[::2].base is not None
+        assert onp.asarray(x[1:].base).shape == (3, 4)
+        x.flags.writeable = False
+        for write in [lambda: x.__setitem__((0, 0), 5.0), lambda: x.__setitem__(0, 5.0),
+                      lambda: x.__iadd__(1.0)]:
+            with pytest.raises(ValueError, match="read-only"):
+                write()
+        assert onp.array_equal(onp.asarray(x), xn)
+        for kw in [dict(min=3.0), dict(max=4.0), dict(min=2.0, max=5.0)]:
+            assert onp.array_equal(onp.asarray(x.clip(**kw)), xn.clip(**kw))
+        assert onp.array_equal(onp.asarray(x.clip(2.0, 5.0)), xn.clip(2.0, 5.0))
+    finally:
+        lazyfuse.set_eager_limit(previous)
+
+
+@pytest.mark.parametrize("args,kw", [
+    ((0, 1, 5), dict(retstep=True)), ((0, 1, 1), dict(retstep=True)), ((2.0, 3.0, 7), dict(endpoint=False, retstep=True)),
+    (([0, 1], [2, 3], 4), dict(axis=1)), (([0, 1], [2, 3], 4), {}), (([0, 1], 2, 5), dict(endpoint=False)),
+    ((onp.array([[0.0], [1.0]]), [5.0, 6.0, 7.0], 3), dict(axis=-1, retstep=True)),
+    ((0, 10, 5), dict(dtype=int)), ((-3, 7, 5000), dict(retstep=True))])
+def test_linspace_retstep_and_axis(args, kw):
+    want, got = onp.linspace(*args, **kw), np.linspace(*args, **kw)
+    if kw.get("retstep"):
+        (want, want_step), (got, got_step) = want, got
+        assert onp.array_equal(onp.asarray(got_step), want_step, equal_nan=True)
+        assert onp.ndim(want_step) or type(got_step) is type(want_step)
+    got = onp.asarray(got)
+    assert got.shape == want.shape and got.dtype == want.dtype and onp.array_equal(got, want)

@@ -679,8 +679,8 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
     def fill(self, value):
         self[...] = value
 
-    def clip(self, a_min=None, a_max=None):
-        return clip(self, a_min, a_max)
+    def clip(self, a_min=_NOVALUE, a_max=_NOVALUE, out=None, *, min=_NOVALUE, max=_NOVALUE):  # noqa: A002
+        return clip(self, a_min, a_max, out, min=min, max=max)
 
     def dot(self, other):
         return dot(self, other)

@@ -12,7 +12,7 @@ import numpy as _np
 from . import _core, _native
 from ._core import (_EAGER_SCALARS, _dtype_name, _eager_when_small, _from_numpy, _shape,
                     asarray, floor, ndarray)
-from ._functions import broadcast_to, where
+from ._functions import broadcast_to, moveaxis, where
 from ._order import _check_order, _laid_out, _layout_for
 from .errors import InvalidArgumentError
 
@@ -146,23 +146,42 @@ def _ramp_index(length):
     return ndarray(_native.ramp(0, 1, length, "int64"))
 
 
-@_eager_when_small(lambda start, stop, num=50, endpoint=True, dtype=None, *, device=None:
-                   _np.linspace(start, stop, num, endpoint, dtype=dtype)
+@_eager_when_small(lambda start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0,
+                   *, device=None:
+                   _np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
                    if device in (None, "cpu") and _operator.index(num) <= _core._EAGER_ELEMENTS
-                   else None)
-def linspace(start, stop, num=50, endpoint=True, dtype=None, *, device=None):
+                   and _np.ndim(start) == 0 and _np.ndim(stop) == 0 else None)
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
+    """NumPy ``linspace``: scalar or array ``start`` and ``stop`` (the samples along a
+    new ``axis``), ``retstep`` giving ``(samples, step)`` too."""
     _check_device(device)
-    num = int(num)
+    num = _operator.index(num)
     if num < 0:
         raise InvalidArgumentError(f"Number of samples, {num}, must be non-negative.")
     div = (num - 1) if endpoint else num
-    step = (stop - start) / div if div > 0 else 0.0
-    out = arange(0, num, 1, dtype="float64") * step + start
-    if endpoint and num > 1:
-        out = where(arange(0, num, 1, dtype="int64") == num - 1, float(stop), out)
+    if _np.ndim(start) == 0 and _np.ndim(stop) == 0 and not isinstance(start, ndarray) \
+            and not isinstance(stop, ndarray):
+        step = _np.float64(stop - start) / div if div > 0 else _np.nan
+        out = arange(0, num, 1, dtype="float64") * (float(step) if div > 0 else 0.0) + start
+        if endpoint and num > 1:
+            out = where(arange(0, num, 1, dtype="int64") == num - 1, float(stop), out)
+    else:
+        # Arrays: NumPy's steps, each sample start + i * step along a new first axis.
+        start, stop = asarray(start) * 1.0, asarray(stop) * 1.0
+        delta = stop - start
+        ramp = arange(0, num, 1, dtype="float64").reshape((-1,) + (1,) * delta.ndim)
+        step = delta / div if div > 0 else _np.nan
+        out = ramp * (step if div > 0 else 0.0) + start
+        if endpoint and num > 1:
+            last = (arange(0, num, 1, dtype="int64") == num - 1).reshape(ramp.shape)
+            out = where(last, stop, out)
+        if axis != 0:
+            out = moveaxis(out, 0, axis)
     if dtype is not None and _np.dtype(dtype).kind in "iu":
         out = floor(out)  # NumPy 2 floors before casting to an integer dtype
-    return out if dtype is None else out.astype(dtype)
+    out = out if dtype is None else out.astype(dtype)
+    return (out, step) if retstep else out
 
 
 def eye(N, M=None, k=0, dtype=float, order="C", *, device=None):

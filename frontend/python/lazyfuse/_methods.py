@@ -74,6 +74,22 @@ class ArrayMethods:
         return _np.asarray(self).strides
 
     @property
+    def flags(self):
+        """NumPy's flags of the values as NumPy holds them (evaluates the array): the
+        NumPy view's own, so ``flags.writeable = False`` protects this array from
+        writes, as it protects a NumPy view."""
+        self._base.materialise()
+        return self._numpy_view().flags
+
+    @property
+    def base(self):
+        """None for an array that is its whole storage, else an array over the whole
+        storage it views (NumPy's ``base``: ``x[::2].base is not None``)."""
+        if not self._chain:
+            return None
+        return type(self)._over(self._base, ())
+
+    @property
     def mT(self):  # noqa: N802 - the Array API's name
         """The transpose of the last two axes (a view)."""
         if self.ndim < 2:
