@@ -141,3 +141,20 @@ def test_linspace_retstep_and_axis(args, kw):
         assert onp.ndim(want_step) or type(got_step) is type(want_step)
     got = onp.asarray(got)
     assert got.shape == want.shape and got.dtype == want.dtype and onp.array_equal(got, want)
+
+
+@pytest.mark.parametrize("eager", [False, True])
+def test_format_specs_as_numpy(eager):
+    previous = lazyfuse.set_eager_limit(4096 if eager else 0)
+    try:
+        xn = onp.array([1.5, -2.25, 3.0])
+        x = np.asarray(xn)
+        for spec in [".3f", "8.2f", "e", "", "+.1%"]:
+            assert format(x.sum(), spec) == format(xn.sum(), spec)
+            assert format(x[1], spec) == format(xn[1], spec)
+        assert f"{np.arange(5).sum():05d}" == f"{onp.arange(5).sum():05d}"
+        assert format(x, "") == format(xn, "")
+        with pytest.raises(TypeError, match="unsupported format string"):
+            format(x, ".2f")
+    finally:
+        lazyfuse.set_eager_limit(previous)

@@ -285,6 +285,11 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
     def __str__(self):
         return str(self.numpy())
 
+    def __format__(self, spec):
+        # NumPy's: a 0-d array formats its element (f"{np.sum(x):.3f}"); other arrays
+        # take only the empty spec.
+        return format(self.numpy(), spec)
+
     # (An array in memory converts through its NumPy view, `_np`, without numpy()'s
     # calls: `float(np.dot(v, w) / np.dot(v, v))` is a loop's every step.)
     def __float__(self):
