@@ -158,3 +158,33 @@ def test_format_specs_as_numpy(eager):
             format(x, ".2f")
     finally:
         lazyfuse.set_eager_limit(previous)
+
+
+@pytest.mark.parametrize("eager", [False, True])
+def test_pickle_copy_contains_and_shape_assignment(eager):
+    import copy
+    import pickle
+    previous = lazyfuse.set_eager_limit(4096 if eager else 0)
+    try:
+        xn = onp.arange(12.0).reshape(3, 4)
+        x = np.asarray(xn.copy())
+        for a, an in [(x, xn), (x * 2.0, xn * 2.0), (x[:, ::2], xn[:, ::2]), (x.T, xn.T)]:
+            back = pickle.loads(pickle.dumps(a))
+            assert isinstance(back, lazyfuse.ndarray) and onp.array_equal(onp.asarray(back), an)
+            for c in (copy.copy(a), copy.deepcopy(a)):
+                assert onp.array_equal(onp.asarray(c), an)
+                assert not onp.shares_memory(onp.asarray(c), onp.asarray(a))
+        assert 5.0 in x and 99.0 not in x and (xn[1] in x) == (xn[1] in xn)
+        y = x.copy()
+        y.shape = (4, 3)
+        y[0, 0] = -1.0
+        assert y.shape == (4, 3) and onp.asarray(y).tolist() == [[-1.0, 1.0, 2.0]] + xn.reshape(4, 3)[1:].tolist()
+        z = np.zeros((0, 3))
+        z.shape = (3, 0)
+        assert z.shape == (3, 0)
+        t = x.T
+        with pytest.raises(AttributeError, match="Incompatible shape"):
+            t.shape = (12,)
+        assert t.shape == (4, 3)
+    finally:
+        lazyfuse.set_eager_limit(previous)

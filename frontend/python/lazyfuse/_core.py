@@ -225,6 +225,15 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
             return self._numpy_view().shape
         return tuple(self._native_array.shape)
 
+    def _set_shape(self, shape):
+        new = self.reshape(shape)
+        if new._base is not self._base or (self._np is not None and new._np is not None
+                                           and new._np.size
+                                           and not _np.shares_memory(new._np, self._np)):
+            raise AttributeError("Incompatible shape for in-place modification. Use "
+                                 "`.reshape()` to make a copy with the desired shape.")
+        self._chain, self._np, self._lazy = new._chain, new._np, None
+
     @property
     def dtype(self):
         return part_dtype(self._base.dtype, self._chain) if self._chain else self._base.dtype
@@ -284,6 +293,21 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
 
     def __str__(self):
         return str(self.numpy())
+
+    def __reduce__(self):
+        # Pickled as its values (NumPy's pickle of the evaluated array): pickle,
+        # multiprocessing and joblib take lazy arrays.
+        return (_unpickle, (self.numpy(),))
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def __contains__(self, value):
+        # NumPy's: whether any element equals value (`x in a`), not a walk over rows.
+        return bool((self == value).any())
 
     def __format__(self, spec):
         # NumPy's: a 0-d array formats its element (f"{np.sum(x):.3f}"); other arrays
@@ -710,6 +734,11 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
 _REDUCE_NUMPY = {name: getattr(_np.ndarray, name) for name in
                  ("sum", "prod", "max", "min", "mean", "any", "all", "argmax", "argmin")}
 _native.register_reductions(_REDUCE_NUMPY)
+
+def _unpickle(values):
+    """A lazy array over unpickled NumPy values (see ndarray.__reduce__)."""
+    return asarray(values)
+
 
 def _with_dtype(a, dtype):
     return a if dtype is None else a.astype(dtype)

@@ -481,6 +481,20 @@ impl Handle {
             .map(Bound::unbind)
     }
 
+    /// `a.shape = new`: NumPy's in-place reshape (a view of the same memory, else
+    /// NumPy's AttributeError), by `_set_shape`.
+    #[setter(shape)]
+    fn set_shape(slf: &Bound<'_, Handle>, shape: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let py = slf.py();
+        let Some(shape) = shape else {
+            return Err(pyo3::exceptions::PyAttributeError::new_err(
+                "cannot delete array shape",
+            ));
+        };
+        slf.call_method1(intern!(py, "_set_shape"), (shape,))?;
+        Ok(())
+    }
+
     /// The number of dimensions (see `shape`).
     #[getter(ndim)]
     fn ndim(slf: &Bound<'_, Handle>) -> PyResult<usize> {
