@@ -187,6 +187,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 def eye(N, M=None, k=0, dtype=float, order="C", *, device=None):
     _check_device(device)
     M = N if M is None else M
+    N, M = _operator.index(N), _operator.index(M)
+    if N < 0 or M < 0:
+        raise ValueError("negative dimensions are not allowed")
     rows = arange(0, N, 1, dtype="int64").reshape(N, 1)
     cols = arange(0, M, 1, dtype="int64").reshape(1, M)
     return (cols - rows == k).astype(dtype)
