@@ -482,6 +482,46 @@ class Generator:
         return taken
 
 
+# NumPy Generator methods lazyfuse has no lazy sampler for (rejection samplers, the
+# multivariate ones, bytes, permuted): NumPy's own, on a Philox stream keyed by this
+# generator and the call (its next counter), computed at once. Their values are
+# reproducible from the seed, and independent of lazyfuse's own draws (another key).
+_NUMPY_SAMPLERS = (
+    "beta", "bytes", "chisquare", "dirichlet", "f", "gamma", "geometric", "hypergeometric",
+    "logseries", "multinomial", "multivariate_hypergeometric", "multivariate_normal",
+    "negative_binomial", "noncentral_chisquare", "noncentral_f", "permuted", "standard_gamma",
+    "standard_t", "triangular", "vonmises", "wald", "zipf",
+)
+
+
+def _numpy_sampler(name):
+    def method(self, *args, **kwargs):
+        out = kwargs.pop("out", None)
+        args = [_eager(a) for a in args]
+        kwargs = {k: _eager(v) for k, v in kwargs.items()}
+        sample = getattr(self._numpy_generator(1), name)(*args, **kwargs)
+        if not isinstance(sample, _np.ndarray):
+            if out is not None:
+                raise TypeError(f"{name}: out= needs an array sample")
+            return sample  # a Python or NumPy scalar, or bytes, as NumPy gives them
+        if out is not None:
+            if tuple(_np.shape(out)) != sample.shape:
+                raise ValueError(f"{name}: out has shape {tuple(_np.shape(out))}, "
+                                 f"the sample {sample.shape}")
+            out[...] = sample
+            return out
+        return asarray(sample)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (f"NumPy's ``Generator.{name}``, drawn by NumPy's sampler on a Philox "
+                      "stream keyed by this generator (computed at once).")
+    return method
+
+
+for _name in _NUMPY_SAMPLERS:
+    setattr(Generator, _name, _numpy_sampler(_name))
+del _name
+
+
 def _axis(axis, ndim):
     axis = _operator.index(axis)
     if not -ndim <= axis < ndim:
