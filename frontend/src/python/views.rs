@@ -21,7 +21,8 @@ use super::{lazy, NativeArray};
 /// `lazyfuse._base`'s replay functions, for view operations not handled natively.
 static REPLAY: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
 
-/// NumPy's reduction function for each reduction name (`sum` -> `numpy.sum`, ...).
+/// NumPy's reduction function for each reduction name (`sum` -> `numpy.add.reduce`,
+/// `mean` -> `numpy.ndarray.mean`, ...).
 static REDUCTIONS: PyOnceLock<Vec<(String, Py<PyAny>)>> = PyOnceLock::new();
 
 /// Registers NumPy's reduction functions by name, for the eager path of `_reduce`.
@@ -150,10 +151,18 @@ pub(super) fn reduce(
             .and_then(|t| t.iter().find(|(name, _)| name == op))
             .map(|(_, f)| f.bind(py));
         if let (Some(view), Some(f)) = (small_view(slf, limit), f) {
-            let kwargs = PyDict::new(py);
-            kwargs.set_item(intern!(py, "axis"), axis)?;
-            kwargs.set_item(intern!(py, "keepdims"), keepdims)?;
-            match f.call((view,), Some(&kwargs)) {
+            let result = if matches!(op, "sum" | "prod" | "max" | "min") {
+                // A ufunc's reduce (what ndarray.sum calls), positionally: (array, axis,
+                // dtype, out, keepdims), no keyword dictionary and no Python wrapper.
+                let none = py.None();
+                f.call1((view, axis, &none, &none, keepdims))
+            } else {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item(intern!(py, "axis"), axis)?;
+                kwargs.set_item(intern!(py, "keepdims"), keepdims)?;
+                f.call((view,), Some(&kwargs))
+            };
+            match result {
                 Ok(result) => return Ok(from_numpy(&result)?.into_any().unbind()),
                 Err(e)
                     if !is_lazy_reported(py, &e)
