@@ -6,6 +6,14 @@ export LLVM_SYS_191_PREFIX ?= /usr/lib/llvm-19
 export LAZYFUSE_PYTHON ?= $(CURDIR)/.venv/bin/python
 PYTHON := $(CURDIR)/.venv/bin/python
 
+# The random suites (proptest, hypothesis) draw the same cases on every run, so a test
+# run's outcome depends on the code alone; LAZYFUSE_FRESH_SEEDS=1 draws new cases each
+# run (with the longer runs' example counts: see README, "Tests").
+ifeq ($(LAZYFUSE_FRESH_SEEDS),)
+export PROPTEST_RNG_SEED ?= 20261208
+export LAZYFUSE_FIXED_SEEDS := 1
+endif
+
 .PHONY: setup demo demo-rust example-export bench test test-rust test-python python-module lint fmt bless
 
 setup:

@@ -9,6 +9,13 @@ import shutil
 import tempfile
 
 import pytest
+from hypothesis import settings
+
+# `make test` fixes the random suites' cases (see the Makefile): hypothesis derives each
+# test's examples from its name instead of fresh entropy.
+if os.environ.get("LAZYFUSE_FIXED_SEEDS"):
+    settings.register_profile("fixed-seeds", derandomize=True)
+    settings.load_profile("fixed-seeds")
 
 # Kernels compiled by the tests go to a cache directory of this session's own (removed at
 # exit), not the user's: test counts of compiles start from an empty cache every run.

@@ -763,7 +763,7 @@ def asarray(x, dtype=None, order=None, *, device=None, copy=None):
             raise ValueError("asarray: a copy is needed (copy=False was given)")
     if isinstance(x, ndarray):
         out = x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
-        return _in_order(out, order)
+        return out if order is None else _in_order(out, order)
     # A Python sequence or scalar converts straight to the dtype asked for, as NumPy
     # converts it (exact for integers past 2**63, which an inferred float64 is not).
     arr = _np.asarray(x) if dtype is None or isinstance(x, _np.ndarray) else _np.asarray(x, dtype)
@@ -771,7 +771,7 @@ def asarray(x, dtype=None, order=None, *, device=None, copy=None):
         raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
     out = _from_numpy(arr)  # shares arr's memory; its NumPy view is arr
     out = out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)
-    return _in_order(out, order)
+    return out if order is None else _in_order(out, order)
 
 
 def _in_order(x, order):
