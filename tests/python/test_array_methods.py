@@ -104,28 +104,31 @@ def test_namespace_info_lists_what_lazyfuse_has():
         info.dtypes(kind="no such kind")
 
 
-@pytest.mark.parametrize("eager", [False, True])
-def test_flags_base_and_clip_keywords(eager):
-    previous = lazyfuse.set_eager_limit(4096 if eager else 0)
-    try:
-        xn = onp.arange(12.0).reshape(3, 4)
-        x = np.asarray(xn.copy())
-        pending = x * 2.0
-        assert x.flags["C_CONTIGUOUS"] and x.T.flags.f_contiguous and not x.T.flags.c_contiguous
-        assert pending.flags.c_contiguous == (xn * 2.0).flags.c_contiguous
-        assert x.base is None and pending.base is None and x[::2].base is not None
-        assert onp.asarray(x[1:].base).shape == (3, 4)
-        x.flags.writeable = False
-        for write in [lambda: x.__setitem__((0, 0), 5.0), lambda: x.__setitem__(0, 5.0),
-                      lambda: x.__iadd__(1.0)]:
-            with pytest.raises(ValueError, match="read-only"):
-                write()
-        assert onp.array_equal(onp.asarray(x), xn)
-        for kw in [dict(min=3.0), dict(max=4.0), dict(min=2.0, max=5.0)]:
-            assert onp.array_equal(onp.asarray(x.clip(**kw)), xn.clip(**kw))
-        assert onp.array_equal(onp.asarray(x.clip(2.0, 5.0)), xn.clip(2.0, 5.0))
-    finally:
-        lazyfuse.set_eager_limit(previous)
+@pytest.fixture(params=["lazy", "eager"])
+def either_path(request):
+    """The test once all-lazy and once with lazyfuse's default eager limit."""
+    previous = lazyfuse.set_eager_limit(4096 if request.param == "eager" else 0)
+    yield
+    lazyfuse.set_eager_limit(previous)
+
+
+def test_flags_base_and_clip_keywords(either_path):
+    xn = onp.arange(12.0).reshape(3, 4)
+    x = np.asarray(xn.copy())
+    pending = x * 2.0
+    assert x.flags["C_CONTIGUOUS"] and x.T.flags.f_contiguous and not x.T.flags.c_contiguous
+    assert pending.flags.c_contiguous == (xn * 2.0).flags.c_contiguous
+    assert x.base is None and pending.base is None and x[::2].base is not None
+    assert onp.asarray(x[1:].base).shape == (3, 4)
+    x.flags.writeable = False
+    for write in [lambda: x.__setitem__((0, 0), 5.0), lambda: x.__setitem__(0, 5.0),
+                  lambda: x.__iadd__(1.0)]:
+        with pytest.raises(ValueError, match="read-only"):
+            write()
+    assert onp.array_equal(onp.asarray(x), xn)
+    for kw in [dict(min=3.0), dict(max=4.0), dict(min=2.0, max=5.0)]:
+        assert onp.array_equal(onp.asarray(x.clip(**kw)), xn.clip(**kw))
+    assert onp.array_equal(onp.asarray(x.clip(2.0, 5.0)), xn.clip(2.0, 5.0))
 
 
 @pytest.mark.parametrize("args,kw", [
@@ -143,48 +146,38 @@ def test_linspace_retstep_and_axis(args, kw):
     assert got.shape == want.shape and got.dtype == want.dtype and onp.array_equal(got, want)
 
 
-@pytest.mark.parametrize("eager", [False, True])
-def test_format_specs_as_numpy(eager):
-    previous = lazyfuse.set_eager_limit(4096 if eager else 0)
-    try:
-        xn = onp.array([1.5, -2.25, 3.0])
-        x = np.asarray(xn)
-        for spec in [".3f", "8.2f", "e", "", "+.1%"]:
-            assert format(x.sum(), spec) == format(xn.sum(), spec)
-            assert format(x[1], spec) == format(xn[1], spec)
-        assert f"{np.arange(5).sum():05d}" == f"{onp.arange(5).sum():05d}"
-        assert format(x, "") == format(xn, "")
-        with pytest.raises(TypeError, match="unsupported format string"):
-            format(x, ".2f")
-    finally:
-        lazyfuse.set_eager_limit(previous)
+def test_format_specs_as_numpy(either_path):
+    xn = onp.array([1.5, -2.25, 3.0])
+    x = np.asarray(xn)
+    for spec in [".3f", "8.2f", "e", "", "+.1%"]:
+        assert format(x.sum(), spec) == format(xn.sum(), spec)
+        assert format(x[1], spec) == format(xn[1], spec)
+    assert f"{np.arange(5).sum():05d}" == f"{onp.arange(5).sum():05d}"
+    assert format(x, "") == format(xn, "")
+    with pytest.raises(TypeError, match="unsupported format string"):
+        format(x, ".2f")
 
 
-@pytest.mark.parametrize("eager", [False, True])
-def test_pickle_copy_contains_and_shape_assignment(eager):
+def test_pickle_copy_contains_and_shape_assignment(either_path):
     import copy
     import pickle
-    previous = lazyfuse.set_eager_limit(4096 if eager else 0)
-    try:
-        xn = onp.arange(12.0).reshape(3, 4)
-        x = np.asarray(xn.copy())
-        for a, an in [(x, xn), (x * 2.0, xn * 2.0), (x[:, ::2], xn[:, ::2]), (x.T, xn.T)]:
-            back = pickle.loads(pickle.dumps(a))
-            assert isinstance(back, lazyfuse.ndarray) and onp.array_equal(onp.asarray(back), an)
-            for c in (copy.copy(a), copy.deepcopy(a)):
-                assert onp.array_equal(onp.asarray(c), an)
-                assert not onp.shares_memory(onp.asarray(c), onp.asarray(a))
-        assert 5.0 in x and 99.0 not in x and (xn[1] in x) == (xn[1] in xn)
-        y = x.copy()
-        y.shape = (4, 3)
-        y[0, 0] = -1.0
-        assert y.shape == (4, 3) and onp.asarray(y).tolist() == [[-1.0, 1.0, 2.0]] + xn.reshape(4, 3)[1:].tolist()
-        z = np.zeros((0, 3))
-        z.shape = (3, 0)
-        assert z.shape == (3, 0)
-        t = x.T
-        with pytest.raises(AttributeError, match="Incompatible shape"):
-            t.shape = (12,)
-        assert t.shape == (4, 3)
-    finally:
-        lazyfuse.set_eager_limit(previous)
+    xn = onp.arange(12.0).reshape(3, 4)
+    x = np.asarray(xn.copy())
+    for a, an in [(x, xn), (x * 2.0, xn * 2.0), (x[:, ::2], xn[:, ::2]), (x.T, xn.T)]:
+        back = pickle.loads(pickle.dumps(a))
+        assert isinstance(back, lazyfuse.ndarray) and onp.array_equal(onp.asarray(back), an)
+        for c in (copy.copy(a), copy.deepcopy(a)):
+            assert onp.array_equal(onp.asarray(c), an)
+            assert not onp.shares_memory(onp.asarray(c), onp.asarray(a))
+    assert 5.0 in x and 99.0 not in x and (xn[1] in x) == (xn[1] in xn)
+    y = x.copy()
+    y.shape = (4, 3)
+    y[0, 0] = -1.0
+    assert y.shape == (4, 3) and onp.asarray(y).tolist() == [[-1.0, 1.0, 2.0]] + xn.reshape(4, 3)[1:].tolist()
+    z = np.zeros((0, 3))
+    z.shape = (3, 0)
+    assert z.shape == (3, 0)
+    t = x.T
+    with pytest.raises(AttributeError, match="Incompatible shape"):
+        t.shape = (12,)
+    assert t.shape == (4, 3)
