@@ -619,7 +619,14 @@ fn eager_array<'py>(
 fn small_args<'py>(args: &Bound<'py, PyAny>, limit: usize) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = args.py();
     let is_list = args.is_exact_instance_of::<PyList>();
-    let items: Vec<Bound<'py, PyAny>> = args.try_iter()?.collect::<PyResult<_>>()?;
+    // Tuples and lists by index (an iterator's end costs a Python error check).
+    let items: Vec<Bound<'py, PyAny>> = if let Ok(t) = args.cast_exact::<PyTuple>() {
+        t.iter().collect()
+    } else if let Ok(l) = args.cast_exact::<PyList>() {
+        l.iter().collect()
+    } else {
+        args.try_iter()?.collect::<PyResult<_>>()?
+    };
     let mut out = Vec::with_capacity(items.len());
     for a in items {
         if let Ok(h) = a.cast::<Handle>() {
