@@ -125,3 +125,24 @@ def test_shape_ndim_and_size_in_memory_pending_and_viewed():
         assert lazy.shape == eager.shape and type(lazy.shape) is tuple
         assert lazy.ndim == eager.ndim and lazy.size == eager.size
         assert type(lazy.size) is int and type(lazy.ndim) is int
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lazy_zero_d_values_write_as_numpys(dtype):
+    # `r[i, j] = np.dot(u, v)`: a 0-d lazy result written into one element, of the
+    # array's dtype (stored directly) or another (NumPy's cast).
+    for source in ["float64", "int64", "float32", "bool", "complex128"]:
+        value = onp.asarray(onp.array(-2.5).astype(source))
+        xn, x = _pair(dtype, "C")
+        try:
+            with onp.errstate(all="ignore"):
+                xn[1, -2] = value
+        except (TypeError, ValueError) as e:
+            with pytest.raises(type(e)):
+                x[1, -2] = np.asarray(value.copy()) * 1
+            continue
+        lazy_value = np.asarray(value.copy()) * 1  # pending, then in memory below
+        onp.asarray(lazy_value)
+        with onp.errstate(all="ignore"):
+            x[1, -2] = lazy_value
+        assert onp.array_equal(onp.asarray(x), xn, equal_nan=True), (dtype, source)

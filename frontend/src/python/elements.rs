@@ -107,6 +107,12 @@ pub(super) fn write(
         };
         return store(view, key, v);
     }
+    if let Ok(zero_d) = value.cast_exact::<PyUntypedArray>() {
+        // A 0-d array of the same dtype (a lazy 0-d result's view: `r[i, j] =
+        // np.dot(u, v)`): its element, when aligned and in native byte order.
+        return (is(NPY_TYPES::NPY_DOUBLE) || int64)
+            && store_element_of(view, key, zero_d, type_num);
+    }
     if int64 && is_numpy_int64(value) {
         // SAFETY: `value` is a NumPy int64 scalar: NumPy's PyLongLongScalarObject
         // (numpy/arrayscalars.h), the value right after the object header.
@@ -116,6 +122,35 @@ pub(super) fn write(
         return store(view, key, v);
     }
     false
+}
+
+/// `view[key] = zero_d[()]` for a 0-d array `zero_d` of type number `type_num` (the
+/// view's, float64 or int64) whose element is aligned and in native byte order.
+fn store_element_of(
+    view: &Bound<'_, PyUntypedArray>,
+    key: &Bound<'_, PyAny>,
+    zero_d: &Bound<'_, PyUntypedArray>,
+    type_num: c_int,
+) -> bool {
+    // SAFETY: reading the fields of a live array object; its data holds one element
+    // of its dtype when it is 0-d.
+    unsafe {
+        let a = &*zero_d.as_array_ptr();
+        let byteorder = (*a.descr).byteorder as u8;
+        let native = byteorder == b'=' || (cfg!(target_endian = "little") && byteorder == b'<');
+        if a.nd != 0 || (*a.descr).type_num != type_num || !native {
+            return false;
+        }
+        let at = a.data as *const u8;
+        if !(at as usize).is_multiple_of(8) {
+            return false;
+        }
+        if type_num == NPY_TYPES::NPY_DOUBLE as c_int {
+            store(view, key, *(at as *const f64))
+        } else {
+            store(view, key, *(at as *const i64))
+        }
+    }
 }
 
 /// NumPy's int64 scalar object (`PyLongLongScalarObject`, and `PyLongScalarObject`

@@ -310,6 +310,14 @@ fn is_plain_scalar(value: &Bound<'_, PyAny>) -> bool {
     }
 }
 
+/// The NumPy view of `value` if it is a lazy 0-d array in memory.
+fn zero_d_view<'py>(value: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    let h = value.cast::<Handle>().ok()?;
+    let view = h.borrow().np_view(value.py())?;
+    let is_0d = view.cast::<PyUntypedArray>().is_ok_and(|a| a.ndim() == 0);
+    is_0d.then_some(view)
+}
+
 /// Whether lazy reads are pending on the handle's base buffer (a write must first move
 /// them to a snapshot: the Python path does that).
 fn has_pending_readers(h: &Handle, py: Python<'_>) -> bool {
@@ -611,13 +619,19 @@ impl Handle {
             (h.np_view(py), has_pending_readers(&h, py))
         };
         if let Some(view) = view {
-            if is_plain_scalar(value) && !readers {
+            // A plain scalar, or a lazy 0-d array in memory as its NumPy view.
+            let element = if is_plain_scalar(value) {
+                Some(value.clone())
+            } else {
+                zero_d_view(value)
+            };
+            if let (Some(element), false) = (element, readers) {
                 // (write checks the key itself: one walk of a tuple key.)
                 let written = match view.cast::<PyUntypedArray>() {
-                    Ok(array) => super::elements::write(array, key, value),
+                    Ok(array) => super::elements::write(array, key, &element),
                     Err(_) => false,
                 };
-                if written || (is_int_key(key) && view.set_item(key, value).is_ok()) {
+                if written || (is_int_key(key) && view.set_item(key, &element).is_ok()) {
                     return Ok(());
                 }
             }
