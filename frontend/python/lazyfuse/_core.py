@@ -656,7 +656,7 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
         return self._view("reshape", shape)
 
     def ravel(self, order="C"):
-        return _raveled(self, order)
+        return self._ravel_c() if order == "C" else _raveled(self, order)
 
     def _ravel_c(self):
         # NumPy's ravel is a view of C-contiguous memory only (reshape(-1) is one
@@ -666,7 +666,8 @@ class ndarray(_native.Handle, ArrayMethods, NumpyProtocols):
         return ndarray(self.reshape(-1)._native_array)
 
     def flatten(self, order="C"):
-        return ndarray(_raveled(self, order)._native_array)
+        flat = self._ravel_c() if order == "C" else _raveled(self, order)
+        return ndarray(flat._native_array)
 
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
