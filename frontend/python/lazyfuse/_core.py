@@ -740,73 +740,8 @@ _REDUCE_NUMPY.update(sum=_np.add.reduce, prod=_np.multiply.reduce, max=_np.maxim
                      min=_np.minimum.reduce)
 _native.register_reductions(_REDUCE_NUMPY)
 
-def _unpickle(values):
-    """A lazy array over unpickled NumPy values (see ndarray.__reduce__)."""
-    return asarray(values)
-
-
 def _with_dtype(a, dtype):
     return a if dtype is None else a.astype(dtype)
-
-
-def asarray(x, dtype=None, order=None, *, device=None, copy=None):
-    """A lazy array of x (a lazy array, NumPy array, scalar or nested sequence). A
-    NumPy array's memory is shared, as NumPy's ``asarray`` shares it: writes through
-    either are seen by both. ``copy=True`` always copies; ``copy=False`` raises
-    ValueError where a copy would be needed (a dtype change, a Python sequence)."""
-    if device is not None and device != "cpu":
-        raise ValueError(f"asarray: unsupported device {device!r} (lazyfuse has 'cpu')")
-    if copy:
-        return array(x, dtype, order=order)
-    if copy is False:
-        shared = isinstance(x, (ndarray, _np.ndarray)) and (dtype is None or _np.dtype(dtype) == x.dtype)
-        if not shared:
-            raise ValueError("asarray: a copy is needed (copy=False was given)")
-    if isinstance(x, ndarray):
-        out = x if dtype is None or _np.dtype(dtype) == x.dtype else x.astype(dtype)
-        return out if order is None else _in_order(out, order)
-    # A Python sequence or scalar converts straight to the dtype asked for, as NumPy
-    # converts it (exact for integers past 2**63, which an inferred float64 is not).
-    arr = _np.asarray(x) if dtype is None or isinstance(x, _np.ndarray) else _np.asarray(x, dtype)
-    if arr.dtype.char not in _DTYPE_CHARS:  # (dtype.name is Python code: errors only)
-        raise DTypeError(f"lazyfuse does not support dtype {arr.dtype.name} ({', '.join(_SUPPORTED_DTYPES)})")
-    out = _from_numpy(arr)  # shares arr's memory; its NumPy view is arr
-    out = out if dtype is None or _np.dtype(dtype) == arr.dtype else out.astype(dtype)
-    return out if order is None else _in_order(out, order)
-
-
-def _in_order(x, order):
-    """x, or a copy of it where `order` (C or F; A, K and None take any) asks for a
-    layout x does not have (asarray's order argument)."""
-    order = _check_order(order, default="K")
-    if order in ("A", "K") or x.ndim == 0:
-        return x
-    flags = x._layout_probe().flags
-    keeps = flags.c_contiguous if order == "C" else flags.f_contiguous
-    return x if keeps else x.copy(order)
-
-
-def array(x, dtype=None, copy=True, order="K", subok=False, ndmin=0):
-    """A new array with x's values (no memory shared unless ``copy=False``), laid out
-    in `order`, with at least `ndmin` dimensions (ones prepended)."""
-    order = _check_order(order, default="K")
-    if not copy:
-        out = asarray(x, dtype, order=order)
-    elif isinstance(x, ndarray):
-        out = x.copy(order) if dtype is None else x.astype(dtype, order=order)
-    else:
-        x = _evaluate_nested(x)
-        if dtype is None or isinstance(x, _np.ndarray):
-            out = asarray(_np.array(x, copy=True, order=order), dtype)
-        else:
-            out = asarray(_np.array(x, dtype=dtype, copy=True, order=order))
-    if out.ndim < ndmin:
-        out = out.reshape((1,) * (ndmin - out.ndim) + out.shape)
-    return out
-
-
-def copy(a, order="K", subok=False):
-    return asarray(a).copy(order) if isinstance(a, ndarray) else array(a, order=order)
 
 
 # --- functions -----------------------------------------------------------------------
@@ -814,6 +749,7 @@ def copy(a, order="K", subok=False):
 # The elementwise functions: explicit definitions generated from ir/src/op.rs.
 _native.register_array_type(ndarray)
 
+from ._convert import _unpickle, array, asarray, copy  # noqa: E402,F401
 from ._order import (_check_order, _elementwise, _fortran_only, _laid_out,  # noqa: E402,F401
                      _layout_for, _raveled)
 from ._dispatch import (_COMPARISONS, _UNARY_UFUNC, _binary,  # noqa: E402,F401

@@ -128,3 +128,14 @@ def _raveled(x, order):
     if order == "F":
         return x.transpose()._ravel_c()
     return x._ravel_c()
+
+
+def _in_layout(x, order):
+    """x, or a copy of it where `order` (C or F; A, K and None take any) asks for a
+    layout x does not have (asarray's order argument)."""
+    order = _check_order(order, default="K")
+    if order in ("A", "K") or x.ndim == 0:
+        return x
+    flags = x._layout_probe().flags
+    keeps = flags.c_contiguous if order == "C" else flags.f_contiguous
+    return x if keeps else x.copy(order)

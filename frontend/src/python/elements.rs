@@ -84,11 +84,14 @@ pub(super) fn write(
     value: &Bound<'_, PyAny>,
 ) -> bool {
     // SAFETY: reading the flags and dtype fields of a live array object.
-    let (flags, type_num, byteorder) = unsafe {
+    let (flags, type_num, native) = unsafe {
         let a = &*view.as_array_ptr();
-        (a.flags, (*a.descr).type_num, (*a.descr).byteorder as u8)
+        (
+            a.flags,
+            (*a.descr).type_num,
+            is_native((*a.descr).byteorder),
+        )
     };
-    let native = byteorder == b'=' || (cfg!(target_endian = "little") && byteorder == b'<');
     let writable = flags & numpy::npyffi::NPY_ARRAY_WRITEABLE != 0;
     if !native || !writable {
         return false;
@@ -136,9 +139,7 @@ fn store_element_of(
     // of its dtype when it is 0-d.
     unsafe {
         let a = &*zero_d.as_array_ptr();
-        let byteorder = (*a.descr).byteorder as u8;
-        let native = byteorder == b'=' || (cfg!(target_endian = "little") && byteorder == b'<');
-        if a.nd != 0 || (*a.descr).type_num != type_num || !native {
+        if a.nd != 0 || (*a.descr).type_num != type_num || !is_native((*a.descr).byteorder) {
             return false;
         }
         let at = a.data as *const u8;
@@ -151,6 +152,12 @@ fn store_element_of(
             store(view, key, *(at as *const i64))
         }
     }
+}
+
+/// Whether a dtype's byte-order character means this machine's order.
+fn is_native(byteorder: std::os::raw::c_char) -> bool {
+    let byteorder = byteorder as u8;
+    byteorder == b'=' || (cfg!(target_endian = "little") && byteorder == b'<')
 }
 
 /// NumPy's int64 scalar object (`PyLongLongScalarObject`, and `PyLongScalarObject`
